@@ -1,0 +1,41 @@
+# One task runner: CI and the README call these targets as they are.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP_RUN := $(VENV)/.installed-run
+STAMP_DEV := $(VENV)/.installed-dev
+
+.PHONY: demo test lint typecheck bench clean help
+
+help:
+	@echo "make demo   - install labwatch in $(VENV) and run the demo on the bundled seed site"
+	@echo "make test   - install the dev extras and run the whole test suite"
+	@echo "make lint   - ruff and mypy"
+	@echo "make clean  - remove $(VENV) and ./data"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall when the project's metadata changes; the install is editable, so code edits need none.
+$(STAMP_RUN): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(STAMP_DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@ $(STAMP_RUN)
+
+demo: $(STAMP_RUN)
+	$(BIN)/labwatch demo
+
+test: $(STAMP_DEV)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP_DEV)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) data

@@ -1,0 +1,81 @@
+"""The exceptions extractors raise, in one tree so callers catch at the right level.
+
+    LabwatchError
+    ├── FetchError                 a URL could not be fetched; .outcome says how bad
+    │   ├── InvalidURLError        not an http(s) URL                        (hard)
+    │   ├── BlockedAddressError    resolves to a private or loopback address (hard)
+    │   ├── HTTPStatusError        a non-2xx, non-304 answer       (hard/soft/rate_limited)
+    │   ├── TooLargeError          body over the size cap                    (hard)
+    │   ├── RedirectError          too many redirects, or a loop             (hard)
+    │   ├── FetchTimeoutError      connect, read or total timeout            (soft)
+    │   └── NetworkError           refused, reset, DNS failure               (soft)
+    ├── NotAFeedError              the body parsed as no feed at all         (hard)
+    └── WatchlistError             a watchlist file that cannot be used
+
+Outcome classes: "hard" will not fix itself (retrying soon is pointless), "soft" may
+(retry with backoff), "rate_limited" means the server asked us to slow down.
+"""
+
+from __future__ import annotations
+
+HARD = "hard"
+SOFT = "soft"
+RATE_LIMITED = "rate_limited"
+
+
+class LabwatchError(Exception):
+    """Base of every error labwatch raises on purpose."""
+
+
+class FetchError(LabwatchError):
+    outcome: str = SOFT
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{reason} ({url})")
+        self.url = url
+        self.reason = reason
+
+
+class InvalidURLError(FetchError):
+    outcome = HARD
+
+
+class BlockedAddressError(FetchError):
+    outcome = HARD
+
+
+class TooLargeError(FetchError):
+    outcome = HARD
+
+
+class RedirectError(FetchError):
+    outcome = HARD
+
+
+class FetchTimeoutError(FetchError):
+    outcome = SOFT
+
+
+class NetworkError(FetchError):
+    outcome = SOFT
+
+
+class HTTPStatusError(FetchError):
+    def __init__(self, url: str, status: int, retry_after: float | None = None) -> None:
+        super().__init__(url, f"HTTP {status}")
+        self.status = status
+        self.retry_after = retry_after
+        if status == 429 or (status == 503 and retry_after is not None):
+            self.outcome = RATE_LIMITED
+        elif status >= 500 or status == 408:
+            self.outcome = SOFT
+        else:
+            self.outcome = HARD
+
+
+class NotAFeedError(LabwatchError):
+    outcome = HARD
+
+
+class WatchlistError(LabwatchError):
+    """A watchlist file that is malformed or inconsistent (unknown parent, bad kind...)."""

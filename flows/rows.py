@@ -1,0 +1,127 @@
+"""Extractor records -> warehouse rows (column name -> value), where the two rooms meet."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from extractors.analyse import AnalysedArticle
+from extractors.crawl import FeedFetch, FeedSpec
+from extractors.entities import Watchlist
+from extractors.urls import url_key
+
+Row = dict[str, Any]
+
+
+def feed_rows(feeds: Iterable[FeedSpec], now: datetime) -> list[Row]:
+    return [{"feed_id": f.feed_id, "url": f.url, "name": f.name, "added_at": now} for f in feeds]
+
+
+def fetch_rows(fetches: Iterable[FeedFetch], run_id: str, new: Mapping[str, int]) -> list[Row]:
+    return [
+        {
+            "run_id": run_id,
+            "feed_id": f.feed.feed_id,
+            "url": f.feed.url,
+            "final_url": f.final_url or None,
+            "fetched_at": f.fetched_at,
+            "http_status": f.status,
+            "outcome": f.outcome,
+            "bytes": f.size,
+            "duration_ms": round(f.duration * 1000, 1),
+            "entries": len(f.entries) if f.parsed else None,
+            "new_entries": new.get(f.feed.feed_id, 0) if f.parsed else None,
+            "feed_title": f.parsed.title if f.parsed else None,
+            "error": f.error or (f.parsed.warning if f.parsed else "") or None,
+        }
+        for f in fetches
+    ]
+
+
+def article_feed_rows(fetches: Iterable[FeedFetch], now: datetime) -> list[Row]:
+    return [
+        {
+            "article_id": url_key(e.url),
+            "feed_id": f.feed.feed_id,
+            "entry_guid": e.guid,
+            "entry_title": e.title,
+            "entry_published_at": e.published,
+            "first_seen_at": now,
+        }
+        for f in fetches
+        for e in f.entries
+    ]
+
+
+def article_rows(
+    articles: Iterable[AnalysedArticle], run_id: str, now: datetime, version: str
+) -> tuple[list[Row], list[Row], list[Row]]:
+    """(articles, mentions, deals) rows for a batch."""
+    arts: list[Row] = []
+    mentions: list[Row] = []
+    deals: list[Row] = []
+    for a in articles:
+        arts.append(
+            {
+                "article_id": a.article_id,
+                "url": a.url,
+                "canonical_url": a.canonical_url,
+                "page_canonical_url": a.page_canonical_url or None,
+                "title": a.title,
+                "author": a.author,
+                "published_at": a.published,
+                "site_name": a.site_name,
+                "language": a.language,
+                "text": a.text,
+                "text_source": a.text_source,
+                "extractor": a.extractor,
+                "content_hash": a.content_hash,
+                "page_error": a.page_error or None,
+                "fetched_at": now,
+                "run_id": run_id,
+                "watchlist_version": version,
+            }
+        )
+        mentions.extend(
+            {
+                "article_id": a.article_id,
+                "entity_id": m.entity,
+                "surface": m.text,
+                "start_offset": m.start,
+                "end_offset": m.end,
+                "sentence": m.sentence,
+                "in_title": m.in_title,
+                "watchlist_version": version,
+            }
+            for m in a.mentions
+        )
+        deals.extend(
+            {
+                "article_id": a.article_id,
+                "kind": d.kind,
+                "investor_id": d.investor,
+                "target_id": d.target,
+                "amount_usd": d.amount_usd,
+                "amount_max_usd": d.amount_max_usd,
+                "qualifier": d.qualifier,
+                "year": d.year,
+                "evidence": d.evidence,
+            }
+            for d in a.deals
+        )
+    return arts, mentions, deals
+
+
+def entity_rows(watchlist: Watchlist) -> list[Row]:
+    return [
+        {
+            "entity_id": e.id,
+            "watchlist_version": watchlist.version,
+            "name": e.name,
+            "kind": e.kind,
+            "parent_id": e.parent or None,
+            "aliases": list(e.aliases + e.aliases_ignore_case),
+        }
+        for e in watchlist.entities
+    ]

@@ -1,0 +1,63 @@
+"""Serves the bundled seed site (seeds/site) on a loopback port, for the demo and the tests."""
+
+from __future__ import annotations
+
+import mimetypes
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from seeds import SITE_DIR
+
+PLACEHOLDER = b"{{BASE_URL}}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _SeedServer
+
+    def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
+        path = urlsplit(self.path).path.lstrip("/") or "index.html"
+        target = (SITE_DIR / path).resolve()
+        if SITE_DIR not in target.parents or not target.is_file():
+            self.send_error(404)
+            return
+        body = target.read_bytes().replace(PLACEHOLDER, self.server.base_url.encode())
+        kind = {".xml": "application/xml"}.get(target.suffix) or mimetypes.guess_type(path)[0]
+        self.send_response(200)
+        self.send_header("Content-Type", f"{kind or 'application/octet-stream'}; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # quiet: the demo prints its own summary
+
+
+class _SeedServer(ThreadingHTTPServer):
+    daemon_threads = True
+    base_url = ""
+
+
+@contextmanager
+def serve_seed_site(port: int = 0, host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve seeds/site at http://host:port (0 picks a free port); yields the base URL."""
+    server = _SeedServer((host, port), _Handler)
+    server.base_url = f"http://{host}:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, name="seed-site", daemon=True)
+    thread.start()
+    try:
+        yield server.base_url
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def seed_feed_urls(base_url: str) -> list[str]:
+    return [f"{base_url}/feed.xml", f"{base_url}/atom.xml"]
+
+
+def site_path(name: str) -> Path:
+    return SITE_DIR / name

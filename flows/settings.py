@@ -1,0 +1,110 @@
+"""One typed settings object: defaults, then `LABWATCH_HOME/labwatch.toml`, then LABWATCH_* variables.
+
+A misspelt setting is an error, not a silent default. See labwatch.example.toml.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from extractors.fetch import DEFAULT_USER_AGENT, FetchLimits
+from seeds import SEEDS_DIR
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = Path("data")  # LABWATCH_HOME: warehouse, digests and Prefect's home live here
+    watchlist: Path = field(default_factory=lambda: SEEDS_DIR / "watchlist.toml")
+    feeds: Path = field(default_factory=lambda: SEEDS_DIR / "feeds.toml")
+    # Pages linked from feeds may not be on private or loopback addresses unless this is set.
+    allow_private_pages: bool = False
+    user_agent: str = DEFAULT_USER_AGENT
+    timeout: float = 60.0  # total seconds for one request
+    max_bytes: int = 10_000_000  # largest feed or page body accepted
+    per_host_connections: int = 2
+    batch_size: int = 64  # articles per fetch/extract/store batch
+    workers: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
+    lock_wait: float = 15.0  # seconds to wait for the warehouse while another process holds it
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "labwatch.duckdb"
+
+    @property
+    def digests_dir(self) -> Path:
+        return self.home / "digests"
+
+    @property
+    def prefect_home(self) -> Path:
+        return self.home / "prefect"
+
+    def fetch_limits(self) -> FetchLimits:
+        return FetchLimits(
+            total_timeout=self.timeout,
+            max_bytes=self.max_bytes,
+            per_host_connections=self.per_host_connections,
+            user_agent=self.user_agent,
+        )
+
+
+def _convert(name: str, kind: Any, value: Any) -> Any:
+    kind = str(kind)
+    try:
+        if kind == "Path":
+            return Path(value).expanduser()
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            if str(value).lower() in ("1", "true", "yes", "on"):
+                return True
+            if str(value).lower() in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError(value)
+        if kind == "int":
+            return int(value)
+        if kind == "float":
+            return float(value)
+        return str(value)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"setting {name}: cannot use {value!r} as {kind}") from exc
+
+
+def load_settings(home: str | Path | None = None, **overrides: Any) -> Settings:
+    """Settings from defaults, the home's labwatch.toml, the environment, then `overrides`."""
+    kinds = {f.name: f.type for f in fields(Settings)}
+    values: dict[str, Any] = {}
+    home_value = home or os.environ.get("LABWATCH_HOME") or Settings.home
+    home_path = Path(home_value).expanduser()
+    config = home_path / "labwatch.toml"
+    if config.is_file():
+        try:
+            doc = tomllib.loads(config.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{config}: {exc}") from exc
+        for key, value in doc.items():
+            if key not in kinds or key == "home":
+                raise SettingsError(f"{config}: unknown setting {key!r}")
+            values[key] = _convert(key, kinds[key], value)
+    for var, env in os.environ.items():
+        if not var.startswith("LABWATCH_") or var == "LABWATCH_HOME":
+            continue
+        name = var.removeprefix("LABWATCH_").lower()
+        if name not in kinds:
+            raise SettingsError(f"unknown setting in the environment: {var}")
+        values[name] = _convert(var, kinds[name], env)
+    for key, value in overrides.items():
+        if key not in kinds:
+            raise SettingsError(f"unknown setting {key!r}")
+        if value is not None:
+            values[key] = _convert(key, kinds[key], value)
+    values["home"] = home_path
+    return dataclasses.replace(Settings(), **values)

@@ -47,6 +47,8 @@ def _when(entry: Mapping[str, Any]) -> datetime | None:
 
 def _entry(raw: Mapping[str, Any], base: str) -> FeedEntry | None:
     link = (raw.get("link") or "").strip()
+    if raw.get("guidislink") and not re.match(r"https?://", link):
+        link = ""  # feedparser took an opaque guid for a permalink
     if not link:
         # Some feeds put the permalink only in the guid.
         guid = (raw.get("id") or "").strip()

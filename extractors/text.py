@@ -8,7 +8,21 @@ import re
 import lxml.html
 from lxml.etree import ParserError
 
-_BLOCK_TAGS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr")
+_PARAGRAPH_TAGS = (
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "ul",
+    "ol",
+    "table",
+)
+_LINE_TAGS = ("br", "li", "tr")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
@@ -25,7 +39,9 @@ def html_to_text(fragment: str) -> str:
         return _tidy(html.unescape(re.sub(r"<[^>]*>", " ", fragment)))
     for bad in root.xpath("//script|//style"):
         bad.drop_tree()
-    for el in root.iter(*_BLOCK_TAGS):
+    for el in root.iter(*_PARAGRAPH_TAGS):
+        el.tail = "\n\n" + (el.tail or "")
+    for el in root.iter(*_LINE_TAGS):
         el.tail = "\n" + (el.tail or "")
     return _tidy(root.text_content())
 

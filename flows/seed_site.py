@@ -18,7 +18,7 @@ PLACEHOLDER = b"{{BASE_URL}}"
 class _Handler(BaseHTTPRequestHandler):
     server: _SeedServer
 
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
+    def do_GET(self) -> None:  # the name http.server dispatches to
         path = urlsplit(self.path).path.lstrip("/") or "index.html"
         target = (SITE_DIR / path).resolve()
         if SITE_DIR not in target.parents or not target.is_file():

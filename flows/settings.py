@@ -1,4 +1,4 @@
-"""One typed settings object: defaults, then `LABWATCH_HOME/labwatch.toml`, then LABWATCH_* variables.
+"""One typed settings object: defaults, then LABWATCH_HOME/labwatch.toml, then LABWATCH_* variables.
 
 A misspelt setting is an error, not a silent default. See labwatch.example.toml.
 """

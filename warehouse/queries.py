@@ -109,7 +109,7 @@ def digest_data(con: duckdb.DuckDBPyConnection, week: str) -> DigestData:
     """Everything the weekly digest shows, for one ISO week."""
     start, end = week_bounds(week)
     prev = start - timedelta(days=7)
-    params = {"start": start, "end": end, "prev": prev}
+    params = {"start": start, "end": end}
     week_articles = f"""
         SELECT a.article_id FROM articles a
         WHERE {_ARTICLE_TIME} >= $start AND {_ARTICLE_TIME} < $end"""
@@ -136,14 +136,14 @@ def digest_data(con: duckdb.DuckDBPyConnection, week: str) -> DigestData:
             WHERE c.mentions > 0 OR c.last_mentions > 0
             ORDER BY c.mentions DESC, c.articles DESC, c.entity_id
             """,
-            params,
+            {**params, "prev": prev},
         )
     )
     deals = _dicts(
         con.execute(
             f"""
             SELECT d.kind, d.investor_id, d.target_id, d.amount_usd, d.amount_max_usd,
-                   d.qualifier, d.year, d.evidence, a.title, a.url
+                   d.qualifier, d.year, d.evidence, a.title, a.canonical_url AS url
             FROM deals d JOIN articles a USING (article_id)
             WHERE d.article_id IN ({week_articles})
             ORDER BY d.amount_usd DESC NULLS LAST, d.investor_id, d.target_id
@@ -154,7 +154,7 @@ def digest_data(con: duckdb.DuckDBPyConnection, week: str) -> DigestData:
     stories = _dicts(
         con.execute(
             f"""
-            SELECT a.article_id, a.title, a.url,
+            SELECT a.article_id, a.title, a.canonical_url AS url,
                    coalesce(nullif(a.site_name, ''), split_part(a.url, '/', 3)) AS site,
                    a.published_at, count(m.entity_id) AS mentions,
                    (SELECT count(*) FROM article_feeds f WHERE f.article_id = a.article_id)

@@ -1,0 +1,212 @@
+"""The `labwatch` command line: each command parses its arguments and calls one library function.
+
+Library errors become a one-line message on stderr and exit status 1 (2 for usage errors);
+no traceback for a problem the user can fix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from extractors.entities import Tagger, load_watchlist
+from extractors.errors import LabwatchError
+from flows.report import format_rows, ingest_report
+from flows.settings import Settings, SettingsError, load_settings
+from warehouse.errors import WarehouseError
+
+DESCRIPTION = """\
+labwatch watches AI-industry news: it fetches RSS/Atom feeds, extracts the articles, tags
+the AI labs, cloud providers and deals they mention, and appends everything to a DuckDB
+warehouse you can query with SQL; a weekly digest summarises it.
+
+Everything lives under LABWATCH_HOME (default ./data): labwatch.duckdb, digests/, prefect/.
+"""
+
+EPILOG = """\
+examples:
+  labwatch demo                                  ingest the bundled seed site, write a digest
+  labwatch ingest --feeds my-feeds.toml          ingest your own feed list
+  labwatch digest --week 2026-W47                write digests/2026-W47.md and .html
+  labwatch tag article.txt --counts              tag a text file with the watchlist
+  labwatch sql "select title from articles" --format csv
+"""
+
+
+def _prefect(settings: Settings, args: argparse.Namespace) -> None:
+    # Must run before anything imports Prefect.
+    from flows.prefect_env import configure_prefect
+
+    configure_prefect(settings, verbose=args.verbose)
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    _prefect(settings, args)
+    from flows.demo import run_demo
+
+    result = run_demo(settings, port=args.port)
+    print(f"labwatch demo: served the seed site at {result.base_url}")
+    print("\n".join(ingest_report(result.summary, result.totals)))
+    print(f"  warehouse         {settings.warehouse}")
+    if result.digest:
+        print(f"  digest            {result.digest.markdown}")
+        print(f"                    {result.digest.html}")
+    print('next: labwatch sql "select title, published_at from articles"')
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    _prefect(settings, args)
+    from flows.ingest import ingest
+    from warehouse.database import open_warehouse
+    from warehouse.queries import totals
+
+    summary = ingest(
+        feed_urls=args.feed or None,
+        feeds_file=str(args.feeds) if args.feeds else None,
+        home=str(settings.home),
+        allow_private_pages=args.allow_private_pages or None,
+    )
+    with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
+        figures = totals(con)
+    if not args.quiet:
+        print(f"labwatch ingest: run {summary['run_id']}")
+        print("\n".join(ingest_report(summary, figures)))
+        print(f"  warehouse         {settings.warehouse}")
+    # Every feed failing is worth a non-zero status; some failing is a normal day on the web.
+    return 1 if summary["feeds_total"] and not summary["feeds_fetched"] else 0
+
+
+def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+    _prefect(settings, args)
+    from flows.digest import digest
+
+    result = digest(week=args.week, home=str(settings.home))
+    if not args.quiet:
+        print(
+            f"labwatch digest {result.week}: {result.articles} articles, "
+            f"{result.mentions} mentions, {result.deals} deals"
+        )
+        print(f"  {result.markdown}\n  {result.html}")
+    return 0
+
+
+def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
+    watchlist = load_watchlist(args.watchlist or settings.watchlist)
+    if args.file in (None, "-"):
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(args.file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise LabwatchError(f"cannot read {args.file}: {exc}") from exc
+    tagger = Tagger(watchlist)
+    if args.counts:
+        print(json.dumps(tagger.counts(text), ensure_ascii=False, sort_keys=True))
+        return 0
+    for m in tagger.tag(text):
+        record = {
+            "entity": m.entity,
+            "kind": m.kind,
+            "text": m.text,
+            "start": m.start,
+            "end": m.end,
+        }
+        print(json.dumps(record, ensure_ascii=False))
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
+    from warehouse.database import open_warehouse
+    from warehouse.queries import lock_down, run_sql
+
+    with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
+        lock_down(con)
+        columns, rows = run_sql(con, args.query)
+    sys.stdout.write(format_rows(columns, rows, args.format))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="labwatch",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--home", metavar="DIR", help="data directory (default: $LABWATCH_HOME or ./data)"
+    )
+    noise = parser.add_mutually_exclusive_group()
+    noise.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    noise.add_argument("-v", "--verbose", action="store_true", help="show Prefect's logs too")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser(
+        "demo", help="serve the bundled seed site on loopback, ingest it, write its digest"
+    )
+    p.add_argument(
+        "--port", type=int, default=8765, help="loopback port for the seed site (default 8765)"
+    )
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("ingest", help="fetch the feeds and store new articles, mentions and deals")
+    p.add_argument(
+        "--feeds", type=Path, metavar="FILE", help="feed list TOML (default: seeds/feeds.toml)"
+    )
+    p.add_argument(
+        "--feed", action="append", metavar="URL", help="a feed URL (repeatable); overrides --feeds"
+    )
+    p.add_argument(
+        "--allow-private-pages",
+        action="store_true",
+        help="let pages linked from feeds be on private or loopback addresses (refused by default)",
+    )
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("digest", help="write the weekly digest as Markdown and HTML")
+    p.add_argument(
+        "--week", metavar="YYYY-Www", help="ISO week, e.g. 2026-W47 (default: last week)"
+    )
+    p.set_defaults(func=cmd_digest)
+
+    p = sub.add_parser(
+        "tag", help="tag a plain text with the watchlist; one JSON object per mention"
+    )
+    p.add_argument("file", nargs="?", metavar="FILE|-", help="text file, or - for stdin (default)")
+    p.add_argument("--counts", action="store_true", help='print {"entity": count} instead')
+    p.add_argument(
+        "--watchlist",
+        type=Path,
+        metavar="FILE",
+        help="watchlist TOML (default: seeds/watchlist.toml)",
+    )
+    p.set_defaults(func=cmd_tag)
+
+    p = sub.add_parser("sql", help="run a read-only SQL query on the warehouse")
+    p.add_argument("query", help='SQL, e.g. "select count(*) from articles"')
+    p.add_argument(
+        "--format", choices=("table", "csv", "json"), default="table", help="output format"
+    )
+    p.set_defaults(func=cmd_sql)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.home)
+        return int(args.func(args, settings))
+    except (LabwatchError, WarehouseError, SettingsError, FileNotFoundError, ValueError) as exc:
+        print(f"labwatch {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"labwatch {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""Plain-text reports the command line prints: the ingest summary and query results."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+def ingest_report(summary: Mapping[str, Any], totals: Mapping[str, int]) -> list[str]:
+    s = summary
+    lines = [
+        f"  feeds fetched     {s['feeds_fetched']} of {s['feeds_total']}"
+        f" ({s['feeds_failed']} failed)",
+        f"  entries           {s['entries']} ({s['entries_new']} new)",
+        f"  pages fetched     {s['pages_fetched']} ({s['pages_failed']} failed, feed text used)",
+        f"  articles stored   {s['articles_new']} new, {totals['articles']} in the warehouse",
+        f"  mentions          {s['mentions']} new, {totals['mentions']} in the warehouse",
+        f"  deals             {s['deals']} new, {totals['deals']} in the warehouse",
+    ]
+    failures = s.get("failures") or []
+    if failures:
+        lines.append("  failures:")
+        lines += [f"    {url}: {reason}" for url, reason in failures[:20]]
+        if len(failures) > 20:
+            lines.append(f"    ... and {len(failures) - 20} more (see the feed_fetches table)")
+    return lines
+
+
+def _cell(value: Any, width: int = 60) -> str:
+    text = "" if value is None else str(value)
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def format_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str) -> str:
+    """Query results as an aligned text table, CSV or a JSON array of objects."""
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+        return buf.getvalue()
+    if fmt == "json":
+        objects = [dict(zip(columns, r, strict=True)) for r in rows]
+        return json.dumps(objects, ensure_ascii=False, indent=2, default=str) + "\n"
+    cells = [[_cell(c) for c in columns]] + [[_cell(v) for v in r] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,193 @@
+"""HTTP fetching against real loopback servers: limits, redirects, failures, the address guard."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import ipaddress
+import socket
+import time
+from collections.abc import Iterator
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from extractors.errors import (
+    HARD,
+    RATE_LIMITED,
+    SOFT,
+    BlockedAddressError,
+    FetchError,
+    FetchTimeoutError,
+    HTTPStatusError,
+    InvalidURLError,
+    NetworkError,
+    RedirectError,
+    TooLargeError,
+)
+from extractors.fetch import Fetcher, FetchLimits, FetchResult, _is_public
+
+
+def get(url: str, limits: FetchLimits | None = None, allow_private: bool = True) -> FetchResult:
+    async def run() -> FetchResult:
+        async with Fetcher(limits) as fetcher:
+            return await fetcher.get(url, allow_private=allow_private)
+
+    return asyncio.run(run())
+
+
+def test_ok(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/feed").respond_with_data("<rss/>", content_type="application/xml")
+    result = get(httpserver.url_for("/feed"))
+    assert (result.status, result.body, result.content_type) == (200, b"<rss/>", "application/xml")
+
+
+def test_user_agent_names_labwatch(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/ua").respond_with_handler(
+        lambda r: Response(r.headers.get("User-Agent", ""))
+    )
+    assert get(httpserver.url_for("/ua")).body.startswith(b"labwatch/")
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "outcome"),
+    [
+        (404, {}, HARD),
+        (410, {}, HARD),
+        (500, {}, SOFT),
+        (502, {}, SOFT),
+        (429, {"Retry-After": "120"}, RATE_LIMITED),
+        (503, {"Retry-After": "30"}, RATE_LIMITED),
+    ],
+)
+def test_http_errors_are_classified(
+    httpserver: HTTPServer, status: int, headers: dict[str, str], outcome: str
+) -> None:
+    httpserver.expect_request("/x").respond_with_data("no", status=status, headers=headers)
+    with pytest.raises(HTTPStatusError) as info:
+        get(httpserver.url_for("/x"))
+    assert info.value.outcome == outcome
+    assert info.value.status == status
+    if "Retry-After" in headers:
+        assert info.value.retry_after == float(headers["Retry-After"])
+
+
+def test_not_modified_is_a_result(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/x").respond_with_data("", status=304)
+    assert get(httpserver.url_for("/x")).status == 304
+
+
+def test_declared_size_over_cap(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/big").respond_with_data(b"x" * 5000)
+    with pytest.raises(TooLargeError):
+        get(httpserver.url_for("/big"), FetchLimits(max_bytes=1000))
+
+
+def test_streamed_size_over_cap(httpserver: HTTPServer) -> None:
+    def chunks() -> Iterator[bytes]:
+        for _ in range(100):
+            yield b"x" * 1000
+
+    httpserver.expect_request("/stream").respond_with_response(
+        Response(chunks(), direct_passthrough=True)
+    )
+    with pytest.raises(TooLargeError):
+        get(httpserver.url_for("/stream"), FetchLimits(max_bytes=10_000))
+
+
+def test_gzip_bomb_stops_at_the_cap(httpserver: HTTPServer) -> None:
+    bomb = gzip.compress(b"\0" * 20_000_000)
+    assert len(bomb) < 100_000
+    httpserver.expect_request("/bomb").respond_with_data(bomb, headers={"Content-Encoding": "gzip"})
+    with pytest.raises(TooLargeError):
+        get(httpserver.url_for("/bomb"), FetchLimits(max_bytes=1_000_000))
+
+
+def test_redirects_are_followed(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/old").respond_with_data(
+        "", status=301, headers={"Location": "/new"}
+    )
+    httpserver.expect_request("/new").respond_with_data("here")
+    result = get(httpserver.url_for("/old"))
+    assert result.body == b"here"
+    assert result.final_url == httpserver.url_for("/new")
+    assert result.url == httpserver.url_for("/old")
+
+
+def test_redirect_loop(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/a").respond_with_data("", status=302, headers={"Location": "/b"})
+    httpserver.expect_request("/b").respond_with_data("", status=302, headers={"Location": "/a"})
+    with pytest.raises(RedirectError, match="loop"):
+        get(httpserver.url_for("/a"))
+
+
+def test_too_many_redirects(httpserver: HTTPServer) -> None:
+    for n in range(10):
+        httpserver.expect_request(f"/r{n}").respond_with_data(
+            "", status=302, headers={"Location": f"/r{n + 1}"}
+        )
+    with pytest.raises(RedirectError, match="more than 5"):
+        get(httpserver.url_for("/r0"))
+
+
+def test_slow_server_times_out(httpserver: HTTPServer) -> None:
+    def slow(request: Request) -> Response:
+        time.sleep(2)
+        return Response("late")
+
+    httpserver.expect_request("/slow").respond_with_handler(slow)
+    with pytest.raises(FetchTimeoutError) as info:
+        get(httpserver.url_for("/slow"), FetchLimits(total_timeout=0.5))
+    assert info.value.outcome == SOFT
+
+
+def test_connection_refused() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(NetworkError) as info:
+        get(f"http://127.0.0.1:{port}/feed")
+    assert info.value.outcome == SOFT
+
+
+@pytest.mark.parametrize("url", ["ftp://example.com/x", "file:///etc/passwd", "not a url"])
+def test_only_http_urls(url: str) -> None:
+    with pytest.raises(InvalidURLError):
+        get(url)
+
+
+def test_loopback_refused_unless_allowed(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/page").respond_with_data("secret")
+    with pytest.raises(BlockedAddressError):
+        get(httpserver.url_for("/page"), allow_private=False)
+    with pytest.raises(BlockedAddressError):
+        get(f"http://localhost:{httpserver.port}/page", allow_private=False)
+    assert get(httpserver.url_for("/page"), allow_private=True).body == b"secret"
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("8.8.8.8", True),
+        ("2606:4700::1111", True),
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("192.168.0.1", False),
+        ("172.16.5.4", False),
+        ("169.254.169.254", False),
+        ("::1", False),
+        ("::ffff:127.0.0.1", False),
+        ("fc00::1", False),
+        ("0.0.0.0", False),
+        ("224.0.0.1", False),
+    ],
+)
+def test_public_address_rule(address: str, public: bool) -> None:
+    assert _is_public(ipaddress.ip_address(address)) is public
+
+
+def test_every_fetch_error_has_an_outcome() -> None:
+    for cls in FetchError.__subclasses__():
+        if cls is not HTTPStatusError:
+            assert cls.outcome in (HARD, SOFT, RATE_LIMITED)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from extractors.analyse import PageInput
-from extractors.errors import FetchError, NotAFeedError
+from extractors.errors import FetchError, HTTPStatusError, NotAFeedError
 from extractors.feeds import FeedEntry, ParsedFeed, parse_feed
 from extractors.fetch import Fetcher, FetchLimits
 
@@ -54,7 +54,10 @@ async def _fetch_feed(fetcher: Fetcher, feed: FeedSpec) -> FeedFetch:
         # feed, the demo's loopback site); pages linked *from* feeds may not (see fetch_pages).
         result = await fetcher.get(feed.url, allow_private=True)
     except FetchError as exc:
-        return FeedFetch(feed, started, exc.outcome, duration=loop.time() - t0, error=str(exc))
+        status = exc.status if isinstance(exc, HTTPStatusError) else None
+        return FeedFetch(
+            feed, started, exc.outcome, status=status, duration=loop.time() - t0, error=str(exc)
+        )
     fetched = FeedFetch(
         feed,
         started,

@@ -131,29 +131,51 @@ def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # The global options work before or after the command: `labwatch --home X sql ...` and
+    # `labwatch sql ... --home X` both do. Subparsers leave them unset unless given.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--home",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="data directory (default: $LABWATCH_HOME or ./data)",
+    )
+    noise = common.add_mutually_exclusive_group()
+    noise.add_argument(
+        "-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="print only errors"
+    )
+    noise.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show Prefect's logs too",
+    )
     parser = argparse.ArgumentParser(
         prog="labwatch",
         description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
     )
-    parser.add_argument(
-        "--home", metavar="DIR", help="data directory (default: $LABWATCH_HOME or ./data)"
-    )
-    noise = parser.add_mutually_exclusive_group()
-    noise.add_argument("-q", "--quiet", action="store_true", help="print only errors")
-    noise.add_argument("-v", "--verbose", action="store_true", help="show Prefect's logs too")
+    parser.set_defaults(home=None, quiet=False, verbose=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser(
-        "demo", help="serve the bundled seed site on loopback, ingest it, write its digest"
+        "demo",
+        parents=[common],
+        help="serve the bundled seed site on loopback, ingest it, write its digest",
     )
     p.add_argument(
         "--port", type=int, default=8765, help="loopback port for the seed site (default 8765)"
     )
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("ingest", help="fetch the feeds and store new articles, mentions and deals")
+    p = sub.add_parser(
+        "ingest",
+        parents=[common],
+        help="fetch the feeds and store new articles, mentions and deals",
+    )
     p.add_argument(
         "--feeds", type=Path, metavar="FILE", help="feed list TOML (default: seeds/feeds.toml)"
     )
@@ -167,14 +189,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("digest", help="write the weekly digest as Markdown and HTML")
+    p = sub.add_parser(
+        "digest", parents=[common], help="write the weekly digest as Markdown and HTML"
+    )
     p.add_argument(
         "--week", metavar="YYYY-Www", help="ISO week, e.g. 2026-W47 (default: last week)"
     )
     p.set_defaults(func=cmd_digest)
 
     p = sub.add_parser(
-        "tag", help="tag a plain text with the watchlist; one JSON object per mention"
+        "tag",
+        parents=[common],
+        help="tag a plain text with the watchlist; one JSON object per mention",
     )
     p.add_argument("file", nargs="?", metavar="FILE|-", help="text file, or - for stdin (default)")
     p.add_argument("--counts", action="store_true", help='print {"entity": count} instead')
@@ -186,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_tag)
 
-    p = sub.add_parser("sql", help="run a read-only SQL query on the warehouse")
+    p = sub.add_parser("sql", parents=[common], help="run a read-only SQL query on the warehouse")
     p.add_argument("query", help='SQL, e.g. "select count(*) from articles"')
     p.add_argument(
         "--format", choices=("table", "csv", "json"), default="table", help="output format"

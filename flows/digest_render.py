@@ -37,7 +37,7 @@ def money(low: float | None, high: float | None, qualifier: str = "") -> str:
 
     if low is None:
         return "undisclosed"
-    text = fmt(low) if high in (None, low) else f"{fmt(low)}–{fmt(high)}"  # type: ignore[arg-type]
+    text = fmt(low) if high is None or high == low else f"{fmt(low)}–{fmt(high)}"
     return f"{qualifier} {text}" if qualifier else text
 
 

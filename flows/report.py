@@ -15,7 +15,8 @@ def ingest_report(summary: Mapping[str, Any], totals: Mapping[str, int]) -> list
         f"  feeds fetched     {s['feeds_fetched']} of {s['feeds_total']}"
         f" ({s['feeds_failed']} failed)",
         f"  entries           {s['entries']} ({s['entries_new']} new)",
-        f"  pages fetched     {s['pages_fetched']} ({s['pages_failed']} failed, feed text used)",
+        f"  pages fetched     {s['pages_fetched']} ({s['pages_failed']} failed"
+        + (", feed text stored instead)" if s["pages_failed"] else ")"),
         f"  articles stored   {s['articles_new']} new, {totals['articles']} in the warehouse",
         f"  mentions          {s['mentions']} new, {totals['mentions']} in the warehouse",
         f"  deals             {s['deals']} new, {totals['deals']} in the warehouse",

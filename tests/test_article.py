@@ -68,7 +68,7 @@ def test_seed_metadata() -> None:
 def test_page_without_article_text_gives_none() -> None:
     html = b"<html><body><nav><a href='/'>Home</a></nav><p>Too short.</p></body></html>"
     assert extract_article(html, "http://example.com/") is None
-    assert MIN_TEXT_CHARS > len("Too short.")
+    assert len("Too short.") < MIN_TEXT_CHARS
 
 
 def test_seed_expected_text_is_byte_faithful_to_the_shared_seed() -> None:

@@ -53,7 +53,8 @@ def test_content_encoded_becomes_text() -> None:
     body = b"""<?xml version="1.0"?><rss version="2.0"
       xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>t</title>
     <item><title>One</title><link>https://example.com/1</link>
-    <content:encoded><![CDATA[<p>First &amp; foremost.</p><script>alert(1)</script><p>Second.</p>]]></content:encoded>
+    <content:encoded><![CDATA[<p>First &amp; foremost.</p><script>alert(1)</script>
+    <p>Second.</p>]]></content:encoded>
     </item></channel></rss>"""
     entry = parse_feed(body).entries[0]
     assert entry.content == "First & foremost.\n\nSecond."

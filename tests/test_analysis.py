@@ -1,0 +1,94 @@
+"""One article end to end (extract, fall back, tag, find deals), inline and on a process pool."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from extractors.analyse import FEED_CONTENT, FEED_SUMMARY, NONE, PAGE, PageInput, analyse, sane_date
+from extractors.entities import Tagger, load_watchlist
+from extractors.feeds import FeedEntry
+from flows.analysis import POOL_THRESHOLD, Analyser
+from seeds import SEEDS_DIR
+from tests.helpers import SEED_SLUGS, seed_html
+
+WATCHLIST = load_watchlist(SEEDS_DIR / "watchlist.toml")
+
+
+def entry(url: str = "https://example.com/story?utm_source=x", **fields: object) -> FeedEntry:
+    values: dict[str, object] = {
+        "url": url, "title": "Feed title on OpenAI", "guid": url,
+        "published": datetime(2024, 5, 13, 11, 0, tzinfo=UTC), "author": "Feed Author",
+        "summary": "Microsoft invested $1 billion in OpenAI, the summary says.", "content": "",
+    }  # fmt: skip
+    values.update(fields)
+    return FeedEntry(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def tagger() -> Tagger:
+    return Tagger(WATCHLIST)
+
+
+def test_page_text_with_feed_timestamp(tagger: Tagger) -> None:
+    result = analyse(
+        PageInput(entry(), "https://example.com/story", seed_html(SEED_SLUGS[1])), tagger
+    )
+    assert result.text_source == PAGE
+    assert result.title == "AI Labs Are Fighting to Stay Ahead of Their Big Tech Backers"
+    assert result.canonical_url == "https://example.com/story"
+    assert result.page_canonical_url == "https://time.com/6978790/ai-labs-big-tech-backers/"
+    # The page says 2024-05-13; the feed has the time of day on that same day.
+    assert result.published == datetime(2024, 5, 13, 11, 0, tzinfo=UTC)
+    body = [m for m in result.mentions if not m.in_title]
+    assert len(body) == 84
+    for m in body:
+        assert result.text[m.start : m.end] == m.text
+        assert m.text in m.sentence
+    assert {(d.investor, d.target) for d in result.deals} >= {("microsoft", "openai")}
+
+
+def test_failed_page_falls_back_to_feed_content_then_summary(tagger: Tagger) -> None:
+    with_content = entry(content="Anthropic and Amazon agreed a deal, the full feed text says.")
+    result = analyse(PageInput(with_content, page_error="HTTP 503"), tagger)
+    assert (result.text_source, result.page_error) == (FEED_CONTENT, "HTTP 503")
+    assert result.text.startswith("Anthropic and Amazon")
+    result = analyse(PageInput(entry(), page_error="timed out"), tagger)
+    assert result.text_source == FEED_SUMMARY
+    assert [(d.investor, d.target, d.amount_usd) for d in result.deals] == [
+        ("microsoft", "openai", 1e9)
+    ]
+    assert [m.entity for m in result.mentions if m.in_title] == ["openai"]
+    result = analyse(PageInput(entry(summary=""), page_error="timed out"), tagger)
+    assert (result.text_source, result.text) == (NONE, "")
+
+
+@pytest.mark.parametrize(
+    "html",
+    [b"", b"\x00\xff\xfe garbage", b"<html><body>" + b"<div>" * 5000 + b"deep", b"<p>short</p>"],
+)
+def test_hostile_or_empty_pages_fall_back_with_a_reason(tagger: Tagger, html: bytes) -> None:
+    result = analyse(PageInput(entry(), "https://example.com/story", html or b" "), tagger)
+    assert result.text_source == FEED_SUMMARY
+    assert result.page_error
+
+
+def test_dates_are_sanity_checked() -> None:
+    now = datetime(2026, 11, 22, tzinfo=UTC)
+    assert sane_date(datetime(2026, 11, 22, 20, tzinfo=UTC), now) is not None
+    assert sane_date(datetime(2026, 11, 24, tzinfo=UTC), now) is None
+    assert sane_date(datetime(1970, 1, 1, tzinfo=UTC), now) is None
+
+
+def test_process_pool_gives_the_same_results_as_inline() -> None:
+    pages = [
+        PageInput(entry(f"https://example.com/{n}"), f"https://example.com/{n}", seed_html(slug))
+        for n in range(POOL_THRESHOLD + 2)
+        for slug in SEED_SLUGS
+    ]
+    with Analyser(WATCHLIST, workers=2) as pooled:
+        on_pool = pooled(pages)
+        assert pooled._pool is not None  # the pool was used, not the inline path
+    inline = Analyser(WATCHLIST, workers=1)(pages)
+    assert on_pool == inline

@@ -29,8 +29,9 @@ class PageInput:
 
     entry: FeedEntry
     final_url: str = ""
-    html: bytes | None = None
+    html: str | bytes | None = None
     page_error: str = ""
+    page_outcome: str = ""  # "" when fetched, else the FetchError outcome class
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class AnalysedArticle:
     extractor: str
     content_hash: str
     page_error: str
+    page_outcome: str  # "" when the page gave the text, else why not (a FetchError outcome)
     mentions: tuple[TaggedMention, ...]
     deals: tuple[Deal, ...]
 
@@ -100,13 +102,14 @@ def _with_sentences(text: str, found: list[Mention], in_title: bool) -> list[Tag
 
 def analyse(item: PageInput, tagger: Tagger) -> AnalysedArticle:
     entry = item.entry
-    page_error = item.page_error
+    page_error, page_outcome = item.page_error, item.page_outcome
     article = None
     if item.html:
         try:
             article = extract_article(item.html, item.final_url or entry.url)
         except Exception as exc:  # lxml/trafilatura on hostile markup: fall back, keep the reason
             page_error = f"extraction failed: {type(exc).__name__}: {exc}"
+            page_outcome = "no_text"
     if article is not None:
         text, source, extractor = article.text, PAGE, article.extractor
     elif entry.content:
@@ -117,6 +120,7 @@ def analyse(item: PageInput, tagger: Tagger) -> AnalysedArticle:
         text, source, extractor = "", NONE, ""
     if item.html and article is None:
         page_error = page_error or "no article text found in the page"
+        page_outcome = page_outcome or "no_text"
     title = (article.title if article and article.title else entry.title) or ""
     found = tagger.tag(text)
     body_mentions = _with_sentences(text, found, in_title=False)
@@ -138,6 +142,7 @@ def analyse(item: PageInput, tagger: Tagger) -> AnalysedArticle:
         if text
         else "",
         page_error=page_error,
+        page_outcome=page_outcome,
         mentions=tuple(title_mentions + body_mentions),
         deals=tuple(find_deals(text, found)),
     )

@@ -1,22 +1,37 @@
 """Fetching many feeds and pages concurrently, each failure kept with its reason.
 
 One bad feed or page never stops the others: every outcome comes back as a record, and the
-caller stores it.
+caller stores it. Feeds are fetched conditionally (ETag, Last-Modified, and a hash of the
+last body for servers that ignore both), so an unchanged feed costs no parsing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from extractors.analyse import PageInput
-from extractors.errors import FetchError, HTTPStatusError, NotAFeedError
+from extractors.charset import decode_html
+from extractors.errors import (
+    HARD,
+    FetchError,
+    HTTPStatusError,
+    NotAFeedError,
+    RobotsDeniedError,
+)
 from extractors.feeds import FeedEntry, ParsedFeed, parse_feed
 from extractors.fetch import Fetcher, FetchLimits
+from extractors.robots import RobotsCache
 
 OK, NOT_MODIFIED = "ok", "not_modified"
+
+# Content types that are certainly not a feed; anything else is given to the parser, since
+# real feeds are served as text/html, text/plain and application/octet-stream too.
+_NOT_FEED_TYPES = ("image/", "audio/", "video/", "font/", "application/pdf", "application/zip")
+_PAGE_TYPES = ("text/html", "application/xhtml+xml", "")
 
 
 @dataclass(frozen=True)
@@ -24,6 +39,10 @@ class FeedSpec:
     feed_id: str
     url: str
     name: str = ""
+    # Validators from the last successful fetch, sent back so an unchanged feed costs nothing.
+    etag: str = ""
+    last_modified: str = ""
+    body_hash: str = ""
 
 
 @dataclass(frozen=True)
@@ -32,17 +51,38 @@ class FeedFetch:
 
     feed: FeedSpec
     fetched_at: datetime
-    outcome: str  # ok | not_modified | hard | soft | rate_limited
+    outcome: str  # ok | not_modified | hard | soft | rate_limited | blocked
     final_url: str = ""
     status: int | None = None
     size: int = 0
     duration: float = 0.0
     parsed: ParsedFeed | None = None
     error: str = ""
+    attempts: int = 1
+    retry_after: float | None = None  # seconds the server asked us to wait (429/503)
+    etag: str = ""
+    last_modified: str = ""
+    body_hash: str = ""
+    note: str = ""  # e.g. why an answer counted as not modified
 
     @property
     def entries(self) -> tuple[FeedEntry, ...]:
         return self.parsed.entries if self.parsed else ()
+
+    @property
+    def succeeded(self) -> bool:
+        return self.outcome in (OK, NOT_MODIFIED)
+
+
+def _conditional_headers(feed: FeedSpec) -> dict[str, str]:
+    headers = {
+        "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
+    }
+    if feed.etag:
+        headers["If-None-Match"] = feed.etag
+    if feed.last_modified:
+        headers["If-Modified-Since"] = feed.last_modified
+    return headers
 
 
 async def _fetch_feed(fetcher: Fetcher, feed: FeedSpec) -> FeedFetch:
@@ -52,11 +92,17 @@ async def _fetch_feed(fetcher: Fetcher, feed: FeedSpec) -> FeedFetch:
     try:
         # Feed URLs are chosen by the user, so they may point at private hosts (an intranet
         # feed, the demo's loopback site); pages linked *from* feeds may not (see fetch_pages).
-        result = await fetcher.get(feed.url, allow_private=True)
+        result = await fetcher.get(feed.url, allow_private=True, headers=_conditional_headers(feed))
     except FetchError as exc:
-        status = exc.status if isinstance(exc, HTTPStatusError) else None
         return FeedFetch(
-            feed, started, exc.outcome, status=status, duration=loop.time() - t0, error=str(exc)
+            feed,
+            started,
+            exc.outcome,
+            status=exc.status if isinstance(exc, HTTPStatusError) else None,
+            duration=loop.time() - t0,
+            error=str(exc),
+            attempts=exc.attempts,
+            retry_after=exc.retry_after if isinstance(exc, HTTPStatusError) else None,
         )
     fetched = FeedFetch(
         feed,
@@ -66,16 +112,27 @@ async def _fetch_feed(fetcher: Fetcher, feed: FeedSpec) -> FeedFetch:
         status=result.status,
         size=len(result.body),
         duration=loop.time() - t0,
+        attempts=result.attempts,
+        # A server that sends no validators this time keeps the ones we had.
+        etag=result.headers.get("etag", feed.etag),
+        last_modified=result.headers.get("last-modified", feed.last_modified),
+        body_hash=feed.body_hash,
     )
     if result.status == 304:
-        return replace(fetched, outcome=NOT_MODIFIED)
+        return replace(fetched, outcome=NOT_MODIFIED, note="304 Not Modified")
+    body_hash = hashlib.sha256(result.body).hexdigest()[:32]
+    fetched = replace(fetched, body_hash=body_hash)
+    if body_hash == feed.body_hash:
+        return replace(fetched, outcome=NOT_MODIFIED, note="body unchanged")
+    if result.content_type.startswith(_NOT_FEED_TYPES):
+        return replace(fetched, outcome=HARD, error=f"not a feed: served as {result.content_type}")
     try:
         # Parsing is CPU work; a thread keeps the other fetches moving meanwhile.
         parsed = await asyncio.to_thread(
             parse_feed, result.body, url=result.final_url, headers=result.headers
         )
     except NotAFeedError as exc:
-        return replace(fetched, outcome=NotAFeedError.outcome, error=str(exc))
+        return replace(fetched, outcome=NotAFeedError.outcome, error=str(exc), body_hash="")
     return replace(fetched, parsed=parsed)
 
 
@@ -85,21 +142,28 @@ async def fetch_feeds(feeds: Sequence[FeedSpec], limits: FetchLimits) -> list[Fe
         return list(await asyncio.gather(*(_fetch_feed(fetcher, f) for f in feeds)))
 
 
-async def _fetch_page(fetcher: Fetcher, entry: FeedEntry, allow_private: bool) -> PageInput:
+async def _fetch_page(fetcher: Fetcher, robots: RobotsCache, entry: FeedEntry) -> PageInput:
     try:
-        result = await fetcher.get(entry.url, allow_private=allow_private)
+        await fetcher.check_address(entry.url)
+        if not await robots.allowed(entry.url):
+            raise RobotsDeniedError(entry.url, "disallowed by robots.txt")
+        result = await fetcher.get(entry.url)
     except FetchError as exc:
-        return PageInput(entry, page_error=str(exc))
-    if result.content_type and "html" not in result.content_type:
-        return PageInput(entry, result.final_url, page_error=f"not HTML: {result.content_type}")
-    return PageInput(entry, result.final_url, html=result.body)
-
-
-async def fetch_pages(
-    entries: Sequence[FeedEntry], limits: FetchLimits, *, allow_private: bool = False
-) -> list[PageInput]:
-    """Fetch the page of every entry concurrently; a failed page keeps its reason."""
-    async with Fetcher(limits) as fetcher:
-        return list(
-            await asyncio.gather(*(_fetch_page(fetcher, e, allow_private) for e in entries))
+        return PageInput(entry, page_error=str(exc), page_outcome=exc.outcome)
+    if not result.content_type.startswith(_PAGE_TYPES):
+        return PageInput(
+            entry,
+            result.final_url,
+            page_error=f"not HTML: served as {result.content_type}",
+            page_outcome=HARD,
         )
+    html = await asyncio.to_thread(decode_html, result.body, result.headers.get("content-type", ""))
+    return PageInput(entry, result.final_url, html=html)
+
+
+async def fetch_pages(entries: Sequence[FeedEntry], limits: FetchLimits) -> list[PageInput]:
+    """Fetch the page of every entry concurrently, honouring robots.txt and the address
+    guard (hosts in `limits.allowed_private_hosts` excepted); a failed page keeps its reason."""
+    async with Fetcher(limits) as fetcher:
+        robots = RobotsCache(fetcher)
+        return list(await asyncio.gather(*(_fetch_page(fetcher, robots, e) for e in entries)))

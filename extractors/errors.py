@@ -3,7 +3,8 @@
     LabwatchError
     ├── FetchError                 a URL could not be fetched; .outcome says how bad
     │   ├── InvalidURLError        not an http(s) URL                        (hard)
-    │   ├── BlockedAddressError    resolves to a private or loopback address (hard)
+    │   ├── BlockedAddressError    resolves to a private or loopback address (blocked)
+    │   ├── RobotsDeniedError      robots.txt forbids it                     (blocked)
     │   ├── HTTPStatusError        a non-2xx, non-304 answer       (hard/soft/rate_limited)
     │   ├── TooLargeError          body over the size cap                    (hard)
     │   ├── RedirectError          too many redirects, or a loop             (hard)
@@ -13,7 +14,8 @@
     └── WatchlistError             a watchlist file that cannot be used
 
 Outcome classes: "hard" will not fix itself (retrying soon is pointless), "soft" may
-(retry with backoff), "rate_limited" means the server asked us to slow down.
+(retry with backoff), "rate_limited" means the server asked us to slow down, "blocked"
+means labwatch refused on purpose (private address, robots.txt).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 HARD = "hard"
 SOFT = "soft"
 RATE_LIMITED = "rate_limited"
+BLOCKED = "blocked"
 
 
 class LabwatchError(Exception):
@@ -34,6 +37,7 @@ class FetchError(LabwatchError):
         super().__init__(f"{reason} ({url})")
         self.url = url
         self.reason = reason
+        self.attempts = 1  # how many tries it took to give up (retries of soft failures)
 
 
 class InvalidURLError(FetchError):
@@ -41,7 +45,11 @@ class InvalidURLError(FetchError):
 
 
 class BlockedAddressError(FetchError):
-    outcome = HARD
+    outcome = BLOCKED
+
+
+class RobotsDeniedError(FetchError):
+    outcome = BLOCKED
 
 
 class TooLargeError(FetchError):

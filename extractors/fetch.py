@@ -12,14 +12,16 @@ import ipaddress
 import socket
 import time
 from collections import defaultdict
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from extractors.errors import (
+    SOFT,
     BlockedAddressError,
     FetchError,
     FetchTimeoutError,
@@ -44,7 +46,13 @@ class FetchLimits:
     max_redirects: int = 5
     max_connections: int = 32
     per_host_connections: int = 2
+    min_host_interval: float = 1.0  # seconds between the starts of two requests to one host
+    max_retries: int = 2  # extra attempts, within a run, after a soft failure
+    retry_backoff: float = 0.5  # seconds before the first retry, doubled each time
     user_agent: str = DEFAULT_USER_AGENT
+    # Hosts ("host" or "host:port") that pages may be fetched from although they resolve to
+    # private or loopback addresses: an intranet, or a test's own server.
+    allowed_private_hosts: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,7 @@ class FetchResult:
     headers: Mapping[str, str] = field(repr=False)
     body: bytes = field(repr=False)
     elapsed: float = 0.0
+    attempts: int = 1
 
     @property
     def content_type(self) -> str:
@@ -108,15 +117,43 @@ def _retry_after(value: str | None) -> float | None:
             return None
 
 
+class HostGate:
+    """Politeness towards one host: at most `cap` requests in flight, and the starts of two
+    requests at least `interval` seconds apart. Records the peak concurrency it allowed."""
+
+    def __init__(self, cap: int, interval: float) -> None:
+        self.interval = interval
+        self._slots = asyncio.Semaphore(max(1, cap))
+        self._lock = asyncio.Lock()
+        self._next_start = 0.0
+        self.in_flight = 0
+        self.peak = 0
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        async with self._slots:
+            async with self._lock:
+                loop = asyncio.get_running_loop()
+                wait = self._next_start - loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                self._next_start = loop.time() + self.interval
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+            try:
+                yield
+            finally:
+                self.in_flight -= 1
+
+
 class Fetcher:
     """An async HTTP client with labwatch's limits. Use as `async with Fetcher() as f:`."""
 
     def __init__(self, limits: FetchLimits | None = None) -> None:
         self.limits = limits or FetchLimits()
         self._client: httpx.AsyncClient | None = None
-        # Per-host politeness: at most `per_host_connections` requests in flight to one host.
-        self._host_slots: dict[str, asyncio.Semaphore] = defaultdict(
-            lambda: asyncio.Semaphore(self.limits.per_host_connections)
+        self.gates: dict[str, HostGate] = defaultdict(
+            lambda: HostGate(self.limits.per_host_connections, self.limits.min_host_interval)
         )
 
     async def __aenter__(self) -> Fetcher:
@@ -148,16 +185,33 @@ class Fetcher:
     ) -> FetchResult:
         """GET `url`, following redirects, within the limits; raise a FetchError on failure.
 
+        Soft failures (timeouts, connection errors, 5xx) are retried up to `max_retries`
+        times with exponential backoff; the error finally raised carries `attempts`.
         A 304 is returned as a result (for conditional GETs), every other non-2xx raises.
         """
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                result = await self._get_once(url, allow_private, headers or {})
+            except FetchError as exc:
+                exc.attempts = attempt
+                if exc.outcome != SOFT or attempt > self.limits.max_retries:
+                    raise
+                await asyncio.sleep(self.limits.retry_backoff * 2 ** (attempt - 1))
+                continue
+            return replace(result, attempts=attempt)
+
+    async def _get_once(
+        self, url: str, allow_private: bool, headers: Mapping[str, str]
+    ) -> FetchResult:
         started = time.monotonic()
         try:
             async with asyncio.timeout(self.limits.total_timeout):
-                return await self._get(url, allow_private, headers or {}, started)
+                return await self._get(url, allow_private, headers, started)
         except TimeoutError as exc:
-            raise FetchTimeoutError(
-                url, f"no answer within {self.limits.total_timeout:g} s"
-            ) from exc
+            limit = self.limits.total_timeout
+            raise FetchTimeoutError(url, f"no answer within {limit:g} s") from exc
 
     async def _get(
         self, url: str, allow_private: bool, headers: Mapping[str, str], started: float
@@ -169,9 +223,9 @@ class Fetcher:
             parts = urlsplit(current)
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise InvalidURLError(url, f"not an http(s) URL: {current!r}")
-            if not allow_private:
+            if not allow_private and not self._allowed_private(parts.hostname, parts.port):
                 await check_public_host(url, parts.hostname)
-            async with self._host_slots[parts.hostname.lower()]:
+            async with self.gates[parts.hostname.lower()].turn():
                 response = await self._stream(url, current, headers)
             status, resp_headers, body = response
             if status in (301, 302, 303, 307, 308) and "location" in resp_headers:
@@ -193,6 +247,18 @@ class Fetcher:
                     elapsed=time.monotonic() - started,
                 )
             raise HTTPStatusError(url, status, _retry_after(resp_headers.get("retry-after")))
+
+    async def check_address(self, url: str) -> None:
+        """Raise BlockedAddressError (or InvalidURLError) now if `url` would be refused."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise InvalidURLError(url, f"not an http(s) URL: {url!r}")
+        if not self._allowed_private(parts.hostname, parts.port):
+            await check_public_host(url, parts.hostname)
+
+    def _allowed_private(self, host: str, port: int | None) -> bool:
+        allowed = self.limits.allowed_private_hosts
+        return host.lower() in allowed or f"{host.lower()}:{port}" in allowed
 
     async def _stream(
         self, url: str, current: str, headers: Mapping[str, str]

@@ -64,11 +64,13 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from warehouse.database import open_warehouse
     from warehouse.queries import totals
 
+    overrides = {"allowed_private_hosts": args.allow_host} if args.allow_host else None
     summary = ingest(
         feed_urls=args.feed or None,
         feeds_file=str(args.feeds) if args.feeds else None,
         home=str(settings.home),
-        allow_private_pages=args.allow_private_pages or None,
+        force=args.force,
+        overrides=overrides,
     )
     with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
         figures = totals(con)
@@ -158,7 +160,6 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
-    parser.set_defaults(home=None, quiet=False, verbose=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser(
@@ -183,10 +184,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--feed", action="append", metavar="URL", help="a feed URL (repeatable); overrides --feeds"
     )
     p.add_argument(
-        "--allow-private-pages",
-        action="store_true",
-        help="let pages linked from feeds be on private or loopback addresses (refused by default)",
+        "--allow-host",
+        action="append",
+        metavar="HOST[:PORT]",
+        help="fetch pages from this host although it is private or loopback (repeatable)",
     )
+    p.add_argument("--force", action="store_true", help="fetch every feed, even those backing off")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser(
@@ -223,6 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Defaults of the global options, set here: argparse shares option objects between a
+    # parser and its subparsers, so set_defaults would make a subparser undo `--home X cmd`.
+    for name, default in (("home", None), ("quiet", False), ("verbose", False)):
+        if not hasattr(args, name):
+            setattr(args, name, default)
     try:
         settings = load_settings(args.home)
         return int(args.func(args, settings))

@@ -8,7 +8,7 @@ from typing import Any
 
 from flows.digest import DigestResult, digest
 from flows.ingest import ingest
-from flows.seed_site import seed_feed_urls, serve_seed_site
+from flows.seed_site import seed_feed_urls, seed_host, serve_seed_site
 from flows.settings import Settings
 from warehouse.database import open_warehouse
 from warehouse.queries import newest_article_week, totals
@@ -35,7 +35,10 @@ def run_demo(settings: Settings, port: int = DEMO_PORT) -> DemoResult:
     try:
         with serve_seed_site(port) as base:
             summary = ingest(
-                feed_urls=seed_feed_urls(base), home=str(settings.home), allow_private_pages=True
+                feed_urls=seed_feed_urls(base),
+                home=str(settings.home),
+                # Our own loopback site: allowed explicitly, and no need to pace requests.
+                overrides={"allowed_private_hosts": [seed_host(base)], "min_host_interval": 0},
             )
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:

@@ -12,7 +12,7 @@ import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,9 @@ from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 
 from extractors.analyse import AnalysedArticle, PageInput
-from extractors.crawl import OK, FeedFetch, FeedSpec, fetch_feeds, fetch_pages
+from extractors.crawl import NOT_MODIFIED, FeedFetch, FeedSpec, fetch_feeds, fetch_pages
 from extractors.entities import Watchlist, load_watchlist
+from extractors.errors import BLOCKED
 from extractors.feedlist import feed_spec, load_feed_list
 from extractors.feeds import FeedEntry
 from extractors.fetch import FetchLimits
@@ -34,23 +35,26 @@ from warehouse.append import (
     BatchCounts,
     append_batch,
     insert_rows,
-    record_fetches,
     replace_row,
     unseen_keys,
     upsert_feeds,
 )
 from warehouse.database import open_warehouse
+from warehouse.feed_state import feed_states, is_due, record_fetches
 
 
 @dataclass
 class IngestSummary:
     run_id: str
     feeds_total: int = 0
-    feeds_fetched: int = 0
+    feeds_skipped: int = 0  # not due yet: backing off after failures
+    feeds_fetched: int = 0  # answered, changed or not
+    feeds_not_modified: int = 0
     feeds_failed: int = 0
     entries: int = 0
     entries_new: int = 0
     pages_fetched: int = 0
+    pages_blocked: int = 0  # private address or robots.txt
     pages_failed: int = 0
     articles_new: int = 0
     mentions: int = 0
@@ -71,12 +75,43 @@ class IngestSummary:
         }
 
 
-def register(settings: Settings, feeds: Sequence[FeedSpec], watchlist: Watchlist) -> None:
-    """Make sure the feeds and the watchlist in use are in the warehouse."""
+def prepare_feeds(
+    settings: Settings,
+    feed_urls: Sequence[str] | None,
+    feeds_file: str | None,
+    watchlist: Watchlist,
+    force: bool,
+) -> tuple[list[FeedSpec], int]:
+    """The feeds to fetch now, with their validators, and how many were skipped (not due).
+
+    Feeds come from `feed_urls`, else `feeds_file`, else the warehouse's feed list (seeded
+    from the configured feed file the first time). New ones are registered; the watchlist in
+    use is recorded too.
+    """
     now = datetime.now(UTC)
     with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
-        upsert_feeds(con, rows.feed_rows(feeds, now))
         insert_rows(con, "entities", rows.entity_rows(watchlist))
+        if feed_urls:
+            wanted = list({s.feed_id: s for s in map(feed_spec, feed_urls)}.values())
+        elif feeds_file:
+            wanted = load_feed_list(Path(feeds_file))
+        else:
+            wanted = [] if feed_states(con) else load_feed_list(settings.feeds)
+        upsert_feeds(con, rows.feed_rows(wanted, now))
+        states = feed_states(con, [f.feed_id for f in wanted] if wanted else None)
+    due = [
+        FeedSpec(
+            feed_id=s["feed_id"],
+            url=s["url"],
+            name=s["name"] or "",
+            etag=s["etag"] or "",
+            last_modified=s["last_modified"] or "",
+            body_hash=s["body_hash"] or "",
+        )
+        for s in states
+        if force or is_due(s, now)
+    ]
+    return due, len(states) - len(due)
 
 
 def fetch_all_feeds(feeds: Sequence[FeedSpec], limits: FetchLimits) -> list[FeedFetch]:
@@ -104,14 +139,13 @@ def new_entries(
 def log_fetches(
     settings: Settings, run_id: str, fetches: Sequence[FeedFetch], per_feed: dict[str, int]
 ) -> None:
+    step = timedelta(minutes=settings.backoff_minutes)
     with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
-        record_fetches(con, rows.fetch_rows(fetches, run_id, per_feed))
+        record_fetches(con, rows.fetch_rows(fetches, run_id, per_feed), step)
 
 
-def fetch_page_batch(
-    entries: Sequence[FeedEntry], limits: FetchLimits, allow_private: bool
-) -> list[PageInput]:
-    return asyncio.run(fetch_pages(entries, limits, allow_private=allow_private))
+def fetch_page_batch(entries: Sequence[FeedEntry], limits: FetchLimits) -> list[PageInput]:
+    return asyncio.run(fetch_pages(entries, limits))
 
 
 def store(
@@ -146,10 +180,10 @@ def write_run(settings: Settings, row: dict[str, Any]) -> None:
 
 
 def summarise_fetches(summary: IngestSummary, fetches: Sequence[FeedFetch]) -> None:
-    summary.feeds_total = len(fetches)
     for f in fetches:
-        if f.outcome == OK or f.outcome == "not_modified":
+        if f.succeeded:
             summary.feeds_fetched += 1
+            summary.feeds_not_modified += f.outcome == NOT_MODIFIED
         else:
             summary.feeds_failed += 1
             summary.failures.append((f.feed.url, f.error))
@@ -160,11 +194,14 @@ def summarise_batch(
     summary: IngestSummary, pages: Sequence[PageInput], counts: BatchCounts
 ) -> None:
     for p in pages:
-        if p.html is None:
-            summary.pages_failed += 1
-            summary.failures.append((p.entry.url, p.page_error))
-        else:
+        if p.html is not None:
             summary.pages_fetched += 1
+            continue
+        if p.page_outcome == BLOCKED:
+            summary.pages_blocked += 1
+        else:
+            summary.pages_failed += 1
+        summary.failures.append((p.entry.url, p.page_error))
     summary.articles_new += counts.articles
     summary.mentions += counts.mentions
     summary.deals += counts.deals
@@ -175,7 +212,7 @@ def _task(fn: Any, name: str) -> Any:
     return task(fn, name=name, cache_policy=NONE, persist_result=False)
 
 
-register_task = _task(register, "register feeds and watchlist")
+prepare_task = _task(prepare_feeds, "select due feeds")
 fetch_feeds_task = _task(fetch_all_feeds, "fetch feeds")
 new_entries_task = _task(new_entries, "select new entries")
 log_fetches_task = _task(log_fetches, "log feed fetches")
@@ -185,36 +222,34 @@ store_task = _task(store, "store batch")
 link_task = _task(link_known_articles, "link known articles to feeds")
 
 
-def resolve_feeds(
-    settings: Settings, feed_urls: Sequence[str] | None, feeds_file: str | None
-) -> list[FeedSpec]:
-    if feed_urls:
-        return list({s.feed_id: s for s in map(feed_spec, feed_urls)}.values())
-    return load_feed_list(Path(feeds_file) if feeds_file else settings.feeds)
-
-
-@flow(name="ingest", log_prints=True)
+@flow(name="ingest")
 def ingest(
     feed_urls: list[str] | None = None,
     feeds_file: str | None = None,
     home: str | None = None,
-    allow_private_pages: bool | None = None,
+    force: bool = False,
+    overrides: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Fetch the feeds, store every new article with its mentions and deals; return the figures.
+    """Fetch the due feeds, store every new article with its mentions and deals; return the
+    run's figures.
 
-    Feeds come from `feed_urls`, else `feeds_file`, else the configured feed list. A failing
-    feed or page is recorded with its reason and never fails the run; only a systemic fault
-    (the warehouse unusable) does.
+    Feeds come from `feed_urls`, else `feeds_file`, else the warehouse's feed list; feeds
+    backing off after failures are skipped unless `force`. `overrides` sets settings for this
+    run only (e.g. `{"allowed_private_hosts": ["127.0.0.1:8765"]}`). A failing feed or page
+    is recorded with its reason and never fails the run; only a systemic fault (the warehouse
+    unusable) does.
     """
-    settings = load_settings(home, allow_private_pages=allow_private_pages)
-    feeds = resolve_feeds(settings, feed_urls, feeds_file)
+    settings = load_settings(home, **(overrides or {}))
     watchlist = load_watchlist(settings.watchlist)
     limits = settings.fetch_limits()
     summary = IngestSummary(run_id=uuid.uuid4().hex[:16])
     started = datetime.now(UTC)
-    register_task(settings, feeds, watchlist)
     write_run(settings, summary.run_row("running", started))
     try:
+        feeds, summary.feeds_skipped = prepare_task(
+            settings, feed_urls, feeds_file, watchlist, force
+        )
+        summary.feeds_total = len(feeds) + summary.feeds_skipped
         fetches = fetch_feeds_task(feeds, limits)
         entries, per_feed = new_entries_task(settings, fetches)
         log_fetches_task(settings, summary.run_id, fetches, per_feed)
@@ -223,7 +258,7 @@ def ingest(
         with Analyser(watchlist, settings.workers) as analyser:
             for start in range(0, len(entries), settings.batch_size):
                 batch = entries[start : start + settings.batch_size]
-                pages = fetch_pages_task(batch, limits, settings.allow_private_pages)
+                pages = fetch_pages_task(batch, limits)
                 analysed = analyse_task(analyser, pages)
                 counts = store_task(settings, summary.run_id, analysed, fetches, watchlist.version)
                 summarise_batch(summary, pages, counts)

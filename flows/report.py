@@ -13,10 +13,12 @@ def ingest_report(summary: Mapping[str, Any], totals: Mapping[str, int]) -> list
     s = summary
     lines = [
         f"  feeds fetched     {s['feeds_fetched']} of {s['feeds_total']}"
-        f" ({s['feeds_failed']} failed)",
+        f" ({s['feeds_not_modified']} not modified, {s['feeds_failed']} failed"
+        + (f", {s['feeds_skipped']} not due)" if s["feeds_skipped"] else ")"),
         f"  entries           {s['entries']} ({s['entries_new']} new)",
-        f"  pages fetched     {s['pages_fetched']} ({s['pages_failed']} failed"
-        + (", feed text stored instead)" if s["pages_failed"] else ")"),
+        f"  pages fetched     {s['pages_fetched']} ({s['pages_blocked']} blocked,"
+        f" {s['pages_failed']} failed"
+        + (": feed text stored instead)" if s["pages_failed"] + s["pages_blocked"] else ")"),
         f"  articles stored   {s['articles_new']} new, {totals['articles']} in the warehouse",
         f"  mentions          {s['mentions']} new, {totals['mentions']} in the warehouse",
         f"  deals             {s['deals']} new, {totals['deals']} in the warehouse",

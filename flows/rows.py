@@ -34,6 +34,13 @@ def fetch_rows(fetches: Iterable[FeedFetch], run_id: str, new: Mapping[str, int]
             "new_entries": new.get(f.feed.feed_id, 0) if f.parsed else None,
             "feed_title": f.parsed.title if f.parsed else None,
             "error": f.error or (f.parsed.warning if f.parsed else "") or None,
+            "attempts": f.attempts,
+            "retry_after": f.retry_after,
+            "note": f.note or None,
+            # Not log columns: the validators the feed's state keeps (see record_fetches).
+            "etag": f.etag,
+            "last_modified": f.last_modified,
+            "body_hash": f.body_hash,
         }
         for f in fetches
     ]
@@ -78,6 +85,7 @@ def article_rows(
                 "extractor": a.extractor,
                 "content_hash": a.content_hash,
                 "page_error": a.page_error or None,
+                "page_outcome": a.page_outcome or None,
                 "fetched_at": now,
                 "run_id": run_id,
                 "watchlist_version": version,

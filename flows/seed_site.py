@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -25,10 +27,20 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(404)
             return
         body = target.read_bytes().replace(PLACEHOLDER, self.server.base_url.encode())
+        # Validators, as a well-behaved news site sends them: a second demo run gets 304s.
+        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+        modified = formatdate(target.stat().st_mtime, usegmt=True)
+        if self.headers.get("If-None-Match") == etag:
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return
         kind = {".xml": "application/xml"}.get(target.suffix) or mimetypes.guess_type(path)[0]
         self.send_response(200)
         self.send_header("Content-Type", f"{kind or 'application/octet-stream'}; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
+        self.send_header("ETag", etag)
+        self.send_header("Last-Modified", modified)
         self.end_headers()
         self.wfile.write(body)
 
@@ -57,6 +69,11 @@ def serve_seed_site(port: int = 0, host: str = "127.0.0.1") -> Iterator[str]:
 
 def seed_feed_urls(base_url: str) -> list[str]:
     return [f"{base_url}/feed.xml", f"{base_url}/atom.xml"]
+
+
+def seed_host(base_url: str) -> str:
+    """The "host:port" of the seed site, to allow in `allowed_private_hosts`."""
+    return base_url.removeprefix("http://")
 
 
 def site_path(name: str) -> Path:

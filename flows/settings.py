@@ -25,12 +25,16 @@ class Settings:
     home: Path = Path("data")  # LABWATCH_HOME: warehouse, digests and Prefect's home live here
     watchlist: Path = field(default_factory=lambda: SEEDS_DIR / "watchlist.toml")
     feeds: Path = field(default_factory=lambda: SEEDS_DIR / "feeds.toml")
-    # Pages linked from feeds may not be on private or loopback addresses unless this is set.
-    allow_private_pages: bool = False
-    user_agent: str = DEFAULT_USER_AGENT
+    # Pages linked from feeds are never fetched from private, loopback or link-local
+    # addresses, except from these hosts ("host" or "host:port").
+    allowed_private_hosts: frozenset[str] = frozenset()
+    user_agent: str = DEFAULT_USER_AGENT  # name labwatch and a contact URL
     timeout: float = 60.0  # total seconds for one request
     max_bytes: int = 10_000_000  # largest feed or page body accepted
     per_host_connections: int = 2
+    min_host_interval: float = 1.0  # seconds between two requests to one host
+    max_retries: int = 2  # retries of a soft failure (timeout, 5xx) within a run
+    backoff_minutes: float = 30.0  # a failing feed waits this × its consecutive failures
     batch_size: int = 64  # articles per fetch/extract/store batch
     workers: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
     lock_wait: float = 15.0  # seconds to wait for the warehouse while another process holds it
@@ -52,7 +56,10 @@ class Settings:
             total_timeout=self.timeout,
             max_bytes=self.max_bytes,
             per_host_connections=self.per_host_connections,
+            min_host_interval=self.min_host_interval,
+            max_retries=self.max_retries,
             user_agent=self.user_agent,
+            allowed_private_hosts=frozenset(h.lower() for h in self.allowed_private_hosts),
         )
 
 
@@ -69,6 +76,9 @@ def _convert(name: str, kind: Any, value: Any) -> Any:
             if str(value).lower() in ("0", "false", "no", "off", ""):
                 return False
             raise ValueError(value)
+        if kind == "frozenset[str]":
+            items = value.split(",") if isinstance(value, str) else list(value)
+            return frozenset(str(i).strip() for i in items if str(i).strip())
         if kind == "int":
             return int(value)
         if kind == "float":

@@ -39,6 +39,15 @@ def test_help_lists_every_command() -> None:
         assert re.search(rf"^\s+{command}\s", out.stdout, re.M), command
 
 
+def test_global_options_go_before_or_after_the_command(home: Path) -> None:
+    for argv in (
+        ["--home", str(home), "sql", "select 1"],
+        ["sql", "select 1", "--home", str(home)],
+    ):
+        out = labwatch(*argv)
+        assert str(home / "labwatch.duckdb") in out.stderr  # the missing warehouse is in home
+
+
 def test_readme_documents_every_command() -> None:
     readme = README.read_text(encoding="utf-8")
     sub = next(a for a in build_parser()._actions if a.dest == "command")
@@ -122,12 +131,15 @@ def test_demo_twice_stores_nothing_twice(home: Path) -> None:
     first = labwatch("demo", "--port", port, home=home)
     assert first.returncode == 0, first.stderr
     assert "articles stored   2 new, 2 in the warehouse" in first.stdout
-    assert "feeds fetched     2 of 2 (0 failed)" in first.stdout
+    assert "feeds fetched     2 of 2 (0 not modified, 0 failed)" in first.stdout
     assert (home / "digests" / "2024-W20.md").is_file()
     assert (home / "digests" / "2024-W20.html").is_file()
     assert "Traceback" not in first.stderr
     second = labwatch("demo", "--port", port, home=home)
     assert second.returncode == 0, second.stderr
     assert "articles stored   0 new, 2 in the warehouse" in second.stdout
+    # The seed site sends ETags: the second run's feeds answer 304 and no page is fetched.
+    assert "feeds fetched     2 of 2 (2 not modified, 0 failed)" in second.stdout
+    assert "pages fetched     0 (0 blocked, 0 failed)" in second.stdout
     out = labwatch("sql", "select count(*) from articles", "--format", "csv", home=home)
     assert out.stdout.splitlines()[1] == "2"

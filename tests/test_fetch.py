@@ -14,6 +14,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from extractors.errors import (
+    BLOCKED,
     HARD,
     RATE_LIMITED,
     SOFT,
@@ -190,4 +191,4 @@ def test_public_address_rule(address: str, public: bool) -> None:
 def test_every_fetch_error_has_an_outcome() -> None:
     for cls in FetchError.__subclasses__():
         if cls is not HTTPStatusError:
-            assert cls.outcome in (HARD, SOFT, RATE_LIMITED)
+            assert cls.outcome in (HARD, SOFT, RATE_LIMITED, BLOCKED)

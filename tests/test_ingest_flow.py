@@ -9,18 +9,18 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
-from flows.seed_site import seed_feed_urls
+from flows.seed_site import seed_feed_urls, seed_host
 from warehouse.database import open_warehouse
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 
 
-def run_ingest(home: Path, feeds: list[str], allow_private_pages: bool = True) -> dict[str, Any]:
+def run_ingest(home: Path, feeds: list[str], allow: list[str] | None = None) -> dict[str, Any]:
+    """Ingest `feeds`, allowing pages from the loopback hosts in `allow`, without pacing."""
     from flows.ingest import ingest
 
-    result: dict[str, Any] = ingest(
-        feed_urls=feeds, home=str(home), allow_private_pages=allow_private_pages
-    )
+    overrides = {"allowed_private_hosts": allow or [], "min_host_interval": 0, "max_retries": 0}
+    result: dict[str, Any] = ingest(feed_urls=feeds, home=str(home), overrides=overrides)
     return result
 
 
@@ -37,7 +37,7 @@ def closed_port() -> int:
 
 
 def test_seed_site_stores_two_articles_once(home: Path, seed_site: str) -> None:
-    first = run_ingest(home, seed_feed_urls(seed_site))
+    first = run_ingest(home, seed_feed_urls(seed_site), [seed_host(seed_site)])
     assert (first["feeds_fetched"], first["entries"], first["articles_new"]) == (2, 4, 2)
     assert query(home, "SELECT count(*) FROM articles") == [(2,)]
     mentions = query(home, "SELECT count(*) FROM mentions")[0][0]
@@ -46,7 +46,7 @@ def test_seed_site_stores_two_articles_once(home: Path, seed_site: str) -> None:
     # The RSS and the Atom feed list the same two stories under different URL spellings.
     assert query(home, "SELECT count(*) FROM article_feeds") == [(4,)]
 
-    second = run_ingest(home, seed_feed_urls(seed_site))
+    second = run_ingest(home, seed_feed_urls(seed_site), [seed_host(seed_site)])
     assert (second["entries_new"], second["articles_new"], second["pages_fetched"]) == (0, 0, 0)
     assert query(home, "SELECT count(*) FROM articles") == [(2,)]
     assert query(home, "SELECT count(*) FROM mentions") == [(mentions,)]
@@ -63,7 +63,7 @@ def test_failing_feeds_are_recorded_and_the_run_completes(
     )
     refused = f"http://127.0.0.1:{closed_port()}/feed.xml"
     feeds = [refused, httpserver.url_for("/error.xml"), httpserver.url_for("/page.xml")]
-    summary = run_ingest(home, [*seed_feed_urls(seed_site)[:1], *feeds])
+    summary = run_ingest(home, [*seed_feed_urls(seed_site)[:1], *feeds], [seed_host(seed_site)])
     assert (summary["feeds_fetched"], summary["feeds_failed"]) == (1, 3)
     assert summary["articles_new"] == 2
     log = {
@@ -81,11 +81,11 @@ def test_failing_feeds_are_recorded_and_the_run_completes(
 
 
 def test_pages_on_loopback_are_refused_by_default(home: Path, seed_site: str) -> None:
-    summary = run_ingest(home, seed_feed_urls(seed_site)[:1], allow_private_pages=False)
-    assert (summary["pages_fetched"], summary["pages_failed"]) == (0, 2)
-    rows = query(home, "SELECT text_source, page_error, text FROM articles")
+    summary = run_ingest(home, seed_feed_urls(seed_site)[:1])
+    assert (summary["pages_fetched"], summary["pages_blocked"]) == (0, 2)
+    rows = query(home, "SELECT text_source, page_outcome, page_error, text FROM articles")
     assert len(rows) == 2
-    for source, error, text in rows:
-        assert source == "feed_summary"
+    for source, outcome, error, text in rows:
+        assert (source, outcome) == ("feed_summary", "blocked")
         assert "non-public address" in error
         assert text

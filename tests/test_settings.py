@@ -14,7 +14,8 @@ def test_defaults(home: Path) -> None:
     settings = load_settings(home)
     assert settings.warehouse == home / "labwatch.duckdb"
     assert settings.digests_dir == home / "digests"
-    assert settings.allow_private_pages is False
+    assert settings.allowed_private_hosts == frozenset()
+    assert settings.min_host_interval == 1.0
     assert settings.watchlist.name == "watchlist.toml" and settings.watchlist.is_file()
 
 
@@ -22,9 +23,11 @@ def test_file_then_environment_then_overrides(home: Path, monkeypatch: pytest.Mo
     (home / "labwatch.toml").write_text("batch_size = 10\ntimeout = 5.5\n")
     assert load_settings(home).batch_size == 10
     monkeypatch.setenv("LABWATCH_BATCH_SIZE", "20")
-    monkeypatch.setenv("LABWATCH_ALLOW_PRIVATE_PAGES", "yes")
+    monkeypatch.setenv("LABWATCH_ALLOWED_PRIVATE_HOSTS", "intranet.example, 127.0.0.1:8765")
     settings = load_settings(home)
-    assert (settings.batch_size, settings.timeout, settings.allow_private_pages) == (20, 5.5, True)
+    assert (settings.batch_size, settings.timeout) == (20, 5.5)
+    assert settings.allowed_private_hosts == {"intranet.example", "127.0.0.1:8765"}
+    assert settings.fetch_limits().allowed_private_hosts == {"intranet.example", "127.0.0.1:8765"}
     assert load_settings(home, batch_size=30).batch_size == 30
 
 
@@ -38,7 +41,8 @@ def test_home_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     [
         ("LABWATCH_BATCHSIZE", "3", "unknown setting"),
         ("LABWATCH_BATCH_SIZE", "many", "cannot use"),
-        ("LABWATCH_ALLOW_PRIVATE_PAGES", "perhaps", "cannot use"),
+        ("LABWATCH_MIN_HOST_INTERVAL", "soon", "cannot use"),
+        ("LABWATCH_ALLOW_PRIVATE_PAGES", "1", "unknown setting"),
     ],
 )
 def test_bad_environment(

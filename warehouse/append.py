@@ -7,7 +7,8 @@ crash adds nothing twice, and a crash mid-batch leaves nothing of it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,8 +18,14 @@ import pyarrow as pa
 Row = Mapping[str, Any]
 
 
-def _register(con: duckdb.DuckDBPyConnection, name: str, rows: Sequence[Row]) -> None:
+@contextmanager
+def register_rows(con: duckdb.DuckDBPyConnection, name: str, rows: Sequence[Row]) -> Iterator[None]:
+    """Rows visible to SQL as the relation `name` for the duration of the block."""
     con.register(name, pa.Table.from_pylist(list(rows)))
+    try:
+        yield
+    finally:
+        con.unregister(name)
 
 
 def insert_rows(
@@ -29,14 +36,11 @@ def insert_rows(
     append-only logs whose key is generated."""
     if not rows:
         return 0
-    _register(con, "_rows", rows)
     conflict = " ON CONFLICT DO NOTHING" if skip_existing else ""
-    try:
+    with register_rows(con, "_rows", rows):
         result = con.execute(
             f"INSERT INTO {table} BY NAME SELECT * FROM _rows{conflict}"
         ).fetchone()
-    finally:
-        con.unregister("_rows")
     return int(result[0]) if result else 0
 
 
@@ -45,13 +49,10 @@ def unseen_keys(con: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> set[str]
     wanted = sorted(set(keys))
     if not wanted:
         return set()
-    con.register("_keys", pa.table({"article_id": pa.array(wanted, pa.string())}))
-    try:
+    with register_rows(con, "_keys", [{"article_id": k} for k in wanted]):
         found = con.execute(
             "SELECT k.article_id FROM _keys k ANTI JOIN articles a USING (article_id)"
         ).fetchall()
-    finally:
-        con.unregister("_keys")
     return {r[0] for r in found}
 
 
@@ -78,15 +79,12 @@ def append_batch(
     try:
         new_ids: set[str] = set()
         if articles:
-            _register(con, "_articles", articles)
-            new_ids = {
-                r[0]
-                for r in con.execute(
+            with register_rows(con, "_articles", articles):
+                inserted = con.execute(
                     "INSERT INTO articles BY NAME SELECT * FROM _articles "
                     "ON CONFLICT DO NOTHING RETURNING article_id"
                 ).fetchall()
-            }
-            con.unregister("_articles")
+            new_ids = {r[0] for r in inserted}
         insert_rows(con, "article_feeds", article_feeds)
         counts = [
             insert_rows(con, table, [r for r in rows if r["article_id"] in new_ids])
@@ -103,47 +101,14 @@ def upsert_feeds(con: duckdb.DuckDBPyConnection, feeds: Sequence[Row]) -> None:
     """Add feeds not yet known; a known feed keeps its state, and gets the newer name."""
     if not feeds:
         return
-    _register(con, "_feeds", feeds)
-    try:
+    with register_rows(con, "_feeds", feeds):
         con.execute(
             "INSERT INTO feeds BY NAME SELECT * FROM _feeds "
             "ON CONFLICT (feed_id) DO UPDATE SET name = excluded.name"
         )
-    finally:
-        con.unregister("_feeds")
-
-
-def record_fetches(con: duckdb.DuckDBPyConnection, fetches: Sequence[Row]) -> None:
-    """Append to the fetch log and update each feed's last state, in one transaction."""
-    if not fetches:
-        return
-    con.execute("BEGIN TRANSACTION")
-    try:
-        insert_rows(con, "feed_fetches", fetches, skip_existing=False)
-        _register(con, "_f", fetches)
-        con.execute(
-            """
-            UPDATE feeds SET
-                last_fetched_at = f.fetched_at,
-                last_outcome = f.outcome,
-                last_error = f.error,
-                title = coalesce(f.feed_title, feeds.title),
-                consecutive_failures = CASE WHEN f.outcome IN ('ok', 'not_modified') THEN 0
-                                            ELSE feeds.consecutive_failures + 1 END
-            FROM _f AS f WHERE feeds.feed_id = f.feed_id
-            """
-        )
-        con.unregister("_f")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def replace_row(con: duckdb.DuckDBPyConnection, table: str, row: Row) -> None:
     """Insert or replace one row by its key (for `runs` and `digests`: one row per run/week)."""
-    _register(con, "_row", [row])
-    try:
+    with register_rows(con, "_row", [row]):
         con.execute(f"INSERT OR REPLACE INTO {table} BY NAME SELECT * FROM _row")
-    finally:
-        con.unregister("_row")

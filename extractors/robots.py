@@ -1,0 +1,46 @@
+"""robots.txt, fetched once per host per run and honoured for every page (RFC 9309 rules)."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlsplit
+from urllib.robotparser import RobotFileParser
+
+from extractors.errors import FetchError, HTTPStatusError
+from extractors.fetch import Fetcher
+
+# The product token matched against User-agent lines.
+ROBOTS_AGENT = "labwatch"
+
+
+class RobotsCache:
+    """Per-run cache of each host's rules. A missing robots.txt (4xx) allows everything; an
+    unreachable one (5xx, network failure) disallows the host for this run, as RFC 9309 says."""
+
+    def __init__(self, fetcher: Fetcher) -> None:
+        self.fetcher = fetcher
+        self._rules: dict[str, RobotFileParser | bool] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def _load(self, origin: str) -> RobotFileParser | bool:
+        try:
+            result = await self.fetcher.get(f"{origin}/robots.txt")
+        except HTTPStatusError as exc:
+            return 400 <= exc.status < 500  # 4xx: no rules; 5xx: treat as disallow-all
+        except FetchError:
+            return False
+        parser = RobotFileParser()
+        parser.parse(result.body.decode("utf-8", "replace").splitlines())
+        return parser
+
+    async def allowed(self, url: str) -> bool:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        lock = self._locks.setdefault(origin, asyncio.Lock())
+        async with lock:  # one fetch of robots.txt per host, however many pages wait for it
+            if origin not in self._rules:
+                self._rules[origin] = await self._load(origin)
+        rules = self._rules[origin]
+        if isinstance(rules, bool):
+            return rules
+        return rules.can_fetch(ROBOTS_AGENT, url)

@@ -1,0 +1,123 @@
+"""State that drives fetching: which feeds are due, their validators, and backoff after failures.
+
+After a success a feed is due again at the next run. After a failure it backs off linearly
+(`step` × consecutive failures, capped at 24 h), longer if the server's Retry-After asked for
+more (also capped at 24 h). A feed is never disabled for good: at worst it is tried daily.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import duckdb
+
+from warehouse.append import Row, insert_rows, register_rows
+
+BACKOFF_CAP = timedelta(hours=24)
+DEFAULT_BACKOFF_STEP = timedelta(minutes=30)
+
+_FEED_COLUMNS = "feed_id, url, name, etag, last_modified, body_hash, next_due_at"
+
+
+def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    columns = [d[0] for d in cursor.description or []]
+    return [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
+
+
+def feed_states(
+    con: duckdb.DuckDBPyConnection, feed_ids: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """Every feed (or the given ones) with its validators and next due time, oldest first."""
+    if feed_ids is None:
+        return _dicts(con.execute(f"SELECT {_FEED_COLUMNS} FROM feeds ORDER BY added_at, url"))
+    return _dicts(
+        con.execute(
+            f"SELECT {_FEED_COLUMNS} FROM feeds WHERE feed_id IN (SELECT unnest($ids)) "
+            "ORDER BY added_at, url",
+            {"ids": list(feed_ids)},
+        )
+    )
+
+
+def is_due(state: dict[str, Any], now: datetime) -> bool:
+    return state["next_due_at"] is None or state["next_due_at"] <= now
+
+
+def record_fetches(
+    con: duckdb.DuckDBPyConnection,
+    fetches: Sequence[Row],
+    step: timedelta = DEFAULT_BACKOFF_STEP,
+) -> None:
+    """Append to the fetch log and move each feed's state on, in one transaction.
+
+    Rows are `feed_fetches` rows plus `etag`, `last_modified` and `body_hash` (the
+    validators to keep; ignored unless the fetch succeeded).
+    """
+    if not fetches:
+        return
+    log_columns = {c for c in fetches[0] if c not in ("etag", "last_modified", "body_hash")}
+    con.execute("BEGIN TRANSACTION")
+    try:
+        insert_rows(
+            con,
+            "feed_fetches",
+            [{k: r[k] for k in log_columns} for r in fetches],
+            skip_existing=False,
+        )
+        with register_rows(con, "_f", fetches):
+            con.execute(
+                """
+                UPDATE feeds SET
+                    last_fetched_at = f.fetched_at,
+                    last_outcome = f.outcome,
+                    last_error = f.error,
+                    title = coalesce(f.feed_title, feeds.title),
+                    etag = CASE WHEN ok THEN nullif(f.etag, '') ELSE feeds.etag END,
+                    last_modified = CASE WHEN ok THEN nullif(f.last_modified, '')
+                                         ELSE feeds.last_modified END,
+                    body_hash = CASE WHEN ok THEN nullif(f.body_hash, '') ELSE feeds.body_hash END,
+                    last_success_at = CASE WHEN ok THEN f.fetched_at ELSE feeds.last_success_at END,
+                    consecutive_failures = CASE WHEN ok THEN 0
+                                                ELSE feeds.consecutive_failures + 1 END,
+                    next_due_at = CASE WHEN ok THEN f.fetched_at
+                        ELSE f.fetched_at + to_seconds(least(
+                            greatest($step * (feeds.consecutive_failures + 1),
+                                     coalesce(f.retry_after, 0)),
+                            $cap)) END
+                FROM (SELECT *, outcome IN ('ok', 'not_modified') AS ok FROM _f) AS f
+                WHERE feeds.feed_id = f.feed_id
+                """,
+                {"step": step.total_seconds(), "cap": BACKOFF_CAP.total_seconds()},
+            )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def feed_health(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """One row per feed for `labwatch feeds list`."""
+    return _dicts(
+        con.execute(
+            """
+            SELECT url, coalesce(nullif(name, ''), title, '') AS name, last_success_at,
+                   consecutive_failures AS failures, last_outcome, last_error, next_due_at,
+                   (SELECT count(*) FROM article_feeds af WHERE af.feed_id = feeds.feed_id)
+                       AS articles
+            FROM feeds ORDER BY added_at, url
+            """
+        )
+    )
+
+
+def add_feeds(con: duckdb.DuckDBPyConnection, feeds: Sequence[Row]) -> int:
+    """Add feeds not known yet; return how many were new."""
+    return insert_rows(con, "feeds", feeds)
+
+
+def remove_feed(con: duckdb.DuckDBPyConnection, feed_id: str) -> bool:
+    """Forget a feed (its fetch log and its articles stay); False when it was not there."""
+    row = con.execute("DELETE FROM feeds WHERE feed_id = ? RETURNING feed_id", [feed_id]).fetchone()
+    return row is not None

@@ -31,7 +31,7 @@ OK, NOT_MODIFIED = "ok", "not_modified"
 # Content types that are certainly not a feed; anything else is given to the parser, since
 # real feeds are served as text/html, text/plain and application/octet-stream too.
 _NOT_FEED_TYPES = ("image/", "audio/", "video/", "font/", "application/pdf", "application/zip")
-_PAGE_TYPES = ("text/html", "application/xhtml+xml", "")
+_PAGE_TYPES = ("text/html", "application/xhtml+xml")
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,8 @@ async def _fetch_page(fetcher: Fetcher, robots: RobotsCache, entry: FeedEntry) -
         result = await fetcher.get(entry.url)
     except FetchError as exc:
         return PageInput(entry, page_error=str(exc), page_outcome=exc.outcome)
-    if not result.content_type.startswith(_PAGE_TYPES):
+    # A missing content type is given the benefit of the doubt; a declared non-HTML one is not.
+    if result.content_type and not result.content_type.startswith(_PAGE_TYPES):
         return PageInput(
             entry,
             result.final_url,

@@ -8,6 +8,7 @@ import ipaddress
 import socket
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -28,9 +29,13 @@ from extractors.errors import (
     TooLargeError,
 )
 from extractors.fetch import Fetcher, FetchLimits, FetchResult, _is_public
+from tests.servers import counting_servers, cut_off_server
+
+# No pacing and no retries unless a test is about them: each test sees one request's outcome.
+FAST = FetchLimits(min_host_interval=0, max_retries=0)
 
 
-def get(url: str, limits: FetchLimits | None = None, allow_private: bool = True) -> FetchResult:
+def get(url: str, limits: FetchLimits = FAST, allow_private: bool = True) -> FetchResult:
     async def run() -> FetchResult:
         async with Fetcher(limits) as fetcher:
             return await fetcher.get(url, allow_private=allow_private)
@@ -82,7 +87,7 @@ def test_not_modified_is_a_result(httpserver: HTTPServer) -> None:
 def test_declared_size_over_cap(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/big").respond_with_data(b"x" * 5000)
     with pytest.raises(TooLargeError):
-        get(httpserver.url_for("/big"), FetchLimits(max_bytes=1000))
+        get(httpserver.url_for("/big"), replace(FAST, max_bytes=1000))
 
 
 def test_streamed_size_over_cap(httpserver: HTTPServer) -> None:
@@ -94,7 +99,7 @@ def test_streamed_size_over_cap(httpserver: HTTPServer) -> None:
         Response(chunks(), direct_passthrough=True)
     )
     with pytest.raises(TooLargeError):
-        get(httpserver.url_for("/stream"), FetchLimits(max_bytes=10_000))
+        get(httpserver.url_for("/stream"), replace(FAST, max_bytes=10_000))
 
 
 def test_gzip_bomb_stops_at_the_cap(httpserver: HTTPServer) -> None:
@@ -102,7 +107,7 @@ def test_gzip_bomb_stops_at_the_cap(httpserver: HTTPServer) -> None:
     assert len(bomb) < 100_000
     httpserver.expect_request("/bomb").respond_with_data(bomb, headers={"Content-Encoding": "gzip"})
     with pytest.raises(TooLargeError):
-        get(httpserver.url_for("/bomb"), FetchLimits(max_bytes=1_000_000))
+        get(httpserver.url_for("/bomb"), replace(FAST, max_bytes=1_000_000))
 
 
 def test_redirects_are_followed(httpserver: HTTPServer) -> None:
@@ -139,7 +144,7 @@ def test_slow_server_times_out(httpserver: HTTPServer) -> None:
 
     httpserver.expect_request("/slow").respond_with_handler(slow)
     with pytest.raises(FetchTimeoutError) as info:
-        get(httpserver.url_for("/slow"), FetchLimits(total_timeout=0.5))
+        get(httpserver.url_for("/slow"), replace(FAST, total_timeout=0.5))
     assert info.value.outcome == SOFT
 
 
@@ -192,3 +197,80 @@ def test_every_fetch_error_has_an_outcome() -> None:
     for cls in FetchError.__subclasses__():
         if cls is not HTTPStatusError:
             assert cls.outcome in (HARD, SOFT, RATE_LIMITED, BLOCKED)
+
+
+def test_body_cut_off_mid_stream_is_a_soft_failure() -> None:
+    with cut_off_server() as base, pytest.raises(NetworkError) as info:
+        get(f"{base}/feed.xml")
+    assert info.value.outcome == SOFT
+
+
+def test_soft_failures_are_retried_with_backoff(httpserver: HTTPServer) -> None:
+    answers = iter([Response("busy", status=503), Response("busy", status=500), Response("ok")])
+    httpserver.expect_request("/flaky").respond_with_handler(lambda r: next(answers))
+    limits = replace(FAST, max_retries=2, retry_backoff=0.01)
+    result = get(httpserver.url_for("/flaky"), limits)
+    assert (result.body, result.attempts) == (b"ok", 3)
+
+
+def test_retries_are_bounded_and_hard_failures_not_retried(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/down").respond_with_data("no", status=500)
+    httpserver.expect_request("/gone").respond_with_data("no", status=404)
+    limits = replace(FAST, max_retries=1, retry_backoff=0.01)
+    with pytest.raises(HTTPStatusError) as info:
+        get(httpserver.url_for("/down"), limits)
+    assert info.value.attempts == 2
+    with pytest.raises(HTTPStatusError) as info:
+        get(httpserver.url_for("/gone"), limits)
+    assert info.value.attempts == 1
+    hits = [r.path for r, _ in httpserver.log]
+    assert (hits.count("/down"), hits.count("/gone")) == (2, 1)
+
+
+def test_per_host_cap_over_many_hosts() -> None:
+    """200 feeds on 40 hosts: never more than the cap to one host, many hosts at once."""
+    limits = replace(FAST, per_host_connections=2, max_connections=64)
+    with counting_servers(40, delay=0.05) as servers:
+        urls = [
+            f"http://127.0.0.{n + 1}:{srv.server_address[1]}/feed{k}.xml"
+            for n, srv in enumerate(servers)
+            for k in range(5)
+        ]
+
+        async def run() -> list[FetchResult]:
+            async with Fetcher(limits) as fetcher:
+                results = await asyncio.gather(*(fetcher.get(u, allow_private=True) for u in urls))
+                assert max(g.peak for g in fetcher.gates.values()) == 2
+                return list(results)
+
+        results = asyncio.run(run())
+        assert len(results) == 200 and all(r.status == 200 for r in results)
+        assert max(s.peak for s in servers) == 2  # the cap was reached, never passed
+        assert all(len(s.starts) == 5 for s in servers)
+        # Many hosts were served at the same time: the cap is per host, not global.
+        assert servers[0].group.peak > 2
+
+
+def test_minimum_interval_between_requests_to_one_host() -> None:
+    limits = replace(FAST, per_host_connections=2, min_host_interval=0.2)
+    with counting_servers(1, delay=0.0) as (server,):
+        url = f"http://127.0.0.1:{server.server_address[1]}/feed.xml"
+
+        async def run() -> None:
+            async with Fetcher(limits) as fetcher:
+                await asyncio.gather(*(fetcher.get(url, allow_private=True) for _ in range(4)))
+
+        asyncio.run(run())
+        gaps = [b - a for a, b in zip(server.starts, server.starts[1:], strict=False)]
+    assert len(gaps) == 3
+    assert min(gaps) >= 0.19  # the pacing itself is the behaviour under test
+
+
+def test_allowed_private_hosts(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/page").respond_with_data("ok")
+    allowed = replace(FAST, allowed_private_hosts=frozenset({f"127.0.0.1:{httpserver.port}"}))
+    url = f"http://127.0.0.1:{httpserver.port}/page"
+    assert get(url, allowed, allow_private=False).body == b"ok"
+    other_port = replace(FAST, allowed_private_hosts=frozenset({"127.0.0.1:1"}))
+    with pytest.raises(BlockedAddressError):
+        get(url, other_port, allow_private=False)

@@ -165,3 +165,72 @@ def test_week_bounds() -> None:
     assert end == datetime(2026, 11, 23, tzinfo=UTC)
     with pytest.raises(ValueError, match="ISO week"):
         week_bounds("2026-47")
+
+
+def fetch_row(feed_id: str, outcome: str, when: datetime, **extra: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "run_id": "r", "feed_id": feed_id, "url": f"https://example.com/{feed_id}",
+        "fetched_at": when, "http_status": None, "outcome": outcome, "error": None,
+        "feed_title": None, "retry_after": None, "etag": "", "last_modified": "", "body_hash": "",
+    }  # fmt: skip
+    row.update(extra)
+    return row
+
+
+def test_backoff_is_linear_capped_respects_retry_after_and_resets(
+    db: duckdb.DuckDBPyConnection,
+) -> None:
+    from datetime import timedelta
+
+    from warehouse.append import upsert_feeds
+    from warehouse.feed_state import feed_states, is_due, record_fetches
+
+    upsert_feeds(db, [{"feed_id": f, "url": f"https://example.com/{f}", "name": "", "added_at": NOW}
+                      for f in ("a", "b")])  # fmt: skip
+    step = timedelta(minutes=30)
+
+    def state(feed: str) -> dict[str, object]:
+        return next(s for s in feed_states(db) if s["feed_id"] == feed)
+
+    for n in range(1, 4):
+        record_fetches(db, [fetch_row("a", "soft", NOW, error="HTTP 500")], step)
+        assert state("a")["next_due_at"] == NOW + n * step
+    assert not is_due(state("a"), NOW + 2 * step) and is_due(state("a"), NOW + 3 * step)
+    for _ in range(60):
+        record_fetches(db, [fetch_row("a", "hard", NOW)], step)
+    assert state("a")["next_due_at"] == NOW + timedelta(hours=24)  # capped: never disabled
+    record_fetches(db, [fetch_row("b", "rate_limited", NOW, retry_after=7200.0)], step)
+    assert state("b")["next_due_at"] == NOW + timedelta(hours=2)  # Retry-After beats 30 min
+    record_fetches(db, [fetch_row("b", "rate_limited", NOW, retry_after=10 * 86400.0)], step)
+    assert state("b")["next_due_at"] == NOW + timedelta(hours=24)  # ... up to the cap
+    record_fetches(db, [fetch_row("a", "ok", NOW, etag='"x"', body_hash="h")], step)
+    a = state("a")
+    assert (a["next_due_at"], a["etag"], a["body_hash"]) == (NOW, '"x"', "h")
+    row = db.execute("SELECT consecutive_failures, last_success_at FROM feeds WHERE feed_id='a'")
+    assert row.fetchone() == (0, NOW)
+    # A failure keeps the validators of the last success.
+    record_fetches(db, [fetch_row("a", "soft", NOW, etag="", body_hash="")], step)
+    assert state("a")["etag"] == '"x"'
+    assert db.execute("SELECT count(*) FROM feed_fetches").fetchone() == (67,)
+
+
+def test_an_older_warehouse_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    version, name, sql = migrations()[0]
+    con = duckdb.connect(str(path))
+    con.execute(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+        " applied_at TIMESTAMPTZ NOT NULL)"
+    )
+    con.execute(sql)
+    con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name])
+    con.execute(
+        "INSERT INTO feeds (feed_id, url, added_at, consecutive_failures)"
+        " VALUES ('f', 'u', now(), 2)"
+    )
+    con.close()
+    with open_warehouse(path) as con:
+        assert schema_version(con) == migrations()[-1][0] > version
+        assert con.execute(
+            "SELECT feed_id, consecutive_failures, next_due_at FROM feeds"
+        ).fetchall() == [("f", 2, None)]

@@ -119,3 +119,33 @@ def counting_servers(hosts: int, delay: float = 0.05) -> Iterator[list[CountingS
         for s in servers:
             s.shutdown()
             s.server_close()
+
+
+@contextmanager
+def stalling_server() -> Iterator[str]:
+    """Accepts connections and never answers: a host that stalls past any timeout."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            held.append(conn)  # keep it open, say nothing
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        for conn in held:
+            conn.close()
+        listener.close()

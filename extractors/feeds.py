@@ -76,6 +76,9 @@ def parse_feed(
     A feed that is malformed but still yields entries is accepted, with the reason kept
     in `warning`: real feeds are often slightly broken and still worth reading.
     """
+    # Whitespace before the XML declaration (a classic of WordPress plugins) makes the strict
+    # parser give up on an otherwise sound feed.
+    body = body.lstrip(b" \t\r\n")
     parsed = feedparser.parse(
         body,
         response_headers=dict(headers or {}),

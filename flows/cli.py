@@ -33,6 +33,8 @@ examples:
   labwatch digest --week 2026-W47                write digests/2026-W47.md and .html
   labwatch tag article.txt --counts              tag a text file with the watchlist
   labwatch sql "select title from articles" --format csv
+  labwatch feeds add https://example.com/blog   add the feed a page advertises
+  labwatch eval feeds ../shared/corpus/malformed-feeds
 """
 
 
@@ -132,6 +134,57 @@ def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
+    from flows import feed_admin
+
+    if args.action == "list":
+        feeds = feed_admin.list_feeds(settings)
+        columns = [
+            "url",
+            "name",
+            "articles",
+            "last_success_at",
+            "failures",
+            "last_error",
+            "next_due_at",
+        ]
+        table = [[f[c] for c in columns] for f in feeds]
+        sys.stdout.write(format_rows(columns, table, args.format))
+    elif args.action == "add":
+        added = feed_admin.add_feed(settings, args.url, args.name or "")
+        state = "added" if added.added else "already listed"
+        print(f"{state}: {added.url} ({added.title or 'untitled'})")
+    elif args.action == "remove":
+        if not feed_admin.remove_feed_url(settings, args.url):
+            raise LabwatchError(f"not in the feed list: {args.url}")
+        print(f"removed: {args.url} (its fetch log and articles stay)")
+    elif args.action == "import":
+        new, total = feed_admin.import_opml(settings, args.file)
+        print(f"imported {args.file}: {new} new of {total} feeds")
+    else:
+        count = feed_admin.export_opml(settings, args.file)
+        print(f"exported {count} feeds to {args.file}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from collections import Counter
+
+    from flows.evaluation import CRASHED, evaluate_feeds
+
+    verdicts = evaluate_feeds(args.folder)
+    table = [[v.file, v.verdict, v.entries, v.detail] for v in verdicts]
+    if not args.quiet:
+        sys.stdout.write(format_rows(["file", "verdict", "entries", "detail"], table, args.format))
+    counts = Counter(v.verdict for v in verdicts)
+    summary = ", ".join(f"{counts[k]} {k}" for k in ("parsed", "recovered", "rejected", "crashed"))
+    print(
+        f"{len(verdicts)} files: {summary}",
+        file=sys.stderr if args.format != "table" else sys.stdout,
+    )
+    return 1 if counts[CRASHED] else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     # The global options work before or after the command: `labwatch --home X sql ...` and
     # `labwatch sql ... --home X` both do. Subparsers leave them unset unless given.
@@ -199,6 +252,38 @@ def build_parser() -> argparse.ArgumentParser:
         "--week", metavar="YYYY-Www", help="ISO week, e.g. 2026-W47 (default: last week)"
     )
     p.set_defaults(func=cmd_digest)
+
+    p = sub.add_parser(
+        "feeds", parents=[common], help="manage the feed list: list, add, remove, import, export"
+    )
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    a = actions.add_parser("list", parents=[common], help="every feed with its health")
+    a.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    a = actions.add_parser(
+        "add", parents=[common], help="add a feed; given a web page, the feed it advertises"
+    )
+    a.add_argument("url")
+    a.add_argument("--name", help="display name (default: the feed's title)")
+    a = actions.add_parser("remove", parents=[common], help="remove a feed (its history stays)")
+    a.add_argument("url")
+    a = actions.add_parser("import", parents=[common], help="add the feeds of an OPML file")
+    a.add_argument("file", type=Path, metavar="FILE.opml")
+    a = actions.add_parser("export", parents=[common], help="write the feed list as OPML")
+    a.add_argument("file", type=Path, metavar="FILE.opml")
+    p.set_defaults(func=cmd_feeds)
+
+    p = sub.add_parser(
+        "eval", parents=[common], help="evaluate a stage on a folder of real material"
+    )
+    what = p.add_subparsers(dest="stage", metavar="STAGE", required=True)
+    a = what.add_parser(
+        "feeds",
+        parents=[common],
+        help="parse every file in DIR as a feed: parsed, recovered, rejected, crashed",
+    )
+    a.add_argument("folder", type=Path, metavar="DIR")
+    a.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser(
         "tag",

@@ -89,3 +89,21 @@ def test_pages_on_loopback_are_refused_by_default(home: Path, seed_site: str) ->
         assert (source, outcome) == ("feed_summary", "blocked")
         assert "non-public address" in error
         assert text
+
+
+def test_without_feed_arguments_the_warehouse_list_is_used(home: Path, seed_site: str) -> None:
+    from flows.ingest import ingest
+
+    # The first run seeds the warehouse's list from the configured feed file ...
+    (home / "feeds.toml").write_text(f'[[feed]]\nurl = "{seed_feed_urls(seed_site)[0]}"\n')
+    (home / "labwatch.toml").write_text(
+        f'feeds = "{home / "feeds.toml"}"\nallowed_private_hosts = ["{seed_host(seed_site)}"]\n'
+        "min_host_interval = 0\n"
+    )
+    first = ingest(home=str(home))
+    assert (first["feeds_total"], first["articles_new"]) == (1, 2)
+    # ... later runs use the list in the warehouse, whatever the file says now.
+    (home / "feeds.toml").write_text('[[feed]]\nurl = "http://127.0.0.1:1/other.xml"\n')
+    second = ingest(home=str(home))
+    assert (second["feeds_total"], second["feeds_not_modified"]) == (1, 1)
+    assert query(home, "SELECT url FROM feeds") == [(seed_feed_urls(seed_site)[0],)]

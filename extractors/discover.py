@@ -10,7 +10,7 @@ from lxml.etree import ParserError
 from extractors.charset import decode_html
 from extractors.errors import NotAFeedError
 from extractors.feeds import ParsedFeed, parse_feed
-from extractors.fetch import Fetcher
+from extractors.fetch import Fetcher, FetchResult
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
 
@@ -31,6 +31,13 @@ def feed_links(html: str, base_url: str) -> list[str]:
             if url not in links:
                 links.append(url)
     return links
+
+
+def _as_feed(result: FetchResult) -> ParsedFeed | None:
+    try:
+        return parse_feed(result.body, url=result.final_url, headers=result.headers)
+    except NotAFeedError:
+        return None
 
 
 async def discover_feed(fetcher: Fetcher, url: str) -> tuple[str, ParsedFeed]:

@@ -5,18 +5,20 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager as ContextManager
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 @contextmanager
-def cut_off_server(declared: int = 100_000, sent: bytes = b"<rss><channel>") -> Iterator[str]:
-    """Answers every request with a Content-Length of `declared` bytes, sends `sent`, and
-    closes the connection: a body cut off mid-stream. Yields the base URL."""
+def raw_server(on_connection: Callable[[socket.socket], bool]) -> Iterator[str]:
+    """A bare TCP server on loopback; `on_connection` handles each connection and returns
+    True to keep it open until the server stops. Yields the base URL."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()
+    held: list[socket.socket] = []
     stop = threading.Event()
 
     def serve() -> None:
@@ -26,13 +28,10 @@ def cut_off_server(declared: int = 100_000, sent: bytes = b"<rss><channel>") -> 
                 conn, _ = listener.accept()
             except TimeoutError:
                 continue
-            with conn:
-                conn.recv(65536)
-                head = (
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
-                    f"Content-Length: {declared}\r\n\r\n"
-                )
-                conn.sendall(head.encode() + sent)
+            if on_connection(conn):
+                held.append(conn)
+            else:
+                conn.close()
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
@@ -41,7 +40,30 @@ def cut_off_server(declared: int = 100_000, sent: bytes = b"<rss><channel>") -> 
     finally:
         stop.set()
         thread.join()
+        for conn in held:
+            conn.close()
         listener.close()
+
+
+def cut_off_server(declared: int = 100_000, sent: bytes = b"<rss><channel>") -> ContextManager[str]:
+    """Answers with a Content-Length of `declared` bytes, sends `sent`, and closes the
+    connection: a body cut off mid-stream."""
+
+    def answer(conn: socket.socket) -> bool:
+        conn.recv(65536)
+        head = (
+            "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+            f"Content-Length: {declared}\r\n\r\n"
+        )
+        conn.sendall(head.encode() + sent)
+        return False
+
+    return raw_server(answer)
+
+
+def stalling_server() -> ContextManager[str]:
+    """Accepts connections and never answers: a host that stalls past any timeout."""
+    return raw_server(lambda conn: True)
 
 
 class Concurrency:
@@ -119,33 +141,3 @@ def counting_servers(hosts: int, delay: float = 0.05) -> Iterator[list[CountingS
         for s in servers:
             s.shutdown()
             s.server_close()
-
-
-@contextmanager
-def stalling_server() -> Iterator[str]:
-    """Accepts connections and never answers: a host that stalls past any timeout."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def serve() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            held.append(conn)  # keep it open, say nothing
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join()
-        for conn in held:
-            conn.close()
-        listener.close()

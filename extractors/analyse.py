@@ -14,8 +14,9 @@ from extractors.article import extract_article
 from extractors.deals import Deal, find_deals
 from extractors.entities import Mention, Tagger
 from extractors.feeds import FeedEntry
+from extractors.fingerprint import simhash
 from extractors.text import sentence_spans
-from extractors.urls import canonical_url, url_key
+from extractors.urls import canonical_url, same_site, url_key
 
 # Text sources, best first: where an article's text came from.
 PAGE, FEED_CONTENT, FEED_SUMMARY, NONE = "page", "feed_content", "feed_summary", "none"
@@ -46,8 +47,9 @@ class TaggedMention:
 
 @dataclass(frozen=True)
 class AnalysedArticle:
-    article_id: str
-    url: str
+    article_id: str  # key of the canonical URL: the page's rel=canonical when on the same site
+    entry_key: str  # key of the feed entry's URL, which may differ
+    url: str  # the feed entry's URL
     canonical_url: str
     page_canonical_url: str
     title: str
@@ -59,6 +61,7 @@ class AnalysedArticle:
     text_source: str
     extractor: str
     content_hash: str
+    fingerprint: int | None  # SimHash as a signed 64-bit int (DuckDB BIGINT); None if too short
     page_error: str
     page_outcome: str  # "" when the page gave the text, else why not (a FetchError outcome)
     mentions: tuple[TaggedMention, ...]
@@ -68,6 +71,11 @@ class AnalysedArticle:
 def content_hash(text: str) -> str:
     """Hash of the text with whitespace normalised: the same body under two URLs matches."""
     return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:32] if text else ""
+
+
+def _signed(fp: int | None) -> int | None:
+    """A 64-bit fingerprint as the signed integer DuckDB's BIGINT holds."""
+    return None if fp is None else fp - (1 << 64) if fp >= 1 << 63 else fp
 
 
 def sane_date(value: datetime | None, now: datetime | None = None) -> datetime | None:
@@ -122,13 +130,20 @@ def analyse(item: PageInput, tagger: Tagger) -> AnalysedArticle:
         page_error = page_error or "no article text found in the page"
         page_outcome = page_outcome or "no_text"
     title = (article.title if article and article.title else entry.title) or ""
+    # The page's own canonical URL wins when it is on the same site (a mobile or AMP copy,
+    # tracking paths); another site's canonical is not trusted to name this article.
+    canonical = canonical_url(entry.url)
+    if article and article.page_canonical_url and same_site(article.page_canonical_url, entry.url):
+        canonical = canonical_url(article.page_canonical_url)
+    fp = simhash(text)
     found = tagger.tag(text)
     body_mentions = _with_sentences(text, found, in_title=False)
     title_mentions = _with_sentences(title, tagger.tag(title), in_title=True)
     return AnalysedArticle(
-        article_id=url_key(entry.url),
+        article_id=url_key(canonical),
+        entry_key=url_key(entry.url),
         url=entry.url,
-        canonical_url=canonical_url(entry.url),
+        canonical_url=canonical,
         page_canonical_url=article.page_canonical_url if article else "",
         title=title,
         author=(article.author if article and article.author else entry.author),
@@ -138,9 +153,8 @@ def analyse(item: PageInput, tagger: Tagger) -> AnalysedArticle:
         text=text,
         text_source=source,
         extractor=extractor,
-        content_hash=hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:32]
-        if text
-        else "",
+        content_hash=content_hash(text),
+        fingerprint=_signed(fp),
         page_error=page_error,
         page_outcome=page_outcome,
         mentions=tuple(title_mentions + body_mentions),

@@ -5,14 +5,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import trafilatura
 from trafilatura.settings import use_config
 
-# favor_precision scored best on the Zyte article benchmark here (F1 0.959, DESIGN.md); the
-# name and settings are stored with every article so a later change of setting is traceable.
-EXTRACTOR = f"trafilatura-{trafilatura.__version__}:precision"
-# Below this many characters the extraction is treated as failed and the feed text is used.
+# Candidate trafilatura settings, by name. `labwatch eval extraction DIR` scores each against
+# ground truth; the choice below is what measured best (docs/extraction.md has the figures).
+SETTINGS: dict[str, dict[str, bool]] = {
+    "precision": {"favor_precision": True},
+    "precision-fast": {"favor_precision": True, "fast": True},
+    "default": {},
+    "recall": {"favor_recall": True},
+    "fast": {"fast": True},
+    "precision-tables": {"favor_precision": True, "include_tables": True},
+}
+PRIMARY = "precision"  # best F1 on the corpus, with trafilatura's fallback algorithms on
+FALLBACK = "recall"  # when the primary finds too little: keeps more, at some precision
+# Below this many characters an extraction is treated as failed and the next one is tried.
 MIN_TEXT_CHARS = 200
 
 _CONFIG = use_config()
@@ -53,17 +63,22 @@ def _language(html: bytes | str) -> str:
     return m.group(1).decode("ascii").replace("_", "-").split("-")[0].lower() if m else ""
 
 
+def extractor_name(setting: str) -> str:
+    """What is stored in `articles.extractor`: library, version and setting."""
+    return f"trafilatura-{trafilatura.__version__}:{setting}"
+
+
 def extract_article(html: bytes | str, url: str) -> Article | None:
-    """Extract the main text and metadata of a page; None when it holds no usable text."""
-    doc = trafilatura.bare_extraction(
-        html,
-        url=url,
-        favor_precision=True,
-        include_comments=False,
-        include_tables=False,
-        with_metadata=True,
-        config=_CONFIG,
-    )
+    """The page's text and metadata with the primary setting, or the fallback setting when
+    the primary finds too little; None when neither finds usable text."""
+    return extract_with(html, url, PRIMARY) or extract_with(html, url, FALLBACK)
+
+
+def extract_with(html: bytes | str, url: str, setting: str) -> Article | None:
+    """Extract with one named setting; None when it yields less than MIN_TEXT_CHARS."""
+    options: dict[str, Any] = {"include_comments": False, "include_tables": False}
+    options.update(SETTINGS[setting])
+    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, config=_CONFIG, **options)
     if doc is None or isinstance(doc, dict):
         return None
     text = (doc.text or "").strip()
@@ -79,5 +94,5 @@ def extract_article(html: bytes | str, url: str) -> Article | None:
         site_name=(doc.sitename or "").strip(),
         language=(doc.language or _language(html)),
         text=text,
-        extractor=EXTRACTOR,
+        extractor=extractor_name(setting),
     )

@@ -53,3 +53,13 @@ def canonical_url(url: str) -> str:
 def url_key(url: str) -> str:
     """Stable key of a URL: the first 128 bits of SHA-256 of its canonical form, in hex."""
     return hashlib.sha256(canonical_url(url).encode("utf-8")).hexdigest()[:32]
+
+
+def same_site(a: str, b: str) -> bool:
+    """Whether two URLs are on one site: the same host, ignoring "www." and subdomains of it
+    ("edition.cnn.com" and "cnn.com" are; "cnn.com" and "evil.com" are not)."""
+    ha = (urlsplit(a).hostname or "").removeprefix("www.")
+    hb = (urlsplit(b).hostname or "").removeprefix("www.")
+    if not ha or not hb:
+        return False
+    return ha == hb or ha.endswith("." + hb) or hb.endswith("." + ha)

@@ -168,6 +168,8 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    if args.stage == "extraction":
+        return eval_extraction(args)
     from collections import Counter
 
     from flows.evaluation import CRASHED, evaluate_feeds
@@ -183,6 +185,28 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         file=sys.stderr if args.format != "table" else sys.stdout,
     )
     return 1 if counts[CRASHED] else 0
+
+
+def eval_extraction(args: argparse.Namespace) -> int:
+    from flows.evaluation import evaluate_extraction, summarise
+
+    scores = evaluate_extraction(args.folder, args.setting)
+    if args.per_page:
+        columns = ["page", "setting", "precision", "recall", "f1", "ms"]
+        table = [
+            [s.page, s.setting, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}",
+             f"{1000 * s.seconds:.0f}"]
+            for s in scores
+        ]  # fmt: skip
+        sys.stdout.write(format_rows(columns, table, args.format))
+    columns = ["setting", "pages", "precision", "recall", "f1", "mean_ms", "max_ms"]
+    table = [
+        [s.setting, str(s.pages), f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}",
+         f"{s.mean_ms:.0f}", f"{s.max_ms:.0f}"]
+        for s in summarise(scores)
+    ]  # fmt: skip
+    sys.stdout.write(format_rows(columns, table, args.format))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -282,6 +306,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="parse every file in DIR as a feed: parsed, recovered, rejected, crashed",
     )
     a.add_argument("folder", type=Path, metavar="DIR")
+    a.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    a = what.add_parser(
+        "extraction",
+        parents=[common],
+        help="score extraction against ground truth (DIR/html, DIR/ground_truth): "
+        "precision, recall, F1 and time per page, for each setting",
+    )
+    a.add_argument("folder", type=Path, metavar="DIR")
+    a.add_argument(
+        "--setting",
+        action="append",
+        metavar="NAME",
+        help="a setting to score (repeatable; default: the pipeline and every candidate)",
+    )
+    a.add_argument("--per-page", action="store_true", help="also print each page's scores")
     a.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.set_defaults(func=cmd_eval)
 

@@ -121,11 +121,14 @@ def render_markdown(data: DigestData) -> str:
         out.append("No deals were reported.")
     out += ["", "## Top stories", ""]
     if data.stories:
-        out += [
-            f"1. {md_link(s['title'] or s['url'], s['url'])} — {md(s['site'])}, "
-            f"{s['mentions']} mentions"
-            for s in data.stories
-        ]
+        for s in data.stories:
+            also = ", ".join(md_link(o["site"], o["url"]) for o in s["also"])
+            out.append(
+                f"1. {md_link(s['title'] or s['url'], s['url'])} — {md(s['site'])}; "
+                f"{s['sources']} {plural(s['sources'], 'source')}, "
+                f"{s['mentions']} {plural(s['mentions'], 'mention')}"
+                + (f" (also: {also})" if also else "")
+            )
     else:
         out.append("No stories.")
     out += ["", "## Feed health", ""]

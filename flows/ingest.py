@@ -31,14 +31,8 @@ from extractors.urls import url_key
 from flows import rows
 from flows.analysis import Analyser
 from flows.settings import Settings, load_settings
-from warehouse.append import (
-    BatchCounts,
-    append_batch,
-    insert_rows,
-    replace_row,
-    unseen_keys,
-    upsert_feeds,
-)
+from warehouse.append import insert_rows, replace_row, upsert_feeds
+from warehouse.articles import BatchCounts, append_batch, link_entries, unseen_keys
 from warehouse.database import open_warehouse
 from warehouse.feed_state import feed_states, is_due, record_fetches
 
@@ -157,8 +151,8 @@ def store(
 ) -> BatchCounts:
     """Append a batch in one transaction, with the feed links of its articles."""
     now = datetime.now(UTC)
-    ids = {a.article_id for a in analysed}
-    links = [r for r in rows.article_feed_rows(fetches, now) if r["article_id"] in ids]
+    keys = {a.entry_key for a in analysed}
+    links = [r for r in rows.article_feed_rows(fetches, now) if r["article_id"] in keys]
     articles, mentions, deals = rows.article_rows(analysed, run_id, now, version)
     with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
         return append_batch(con, articles, links, mentions, deals)
@@ -168,10 +162,7 @@ def link_known_articles(settings: Settings, fetches: Sequence[FeedFetch]) -> Non
     """Record feeds that carry articles stored earlier (the same story seen in another feed)."""
     links = rows.article_feed_rows(fetches, datetime.now(UTC))
     with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
-        known = set(r["article_id"] for r in links) - unseen_keys(
-            con, (r["article_id"] for r in links)
-        )
-        insert_rows(con, "article_feeds", [r for r in links if r["article_id"] in known])
+        link_entries(con, links)
 
 
 def write_run(settings: Settings, row: dict[str, Any]) -> None:

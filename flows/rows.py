@@ -72,6 +72,8 @@ def article_rows(
         arts.append(
             {
                 "article_id": a.article_id,
+                "entry_key": a.entry_key,
+                "entry_url": a.url,
                 "url": a.url,
                 "canonical_url": a.canonical_url,
                 "page_canonical_url": a.page_canonical_url or None,
@@ -84,6 +86,7 @@ def article_rows(
                 "text_source": a.text_source,
                 "extractor": a.extractor,
                 "content_hash": a.content_hash,
+                "fingerprint": a.fingerprint,
                 "page_error": a.page_error or None,
                 "page_outcome": a.page_outcome or None,
                 "fetched_at": now,

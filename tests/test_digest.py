@@ -8,7 +8,8 @@ from pathlib import Path
 from flows.digest import build_digest
 from flows.digest_render import md, money, safe_url
 from flows.settings import load_settings
-from warehouse.append import append_batch, insert_rows
+from warehouse.append import insert_rows
+from warehouse.articles import append_batch
 from warehouse.database import open_warehouse
 
 WEEK = "2026-W47"
@@ -17,12 +18,13 @@ LAST_WEEK = datetime(2026, 11, 11, 9, 30, tzinfo=UTC)
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> | [link](javascript:alert(1))'
 
 
-def article(aid: str, when: datetime, title: str, url: str) -> dict[str, object]:
+def article(aid: str, when: datetime, title: str, url: str, **extra: object) -> dict[str, object]:
     return {
         "article_id": aid, "url": url, "canonical_url": url, "title": title,
         "site_name": "Example News", "published_at": when, "text": "text",
         "text_source": "page", "fetched_at": when, "run_id": "r",
-    }  # fmt: skip
+        "entry_key": aid, "entry_url": url, "content_hash": aid,
+    } | extra  # fmt: skip
 
 
 def mention(aid: str, entity: str, start: int) -> dict[str, object]:
@@ -45,7 +47,7 @@ def fill(home: Path) -> None:
         append_batch(
             con,
             [
-                article("a", IN_WEEK, "Good story", "https://example.com/good"),
+                article("a", IN_WEEK, "Good story", "https://example.com/good", fingerprint=6),
                 article("b", IN_WEEK, HOSTILE, "javascript:alert(document.cookie)"),
                 article("c", LAST_WEEK, "Old story", "https://example.com/old"),
             ],
@@ -72,20 +74,34 @@ def fill(home: Path) -> None:
             ],
         )
 
+        # Two syndicated copies of the good story (fingerprints 1 bit off), on other sites.
+        copies = [
+            article("d", IN_WEEK, "Good story, again", "https://copy.example/g", fingerprint=7,
+                    site_name="Copy Times"),
+            article("e", IN_WEEK, "Good story 3", "https://third.example/g", fingerprint=7,
+                    site_name="Third Post"),
+        ]  # fmt: skip
+        append_batch(con, copies, [], [], [])
+
 
 def test_digest_figures_and_files(home: Path) -> None:
     fill(home)
     result = build_digest(load_settings(home), WEEK)
-    assert (result.articles, result.mentions, result.deals) == (2, 4, 1)
+    assert (result.articles, result.mentions, result.deals) == (4, 4, 1)
     assert result.markdown == home / "digests" / f"{WEEK}.md"
     text = result.markdown.read_text(encoding="utf-8")
-    assert "**2** articles from **1** source (last week: 1)" in text
+    assert "**4** articles from **3** sources (last week: 1)" in text
     assert "| OpenAI | lab | 3 | 2 | 1 | +200% |" in text
     assert "| AWS | cloud | 1 | 1 | 0 | new |" in text
     assert "up to $4B" in text
-    assert "[Good story](https://example.com/good)" in text
+    # The three copies are one line: three sources, the others linked after it.
+    assert (
+        "1. [Good story](https://example.com/good) — Example News; 3 sources, 3 mentions "
+        "(also: [Copy Times](https://copy.example/g), [Third Post](https://third.example/g))"
+    ) in text
+    assert "Good story, again" not in text and "Good story 3" not in text
     with open_warehouse(home / "labwatch.duckdb", read_only=True) as con:
-        assert con.execute("SELECT week, articles, deals FROM digests").fetchall() == [(WEEK, 2, 1)]
+        assert con.execute("SELECT week, articles, deals FROM digests").fetchall() == [(WEEK, 4, 1)]
 
 
 def test_hostile_text_is_escaped_in_html(home: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse.append import append_batch, insert_rows, unseen_keys
+from warehouse.articles import append_batch, unseen_keys
 from warehouse.database import connect, migrations, open_warehouse, schema_version
 from warehouse.errors import QueryError, SchemaTooNewError, WarehouseLockedError
 from warehouse.queries import lock_down, run_sql, week_bounds
@@ -30,6 +30,8 @@ def article(article_id: str, **extra: object) -> dict[str, object]:
         "text_source": "page",
         "fetched_at": NOW,
         "run_id": "r1",
+        "entry_key": article_id,
+        "entry_url": f"https://example.com/{article_id}",
     }
     row.update(extra)
     return row
@@ -105,13 +107,13 @@ def test_failed_batch_leaves_nothing(db: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_unseen_keys_is_an_anti_join(db: duckdb.DuckDBPyConnection) -> None:
-    insert_rows(db, "articles", [article("a")])
+    append_batch(db, [article("a")], [], [], [])
     assert unseen_keys(db, ["a", "b", "c", "b"]) == {"b", "c"}
     assert unseen_keys(db, []) == set()
 
 
 def test_timestamps_are_utc(db: duckdb.DuckDBPyConnection) -> None:
-    insert_rows(db, "articles", [article("a")])
+    append_batch(db, [article("a")], [], [], [])
     (published,) = db.execute("SELECT published_at FROM articles").fetchone() or (None,)
     assert published == NOW
     assert published.utcoffset().total_seconds() == 0
@@ -120,7 +122,7 @@ def test_timestamps_are_utc(db: duckdb.DuckDBPyConnection) -> None:
 def test_read_only_sql_is_locked_down(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
     with open_warehouse(path) as con:
-        insert_rows(con, "articles", [article("a")])
+        append_batch(con, [article("a")], [], [], [])
     with open_warehouse(path, read_only=True) as con:
         lock_down(con)
         assert run_sql(con, "SELECT count(*) AS n FROM articles") == (["n"], [(1,)])

@@ -7,9 +7,8 @@ crash adds nothing twice, and a crash mid-batch leaves nothing of it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -42,59 +41,6 @@ def insert_rows(
             f"INSERT INTO {table} BY NAME SELECT * FROM _rows{conflict}"
         ).fetchone()
     return int(result[0]) if result else 0
-
-
-def unseen_keys(con: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> set[str]:
-    """The article keys not stored yet, in one anti-join (not one query per key)."""
-    wanted = sorted(set(keys))
-    if not wanted:
-        return set()
-    with register_rows(con, "_keys", [{"article_id": k} for k in wanted]):
-        found = con.execute(
-            "SELECT k.article_id FROM _keys k ANTI JOIN articles a USING (article_id)"
-        ).fetchall()
-    return {r[0] for r in found}
-
-
-@dataclass(frozen=True)
-class BatchCounts:
-    articles: int
-    mentions: int
-    deals: int
-
-
-def append_batch(
-    con: duckdb.DuckDBPyConnection,
-    articles: Sequence[Row],
-    article_feeds: Sequence[Row],
-    mentions: Sequence[Row],
-    deals: Sequence[Row],
-) -> BatchCounts:
-    """Store a batch of analysed articles in one transaction.
-
-    Mentions and deals are stored only for articles this batch actually added, so replaying
-    a batch (or racing another run over the same article) never doubles them.
-    """
-    con.execute("BEGIN TRANSACTION")
-    try:
-        new_ids: set[str] = set()
-        if articles:
-            with register_rows(con, "_articles", articles):
-                inserted = con.execute(
-                    "INSERT INTO articles BY NAME SELECT * FROM _articles "
-                    "ON CONFLICT DO NOTHING RETURNING article_id"
-                ).fetchall()
-            new_ids = {r[0] for r in inserted}
-        insert_rows(con, "article_feeds", article_feeds)
-        counts = [
-            insert_rows(con, table, [r for r in rows if r["article_id"] in new_ids])
-            for table, rows in (("mentions", mentions), ("deals", deals))
-        ]
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return BatchCounts(articles=len(new_ids), mentions=counts[0], deals=counts[1])
 
 
 def upsert_feeds(con: duckdb.DuckDBPyConnection, feeds: Sequence[Row]) -> None:

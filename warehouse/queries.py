@@ -83,7 +83,7 @@ class DigestData:
     last_week: WeekFigures
     entities: list[dict[str, Any]]  # entity_id, name, kind, mentions, articles, last_mentions
     deals: list[dict[str, Any]]
-    stories: list[dict[str, Any]]  # article_id, title, url, site, published_at, mentions
+    stories: list[dict[str, Any]]  # one per cluster: title, url, site, sources, mentions, also
     failing_feeds: list[dict[str, Any]]
 
 
@@ -151,18 +151,25 @@ def digest_data(con: duckdb.DuckDBPyConnection, week: str) -> DigestData:
             params,
         )
     )
+    # One line per story: syndicated copies (one cluster) fold into their earliest article,
+    # ranked by how many sources carried the story, then by watchlist mentions.
     stories = _dicts(
         con.execute(
             f"""
-            SELECT a.article_id, a.title, a.canonical_url AS url,
-                   coalesce(nullif(a.site_name, ''), split_part(a.url, '/', 3)) AS site,
-                   a.published_at, count(m.entity_id) AS mentions,
-                   (SELECT count(*) FROM article_feeds f WHERE f.article_id = a.article_id)
-                       AS feeds
-            FROM articles a LEFT JOIN mentions m USING (article_id)
-            WHERE a.article_id IN ({week_articles})
-            GROUP BY ALL
-            ORDER BY mentions DESC, a.published_at DESC NULLS LAST
+            WITH wk AS (
+                SELECT a.*, {_ARTICLE_TIME} AS t,
+                       coalesce(nullif(a.site_name, ''), split_part(a.url, '/', 3)) AS site,
+                       (SELECT count(*) FROM mentions m WHERE m.article_id = a.article_id) AS n
+                FROM articles a WHERE a.article_id IN ({week_articles})
+            )
+            SELECT coalesce(cluster_id, article_id) AS cluster_id,
+                   arg_min(title, t) AS title, arg_min(canonical_url, t) AS url,
+                   arg_min(site, t) AS site, min(published_at) AS published_at,
+                   count(DISTINCT site) AS sources, count(*) AS articles, sum(n) AS mentions,
+                   list({{'site': site, 'url': canonical_url}} ORDER BY t)[2:6] AS also
+            FROM wk
+            GROUP BY 1
+            ORDER BY sources DESC, mentions DESC, published_at DESC NULLS LAST
             LIMIT 25
             """,
             params,

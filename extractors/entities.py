@@ -1,40 +1,36 @@
-"""The watchlist and the entity tagger: one Aho-Corasick pass finds every alias in a text.
+"""The entity tagger: one Aho-Corasick pass finds every alias of the watchlist in a text.
 
 Matching rules:
 - the longest alias wins, leftmost first ("Google DeepMind" is one mention of google-deepmind,
   not also one of google);
 - an alias matches only on word boundaries, so "AWS" is not found in "LAWS"; a CJK character
   next to a Latin name counts as a boundary, since those scripts put no spaces between words;
-- `aliases` match with their exact case ("Meta" the company, not "meta" the word),
-  `aliases_ignore_case` in any case;
+- `aliases` match with their exact case, `aliases_ignore_case` in any case;
 - non-breaking and other Unicode spaces match a space, typographic apostrophes match "'";
-  possessives need no rule of their own: "Amazon’s" is "Amazon" followed by a boundary.
+  possessives and hyphenated forms need no rule of their own: "Amazon’s" and "Amazon-backed"
+  are "Amazon" followed by a boundary;
+- a one-edit misspelling of a long name counts (extractors/fuzzy.py), as an ambiguous alias;
+- ambiguous aliases count only with support in the text (an unambiguous mention of the same
+  entity, or one of its context terms), and no mention counts inside an `exclude` match
+  (extractors/watchlist.py describes the fields).
 """
 
 from __future__ import annotations
 
-import hashlib
-import tomllib
+import re
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import ahocorasick
 
-from extractors.errors import WatchlistError
+from extractors.fuzzy import misspellings
+from extractors.watchlist import KINDS, Entity, Watchlist, load_watchlist, parse_watchlist
 
-KINDS = ("lab", "cloud", "company", "product")
+__all__ = ["KINDS", "Entity", "Mention", "Tagger", "Watchlist", "load_watchlist", "parse_watchlist"]
 
-
-@dataclass(frozen=True)
-class Entity:
-    id: str
-    name: str
-    kind: str
-    parent: str
-    aliases: tuple[str, ...]
-    aliases_ignore_case: tuple[str, ...] = ()
+EXACT, IGNORE_CASE, FUZZY = "exact", "ignore_case", "fuzzy"
+_EXCLUDE_WINDOW = 120  # characters around a mention searched for `exclude` patterns
 
 
 @dataclass(frozen=True)
@@ -44,75 +40,6 @@ class Mention:
     text: str  # the surface form as it appears in the text
     start: int
     end: int
-
-
-@dataclass(frozen=True)
-class Watchlist:
-    entities: tuple[Entity, ...]
-    version: str  # hash of the file's content, stored with every mention
-
-    def get(self, entity_id: str) -> Entity:
-        for entity in self.entities:
-            if entity.id == entity_id:
-                return entity
-        raise KeyError(entity_id)
-
-
-def _strings(raw: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
-    value = raw.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise WatchlistError(f"{where}: '{key}' must be a list of non-empty strings")
-    return tuple(value)
-
-
-def parse_watchlist(data: bytes, source: str = "watchlist") -> Watchlist:
-    """Read a watchlist TOML document (see seeds/watchlist.toml) and check it is consistent."""
-    try:
-        doc = tomllib.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise WatchlistError(f"{source}: {exc}") from exc
-    allowed = {"id", "name", "kind", "parent", "aliases", "aliases_ignore_case"}
-    entities: list[Entity] = []
-    for n, raw in enumerate(doc.get("entity", []), start=1):
-        where = f"{source}: entity #{n} ({raw.get('id', '?')})"
-        unknown = set(raw) - allowed
-        if unknown:
-            raise WatchlistError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
-        if not isinstance(raw.get("id"), str) or not raw["id"]:
-            raise WatchlistError(f"{where}: 'id' is required")
-        if raw.get("kind") not in KINDS:
-            raise WatchlistError(f"{where}: 'kind' must be one of {', '.join(KINDS)}")
-        aliases = _strings(raw, "aliases", where)
-        ignore_case = _strings(raw, "aliases_ignore_case", where)
-        if not aliases and not ignore_case:
-            raise WatchlistError(f"{where}: no aliases")
-        entities.append(
-            Entity(
-                id=raw["id"],
-                name=str(raw.get("name", raw["id"])),
-                kind=raw["kind"],
-                parent=str(raw.get("parent", "")),
-                aliases=aliases,
-                aliases_ignore_case=ignore_case,
-            )
-        )
-    ids = [e.id for e in entities]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
-    if duplicates:
-        raise WatchlistError(f"{source}: duplicate id(s) {', '.join(duplicates)}")
-    for e in entities:
-        if e.parent and e.parent not in ids:
-            raise WatchlistError(f"{source}: {e.id} has unknown parent {e.parent!r}")
-    version = hashlib.sha256(data).hexdigest()[:12]
-    return Watchlist(entities=tuple(entities), version=version)
-
-
-def load_watchlist(path: Path) -> Watchlist:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise WatchlistError(f"cannot read watchlist {path}: {exc.strerror}") from exc
-    return parse_watchlist(data, source=str(path))
 
 
 # Length-preserving normalisation, so offsets in the normalised text are offsets in the input.
@@ -165,12 +92,35 @@ def _is_word(ch: str) -> bool:
     return ch == "_" or (ch.isalnum() and not _is_cjk(ch))
 
 
+@dataclass(frozen=True)
+class _Alias:
+    length: int
+    text: str  # normalised alias (for exact-case checks)
+    entity: str
+    mode: str  # EXACT, IGNORE_CASE or FUZZY
+    ambiguous: bool  # needs support in the text to count
+
+
+def _terms_regex(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One regex for context terms: capitalised terms match their case, others any case."""
+    if not terms:
+        return None
+    parts = [
+        f"(?-i:{re.escape(t)})" if any(c.isupper() for c in t) else re.escape(t) for t in terms
+    ]
+    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
+
+
 class Tagger:
     """Finds watchlist mentions in text. Picklable: the automaton is rebuilt after unpickling."""
 
     def __init__(self, watchlist: Watchlist) -> None:
         self.watchlist = watchlist
         self._kind = {e.id: e.kind for e in watchlist.entities}
+        self._exclude = {
+            e.id: [re.compile(p) for p in e.exclude] for e in watchlist.entities if e.exclude
+        }
+        self._context = {e.id: _terms_regex(e.context) for e in watchlist.entities}
         self._automaton = self._build()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -180,44 +130,83 @@ class Tagger:
         self.__init__(state["watchlist"])  # type: ignore[misc]  # rebuild the automaton
 
     def _build(self) -> Any:
-        automaton = ahocorasick.Automaton()
-        payloads: dict[str, list[tuple[int, str, str, bool]]] = {}
+        payloads: dict[str, list[_Alias]] = {}
+
+        def add(key: str, alias: _Alias) -> None:
+            payloads.setdefault(key, []).append(alias)
+
         for e in self.watchlist.entities:
-            for alias, exact in [(a, True) for a in e.aliases] + [
-                (a, False) for a in e.aliases_ignore_case
-            ]:
-                norm = _normalise(alias)
-                key = _lower(norm)
-                payloads.setdefault(key, []).append((len(key), norm, e.id, exact))
+            for names, mode in ((e.aliases, EXACT), (e.aliases_ignore_case, IGNORE_CASE)):
+                for name in names:
+                    norm = _normalise(name)
+                    add(_lower(norm), _Alias(len(norm), norm, e.id, mode, name in e.ambiguous))
+        taken = set(payloads)
+        for e in self.watchlist.entities:
+            if not e.fuzzy:
+                continue
+            long_names = [a for a in e.aliases if a not in e.ambiguous]
+            for variant, name in misspellings(long_names, taken).items():
+                add(variant, _Alias(len(variant), name, e.id, FUZZY, True))
+        automaton = ahocorasick.Automaton()
         for key, items in payloads.items():
             automaton.add_word(key, items)
         automaton.make_automaton()
         return automaton
 
+    def _candidates(self, text: str) -> list[tuple[int, int, _Alias]]:
+        norm = _normalise(text)
+        found: list[tuple[int, int, _Alias]] = []
+        for last, items in self._automaton.iter(_lower(norm)):
+            for alias in items:
+                start, end = last - alias.length + 1, last + 1
+                if alias.mode == EXACT and norm[start:end] != alias.text:
+                    continue
+                if alias.mode == FUZZY and norm[start] != alias.text[0]:
+                    continue  # a misspelling keeps the name's first letter, case included
+                if start > 0 and alias.text[0].isalnum() and _is_word(text[start - 1]):
+                    continue
+                if end < len(text) and alias.text[-1].isalnum() and _is_word(text[end]):
+                    continue
+                found.append((start, end, alias))
+        # Leftmost first, then longest, then exact names before misspellings.
+        found.sort(key=lambda c: (c[0], c[0] - c[1], c[2].mode == FUZZY))
+        chosen: list[tuple[int, int, _Alias]] = []
+        taken_until = 0
+        for start, end, alias in found:
+            if start >= taken_until:
+                chosen.append((start, end, alias))
+                taken_until = end
+        return chosen
+
+    def _excluded(self, text: str, start: int, end: int, entity: str) -> bool:
+        lo = max(0, start - _EXCLUDE_WINDOW)
+        window = text[lo : end + _EXCLUDE_WINDOW]
+        for pattern in self._exclude.get(entity, ()):
+            for m in pattern.finditer(window):
+                if m.start() + lo <= start and end <= m.end() + lo:
+                    return True
+        return False
+
     def tag(self, text: str) -> list[Mention]:
         """Every mention in `text`, in order, longest alias first where they overlap."""
         if not text:
             return []
-        norm = _normalise(text)
-        candidates: list[tuple[int, int, str]] = []
-        for last, items in self._automaton.iter(_lower(norm)):
-            for length, alias, entity_id, exact in items:
-                start, end = last - length + 1, last + 1
-                if exact and norm[start:end] != alias:
-                    continue
-                if alias[0].isalnum() and start > 0 and _is_word(text[start - 1]):
-                    continue
-                if alias[-1].isalnum() and end < len(text) and _is_word(text[end]):
-                    continue
-                candidates.append((start, end, entity_id))
-        candidates.sort(key=lambda c: (c[0], c[0] - c[1]))
+        chosen = [
+            (start, end, alias)
+            for start, end, alias in self._candidates(text)
+            if not self._excluded(text, start, end, alias.entity)
+        ]
+        supported = {alias.entity for _, _, alias in chosen if not alias.ambiguous}
         mentions: list[Mention] = []
-        taken_until = 0
-        for start, end, entity_id in candidates:
-            if start < taken_until:
-                continue
-            mentions.append(Mention(entity_id, self._kind[entity_id], text[start:end], start, end))
-            taken_until = end
+        for start, end, alias in chosen:
+            if alias.ambiguous and alias.entity not in supported:
+                context = self._context.get(alias.entity)
+                if context is None or not context.search(text):
+                    continue
+                supported.add(alias.entity)  # one context check per entity and text
+            mentions.append(
+                Mention(alias.entity, self._kind[alias.entity], text[start:end], start, end)
+            )
         return mentions
 
     def counts(self, text: str) -> dict[str, int]:

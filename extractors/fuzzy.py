@@ -1,0 +1,60 @@
+"""One-edit misspellings of long names ("Anthopic" for "Anthropic"), without ordinary words.
+
+Variants are made ahead of time and searched in the same Aho-Corasick pass as the names
+themselves, so they cost nothing per text. Only names of 7 letters or more get variants (a
+short name one edit away from an ordinary word is too likely), a variant keeps the name's
+first letter (misspellings rarely change it), and any variant that is an English word (from
+the word lists of the `english-words` package) or another alias is dropped.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable
+from functools import cache
+
+MIN_LENGTH = 7
+_LETTERS = string.ascii_lowercase
+
+
+@cache
+def english_words() -> frozenset[str]:
+    from english_words import get_english_words_set
+
+    return frozenset(get_english_words_set(["web2", "gcide"], lower=True))
+
+
+def one_edit_variants(name: str) -> set[str]:
+    """Lowercase strings one deletion, insertion, substitution or transposition away from
+    `name`, keeping its first letter."""
+    word = name.lower()
+    head, tail = word[0], word[1:]
+    out: set[str] = set()
+    for i in range(len(tail) + 1):
+        left, right = tail[:i], tail[i:]
+        if right:
+            out.add(head + left + right[1:])  # deletion
+            out.update(head + left + c + right[1:] for c in _LETTERS)  # substitution
+        if len(right) > 1:
+            out.add(head + left + right[1] + right[0] + right[2:])  # transposition
+        out.update(head + left + c + right for c in _LETTERS)  # insertion
+    out.discard(word)
+    return out
+
+
+def misspellings(names: Iterable[str], taken: set[str]) -> dict[str, str]:
+    """variant -> the name it misspells, for every eligible name; `taken` (lowercase aliases)
+    and English words are never variants. A variant of two names is dropped: it is ambiguous."""
+    words = english_words()
+    found: dict[str, str] = {}
+    clashes: set[str] = set()
+    for name in names:
+        if len(name) < MIN_LENGTH or not name.isalpha():
+            continue
+        for variant in one_edit_variants(name):
+            if variant in taken or variant in words:
+                continue
+            if variant in found and found[variant] != name:
+                clashes.add(variant)
+            found[variant] = name
+    return {v: n for v, n in found.items() if v not in clashes}

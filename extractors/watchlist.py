@@ -1,0 +1,163 @@
+"""The watchlist file: entities, their aliases and the rules that tell them from ordinary words.
+
+Each `[[entity]]` has an `id`, `name`, `kind` and optional `parent`, plus:
+- `aliases`: names matched with their exact case ("Meta" the company, not "meta" the word);
+- `aliases_ignore_case`: names matched in any case;
+- `ambiguous`: those of its aliases that are also ordinary words or other things ("Mistral"
+  the wind, "Gemini" the zodiac sign, "Claude" the first name): they count only when the text
+  also has an unambiguous mention of the entity or one of its `context` terms;
+- `context`: terms whose presence in the text makes an ambiguous alias count;
+- `exclude`: regular expressions; a mention inside a match ("Amazon rainforest",
+  "Meta-analysis", "Claude Monet") does not count;
+- `fuzzy`: whether a one-edit misspelling of its long names (7 letters or more) counts
+  (default true).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from extractors.errors import WatchlistError
+
+KINDS = ("lab", "cloud", "company", "product")
+_FIELDS = {
+    "id", "name", "kind", "parent", "aliases", "aliases_ignore_case", "ambiguous", "context",
+    "exclude", "fuzzy",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Entity:
+    id: str
+    name: str
+    kind: str
+    parent: str
+    aliases: tuple[str, ...]
+    aliases_ignore_case: tuple[str, ...] = ()
+    ambiguous: tuple[str, ...] = ()
+    context: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    fuzzy: bool = True
+
+
+@dataclass(frozen=True)
+class Watchlist:
+    entities: tuple[Entity, ...]
+    version: str  # hash of the file's content, stored with every mention
+
+    def get(self, entity_id: str) -> Entity:
+        for entity in self.entities:
+            if entity.id == entity_id:
+                return entity
+        raise KeyError(entity_id)
+
+    def ancestors(self, entity_id: str) -> list[str]:
+        """The entity's parent, grandparent, ... (bedrock -> aws -> amazon)."""
+        parents = {e.id: e.parent for e in self.entities}
+        chain: list[str] = []
+        current = parents.get(entity_id, "")
+        while current and current not in chain:
+            chain.append(current)
+            current = parents.get(current, "")
+        return chain
+
+
+def _strings(raw: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = raw.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise WatchlistError(f"{where}: '{key}' must be a list of non-empty strings")
+    return tuple(value)
+
+
+def _entity(raw: dict[str, Any], where: str) -> Entity:
+    unknown = set(raw) - _FIELDS
+    if unknown:
+        raise WatchlistError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    if not isinstance(raw.get("id"), str) or not raw["id"]:
+        raise WatchlistError(f"{where}: 'id' is required")
+    if raw.get("kind") not in KINDS:
+        raise WatchlistError(f"{where}: 'kind' must be one of {', '.join(KINDS)}")
+    aliases = _strings(raw, "aliases", where)
+    ignore_case = _strings(raw, "aliases_ignore_case", where)
+    if not aliases and not ignore_case:
+        raise WatchlistError(f"{where}: no aliases")
+    ambiguous = _strings(raw, "ambiguous", where)
+    stray = set(ambiguous) - set(aliases) - set(ignore_case)
+    if stray:
+        raise WatchlistError(f"{where}: 'ambiguous' names non-aliases: {', '.join(sorted(stray))}")
+    exclude = _strings(raw, "exclude", where)
+    for pattern in exclude:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise WatchlistError(f"{where}: bad 'exclude' pattern {pattern!r}: {exc}") from exc
+    fuzzy = raw.get("fuzzy", True)
+    if not isinstance(fuzzy, bool):
+        raise WatchlistError(f"{where}: 'fuzzy' must be true or false")
+    return Entity(
+        id=raw["id"],
+        name=str(raw.get("name", raw["id"])),
+        kind=raw["kind"],
+        parent=str(raw.get("parent", "")),
+        aliases=aliases,
+        aliases_ignore_case=ignore_case,
+        ambiguous=ambiguous,
+        context=_strings(raw, "context", where),
+        exclude=exclude,
+        fuzzy=fuzzy,
+    )
+
+
+def _load_doc(data: bytes, source: str) -> list[dict[str, Any]]:
+    try:
+        doc = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise WatchlistError(f"{source}: {exc}") from exc
+    raws = doc.get("entity", [])
+    if not isinstance(raws, list) or not all(isinstance(r, dict) for r in raws):
+        raise WatchlistError(f"{source}: expected [[entity]] tables")
+    return raws
+
+
+def _build(raws: list[tuple[str, dict[str, Any]]], version: str, source: str) -> Watchlist:
+    entities = [_entity(raw, f"{where} ({raw.get('id', '?')})") for where, raw in raws]
+    ids = [e.id for e in entities]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise WatchlistError(f"{source}: duplicate id(s) {', '.join(duplicates)}")
+    for e in entities:
+        if e.parent and e.parent not in ids:
+            raise WatchlistError(f"{source}: {e.id} has unknown parent {e.parent!r}")
+    return Watchlist(entities=tuple(entities), version=version)
+
+
+def parse_watchlist(data: bytes, source: str = "watchlist") -> Watchlist:
+    """Read a watchlist TOML document (see seeds/watchlist.toml) and check it is consistent."""
+    raws = [(f"{source}: entity #{n}", raw) for n, raw in enumerate(_load_doc(data, source), 1)]
+    return _build(raws, hashlib.sha256(data).hexdigest()[:12], source)
+
+
+def load_watchlist(path: Path, extra: Path | None = None) -> Watchlist:
+    """The watchlist at `path`; with `extra`, a user's file whose entities are added to it,
+    replacing those with the same id. The version covers both files."""
+    try:
+        data = path.read_bytes()
+        extra_data = extra.read_bytes() if extra else b""
+    except OSError as exc:
+        raise WatchlistError(f"cannot read watchlist {exc.filename}: {exc.strerror}") from exc
+    if extra is None:
+        return parse_watchlist(data, source=str(path))
+    own = [(f"{extra}: entity #{n}", r) for n, r in enumerate(_load_doc(extra_data, str(extra)), 1)]
+    replaced = {raw.get("id") for _, raw in own}
+    base = [
+        (f"{path}: entity #{n}", raw)
+        for n, raw in enumerate(_load_doc(data, str(path)), 1)
+        if raw.get("id") not in replaced
+    ]
+    version = hashlib.sha256(data + b"\0" + extra_data).hexdigest()[:12]
+    return _build(base + own, version, f"{path} + {extra}")

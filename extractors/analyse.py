@@ -14,7 +14,7 @@ from extractors.article import extract_article
 from extractors.deals import Deal, find_deals
 from extractors.entities import Mention, Tagger
 from extractors.feeds import FeedEntry
-from extractors.fingerprint import simhash
+from extractors.fingerprint import as_bigint, simhash
 from extractors.text import sentence_spans
 from extractors.urls import canonical_url, same_site, url_key
 
@@ -73,11 +73,6 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:32] if text else ""
 
 
-def _signed(fp: int | None) -> int | None:
-    """A 64-bit fingerprint as the signed integer DuckDB's BIGINT holds."""
-    return None if fp is None else fp - (1 << 64) if fp >= 1 << 63 else fp
-
-
 def sane_date(value: datetime | None, now: datetime | None = None) -> datetime | None:
     """The date if it is plausible for a news article (not in the future, not before the web)."""
     if value is None:
@@ -108,6 +103,16 @@ def _with_sentences(text: str, found: list[Mention], in_title: bool) -> list[Tag
     return out
 
 
+def tag_article(
+    tagger: Tagger, title: str, text: str
+) -> tuple[tuple[TaggedMention, ...], tuple[Deal, ...]]:
+    """The mentions (title first, then body, each with its sentence) and deals of an article."""
+    found = tagger.tag(text)
+    title_mentions = _with_sentences(title, tagger.tag(title), in_title=True)
+    body_mentions = _with_sentences(text, found, in_title=False)
+    return tuple(title_mentions + body_mentions), tuple(find_deals(text, found))
+
+
 def analyse(item: PageInput, tagger: Tagger) -> AnalysedArticle:
     entry = item.entry
     page_error, page_outcome = item.page_error, item.page_outcome
@@ -136,9 +141,7 @@ def analyse(item: PageInput, tagger: Tagger) -> AnalysedArticle:
     if article and article.page_canonical_url and same_site(article.page_canonical_url, entry.url):
         canonical = canonical_url(article.page_canonical_url)
     fp = simhash(text)
-    found = tagger.tag(text)
-    body_mentions = _with_sentences(text, found, in_title=False)
-    title_mentions = _with_sentences(title, tagger.tag(title), in_title=True)
+    mentions, deals = tag_article(tagger, title, text)
     return AnalysedArticle(
         article_id=url_key(canonical),
         entry_key=url_key(entry.url),
@@ -154,9 +157,9 @@ def analyse(item: PageInput, tagger: Tagger) -> AnalysedArticle:
         text_source=source,
         extractor=extractor,
         content_hash=content_hash(text),
-        fingerprint=_signed(fp),
+        fingerprint=as_bigint(fp),
         page_error=page_error,
         page_outcome=page_outcome,
-        mentions=tuple(title_mentions + body_mentions),
-        deals=tuple(find_deals(text, found)),
+        mentions=mentions,
+        deals=deals,
     )

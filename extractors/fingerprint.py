@@ -39,3 +39,8 @@ def simhash(text: str) -> int | None:
 
 def distance(a: int, b: int) -> int:
     return (a ^ b).bit_count()
+
+
+def as_bigint(fp: int | None) -> int | None:
+    """A 64-bit fingerprint as the signed integer a DuckDB BIGINT holds."""
+    return None if fp is None else fp - (1 << 64) if fp >= 1 << 63 else fp

@@ -99,7 +99,11 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
-    watchlist = load_watchlist(args.watchlist or settings.watchlist)
+    watchlist = (
+        load_watchlist(args.watchlist, settings.watchlist_extra)
+        if args.watchlist
+        else settings.load_watchlist()
+    )
     if args.file in (None, "-"):
         text = sys.stdin.read()
     else:
@@ -120,6 +124,19 @@ def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
             "end": m.end,
         }
         print(json.dumps(record, ensure_ascii=False))
+    return 0
+
+
+def cmd_retag(args: argparse.Namespace, settings: Settings) -> int:
+    from flows.retag import retag
+
+    r = retag(settings)
+    if not args.quiet:
+        print(
+            f"labwatch retag: {r.articles} articles with watchlist {r.version}: "
+            f"mentions {r.mentions_before} -> {r.mentions_after}, "
+            f"deals {r.deals_before} -> {r.deals_after}"
+        )
     return 0
 
 
@@ -338,6 +355,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="watchlist TOML (default: seeds/watchlist.toml)",
     )
     p.set_defaults(func=cmd_tag)
+
+    p = sub.add_parser(
+        "retag",
+        parents=[common],
+        help="tag every stored article again with the current watchlist (after editing it)",
+    )
+    p.set_defaults(func=cmd_retag)
 
     p = sub.add_parser("sql", parents=[common], help="run a read-only SQL query on the warehouse")
     p.add_argument("query", help='SQL, e.g. "select count(*) from articles"')

@@ -22,7 +22,7 @@ from prefect.runtime import flow_run
 
 from extractors.analyse import AnalysedArticle, PageInput
 from extractors.crawl import NOT_MODIFIED, FeedFetch, FeedSpec, fetch_feeds, fetch_pages
-from extractors.entities import Watchlist, load_watchlist
+from extractors.entities import Watchlist
 from extractors.errors import BLOCKED
 from extractors.feedlist import feed_spec, load_feed_list
 from extractors.feeds import FeedEntry
@@ -231,7 +231,7 @@ def ingest(
     unusable) does.
     """
     settings = load_settings(home, **(overrides or {}))
-    watchlist = load_watchlist(settings.watchlist)
+    watchlist = settings.load_watchlist()
     limits = settings.fetch_limits()
     summary = IngestSummary(run_id=uuid.uuid4().hex[:16])
     started = datetime.now(UTC)

@@ -6,8 +6,9 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from extractors.analyse import AnalysedArticle
+from extractors.analyse import AnalysedArticle, TaggedMention
 from extractors.crawl import FeedFetch, FeedSpec
+from extractors.deals import Deal
 from extractors.entities import Watchlist
 from extractors.urls import url_key
 
@@ -94,34 +95,42 @@ def article_rows(
                 "watchlist_version": version,
             }
         )
-        mentions.extend(
-            {
-                "article_id": a.article_id,
-                "entity_id": m.entity,
-                "surface": m.text,
-                "start_offset": m.start,
-                "end_offset": m.end,
-                "sentence": m.sentence,
-                "in_title": m.in_title,
-                "watchlist_version": version,
-            }
-            for m in a.mentions
-        )
-        deals.extend(
-            {
-                "article_id": a.article_id,
-                "kind": d.kind,
-                "investor_id": d.investor,
-                "target_id": d.target,
-                "amount_usd": d.amount_usd,
-                "amount_max_usd": d.amount_max_usd,
-                "qualifier": d.qualifier,
-                "year": d.year,
-                "evidence": d.evidence,
-            }
-            for d in a.deals
-        )
+        mentions.extend(mention_rows(a.article_id, a.mentions, version))
+        deals.extend(deal_rows(a.article_id, a.deals))
     return arts, mentions, deals
+
+
+def mention_rows(article_id: str, mentions: Iterable[TaggedMention], version: str) -> list[Row]:
+    return [
+        {
+            "article_id": article_id,
+            "entity_id": m.entity,
+            "surface": m.text,
+            "start_offset": m.start,
+            "end_offset": m.end,
+            "sentence": m.sentence,
+            "in_title": m.in_title,
+            "watchlist_version": version,
+        }
+        for m in mentions
+    ]
+
+
+def deal_rows(article_id: str, deals: Iterable[Deal]) -> list[Row]:
+    return [
+        {
+            "article_id": article_id,
+            "kind": d.kind,
+            "investor_id": d.investor,
+            "target_id": d.target,
+            "amount_usd": d.amount_usd,
+            "amount_max_usd": d.amount_max_usd,
+            "qualifier": d.qualifier,
+            "year": d.year,
+            "evidence": d.evidence,
+        }
+        for d in deals
+    ]
 
 
 def entity_rows(watchlist: Watchlist) -> list[Row]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from extractors.entities import Watchlist, load_watchlist
 from extractors.fetch import DEFAULT_USER_AGENT, FetchLimits
 from seeds import SEEDS_DIR
 
@@ -24,6 +25,8 @@ class SettingsError(ValueError):
 class Settings:
     home: Path = Path("data")  # LABWATCH_HOME: warehouse, digests and Prefect's home live here
     watchlist: Path = field(default_factory=lambda: SEEDS_DIR / "watchlist.toml")
+    # A user's watchlist whose entities extend the one above (same id: replaces it).
+    watchlist_extra: Path | None = None
     feeds: Path = field(default_factory=lambda: SEEDS_DIR / "feeds.toml")
     # Pages linked from feeds are never fetched from private, loopback or link-local
     # addresses, except from these hosts ("host" or "host:port").
@@ -51,6 +54,9 @@ class Settings:
     def prefect_home(self) -> Path:
         return self.home / "prefect"
 
+    def load_watchlist(self) -> Watchlist:
+        return load_watchlist(self.watchlist, self.watchlist_extra)
+
     def fetch_limits(self) -> FetchLimits:
         return FetchLimits(
             total_timeout=self.timeout,
@@ -66,7 +72,7 @@ class Settings:
 def _convert(name: str, kind: Any, value: Any) -> Any:
     kind = str(kind)
     try:
-        if kind == "Path":
+        if kind in ("Path", "Path | None"):
             return Path(value).expanduser()
         if kind == "bool":
             if isinstance(value, bool):

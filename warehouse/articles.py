@@ -12,7 +12,7 @@ one leaves nothing behind.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -197,3 +197,46 @@ def link_entries(con: duckdb.DuckDBPyConnection, links: Sequence[Row]) -> int:
             row = {**r, "article_id": owner[r["article_id"]]}
             rows[(row["article_id"], row["feed_id"])] = row
     return insert_rows(con, "article_feeds", list(rows.values()))
+
+
+def article_texts(
+    con: duckdb.DuckDBPyConnection, batch: int = 1000
+) -> Iterator[list[tuple[str, str, str, int | None]]]:
+    """Every stored article as (article_id, title, text, fingerprint), in batches."""
+    cursor = con.execute(
+        "SELECT article_id, coalesce(title, ''), coalesce(text, ''), fingerprint "
+        "FROM articles ORDER BY article_id"
+    )
+    while rows := cursor.fetchmany(batch):
+        yield rows
+
+
+def replace_tags(
+    con: duckdb.DuckDBPyConnection,
+    mentions: Sequence[Row],
+    deals: Sequence[Row],
+    entities: Sequence[Row],
+    version: str,
+    fingerprints: Sequence[Row] = (),
+) -> tuple[int, int]:
+    """Swap every article's mentions and deals for new ones, in one transaction: readers see
+    the old tags or the new, never a mix. `fingerprints` (article_id, fingerprint) fill in
+    those missing. Returns (mentions, deals) stored."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM mentions")
+        con.execute("DELETE FROM deals")
+        stored = (insert_rows(con, "mentions", mentions), insert_rows(con, "deals", deals))
+        insert_rows(con, "entities", entities)
+        con.execute("UPDATE articles SET watchlist_version = ?", [version])
+        if fingerprints:
+            with register_rows(con, "_fp", fingerprints):
+                con.execute(
+                    "UPDATE articles SET fingerprint = f.fingerprint FROM _fp f "
+                    "WHERE articles.article_id = f.article_id"
+                )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return stored

@@ -1,0 +1,59 @@
+"""`labwatch retag`: tag every stored article again after the watchlist changed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from extractors.analyse import tag_article
+from extractors.entities import Tagger
+from extractors.fingerprint import as_bigint, simhash
+from flows import rows
+from flows.settings import Settings
+from warehouse.articles import article_texts, replace_tags
+from warehouse.database import open_warehouse
+
+
+@dataclass(frozen=True)
+class RetagResult:
+    articles: int
+    mentions_before: int
+    mentions_after: int
+    deals_before: int
+    deals_after: int
+    version: str
+
+
+def retag(settings: Settings) -> RetagResult:
+    """Re-tag every article with the current watchlist and replace all mentions and deals in
+    one transaction; also fingerprint articles stored before fingerprints existed.
+    Idempotent: a second run with the same watchlist stores the same rows."""
+    watchlist = settings.load_watchlist()
+    tagger = Tagger(watchlist)
+    mentions: list[dict[str, Any]] = []
+    deals: list[dict[str, Any]] = []
+    fingerprints: list[dict[str, Any]] = []
+    count = 0
+    # Read everything first, with the file open read-only, then write in one short transaction.
+    with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
+        before = con.execute(
+            "SELECT (SELECT count(*) FROM mentions), (SELECT count(*) FROM deals)"
+        ).fetchone()
+        for batch in article_texts(con):
+            for article_id, title, text, fingerprint in batch:
+                found, deal_list = tag_article(tagger, title, text)
+                mentions += rows.mention_rows(article_id, found, watchlist.version)
+                deals += rows.deal_rows(article_id, deal_list)
+                if fingerprint is None and text:
+                    fp = as_bigint(simhash(text))
+                    if fp is not None:
+                        fingerprints.append({"article_id": article_id, "fingerprint": fp})
+                count += 1
+    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+        stored = replace_tags(
+            con, mentions, deals, rows.entity_rows(watchlist), watchlist.version, fingerprints
+        )
+    assert before is not None
+    return RetagResult(
+        count, int(before[0]), stored[0], int(before[1]), stored[1], watchlist.version
+    )

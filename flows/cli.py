@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -112,6 +113,14 @@ def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             raise LabwatchError(f"cannot read {args.file}: {exc}") from exc
     tagger = Tagger(watchlist)
+    if args.deals:
+        from dataclasses import asdict
+
+        from extractors.deals import find_deals
+
+        for deal in find_deals(text, tagger.tag(text)):
+            print(json.dumps(asdict(deal), ensure_ascii=False))
+        return 0
     if args.counts:
         print(json.dumps(tagger.counts(text), ensure_ascii=False, sort_keys=True))
         return 0
@@ -137,6 +146,16 @@ def cmd_retag(args: argparse.Namespace, settings: Settings) -> int:
             f"mentions {r.mentions_before} -> {r.mentions_after}, "
             f"deals {r.deals_before} -> {r.deals_after}"
         )
+    return 0
+
+
+def cmd_deals(args: argparse.Namespace, settings: Settings) -> int:
+    from warehouse.database import open_warehouse
+    from warehouse.queries import deals_ledger
+
+    with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
+        columns, rows = deals_ledger(con)
+    sys.stdout.write(format_rows(columns, rows, args.format))
     return 0
 
 
@@ -349,12 +368,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", nargs="?", metavar="FILE|-", help="text file, or - for stdin (default)")
     p.add_argument("--counts", action="store_true", help='print {"entity": count} instead')
     p.add_argument(
+        "--deals", action="store_true", help="print the deals found, one JSON object per line"
+    )
+    p.add_argument(
         "--watchlist",
         type=Path,
         metavar="FILE",
         help="watchlist TOML (default: seeds/watchlist.toml)",
     )
     p.set_defaults(func=cmd_tag)
+
+    p = sub.add_parser(
+        "deals", parents=[common], help="the deals ledger: one row per deal, with its sources"
+    )
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.set_defaults(func=cmd_deals)
 
     p = sub.add_parser(
         "retag",
@@ -388,6 +416,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"labwatch {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`labwatch ... | head`): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ from extractors.urls import url_key
 from flows import rows
 from flows.analysis import Analyser
 from flows.settings import Settings, load_settings
-from warehouse.append import insert_rows, replace_row, upsert_feeds
+from warehouse.append import record_watchlist, replace_row, upsert_feeds
 from warehouse.articles import BatchCounts, append_batch, link_entries, unseen_keys
 from warehouse.database import open_warehouse
 from warehouse.feed_state import feed_states, is_due, record_fetches
@@ -84,7 +84,7 @@ def prepare_feeds(
     """
     now = datetime.now(UTC)
     with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
-        insert_rows(con, "entities", rows.entity_rows(watchlist))
+        record_watchlist(con, rows.entity_rows(watchlist))
         if feed_urls:
             wanted = list({s.feed_id: s for s in map(feed_spec, feed_urls)}.values())
         elif feeds_file:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from extractors.analyse import AnalysedArticle, TaggedMention
@@ -134,6 +134,7 @@ def deal_rows(article_id: str, deals: Iterable[Deal]) -> list[Row]:
 
 
 def entity_rows(watchlist: Watchlist) -> list[Row]:
+    now = datetime.now(UTC)
     return [
         {
             "entity_id": e.id,
@@ -142,6 +143,7 @@ def entity_rows(watchlist: Watchlist) -> list[Row]:
             "kind": e.kind,
             "parent_id": e.parent or None,
             "aliases": list(e.aliases + e.aliases_ignore_case),
+            "loaded_at": now,
         }
         for e in watchlist.entities
     ]

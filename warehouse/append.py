@@ -58,3 +58,15 @@ def replace_row(con: duckdb.DuckDBPyConnection, table: str, row: Row) -> None:
     """Insert or replace one row by its key (for `runs` and `digests`: one row per run/week)."""
     with register_rows(con, "_row", [row]):
         con.execute(f"INSERT OR REPLACE INTO {table} BY NAME SELECT * FROM _row")
+
+
+def record_watchlist(con: duckdb.DuckDBPyConnection, entities: Sequence[Row]) -> None:
+    """Store the watchlist in use (`entities` rows of one version) and mark it the latest
+    loaded, even when that version was loaded before (a user going back to an older file)."""
+    if not entities:
+        return
+    with register_rows(con, "_entities", entities):
+        con.execute(
+            "INSERT INTO entities BY NAME SELECT * FROM _entities ON CONFLICT"
+            " (entity_id, watchlist_version) DO UPDATE SET loaded_at = excluded.loaded_at"
+        )

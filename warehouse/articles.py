@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-from warehouse.append import Row, insert_rows, register_rows
+from warehouse.append import Row, insert_rows, record_watchlist, register_rows
 
 DEFAULT_NEAR_BITS = 12
 CLUSTER_WINDOW = timedelta(days=30)  # copies of a story appear within days, not months
@@ -227,7 +227,7 @@ def replace_tags(
         con.execute("DELETE FROM mentions")
         con.execute("DELETE FROM deals")
         stored = (insert_rows(con, "mentions", mentions), insert_rows(con, "deals", deals))
-        insert_rows(con, "entities", entities)
+        record_watchlist(con, entities)
         con.execute("UPDATE articles SET watchlist_version = ?", [version])
         if fingerprints:
             with register_rows(con, "_fp", fingerprints):

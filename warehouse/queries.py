@@ -116,10 +116,7 @@ def digest_data(con: duckdb.DuckDBPyConnection, week: str) -> DigestData:
     entities = _dicts(
         con.execute(
             f"""
-            WITH latest AS (
-                SELECT * FROM entities
-                QUALIFY row_number() OVER (PARTITION BY entity_id ORDER BY watchlist_version) = 1
-            ),
+            WITH latest AS (SELECT * FROM v_entities),
             counts AS (
                 SELECT m.entity_id,
                        count(*) FILTER (WHERE t >= $start) AS mentions,
@@ -197,3 +194,13 @@ def digest_data(con: duckdb.DuckDBPyConnection, week: str) -> DigestData:
         stories=stories,
         failing_feeds=failing,
     )
+
+
+def deals_ledger(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The deals ledger (`v_deals`), largest amounts first."""
+    cursor = con.execute(
+        "SELECT kind, investor, target, amount_usd, amount_max_usd, qualifier, year, sources,"
+        " first_reported, evidence FROM v_deals"
+        " ORDER BY amount_usd DESC NULLS LAST, sources DESC, kind, investor, target"
+    )
+    return [d[0] for d in cursor.description or []], cursor.fetchall()

@@ -110,7 +110,9 @@ def tag_article(
     found = tagger.tag(text)
     title_mentions = _with_sentences(title, tagger.tag(title), in_title=True)
     body_mentions = _with_sentences(text, found, in_title=False)
-    return tuple(title_mentions + body_mentions), tuple(find_deals(text, found))
+    return tuple(title_mentions + body_mentions), tuple(
+        find_deals(text, found, tagger.watchlist.ancestors)
+    )
 
 
 def analyse(item: PageInput, tagger: Tagger) -> AnalysedArticle:

@@ -118,7 +118,7 @@ def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
 
         from extractors.deals import find_deals
 
-        for deal in find_deals(text, tagger.tag(text)):
+        for deal in find_deals(text, tagger.tag(text), watchlist.ancestors):
             print(json.dumps(asdict(deal), ensure_ascii=False))
         return 0
     if args.counts:

@@ -206,6 +206,15 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     if args.stage == "extraction":
         return eval_extraction(args)
+    if args.stage == "tagging":
+        from extractors.entities import Tagger
+        from flows.evaluation import evaluate_tagging
+
+        found = evaluate_tagging(args.folder, Tagger(settings.load_watchlist()))
+        columns = ["page", "entity", "text", "count", "example"]
+        table = [[m.page, m.entity, m.surface, m.count, m.example] for m in found]
+        sys.stdout.write(format_rows(columns, table, args.format))
+        return 0
     from collections import Counter
 
     from flows.evaluation import CRASHED, evaluate_feeds
@@ -357,6 +366,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="a setting to score (repeatable; default: the pipeline and every candidate)",
     )
     a.add_argument("--per-page", action="store_true", help="also print each page's scores")
+    a.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    a = what.add_parser(
+        "tagging",
+        parents=[common],
+        help="the mentions found in each page of DIR (or DIR/html), for review",
+    )
+    a.add_argument("folder", type=Path, metavar="DIR")
     a.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.set_defaults(func=cmd_eval)
 

@@ -8,7 +8,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from extractors.analyse import tag_article
 from extractors.article import SETTINGS, extract_article, extract_with
+from extractors.entities import Tagger
 from extractors.errors import NotAFeedError
 from extractors.feeds import parse_feed
 from extractors.scoring import score
@@ -125,3 +127,37 @@ def summarise(scores: list[PageScore]) -> list[SettingSummary]:
         for name, group in by_setting.items()
     ]
     return sorted(out, key=lambda s: (-s.f1, s.mean_ms))
+
+
+@dataclass(frozen=True)
+class PageMention:
+    page: str
+    entity: str
+    surface: str
+    count: int
+    example: str  # the first sentence it was found in
+
+
+def evaluate_tagging(folder: Path, tagger: Tagger) -> list[PageMention]:
+    """The mentions found in each page of `folder` (or `folder/html`), for a person to
+    review: extraction as ingest does it, then tagging; one row per (page, entity, surface)."""
+    html_dir = folder / "html" if (folder / "html").is_dir() else folder
+    pages = sorted(p for p in html_dir.iterdir() if p.suffix in (".html", ".htm", ".txt"))
+    if not pages:
+        raise FileNotFoundError(f"no .html or .txt pages in {html_dir}")
+    rows: list[PageMention] = []
+    for path in pages:
+        if path.suffix == ".txt":
+            title, text = "", path.read_text(encoding="utf-8")
+        else:
+            article = extract_article(path.read_bytes(), path.resolve().as_uri())
+            title, text = (article.title, article.text) if article else ("", "")
+        mentions, _ = tag_article(tagger, title, text)
+        seen: dict[tuple[str, str], list[str]] = {}
+        for m in mentions:
+            seen.setdefault((m.entity, m.text), []).append(m.sentence)
+        rows += [
+            PageMention(path.stem, entity, surface, len(sentences), sentences[0])
+            for (entity, surface), sentences in sorted(seen.items())
+        ]
+    return rows

@@ -117,3 +117,20 @@ def test_ancestors() -> None:
     assert watchlist.ancestors("bedrock") == ["aws", "amazon"]
     assert watchlist.ancestors("gemini") == ["google-deepmind", "google"]
     assert watchlist.ancestors("openai") == []
+
+
+def test_eval_tagging_lists_mentions_per_page(tmp_path: Path) -> None:
+    import json
+
+    from tests.helpers import seed_html
+    from tests.test_cli import labwatch
+
+    (tmp_path / "seed.html").write_bytes(seed_html("amazon-anthropic-investment"))
+    (tmp_path / "nature.txt").write_text("The Amazon rainforest shrank. Gemini is my sign.")
+    out = labwatch("eval", "tagging", str(tmp_path), "--format", "json")
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    assert {r["page"] for r in rows} == {"seed"}  # nothing found in the nature text
+    amazon = next(r for r in rows if r["entity"] == "amazon" and r["text"] == "Amazon")
+    assert amazon["count"] == 16  # 15 in the body, 1 in the title
+    assert amazon["example"].startswith("Amazon")

@@ -75,6 +75,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         force=args.force,
         overrides=overrides,
     )
+    if "skipped" in summary:
+        print(f"labwatch ingest: skipped: {summary['skipped']}", file=sys.stderr)
+        return 1
     with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
         figures = totals(con)
     if not args.quiet:
@@ -426,7 +429,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(args.home)
         return int(args.func(args, settings))
-    except (LabwatchError, WarehouseError, SettingsError, FileNotFoundError, ValueError) as exc:
+    except (
+        LabwatchError,
+        WarehouseError,
+        SettingsError,
+        FileNotFoundError,
+        ValueError,
+    ) as exc:
         print(f"labwatch {args.command}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -6,6 +6,7 @@ import errno
 from dataclasses import dataclass
 from typing import Any
 
+from extractors.errors import LabwatchError
 from flows.digest import DigestResult, digest
 from flows.ingest import ingest
 from flows.seed_site import seed_feed_urls, seed_host, serve_seed_site
@@ -18,7 +19,7 @@ from warehouse.queries import newest_article_week, totals
 DEMO_PORT = 8765
 
 
-class DemoError(RuntimeError):
+class DemoError(LabwatchError):
     pass
 
 
@@ -47,6 +48,8 @@ def run_demo(settings: Settings, port: int = DEMO_PORT) -> DemoResult:
             f"port {port} is in use; free it or pass --port N (use the same port every "
             "time: article keys include it, so another port stores the demo articles again)"
         ) from exc
+    if "skipped" in summary:
+        raise DemoError(summary["skipped"])
     with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
         week = newest_article_week(con)
         figures = totals(con)

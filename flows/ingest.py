@@ -35,6 +35,7 @@ from warehouse.append import record_watchlist, replace_row, upsert_feeds
 from warehouse.articles import BatchCounts, append_batch, link_entries, unseen_keys
 from warehouse.database import open_warehouse
 from warehouse.feed_state import feed_states, is_due, record_fetches
+from warehouse.run_lock import IngestRunningError, ingest_lock
 
 
 @dataclass
@@ -228,9 +229,21 @@ def ingest(
     backing off after failures are skipped unless `force`. `overrides` sets settings for this
     run only (e.g. `{"allowed_private_hosts": ["127.0.0.1:8765"]}`). A failing feed or page
     is recorded with its reason and never fails the run; only a systemic fault (the warehouse
-    unusable) does.
+    unusable) does. When another ingest holds the warehouse, nothing is done and the result
+    is `{"skipped": reason}`.
     """
     settings = load_settings(home, **(overrides or {}))
+    try:
+        with ingest_lock(settings.warehouse):
+            return _ingest(settings, feed_urls, feeds_file, force)
+    except IngestRunningError as exc:
+        # Not a failure: the run that holds the lock does the work. Say so and stop.
+        return {"skipped": str(exc)}
+
+
+def _ingest(
+    settings: Settings, feed_urls: list[str] | None, feeds_file: str | None, force: bool
+) -> dict[str, Any]:
     watchlist = settings.load_watchlist()
     limits = settings.fetch_limits()
     summary = IngestSummary(run_id=uuid.uuid4().hex[:16])

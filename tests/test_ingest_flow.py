@@ -107,3 +107,25 @@ def test_without_feed_arguments_the_warehouse_list_is_used(home: Path, seed_site
     second = ingest(home=str(home))
     assert (second["feeds_total"], second["feeds_not_modified"]) == (1, 1)
     assert query(home, "SELECT url FROM feeds") == [(seed_feed_urls(seed_site)[0],)]
+
+
+def test_a_second_concurrent_ingest_is_skipped_with_a_clear_message(
+    home: Path, seed_site: str
+) -> None:
+    from flows.ingest import ingest
+    from tests.test_cli import labwatch
+    from warehouse.run_lock import ingest_lock
+
+    # Hold the run lock as a running ingest would (flock: per open file, so this conflicts
+    # with the flow below in this process and with the command in another process).
+    with ingest_lock(home / "labwatch.duckdb"):
+        assert (
+            "another ingest is running"
+            in ingest(feed_urls=seed_feed_urls(seed_site), home=str(home))["skipped"]
+        )
+        out = labwatch("ingest", "--feed", seed_feed_urls(seed_site)[0], home=home)
+        assert out.returncode == 1
+        assert "skipped: another ingest is running" in out.stderr and "Traceback" not in out.stderr
+    assert not (home / "labwatch.duckdb").exists()  # nothing was touched
+    done = run_ingest(home, seed_feed_urls(seed_site), [seed_host(seed_site)])  # free again
+    assert done["articles_new"] == 2

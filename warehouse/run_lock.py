@@ -1,0 +1,46 @@
+"""One ingest at a time per warehouse: an advisory lock file beside it.
+
+DuckDB already serialises writers, but two ingests interleaving their short transactions
+would fetch the same feeds twice and race on the same articles. The second run is refused
+at once, with the process that holds the lock named; the lock goes with its process, so a
+killed run never leaves it stale.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from warehouse.errors import WarehouseError
+
+
+class IngestRunningError(WarehouseError):
+    """Another ingest holds the warehouse's run lock."""
+
+
+@contextmanager
+def ingest_lock(warehouse: Path) -> Iterator[None]:
+    path = warehouse.with_name(warehouse.name + ".ingest.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "another process"
+            raise IngestRunningError(
+                f"another ingest is running on {warehouse} (pid {holder}); "
+                "this run stops here, the next scheduled one will pick up"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)

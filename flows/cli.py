@@ -162,6 +162,42 @@ def cmd_deals(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from warehouse.database import open_warehouse
+    from warehouse.export import export_tables
+
+    with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
+        exported = export_tables(con, args.folder)
+    if not args.quiet:
+        for e in exported:
+            print(f"  {e.table:<18} {e.rows:>9} rows  {e.path}")
+        print(f"labwatch export: {len(exported)} tables to {args.folder} (schema in README.md)")
+    return 0
+
+
+def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
+    from warehouse.database import open_warehouse
+    from warehouse.named_query import named_queries, run_named
+    from warehouse.queries import lock_down
+
+    if args.list or not args.name:
+        for q in named_queries().values():
+            usage = " ".join(f"--param {k}={v}" for k, v in q.params.items())
+            print(f"{q.name:<16} {q.description}" + (f"\n{'':<16} {usage}" if usage else ""))
+        return 0
+    params: dict[str, str] = {}
+    for item in args.param or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"--param wants NAME=VALUE, got {item!r}")
+        params[key.strip()] = value.strip()
+    with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
+        lock_down(con)
+        columns, rows = run_named(con, args.name, params)
+    sys.stdout.write(format_rows(columns, rows, args.format))
+    return 0
+
+
 def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
     from warehouse.database import open_warehouse
     from warehouse.queries import lock_down, run_sql
@@ -402,6 +438,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.set_defaults(func=cmd_deals)
+
+    p = sub.add_parser(
+        "export", parents=[common], help="write every table as Parquet, with a README of the schema"
+    )
+    p.add_argument("folder", type=Path, metavar="DIR")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "query", parents=[common], help="run a named query (warehouse/named_queries/NAME.sql)"
+    )
+    p.add_argument("name", nargs="?", metavar="NAME")
+    p.add_argument(
+        "--param", action="append", metavar="NAME=VALUE", help="a parameter (repeatable)"
+    )
+    p.add_argument(
+        "--list", action="store_true", help="list the named queries and their parameters"
+    )
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.set_defaults(func=cmd_query)
 
     p = sub.add_parser(
         "retag",

@@ -48,9 +48,10 @@ def test_named_queries(home: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     trend = json.loads(out.stdout)
-    # Both seeds are dated 2024-W20 here; aws, bedrock and alexa roll up into amazon.
+    # Each seed's page date wins; aws (1), bedrock (2) and alexa (1) roll up into amazon.
     assert trend == [
-        {"iso_week": "2024-W20", "mentions": 26, "mentions_rollup": 30, "articles_rollup": 2}
+        {"iso_week": "2023-W39", "mentions": 16, "mentions_rollup": 20, "articles_rollup": 1},
+        {"iso_week": "2024-W20", "mentions": 10, "mentions_rollup": 10, "articles_rollup": 1},
     ]
     out = labwatch(
         "query", "deals_since", "--param", "since=2024-01-01", "--format", "json", home=home

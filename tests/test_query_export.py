@@ -54,10 +54,14 @@ def test_named_queries(home: Path) -> None:
         {"iso_week": "2024-W20", "mentions": 10, "mentions_rollup": 10, "articles_rollup": 1},
     ]
     out = labwatch(
-        "query", "deals_since", "--param", "since=2024-01-01", "--format", "json", home=home
+        "query", "deals_since", "--param", "since=2020-01-01", "--format", "json", home=home
     )
     ledger = json.loads(out.stdout)
-    assert ledger[0]["investor"] == "microsoft" and ledger[0]["sources"] == 2
+    assert ledger[0]["investor"] == "microsoft" and ledger[0]["sources"] == 2  # $13B, twice
+    out = labwatch(
+        "query", "deals_since", "--param", "since=2024-01-01", "--format", "json", home=home
+    )
+    assert {d["first_reported"][:4] for d in json.loads(out.stdout)} == {"2024"}
     bad = labwatch("query", "entity_trend", "--param", "nope=1", home=home)
     assert bad.returncode == 1 and "takes no parameter nope" in bad.stderr
 

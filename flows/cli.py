@@ -198,6 +198,24 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import UTC, datetime
+
+    from warehouse.database import open_warehouse
+    from warehouse.search import refresh_index, search
+
+    if args.reindex:
+        with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+            refresh_index(con)
+    if not args.query:
+        return 0
+    since = datetime.fromisoformat(args.since).replace(tzinfo=UTC) if args.since else None
+    with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
+        columns, rows = search(con, args.query, entity=args.entity, since=since, limit=args.limit)
+    sys.stdout.write(format_rows(columns, rows, args.format))
+    return 0
+
+
 def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
     from warehouse.database import open_warehouse
     from warehouse.queries import lock_down, run_sql
@@ -457,6 +475,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser(
+        "search", parents=[common], help="full-text search over titles and texts (BM25 ranking)"
+    )
+    p.add_argument("query", nargs="?", help='words to search for, e.g. "compute deal"')
+    p.add_argument(
+        "--entity", metavar="ID", help="only articles mentioning this entity (or its children)"
+    )
+    p.add_argument("--since", metavar="YYYY-MM-DD", help="only articles published since this day")
+    p.add_argument("--limit", type=int, default=20, help="at most this many results (default 20)")
+    p.add_argument("--reindex", action="store_true", help="rebuild the search index first")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.set_defaults(func=cmd_search)
 
     p = sub.add_parser(
         "retag",

@@ -36,6 +36,7 @@ from warehouse.articles import BatchCounts, append_batch, link_entries, unseen_k
 from warehouse.database import open_warehouse
 from warehouse.feed_state import feed_states, is_due, record_fetches
 from warehouse.run_lock import IngestRunningError, ingest_lock
+from warehouse.search import refresh_index
 
 
 @dataclass
@@ -166,6 +167,12 @@ def link_known_articles(settings: Settings, fetches: Sequence[FeedFetch]) -> Non
         link_entries(con, links)
 
 
+def refresh_search(settings: Settings) -> None:
+    """Rebuild the full-text index so `labwatch search` sees the new articles."""
+    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+        refresh_index(con)
+
+
 def write_run(settings: Settings, row: dict[str, Any]) -> None:
     with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
         replace_row(con, "runs", row)
@@ -212,6 +219,7 @@ fetch_pages_task = _task(fetch_page_batch, "fetch pages")
 analyse_task = _task(lambda analyser, pages: analyser(pages), "extract, tag, find deals")
 store_task = _task(store, "store batch")
 link_task = _task(link_known_articles, "link known articles to feeds")
+search_task = _task(refresh_search, "refresh the search index")
 
 
 @flow(name="ingest")
@@ -267,6 +275,8 @@ def _ingest(
                 counts = store_task(settings, summary.run_id, analysed, fetches, watchlist.version)
                 summarise_batch(summary, pages, counts)
         link_task(settings, fetches)
+        if summary.articles_new:
+            search_task(settings)
     except BaseException as exc:
         write_run(settings, summary.run_row("failed", started, f"{type(exc).__name__}: {exc}"))
         raise

@@ -20,7 +20,9 @@ Row = Mapping[str, Any]
 @contextmanager
 def register_rows(con: duckdb.DuckDBPyConnection, name: str, rows: Sequence[Row]) -> Iterator[None]:
     """Rows visible to SQL as the relation `name` for the duration of the block."""
-    con.register(name, pa.Table.from_pylist(list(rows)))
+    # Columns from every row's keys, not only the first row's (which is what from_pylist does).
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    con.register(name, pa.table({c: [row.get(c) for row in rows] for c in columns}))
     try:
         yield
     finally:
@@ -31,7 +33,7 @@ def insert_rows(
     con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Row], *, skip_existing: bool = True
 ) -> int:
     """Insert rows by column name, skipping those whose key is already stored; return how
-    many were inserted. All rows must have the same keys. `skip_existing=False` is for
+    many were inserted. A key missing from a row is NULL. `skip_existing=False` is for
     append-only logs whose key is generated."""
     if not rows:
         return 0

@@ -220,8 +220,12 @@ def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
     from warehouse.database import open_warehouse
     from warehouse.queries import lock_down, run_sql
 
-    with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
-        lock_down(con)
+    # Read-only, and no access to other files, unless the user asks to write.
+    with open_warehouse(
+        settings.warehouse, read_only=not args.write, lock_wait=settings.lock_wait
+    ) as con:
+        if not args.write:
+            lock_down(con)
         columns, rows = run_sql(con, args.query)
     sys.stdout.write(format_rows(columns, rows, args.format))
     return 0
@@ -498,6 +502,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sql", parents=[common], help="run a read-only SQL query on the warehouse")
     p.add_argument("query", help='SQL, e.g. "select count(*) from articles"')
+    p.add_argument(
+        "--write", action="store_true", help="open the warehouse read-write (default: read-only)"
+    )
     p.add_argument(
         "--format", choices=("table", "csv", "json"), default="table", help="output format"
     )

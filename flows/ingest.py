@@ -34,7 +34,7 @@ from flows.settings import Settings, load_settings
 from warehouse.append import record_watchlist, replace_row, upsert_feeds
 from warehouse.articles import BatchCounts, append_batch, link_entries, unseen_keys
 from warehouse.database import open_warehouse
-from warehouse.feed_state import feed_states, is_due, record_fetches
+from warehouse.feed_state import feed_states, is_due, keep_validators, record_fetches
 from warehouse.run_lock import IngestRunningError, ingest_lock
 from warehouse.search import refresh_index
 
@@ -167,6 +167,12 @@ def link_known_articles(settings: Settings, fetches: Sequence[FeedFetch]) -> Non
         link_entries(con, links)
 
 
+def finish_feeds(settings: Settings, fetches: Sequence[FeedFetch]) -> None:
+    """Keep the feeds' validators now that their entries are stored (see keep_validators)."""
+    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+        keep_validators(con, rows.fetch_rows(fetches, "", {}))
+
+
 def refresh_search(settings: Settings) -> None:
     """Rebuild the full-text index so `labwatch search` sees the new articles."""
     with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
@@ -175,6 +181,12 @@ def refresh_search(settings: Settings) -> None:
 
 def write_run(settings: Settings, row: dict[str, Any]) -> None:
     with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+        if row["status"] == "running":
+            # We hold the ingest lock, so a run still marked running was killed mid-way.
+            con.execute(
+                "UPDATE runs SET status = 'interrupted', ended_at = now() "
+                "WHERE status = 'running' AND flow = 'ingest'"
+            )
         replace_row(con, "runs", row)
 
 
@@ -220,6 +232,7 @@ analyse_task = _task(lambda analyser, pages: analyser(pages), "extract, tag, fin
 store_task = _task(store, "store batch")
 link_task = _task(link_known_articles, "link known articles to feeds")
 search_task = _task(refresh_search, "refresh the search index")
+finish_task = _task(finish_feeds, "keep feed validators")
 
 
 @flow(name="ingest")
@@ -275,6 +288,7 @@ def _ingest(
                 counts = store_task(settings, summary.run_id, analysed, fetches, watchlist.version)
                 summarise_batch(summary, pages, counts)
         link_task(settings, fetches)
+        finish_task(settings, fetches)
         if summary.articles_new:
             search_task(settings)
     except BaseException as exc:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -86,3 +88,35 @@ def test_export_round_trip(home: Path, tmp_path: Path) -> None:
     assert duckdb.sql(
         f"SELECT count(*) FROM '{tmp_path / 'export' / 'articles.parquet'}'"
     ).fetchone() == (2,)
+
+
+def test_the_duckdb_command_line_reads_the_warehouse(home: Path) -> None:
+    """The README's `duckdb -readonly` works on our file, views included, and refuses writes."""
+    fill(home)
+    duckdb_cli = Path(sys.executable).parent / "duckdb"
+    db = str(home / "labwatch.duckdb")
+    out = subprocess.run(
+        [str(duckdb_cli), "-readonly", "-csv", db, "-c",
+         "SELECT entity_id, count(*) FROM v_entity_rollup JOIN mentions USING (entity_id)"
+         " WHERE ancestor_id = 'amazon' GROUP BY ALL ORDER BY ALL"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    with open_warehouse(home / "labwatch.duckdb", read_only=True) as con:
+        expected = con.execute(
+            "SELECT entity_id, count(*) FROM v_entity_rollup JOIN mentions USING (entity_id)"
+            " WHERE ancestor_id = 'amazon' GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+    assert out.stdout.splitlines()[1:] == [f"{e},{n}" for e, n in expected] and expected
+    write = subprocess.run(
+        [str(duckdb_cli), "-readonly", db, "-c", "DELETE FROM articles"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert "read-only" in (write.stdout + write.stderr)
+    assert count_articles(home) == len(SEED_SLUGS)
+
+
+def count_articles(home: Path) -> int:
+    with open_warehouse(home / "labwatch.duckdb", read_only=True) as con:
+        row = con.execute("SELECT count(*) FROM articles").fetchone()
+    return int(row[0]) if row else 0

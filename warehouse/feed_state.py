@@ -50,10 +50,12 @@ def record_fetches(
     fetches: Sequence[Row],
     step: timedelta = DEFAULT_BACKOFF_STEP,
 ) -> None:
-    """Append to the fetch log and move each feed's state on, in one transaction.
+    """Append to the fetch log and move each feed's state on (outcome, failures, next due),
+    in one transaction.
 
-    Rows are `feed_fetches` rows plus `etag`, `last_modified` and `body_hash` (the
-    validators to keep; ignored unless the fetch succeeded).
+    Rows are `feed_fetches` rows plus `etag`, `last_modified` and `body_hash`; those
+    validators are not stored here but by `keep_validators` once the feed's new entries are
+    stored, so that a run killed in between fetches and parses the feed again next time.
     """
     if not fetches:
         return
@@ -74,10 +76,6 @@ def record_fetches(
                     last_outcome = f.outcome,
                     last_error = f.error,
                     title = coalesce(f.feed_title, feeds.title),
-                    etag = CASE WHEN ok THEN nullif(f.etag, '') ELSE feeds.etag END,
-                    last_modified = CASE WHEN ok THEN nullif(f.last_modified, '')
-                                         ELSE feeds.last_modified END,
-                    body_hash = CASE WHEN ok THEN nullif(f.body_hash, '') ELSE feeds.body_hash END,
                     last_success_at = CASE WHEN ok THEN f.fetched_at ELSE feeds.last_success_at END,
                     consecutive_failures = CASE WHEN ok THEN 0
                                                 ELSE feeds.consecutive_failures + 1 END,
@@ -95,6 +93,23 @@ def record_fetches(
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+def keep_validators(con: duckdb.DuckDBPyConnection, fetches: Sequence[Row]) -> None:
+    """Store the ETag, Last-Modified and body hash of the feeds fetched successfully: call it
+    after their entries are stored."""
+    ok = [r for r in fetches if r["outcome"] in ("ok", "not_modified")]
+    if not ok:
+        return
+    with register_rows(con, "_v", ok):
+        con.execute(
+            """
+            UPDATE feeds SET etag = nullif(v.etag, ''),
+                             last_modified = nullif(v.last_modified, ''),
+                             body_hash = nullif(v.body_hash, '')
+            FROM _v AS v WHERE feeds.feed_id = v.feed_id
+            """
+        )
 
 
 def feed_health(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:

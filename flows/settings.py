@@ -41,6 +41,12 @@ class Settings:
     batch_size: int = 64  # articles per fetch/extract/store batch
     workers: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
     lock_wait: float = 15.0  # seconds to wait for the warehouse while another process holds it
+    # Schedules of `labwatch serve` and prefect.yaml.
+    ingest_every_minutes: int = 30
+    digest_cron: str = "0 7 * * 1"  # Monday 07:00 ...
+    timezone: str = "UTC"  # ... in this IANA time zone
+    # An Apprise URL (mailto://, slack://, ntfy://, ...): the digest flow sends its headline.
+    notify_url: str = ""
 
     @property
     def warehouse(self) -> Path:

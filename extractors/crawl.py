@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from extractors.analyse import PageInput
 from extractors.charset import decode_html
@@ -27,6 +28,7 @@ from extractors.fetch import Fetcher, FetchLimits
 from extractors.robots import RobotsCache
 
 OK, NOT_MODIFIED = "ok", "not_modified"
+T = TypeVar("T")
 
 # Content types that are certainly not a feed; anything else is given to the parser, since
 # real feeds are served as text/html, text/plain and application/octet-stream too.
@@ -136,10 +138,22 @@ async def _fetch_feed(fetcher: Fetcher, feed: FeedSpec) -> FeedFetch:
     return replace(fetched, parsed=parsed)
 
 
-async def fetch_feeds(feeds: Sequence[FeedSpec], limits: FetchLimits) -> list[FeedFetch]:
+Tick = Callable[[], None]  # called once per feed or page done, for progress displays
+
+
+async def _counted(work: Awaitable[T], tick: Tick | None) -> T:
+    result = await work
+    if tick is not None:
+        tick()
+    return result
+
+
+async def fetch_feeds(
+    feeds: Sequence[FeedSpec], limits: FetchLimits, tick: Tick | None = None
+) -> list[FeedFetch]:
     """Fetch and parse every feed concurrently, in the order given."""
     async with Fetcher(limits) as fetcher:
-        return list(await asyncio.gather(*(_fetch_feed(fetcher, f) for f in feeds)))
+        return list(await asyncio.gather(*(_counted(_fetch_feed(fetcher, f), tick) for f in feeds)))
 
 
 async def _fetch_page(fetcher: Fetcher, robots: RobotsCache, entry: FeedEntry) -> PageInput:
@@ -162,9 +176,15 @@ async def _fetch_page(fetcher: Fetcher, robots: RobotsCache, entry: FeedEntry) -
     return PageInput(entry, result.final_url, html=html)
 
 
-async def fetch_pages(entries: Sequence[FeedEntry], limits: FetchLimits) -> list[PageInput]:
+async def fetch_pages(
+    entries: Sequence[FeedEntry], limits: FetchLimits, tick: Tick | None = None
+) -> list[PageInput]:
     """Fetch the page of every entry concurrently, honouring robots.txt and the address
     guard (hosts in `limits.allowed_private_hosts` excepted); a failed page keeps its reason."""
     async with Fetcher(limits) as fetcher:
         robots = RobotsCache(fetcher)
-        return list(await asyncio.gather(*(_fetch_page(fetcher, robots, e) for e in entries)))
+        return list(
+            await asyncio.gather(
+                *(_counted(_fetch_page(fetcher, robots, e), tick) for e in entries)
+            )
+        )

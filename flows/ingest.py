@@ -21,7 +21,14 @@ from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 
 from extractors.analyse import AnalysedArticle, PageInput
-from extractors.crawl import NOT_MODIFIED, FeedFetch, FeedSpec, fetch_feeds, fetch_pages
+from extractors.crawl import (
+    NOT_MODIFIED,
+    FeedFetch,
+    FeedSpec,
+    Tick,
+    fetch_feeds,
+    fetch_pages,
+)
 from extractors.entities import Watchlist
 from extractors.errors import BLOCKED
 from extractors.feedlist import feed_spec, load_feed_list
@@ -30,6 +37,7 @@ from extractors.fetch import FetchLimits
 from extractors.urls import url_key
 from flows import rows
 from flows.analysis import Analyser
+from flows.progress import Counter, log, rate
 from flows.settings import Settings, load_settings
 from warehouse.append import record_watchlist, replace_row, upsert_feeds
 from warehouse.articles import BatchCounts, append_batch, link_entries, unseen_keys
@@ -110,8 +118,10 @@ def prepare_feeds(
     return due, len(states) - len(due)
 
 
-def fetch_all_feeds(feeds: Sequence[FeedSpec], limits: FetchLimits) -> list[FeedFetch]:
-    return asyncio.run(fetch_feeds(feeds, limits))
+def fetch_all_feeds(
+    feeds: Sequence[FeedSpec], limits: FetchLimits, tick: Tick | None = None
+) -> list[FeedFetch]:
+    return asyncio.run(fetch_feeds(feeds, limits, tick))
 
 
 def new_entries(
@@ -140,8 +150,10 @@ def log_fetches(
         record_fetches(con, rows.fetch_rows(fetches, run_id, per_feed), step)
 
 
-def fetch_page_batch(entries: Sequence[FeedEntry], limits: FetchLimits) -> list[PageInput]:
-    return asyncio.run(fetch_pages(entries, limits))
+def fetch_page_batch(
+    entries: Sequence[FeedEntry], limits: FetchLimits, tick: Tick | None = None
+) -> list[PageInput]:
+    return asyncio.run(fetch_pages(entries, limits, tick))
 
 
 def store(
@@ -218,6 +230,34 @@ def summarise_batch(
     summary.deals += counts.deals
 
 
+def log_feeds(summary: IngestSummary, seconds: float) -> None:
+    log.info(
+        "feeds: %d due, %d fetched (%d not modified), %d failed, %d backing off; "
+        "%d new entries; %.1f s",
+        summary.feeds_total - summary.feeds_skipped, summary.feeds_fetched,
+        summary.feeds_not_modified, summary.feeds_failed, summary.feeds_skipped,
+        summary.entries_new, seconds,
+    )  # fmt: skip
+    for url, reason in summary.failures:
+        log.debug("feed failed: %s: %s", url, reason)
+
+
+def log_batch(
+    number: int, batches: int, pages: Sequence[PageInput], counts: BatchCounts, done: Counter
+) -> None:
+    fetched = sum(p.html is not None for p in pages)
+    blocked = sum(p.html is None and p.page_outcome == BLOCKED for p in pages)
+    log.info(
+        "batch %d/%d: %d pages fetched, %d blocked, %d failed; %d new articles, %d mentions, "
+        "%d deals; %d/%d pages at %s",
+        number, batches, fetched, blocked, len(pages) - fetched - blocked, counts.articles,
+        counts.mentions, counts.deals, done.done, done.total, rate(done.done, done.seconds),
+    )  # fmt: skip
+    for p in pages:
+        if p.html is None:
+            log.debug("page not fetched: %s: %s", p.entry.url, p.page_error)
+
+
 def _task(fn: Any, name: str) -> Any:
     # No result caching: inputs are large lists, and re-running a step must redo its work.
     return task(fn, name=name, cache_policy=NONE, persist_result=False)
@@ -258,8 +298,11 @@ def ingest(
         with ingest_lock(settings.warehouse):
             return _ingest(settings, feed_urls, feeds_file, force)
     except IngestRunningError as exc:
-        # Not a failure: the run that holds the lock does the work. Say so and stop.
-        return {"skipped": str(exc)}
+        # Not a failure: the run that holds the lock does the work. Say so, record it, stop.
+        now = datetime.now(UTC)
+        row = IngestSummary(run_id=uuid.uuid4().hex[:16]).run_row("skipped", now, str(exc))
+        write_run(settings, row)
+        return {"skipped": str(exc), "run_id": row["run_id"]}
 
 
 def _ingest(
@@ -275,18 +318,25 @@ def _ingest(
             settings, feed_urls, feeds_file, watchlist, force
         )
         summary.feeds_total = len(feeds) + summary.feeds_skipped
-        fetches = fetch_feeds_task(feeds, limits)
+        counter = Counter("feeds", len(feeds))
+        fetches = fetch_feeds_task(feeds, limits, counter.tick)
+        counter.close()
         entries, per_feed = new_entries_task(settings, fetches)
         log_fetches_task(settings, summary.run_id, fetches, per_feed)
         summarise_fetches(summary, fetches)
         summary.entries_new = len(entries)
+        log_feeds(summary, counter.seconds)
+        pages_done = Counter("pages", len(entries))
+        batches = -(-len(entries) // settings.batch_size)
         with Analyser(watchlist, settings.workers) as analyser:
-            for start in range(0, len(entries), settings.batch_size):
+            for number, start in enumerate(range(0, len(entries), settings.batch_size), 1):
                 batch = entries[start : start + settings.batch_size]
-                pages = fetch_pages_task(batch, limits)
+                pages = fetch_pages_task(batch, limits, pages_done.tick)
                 analysed = analyse_task(analyser, pages)
                 counts = store_task(settings, summary.run_id, analysed, fetches, watchlist.version)
                 summarise_batch(summary, pages, counts)
+                pages_done.close()
+                log_batch(number, batches, pages, counts, pages_done)
         link_task(settings, fetches)
         finish_task(settings, fetches)
         if summary.articles_new:
@@ -295,4 +345,9 @@ def _ingest(
         write_run(settings, summary.run_row("failed", started, f"{type(exc).__name__}: {exc}"))
         raise
     write_run(settings, summary.run_row("completed", started))
+    log.info(
+        "ingest %s completed in %.1f s: %d new articles, %d mentions, %d deals",
+        summary.run_id, (datetime.now(UTC) - started).total_seconds(),
+        summary.articles_new, summary.mentions, summary.deals,
+    )  # fmt: skip
     return asdict(summary)

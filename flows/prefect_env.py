@@ -8,7 +8,7 @@ from pathlib import Path
 from flows.settings import Settings
 
 
-def configure_prefect(settings: Settings, *, verbose: bool = False) -> None:
+def configure_prefect(settings: Settings, *, verbose: bool = False, quiet: bool = False) -> None:
     """Keep Prefect's state under LABWATCH_HOME and make it quiet and offline-friendly.
 
     Values the user already set in the environment win, so a user with their own Prefect
@@ -24,6 +24,10 @@ def configure_prefect(settings: Settings, *, verbose: bool = False) -> None:
         "PREFECT_LOGGING_LEVEL": "INFO" if verbose else "WARNING",
         "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
     }
+    if not quiet:
+        # Our own line per step (flows/progress.py) through Prefect's handlers: in the
+        # terminal, in served runs' output and in the Prefect UI.
+        defaults["PREFECT_LOGGING_EXTRA_LOGGERS"] = "labwatch"
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
     # Prefect creates only the last level of its home; the server then fails to start.

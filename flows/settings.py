@@ -42,7 +42,7 @@ class Settings:
     workers: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
     lock_wait: float = 15.0  # seconds to wait for the warehouse while another process holds it
     # Schedules of `labwatch serve` and prefect.yaml.
-    ingest_every_minutes: int = 30
+    ingest_every_minutes: float = 30.0
     digest_cron: str = "0 7 * * 1"  # Monday 07:00 ...
     timezone: str = "UTC"  # ... in this IANA time zone
     # An Apprise URL (mailto://, slack://, ntfy://, ...): the digest flow sends its headline.

@@ -126,6 +126,12 @@ def test_a_second_concurrent_ingest_is_skipped_with_a_clear_message(
         out = labwatch("ingest", "--feed", seed_feed_urls(seed_site)[0], home=home)
         assert out.returncode == 1
         assert "skipped: another ingest is running" in out.stderr and "Traceback" not in out.stderr
-    assert not (home / "labwatch.duckdb").exists()  # nothing was touched
+    # Nothing was fetched or stored; both refusals are in the run log with their reason.
+    assert query(home, "SELECT count(*) FROM articles") == [(0,)]
+    skipped = query(home, "SELECT status, error, feeds_fetched FROM runs")
+    assert len(skipped) == 2 and all(
+        s == "skipped" and "another ingest is running" in e and f == 0 for s, e, f in skipped
+    )
     done = run_ingest(home, seed_feed_urls(seed_site), [seed_host(seed_site)])  # free again
     assert done["articles_new"] == 2
+    assert query(home, "SELECT count(*) FROM runs WHERE status = 'completed'") == [(1,)]

@@ -1,0 +1,37 @@
+"""The `runs` table as users read it: one row per flow run, newest first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+# Figures per run, in the order `labwatch runs` shows them.
+RUN_COLUMNS = (
+    "started_at", "flow", "status", "seconds", "feeds_due", "feeds_fetched",
+    "feeds_not_modified", "feeds_failed", "pages_fetched", "pages_blocked", "pages_failed",
+    "articles_new", "mentions", "deals", "prefect_run_id", "error",
+)  # fmt: skip
+
+
+def latest_runs(
+    con: duckdb.DuckDBPyConnection, limit: int = 10, flow: str | None = None
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The latest `limit` runs (of one flow, if given), newest first."""
+    result = con.execute(
+        """
+        SELECT strftime(started_at AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S') AS started_at,
+               flow, status,
+               round(epoch(ended_at - started_at), 1) AS seconds,
+               feeds_total - coalesce(feeds_skipped, 0) AS feeds_due,
+               feeds_fetched, feeds_not_modified, feeds_failed,
+               pages_fetched, pages_blocked, pages_failed,
+               articles_new, mentions, deals, prefect_run_id, error
+        FROM runs
+        WHERE $flow IS NULL OR flow = $flow
+        ORDER BY runs.started_at DESC
+        LIMIT $limit
+        """,
+        {"flow": flow, "limit": limit},
+    )
+    return [d[0] for d in result.description], result.fetchall()

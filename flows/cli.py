@@ -43,7 +43,13 @@ def _prefect(settings: Settings, args: argparse.Namespace) -> None:
     # Must run before anything imports Prefect.
     from flows.prefect_env import configure_prefect
 
-    configure_prefect(settings, verbose=args.verbose)
+    configure_prefect(settings, verbose=args.verbose, quiet=args.quiet)
+    import logging
+
+    from flows.progress import log, show_live_progress
+
+    log.setLevel(logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO)
+    show_live_progress(not args.quiet)
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -88,17 +94,48 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if summary["feeds_total"] and not summary["feeds_fetched"] else 0
 
 
-def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     _prefect(settings, args)
-    from flows.digest import digest
+    from flows.serve import serve_deployments
 
-    result = digest(week=args.week, home=str(settings.home))
+    serve_deployments(settings, args.port, lambda line: None if args.quiet else print(line))
+    return 0
+
+
+def cmd_runs(args: argparse.Namespace, settings: Settings) -> int:
+    from warehouse.database import open_warehouse
+    from warehouse.runs import latest_runs
+
+    with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
+        columns, rows = latest_runs(con, args.limit, args.flow)
+    sys.stdout.write(format_rows(columns, rows, args.format))
+    return 0
+
+
+def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+    from warehouse.digest_queries import canonical_week
+
+    # A mistyped week fails here, before Prefect's server starts.
+    week = canonical_week(args.week) if args.week else None
+    _prefect(settings, args)
+    from flows.digest import SENT, digest, open_in_browser
+
+    result = digest(week=week, home=str(settings.home))
     if not args.quiet:
         print(
             f"labwatch digest {result.week}: {result.articles} articles, "
             f"{result.mentions} mentions, {result.deals} deals"
         )
-        print(f"  {result.markdown}\n  {result.html}")
+        print(f"  {result.markdown}\n  {result.html}\n  {result.index}")
+        if result.notification == SENT:
+            print("  notification sent")
+    # A notification that was not sent is a warning in the flow's log, shown on stderr.
+    if args.open:
+        if open_in_browser(result.html):
+            if not args.quiet:
+                print("  opened in your browser")
+        else:
+            print(f"labwatch digest: no browser available; open {result.html.resolve()}")
     return 0
 
 
@@ -376,10 +413,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser(
+        "serve",
+        parents=[common],
+        help="run the ingest and digest on their schedules until Ctrl-C (Prefect serve)",
+        description="Serve the ingest (every ingest_every_minutes) and the weekly digest "
+        "(digest_cron in timezone) from this process. Without PREFECT_API_URL, a Prefect "
+        "server is started on 127.0.0.1:PORT for as long as it runs (its UI shows the runs).",
+    )
+    p.add_argument(
+        "--port",
+        type=int,
+        default=4200,
+        help="port of the local Prefect server and its UI (default 4200)",
+    )
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("runs", parents=[common], help="the latest flow runs and their figures")
+    p.add_argument("--limit", type=int, default=10, help="how many runs (default 10)")
+    p.add_argument("--flow", choices=("ingest", "digest"), help="only runs of this flow")
+    p.add_argument(
+        "--format", choices=("table", "csv", "json"), default="table", help="output format"
+    )
+    p.set_defaults(func=cmd_runs)
+
+    p = sub.add_parser(
         "digest", parents=[common], help="write the weekly digest as Markdown and HTML"
     )
     p.add_argument(
         "--week", metavar="YYYY-Www", help="ISO week, e.g. 2026-W47 (default: last week)"
+    )
+    p.add_argument(
+        "--open", action="store_true", help="open the HTML digest in your browser when done"
     )
     p.set_defaults(func=cmd_digest)
 

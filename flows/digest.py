@@ -1,19 +1,36 @@
-"""The digest flow: the week's figures from the warehouse, written as Markdown and HTML."""
+"""The digest flow: the week's figures from the warehouse, written as Markdown and HTML.
+
+`build_digest` writes digests/<week>.md and .html, records them in the `digests` table,
+rebuilds digests/index.html and, when `notify_url` is set, sends the headline through
+Apprise (an optional dependency: `pip install 'labwatch[notify]'`). A notification that
+cannot be sent is reported, never fatal: the digest is written either way.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
+import uuid
+import webbrowser
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from prefect import flow
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
 
-from flows.digest_render import render_html, render_markdown
+from flows.digest_render import headline, render_html, render_index, render_markdown
+from flows.progress import log
 from flows.settings import Settings, load_settings
 from warehouse.append import replace_row
 from warehouse.database import open_warehouse
-from warehouse.queries import digest_data, iso_week, week_bounds
+from warehouse.digest_queries import canonical_week, digest_data, digest_index
+from warehouse.queries import iso_week
+
+# Notification outcomes (DigestResult.notification).
+NOT_CONFIGURED = ""
+SENT = "sent"
 
 
 @dataclass(frozen=True)
@@ -24,6 +41,9 @@ class DigestResult:
     articles: int
     mentions: int
     deals: int
+    index: Path | None = None
+    headline: str = ""
+    notification: str = NOT_CONFIGURED  # "", "sent", or why nothing was sent
 
 
 def _write(path: Path, text: str) -> None:
@@ -37,24 +57,45 @@ def last_complete_week(now: datetime | None = None) -> str:
     return iso_week(((now or datetime.now(UTC)) - timedelta(days=7)).date())
 
 
-def build_digest(settings: Settings, week: str) -> DigestResult:
-    """Write digests/<week>.md and .html and record them in the `digests` table."""
-    week_bounds(week)  # validate before touching anything
+def notify(url: str, title: str, body: str) -> str:
+    """Send a notification to an Apprise URL; return "sent" or why it was not sent.
+
+    Never raises: a digest is worth more than its notification. The URL may hold
+    credentials, so it is never put in a message.
+    """
+    if not url:
+        return NOT_CONFIGURED
+    try:
+        # Optional dependency, imported only when a notification is wanted.
+        apprise: Any = importlib.import_module("apprise")
+    except ImportError:
+        return (
+            "not sent: notify_url is set but Apprise is not installed "
+            "(pip install 'labwatch[notify]')"
+        )
+    try:
+        sender = apprise.Apprise()
+        if not sender.add(url):
+            return "not sent: Apprise does not recognise notify_url"
+        if not sender.notify(title=title, body=body):
+            return "not sent: the notification service refused it or could not be reached"
+    except Exception as exc:  # a third-party plugin may raise anything
+        return f"not sent: {type(exc).__name__}: {exc}"
+    return SENT
+
+
+def build_digest(settings: Settings, week: str, now: datetime | None = None) -> DigestResult:
+    """Write digests/<week>.md and .html, record them in the `digests` table, rebuild
+    digests/index.html and send the notification, if one is configured."""
+    week = canonical_week(week)  # validate before touching anything
     with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
-        data = digest_data(con, week)
+        data = digest_data(con, week, now)
     settings.digests_dir.mkdir(parents=True, exist_ok=True)
     md_path = settings.digests_dir / f"{week}.md"
     html_path = settings.digests_dir / f"{week}.html"
     _write(md_path, render_markdown(data))
     _write(html_path, render_html(data))
-    result = DigestResult(
-        week,
-        md_path,
-        html_path,
-        data.this_week.articles,
-        data.this_week.mentions,
-        data.this_week.deals,
-    )
+    index_path = settings.digests_dir / "index.html"
     with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
         replace_row(
             con,
@@ -64,16 +105,76 @@ def build_digest(settings: Settings, week: str) -> DigestResult:
                 "created_at": datetime.now(UTC),
                 "path_md": str(md_path),
                 "path_html": str(html_path),
-                "articles": result.articles,
-                "mentions": result.mentions,
-                "deals": result.deals,
+                "articles": data.this_week.articles,
+                "mentions": data.this_week.mentions,
+                "deals": data.this_week.deals,
             },
         )
-    return result
+        written = digest_index(con)
+    # Only weeks whose page is in this folder: the table may list files moved away since.
+    _write(
+        index_path,
+        render_index(
+            [r for r in written if (settings.digests_dir / f"{r['week']}.html").is_file()]
+        ),
+    )
+    text = headline(data)
+    notification = notify(
+        settings.notify_url, f"labwatch digest {week}", f"{text}\n{html_path.resolve().as_uri()}"
+    )
+    return DigestResult(
+        week=week,
+        markdown=md_path,
+        html=html_path,
+        articles=data.this_week.articles,
+        mentions=data.this_week.mentions,
+        deals=data.this_week.deals,
+        index=index_path,
+        headline=text,
+        notification=notification,
+    )
+
+
+def open_in_browser(path: Path) -> bool:
+    """Open a file in the user's browser; False when no browser is available (a server, an
+    SSH session) or it would not start."""
+    try:
+        browser = webbrowser.get()
+    except webbrowser.Error:
+        return False
+    return bool(browser.open(path.resolve().as_uri()))
 
 
 @flow(name="digest")
 def digest(week: str | None = None, home: str | None = None) -> DigestResult:
     """Write the digest of an ISO week (default: the last complete week)."""
     settings = load_settings(home)
-    return build_digest(settings, week or last_complete_week())
+    started = datetime.now(UTC)
+    run = {
+        "run_id": uuid.uuid4().hex[:16],
+        "flow": "digest",
+        "prefect_run_id": flow_run.get_id(),
+        "started_at": started,
+    }
+    try:
+        result = build_digest(settings, week or last_complete_week())
+    except Exception as exc:
+        _record_run(settings, {**run, "status": "failed", "error": f"{type(exc).__name__}: {exc}"})
+        raise
+    _record_run(
+        settings,
+        {**run, "status": "completed", "mentions": result.mentions, "deals": result.deals},
+    )
+    log.info(
+        "digest %s: %d articles, %d mentions, %d deals: %s",
+        result.week, result.articles, result.mentions, result.deals, result.html,
+    )  # fmt: skip
+    if result.notification not in (NOT_CONFIGURED, SENT):
+        get_run_logger().warning("notification %s", result.notification)
+    return result
+
+
+def _record_run(settings: Settings, row: dict[str, Any]) -> None:
+    # Every flow run is a row in `runs`, the digest's too (`labwatch runs --flow digest`).
+    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+        replace_row(con, "runs", {**row, "ended_at": datetime.now(UTC)})

@@ -1,20 +1,36 @@
 """Rendering the weekly digest as GitHub Markdown and as one self-contained HTML page.
 
-Every string that came from a feed or a page is untrusted: HTML is rendered by Jinja2 with
-autoescaping on, Markdown escapes its own special characters, and only http(s) links are
-ever rendered as links.
+Every string that came from a feed, a page or the watchlist is untrusted: HTML is rendered
+by Jinja2 with autoescaping on (no value is ever marked safe), Markdown escapes its own
+special characters, and only http(s) links are ever rendered as links. The trend chart is
+inline SVG drawn here from numbers; its labels go through the same autoescaping.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from jinja2 import Environment, PackageLoader
 
-from warehouse.queries import DigestData
+from warehouse.digest_queries import (
+    MEAN_WEEKS,
+    SPIKE_MIN_ARTICLES,
+    SPIKE_MIN_MENTIONS,
+    SPIKE_RATIO,
+    DigestData,
+    EntityWeek,
+    Link,
+    Trend,
+    WeekFigures,
+)
+
+KIND_TITLES = {"lab": "AI labs", "cloud": "Cloud providers", "company": "Backers and big tech"}
+KIND_COLUMN = {"lab": "Lab", "cloud": "Cloud", "company": "Company"}
 
 
 def safe_url(url: str | None) -> str:
@@ -25,7 +41,7 @@ def safe_url(url: str | None) -> str:
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return ""
     # Characters that would end a Markdown link or an HTML attribute are percent-encoded.
-    return quote(url.strip(), safe=":/?#[]@!$&'*+,;=%-._~")
+    return quote(urlunsplit(parts), safe=":/?#[]@!$&'*+,;=%-._~")
 
 
 def money(low: float | None, high: float | None, qualifier: str = "") -> str:
@@ -45,18 +61,185 @@ def plural(n: int, one: str, many: str = "") -> str:
     return one if n == 1 else (many or one + "s")
 
 
-def change(now: int, before: int) -> str:
+def change(now: float, before: float) -> str:
+    """Change against a previous figure: "+50%", "−20%", "new" (from zero) or "–"."""
     if before == 0:
         return "new" if now else "–"
     pct = round(100 * (now - before) / before)
-    return f"{pct:+d}%"
+    return f"{pct:+d}%".replace("-", "−")
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>])")
+def trend_class(now: float, before: float) -> str:
+    return "up" if now > before else "down" if now < before else ""
+
+
+def mean(v: float) -> str:
+    """One decimal, halves rounded up (4.25 -> 4.3, as a reader expects), no ".0"."""
+    return f"{math.floor(v * 10 + 0.5) / 10:.1f}".removesuffix(".0")
+
+
+_SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def spark(counts: list[int]) -> str:
+    """A text sparkline: one block per week, scaled to the largest count."""
+    top = max(counts, default=0)
+    if not top:
+        return _SPARKS[0] * len(counts)
+    return "".join(_SPARKS[min(7, math.ceil(7 * c / top))] if c else _SPARKS[0] for c in counts)
+
+
+def heat(n: int, top: int) -> int:
+    """Heatmap level 0-5 of a count against the largest count."""
+    return 0 if n <= 0 or top <= 0 else max(1, min(5, math.ceil(5 * n / top)))
+
+
+def summary(data: DigestData) -> str:
+    """The week's figures in one plain sentence."""
+    w, p = data.this_week, data.last_week
+    if data.empty:
+        return "no articles were stored for this week."
+    return (
+        f"{w.articles} {plural(w.articles, 'article')} "
+        f"({change(w.articles, p.articles)} on last week) from {w.sources} "
+        f"{plural(w.sources, 'source')}; {w.entities} "
+        f"{plural(w.entities, 'entity', 'entities')} mentioned {w.mentions} "
+        f"{plural(w.mentions, 'time')}; {w.new_deals} new {plural(w.new_deals, 'deal')}."
+    )
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def headline(data: DigestData) -> str:
+    """The notification's text: the week and its summary."""
+    return f"labwatch digest {data.week}: {summary(data)}"
+
+
+def notes(data: DigestData) -> list[str]:
+    """What the reader must know about the week's coverage before reading the figures."""
+    out = []
+    if data.empty:
+        out.append("No articles were stored for this week.")
+        if not data.newest_week:
+            out.append("The warehouse holds no articles yet: run labwatch ingest.")
+        elif data.newest_week < data.week:
+            out.append(f"The newest stored article is from {data.newest_week}.")
+        if not data.ingest_runs and not data.in_progress:
+            out.append("No ingest ran during this week.")
+    if data.in_progress:
+        out.append(f"This week is not over: figures as of {data.as_of:%a %d %b %H:%M} UTC.")
+    if data.thin:
+        out.append(
+            f"A thin week: {data.this_week.articles} "
+            f"{plural(data.this_week.articles, 'article')} against a mean of "
+            f"{mean(data.mean_articles)} over the {MEAN_WEEKS} weeks before."
+        )
+    if data.failing_feeds and (data.empty or data.thin):
+        n = len(data.failing_feeds)
+        out.append(f"{n} {plural(n, 'feed')} failed this week: see Feed health.")
+    return out
+
+
+# --- The trend chart ------------------------------------------------------------------------
+
+# Okabe-Ito colours (told apart with colour blindness) and dashes (told apart in print).
+_COLOURS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9")
+_DASHES = ("", "6 3", "2 3", "8 3 2 3", "4 4", "1 2")
+
+
+@dataclass(frozen=True)
+class ChartLine:
+    name: str
+    colour: str
+    dash: str
+    points: str  # SVG polyline points
+    dots: list[tuple[float, float, str]]  # x, y, tooltip
+    legend_x: float
+    legend_y: float
+
+
+@dataclass(frozen=True)
+class Chart:
+    width: int
+    height: int
+    plot_left: int
+    plot_right: int
+    plot_top: int
+    plot_bottom: int
+    x_ticks: list[tuple[float, str]]
+    y_ticks: list[tuple[float, str]]
+    lines: list[ChartLine]
+    description: str
+
+
+def _nice_step(top: int, ticks: int = 4) -> int:
+    raw = max(1.0, top / ticks)
+    base = 10 ** math.floor(math.log10(raw))
+    return int(next(m * base for m in (1, 2, 5, 10) if m * base >= raw))
+
+
+def trend_chart(trend: Trend, width: int = 720) -> Chart | None:
+    """Geometry of the weekly-mentions line chart, or None when there is nothing to draw."""
+    if not trend.series or not any(any(s.counts) for s in trend.series):
+        return None
+    left, right, top = 44, width - 12, 12
+    bottom = 212
+    per_row = 3
+    rows = math.ceil(len(trend.series) / per_row)
+    height = bottom + 30 + 22 * rows
+    step = _nice_step(max(max(s.counts) for s in trend.series))
+    y_max = step * math.ceil(max(max(s.counts) for s in trend.series) / step)
+    n = len(trend.weeks)
+
+    def x(i: int) -> float:
+        return round(left + (right - left) * i / max(1, n - 1), 1)
+
+    def y(v: int) -> float:
+        return round(bottom - (bottom - top) * v / y_max, 1)
+
+    lines = []
+    for k, s in enumerate(trend.series):
+        points = [(x(i), y(c)) for i, c in enumerate(s.counts)]
+        lines.append(
+            ChartLine(
+                name=s.name if len(s.name) <= 24 else s.name[:23] + "…",
+                colour=_COLOURS[k % len(_COLOURS)],
+                dash=_DASHES[k % len(_DASHES)],
+                points=" ".join(f"{px},{py}" for px, py in points),
+                dots=[
+                    (px, py, f"{s.name}, {w}: {c} {plural(c, 'mention')}")
+                    for (px, py), w, c in zip(points, trend.weeks, s.counts, strict=True)
+                ],
+                legend_x=left + (k % per_row) * (right - left) / per_row,
+                legend_y=bottom + 44 + 22 * (k // per_row),
+            )
+        )
+    return Chart(
+        width=width,
+        height=height,
+        plot_left=left,
+        plot_right=right,
+        plot_top=top,
+        plot_bottom=bottom,
+        x_ticks=[(x(i), w.split("-")[1]) for i, w in enumerate(trend.weeks)],
+        y_ticks=[(y(v), str(v)) for v in range(0, y_max + 1, step)],
+        lines=lines,
+        description=(
+            f"Weekly mentions of {', '.join(s.name for s in trend.series)} "
+            f"from {trend.weeks[0]} to {trend.weeks[-1]}"
+        ),
+    )
+
+
+# --- Markdown -------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>$])")
 
 
 def md(text: Any) -> str:
-    """Escape text for Markdown (table-safe: no pipes or newlines, no raw HTML)."""
+    """Escape text for Markdown (table-safe: no pipes or newlines, no raw HTML, no math)."""
     s = " ".join(str(text if text is not None else "").split())
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", s)
@@ -67,89 +250,202 @@ def md_link(text: Any, url: str | None) -> str:
     return f"[{md(text)}]({target})" if target else md(text)
 
 
-def _context(data: DigestData) -> dict[str, Any]:
+def _span(data: DigestData) -> str:
     last_day = data.end - timedelta(days=1)
-    return {
-        "d": data,
-        "span": f"{data.start:%a %d %b %Y} – {last_day:%a %d %b %Y}",
-        "empty": data.this_week.articles == 0,
-        "money": money,
-        "change": change,
-        "plural": plural,
-        "safe_url": safe_url,
-    }
+    return f"{data.start:%a %d %b %Y} – {last_day:%a %d %b %Y}"
+
+
+def _figure_rows(w: WeekFigures, p: WeekFigures) -> list[tuple[str, int, int]]:
+    return [
+        ("Articles", w.articles, p.articles),
+        ("Sources", w.sources, p.sources),
+        ("Entities mentioned", w.entities, p.entities),
+        ("Mentions", w.mentions, p.mentions),
+        ("New deals", w.new_deals, p.new_deals),
+        ("Deal reports", w.deals, p.deals),
+    ]
+
+
+def _md_entities(kind: str, rows: list[EntityWeek]) -> list[str]:
+    out = [f"### {KIND_TITLES[kind]}", ""]
+    if not rows:
+        return [*out, "None mentioned in the last five weeks.", ""]
+    out += [
+        f"| {KIND_COLUMN[kind]} | Mentions | Articles | Last week | {MEAN_WEEKS}-week mean "
+        "| Change | |",
+        "|---|--:|--:|--:|--:|--:|---|",
+    ]
+    out += [
+        f"| {md(e.name)} | {e.mentions} | {e.articles} | {e.last_mentions} | {mean(e.mean)} "
+        f"| {change(e.mentions, e.last_mentions)} | {'**spike**' if e.spike else ''} |"
+        for e in rows
+    ]
+    return [*out, ""]
+
+
+def _md_links(links: list[Link]) -> str:
+    return ", ".join(
+        md_link(x.title, x.url) + (f" ({md(x.site)})" if x.site else "") for x in links
+    )
 
 
 def render_markdown(data: DigestData) -> str:
-    c = _context(data)
     w, p = data.this_week, data.last_week
-    out = [f"# labwatch digest — {data.week}", "", f"_{c['span']}_", ""]
-    if c["empty"]:
-        out += ["**No articles were stored for this week.**", ""]
-    out += [
-        f"**{w.articles}** {plural(w.articles, 'article')} from **{w.sources}** "
-        f"{plural(w.sources, 'source')} (last week: {p.articles}), **{w.entities}** "
-        f"{plural(w.entities, 'entity', 'entities')} mentioned **{w.mentions}** "
-        f"{plural(w.mentions, 'time')}, **{w.deals}** {plural(w.deals, 'deal')}.",
-        "",
-        "## Entities",
-        "",
-    ]
-    if data.entities:
-        out += [
-            "| Entity | Kind | Mentions | Articles | Last week | Change |",
-            "|---|---|--:|--:|--:|--:|",
-        ]
-        out += [
-            f"| {md(e['name'])} | {md(e['kind'])} | {e['mentions']} | {e['articles']} | "
-            f"{e['last_mentions']} | {change(e['mentions'], e['last_mentions'])} |"
-            for e in data.entities
-        ]
-    else:
-        out.append("No watchlist entity was mentioned.")
-    out += ["", "## Deals", ""]
-    if data.deals:
-        for d in data.deals:
-            amount = money(d["amount_usd"], d["amount_max_usd"], d["qualifier"] or "")
-            year = f" ({d['year']})" if d["year"] else ""
-            out.append(
-                f"- **{md(d['kind'])}**: {md(d['investor_id'])} → {md(d['target_id'])}, "
-                f"{md(amount)}{year} — "
-                f"“{md(d['evidence'])}” ({md_link(d['title'] or 'source', d['url'])})"
+    out = [f"# labwatch digest — {data.week}", "", f"_{_span(data)}_", ""]
+    out += [f"> **{md(n)}**" if i == 0 else f"> {md(n)}" for i, n in enumerate(notes(data))]
+    if notes(data):
+        out.append("")
+    out += [_sentence(summary(data)), ""]  # numbers and our own words only
+    out += ["| | This week | Last week | Change |", "|---|--:|--:|--:|"]
+    out += [f"| {k} | {a} | {b} | {change(a, b)} |" for k, a, b in _figure_rows(w, p)]
+
+    out += ["", "## Entities", ""]
+    out.append(
+        f"Mentions include each entity's products and subsidiaries (Claude counts for "
+        f"Anthropic, AWS for Amazon). **spike**: at least {SPIKE_MIN_MENTIONS} mentions in "
+        f"{SPIKE_MIN_ARTICLES} articles and {SPIKE_RATIO:g}× the {MEAN_WEEKS}-week mean."
+    )
+    out.append("")
+    for kind, rows in data.entities.items():
+        out += _md_entities(kind, rows)
+
+    out += ["## Deals", ""]
+    if not data.deals:
+        out += ["No deals were reported this week.", ""]
+    for status, title in (("new", "New deals"), ("updated", "Updated deals")):
+        deals = [d for d in data.deals if d.status == status]
+        if not deals:
+            continue
+        out += [f"### {title}", ""]
+        for d in deals:
+            year = f" ({d.year})" if d.year else ""
+            sources = f"{d.sources_week} {plural(d.sources_week, 'source')} this week" + (
+                f", {d.sources_total} in all" if d.sources_total != d.sources_week else ""
             )
+            # Blank lines between the parts: a line after a quote would join the quote.
+            out += [
+                f"- **{md(d.kind.capitalize())}**: {md(d.investor_name)} → "
+                f"{md(d.target_name)}, {md(money(d.amount_usd, d.amount_max_usd, d.qualifier))}"
+                f"{year}; {sources}",
+                "",
+                *([f"  > {md(d.evidence)}", ""] if d.evidence else []),
+                f"  Sources: {_md_links(d.links)}",
+                "",
+            ]
+
+    out += ["## Who with whom", ""]
+    cm = data.co_mentions
+    if cm.labs:
+        out.append("Articles naming an AI lab with a cloud provider or a company, this week.")
+        out.append("")
+        out.append("| Lab | " + " | ".join(md(name) for _, name in cm.others) + " |")
+        out.append("|---|" + "--:|" * len(cm.others))
+        for lab, name in cm.labs:
+            cells = (str(cm.cells.get((lab, o), "") or "·") for o, _ in cm.others)
+            out.append(f"| {md(name)} | " + " | ".join(cells) + " |")
+        out.append("")
     else:
-        out.append("No deals were reported.")
-    out += ["", "## Top stories", ""]
+        out += ["No lab was named with a cloud provider or a company this week.", ""]
+    if cm.risers:
+        out += ["Pairs that rose most:", ""]
+        out += [
+            f"- {md(r.lab_name)} + {md(r.other_name)}: {r.this_week} "
+            f"{plural(r.this_week, 'article')} (last week {r.last_week}, "
+            f"+{r.this_week - r.last_week})"
+            for r in cm.risers
+        ]
+        out.append("")
+
+    out += ["## Top stories", ""]
     if data.stories:
-        for s in data.stories:
-            also = ", ".join(md_link(o["site"], o["url"]) for o in s["also"])
+        for i, s in enumerate(data.stories, 1):
+            also = ", ".join(md_link(o.site or o.title, o.url) for o in s.also)
             out.append(
-                f"1. {md_link(s['title'] or s['url'], s['url'])} — {md(s['site'])}; "
-                f"{s['sources']} {plural(s['sources'], 'source')}, "
-                f"{s['mentions']} {plural(s['mentions'], 'mention')}"
+                f"{i}. {md_link(s.title, s.url)} — {md(s.site)}; "
+                f"{s.sources} {plural(s.sources, 'source')}, "
+                f"{s.mentions} {plural(s.mentions, 'mention')}"
                 + (f" (also: {also})" if also else "")
             )
     else:
-        out.append("No stories.")
+        out.append("No stories this week.")
+
+    out += ["", "## Trends", ""]
+    t = data.trend
+    if trend_chart(t):
+        out += [
+            f"Weekly mentions, {t.weeks[0]} to {t.weeks[-1]}.",
+            "",
+            "| Entity | Weekly mentions | This week | Total |",
+            "|---|---|--:|--:|",
+        ]
+        out += [
+            f"| {md(s.name)} | {spark(s.counts)} | {s.counts[-1]} | {sum(s.counts)} |"
+            for s in t.series
+        ]
+    else:
+        out.append(f"No mentions in the {len(t.weeks)} weeks to {data.week}.")
+
     out += ["", "## Feed health", ""]
     if data.failing_feeds:
+        out += ["| Feed | Failed | Last error | At the week's end |", "|---|--:|---|---|"]
         out += [
-            f"- {md_link(f['name'], f['url'])}: {md(f['last_outcome'])} — {md(f['last_error'])} "
-            f"({f['consecutive_failures']} failures in a row)"
+            f"| {md_link(f.name, f.url)} | {f.failures} of {f.fetches} | "
+            f"{md(f.last_outcome)}: {md(f.last_error)} | "
+            f"{'failing' if f.failing_at_end else 'recovered'} |"
             for f in data.failing_feeds
         ]
     else:
-        out.append("All feeds answered at their last fetch.")
+        out.append("No feed failed this week.")
+    out += ["", "---", "", f"Written by labwatch on {data.as_of:%Y-%m-%d %H:%M} UTC."]
     return "\n".join(out) + "\n"
 
 
-_HTML = Environment(
+# --- HTML -----------------------------------------------------------------------------------
+
+_ENV = Environment(
     loader=PackageLoader("flows", "templates"),
     autoescape=True,  # every value is escaped unless marked safe, and none is
     trim_blocks=True,
     lstrip_blocks=True,
-).get_template("digest.html.j2")
+)
+
+
+def _context(data: DigestData) -> dict[str, Any]:
+    cm = data.co_mentions
+    return {
+        "d": data,
+        "span": _span(data),
+        "notes": notes(data),
+        "summary": _sentence(summary(data)),
+        "figures": _figure_rows(data.this_week, data.last_week),
+        "kind_titles": KIND_TITLES,
+        "kind_column": KIND_COLUMN,
+        "chart": trend_chart(data.trend),
+        "heat_top": max(cm.cells.values(), default=0),
+        "spike_rule": (
+            f"at least {SPIKE_MIN_MENTIONS} mentions in {SPIKE_MIN_ARTICLES} articles and "
+            f"{SPIKE_RATIO:g}× the {MEAN_WEEKS}-week mean"
+        ),
+        "mean_weeks": MEAN_WEEKS,
+        "money": money,
+        "change": change,
+        "trend_class": trend_class,
+        "mean": mean,
+        "plural": plural,
+        "safe_url": safe_url,
+        "heat": heat,
+        "spark": spark,
+    }
 
 
 def render_html(data: DigestData) -> str:
-    return _HTML.render(**_context(data))
+    return _ENV.get_template("digest.html.j2").render(**_context(data))
+
+
+_WEEK = re.compile(r"\d{4}-W\d{2}")
+
+
+def render_index(digests: list[dict[str, Any]]) -> str:
+    """The page listing every digest (rows of the `digests` table); links are relative."""
+    rows = [r for r in digests if _WEEK.fullmatch(str(r["week"]))]
+    return _ENV.get_template("index.html.j2").render(digests=rows)

@@ -1,143 +1,434 @@
-"""The weekly digest from a real warehouse: figures, escaping of hostile text, empty weeks."""
+"""The weekly digest from a real warehouse filled with known weeks: figures, entities and
+spikes, deals, co-mentions, stories, trends, feed health, empty and thin weeks.
+
+`fill` stores five weeks of synthetic articles (and a thin week after them) through the same
+row builders and append functions as the ingest flow, with the real watchlist.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from flows.digest import build_digest
-from flows.digest_render import md, money, safe_url
-from flows.settings import load_settings
-from warehouse.append import insert_rows
+import pytest
+
+from extractors.analyse import AnalysedArticle, TaggedMention
+from extractors.crawl import FeedFetch, FeedSpec
+from extractors.deals import Deal as FoundDeal
+from flows.digest import build_digest, last_complete_week
+from flows.digest_render import change, heat, md, md_link, money, safe_url, spark
+from flows.rows import article_rows, entity_rows, feed_rows, fetch_rows
+from flows.settings import Settings, load_settings
+from warehouse.append import record_watchlist, replace_row
 from warehouse.articles import append_batch
 from warehouse.database import open_warehouse
+from warehouse.digest_queries import (
+    DigestData,
+    _weekly,
+    canonical_week,
+    digest_data,
+    is_spike,
+    weeks_ending,
+)
+from warehouse.feed_state import add_feeds, record_fetches
 
-WEEK = "2026-W47"
-IN_WEEK = datetime(2026, 11, 18, 9, 30, tzinfo=UTC)
-LAST_WEEK = datetime(2026, 11, 11, 9, 30, tzinfo=UTC)
-HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> | [link](javascript:alert(1))'
+WEEK = "2026-W47"  # Monday 16 November 2026
+MONDAY = datetime(2026, 11, 16, tzinfo=UTC)
+AFTER = datetime(2026, 12, 1, 12, tzinfo=UTC)  # "now": every week of the fixture is over
+FP = 0x0F0F_0F0F_0F0F_0F0F  # fingerprint of the syndicated story; copies differ by a bit
 
-
-def article(aid: str, when: datetime, title: str, url: str, **extra: object) -> dict[str, object]:
-    return {
-        "article_id": aid, "url": url, "canonical_url": url, "title": title,
-        "site_name": "Example News", "published_at": when, "text": "text",
-        "text_source": "page", "fetched_at": when, "run_id": "r",
-        "entry_key": aid, "entry_url": url, "content_hash": aid,
-    } | extra  # fmt: skip
-
-
-def mention(aid: str, entity: str, start: int) -> dict[str, object]:
-    return {
-        "article_id": aid, "entity_id": entity, "surface": entity, "start_offset": start,
-        "end_offset": start + 3, "sentence": "s", "in_title": False, "watchlist_version": "v",
-    }  # fmt: skip
-
-
-def fill(home: Path) -> None:
-    with open_warehouse(home / "labwatch.duckdb") as con:
-        insert_rows(
-            con,
-            "entities",
-            [
-                {"entity_id": "openai", "watchlist_version": "v", "name": "OpenAI", "kind": "lab"},
-                {"entity_id": "aws", "watchlist_version": "v", "name": "AWS", "kind": "cloud"},
-            ],
-        )
-        append_batch(
-            con,
-            [
-                article("a", IN_WEEK, "Good story", "https://example.com/good", fingerprint=6),
-                article("b", IN_WEEK, HOSTILE, "javascript:alert(document.cookie)"),
-                article("c", LAST_WEEK, "Old story", "https://example.com/old"),
-            ],
-            [],
-            [
-                mention("a", "openai", 0),
-                mention("a", "openai", 10),
-                mention("a", "aws", 20),
-                mention("b", "openai", 0),
-                mention("c", "openai", 0),
-            ],
-            [
-                {
-                    "article_id": "a",
-                    "kind": "investment",
-                    "investor_id": "aws",
-                    "target_id": "openai",
-                    "amount_usd": 4e9,
-                    "amount_max_usd": 4e9,
-                    "qualifier": "up to",
-                    "year": None,
-                    "evidence": HOSTILE,
-                }
-            ],
-        )
-
-        # Two syndicated copies of the good story (fingerprints 1 bit off), on other sites.
-        copies = [
-            article("d", IN_WEEK, "Good story, again", "https://copy.example/g", fingerprint=7,
-                    site_name="Copy Times"),
-            article("e", IN_WEEK, "Good story 3", "https://third.example/g", fingerprint=7,
-                    site_name="Third Post"),
-        ]  # fmt: skip
-        append_batch(con, copies, [], [], [])
+# A hostile page: markup, a javascript: link, a </style> that would end the style sheet.
+HOSTILE = (
+    "<script>document.title='pwned'</script><img src=x onerror=\"document.title='pwned'\">"
+    " | [link](javascript:alert(1)) </style><style>body{display:none}</style> $5 and $6"
+)
+HOSTILE_SITE = "</style><script>alert(2)</script>"
+# A watchlist entity of the user's with a hostile name: it reaches tables and SVG labels.
+EVIL_NAME = "Evil</text><script>alert(3)</script><svg onload=alert(4)>"
 
 
-def test_digest_figures_and_files(home: Path) -> None:
-    fill(home)
-    result = build_digest(load_settings(home), WEEK)
-    assert (result.articles, result.mentions, result.deals) == (4, 4, 1)
-    assert result.markdown == home / "digests" / f"{WEEK}.md"
+def day(week_offset: int, weekday: int = 1, hour: int = 9) -> datetime:
+    """A time in the week `week_offset` weeks from WEEK (0 = WEEK), Monday = 0."""
+    return MONDAY + timedelta(weeks=week_offset, days=weekday, hours=hour)
+
+
+def analysed(
+    aid: str,
+    when: datetime,
+    mentions: dict[str, int],
+    *,
+    title: str = "",
+    url: str = "",
+    site: str = "Example News",
+    deals: tuple[FoundDeal, ...] = (),
+    fingerprint: int | None = None,
+) -> AnalysedArticle:
+    found = []
+    offset = 0
+    for entity, n in mentions.items():
+        for _ in range(n):
+            found.append(TaggedMention(entity, entity, offset, offset + 3, "s", False))
+            offset += 10
+    url = url or f"https://example.com/{aid}"
+    return AnalysedArticle(
+        article_id=aid, entry_key=aid, url=url, canonical_url=url, page_canonical_url="",
+        title=title or f"Story {aid}", author="", published=when, site_name=site,
+        language="en", text=f"text of {aid}", text_source="page", extractor="test",
+        content_hash=aid, fingerprint=fingerprint, page_error="", page_outcome="",
+        mentions=tuple(found), deals=deals,
+    )  # fmt: skip
+
+
+def deal(kind: str, investor: str, target: str, amount: float | None, qualifier: str,
+         evidence: str) -> FoundDeal:  # fmt: skip
+    return FoundDeal(kind, investor, target, amount, amount, qualifier, None, evidence, 0)
+
+
+AMAZON_ANTHROPIC = deal(
+    "investment", "amazon", "anthropic", 4e9, "up to", "Amazon will invest up to $4 billion."
+)
+MICROSOFT_OPENAI = deal(
+    "investment", "microsoft", "openai", 13e9, "reportedly", "Microsoft reportedly put in $13B."
+)
+
+
+def store(settings: Settings, articles: list[AnalysedArticle]) -> None:
+    watchlist = settings.load_watchlist()
+    with open_warehouse(settings.warehouse) as con:
+        record_watchlist(con, entity_rows(watchlist))
+        for a in articles:  # one batch each, as when the ingest stores them over days
+            arts, mentions, deals = article_rows(
+                [a], "run", a.published or AFTER, watchlist.version
+            )
+            append_batch(con, arts, [], mentions, deals)
+
+
+def fetch(feed: FeedSpec, when: datetime, outcome: str, error: str = "") -> FeedFetch:
+    return FeedFetch(feed=feed, fetched_at=when, outcome=outcome, error=error,
+                     status=200 if outcome == "ok" else 503)  # fmt: skip
+
+
+BROKEN = FeedSpec("f-broken", "https://broken.example/feed.xml", "Broken Feed")
+FLAKY = FeedSpec("f-flaky", "https://flaky.example/rss", "Flaky")
+OLD = FeedSpec("f-old", "https://old.example/rss", "Failed long ago")
+
+
+def store_feeds(settings: Settings) -> None:
+    fetches = [
+        fetch(BROKEN, day(0, 1), "soft", "HTTP 503 <b>down</b>"),
+        fetch(BROKEN, day(0, 3), "hard", "HTTP 404 Not Found"),
+        fetch(FLAKY, day(0, 2), "soft", "timed out"),
+        fetch(FLAKY, day(0, 4), "ok"),
+        fetch(OLD, day(-2, 1), "hard", "HTTP 410 Gone"),
+        fetch(OLD, day(0, 1), "ok"),
+    ]
+    with open_warehouse(settings.warehouse) as con:
+        add_feeds(con, feed_rows([BROKEN, FLAKY, OLD], day(-12)))
+        for f in sorted(fetches, key=lambda f: f.fetched_at):
+            record_fetches(con, fetch_rows([f], "run", {}))
+        replace_row(con, "runs", {"run_id": "r47", "flow": "ingest", "started_at": day(0, 2),
+                                  "status": "completed"})  # fmt: skip
+
+
+def fill(home: Path) -> Settings:
+    """Weeks 43 to 46 set the baseline; week 47 has a spike, deals, a syndicated story and a
+    hostile page; week 48 is thin."""
+    extra = home / "watchlist-extra.toml"
+    extra.write_text(
+        '[[entity]]\nid = "evil-lab"\nkind = "lab"\naliases = ["EvilLab"]\n'
+        f"name = '{EVIL_NAME}'\n",
+        encoding="utf-8",
+    )
+    settings = load_settings(home, watchlist_extra=extra)
+    articles = [analysed("early", day(-11), {"microsoft": 1, "evil-lab": 30})]
+    for w in (-4, -3, -2, -1):  # the four weeks before: 2 articles each
+        articles += [
+            analysed(f"bg{w}a", day(w, 1), {"openai": 4, "anthropic": 1}),
+            analysed(f"bg{w}b", day(w, 2), {"aws": 1} if w == -3 else {"cohere": 1}),
+        ]
+    articles[-2] = analysed("bg-1a", day(-1, 1), {"openai": 4, "anthropic": 1, "microsoft": 1})
+    articles.append(  # first report of the Microsoft-OpenAI deal, two weeks before
+        analysed("old-deal", day(-2, 3), {"microsoft": 1, "openai": 1}, deals=(MICROSOFT_OPENAI,))
+    )
+    articles += [
+        analysed("a1", day(0, 1), {"anthropic": 4, "claude": 2, "aws": 2, "bedrock": 1,
+                                   "amazon": 1}, title="Amazon doubles down on Anthropic",
+                 deals=(AMAZON_ANTHROPIC,), fingerprint=FP),
+        analysed("a2", day(0, 2), {"anthropic": 3, "aws": 1}, title="Amazon and Anthropic (copy)",
+                 url="https://copy.example/a", site="Copy Times", deals=(AMAZON_ANTHROPIC,),
+                 fingerprint=FP ^ 1),
+        analysed("a3", day(0, 3), {"openai": 3, "azure": 2, "microsoft": 1},
+                 title="OpenAI's cloud bill", site="Tech Wire", deals=(MICROSOFT_OPENAI,)),
+        analysed("a4", day(0, 4), {"openai": 3, "mistral-ai": 1}, title=HOSTILE,
+                 url="javascript:alert(document.cookie)", site=HOSTILE_SITE,
+                 deals=(deal("partnership", "evil-lab", "openai", None, "", HOSTILE),)),
+        analysed("thin", day(1, 1), {"openai": 1}),
+    ]  # fmt: skip
+    store(settings, articles)
+    store_feeds(settings)
+    return settings
+
+
+@pytest.fixture
+def settings(home: Path) -> Settings:
+    return fill(home)
+
+
+@pytest.fixture
+def data(settings: Settings) -> DigestData:
+    with open_warehouse(settings.warehouse, read_only=True) as con:
+        return digest_data(con, WEEK, AFTER)
+
+
+@pytest.fixture
+def markdown(settings: Settings) -> str:
+    return build_digest(settings, WEEK, AFTER).markdown.read_text(encoding="utf-8")
+
+
+def test_headline_figures_against_last_week(settings: Settings, data: DigestData) -> None:
+    w, p = data.this_week, data.last_week
+    assert (w.articles, w.sources, w.mentions, w.new_deals, w.deals) == (4, 4, 24, 2, 4)
+    # anthropic claude aws bedrock amazon openai azure microsoft mistral-ai (evil-lab is only
+    # a deal party this week).
+    assert w.entities == 9
+    assert (p.articles, p.sources, p.mentions, p.new_deals) == (2, 1, 7, 0)
+    result = build_digest(settings, WEEK, AFTER)
+    assert (result.week, result.articles, result.mentions, result.deals) == (WEEK, 4, 24, 4)
+    assert result.headline.startswith(
+        f"labwatch digest {WEEK}: 4 articles (+100% on last week) from 4 sources"
+    )
     text = result.markdown.read_text(encoding="utf-8")
-    assert "**4** articles from **3** sources (last week: 1)" in text
-    assert "| OpenAI | lab | 3 | 2 | 1 | +200% |" in text
-    assert "| AWS | cloud | 1 | 1 | 0 | new |" in text
-    assert "up to $4B" in text
-    # The three copies are one line: three sources, the others linked after it.
+    assert "| Articles | 4 | 2 | +100% |" in text
+    assert "| Mentions | 24 | 7 | +243% |" in text
+    assert "| New deals | 2 | 0 | new |" in text
+    with open_warehouse(settings.warehouse, read_only=True) as con:
+        row = con.execute("SELECT week, articles, mentions, deals, path_html FROM digests")
+        assert row.fetchall() == [(WEEK, 4, 24, 4, str(result.html))]
+
+
+def test_entities_with_roll_up_mean_and_spikes(data: DigestData) -> None:
+    labs = {e.entity_id: e for e in data.entities["lab"]}
+    clouds = {e.entity_id: e for e in data.entities["cloud"]}
+    companies = {e.entity_id: e for e in data.entities["company"]}
+    # Anthropic: 4 + claude 2 in a1, 3 in a2 = 9 in 2 articles, against 1 a week before.
+    a = labs["anthropic"]
+    assert (a.mentions, a.articles, a.last_mentions, a.mean, a.spike) == (9, 2, 1, 1.0, True)
+    # OpenAI: 6 mentions in 2 articles but its mean is 4.25 (4, 4, 4 + 1 old deal, 4): no spike.
+    o = labs["openai"]
+    assert (o.mentions, o.articles, o.mean, o.spike) == (6, 2, 4.25, False)
+    # One mention is never a spike, even of an entity never seen before.
+    m = labs["mistral-ai"]
+    assert (m.mentions, m.mean, m.spike) == (1, 0.0, False)
+    # Cohere was mentioned in the weeks before only: listed with 0 this week.
+    assert (labs["cohere"].mentions, labs["cohere"].last_mentions) == (0, 1)
+    # aws rolls up bedrock; amazon rolls up aws and bedrock: 1 + 3 + 1 in 2 articles.
+    assert (clouds["aws"].mentions, clouds["aws"].mean) == (4, 0.25)
+    assert (companies["amazon"].mentions, companies["amazon"].spike) == (5, True)
+    assert [e.entity_id for e in data.entities["lab"]][:2] == ["anthropic", "openai"]
+    assert data.entities["lab"] == sorted(data.entities["lab"], key=lambda e: -e.mentions)
+
+
+def test_weekly_figures_agree_with_the_view(settings: Settings) -> None:
+    weeks = weeks_ending(WEEK, 12)
+    with open_warehouse(settings.warehouse, read_only=True) as con:
+        ours = sorted(
+            (r["entity_id"], r["iso_week"], r["mentions"], r["articles"])
+            for r in _weekly(con, weeks)
+        )
+        view = con.execute(
+            "SELECT entity_id, iso_week, mentions_rollup, articles_rollup FROM v_mentions_weekly"
+            " WHERE iso_week IN (SELECT unnest($w)) AND kind IN ('lab', 'cloud', 'company')"
+            " ORDER BY ALL",
+            {"w": weeks},
+        ).fetchall()
+    assert len(ours) > 10 and ours == view
+
+
+def test_spike_rule() -> None:
+    assert is_spike(10, 3, 2.0)
+    assert not is_spike(1, 1, 0.0)  # one mention never
+    assert not is_spike(4, 4, 0.0)  # under the minimum count
+    assert not is_spike(30, 1, 0.0)  # one article naming it 30 times
+    assert not is_spike(9, 3, 5.0)  # not twice the mean
+
+
+def test_entity_tables_in_markdown(markdown: str) -> None:
+    assert "| Anthropic | 9 | 2 | 1 | 1 | +800% | **spike** |" in markdown
+    assert "| OpenAI | 6 | 2 | 4 | 4.3 | +50% |  |" in markdown
+    assert "| Mistral AI | 1 | 1 | 0 | 0 | new |  |" in markdown
+    assert "| Amazon | 5 | 2 | 0 | 0.3 | new | **spike** |" in markdown
+    assert markdown.index("### AI labs") < markdown.index("### Cloud providers")
+
+
+def test_deals_of_the_week_new_and_updated(data: DigestData, markdown: str) -> None:
+    by_parties = {(d.investor, d.target): d for d in data.deals}
+    new = by_parties[("amazon", "anthropic")]
+    assert (new.status, new.sources_week, new.sources_total, new.qualifier) == (
+        "new",
+        2,
+        2,
+        "up to",
+    )
+    assert new.evidence == "Amazon will invest up to $4 billion."
+    assert [x.url for x in new.links] == ["https://example.com/a1", "https://copy.example/a"]
+    updated = by_parties[("microsoft", "openai")]
+    assert (updated.status, updated.sources_week, updated.sources_total) == ("updated", 1, 2)
+    assert updated.first_reported == day(-2, 3)
+    assert [d.status for d in data.deals] == ["new", "new", "updated"]  # new ones first
+    assert "### New deals" in markdown and "### Updated deals" in markdown
     assert (
-        "1. [Good story](https://example.com/good) — Example News; 3 sources, 3 mentions "
-        "(also: [Copy Times](https://copy.example/g), [Third Post](https://third.example/g))"
-    ) in text
-    assert "Good story, again" not in text and "Good story 3" not in text
-    with open_warehouse(home / "labwatch.duckdb", read_only=True) as con:
-        assert con.execute("SELECT week, articles, deals FROM digests").fetchall() == [(WEEK, 4, 1)]
+        "- **Investment**: Amazon → Anthropic, up to \\$4B; 2 sources this week\n\n"
+        "  > Amazon will invest up to \\$4 billion.\n\n"
+        "  Sources: [Amazon doubles down on Anthropic](https://example.com/a1) (Example News), "
+        "[Amazon and Anthropic \\(copy\\)](https://copy.example/a) (Copy Times)"
+    ) in markdown
+    assert "Microsoft → OpenAI, reportedly \\$13B; 1 source this week, 2 in all" in markdown
 
 
-def test_hostile_text_is_escaped_in_html(home: Path) -> None:
-    fill(home)
-    html = build_digest(load_settings(home), WEEK).html.read_text(encoding="utf-8")
-    assert "<script>alert" not in html
-    assert "<img" not in html
-    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
-    assert "javascript:alert(document.cookie)" not in html
-    assert 'href="javascript' not in html
-    assert "<script" not in html.lower()
-    assert "Content-Security-Policy" in html
+def test_co_mention_matrix_and_risers(data: DigestData, markdown: str) -> None:
+    cm = data.co_mentions
+    # claude counts for anthropic, bedrock for aws.
+    assert cm.cells == {
+        ("anthropic", "aws"): 2,
+        ("anthropic", "amazon"): 1,
+        ("openai", "azure"): 1,
+        ("openai", "microsoft"): 1,
+    }
+    assert [lab for lab, _ in cm.labs] == ["anthropic", "openai"]
+    assert [o for o, _ in cm.others] == ["aws", "amazon", "azure", "microsoft"]
+    # openai + microsoft was in one article last week too: it did not rise.
+    assert [(r.lab, r.other, r.this_week, r.last_week) for r in cm.risers] == [
+        ("anthropic", "aws", 2, 0),
+        ("anthropic", "amazon", 1, 0),
+        ("openai", "azure", 1, 0),
+    ]
+    assert "| Lab | Amazon Web Services | Amazon | Microsoft Azure | Microsoft |" in markdown
+    assert "| Anthropic | 2 | 1 | · | · |" in markdown
+    assert "- Anthropic + Amazon Web Services: 2 articles (last week 0, +2)" in markdown
 
 
-def test_hostile_text_is_escaped_in_markdown(home: Path) -> None:
-    fill(home)
-    text = build_digest(load_settings(home), WEEK).markdown.read_text(encoding="utf-8")
-    assert "<script>" not in text and "<img" not in text
-    assert "](javascript:" not in text
-    assert "\\[link\\]\\(javascript:alert\\(1\\)\\)" in text
+def test_top_stories_one_line_per_cluster(data: DigestData, markdown: str) -> None:
+    assert len(data.stories) == 3  # a1 and its copy a2 are one story
+    top = data.stories[0]
+    assert (top.title, top.sources, top.articles, top.mentions) == (
+        "Amazon doubles down on Anthropic", 2, 2, 14,
+    )  # fmt: skip
+    assert [(o.site, o.url) for o in top.also] == [("Copy Times", "https://copy.example/a")]
+    assert (
+        "1. [Amazon doubles down on Anthropic](https://example.com/a1) — Example News; "
+        "2 sources, 14 mentions (also: [Copy Times](https://copy.example/a))"
+    ) in markdown
+    assert "Amazon and Anthropic \\(copy\\)](https://copy.example/a) —" not in markdown
+    stories = markdown.split("## Top stories")[1].split("##")[0]
+    assert len(re.findall(r"^\d+\. ", stories, re.M)) == 3
 
 
-def test_empty_week_says_so(home: Path) -> None:
-    fill(home)
-    result = build_digest(load_settings(home), "2020-W01")
+def test_trend_over_twelve_weeks(settings: Settings, data: DigestData) -> None:
+    t = data.trend
+    assert t.weeks == weeks_ending(WEEK, 12) and t.weeks[0] == "2026-W36" and t.weeks[-1] == WEEK
+    by_id = {s.entity_id: s.counts for s in t.series}
+    assert by_id["evil-lab"][0] == 30  # the early week is inside the window
+    assert by_id["anthropic"][-5:] == [1, 1, 1, 1, 9]
+    # The six most mentioned over the twelve weeks, with roll-up: evil-lab, openai,
+    # anthropic, amazon (aws, bedrock), then microsoft and aws.
+    assert [s.entity_id for s in t.series] == [
+        "evil-lab", "openai", "anthropic", "amazon", "microsoft", "aws",
+    ]  # fmt: skip
+    html = build_digest(settings, WEEK, AFTER).html.read_text(encoding="utf-8")
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    legend = re.findall(
+        r"<text x=\"[\d.]+\" y=\"[\d.]+\">([^<]*)</text>", svg.split('class="legend"')[1]
+    )
+    assert legend[1:] == ["OpenAI", "Anthropic", "Amazon", "Microsoft", "Amazon Web Services"]
+    assert svg.count("<polyline") == 6
+    assert ">W36<" in svg and ">W47<" in svg
+
+
+def test_feed_health_lists_feeds_failing_this_week(data: DigestData, markdown: str) -> None:
+    feeds = [(f.name, f.failures, f.fetches, f.failing_at_end) for f in data.failing_feeds]
+    # Still failing at the week's end first; a feed that failed two weeks ago is not listed.
+    assert feeds == [("Broken Feed", 2, 2, True), ("Flaky", 1, 2, False)]
+    broken = data.failing_feeds[0]
+    assert (broken.last_outcome, broken.last_error, broken.consecutive_failures) == (
+        "hard", "HTTP 404 Not Found", 2,
+    )  # fmt: skip
+    assert (
+        "| [Broken Feed](https://broken.example/feed.xml) | 2 of 2 | hard: HTTP 404 Not Found "
+        "| failing |"
+    ) in markdown
+    assert (
+        "| [Flaky](https://flaky.example/rss) | 1 of 2 | soft: timed out | recovered |" in markdown
+    )
+
+
+def test_empty_week_says_so(settings: Settings) -> None:
+    result = build_digest(settings, "2020-W01", AFTER)
     assert result.articles == 0
-    assert "No articles were stored for this week." in result.markdown.read_text(encoding="utf-8")
-    assert "No articles were stored for this week." in result.html.read_text(encoding="utf-8")
+    for path in (result.markdown, result.html):
+        text = path.read_text(encoding="utf-8")
+        assert "No articles were stored for this week." in text
+        assert "The newest stored article is from 2026-W48." not in text  # newer, not older
+        assert "No ingest ran during this week." in text
+        assert "No deals were reported this week." in text
+        assert "No stories this week." in text
+        assert "No mentions in the 12 weeks to 2020-W01." in text
+    assert result.headline == "labwatch digest 2020-W01: no articles were stored for this week."
+
+
+def test_empty_warehouse_and_later_week(home: Path) -> None:
+    settings = load_settings(home)
+    text = build_digest(settings, "2026-W10", AFTER).markdown.read_text(encoding="utf-8")
+    assert "The warehouse holds no articles yet" in text
+    fill(home)
+    text = build_digest(load_settings(home), "2026-W52", AFTER).markdown.read_text(encoding="utf-8")
+    assert "The newest stored article is from 2026-W48." in text
+
+
+def test_thin_week_and_week_in_progress(settings: Settings) -> None:
+    # Week 48 has 1 article against a mean of 2.75 over weeks 44 to 47 (2, 3, 2, 4), and
+    # is not over yet.
+    now = day(1, 2)
+    text = build_digest(settings, "2026-W48", now).markdown.read_text(encoding="utf-8")
+    assert "A thin week: 1 article against a mean of 2.8 over the 4 weeks before." in text
+    assert "This week is not over: figures as of Wed 25 Nov 09:00 UTC." in text
+    later = build_digest(settings, "2026-W48", AFTER).markdown.read_text(encoding="utf-8")
+    assert "not over" not in later and "A thin week" in later
+    assert "A thin week" not in build_digest(settings, WEEK, AFTER).markdown.read_text()
+
+
+def test_week_is_validated_and_canonical(settings: Settings) -> None:
+    assert canonical_week("2026-w7") == "2026-W07"
+    for bad in ("2026-47", "2026-W47x", "2025-W53", "../2026-W47", "2026-W00"):
+        with pytest.raises(ValueError):
+            canonical_week(bad)
+    assert build_digest(settings, "2026-w47", AFTER).markdown.name == "2026-W47.md"
+
+
+def test_scheduled_digest_is_of_the_last_complete_week() -> None:
+    assert last_complete_week(datetime(2026, 11, 23, 7, tzinfo=UTC)) == WEEK  # Monday 07:00
+    assert last_complete_week(datetime(2026, 11, 29, 23, tzinfo=UTC)) == WEEK  # Sunday night
+    assert last_complete_week(datetime(2027, 1, 4, 7, tzinfo=UTC)) == "2026-W53"
 
 
 def test_helpers() -> None:
     assert safe_url("https://example.com/a b") == "https://example.com/a%20b"
     assert safe_url("https://example.com/a)b") == "https://example.com/a%29b"
+    assert safe_url('https://example.com/"><script>') == "https://example.com/%22%3E%3Cscript%3E"
     assert safe_url("javascript:alert(1)") == ""
+    assert safe_url(" JavaScript:alert(1)") == ""
+    assert safe_url("\x01javascript:alert(1)") == ""
+    assert safe_url("java\tscript:alert(1)") == ""
     assert safe_url("data:text/html,x") == ""
     assert safe_url("/relative") == ""
+    assert safe_url("//evil.example/x") == ""
+    assert safe_url("https:no-host") == ""
     assert md("a|b\nc") == "a\\|b c"
+    assert md("$5 and $6") == "\\$5 and \\$6"
+    assert md("<b>") == "&lt;b&gt;"
+    assert md_link("x]y", "javascript:alert(1)") == "x\\]y"
     assert money(400e6, 650e6, "reportedly") == "reportedly $400M–$650M"
     assert money(None, None) == "undisclosed"
+    assert (change(3, 1), change(1, 4), change(2, 0), change(0, 0)) == ("+200%", "−75%", "new", "–")
+    assert spark([0, 1, 2, 4]) == "▁▃▅█"
+    assert (heat(0, 4), heat(1, 4), heat(4, 4)) == (0, 2, 5)

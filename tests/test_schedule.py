@@ -187,6 +187,15 @@ def test_serve_runs_on_schedule_and_stops_cleanly(
     assert query(home, "SELECT count(*) FROM articles") == [(2,)]
     assert {r[1] for r in runs} <= {"completed", "interrupted", "failed"}
 
+    # `labwatch runs` shows them, newest first, with the same figures.
+    from tests.test_cli import labwatch
+
+    shown = json.loads(labwatch("runs", "--limit", "50", "--format", "json", home=home).stdout)
+    assert len(shown) == len(runs)
+    assert [r["prefect_run_id"] for r in shown] == [str(r[6]) for r in reversed(runs)]
+    first = shown[-1]
+    assert (first["feeds_due"], first["pages_fetched"], first["articles_new"]) == (1, 2, 2)
+
 
 @pytest.mark.timeout(600)
 def test_prefect_yaml_deploys_to_a_work_pool(tmp_path: Path, home: Path) -> None:

@@ -1,8 +1,10 @@
-"""The SQL readers use: totals, the digest's figures for one week, and users' own read-only SQL."""
+"""The SQL readers use: totals, ISO weeks, the deals ledger and users' own read-only SQL.
+
+The digest's queries are in warehouse/digest_queries.py.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -58,142 +60,6 @@ def week_bounds(week: str) -> tuple[datetime, datetime]:
 def newest_article_week(con: duckdb.DuckDBPyConnection) -> str | None:
     row = con.execute(f"SELECT max({_ARTICLE_TIME}) FROM articles a").fetchone()
     return iso_week(row[0].date()) if row and row[0] else None
-
-
-def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    columns = [d[0] for d in cursor.description or []]
-    return [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
-
-
-@dataclass(frozen=True)
-class WeekFigures:
-    articles: int
-    sources: int
-    entities: int
-    mentions: int
-    deals: int
-
-
-@dataclass(frozen=True)
-class DigestData:
-    week: str
-    start: datetime
-    end: datetime
-    this_week: WeekFigures
-    last_week: WeekFigures
-    entities: list[dict[str, Any]]  # entity_id, name, kind, mentions, articles, last_mentions
-    deals: list[dict[str, Any]]
-    stories: list[dict[str, Any]]  # one per cluster: title, url, site, sources, mentions, also
-    failing_feeds: list[dict[str, Any]]
-
-
-def _figures(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> WeekFigures:
-    row = con.execute(
-        f"""
-        WITH wk AS (SELECT * FROM articles a WHERE {_ARTICLE_TIME} >= $start
-                                               AND {_ARTICLE_TIME} < $end)
-        SELECT (SELECT count(*) FROM wk),
-               (SELECT count(DISTINCT coalesce(nullif(site_name, ''), split_part(url, '/', 3)))
-                  FROM wk),
-               (SELECT count(DISTINCT entity_id) FROM mentions JOIN wk USING (article_id)),
-               (SELECT count(*) FROM mentions JOIN wk USING (article_id)),
-               (SELECT count(*) FROM deals JOIN wk USING (article_id))
-        """,
-        {"start": start, "end": end},
-    ).fetchone()
-    assert row is not None
-    return WeekFigures(*map(int, row))
-
-
-def digest_data(con: duckdb.DuckDBPyConnection, week: str) -> DigestData:
-    """Everything the weekly digest shows, for one ISO week."""
-    start, end = week_bounds(week)
-    prev = start - timedelta(days=7)
-    params = {"start": start, "end": end}
-    week_articles = f"""
-        SELECT a.article_id FROM articles a
-        WHERE {_ARTICLE_TIME} >= $start AND {_ARTICLE_TIME} < $end"""
-    entities = _dicts(
-        con.execute(
-            f"""
-            WITH latest AS (SELECT * FROM v_entities),
-            counts AS (
-                SELECT m.entity_id,
-                       count(*) FILTER (WHERE t >= $start) AS mentions,
-                       count(DISTINCT m.article_id) FILTER (WHERE t >= $start) AS articles,
-                       count(*) FILTER (WHERE t < $start) AS last_mentions
-                FROM mentions m
-                JOIN (SELECT article_id, {_ARTICLE_TIME} AS t FROM articles a) USING (article_id)
-                WHERE t >= $prev AND t < $end
-                GROUP BY m.entity_id
-            )
-            SELECT c.entity_id, coalesce(l.name, c.entity_id) AS name,
-                   coalesce(l.kind, '') AS kind, c.mentions, c.articles, c.last_mentions
-            FROM counts c LEFT JOIN latest l USING (entity_id)
-            WHERE c.mentions > 0 OR c.last_mentions > 0
-            ORDER BY c.mentions DESC, c.articles DESC, c.entity_id
-            """,
-            {**params, "prev": prev},
-        )
-    )
-    deals = _dicts(
-        con.execute(
-            f"""
-            SELECT d.kind, d.investor_id, d.target_id, d.amount_usd, d.amount_max_usd,
-                   d.qualifier, d.year, d.evidence, a.title, a.canonical_url AS url
-            FROM deals d JOIN articles a USING (article_id)
-            WHERE d.article_id IN ({week_articles})
-            ORDER BY d.amount_usd DESC NULLS LAST, d.investor_id, d.target_id
-            """,
-            params,
-        )
-    )
-    # One line per story: syndicated copies (one cluster) fold into their earliest article,
-    # ranked by how many sources carried the story, then by watchlist mentions.
-    stories = _dicts(
-        con.execute(
-            f"""
-            WITH wk AS (
-                SELECT a.*, {_ARTICLE_TIME} AS t,
-                       coalesce(nullif(a.site_name, ''), split_part(a.url, '/', 3)) AS site,
-                       (SELECT count(*) FROM mentions m WHERE m.article_id = a.article_id) AS n
-                FROM articles a WHERE a.article_id IN ({week_articles})
-            )
-            SELECT coalesce(cluster_id, article_id) AS cluster_id,
-                   arg_min(title, t) AS title, arg_min(canonical_url, t) AS url,
-                   arg_min(site, t) AS site, min(published_at) AS published_at,
-                   count(DISTINCT site) AS sources, count(*) AS articles, sum(n) AS mentions,
-                   list({{'site': site, 'url': canonical_url}} ORDER BY t)[2:6] AS also
-            FROM wk
-            GROUP BY 1
-            ORDER BY sources DESC, mentions DESC, published_at DESC NULLS LAST
-            LIMIT 25
-            """,
-            params,
-        )
-    )
-    failing = _dicts(
-        con.execute(
-            """
-            SELECT coalesce(nullif(name, ''), title, url) AS name, url, last_outcome,
-                   last_error, consecutive_failures, last_fetched_at
-            FROM feeds
-            WHERE last_outcome NOT IN ('ok', 'not_modified')
-            ORDER BY consecutive_failures DESC, url
-            """
-        )
-    )
-    return DigestData(
-        week=week,
-        start=start,
-        end=end,
-        this_week=_figures(con, start, end),
-        last_week=_figures(con, prev, start),
-        entities=entities,
-        deals=deals,
-        stories=stories,
-        failing_feeds=failing,
-    )
 
 
 def deals_ledger(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple[Any, ...]]]:

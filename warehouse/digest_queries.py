@@ -1,0 +1,581 @@
+"""Everything the weekly digest shows for one ISO week, read from the warehouse's views.
+
+Weeks are ISO weeks of the article time (published, else first seen), as in `v_articles`.
+Entity figures use the roll-up of `v_mentions_weekly` (claude counts for anthropic, bedrock
+for aws and amazon). A spike is a week well above the entity's mean of the four weeks before,
+with minimum counts so that a handful of mentions is never one (see docs/digest.md).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import duckdb
+
+from warehouse.queries import _ARTICLE_TIME, iso_week, newest_article_week, week_bounds
+
+# A spike: at least SPIKE_MIN_MENTIONS mentions in at least SPIKE_MIN_ARTICLES articles, and at
+# least SPIKE_RATIO times the mean of the four weeks before.
+SPIKE_MIN_MENTIONS = 5
+SPIKE_MIN_ARTICLES = 2
+SPIKE_RATIO = 2.0
+MEAN_WEEKS = 4
+TREND_WEEKS = 12
+TREND_ENTITIES = 6
+MATRIX_ROWS = 12
+MATRIX_COLUMNS = 10
+RISERS = 5
+STORIES = 20
+DEAL_SOURCES = 5  # links shown per deal
+# A week with fewer articles than this share of the 4-week mean is called thin.
+THIN_SHARE = 0.5
+
+KINDS = ("lab", "cloud", "company")  # watchlist kinds the digest tabulates; products roll up
+
+_WEEK = re.compile(r"(\d{4})-W(\d{1,2})")
+
+
+def canonical_week(text: str) -> str:
+    """'2026-W47' (or '2026-w7') as the canonical '2026-W47'; ValueError for anything else,
+    including a week 53 in a year that has none."""
+    m = _WEEK.fullmatch(text.strip().upper())
+    if not m:
+        raise ValueError(f"not an ISO week: {text!r} (expected e.g. 2026-W47)")
+    start, _ = week_bounds(f"{m.group(1)}-W{int(m.group(2)):02d}")
+    canonical = iso_week(start.date())
+    if canonical != f"{m.group(1)}-W{int(m.group(2)):02d}":
+        raise ValueError(f"no such ISO week: {text!r}")
+    return canonical
+
+
+def weeks_ending(week: str, n: int) -> list[str]:
+    """The `n` ISO weeks ending with `week`, oldest first."""
+    start, _ = week_bounds(week)
+    return [iso_week((start - timedelta(weeks=k)).date()) for k in range(n - 1, -1, -1)]
+
+
+@dataclass(frozen=True)
+class WeekFigures:
+    articles: int
+    sources: int
+    entities: int  # distinct watchlist entities mentioned
+    mentions: int
+    deals: int  # deal reports in the week's articles
+    new_deals: int  # deals of the ledger first reported this week
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str
+    site: str
+
+
+@dataclass(frozen=True)
+class EntityWeek:
+    entity_id: str
+    name: str
+    kind: str
+    mentions: int  # this week, with descendants rolled up
+    articles: int
+    last_mentions: int
+    mean: float  # mean mentions of the MEAN_WEEKS weeks before this one
+    spike: bool
+
+
+@dataclass(frozen=True)
+class Deal:
+    status: str  # new | updated (first reported in an earlier week)
+    kind: str
+    investor: str
+    investor_name: str
+    target: str
+    target_name: str
+    amount_usd: float | None
+    amount_max_usd: float | None
+    qualifier: str
+    year: int | None
+    evidence: str
+    sources_week: int  # articles reporting it this week
+    sources_total: int  # in all weeks
+    first_reported: datetime
+    links: list[Link]
+
+
+@dataclass(frozen=True)
+class Pair:
+    lab: str
+    lab_name: str
+    other: str
+    other_name: str
+    this_week: int
+    last_week: int
+
+
+@dataclass(frozen=True)
+class CoMentions:
+    """Articles naming a lab together with a cloud provider or a company (its backers)."""
+
+    labs: list[tuple[str, str]]  # (entity id, name), rows of the matrix
+    others: list[tuple[str, str]]  # columns
+    cells: dict[tuple[str, str], int]  # (lab, other) -> articles this week
+    risers: list[Pair]  # the pairs that rose most against last week
+
+
+@dataclass(frozen=True)
+class Story:
+    cluster_id: str
+    title: str
+    url: str
+    site: str
+    published_at: datetime | None
+    sources: int  # distinct sites that carried the story this week
+    articles: int
+    mentions: int
+    also: list[Link]  # the other copies
+
+
+@dataclass(frozen=True)
+class TrendSeries:
+    entity_id: str
+    name: str
+    counts: list[int]  # one per week of Trend.weeks
+
+
+@dataclass(frozen=True)
+class Trend:
+    weeks: list[str]
+    series: list[TrendSeries]
+
+
+@dataclass(frozen=True)
+class FailingFeed:
+    name: str
+    url: str
+    fetches: int  # this week
+    failures: int  # this week
+    last_outcome: str  # of the last failed fetch
+    last_error: str
+    last_failed_at: datetime
+    failing_at_end: bool  # the week's last fetch failed
+    consecutive_failures: int  # now
+
+
+@dataclass(frozen=True)
+class DigestData:
+    week: str
+    start: datetime
+    end: datetime
+    this_week: WeekFigures
+    last_week: WeekFigures
+    mean_articles: float  # of the MEAN_WEEKS weeks before
+    entities: dict[str, list[EntityWeek]]  # kind (lab, cloud, company) -> rows
+    deals: list[Deal]
+    co_mentions: CoMentions
+    stories: list[Story]
+    trend: Trend
+    failing_feeds: list[FailingFeed]
+    ingest_runs: int  # ingest runs started during the week
+    newest_week: str | None  # of the newest stored article
+    as_of: datetime  # when the figures were read
+
+    @property
+    def empty(self) -> bool:
+        return self.this_week.articles == 0
+
+    @property
+    def in_progress(self) -> bool:
+        return self.as_of < self.end
+
+    @property
+    def thin(self) -> bool:
+        """Fewer articles than usual: under THIN_SHARE of the mean of the weeks before."""
+        a = self.this_week.articles
+        return 0 < a < THIN_SHARE * self.mean_articles
+
+
+def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    columns = [d[0] for d in cursor.description or []]
+    return [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
+
+
+def figures(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> WeekFigures:
+    row = con.execute(
+        f"""
+        WITH wk AS (SELECT * FROM articles a WHERE {_ARTICLE_TIME} >= $start
+                                               AND {_ARTICLE_TIME} < $end)
+        SELECT (SELECT count(*) FROM wk),
+               (SELECT count(DISTINCT coalesce(nullif(site_name, ''), split_part(url, '/', 3)))
+                  FROM wk),
+               (SELECT count(DISTINCT entity_id) FROM mentions JOIN wk USING (article_id)),
+               (SELECT count(*) FROM mentions JOIN wk USING (article_id)),
+               (SELECT count(*) FROM deals JOIN wk USING (article_id)),
+               (SELECT count(*) FROM v_deals
+                 WHERE first_reported >= $start AND first_reported < $end)
+        """,
+        {"start": start, "end": end},
+    ).fetchone()
+    assert row is not None
+    return WeekFigures(*map(int, row))
+
+
+def is_spike(mentions: int, articles: int, mean: float) -> bool:
+    return (
+        mentions >= SPIKE_MIN_MENTIONS
+        and articles >= SPIKE_MIN_ARTICLES
+        and mentions >= SPIKE_RATIO * mean
+    )
+
+
+def _weekly(con: duckdb.DuckDBPyConnection, weeks: list[str]) -> list[dict[str, Any]]:
+    """Rolled-up mentions and articles of every lab, cloud and company in `weeks`.
+
+    The roll-up of `v_mentions_weekly` (mentions_rollup, articles_rollup), with the weeks
+    chosen first: the view aggregates every week before a filter applies, 3-4 times slower
+    on a large warehouse. tests/test_digest.py checks both agree.
+    """
+    return _dicts(
+        con.execute(
+            """
+            WITH wk AS (
+                SELECT article_id, iso_week FROM v_articles
+                WHERE iso_week IN (SELECT unnest($weeks))
+            )
+            SELECT coalesce(r.ancestor_id, m.entity_id) AS entity_id, any_value(e.name) AS name,
+                   any_value(e.kind) AS kind, wk.iso_week, count(*) AS mentions,
+                   count(DISTINCT m.article_id) AS articles
+            FROM mentions m
+            JOIN wk USING (article_id)
+            LEFT JOIN v_entity_rollup r ON r.entity_id = m.entity_id
+            JOIN v_entities e ON e.entity_id = coalesce(r.ancestor_id, m.entity_id)
+            WHERE e.kind IN (SELECT unnest($kinds))
+            GROUP BY coalesce(r.ancestor_id, m.entity_id), wk.iso_week
+            """,
+            {"weeks": weeks, "kinds": list(KINDS)},
+        )
+    )
+
+
+def entity_weeks(weekly: list[dict[str, Any]], weeks: list[str]) -> dict[str, list[EntityWeek]]:
+    """Per kind, the entities mentioned this week or in the MEAN_WEEKS before, busiest first."""
+    this, last, before = weeks[-1], weeks[-2], set(weeks[-1 - MEAN_WEEKS : -1])
+    by_entity: dict[str, dict[str, Any]] = {}
+    for r in weekly:
+        if r["iso_week"] != this and r["iso_week"] not in before:
+            continue
+        e = by_entity.setdefault(
+            r["entity_id"],
+            {"name": r["name"] or r["entity_id"], "kind": r["kind"], "weeks": {}},
+        )
+        e["weeks"][r["iso_week"]] = (int(r["mentions"]), int(r["articles"]))
+    out: dict[str, list[EntityWeek]] = {k: [] for k in KINDS}
+    for entity_id, e in by_entity.items():
+        mentions, articles = e["weeks"].get(this, (0, 0))
+        mean = sum(e["weeks"].get(w, (0, 0))[0] for w in before) / MEAN_WEEKS
+        out[e["kind"]].append(
+            EntityWeek(
+                entity_id=entity_id,
+                name=e["name"],
+                kind=e["kind"],
+                mentions=mentions,
+                articles=articles,
+                last_mentions=e["weeks"].get(last, (0, 0))[0],
+                mean=mean,
+                spike=is_spike(mentions, articles, mean),
+            )
+        )
+    for rows in out.values():
+        rows.sort(key=lambda x: (-x.mentions, -x.articles, -x.last_mentions, x.entity_id))
+    return out
+
+
+def trend(weekly: list[dict[str, Any]], weeks: list[str]) -> Trend:
+    """Weekly mentions of the TREND_ENTITIES most mentioned entities over `weeks`."""
+    counts: dict[str, dict[str, int]] = {}
+    names: dict[str, str] = {}
+    for r in weekly:
+        counts.setdefault(r["entity_id"], {})[r["iso_week"]] = int(r["mentions"])
+        names[r["entity_id"]] = r["name"] or r["entity_id"]
+    top = sorted(counts, key=lambda e: (-sum(counts[e].values()), e))[:TREND_ENTITIES]
+    return Trend(
+        weeks=weeks,
+        series=[TrendSeries(e, names[e], [counts[e].get(w, 0) for w in weeks]) for e in top],
+    )
+
+
+def deals_of_week(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> list[Deal]:
+    """Deals of the ledger (`v_deals`) reported in the week: new (first reported this week)
+    or updated (reported before, with new sources this week)."""
+    rows = _dicts(
+        con.execute(
+            f"""
+            WITH v AS (
+                SELECT *, bool_or(amount_usd IS NULL)
+                              OVER (PARTITION BY kind, investor, target) AS has_null
+                FROM v_deals
+            ),
+            -- Each report with its ledger row: the row of its amount; a report without an
+            -- amount belongs to the only amount of its deal when the ledger folded it there.
+            r AS (
+                SELECT v.kind, v.investor, v.target, v.amount_usd, v.amount_max_usd,
+                       v.qualifier, v.year, v.evidence AS ledger_evidence, v.sources,
+                       v.first_reported, d.evidence, d.amount_usd AS reported_amount,
+                       a.title, a.canonical_url AS url,
+                       coalesce(nullif(a.site_name, ''), split_part(a.url, '/', 3)) AS site,
+                       {_ARTICLE_TIME} AS t
+                FROM deals d
+                JOIN articles a USING (article_id)
+                JOIN v ON v.kind = d.kind AND v.investor = d.investor_id
+                      AND v.target = d.target_id
+                      AND (v.amount_usd IS NOT DISTINCT FROM d.amount_usd
+                           OR (d.amount_usd IS NULL AND NOT v.has_null))
+                WHERE {_ARTICLE_TIME} >= $start AND {_ARTICLE_TIME} < $end
+            )
+            SELECT r.kind, r.investor, coalesce(ei.name, r.investor) AS investor_name,
+                   r.target, coalesce(et.name, r.target) AS target_name,
+                   r.amount_usd, r.amount_max_usd, r.qualifier, r.year,
+                   r.first_reported, r.first_reported >= $start AS is_new,
+                   any_value(r.sources) AS sources_total,
+                   count(*) AS sources_week,
+                   -- This week's words for it, preferring a report that states the amount.
+                   coalesce(arg_min(r.evidence, r.t) FILTER (WHERE r.reported_amount IS NOT NULL),
+                            arg_min(r.evidence, r.t), any_value(r.ledger_evidence)) AS evidence,
+                   list({{'title': r.title, 'url': r.url, 'site': r.site}} ORDER BY r.t)
+                       AS links
+            FROM r
+            LEFT JOIN v_entities ei ON ei.entity_id = r.investor
+            LEFT JOIN v_entities et ON et.entity_id = r.target
+            GROUP BY ALL
+            ORDER BY is_new DESC, r.amount_usd DESC NULLS LAST,
+                     sources_week DESC, r.kind, r.investor, r.target
+            """,
+            {"start": start, "end": end},
+        )
+    )
+    return [
+        Deal(
+            status="new" if r["is_new"] else "updated",
+            kind=r["kind"],
+            investor=r["investor"],
+            investor_name=r["investor_name"],
+            target=r["target"],
+            target_name=r["target_name"],
+            amount_usd=r["amount_usd"],
+            amount_max_usd=r["amount_max_usd"],
+            qualifier=r["qualifier"] or "",
+            year=r["year"],
+            evidence=r["evidence"] or "",
+            sources_week=int(r["sources_week"]),
+            sources_total=int(r["sources_total"]),
+            first_reported=r["first_reported"],
+            links=[
+                Link(x["title"] or x["url"], x["url"], x["site"] or "")
+                for x in r["links"][:DEAL_SOURCES]
+            ],
+        )
+        for r in rows
+    ]
+
+
+def co_mentions(con: duckdb.DuckDBPyConnection, this: str, last: str) -> CoMentions:
+    """Labs named with clouds and companies in one article, this week and last. Products
+    count for their nearest lab, cloud or company (claude for anthropic, bedrock for aws)."""
+    rows = _dicts(
+        con.execute(
+            """
+            WITH unit AS (
+                SELECT r.entity_id, arg_min(r.ancestor_id, r.depth) AS unit
+                FROM v_entity_rollup r JOIN v_entities e ON e.entity_id = r.ancestor_id
+                WHERE e.kind IN ('lab', 'cloud', 'company')
+                GROUP BY r.entity_id
+            ),
+            am AS (
+                SELECT DISTINCT a.iso_week, m.article_id, u.unit, e.kind, e.name
+                FROM mentions m
+                JOIN unit u USING (entity_id)
+                JOIN v_entities e ON e.entity_id = u.unit
+                JOIN v_articles a USING (article_id)
+                WHERE a.iso_week IN ($this, $last)
+            )
+            SELECT l.unit AS lab, any_value(l.name) AS lab_name,
+                   o.unit AS other, any_value(o.name) AS other_name,
+                   count(*) FILTER (WHERE l.iso_week = $this) AS this_week,
+                   count(*) FILTER (WHERE l.iso_week = $last) AS last_week
+            FROM am l
+            JOIN am o ON o.article_id = l.article_id AND o.kind IN ('cloud', 'company')
+            WHERE l.kind = 'lab'
+            GROUP BY l.unit, o.unit
+            """,
+            {"this": this, "last": last},
+        )
+    )
+    pairs = [Pair(**{k: r[k] for k in Pair.__dataclass_fields__}) for r in rows]
+    lab_total: dict[tuple[str, str], int] = {}
+    other_total: dict[tuple[str, str], int] = {}
+    cells: dict[tuple[str, str], int] = {}
+    for p in pairs:
+        if p.this_week:
+            lab_total[(p.lab, p.lab_name)] = lab_total.get((p.lab, p.lab_name), 0) + p.this_week
+            key = (p.other, p.other_name)
+            other_total[key] = other_total.get(key, 0) + p.this_week
+            cells[(p.lab, p.other)] = p.this_week
+
+    def busiest(totals: dict[tuple[str, str], int], n: int) -> list[tuple[str, str]]:
+        return sorted(totals, key=lambda k: (-totals[k], k[0]))[:n]
+
+    risers = sorted(
+        (p for p in pairs if p.this_week > p.last_week),
+        key=lambda p: (-(p.this_week - p.last_week), -p.this_week, p.lab, p.other),
+    )[:RISERS]
+    return CoMentions(
+        labs=busiest(lab_total, MATRIX_ROWS),
+        others=busiest(other_total, MATRIX_COLUMNS),
+        cells=cells,
+        risers=risers,
+    )
+
+
+def top_stories(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> list[Story]:
+    """One line per story: syndicated copies (one cluster) fold into their earliest article,
+    ranked by how many sites carried the story, then by watchlist mentions."""
+    rows = _dicts(
+        con.execute(
+            f"""
+            WITH wk AS (
+                SELECT a.*, {_ARTICLE_TIME} AS t,
+                       coalesce(nullif(a.site_name, ''), split_part(a.url, '/', 3)) AS site,
+                       (SELECT count(*) FROM mentions m WHERE m.article_id = a.article_id) AS n
+                FROM articles a
+                WHERE {_ARTICLE_TIME} >= $start AND {_ARTICLE_TIME} < $end
+            )
+            SELECT coalesce(cluster_id, article_id) AS cluster_id,
+                   arg_min(title, t) AS title, arg_min(canonical_url, t) AS url,
+                   arg_min(site, t) AS site, min(published_at) AS published_at,
+                   count(DISTINCT site) AS sources, count(*) AS articles, sum(n) AS mentions,
+                   list({{'title': title, 'site': site, 'url': canonical_url}} ORDER BY t)[2:6]
+                       AS also
+            FROM wk
+            GROUP BY 1
+            ORDER BY sources DESC, mentions DESC, published_at DESC NULLS LAST, cluster_id
+            LIMIT {STORIES}
+            """,
+            {"start": start, "end": end},
+        )
+    )
+    return [
+        Story(
+            cluster_id=r["cluster_id"],
+            title=r["title"] or r["url"],
+            url=r["url"],
+            site=r["site"] or "",
+            published_at=r["published_at"],
+            sources=int(r["sources"]),
+            articles=int(r["articles"]),
+            mentions=int(r["mentions"]),
+            also=[Link(x["title"] or x["url"], x["url"], x["site"] or "") for x in r["also"]],
+        )
+        for r in rows
+    ]
+
+
+def failing_feeds(
+    con: duckdb.DuckDBPyConnection, start: datetime, end: datetime
+) -> list[FailingFeed]:
+    """Feeds with failed fetches during the week (from the fetch log), those still failing
+    at the week's end first."""
+    rows = _dicts(
+        con.execute(
+            """
+            WITH x AS (
+                SELECT *, outcome NOT IN ('ok', 'not_modified') AS failed FROM feed_fetches
+                WHERE fetched_at >= $start AND fetched_at < $end
+            )
+            SELECT coalesce(nullif(any_value(f.name), ''), any_value(f.title),
+                            any_value(x.url)) AS name,
+                   any_value(x.url) AS url, count(*) AS fetches,
+                   count(*) FILTER (WHERE failed) AS failures,
+                   arg_max(x.outcome, x.fetched_at) FILTER (WHERE failed) AS last_outcome,
+                   arg_max(x.error, x.fetched_at) FILTER (WHERE failed) AS last_error,
+                   max(x.fetched_at) FILTER (WHERE failed) AS last_failed_at,
+                   arg_max(failed, x.fetched_at) AS failing_at_end,
+                   coalesce(any_value(f.consecutive_failures), 0) AS consecutive_failures
+            FROM x LEFT JOIN feeds f USING (feed_id)
+            GROUP BY x.feed_id
+            HAVING failures > 0
+            ORDER BY failing_at_end DESC, failures DESC, url
+            """,
+            {"start": start, "end": end},
+        )
+    )
+    return [
+        FailingFeed(
+            name=r["name"],
+            url=r["url"],
+            fetches=int(r["fetches"]),
+            failures=int(r["failures"]),
+            last_outcome=r["last_outcome"] or "",
+            last_error=r["last_error"] or "",
+            last_failed_at=r["last_failed_at"],
+            failing_at_end=bool(r["failing_at_end"]),
+            consecutive_failures=int(r["consecutive_failures"]),
+        )
+        for r in rows
+    ]
+
+
+def _articles_per_week(con: duckdb.DuckDBPyConnection, weeks: list[str]) -> dict[str, int]:
+    rows = con.execute(
+        "SELECT iso_week, count(*) FROM v_articles WHERE iso_week IN (SELECT unnest($w))"
+        " GROUP BY iso_week",
+        {"w": weeks},
+    ).fetchall()
+    return {w: int(n) for w, n in rows}
+
+
+def _ingest_runs(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> int:
+    row = con.execute(
+        "SELECT count(*) FROM runs WHERE flow = 'ingest' AND started_at >= $s AND started_at < $e",
+        {"s": start, "e": end},
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def digest_data(
+    con: duckdb.DuckDBPyConnection, week: str, now: datetime | None = None
+) -> DigestData:
+    """Everything the weekly digest shows, for one ISO week."""
+    week = canonical_week(week)
+    start, end = week_bounds(week)
+    prev = start - timedelta(weeks=1)
+    weeks = weeks_ending(week, TREND_WEEKS)
+    weekly = _weekly(con, weeks)
+    per_week = _articles_per_week(con, weeks[-1 - MEAN_WEEKS : -1])
+    return DigestData(
+        week=week,
+        start=start,
+        end=end,
+        this_week=figures(con, start, end),
+        last_week=figures(con, prev, start),
+        mean_articles=sum(per_week.values()) / MEAN_WEEKS,
+        entities=entity_weeks(weekly, weeks),
+        deals=deals_of_week(con, start, end),
+        co_mentions=co_mentions(con, weeks[-1], weeks[-2]),
+        stories=top_stories(con, start, end),
+        trend=trend(weekly, weeks),
+        failing_feeds=failing_feeds(con, start, end),
+        ingest_runs=_ingest_runs(con, start, end),
+        newest_week=newest_article_week(con),
+        as_of=now or datetime.now(UTC),
+    )
+
+
+def digest_index(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Every digest written (the `digests` table), newest week first."""
+    return _dicts(
+        con.execute(
+            "SELECT week, created_at, articles, mentions, deals FROM digests ORDER BY week DESC"
+        )
+    )

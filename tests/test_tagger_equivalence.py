@@ -1,0 +1,345 @@
+"""The fast tagger finds exactly what a straightforward one finds.
+
+`reference_tag` below is the tagger written for clarity, not speed: every alias (and every
+misspelling, from extractors/fuzzy.py) found with str.find, candidates sorted leftmost-longest
+and taken greedily, each entity's `exclude` alternation run over the whole window around a
+mention, context terms searched with their regex. extractors/entities.py settles overlaps as
+hits arrive, skips or narrows `exclude` regexes on windows that lack the strings a match
+needs, finds context terms with str.find, and builds mentions without their __init__; on every
+text here both must give the same mentions, offsets and all. The same goes for the sentence
+spans each mention is shown in (extractors/text.py) against the first way of cutting them.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from extractors.entities import Mention, Tagger, _hints, load_watchlist, parse_watchlist
+from extractors.fuzzy import misspellings
+from extractors.text import sentence_spans
+from extractors.watchlist import Watchlist
+from seeds import SEEDS_DIR
+from tests.helpers import SEED_SLUGS, seed_text
+
+WATCHLIST = load_watchlist(SEEDS_DIR / "watchlist.toml")
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "articles" / "ground_truth"
+
+# Unicode spaces to " ", typographic apostrophes to "'", Unicode hyphens to "-".
+_NORMALISE = str.maketrans(
+    "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\t\n\r\u2019\u2018\u02bc\u2010\u2011",
+    " " * 10 + "'" * 3 + "-" * 2,
+)
+_CJK = re.compile(
+    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]"
+)
+
+
+def _lower(text: str) -> str:
+    # Characters that lowercase to two (İ) stay as they are, so offsets hold.
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+def _word(ch: str) -> bool:
+    return ch == "_" or (ch.isalnum() and not _CJK.match(ch))
+
+
+def _scoped(pattern: str) -> str:
+    m = re.match(r"\(\?([aiLmsux]+)\)", pattern)
+    return f"(?{m.group(1)}:{pattern[m.end() :]})" if m else pattern
+
+
+@functools.cache
+def _aliases(watchlist: Watchlist) -> list[tuple[str, str, str, str, bool]]:
+    """(key, alias, entity, mode, ambiguous) for every alias and misspelling, in order."""
+    aliases = []
+    for e in watchlist.entities:
+        for name in e.aliases:
+            n = name.translate(_NORMALISE)
+            aliases.append((_lower(n), n, e.id, "exact", name in e.ambiguous))
+        for name in e.aliases_ignore_case:
+            n = name.translate(_NORMALISE)
+            aliases.append((_lower(n), n, e.id, "any", name in e.ambiguous))
+    taken = {a[0] for a in aliases}
+    for e in watchlist.entities:
+        if e.fuzzy:
+            names = [a for a in e.aliases if a not in e.ambiguous]
+            for variant, name in misspellings(names, taken).items():
+                aliases.append((variant, name, e.id, "fuzzy", True))
+    return aliases
+
+
+def reference_tag(watchlist: Watchlist, text: str) -> list[Mention]:
+    norm = text.translate(_NORMALISE)
+    low = _lower(norm)
+    found = []
+    for order, (key, alias, entity, mode, ambiguous) in enumerate(_aliases(watchlist)):
+        at = low.find(key)
+        while at >= 0:
+            start, end = at, at + len(key)
+            at = low.find(key, at + 1)
+            if mode == "exact" and norm[start:end] != alias:
+                continue
+            if mode == "fuzzy" and norm[start] != alias[0]:
+                continue
+            if start > 0 and alias[0].isalnum() and _word(text[start - 1]):
+                continue
+            if end < len(text) and alias[-1].isalnum() and _word(text[end]):
+                continue
+            found.append((start, -len(key), mode == "fuzzy", order, end, entity, ambiguous))
+    found.sort()
+    chosen, taken_until = [], 0
+    for start, _, _, _, end, entity, ambiguous in found:
+        if start >= taken_until:
+            chosen.append((start, end, entity, ambiguous))
+            taken_until = end
+    kept = []
+    for start, end, entity, ambiguous in chosen:
+        patterns = watchlist.get(entity).exclude
+        if patterns:
+            regex = re.compile("|".join(f"(?:{_scoped(p)})" for p in patterns))
+            window = regex.finditer(text, max(0, start - 120), end + 120)
+            if any(m.start() <= start and end <= m.end() for m in window):
+                continue
+        kept.append((start, end, entity, ambiguous))
+    supported = {entity for _, _, entity, ambiguous in kept if not ambiguous}
+    mentions = []
+    for start, end, entity, ambiguous in kept:
+        e = watchlist.get(entity)
+        if ambiguous and entity not in supported:
+            terms = [
+                f"(?-i:{re.escape(t)})" if any(c.isupper() for c in t) else re.escape(t)
+                for t in e.context
+            ]
+            pattern = r"(?<!\w)(?:" + "|".join(terms) + r")(?!\w)"
+            if not terms or not re.search(pattern, text, re.IGNORECASE):
+                continue
+            supported.add(entity)
+        mentions.append(Mention(entity, e.kind, text[start:end], start, end))
+    return mentions
+
+
+# A watchlist for the corners the default one does not reach: one name for two entities and
+# in both case modes, names that start or end with punctuation, a CJK name, a name that
+# overlaps two others, exclude patterns that overlap, use back-references or flags, and one
+# shared context.
+EDGES = parse_watchlist(
+    r"""
+[[entity]]
+id = "dotnet"
+kind = "product"
+aliases = [".NET", "C++", "Nova"]
+aliases_ignore_case = ["nova"]
+exclude = ['(?i)nova scotia', 'Bossa Nova']
+
+[[entity]]
+id = "nova-ai"
+kind = "lab"
+aliases = ["Nova", "Nova AI", "Novacorp"]
+ambiguous = ["Nova"]
+context = ["AI", "startup"]
+
+[[entity]]
+id = "baidu"
+kind = "company"
+aliases = ["百度", "Baidu", "Ernie Bot"]
+# The back-reference is to the first pattern's group here, to (Ernie) if that one were left out.
+exclude = ['(?P<w>Baidu)-(?P=w)', '(Ernie) Bot \1', 'Ernie Bot(?= said)']
+
+[[entity]]
+id = "zephyr"
+kind = "lab"
+aliases = ["Zephyr", "Zephyrus Labs"]
+ambiguous = ["Zephyr"]
+context = ["AI", "startup"]
+exclude = [
+  '(?i)zephyr (?:breeze|wind)s?',
+  '(?:a|the) (?:gentle|warm) Zephyr',
+  'Zephyr\w*',
+  '(?x) warm \s+ zephyr',
+  '(?:Zephyr|Breeze){2,}',
+]
+
+[[entity]]
+id = "mueller"
+kind = "company"
+aliases = ["Mueller", "Müller"]
+ambiguous = ["Mueller", "Müller"]
+context = ["Müller AG", "ΣΟΦΙΑ", "λογοσ", "AI"]
+
+[[entity]]
+id = "tabby"
+kind = "product"
+aliases = ["Tabby"]
+ambiguous = ["Tabby"]
+context = ["ai\tlab"]
+
+[[entity]]
+id = "red"
+kind = "company"
+aliases = ["Red", "Hat"]
+
+[[entity]]
+id = "red-hat-cloud"
+kind = "cloud"
+aliases = ["Red Hat Cloud"]
+
+[[entity]]
+id = "kestrel"
+kind = "cloud"
+aliases = ["Kestrel Cloud", "Kestrel"]
+aliases_ignore_case = ["KESTREL compute"]
+exclude = [
+  '[Tt]he kestrel (?:hovered|flew)',
+  '(?i)kestrel falcons?',
+  'Kestrel’s nest',
+  'Kestrel\tbay',
+  '(?:\d+|big) Kestrel',
+]
+""".encode()
+)
+
+FRAGMENTS = [
+    *(a for e in WATCHLIST.entities + EDGES.entities for a in e.aliases + e.aliases_ignore_case),
+    "Anthopic", "Microsft", "Anthropi", "Salesforse", "Bedsock", "anthopic", "ANTHOPIC",
+    "the Amazon", "in the Amazon", "Amazon rainforest", "Amazon rainforeſt", "Brazil’s",
+    "Azure skies", "deep azure", "Meta-analysis", "Claude Monet", "Jean-Claude", "Claude 3",
+    "Project Gemini", "Gemini 4 mission", "inflection point", "Robinson Crusoe", "Big Apple",
+    "Apple pie", "Oracle of Delphi", "AWS Lambda", "lambda functions", "mistral winds",
+    "Bing Crosby", "Li Bingbing", "nova scotia", "Bossa Nova", "Ernie Bot Ernie",
+    "Ernie Bot said", "Baidu-Baidu", "Red Hat Cloud", "Red Hat", "Kestrel’s nest",
+    "Kestrel\tbay", "42 Kestrel", "big Kestrel", "Zephyr breeze", "a gentle Zephyr",
+    "warm  zephyr", "ZephyrBreeze", "the kestrel hovered", "Kestrel falcons",
+    # context terms, in and out of their case and spelling
+    "AI", "startup", "model", "Le Chat", "open-weight", "open\u2011weight", "data center",
+    "data\u00a0center", "STARTUP", "ſtartup", "Models", "AIs", "mAI", "MÜLLER AG",
+    "müller ag", "σοφια", "ΣΟΦΙΑ", "ΛΟΓΟΣ", "AI\tLab",
+    "LAWS", "GoogleX", "微软", "公司", "İ", "ı", "ſ", "\u212a", "x", "_", "4", "o", "?",
+    "DeepSe\u212a", "\u212aESTREL compute", "Anthrop\u0131c", "İstanbul",
+    "rainforest", "sky", "region", "said", "Delphi", "Monet", "Opus",
+]  # fmt: skip
+JOINERS = ["", " ", " ", "-", ". ", "’s ", "\u00a0", "\n", ", ", "'", "“", "”"]
+
+
+def generated_texts(seed: int, count: int) -> list[str]:
+    rng = random.Random(seed)
+    return [
+        "".join(rng.choice(FRAGMENTS) + rng.choice(JOINERS) for _ in range(rng.randint(1, 30)))
+        for _ in range(count)
+    ]
+
+
+def as_rows(mentions: list[Mention]) -> list[tuple[str, str, str, int, int]]:
+    return [(m.entity, m.kind, m.text, m.start, m.end) for m in mentions]
+
+
+@pytest.fixture(scope="module")
+def tagger() -> Tagger:
+    return Tagger(WATCHLIST)
+
+
+@pytest.mark.parametrize("slug", SEED_SLUGS)
+def test_seed_texts(tagger: Tagger, slug: str) -> None:
+    text = seed_text(slug)
+    assert as_rows(tagger.tag(text)) == as_rows(reference_tag(WATCHLIST, text))
+    assert tagger.tag(text) == reference_tag(WATCHLIST, text)  # Mention equality holds too
+
+
+@pytest.mark.parametrize("watchlist", [WATCHLIST, EDGES], ids=["default", "edges"])
+def test_generated_texts(watchlist: Watchlist) -> None:
+    tagger = Tagger(watchlist)
+    texts = generated_texts(seed=5, count=1000)
+    found = 0
+    for text in texts:
+        expected = as_rows(reference_tag(watchlist, text))
+        assert as_rows(tagger.tag(text)) == expected, text
+        found += len(expected)
+    assert found > 1000  # the texts are dense with names, not empty of them
+
+
+def test_corpus_texts(tagger: Tagger) -> None:
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not beside this checkout")
+    bodies = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(CORPUS.glob("*.json"))]
+    for body in bodies:
+        text = body["articleBody"]
+        assert as_rows(tagger.tag(text)) == as_rows(reference_tag(WATCHLIST, text))
+
+
+def test_exclusion_hints_are_in_every_match() -> None:
+    """Each hint set holds a string of every match of its pattern (lowercased, normalised),
+    over texts built to match the default and edge patterns."""
+    texts = generated_texts(seed=11, count=600)
+    checked = 0
+    for entity in WATCHLIST.entities + EDGES.entities:
+        hints = _hints(entity.exclude)
+        if hints is None:
+            continue
+        for pattern, sets in zip(entity.exclude, hints, strict=True):
+            regex = re.compile(pattern)
+            for text in texts:
+                low = _lower(text.translate(_NORMALISE))
+                for m in regex.finditer(text):
+                    if any(c in m.group() for c in "\u0130\u0131\u017f"):
+                        continue  # windows with these are checked without hints
+                    checked += 1
+                    assert all(
+                        any(s in low[m.start() : m.end()] for s in strings) for strings in sets
+                    )
+    assert checked > 100
+
+
+def test_a_case_fold_the_hints_cannot_see_still_excludes(tagger: Tagger) -> None:
+    # "(?i)amazon (?:rain ?forests?|…)" matches "rainforeſt" (ſ folds to s), which the
+    # lowercased text does not spell "forest": such a text is checked without hints.
+    text = "The Amazon rainforeſt burns. Amazon invests."
+    assert [(m.entity, m.start) for m in tagger.tag(text)] == [("amazon", 29)]
+
+
+_END = re.compile(r"[.!?…][\"'”’)\]]*\s+|\n+")
+_ABBREVIATIONS = set(
+    "jan feb mar apr jun jul aug sep sept oct nov dec mr mrs ms dr prof st jr sr inc corp co "
+    "ltd vs no approx est gov sen rep gen".split()
+)
+
+
+def reference_sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentences as the first version of extractors/text.py cut them: every candidate end,
+    its sentence sliced out and stripped."""
+    spans, start = [], 0
+    for m in _END.finditer(text):
+        if not m.group().startswith("\n"):
+            following = text[m.end() : m.end() + 1]
+            if following and (following.islower() or following.isdigit()):
+                continue
+            word = re.compile(r"([\w.]+)[.]$").search(text, max(0, m.start() - 20), m.start() + 1)
+            if word and text[m.start()] == ".":
+                token = word.group(1).lower()
+                if token in _ABBREVIATIONS or len(token) == 1 or "." in token:
+                    continue
+        stripped = text[start : m.end()].rstrip()
+        if stripped.strip():
+            spans.append((start, start + len(stripped)))
+        start = m.end()
+    if text[start:].strip():
+        spans.append((start, len(text.rstrip())))
+    return spans
+
+
+def test_sentence_spans_match_the_reference() -> None:
+    rng = random.Random(3)
+    pieces = [
+        "Mr.", "U.S.", "Sept.", "e.g.", "No.", "A.", "inc.", "Inc.", "approx.", "word", "Word",
+        "x", "5", " ", "  ", "\n", "\n\n", " \n", "\t", "\u00a0", ".", "!", "?", "…", "”", "’",
+        ")", "]", '"', "'", ".\n", "!)", "?” ", "…\n", "İ",
+    ]  # fmt: skip
+    texts = [seed_text(slug) for slug in SEED_SLUGS] + [
+        "".join(rng.choice(pieces) for _ in range(rng.randint(0, 40))) for _ in range(5000)
+    ]
+    for text in texts:
+        assert sentence_spans(text) == reference_sentence_spans(text), text

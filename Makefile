@@ -11,6 +11,7 @@ help:
 	@echo "make demo   - install labwatch in $(VENV) and run the demo on the bundled seed site"
 	@echo "make test   - install the dev extras and run the whole test suite"
 	@echo "make lint   - ruff and mypy"
+	@echo "make bench  - benchmarks: ingest vs its limit and a naive script, tagging, warehouse (~6 min)"
 	@echo "make clean  - remove $(VENV) and ./data"
 
 $(BIN)/python:
@@ -36,6 +37,10 @@ lint: $(STAMP_DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# Not part of `make test` (a smoke test at tiny sizes is). BENCH_ARGS="--help" lists the sizes.
+bench: $(STAMP_DEV)
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) data

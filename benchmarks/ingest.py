@@ -1,0 +1,101 @@
+"""(1) `labwatch ingest` end to end, and (4) a re-run over unchanged feeds next to an empty
+Prefect flow.
+
+Each is the real command (`python -m flows.cli ingest --feeds FILE --home HOME`) in its own
+process tree, measured by benchmarks.measure. The order matters: an empty flow first, on
+the fresh home (Prefect's first start-up there, which also creates its database), then the
+ingest, the re-run, and the empty flow again, now warm, which is the fixed cost inside both
+ingest runs. Figures on what each run did come from the warehouse's `runs` table.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from benchmarks.corpus import Corpus
+from benchmarks.measure import run_measured
+from warehouse.database import open_warehouse
+
+RUN_FIGURES = (
+    "feeds_total", "feeds_fetched", "feeds_not_modified", "feeds_failed", "entries",
+    "entries_new", "pages_fetched", "pages_failed", "pages_blocked", "articles_new",
+    "mentions", "deals",
+)  # fmt: skip
+
+
+def prepare_home(home: Path, corpus: Corpus, min_host_interval: float) -> Path:
+    """A LABWATCH_HOME whose settings allow the corpus's loopback hosts; returns the feed list."""
+    home.mkdir(parents=True, exist_ok=True)
+    settings = {
+        # The corpus is served on loopback, which labwatch refuses for pages unless allowed.
+        "allowed_private_hosts": corpus.hosts,
+        "min_host_interval": min_host_interval,
+    }
+    (home / "labwatch.toml").write_text(
+        "".join(f"{k} = {json.dumps(v)}\n" for k, v in settings.items()), encoding="utf-8"
+    )
+    feeds = home / "bench-feeds.toml"
+    feeds.write_text(
+        "".join(
+            f'[[feed]]\nurl = "{u}"\nname = "bench {n}"\n\n' for n, u in enumerate(corpus.feed_urls)
+        ),
+        encoding="utf-8",
+    )
+    return feeds
+
+
+def last_run(home: Path) -> dict[str, Any]:
+    """The figures of the latest ingest run, from the warehouse."""
+    columns = ", ".join(RUN_FIGURES)
+    with open_warehouse(home / "labwatch.duckdb", read_only=True) as con:
+        # run_s: the flow's own work, from its first step to its last (no start-up or exit).
+        row = con.execute(
+            f"SELECT status, {columns}, epoch(ended_at) - epoch(started_at) AS run_s "
+            "FROM runs WHERE flow = 'ingest' ORDER BY started_at DESC LIMIT 1"
+        ).fetchone()
+        stored = con.execute(
+            "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM mentions)"
+        ).fetchone()
+    if row is None or stored is None:
+        raise RuntimeError(f"no ingest run recorded in {home}")
+    figures = dict(zip(("status", *RUN_FIGURES, "run_s"), row, strict=True))
+    figures["run_s"] = round(float(figures["run_s"]), 3)
+    figures["articles_stored"], figures["mentions_stored"] = stored
+    return figures
+
+
+def bench_ingest(
+    corpus: Corpus, workdir: Path, min_host_interval: float = 0.0, fresh_flow: bool = True
+) -> dict[str, Any]:
+    home = workdir / "home"
+    feeds = prepare_home(home, corpus, min_host_interval)
+    command = [sys.executable, "-m", "flows.cli", "ingest", "--feeds", str(feeds)]
+    command += ["--home", str(home)]
+    empty = [sys.executable, "-m", "benchmarks.empty_flow", str(home)]
+
+    # Without it, the ingest is Prefect's first start on this home (slower, and not timed apart).
+    fresh = run_measured(empty, workdir, "empty-flow-fresh") if fresh_flow else None
+    first = run_measured(command, workdir, "ingest")
+    first_run = last_run(home)
+    second = run_measured(command, workdir, "ingest-rerun")
+    second_run = last_run(home)
+    warm = run_measured(empty, workdir, "empty-flow-warm")
+
+    articles = int(first_run["articles_new"])
+    work = max(float(first["wall_s"]) - float(warm["wall_s"]), 1e-9)
+    return {
+        "ingest": {
+            **first,
+            **first_run,
+            "pages_served": len(corpus.pages),
+            "articles_per_s": round(articles / float(first["wall_s"]), 2),
+            # Without the fixed cost of any flow run (the warm empty flow's wall time).
+            "articles_per_s_after_startup": round(articles / work, 2),
+            "min_host_interval": min_host_interval,
+        },
+        "rerun": {**second, **second_run},
+        "empty_flow": {"fresh": fresh, "warm": warm},
+    }

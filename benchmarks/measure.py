@@ -1,0 +1,225 @@
+"""Measure one command and every process it starts: wall time, CPU time, peak memory.
+
+    python -m benchmarks.measure OUT.json -- COMMAND [ARG ...]
+
+Runs as a small wrapper process so the figures cover the command's whole process tree and
+nothing else (not the benchmark runner, its servers or its pools):
+
+- wall time: from start until the command exits (processes it leaves behind, such as a
+  server shutting down, are waited for but not timed);
+- CPU time: user + system of every descendant. The wrapper makes itself a "child
+  subreaper", so processes orphaned by their parent (Prefect's server, a process pool's
+  workers) are re-parented to it and their CPU time is counted when it reaps them;
+- peak memory: the process tree is sampled every 50 ms from /proc; the peak of the summed
+  RSS (shared pages counted once per process, as `ps` does) and of the summed PSS (shared
+  pages split between the processes that share them, closer to what the tree really costs).
+
+Writes the figures as JSON to OUT.json; exits with the command's status.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import resource
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+PR_SET_CHILD_SUBREAPER = 36
+SAMPLE_EVERY = 0.05
+ORPHAN_WAIT = 60.0  # seconds to wait for processes the command left running
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+REPO = Path(__file__).resolve().parents[1]
+
+
+def become_subreaper() -> bool:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
+def _parents() -> dict[int, int]:
+    """pid -> parent pid of every process we can see."""
+    found: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue
+        # The command name (field 2) is in parentheses and may hold spaces.
+        fields = stat[stat.rindex(")") + 2 :].split()
+        found[int(entry.name)] = int(fields[1])
+    return found
+
+
+def descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for pid, ppid in _parents().items():
+        children.setdefault(ppid, []).append(pid)
+    out: list[int] = []
+    todo = list(children.get(root, []))
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo += children.get(pid, [])
+    return out
+
+
+def _memory(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of one process in bytes; (0, 0) if it is gone."""
+    try:
+        rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return 0, 0
+    pss = 0
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                pss = int(line.split()[1]) * 1024
+                break
+    except (OSError, ValueError):
+        pss = rss
+    return rss, pss
+
+
+def _command(pid: int) -> str:
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return "?"
+    return " ".join(a.decode(errors="replace") for a in argv if a)[:100]
+
+
+class TreeSampler(threading.Thread):
+    """Samples the memory of every descendant of `root` until stopped; keeps the peaks."""
+
+    def __init__(self, root: int) -> None:
+        super().__init__(daemon=True)
+        self.root = root
+        self.peak_rss = 0
+        self.peak_pss = 0
+        self.peak_processes = 0
+        self.peak_breakdown: list[tuple[str, float]] = []  # (command, RSS MB) at the peak
+        self.samples = 0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            self.sample()
+            self._stop_event.wait(SAMPLE_EVERY)
+
+    def sample(self) -> None:
+        pids = descendants(self.root)
+        rss = pss = 0
+        each: list[tuple[int, int]] = []
+        for pid in pids:
+            r, p = _memory(pid)
+            rss, pss = rss + r, pss + p
+            each.append((pid, r))
+        if rss > self.peak_rss:
+            self.peak_breakdown = [(_command(pid), round(r / 1e6, 1)) for pid, r in each]
+        self.peak_rss = max(self.peak_rss, rss)
+        self.peak_pss = max(self.peak_pss, pss)
+        self.peak_processes = max(self.peak_processes, len(pids))
+        self.samples += 1
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+
+
+def _reap_orphans(deadline: float) -> int:
+    """Wait for every remaining child (orphans re-parented to us); return how many."""
+    reaped = 0
+    while time.monotonic() < deadline:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return reaped
+        if pid == 0:
+            time.sleep(0.05)
+        else:
+            reaped += 1
+    return reaped
+
+
+def measure(command: list[str]) -> dict[str, Any]:
+    subreaper = become_subreaper()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    child = subprocess.Popen(command)
+    sampler = TreeSampler(os.getpid())
+    sampler.start()
+    status = child.wait()
+    wall = time.perf_counter() - started
+    orphans = _reap_orphans(time.monotonic() + ORPHAN_WAIT)
+    sampler.stop()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "returncode": status,
+        "wall_s": round(wall, 3),
+        "cpu_user_s": round(after.ru_utime - before.ru_utime, 3),
+        "cpu_system_s": round(after.ru_stime - before.ru_stime, 3),
+        "cpu_s": round(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, 3),
+        "peak_rss_mb": round(sampler.peak_rss / 1e6, 1),
+        "peak_pss_mb": round(sampler.peak_pss / 1e6, 1),
+        "peak_processes": sampler.peak_processes,
+        "peak_by_process": sampler.peak_breakdown,
+        "memory_samples": sampler.samples,
+        "orphans_reaped": orphans,
+        "subreaper": subreaper,
+    }
+
+
+class MeasurementError(RuntimeError):
+    """A measured command failed: the benchmark stops rather than report a broken figure."""
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment for a measured command: no LABWATCH_* or PREFECT_* settings of the
+    caller's (a developer's own, or the test suite's Prefect harness), the repository
+    importable."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LABWATCH_", "PREFECT_"))}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
+    return env | extra
+
+
+def run_measured(
+    command: list[str], workdir: Path, name: str, env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Run `command` under this wrapper; its output goes to WORKDIR/NAME.log. Raises
+    MeasurementError when it fails."""
+    out, log = workdir / f"{name}.json", workdir / f"{name}.log"
+    wrapper = [sys.executable, "-m", "benchmarks.measure", str(out), "--", *command]
+    with log.open("wb") as sink:
+        status = subprocess.call(
+            wrapper, stdout=sink, stderr=subprocess.STDOUT, env=env or clean_env(), cwd=REPO
+        )
+    if status != 0 or not out.exists():
+        tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
+        raise MeasurementError(f"{name}: exit status {status}; log {log}:\n{tail}")
+    result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) < 3 or args[1] != "--":
+        print("usage: python -m benchmarks.measure OUT.json -- COMMAND [ARG ...]", file=sys.stderr)
+        return 2
+    result = measure(args[2:])
+    Path(args[0]).write_text(json.dumps(result, indent=1), encoding="utf-8")
+    return int(result["returncode"])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

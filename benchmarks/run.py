@@ -1,0 +1,207 @@
+"""Run labwatch's benchmarks: `python -m benchmarks.run [--feeds N ...]` from the repository root.
+
+Serves a generated corpus on loopback, then measures, in one run, so ratios compare figures
+taken on the same machine at the same time: (1) `labwatch ingest` end to end, (2) the
+extraction limit, (3) a naive baseline script, (4) a re-run over unchanged feeds next to an
+empty Prefect flow, (5) tagging alone, (6) the warehouse. Prints a table with the targets of
+issue 9 and writes the figures as JSON (benchmarks/results/latest.json). Exits 1 when a
+measurement breaks; a missed target is reported, not an error. docs/benchmarks.md says what
+each figure means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from benchmarks import report
+from benchmarks.corpus import Corpus, CorpusSpec, serve_corpus
+from benchmarks.extraction import bench_extraction
+from benchmarks.ingest import bench_ingest
+from benchmarks.measure import MeasurementError
+from benchmarks.naive import bench_naive
+from benchmarks.storage import bench_warehouse
+from benchmarks.tagging import bench_tagging
+from benchmarks.textgen import TextGenerator, seed_texts
+from extractors.watchlist import Watchlist, load_watchlist
+from seeds import SEEDS_DIR
+
+MEASUREMENTS = ("ingest", "extraction", "naive", "tagging", "warehouse")
+DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "latest.json"
+WATCHLIST = SEEDS_DIR / "watchlist.toml"
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.run",
+        description=__doc__.split("\n\n")[1] if __doc__ else None,
+    )
+    size = p.add_argument_group("corpus")
+    size.add_argument("--feeds", type=int, default=20, help="feeds served (default 20)")
+    size.add_argument("--hosts", type=int, default=4, help="loopback hosts they are on (4)")
+    size.add_argument("--entries", type=int, default=25, help="entries (pages) per feed (25)")
+    size.add_argument(
+        "--corpus",
+        type=Path,
+        metavar="DIR",
+        help="also serve the real pages of DIR (e.g. ../shared/corpus)",
+    )
+    size.add_argument("--seed", type=int, default=9, help="random seed of the generated corpus")
+    p.add_argument(
+        "--min-host-interval",
+        type=float,
+        default=0.0,
+        help="labwatch's politeness delay between requests to a host during the ingest (0)",
+    )
+    p.add_argument(
+        "--no-fresh-flow",
+        action="store_true",
+        help="skip the empty flow on the fresh home before the ingest (saves a Prefect start-up)",
+    )
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="extraction processes")
+    tag = p.add_argument_group("tagging")
+    tag.add_argument("--aliases", type=int, default=5000, help="aliases of the large watchlist")
+    tag.add_argument("--text-mb", type=float, default=4.0, help="MB of text tagged (4)")
+    tag.add_argument("--tag-budget", type=float, default=5.0, help="seconds at most per tagger (5)")
+    wh = p.add_argument_group("warehouse")
+    wh.add_argument("--append-articles", type=int, default=3000, help="articles appended (3000)")
+    wh.add_argument("--articles-synthetic", type=int, default=1_000_000, help="(1,000,000)")
+    wh.add_argument("--mentions-synthetic", type=int, default=10_000_000, help="(10,000,000)")
+    p.add_argument(
+        "--only", nargs="+", choices=MEASUREMENTS, help="run only these (ingest implies extraction)"
+    )
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON results file")
+    p.add_argument("--workdir", type=Path, help="keep the corpus, warehouses and logs here")
+    return p
+
+
+def corpus_texts(corpus_dir: Path | None, watchlist: Watchlist, seed: int) -> list[str]:
+    """Texts for tagging: the seed articles, generated articles, the corpus's ground truth."""
+    gen = TextGenerator(watchlist, random.Random(seed))
+    texts = seed_texts() + [gen.article().text for _ in range(100)]
+    if corpus_dir is not None:
+        for folder in (corpus_dir / "articles" / "ground_truth", corpus_dir / "ground_truth"):
+            for path in sorted(folder.glob("*.json")):
+                body = json.loads(path.read_text(encoding="utf-8")).get("articleBody", "")
+                if body:
+                    texts.append(body)
+    return texts
+
+
+def meta(args: argparse.Namespace, corpus: Corpus | None) -> dict[str, Any]:
+    return {
+        "started": args.started,
+        "command": " ".join(["python -m benchmarks.run", *args.argv]),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+        },
+        "versions": {
+            name: version(name) for name in ("prefect", "duckdb", "trafilatura", "feedparser")
+        },
+        "sizes": {
+            "feeds": args.feeds,
+            "hosts": args.hosts,
+            "entries": args.entries,
+            "pages": len(corpus.pages) if corpus else None,
+            "page_mb": round(corpus.page_bytes / 1e6, 1) if corpus else None,
+            "real_pages": str(args.corpus) if args.corpus else None,
+            "aliases": args.aliases,
+            "text_mb": args.text_mb,
+            "append_articles": args.append_articles,
+            "articles_synthetic": args.articles_synthetic,
+            "mentions_synthetic": args.mentions_synthetic,
+        },
+    }
+
+
+def _step(name: str, results: dict[str, Any], measure: Callable[[], dict[str, Any]]) -> None:
+    print(f"bench: {name} ...", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    results[name] = measure()
+    print(f"bench: {name} done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+
+
+def run(args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Any], list[report.Line]]:
+    """Every measurement asked for; returns the JSON document and the table's lines."""
+    wanted = set(args.only or MEASUREMENTS)
+    if "ingest" in wanted:
+        wanted.add("extraction")
+    watchlist = load_watchlist(WATCHLIST)
+    results: dict[str, Any] = {}
+    corpus: Corpus | None = None
+    spec = CorpusSpec(args.feeds, args.hosts, args.entries, args.seed, real_pages=args.corpus)
+    if wanted & {"ingest", "extraction", "naive"}:
+        with serve_corpus(spec, workdir / "corpus", watchlist) as corpus:
+            pages, feeds = corpus.pages, corpus.feed_urls
+            if "ingest" in wanted:
+                fresh = not args.no_fresh_flow
+                served = corpus
+                _step(
+                    "ingest",
+                    results,
+                    lambda: bench_ingest(served, workdir, args.min_host_interval, fresh),
+                )
+            if "extraction" in wanted:
+                _step(
+                    "extraction", results, lambda: bench_extraction(pages, watchlist, args.workers)
+                )
+            if "naive" in wanted:
+                _step("naive", results, lambda: bench_naive(feeds, workdir))
+    if "tagging" in wanted:
+        texts = corpus_texts(args.corpus, watchlist, args.seed)
+        sizes = (args.aliases, args.text_mb, args.tag_budget)
+        _step("tagging", results, lambda: bench_tagging(watchlist, WATCHLIST, texts, *sizes))
+    if "warehouse" in wanted:
+        counts = (args.append_articles, args.articles_synthetic, args.mentions_synthetic)
+        _step("warehouse", results, lambda: bench_warehouse(workdir, watchlist, *counts))
+    rows = report.lines(results)
+    doc = {
+        "meta": meta(args, corpus),
+        "results": results,
+        "table": [asdict(r) | {"verdict": r.verdict} for r in rows],
+    }
+    return doc, rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = parser()
+    args = p.parse_args(argv)
+    args.argv = sys.argv[1:] if argv is None else argv
+    args.started = datetime.now(UTC).isoformat(timespec="seconds")
+    if min(args.feeds, args.hosts, args.entries, args.workers) < 1 or args.hosts > 254:
+        p.error("--feeds, --entries and --workers must be at least 1, --hosts 1 to 254")
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="labwatch-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        doc, rows = run(args, workdir)
+    except (MeasurementError, OSError, RuntimeError) as exc:
+        print(f"bench: a measurement broke: {exc}", file=sys.stderr)
+        print(f"bench: logs and files kept in {workdir}", file=sys.stderr)
+        return 1
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(doc, indent=1, default=str) + "\n", encoding="utf-8")
+    print(report.table(rows))
+    print(f"results: {args.out}")
+    if args.workdir is None:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

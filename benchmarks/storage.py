@@ -1,0 +1,310 @@
+"""(6) The warehouse: bulk appends, and the digest's queries over a large synthetic warehouse.
+
+Appends go through the ingest's own path: articles analysed by `extractors.analyse` (from
+generated texts), turned into rows by `flows.rows`, stored by `warehouse.articles.append_batch`
+in batches of the ingest's size, into a fresh warehouse made by `open_warehouse` (migrations
+applied). A raw `warehouse.append.insert_rows` of mention rows is timed too.
+
+The large warehouse (1M articles, 10M mentions by default) is generated inside DuckDB with SQL
+(`range`), over two years of ISO weeks, with the watchlist's entities mentioned with a skew
+(the top few dominate, as in real news) and a few entities per article. Every query is then
+timed on a fresh read-only connection (cold: DuckDB's buffer pool empty, the OS cache warm,
+as when the digest runs once a week) and once more on the same connection (warm).
+"""
+
+from __future__ import annotations
+
+import importlib
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any, cast
+
+import duckdb
+
+from benchmarks.textgen import TextGenerator
+from extractors.analyse import AnalysedArticle, PageInput, analyse
+from extractors.entities import Tagger, Watchlist
+from extractors.feeds import FeedEntry
+from extractors.urls import url_key
+from flows import rows
+from warehouse.append import insert_rows, record_watchlist
+from warehouse.articles import append_batch
+from warehouse.database import open_warehouse
+from warehouse.named_query import named_queries, run_named
+from warehouse.queries import deals_ledger, newest_article_week, totals
+
+BATCH = 64  # the ingest's default batch_size
+SPAN_WEEKS = 104  # ending this week, so queries relative to today find data
+UNIQUE_TEXTS = 200  # analysed once each, then copied under new keys
+
+
+def digest_data() -> Callable[[duckdb.DuckDBPyConnection, str], object]:
+    """The digest's queries, wherever they live (issue 7 moves them to their own module)."""
+    for module in ("warehouse.digest_queries", "warehouse.queries"):
+        found = getattr(importlib.import_module(module), "digest_data", None)
+        if found is not None:
+            return cast(Callable[[duckdb.DuckDBPyConnection, str], object], found)
+    raise ImportError("no digest_data in warehouse.digest_queries or warehouse.queries")
+
+
+def analysed_articles(watchlist: Watchlist, n: int, seed: int = 9) -> list[AnalysedArticle]:
+    """`n` analysed articles: UNIQUE_TEXTS generated texts, copied under new URLs."""
+    gen = TextGenerator(watchlist, random.Random(seed))
+    tagger = Tagger(watchlist)
+    base = []
+    now = datetime.now(UTC)
+    for k in range(min(n, UNIQUE_TEXTS)):
+        g = gen.article()
+        entry = FeedEntry(
+            f"https://bench{k % 20}.example/news/{k}", g.title, f"g{k}", now, g.author, "", g.text
+        )
+        base.append(analyse(PageInput(entry), tagger))
+    out = []
+    rng = random.Random(seed)
+    for k in range(n):
+        a = base[k % len(base)]
+        url = f"https://bench{k % 20}.example/news/{k}"
+        out.append(
+            replace(
+                a,
+                article_id=url_key(url),
+                entry_key=url_key(url),
+                url=url,
+                canonical_url=url,
+                content_hash=f"{k:032x}",
+                fingerprint=rng.getrandbits(63),
+            )
+        )
+    return out
+
+
+def bench_append(path: Path, watchlist: Watchlist, articles: int) -> dict[str, Any]:
+    analysed = analysed_articles(watchlist, articles)
+    now = datetime.now(UTC)
+    batches = [
+        rows.article_rows(analysed[i : i + BATCH], "bench", now, watchlist.version)
+        for i in range(0, len(analysed), BATCH)
+    ]
+    stored = [0, 0, 0]
+    with open_warehouse(path) as con:
+        record_watchlist(con, rows.entity_rows(watchlist))
+        started = time.perf_counter()
+        for arts, mentions, deals in batches:
+            c = append_batch(con, arts, [], mentions, deals)
+            stored = [s + n for s, n in zip(stored, (c.articles, c.mentions, c.deals), strict=True)]
+        batch_wall = time.perf_counter() - started
+        # The same mentions again under other article ids, in one call.
+        raw = [{**m, "article_id": "raw-" + m["article_id"]} for _, ms, _ in batches for m in ms]
+        started = time.perf_counter()
+        inserted = insert_rows(con, "mentions", raw)
+        raw_wall = time.perf_counter() - started
+    total = sum(stored)
+    return {
+        "batch_size": BATCH,
+        "articles": stored[0],
+        "mentions": stored[1],
+        "deals": stored[2],
+        "rows": total,
+        "wall_s": round(batch_wall, 3),
+        "rows_per_s": round(total / batch_wall) if batch_wall else 0,
+        "articles_per_s": round(stored[0] / batch_wall) if batch_wall else 0,
+        "insert_rows": {
+            "rows": inserted,
+            "wall_s": round(raw_wall, 3),
+            "rows_per_s": round(inserted / raw_wall) if raw_wall else 0,
+        },
+    }
+
+
+def _zipf_ids(watchlist: Watchlist) -> list[str]:
+    """Entity ids repeated by a Zipf-like weight: the top few dominate, as in real news."""
+    ids = [e.id for e in watchlist.entities]
+    return [i for rank, i in enumerate(ids, 1) for _ in range(max(1, round(48 / rank)))]
+
+
+def generate(
+    con: duckdb.DuckDBPyConnection, watchlist: Watchlist, articles: int, mentions: int
+) -> None:
+    """Fill a fresh warehouse with synthetic feeds, articles, URLs, mentions and deals."""
+    record_watchlist(con, rows.entity_rows(watchlist))
+    per_article = max(1, mentions // max(1, articles))
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = today - timedelta(days=today.weekday(), weeks=SPAN_WEEKS - 1)
+    params = {
+        "n": articles,
+        "m": mentions,
+        "per": per_article,
+        "ids": _zipf_ids(watchlist),
+        "start": start,
+        "span": int((datetime.now(UTC) - start).total_seconds()),  # the last article: now
+        "version": watchlist.version,
+    }
+    con.execute(
+        """
+        INSERT INTO feeds (feed_id, url, name, added_at, consecutive_failures, last_fetched_at,
+                           last_outcome, last_error, last_success_at, next_due_at)
+        SELECT md5('feed' || f), 'https://site' || f || '.example/feed.xml', 'Site ' || f,
+               $start, CASE WHEN f % 25 = 0 THEN 3 ELSE 0 END, now(),
+               CASE WHEN f % 25 = 0 THEN 'soft' ELSE 'ok' END,
+               CASE WHEN f % 25 = 0 THEN 'HTTP 503' END, now(), now() + INTERVAL 30 MINUTE
+        FROM range(200) t(f)
+        """,
+        {"start": start},
+    )
+    con.execute(
+        """
+        INSERT INTO feed_fetches (run_id, feed_id, url, fetched_at, http_status, outcome, bytes,
+                                  duration_ms, entries, new_entries)
+        SELECT 'run' || (i // 200), md5('feed' || (i % 200)),
+               'https://site' || (i % 200) || '.example/feed.xml',
+               now() - to_minutes((i // 200) * 30), 200, 'ok', 50000, 120.0, 30, 1
+        FROM range(200 * 48 * 14) t(i)
+        """
+    )
+    con.execute(
+        """
+        INSERT INTO articles (article_id, url, canonical_url, title, published_at, site_name,
+            language, text, text_source, extractor, content_hash, fetched_at, run_id,
+            watchlist_version, fingerprint, cluster_id)
+        SELECT md5(i::VARCHAR), 'https://site' || (i % 200) || '.example/news/' || i,
+               'https://site' || (i % 200) || '.example/news/' || i,
+               'Synthetic story ' || i || ' on the AI industry',
+               $start + to_seconds((i * $span // $n)::BIGINT), 'Site ' || (i % 200), 'en',
+               repeat('Synthetic article text about AI labs and their cloud providers. ', 8),
+               'page', 'synthetic', md5('text' || i),
+               $start + to_seconds((i * $span // $n)::BIGINT) + INTERVAL 1 HOUR, 'bench',
+               $version, (hash(i) >> 1)::BIGINT, md5((i - i % 3)::VARCHAR)
+        FROM range($n) t(i)
+        """,
+        {k: params[k] for k in ("n", "start", "span", "version")},
+    )
+    con.execute("INSERT INTO article_urls SELECT article_id, article_id, url FROM articles")
+    con.execute(
+        """
+        INSERT INTO article_feeds (article_id, feed_id, entry_guid, first_seen_at)
+        SELECT article_id, md5('feed' || (hash(article_id) % 200)), article_id, fetched_at
+        FROM articles
+        """
+    )
+    # Mention k of article a names one of at most four entities of that article.
+    con.execute(
+        """
+        INSERT INTO mentions
+        SELECT md5((i // $per)::VARCHAR),
+               $ids[1 + (hash(i // $per, (i % $per) % 4) % len($ids))::INTEGER],
+               'Name', (i % $per) * 97, (i % $per) * 97 + 4,
+               'A sentence naming an entity of the watchlist.', false,
+               $version
+        FROM range($m) t(i)
+        """,
+        {k: params[k] for k in ("m", "per", "ids", "version")},
+    )
+    con.execute(
+        """
+        INSERT INTO deals
+        SELECT md5((a * 10)::VARCHAR), (['investment', 'acquisition', 'partnership',
+               'compute'])[1 + (a % 4)::INTEGER],
+               $ids[1 + (hash(a, 1) % len($ids))::INTEGER],
+               $ids[1 + (hash(a, 2) % len($ids))::INTEGER],
+               CASE WHEN a % 3 = 0 THEN NULL ELSE (1 + a % 50) * 1e8 END, NULL,
+               CASE WHEN a % 5 = 0 THEN 'up to' ELSE '' END, 2020 + (a % 6)::INTEGER,
+               'Evidence sentence for the deal.'
+        FROM range($n // 10) t(a)
+        """,
+        {"n": articles, "ids": params["ids"]},
+    )
+
+
+def _timed(fn: Callable[[], object]) -> tuple[float, int]:
+    started = time.perf_counter()
+    result = fn()
+    elapsed = time.perf_counter() - started
+    size = len(result) if isinstance(result, Sequence) else 1
+    return elapsed, size
+
+
+def queries(week: str) -> dict[str, Callable[[duckdb.DuckDBPyConnection], object]]:
+    """The digest's queries and the views, by name: each returns its fetched rows."""
+
+    digest = digest_data()
+
+    def sql(text: str, **params: object) -> Callable[[duckdb.DuckDBPyConnection], object]:
+        return lambda con: con.execute(text, params or None).fetchall()
+
+    found: dict[str, Callable[[duckdb.DuckDBPyConnection], object]] = {
+        "digest_data (whole digest)": lambda con: digest(con, week),
+        "totals": totals,
+        "v_mentions_weekly, one week": sql(
+            "SELECT * FROM v_mentions_weekly WHERE iso_week = $w ORDER BY mentions_rollup DESC",
+            w=week,
+        ),
+        "v_mentions_weekly, all weeks": sql(
+            "SELECT entity_id, iso_week, mentions_rollup FROM v_mentions_weekly"
+        ),
+        "v_co_mentions, one week": sql(
+            "SELECT * FROM v_co_mentions WHERE iso_week = $w ORDER BY articles DESC", w=week
+        ),
+        "v_deals (deals ledger)": deals_ledger,
+        "v_feed_health": sql("SELECT * FROM v_feed_health"),
+    }
+    for name, q in named_queries().items():
+        params = {"week": week} if "week" in q.params else {}
+        found[f"named query {name}"] = partial(_named, name=name, params=params)
+    return found
+
+
+def _named(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, str]) -> object:
+    return run_named(con, name, params)
+
+
+def bench_queries(path: Path, week: str) -> dict[str, dict[str, Any]]:
+    timings: dict[str, dict[str, Any]] = {}
+    for name, run in queries(week).items():
+        with open_warehouse(path, read_only=True) as con:
+            cold, size = _timed(partial(run, con))
+            warm, _ = _timed(partial(run, con))
+        timings[name] = {"cold_s": round(cold, 3), "warm_s": round(warm, 3), "rows": size}
+    return timings
+
+
+def bench_large(path: Path, watchlist: Watchlist, articles: int, mentions: int) -> dict[str, Any]:
+    started = time.perf_counter()
+    with open_warehouse(path) as con:
+        generate(con, watchlist, articles, mentions)
+        figures = totals(con)
+        week = newest_article_week(con)
+    generation = time.perf_counter() - started
+    assert week is not None
+    # The newest week is partly filled; the digest reports a whole week.
+    week = (datetime.strptime(week + "-1", "%G-W%V-%u") - timedelta(weeks=1)).strftime("%G-W%V")
+    timings = bench_queries(path, week)
+    # One ingest batch appended to the large warehouse: the cost of storing as it grows.
+    batch = rows.article_rows(
+        analysed_articles(watchlist, BATCH, seed=11), "bench", datetime.now(UTC), watchlist.version
+    )
+    with open_warehouse(path) as con:
+        started = time.perf_counter()
+        append_batch(con, batch[0], [], batch[1], batch[2])
+        append_wall = time.perf_counter() - started
+    return {
+        **figures,
+        "week": week,
+        "generate_s": round(generation, 1),
+        "file_mb": round(path.stat().st_size / 1e6, 1),
+        "queries": timings,
+        "append_batch_at_size_s": round(append_wall, 3),
+    }
+
+
+def bench_warehouse(
+    workdir: Path, watchlist: Watchlist, append_articles: int, articles: int, mentions: int
+) -> dict[str, Any]:
+    return {
+        "append": bench_append(workdir / "append.duckdb", watchlist, append_articles),
+        "large": bench_large(workdir / "large.duckdb", watchlist, articles, mentions),
+    }

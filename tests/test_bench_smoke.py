@@ -1,0 +1,114 @@
+"""The benchmark (benchmarks/, `make bench`) at tiny sizes, so that it never rots.
+
+Runs every measurement for real (a loopback corpus, `labwatch ingest` and an empty Prefect
+flow in their own processes, the naive script, the extraction pool, the taggers, a synthetic
+warehouse) and checks that the JSON it writes holds every figure with counts that match the
+sizes asked for. Never times: speed is what the benchmark reports, not what a test asserts.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from benchmarks.run import main
+from extractors.watchlist import load_watchlist
+from seeds import SEEDS_DIR
+
+FEEDS, ENTRIES = 2, 5  # 10 pages: enough for the ingest to use its process pool
+PAGES = FEEDS * ENTRIES
+ALIASES = 200
+APPEND, ARTICLES, MENTIONS = 100, 1000, 10_000
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    work = tmp_path_factory.mktemp("bench")
+    out = work / "latest.json"
+    status = main(
+        [
+            *("--feeds", str(FEEDS), "--hosts", "2", "--entries", str(ENTRIES)),
+            *("--aliases", str(ALIASES), "--text-mb", "0.2", "--tag-budget", "0.5"),
+            *("--append-articles", str(APPEND), "--articles-synthetic", str(ARTICLES)),
+            *("--mentions-synthetic", str(MENTIONS), "--no-fresh-flow"),
+            *("--out", str(out), "--workdir", str(work / "files")),
+        ]
+    )
+    assert status == 0
+    doc: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return doc
+
+
+def _measured(figures: dict[str, Any]) -> None:
+    """A process tree measured by benchmarks.measure: every figure there, the command passed."""
+    assert figures["returncode"] == 0
+    for key in ("wall_s", "cpu_s", "peak_rss_mb", "peak_pss_mb"):
+        assert isinstance(figures[key], int | float) and figures[key] >= 0
+    assert figures["memory_samples"] >= 1 and figures["peak_processes"] >= 1
+
+
+def test_ingest_stores_every_page_and_the_rerun_fetches_none(results: dict[str, Any]) -> None:
+    ingest = results["results"]["ingest"]
+    first, rerun = ingest["ingest"], ingest["rerun"]
+    _measured(first)
+    _measured(rerun)
+    _measured(ingest["empty_flow"]["warm"])
+    assert ingest["empty_flow"]["fresh"] is None  # --no-fresh-flow
+    assert first["status"] == rerun["status"] == "completed"
+    assert (first["feeds_fetched"], first["feeds_failed"]) == (FEEDS, 0)
+    assert first["pages_fetched"] == first["articles_new"] == first["pages_served"] == PAGES
+    assert first["mentions"] > 0 and first["deals"] > 0
+    assert rerun["pages_fetched"] == 0
+    assert rerun["feeds_not_modified"] == FEEDS
+    assert rerun["articles_new"] == 0 and rerun["articles_stored"] == PAGES
+
+
+def test_extraction_and_naive_baseline_cover_the_same_pages(results: dict[str, Any]) -> None:
+    r = results["results"]
+    extraction, analysis = r["extraction"]["extraction"], r["extraction"]["analysis"]
+    assert extraction["pages"] == extraction["pages_with_text"] == PAGES
+    assert analysis["pages"] == PAGES and analysis["mentions"] > 0
+    naive = r["naive"]
+    _measured(naive)
+    assert naive["feeds"] == FEEDS
+    assert naive["pages"] == naive["articles"] == PAGES
+    assert naive["mentions"] > 0
+
+
+def test_tagging_compares_both_watchlists_with_a_regex(results: dict[str, Any]) -> None:
+    tagging = results["results"]["tagging"]
+    default = load_watchlist(SEEDS_DIR / "watchlist.toml")
+    aliases = sum(len(e.aliases) + len(e.aliases_ignore_case) for e in default.entities)
+    assert tagging["default"]["aliases"] == aliases
+    assert tagging["large"]["aliases"] == ALIASES
+    for run in (tagging["default"], tagging["large"]):
+        assert run["tagger"]["mentions"] > 0 and run["regex"]["mentions"] > 0
+        assert run["tagger"]["mb"] > 0 and run["speedup"] is not None
+
+
+def test_warehouse_appends_and_queries_the_synthetic_data(results: dict[str, Any]) -> None:
+    warehouse = results["results"]["warehouse"]
+    append, large = warehouse["append"], warehouse["large"]
+    assert append["articles"] == APPEND and append["mentions"] > 0
+    assert append["rows"] == append["articles"] + append["mentions"] + append["deals"]
+    assert append["insert_rows"]["rows"] == append["mentions"]
+    assert (large["articles"], large["mentions"]) == (ARTICLES, MENTIONS)
+    assert {"digest_data (whole digest)", "v_mentions_weekly, one week", "v_deals (deals ledger)",
+            "v_co_mentions, one week", "v_feed_health"} <= set(large["queries"])  # fmt: skip
+    # The digest's week is a whole week with data in it.
+    assert large["queries"]["v_mentions_weekly, one week"]["rows"] > 0
+
+
+def test_the_table_reports_every_target(results: dict[str, Any]) -> None:
+    table = results["table"]
+    targets = [row for row in table if row["target"]]
+    assert {row["section"] for row in table} == {
+        "1 ingest", "2 extraction limit", "3 naive baseline", "4 re-run, unchanged feeds",
+        "5 tagging", "6 warehouse",
+    }  # fmt: skip
+    assert all(row["verdict"] in ("yes", "NO") for row in targets)
+    rerun = next(row for row in table if row["figure"] == "pages fetched")
+    assert (rerun["measured"], rerun["verdict"]) == ("0", "yes")
+    assert results["meta"]["sizes"]["pages"] == PAGES

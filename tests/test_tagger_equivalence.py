@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from extractors.entities import Mention, Tagger, _hints, load_watchlist, parse_watchlist
+from extractors.disambiguation import exclusion_hints
+from extractors.entities import Mention, Tagger, load_watchlist, parse_watchlist
 from extractors.fuzzy import misspellings
 from extractors.text import sentence_spans
 from extractors.watchlist import Watchlist
@@ -277,7 +278,7 @@ def test_exclusion_hints_are_in_every_match() -> None:
     texts = generated_texts(seed=11, count=600)
     checked = 0
     for entity in WATCHLIST.entities + EDGES.entities:
-        hints = _hints(entity.exclude)
+        hints = exclusion_hints(entity.exclude)
         if hints is None:
             continue
         for pattern, sets in zip(entity.exclude, hints, strict=True):

@@ -1,5 +1,8 @@
 """Running `extractors.analyse` over a batch: inline for small batches, on a process pool otherwise.
 
+`submit` returns while the pool works, so the ingest fetches the next batch and stores the
+last one in the meantime (fetching is I/O, storing is DuckDB: both leave the cores free).
+
 Extraction is CPU bound (trafilatura, about 25 ms a page), so larger batches go to one
 worker process per core. The pool lives for a whole ingest run, and each worker builds the
 tagger once, not once per page.
@@ -9,7 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from types import TracebackType
 
 from extractors.analyse import AnalysedArticle, PageInput, analyse
@@ -26,9 +29,30 @@ def _init_worker(watchlist: Watchlist) -> None:
     _worker_tagger = Tagger(watchlist)
 
 
-def _analyse_in_worker(page: PageInput) -> AnalysedArticle:
+def _analyse_chunk(pages: Sequence[PageInput]) -> list[AnalysedArticle]:
     assert _worker_tagger is not None
-    return analyse(page, _worker_tagger)
+    return [analyse(page, _worker_tagger) for page in pages]
+
+
+class Pending:
+    """A batch being analysed: `result()` waits for it, in the order the pages were given."""
+
+    def __init__(
+        self,
+        done: list[AnalysedArticle] | None = None,
+        futures: list[Future[list[AnalysedArticle]]] | None = None,
+    ) -> None:
+        self._done = done
+        self._futures = futures or []
+
+    def result(self) -> list[AnalysedArticle]:
+        if self._done is None:
+            self._done = [a for f in self._futures for a in f.result()]
+        return self._done
+
+    def cancel(self) -> None:
+        for f in self._futures:
+            f.cancel()
 
 
 class Analyser:
@@ -41,8 +65,18 @@ class Analyser:
         self._pool: ProcessPoolExecutor | None = None
 
     def __call__(self, pages: Sequence[PageInput]) -> list[AnalysedArticle]:
+        return self.submit(pages).result()
+
+    def submit(self, pages: Sequence[PageInput]) -> Pending:
+        """Start analysing `pages` and return at once when they go to the pool, so the
+        caller can fetch the next batch and store the last one meanwhile."""
         if self.workers == 1 or len(pages) < POOL_THRESHOLD:
-            return [analyse(p, self.tagger) for p in pages]
+            return Pending(done=[analyse(p, self.tagger) for p in pages])
+        chunk = max(1, len(pages) // (self.workers * 4))
+        chunks = [pages[i : i + chunk] for i in range(0, len(pages), chunk)]
+        return Pending(futures=[self._executor().submit(_analyse_chunk, c) for c in chunks])
+
+    def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             # forkserver, not fork: the flow runs threads (Prefect's), and forking a threaded
             # process can deadlock the child.
@@ -52,8 +86,7 @@ class Analyser:
                 initializer=_init_worker,
                 initargs=(self.watchlist,),
             )
-        chunk = max(1, len(pages) // (self.workers * 4))
-        return list(self._pool.map(_analyse_in_worker, pages, chunksize=chunk))
+        return self._pool
 
     def close(self) -> None:
         if self._pool is not None:

@@ -1,7 +1,9 @@
 """The ingest flow: feeds -> new entries -> pages -> articles, mentions, deals -> warehouse.
 
 Tasks work at feed-list or batch granularity (a Prefect task run costs milliseconds and
-server writes, so one per article would dominate). Each step is a plain function, tested
+server writes, so one per article would dominate). Large arguments are passed as `quote(...)`:
+Prefect otherwise walks every one looking for futures, up to a second per task on thousands
+of entries. Each step is a plain function, tested
 directly; the flow only wires them together. The warehouse is opened per step and closed at
 once, so readers are locked out only for short transactions.
 """
@@ -19,6 +21,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote
 
 from extractors.analyse import AnalysedArticle, PageInput
 from extractors.crawl import (
@@ -36,7 +39,7 @@ from extractors.feeds import FeedEntry
 from extractors.fetch import FetchLimits
 from extractors.urls import url_key
 from flows import rows
-from flows.analysis import Analyser
+from flows.analysis import Analyser, Pending
 from flows.progress import Counter, log, rate
 from flows.settings import Settings, load_settings
 from warehouse.append import record_watchlist, replace_row, upsert_feeds
@@ -278,7 +281,7 @@ fetch_feeds_task = _task(fetch_all_feeds, "fetch feeds", retries=2)
 new_entries_task = _task(new_entries, "select new entries")
 log_fetches_task = _task(log_fetches, "log feed fetches")
 fetch_pages_task = _task(fetch_page_batch, "fetch pages", retries=2)
-analyse_task = _task(lambda analyser, pages: analyser(pages), "extract, tag, find deals")
+analyse_task = _task(lambda pending: pending.result(), "extract, tag, find deals")
 store_task = _task(store, "store batch")
 link_task = _task(link_known_articles, "link known articles to feeds")
 search_task = _task(refresh_search, "refresh the search index")
@@ -329,26 +332,40 @@ def _ingest(
         )
         summary.feeds_total = len(feeds) + summary.feeds_skipped
         counter = Counter("feeds", len(feeds))
-        fetches = fetch_feeds_task(feeds, limits, counter.tick)
+        fetches = fetch_feeds_task(quote(feeds), limits, counter.tick)
         counter.close()
-        entries, per_feed = new_entries_task(settings, fetches)
-        log_fetches_task(settings, summary.run_id, fetches, per_feed)
+        entries, per_feed = new_entries_task(settings, quote(fetches))
+        log_fetches_task(settings, summary.run_id, quote(fetches), per_feed)
         summarise_fetches(summary, fetches)
         summary.entries_new = len(entries)
         log_feeds(summary, counter.seconds)
         pages_done = Counter("pages", len(entries))
         batches = -(-len(entries) // settings.batch_size)
+
+        def finish_batch(number: int, pages: list[PageInput], pending: Pending) -> None:
+            analysed = analyse_task(quote(pending))
+            counts = store_task(
+                settings, summary.run_id, quote(analysed), quote(fetches), watchlist.version
+            )
+            summarise_batch(summary, pages, counts)
+            pages_done.close()
+            log_batch(number, batches, pages, counts, pages_done)
+
+        # A pipeline: batch N is analysed on the pool while batch N+1 is fetched and batch
+        # N-1 stored, so the cores are not idle while we wait on the network or DuckDB.
         with Analyser(watchlist, settings.workers) as analyser:
+            in_flight: tuple[int, list[PageInput], Pending] | None = None
             for number, start in enumerate(range(0, len(entries), settings.batch_size), 1):
                 batch = entries[start : start + settings.batch_size]
-                pages = fetch_pages_task(batch, limits, pages_done.tick)
-                analysed = analyse_task(analyser, pages)
-                counts = store_task(settings, summary.run_id, analysed, fetches, watchlist.version)
-                summarise_batch(summary, pages, counts)
-                pages_done.close()
-                log_batch(number, batches, pages, counts, pages_done)
-        link_task(settings, fetches)
-        finish_task(settings, fetches)
+                pages = fetch_pages_task(quote(batch), limits, pages_done.tick)
+                pending = analyser.submit(pages)
+                if in_flight:
+                    finish_batch(*in_flight)
+                in_flight = (number, pages, pending)
+            if in_flight:
+                finish_batch(*in_flight)
+        link_task(settings, quote(fetches))
+        finish_task(settings, quote(fetches))
         if summary.articles_new:
             search_task(settings)
     except BaseException as exc:

@@ -61,8 +61,16 @@ class Analyser:
     def __init__(self, watchlist: Watchlist, workers: int) -> None:
         self.watchlist = watchlist
         self.workers = max(1, workers)
-        self.tagger = Tagger(watchlist)
+        self._tagger: Tagger | None = None
         self._pool: ProcessPoolExecutor | None = None
+
+    @property
+    def tagger(self) -> Tagger:
+        # Built on first use: with a pool, the workers tag and this process never needs one
+        # (a tagger holds its automaton and the English word list: tens of MB to hundreds).
+        if self._tagger is None:
+            self._tagger = Tagger(self.watchlist)
+        return self._tagger
 
     def __call__(self, pages: Sequence[PageInput]) -> list[AnalysedArticle]:
         return self.submit(pages).result()
@@ -70,7 +78,8 @@ class Analyser:
     def submit(self, pages: Sequence[PageInput]) -> Pending:
         """Start analysing `pages` and return at once when they go to the pool, so the
         caller can fetch the next batch and store the last one meanwhile."""
-        if self.workers == 1 or len(pages) < POOL_THRESHOLD:
+        # Small batches inline, unless the pool is up anyway (a run's last, short batch).
+        if self.workers == 1 or (self._pool is None and len(pages) < POOL_THRESHOLD):
             return Pending(done=[analyse(p, self.tagger) for p in pages])
         chunk = max(1, len(pages) // (self.workers * 4))
         chunks = [pages[i : i + chunk] for i in range(0, len(pages), chunk)]

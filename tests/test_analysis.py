@@ -90,5 +90,10 @@ def test_process_pool_gives_the_same_results_as_inline() -> None:
     with Analyser(WATCHLIST, workers=2) as pooled:
         on_pool = pooled(pages)
         assert pooled._pool is not None  # the pool was used, not the inline path
+        # Submitted batches overlap; each comes back whole and in order, even a short one
+        # once the pool is up, and this process never builds a tagger of its own.
+        first, second = pooled.submit(pages[:10]), pooled.submit(pages[10:12])
+        assert first.result() + second.result() == on_pool[:12]
+        assert pooled._tagger is None
     inline = Analyser(WATCHLIST, workers=1)(pages)
     assert on_pool == inline

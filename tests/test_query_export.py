@@ -64,6 +64,17 @@ def test_named_queries(home: Path) -> None:
         "query", "deals_since", "--param", "since=2024-01-01", "--format", "json", home=home
     )
     assert {d["first_reported"][:4] for d in json.loads(out.stdout)} == {"2024"}
+    # top_entities picks the weeks' articles first; it must agree with the view it shortcuts.
+    out = labwatch("query", "top_entities", "--param", "weeks=1000", "--format", "json", home=home)
+    top = [(t["entity_id"], t["mentions"], t["mentions_rollup"], t["articles"])
+           for t in json.loads(out.stdout)]  # fmt: skip
+    with open_warehouse(home / "labwatch.duckdb", read_only=True) as con:
+        view = con.execute(
+            "SELECT entity_id, sum(mentions), sum(mentions_rollup), sum(articles_rollup)"
+            " FROM v_mentions_weekly GROUP BY entity_id ORDER BY 3 DESC, 1"
+        ).fetchall()
+    assert top == [tuple(int(x) if isinstance(x, int) else x for x in r) for r in view]
+    assert "amazon" in {t[0] for t in top} and len(top) > 10
     bad = labwatch("query", "entity_trend", "--param", "nope=1", home=home)
     assert bad.returncode == 1 and "takes no parameter nope" in bad.stderr
 

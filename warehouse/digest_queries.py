@@ -230,6 +230,23 @@ def is_spike(mentions: int, articles: int, mean: float) -> bool:
     )
 
 
+def _span(weeks: list[str]) -> dict[str, datetime]:
+    """A time range around `weeks`, a day wider on each side: filtering articles on it first
+    spares computing the ISO week of every article (v_articles does it in the session's time
+    zone, so the exact `iso_week IN` test stays as well)."""
+    bounds = [week_bounds(w) for w in weeks]
+    return {
+        "span_start": min(b[0] for b in bounds) - timedelta(days=1),
+        "span_end": max(b[1] for b in bounds) + timedelta(days=1),
+    }
+
+
+_IN_SPAN = (
+    "coalesce(published_at, fetched_at) >= $span_start"
+    " AND coalesce(published_at, fetched_at) < $span_end"
+)
+
+
 def _weekly(con: duckdb.DuckDBPyConnection, weeks: list[str]) -> list[dict[str, Any]]:
     """Rolled-up mentions and articles of every lab, cloud and company in `weeks`.
 
@@ -239,10 +256,10 @@ def _weekly(con: duckdb.DuckDBPyConnection, weeks: list[str]) -> list[dict[str, 
     """
     return _dicts(
         con.execute(
-            """
+            f"""
             WITH wk AS (
                 SELECT article_id, iso_week FROM v_articles
-                WHERE iso_week IN (SELECT unnest($weeks))
+                WHERE {_IN_SPAN} AND iso_week IN (SELECT unnest($weeks))
             )
             SELECT coalesce(r.ancestor_id, m.entity_id) AS entity_id, any_value(e.name) AS name,
                    any_value(e.kind) AS kind, wk.iso_week, count(*) AS mentions,
@@ -254,7 +271,7 @@ def _weekly(con: duckdb.DuckDBPyConnection, weeks: list[str]) -> list[dict[str, 
             WHERE e.kind IN (SELECT unnest($kinds))
             GROUP BY coalesce(r.ancestor_id, m.entity_id), wk.iso_week
             """,
-            {"weeks": weeks, "kinds": list(KINDS)},
+            {"weeks": weeks, "kinds": list(KINDS), **_span(weeks)},
         )
     )
 
@@ -385,7 +402,7 @@ def co_mentions(con: duckdb.DuckDBPyConnection, this: str, last: str) -> CoMenti
     count for their nearest lab, cloud or company (claude for anthropic, bedrock for aws)."""
     rows = _dicts(
         con.execute(
-            """
+            f"""
             WITH unit AS (
                 SELECT r.entity_id, arg_min(r.ancestor_id, r.depth) AS unit
                 FROM v_entity_rollup r JOIN v_entities e ON e.entity_id = r.ancestor_id
@@ -398,7 +415,7 @@ def co_mentions(con: duckdb.DuckDBPyConnection, this: str, last: str) -> CoMenti
                 JOIN unit u USING (entity_id)
                 JOIN v_entities e ON e.entity_id = u.unit
                 JOIN v_articles a USING (article_id)
-                WHERE a.iso_week IN ($this, $last)
+                WHERE a.iso_week IN ($this, $last) AND {_IN_SPAN}
             )
             SELECT l.unit AS lab, any_value(l.name) AS lab_name,
                    o.unit AS other, any_value(o.name) AS other_name,
@@ -409,7 +426,7 @@ def co_mentions(con: duckdb.DuckDBPyConnection, this: str, last: str) -> CoMenti
             WHERE l.kind = 'lab'
             GROUP BY l.unit, o.unit
             """,
-            {"this": this, "last": last},
+            {"this": this, "last": last, **_span([this, last])},
         )
     )
     pairs = [Pair(**{k: r[k] for k in Pair.__dataclass_fields__}) for r in rows]
@@ -528,9 +545,9 @@ def failing_feeds(
 
 def _articles_per_week(con: duckdb.DuckDBPyConnection, weeks: list[str]) -> dict[str, int]:
     rows = con.execute(
-        "SELECT iso_week, count(*) FROM v_articles WHERE iso_week IN (SELECT unnest($w))"
-        " GROUP BY iso_week",
-        {"w": weeks},
+        "SELECT iso_week, count(*) FROM v_articles"
+        f" WHERE {_IN_SPAN} AND iso_week IN (SELECT unnest($w)) GROUP BY iso_week",
+        {"w": weeks, **_span(weeks)},
     ).fetchall()
     return {w: int(n) for w, n in rows}
 

@@ -31,7 +31,9 @@ EPILOG = """\
 examples:
   labwatch demo                                  ingest the bundled seed site, write a digest
   labwatch ingest --feeds my-feeds.toml          ingest your own feed list
-  labwatch digest --week 2026-W47                write digests/2026-W47.md and .html
+  labwatch digest --week 2026-W47 --open         write digests/2026-W47.md and .html, open it
+  labwatch serve                                 ingest every 30 min, digest on Mondays
+  labwatch runs                                  the latest runs and their figures
   labwatch tag article.txt --counts              tag a text file with the watchlist
   labwatch sql "select title from articles" --format csv
   labwatch feeds add https://example.com/blog   add the feed a page advertises
@@ -371,7 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--verbose",
         action="store_true",
         default=argparse.SUPPRESS,
-        help="show Prefect's logs too",
+        help="also each failed feed and page, and Prefect's own logs",
     )
     parser = argparse.ArgumentParser(
         prog="labwatch",

@@ -308,6 +308,19 @@ def test_co_mention_matrix_and_risers(data: DigestData, markdown: str) -> None:
     assert "- Anthropic + Amazon Web Services: 2 articles (last week 0, +2)" in markdown
 
 
+def test_a_lab_is_not_paired_with_its_own_parent(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path)
+    store(
+        settings,
+        [analysed("dm", day(0), {"google-deepmind": 2, "google": 1, "aws": 1}),
+         analysed("dm2", day(0, 2), {"google-deepmind": 1, "google-cloud": 1})],
+    )  # fmt: skip
+    with open_warehouse(settings.warehouse, read_only=True) as con:
+        cm = digest_data(con, WEEK, AFTER).co_mentions
+    # google-cloud sits under google too, but it is a cloud, not google-deepmind's parent.
+    assert cm.cells == {("google-deepmind", "aws"): 1, ("google-deepmind", "google-cloud"): 1}
+
+
 def test_top_stories_one_line_per_cluster(data: DigestData, markdown: str) -> None:
     assert len(data.stories) == 3  # a1 and its copy a2 are one story
     top = data.stories[0]

@@ -418,7 +418,8 @@ def deals_of_week(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime
 
 def co_mentions(con: duckdb.DuckDBPyConnection, this: str, last: str) -> CoMentions:
     """Labs named with clouds and companies in one article, this week and last. Products
-    count for their nearest lab, cloud or company (claude for anthropic, bedrock for aws)."""
+    count for their nearest lab, cloud or company (claude for anthropic, bedrock for aws); a
+    lab is never paired with its own parent or child (google-deepmind with google)."""
     rows = _dicts(
         con.execute(
             f"""
@@ -442,7 +443,11 @@ def co_mentions(con: duckdb.DuckDBPyConnection, this: str, last: str) -> CoMenti
                    count(*) FILTER (WHERE l.iso_week = $last) AS last_week
             FROM am l
             JOIN am o ON o.article_id = l.article_id AND o.kind IN ('cloud', 'company')
-            WHERE l.kind = 'lab'
+            -- A lab with its own parent (Google DeepMind and Google) is one company, not a
+            -- pairing worth reporting.
+            LEFT JOIN v_entity_rollup up ON up.entity_id = l.unit AND up.ancestor_id = o.unit
+            LEFT JOIN v_entity_rollup down ON down.entity_id = o.unit AND down.ancestor_id = l.unit
+            WHERE l.kind = 'lab' AND up.entity_id IS NULL AND down.entity_id IS NULL
             GROUP BY l.unit, o.unit
             """,
             {"this": this, "last": last, **_span([this, last])},

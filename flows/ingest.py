@@ -216,18 +216,21 @@ def summarise_fetches(summary: IngestSummary, fetches: Sequence[FeedFetch]) -> N
         summary.entries += len(f.entries)
 
 
+def page_counts(pages: Sequence[PageInput]) -> tuple[int, int, int]:
+    """Pages fetched, blocked (private address or robots.txt) and failed."""
+    fetched = sum(p.html is not None for p in pages)
+    blocked = sum(p.html is None and p.page_outcome == BLOCKED for p in pages)
+    return fetched, blocked, len(pages) - fetched - blocked
+
+
 def summarise_batch(
     summary: IngestSummary, pages: Sequence[PageInput], counts: BatchCounts
 ) -> None:
-    for p in pages:
-        if p.html is not None:
-            summary.pages_fetched += 1
-            continue
-        if p.page_outcome == BLOCKED:
-            summary.pages_blocked += 1
-        else:
-            summary.pages_failed += 1
-        summary.failures.append((p.entry.url, p.page_error))
+    fetched, blocked, failed = page_counts(pages)
+    summary.pages_fetched += fetched
+    summary.pages_blocked += blocked
+    summary.pages_failed += failed
+    summary.failures += [(p.entry.url, p.page_error) for p in pages if p.html is None]
     summary.articles_new += counts.articles
     summary.mentions += counts.mentions
     summary.deals += counts.deals
@@ -248,12 +251,11 @@ def log_feeds(summary: IngestSummary, seconds: float) -> None:
 def log_batch(
     number: int, batches: int, pages: Sequence[PageInput], counts: BatchCounts, done: Counter
 ) -> None:
-    fetched = sum(p.html is not None for p in pages)
-    blocked = sum(p.html is None and p.page_outcome == BLOCKED for p in pages)
+    fetched, blocked, failed = page_counts(pages)
     log.info(
         "batch %d/%d: %d pages fetched, %d blocked, %d failed; %d new articles, %d mentions, "
         "%d deals; %d/%d pages at %s",
-        number, batches, fetched, blocked, len(pages) - fetched - blocked, counts.articles,
+        number, batches, fetched, blocked, failed, counts.articles,
         counts.mentions, counts.deals, done.done, done.total, rate(done.done, done.seconds),
     )  # fmt: skip
     for p in pages:

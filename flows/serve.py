@@ -153,8 +153,9 @@ def serve_deployments(settings: Settings, port: int, say: Callable[[str], None])
             os.environ["PREFECT_API_URL"] = api_url
             from prefect.runner import Runner
 
-            # As prefect.serve does: at most one run per deployment at a time from here,
-            # schedules paused while nobody serves them (no backlog of runs at restart).
+            # As prefect.serve does: at most as many runs at once as deployments, schedules
+            # paused while nobody serves them (no backlog of runs at restart). Two ingests
+            # never overlap: the warehouse lock refuses the second.
             runner = Runner(name="labwatch", pause_on_shutdown=True, limit=len(items))
             for plan in items:
                 runner.add_deployment(to_deployment(plan))

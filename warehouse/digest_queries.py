@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from warehouse.queries import _ARTICLE_TIME, iso_week, newest_article_week, week_bounds
+from warehouse.queries import ARTICLE_TIME, iso_week, newest_article_week, week_bounds
 
 # A spike: at least SPIKE_MIN_MENTIONS mentions in at least SPIKE_MIN_ARTICLES articles, and at
 # least SPIKE_RATIO times the mean of the four weeks before.
@@ -211,9 +211,9 @@ def figures(
     row = con.execute(
         f"""
         WITH wk AS MATERIALIZED (
-            SELECT a.article_id, {_ARTICLE_TIME} >= $start AS this,
+            SELECT a.article_id, {ARTICLE_TIME} >= $start AS this,
                    coalesce(nullif(a.site_name, ''), split_part(a.url, '/', 3)) AS site
-            FROM articles a WHERE {_ARTICLE_TIME} >= $prev AND {_ARTICLE_TIME} < $end
+            FROM articles a WHERE {ARTICLE_TIME} >= $prev AND {ARTICLE_TIME} < $end
         ),
         m AS MATERIALIZED (SELECT wk.this, entity_id FROM mentions JOIN wk USING (article_id)),
         d AS (SELECT wk.this FROM deals JOIN wk USING (article_id)),
@@ -361,14 +361,14 @@ def deals_of_week(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime
                        v.first_reported, d.evidence, d.amount_usd AS reported_amount,
                        a.title, a.canonical_url AS url,
                        coalesce(nullif(a.site_name, ''), split_part(a.url, '/', 3)) AS site,
-                       {_ARTICLE_TIME} AS t
+                       {ARTICLE_TIME} AS t
                 FROM deals d
                 JOIN articles a USING (article_id)
                 JOIN v ON v.kind = d.kind AND v.investor = d.investor_id
                       AND v.target = d.target_id
                       AND (v.amount_usd IS NOT DISTINCT FROM d.amount_usd
                            OR (d.amount_usd IS NULL AND NOT v.has_null))
-                WHERE {_ARTICLE_TIME} >= $start AND {_ARTICLE_TIME} < $end
+                WHERE {ARTICLE_TIME} >= $start AND {ARTICLE_TIME} < $end
             )
             SELECT r.kind, r.investor, coalesce(ei.name, r.investor) AS investor_name,
                    r.target, coalesce(et.name, r.target) AS target_name,
@@ -486,11 +486,11 @@ def top_stories(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) 
         con.execute(
             f"""
             WITH wk AS (
-                SELECT a.*, {_ARTICLE_TIME} AS t,
+                SELECT a.*, {ARTICLE_TIME} AS t,
                        coalesce(nullif(a.site_name, ''), split_part(a.url, '/', 3)) AS site,
                        (SELECT count(*) FROM mentions m WHERE m.article_id = a.article_id) AS n
                 FROM articles a
-                WHERE {_ARTICLE_TIME} >= $start AND {_ARTICLE_TIME} < $end
+                WHERE {ARTICLE_TIME} >= $start AND {ARTICLE_TIME} < $end
             )
             SELECT coalesce(cluster_id, article_id) AS cluster_id,
                    arg_min(title, t) AS title, arg_min(canonical_url, t) AS url,

@@ -13,7 +13,7 @@ import duckdb
 from warehouse.errors import QueryError
 
 # An article belongs to the week it was published in, or fetched in when it has no date.
-_ARTICLE_TIME = "coalesce(a.published_at, a.fetched_at)"
+ARTICLE_TIME = "coalesce(a.published_at, a.fetched_at)"
 
 
 def lock_down(con: duckdb.DuckDBPyConnection) -> None:
@@ -58,7 +58,7 @@ def week_bounds(week: str) -> tuple[datetime, datetime]:
 
 
 def newest_article_week(con: duckdb.DuckDBPyConnection) -> str | None:
-    row = con.execute(f"SELECT max({_ARTICLE_TIME}) FROM articles a").fetchone()
+    row = con.execute(f"SELECT max({ARTICLE_TIME}) FROM articles a").fetchone()
     return iso_week(row[0].date()) if row and row[0] else None
 
 

@@ -6,13 +6,6 @@ from typing import Any
 
 import duckdb
 
-# Figures per run, in the order `labwatch runs` shows them.
-RUN_COLUMNS = (
-    "started_at", "flow", "status", "seconds", "feeds_due", "feeds_fetched",
-    "feeds_not_modified", "feeds_failed", "pages_fetched", "pages_blocked", "pages_failed",
-    "articles_new", "mentions", "deals", "prefect_run_id", "error",
-)  # fmt: skip
-
 
 def latest_runs(
     con: duckdb.DuckDBPyConnection, limit: int = 10, flow: str | None = None

@@ -212,10 +212,11 @@ def lab_sections(data: DigestData) -> tuple[list[LabSection], list[EntityWeek]]:
         if not lab.mentions:
             quiet.append(lab)
             continue
+        cells = data.co_mentions.cells.items()
         partners = sorted(
-            ((names.get(o, o), n) for (x, o), n in data.co_mentions.cells.items() if x == lab.entity_id),
+            ((names.get(o, o), n) for (x, o), n in cells if x == lab.entity_id),
             key=lambda p: (-p[1], p[0]),
-        )  # fmt: skip
+        )
         active.append(
             LabSection(
                 lab=lab,
@@ -399,9 +400,8 @@ def _md_entities(kind: str, rows: list[EntityWeek]) -> list[str]:
 def _md_story(s: Story) -> str:
     sources = ", ".join(md_link(x.site or x.title, x.url) for x in s.links)
     names = ", ".join(md(name) for _, name, _ in s.entities[:6])
-    return (
-        f"{md_link(s.title, s.url)} — {s.sources} {plural(s.sources, 'source')}: {sources}"
-        + (f"; names {names}" if names else "")
+    return f"{md_link(s.title, s.url)} — {s.sources} {plural(s.sources, 'source')}: {sources}" + (
+        f"; names {names}" if names else ""
     )
 
 
@@ -427,9 +427,7 @@ def _md_labs(data: DigestData) -> list[str]:
             for d in sec.deals
         ]
         if sec.partners:
-            out.append(
-                "- Named with: " + ", ".join(f"{md(n)} ({k})" for n, k in sec.partners[:6])
-            )
+            out.append("- Named with: " + ", ".join(f"{md(n)} ({k})" for n, k in sec.partners[:6]))
         out.append("")
     if quiet:
         out += ["Quiet this week: " + ", ".join(md(e.name) for e in quiet) + ".", ""]

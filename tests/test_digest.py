@@ -358,7 +358,10 @@ def test_briefing_says_what_happened(data: DigestData, markdown: str) -> None:
     )
     assert "The largest new deal: Amazon → Anthropic, investment, up to $4B (2 sources)." in text
     assert "Biggest riser: Amazon, 5 mentions against 0 last week (a spike)." in text
-    assert "New to the warehouse: Microsoft Azure, Claude, Amazon, Amazon Bedrock and Mistral AI." in text
+    assert (
+        "New to the warehouse: Microsoft Azure, Claude, Amazon, Amazon Bedrock and Mistral AI."
+        in text
+    )
     assert markdown.index("led the week") < markdown.index("## Top stories")
     assert [e.entity_id for e in data.new_entities] == [
         "azure", "claude", "amazon", "bedrock", "mistral-ai"

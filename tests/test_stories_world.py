@@ -65,7 +65,11 @@ UNDATED = "microsoft-layoffs"
 
 
 def page(title: str, body: str, site: Site, when: datetime | None) -> str:
-    meta = f'<meta property="og:site_name" content="{html.escape(site.name)}">' if site.site_meta else ""
+    meta = (
+        f'<meta property="og:site_name" content="{html.escape(site.name)}">'
+        if site.site_meta
+        else ""
+    )
     if when:
         meta += f'<meta property="article:published_time" content="{when.isoformat()}">'
     paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in body.split("\n\n"))
@@ -112,11 +116,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             when = MONDAY + timedelta(days=story["day"], hours=9 + n)
             url = servers[0].url_for(f"/{slug}")
             wire_urls[slug] = url
-            body = page(story["title"], story["text"].strip(), SITES[0], None if slug == UNDATED else when)
+            body = page(
+                story["title"], story["text"].strip(), SITES[0], None if slug == UNDATED else when
+            )
             servers[0].expect_request(f"/{slug}").respond_with_data(body, content_type="text/html")
             items[0].append((story["title"], url, when))
             for k, (site, edits, hours) in enumerate(copies):
-                title, text = rewrite(story["title"], story["text"].strip(), edits, seed=100 * n + k)
+                title, text = rewrite(
+                    story["title"], story["text"].strip(), edits, seed=100 * n + k
+                )
                 path = f"/news/{slug}-copy"
                 copied = when + timedelta(hours=hours)
                 servers[site].expect_request(path).respond_with_data(
@@ -125,7 +133,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 items[site].append((title, servers[site].url_for(path), copied))
         # The aggregator lists the wire's undated story two days late.
         late = stories[UNDATED]
-        items[4].append((late["title"], wire_urls[UNDATED], MONDAY + timedelta(days=late["day"] + 2, hours=9)))
+        items[4].append(
+            (late["title"], wire_urls[UNDATED], MONDAY + timedelta(days=late["day"] + 2, hours=9))
+        )
         feeds = []
         for server, site, its in zip(servers, SITES, items, strict=True):
             server.expect_request("/feed.xml").respond_with_data(
@@ -143,7 +153,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         # date; the next run meets the wire's own entry for it.
         first = ingest(feed_urls=feeds[4:], home=str(home), overrides=overrides)
         result: dict[str, Any] = ingest(feed_urls=feeds, home=str(home), overrides=overrides)
-        assert first["articles_new"] + result["articles_new"] == sum(len(c) + 1 for c in COPIES.values())
+        assert first["articles_new"] + result["articles_new"] == sum(
+            len(c) + 1 for c in COPIES.values()
+        )
         yield world
     finally:
         for server in servers:
@@ -162,7 +174,12 @@ def test_each_story_once_with_all_its_sources(world: World) -> None:
     stories = {s.title: sorted(x.site for x in s.links) for s in data.stories}
     wire = _project_stories(REPO_STORIES)
     assert stories == {
-        wire["anthropic-funding"]["title"]: ["Daily Ledger", "Metro Times", "Tech Courier", "Wire Service"],
+        wire["anthropic-funding"]["title"]: [
+            "Daily Ledger",
+            "Metro Times",
+            "Tech Courier",
+            "Wire Service",
+        ],
         wire["openai-device"]["title"]: ["Daily Ledger", "Wire Service"],
         wire["anthropic-model"]["title"]: ["Tech Courier", "Wire Service"],
         wire["google-cloud-deal"]["title"]: ["Tech Courier", "Wire Service"],
@@ -171,7 +188,9 @@ def test_each_story_once_with_all_its_sources(world: World) -> None:
     }
     assert data.stories[0].title == wire["anthropic-funding"]["title"]  # carried most
     assert data.this_week.sources == 4  # the aggregator only carried the wire's own page
-    rows = query(world.home, "SELECT title, articles, sources FROM v_stories ORDER BY articles DESC, title")
+    rows = query(
+        world.home, "SELECT title, articles, sources FROM v_stories ORDER BY articles DESC, title"
+    )
     assert len(rows) == 6 and rows[0][1:] == (4, 4)
 
 
@@ -223,4 +242,3 @@ def test_digest_reads_at_desktop_and_phone_width(world: World, width: int, tmp_p
     if keep:
         Path(keep).mkdir(parents=True, exist_ok=True)
         shutil.copy(png, Path(keep) / png.name)
-

@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import duckdb
@@ -167,12 +166,16 @@ def _stories(con: duckdb.DuckDBPyConnection, new: Sequence[Row]) -> dict[str, st
 
 
 def _story_rows(new: Sequence[Row]) -> tuple[list[Row], list[Row]]:
-    keys, bands = [], []
+    keys: list[Row] = []
+    bands: list[Row] = []
     for a in new:
         if a.get("story_signature"):
-            keys.append({"article_id": a["article_id"], "t": a["t"],
-                         "shingles": a["story_shingles"], "signature": a["story_signature"]})  # fmt: skip
-            bands += [{"band": b, "article_id": a["article_id"], "t": a["t"]} for b in a["story_bands"]]  # fmt: skip
+            aid, t = a["article_id"], a["t"]
+            keys.append(
+                {"article_id": aid, "t": t, "shingles": a["story_shingles"],
+                 "signature": a["story_signature"]}
+            )  # fmt: skip
+            bands += [{"band": b, "article_id": aid, "t": t} for b in a["story_bands"]]
     return keys, bands
 
 

@@ -582,9 +582,7 @@ def top_stories(
     ]
 
 
-def new_entities(
-    con: duckdb.DuckDBPyConnection, start: datetime, end: datetime
-) -> list[NewEntity]:
+def new_entities(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> list[NewEntity]:
     """Watchlist entities named for the first time in the warehouse this week (no mention in
     any earlier article), with this week's mentions and articles."""
     rows = con.execute(

@@ -54,7 +54,9 @@ def names(body: str) -> set[str]:
     return {n for n, c in found.items() if c >= 2}
 
 
-def side(ref: str, edits: tuple[str, ...] = (), seed: int = 0, hours: float = 0, words: int = 0) -> dict[str, object]:
+def side(
+    ref: str, edits: tuple[str, ...] = (), seed: int = 0, hours: float = 0, words: int = 0
+) -> dict[str, object]:
     out: dict[str, object] = {"text": ref}
     if words:
         out["words"] = words
@@ -71,8 +73,15 @@ def edits_for(r: random.Random, level: str) -> tuple[str, ...]:
     elif level == "medium":
         chosen = ["headline", *r.sample(MEDIUM[1:], r.randint(3, 6))]
     else:  # heavy: cut to length, new lede, plus the rest
-        chosen = ["headline", "lede", "cut", *r.sample(("credit", "says", "shorthand", "reorder", "local", "update"), r.randint(2, 4))]
-    order = list(MEDIUM) + ["cut"]
+        chosen = [
+            "headline",
+            "lede",
+            "cut",
+            *r.sample(
+                ("credit", "says", "shorthand", "reorder", "local", "update"), r.randint(2, 4)
+            ),
+        ]
+    order = [*MEDIUM, "cut"]
     return tuple(sorted(set(chosen), key=order.index))
 
 
@@ -105,12 +114,24 @@ def main(corpus: Path) -> None:
             b = side(ref, edits_for(r, level), r.randrange(10**6), hours, words=words)
             add("same", f"two-copies-{level}", a, b, split_of(ref))
         else:
-            add("same", f"copy-{level}", side(ref, words=words), side(ref, edits_for(r, level), r.randrange(10**6), hours, words=words), split_of(ref))
+            add(
+                "same",
+                f"copy-{level}",
+                side(ref, words=words),
+                side(ref, edits_for(r, level), r.randrange(10**6), hours, words=words),
+                split_of(ref),
+            )
     # Real republications and real look-alikes, found by reading the corpus pairs with the
     # highest shingle overlap (see README.md).
     for x, y in REAL_SAME:
         add("same", "real-republication", side(x), side(y, hours=20), split_of(x))
-        add("same", "real-republication-copy", side(x, words=400), side(y, edits_for(r, "medium"), 5, 26, words=400), split_of(x))
+        add(
+            "same",
+            "real-republication-copy",
+            side(x, words=400),
+            side(y, edits_for(r, "medium"), 5, 26, words=400),
+            split_of(x),
+        )
     for x, y in REAL_DIFFERENT:
         add("different", "same-template", side(x), side(y, hours=3), split_of(x))
     # Different stories on the same company in the same week, sharing a background paragraph.
@@ -151,14 +172,26 @@ def main(corpus: Path) -> None:
             add("different", "shared-names-copies", side(x, edits_for(r, "medium"), r.randrange(10**6), words=length[x]),
                 side(y, edits_for(r, "medium"), r.randrange(10**6), hours, words=length[y]), split_of(x))  # fmt: skip
         else:
-            add("different", "shared-names", side(x, words=length[x]), side(y, hours=hours, words=length[y]), split_of(x))
+            add(
+                "different",
+                "shared-names",
+                side(x, words=length[x]),
+                side(y, hours=hours, words=length[y]),
+                split_of(x),
+            )
         chosen += 1
         if chosen == 200:
             break
     ordered = sorted(refs)
-    for x, y in itertools.islice(zip(ordered, ordered[1:], strict=False), 0, None, 3):
+    for x, y in itertools.islice(itertools.pairwise(ordered), 0, None, 3):
         if split_of(x) == split_of(y) and x.startswith("corpus:wcxb"):
-            add("different", "topic-neighbours", side(x, words=length[x]), side(y, hours=round(r.uniform(0, 120), 1), words=length[y]), split_of(x))
+            add(
+                "different",
+                "topic-neighbours",
+                side(x, words=length[x]),
+                side(y, hours=round(r.uniform(0, 120), 1), words=length[y]),
+                split_of(x),
+            )
     for p in pairs:
         print(json.dumps(p, ensure_ascii=False))
 

@@ -186,11 +186,43 @@ def _warehouse_lines(r: Mapping[str, Any]) -> list[Line]:
     return out
 
 
+CLUSTERING_SHARE = 0.10  # issue 16: clustering 5,000 articles adds at most 10% to an ingest
+
+
+def _clustering_lines(r: Mapping[str, Any]) -> list[Line]:
+    c = r["clustering"]
+    sec = "7 story clustering"
+    out = [
+        Line(sec, f"signatures of {c['articles']} articles", f"{c['signatures_s']:.2f} s"),
+        Line(
+            sec,
+            "storing them with / without clustering",
+            f"{c['append_with_clustering_s']:.2f} s / {c['append_without_clustering_s']:.2f} s",
+        ),
+        Line(sec, "clustering per article", f"{c['clustering_ms_per_article']:.2f} ms"),
+    ]
+    if "ingest" in r:
+        rate = r["ingest"]["ingest"]["articles_per_s_after_startup"]
+        ingest_s = c["articles"] / rate if rate else float("inf")
+        share = c["clustering_s"] / ingest_s
+        out.append(
+            Line(
+                sec,
+                f"added to an ingest of {c['articles']} articles ({ingest_s:.0f} s at its rate)",
+                f"{100 * share:.1f}%",
+                f"<= {100 * CLUSTERING_SHARE:.0f}%",
+                share <= CLUSTERING_SHARE,
+            )
+        )
+    return out
+
+
 SECTIONS = {
     "ingest": _ingest_lines,
     "naive": _naive_lines,
     "tagging": _tagging_lines,
     "warehouse": _warehouse_lines,
+    "clustering": _clustering_lines,
 }
 
 

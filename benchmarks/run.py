@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import report
+from benchmarks.clustering import bench_clustering
 from benchmarks.corpus import Corpus, CorpusSpec, serve_corpus
 from benchmarks.extraction import bench_extraction
 from benchmarks.ingest import bench_ingest
@@ -39,7 +40,7 @@ from benchmarks.textgen import TextGenerator, seed_texts
 from extractors.watchlist import Watchlist, load_watchlist
 from seeds import SEEDS_DIR
 
-MEASUREMENTS = ("ingest", "extraction", "naive", "tagging", "warehouse")
+MEASUREMENTS = ("ingest", "extraction", "naive", "tagging", "warehouse", "clustering")
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "latest.json"
 WATCHLIST = SEEDS_DIR / "watchlist.toml"
 
@@ -84,6 +85,9 @@ def parser() -> argparse.ArgumentParser:
         "--only", nargs="+", choices=MEASUREMENTS, help="run only these (ingest implies extraction)"
     )
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON results file")
+    p.add_argument(
+        "--cluster-articles", type=int, default=5000, help="articles clustered (default 5000)"
+    )
     p.add_argument("--workdir", type=Path, help="keep the corpus, warehouses and logs here")
     return p
 
@@ -170,6 +174,9 @@ def run(args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Any], list[r
     if "warehouse" in wanted:
         counts = (args.append_articles, args.articles_synthetic, args.mentions_synthetic)
         _step("warehouse", results, lambda: bench_warehouse(workdir, watchlist, *counts))
+    if "clustering" in wanted:
+        n = args.cluster_articles
+        _step("clustering", results, lambda: bench_clustering(workdir, watchlist, n))
     rows = report.lines(results)
     doc = {
         "meta": meta(args, corpus),

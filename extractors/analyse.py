@@ -15,6 +15,7 @@ from extractors.deals import Deal, find_deals
 from extractors.entities import Mention, Tagger
 from extractors.feeds import FeedEntry
 from extractors.fingerprint import as_bigint, simhash
+from extractors.stories import StoryKey, story_key
 from extractors.text import sentence_spans
 from extractors.urls import canonical_url, same_site, url_key
 
@@ -66,6 +67,7 @@ class AnalysedArticle:
     page_outcome: str  # "" when the page gave the text, else why not (a FetchError outcome)
     mentions: tuple[TaggedMention, ...]
     deals: tuple[Deal, ...]
+    story: StoryKey | None = None  # MinHash signature and LSH bands; None if too short
 
 
 def content_hash(text: str) -> str:
@@ -164,4 +166,5 @@ def analyse(item: PageInput, tagger: Tagger) -> AnalysedArticle:
         page_outcome=page_outcome,
         mentions=mentions,
         deals=deals,
+        story=story_key(text),
     )

@@ -306,6 +306,8 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     if args.stage == "extraction":
         return eval_extraction(args)
+    if args.stage == "clusters":
+        return eval_clusters(args)
     if args.stage == "tagging":
         from extractors.entities import Tagger
         from flows.evaluation import evaluate_tagging
@@ -330,6 +332,21 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         file=sys.stderr if args.format != "table" else sys.stdout,
     )
     return 1 if counts[CRASHED] else 0
+
+
+def eval_clusters(args: argparse.Namespace) -> int:
+    from flows.eval_clusters import evaluate, load_pairs
+
+    scores = evaluate(load_pairs(args.file, args.corpus))  # PairFileError is a ValueError
+    rows = [s.row() for s in scores]
+    columns = list(rows[0]) if rows else []
+    sys.stdout.write(format_rows(columns, [[r[c] for c in columns] for r in rows], args.format))
+    if args.errors:
+        for s in scores:
+            if s.split == "all":
+                for pair, kind, label in s.errors:
+                    print(f"{s.rule}: {pair} ({kind}) labelled {label}", file=sys.stderr)
+    return 0
 
 
 def eval_extraction(args: argparse.Namespace) -> int:
@@ -493,6 +510,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="a setting to score (repeatable; default: the pipeline and every candidate)",
     )
     a.add_argument("--per-page", action="store_true", help="also print each page's scores")
+    a.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    a = what.add_parser(
+        "clusters",
+        parents=[common],
+        help="pair precision and recall of story clustering on a labelled pair file, "
+        "before (SimHash) and after, per split (tune, check)",
+    )
+    a.add_argument(
+        "file", type=Path, metavar="FILE", help="pairs (tests/data/clusters/pairs.jsonl)"
+    )
+    a.add_argument(
+        "--corpus", type=Path, metavar="DIR", help="the corpus the pairs name (../shared/corpus)"
+    )
+    a.add_argument("--errors", action="store_true", help="list the pairs each rule gets wrong")
     a.add_argument("--format", choices=("table", "csv", "json"), default="table")
     a = what.add_parser(
         "tagging",

@@ -84,6 +84,15 @@ def notify(url: str, title: str, body: str) -> str:
     return SENT
 
 
+def public_link(public_url: str, name: str) -> str:
+    """The digest's address where it is served (`public_url`), never a local file: a
+    notification is read on another machine. "" when no public_url is set."""
+    base = public_url.strip()
+    if not base.startswith(("https://", "http://")):
+        return ""
+    return f"{base.rstrip('/')}/{name}"
+
+
 def build_digest(settings: Settings, week: str, now: datetime | None = None) -> DigestResult:
     """Write digests/<week>.md and .html, record them in the `digests` table, rebuild
     digests/index.html and send the notification, if one is configured."""
@@ -119,8 +128,9 @@ def build_digest(settings: Settings, week: str, now: datetime | None = None) -> 
         ),
     )
     text = headline(data)
+    link = public_link(settings.public_url, html_path.name)
     notification = notify(
-        settings.notify_url, f"labwatch digest {week}", f"{text}\n{html_path.resolve().as_uri()}"
+        settings.notify_url, f"labwatch digest {week}", f"{text}\n{link}" if link else text
     )
     return DigestResult(
         week=week,

@@ -22,9 +22,11 @@ from warehouse.digest_queries import (
     SPIKE_MIN_ARTICLES,
     SPIKE_MIN_MENTIONS,
     SPIKE_RATIO,
+    Deal,
     DigestData,
     EntityWeek,
     Link,
+    Story,
     Trend,
     WeekFigures,
 )
@@ -112,6 +114,120 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+# --- The briefing ---------------------------------------------------------------------------
+
+STORIES_PER_LAB = 3
+
+
+def _quoted(title: str) -> str:
+    return f"“{' '.join(title.split())}”"
+
+
+def _names(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def stories_naming(data: DigestData, entity_id: str) -> list[Story]:
+    return [s for s in data.stories if any(e[0] == entity_id for e in s.entities)]
+
+
+def briefing(data: DigestData) -> str:
+    """The opening paragraph, written from the figures: who led the week and why, the largest
+    new deal, the biggest riser, the most carried story, what is new. No model involved:
+    each sentence is a template over numbers and names from the warehouse."""
+    if data.empty:
+        return ""
+    out = []
+    rows = [e for kind in ("lab", "cloud", "company") for e in data.entities.get(kind, [])]
+    labs = [e for e in data.entities.get("lab", []) if e.mentions]
+    lead = labs[0] if labs else max(rows, key=lambda e: e.mentions, default=None)
+    why: list[Story] = []
+    if lead and lead.mentions:
+        why = stories_naming(data, lead.entity_id)
+        trend = (
+            f"up from {lead.last_mentions} last week" if lead.mentions > lead.last_mentions
+            else f"down from {lead.last_mentions} last week" if lead.mentions < lead.last_mentions
+            else "as many as last week"
+        )  # fmt: skip
+        text = (
+            f"{lead.name} led the week with {lead.mentions} "
+            f"{plural(lead.mentions, 'mention')} in {lead.articles} "
+            f"{plural(lead.articles, 'article')} ({trend})"
+        )
+        if why:
+            top = why[0]
+            text += f", most of all for {_quoted(top.title)} ({top.sources} {plural(top.sources, 'source')})"  # noqa: E501
+        out.append(text + ".")
+    new_deals = [d for d in data.deals if d.status == "new"]
+    if new_deals:
+        big = max(new_deals, key=lambda d: (d.amount_usd or 0, d.sources_week))
+        amount = money(big.amount_usd, big.amount_max_usd, big.qualifier)
+        what = "The largest new deal" if len(new_deals) > 1 else "The one new deal"
+        out.append(
+            f"{what}: {big.investor_name} → {big.target_name}, {big.kind}, {amount} "
+            f"({big.sources_week} {plural(big.sources_week, 'source')})."
+        )
+    risers = sorted(
+        (e for e in rows if e.mentions > e.last_mentions and e is not lead),
+        key=lambda e: (-(e.mentions - e.last_mentions), -e.mentions, e.entity_id),
+    )
+    if risers:
+        r = risers[0]
+        out.append(
+            f"Biggest riser: {r.name}, {r.mentions} {plural(r.mentions, 'mention')} "
+            f"against {r.last_mentions} last week" + (" (a spike)." if r.spike else ".")
+        )
+    carried = data.stories[0] if data.stories and data.stories[0].sources > 1 else None
+    if carried and why and why[0] is carried:
+        out[0] = out[0][:-1] + f", carried by {_names([x.site for x in carried.links][:4])}."
+    elif carried:
+        out.append(
+            f"The most carried story, {_quoted(carried.title)}, ran at {carried.sources} "
+            f"sources ({_names([x.site for x in carried.links if x.site][:4])})."
+        )
+    if data.new_entities:
+        names = [e.name for e in data.new_entities[:5]]
+        more = len(data.new_entities) - len(names)
+        out.append(
+            "New to the warehouse: " + _names(names + ([f"{more} more"] if more else [])) + "."
+        )
+    return " ".join(out)
+
+
+@dataclass(frozen=True)
+class LabSection:
+    lab: EntityWeek
+    stories: list[Story]
+    deals: list[Deal]
+    partners: list[tuple[str, int]]  # (name, articles together this week)
+
+
+def lab_sections(data: DigestData) -> tuple[list[LabSection], list[EntityWeek]]:
+    """A section per lab named this week (its stories, deals and co-mentions), and the labs
+    named only in the weeks before, for one line."""
+    names = {e.entity_id: e.name for rows in data.entities.values() for e in rows}
+    names |= {k: v for k, v in data.co_mentions.others}
+    active, quiet = [], []
+    for lab in data.entities.get("lab", []):
+        if not lab.mentions:
+            quiet.append(lab)
+            continue
+        cells = data.co_mentions.cells.items()
+        partners = sorted(
+            ((names.get(o, o), n) for (x, o), n in cells if x == lab.entity_id),
+            key=lambda p: (-p[1], p[0]),
+        )
+        active.append(
+            LabSection(
+                lab=lab,
+                stories=stories_naming(data, lab.entity_id)[:STORIES_PER_LAB],
+                deals=[d for d in data.deals if lab.entity_id in (d.investor, d.target)],
+                partners=partners,
+            )
+        )
+    return active, quiet
+
+
 def headline(data: DigestData) -> str:
     """The notification's text: the week and its summary."""
     return f"labwatch digest {data.week}: {summary(data)}"
@@ -142,55 +258,44 @@ def notes(data: DigestData) -> list[str]:
     return out
 
 
-# --- The trend chart ------------------------------------------------------------------------
-
-# Okabe-Ito colours (told apart with colour blindness) and dashes (told apart in print).
-_COLOURS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9")
-_DASHES = ("", "6 3", "2 3", "8 3 2 3", "4 4", "1 2")
+# --- The trend as small multiples ---------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class ChartLine:
+class Multiple:
+    """One small chart: an entity's weekly mentions on the scale shared by all of them."""
+
     name: str
-    colour: str
-    dash: str
+    this_week: int
+    total: int
     points: str  # SVG polyline points
-    dots: list[tuple[float, float, str]]  # x, y, tooltip
-    legend_x: float
-    legend_y: float
+    area: str  # SVG polygon points (the area under the line)
+    dots: list[tuple[float, float, str]]  # x, y, tooltip (weeks with mentions)
+    last: tuple[float, float]  # this week's point
 
 
 @dataclass(frozen=True)
-class Chart:
+class Multiples:
     width: int
     height: int
-    plot_left: int
-    plot_right: int
-    plot_top: int
-    plot_bottom: int
-    x_ticks: list[tuple[float, str]]
-    y_ticks: list[tuple[float, str]]
-    lines: list[ChartLine]
+    top: int
+    bottom: int
+    left: int
+    right: int
+    y_max: int
+    first_week: str
+    last_week: str
+    charts: list[Multiple]
     description: str
 
 
-def _nice_step(top: int, ticks: int = 4) -> int:
-    raw = max(1.0, top / ticks)
-    base = 10 ** math.floor(math.log10(raw))
-    return int(next(m * base for m in (1, 2, 5, 10) if m * base >= raw))
-
-
-def trend_chart(trend: Trend, width: int = 720) -> Chart | None:
-    """Geometry of the weekly-mentions line chart, or None when there is nothing to draw."""
+def trend_multiples(trend: Trend, width: int = 220, height: int = 64) -> Multiples | None:
+    """Geometry of one small chart per leading entity, all on one y scale so they compare
+    at a glance; None when there is nothing to draw."""
     if not trend.series or not any(any(s.counts) for s in trend.series):
         return None
-    left, right, top = 44, width - 12, 12
-    bottom = 212
-    per_row = 3
-    rows = math.ceil(len(trend.series) / per_row)
-    height = bottom + 30 + 22 * rows
-    step = _nice_step(max(max(s.counts) for s in trend.series))
-    y_max = step * math.ceil(max(max(s.counts) for s in trend.series) / step)
+    left, right, top, bottom = 4, width - 4, 6, height - 16
+    y_max = max(max(s.counts) for s in trend.series)
     n = len(trend.weeks)
 
     def x(i: int) -> float:
@@ -199,36 +304,39 @@ def trend_chart(trend: Trend, width: int = 720) -> Chart | None:
     def y(v: int) -> float:
         return round(bottom - (bottom - top) * v / y_max, 1)
 
-    lines = []
-    for k, s in enumerate(trend.series):
-        points = [(x(i), y(c)) for i, c in enumerate(s.counts)]
-        lines.append(
-            ChartLine(
-                name=s.name if len(s.name) <= 24 else s.name[:23] + "…",
-                colour=_COLOURS[k % len(_COLOURS)],
-                dash=_DASHES[k % len(_DASHES)],
-                points=" ".join(f"{px},{py}" for px, py in points),
+    charts = []
+    for s in trend.series:
+        pts = [(x(i), y(c)) for i, c in enumerate(s.counts)]
+        line = " ".join(f"{px},{py}" for px, py in pts)
+        charts.append(
+            Multiple(
+                name=s.name if len(s.name) <= 28 else s.name[:27] + "…",
+                this_week=s.counts[-1],
+                total=sum(s.counts),
+                points=line,
+                area=f"{pts[0][0]},{bottom} {line} {pts[-1][0]},{bottom}",
                 dots=[
                     (px, py, f"{s.name}, {w}: {c} {plural(c, 'mention')}")
-                    for (px, py), w, c in zip(points, trend.weeks, s.counts, strict=True)
+                    for (px, py), w, c in zip(pts, trend.weeks, s.counts, strict=True)
+                    if c
                 ],
-                legend_x=left + (k % per_row) * (right - left) / per_row,
-                legend_y=bottom + 44 + 22 * (k // per_row),
+                last=pts[-1],
             )
         )
-    return Chart(
+    return Multiples(
         width=width,
         height=height,
-        plot_left=left,
-        plot_right=right,
-        plot_top=top,
-        plot_bottom=bottom,
-        x_ticks=[(x(i), w.split("-")[1]) for i, w in enumerate(trend.weeks)],
-        y_ticks=[(y(v), str(v)) for v in range(0, y_max + 1, step)],
-        lines=lines,
+        top=top,
+        bottom=bottom,
+        left=left,
+        right=right,
+        y_max=y_max,
+        first_week=trend.weeks[0].split("-")[1],
+        last_week=trend.weeks[-1].split("-")[1],
+        charts=charts,
         description=(
             f"Weekly mentions of {', '.join(s.name for s in trend.series)} "
-            f"from {trend.weeks[0]} to {trend.weeks[-1]}"
+            f"from {trend.weeks[0]} to {trend.weeks[-1]}, one chart each, same scale (0 to {y_max})"
         ),
     )
 
@@ -279,8 +387,51 @@ def _md_entities(kind: str, rows: list[EntityWeek]) -> list[str]:
         f"| {md(e.name)} | {e.mentions} | {e.articles} | {e.last_mentions} | {mean(e.mean)} "
         f"| {change(e.mentions, e.last_mentions)} | {'**spike**' if e.spike else ''} |"
         for e in rows
+        if e.mentions
     ]
+    quiet = [e for e in rows if not e.mentions]
+    if len(quiet) == len(rows):
+        out = out[:2]
+    if quiet:
+        out += ["", "No mentions this week: " + ", ".join(md(e.name) for e in quiet) + "."]
     return [*out, ""]
+
+
+def _md_story(s: Story) -> str:
+    sources = ", ".join(md_link(x.site or x.title, x.url) for x in s.links)
+    names = ", ".join(md(name) for _, name, _ in s.entities[:6])
+    return f"{md_link(s.title, s.url)} — {s.sources} {plural(s.sources, 'source')}: {sources}" + (
+        f"; names {names}" if names else ""
+    )
+
+
+def _md_labs(data: DigestData) -> list[str]:
+    active, quiet = lab_sections(data)
+    out = ["## Labs this week", ""]
+    if not active:
+        out += ["No AI lab was named this week.", ""]
+    for sec in active:
+        lab = sec.lab
+        out += [
+            f"### {md(lab.name)}",
+            "",
+            f"{lab.mentions} {plural(lab.mentions, 'mention')} in {lab.articles} "
+            f"{plural(lab.articles, 'article')} ({change(lab.mentions, lab.last_mentions)} on "
+            f"last week)" + (", **spike**" if lab.spike else "") + ".",
+            "",
+        ]
+        out += [f"- {_md_story(st)}" for st in sec.stories]
+        out += [
+            f"- Deal: {md(d.investor_name)} → {md(d.target_name)}, {md(d.kind)}, "
+            f"{md(money(d.amount_usd, d.amount_max_usd, d.qualifier))} ({d.status})"
+            for d in sec.deals
+        ]
+        if sec.partners:
+            out.append("- Named with: " + ", ".join(f"{md(n)} ({k})" for n, k in sec.partners[:6]))
+        out.append("")
+    if quiet:
+        out += ["Quiet this week: " + ", ".join(md(e.name) for e in quiet) + ".", ""]
+    return out
 
 
 def _md_links(links: list[Link]) -> str:
@@ -295,9 +446,19 @@ def render_markdown(data: DigestData) -> str:
     out += [f"> **{md(n)}**" if i == 0 else f"> {md(n)}" for i, n in enumerate(notes(data))]
     if notes(data):
         out.append("")
+    if briefing(data):
+        out += [f"**{md(briefing(data))}**", ""]
     out += [_sentence(summary(data)), ""]  # numbers and our own words only
     out += ["| | This week | Last week | Change |", "|---|--:|--:|--:|"]
     out += [f"| {k} | {a} | {b} | {change(a, b)} |" for k, a, b in _figure_rows(w, p)]
+
+    out += ["", "## Top stories", ""]
+    if data.stories:
+        out += [f"{i}. {_md_story(st)}" for i, st in enumerate(data.top_stories, 1)]
+    else:
+        out.append("No stories this week.")
+    out.append("")
+    out += _md_labs(data)
 
     out += ["", "## Entities", ""]
     out.append(
@@ -308,6 +469,13 @@ def render_markdown(data: DigestData) -> str:
     out.append("")
     for kind, rows in data.entities.items():
         out += _md_entities(kind, rows)
+    out += ["### New to the warehouse", ""]
+    out += [
+        f"- {md(e.name)} ({md(e.kind)}): {e.mentions} {plural(e.mentions, 'mention')} in "
+        f"{e.articles} {plural(e.articles, 'article')}"
+        for e in data.new_entities
+    ] or ["No entity was named for the first time this week."]
+    out.append("")
 
     out += ["## Deals", ""]
     if not data.deals:
@@ -356,22 +524,9 @@ def render_markdown(data: DigestData) -> str:
         ]
         out.append("")
 
-    out += ["## Top stories", ""]
-    if data.stories:
-        for i, s in enumerate(data.stories, 1):
-            also = ", ".join(md_link(o.site or o.title, o.url) for o in s.also)
-            out.append(
-                f"{i}. {md_link(s.title, s.url)} — {md(s.site)}; "
-                f"{s.sources} {plural(s.sources, 'source')}, "
-                f"{s.mentions} {plural(s.mentions, 'mention')}"
-                + (f" (also: {also})" if also else "")
-            )
-    else:
-        out.append("No stories this week.")
-
     out += ["", "## Trends", ""]
     t = data.trend
-    if trend_chart(t):
+    if trend_multiples(t):
         out += [
             f"Weekly mentions, {t.weeks[0]} to {t.weeks[-1]}.",
             "",
@@ -420,7 +575,9 @@ def _context(data: DigestData) -> dict[str, Any]:
         "figures": _figure_rows(data.this_week, data.last_week),
         "kind_titles": KIND_TITLES,
         "kind_column": KIND_COLUMN,
-        "chart": trend_chart(data.trend),
+        "multiples": trend_multiples(data.trend),
+        "briefing": briefing(data),
+        "labs": lab_sections(data),
         "heat_top": max(cm.cells.values(), default=0),
         "spike_rule": (
             f"at least {SPIKE_MIN_MENTIONS} mentions in {SPIKE_MIN_ARTICLES} articles and "

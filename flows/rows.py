@@ -93,6 +93,10 @@ def article_rows(
                 "fetched_at": now,
                 "run_id": run_id,
                 "watchlist_version": version,
+                # Not article columns: the story key, stored apart (warehouse/articles.py).
+                "story_signature": a.story.signature if a.story else None,
+                "story_shingles": a.story.shingles if a.story else None,
+                "story_bands": list(a.story.bands) if a.story else None,
             }
         )
         mentions.extend(mention_rows(a.article_id, a.mentions, version))

@@ -47,6 +47,9 @@ class Settings:
     timezone: str = "UTC"  # ... in this IANA time zone
     # An Apprise URL (mailto://, slack://, ntfy://, ...): the digest flow sends its headline.
     notify_url: str = ""
+    # Where the digests folder is served (https://example.org/labwatch/): notifications link
+    # to <public_url>/<week>.html. Empty: notifications carry no link.
+    public_url: str = ""
 
     @property
     def warehouse(self) -> Path:

@@ -33,6 +33,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             *("--aliases", str(ALIASES), "--text-mb", "0.2", "--tag-budget", "0.5"),
             *("--append-articles", str(APPEND), "--articles-synthetic", str(ARTICLES)),
             *("--mentions-synthetic", str(MENTIONS), "--no-fresh-flow"),
+            *("--cluster-articles", "200"),
             *("--out", str(out), "--workdir", str(work / "files")),
         ]
     )
@@ -112,3 +113,13 @@ def test_the_table_reports_every_target(results: dict[str, Any]) -> None:
     rerun = next(row for row in table if row["figure"] == "pages fetched")
     assert (rerun["measured"], rerun["verdict"]) == ("0", "yes")
     assert results["meta"]["sizes"]["pages"] == PAGES
+
+
+def test_clustering_cost_is_measured(results: dict[str, Any]) -> None:
+    c = results["results"]["clustering"]
+    assert c["articles"] == 200
+    assert 0 < c["stories"] <= 200
+    assert c["signatures_s"] > 0 and c["clustering_s"] >= c["signatures_s"]
+    lines = {r["figure"]: r for r in results["table"] if r["section"] == "7 story clustering"}
+    share = next(r for f, r in lines.items() if f.startswith("added to an ingest"))
+    assert share["measured"].endswith("%") and share["target"] == "<= 10%"

@@ -17,7 +17,17 @@ from extractors.analyse import AnalysedArticle, TaggedMention
 from extractors.crawl import FeedFetch, FeedSpec
 from extractors.deals import Deal as FoundDeal
 from flows.digest import build_digest, last_complete_week
-from flows.digest_render import change, heat, md, md_link, money, safe_url, spark
+from flows.digest_render import (
+    briefing,
+    change,
+    heat,
+    lab_sections,
+    md,
+    md_link,
+    money,
+    safe_url,
+    spark,
+)
 from flows.rows import article_rows, entity_rows, feed_rows, fetch_rows
 from flows.settings import Settings, load_settings
 from warehouse.append import record_watchlist, replace_row
@@ -328,13 +338,49 @@ def test_top_stories_one_line_per_cluster(data: DigestData, markdown: str) -> No
         "Amazon doubles down on Anthropic", 2, 2, 14,
     )  # fmt: skip
     assert [(o.site, o.url) for o in top.also] == [("Copy Times", "https://copy.example/a")]
+    assert [e[0] for e in top.entities] == ["anthropic", "aws", "amazon"]  # products rolled up
     assert (
-        "1. [Amazon doubles down on Anthropic](https://example.com/a1) — Example News; "
-        "2 sources, 14 mentions (also: [Copy Times](https://copy.example/a))"
+        "1. [Amazon doubles down on Anthropic](https://example.com/a1) — 2 sources: "
+        "[Example News](https://example.com/a1), [Copy Times](https://copy.example/a); "
+        "names Anthropic, Amazon Web Services, Amazon"
     ) in markdown
     assert "Amazon and Anthropic \\(copy\\)](https://copy.example/a) —" not in markdown
     stories = markdown.split("## Top stories")[1].split("##")[0]
     assert len(re.findall(r"^\d+\. ", stories, re.M)) == 3
+
+
+def test_briefing_says_what_happened(data: DigestData, markdown: str) -> None:
+    text = briefing(data)
+    assert text.startswith(
+        "Anthropic led the week with 9 mentions in 2 articles (up from 1 last week), most of "
+        "all for “Amazon doubles down on Anthropic” (2 sources), carried by Example News and "
+        "Copy Times."
+    )
+    assert "The largest new deal: Amazon → Anthropic, investment, up to $4B (2 sources)." in text
+    assert "Biggest riser: Amazon, 5 mentions against 0 last week (a spike)." in text
+    assert (
+        "New to the warehouse: Microsoft Azure, Claude, Amazon, Amazon Bedrock and Mistral AI."
+        in text
+    )
+    assert markdown.index("led the week") < markdown.index("## Top stories")
+    assert [e.entity_id for e in data.new_entities] == [
+        "azure", "claude", "amazon", "bedrock", "mistral-ai"
+    ]  # fmt: skip
+
+
+def test_a_section_per_lab_and_quiet_labs_in_one_line(data: DigestData, markdown: str) -> None:
+    active, quiet = lab_sections(data)
+    assert [s.lab.entity_id for s in active] == ["anthropic", "openai", "mistral-ai"]
+    assert [e.entity_id for e in quiet] == ["cohere"]
+    anthropic = active[0]
+    assert [s.title for s in anthropic.stories] == ["Amazon doubles down on Anthropic"]
+    assert [(d.investor, d.target) for d in anthropic.deals] == [("amazon", "anthropic")]
+    assert anthropic.partners == [("Amazon Web Services", 2), ("Amazon", 1)]
+    labs = markdown.split("## Labs this week")[1].split("\n## ")[0]
+    assert "### Anthropic" in labs and "- Named with: Amazon Web Services (2), Amazon (1)" in labs
+    assert "Quiet this week: Cohere." in labs
+    # Entity tables list only the entities named this week; the rest is one line.
+    assert "| Cohere |" not in markdown and "No mentions this week: Cohere." in markdown
 
 
 def test_trend_over_twelve_weeks(settings: Settings, data: DigestData) -> None:
@@ -349,13 +395,13 @@ def test_trend_over_twelve_weeks(settings: Settings, data: DigestData) -> None:
         "evil-lab", "openai", "anthropic", "amazon", "microsoft", "aws",
     ]  # fmt: skip
     html = build_digest(settings, WEEK, AFTER).html.read_text(encoding="utf-8")
-    svg = html[html.index("<svg") : html.index("</svg>")]
-    legend = re.findall(
-        r"<text x=\"[\d.]+\" y=\"[\d.]+\">([^<]*)</text>", svg.split('class="legend"')[1]
-    )
-    assert legend[1:] == ["OpenAI", "Anthropic", "Amazon", "Microsoft", "Amazon Web Services"]
-    assert svg.count("<polyline") == 6
-    assert ">W36<" in svg and ">W47<" in svg
+    # Small multiples: one chart per entity, all on one scale (0 to evil-lab's 30).
+    assert html.count("<svg") == 6 and html.count("<polyline") == 6
+    names = re.findall(r'<p class="mname">([^<]*) <strong>(\d+)</strong>', html)
+    assert names[1:] == [("OpenAI", "6"), ("Anthropic", "9"), ("Amazon", "5"),
+                         ("Microsoft", "3"), ("Amazon Web Services", "4")]  # fmt: skip
+    assert "every chart on the same scale, 0 to 30." in html
+    assert ">W36<" in html and ">W47<" in html
 
 
 def test_feed_health_lists_feeds_failing_this_week(data: DigestData, markdown: str) -> None:

@@ -63,15 +63,19 @@ def test_notification_is_sent_to_the_apprise_url(home: Path, httpserver: HTTPSer
     httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
     fill(home)
     url = f"json://{httpserver.host}:{httpserver.port}/hook"
-    settings = load_settings(home, notify_url=url)
+    public = "https://digests.example.org/labwatch/"
+    settings = load_settings(home, notify_url=url, public_url=public)
     result = build_digest(settings, WEEK, AFTER)
     assert result.notification == SENT
-    [message] = received(httpserver)
+    # Without public_url the message carries no link: never a file:// path.
+    build_digest(load_settings(home, notify_url=url), WEEK, AFTER)
+    [message, unlinked] = received(httpserver)
     assert message["title"] == f"labwatch digest {WEEK}"
     body = str(message["message"])
     assert body.startswith(result.headline)
     assert "4 articles (+100% on last week) from 4 sources" in body
-    assert body.endswith(result.html.resolve().as_uri())
+    assert body.endswith(f"\nhttps://digests.example.org/labwatch/{WEEK}.html")
+    assert unlinked["message"] == result.headline and "file:" not in str(unlinked)
 
 
 def test_failed_notification_is_reported_not_fatal(home: Path, httpserver: HTTPServer) -> None:

@@ -3,8 +3,15 @@
 A batch of analysed articles is resolved against what is stored before anything is written:
 an article whose URL (any spelling seen before, or the page's canonical URL) or whose exact
 text is already stored becomes a link to that article, not a second copy. New articles join
-the cluster of a stored (or earlier in the batch) article whose SimHash fingerprint is within
-`near_bits` bits: syndicated copies of one wire story share a `cluster_id`.
+the story (`cluster_id`) of a stored or earlier-in-the-batch article that tells the same
+story: candidates share an LSH band key of their MinHash signatures (`story_bands`, one
+join), and extractors/stories.py's rule decides (containment of shingles); texts too short
+for a signature fall back to SimHash within `near_bits` bits. Syndicated copies of one wire
+story, rewritten as wire desks do, share a `cluster_id`.
+
+An article seen again keeps its identity; its date only ever moves earlier (the earliest
+feed that carried it, when its date came from a feed), and a source with no site name of
+its own is named after the feed's site, never a host and port.
 
 Everything happens in one transaction, so a replayed batch adds nothing twice and a failed
 one leaves nothing behind.
@@ -12,19 +19,22 @@ one leaves nothing behind.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import duckdb
 
+from extractors.stories import WINDOW, StoryKey, matches
 from warehouse.append import Row, insert_rows, record_watchlist, register_rows
 
 DEFAULT_NEAR_BITS = 12
-CLUSTER_WINDOW = timedelta(days=30)  # copies of a story appear within days, not months
+CLUSTER_WINDOW = WINDOW  # copies of a story appear within days, not months
 
-_BATCH_ONLY = ("entry_key", "entry_url")  # article row fields that are not columns
+_STORY = ("story_signature", "story_shingles", "story_bands")
+# Article row fields that are not `articles` columns.
+_BATCH_ONLY = ("entry_key", "entry_url", *_STORY)
 
 
 @dataclass(frozen=True)
@@ -93,9 +103,92 @@ def _resolve(
     return known, new
 
 
+def _key(a: Row) -> StoryKey | None:
+    if not a.get("story_signature"):
+        return None
+    return StoryKey(a["story_signature"], int(a["story_shingles"]), tuple(a["story_bands"]))
+
+
+def _story_candidates(
+    con: duckdb.DuckDBPyConnection, new: Sequence[Row]
+) -> dict[str, list[tuple[str, StoryKey]]]:
+    """new article id -> (cluster id, story key) of each stored article sharing an LSH band
+    with it within the time window: one join on `story_bands`."""
+    bands = [
+        {"article_id": a["article_id"], "band": b, "t": a["t"]}
+        for a in new
+        if a.get("story_bands")
+        for b in a["story_bands"]
+    ]
+    if not bands:
+        return {}
+    with register_rows(con, "_nb", bands):
+        rows = con.execute(
+            """
+            WITH c AS (
+                SELECT DISTINCT n.article_id AS new_id, b.article_id AS old_id
+                FROM _nb n JOIN story_bands b
+                  ON b.band = n.band
+                 AND b.t >= n.t - to_days($days) AND b.t <= n.t + to_days($days)
+            )
+            SELECT c.new_id, coalesce(a.cluster_id, a.article_id), k.signature, k.shingles
+            FROM c JOIN story_keys k ON k.article_id = c.old_id
+            JOIN articles a ON a.article_id = c.old_id
+            ORDER BY k.t, c.old_id
+            """,
+            {"days": CLUSTER_WINDOW.days},
+        ).fetchall()
+    found: dict[str, list[tuple[str, StoryKey]]] = {}
+    for new_id, cluster, signature, shingles in rows:
+        found.setdefault(new_id, []).append((cluster, StoryKey(bytes(signature), shingles, ())))
+    return found
+
+
+def _stories(con: duckdb.DuckDBPyConnection, new: Sequence[Row]) -> dict[str, str]:
+    """article id -> cluster id for the new articles that have a story key: the story of the
+    stored or earlier new article that contains most of it, if any."""
+    stored = _story_candidates(con, new)
+    clusters: dict[str, str] = {}
+    by_band: dict[int, list[tuple[str, StoryKey]]] = {}  # this batch's articles so far
+    for a in new:
+        key = _key(a)
+        if key is None:
+            continue
+        near = {c: k for b in key.bands for c, k in by_band.get(b, [])}
+        options = [*stored.get(a["article_id"], []), *near.items()]
+        score, cluster = max(
+            ((matches(key, k), c) for c, k in options), default=(0.0, ""), key=lambda x: x[0]
+        )
+        clusters[a["article_id"]] = cluster if score > 0 else a["article_id"]
+        for b in key.bands:
+            by_band.setdefault(b, []).append((clusters[a["article_id"]], key))
+    return clusters
+
+
+def _story_rows(new: Sequence[Row]) -> tuple[list[Row], list[Row]]:
+    keys: list[Row] = []
+    bands: list[Row] = []
+    for a in new:
+        if a.get("story_signature"):
+            aid, t = a["article_id"], a["t"]
+            keys.append(
+                {"article_id": aid, "t": t, "shingles": a["story_shingles"],
+                 "signature": a["story_signature"]}
+            )  # fmt: skip
+            bands += [{"band": b, "article_id": aid, "t": t} for b in a["story_bands"]]
+    return keys, bands
+
+
 def _clusters(con: duckdb.DuckDBPyConnection, new: Sequence[Row], near_bits: int) -> dict[str, str]:
-    """article id -> cluster id for the new articles: the cluster of the nearest stored or
-    earlier new article within `near_bits`, else their own."""
+    """article id -> cluster id for the new articles: by story key (_stories) when they have
+    one; texts too short for a signature join the cluster of the nearest stored or earlier
+    new article within `near_bits` bits of SimHash; else their own."""
+    clusters = _stories(con, new)
+    short = [a for a in new if a["article_id"] not in clusters]
+    return clusters | _near(con, short, near_bits)
+
+
+def _near(con: duckdb.DuckDBPyConnection, new: Sequence[Row], near_bits: int) -> dict[str, str]:
     with_fp = [
         {"article_id": a["article_id"], "fingerprint": a["fingerprint"], "t": a["t"]}
         for a in new
@@ -152,12 +245,16 @@ def append_batch(
         owner, new = _resolve(con, articles)
         stamped = [{**a, "t": a.get("published_at") or a["fetched_at"]} for a in new]
         clusters = _clusters(con, stamped, near_bits)
+        sources = _sources(con, new, article_feeds)
         rows = [
             {k: v for k, v in a.items() if k not in _BATCH_ONLY}
-            | {"cluster_id": clusters[a["article_id"]]}
+            | {"cluster_id": clusters[a["article_id"]], "site_name": sources[a["article_id"]]}
             for a in new
         ]
         added = insert_rows(con, "articles", rows)
+        keys, bands = _story_rows(stamped)
+        insert_rows(con, "story_keys", keys)
+        insert_rows(con, "story_bands", bands, skip_existing=False)
         urls = [
             {"url_key": key, "article_id": owner[key], "url": url}
             for a in articles
@@ -173,6 +270,7 @@ def append_batch(
         insert_rows(
             con, "article_feeds", list({(r["article_id"], r["feed_id"]): r for r in links}.values())
         )
+        earliest_dates(con, {r["article_id"] for r in links})
         new_ids = {a["article_id"] for a in new}
         counts = [
             insert_rows(con, table, [r for r in rows if r["article_id"] in new_ids])
@@ -196,7 +294,74 @@ def link_entries(con: duckdb.DuckDBPyConnection, links: Sequence[Row]) -> int:
         if r["article_id"] in owner:
             row = {**r, "article_id": owner[r["article_id"]]}
             rows[(row["article_id"], row["feed_id"])] = row
-    return insert_rows(con, "article_feeds", list(rows.values()))
+    added = insert_rows(con, "article_feeds", list(rows.values()))
+    earliest_dates(con, {r["article_id"] for r in rows.values()})
+    return added
+
+
+def earliest_dates(con: duckdb.DuckDBPyConnection, article_ids: Iterable[str]) -> None:
+    """An article seen again in another feed keeps the earliest trustworthy date: a date
+    from the page's metadata stays; a date that came from a feed entry (or none) becomes the
+    earliest plausible date a feed gave it, so an aggregator's later entry never makes the
+    original look newer than its copies."""
+    ids = sorted(article_ids)
+    if not ids:
+        return
+    con.execute(
+        """
+        UPDATE articles SET published_at = f.first
+        FROM (
+            SELECT article_id, min(entry_published_at) AS first,
+                   list(entry_published_at) AS dates
+            FROM article_feeds
+            WHERE article_id IN (SELECT unnest($ids))
+              AND entry_published_at >= TIMESTAMPTZ '1991-08-06'
+              AND entry_published_at <= now() + INTERVAL 1 DAY
+            GROUP BY article_id
+        ) f
+        WHERE articles.article_id = f.article_id
+          AND (articles.published_at IS NULL
+               OR (f.first < articles.published_at
+                   AND list_contains(f.dates, articles.published_at)))
+        """,
+        {"ids": ids},
+    )
+
+
+def publisher(site_name: str, url: str, feed_name: str) -> str:
+    """An article's source as a reader names it: the page's site name, unless that is only
+    the host (trafilatura falls back to it, port and all); then the feed's name for its site;
+    the host without port or "www." as the last resort."""
+    host = url.split("/")[2].lower() if url.count("/") >= 2 else ""
+    bare = re.sub(r"^www\.|:\d+$", "", host)
+    name = (site_name or "").strip()
+    if name and name.lower() not in (host, bare, "www." + bare):
+        return name
+    return (feed_name or "").strip() or name.split(":")[0] or bare
+
+
+def _sources(
+    con: duckdb.DuckDBPyConnection, new: Sequence[Row], article_feeds: Sequence[Row]
+) -> dict[str, str]:
+    """article id -> publisher (see `publisher`) of the new articles; `article_feeds` rows
+    carry the feed entry's URL key as `article_id`."""
+    feed_of: dict[str, str] = {}
+    for r in article_feeds:
+        feed_of.setdefault(r["article_id"], r["feed_id"])
+    names: dict[str, str] = {}
+    if feed_of:
+        names = dict(
+            con.execute(
+                "SELECT feed_id, coalesce(nullif(title, ''), nullif(name, ''), '') FROM feeds "
+                "WHERE feed_id IN (SELECT unnest($f))",
+                {"f": sorted(set(feed_of.values()))},
+            ).fetchall()
+        )
+    out = {}
+    for a in new:
+        feed = feed_of.get(a["entry_key"]) or feed_of.get(a["article_id"], "")
+        out[a["article_id"]] = publisher(a.get("site_name") or "", a["url"], names.get(feed, ""))
+    return out
 
 
 def article_texts(

@@ -9,7 +9,7 @@ with minimum counts so that a handful of mentions is never one (see docs/digest.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,7 +28,8 @@ TREND_ENTITIES = 6
 MATRIX_ROWS = 12
 MATRIX_COLUMNS = 10
 RISERS = 5
-STORIES = 20
+STORIES = 20  # in the Top stories section
+STORY_POOL = 200  # stories read for the week: the top ones and each lab's
 DEAL_SOURCES = 5  # links shown per deal
 # A week with fewer articles than this share of the 4-week mean is called thin.
 THIN_SHARE = 0.5
@@ -132,10 +133,26 @@ class Story:
     url: str
     site: str
     published_at: datetime | None
-    sources: int  # distinct sites that carried the story this week
+    sources: int  # distinct sources (publishers) that carried the story this week
     articles: int
     mentions: int
-    also: list[Link]  # the other copies
+    also: list[Link]  # the first copy of each other source, in order of appearance
+    # (entity id, name, kind) of the labs, clouds and companies it names, most named first
+    entities: list[tuple[str, str, str]] = field(default_factory=list)
+
+    @property
+    def links(self) -> list[Link]:
+        """Every source with its first copy, the story's own first."""
+        return [Link(self.title, self.url, self.site), *self.also]
+
+
+@dataclass(frozen=True)
+class NewEntity:
+    entity_id: str
+    name: str
+    kind: str
+    mentions: int
+    articles: int
 
 
 @dataclass(frozen=True)
@@ -175,12 +192,17 @@ class DigestData:
     entities: dict[str, list[EntityWeek]]  # kind (lab, cloud, company) -> rows
     deals: list[Deal]
     co_mentions: CoMentions
-    stories: list[Story]
+    stories: list[Story]  # the week's stories, most carried first (up to STORY_POOL)
     trend: Trend
     failing_feeds: list[FailingFeed]
     ingest_runs: int  # ingest runs started during the week
     newest_week: str | None  # of the newest stored article
     as_of: datetime  # when the figures were read
+    new_entities: list[NewEntity] = field(default_factory=list)
+
+    @property
+    def top_stories(self) -> list[Story]:
+        return self.stories[:STORIES]
 
     @property
     def empty(self) -> bool:
@@ -211,8 +233,7 @@ def figures(
     row = con.execute(
         f"""
         WITH wk AS MATERIALIZED (
-            SELECT a.article_id, {ARTICLE_TIME} >= $start AS this,
-                   coalesce(nullif(a.site_name, ''), split_part(a.url, '/', 3)) AS site
+            SELECT a.article_id, {ARTICLE_TIME} >= $start AS this, {SOURCE} AS site
             FROM articles a WHERE {ARTICLE_TIME} >= $prev AND {ARTICLE_TIME} < $end
         ),
         m AS MATERIALIZED (SELECT wk.this, entity_id FROM mentions JOIN wk USING (article_id)),
@@ -479,29 +500,67 @@ def co_mentions(con: duckdb.DuckDBPyConnection, this: str, last: str) -> CoMenti
     )
 
 
-def top_stories(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> list[Story]:
-    """One line per story: syndicated copies (one cluster) fold into their earliest article,
-    ranked by how many sites carried the story, then by watchlist mentions."""
+# An article's source: its publisher's name as stored (warehouse/articles.py `publisher`),
+# else its host without "www." or a port.
+SOURCE = (
+    "coalesce(nullif(a.site_name, ''), "
+    "regexp_replace(split_part(a.url, '/', 3), '^www\\.|:\\d+$', '', 'g'))"
+)
+
+
+def top_stories(
+    con: duckdb.DuckDBPyConnection, start: datetime, end: datetime, limit: int = STORY_POOL
+) -> list[Story]:
+    """One line per story: the articles of a cluster fold into its earliest, with every
+    source that carried it (each linked to its first copy) and the labs, clouds and
+    companies it names (products count for their parent). Ranked by the number of sources,
+    then by watchlist mentions."""
     rows = _dicts(
         con.execute(
             f"""
-            WITH wk AS (
-                SELECT a.*, {ARTICLE_TIME} AS t,
-                       coalesce(nullif(a.site_name, ''), split_part(a.url, '/', 3)) AS site,
-                       (SELECT count(*) FROM mentions m WHERE m.article_id = a.article_id) AS n
+            WITH wk AS MATERIALIZED (
+                SELECT a.article_id, coalesce(a.cluster_id, a.article_id) AS cluster_id,
+                       a.title, a.canonical_url, a.published_at, {ARTICLE_TIME} AS t,
+                       {SOURCE} AS site
                 FROM articles a
                 WHERE {ARTICLE_TIME} >= $start AND {ARTICLE_TIME} < $end
+            ),
+            unit AS (
+                SELECT r.entity_id, arg_min(r.ancestor_id, r.depth) AS unit
+                FROM v_entity_rollup r JOIN v_entities e ON e.entity_id = r.ancestor_id
+                WHERE e.kind IN ('lab', 'cloud', 'company')
+                GROUP BY r.entity_id
+            ),
+            named AS (
+                SELECT wk.cluster_id, u.unit, count(*) AS n
+                FROM mentions m JOIN wk USING (article_id) JOIN unit u USING (entity_id)
+                GROUP BY ALL
+            ),
+            ents AS (
+                SELECT n.cluster_id, sum(n.n) AS mentions,
+                       list({{'id': n.unit, 'name': coalesce(e.name, n.unit), 'kind': e.kind}}
+                            ORDER BY n.n DESC, n.unit) AS entities
+                FROM named n LEFT JOIN v_entities e ON e.entity_id = n.unit
+                GROUP BY n.cluster_id
+            ),
+            per_site AS (
+                SELECT cluster_id, site, arg_min(title, t) AS title,
+                       arg_min(canonical_url, t) AS url, min(t) AS t
+                FROM wk GROUP BY cluster_id, site
+            ),
+            stories AS (
+                SELECT cluster_id, arg_min(title, t) AS title, arg_min(canonical_url, t) AS url,
+                       arg_min(site, t) AS site, min(published_at) AS published_at,
+                       count(DISTINCT site) AS sources, count(*) AS articles
+                FROM wk GROUP BY cluster_id
             )
-            SELECT coalesce(cluster_id, article_id) AS cluster_id,
-                   arg_min(title, t) AS title, arg_min(canonical_url, t) AS url,
-                   arg_min(site, t) AS site, min(published_at) AS published_at,
-                   count(DISTINCT site) AS sources, count(*) AS articles, sum(n) AS mentions,
-                   list({{'title': title, 'site': site, 'url': canonical_url}} ORDER BY t)[2:6]
-                       AS also
-            FROM wk
-            GROUP BY 1
-            ORDER BY sources DESC, mentions DESC, published_at DESC NULLS LAST, cluster_id
-            LIMIT {STORIES}
+            SELECT s.*, coalesce(e.mentions, 0) AS mentions,
+                   coalesce(e.entities, []) AS entities,
+                   (SELECT list({{'title': p.title, 'site': p.site, 'url': p.url}} ORDER BY p.t)
+                    FROM per_site p WHERE p.cluster_id = s.cluster_id) AS copies
+            FROM stories s LEFT JOIN ents e USING (cluster_id)
+            ORDER BY s.sources DESC, mentions DESC, s.published_at DESC NULLS LAST, s.cluster_id
+            LIMIT {int(limit)}
             """,
             {"start": start, "end": end},
         )
@@ -516,10 +575,37 @@ def top_stories(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) 
             sources=int(r["sources"]),
             articles=int(r["articles"]),
             mentions=int(r["mentions"]),
-            also=[Link(x["title"] or x["url"], x["url"], x["site"] or "") for x in r["also"]],
+            also=[Link(x["title"] or x["url"], x["url"], x["site"] or "") for x in r["copies"][1:]],
+            entities=[(x["id"], x["name"], x["kind"] or "") for x in r["entities"]],
         )
         for r in rows
     ]
+
+
+def new_entities(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> list[NewEntity]:
+    """Watchlist entities named for the first time in the warehouse this week (no mention in
+    any earlier article), with this week's mentions and articles."""
+    rows = con.execute(
+        f"""
+        WITH wk AS (
+            SELECT m.entity_id, count(*) AS mentions, count(DISTINCT m.article_id) AS articles
+            FROM mentions m JOIN articles a USING (article_id)
+            WHERE {ARTICLE_TIME} >= $start AND {ARTICLE_TIME} < $end
+            GROUP BY m.entity_id
+        ),
+        before AS (
+            SELECT DISTINCT m.entity_id FROM mentions m JOIN articles a USING (article_id)
+            WHERE {ARTICLE_TIME} < $start AND m.entity_id IN (SELECT entity_id FROM wk)
+        )
+        SELECT wk.entity_id, coalesce(e.name, wk.entity_id), coalesce(e.kind, ''),
+               wk.mentions, wk.articles
+        FROM wk ANTI JOIN before USING (entity_id)
+        LEFT JOIN v_entities e USING (entity_id)
+        ORDER BY wk.mentions DESC, wk.entity_id
+        """,
+        {"start": start, "end": end},
+    ).fetchall()
+    return [NewEntity(r[0], r[1], r[2], int(r[3]), int(r[4])) for r in rows]
 
 
 def failing_feeds(
@@ -605,6 +691,7 @@ def digest_data(
         deals=deals_of_week(con, start, end),
         co_mentions=co_mentions(con, weeks[-1], weeks[-2]),
         stories=top_stories(con, start, end),
+        new_entities=new_entities(con, start, end),
         trend=trend(weekly, weeks),
         failing_feeds=failing_feeds(con, start, end),
         ingest_runs=_ingest_runs(con, start, end),

@@ -174,9 +174,7 @@ def _lxml_items(body: bytes, titles: list[str]) -> Iterator[tuple[Any, dict[str,
             titles.append(_text(_first(_children(element), "title")))
 
 
-def _by_local_name(
-    body: bytes, base: str, titles: list[str]
-) -> list[FeedEntry | RejectedEntry]:
+def _by_local_name(body: bytes, base: str, titles: list[str]) -> list[FeedEntry | RejectedEntry]:
     """Items read by their elements' local names: RSS/RDF whose elements carry a prefix that
     feedparser does not map (an unknown namespace, or an unbound prefix)."""
     found: list[FeedEntry | RejectedEntry] = []

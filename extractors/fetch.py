@@ -20,10 +20,10 @@ import socket
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from types import TracebackType
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
@@ -354,13 +354,7 @@ class Fetcher:
         return host
 
     def allowed_private(self, host: str, port: int) -> bool:
-        """Whether `host` may be fetched although private: listed as "host", "host:port"
-        (IPv6 as "::1", "[::1]" or "[::1]:port")."""
-        allowed = self.limits.allowed_private_hosts
-        host = host.strip("[]").lower()
-        return bool(
-            {host, f"[{host}]", f"{host}:{port}", f"[{host}]:{port}"} & allowed
-        )
+        return _listed(host, port, self.limits.allowed_private_hosts)
 
     async def _stream(
         self, url: str, current: str, headers: Mapping[str, str]
@@ -390,3 +384,20 @@ class Fetcher:
             raise InvalidURLError(url, f"invalid URL: {exc}") from exc
         except httpx.HTTPError as exc:
             raise NetworkError(url, f"{type(exc).__name__}: {exc}") from exc
+
+
+def _listed(host: str, port: int, allowed: frozenset[str]) -> bool:
+    host = host.strip("[]").lower()
+    return bool({host, f"[{host}]", f"{host}:{port}", f"[{host}]:{port}"} & allowed)
+
+
+def host_allowed(url: str, allowed: frozenset[str]) -> bool:
+    """Whether the host of `url` is in an allow list of "host" or "host:port" entries (IPv6
+    as "::1", "[::1]" or "[::1]:port"), so that it may be fetched although private."""
+    host, port_text = host_port(url)
+    scheme = url.partition(":")[0].lower()
+    try:
+        port = int(port_text) if port_text else _default_port(scheme)
+    except ValueError:
+        return False
+    return bool(host) and _listed(host, port, allowed)

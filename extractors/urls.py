@@ -61,11 +61,11 @@ def split_authority(netloc: str) -> Authority:
         end = netloc.find("]")
         if end != -1:
             host, rest = netloc[: end + 1], netloc[end + 1 :]
-            if rest.startswith(":"):
+            if rest.startswith(":") and _DIGITS.fullmatch(rest[1:] or "0"):
                 return Authority(userinfo, host, rest[1:])
             return Authority(userinfo, netloc, None) if rest else Authority(userinfo, host, None)
     host, colon, port = netloc.rpartition(":")
-    if not colon or not _DIGITS.fullmatch(port or "0"):
+    if not colon or ":" in host or not _DIGITS.fullmatch(port or "0"):
         # "::1" unbracketed, or "host:abc": no port we could tell apart.
         return Authority(userinfo, netloc, None)
     return Authority(userinfo, host, port)
@@ -99,14 +99,15 @@ def canonical_url(url: str, *, keep_credentials: bool = False) -> str:
                 netloc = f"{netloc}:{port}"
         if keep_credentials and auth.userinfo is not None:
             netloc = f"{auth.userinfo}@{netloc}"
-    path = parts.path
-    if not path and scheme in _DEFAULT_PORTS and netloc:
-        path = "/"
-    query = "&".join(p for p in parts.query.split("&") if p and not _tracking(p))
     out = f"{scheme}:" if scheme else ""
     # Keep "//" whenever the input had an authority part, even an empty one, so that a second
     # pass reads the same parts.
-    if parts.netloc or text[len(out) :].startswith("//"):
+    authority = bool(parts.netloc) or text[len(out) :].startswith("//")
+    path = parts.path
+    if not path and scheme in _DEFAULT_PORTS and authority:
+        path = "/"
+    query = "&".join(p for p in parts.query.split("&") if p and not _tracking(p))
+    if authority:
         out += "//" + netloc
         if path and not path.startswith("/"):
             path = "/" + path
@@ -115,7 +116,7 @@ def canonical_url(url: str, *, keep_credentials: bool = False) -> str:
     out += path
     if query:
         out += "?" + query
-    return out
+    return out.strip()  # trailing spaces of a path or query would go on the next pass
 
 
 def url_key(url: str) -> str:
@@ -163,6 +164,8 @@ def url_problem(url: str) -> str:
         scheme = parts.scheme or "no scheme"
         return f"not an http(s) URL ({scheme})"
     auth = split_authority(parts.netloc)
+    if auth.port and not _DIGITS.fullmatch(auth.port):
+        return f"malformed port {auth.port!r}"
     problem = _host_problem(auth.host)
     if problem:
         return problem

@@ -56,7 +56,9 @@ def test_canonical_url(url: str, canonical: str) -> None:
 
 def test_feed_urls_keep_their_credentials() -> None:
     url = "https://User:p%40ss@Feeds.Example.com:443/rss?x=1"
-    assert canonical_url(url, keep_credentials=True) == "https://User:p%40ss@feeds.example.com/rss?x=1"
+    assert (
+        canonical_url(url, keep_credentials=True) == "https://User:p%40ss@feeds.example.com/rss?x=1"
+    )
     assert url_key(url) == url_key("https://feeds.example.com/rss?x=1")
 
 
@@ -125,7 +127,9 @@ _hosts = st.one_of(
     st.text(max_size=12),
 )
 _ports = st.one_of(
-    st.none(), st.integers(min_value=0, max_value=200_000).map(str), st.text("0123456789:", max_size=6)
+    st.none(),
+    st.integers(min_value=0, max_value=200_000).map(str),
+    st.text("0123456789:", max_size=6),
 )
 _params = st.lists(
     st.tuples(
@@ -139,7 +143,9 @@ _params = st.lists(
 @st.composite
 def urls(draw: st.DrawFn) -> str:
     scheme = draw(st.sampled_from(["http", "https", "HTTP", "ftp", "javascript", "mailto", ""]))
-    user = draw(st.one_of(st.none(), st.from_regex(r"[a-z]{1,4}(:[a-z%0-9@]{0,5})?", fullmatch=True)))
+    user = draw(
+        st.one_of(st.none(), st.from_regex(r"[a-z]{1,4}(:[a-z%0-9@]{0,5})?", fullmatch=True))
+    )
     host = draw(_hosts)
     port = draw(_ports)
     path = draw(st.text(max_size=10).map(lambda p: "/" + p if p else ""))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 import socket
 import time
 from collections import defaultdict
@@ -40,9 +41,24 @@ from extractors.errors import (
     RedirectError,
     TooLargeError,
 )
-from extractors.urls import host_port, origin, split_authority, strip_credentials
+from extractors.urls import host_port, origin, redact_text, split_authority, strip_credentials
 
 DEFAULT_USER_AGENT = "labwatch/0.1 (+https://github.com/labwatch/labwatch)"
+
+
+class _RedactPasswords(logging.Filter):
+    """httpx logs each request's URL, login included: its records are redacted first."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact_text(str(record.msg))
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                redact_text(str(a)) if isinstance(a, str | httpx.URL) else a for a in record.args
+            )
+        return True
+
+
+logging.getLogger("httpx").addFilter(_RedactPasswords())
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,8 @@ def rebinding_resolver(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     lookups: list[str] = []
 
     def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(host, bytes):  # anyio passes the IDNA-encoded name
+            host = host.decode("ascii")
         if isinstance(host, str) and host.endswith(".rebind.test"):
             lookups.append(host)
             address = PUBLIC if lookups.count(host) == 1 else "127.0.0.1"

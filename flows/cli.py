@@ -35,6 +35,7 @@ examples:
   labwatch digest --week 2026-W47 --open         write digests/2026-W47.md and .html, open it
   labwatch serve                                 ingest every 30 min, digest on Mondays
   labwatch runs                                  the latest runs and their figures
+  labwatch refetch --since 2026-11-01            fetch failed pages again, upgrade articles
   labwatch tag article.txt --counts              tag a text file with the watchlist
   labwatch sql "select title from articles" --format csv
   labwatch feeds add https://example.com/blog   add the feed a page advertises

@@ -152,11 +152,12 @@ def test_hostile_entry_urls_and_faults_ingested_twice(
     assert {p: after_second[p] for p in paths} == {p: after_first[p] for p in paths}
     assert after_second["/hostile.xml"] == 2
     assert after_first["/good"] == 1 and after_first["/page-503"] == 1
-    runs = query(
-        home,
-        f"SELECT entries_rejected, pages_retried FROM runs WHERE run_id = '{first['run_id']}'",
-    )
-    assert runs == [(7, 0)]
+    from warehouse.runs import latest_runs
+
+    with open_warehouse(home / "labwatch.duckdb", read_only=True) as con:
+        columns, runs = latest_runs(con)  # what `labwatch runs` prints
+    rejected = [dict(zip(columns, r, strict=True))["entries_rejected"] for r in runs]
+    assert rejected == [0, 7]  # newest first
 
 
 def test_failed_pages_are_retried_and_upgraded_in_place(home: Path, httpserver: HTTPServer) -> None:

@@ -330,7 +330,6 @@ store_task = _task(store, "store batch")
 link_task = _task(link_known_articles, "link known articles to feeds")
 search_task = _task(refresh_search, "refresh the search index")
 finish_task = _task(finish_feeds, "keep feed validators")
-due_retries_task = _task(due_retries, "select failed pages to fetch again")
 retry_entries_task = _task(retry_entries, "load failed pages' articles")
 fetch_retries_task = _task(fetch_retry_pages, "fetch failed pages again", retries=2)
 store_retries_task = _task(store_retries, "upgrade articles whose page arrived")
@@ -348,7 +347,8 @@ def retry_pages(
 ) -> None:
     """Fetch failed pages of earlier runs again (those due, or all with `force`) in batches;
     upgrade the articles whose page arrives, in place."""
-    ids = due_retries_task(settings, summary.run_id, force=force, since=since, feed_id=feed_id)
+    # A plain call, not a task: it runs every ingest, usually to find nothing.
+    ids = due_retries(settings, summary.run_id, force=force, since=since, feed_id=feed_id)
     limits = settings.fetch_limits()
     for start in range(0, len(ids), settings.batch_size):
         pairs = retry_entries_task(settings, ids[start : start + settings.batch_size])

@@ -160,6 +160,11 @@ def urls(draw: st.DrawFn) -> str:
 
 _any_url = st.one_of(urls(), st.text(max_size=40))
 PROPERTY_SETTINGS = settings(max_examples=500, deadline=None)
+# In the whole suite, threads of the session's Prefect harness use the `random` module while
+# hypothesis draws, which hypothesis takes for a strategy using it: not ours to fix here.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Do not use the `random` module:hypothesis.errors.HypothesisDeprecationWarning"
+)
 
 
 @PROPERTY_SETTINGS

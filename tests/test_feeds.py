@@ -96,6 +96,11 @@ def test_namespace_prefixed_rss_is_read() -> None:
         <x:channel><x:title>T</x:title><x:item><x:title>A</x:title>
         <x:link>https://e.example/a</x:link><x:description>Hello there</x:description>
         <x:pubDate>Mon, 13 May 2024 11:00:00 GMT</x:pubDate></x:item></x:channel></x:rss>""",
+        # An RSS 2.0 root with prefixed children: feedparser says rss20 and finds no entry.
+        b"""<?xml version="1.0"?><rss version="2.0" xmlns:a="http://example.org/a"><a:channel>
+        <a:title>T</a:title><a:item><a:title>A</a:title><a:link>https://e.example/a</a:link>
+        <a:description>Hello there</a:description>
+        <a:pubDate>Mon, 13 May 2024 11:00:00 GMT</a:pubDate></a:item></a:channel></rss>""",
     ):
         feed = parse_feed(body, url="https://e.example/feed")
         assert feed.title == "T"

@@ -265,12 +265,13 @@ def upgrade_articles(
     con.execute("BEGIN TRANSACTION")
     try:
         with register_rows(con, "_up", articles):
-            sets = ", ".join(f"{c} = u.{c}" for c in _UPGRADED)
+            given = {k for a in articles for k in a}
+            sets = "".join(f"{c} = u.{c}, " for c in _UPGRADED if c in given)
             upgraded = [
                 r[0]
                 for r in con.execute(
                     f"""
-                    UPDATE articles SET {sets},
+                    UPDATE articles SET {sets}
                         title = coalesce(nullif(articles.title, ''), u.title),
                         author = coalesce(nullif(articles.author, ''), u.author),
                         published_at = coalesce(articles.published_at, u.published_at),
@@ -281,11 +282,12 @@ def upgrade_articles(
                     """
                 ).fetchall()
             ]
+        done = set(upgraded)
         for table, rows in (("mentions", mentions), ("deals", deals)):
             con.execute(
                 f"DELETE FROM {table} WHERE article_id IN (SELECT unnest($ids))", {"ids": upgraded}
             )
-            insert_rows(con, table, [r for r in rows if r["article_id"] in set(upgraded)])
+            insert_rows(con, table, [r for r in rows if r["article_id"] in done])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -93,6 +93,19 @@ def test_hostile_entry_urls_and_faults_ingested_twice(
     httpserver.expect_request("/loop.xml").respond_with_data(
         "", status=302, headers={"Location": "/loop.xml"}
     )
+    httpserver.expect_request("/503.xml").respond_with_data(
+        "later", status=503, headers={"Retry-After": "3600"}
+    )
+    httpserver.expect_request("/big.xml").respond_with_data(
+        b"<rss>" + b" " * 2_000_000, content_type="application/rss+xml"
+    )
+    httpserver.expect_request("/html.xml").respond_with_data(
+        "<!DOCTYPE html><html><body><h1>Home</h1></body></html>", content_type="text/html"
+    )
+    httpserver.expect_request("/private-link.xml").respond_with_data(
+        rss(("Metadata", "http://169.254.169.254/latest/meta-data/")),
+        content_type="application/rss+xml",
+    )
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         refused = f"http://127.0.0.1:{s.getsockname()[1]}/feed.xml"
@@ -104,6 +117,10 @@ def test_hostile_entry_urls_and_faults_ingested_twice(
             f"{base}/429.xml",
             f"{base}/bomb.xml",
             f"{base}/loop.xml",
+            f"{base}/503.xml",
+            f"{base}/big.xml",
+            f"{base}/html.xml",
+            f"{base}/private-link.xml",
             refused,
             f"{stall}/feed.xml",
             f"{cut}/feed.xml",
@@ -136,7 +153,11 @@ def test_hostile_entry_urls_and_faults_ingested_twice(
     assert f"{base}/page-503" in urls  # the item's login stripped
     stored = query(home, "SELECT url, count(*) FROM articles GROUP BY url HAVING count(*) > 1")
     assert stored == []  # every article once
-    assert first["articles_new"] == 5 and second["articles_new"] == 0
+    assert (first["feeds_fetched"], first["feeds_failed"]) == (4, 10)
+    assert second["feeds_skipped"] == 10  # the failing feeds back off
+    assert first["articles_new"] == 6 and second["articles_new"] == 0
+    blocked = query(home, "SELECT page_outcome FROM articles WHERE url LIKE '%169.254%'")
+    assert blocked == [("blocked",)]
     text = query(home, "SELECT text_source FROM articles WHERE url LIKE '%/good?amp'")
     assert text == [("page",)]
     # No password anywhere in the warehouse's text but the feed list.
@@ -148,7 +169,10 @@ def test_hostile_entry_urls_and_faults_ingested_twice(
     # Nothing fetched twice: no page again in the second run, no failing feed either (they
     # back off); only the hostile feed itself is fetched again (its body is unchanged).
     assert (second["pages_fetched"], second["pages_retried"]) == (0, 0)
-    paths = ("/good", "/page-503", "/robots.txt", "/500.xml", "/429.xml", "/bomb.xml", "/loop.xml")
+    paths = (
+        *("/good", "/page-503", "/robots.txt", "/500.xml", "/429.xml", "/bomb.xml"),
+        *("/loop.xml", "/503.xml", "/big.xml", "/html.xml"),
+    )
     assert {p: after_second[p] for p in paths} == {p: after_first[p] for p in paths}
     assert after_second["/hostile.xml"] == 2
     assert after_first["/good"] == 1 and after_first["/page-503"] == 1

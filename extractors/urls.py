@@ -106,7 +106,7 @@ def canonical_url(url: str, *, keep_credentials: bool = False) -> str:
     path = parts.path
     if not path and scheme in _DEFAULT_PORTS and authority:
         path = "/"
-    query = "&".join(p for p in parts.query.split("&") if p and not _tracking(p))
+    query = "&".join(p for p in parts.query.split("&") if p.strip() and not _tracking(p))
     if authority:
         out += "//" + netloc
         if path and not path.startswith("/"):

@@ -23,9 +23,10 @@ from extractors.errors import (
     NotAFeedError,
     RobotsDeniedError,
 )
-from extractors.feeds import FeedEntry, ParsedFeed, parse_feed
+from extractors.feeds import FeedEntry, ParsedFeed, RejectedEntry, parse_feed, unusable
 from extractors.fetch import Fetcher, FetchLimits
 from extractors.robots import RobotsCache
+from extractors.urls import redact
 
 OK, NOT_MODIFIED = "ok", "not_modified"
 T = TypeVar("T")
@@ -72,6 +73,11 @@ class FeedFetch:
         return self.parsed.entries if self.parsed else ()
 
     @property
+    def rejected(self) -> tuple[RejectedEntry, ...]:
+        """Items that could not become articles (bad or missing link), with their reasons."""
+        return self.parsed.rejected if self.parsed else ()
+
+    @property
     def succeeded(self) -> bool:
         return self.outcome in (OK, NOT_MODIFIED)
 
@@ -110,7 +116,7 @@ async def _fetch_feed(fetcher: Fetcher, feed: FeedSpec) -> FeedFetch:
         feed,
         started,
         OK,
-        final_url=result.final_url,
+        final_url=redact(result.final_url),  # stored and shown: never a password
         status=result.status,
         size=len(result.body),
         duration=loop.time() - t0,
@@ -135,6 +141,11 @@ async def _fetch_feed(fetcher: Fetcher, feed: FeedSpec) -> FeedFetch:
         )
     except NotAFeedError as exc:
         return replace(fetched, outcome=NotAFeedError.outcome, error=str(exc), body_hash="")
+    failed = unusable(parsed)
+    if failed:
+        # Items, none usable: a failure (its rejected entries are still recorded), parsed
+        # again next time.
+        return replace(fetched, parsed=parsed, outcome=HARD, error=failed, body_hash="")
     return replace(fetched, parsed=parsed)
 
 

@@ -27,7 +27,10 @@ def feed_links(html: str, base_url: str) -> list[str]:
         kind = (link.get("type") or "").lower().split(";")[0].strip()
         href = (link.get("href") or "").strip()
         if "alternate" in rel and kind in FEED_TYPES and href:
-            url = urljoin(base_url, href)
+            try:
+                url = urljoin(base_url, href)
+            except ValueError:  # a malformed href (an unclosed IPv6 bracket...) is no link
+                continue
             if url not in links:
                 links.append(url)
     return links

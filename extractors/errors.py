@@ -11,6 +11,7 @@
     │   ├── FetchTimeoutError      connect, read or total timeout            (soft)
     │   └── NetworkError           refused, reset, DNS failure               (soft)
     ├── NotAFeedError              the body parsed as no feed at all         (hard)
+    │   └── EmptyFeedError         it holds items, none of them readable     (hard)
     └── WatchlistError             a watchlist file that cannot be used
 
 Outcome classes: "hard" will not fix itself (retrying soon is pointless), "soft" may
@@ -19,6 +20,8 @@ means labwatch refused on purpose (private address, robots.txt).
 """
 
 from __future__ import annotations
+
+from extractors.urls import redact, redact_text
 
 HARD = "hard"
 SOFT = "soft"
@@ -34,7 +37,9 @@ class FetchError(LabwatchError):
     outcome: str = SOFT
 
     def __init__(self, url: str, reason: str) -> None:
-        super().__init__(f"{reason} ({url})")
+        # The message is shown and stored: a password in a URL never reaches it.
+        reason = redact_text(reason)
+        super().__init__(f"{reason} ({redact(url)})")
         self.url = url
         self.reason = reason
         self.attempts = 1  # how many tries it took to give up (retries of soft failures)
@@ -83,6 +88,10 @@ class HTTPStatusError(FetchError):
 
 class NotAFeedError(LabwatchError):
     outcome = HARD
+
+
+class EmptyFeedError(NotAFeedError):
+    """A body with items of which none could be read: a failure, not an empty feed."""
 
 
 class WatchlistError(LabwatchError):

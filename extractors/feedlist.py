@@ -7,7 +7,7 @@ from pathlib import Path
 
 from extractors.crawl import FeedSpec
 from extractors.errors import LabwatchError
-from extractors.urls import canonical_url, url_key
+from extractors.urls import canonical_url, redact, url_key, url_problem
 
 
 class FeedListError(LabwatchError):
@@ -15,9 +15,12 @@ class FeedListError(LabwatchError):
 
 
 def feed_spec(url: str, name: str = "") -> FeedSpec:
-    if not url.startswith(("http://", "https://")):
-        raise FeedListError(f"not an http(s) feed URL: {url!r}")
-    return FeedSpec(feed_id=url_key(url), url=canonical_url(url), name=name)
+    """A feed from its URL: keyed by the canonical URL without credentials, fetched from the
+    canonical URL with them (`https://user:password@host/feed` logs in)."""
+    problem = url_problem(url)
+    if problem:
+        raise FeedListError(f"not a usable feed URL: {redact(url.strip())!r}: {problem}")
+    return FeedSpec(feed_id=url_key(url), url=canonical_url(url, keep_credentials=True), name=name)
 
 
 def load_feed_list(path: Path) -> list[FeedSpec]:

@@ -3,12 +3,20 @@
 Feeds and pages are fetched with one `Fetcher` (an httpx.AsyncClient underneath) so that
 every request gets the same limits. Failures raise the classified errors of
 `extractors.errors`; callers decide whether to retry, fall back or record.
+
+The address guard resolves a host and checks every address; the connection then goes to an
+address that was checked (`PinnedBackend`), not to whatever a second lookup answers, so a
+name that rebinds to 127.0.0.1 between the check and the connection reaches nothing. The
+host name still goes in the Host header and TLS SNI, and certificates are verified against
+it. Every redirect hop is checked and pinned the same way. Credentials in a URL
+(`user:password@`) go only to that URL's own origin: a redirect to another host drops them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 import socket
 import time
 from collections import defaultdict
@@ -16,8 +24,10 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from types import TracebackType
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from extractors.errors import (
@@ -31,8 +41,24 @@ from extractors.errors import (
     RedirectError,
     TooLargeError,
 )
+from extractors.urls import host_port, origin, redact_text, split_authority, strip_credentials
 
 DEFAULT_USER_AGENT = "labwatch/0.1 (+https://github.com/labwatch/labwatch)"
+
+
+class _RedactPasswords(logging.Filter):
+    """httpx logs each request's URL, login included: its records are redacted first."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact_text(str(record.msg))
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                redact_text(str(a)) if isinstance(a, str | httpx.URL) else a for a in record.args
+            )
+        return True
+
+
+logging.getLogger("httpx").addFilter(_RedactPasswords())
 
 
 @dataclass(frozen=True)
@@ -83,8 +109,9 @@ def _is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     )
 
 
-async def check_public_host(url: str, host: str) -> None:
-    """Refuse a host that is, or resolves to, a private, loopback or otherwise internal address.
+async def check_public_host(url: str, host: str) -> list[str]:
+    """Refuse a host that is, or resolves to, a private, loopback or otherwise internal address;
+    return the addresses checked (connect to one of these, never to a fresh lookup).
 
     Every address the name resolves to must be public, so a name with one public and one
     private record is refused too.
@@ -95,12 +122,84 @@ async def check_public_host(url: str, host: str) -> None:
         loop = asyncio.get_running_loop()
         try:
             infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-        except OSError as exc:
-            raise NetworkError(url, f"cannot resolve {host}: {exc.strerror or exc}") from exc
-        addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
+        except (OSError, UnicodeError) as exc:
+            reason = getattr(exc, "strerror", None) or exc
+            raise NetworkError(url, f"cannot resolve {host}: {reason}") from exc
+        addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+    if not addresses:
+        raise NetworkError(url, f"cannot resolve {host}: no address")
     for address in addresses:
         if not _is_public(address):
             raise BlockedAddressError(url, f"{host} resolves to non-public address {address}")
+    return list(dict.fromkeys(str(a) for a in addresses))
+
+
+class PinnedBackend(httpcore.AnyIOBackend):
+    """httpcore's network backend, except that a host whose addresses were checked is
+    connected to at one of those addresses: the guard's lookup is the one that counts."""
+
+    def __init__(self) -> None:
+        self._pins: dict[tuple[str, int], list[str]] = {}
+
+    def pin(self, host: str, port: int, addresses: list[str]) -> None:
+        self._pins[(host.strip("[]").lower(), port)] = addresses
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.AsyncNetworkStream:
+        pinned = self._pins.get((host.strip("[]").lower(), port))
+        if not pinned:
+            return await super().connect_tcp(host, port, timeout, local_address, socket_options)
+        error: Exception | None = None
+        for address in pinned:  # in the resolver's order, as a client would try them
+            try:
+                return await super().connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                error = exc
+        assert error is not None
+        raise error
+
+
+class _PinnedTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport over a connection pool that uses `PinnedBackend`."""
+
+    def __init__(self, backend: PinnedBackend, limits: httpx.Limits) -> None:
+        super().__init__(limits=limits, trust_env=False)
+        # httpx builds its pool without a network_backend parameter; this is its attribute
+        # for the pool in 0.27 and 0.28 (a test connects through it, so a change shows).
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=backend,
+        )
+
+
+def _default_port(scheme: str) -> int:
+    return 443 if scheme == "https" else 80
+
+
+def follow_redirect(current: str, location: str) -> str:
+    """The URL a redirect leads to. Credentials stay with their origin: the target keeps
+    those of `current` only on the same scheme, host and port, and never carries any to
+    another host."""
+    target = urljoin(current, location)
+    if origin(target) != origin(current):
+        return strip_credentials(target)
+    here = urlsplit(current)
+    there = urlsplit(target)
+    if "@" in here.netloc and "@" not in there.netloc:
+        userinfo = split_authority(here.netloc).userinfo
+        return there._replace(netloc=f"{userinfo}@{there.netloc}").geturl()
+    return target
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -152,16 +251,18 @@ class Fetcher:
     def __init__(self, limits: FetchLimits | None = None) -> None:
         self.limits = limits or FetchLimits()
         self._client: httpx.AsyncClient | None = None
+        self.backend = PinnedBackend()
         self.gates: dict[str, HostGate] = defaultdict(
             lambda: HostGate(self.limits.per_host_connections, self.limits.min_host_interval)
         )
 
     async def __aenter__(self) -> Fetcher:
         lim = self.limits
+        pool_limits = httpx.Limits(max_connections=lim.max_connections)
         self._client = httpx.AsyncClient(
             follow_redirects=False,  # followed by hand so each hop passes the address guard
             timeout=httpx.Timeout(lim.read_timeout, connect=lim.connect_timeout),
-            limits=httpx.Limits(max_connections=lim.max_connections),
+            transport=_PinnedTransport(self.backend, pool_limits),
             headers={"User-Agent": lim.user_agent, "Accept-Encoding": "gzip, deflate"},
             trust_env=False,
         )
@@ -220,17 +321,16 @@ class Fetcher:
         seen: list[str] = []
         current = url
         while True:
-            parts = urlsplit(current)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise InvalidURLError(url, f"not an http(s) URL: {current!r}")
-            if not allow_private and not self._allowed_private(parts.hostname, parts.port):
-                await check_public_host(url, parts.hostname)
-            async with self.gates[parts.hostname.lower()].turn():
+            host = await self._guard(url, current, allow_private)
+            async with self.gates[host].turn():
                 response = await self._stream(url, current, headers)
             status, resp_headers, body = response
             if status in (301, 302, 303, 307, 308) and "location" in resp_headers:
                 seen.append(current)
-                target = urljoin(current, resp_headers["location"])
+                try:
+                    target = follow_redirect(current, resp_headers["location"])
+                except ValueError as exc:
+                    raise RedirectError(url, f"unusable redirect target: {exc}") from exc
                 if target in seen:
                     raise RedirectError(url, f"redirect loop at {target}")
                 if len(seen) > self.limits.max_redirects:
@@ -250,15 +350,27 @@ class Fetcher:
 
     async def check_address(self, url: str) -> None:
         """Raise BlockedAddressError (or InvalidURLError) now if `url` would be refused."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise InvalidURLError(url, f"not an http(s) URL: {url!r}")
-        if not self._allowed_private(parts.hostname, parts.port):
-            await check_public_host(url, parts.hostname)
+        await self._guard(url, url, allow_private=False)
 
-    def _allowed_private(self, host: str, port: int | None) -> bool:
-        allowed = self.limits.allowed_private_hosts
-        return host.lower() in allowed or f"{host.lower()}:{port}" in allowed
+    async def _guard(self, url: str, current: str, allow_private: bool) -> str:
+        """Check `current` (a hop of `url`) against the address guard and pin the addresses
+        checked; return its lowercased host."""
+        scheme = current.partition(":")[0].lower()
+        host, port_text = host_port(current)
+        if scheme not in ("http", "https") or not host:
+            raise InvalidURLError(url, f"not an http(s) URL: {current!r}")
+        try:
+            port = int(port_text) if port_text else _default_port(scheme)
+        except ValueError:
+            port = -1
+        if not 0 < port < 65536:
+            raise InvalidURLError(url, f"port out of range 1-65535 ({port_text})")
+        if not allow_private and not self.allowed_private(host, port):
+            self.backend.pin(host, port, await check_public_host(url, host))
+        return host
+
+    def allowed_private(self, host: str, port: int) -> bool:
+        return _listed(host, port, self.limits.allowed_private_hosts)
 
     async def _stream(
         self, url: str, current: str, headers: Mapping[str, str]
@@ -288,3 +400,20 @@ class Fetcher:
             raise InvalidURLError(url, f"invalid URL: {exc}") from exc
         except httpx.HTTPError as exc:
             raise NetworkError(url, f"{type(exc).__name__}: {exc}") from exc
+
+
+def _listed(host: str, port: int, allowed: frozenset[str]) -> bool:
+    host = host.strip("[]").lower()
+    return bool({host, f"[{host}]", f"{host}:{port}", f"[{host}]:{port}"} & allowed)
+
+
+def host_allowed(url: str, allowed: frozenset[str]) -> bool:
+    """Whether the host of `url` is in an allow list of "host" or "host:port" entries (IPv6
+    as "::1", "[::1]" or "[::1]:port"), so that it may be fetched although private."""
+    host, port_text = host_port(url)
+    scheme = url.partition(":")[0].lower()
+    try:
+        port = int(port_text) if port_text else _default_port(scheme)
+    except ValueError:
+        return False
+    return bool(host) and _listed(host, port, allowed)

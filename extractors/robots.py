@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
 from extractors.errors import FetchError, HTTPStatusError
 from extractors.fetch import Fetcher
+from extractors.urls import origin as url_origin
 
 # The product token matched against User-agent lines.
 ROBOTS_AGENT = "labwatch"
@@ -34,8 +34,8 @@ class RobotsCache:
         return parser
 
     async def allowed(self, url: str) -> bool:
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
+        # The origin without credentials: a page URL's password never goes to robots.txt.
+        origin = url_origin(url)
         lock = self._locks.setdefault(origin, asyncio.Lock())
         async with lock:  # one fetch of robots.txt per host, however many pages wait for it
             if origin not in self._rules:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from extractors.entities import Tagger, load_watchlist
 from extractors.errors import LabwatchError
+from extractors.urls import redact
 from flows.report import format_rows, ingest_report
 from flows.settings import Settings, SettingsError, load_settings
 from warehouse.errors import WarehouseError
@@ -34,6 +35,7 @@ examples:
   labwatch digest --week 2026-W47 --open         write digests/2026-W47.md and .html, open it
   labwatch serve                                 ingest every 30 min, digest on Mondays
   labwatch runs                                  the latest runs and their figures
+  labwatch refetch --since 2026-11-01            fetch failed pages again, upgrade articles
   labwatch tag article.txt --counts              tag a text file with the watchlist
   labwatch sql "select title from articles" --format csv
   labwatch feeds add https://example.com/blog   add the feed a page advertises
@@ -71,13 +73,14 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     _prefect(settings, args)
-    from flows.ingest import ingest
+    from flows.ingest import flow_feed_urls, ingest
     from warehouse.database import open_warehouse
     from warehouse.queries import totals
 
     overrides = {"allowed_private_hosts": args.allow_host} if args.allow_host else None
     summary = ingest(
-        feed_urls=args.feed or None,
+        # Prefect stores a flow's parameters: it is given the URLs with passwords redacted.
+        feed_urls=flow_feed_urls(args.feed) if args.feed else None,
         feeds_file=str(args.feeds) if args.feeds else None,
         home=str(settings.home),
         force=args.force,
@@ -94,6 +97,31 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         print(f"  warehouse         {settings.warehouse}")
     # Every feed failing is worth a non-zero status; some failing is a normal day on the web.
     return 1 if summary["feeds_total"] and not summary["feeds_fetched"] else 0
+
+
+def cmd_refetch(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import UTC, datetime
+
+    from extractors.feedlist import feed_spec
+
+    # Bad arguments fail here, before Prefect's server starts.
+    since = datetime.fromisoformat(args.since).replace(tzinfo=UTC) if args.since else None
+    feed_id = feed_spec(args.feed).feed_id if args.feed else None
+    _prefect(settings, args)
+    from flows.ingest import refetch
+
+    overrides = {"allowed_private_hosts": args.allow_host} if args.allow_host else None
+    summary = refetch(home=str(settings.home), since=since, feed_id=feed_id, overrides=overrides)
+    if "skipped" in summary:
+        print(f"labwatch refetch: skipped: {summary['skipped']}", file=sys.stderr)
+        return 1
+    if not args.quiet:
+        print(
+            f"labwatch refetch: {summary['pages_retried']} failed pages fetched again: "
+            f"{summary['articles_upgraded']} articles upgraded to the page's text, "
+            f"{summary['pages_blocked']} blocked, {summary['pages_failed']} failed"
+        )
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -289,11 +317,11 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
     elif args.action == "add":
         added = feed_admin.add_feed(settings, args.url, args.name or "")
         state = "added" if added.added else "already listed"
-        print(f"{state}: {added.url} ({added.title or 'untitled'})")
+        print(f"{state}: {redact(added.url)} ({added.title or 'untitled'})")
     elif args.action == "remove":
         if not feed_admin.remove_feed_url(settings, args.url):
-            raise LabwatchError(f"not in the feed list: {args.url}")
-        print(f"removed: {args.url} (its fetch log and articles stay)")
+            raise LabwatchError(f"not in the feed list: {redact(args.url)}")
+        print(f"removed: {redact(args.url)} (its fetch log and articles stay)")
     elif args.action == "import":
         new, total = feed_admin.import_opml(settings, args.file)
         print(f"imported {args.file}: {new} new of {total} feeds")
@@ -428,8 +456,32 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="HOST[:PORT]",
         help="fetch pages from this host although it is private or loopback (repeatable)",
     )
-    p.add_argument("--force", action="store_true", help="fetch every feed, even those backing off")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="fetch every feed, even those backing off, and every page that failed before",
+    )
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser(
+        "refetch",
+        parents=[common],
+        help="fetch failed pages again now; articles whose page arrives get its text",
+        description="Fetch again every page that failed (refused, timed out, 5xx, 404...), "
+        "whatever its retry schedule. An article whose page arrives is upgraded in place from "
+        "the feed's text to the page's: same article, its mentions and deals retagged.",
+    )
+    p.add_argument(
+        "--since", metavar="YYYY-MM-DD", help="only articles published (or stored) since this day"
+    )
+    p.add_argument("--feed", metavar="URL", help="only articles carried by this feed")
+    p.add_argument(
+        "--allow-host",
+        action="append",
+        metavar="HOST[:PORT]",
+        help="fetch pages from this host although it is private or loopback (repeatable)",
+    )
+    p.set_defaults(func=cmd_refetch)
 
     p = sub.add_parser(
         "serve",
@@ -449,7 +501,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("runs", parents=[common], help="the latest flow runs and their figures")
     p.add_argument("--limit", type=int, default=10, help="how many runs (default 10)")
-    p.add_argument("--flow", choices=("ingest", "digest"), help="only runs of this flow")
+    p.add_argument("--flow", choices=("ingest", "refetch", "digest"), help="only runs of this flow")
     p.add_argument(
         "--format", choices=("table", "csv", "json"), default="table", help="output format"
     )

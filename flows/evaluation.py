@@ -12,7 +12,7 @@ from extractors.analyse import tag_article
 from extractors.article import SETTINGS, extract_article, extract_with
 from extractors.entities import Tagger
 from extractors.errors import NotAFeedError
-from extractors.feeds import parse_feed
+from extractors.feeds import parse_feed, unusable
 from extractors.scoring import score
 
 PARSED, RECOVERED, REJECTED, CRASHED = "parsed", "recovered", "rejected", "crashed"
@@ -42,8 +42,11 @@ def evaluate_feeds(folder: Path) -> list[FeedVerdict]:
         except Exception as exc:  # the point of the command is to find these
             verdicts.append(FeedVerdict(path.name, CRASHED, 0, f"{type(exc).__name__}: {exc}"))
         else:
-            verdict = RECOVERED if feed.warning else PARSED
-            verdicts.append(FeedVerdict(path.name, verdict, len(feed.entries), feed.warning))
+            # "recovered" only when entries were kept; items of which none is usable fail.
+            failed = unusable(feed)
+            verdict = REJECTED if failed else RECOVERED if feed.warning and feed.entries else PARSED
+            detail = failed or feed.warning
+            verdicts.append(FeedVerdict(path.name, verdict, len(feed.entries), detail))
     return verdicts
 
 

@@ -13,6 +13,7 @@ from extractors.discover import discover_feed
 from extractors.feedlist import feed_spec
 from extractors.fetch import Fetcher
 from extractors.opml import OPMLFeed, parse_opml, to_opml
+from extractors.urls import redact
 from flows import rows
 from flows.settings import Settings
 from warehouse.database import open_warehouse
@@ -27,8 +28,9 @@ class AddedFeed:
 
 
 def list_feeds(settings: Settings) -> list[dict[str, Any]]:
+    """Every feed with its health; URLs shown with any password redacted."""
     with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
-        return feed_health(con)
+        return [{**f, "url": redact(f["url"])} for f in feed_health(con)]
 
 
 def add_feed(settings: Settings, url: str, name: str = "") -> AddedFeed:

@@ -37,15 +37,30 @@ from extractors.errors import BLOCKED
 from extractors.feedlist import feed_spec, load_feed_list
 from extractors.feeds import FeedEntry
 from extractors.fetch import FetchLimits
-from extractors.urls import url_key
+from extractors.urls import redact, redact_text, url_key
 from flows import rows
 from flows.analysis import Analyser, Pending
+from flows.page_retry import (
+    RetryCounts,
+    due_retries,
+    fetch_retry_pages,
+    first_tries,
+    retry_entries,
+    store_retries,
+)
 from flows.progress import Counter, log, rate
 from flows.settings import Settings, load_settings
 from warehouse.append import record_watchlist, replace_row, upsert_feeds
 from warehouse.articles import BatchCounts, append_batch, link_entries, unseen_keys
 from warehouse.database import open_warehouse
-from warehouse.feed_state import feed_states, is_due, keep_validators, record_fetches
+from warehouse.feed_state import (
+    feed_states,
+    is_due,
+    keep_validators,
+    record_entry_failures,
+    record_fetches,
+)
+from warehouse.page_retries import record_page_tries
 from warehouse.run_lock import IngestRunningError, ingest_lock
 from warehouse.search import refresh_index
 
@@ -60,26 +75,45 @@ class IngestSummary:
     feeds_failed: int = 0
     entries: int = 0
     entries_new: int = 0
+    entries_rejected: int = 0  # items whose link cannot be fetched (see v_entry_failures)
     pages_fetched: int = 0
     pages_blocked: int = 0  # private address or robots.txt
     pages_failed: int = 0
     articles_new: int = 0
     mentions: int = 0
     deals: int = 0
-    failures: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
+    pages_retried: int = 0  # failed pages of earlier runs fetched again
+    articles_upgraded: int = 0  # of which the page's text replaced the feed's
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (url, reason), redacted
 
-    def run_row(self, status: str, started: datetime, error: str = "") -> dict[str, Any]:
+    def run_row(
+        self, status: str, started: datetime, error: str = "", flow: str = "ingest"
+    ) -> dict[str, Any]:
         figures = {k: v for k, v in asdict(self).items() if k not in ("run_id", "failures")}
         return {
             "run_id": self.run_id,
-            "flow": "ingest",
+            "flow": flow,
             "prefect_run_id": flow_run.get_id(),
             "started_at": started,
             "ended_at": None if status == "running" else datetime.now(UTC),
             "status": status,
-            "error": error or None,
+            "error": redact_text(error) or None,
             **figures,
         }
+
+
+# Feed URLs with credentials given for this process (`ingest --feed`), by their redacted form:
+# the flow's parameters, which Prefect stores and shows, carry only the redacted URL.
+_FEED_SECRETS: dict[str, str] = {}
+
+
+def flow_feed_urls(urls: Sequence[str]) -> list[str]:
+    """`urls` as the ingest flow's parameters: redacted, the real ones kept in this process."""
+    shown = []
+    for url in urls:
+        _FEED_SECRETS[redact(url)] = url
+        shown.append(redact(url))
+    return shown
 
 
 def prepare_feeds(
@@ -99,7 +133,8 @@ def prepare_feeds(
     with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
         record_watchlist(con, rows.entity_rows(watchlist))
         if feed_urls:
-            wanted = list({s.feed_id: s for s in map(feed_spec, feed_urls)}.values())
+            real = [_FEED_SECRETS.get(u, u) for u in feed_urls]
+            wanted = list({s.feed_id: s for s in map(feed_spec, real)}.values())
         elif feeds_file:
             wanted = load_feed_list(Path(feeds_file))
         else:
@@ -149,8 +184,10 @@ def log_fetches(
     settings: Settings, run_id: str, fetches: Sequence[FeedFetch], per_feed: dict[str, int]
 ) -> None:
     step = timedelta(minutes=settings.backoff_minutes)
+    now = datetime.now(UTC)
     with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
         record_fetches(con, rows.fetch_rows(fetches, run_id, per_feed), step)
+        record_entry_failures(con, rows.entry_failure_rows(fetches, run_id, now))
 
 
 def fetch_page_batch(
@@ -171,8 +208,12 @@ def store(
     keys = {a.entry_key for a in analysed}
     links = [r for r in rows.article_feed_rows(fetches, now) if r["article_id"] in keys]
     articles, mentions, deals = rows.article_rows(analysed, run_id, now, version)
+    allowed = settings.fetch_limits().allowed_private_hosts
     with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
-        return append_batch(con, articles, links, mentions, deals)
+        counts = append_batch(con, articles, links, mentions, deals)
+        # Pages that failed: kept so they are fetched again when due (flows/page_retry.py).
+        record_page_tries(con, first_tries(analysed, allowed, now), first=True)
+    return counts
 
 
 def link_known_articles(settings: Settings, fetches: Sequence[FeedFetch]) -> None:
@@ -200,7 +241,7 @@ def write_run(settings: Settings, row: dict[str, Any]) -> None:
             # We hold the ingest lock, so a run still marked running was killed mid-way.
             con.execute(
                 "UPDATE runs SET status = 'interrupted', ended_at = now() "
-                "WHERE status = 'running' AND flow = 'ingest'"
+                "WHERE status = 'running' AND flow IN ('ingest', 'refetch')"
             )
         replace_row(con, "runs", row)
 
@@ -212,8 +253,9 @@ def summarise_fetches(summary: IngestSummary, fetches: Sequence[FeedFetch]) -> N
             summary.feeds_not_modified += f.outcome == NOT_MODIFIED
         else:
             summary.feeds_failed += 1
-            summary.failures.append((f.feed.url, f.error))
+            summary.failures.append((redact(f.feed.url), f.error))
         summary.entries += len(f.entries)
+        summary.entries_rejected += len(f.rejected)
 
 
 def page_counts(pages: Sequence[PageInput]) -> tuple[int, int, int]:
@@ -288,6 +330,46 @@ store_task = _task(store, "store batch")
 link_task = _task(link_known_articles, "link known articles to feeds")
 search_task = _task(refresh_search, "refresh the search index")
 finish_task = _task(finish_feeds, "keep feed validators")
+retry_entries_task = _task(retry_entries, "load failed pages' articles")
+fetch_retries_task = _task(fetch_retry_pages, "fetch failed pages again", retries=2)
+store_retries_task = _task(store_retries, "upgrade articles whose page arrived")
+
+
+def retry_pages(
+    settings: Settings,
+    summary: IngestSummary,
+    analyser: Analyser,
+    version: str,
+    *,
+    force: bool = False,
+    since: datetime | None = None,
+    feed_id: str | None = None,
+) -> None:
+    """Fetch failed pages of earlier runs again (those due, or all with `force`) in batches;
+    upgrade the articles whose page arrives, in place."""
+    # A plain call, not a task: it runs every ingest, usually to find nothing.
+    ids = due_retries(settings, summary.run_id, force=force, since=since, feed_id=feed_id)
+    limits = settings.fetch_limits()
+    for start in range(0, len(ids), settings.batch_size):
+        pairs = retry_entries_task(settings, ids[start : start + settings.batch_size])
+        pages = fetch_retries_task(quote([entry for _, entry in pairs]), limits)
+        analysed = analyser(pages)
+        counts: RetryCounts = store_retries_task(
+            settings, [i for i, _ in pairs], quote(analysed), version
+        )
+        fetched, blocked, failed = page_counts(pages)
+        summary.pages_fetched += fetched
+        summary.pages_blocked += blocked
+        summary.pages_failed += failed
+        summary.pages_retried += counts.retried
+        summary.articles_upgraded += counts.upgraded
+        summary.mentions += counts.mentions
+        summary.deals += counts.deals
+    if ids:
+        log.info(
+            "failed pages fetched again: %d, %d articles upgraded to the page's text",
+            summary.pages_retried, summary.articles_upgraded,
+        )  # fmt: skip
 
 
 @flow(name="ingest")
@@ -366,9 +448,10 @@ def _ingest(
                 in_flight = (number, pages, pending)
             if in_flight:
                 finish_batch(*in_flight)
+            retry_pages(settings, summary, analyser, watchlist.version, force=force)
         link_task(settings, quote(fetches))
         finish_task(settings, quote(fetches))
-        if summary.articles_new:
+        if summary.articles_new or summary.articles_upgraded:
             search_task(settings)
     except BaseException as exc:
         write_run(settings, summary.run_row("failed", started, f"{type(exc).__name__}: {exc}"))
@@ -379,4 +462,39 @@ def _ingest(
         summary.run_id, (datetime.now(UTC) - started).total_seconds(),
         summary.articles_new, summary.mentions, summary.deals,
     )  # fmt: skip
+    return asdict(summary)
+
+
+@flow(name="refetch")
+def refetch(
+    home: str | None = None,
+    since: datetime | None = None,
+    feed_id: str | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Fetch every failed page again (articles published since `since`, carried by the feed
+    `feed_id`), whatever its schedule; upgrade the articles whose page arrives. Recorded in
+    `runs` as flow "refetch"; skipped while an ingest runs."""
+    settings = load_settings(home, **(overrides or {}))
+    summary = IngestSummary(run_id=uuid.uuid4().hex[:16])
+    started = datetime.now(UTC)
+    try:
+        with ingest_lock(settings.warehouse):
+            write_run(settings, summary.run_row("running", started, flow="refetch"))
+            try:
+                watchlist = settings.load_watchlist()
+                with Analyser(watchlist, settings.workers) as analyser:
+                    retry_pages(
+                        settings, summary, analyser, watchlist.version,
+                        force=True, since=since, feed_id=feed_id,
+                    )  # fmt: skip
+                if summary.articles_upgraded:
+                    search_task(settings)
+            except BaseException as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                write_run(settings, summary.run_row("failed", started, error, flow="refetch"))
+                raise
+            write_run(settings, summary.run_row("completed", started, flow="refetch"))
+    except IngestRunningError as exc:
+        return {"skipped": str(exc), "run_id": summary.run_id}
     return asdict(summary)

@@ -15,11 +15,24 @@ def ingest_report(summary: Mapping[str, Any], totals: Mapping[str, int]) -> list
         f"  feeds fetched     {s['feeds_fetched']} of {s['feeds_total']}"
         f" ({s['feeds_not_modified']} not modified, {s['feeds_failed']} failed"
         + (f", {s['feeds_skipped']} not due)" if s["feeds_skipped"] else ")"),
-        f"  entries           {s['entries']} ({s['entries_new']} new)",
+        f"  entries           {s['entries']} ({s['entries_new']} new"
+        + (
+            f", {s['entries_rejected']} rejected: see v_entry_failures)"
+            if s.get("entries_rejected")
+            else ")"
+        ),
         f"  pages fetched     {s['pages_fetched']} ({s['pages_blocked']} blocked,"
         f" {s['pages_failed']} failed"
         + (": feed text stored instead)" if s["pages_failed"] + s["pages_blocked"] else ")"),
         f"  articles stored   {s['articles_new']} new, {totals['articles']} in the warehouse",
+        *(
+            [
+                f"  pages retried     {s['pages_retried']} failed before"
+                f" ({s['articles_upgraded']} articles upgraded to the page's text)"
+            ]
+            if s.get("pages_retried")
+            else []
+        ),
         f"  mentions          {s['mentions']} new, {totals['mentions']} in the warehouse",
         f"  deals             {s['deals']} new, {totals['deals']} in the warehouse",
     ]
@@ -28,7 +41,10 @@ def ingest_report(summary: Mapping[str, Any], totals: Mapping[str, int]) -> list
         lines.append("  failures:")
         lines += [f"    {url}: {reason}" for url, reason in failures[:20]]
         if len(failures) > 20:
-            lines.append(f"    ... and {len(failures) - 20} more (see the feed_fetches table)")
+            lines.append(
+                f"    ... and {len(failures) - 20} more"
+                " (see feed_fetches.error and articles.page_error)"
+            )
     return lines
 
 

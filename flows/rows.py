@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -10,7 +11,7 @@ from extractors.analyse import AnalysedArticle, TaggedMention
 from extractors.crawl import FeedFetch, FeedSpec
 from extractors.deals import Deal
 from extractors.entities import Watchlist
-from extractors.urls import url_key
+from extractors.urls import redact, url_key
 
 Row = dict[str, Any]
 
@@ -24,7 +25,7 @@ def fetch_rows(fetches: Iterable[FeedFetch], run_id: str, new: Mapping[str, int]
         {
             "run_id": run_id,
             "feed_id": f.feed.feed_id,
-            "url": f.feed.url,
+            "url": redact(f.feed.url),  # the log shows no password; feeds.url keeps it
             "final_url": f.final_url or None,
             "fetched_at": f.fetched_at,
             "http_status": f.status,
@@ -151,3 +152,41 @@ def entity_rows(watchlist: Watchlist) -> list[Row]:
         }
         for e in watchlist.entities
     ]
+
+
+def entry_failure_rows(fetches: Iterable[FeedFetch], run_id: str, now: datetime) -> list[Row]:
+    """`entry_failures` rows: the items of each parsed feed that cannot become articles."""
+    found: dict[tuple[str, str], Row] = {}
+    for f in fetches:
+        for r in f.rejected:
+            key = hashlib.sha256(f"{r.url}\n{r.guid}\n{r.title}".encode()).hexdigest()[:32]
+            found[(f.feed.feed_id, key)] = {
+                "feed_id": f.feed.feed_id,
+                "entry_key": key,
+                "url": r.url,
+                "title": r.title,
+                "guid": r.guid,
+                "reason": r.reason,
+                "run_id": run_id,
+                "seen_at": now,
+            }
+    return list(found.values())
+
+
+def upgrade_row(article_id: str, a: AnalysedArticle, version: str) -> Row:
+    """What `upgrade_articles` writes over a stored article when its page's text arrives."""
+    return {
+        "article_id": article_id,
+        "title": a.title,
+        "author": a.author,
+        "published_at": a.published,
+        "site_name": a.site_name,
+        "language": a.language,
+        "text": a.text,
+        "text_source": a.text_source,
+        "extractor": a.extractor,
+        "content_hash": a.content_hash,
+        "fingerprint": a.fingerprint,
+        "page_canonical_url": a.page_canonical_url or None,
+        "watchlist_version": version,
+    }

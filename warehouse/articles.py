@@ -405,3 +405,56 @@ def replace_tags(
         con.execute("ROLLBACK")
         raise
     return stored
+
+
+# Columns a page's text brings when it replaces the feed's text of a stored article.
+_UPGRADED = (
+    "text", "text_source", "extractor", "content_hash", "fingerprint", "site_name", "language",
+    "page_canonical_url", "watchlist_version",
+)  # fmt: skip
+
+
+def upgrade_articles(
+    con: duckdb.DuckDBPyConnection,
+    articles: Sequence[Row],
+    mentions: Sequence[Row],
+    deals: Sequence[Row],
+) -> int:
+    """Replace the feed text of stored articles with their page's text, in place, in one
+    transaction: the same article_id, its text, extractor and text source updated, page_error
+    cleared, its mentions and deals replaced by those of the new text. Title, author and date
+    are filled in only where the article had none. Only articles still without page text are
+    touched; returns how many were upgraded."""
+    if not articles:
+        return 0
+    con.execute("BEGIN TRANSACTION")
+    try:
+        with register_rows(con, "_up", articles):
+            given = {k for a in articles for k in a}
+            sets = "".join(f"{c} = u.{c}, " for c in _UPGRADED if c in given)
+            upgraded = [
+                r[0]
+                for r in con.execute(
+                    f"""
+                    UPDATE articles SET {sets}
+                        title = coalesce(nullif(articles.title, ''), u.title),
+                        author = coalesce(nullif(articles.author, ''), u.author),
+                        published_at = coalesce(articles.published_at, u.published_at),
+                        page_error = NULL, page_outcome = NULL
+                    FROM _up u
+                    WHERE articles.article_id = u.article_id AND articles.text_source <> 'page'
+                    RETURNING articles.article_id
+                    """
+                ).fetchall()
+            ]
+        done = set(upgraded)
+        for table, rows in (("mentions", mentions), ("deals", deals)):
+            con.execute(
+                f"DELETE FROM {table} WHERE article_id IN (SELECT unnest($ids))", {"ids": upgraded}
+            )
+            insert_rows(con, table, [r for r in rows if r["article_id"] in done])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return len(upgraded)

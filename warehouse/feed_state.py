@@ -136,3 +136,22 @@ def remove_feed(con: duckdb.DuckDBPyConnection, feed_id: str) -> bool:
     """Forget a feed (its fetch log and its articles stay); False when it was not there."""
     row = con.execute("DELETE FROM feeds WHERE feed_id = ? RETURNING feed_id", [feed_id]).fetchone()
     return row is not None
+
+
+def record_entry_failures(con: duckdb.DuckDBPyConnection, failures: Sequence[Row]) -> None:
+    """Record feed items that cannot become articles (`entry_failures` rows with `seen_at`):
+    new ones added, known ones given their latest reason, run and time."""
+    if not failures:
+        return
+    with register_rows(con, "_ef", failures):
+        con.execute(
+            """
+            INSERT INTO entry_failures BY NAME
+            SELECT feed_id, entry_key, url, title, guid, reason, run_id,
+                   seen_at AS first_seen_at, seen_at AS last_seen_at
+            FROM _ef
+            ON CONFLICT (feed_id, entry_key) DO UPDATE SET
+                reason = excluded.reason, run_id = excluded.run_id,
+                last_seen_at = excluded.last_seen_at
+            """
+        )

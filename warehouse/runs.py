@@ -17,9 +17,9 @@ def latest_runs(
                flow, status,
                round(epoch(ended_at - started_at), 1) AS seconds,
                feeds_total - coalesce(feeds_skipped, 0) AS feeds_due,
-               feeds_fetched, feeds_not_modified, feeds_failed,
-               pages_fetched, pages_blocked, pages_failed,
-               articles_new, mentions, deals, prefect_run_id, error
+               feeds_fetched, feeds_not_modified, feeds_failed, entries_rejected,
+               pages_fetched, pages_blocked, pages_failed, pages_retried,
+               articles_new, articles_upgraded, mentions, deals, prefect_run_id, error
         FROM runs
         WHERE $flow IS NULL OR flow = $flow
         ORDER BY runs.started_at DESC

@@ -76,7 +76,7 @@ def extract_article(html: bytes | str, url: str) -> Article | None:
     choice = selection.choose(
         base, candidates.resiliparse_text(page), lambda: candidates.readability_text(tree)
     )
-    text = choice.text.strip()
+    text = selection.without_headline(choice.text.strip(), meta.title)
     kind = page_kind(tree, text)
     # A page that is not an article comes back whatever its length, so the caller knows.
     if len(text) < MIN_TEXT_CHARS and kind == ARTICLE:

@@ -9,6 +9,8 @@ The rules, each measured on the tuning half of WCXB's dev split (docs/extraction
   extractors with unrelated heuristics (Readability scores containers by their paragraphs,
   resiliparse drops elements by their names and roles) rarely agree on page chrome, and
   where trafilatura is wrong it is mostly wrong by missing part of the body.
+- A first line that is the page's title is dropped: the title is stored on its own, and a
+  body that repeats it would count its mentions twice.
 - readability-lxml costs as much as trafilatura, resiliparse a tenth of it; so readability
   runs only when resiliparse finds a tenth more words than trafilatura (`DOUBT_SHARE`).
   Below that no line could be added anyway but a few.
@@ -94,3 +96,11 @@ def choose(base_text: str, cheap_text: str, second: Callable[[], str]) -> Choice
             have += line.key + " "
             added += 1
     return Choice("\n".join(line.text for line in kept), added, True)
+
+
+def without_headline(text: str, title: str) -> str:
+    """The text without its first line when that line is the title (words compared)."""
+    first, _, rest = text.partition("\n")
+    found = lines(first)
+    title_words = " ".join(_WORD.findall(title.lower()))
+    return rest.lstrip("\n") if found and title_words and found[0].key == title_words else text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from extractors.selection import DOUBT_SHARE, choose, lines
+from extractors.selection import DOUBT_SHARE, choose, lines, without_headline
 
 BODY = [
     "The council approved the new ferry timetable on Tuesday after a long debate.",
@@ -53,3 +53,12 @@ def test_lines_compare_by_words_not_by_control_characters_or_case() -> None:
     # A page double-encoded as UTF-8: trafilatura drops the C1 controls, others keep them.
     garbled = "It doesn\u00e2\u0080\u0099t matter"
     assert lines(garbled)[0].key == lines("it DOESNâT   matter")[0].key
+
+
+def test_a_first_line_that_is_the_title_is_dropped() -> None:
+    text = "\n".join(["Council Approves New Ferry Timetable", *BODY])
+    assert without_headline(text, "Council approves new ferry timetable").splitlines() == BODY
+    # Only the first line, and only the whole title.
+    assert without_headline(text, "Council approves") == text
+    kept = "\n".join([BODY[0], "Council approves new ferry timetable"])
+    assert without_headline(kept, "Council approves new ferry timetable") == kept

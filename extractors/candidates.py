@@ -90,14 +90,23 @@ def trafilatura_text(tree: HtmlElement, url: str, setting: str) -> str:
 
 
 def readability_text(tree: HtmlElement) -> str:
-    """readability-lxml (Mozilla Readability's scoring of paragraphs by their container)."""
-    summary = ReadabilityDocument(deepcopy(tree)).summary(html_partial=True)
+    """readability-lxml (Mozilla Readability's scoring of paragraphs by their container);
+    "" when it fails: a second opinion that breaks must not cost the page its base text."""
+    try:
+        summary = ReadabilityDocument(deepcopy(tree)).summary(html_partial=True)
+    except Exception:  # readability's Unparseable, lxml errors on hostile markup
+        return ""
     return fragment_text(summary)
 
 
 def resiliparse_text(html: str) -> str:
-    """resiliparse's main-content heuristics (its own fast DOM parser, on the page string)."""
-    return str(extract_plain_text(html, main_content=True, preserve_formatting=True)).strip()
+    """resiliparse's main-content heuristics (its own fast DOM parser, on the page string);
+    "" when it fails, as for readability."""
+    try:
+        text = extract_plain_text(html, main_content=True, preserve_formatting=True)
+    except Exception:  # its parser on hostile markup
+        return ""
+    return str(text).strip()
 
 
 def fragment_text(fragment: str) -> str:

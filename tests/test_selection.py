@@ -62,3 +62,14 @@ def test_a_first_line_that_is_the_title_is_dropped() -> None:
     assert without_headline(text, "Council approves") == text
     kept = "\n".join([BODY[0], "Council approves new ferry timetable"])
     assert without_headline(kept, "Council approves new ferry timetable") == kept
+
+
+def test_second_opinions_on_broken_markup_give_no_text_rather_than_an_error() -> None:
+    from extractors.candidates import parse, readability_text, resiliparse_text
+
+    tree = parse("<html><body><p>" + "word " * 60 + "</p></body></html>")
+    assert tree is not None
+    assert readability_text(tree)  # a plain page gives text
+    empty = parse("<html></html>")
+    assert empty is not None
+    assert resiliparse_text("") == "" and readability_text(empty) == ""

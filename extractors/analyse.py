@@ -61,13 +61,13 @@ class AnalysedArticle:
     text: str
     text_source: str
     extractor: str
-    page_kind: str  # article, or what else the page was (index, products, consent); "" unknown
     content_hash: str
     fingerprint: int | None  # SimHash as a signed 64-bit int (DuckDB BIGINT); None if too short
     page_error: str
     page_outcome: str  # "" when the page gave the text, else why not (a FetchError outcome)
     mentions: tuple[TaggedMention, ...]
     deals: tuple[Deal, ...]
+    page_kind: str = ""  # article, or what else the page was (index, products, consent); "" unknown
 
 
 def content_hash(text: str) -> str:

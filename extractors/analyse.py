@@ -15,6 +15,7 @@ from extractors.deals import Deal, find_deals
 from extractors.entities import Mention, Tagger
 from extractors.feeds import FeedEntry
 from extractors.fingerprint import as_bigint, simhash
+from extractors.page_kind import ARTICLE
 from extractors.stories import StoryKey, story_key
 from extractors.text import sentence_spans
 from extractors.urls import canonical_url, same_site, url_key
@@ -68,6 +69,7 @@ class AnalysedArticle:
     mentions: tuple[TaggedMention, ...]
     deals: tuple[Deal, ...]
     story: StoryKey | None = None  # MinHash signature and LSH bands; None if too short
+    page_kind: str = ""  # article, or what else the page was (index, products, consent); "" unknown
 
 
 def content_hash(text: str) -> str:
@@ -127,6 +129,9 @@ def analyse(item: PageInput, tagger: Tagger) -> AnalysedArticle:
         except Exception as exc:  # lxml/trafilatura on hostile markup: fall back, keep the reason
             page_error = f"extraction failed: {type(exc).__name__}: {exc}"
             page_outcome = "no_text"
+    kind = article.page_kind if article else ""  # "" when no page text was seen
+    if article is not None and kind != ARTICLE:
+        article = None  # a home page, index, product grid or consent wall: not its text
     if article is not None:
         text, source, extractor = article.text, PAGE, article.extractor
     elif entry.content:
@@ -135,7 +140,7 @@ def analyse(item: PageInput, tagger: Tagger) -> AnalysedArticle:
         text, source, extractor = entry.summary, FEED_SUMMARY, "feed"
     else:
         text, source, extractor = "", NONE, ""
-    if item.html and article is None:
+    if item.html and article is None and not kind:
         page_error = page_error or "no article text found in the page"
         page_outcome = page_outcome or "no_text"
     title = (article.title if article and article.title else entry.title) or ""
@@ -160,6 +165,7 @@ def analyse(item: PageInput, tagger: Tagger) -> AnalysedArticle:
         text=text,
         text_source=source,
         extractor=extractor,
+        page_kind=kind,
         content_hash=content_hash(text),
         fingerprint=as_bigint(fp),
         page_error=page_error,

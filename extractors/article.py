@@ -1,33 +1,20 @@
-"""Article extraction: a fetched page becomes an `Article` (text and metadata) with trafilatura."""
+"""Article extraction: a fetched page becomes an `Article` (text, metadata, and what kind of
+page it is) from trafilatura and the candidates that check it."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-import trafilatura
-from trafilatura.settings import use_config
+from extractors import candidates, selection
+from extractors.candidates import trafilatura_name
+from extractors.charset import decode_html
+from extractors.page_kind import ARTICLE, page_kind
 
-# Candidate trafilatura settings, by name. `labwatch eval extraction DIR` scores each against
-# ground truth; the choice below is what measured best (docs/extraction.md has the figures).
-SETTINGS: dict[str, dict[str, bool]] = {
-    "precision": {"favor_precision": True},
-    "precision-fast": {"favor_precision": True, "fast": True},
-    "default": {},
-    "recall": {"favor_recall": True},
-    "fast": {"fast": True},
-    "precision-tables": {"favor_precision": True, "include_tables": True},
-}
-PRIMARY = "precision"  # best F1 on the corpus, with trafilatura's fallback algorithms on
-FALLBACK = "recall"  # when the primary finds too little: keeps more, at some precision
-# Below this many characters an extraction is treated as failed and the next one is tried.
+BASE = "tables"  # the trafilatura setting whose text the per-page choice starts from
+# Below this many characters an extraction is treated as failed.
 MIN_TEXT_CHARS = 200
-
-_CONFIG = use_config()
-# No signal-based timeout: extraction may run in worker threads, where signals are not allowed.
-_CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
 
 _HTML_LANG = re.compile(
     rb"<html[^>]*?\slang\s*=\s*[\"']?([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*)", re.I
@@ -44,7 +31,8 @@ class Article:
     site_name: str
     language: str
     text: str
-    extractor: str
+    extractor: str  # which candidate produced the text (see `extractor_name`)
+    page_kind: str = ARTICLE  # article, or index / products / consent (extractors/page_kind.py)
 
 
 def _date(value: str | None) -> datetime | None:
@@ -64,35 +52,75 @@ def _language(html: bytes | str) -> str:
 
 
 def extractor_name(setting: str) -> str:
-    """What is stored in `articles.extractor`: library, version and setting."""
-    return f"trafilatura-{trafilatura.__version__}:{setting}"
+    """What is stored in `articles.extractor` for a trafilatura setting alone."""
+    return trafilatura_name(setting)
+
+
+VOTE = f"{trafilatura_name(BASE)}+{candidates.READABILITY}+{candidates.RESILIPARSE}"
 
 
 def extract_article(html: bytes | str, url: str) -> Article | None:
-    """The page's text and metadata with the primary setting, or the fallback setting when
-    the primary finds too little; None when neither finds usable text."""
-    return extract_with(html, url, PRIMARY) or extract_with(html, url, FALLBACK)
+    """The page's text and metadata, or None when no usable text is found.
+
+    The page is parsed once; trafilatura's text is the base, resiliparse's (cheap) says
+    whether it missed part of the body, and then readability-lxml's is asked too and the
+    lines both hold are added (extractors/selection.py). `page_kind` says whether the page
+    is an article at all; the caller decides what to do with a page that is not.
+    """
+    page = html if isinstance(html, str) else decode_html(html, "")
+    tree = candidates.parse(page)
+    if tree is None:
+        return None
+    meta = candidates.metadata(tree, url)
+    base = candidates.trafilatura_text(tree, url, BASE)
+    choice = selection.choose(
+        base, candidates.resiliparse_text(page), lambda: candidates.readability_text(tree)
+    )
+    text = selection.without_headline(choice.text.strip(), meta.title)
+    kind = page_kind(tree, text)
+    # A page that is not an article comes back whatever its length, so the caller knows.
+    if len(text) < MIN_TEXT_CHARS and kind == ARTICLE:
+        return None
+    extractor = VOTE if choice.added else trafilatura_name(BASE)
+    return _article(html, url, meta, text, extractor, kind)
 
 
 def extract_with(html: bytes | str, url: str, setting: str) -> Article | None:
-    """Extract with one named setting; None when it yields less than MIN_TEXT_CHARS."""
-    options: dict[str, Any] = {"include_comments": False, "include_tables": False}
-    options.update(SETTINGS[setting])
-    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, config=_CONFIG, **options)
-    if doc is None or isinstance(doc, dict):
+    """Extract with one named trafilatura setting alone; None under MIN_TEXT_CHARS."""
+    tree = candidates.parse(html)
+    if tree is None:
         return None
-    text = (doc.text or "").strip()
+    text = candidates.trafilatura_text(tree, url, setting)
     if len(text) < MIN_TEXT_CHARS:
         return None
-    canonical = doc.url if doc.url and doc.url != url else ""
+    meta = candidates.metadata(tree, url)
+    return _article(html, url, meta, text, trafilatura_name(setting), ARTICLE)
+
+
+def extract_previous(html: bytes | str, url: str) -> Article | None:
+    """What labwatch 0.1 ran: `precision`, then `recall` when it found under 200 characters.
+    Kept so `labwatch eval extraction` can compare against it in the same run."""
+    return extract_with(html, url, "precision") or extract_with(html, url, "recall")
+
+
+def _article(
+    html: bytes | str,
+    url: str,
+    meta: candidates.Metadata,
+    text: str,
+    extractor: str,
+    kind: str,
+) -> Article:
+    canonical = meta.canonical_url if meta.canonical_url and meta.canonical_url != url else ""
     return Article(
         url=url,
         page_canonical_url=canonical,
-        title=(doc.title or "").strip(),
-        author=(doc.author or "").strip(),
-        published=_date(doc.date),
-        site_name=(doc.sitename or "").strip(),
-        language=(doc.language or _language(html)),
+        title=meta.title,
+        author=meta.author,
+        published=_date(meta.date),
+        site_name=meta.site_name,
+        language=meta.language or _language(html),
         text=text,
-        extractor=extractor_name(setting),
+        extractor=extractor,
+        page_kind=kind,
     )

@@ -378,9 +378,9 @@ def eval_clusters(args: argparse.Namespace) -> int:
 
 
 def eval_extraction(args: argparse.Namespace) -> int:
-    from flows.evaluation import evaluate_extraction, summarise
+    from flows.eval_extraction import evaluate_extraction, summarise, worst
 
-    scores = evaluate_extraction(args.folder, args.setting)
+    scores, skipped = evaluate_extraction(args.folder, args.setting, args.split)
     if args.per_page:
         columns = ["page", "setting", "precision", "recall", "f1", "ms"]
         table = [
@@ -396,6 +396,17 @@ def eval_extraction(args: argparse.Namespace) -> int:
         for s in summarise(scores)
     ]  # fmt: skip
     sys.stdout.write(format_rows(columns, table, args.format))
+    if args.worst:
+        columns = ["page", "setting", "f1", "precision", "recall", "page_kind", "extractor"]
+        table = [
+            [s.page, s.setting, f"{s.f1:.3f}", f"{s.precision:.3f}", f"{s.recall:.3f}",
+             s.page_kind, s.chosen or "(no text)"]
+            for s in worst(scores, args.worst)
+        ]  # fmt: skip
+        sys.stdout.write(format_rows(columns, table, args.format))
+    if skipped:
+        shown = ", ".join(skipped[:5]) + (", …" if len(skipped) > 5 else "")
+        print(f"skipped {len(skipped)} page(s) with no ground-truth body: {shown}", file=sys.stderr)
     return 0
 
 
@@ -562,6 +573,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="a setting to score (repeatable; default: the pipeline and every candidate)",
     )
     a.add_argument("--per-page", action="store_true", help="also print each page's scores")
+    a.add_argument(
+        "--worst",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also print the N lowest-scoring pages of the pipeline, with the extractor it chose",
+    )
+    a.add_argument(
+        "--split",
+        choices=("all", "tune", "check"),
+        default="all",
+        help="score only the tuning or the check half (pages split by site; default: all)",
+    )
     a.add_argument("--format", choices=("table", "csv", "json"), default="table")
     a = what.add_parser(
         "clusters",

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import statistics
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from extractors.analyse import tag_article
-from extractors.article import SETTINGS, extract_article, extract_with
+from extractors.article import extract_article
 from extractors.entities import Tagger
 from extractors.errors import NotAFeedError
 from extractors.feeds import parse_feed, unusable
-from extractors.scoring import score
 
 PARSED, RECOVERED, REJECTED, CRASHED = "parsed", "recovered", "rejected", "crashed"
 
@@ -48,88 +44,6 @@ def evaluate_feeds(folder: Path) -> list[FeedVerdict]:
             detail = failed or feed.warning
             verdicts.append(FeedVerdict(path.name, verdict, len(feed.entries), detail))
     return verdicts
-
-
-PIPELINE = "labwatch"  # what ingest runs: the primary setting, then the fallback
-
-
-@dataclass(frozen=True)
-class PageScore:
-    page: str
-    setting: str
-    precision: float
-    recall: float
-    f1: float
-    seconds: float
-
-
-@dataclass(frozen=True)
-class SettingSummary:
-    setting: str
-    pages: int
-    precision: float
-    recall: float
-    f1: float
-    mean_ms: float
-    max_ms: float
-
-
-def _ground_truth(folder: Path) -> list[tuple[str, Path, str, str]]:
-    """(name, html path, url, expected body) for each page with ground truth."""
-    html_dir, truth_dir = folder / "html", folder / "ground_truth"
-    if not html_dir.is_dir() or not truth_dir.is_dir():
-        raise FileNotFoundError(f"{folder} must hold html/ and ground_truth/ folders")
-    pages = []
-    for truth in sorted(truth_dir.glob("*.json")):
-        html = html_dir / f"{truth.stem}.html"
-        if html.is_file():
-            doc = json.loads(truth.read_text(encoding="utf-8"))
-            pages.append((truth.stem, html, doc.get("url", ""), doc["articleBody"]))
-    if not pages:
-        raise FileNotFoundError(f"no page in {folder} has both html and ground truth")
-    return pages
-
-
-def evaluate_extraction(folder: Path, settings: list[str] | None = None) -> list[PageScore]:
-    """Score each setting (default: the pipeline and every candidate) on every page."""
-    names = settings or [PIPELINE, *SETTINGS]
-    unknown = [n for n in names if n != PIPELINE and n not in SETTINGS]
-    if unknown:
-        raise ValueError(f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(SETTINGS)}")
-    pages = _ground_truth(folder)
-    extract_article(pages[0][1].read_bytes(), pages[0][2])  # warm-up: lazy imports and caches
-    results: list[PageScore] = []
-    for name in names:
-        for page, path, url, truth in pages:
-            html = path.read_bytes()
-            started = time.perf_counter()
-            article = (
-                extract_article(html, url) if name == PIPELINE else extract_with(html, url, name)
-            )
-            elapsed = time.perf_counter() - started
-            s = score(article.text if article else "", truth)
-            results.append(PageScore(page, name, s.precision, s.recall, s.f1, elapsed))
-    return results
-
-
-def summarise(scores: list[PageScore]) -> list[SettingSummary]:
-    """Mean precision, recall and F1 over pages, and time per page, best F1 first."""
-    by_setting: dict[str, list[PageScore]] = {}
-    for s in scores:
-        by_setting.setdefault(s.setting, []).append(s)
-    out = [
-        SettingSummary(
-            setting=name,
-            pages=len(group),
-            precision=statistics.fmean(s.precision for s in group),
-            recall=statistics.fmean(s.recall for s in group),
-            f1=statistics.fmean(s.f1 for s in group),
-            mean_ms=1000 * statistics.fmean(s.seconds for s in group),
-            max_ms=1000 * max(s.seconds for s in group),
-        )
-        for name, group in by_setting.items()
-    ]
-    return sorted(out, key=lambda s: (-s.f1, s.mean_ms))
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,7 @@ def article_rows(
                 "text": a.text,
                 "text_source": a.text_source,
                 "extractor": a.extractor,
+                "page_kind": a.page_kind or None,
                 "content_hash": a.content_hash,
                 "fingerprint": a.fingerprint,
                 "page_error": a.page_error or None,

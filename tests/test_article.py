@@ -7,7 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from extractors.article import MIN_TEXT_CHARS, extract_article
+from extractors.article import (
+    MIN_TEXT_CHARS,
+    extract_article,
+    extract_previous,
+    extract_with,
+    extractor_name,
+)
 from tests.helpers import SEED_SLUGS, seed_html, seed_text
 
 # Strings that appear only in the chrome around each seed article.
@@ -85,3 +91,14 @@ def test_seed_expected_text_is_byte_faithful_to_the_shared_seed() -> None:
     assert expected.count("\u00a0") == 3
     for paragraph in expected.split("\n\n"):
         assert paragraph in source
+
+
+def test_the_extractor_is_named_and_single_settings_still_work() -> None:
+    html = seed_html(SEED_SLUGS[0])
+    article = extract_article(html, "http://127.0.0.1/a.html")
+    assert article is not None and article.page_kind == "article"
+    assert article.extractor == extractor_name("tables")
+    alone = extract_with(html, "http://127.0.0.1/a.html", "precision")
+    assert alone is not None and alone.extractor == extractor_name("precision")
+    assert similarity(alone.text, seed_text(SEED_SLUGS[0])) >= 0.98
+    assert extract_previous(html, "http://127.0.0.1/a.html") == alone

@@ -1,0 +1,132 @@
+"""Candidate extractors: each turns one parsed page into a plain text, under a stable name.
+
+`extractors/article.py` runs some of them on a page and `extractors/selection.py` picks one
+text per page. The page is parsed once (lxml, through trafilatura's loader); candidates that
+modify the tree get a copy. All three libraries are Apache-2.0, compatible with our MIT
+licence: trafilatura 2.x, readability-lxml 0.9, resiliparse 2.0.
+"""
+
+from __future__ import annotations
+
+from copy import deepcopy
+from dataclasses import dataclass
+from typing import Any
+
+import lxml.etree
+import lxml.html
+import trafilatura
+from lxml.html import HtmlElement
+from readability import Document as ReadabilityDocument  # type: ignore[import-untyped]
+from resiliparse.extract.html2text import extract_plain_text
+from trafilatura.settings import use_config
+
+# trafilatura settings by name (always without comments): `labwatch eval extraction` scores
+# each one alone as well as the per-page choice that uses some of them.
+SETTINGS: dict[str, dict[str, bool]] = {
+    "precision": {"favor_precision": True},
+    "precision-fast": {"favor_precision": True, "fast": True},
+    "default": {"include_tables": False},
+    "recall": {"favor_recall": True},
+    "fast": {"fast": True},
+    "precision-tables": {"favor_precision": True, "include_tables": True},
+    "tables": {"include_tables": True},  # trafilatura's own default: tables are body text
+}
+
+_CONFIG = use_config()
+# No signal-based timeout: extraction may run in worker threads, where signals are not allowed.
+_CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
+
+READABILITY = "readability-lxml-0.9"
+RESILIPARSE = "resiliparse-2.0"
+
+# Block elements: a line break before and after each when a fragment becomes text.
+_BLOCKS = frozenset(
+    "p div li h1 h2 h3 h4 h5 h6 br tr td th blockquote pre section article ul ol table "
+    "figcaption dd dt".split()
+)
+
+
+@dataclass(frozen=True)
+class Metadata:
+    title: str
+    author: str
+    date: str | None
+    site_name: str
+    language: str
+    canonical_url: str
+
+
+def trafilatura_name(setting: str) -> str:
+    """What `articles.extractor` says for a trafilatura setting: library, version, setting."""
+    return f"trafilatura-{trafilatura.__version__}:{setting}"
+
+
+def parse(html: bytes | str) -> HtmlElement | None:
+    """The page as an lxml tree (trafilatura's loader: encoding, broken markup), or None."""
+    tree = trafilatura.utils.load_html(html)
+    return tree if isinstance(tree, HtmlElement) else None
+
+
+def metadata(tree: HtmlElement, url: str) -> Metadata:
+    doc = trafilatura.metadata.extract_metadata(tree, url)
+    return Metadata(
+        title=(doc.title or "").strip(),
+        author=(doc.author or "").strip(),
+        date=doc.date,
+        site_name=(doc.sitename or "").strip(),
+        language=doc.language or "",
+        canonical_url=doc.url or "",
+    )
+
+
+def trafilatura_text(tree: HtmlElement, url: str, setting: str) -> str:
+    """trafilatura with one named setting (it copies the tree itself)."""
+    options: dict[str, Any] = {"include_comments": False, "include_tables": False}
+    options.update(SETTINGS[setting])
+    doc = trafilatura.bare_extraction(tree, url=url or None, config=_CONFIG, **options)
+    if doc is None or isinstance(doc, dict):
+        return ""
+    return (doc.text or "").strip()
+
+
+def readability_text(tree: HtmlElement) -> str:
+    """readability-lxml (Mozilla Readability's scoring of paragraphs by their container);
+    "" when it fails: a second opinion that breaks must not cost the page its base text."""
+    try:
+        summary = ReadabilityDocument(deepcopy(tree)).summary(html_partial=True)
+    except Exception:  # readability's Unparseable, lxml errors on hostile markup
+        return ""
+    return fragment_text(summary)
+
+
+def resiliparse_text(html: str) -> str:
+    """resiliparse's main-content heuristics (its own fast DOM parser, on the page string);
+    "" when it fails, as for readability."""
+    try:
+        text = extract_plain_text(html, main_content=True, preserve_formatting=True)
+    except Exception:  # its parser on hostile markup
+        return ""
+    return str(text).strip()
+
+
+def fragment_text(fragment: str) -> str:
+    """An HTML fragment as text: one line per block element, whitespace collapsed."""
+    if not fragment.strip():
+        return ""
+    try:
+        root = lxml.html.fromstring(fragment)
+    except (ValueError, lxml.etree.ParserError):
+        return ""
+    parts: list[str] = []
+    for el in root.iter():
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag in _BLOCKS:
+            parts.append("\n")
+        if el.text and tag and tag not in ("script", "style"):
+            parts.append(el.text)
+        if tag in _BLOCKS:
+            parts.append("\n")
+        if el.tail:
+            parts.append(el.tail)
+    lines = (" ".join(line.split()) for line in "".join(parts).splitlines())
+    return "\n".join(line for line in lines if line)

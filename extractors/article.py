@@ -28,6 +28,10 @@ MIN_TEXT_CHARS = 200
 _CONFIG = use_config()
 # No signal-based timeout: extraction may run in worker threads, where signals are not allowed.
 _CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
+# `Article.published` is the page's metadata date only: htmldate's text search (which turns a
+# footer's "Copyright 2026" into 2026-01-01) is left to extractors/dates.py, which runs it
+# only when neither the feed nor the metadata dates the article.
+_CONFIG.set("DEFAULT", "EXTENSIVE_DATE_SEARCH", "off")
 
 _HTML_LANG = re.compile(
     rb"<html[^>]*?\slang\s*=\s*[\"']?([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*)", re.I

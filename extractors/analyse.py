@@ -13,7 +13,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from extractors.article import extract_article
-from extractors.budget import DEFAULT_BUDGET, Budget, analysed_part, context, deals_within
+from extractors.budget import DEFAULT_BUDGET, Budget, context, deals_within, leading
 from extractors.dates import choose_published
 from extractors.dates import sane_date as sane_date  # where callers have always found it
 from extractors.deals import Deal
@@ -128,11 +128,11 @@ def tag_text(
     default now); mentions are always kept. `note` says what was left out."""
     started = time.monotonic() if started is None else started
     notes: list[str] = []
-    part = analysed_part(text, budget.text_chars)
+    part = leading(text, budget.text_chars)
     if len(part) < len(text):
         notes.append(f"text analysed up to character {len(part):,} of {len(text):,}")
     found = tagger.tag(part)
-    head = analysed_part(title, budget.text_chars)
+    head = leading(title, budget.text_chars)
     title_mentions = _with_context(head, tagger.tag(head), True, budget.context_chars)
     body_mentions = _with_context(part, found, False, budget.context_chars)
     deals, reached = deals_within(
@@ -183,6 +183,11 @@ def analyse(item: PageInput, tagger: Tagger, budget: Budget = DEFAULT_BUDGET) ->
     if item.html and article is None:
         page_error = page_error or "no article text found in the page"
         page_outcome = page_outcome or "no_text"
+    notes: list[str] = []
+    if len(text) > budget.stored_chars:
+        kept = leading(text, budget.stored_chars)
+        notes.append(f"text stored up to character {len(kept):,} of {len(text):,}")
+        text = kept
     title = (article.title if article and article.title else entry.title) or ""
     # The page's own canonical URL wins when it is on the same site (a mobile or AMP copy,
     # tracking paths); another site's canonical is not trusted to name this article, nor is
@@ -197,7 +202,7 @@ def analyse(item: PageInput, tagger: Tagger, budget: Budget = DEFAULT_BUDGET) ->
         item.html if article else None,
         item.final_url or entry.url,
     )
-    fp = simhash(analysed_part(text, budget.text_chars))
+    fp = simhash(leading(text, budget.text_chars))
     tags = tag_text(tagger, title, text, budget, started)
     return AnalysedArticle(
         article_id=url_key(canonical),
@@ -220,5 +225,5 @@ def analyse(item: PageInput, tagger: Tagger, budget: Budget = DEFAULT_BUDGET) ->
         mentions=tags.mentions,
         deals=tags.deals,
         published_source=published.source,
-        analysis_note="; ".join(n for n in (tags.note, published.note) if n),
+        analysis_note="; ".join(n for n in (*notes, tags.note, published.note) if n),
     )

@@ -6,6 +6,7 @@ what these tests check; benchmarks/hostile.py measures the real command."""
 from __future__ import annotations
 
 import itertools
+import random
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -198,3 +199,30 @@ def test_context_windows_on_real_text_are_whole_sentences_when_short() -> None:
         else:
             assert len(m.sentence) <= CONTEXT_CHARS
             assert m.sentence.strip("…") in text
+
+
+def test_context_always_holds_the_mention_within_the_width() -> None:
+    rng = random.Random(21)
+    words = ["a", "word", "OpenAI", "longerword", ",", "and", "  ", "x" * 40]
+    for _ in range(2000):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 120)))
+        start = rng.randrange(len(text))
+        end = min(len(text), start + rng.randint(1, 12))
+        width = rng.randint(20, 120)
+        s = rng.randint(0, start)
+        e = rng.randint(end, len(text))
+        words_around = context(text, (s, e), start, end, width)
+        assert text[start:end] in words_around
+        assert len(words_around) <= max(width, end - start + 2)
+        assert words_around.strip("…") in text
+
+
+def test_text_past_the_stored_length_is_cut_and_said() -> None:
+    text = "Anthropic ships models. " * 1000
+    budget = Budget(text_chars=1_000, stored_chars=5_000, seconds=float("inf"))
+    article = analyse(PageInput(entry(content=text), page_error="HTTP 404"), TAGGER, budget)
+    assert 4_900 < len(article.text) <= 5_000 and text.startswith(article.text)
+    assert max(m.end for m in article.mentions) <= 1_000
+    notes = article.analysis_note.split("; ")
+    assert notes[0] == f"text stored up to character {len(article.text):,} of {len(text):,}"
+    assert re.fullmatch(rf"text analysed up to character [\d,]+ of {len(article.text):,}", notes[1])

@@ -156,7 +156,8 @@ def tag_article(
 def _names_article(canonical: str) -> bool:
     """Whether a page's canonical URL can name one article: a site's home page cannot (error
     pages and paywalls often declare it, which would make every such entry one article)."""
-    return urlsplit(canonical).path.strip("/") != ""
+    parts = urlsplit(canonical)
+    return bool(parts.path.strip("/") or parts.query)  # "/?p=123" names a post
 
 
 def analyse(item: PageInput, tagger: Tagger, budget: Budget = DEFAULT_BUDGET) -> AnalysedArticle:

@@ -129,6 +129,10 @@ def test_a_home_page_canonical_does_not_name_an_article(db: duckdb.DuckDBPyConne
     ]
     store(db, found)
     assert db.execute("SELECT count(*) FROM articles").fetchone() == (2,)
+    # A canonical with a query names a post ("/?p=7"): it is honoured.
+    post = page("Post", bodies[0], canonical="https://site.example/?p=7")
+    item = PageInput(entry("https://site.example/news/one?amp=1", "Post"), "", post)
+    assert analyse(item, TAGGER).canonical_url == "https://site.example/?p=7"
 
 
 def _rss(items: list[tuple[str, str]]) -> bytes:

@@ -2,11 +2,13 @@
 
 A batch of analysed articles is resolved against what is stored before anything is written:
 an article whose URL (any spelling seen before, or the page's canonical URL) or whose exact
-text is already stored becomes a link to that article, not a second copy. Only page text long
-enough to be an article carries a `content_hash` (extractors/analyse.py `identity_hash`):
-entries that fell back to a feed summary or a teaser are told apart by their URL keys alone. New articles join
+text is already stored becomes a link to that article, not a second copy. New articles join
 the cluster of a stored (or earlier in the batch) article whose SimHash fingerprint is within
 `near_bits` bits: syndicated copies of one wire story share a `cluster_id`.
+
+Only page text long enough to be an article carries a `content_hash` (extractors/analyse.py
+`identity_hash`): entries that fell back to a feed summary or a teaser are told apart by their
+URL keys alone.
 
 Everything happens in one transaction, so a replayed batch adds nothing twice and a failed
 one leaves nothing behind.

@@ -100,11 +100,11 @@ class Tags:
 
 
 def _with_context(
-    text: str, found: list[Mention], in_title: bool, width: int
+    text: str, found: list[Mention], in_title: bool, width: int, spans: list[tuple[int, int]]
 ) -> list[TaggedMention]:
     if not found:
         return []
-    spans = sentence_spans(text) or [(0, len(text))]
+    spans = spans or [(0, len(text))]
     out: list[TaggedMention] = []
     i = 0
     for m in found:
@@ -131,13 +131,13 @@ def tag_text(
     part = leading(text, budget.text_chars)
     if len(part) < len(text):
         notes.append(f"text analysed up to character {len(part):,} of {len(text):,}")
-    found = tagger.tag(part)
+    found, spans = tagger.tag(part), sentence_spans(part)
     head = leading(title, budget.text_chars)
-    title_mentions = _with_context(head, tagger.tag(head), True, budget.context_chars)
-    body_mentions = _with_context(part, found, False, budget.context_chars)
-    deals, reached = deals_within(
-        part, found, sentence_spans(part), tagger.watchlist.ancestors, started + budget.seconds
-    )
+    width = budget.context_chars
+    title_mentions = _with_context(head, tagger.tag(head), True, width, sentence_spans(head))
+    body_mentions = _with_context(part, found, False, width, spans)
+    deadline = started + budget.seconds
+    deals, reached = deals_within(part, found, spans, tagger.watchlist.ancestors, deadline)
     if reached < len(part):
         done = f"deals sought up to character {reached:,}" if reached else "deal finding skipped"
         notes.append(f"over the {budget.seconds:g} s analysis budget: {done}")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import trafilatura
 from trafilatura.settings import use_config
+
+from extractors.dates import parse_date
 
 # Candidate trafilatura settings, by name. `labwatch eval extraction DIR` scores each against
 # ground truth; the choice below is what measured best (docs/extraction.md has the figures).
@@ -51,16 +53,6 @@ class Article:
     extractor: str
 
 
-def _date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
 def _language(html: bytes | str) -> str:
     head = html[:4096].encode("utf-8", "ignore") if isinstance(html, str) else html[:4096]
     m = _HTML_LANG.search(head)
@@ -94,7 +86,7 @@ def extract_with(html: bytes | str, url: str, setting: str) -> Article | None:
         page_canonical_url=canonical,
         title=(doc.title or "").strip(),
         author=(doc.author or "").strip(),
-        published=_date(doc.date),
+        published=parse_date(doc.date),
         site_name=(doc.sitename or "").strip(),
         language=(doc.language or _language(html)),
         text=text,

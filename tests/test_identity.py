@@ -25,10 +25,9 @@ from extractors.analyse import (
 )
 from extractors.entities import Tagger, load_watchlist
 from extractors.feeds import FeedEntry
-from flows import rows
 from seeds import SEEDS_DIR
 from tests.helpers import SEED_SLUGS, seed_text
-from warehouse.articles import append_batch
+from tests.test_duplicates import store as store_from_feeds
 from warehouse.database import open_warehouse
 
 TAGGER = Tagger(load_watchlist(SEEDS_DIR / "watchlist.toml"))
@@ -51,13 +50,7 @@ def page(title: str, body: str, canonical: str = "") -> str:
 
 
 def store(db: duckdb.DuckDBPyConnection, articles: list[AnalysedArticle]) -> None:
-    arts, mentions, deals = rows.article_rows(articles, "r", WHEN, "v")
-    links = [
-        {"article_id": a.entry_key, "feed_id": "feed", "entry_guid": a.url, "entry_title": a.title,
-         "entry_published_at": WHEN, "first_seen_at": WHEN}
-        for a in articles
-    ]  # fmt: skip
-    append_batch(db, arts, links, mentions, deals)
+    store_from_feeds(db, [("feed", a) for a in articles])
 
 
 @pytest.fixture

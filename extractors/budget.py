@@ -30,7 +30,8 @@ MAX_STORED_CHARS = 1_000_000
 # A mention's context: the words around it in its sentence, at most this long with the "…"
 # that marks a cut. Whole sentences fit (99th percentile 271 characters).
 CONTEXT_CHARS = 300
-# Analysis time per page before deal finding stops: a real page takes about 50 ms.
+# Analysis time per page (from extraction on) before deal finding stops: a real page takes
+# 30-50 ms of CPU.
 ANALYSIS_SECONDS = 5.0
 
 
@@ -43,10 +44,11 @@ class Budget:
 
 
 DEFAULT_BUDGET = Budget()
+
 # Deal finding runs over runs of whole sentences of at most this many characters and
 # mentions, one `find_deals` call each, with the clock checked between them: the rules cost
 # sentences x mentions within a call, so bounding both makes the whole linear in the text.
-# A real article under DEAL_CHUNK_CHARS is one call, as without the bound.
+# An article of up to 10,000 characters and 100 mentions is one call, as without the bound.
 DEAL_CHUNK_CHARS = 10_000
 DEAL_CHUNK_MENTIONS = 100
 

@@ -7,11 +7,16 @@ here is picklable and touches neither the network nor the warehouse.
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
+from urllib.parse import urlsplit
 
 from extractors.article import extract_article
-from extractors.deals import Deal, find_deals
+from extractors.budget import DEFAULT_BUDGET, Budget, context, deals_within, leading
+from extractors.dates import choose_published
+from extractors.dates import sane_date as sane_date  # where callers have always found it
+from extractors.deals import Deal
 from extractors.entities import Mention, Tagger
 from extractors.feeds import FeedEntry
 from extractors.fingerprint import as_bigint, simhash
@@ -23,7 +28,10 @@ from extractors.urls import canonical_url, same_site, url_key
 # Text sources, best first: where an article's text came from.
 PAGE, FEED_CONTENT, FEED_SUMMARY, NONE = "page", "feed_content", "feed_summary", "none"
 
-_EARLIEST = datetime(1991, 8, 6, tzinfo=UTC)  # the first web page
+# Below this many characters (whitespace normalised) even a page's text is no identity:
+# error pages, paywalls and consent walls read the same under many URLs of a site. Of the
+# 779 WCXB dev articles 12 (1.5%) are shorter; copies of those still share a cluster.
+MIN_IDENTITY_CHARS = 1000
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,8 @@ class AnalysedArticle:
     deals: tuple[Deal, ...]
     story: StoryKey | None = None  # MinHash signature and LSH bands; None if too short
     page_kind: str = ""  # article, or what else the page was (index, products, consent); "" unknown
+    published_source: str = ""  # extractors.dates: feed, page_metadata, page_text, or ""
+    analysis_note: str = ""  # what analysis set aside and why ("" when nothing)
 
 
 def content_hash(text: str) -> str:
@@ -77,49 +87,87 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:32] if text else ""
 
 
-def sane_date(value: datetime | None, now: datetime | None = None) -> datetime | None:
-    """The date if it is plausible for a news article (not in the future, not before the web)."""
-    if value is None:
-        return None
-    now = now or datetime.now(UTC)
-    return value if _EARLIEST <= value <= now + timedelta(days=1) else None
+def identity_hash(text: str, source: str) -> str:
+    """The content hash that may merge two articles: only of a page's own text, and only of
+    one long enough to be an article; "" for feed text, teasers and error pages, so distinct
+    entries never merge because their fallback text is equal. Their URL keys tell them apart."""
+    if source != PAGE or len(" ".join(text.split())) < MIN_IDENTITY_CHARS:
+        return ""
+    return content_hash(text)
 
 
-def _published(page: datetime | None, feed: datetime | None) -> datetime | None:
-    page, feed = sane_date(page), sane_date(feed)
-    # Pages often give only a day; the feed's timestamp on that same day is more precise.
-    if page and feed and page.date() == feed.date():
-        return feed
-    return page or feed
+@dataclass(frozen=True)
+class Tags:
+    mentions: tuple[TaggedMention, ...]
+    deals: tuple[Deal, ...]
+    note: str  # what the budget set aside ("" when nothing)
 
 
-def _with_sentences(text: str, found: list[Mention], in_title: bool) -> list[TaggedMention]:
+def _with_context(
+    text: str, found: list[Mention], in_title: bool, width: int, spans: list[tuple[int, int]]
+) -> list[TaggedMention]:
     if not found:
         return []
-    spans = sentence_spans(text)
+    spans = spans or [(0, len(text))]
     out: list[TaggedMention] = []
     i = 0
     for m in found:
         while i < len(spans) - 1 and spans[i][1] <= m.start:
             i += 1
-        s, e = spans[i] if spans else (0, len(text))
-        out.append(TaggedMention(m.entity, m.text, m.start, m.end, text[s:e], in_title))
+        words = context(text, spans[i], m.start, m.end, width)
+        out.append(TaggedMention(m.entity, m.text, m.start, m.end, words, in_title))
     return out
 
 
+def tag_text(
+    tagger: Tagger,
+    title: str,
+    text: str,
+    budget: Budget = DEFAULT_BUDGET,
+    started: float | None = None,
+) -> Tags:
+    """The mentions (title first, then body, each with its context) and deals of an article,
+    within `budget`: the first `budget.text_chars` of the text (and title) are analysed, and
+    deal finding stops when `budget.seconds` have passed since `started` (time.monotonic,
+    default now); mentions are always kept. `note` says what was left out."""
+    started = time.monotonic() if started is None else started
+    notes: list[str] = []
+    part = leading(text, budget.text_chars)
+    if len(part) < len(text):
+        notes.append(f"text analysed up to character {len(part):,} of {len(text):,}")
+    found, spans = tagger.tag(part), sentence_spans(part)
+    head = leading(title, budget.text_chars)
+    width = budget.context_chars
+    title_mentions = _with_context(head, tagger.tag(head), True, width, sentence_spans(head))
+    body_mentions = _with_context(part, found, False, width, spans)
+    deadline = started + budget.seconds
+    deals, reached = deals_within(part, found, spans, tagger.watchlist.ancestors, deadline)
+    if reached < len(part):
+        done = f"deals sought up to character {reached:,}" if reached else "deal finding skipped"
+        notes.append(f"over the {budget.seconds:g} s analysis budget: {done}")
+    return Tags(tuple(title_mentions + body_mentions), tuple(deals), "; ".join(notes))
+
+
 def tag_article(
-    tagger: Tagger, title: str, text: str
+    tagger: Tagger, title: str, text: str, budget: Budget = DEFAULT_BUDGET
 ) -> tuple[tuple[TaggedMention, ...], tuple[Deal, ...]]:
-    """The mentions (title first, then body, each with its sentence) and deals of an article."""
-    found = tagger.tag(text)
-    title_mentions = _with_sentences(title, tagger.tag(title), in_title=True)
-    body_mentions = _with_sentences(text, found, in_title=False)
-    return tuple(title_mentions + body_mentions), tuple(
-        find_deals(text, found, tagger.watchlist.ancestors)
-    )
+    """The mentions (title first, then body, each with its context) and deals of an article,
+    within `budget` (see `tag_text`)."""
+    tags = tag_text(tagger, title, text, budget)
+    return tags.mentions, tags.deals
 
 
-def analyse(item: PageInput, tagger: Tagger) -> AnalysedArticle:
+def _names_article(canonical: str) -> bool:
+    """Whether a page's canonical URL can name one article: a site's home page cannot (error
+    pages and paywalls often declare it, which would make every such entry one article)."""
+    parts = urlsplit(canonical)
+    return bool(parts.path.strip("/") or parts.query)  # "/?p=123" names a post
+
+
+def analyse(item: PageInput, tagger: Tagger, budget: Budget = DEFAULT_BUDGET) -> AnalysedArticle:
+    """Extract, date, fingerprint, tag and find deals for one page, within `budget` (whose
+    clock starts here, so a slow extraction leaves less time for deals)."""
+    started = time.monotonic()
     entry = item.entry
     page_error, page_outcome = item.page_error, item.page_outcome
     article = None
@@ -143,34 +191,50 @@ def analyse(item: PageInput, tagger: Tagger) -> AnalysedArticle:
     if item.html and article is None and not kind:
         page_error = page_error or "no article text found in the page"
         page_outcome = page_outcome or "no_text"
+    notes: list[str] = []
+    if len(text) > budget.stored_chars:
+        kept = leading(text, budget.stored_chars)
+        notes.append(f"text stored up to character {len(kept):,} of {len(text):,}")
+        text = kept
     title = (article.title if article and article.title else entry.title) or ""
     # The page's own canonical URL wins when it is on the same site (a mobile or AMP copy,
-    # tracking paths); another site's canonical is not trusted to name this article.
+    # tracking paths); another site's canonical is not trusted to name this article, nor is
+    # a home page.
     canonical = canonical_url(entry.url)
-    if article and article.page_canonical_url and same_site(article.page_canonical_url, entry.url):
-        canonical = canonical_url(article.page_canonical_url)
-    fp = simhash(text)
-    mentions, deals = tag_article(tagger, title, text)
+    page_canonical = article.page_canonical_url if article else ""
+    if page_canonical and same_site(page_canonical, entry.url) and _names_article(page_canonical):
+        canonical = canonical_url(page_canonical)
+    published = choose_published(
+        entry.published,
+        article.published if article else None,
+        item.html if article else None,
+        item.final_url or entry.url,
+    )
+    analysed_text = leading(text, budget.text_chars)
+    fp = simhash(analysed_text)
+    tags = tag_text(tagger, title, text, budget, started)
     return AnalysedArticle(
         article_id=url_key(canonical),
         entry_key=url_key(entry.url),
         url=entry.url,
         canonical_url=canonical,
-        page_canonical_url=article.page_canonical_url if article else "",
+        page_canonical_url=page_canonical,
         title=title,
         author=(article.author if article and article.author else entry.author),
-        published=_published(article.published if article else None, entry.published),
+        published=published.value,
         site_name=article.site_name if article else "",
         language=article.language if article else "",
         text=text,
         text_source=source,
         extractor=extractor,
         page_kind=kind,
-        content_hash=content_hash(text),
+        content_hash=identity_hash(text, source),
         fingerprint=as_bigint(fp),
         page_error=page_error,
         page_outcome=page_outcome,
-        mentions=mentions,
-        deals=deals,
-        story=story_key(text),
+        mentions=tags.mentions,
+        deals=tags.deals,
+        published_source=published.source,
+        story=story_key(analysed_text),
+        analysis_note="; ".join(n for n in (*notes, tags.note, published.note) if n),
     )

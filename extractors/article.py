@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from extractors import candidates, selection
 from extractors.candidates import trafilatura_name
 from extractors.charset import decode_html
+from extractors.dates import parse_date
 from extractors.page_kind import ARTICLE, page_kind
 
 BASE = "tables"  # the trafilatura setting whose text the per-page choice starts from
@@ -33,16 +34,6 @@ class Article:
     text: str
     extractor: str  # which candidate produced the text (see `extractor_name`)
     page_kind: str = ARTICLE  # article, or index / products / consent (extractors/page_kind.py)
-
-
-def _date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def _language(html: bytes | str) -> str:
@@ -117,7 +108,7 @@ def _article(
         page_canonical_url=canonical,
         title=meta.title,
         author=meta.author,
-        published=_date(meta.date),
+        published=parse_date(meta.date),
         site_name=meta.site_name,
         language=meta.language or _language(html),
         text=text,

@@ -68,7 +68,10 @@ def parse(html: bytes | str) -> HtmlElement | None:
 
 
 def metadata(tree: HtmlElement, url: str) -> Metadata:
-    doc = trafilatura.metadata.extract_metadata(tree, url)
+    # Not htmldate's extensive search: it reads a footer's "Copyright 2026" as 2026-01-01,
+    # and costs seconds on some pages; extractors/dates.py searches the text only when
+    # neither the feed nor the page's metadata dates the article.
+    doc = trafilatura.metadata.extract_metadata(tree, url, extensive=False)
     return Metadata(
         title=(doc.title or "").strip(),
         author=(doc.author or "").strip(),

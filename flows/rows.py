@@ -92,6 +92,8 @@ def article_rows(
                 "fingerprint": a.fingerprint,
                 "page_error": a.page_error or None,
                 "page_outcome": a.page_outcome or None,
+                "published_source": a.published_source or None,
+                "analysis_note": a.analysis_note or None,
                 "fetched_at": now,
                 "run_id": run_id,
                 "watchlist_version": version,

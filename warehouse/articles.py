@@ -13,6 +13,10 @@ An article seen again keeps its identity; its date only ever moves earlier (the 
 feed that carried it, when its date came from a feed), and a source with no site name of
 its own is named after the feed's site, never a host and port.
 
+Only page text long enough to be an article carries a `content_hash` (extractors/analyse.py
+`identity_hash`): entries that fell back to a feed summary or a teaser are told apart by their
+URL keys alone.
+
 Everything happens in one transaction, so a replayed batch adds nothing twice and a failed
 one leaves nothing behind.
 """

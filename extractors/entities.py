@@ -7,30 +7,42 @@ Matching rules:
   next to a Latin name counts as a boundary, since those scripts put no spaces between words;
 - `aliases` match with their exact case, `aliases_ignore_case` in any case;
 - non-breaking and other Unicode spaces match a space, typographic apostrophes match "'";
-  possessives and hyphenated forms need no rule of their own: "Amazon’s" and "Amazon-backed"
-  are "Amazon" followed by a boundary;
-- a one-edit misspelling of a long name counts (extractors/fuzzy.py), as an ambiguous alias;
-- ambiguous aliases count only with support in the text (an unambiguous mention of the same
-  entity, or one of its context terms), and no mention counts inside an `exclude` match
-  (extractors/watchlist.py describes the fields).
+  soft hyphens and zero-width characters are skipped ("Open\u00adAI" is OpenAI), offsets
+  still point into the text as given; possessives and hyphenated forms need no rule of their
+  own: "Amazon’s" and "Amazon-backed" are "Amazon" followed by a boundary;
+- in an all-caps stretch (a headline: no lower-case letter in its line or sentence nearby) a
+  name matches in capitals ("ANTHROPIC AND OPENAI SIGN"); elsewhere a name with its first
+  letter right and other letters in another case ("CoPilot") counts as an ambiguous alias;
+- no mention counts inside a URL, an e-mail address, a dotted code name or a file name
+  ("docs.oracle.com", "Microsoft.Extensions", "CLAUDE.md"), nor inside an `exclude` match;
+- a one-edit misspelling of a long name counts (extractors/fuzzy.py) when the text names the
+  entity or a relative correctly too;
+- ambiguous aliases are decided from their collocations, their neighbouring sentences and
+  the rest of the text (extractors/senses_resolver.py; extractors/watchlist.py describes the
+  fields).
 
 Speed (issue 5 asks for 20 MB/s per core at a few thousand aliases): the automaton's pass is
 in Rust (ahocorasick-rs), and the rest is Python work per hit and per mention, kept small.
 Each automaton key carries what its checks need, precomputed, so a hit costs a few
 comparisons; overlaps are settled as the hits arrive, not by sorting; `exclude` patterns and
-context terms are checked only where a mention needs them (extractors/disambiguation.py).
+ambiguous mentions are decided only where they occur (extractors/senses_resolver.py).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import re
+from bisect import bisect_right
+
 import ahocorasick_rs
 
-from extractors.disambiguation import Context, Exclusion
+from extractors.disambiguation import Exclusion
 from extractors.fuzzy import misspellings
+from extractors.senses_resolver import Candidate, Resolver
 from extractors.watchlist import KINDS, Entity, Watchlist, load_watchlist, parse_watchlist
 
 # The contiguous NFA: as small as pyahocorasick's trie and faster. The DFA is faster still
@@ -61,15 +73,42 @@ _NORMALISE = {
     "\u200a": " ",
     "\u2002": " ",
     "\u2003": " ",
+    "\u2004": " ",
+    "\u2005": " ",
+    "\u2006": " ",
+    "\u2008": " ",
+    "\u205f": " ",
+    "\u3000": " ",
     "\t": " ",
     "\n": " ",
     "\r": " ",
     "\u2019": "'",  # typographic apostrophes
     "\u2018": "'",
     "\u02bc": "'",
+    "\uff07": "'",
     "\u2010": "-",  # hyphens
     "\u2011": "-",
 }
+
+
+# Characters that show nothing and may sit inside a word: soft hyphen, zero-width space,
+# non-joiner and joiner, word joiner, byte-order mark. Skipped, with offsets mapped back.
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]+")
+
+
+def _squeeze(text: str) -> tuple[str, list[int], list[int]]:
+    """`text` without invisible characters, and how to map its offsets back: at squeezed
+    offset `breaks[i]` and after, add `shifts[i]`."""
+    breaks, shifts, parts = [0], [0], []
+    last = shift = 0
+    for m in _INVISIBLE.finditer(text):
+        parts.append(text[last : m.start()])
+        shift += m.end() - m.start()
+        breaks.append(m.start() - shift + (m.end() - m.start()))
+        shifts.append(shift)
+        last = m.end()
+    parts.append(text[last:])
+    return "".join(parts), breaks, shifts
 
 
 def _normalise(text: str) -> str:
@@ -110,12 +149,57 @@ _ASCII_WORD = frozenset(c for c in map(chr, range(128)) if _is_word(c))
 
 
 # What a mention's entity brings to the checks after the pass, as a tuple for speed:
-# (entity id, kind, ambiguous alias?, the entity's `exclude` patterns or None).
-_Target = tuple[str, str, bool, Exclusion | None]
+# (entity id, kind, how sure the alias is, the entity's `exclude` patterns or None).
+_Target = tuple[str, str, int, Exclusion | None]
+# How sure: a plain alias; an ambiguous one; a misspelling (or another case of a plain alias),
+# which counts only when the text names the entity or a relative correctly too.
+_PLAIN, _AMBIGUOUS, _MISSPELT = 0, 1, 2
 
 # How a hit on a key is checked. One alias per key is the rule; several (two entities sharing
 # a name, or one name in both case modes) are tried in order, the first that passes wins.
 _ANY_CASE, _SAME_CASE, _FIRST_LETTER, _SEVERAL = 0, 1, 2, 3
+
+# Next to a mention, these may make it part of a URL, an address or a code name.
+_URLISH = frozenset("./@:")
+_FILE_EXTENSION = re.compile(
+    r"\.(?:md|txt|py|js|ts|json|toml|ya?ml|html?|css|cs|go|rs|java|rb|sh|exe|dll|so)\b"
+)
+_SHOUT_SPAN = 80  # characters either side that must have no lower-case letter
+
+
+def _in_code(text: str, start: int, end: int) -> bool:
+    """Whether the mention at start:end is part of a URL, an e-mail address, a dotted code
+    name or a file name: "docs.oracle.com/java", "x@amazon.com", "Microsoft.Extensions",
+    "Aspire.Hosting.Azure", "CLAUDE.md"; not "Amazon.com" or "Google.org" in a sentence."""
+    before = text[max(0, start - 200) : start]
+    head = before[max(before.rfind(" "), before.rfind("\n"), before.rfind("\t")) + 1 :]
+    if "://" in head or "@" in head or head.startswith("www."):
+        return True
+    if start >= 2 and text[start - 1] == "." and _is_word(text[start - 2]):
+        return True
+    after = text[end : end + 40]
+    if after[:1] == "." and after[1:2].isupper():
+        return True
+    if _FILE_EXTENSION.match(after):
+        return True
+    # A domain followed by a path: "amazon.com/dp/…".
+    return after[:1] == "/" and "." in text[start:end] + after.split("/", 1)[0]
+
+
+def _shouting(text: str, start: int, end: int) -> bool:
+    """Whether the capitals at start:end are in an all-caps stretch: no lower-case letter in
+    their line or sentence within _SHOUT_SPAN characters either side."""
+    before = text[max(0, start - _SHOUT_SPAN) : start]
+    for stop in ("\n", ". ", "! ", "? "):
+        at = before.rfind(stop)
+        if at >= 0:
+            before = before[at + len(stop) :]
+    after = text[end : end + _SHOUT_SPAN]
+    for stop in ("\n", ". ", "! ", "? "):
+        at = after.find(stop)
+        if at >= 0:
+            after = after[:at]
+    return before == before.upper() and after == after.upper()
 
 
 class Tagger:
@@ -124,14 +208,7 @@ class Tagger:
     def __init__(self, watchlist: Watchlist) -> None:
         self.watchlist = watchlist
         self._exclude = {e.id: Exclusion(e.exclude) for e in watchlist.entities if e.exclude}
-        # Entities with the same context terms share them, so one search per text answers for
-        # all of them.
-        contexts: dict[tuple[str, ...], Context] = {}
-        self._context = {
-            e.id: contexts.setdefault(e.context, Context(e.context))
-            for e in watchlist.entities
-            if e.context
-        }
+        self._resolver = Resolver(watchlist)
         self._automaton = self._build()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -158,7 +235,7 @@ class Tagger:
                 values[key] = (old[0], old[1], _SEVERAL, "", None, (*alts, value[2:5]))
 
         for e in self.watchlist.entities:
-            plain, ambiguous = self._target(e, False), self._target(e, True)
+            plain, ambiguous = self._target(e, _PLAIN), self._target(e, _AMBIGUOUS)
             for names, mode in ((e.aliases, _SAME_CASE), (e.aliases_ignore_case, _ANY_CASE)):
                 for name in names:
                     norm = _normalise(name)
@@ -173,7 +250,7 @@ class Tagger:
         for e in self.watchlist.entities:
             if not e.fuzzy:
                 continue
-            target = self._target(e, True)  # a misspelling is ambiguous
+            target = self._target(e, _MISSPELT)
             long_names = [a for a in e.aliases if a not in e.ambiguous]
             for variant, name in misspellings(long_names, taken).items():
                 value = (name[0].isalnum(), name[-1].isalnum(), _FIRST_LETTER, name[0], target, ())
@@ -195,8 +272,22 @@ class Tagger:
             return norm.encode("ascii", "replace").decode("ascii").lower()
         return _lower(norm)
 
-    def _target(self, e: Entity, ambiguous: bool) -> _Target:
-        return (e.id, e.kind, ambiguous, self._exclude.get(e.id))
+    def _target(self, e: Entity, how: int) -> _Target:
+        return (e.id, e.kind, how, self._exclude.get(e.id))
+
+    def _variant(self, text: str, norm: str, start: int, end: int, target: _Target) -> Any:
+        """The target of a hit whose letters are those of a case-sensitive alias in another
+        case, or None: capitals in an all-caps stretch are the alias itself; the first letter
+        right and others changed ("CoPilot") an alias that needs support."""
+        surface = norm[start:end]
+        if surface == surface.upper():
+            return target if _shouting(text, start, end) else None
+        if not any(c.isupper() for c in surface[1:]):
+            return None
+        if target[2] != _PLAIN:
+            return target
+        how = _AMBIGUOUS if target[0] in self._resolver.senses else _MISSPELT
+        return (target[0], target[1], how, target[3])
 
     def _candidates(self, text: str) -> tuple[list[int], list[int], list[_Target], str]:
         """The hits that pass their checks, leftmost first, the longest where they overlap,
@@ -226,11 +317,16 @@ class Tagger:
                     continue
             if mode == _SAME_CASE:
                 if not norm.startswith(expect, start):
-                    continue
+                    if norm[start] != expect[0] and not norm[start].isupper():
+                        continue
+                    target = self._variant(text, norm, start, end, target)
+                    if target is None:
+                        continue
             elif mode == _FIRST_LETTER:
                 if norm[start] != expect:
                     continue  # a misspelling keeps the name's first letter, case included
             elif mode == _SEVERAL:
+                target = None
                 for alt_mode, alt_expect, alt_target in alts:  # the first that passes wins
                     if (
                         alt_mode == _ANY_CASE
@@ -239,7 +335,14 @@ class Tagger:
                     ):
                         target = alt_target
                         break
-                else:
+                else:  # none as written: the first case-sensitive one in another case
+                    for alt_mode, alt_expect, alt_target in alts:
+                        if alt_mode == _SAME_CASE and (
+                            norm[start] == alt_expect[0] or norm[start].isupper()
+                        ):
+                            target = self._variant(text, norm, start, end, alt_target)
+                            break
+                if target is None:
                     continue
             if start >= chosen_end:
                 starts.append(start)
@@ -261,24 +364,37 @@ class Tagger:
                 chosen_end = end
         return starts, ends, targets, low
 
-    def tag(self, text: str) -> list[Mention]:
-        """Every mention in `text`, in order, longest alias first where they overlap."""
+    def tag(self, text: str, anchors: Iterable[str] = ()) -> list[Mention]:
+        """Every mention in `text`, in order, longest alias first where they overlap.
+        `anchors`: entities the same article names elsewhere (the body, for its title)."""
         if not text:
             return []
+        if _INVISIBLE.search(text) is None:
+            return self._tag(text, frozenset(anchors))
+        squeezed, breaks, shifts = _squeeze(text)
+
+        def back(offset: int) -> int:
+            return offset + shifts[bisect_right(breaks, offset) - 1]
+
+        out = []
+        for m in self._tag(squeezed, frozenset(anchors)):
+            start, end = back(m.start), back(m.end - 1) + 1
+            out.append(Mention(m.entity, m.kind, text[start:end], start, end))
+        return out
+
+    def _tag(self, text: str, anchors: frozenset[str]) -> list[Mention]:
         starts, ends, targets, low = self._candidates(text)
         mentions: list[Mention] = []
-        supported: set[str] = set()
-        pending: list[int] = []  # indexes of mentions by ambiguous aliases
+        hows: list[int] = []
+        n = len(text)
+        urlish = _URLISH
         new = _new
-        for start, end, (entity, kind, ambiguous, exclude) in zip(
-            starts, ends, targets, strict=True
-        ):
+        for start, end, (entity, kind, how, exclude) in zip(starts, ends, targets, strict=True):
             if exclude is not None and exclude.contains(text, low, start, end):
                 continue
-            if ambiguous:
-                pending.append(len(mentions))
-            else:
-                supported.add(entity)
+            if (start and text[start - 1] in urlish) or (end < n and text[end] in urlish):
+                if _in_code(text, start, end):
+                    continue
             # Mention(...) without its __init__, which goes through object.__setattr__ for
             # each field (the dataclass is frozen): a third of the cost, once per mention.
             m = new(Mention)
@@ -291,27 +407,15 @@ class Tagger:
                 end,
             )
             mentions.append(m)
-        if not pending:
+            hows.append(how)
+        if not any(hows):
             return mentions
-        # Ambiguous aliases count with an unambiguous mention of their entity in the text, or
-        # one of its context terms (looked for once per text).
-        dropped: set[int] = set()
-        found: dict[Context, bool] = {}
-        for i in pending:
-            entity = mentions[i].entity
-            if entity in supported:
-                continue
-            context = self._context.get(entity)
-            if context is not None:
-                if context not in found:
-                    found[context] = context.found(text, low)
-                if found[context]:
-                    supported.add(entity)
-                    continue
-            dropped.add(i)
-        if dropped:
-            mentions = [m for i, m in enumerate(mentions) if i not in dropped]
-        return mentions
+        keep = self._resolver.resolve(
+            text,
+            [Candidate(m.entity, m.start, m.end, h) for m, h in zip(mentions, hows, strict=True)],
+            anchors,
+        )
+        return [m for m, k in zip(mentions, keep, strict=True) if k]
 
     def counts(self, text: str) -> dict[str, int]:
         return dict(Counter(m.entity for m in self.tag(text)))

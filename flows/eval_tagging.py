@@ -1,8 +1,9 @@
 """Score the tagger against a labelled gold set (tests/data/tagging_gold.jsonl describes one).
 
 Each gold record is a sentence with the mentions a person marked in it, and optionally its
-neighbouring sentences. The tagger runs over `before + " " + text + " " + after`, as it would
-over the article, and only the mentions inside `text` are scored: a found mention is right
+neighbouring sentences. The tagger runs over `before`, `text` and `after` joined as in a page
+(a space after a full stop, else a line break), as it would over the article, and only the
+mentions inside `text` are scored: a found mention is right
 when a marked one has the same entity and the same span.
 """
 
@@ -122,12 +123,18 @@ def _add(scores: dict[str, Score], key: str, tp: int = 0, fp: int = 0, fn: int =
     scores[key] = Score(s.tp + tp, s.fp + fp, s.fn + fn)
 
 
+def _joint(sentence: str) -> str:
+    return " " if sentence.rstrip()[-1:] in ".!?…\"'”’)" else "\n"
+
+
 def evaluate_gold(records: list[GoldRecord], tagger: Tagger) -> GoldScore:
     result = GoldScore(sentences=len(records))
     totals: dict[str, Score] = {}
     for r in records:
-        prefix = r.before + " " if r.before else ""
-        passage = prefix + r.text + (" " + r.after if r.after else "")
+        # Neighbours join as in the page: in one paragraph after a full stop, else on a line
+        # of their own (a heading, a list item).
+        prefix = r.before + _joint(r.before) if r.before else ""
+        passage = prefix + r.text + (_joint(r.text) + r.after if r.after else "")
         lo, hi = len(prefix), len(prefix) + len(r.text)
         found = {
             (m.entity, m.start - lo, m.end - lo)

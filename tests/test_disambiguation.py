@@ -83,8 +83,13 @@ def test_misspellings_of_long_names() -> None:
 def test_misspellings_never_fire_on_ordinary_words_or_short_names() -> None:
     # "bedsock" and "anthroic" are one edit from Bedrock and Anthropic, but English words;
     # "Orache" is one edit from Oracle, a name too short (6 letters) to get variants.
-    text = "Bedsock, Anthroic and Orache, said Anthropic of Bedrock and Oracle."
-    assert found(text) == [("anthropic", "Anthropic"), ("bedrock", "Bedrock"), ("oracle", "Oracle")]
+    text = "Bedsock, Anthroic and Orache, said Anthropic of AWS Bedrock and Oracle."
+    assert found(text) == [
+        ("anthropic", "Anthropic"),
+        ("aws", "AWS"),
+        ("bedrock", "Bedrock"),
+        ("oracle", "Oracle"),
+    ]
     assert "bedsock" in one_edit_variants("Bedrock")
     assert found("anthopic in lower case") == []  # the first letter keeps its case
 

@@ -168,9 +168,12 @@ _SHOUT_SPAN = 80  # characters either side that must have no lower-case letter
 
 
 def _in_code(text: str, start: int, end: int) -> bool:
-    """Whether the mention at start:end is part of a URL, an e-mail address, a dotted code
-    name or a file name: "docs.oracle.com/java", "x@amazon.com", "Microsoft.Extensions",
-    "Aspire.Hosting.Azure", "CLAUDE.md"; not "Amazon.com" or "Google.org" in a sentence."""
+    """Whether the mention at start:end, with one of . / @ : right before or after it, is
+    part of a URL, an e-mail address, a dotted code name or a file name:
+    "docs.oracle.com/java", "x@amazon.com", "Microsoft.Extensions", "Aspire.Hosting.Azure",
+    "CLAUDE.md"; not "Amazon.com" or "Google.org" in a sentence."""
+    if not ((start and text[start - 1] in _URLISH) or text[end : end + 1] in _URLISH):
+        return False
     before = text[max(0, start - 200) : start]
     head = before[max(before.rfind(" "), before.rfind("\n"), before.rfind("\t")) + 1 :]
     if "://" in head or "@" in head or head.startswith("www."):
@@ -275,14 +278,16 @@ class Tagger:
     def _target(self, e: Entity, how: int) -> _Target:
         return (e.id, e.kind, how, self._exclude.get(e.id))
 
-    def _variant(self, text: str, norm: str, start: int, end: int, target: _Target) -> Any:
+    def _variant(
+        self, text: str, norm: str, start: int, end: int, expect: str, target: _Target
+    ) -> Any:
         """The target of a hit whose letters are those of a case-sensitive alias in another
         case, or None: capitals in an all-caps stretch are the alias itself; the first letter
-        right and others changed ("CoPilot") an alias that needs support."""
+        right and another capital inside ("CoPilot") an alias that needs support."""
         surface = norm[start:end]
         if surface == surface.upper():
             return target if _shouting(text, start, end) else None
-        if not any(c.isupper() for c in surface[1:]):
+        if surface[0] != expect[0] or not any(c.isupper() for c in surface[1:]):
             return None
         if target[2] != _PLAIN:
             return target
@@ -319,7 +324,7 @@ class Tagger:
                 if not norm.startswith(expect, start):
                     if norm[start] != expect[0] and not norm[start].isupper():
                         continue
-                    target = self._variant(text, norm, start, end, target)
+                    target = self._variant(text, norm, start, end, expect, target)
                     if target is None:
                         continue
             elif mode == _FIRST_LETTER:
@@ -337,11 +342,10 @@ class Tagger:
                         break
                 else:  # none as written: the first case-sensitive one in another case
                     for alt_mode, alt_expect, alt_target in alts:
-                        if alt_mode == _SAME_CASE and (
-                            norm[start] == alt_expect[0] or norm[start].isupper()
-                        ):
-                            target = self._variant(text, norm, start, end, alt_target)
-                            break
+                        if alt_mode == _SAME_CASE:
+                            target = self._variant(text, norm, start, end, alt_expect, alt_target)
+                            if target is not None:
+                                break
                 if target is None:
                     continue
             if start >= chosen_end:
@@ -393,7 +397,7 @@ class Tagger:
             if exclude is not None and exclude.contains(text, low, start, end):
                 continue
             if (start and text[start - 1] in urlish) or (end < n and text[end] in urlish):
-                if _in_code(text, start, end):
+                if _in_code(text, start, end):  # checked only where it can be true
                     continue
             # Mention(...) without its __init__, which goes through object.__setattr__ for
             # each field (the dataclass is frozen): a third of the cost, once per mention.

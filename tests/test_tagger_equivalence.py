@@ -269,7 +269,8 @@ FRAGMENTS = [
     "rainforest", "sky", "region", "said", "Delphi", "Monet", "Opus",
     # typography: invisible characters, capitals, case variants
     "\u00ad", "\u200b", "\ufeff", "\u2060", "Open\u00adAI", "Anth\u200bropic", "ANTHROPIC",
-    "OPENAI", "GOOGLE DEEPMIND", "META", "CLAUDE", "CoPilot", "GitHub COPILOT", "NoVa",
+    "OPENAI", "GOOGLE DEEPMIND", "META", "CLAUDE", "CoPilot", "GitHub COPILOT", "NoVa", "XAi",
+    "AMAZON RAINFOREST", "APPLE PIE", " SAYS ", "THE", "AND",
     # URLs, addresses and code
     "https://", "www.", "docs.", ".com/x", ".com", "@", "Microsoft.", ".Extensions", ".md",
     "mailto:", "a/", "/b",
@@ -283,11 +284,24 @@ JOINERS = ["", " ", " ", "-", ". ", "’s ", "\u00a0", "\n", ", ", "'", "“", "
 
 
 def generated_texts(seed: int, count: int) -> list[str]:
+    """Texts of random fragments; one in four shouted (all capitals) in part: a headline line
+    before the text, or a stretch of it in capitals."""
     rng = random.Random(seed)
-    return [
-        "".join(rng.choice(FRAGMENTS) + rng.choice(JOINERS) for _ in range(rng.randint(1, 30)))
-        for _ in range(count)
-    ]
+    texts = []
+    for _ in range(count):
+        text = "".join(
+            rng.choice(FRAGMENTS) + rng.choice(JOINERS) for _ in range(rng.randint(1, 30))
+        )
+        shout = rng.random()
+        if shout < 0.125:
+            cut = rng.randint(0, len(text))
+            text = text[:cut].upper() + rng.choice(["\n", ". ", " ", ""]) + text[cut:]
+        elif shout < 0.25:
+            a = rng.randint(0, len(text))
+            b = rng.randint(a, len(text))
+            text = text[:a] + text[a:b].upper() + text[b:]
+        texts.append(text)
+    return texts
 
 
 def as_rows(mentions: list[Mention]) -> list[tuple[str, str, str, int, int]]:

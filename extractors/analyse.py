@@ -108,7 +108,9 @@ def tag_article(
 ) -> tuple[tuple[TaggedMention, ...], tuple[Deal, ...]]:
     """The mentions (title first, then body, each with its sentence) and deals of an article."""
     found = tagger.tag(text)
-    title_mentions = _with_sentences(title, tagger.tag(title), in_title=True)
+    # The body vouches for ambiguous names in the title ("Claude" above a text on Anthropic).
+    title_found = tagger.tag(title, anchors={m.entity for m in found})
+    title_mentions = _with_sentences(title, title_found, in_title=True)
     body_mentions = _with_sentences(text, found, in_title=False)
     return tuple(title_mentions + body_mentions), tuple(
         find_deals(text, found, tagger.watchlist.ancestors)

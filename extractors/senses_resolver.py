@@ -291,12 +291,15 @@ class Resolver:
     ) -> int:
         """ACCEPT, REJECT (another sense's words), or UNDECIDED (no support yet)."""
         sense = self.senses[c.entity]
-        lo, hi = _window(text, c.start, c.end)
+        lo, hi, slo, shi = _window(text, c.start, c.end)
         window = text[lo:hi]
         tokens = frozenset(t.rstrip(".’'") for t in _TOKEN.findall(window))
         folded = frozenset(t.lower() for t in tokens)
+        # A relative vouches for the name from its neighbourhood; for an "anchor" name, from
+        # its own sentence ("Meta released Llama", not "…on Amazon. Titan racks…").
+        rlo, rhi = (slo, shi) if sense.sure == "anchor" else (lo, hi)
         strong = sense.context.found(window, tokens, folded) or any(
-            o.entity in sense.family and lo <= o.start and o.end <= hi and o is not c
+            o.entity in sense.family and rlo <= o.start and o.end <= rhi and o is not c
             for o in accepted
         )
         other = sense.other.count(window, tokens, folded)
@@ -318,16 +321,19 @@ def _surnames_upper() -> frozenset[str]:
     return frozenset(s.upper() for s in surnames())
 
 
-def _window(text: str, start: int, end: int) -> tuple[int, int]:
-    """The mention's sentence and the sentences either side, within WINDOW characters."""
+def _window(text: str, start: int, end: int) -> tuple[int, int, int, int]:
+    """The mention's sentence and the sentences either side, within WINDOW characters; and
+    the mention's own sentence."""
     lo = max(0, start - WINDOW)
     hi = min(len(text), end + WINDOW)
     befores = [m.end() for m in _BOUNDARY.finditer(text, lo, start)]
+    own_lo = befores[-1] if befores else lo
     if len(befores) >= 2:
         lo = befores[-2]
     after = _BOUNDARY.finditer(text, end, hi)
     first = next(after, None)
     second = next(after, None) if first else None
+    own_hi = first.start() if first else hi
     if second is not None:
         hi = second.start()
-    return lo, hi
+    return lo, hi, own_lo, own_hi

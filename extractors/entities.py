@@ -41,6 +41,7 @@ from bisect import bisect_right
 import ahocorasick_rs
 
 from extractors.disambiguation import Exclusion
+from extractors import fuzzy
 from extractors.fuzzy import misspellings
 from extractors.senses_resolver import Candidate, Resolver
 from extractors.watchlist import KINDS, Entity, Watchlist, load_watchlist, parse_watchlist
@@ -111,10 +112,15 @@ def _squeeze(text: str) -> tuple[str, list[int], list[int]]:
     return "".join(parts), breaks, shifts
 
 
+_ASCII_NORMALISE = {c: r for c, r in _NORMALISE.items() if c.isascii()}
+
+
 def _normalise(text: str) -> str:
     # One str.replace per character present is many times faster than str.translate with a
-    # mapping table, which goes through Python for every character.
-    for char, repl in _NORMALISE.items():
+    # mapping table, which goes through Python for every character; an ASCII text has only
+    # the ASCII ones to look for.
+    table = _ASCII_NORMALISE if text.isascii() else _NORMALISE
+    for char, repl in table.items():
         if char in text:
             text = text.replace(char, repl)
     return text
@@ -208,17 +214,19 @@ def _shouting(text: str, start: int, end: int) -> bool:
 class Tagger:
     """Finds watchlist mentions in text. Picklable: the automaton is rebuilt after unpickling."""
 
-    def __init__(self, watchlist: Watchlist) -> None:
+    def __init__(self, watchlist: Watchlist, misspelling_budget: int = fuzzy.BUDGET) -> None:
         self.watchlist = watchlist
+        self.misspelling_budget = misspelling_budget
         self._exclude = {e.id: Exclusion(e.exclude) for e in watchlist.entities if e.exclude}
         self._resolver = Resolver(watchlist)
         self._automaton = self._build()
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"watchlist": self.watchlist}
+        return {"watchlist": self.watchlist, "budget": self.misspelling_budget}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["watchlist"])  # type: ignore[misc]  # rebuild the automaton
+        # Rebuild the automaton.
+        self.__init__(state["watchlist"], state.get("budget", fuzzy.BUDGET))  # type: ignore[misc]
 
     def _build(self) -> ahocorasick_rs.AhoCorasick:
         """The automaton, whose keys are the lowercased aliases and misspellings, and in
@@ -250,12 +258,19 @@ class Tagger:
         taken = set(values)
         # Equal values are stored once: a name's hundreds of misspellings share one.
         shared: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        budget = self.misspelling_budget  # bounds memory and build time (extractors/fuzzy.py)
+        self.misspellings_left_out = 0  # names that got none, the budget spent
         for e in self.watchlist.entities:
             if not e.fuzzy:
                 continue
             target = self._target(e, _MISSPELT)
             long_names = [a for a in e.aliases if a not in e.ambiguous]
-            for variant, name in misspellings(long_names, taken).items():
+            if budget <= 0:
+                self.misspellings_left_out += sum(map(fuzzy.eligible, long_names))
+                continue
+            variants = misspellings(long_names, taken)
+            budget -= len(variants)
+            for variant, name in variants.items():
                 value = (name[0].isalnum(), name[-1].isalnum(), _FIRST_LETTER, name[0], target, ())
                 add(variant, shared.setdefault(value, value))
         letters = "".join(values)

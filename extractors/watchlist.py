@@ -28,7 +28,9 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -66,18 +68,28 @@ class Watchlist:
     entities: tuple[Entity, ...]
     version: str  # hash of the file's content, stored with every mention
 
+    @cached_property
+    def _by_id(self) -> dict[str, Entity]:
+        return {e.id: e for e in self.entities}
+
+    @cached_property
+    def _children(self) -> dict[str, list[str]]:
+        children: dict[str, list[str]] = {}
+        for e in self.entities:
+            children.setdefault(e.parent, []).append(e.id)
+        return children
+
+    @cached_property
+    def _parents(self) -> dict[str, str]:
+        return {e.id: e.parent for e in self.entities}
+
     def get(self, entity_id: str) -> Entity:
-        for entity in self.entities:
-            if entity.id == entity_id:
-                return entity
-        raise KeyError(entity_id)
+        return self._by_id[entity_id]
 
     def family(self, entity_id: str) -> frozenset[str]:
         """The entity, its ancestors and its descendants: the mentions that vouch for an
         ambiguous alias of it (Anthropic for Claude, Google for Gemini, Bedrock for AWS)."""
-        children: dict[str, list[str]] = {}
-        for e in self.entities:
-            children.setdefault(e.parent, []).append(e.id)
+        children = self._children
         found = {entity_id, *self.ancestors(entity_id)}
         todo = [entity_id]
         while todo:
@@ -89,7 +101,7 @@ class Watchlist:
 
     def ancestors(self, entity_id: str) -> list[str]:
         """The entity's parent, grandparent, ... (bedrock -> aws -> amazon)."""
-        parents = {e.id: e.parent for e in self.entities}
+        parents = self._parents
         chain: list[str] = []
         current = parents.get(entity_id, "")
         while current and current not in chain:
@@ -171,8 +183,8 @@ def _load_doc(data: bytes, source: str) -> list[dict[str, Any]]:
 
 def _build(raws: list[tuple[str, dict[str, Any]]], version: str, source: str) -> Watchlist:
     entities = [_entity(raw, f"{where} ({raw.get('id', '?')})") for where, raw in raws]
-    ids = [e.id for e in entities]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    ids = Counter(e.id for e in entities)
+    duplicates = sorted(i for i, n in ids.items() if n > 1)
     if duplicates:
         raise WatchlistError(f"{source}: duplicate id(s) {', '.join(duplicates)}")
     for e in entities:

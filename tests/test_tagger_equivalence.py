@@ -27,7 +27,7 @@ import pytest
 
 from extractors.disambiguation import exclusion_hints
 from extractors.entities import Mention, Tagger, _in_code, load_watchlist, parse_watchlist
-from extractors.fuzzy import misspellings
+from extractors.fuzzy import BUDGET, misspellings
 from extractors.senses_resolver import Candidate, Resolver
 from extractors.text import sentence_spans
 from extractors.watchlist import Watchlist
@@ -85,10 +85,13 @@ def _aliases(watchlist: Watchlist) -> list[tuple[str, str, str, str, int]]:
             n = name.translate(_NORMALISE)
             aliases.append((_lower(n), n, e.id, "any", int(name in e.ambiguous)))
     taken = {a[0] for a in aliases}
+    made = 0
     for e in watchlist.entities:
-        if e.fuzzy:
+        if e.fuzzy and made < BUDGET:  # entities after the budget is spent get none
             names = [a for a in e.aliases if a not in e.ambiguous]
-            for variant, name in misspellings(names, taken).items():
+            variants = misspellings(names, taken)
+            made += len(variants)
+            for variant, name in variants.items():
                 aliases.append((variant, name, e.id, "fuzzy", 2))
     return aliases
 

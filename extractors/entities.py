@@ -30,20 +30,20 @@ ambiguous mentions are decided only where they occur (extractors/senses_resolver
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import re
-from bisect import bisect_right
-
 import ahocorasick_rs
 
-from extractors.disambiguation import Exclusion
 from extractors import fuzzy
+from extractors.disambiguation import Exclusion
 from extractors.fuzzy import misspellings
-from extractors.senses_resolver import Candidate, Resolver
+from extractors.senses_resolver import Resolver
+from extractors.typography import INVISIBLE, NORMALISE, lower, normalise, squeeze
 from extractors.watchlist import KINDS, Entity, Watchlist, load_watchlist, parse_watchlist
 
 # The contiguous NFA: as small as pyahocorasick's trie and faster. The DFA is faster still
@@ -65,73 +65,12 @@ class Mention:
 _new = object.__new__
 
 
-# Length-preserving normalisation, so offsets in the normalised text are offsets in the input.
-_NORMALISE = {
-    "\u00a0": " ",  # no-break space
-    "\u2007": " ",
-    "\u202f": " ",
-    "\u2009": " ",
-    "\u200a": " ",
-    "\u2002": " ",
-    "\u2003": " ",
-    "\u2004": " ",
-    "\u2005": " ",
-    "\u2006": " ",
-    "\u2008": " ",
-    "\u205f": " ",
-    "\u3000": " ",
-    "\t": " ",
-    "\n": " ",
-    "\r": " ",
-    "\u2019": "'",  # typographic apostrophes
-    "\u2018": "'",
-    "\u02bc": "'",
-    "\uff07": "'",
-    "\u2010": "-",  # hyphens
-    "\u2011": "-",
-}
-
-
-# Characters that show nothing and may sit inside a word: soft hyphen, zero-width space,
-# non-joiner and joiner, word joiner, byte-order mark. Skipped, with offsets mapped back.
-_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]+")
-
-
-def _squeeze(text: str) -> tuple[str, list[int], list[int]]:
-    """`text` without invisible characters, and how to map its offsets back: at squeezed
-    offset `breaks[i]` and after, add `shifts[i]`."""
-    breaks, shifts, parts = [0], [0], []
-    last = shift = 0
-    for m in _INVISIBLE.finditer(text):
-        parts.append(text[last : m.start()])
-        shift += m.end() - m.start()
-        breaks.append(m.start() - shift + (m.end() - m.start()))
-        shifts.append(shift)
-        last = m.end()
-    parts.append(text[last:])
-    return "".join(parts), breaks, shifts
-
-
-_ASCII_NORMALISE = {c: r for c, r in _NORMALISE.items() if c.isascii()}
-
-
-def _normalise(text: str) -> str:
-    # One str.replace per character present is many times faster than str.translate with a
-    # mapping table, which goes through Python for every character; an ASCII text has only
-    # the ASCII ones to look for.
-    table = _ASCII_NORMALISE if text.isascii() else _NORMALISE
-    for char, repl in table.items():
-        if char in text:
-            text = text.replace(char, repl)
-    return text
-
-
-def _lower(text: str) -> str:
-    low = text.lower()
-    if len(low) == len(text):
-        return low
-    # A few characters lowercase to two ("İ"); keep those as they are to keep offsets.
-    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+# Length-preserving normalisation and invisible characters: extractors/typography.py.
+_NORMALISE = NORMALISE
+_INVISIBLE = INVISIBLE
+_normalise = normalise
+_lower = lower
+_squeeze = squeeze
 
 
 def _is_cjk(ch: str) -> bool:
@@ -164,6 +103,9 @@ _PLAIN, _AMBIGUOUS, _MISSPELT = 0, 1, 2
 # How a hit on a key is checked. One alias per key is the rule; several (two entities sharing
 # a name, or one name in both case modes) are tried in order, the first that passes wins.
 _ANY_CASE, _SAME_CASE, _FIRST_LETTER, _SEVERAL = 0, 1, 2, 3
+# A key that is no alias but a word of another sense of an ambiguous name ("rainforest"),
+# found in the same pass for extractors/senses_resolver.py.
+_SENSE = 4
 
 # Next to a mention, these may make it part of a URL, an address or a code name.
 _URLISH = frozenset("./@:")
@@ -273,6 +215,12 @@ class Tagger:
             for variant, name in variants.items():
                 value = (name[0].isalnum(), name[-1].isalnum(), _FIRST_LETTER, name[0], target, ())
                 add(variant, shared.setdefault(value, value))
+        # Other senses' words ride along in the same pass, when none is an alias too.
+        sense_keys = self._resolver.other_keys
+        self._sense_words = all(k.isascii() and k not in values for k in sense_keys)
+        if self._sense_words:
+            for key in sense_keys:
+                values[key] = (key[0].isalnum(), key[-1].isalnum(), _SENSE, key, None, ())
         letters = "".join(values)
         self._ascii_keys = letters.isascii() and "?" not in letters
         self._values = list(values.values())
@@ -309,10 +257,13 @@ class Tagger:
         how = _AMBIGUOUS if target[0] in self._resolver.senses else _MISSPELT
         return (target[0], target[1], how, target[3])
 
-    def _candidates(self, text: str) -> tuple[list[int], list[int], list[_Target], str]:
+    def _candidates(
+        self, text: str
+    ) -> tuple[list[int], list[int], list[_Target], str, list[tuple[int, str, str]]]:
         """The hits that pass their checks, leftmost first, the longest where they overlap,
         as their starts, ends and targets (three lists: no tuple per hit for the cyclic
-        garbage collector to walk); and the normalised, lowercased text they were found in."""
+        garbage collector to walk); the normalised, lowercased text they were found in; and
+        the other senses' words found, as (start, key, text)."""
         norm = _normalise(text)
         low = self._lowered(norm)
         n = len(text)
@@ -322,6 +273,7 @@ class Tagger:
         targets: list[_Target] = []
         chosen_end = 0  # end of the last chosen hit
         values = self._values
+        senses: list[tuple[int, str, str]] = []
         # Every hit, overlapping ones too, by end, and at one end the longest first.
         for index, start, end in self._automaton.find_matches_as_indexes(low, overlapping=True):
             left, right, mode, expect, target, alts = values[index]
@@ -335,6 +287,9 @@ class Tagger:
                 c = text[start - 1]
                 if c in ascii_word or (c > "\x7f" and _is_word(c)):
                     continue
+            if mode == _SENSE:
+                senses.append((start, expect, text[start:end]))
+                continue
             if mode == _SAME_CASE:
                 if not norm.startswith(expect, start):
                     if norm[start] != expect[0] and not norm[start].isupper():
@@ -381,7 +336,7 @@ class Tagger:
                 ends.append(end)
                 targets.append(target)
                 chosen_end = end
-        return starts, ends, targets, low
+        return starts, ends, targets, low, senses
 
     def tag(self, text: str, anchors: Iterable[str] = ()) -> list[Mention]:
         """Every mention in `text`, in order, longest alias first where they overlap.
@@ -402,7 +357,7 @@ class Tagger:
         return out
 
     def _tag(self, text: str, anchors: frozenset[str]) -> list[Mention]:
-        starts, ends, targets, low = self._candidates(text)
+        starts, ends, targets, low, senses = self._candidates(text)
         mentions: list[Mention] = []
         hows: list[int] = []
         n = len(text)
@@ -431,8 +386,12 @@ class Tagger:
             return mentions
         keep = self._resolver.resolve(
             text,
-            [Candidate(m.entity, m.start, m.end, h) for m, h in zip(mentions, hows, strict=True)],
+            [m.entity for m in mentions],
+            [m.start for m in mentions],
+            [m.end for m in mentions],
+            hows,
             anchors,
+            senses if self._sense_words else None,
         )
         return [m for m, k in zip(mentions, keep, strict=True) if k]
 

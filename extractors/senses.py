@@ -59,7 +59,7 @@ SENSE_CLASSES: dict[str, frozenset[str]] = {
     ),
     "weather": _words(
         """wind, winds, breeze, gust, gusts, storm, storms, weather, blew, blows, blowing,
-        rhône, rhone, provence, marseille, mediterranean, chill, gale"""
+        rhone, provence, marseille, mediterranean, chill, gale"""
     ),
     "apparel": _words(
         """shoe, shoes, boot, boots, sneaker, sneakers, trainers, jacket, climbing, outsole,
@@ -124,6 +124,7 @@ def _census(name: str) -> frozenset[str]:
     return frozenset(line.split(maxsplit=1)[0].capitalize() for line in text.splitlines() if line)
 
 
+@cache
 def given_names() -> frozenset[str]:
     """Given names, capitalised ("Claude", "Alexa", "Fiona")."""
     return _census("dist.male.first") | _census("dist.female.first")

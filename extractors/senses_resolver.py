@@ -32,26 +32,29 @@ words near it.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
+
+import ahocorasick_rs
 
 from extractors.fuzzy import english_words
 from extractors.senses import SENSE_CLASSES, TECH, given_names, surnames
+from extractors.typography import lower, normalise
 from extractors.watchlist import Entity, Watchlist
 
-__all__ = ["Candidate", "Resolver", "WINDOW"]
+__all__ = ["WINDOW", "Candidate", "Resolver"]
 
 WINDOW = 600  # characters searched on either side for the neighbouring sentences
 
 # A sentence ends at . ! ? … (and closing quotes or brackets) before whitespace, or at a line
 # break: enough to find the sentences either side of a mention.
-_BOUNDARY = re.compile(r"[.!?…][\"'”’)\]]*\s+|\n")
-_TOKEN = re.compile(r"\w(?:[\w.+'’-]*\w)?")
+_BOUNDARY = re.compile(r"(?=[.!?…\n])(?:[.!?…][\"'”’)\]]*\s+|\n)")
 _VERSION = re.compile(r"[-\s]?v?\d+(?:\.\d+)*[a-z]?\b")
 _SIZE = re.compile(r"[-\s]?\d+(?:\.\d+)?[BbMm]\b")
 _NEXT_WORD = re.compile(r"[ \u00a0]([A-Za-z][\w.+'’-]*\w|[A-Za-z])")
-_PREV_WORD = re.compile(r"([\w.+'’-]*\w)[ \u00a0]$")
+_SPACES = frozenset(" \u00a0")
+_ADJACENT = 40  # characters either side where a word next to a name can be
 # "Meta-owned", "Amazon-backed": a company, whatever its name also means.
 _OWNED = re.compile(
     r"-(?:owned|backed|funded|led|made|built|based|branded|powered|designed|hosted|"
@@ -69,48 +72,22 @@ _PARTICLES = frozenset("La Le Les De Del Der Den Van Von Al El Di Da Du The".spl
 ACCEPT, REJECT, UNDECIDED = 1, -1, 0
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A found alias, for the resolver: where, which entity, and how sure its alias is: 0 a
-    plain alias, 1 an ambiguous one, 2 a misspelling (or a plain alias in another case), which
-    counts when the text names the entity or a relative correctly too."""
-
-    entity: str
-    start: int
-    end: int
-    how: int
-
-
 class _Terms:
-    """Words and phrases looked for in a window: lowercase ones in any case, others as
-    written."""
+    """A set of words and phrases, as found in a window by the lexicon pass (see _Text):
+    lowercase ones in any case, others as written."""
 
     def __init__(self, terms: Sequence[str]) -> None:
-        self.folded = frozenset(t.lower() for t in terms if t.lower() == t and _single(t))
-        self.cased = frozenset(t for t in terms if t.lower() != t and _single(t))
-        phrases = [t for t in terms if not _single(t)]
-        parts = [re.escape(p) if p.lower() == p else f"(?-i:{re.escape(p)})" for p in phrases]
-        self.phrases = (
-            re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
-            if parts
-            else None
-        )
+        self.folded = frozenset(t for t in terms if t.lower() == t)
+        self.cased = frozenset(t for t in terms if t.lower() != t)
+        self.keys = self.folded | {t.lower() for t in self.cased}
 
-    def found(self, window: str, tokens: frozenset[str], folded: frozenset[str]) -> bool:
-        if self.folded & folded or self.cased & tokens:
-            return True
-        return self.phrases is not None and self.phrases.search(window) is not None
-
-    def count(self, window: str, tokens: frozenset[str], folded: frozenset[str]) -> int:
-        """How many of the terms are in the window (each counted once)."""
-        n = len(self.folded & folded) + len(self.cased & tokens)
-        if self.phrases is not None:
-            n += len({m.group().lower() for m in self.phrases.finditer(window)})
-        return n
-
-
-def _single(term: str) -> bool:
-    return _TOKEN.fullmatch(term) is not None
+    def hits(self, found: Sequence[tuple[str, str]]) -> set[str]:
+        """The terms among (lowercase key, text as written) pairs found in a window."""
+        return {
+            key
+            for key, surface in found
+            if key in self.folded or (key in self.keys and surface in self.cased)
+        }
 
 
 class _Sense:
@@ -123,7 +100,7 @@ class _Sense:
         self.context = _Terms(entity.context)
         other = [w for s in entity.senses for w in SENSE_CLASSES[s]] + list(entity.sense_words)
         # Words marked "^" count only right next to the name.
-        self.other = _Terms([w for w in other if not w.startswith("^")])
+        self.other = _Terms([w.lower() for w in other if not w.startswith("^")])
         self.other_words = frozenset(w.lower().lstrip("^") for w in other)
         self.place = "place" in entity.senses
         self.follow = frozenset(w for w in entity.follow if not w.startswith("<"))
@@ -132,13 +109,123 @@ class _Sense:
         self.sizes = "<size>" in entity.follow
 
 
-@cache
-def _tech() -> _Terms:
-    return _Terms(sorted(TECH))
+_TECH = _Terms(sorted(TECH))
+
+
+class _Lexicon:
+    """Words looked for in a text, in one Aho-Corasick automaton, kept where they stand as
+    words (not "ai" in "said")."""
+
+    def __init__(self, keys: set[str]) -> None:
+        self.keys = sorted(keys)
+        self.automaton = ahocorasick_rs.AhoCorasick(self.keys) if self.keys else None
+
+    def find(self, text: str, low: str, at: int) -> list[tuple[int, str, str]]:
+        """The words in `low`, the normalised, lowercased text[at:at + len(low)], as
+        (start in text, lowercase key, text as written)."""
+        if self.automaton is None:
+            return []
+        n = len(text)
+        found = []
+        for index, start, end in self.automaton.find_matches_as_indexes(low, overlapping=True):
+            key = self.keys[index]
+            start += at
+            end += at
+            if key[0].isalnum() and start and _is_word(text[start - 1]):
+                continue
+            if key[-1].isalnum() and end < n and _is_word(text[end]):
+                continue
+            found.append((start, key, text[start:end]))
+        return found
+
+
+def _sorted(found: list[tuple[int, str, str]]) -> tuple[list[int], list[tuple[str, str]]]:
+    found.sort(key=_first)
+    return [f[0] for f in found], [(f[1], f[2]) for f in found]
+
+
+def _first(item: tuple[int, str, str]) -> int:
+    return item[0]
+
+
+class _Text:
+    """One text as the neighbourhoods see it, worked out only as far as needed: other
+    senses' words (from the tagger's pass, or one pass here), and the sentences and the words
+    of a mention's neighbourhood, looked for in that neighbourhood only."""
+
+    def __init__(
+        self,
+        text: str,
+        lexicons: dict[str, _Lexicon],
+        other: list[tuple[int, str, str]] | None = None,
+    ) -> None:
+        self.text = text
+        self._lexicons = lexicons
+        if other is None:  # the text the tagger's automaton runs over
+            other = lexicons["other"].find(text, lower(normalise(text)), 0)
+        self._other = _sorted(other)
+
+    def other(self, lo: int, hi: int) -> list[tuple[str, str]]:
+        """Other senses' words within lo:hi."""
+        return _within(self._other, lo, hi)
+
+    def any_other_near(self, start: int, end: int, span: int) -> bool:
+        """Whether another sense's word is within `span` characters of start:end."""
+        starts = self._other[0]
+        i = bisect_left(starts, start - span)
+        return i < len(starts) and starts[i] < end + span
+
+    def words(self, lexicon: str, lo: int, hi: int) -> list[tuple[str, str]]:
+        """The words of a lexicon that lie within lo:hi, looked for there."""
+        found = self._lexicons[lexicon].find(self.text, lower(normalise(self.text[lo:hi])), lo)
+        return [(key, surface) for _start, key, surface in found]
+
+    def window(self, start: int, end: int) -> tuple[int, int, int, int]:
+        """The mention's sentence and the sentences either side, within WINDOW characters;
+        and the mention's own sentence."""
+        text = self.text
+        lo = max(0, start - WINDOW)
+        befores = [m.end() for m in _BOUNDARY.finditer(text, lo, start)]
+        own_lo = befores[-1] if befores else lo
+        if len(befores) >= 2:
+            lo = befores[-2]
+        hi = min(len(text), end + WINDOW)
+        after = _BOUNDARY.finditer(text, end, hi)
+        first = next(after, None)
+        second = next(after, None) if first else None
+        own_hi = first.start() if first else hi
+        if second is not None:
+            hi = second.start()
+        return lo, hi, own_lo, own_hi
+
+
+def _within(
+    found: tuple[list[int], list[tuple[str, str]]], lo: int, hi: int
+) -> list[tuple[str, str]]:
+    """The found words that lie within lo:hi."""
+    starts, words = found
+    i = bisect_left(starts, lo)
+    out = []
+    while i < len(starts) and starts[i] < hi:
+        if starts[i] + len(words[i][1]) <= hi:
+            out.append(words[i])
+        i += 1
+    return out
+
+
+_ASCII_WORD = frozenset(c for c in map(chr, range(128)) if c.isalnum() or c == "_")
+
+
+def _is_word(ch: str) -> bool:
+    return ch in _ASCII_WORD or (ch > "\x7f" and ch.isalnum())
 
 
 class Resolver:
-    """Decides the mentions by ambiguous aliases of a text (see the module's docstring)."""
+    """Decides the mentions by ambiguous aliases of a text (see the module's docstring).
+
+    The tagger hands over its mentions as parallel lists (entity ids, starts, ends, how sure
+    each alias is), in order of start: most texts have many plain mentions and a few
+    ambiguous ones, and the work here is for the ambiguous ones only."""
 
     def __init__(self, watchlist: Watchlist) -> None:
         self.watchlist = watchlist
@@ -154,38 +241,75 @@ class Resolver:
             if e.ambiguous
         }
         self._families: dict[str, frozenset[str]] = {}
+        # The words the neighbourhoods look for, by kind: other senses' (rare, looked for
+        # first, with the words that count only right next to a name), the entities' own and
+        # the industry's (frequent, looked for when needed).
+        other = {k for sense in self.senses.values() for k in sense.other.keys}
+        adjacent = {w for sense in self.senses.values() for w in sense.other_words}
+        self._lexicons = {
+            "other": _Lexicon(other | adjacent | (_PLACE_BEFORE if other else set())),
+            "context": _Lexicon({k for sense in self.senses.values() for k in sense.context.keys}),
+            "tech": _Lexicon(set(_TECH.keys)),
+        }
         # Every watchlist name, for "a capitalised word before it is part of another name".
         self.names = frozenset(
-            w for e in watchlist.entities for a in e.aliases + e.aliases_ignore_case for w in a.split()
+            w
+            for e in watchlist.entities
+            for a in e.aliases + e.aliases_ignore_case
+            for w in a.split()
         )
 
+    @property
+    def other_keys(self) -> list[str]:
+        """The other senses' words, which the tagger may find in its own pass."""
+        return self._lexicons["other"].keys
+
     def resolve(
-        self, text: str, candidates: Sequence[Candidate], anchors: frozenset[str] = frozenset()
+        self,
+        text: str,
+        entities: Sequence[str],
+        starts: Sequence[int],
+        ends: Sequence[int],
+        hows: Sequence[int],
+        anchors: frozenset[str] = frozenset(),
+        other: list[tuple[int, str, str]] | None = None,
     ) -> list[bool]:
-        """Whether each candidate counts. Plain aliases always do; `anchors` are entities
-        named elsewhere in the same article (its title and body are tagged apart)."""
-        state = [ACCEPT if c.how == 0 else UNDECIDED for c in candidates]
-        pending = [i for i, c in enumerate(candidates) if c.how == 1]
+        """Whether each mention counts, given as parallel lists in order of start: entity,
+        start, end, how sure its alias is (0 plain, 1 ambiguous, 2 a misspelling or a plain
+        alias in another case). Plain aliases always count; `anchors` are entities named
+        elsewhere in the same article (its title and body are tagged apart); `other`, the
+        other senses' words of the text as (start, key, text) when the tagger found them
+        already (where they stand as words, in the normalised, lowercased text)."""
+        n = len(entities)
+        state = [ACCEPT if h == 0 else UNDECIDED for h in hows]
+        pending = [i for i in range(n) if hows[i] == 1]
+        seen = _Text(text, self._lexicons, other) if pending else None
         for i in pending:
-            state[i] = self._collocation(text, candidates[i])
+            assert seen is not None
+            sense = self.senses[entities[i]]
+            state[i] = self._collocation(text, sense, starts[i], ends[i], seen)
+            # A name that is the entity unless said otherwise, with no other sense's word
+            # anywhere near, is decided here (its neighbourhood could only agree).
+            if (
+                state[i] == UNDECIDED
+                and sense.sure == "always"
+                and not seen.any_other_near(starts[i], ends[i], WINDOW)
+            ):
+                state[i] = ACCEPT
         # A misspelling counts when the entity or a relative is named correctly.
-        named = set(anchors) | {c.entity for i, c in enumerate(candidates) if state[i] == ACCEPT}
-        for i, c in enumerate(candidates):
-            if c.how == 2:
-                state[i] = ACCEPT if named & self._family(c.entity) else REJECT
+        named = set(anchors) | {entities[i] for i in range(n) if state[i] == ACCEPT}
+        for i in range(n):
+            if hows[i] == 2:
+                state[i] = ACCEPT if named & self._family(entities[i]) else REJECT
         # Neighbourhoods, until no more mentions are decided: a name confirmed near another
         # (Meta near Llama) vouches for it.
         todo = [i for i in pending if state[i] == UNDECIDED]
         while todo:
-            accepted = [c for i, c in enumerate(candidates) if state[i] == ACCEPT]
-            confirmed = set(anchors) | {c.entity for c in accepted}
-            # What a neighbourhood can hold of other entities: mentions that count, and
-            # ambiguous ones that nothing has ruled out yet.
-            present = [c for i, c in enumerate(candidates) if state[i] != REJECT]
+            assert seen is not None
+            confirmed = set(anchors) | {entities[i] for i in range(n) if state[i] == ACCEPT}
             left = []
             for i in todo:
-                c = candidates[i]
-                verdict = self._neighbourhood(text, c, accepted, present, confirmed)
+                verdict = self._neighbourhood(seen, i, entities, starts, ends, state, confirmed)
                 if verdict == UNDECIDED:
                     left.append(i)
                 state[i] = verdict
@@ -194,16 +318,16 @@ class Resolver:
             todo = left
         # One sense per discourse: a name confirmed once counts wherever nothing near it
         # contradicts it; "anchor" names need their anchor.
-        counted = set(anchors) | {c.entity for i, c in enumerate(candidates) if state[i] == ACCEPT}
+        counted = set(anchors) | {entities[i] for i in range(n) if state[i] == ACCEPT}
         return [
-            s == ACCEPT
+            state[i] == ACCEPT
             or (
-                s == UNDECIDED
-                and c.how == 1
-                and self.senses[c.entity].sure == "context"
-                and c.entity in counted
+                state[i] == UNDECIDED
+                and hows[i] == 1
+                and self.senses[entities[i]].sure == "context"
+                and entities[i] in counted
             )
-            for s, c in zip(state, candidates, strict=True)
+            for i in range(n)
         ]
 
     def _family(self, entity: str) -> frozenset[str]:
@@ -215,35 +339,41 @@ class Resolver:
             family = self._families[entity] = self.watchlist.family(entity)
         return family
 
-    def _collocation(self, text: str, c: Candidate) -> int:
-        """ACCEPT or REJECT when the words right next to the name decide, else UNDECIDED."""
-        sense = self.senses[c.entity]
-        start, end = c.start, c.end
-        after = text[end : end + 40]
-        before = text[max(0, start - 40) : start]
-        alias = text[start:end]
-        if _OWNED.match(after):
+    def _collocation(self, text: str, sense: _Sense, start: int, end: int, seen: _Text) -> int:
+        """ACCEPT or REJECT when the words right next to the name decide, else UNDECIDED.
+        Cheap tests first: most names stand between lower-case words and punctuation."""
+        after = text[end : end + 1]
+        if after == "-" and _OWNED.match(text, end):
             return ACCEPT
-        nxt = _NEXT_WORD.match(after)
-        word = nxt.group(1) if nxt else ""
-        if word:
-            bare = word.rstrip(".’'")
-            if bare in sense.follow or (bare.isupper() and bare.lower() in sense.follow_folded):
-                return ACCEPT
-            if bare.lower() in sense.other_words:
-                return REJECT
-        if (sense.versions and _VERSION.match(after)) or (sense.sizes and _SIZE.match(after)):
+        # Another sense's word right next to the name: only where one is near at all.
+        near_other = seen.any_other_near(start, end, _ADJACENT)
+        word = ""
+        if after in _SPACES:
+            nxt = _NEXT_WORD.match(text, end)
+            if nxt:
+                word = nxt.group(1)
+                bare = word.rstrip(".’'")
+                if bare in sense.follow or (bare.isupper() and bare.lower() in sense.follow_folded):
+                    return ACCEPT
+                if near_other and bare.lower() in sense.other_words:
+                    return REJECT
+        if (sense.versions and _VERSION.match(text, end)) or (
+            sense.sizes and _SIZE.match(text, end)
+        ):
             return ACCEPT
-        prev = _PREV_WORD.search(before)
-        pword = prev.group(1) if prev else ""
-        if pword:
-            if pword.lower() in sense.other_words or (
-                sense.place and pword.lower() in _PLACE_BEFORE
-            ):
-                return REJECT
-            if self._given_name(pword) or self._other_name(text, start - len(pword) - 1, pword):
-                return REJECT
-        if word and self._surname(alias, word, sense):
+        if start and text[start - 1] in _SPACES:
+            pword = _previous_word(text[max(0, start - 40) : start])
+            if pword:
+                if near_other and (
+                    pword.lower() in sense.other_words
+                    or (sense.place and pword.lower() in _PLACE_BEFORE)
+                ):
+                    return REJECT
+                if pword[0].isupper() and (
+                    self._given_name(pword) or self._other_name(text, start - len(pword) - 1, pword)
+                ):
+                    return REJECT
+        if word[:1].isupper() and self._surname(text[start:end], word, sense):
             return REJECT
         return UNDECIDED
 
@@ -283,37 +413,56 @@ class Resolver:
 
     def _neighbourhood(
         self,
-        text: str,
-        c: Candidate,
-        accepted: Sequence[Candidate],
-        present: Sequence[Candidate],
+        seen: _Text,
+        i: int,
+        entities: Sequence[str],
+        starts: Sequence[int],
+        ends: Sequence[int],
+        state: Sequence[int],
         confirmed: set[str],
     ) -> int:
         """ACCEPT, REJECT (another sense's words), or UNDECIDED (no support yet)."""
-        sense = self.senses[c.entity]
-        lo, hi, slo, shi = _window(text, c.start, c.end)
-        window = text[lo:hi]
-        tokens = frozenset(t.rstrip(".’'") for t in _TOKEN.findall(window))
-        folded = frozenset(t.lower() for t in tokens)
+        entity, start, end = entities[i], starts[i], ends[i]
+        sense = self.senses[entity]
+        # The common case first, decided without finding the sentences: no other sense's word
+        # anywhere near, and a relative named in the text.
+        if (
+            sense.sure == "context"
+            and confirmed & sense.family
+            and not seen.any_other_near(start, end, WINDOW)
+        ):
+            return ACCEPT
+        lo, hi, slo, shi = seen.window(start, end)
+        other = len(sense.other.hits(seen.other(lo, hi)))
+        # Other entities in the neighbourhood: mentions that count, and ambiguous ones that
+        # nothing has ruled out yet.
+        first, last = bisect_left(starts, lo), bisect_left(starts, hi)
+        near = len(
+            {entities[j] for j in range(first, last) if state[j] != REJECT and ends[j] <= hi}
+            - {entity}
+        )
+        if not other and sense.sure == "context" and near:
+            return ACCEPT
         # A relative vouches for the name from its neighbourhood; for an "anchor" name, from
         # its own sentence ("Meta released Llama", not "…on Amazon. Titan racks…").
         rlo, rhi = (slo, shi) if sense.sure == "anchor" else (lo, hi)
-        strong = sense.context.found(window, tokens, folded) or any(
-            o.entity in sense.family and rlo <= o.start and o.end <= rhi and o is not c
-            for o in accepted
-        )
-        other = sense.other.count(window, tokens, folded)
-        near = {o.entity for o in present if lo <= o.start and o.end <= hi} - {c.entity}
-        weak = len(near) + _tech().count(window, tokens, folded)
+        strong = any(
+            entities[j] in sense.family and state[j] == ACCEPT and ends[j] <= rhi and j != i
+            for j in range(bisect_left(starts, rlo), bisect_left(starts, rhi))
+        ) or bool(sense.context.hits(seen.words("context", lo, hi)))
         # Another sense's words outnumbering the industry's reject the name, unless its own
         # words are there; a name that is the entity unless said otherwise wins a tie.
-        if other and not strong and (other > weak or (other == weak and sense.sure != "always")):
-            return REJECT
+        if other and not strong:
+            weak = near + len(_TECH.hits(seen.words("tech", lo, hi)))
+            if other > weak or (other == weak and sense.sure != "always"):
+                return REJECT
         if sense.sure == "always" or strong:
             return ACCEPT
         if sense.sure == "anchor":
             return ACCEPT if confirmed & sense.anchors else UNDECIDED
-        return ACCEPT if weak or confirmed & sense.family else UNDECIDED
+        if near or confirmed & sense.family:
+            return ACCEPT
+        return ACCEPT if _TECH.hits(seen.words("tech", lo, hi)) else UNDECIDED
 
 
 @cache
@@ -321,19 +470,19 @@ def _surnames_upper() -> frozenset[str]:
     return frozenset(s.upper() for s in surnames())
 
 
-def _window(text: str, start: int, end: int) -> tuple[int, int, int, int]:
-    """The mention's sentence and the sentences either side, within WINDOW characters; and
-    the mention's own sentence."""
-    lo = max(0, start - WINDOW)
-    hi = min(len(text), end + WINDOW)
-    befores = [m.end() for m in _BOUNDARY.finditer(text, lo, start)]
-    own_lo = befores[-1] if befores else lo
-    if len(befores) >= 2:
-        lo = befores[-2]
-    after = _BOUNDARY.finditer(text, end, hi)
-    first = next(after, None)
-    second = next(after, None) if first else None
-    own_hi = first.start() if first else hi
-    if second is not None:
-        hi = second.start()
-    return lo, hi, own_lo, own_hi
+def _previous_word(before: str) -> str:
+    """The word right before a name, one space before it: a run of word characters and
+    . + ' ’ - that ends in a word character ("Breville", "Ray-Ban"); "" if none."""
+    if not before or before[-1] not in " \u00a0":
+        return ""
+    end = len(before) - 1
+    i = end
+    while i and (_is_word(before[i - 1]) or before[i - 1] in ".+'’-"):
+        i -= 1
+    while i < end and not _is_word(before[i]):
+        i += 1
+    return before[i:end] if i < end and _is_word(before[end - 1]) else ""
+
+
+
+

@@ -28,7 +28,7 @@ import pytest
 from extractors.disambiguation import exclusion_hints
 from extractors.entities import Mention, Tagger, _in_code, load_watchlist, parse_watchlist
 from extractors.fuzzy import BUDGET, misspellings
-from extractors.senses_resolver import Candidate, Resolver
+from extractors.senses_resolver import Resolver
 from extractors.text import sentence_spans
 from extractors.watchlist import Watchlist
 from seeds import SEEDS_DIR
@@ -157,7 +157,12 @@ def reference_tag(
             continue
         kept_mentions.append((start, end, entity, how))
     keep = _resolver(watchlist).resolve(
-        text, [Candidate(entity, s, e, how) for s, e, entity, how in kept_mentions], anchors
+        text,
+        [entity for _, _, entity, _ in kept_mentions],
+        [start for start, _, _, _ in kept_mentions],
+        [end for _, end, _, _ in kept_mentions],
+        [how for _, _, _, how in kept_mentions],
+        anchors,
     )
     return [
         Mention(entity, watchlist.get(entity).kind, text[start:end], start, end)

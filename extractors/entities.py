@@ -43,7 +43,7 @@ from extractors import fuzzy
 from extractors.disambiguation import Exclusion
 from extractors.fuzzy import misspellings
 from extractors.senses_resolver import Resolver
-from extractors.typography import INVISIBLE, NORMALISE, lower, normalise, squeeze
+from extractors.typography import INVISIBLE, INVISIBLE_CHARS, NORMALISE, lower, normalise, squeeze
 from extractors.watchlist import KINDS, Entity, Watchlist, load_watchlist, parse_watchlist
 
 # The contiguous NFA: as small as pyahocorasick's trie and faster. The DFA is faster still
@@ -68,6 +68,7 @@ _new = object.__new__
 # Length-preserving normalisation and invisible characters: extractors/typography.py.
 _NORMALISE = NORMALISE
 _INVISIBLE = INVISIBLE
+_INVISIBLE_CHARS = INVISIBLE_CHARS
 _normalise = normalise
 _lower = lower
 _squeeze = squeeze
@@ -343,7 +344,9 @@ class Tagger:
         `anchors`: entities the same article names elsewhere (the body, for its title)."""
         if not text:
             return []
-        if _INVISIBLE.search(text) is None:
+        # Invisible characters are rare: a few str searches (fast) rule them out, where a
+        # regex would walk the text character by character.
+        if text.isascii() or not any(c in text for c in _INVISIBLE_CHARS):
             return self._tag(text, frozenset(anchors))
         squeezed, breaks, shifts = _squeeze(text)
 

@@ -54,7 +54,6 @@ _VERSION = re.compile(r"[-\s]?v?\d+(?:\.\d+)*[a-z]?\b")
 _SIZE = re.compile(r"[-\s]?\d+(?:\.\d+)?[BbMm]\b")
 _NEXT_WORD = re.compile(r"[ \u00a0]([A-Za-z][\w.+'’-]*\w|[A-Za-z])")
 _SPACES = frozenset(" \u00a0")
-_ADJACENT = 40  # characters either side where a word next to a name can be
 # "Meta-owned", "Amazon-backed": a company, whatever its name also means.
 _OWNED = re.compile(
     r"-(?:owned|backed|funded|led|made|built|based|branded|powered|designed|hosted|"
@@ -171,9 +170,7 @@ class _Text:
 
     def any_other_near(self, start: int, end: int, span: int) -> bool:
         """Whether another sense's word is within `span` characters of start:end."""
-        starts = self._other[0]
-        i = bisect_left(starts, start - span)
-        return i < len(starts) and starts[i] < end + span
+        return _any_within(self._other[0], start - span, end + span)
 
     def words(self, lexicon: str, lo: int, hi: int) -> list[tuple[str, str]]:
         """The words of a lexicon that lie within lo:hi, looked for there."""
@@ -197,6 +194,11 @@ class _Text:
         if second is not None:
             hi = second.start()
         return lo, hi, own_lo, own_hi
+
+
+def _any_within(starts: list[int], lo: int, hi: int) -> bool:
+    i = bisect_left(starts, lo)
+    return i < len(starts) and starts[i] < hi
 
 
 def _within(
@@ -242,12 +244,10 @@ class Resolver:
         }
         self._families: dict[str, frozenset[str]] = {}
         # The words the neighbourhoods look for, by kind: other senses' (rare, looked for
-        # first, with the words that count only right next to a name), the entities' own and
-        # the industry's (frequent, looked for when needed).
-        other = {k for sense in self.senses.values() for k in sense.other.keys}
-        adjacent = {w for sense in self.senses.values() for w in sense.other_words}
+        # first: the words that count only right next to a name are not among them), the
+        # entities' own and the industry's (frequent, looked for when needed).
         self._lexicons = {
-            "other": _Lexicon(other | adjacent | (_PLACE_BEFORE if other else set())),
+            "other": _Lexicon({k for sense in self.senses.values() for k in sense.other.keys}),
             "context": _Lexicon({k for sense in self.senses.values() for k in sense.context.keys}),
             "tech": _Lexicon(set(_TECH.keys)),
         }
@@ -345,8 +345,6 @@ class Resolver:
         after = text[end : end + 1]
         if after == "-" and _OWNED.match(text, end):
             return ACCEPT
-        # Another sense's word right next to the name: only where one is near at all.
-        near_other = seen.any_other_near(start, end, _ADJACENT)
         word = ""
         if after in _SPACES:
             nxt = _NEXT_WORD.match(text, end)
@@ -355,7 +353,7 @@ class Resolver:
                 bare = word.rstrip(".’'")
                 if bare in sense.follow or (bare.isupper() and bare.lower() in sense.follow_folded):
                     return ACCEPT
-                if near_other and bare.lower() in sense.other_words:
+                if bare.lower() in sense.other_words:
                     return REJECT
         if (sense.versions and _VERSION.match(text, end)) or (
             sense.sizes and _SIZE.match(text, end)
@@ -364,10 +362,8 @@ class Resolver:
         if start and text[start - 1] in _SPACES:
             pword = _previous_word(text[max(0, start - 40) : start])
             if pword:
-                if near_other and (
-                    pword.lower() in sense.other_words
-                    or (sense.place and pword.lower() in _PLACE_BEFORE)
-                ):
+                low = pword.lower()
+                if low in sense.other_words or (sense.place and low in _PLACE_BEFORE):
                     return REJECT
                 if pword[0].isupper() and (
                     self._given_name(pword) or self._other_name(text, start - len(pword) - 1, pword)

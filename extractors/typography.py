@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["INVISIBLE", "NORMALISE", "lower", "normalise", "squeeze"]
+__all__ = ["INVISIBLE", "INVISIBLE_CHARS", "NORMALISE", "lower", "normalise", "squeeze"]
 
 # Length-preserving normalisation, so offsets in the normalised text are offsets in the input.
 NORMALISE = {
@@ -38,7 +38,8 @@ NORMALISE = {
 
 # Characters that show nothing and may sit inside a word: soft hyphen, zero-width space,
 # non-joiner and joiner, word joiner, byte-order mark. Skipped, with offsets mapped back.
-INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]+")
+INVISIBLE_CHARS = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+INVISIBLE = re.compile(f"[{INVISIBLE_CHARS}]+")
 
 
 def squeeze(text: str) -> tuple[str, list[int], list[int]]:

@@ -369,9 +369,11 @@ class Tagger:
         for start, end, (entity, kind, how, exclude) in zip(starts, ends, targets, strict=True):
             if exclude is not None and exclude.contains(text, low, start, end):
                 continue
-            if (start and text[start - 1] in urlish) or (end < n and text[end] in urlish):
-                if _in_code(text, start, end):  # checked only where it can be true
-                    continue
+            # A URL or code name: checked only where it can be one.
+            if (
+                (start and text[start - 1] in urlish) or (end < n and text[end] in urlish)
+            ) and _in_code(text, start, end):
+                continue
             # Mention(...) without its __init__, which goes through object.__setattr__ for
             # each field (the dataclass is frozen): a third of the cost, once per mention.
             m = new(Mention)

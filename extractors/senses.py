@@ -31,8 +31,9 @@ SENSE_CLASSES: dict[str, frozenset[str]] = {
         delta, tributary, tributaries, region, biome, canopy, deforestation, wildfire,
         wildfires, logging, indigenous, tribe, tribes, tribal, brazil, brazilian, peru,
         peruvian, colombia, colombian, ecuador, bolivia, venezuela, manaus, iquitos, andes,
-        expedition, canoe, kayak, riverboat, wildlife, species, biodiversity, drought, dolphins, piranha, jaguar, malta, gozo, island,
-        islands, coastline, cliff, cliffs, arch, limestone, geology, landmark"""
+        expedition, canoe, kayak, riverboat, wildlife, species, biodiversity, drought,
+        dolphins, piranha, jaguar, malta, gozo, island, islands, coastline, cliff, cliffs,
+        arch, limestone, geology, landmark"""
     ),
     # Fruit and what is made of it.
     "food": _words(

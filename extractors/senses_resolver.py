@@ -43,7 +43,7 @@ from extractors.senses import SENSE_CLASSES, TECH, given_names, surnames
 from extractors.typography import lower, normalise
 from extractors.watchlist import Entity, Watchlist
 
-__all__ = ["WINDOW", "Candidate", "Resolver"]
+__all__ = ["WINDOW", "Resolver"]
 
 WINDOW = 600  # characters searched on either side for the neighbouring sentences
 
@@ -394,7 +394,7 @@ class Resolver:
         if word.lower() in english_words():
             return False
         head = text[max(0, at - 30) : at]
-        if not head.strip(" \u00a0") or head.rstrip(" \u00a0")[-1] in ".!?:;\n\"“(|•–—-*#":
+        if not head.strip(" \u00a0") or head.rstrip(" \u00a0")[-1] in '.!?:;\n"“(|•–—-*#':
             return False
         last = head.split()[-1] if head.split() else ""
         return not (last[:1].isupper() and last not in _PARTICLES)
@@ -478,7 +478,3 @@ def _previous_word(before: str) -> str:
     while i < end and not _is_word(before[i]):
         i += 1
     return before[i:end] if i < end and _is_word(before[end - 1]) else ""
-
-
-
-

@@ -358,8 +358,10 @@ def eval_tagging_gold(args: argparse.Namespace, settings: Settings) -> int:
     sys.stdout.write(format_rows(ev.SUMMARY_COLUMNS, summary, args.format))
     if args.format == "table":
         n_fp = sum(1 for m in misses if m[0] == "fp")
-        print(f"\n{score.sentences} sentences; {n_fp} false positives, {len(misses) - n_fp} "
-              "false negatives:")
+        print(
+            f"\n{score.sentences} sentences; {n_fp} false positives, {len(misses) - n_fp} "
+            "false negatives:"
+        )
     sys.stdout.write(format_rows(ev.MISS_COLUMNS, misses, args.format))
     return 0
 

@@ -146,7 +146,11 @@ def evaluate_gold(records: list[GoldRecord], tagger: Tagger) -> GoldScore:
             hit, marked = key in found, key in r.mentions
             kind = "tp" if hit and marked else "fp" if hit else "fn"
             counts = {kind: 1}
-            for scores, name in ((totals, ""), (result.by_split, r.split), (result.by_entity, entity)):
+            for scores, name in (
+                (totals, ""),
+                (result.by_split, r.split),
+                (result.by_entity, entity),
+            ):
                 _add(scores, name, **counts)
             if kind != "tp":
                 result.misses.append(

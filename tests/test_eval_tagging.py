@@ -71,8 +71,10 @@ def test_scores_and_misses(tmp_path: Path) -> None:
 
 def test_bad_gold_files_are_refused(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"text": "Anthropic", "mentions": [{"entity": "anthropic", "start": 0, '
-                   '"end": 4, "text": "Anthropic"}]}\n')
+    bad.write_text(
+        '{"text": "Anthropic", "mentions": [{"entity": "anthropic", "start": 0, '
+        '"end": 4, "text": "Anthropic"}]}\n'
+    )
     out = labwatch("eval", "tagging", "--gold", str(bad))
     assert out.returncode == 1
     assert "bad.jsonl:1" in out.stderr and "does not match" in out.stderr

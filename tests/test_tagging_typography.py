@@ -15,9 +15,7 @@ TAGGER = Tagger(WATCHLIST)
 
 INVISIBLE = ["\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]
 # Names of entities without ambiguous aliases: what they find does not depend on context.
-PLAIN = sorted(
-    {a for e in WATCHLIST.entities if not e.ambiguous for a in e.aliases if a.isascii()}
-)
+PLAIN = sorted({a for e in WATCHLIST.entities if not e.ambiguous for a in e.aliases if a.isascii()})
 EXACT = {a for e in WATCHLIST.entities for a in e.aliases}
 FOLDED = {a.lower() for e in WATCHLIST.entities for a in e.aliases_ignore_case}
 WORDS = ["said", "the", "deal", "and", "with", "model", "cloud", "in", "of", "2025", "a"]

@@ -54,6 +54,10 @@ _VERSION = re.compile(r"[-\s]?v?\d+(?:\.\d+)*[a-z]?\b")
 _SIZE = re.compile(r"[-\s]?\d+(?:\.\d+)?[BbMm]\b")
 _NEXT_WORD = re.compile(r"[ \u00a0]([A-Za-z][\w.+'’-]*\w|[A-Za-z])")
 _SPACES = frozenset(" \u00a0")
+# What a word right before a name may be made of.
+_TOKEN_CHARS = frozenset(
+    [c for c in map(chr, range(128)) if c.isalnum() or c == "_"] + list(".+'’-")
+)
 # "Meta-owned", "Amazon-backed": a company, whatever its name also means.
 _OWNED = re.compile(
     r"-(?:owned|backed|funded|led|made|built|based|branded|powered|designed|hosted|"
@@ -284,51 +288,52 @@ class Resolver:
         state = [ACCEPT if h == 0 else UNDECIDED for h in hows]
         pending = [i for i in range(n) if hows[i] == 1]
         seen = _Text(text, self._lexicons, other) if pending else None
+        senses = self.senses
         for i in pending:
             assert seen is not None
-            sense = self.senses[entities[i]]
-            state[i] = self._collocation(text, sense, starts[i], ends[i], seen)
+            sense = senses[entities[i]]
+            verdict = self._collocation(text, sense, starts[i], ends[i], seen)
             # A name that is the entity unless said otherwise, with no other sense's word
             # anywhere near, is decided here (its neighbourhood could only agree).
             if (
-                state[i] == UNDECIDED
+                verdict == UNDECIDED
                 and sense.sure == "always"
                 and not seen.any_other_near(starts[i], ends[i], WINDOW)
             ):
-                state[i] = ACCEPT
-        # A misspelling counts when the entity or a relative is named correctly.
-        named = set(anchors) | {entities[i] for i in range(n) if state[i] == ACCEPT}
-        for i in range(n):
-            if hows[i] == 2:
-                state[i] = ACCEPT if named & self._family(entities[i]) else REJECT
+                verdict = ACCEPT
+            state[i] = verdict
+        if 2 in hows:  # a misspelling counts when the entity or a relative is named right
+            named = set(anchors) | {entities[i] for i in range(n) if state[i] == ACCEPT}
+            for i in range(n):
+                if hows[i] == 2:
+                    state[i] = ACCEPT if named & self._family(entities[i]) else REJECT
         # Neighbourhoods, until no more mentions are decided: a name confirmed near another
         # (Meta near Llama) vouches for it.
         todo = [i for i in pending if state[i] == UNDECIDED]
         while todo:
             assert seen is not None
-            confirmed = set(anchors) | {entities[i] for i in range(n) if state[i] == ACCEPT}
+            confirmed = set(anchors)
+            confirmed.update(entities[i] for i in range(n) if state[i] == ACCEPT)
             left = []
             for i in todo:
                 verdict = self._neighbourhood(seen, i, entities, starts, ends, state, confirmed)
                 if verdict == UNDECIDED:
                     left.append(i)
+                elif verdict == ACCEPT:
+                    confirmed.add(entities[i])  # one sense per discourse, from here on
                 state[i] = verdict
             if len(left) == len(todo):
                 break
             todo = left
-        # One sense per discourse: a name confirmed once counts wherever nothing near it
-        # contradicts it; "anchor" names need their anchor.
-        counted = set(anchors) | {entities[i] for i in range(n) if state[i] == ACCEPT}
-        return [
-            state[i] == ACCEPT
-            or (
-                state[i] == UNDECIDED
-                and hows[i] == 1
-                and self.senses[entities[i]].sure == "context"
-                and entities[i] in counted
-            )
-            for i in range(n)
-        ]
+        keep = [v == ACCEPT for v in state]
+        if todo:
+            # One sense per discourse: a name confirmed once counts wherever nothing near it
+            # contradicts it; "anchor" names need their anchor.
+            counted = set(anchors)
+            counted.update(entities[i] for i in range(n) if state[i] == ACCEPT)
+            for i in todo:
+                keep[i] = senses[entities[i]].sure == "context" and entities[i] in counted
+        return keep
 
     def _family(self, entity: str) -> frozenset[str]:
         sense = self.senses.get(entity)
@@ -421,12 +426,11 @@ class Resolver:
         entity, start, end = entities[i], starts[i], ends[i]
         sense = self.senses[entity]
         # The common case first, decided without finding the sentences: no other sense's word
-        # anywhere near, and a relative named in the text.
-        if (
-            sense.sure == "context"
-            and confirmed & sense.family
-            and not seen.any_other_near(start, end, WINDOW)
-        ):
+        # anywhere near, and the name or a relative confirmed in the text (for an "anchor"
+        # name, the name itself or its products).
+        if confirmed & (
+            sense.family if sense.sure == "context" else sense.anchors
+        ) and not seen.any_other_near(start, end, WINDOW):
             return ACCEPT
         lo, hi, slo, shi = seen.window(start, end)
         other = len(sense.other.hits(seen.other(lo, hi)))
@@ -469,12 +473,13 @@ def _surnames_upper() -> frozenset[str]:
 def _previous_word(before: str) -> str:
     """The word right before a name, one space before it: a run of word characters and
     . + ' ’ - that ends in a word character ("Breville", "Ray-Ban"); "" if none."""
-    if not before or before[-1] not in " \u00a0":
-        return ""
     end = len(before) - 1
-    i = end
-    while i and (_is_word(before[i - 1]) or before[i - 1] in ".+'’-"):
+    if end < 1 or before[end] not in _SPACES or not _is_word(before[end - 1]):
+        return ""
+    i = end - 1
+    token = _TOKEN_CHARS
+    while i and (before[i - 1] in token or (before[i - 1] > "\x7f" and before[i - 1].isalnum())):
         i -= 1
-    while i < end and not _is_word(before[i]):
+    while not _is_word(before[i]):
         i += 1
-    return before[i:end] if i < end and _is_word(before[end - 1]) else ""
+    return before[i:end]

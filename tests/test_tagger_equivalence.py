@@ -39,9 +39,8 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "articles" 
 
 # Unicode spaces to " ", typographic apostrophes to "'", Unicode hyphens to "-".
 _NORMALISE = str.maketrans(
-    "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u2004\u2005\u2006\u2008\u205f\u3000"
-    "\t\n\r\u2019\u2018\u02bc\uff07\u2010\u2011",
-    " " * 16 + "'" * 4 + "-" * 2,
+    "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\t\n\r\u2019\u2018\u02bc\u2010\u2011",
+    " " * 10 + "'" * 3 + "-" * 2,
 )
 _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 _CJK = re.compile(

@@ -46,8 +46,8 @@ SENSE_CLASSES: dict[str, frozenset[str]] = {
     ),
     "crypto": _words(
         """crypto, cryptocurrency, cryptocurrencies, bitcoin, ethereum, coinbase, crypto.com,
-        winklevoss, stablecoin, blockchain, binance, kraken, tokens, crypto exchange, the
-        crypto exchange, exchange"""
+        winklevoss, stablecoin, blockchain, binance, kraken, crypto exchange, the crypto
+        exchange, ^exchange"""
     ),
     "astrology": _words(
         """zodiac, horoscope, horoscopes, astrology, astrological, star sign, sun sign, twins,

@@ -172,9 +172,21 @@ class _Text:
         """Other senses' words within lo:hi."""
         return _within(self._other, lo, hi)
 
-    def any_other_near(self, start: int, end: int, span: int) -> bool:
-        """Whether another sense's word is within `span` characters of start:end."""
-        return _any_within(self._other[0], start - span, end + span)
+    def doubted(self, senses: dict[str, _Sense]) -> set[str]:
+        """The entities some of whose other senses' words are in the text."""
+        keys = {key for key, _ in self._other[1]}
+        return {entity for entity, sense in senses.items() if keys & sense.other.keys}
+
+    def any_other_near(self, start: int, end: int, span: int, terms: _Terms) -> bool:
+        """Whether one of `terms` (an entity's other senses' words) is within `span`
+        characters of start:end."""
+        starts, words = self._other
+        i = bisect_left(starts, start - span)
+        while i < len(starts) and starts[i] < end + span:
+            if words[i][0] in terms.keys:
+                return True
+            i += 1
+        return False
 
     def words(self, lexicon: str, lo: int, hi: int) -> list[tuple[str, str]]:
         """The words of a lexicon that lie within lo:hi, looked for there."""
@@ -198,11 +210,6 @@ class _Text:
         if second is not None:
             hi = second.start()
         return lo, hi, own_lo, own_hi
-
-
-def _any_within(starts: list[int], lo: int, hi: int) -> bool:
-    i = bisect_left(starts, lo)
-    return i < len(starts) and starts[i] < hi
 
 
 def _within(
@@ -289,16 +296,22 @@ class Resolver:
         pending = [i for i in range(n) if hows[i] == 1]
         seen = _Text(text, self._lexicons, other) if pending else None
         senses = self.senses
+        # The entities whose other senses' words the text has at all (most texts: none).
+        doubted = seen.doubted(senses) if seen is not None else set()
         for i in pending:
             assert seen is not None
-            sense = senses[entities[i]]
+            entity = entities[i]
+            sense = senses[entity]
             verdict = self._collocation(text, sense, starts[i], ends[i], seen)
             # A name that is the entity unless said otherwise, with no other sense's word
             # anywhere near, is decided here (its neighbourhood could only agree).
             if (
                 verdict == UNDECIDED
                 and sense.sure == "always"
-                and not seen.any_other_near(starts[i], ends[i], WINDOW)
+                and (
+                    entity not in doubted
+                    or not seen.any_other_near(starts[i], ends[i], WINDOW, sense.other)
+                )
             ):
                 verdict = ACCEPT
             state[i] = verdict
@@ -430,7 +443,7 @@ class Resolver:
         # name, the name itself or its products).
         if confirmed & (
             sense.family if sense.sure == "context" else sense.anchors
-        ) and not seen.any_other_near(start, end, WINDOW):
+        ) and not seen.any_other_near(start, end, WINDOW, sense.other):
             return ACCEPT
         lo, hi, slo, shi = seen.window(start, end)
         other = len(sense.other.hits(seen.other(lo, hi)))

@@ -138,7 +138,9 @@ def tag_text(
     found, spans = tagger.tag(part), sentence_spans(part)
     head = leading(title, budget.text_chars)
     width = budget.context_chars
-    title_mentions = _with_context(head, tagger.tag(head), True, width, sentence_spans(head))
+    # The body vouches for ambiguous names in the title ("Claude" above a text on Anthropic).
+    title_found = tagger.tag(head, anchors={m.entity for m in found})
+    title_mentions = _with_context(head, title_found, True, width, sentence_spans(head))
     body_mentions = _with_context(part, found, False, width, spans)
     deadline = started + budget.seconds
     deals, reached = deals_within(part, found, spans, tagger.watchlist.ancestors, deadline)

@@ -1,13 +1,12 @@
-"""What decides whether a found alias is a mention: an entity's `exclude` patterns (no mention
-counts inside one of their matches) and its context terms (an ambiguous alias counts when one
-of them is in the text). extractors/entities.py finds the aliases and asks these.
+"""An entity's `exclude` patterns: no mention counts inside one of their matches.
+extractors/entities.py finds the aliases and asks this; how ambiguous names are decided is
+extractors/senses_resolver.py.
 
-Both run once per mention or per text, so both avoid regex work where plain string searches
-can rule it out: an `exclude` regex runs only in the window around a mention, and only when
-the window holds the words its matches need (found from the pattern itself, see _required);
-context terms are looked for with str.find, their regex run only where one is found. The
-words are looked for in the normalised, lowercased text the automaton ran over, whose offsets
-are those of the text.
+It runs once per mention, so it avoids regex work where plain string searches can rule it
+out: an `exclude` regex runs only in the window around a mention, and only when the window
+holds the words its matches need (found from the pattern itself, see _required). The words
+are looked for in the normalised, lowercased text the automaton ran over, whose offsets are
+those of the text.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["EXCLUDE_WINDOW", "Context", "Exclusion", "exclusion_hints"]
+__all__ = ["EXCLUDE_WINDOW", "Exclusion", "exclusion_hints"]
 
 EXCLUDE_WINDOW = 120  # characters around a mention searched for `exclude` patterns
 
@@ -32,41 +31,6 @@ def _scoped(pattern: str) -> str:
     patterns can be joined into one alternation."""
     m = re.match(r"\(\?([aiLmsux]+)\)", pattern)
     return f"(?{m.group(1)}:{pattern[m.end() :]})" if m else pattern
-
-
-class Context:
-    """An entity's context terms, and whether a text has one of them."""
-
-    def __init__(self, terms: tuple[str, ...]) -> None:
-        # Capitalised terms match their case, others any case.
-        parts = [
-            f"(?-i:{re.escape(t)})" if any(c.isupper() for c in t) else re.escape(t) for t in terms
-        ]
-        self.regex = re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
-        # Where each term can only be: a capitalised one in the text as it is, another in the
-        # normalised, lowercased text. A case-insensitive regex crawls through a whole article;
-        # str.find does not, and the regex then checks only the places found. Terms beyond
-        # printable ASCII are left to the regex: their case folding is not str.lower's, or the
-        # normalisation changes them.
-        self.needles = (
-            [(t, True) if any(c.isupper() for c in t) else (t, False) for t in terms]
-            if all(" " <= c <= "~" for t in terms for c in t)
-            else None
-        )
-
-    def found(self, text: str, low: str) -> bool:
-        if self.needles is not None:
-            match = self.regex.match
-            for needle, same_case in self.needles:
-                hay = text if same_case else low
-                at = hay.find(needle)
-                while at >= 0:
-                    if match(text, at):
-                        return True
-                    at = hay.find(needle, at + 1)
-            if not _CASE_EXCEPTIONS.search(text):
-                return False
-        return self.regex.search(text) is not None
 
 
 # For each `exclude` pattern, sets of strings such that every match holds one string of each

@@ -7,30 +7,43 @@ Matching rules:
   next to a Latin name counts as a boundary, since those scripts put no spaces between words;
 - `aliases` match with their exact case, `aliases_ignore_case` in any case;
 - non-breaking and other Unicode spaces match a space, typographic apostrophes match "'";
-  possessives and hyphenated forms need no rule of their own: "Amazon’s" and "Amazon-backed"
-  are "Amazon" followed by a boundary;
-- a one-edit misspelling of a long name counts (extractors/fuzzy.py), as an ambiguous alias;
-- ambiguous aliases count only with support in the text (an unambiguous mention of the same
-  entity, or one of its context terms), and no mention counts inside an `exclude` match
-  (extractors/watchlist.py describes the fields).
+  soft hyphens and zero-width characters are skipped ("Open\u00adAI" is OpenAI), offsets
+  still point into the text as given; possessives and hyphenated forms need no rule of their
+  own: "Amazon’s" and "Amazon-backed" are "Amazon" followed by a boundary;
+- in an all-caps stretch (a headline: no lower-case letter in its line or sentence nearby) a
+  name matches in capitals ("ANTHROPIC AND OPENAI SIGN"); elsewhere a name with its first
+  letter right and other letters in another case ("CoPilot") counts as an ambiguous alias;
+- no mention counts inside a URL, an e-mail address, a dotted code name or a file name
+  ("docs.oracle.com", "Microsoft.Extensions", "CLAUDE.md"), nor inside an `exclude` match;
+- a one-edit misspelling of a long name counts (extractors/fuzzy.py) when the text names the
+  entity or a relative correctly too;
+- ambiguous aliases are decided from their collocations, their neighbouring sentences and
+  the rest of the text (extractors/senses_resolver.py; extractors/watchlist.py describes the
+  fields).
 
 Speed (issue 5 asks for 20 MB/s per core at a few thousand aliases): the automaton's pass is
 in Rust (ahocorasick-rs), and the rest is Python work per hit and per mention, kept small.
 Each automaton key carries what its checks need, precomputed, so a hit costs a few
 comparisons; overlaps are settled as the hits arrive, not by sorting; `exclude` patterns and
-context terms are checked only where a mention needs them (extractors/disambiguation.py).
+ambiguous mentions are decided only where they occur (extractors/senses_resolver.py).
 """
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import ahocorasick_rs
 
-from extractors.disambiguation import Context, Exclusion
+from extractors import fuzzy
+from extractors.disambiguation import Exclusion
 from extractors.fuzzy import misspellings
+from extractors.senses_resolver import Resolver
+from extractors.typography import INVISIBLE, INVISIBLE_CHARS, NORMALISE, lower, normalise, squeeze
 from extractors.watchlist import KINDS, Entity, Watchlist, load_watchlist, parse_watchlist
 
 # The contiguous NFA: as small as pyahocorasick's trie and faster. The DFA is faster still
@@ -52,41 +65,13 @@ class Mention:
 _new = object.__new__
 
 
-# Length-preserving normalisation, so offsets in the normalised text are offsets in the input.
-_NORMALISE = {
-    "\u00a0": " ",  # no-break space
-    "\u2007": " ",
-    "\u202f": " ",
-    "\u2009": " ",
-    "\u200a": " ",
-    "\u2002": " ",
-    "\u2003": " ",
-    "\t": " ",
-    "\n": " ",
-    "\r": " ",
-    "\u2019": "'",  # typographic apostrophes
-    "\u2018": "'",
-    "\u02bc": "'",
-    "\u2010": "-",  # hyphens
-    "\u2011": "-",
-}
-
-
-def _normalise(text: str) -> str:
-    # One str.replace per character present is many times faster than str.translate with a
-    # mapping table, which goes through Python for every character.
-    for char, repl in _NORMALISE.items():
-        if char in text:
-            text = text.replace(char, repl)
-    return text
-
-
-def _lower(text: str) -> str:
-    low = text.lower()
-    if len(low) == len(text):
-        return low
-    # A few characters lowercase to two ("İ"); keep those as they are to keep offsets.
-    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+# Length-preserving normalisation and invisible characters: extractors/typography.py.
+_NORMALISE = NORMALISE
+_INVISIBLE = INVISIBLE
+_INVISIBLE_CHARS = INVISIBLE_CHARS
+_normalise = normalise
+_lower = lower
+_squeeze = squeeze
 
 
 def _is_cjk(ch: str) -> bool:
@@ -110,35 +95,81 @@ _ASCII_WORD = frozenset(c for c in map(chr, range(128)) if _is_word(c))
 
 
 # What a mention's entity brings to the checks after the pass, as a tuple for speed:
-# (entity id, kind, ambiguous alias?, the entity's `exclude` patterns or None).
-_Target = tuple[str, str, bool, Exclusion | None]
+# (entity id, kind, how sure the alias is, the entity's `exclude` patterns or None).
+_Target = tuple[str, str, int, Exclusion | None]
+# How sure: a plain alias; an ambiguous one; a misspelling (or another case of a plain alias),
+# which counts only when the text names the entity or a relative correctly too.
+_PLAIN, _AMBIGUOUS, _MISSPELT = 0, 1, 2
 
 # How a hit on a key is checked. One alias per key is the rule; several (two entities sharing
 # a name, or one name in both case modes) are tried in order, the first that passes wins.
 _ANY_CASE, _SAME_CASE, _FIRST_LETTER, _SEVERAL = 0, 1, 2, 3
+# A key that is no alias but a word of another sense of an ambiguous name ("rainforest"),
+# found in the same pass for extractors/senses_resolver.py.
+_SENSE = 4
+
+# Next to a mention, these may make it part of a URL, an address or a code name.
+_URLISH = frozenset("./@:")
+_FILE_EXTENSION = re.compile(
+    r"\.(?:md|txt|py|js|ts|json|toml|ya?ml|html?|css|cs|go|rs|java|rb|sh|exe|dll|so)\b"
+)
+_SHOUT_SPAN = 80  # characters either side that must have no lower-case letter
+
+
+def _in_code(text: str, start: int, end: int) -> bool:
+    """Whether the mention at start:end, with one of . / @ : right before or after it, is
+    part of a URL, an e-mail address, a dotted code name or a file name:
+    "docs.oracle.com/java", "x@amazon.com", "Microsoft.Extensions", "Aspire.Hosting.Azure",
+    "CLAUDE.md"; not "Amazon.com" or "Google.org" in a sentence."""
+    if not ((start and text[start - 1] in _URLISH) or text[end : end + 1] in _URLISH):
+        return False
+    before = text[max(0, start - 200) : start]
+    head = before[max(before.rfind(" "), before.rfind("\n"), before.rfind("\t")) + 1 :]
+    if "://" in head or "@" in head or head.startswith("www."):
+        return True
+    if start >= 2 and text[start - 1] == "." and _is_word(text[start - 2]):
+        return True
+    after = text[end : end + 40]
+    if after[:1] == "." and after[1:2].isupper():
+        return True
+    if _FILE_EXTENSION.match(after):
+        return True
+    # A domain followed by a path: "amazon.com/dp/…".
+    return after[:1] == "/" and "." in text[start:end] + after.split("/", 1)[0]
+
+
+def _shouting(text: str, start: int, end: int) -> bool:
+    """Whether the capitals at start:end are in an all-caps stretch: no lower-case letter in
+    their line or sentence within _SHOUT_SPAN characters either side."""
+    before = text[max(0, start - _SHOUT_SPAN) : start]
+    for stop in ("\n", ". ", "! ", "? "):
+        at = before.rfind(stop)
+        if at >= 0:
+            before = before[at + len(stop) :]
+    after = text[end : end + _SHOUT_SPAN]
+    for stop in ("\n", ". ", "! ", "? "):
+        at = after.find(stop)
+        if at >= 0:
+            after = after[:at]
+    return before == before.upper() and after == after.upper()
 
 
 class Tagger:
     """Finds watchlist mentions in text. Picklable: the automaton is rebuilt after unpickling."""
 
-    def __init__(self, watchlist: Watchlist) -> None:
+    def __init__(self, watchlist: Watchlist, misspelling_budget: int = fuzzy.BUDGET) -> None:
         self.watchlist = watchlist
+        self.misspelling_budget = misspelling_budget
         self._exclude = {e.id: Exclusion(e.exclude) for e in watchlist.entities if e.exclude}
-        # Entities with the same context terms share them, so one search per text answers for
-        # all of them.
-        contexts: dict[tuple[str, ...], Context] = {}
-        self._context = {
-            e.id: contexts.setdefault(e.context, Context(e.context))
-            for e in watchlist.entities
-            if e.context
-        }
+        self._resolver = Resolver(watchlist)
         self._automaton = self._build()
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"watchlist": self.watchlist}
+        return {"watchlist": self.watchlist, "budget": self.misspelling_budget}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["watchlist"])  # type: ignore[misc]  # rebuild the automaton
+        # Rebuild the automaton.
+        self.__init__(state["watchlist"], state.get("budget", fuzzy.BUDGET))  # type: ignore[misc]
 
     def _build(self) -> ahocorasick_rs.AhoCorasick:
         """The automaton, whose keys are the lowercased aliases and misspellings, and in
@@ -158,7 +189,7 @@ class Tagger:
                 values[key] = (old[0], old[1], _SEVERAL, "", None, (*alts, value[2:5]))
 
         for e in self.watchlist.entities:
-            plain, ambiguous = self._target(e, False), self._target(e, True)
+            plain, ambiguous = self._target(e, _PLAIN), self._target(e, _AMBIGUOUS)
             for names, mode in ((e.aliases, _SAME_CASE), (e.aliases_ignore_case, _ANY_CASE)):
                 for name in names:
                     norm = _normalise(name)
@@ -170,14 +201,27 @@ class Tagger:
         taken = set(values)
         # Equal values are stored once: a name's hundreds of misspellings share one.
         shared: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        budget = self.misspelling_budget  # bounds memory and build time (extractors/fuzzy.py)
+        self.misspellings_left_out = 0  # names that got none, the budget spent
         for e in self.watchlist.entities:
             if not e.fuzzy:
                 continue
-            target = self._target(e, True)  # a misspelling is ambiguous
+            target = self._target(e, _MISSPELT)
             long_names = [a for a in e.aliases if a not in e.ambiguous]
-            for variant, name in misspellings(long_names, taken).items():
+            if budget <= 0:
+                self.misspellings_left_out += sum(map(fuzzy.eligible, long_names))
+                continue
+            variants = misspellings(long_names, taken)
+            budget -= len(variants)
+            for variant, name in variants.items():
                 value = (name[0].isalnum(), name[-1].isalnum(), _FIRST_LETTER, name[0], target, ())
                 add(variant, shared.setdefault(value, value))
+        # Other senses' words ride along in the same pass, when none is an alias too.
+        sense_keys = self._resolver.other_keys
+        self._sense_words = all(k.isascii() and k not in values for k in sense_keys)
+        if self._sense_words:
+            for key in sense_keys:
+                values[key] = (key[0].isalnum(), key[-1].isalnum(), _SENSE, key, None, ())
         letters = "".join(values)
         self._ascii_keys = letters.isascii() and "?" not in letters
         self._values = list(values.values())
@@ -195,13 +239,32 @@ class Tagger:
             return norm.encode("ascii", "replace").decode("ascii").lower()
         return _lower(norm)
 
-    def _target(self, e: Entity, ambiguous: bool) -> _Target:
-        return (e.id, e.kind, ambiguous, self._exclude.get(e.id))
+    def _target(self, e: Entity, how: int) -> _Target:
+        return (e.id, e.kind, how, self._exclude.get(e.id))
 
-    def _candidates(self, text: str) -> tuple[list[int], list[int], list[_Target], str]:
+    def _variant(
+        self, text: str, norm: str, start: int, end: int, expect: str, target: _Target
+    ) -> Any:
+        """The target of a hit whose letters are those of a case-sensitive alias in another
+        case, or None: capitals in an all-caps stretch are the alias itself; the first letter
+        right and another capital inside ("CoPilot") an alias that needs support."""
+        surface = norm[start:end]
+        if surface == surface.upper():
+            return target if _shouting(text, start, end) else None
+        if surface[0] != expect[0] or not any(c.isupper() for c in surface[1:]):
+            return None
+        if target[2] != _PLAIN:
+            return target
+        how = _AMBIGUOUS if target[0] in self._resolver.senses else _MISSPELT
+        return (target[0], target[1], how, target[3])
+
+    def _candidates(
+        self, text: str
+    ) -> tuple[list[int], list[int], list[_Target], str, list[tuple[int, str, str]]]:
         """The hits that pass their checks, leftmost first, the longest where they overlap,
         as their starts, ends and targets (three lists: no tuple per hit for the cyclic
-        garbage collector to walk); and the normalised, lowercased text they were found in."""
+        garbage collector to walk); the normalised, lowercased text they were found in; and
+        the other senses' words found, as (start, key, text)."""
         norm = _normalise(text)
         low = self._lowered(norm)
         n = len(text)
@@ -211,6 +274,7 @@ class Tagger:
         targets: list[_Target] = []
         chosen_end = 0  # end of the last chosen hit
         values = self._values
+        senses: list[tuple[int, str, str]] = []
         # Every hit, overlapping ones too, by end, and at one end the longest first.
         for index, start, end in self._automaton.find_matches_as_indexes(low, overlapping=True):
             left, right, mode, expect, target, alts = values[index]
@@ -224,13 +288,21 @@ class Tagger:
                 c = text[start - 1]
                 if c in ascii_word or (c > "\x7f" and _is_word(c)):
                     continue
+            if mode == _SENSE:
+                senses.append((start, expect, text[start:end]))
+                continue
             if mode == _SAME_CASE:
                 if not norm.startswith(expect, start):
-                    continue
+                    if norm[start] != expect[0] and not norm[start].isupper():
+                        continue
+                    target = self._variant(text, norm, start, end, expect, target)
+                    if target is None:
+                        continue
             elif mode == _FIRST_LETTER:
                 if norm[start] != expect:
                     continue  # a misspelling keeps the name's first letter, case included
             elif mode == _SEVERAL:
+                target = None
                 for alt_mode, alt_expect, alt_target in alts:  # the first that passes wins
                     if (
                         alt_mode == _ANY_CASE
@@ -239,7 +311,13 @@ class Tagger:
                     ):
                         target = alt_target
                         break
-                else:
+                else:  # none as written: the first case-sensitive one in another case
+                    for alt_mode, alt_expect, alt_target in alts:
+                        if alt_mode == _SAME_CASE:
+                            target = self._variant(text, norm, start, end, alt_expect, alt_target)
+                            if target is not None:
+                                break
+                if target is None:
                     continue
             if start >= chosen_end:
                 starts.append(start)
@@ -259,26 +337,43 @@ class Tagger:
                 ends.append(end)
                 targets.append(target)
                 chosen_end = end
-        return starts, ends, targets, low
+        return starts, ends, targets, low, senses
 
-    def tag(self, text: str) -> list[Mention]:
-        """Every mention in `text`, in order, longest alias first where they overlap."""
+    def tag(self, text: str, anchors: Iterable[str] = ()) -> list[Mention]:
+        """Every mention in `text`, in order, longest alias first where they overlap.
+        `anchors`: entities the same article names elsewhere (the body, for its title)."""
         if not text:
             return []
-        starts, ends, targets, low = self._candidates(text)
+        # Invisible characters are rare: a few str searches (fast) rule them out, where a
+        # regex would walk the text character by character.
+        if text.isascii() or not any(c in text for c in _INVISIBLE_CHARS):
+            return self._tag(text, frozenset(anchors))
+        squeezed, breaks, shifts = _squeeze(text)
+
+        def back(offset: int) -> int:
+            return offset + shifts[bisect_right(breaks, offset) - 1]
+
+        out = []
+        for m in self._tag(squeezed, frozenset(anchors)):
+            start, end = back(m.start), back(m.end - 1) + 1
+            out.append(Mention(m.entity, m.kind, text[start:end], start, end))
+        return out
+
+    def _tag(self, text: str, anchors: frozenset[str]) -> list[Mention]:
+        starts, ends, targets, low, senses = self._candidates(text)
         mentions: list[Mention] = []
-        supported: set[str] = set()
-        pending: list[int] = []  # indexes of mentions by ambiguous aliases
+        hows: list[int] = []
+        n = len(text)
+        urlish = _URLISH
         new = _new
-        for start, end, (entity, kind, ambiguous, exclude) in zip(
-            starts, ends, targets, strict=True
-        ):
+        for start, end, (entity, kind, how, exclude) in zip(starts, ends, targets, strict=True):
             if exclude is not None and exclude.contains(text, low, start, end):
                 continue
-            if ambiguous:
-                pending.append(len(mentions))
-            else:
-                supported.add(entity)
+            # A URL or code name: checked only where it can be one.
+            if (
+                (start and text[start - 1] in urlish) or (end < n and text[end] in urlish)
+            ) and _in_code(text, start, end):
+                continue
             # Mention(...) without its __init__, which goes through object.__setattr__ for
             # each field (the dataclass is frozen): a third of the cost, once per mention.
             m = new(Mention)
@@ -291,27 +386,19 @@ class Tagger:
                 end,
             )
             mentions.append(m)
-        if not pending:
+            hows.append(how)
+        if not any(hows):
             return mentions
-        # Ambiguous aliases count with an unambiguous mention of their entity in the text, or
-        # one of its context terms (looked for once per text).
-        dropped: set[int] = set()
-        found: dict[Context, bool] = {}
-        for i in pending:
-            entity = mentions[i].entity
-            if entity in supported:
-                continue
-            context = self._context.get(entity)
-            if context is not None:
-                if context not in found:
-                    found[context] = context.found(text, low)
-                if found[context]:
-                    supported.add(entity)
-                    continue
-            dropped.add(i)
-        if dropped:
-            mentions = [m for i, m in enumerate(mentions) if i not in dropped]
-        return mentions
+        keep = self._resolver.resolve(
+            text,
+            [m.entity for m in mentions],
+            [m.start for m in mentions],
+            [m.end for m in mentions],
+            hows,
+            anchors,
+            senses if self._sense_words else None,
+        )
+        return [m for m, k in zip(mentions, keep, strict=True) if k]
 
     def counts(self, text: str) -> dict[str, int]:
         return dict(Counter(m.entity for m in self.tag(text)))

@@ -5,6 +5,10 @@ themselves, so they cost nothing per text. Only names of 7 letters or more get v
 short name one edit away from an ordinary word is too likely), a variant keeps the name's
 first letter (misspellings rarely change it), and any variant that is an English word (from
 the word lists of the `english-words` package) or another alias is dropped.
+
+A name has some 400 variants, so a watchlist of 100,000 names would have tens of millions
+(over 5 GB and minutes to build, issue 21): the tagger makes at most BUDGET of them, for the
+names in watchlist order (the default watchlist first), and leaves the rest without.
 """
 
 from __future__ import annotations
@@ -14,7 +18,13 @@ from collections.abc import Iterable
 from functools import cache
 
 MIN_LENGTH = 7
+BUDGET = 500_000  # misspellings kept in the automaton, at most (about 150 MB, some seconds)
 _LETTERS = string.ascii_lowercase
+
+
+def eligible(name: str) -> bool:
+    """Whether a name gets misspellings: one word of MIN_LENGTH letters or more."""
+    return len(name) >= MIN_LENGTH and name.isalpha()
 
 
 @cache
@@ -49,7 +59,7 @@ def misspellings(names: Iterable[str], taken: set[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     clashes: set[str] = set()
     for name in names:
-        if len(name) < MIN_LENGTH or not name.isalpha():
+        if not eligible(name):
             continue
         for variant in one_edit_variants(name):
             if variant in taken or variant in words:

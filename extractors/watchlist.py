@@ -4,11 +4,21 @@ Each `[[entity]]` has an `id`, `name`, `kind` and optional `parent`, plus:
 - `aliases`: names matched with their exact case ("Meta" the company, not "meta" the word);
 - `aliases_ignore_case`: names matched in any case;
 - `ambiguous`: those of its aliases that are also ordinary words or other things ("Mistral"
-  the wind, "Gemini" the zodiac sign, "Claude" the first name): they count only when the text
-  also has an unambiguous mention of the entity or one of its `context` terms;
-- `context`: terms whose presence in the text makes an ambiguous alias count;
+  the wind, "Gemini" the zodiac sign, "Claude" the first name): extractors/disambiguation.py
+  decides each of their mentions from the words around it;
+- `sure`: how sure a bare ambiguous alias is: "always" (it counts unless its neighbourhood
+  says it is something else), "context" (it counts with support: the entity's words or the
+  industry's near it, or an unambiguous mention of the entity or a relative in the text) or
+  "anchor" (only when the text also names the entity or a relative unambiguously); default
+  "context";
+- `context`: words that, near an ambiguous alias, say it is this entity;
+- `senses`: the other things its ambiguous aliases can be, as classes of extractors/senses.py
+  ("place", "food", "person", …); `sense_words`: more words of those other senses;
+- `follow`: words that, right after an ambiguous alias, make it this entity ("Claude Code",
+  "Mistral Large"); "<version>" stands for a version number ("Claude 3", "Phi-3.5"),
+  "<size>" for a model size ("Falcon 180B");
 - `exclude`: regular expressions; a mention inside a match ("Amazon rainforest",
-  "Meta-analysis", "Claude Monet") does not count;
+  "Meta-analysis") does not count;
 - `fuzzy`: whether a one-edit misspelling of its long names (7 letters or more) counts
   (default true).
 """
@@ -18,16 +28,20 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from extractors.errors import WatchlistError
+from extractors.senses import SENSE_CLASSES
 
 KINDS = ("lab", "cloud", "company", "product")
+SURENESS = ("always", "context", "anchor")
 _FIELDS = {
     "id", "name", "kind", "parent", "aliases", "aliases_ignore_case", "ambiguous", "context",
-    "exclude", "fuzzy",
+    "exclude", "fuzzy", "sure", "senses", "sense_words", "follow",
 }  # fmt: skip
 
 
@@ -43,6 +57,10 @@ class Entity:
     context: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     fuzzy: bool = True
+    sure: str = "context"
+    senses: tuple[str, ...] = ()
+    sense_words: tuple[str, ...] = ()
+    follow: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,15 +68,40 @@ class Watchlist:
     entities: tuple[Entity, ...]
     version: str  # hash of the file's content, stored with every mention
 
+    @cached_property
+    def _by_id(self) -> dict[str, Entity]:
+        return {e.id: e for e in self.entities}
+
+    @cached_property
+    def _children(self) -> dict[str, list[str]]:
+        children: dict[str, list[str]] = {}
+        for e in self.entities:
+            children.setdefault(e.parent, []).append(e.id)
+        return children
+
+    @cached_property
+    def _parents(self) -> dict[str, str]:
+        return {e.id: e.parent for e in self.entities}
+
     def get(self, entity_id: str) -> Entity:
-        for entity in self.entities:
-            if entity.id == entity_id:
-                return entity
-        raise KeyError(entity_id)
+        return self._by_id[entity_id]
+
+    def family(self, entity_id: str) -> frozenset[str]:
+        """The entity, its ancestors and its descendants: the mentions that vouch for an
+        ambiguous alias of it (Anthropic for Claude, Google for Gemini, Bedrock for AWS)."""
+        children = self._children
+        found = {entity_id, *self.ancestors(entity_id)}
+        todo = [entity_id]
+        while todo:
+            for child in children.get(todo.pop(), []):
+                if child not in found:
+                    found.add(child)
+                    todo.append(child)
+        return frozenset(found)
 
     def ancestors(self, entity_id: str) -> list[str]:
         """The entity's parent, grandparent, ... (bedrock -> aws -> amazon)."""
-        parents = {e.id: e.parent for e in self.entities}
+        parents = self._parents
         chain: list[str] = []
         current = parents.get(entity_id, "")
         while current and current not in chain:
@@ -99,6 +142,16 @@ def _entity(raw: dict[str, Any], where: str) -> Entity:
     fuzzy = raw.get("fuzzy", True)
     if not isinstance(fuzzy, bool):
         raise WatchlistError(f"{where}: 'fuzzy' must be true or false")
+    sure = raw.get("sure", "context")
+    if sure not in SURENESS:
+        raise WatchlistError(f"{where}: 'sure' must be one of {', '.join(SURENESS)}")
+    senses = _strings(raw, "senses", where)
+    unknown_senses = set(senses) - set(SENSE_CLASSES)
+    if unknown_senses:
+        raise WatchlistError(
+            f"{where}: unknown sense(s) {', '.join(sorted(unknown_senses))}; "
+            f"known: {', '.join(sorted(SENSE_CLASSES))}"
+        )
     return Entity(
         id=raw["id"],
         name=str(raw.get("name", raw["id"])),
@@ -110,6 +163,10 @@ def _entity(raw: dict[str, Any], where: str) -> Entity:
         context=_strings(raw, "context", where),
         exclude=exclude,
         fuzzy=fuzzy,
+        sure=sure,
+        senses=senses,
+        sense_words=_strings(raw, "sense_words", where),
+        follow=_strings(raw, "follow", where),
     )
 
 
@@ -126,8 +183,8 @@ def _load_doc(data: bytes, source: str) -> list[dict[str, Any]]:
 
 def _build(raws: list[tuple[str, dict[str, Any]]], version: str, source: str) -> Watchlist:
     entities = [_entity(raw, f"{where} ({raw.get('id', '?')})") for where, raw in raws]
-    ids = [e.id for e in entities]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    ids = Counter(e.id for e in entities)
+    duplicates = sorted(i for i, n in ids.items() if n > 1)
     if duplicates:
         raise WatchlistError(f"{source}: duplicate id(s) {', '.join(duplicates)}")
     for e in entities:

@@ -336,10 +336,14 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         return eval_extraction(args)
     if args.stage == "clusters":
         return eval_clusters(args)
+    if args.stage == "tagging" and args.gold:
+        return eval_tagging_gold(args, settings)
     if args.stage == "tagging":
         from extractors.entities import Tagger
         from flows.evaluation import evaluate_tagging
 
+        if args.folder is None:
+            raise LabwatchError("eval tagging needs a folder DIR, or --gold FILE")
         found = evaluate_tagging(args.folder, Tagger(settings.load_watchlist()))
         columns = ["page", "entity", "text", "count", "example"]
         table = [[m.page, m.entity, m.surface, m.count, m.example] for m in found]
@@ -360,6 +364,36 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         file=sys.stderr if args.format != "table" else sys.stdout,
     )
     return 1 if counts[CRASHED] else 0
+
+
+def eval_tagging_gold(args: argparse.Namespace, settings: Settings) -> int:
+    """Precision, recall and F1 against a labelled gold set, then every miss."""
+    from extractors.entities import Tagger
+    from flows import eval_tagging as ev
+
+    try:
+        records = ev.load_gold(args.gold)
+    except ev.GoldError as exc:
+        raise LabwatchError(str(exc)) from exc
+    score = ev.evaluate_gold(records, Tagger(settings.load_watchlist()))
+    summary, misses = ev.summary_rows(score), ev.miss_rows(score)
+    if args.format == "json":
+        doc = {
+            "sentences": score.sentences,
+            "scores": [dict(zip(ev.SUMMARY_COLUMNS, r, strict=True)) for r in summary],
+            "misses": [dict(zip(ev.MISS_COLUMNS, r, strict=True)) for r in misses],
+        }
+        print(json.dumps(doc, ensure_ascii=False, indent=1))
+        return 0
+    sys.stdout.write(format_rows(ev.SUMMARY_COLUMNS, summary, args.format))
+    if args.format == "table":
+        n_fp = sum(1 for m in misses if m[0] == "fp")
+        print(
+            f"\n{score.sentences} sentences; {n_fp} false positives, {len(misses) - n_fp} "
+            "false negatives:"
+        )
+    sys.stdout.write(format_rows(ev.MISS_COLUMNS, misses, args.format))
+    return 0
 
 
 def eval_clusters(args: argparse.Namespace) -> int:
@@ -604,9 +638,17 @@ def build_parser() -> argparse.ArgumentParser:
     a = what.add_parser(
         "tagging",
         parents=[common],
-        help="the mentions found in each page of DIR (or DIR/html), for review",
+        help="the mentions found in each page of DIR (or DIR/html), for review; with "
+        "--gold FILE, precision, recall and F1 against a labelled gold set",
     )
-    a.add_argument("folder", type=Path, metavar="DIR")
+    a.add_argument("folder", type=Path, metavar="DIR", nargs="?")
+    a.add_argument(
+        "--gold",
+        type=Path,
+        metavar="FILE",
+        help="a gold set (JSONL, see tests/data/README.md): print precision, recall and F1 "
+        "overall, per split and per entity, then every false positive and false negative",
+    )
     a.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.set_defaults(func=cmd_eval)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -83,8 +84,13 @@ def test_misspellings_of_long_names() -> None:
 def test_misspellings_never_fire_on_ordinary_words_or_short_names() -> None:
     # "bedsock" and "anthroic" are one edit from Bedrock and Anthropic, but English words;
     # "Orache" is one edit from Oracle, a name too short (6 letters) to get variants.
-    text = "Bedsock, Anthroic and Orache, said Anthropic of Bedrock and Oracle."
-    assert found(text) == [("anthropic", "Anthropic"), ("bedrock", "Bedrock"), ("oracle", "Oracle")]
+    text = "Bedsock, Anthroic and Orache, said Anthropic of AWS Bedrock and Oracle."
+    assert found(text) == [
+        ("anthropic", "Anthropic"),
+        ("aws", "AWS"),
+        ("bedrock", "Bedrock"),
+        ("oracle", "Oracle"),
+    ]
     assert "bedsock" in one_edit_variants("Bedrock")
     assert found("anthopic in lower case") == []  # the first letter keeps its case
 
@@ -134,3 +140,22 @@ def test_eval_tagging_lists_mentions_per_page(tmp_path: Path) -> None:
     amazon = next(r for r in rows if r["entity"] == "amazon" and r["text"] == "Amazon")
     assert amazon["count"] == 16  # 15 in the body, 1 in the title
     assert amazon["example"].startswith("Amazon")
+
+
+def test_misspellings_stop_at_the_budget() -> None:
+    """A huge watchlist gets misspellings for its first names only: memory and build time are
+    bounded (issue 21: 100,000 aliases grew past 5.6 GB)."""
+    doc = "".join(
+        f'[[entity]]\nid = "e{i}"\nkind = "lab"\naliases = ["{name}"]\n'
+        for i, name in enumerate(["Anthropic", "Salesforce", "Zorvexian", "Quantella"])
+    )
+    watchlist = parse_watchlist(doc.encode())
+    full = Tagger(watchlist)
+    assert full.misspellings_left_out == 0
+    assert full.counts("Anthopic and Anthropic; Quantela and Quantella") == {"e0": 2, "e3": 2}
+    small = Tagger(watchlist, misspelling_budget=1)  # the first entity spends it
+    assert small.misspellings_left_out == 3
+    assert small.counts("Anthopic and Anthropic; Quantela and Quantella") == {"e0": 2, "e3": 1}
+    assert len(small._values) < len(full._values) / 3
+    # The budget survives the trip to a worker process.
+    assert pickle.loads(pickle.dumps(small)).misspellings_left_out == 3

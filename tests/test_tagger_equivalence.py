@@ -1,13 +1,18 @@
 """The fast tagger finds exactly what a straightforward one finds.
 
-`reference_tag` below is the tagger written for clarity, not speed: every alias (and every
-misspelling, from extractors/fuzzy.py) found with str.find, candidates sorted leftmost-longest
-and taken greedily, each entity's `exclude` alternation run over the whole window around a
-mention, context terms searched with their regex. extractors/entities.py settles overlaps as
-hits arrive, skips or narrows `exclude` regexes on windows that lack the strings a match
-needs, finds context terms with str.find, and builds mentions without their __init__; on every
-text here both must give the same mentions, offsets and all. The same goes for the sentence
-spans each mention is shown in (extractors/text.py) against the first way of cutting them.
+`reference_tag` below is the tagger written for clarity, not speed: invisible characters
+dropped by a plain loop, every alias (and every misspelling, from extractors/fuzzy.py) found
+with str.find, in its own case or, when it is case-sensitive, as capitals in an all-caps
+stretch or with its first letter kept and another capital inside; candidates sorted
+leftmost-longest and taken greedily, each entity's `exclude` alternation run over the whole
+window around a mention. extractors/entities.py settles overlaps as hits arrive, skips or
+narrows `exclude` regexes on windows that lack the strings a match needs, checks for URLs and
+code only where a URL character touches a mention, maps offsets back through a break table,
+and builds mentions without their __init__; on every text here both must give the same
+mentions, offsets and all. What is left once candidates are found (whether a mention is in a
+URL, `_in_code`; how ambiguous names are decided, extractors/senses_resolver.py) has no fast
+path: both taggers call the same code for it. The same goes for the sentence spans each
+mention is shown in (extractors/text.py) against the first way of cutting them.
 """
 
 from __future__ import annotations
@@ -21,8 +26,9 @@ from pathlib import Path
 import pytest
 
 from extractors.disambiguation import exclusion_hints
-from extractors.entities import Mention, Tagger, load_watchlist, parse_watchlist
-from extractors.fuzzy import misspellings
+from extractors.entities import Mention, Tagger, _in_code, load_watchlist, parse_watchlist
+from extractors.fuzzy import BUDGET, misspellings
+from extractors.senses_resolver import Resolver
 from extractors.text import sentence_spans
 from extractors.watchlist import Watchlist
 from seeds import SEEDS_DIR
@@ -36,6 +42,7 @@ _NORMALISE = str.maketrans(
     "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\t\n\r\u2019\u2018\u02bc\u2010\u2011",
     " " * 10 + "'" * 3 + "-" * 2,
 )
+_INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 _CJK = re.compile(
     "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]"
 )
@@ -55,74 +62,112 @@ def _scoped(pattern: str) -> str:
     return f"(?{m.group(1)}:{pattern[m.end() :]})" if m else pattern
 
 
+def _shouting(text: str, start: int, end: int) -> bool:
+    """No lower-case letter within 80 characters either side, in the same line or sentence."""
+    before = text[max(0, start - 80) : start]
+    after = text[end : end + 80]
+    for stop in ("\n", ". ", "! ", "? "):
+        before = before.split(stop)[-1]
+        after = after.split(stop)[0]
+    return not any(c.islower() for c in before + after if c.upper() != c)
+
+
 @functools.cache
-def _aliases(watchlist: Watchlist) -> list[tuple[str, str, str, str, bool]]:
-    """(key, alias, entity, mode, ambiguous) for every alias and misspelling, in order."""
+def _aliases(watchlist: Watchlist) -> list[tuple[str, str, str, str, int]]:
+    """(key, alias, entity, mode, how sure) for every alias and misspelling, in order."""
     aliases = []
     for e in watchlist.entities:
         for name in e.aliases:
             n = name.translate(_NORMALISE)
-            aliases.append((_lower(n), n, e.id, "exact", name in e.ambiguous))
+            aliases.append((_lower(n), n, e.id, "exact", int(name in e.ambiguous)))
         for name in e.aliases_ignore_case:
             n = name.translate(_NORMALISE)
-            aliases.append((_lower(n), n, e.id, "any", name in e.ambiguous))
+            aliases.append((_lower(n), n, e.id, "any", int(name in e.ambiguous)))
     taken = {a[0] for a in aliases}
+    made = 0
     for e in watchlist.entities:
-        if e.fuzzy:
+        if e.fuzzy and made < BUDGET:  # entities after the budget is spent get none
             names = [a for a in e.aliases if a not in e.ambiguous]
-            for variant, name in misspellings(names, taken).items():
-                aliases.append((variant, name, e.id, "fuzzy", True))
+            variants = misspellings(names, taken)
+            made += len(variants)
+            for variant, name in variants.items():
+                aliases.append((variant, name, e.id, "fuzzy", 2))
     return aliases
 
 
-def reference_tag(watchlist: Watchlist, text: str) -> list[Mention]:
+@functools.cache
+def _resolver(watchlist: Watchlist) -> Resolver:
+    return Resolver(watchlist)
+
+
+def reference_tag(
+    watchlist: Watchlist, text: str, anchors: frozenset[str] = frozenset()
+) -> list[Mention]:
+    kept = [i for i, c in enumerate(text) if c not in _INVISIBLE]
+    if len(kept) < len(text):
+        out = []
+        for m in reference_tag(watchlist, "".join(text[i] for i in kept), anchors):
+            start, end = kept[m.start], kept[m.end - 1] + 1
+            out.append(Mention(m.entity, m.kind, text[start:end], start, end))
+        return out
     norm = text.translate(_NORMALISE)
     low = _lower(norm)
+    ambiguous_entities = {e.id for e in watchlist.entities if e.ambiguous}
     found = []
-    for order, (key, alias, entity, mode, ambiguous) in enumerate(_aliases(watchlist)):
+    for order, (key, alias, entity, mode, how) in enumerate(_aliases(watchlist)):
         at = low.find(key)
         while at >= 0:
             start, end = at, at + len(key)
             at = low.find(key, at + 1)
-            if mode == "exact" and norm[start:end] != alias:
-                continue
+            surface = norm[start:end]
+            variant, sure = False, how
+            if mode == "exact" and surface != alias:
+                variant = True
+                if surface == surface.upper():
+                    if not _shouting(text, start, end):
+                        continue
+                elif surface[0] == alias[0] and any(c.isupper() for c in surface[1:]):
+                    if how == 0:
+                        sure = 1 if entity in ambiguous_entities else 2
+                else:
+                    continue
             if mode == "fuzzy" and norm[start] != alias[0]:
                 continue
             if start > 0 and alias[0].isalnum() and _word(text[start - 1]):
                 continue
             if end < len(text) and alias[-1].isalnum() and _word(text[end]):
                 continue
-            found.append((start, -len(key), mode == "fuzzy", order, end, entity, ambiguous))
+            found.append((start, -len(key), mode == "fuzzy", variant, order, end, entity, sure))
     found.sort()
     chosen, taken_until = [], 0
-    for start, _, _, _, end, entity, ambiguous in found:
+    for start, _, _, _, _, end, entity, how in found:
         if start >= taken_until:
-            chosen.append((start, end, entity, ambiguous))
+            chosen.append((start, end, entity, how))
             taken_until = end
-    kept = []
-    for start, end, entity, ambiguous in chosen:
+    kept_mentions = []
+    for start, end, entity, how in chosen:
         patterns = watchlist.get(entity).exclude
         if patterns:
             regex = re.compile("|".join(f"(?:{_scoped(p)})" for p in patterns))
             window = regex.finditer(text, max(0, start - 120), end + 120)
             if any(m.start() <= start and end <= m.end() for m in window):
                 continue
-        kept.append((start, end, entity, ambiguous))
-    supported = {entity for _, _, entity, ambiguous in kept if not ambiguous}
-    mentions = []
-    for start, end, entity, ambiguous in kept:
-        e = watchlist.get(entity)
-        if ambiguous and entity not in supported:
-            terms = [
-                f"(?-i:{re.escape(t)})" if any(c.isupper() for c in t) else re.escape(t)
-                for t in e.context
-            ]
-            pattern = r"(?<!\w)(?:" + "|".join(terms) + r")(?!\w)"
-            if not terms or not re.search(pattern, text, re.IGNORECASE):
-                continue
-            supported.add(entity)
-        mentions.append(Mention(entity, e.kind, text[start:end], start, end))
-    return mentions
+        if _in_code(text, start, end):
+            continue
+        kept_mentions.append((start, end, entity, how))
+    keep = _resolver(watchlist).resolve(
+        text,
+        [entity for _, _, entity, _ in kept_mentions],
+        [start for start, _, _, _ in kept_mentions],
+        [end for _, end, _, _ in kept_mentions],
+        [how for _, _, _, how in kept_mentions],
+        anchors,
+    )
+    return [
+        Mention(entity, watchlist.get(entity).kind, text[start:end], start, end)
+        for (start, end, entity, _), k in zip(kept_mentions, keep, strict=True)
+        if k
+    ]
 
 
 # A watchlist for the corners the default one does not reach: one name for two entities and
@@ -144,6 +189,9 @@ kind = "lab"
 aliases = ["Nova", "Nova AI", "Novacorp"]
 ambiguous = ["Nova"]
 context = ["AI", "startup"]
+sure = "anchor"
+senses = ["space", "person"]
+follow = ["Pro", "<version>"]
 
 [[entity]]
 id = "baidu"
@@ -158,6 +206,9 @@ kind = "lab"
 aliases = ["Zephyr", "Zephyrus Labs"]
 ambiguous = ["Zephyr"]
 context = ["AI", "startup"]
+sure = "always"
+senses = ["weather"]
+sense_words = ["gentle"]
 exclude = [
   '(?i)zephyr (?:breeze|wind)s?',
   '(?:a|the) (?:gentle|warm) Zephyr',
@@ -223,16 +274,41 @@ FRAGMENTS = [
     "LAWS", "GoogleX", "微软", "公司", "İ", "ı", "ſ", "\u212a", "x", "_", "4", "o", "?",
     "DeepSe\u212a", "\u212aESTREL compute", "Anthrop\u0131c", "İstanbul",
     "rainforest", "sky", "region", "said", "Delphi", "Monet", "Opus",
+    # typography: invisible characters, capitals, case variants
+    "\u00ad", "\u200b", "\ufeff", "\u2060", "Open\u00adAI", "Anth\u200bropic", "ANTHROPIC",
+    "OPENAI", "GOOGLE DEEPMIND", "META", "CLAUDE", "CoPilot", "GitHub COPILOT", "NoVa", "XAi",
+    "AMAZON RAINFOREST", "APPLE PIE", " SAYS ", "THE", "AND",
+    # URLs, addresses and code
+    "https://", "www.", "docs.", ".com/x", ".com", "@", "Microsoft.", ".Extensions", ".md",
+    "mailto:", "a/", "/b",
+    # collocations and neighbourhoods
+    "Code", "3.5", "-3", "180B", "Fiona", "Breville", "La Sportiva", "western", "shoes",
+    "zodiac", "crypto exchange", "pie", "cherry", "Chung", "Shannon", "Crosby", "model",
+    "iPhone", "Facebook", "wind", "NTSB", "Kappa", "Bedrock", "Nova", "Titan", "Phi",
+    "Amazon Nova", "Mistral AI", "Le Chat", "Echo", "GPU",
 ]  # fmt: skip
-JOINERS = ["", " ", " ", "-", ". ", "’s ", "\u00a0", "\n", ", ", "'", "“", "”"]
+JOINERS = ["", " ", " ", "-", ". ", "’s ", "\u00a0", "\n", ", ", "'", "“", "”", "\u00ad", ".", "/"]
 
 
 def generated_texts(seed: int, count: int) -> list[str]:
+    """Texts of random fragments; one in four shouted (all capitals) in part: a headline line
+    before the text, or a stretch of it in capitals."""
     rng = random.Random(seed)
-    return [
-        "".join(rng.choice(FRAGMENTS) + rng.choice(JOINERS) for _ in range(rng.randint(1, 30)))
-        for _ in range(count)
-    ]
+    texts = []
+    for _ in range(count):
+        text = "".join(
+            rng.choice(FRAGMENTS) + rng.choice(JOINERS) for _ in range(rng.randint(1, 30))
+        )
+        shout = rng.random()
+        if shout < 0.125:
+            cut = rng.randint(0, len(text))
+            text = text[:cut].upper() + rng.choice(["\n", ". ", " ", ""]) + text[cut:]
+        elif shout < 0.25:
+            a = rng.randint(0, len(text))
+            b = rng.randint(a, len(text))
+            text = text[:a] + text[a:b].upper() + text[b:]
+        texts.append(text)
+    return texts
 
 
 def as_rows(mentions: list[Mention]) -> list[tuple[str, str, str, int, int]]:

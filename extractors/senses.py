@@ -1,0 +1,136 @@
+"""Word lists that tell the senses of a name apart, for extractors/disambiguation.py.
+
+- SENSE_CLASSES: the other things a watchlist name can be (a river, a fruit, a zodiac sign,
+  a wind, a shoe…), each as the words that, near the name, say it is that thing. A watchlist
+  entry names the classes its ambiguous aliases can fall into (`senses = ["place", "food"]`).
+- TECH: words of the industry labwatch watches; near an ambiguous name they are weak evidence
+  that it is the entity (weak: one of a class's words beats them).
+- Given names and surnames (US Census 1990 lists, from the `names` package): "Claude Monet"
+  and "Fiona Apple" are people.
+
+Words are lowercase; a multi-word term is looked for as a phrase; a word marked "^" counts only
+right next to the name.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+__all__ = ["SENSE_CLASSES", "TECH", "given_names", "surnames"]
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(w.strip() for w in text.split(",") if w.strip())
+
+
+SENSE_CLASSES: dict[str, frozenset[str]] = {
+    # Rivers, forests, regions and what is said of them.
+    "place": _words(
+        """river, rivers, rainforest, rainforests, rain forest, forest, forests, jungle, basin,
+        delta, tributary, tributaries, region, biome, canopy, deforestation, wildfire,
+        wildfires, logging, indigenous, tribe, tribes, tribal, brazil, brazilian, peru,
+        peruvian, colombia, colombian, ecuador, bolivia, venezuela, manaus, iquitos, andes,
+        expedition, canoe, kayak, riverboat, wildlife, species, biodiversity, drought,
+        dolphins, piranha, jaguar, malta, gozo, island, islands, coastline, cliff, cliffs,
+        arch, limestone, geology, landmark"""
+    ),
+    # Fruit and what is made of it.
+    "food": _words(
+        """pie, pies, juice, cider, vinegar, sauce, applesauce, crumble, tart, orchard,
+        orchards, tree, trees, blossom, blossoms, fruit, fruits, cake, strudel, cobbler,
+        cereal, breakfast, brunch, milk, menu, recipe, recipes, cinnamon, caramel, candy,
+        cherry, cherries, pear, pears, peach, snack, dessert, jam, jelly,
+        salad, cocktail, punch, flavor, flavors, flavour, flavours, chardonnay, wine,
+        harvest, ripe"""
+    ),
+    "crypto": _words(
+        """crypto, cryptocurrency, cryptocurrencies, bitcoin, ethereum, coinbase, crypto.com,
+        winklevoss, stablecoin, blockchain, binance, kraken, crypto exchange, the crypto
+        exchange, ^exchange"""
+    ),
+    "astrology": _words(
+        """zodiac, horoscope, horoscopes, astrology, astrological, star sign, sun sign, twins,
+        constellation, sagittarius, taurus, aries, virgo, libra, scorpio, capricorn,
+        aquarius, pisces"""
+    ),
+    "space": _words(
+        """nasa, spacecraft, capsule, astronaut, astronauts, rocket, rockets, orbit, orbital,
+        spacewalk, apollo, lunar, spacex, canaveral, booster, launch pad, liftoff, crewed"""
+    ),
+    "weather": _words(
+        """wind, winds, breeze, gust, gusts, storm, storms, weather, blew, blows, blowing,
+        rhone, provence, marseille, mediterranean, chill, gale"""
+    ),
+    "apparel": _words(
+        """shoe, shoes, boot, boots, sneaker, sneakers, trainers, jacket, climbing, outsole,
+        sole, laces, leather, la sportiva, footwear, wore, worn, dress"""
+    ),
+    "aviation": _words(
+        """pilot, pilots, captain, cockpit, crash, crashed, airline, airlines, aircraft,
+        plane, planes, runway, ntsb, faa, takeoff, air traffic, flight crew"""
+    ),
+    "animal": _words(
+        """farm, farms, animal, animals, alpaca, alpacas, wool, herd, fleece, pasture, mascot,
+        zoo, ranch, graze, grazing, camelid, breeder, petting"""
+    ),
+    "antiquity": _words(
+        """delphi, prophecy, prophecies, prophet, oracles, temple, gods, goddess, greek,
+        ancient, divination, bone, bones, shang, dynasty, inscriptions, myth, mythology,
+        seer, priestess, legend"""
+    ),
+    "coffee": _words(
+        """espresso, coffee, boiler, grinder, grind, dose, portafilter, barista, latte,
+        cappuccino, breville, steam wand"""
+    ),
+    "colour": _words(
+        """sky, skies, sea, blue, waters, colour, color, hue, shade, paint, eyes, turquoise"""
+    ),
+    "letter": _words(
+        """alpha, beta, gamma, epsilon, kappa, sigma, omega, theta, fraternity, sorority,
+        honor society, calculus, golden ratio"""
+    ),
+    # HTML <meta> elements: only right next to the name ("Meta descriptions").
+    "web": _words(
+        """^description, ^descriptions, ^tag, ^tags, ^title, ^titles, ^keywords, ^data,
+        ^information, ^robots, ^element, ^elements, ^attribute, ^attributes"""
+    ),
+    "person": _words(
+        """actress, actor, singer, songwriter, painter, novelist, sculptor, photographer,
+        premiere, married"""
+    ),
+}
+
+TECH = _words(
+    """ai, a.i., artificial intelligence, software, app, apps, platform, platforms, cloud,
+    data, api, apis, developer, developers, code, coding, online, digital, tech, technology,
+    technologies, company, companies, startup, start-up, users, customers, model, models,
+    llm, llms, chatbot, chatbots, assistant, assistants, agent, agents, prompt, prompts,
+    search, device, devices, smartphone, iphone, android, computer, laptop, server,
+    servers, service, services, product, products, integration, integrations,
+    subscription, feature, features, ceo, billion, shares, stock, investors, partnership,
+    open-source, open source, gpu, gpus, chip, chips, browser, web, website, internet,
+    email, account, launched, announced, released, update, users, tool, tools, automation,
+    workflow, api key, tokens, benchmark, inference, training, fine-tuned, engine,
+    generative, machine learning, neural, chat, smart, wearable, streaming, e-commerce,
+    ecommerce, seller, sellers, marketplace, retailer, prime, store, shopping, analytics,
+    ads, advertising, marketing, social media"""
+)
+
+
+@cache
+def _census(name: str) -> frozenset[str]:
+    # Each line: NAME, frequency, cumulative frequency, rank.
+    text = resources.files("names").joinpath(name).read_text(encoding="utf-8")
+    return frozenset(line.split(maxsplit=1)[0].capitalize() for line in text.splitlines() if line)
+
+
+@cache
+def given_names() -> frozenset[str]:
+    """Given names, capitalised ("Claude", "Alexa", "Fiona")."""
+    return _census("dist.male.first") | _census("dist.female.first")
+
+
+def surnames() -> frozenset[str]:
+    """Surnames, capitalised ("Monet", "Chung", "Crosby")."""
+    return _census("dist.all.last")

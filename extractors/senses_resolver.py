@@ -1,0 +1,498 @@
+"""Which sense an ambiguous alias has, decided where a reader looks: next to it, in its
+sentence and the sentences either side, and in the rest of the article.
+
+The rules, in order, for each mention by an ambiguous alias (the watchlist's `ambiguous`):
+
+1. One sense per collocation. The words right next to the name decide when they can:
+   - a word of another sense right before or after it ("Amazon rainforest", "western Amazon",
+     "Apple cider", "Mistral winds", "Meta descriptions") rejects it;
+   - a capitalised word right before it that is neither a dictionary word nor a watchlist
+     name makes it part of another name ("Breville Oracle", "La Sportiva Mistral", "Fiona
+     Apple");
+   - a name that is a given name, followed by a capitalised word that is a surname or no
+     dictionary word, is a person ("Claude Monet", "Alexa Chung"), unless the watchlist
+     lists that word in `follow`;
+   - a `follow` word, a version number or a model size right after it confirms it ("Claude
+     Code", "Gemini 2.5", "Phi-3", "Falcon 180B"), and so does "-owned", "-backed" and the
+     like ("Meta-owned").
+2. The neighbourhood: the mention's sentence and its neighbours. Strong evidence for the
+   entity: one of its `context` words, or a mention of the entity or a relative (its parent,
+   its products). Weak evidence: the industry's words (senses.TECH) or another watchlist
+   entity. Evidence against: a word of one of its other senses. Other senses win over weak
+   evidence, strong evidence wins over them.
+3. One sense per discourse: an unambiguous mention of the entity or a relative anywhere in
+   the text (an anchor) confirms a mention that nothing near it contradicts; so does another
+   mention of the same name that its own neighbourhood confirmed.
+
+How sure a bare name is (the watchlist's `sure`): "always" counts unless rejected; "context"
+needs evidence (strong, weak or an anchor); "anchor" needs an anchor or one of its `context`
+words near it.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Sequence
+from functools import cache
+
+import ahocorasick_rs
+
+from extractors.fuzzy import english_words
+from extractors.senses import SENSE_CLASSES, TECH, given_names, surnames
+from extractors.typography import lower, normalise
+from extractors.watchlist import Entity, Watchlist
+
+__all__ = ["WINDOW", "Resolver"]
+
+WINDOW = 600  # characters searched on either side for the neighbouring sentences
+
+# A sentence ends at . ! ? … (and closing quotes or brackets) before whitespace, or at a line
+# break: enough to find the sentences either side of a mention.
+_BOUNDARY = re.compile(r"(?=[.!?…\n])(?:[.!?…][\"'”’)\]]*\s+|\n)")
+_VERSION = re.compile(r"[-\s]?v?\d+(?:\.\d+)*[a-z]?\b")
+_SIZE = re.compile(r"[-\s]?\d+(?:\.\d+)?[BbMm]\b")
+_NEXT_WORD = re.compile(r"[ \u00a0]([A-Za-z][\w.+'’-]*\w|[A-Za-z])")
+_SPACES = frozenset(" \u00a0")
+# What a word right before a name may be made of.
+_TOKEN_CHARS = frozenset(
+    [c for c in map(chr, range(128)) if c.isalnum() or c == "_"] + list(".+'’-")
+)
+# "Meta-owned", "Amazon-backed": a company, whatever its name also means.
+_OWNED = re.compile(
+    r"-(?:owned|backed|funded|led|made|built|based|branded|powered|designed|hosted|"
+    r"certified|exclusive|specific|style)\b"
+)
+# Words that directly before a place name say it is the place ("western Amazon").
+_PLACE_BEFORE = frozenset(
+    "western eastern northern southern central upper lower peruvian brazilian bolivian "
+    "colombian ecuadorian venezuelan".split()
+)
+_CAPITALISED = re.compile(r"[A-Z][a-z]+")
+# Capitalised words that start names without being one: "La Sportiva", "Van Halen".
+_PARTICLES = frozenset("La Le Les De Del Der Den Van Von Al El Di Da Du The".split())
+
+ACCEPT, REJECT, UNDECIDED = 1, -1, 0
+
+
+class _Terms:
+    """A set of words and phrases, as found in a window by the lexicon pass (see _Text):
+    lowercase ones in any case, others as written."""
+
+    def __init__(self, terms: Sequence[str]) -> None:
+        self.folded = frozenset(t for t in terms if t.lower() == t)
+        self.cased = frozenset(t for t in terms if t.lower() != t)
+        self.keys = self.folded | {t.lower() for t in self.cased}
+
+    def hits(self, found: Sequence[tuple[str, str]]) -> set[str]:
+        """The terms among (lowercase key, text as written) pairs found in a window."""
+        return {
+            key
+            for key, surface in found
+            if key in self.folded or (key in self.keys and surface in self.cased)
+        }
+
+
+class _Sense:
+    """What the resolver knows of one entity with ambiguous aliases."""
+
+    def __init__(self, entity: Entity, family: frozenset[str], anchors: frozenset[str]) -> None:
+        self.sure = entity.sure
+        self.family = family
+        self.anchors = anchors
+        self.context = _Terms(entity.context)
+        other = [w for s in entity.senses for w in SENSE_CLASSES[s]] + list(entity.sense_words)
+        # Words marked "^" count only right next to the name.
+        self.other = _Terms([w.lower() for w in other if not w.startswith("^")])
+        self.other_words = frozenset(w.lower().lstrip("^") for w in other)
+        self.place = "place" in entity.senses
+        self.follow = frozenset(w for w in entity.follow if not w.startswith("<"))
+        self.follow_folded = frozenset(w.lower() for w in self.follow)
+        self.versions = "<version>" in entity.follow
+        self.sizes = "<size>" in entity.follow
+
+
+_TECH = _Terms(sorted(TECH))
+
+
+class _Lexicon:
+    """Words looked for in a text, in one Aho-Corasick automaton, kept where they stand as
+    words (not "ai" in "said")."""
+
+    def __init__(self, keys: set[str]) -> None:
+        self.keys = sorted(keys)
+        self.automaton = ahocorasick_rs.AhoCorasick(self.keys) if self.keys else None
+
+    def find(self, text: str, low: str, at: int) -> list[tuple[int, str, str]]:
+        """The words in `low`, the normalised, lowercased text[at:at + len(low)], as
+        (start in text, lowercase key, text as written)."""
+        if self.automaton is None:
+            return []
+        n = len(text)
+        found = []
+        for index, start, end in self.automaton.find_matches_as_indexes(low, overlapping=True):
+            key = self.keys[index]
+            start += at
+            end += at
+            if key[0].isalnum() and start and _is_word(text[start - 1]):
+                continue
+            if key[-1].isalnum() and end < n and _is_word(text[end]):
+                continue
+            found.append((start, key, text[start:end]))
+        return found
+
+
+def _sorted(found: list[tuple[int, str, str]]) -> tuple[list[int], list[tuple[str, str]]]:
+    found.sort(key=_first)
+    return [f[0] for f in found], [(f[1], f[2]) for f in found]
+
+
+def _first(item: tuple[int, str, str]) -> int:
+    return item[0]
+
+
+class _Text:
+    """One text as the neighbourhoods see it, worked out only as far as needed: other
+    senses' words (from the tagger's pass, or one pass here), and the sentences and the words
+    of a mention's neighbourhood, looked for in that neighbourhood only."""
+
+    def __init__(
+        self,
+        text: str,
+        lexicons: dict[str, _Lexicon],
+        other: list[tuple[int, str, str]] | None = None,
+    ) -> None:
+        self.text = text
+        self._lexicons = lexicons
+        if other is None:  # the text the tagger's automaton runs over
+            other = lexicons["other"].find(text, lower(normalise(text)), 0)
+        self._other = _sorted(other)
+
+    def other(self, lo: int, hi: int) -> list[tuple[str, str]]:
+        """Other senses' words within lo:hi."""
+        return _within(self._other, lo, hi)
+
+    def doubted(self, senses: dict[str, _Sense]) -> set[str]:
+        """The entities some of whose other senses' words are in the text."""
+        keys = {key for key, _ in self._other[1]}
+        return {entity for entity, sense in senses.items() if keys & sense.other.keys}
+
+    def any_other_near(self, start: int, end: int, span: int, terms: _Terms) -> bool:
+        """Whether one of `terms` (an entity's other senses' words) is within `span`
+        characters of start:end."""
+        starts, words = self._other
+        i = bisect_left(starts, start - span)
+        while i < len(starts) and starts[i] < end + span:
+            if words[i][0] in terms.keys:
+                return True
+            i += 1
+        return False
+
+    def words(self, lexicon: str, lo: int, hi: int) -> list[tuple[str, str]]:
+        """The words of a lexicon that lie within lo:hi, looked for there."""
+        found = self._lexicons[lexicon].find(self.text, lower(normalise(self.text[lo:hi])), lo)
+        return [(key, surface) for _start, key, surface in found]
+
+    def window(self, start: int, end: int) -> tuple[int, int, int, int]:
+        """The mention's sentence and the sentences either side, within WINDOW characters;
+        and the mention's own sentence."""
+        text = self.text
+        lo = max(0, start - WINDOW)
+        befores = [m.end() for m in _BOUNDARY.finditer(text, lo, start)]
+        own_lo = befores[-1] if befores else lo
+        if len(befores) >= 2:
+            lo = befores[-2]
+        hi = min(len(text), end + WINDOW)
+        after = _BOUNDARY.finditer(text, end, hi)
+        first = next(after, None)
+        second = next(after, None) if first else None
+        own_hi = first.start() if first else hi
+        if second is not None:
+            hi = second.start()
+        return lo, hi, own_lo, own_hi
+
+
+def _within(
+    found: tuple[list[int], list[tuple[str, str]]], lo: int, hi: int
+) -> list[tuple[str, str]]:
+    """The found words that lie within lo:hi."""
+    starts, words = found
+    i = bisect_left(starts, lo)
+    out = []
+    while i < len(starts) and starts[i] < hi:
+        if starts[i] + len(words[i][1]) <= hi:
+            out.append(words[i])
+        i += 1
+    return out
+
+
+_ASCII_WORD = frozenset(c for c in map(chr, range(128)) if c.isalnum() or c == "_")
+
+
+def _is_word(ch: str) -> bool:
+    return ch in _ASCII_WORD or (ch > "\x7f" and ch.isalnum())
+
+
+class Resolver:
+    """Decides the mentions by ambiguous aliases of a text (see the module's docstring).
+
+    The tagger hands over its mentions as parallel lists (entity ids, starts, ends, how sure
+    each alias is), in order of start: most texts have many plain mentions and a few
+    ambiguous ones, and the work here is for the ambiguous ones only."""
+
+    def __init__(self, watchlist: Watchlist) -> None:
+        self.watchlist = watchlist
+        # "Only with an anchor" counts the entity itself and its products, not its parent: a
+        # page that links to Amazon says nothing of "Nova".
+        self.senses = {
+            e.id: _Sense(
+                e,
+                watchlist.family(e.id),
+                watchlist.family(e.id) - frozenset(watchlist.ancestors(e.id)),
+            )
+            for e in watchlist.entities
+            if e.ambiguous
+        }
+        self._families: dict[str, frozenset[str]] = {}
+        # The words the neighbourhoods look for, by kind: other senses' (rare, looked for
+        # first: the words that count only right next to a name are not among them), the
+        # entities' own and the industry's (frequent, looked for when needed).
+        self._lexicons = {
+            "other": _Lexicon({k for sense in self.senses.values() for k in sense.other.keys}),
+            "context": _Lexicon({k for sense in self.senses.values() for k in sense.context.keys}),
+            "tech": _Lexicon(set(_TECH.keys)),
+        }
+        # Every watchlist name, for "a capitalised word before it is part of another name".
+        self.names = frozenset(
+            w
+            for e in watchlist.entities
+            for a in e.aliases + e.aliases_ignore_case
+            for w in a.split()
+        )
+
+    @property
+    def other_keys(self) -> list[str]:
+        """The other senses' words, which the tagger may find in its own pass."""
+        return self._lexicons["other"].keys
+
+    def resolve(
+        self,
+        text: str,
+        entities: Sequence[str],
+        starts: Sequence[int],
+        ends: Sequence[int],
+        hows: Sequence[int],
+        anchors: frozenset[str] = frozenset(),
+        other: list[tuple[int, str, str]] | None = None,
+    ) -> list[bool]:
+        """Whether each mention counts, given as parallel lists in order of start: entity,
+        start, end, how sure its alias is (0 plain, 1 ambiguous, 2 a misspelling or a plain
+        alias in another case). Plain aliases always count; `anchors` are entities named
+        elsewhere in the same article (its title and body are tagged apart); `other`, the
+        other senses' words of the text as (start, key, text) when the tagger found them
+        already (where they stand as words, in the normalised, lowercased text)."""
+        n = len(entities)
+        state = [ACCEPT if h == 0 else UNDECIDED for h in hows]
+        pending = [i for i in range(n) if hows[i] == 1]
+        seen = _Text(text, self._lexicons, other) if pending else None
+        senses = self.senses
+        # The entities whose other senses' words the text has at all (most texts: none).
+        doubted = seen.doubted(senses) if seen is not None else set()
+        for i in pending:
+            assert seen is not None
+            entity = entities[i]
+            sense = senses[entity]
+            verdict = self._collocation(text, sense, starts[i], ends[i], seen)
+            # A name that is the entity unless said otherwise, with no other sense's word
+            # anywhere near, is decided here (its neighbourhood could only agree).
+            if (
+                verdict == UNDECIDED
+                and sense.sure == "always"
+                and (
+                    entity not in doubted
+                    or not seen.any_other_near(starts[i], ends[i], WINDOW, sense.other)
+                )
+            ):
+                verdict = ACCEPT
+            state[i] = verdict
+        if 2 in hows:  # a misspelling counts when the entity or a relative is named right
+            named = set(anchors) | {entities[i] for i in range(n) if state[i] == ACCEPT}
+            for i in range(n):
+                if hows[i] == 2:
+                    state[i] = ACCEPT if named & self._family(entities[i]) else REJECT
+        # Neighbourhoods, until no more mentions are decided: a name confirmed near another
+        # (Meta near Llama) vouches for it.
+        todo = [i for i in pending if state[i] == UNDECIDED]
+        while todo:
+            assert seen is not None
+            confirmed = set(anchors)
+            confirmed.update(entities[i] for i in range(n) if state[i] == ACCEPT)
+            left = []
+            for i in todo:
+                verdict = self._neighbourhood(seen, i, entities, starts, ends, state, confirmed)
+                if verdict == UNDECIDED:
+                    left.append(i)
+                elif verdict == ACCEPT:
+                    confirmed.add(entities[i])  # one sense per discourse, from here on
+                state[i] = verdict
+            if len(left) == len(todo):
+                break
+            todo = left
+        keep = [v == ACCEPT for v in state]
+        if todo:
+            # One sense per discourse: a name confirmed once counts wherever nothing near it
+            # contradicts it; "anchor" names need their anchor.
+            counted = set(anchors)
+            counted.update(entities[i] for i in range(n) if state[i] == ACCEPT)
+            for i in todo:
+                keep[i] = senses[entities[i]].sure == "context" and entities[i] in counted
+        return keep
+
+    def _family(self, entity: str) -> frozenset[str]:
+        sense = self.senses.get(entity)
+        if sense is not None:
+            return sense.family
+        family = self._families.get(entity)
+        if family is None:
+            family = self._families[entity] = self.watchlist.family(entity)
+        return family
+
+    def _collocation(self, text: str, sense: _Sense, start: int, end: int, seen: _Text) -> int:
+        """ACCEPT or REJECT when the words right next to the name decide, else UNDECIDED.
+        Cheap tests first: most names stand between lower-case words and punctuation."""
+        after = text[end : end + 1]
+        if after == "-" and _OWNED.match(text, end):
+            return ACCEPT
+        word = ""
+        if after in _SPACES:
+            nxt = _NEXT_WORD.match(text, end)
+            if nxt:
+                word = nxt.group(1)
+                bare = word.rstrip(".’'")
+                if bare in sense.follow or (bare.isupper() and bare.lower() in sense.follow_folded):
+                    return ACCEPT
+                if bare.lower() in sense.other_words:
+                    return REJECT
+        if (sense.versions and _VERSION.match(text, end)) or (
+            sense.sizes and _SIZE.match(text, end)
+        ):
+            return ACCEPT
+        if start and text[start - 1] in _SPACES:
+            pword = _previous_word(text[max(0, start - 40) : start])
+            if pword:
+                low = pword.lower()
+                if low in sense.other_words or (sense.place and low in _PLACE_BEFORE):
+                    return REJECT
+                if pword[0].isupper() and (
+                    self._given_name(pword) or self._other_name(text, start - len(pword) - 1, pword)
+                ):
+                    return REJECT
+        if word[:1].isupper() and self._surname(text[start:end], word, sense):
+            return REJECT
+        return UNDECIDED
+
+    def _given_name(self, word: str) -> bool:
+        """Whether `word`, right before a name, is a given name that makes it a surname
+        ("Fiona Apple"): one that is no dictionary word ("Will Amazon…" is a question)."""
+        return (
+            _CAPITALISED.fullmatch(word) is not None
+            and word in given_names()
+            and word not in self.names
+            and word.lower() not in english_words()
+        )
+
+    def _other_name(self, text: str, at: int, word: str) -> bool:
+        """Whether `word`, right before a name at `at`, makes the name part of another one: a
+        capitalised word that is neither a dictionary word nor a watchlist name, not the first
+        of its sentence and not in a run of capitalised words (a title), save name particles
+        ("the Breville Oracle", "La Sportiva Mistral"; not "Google Gemini", "Best Apple",
+        "Smart Platform Compatability Alexa")."""
+        if not _CAPITALISED.fullmatch(word.replace("-", "")) or word in self.names:
+            return False
+        if word.lower() in english_words():
+            return False
+        head = text[max(0, at - 30) : at]
+        if not head.strip(" \u00a0") or head.rstrip(" \u00a0")[-1] in '.!?:;\n"“(|•–—-*#':
+            return False
+        last = head.split()[-1] if head.split() else ""
+        return not (last[:1].isupper() and last not in _PARTICLES)
+
+    def _surname(self, alias: str, word: str, sense: _Sense) -> bool:
+        """Whether `alias word` is a person: a given name, then a surname ("Claude Monet")."""
+        if alias not in given_names() or not _CAPITALISED.fullmatch(word):
+            return False
+        if word in sense.follow or word in self.names:
+            return False
+        return word.upper() in _surnames_upper() or word.lower() not in english_words()
+
+    def _neighbourhood(
+        self,
+        seen: _Text,
+        i: int,
+        entities: Sequence[str],
+        starts: Sequence[int],
+        ends: Sequence[int],
+        state: Sequence[int],
+        confirmed: set[str],
+    ) -> int:
+        """ACCEPT, REJECT (another sense's words), or UNDECIDED (no support yet)."""
+        entity, start, end = entities[i], starts[i], ends[i]
+        sense = self.senses[entity]
+        # The common case first, decided without finding the sentences: no other sense's word
+        # anywhere near, and the name or a relative confirmed in the text (for an "anchor"
+        # name, the name itself or its products).
+        if confirmed & (
+            sense.family if sense.sure == "context" else sense.anchors
+        ) and not seen.any_other_near(start, end, WINDOW, sense.other):
+            return ACCEPT
+        lo, hi, slo, shi = seen.window(start, end)
+        other = len(sense.other.hits(seen.other(lo, hi)))
+        # Other entities in the neighbourhood: mentions that count, and ambiguous ones that
+        # nothing has ruled out yet.
+        first, last = bisect_left(starts, lo), bisect_left(starts, hi)
+        near = len(
+            {entities[j] for j in range(first, last) if state[j] != REJECT and ends[j] <= hi}
+            - {entity}
+        )
+        if not other and sense.sure == "context" and near:
+            return ACCEPT
+        # A relative vouches for the name from its neighbourhood; for an "anchor" name, from
+        # its own sentence ("Meta released Llama", not "…on Amazon. Titan racks…").
+        rlo, rhi = (slo, shi) if sense.sure == "anchor" else (lo, hi)
+        strong = any(
+            entities[j] in sense.family and state[j] == ACCEPT and ends[j] <= rhi and j != i
+            for j in range(bisect_left(starts, rlo), bisect_left(starts, rhi))
+        ) or bool(sense.context.hits(seen.words("context", lo, hi)))
+        # Another sense's words outnumbering the industry's reject the name, unless its own
+        # words are there; a name that is the entity unless said otherwise wins a tie.
+        if other and not strong:
+            weak = near + len(_TECH.hits(seen.words("tech", lo, hi)))
+            if other > weak or (other == weak and sense.sure != "always"):
+                return REJECT
+        if sense.sure == "always" or strong:
+            return ACCEPT
+        if sense.sure == "anchor":
+            return ACCEPT if confirmed & sense.anchors else UNDECIDED
+        if near or confirmed & sense.family:
+            return ACCEPT
+        return ACCEPT if _TECH.hits(seen.words("tech", lo, hi)) else UNDECIDED
+
+
+@cache
+def _surnames_upper() -> frozenset[str]:
+    return frozenset(s.upper() for s in surnames())
+
+
+def _previous_word(before: str) -> str:
+    """The word right before a name, one space before it: a run of word characters and
+    . + ' ’ - that ends in a word character ("Breville", "Ray-Ban"); "" if none."""
+    end = len(before) - 1
+    if end < 1 or before[end] not in _SPACES or not _is_word(before[end - 1]):
+        return ""
+    i = end - 1
+    token = _TOKEN_CHARS
+    while i and (before[i - 1] in token or (before[i - 1] > "\x7f" and before[i - 1].isalnum())):
+        i -= 1
+    while not _is_word(before[i]):
+        i += 1
+    return before[i:end]

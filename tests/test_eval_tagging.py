@@ -1,0 +1,118 @@
+"""`labwatch eval tagging --gold FILE`: scores against a labelled gold set, and the gold set
+in the repository."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from extractors.entities import Tagger, load_watchlist
+from flows.eval_tagging import GoldError, evaluate_gold, load_gold
+from seeds import SEEDS_DIR
+from tests.test_cli import labwatch
+
+GOLD = Path(__file__).parent / "data" / "tagging_gold.jsonl"
+
+# Three sentences: one found right, one missed (a misspelling too far from the name), one with
+# a false positive (a name the person did not mark: the file says Oracle is not a mention here,
+# which is wrong on purpose so that the command has one to list).
+SMALL = [
+    {
+        "id": "a:1",
+        "split": "tune",
+        "text": "Anthropic and OpenAI signed.",
+        "mentions": [
+            {"entity": "anthropic", "start": 0, "end": 9, "text": "Anthropic"},
+            {"entity": "openai", "start": 14, "end": 20, "text": "OpenAI"},
+        ],
+    },
+    {
+        "id": "b:1",
+        "split": "check",
+        "text": "Antrhopcx shipped it.",
+        "mentions": [{"entity": "anthropic", "start": 0, "end": 9, "text": "Antrhopcx"}],
+    },
+    {
+        "id": "c:1",
+        "split": "check",
+        "before": "The database runs on Linux.",
+        "text": "Oracle sells it.",
+        "mentions": [],
+    },
+]
+
+
+def write(path: Path, records: list[dict[str, object]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def test_scores_and_misses(tmp_path: Path) -> None:
+    gold = write(tmp_path / "gold.jsonl", SMALL)
+    out = labwatch("eval", "tagging", "--gold", str(gold), "--format", "json")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    scores = {s["scope"]: s for s in doc["scores"]}
+    assert (scores["overall"]["tp"], scores["overall"]["fp"], scores["overall"]["fn"]) == (2, 1, 1)
+    assert scores["overall"]["precision"] == "0.667"
+    assert scores["overall"]["recall"] == "0.667"
+    assert (scores["split check"]["tp"], scores["split tune"]["tp"]) == (0, 2)
+    assert scores["oracle"]["fp"] == 1 and scores["anthropic"]["fn"] == 1
+    assert [(m["kind"], m["id"], m["text"]) for m in doc["misses"]] == [
+        ("fp", "c:1", "Oracle"),
+        ("fn", "b:1", "Antrhopcx"),
+    ]
+    assert doc["misses"][0]["sentence"] == "Oracle sells it."
+    table = labwatch("eval", "tagging", "--gold", str(gold))
+    assert table.returncode == 0, table.stderr
+    assert "1 false positives, 1 false negatives" in table.stdout
+    assert "Antrhopcx shipped it." in table.stdout
+
+
+def test_bad_gold_files_are_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"text": "Anthropic", "mentions": [{"entity": "anthropic", "start": 0, '
+        '"end": 4, "text": "Anthropic"}]}\n'
+    )
+    out = labwatch("eval", "tagging", "--gold", str(bad))
+    assert out.returncode == 1
+    assert "bad.jsonl:1" in out.stderr and "does not match" in out.stderr
+    out = labwatch("eval", "tagging", "--gold", str(tmp_path / "missing.jsonl"))
+    assert out.returncode == 1 and "cannot read" in out.stderr
+    out = labwatch("eval", "tagging")
+    assert out.returncode == 1 and "--gold" in out.stderr
+
+
+def test_the_repository_gold_set_is_well_formed() -> None:
+    records = load_gold(GOLD)
+    assert len(records) >= 400
+    assert {r.split for r in records} == {"tune", "check"}
+    ids = [r.id for r in records]
+    assert len(ids) == len(set(ids))
+    raw = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines()]
+    assert all(r["source"] for r in raw)
+    known = {e.id for e in load_watchlist(SEEDS_DIR / "watchlist.toml").entities}
+    assert {m[0] for r in records for m in r.mentions} <= known
+
+
+def test_the_tagger_meets_its_targets_on_the_gold_set() -> None:
+    """The figures docs/tagging.md reports, as a floor: precision 0.98 and recall 0.95 on
+    each part, and no entity below 0.9 precision."""
+    score = evaluate_gold(load_gold(GOLD), Tagger(load_watchlist(SEEDS_DIR / "watchlist.toml")))
+    for part in ("tune", "check"):
+        assert score.by_split[part].precision >= 0.98, part
+        assert score.by_split[part].recall >= 0.95, part
+    low = {e: s.precision for e, s in score.by_entity.items() if s.precision < 0.9}
+    assert low == {}
+
+
+def test_load_gold_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "g.jsonl"
+    path.write_text('{"text": "x"}\nnot json\n')
+    try:
+        load_gold(path)
+    except GoldError as exc:
+        assert "g.jsonl:2" in str(exc)
+    else:
+        raise AssertionError("a broken line must be refused")

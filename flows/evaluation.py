@@ -11,7 +11,7 @@ from pathlib import Path
 from extractors.analyse import tag_article
 from extractors.article import SETTINGS, extract_article, extract_with
 from extractors.entities import Tagger
-from extractors.errors import NotAFeedError
+from extractors.errors import InputError, NotAFeedError, UsageError
 from extractors.feeds import parse_feed
 from extractors.scoring import score
 
@@ -30,7 +30,7 @@ def evaluate_feeds(folder: Path) -> list[FeedVerdict]:
     """Parse every file in `folder` as a feed. "crashed" means an exception escaped the
     parser's contract (anything but NotAFeedError): a bug to fix."""
     if not folder.is_dir():
-        raise FileNotFoundError(f"no such folder: {folder}")
+        raise InputError(f"no such folder: {folder}")
     verdicts: list[FeedVerdict] = []
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
         if path.suffix in (".json", ".md"):
@@ -75,7 +75,7 @@ def _ground_truth(folder: Path) -> list[tuple[str, Path, str, str]]:
     """(name, html path, url, expected body) for each page with ground truth."""
     html_dir, truth_dir = folder / "html", folder / "ground_truth"
     if not html_dir.is_dir() or not truth_dir.is_dir():
-        raise FileNotFoundError(f"{folder} must hold html/ and ground_truth/ folders")
+        raise InputError(f"{folder} must hold html/ and ground_truth/ folders")
     pages = []
     for truth in sorted(truth_dir.glob("*.json")):
         html = html_dir / f"{truth.stem}.html"
@@ -83,7 +83,7 @@ def _ground_truth(folder: Path) -> list[tuple[str, Path, str, str]]:
             doc = json.loads(truth.read_text(encoding="utf-8"))
             pages.append((truth.stem, html, doc.get("url", ""), doc["articleBody"]))
     if not pages:
-        raise FileNotFoundError(f"no page in {folder} has both html and ground truth")
+        raise InputError(f"no page in {folder} has both html and ground truth")
     return pages
 
 
@@ -92,7 +92,7 @@ def evaluate_extraction(folder: Path, settings: list[str] | None = None) -> list
     names = settings or [PIPELINE, *SETTINGS]
     unknown = [n for n in names if n != PIPELINE and n not in SETTINGS]
     if unknown:
-        raise ValueError(f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(SETTINGS)}")
+        raise UsageError(f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(SETTINGS)}")
     pages = _ground_truth(folder)
     extract_article(pages[0][1].read_bytes(), pages[0][2])  # warm-up: lazy imports and caches
     results: list[PageScore] = []
@@ -144,7 +144,7 @@ def evaluate_tagging(folder: Path, tagger: Tagger) -> list[PageMention]:
     html_dir = folder / "html" if (folder / "html").is_dir() else folder
     pages = sorted(p for p in html_dir.iterdir() if p.suffix in (".html", ".htm", ".txt"))
     if not pages:
-        raise FileNotFoundError(f"no .html or .txt pages in {html_dir}")
+        raise InputError(f"no .html or .txt pages in {html_dir}")
     rows: list[PageMention] = []
     for path in pages:
         if path.suffix == ".txt":

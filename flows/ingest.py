@@ -47,7 +47,7 @@ from warehouse.articles import BatchCounts, append_batch, link_entries, unseen_k
 from warehouse.database import open_warehouse
 from warehouse.feed_state import feed_states, is_due, keep_validators, record_fetches
 from warehouse.run_lock import IngestRunningError, ingest_lock
-from warehouse.search import refresh_index
+from warehouse.search import refresh_if_needed
 
 
 @dataclass
@@ -88,12 +88,13 @@ def prepare_feeds(
     feeds_file: str | None,
     watchlist: Watchlist,
     force: bool,
+    save: bool = False,
 ) -> tuple[list[FeedSpec], int]:
     """The feeds to fetch now, with their validators, and how many were skipped (not due).
 
     Feeds come from `feed_urls`, else `feeds_file`, else the warehouse's feed list (seeded
-    from the configured feed file the first time). New ones are registered; the watchlist in
-    use is recorded too.
+    from the configured feed file the first time). New ones are registered; `feed_urls` are
+    one-offs, kept out of the feed list unless `save`. The watchlist in use is recorded too.
     """
     now = datetime.now(UTC)
     with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
@@ -104,7 +105,7 @@ def prepare_feeds(
             wanted = load_feed_list(Path(feeds_file))
         else:
             wanted = [] if feed_states(con) else load_feed_list(settings.feeds)
-        upsert_feeds(con, rows.feed_rows(wanted, now))
+        upsert_feeds(con, rows.feed_rows(wanted, now), listed=save or not feed_urls)
         states = feed_states(con, [f.feed_id for f in wanted] if wanted else None)
     due = [
         FeedSpec(
@@ -188,10 +189,11 @@ def finish_feeds(settings: Settings, fetches: Sequence[FeedFetch]) -> None:
         keep_validators(con, rows.fetch_rows(fetches, "", {}))
 
 
-def refresh_search(settings: Settings) -> None:
-    """Rebuild the full-text index so `labwatch search` sees the new articles."""
+def refresh_search(settings: Settings, changed: bool) -> None:
+    """Rebuild the full-text index so `labwatch search` sees the new articles: when this run
+    `changed` articles, or the index is missing or stale (runs killed before building it)."""
     with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
-        refresh_index(con)
+        refresh_if_needed(con, force=changed)
 
 
 def write_run(settings: Settings, row: dict[str, Any]) -> None:
@@ -297,12 +299,14 @@ def ingest(
     home: str | None = None,
     force: bool = False,
     overrides: dict[str, Any] | None = None,
+    save: bool = False,
 ) -> dict[str, Any]:
     """Fetch the due feeds, store every new article with its mentions and deals; return the
     run's figures.
 
-    Feeds come from `feed_urls`, else `feeds_file`, else the warehouse's feed list; feeds
-    backing off after failures are skipped unless `force`. `overrides` sets settings for this
+    Feeds come from `feed_urls` (fetched this once, added to the feed list only if `save`),
+    else `feeds_file`, else the warehouse's feed list; feeds backing off after failures are
+    skipped unless `force`. `overrides` sets settings for this
     run only (e.g. `{"allowed_private_hosts": ["127.0.0.1:8765"]}`). A failing feed or page
     is recorded with its reason and never fails the run; only a systemic fault (the warehouse
     unusable) does. When another ingest holds the warehouse, nothing is done and the result
@@ -311,7 +315,7 @@ def ingest(
     settings = load_settings(home, **(overrides or {}))
     try:
         with ingest_lock(settings.warehouse):
-            return _ingest(settings, feed_urls, feeds_file, force)
+            return _ingest(settings, feed_urls, feeds_file, force, save)
     except IngestRunningError as exc:
         # Not a failure: the run that holds the lock does the work. Say so, record it, stop.
         now = datetime.now(UTC)
@@ -321,7 +325,11 @@ def ingest(
 
 
 def _ingest(
-    settings: Settings, feed_urls: list[str] | None, feeds_file: str | None, force: bool
+    settings: Settings,
+    feed_urls: list[str] | None,
+    feeds_file: str | None,
+    force: bool,
+    save: bool = False,
 ) -> dict[str, Any]:
     watchlist = settings.load_watchlist()
     limits = settings.fetch_limits()
@@ -330,7 +338,7 @@ def _ingest(
     write_run(settings, summary.run_row("running", started))
     try:
         feeds, summary.feeds_skipped = prepare_task(
-            settings, feed_urls, feeds_file, watchlist, force
+            settings, feed_urls, feeds_file, watchlist, force, save
         )
         summary.feeds_total = len(feeds) + summary.feeds_skipped
         counter = Counter("feeds", len(feeds))
@@ -368,8 +376,7 @@ def _ingest(
                 finish_batch(*in_flight)
         link_task(settings, quote(fetches))
         finish_task(settings, quote(fetches))
-        if summary.articles_new:
-            search_task(settings)
+        search_task(settings, bool(summary.articles_new))
     except BaseException as exc:
         write_run(settings, summary.run_row("failed", started, f"{type(exc).__name__}: {exc}"))
         raise

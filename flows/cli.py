@@ -133,7 +133,8 @@ def query_param(text: str) -> tuple[str, str]:
 
 
 def _prefect(settings: Settings, args: argparse.Namespace, server: bool = True) -> None:
-    # Must run before anything imports Prefect.
+    """Prefect's environment, leftovers of killed runs stopped, and (`server`) its temporary
+    server started for the flows this command runs. Must run before anything imports Prefect."""
     from flows.prefect_env import (
         clean_leftover_servers,
         configure_prefect,
@@ -149,15 +150,23 @@ def _prefect(settings: Settings, args: argparse.Namespace, server: bool = True) 
     log.setLevel(logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO)
     show_live_progress(not args.quiet)
     for pid in clean_leftover_servers(settings):
-        log.info("stopped a Prefect server left running by a killed labwatch (pid %d)", pid)
-    if not args.verbose:
-        # We print a project error as one line; Prefect would log its traceback first.
-        quiet_project_errors((LabwatchError, WarehouseError))
+        if not args.quiet:
+            print(
+                f"labwatch {args.command}: stopped a Prefect server left running by a killed "
+                f"labwatch (pid {pid})",
+                file=sys.stderr,
+            )
     if server:
+        # Not for serve: it imports Prefect only once it knows its server's URL (Prefect
+        # reads PREFECT_API_URL at import), and its flows run in processes of their own.
+        if not args.verbose:
+            # We print a project error as one line; Prefect would log its traceback first.
+            quiet_project_errors((LabwatchError, WarehouseError))
         start_temporary_server(settings)
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    check_warehouse(settings)
     _prefect(settings, args)
     from flows.demo import run_demo
 

@@ -378,7 +378,9 @@ def _ingest(
         finish_task(settings, quote(fetches))
         search_task(settings, bool(summary.articles_new))
     except BaseException as exc:
-        write_run(settings, summary.run_row("failed", started, f"{type(exc).__name__}: {exc}"))
+        # Stopped from outside (serve stopping: SIGTERM, Ctrl-C) is not a failure of the run.
+        status = "failed" if isinstance(exc, Exception) else "interrupted"
+        write_run(settings, summary.run_row(status, started, f"{type(exc).__name__}: {exc}"))
         raise
     write_run(settings, summary.run_row("completed", started))
     log.info(

@@ -24,6 +24,7 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
 from flows.digest_render import headline, render_html, render_index, render_markdown
+from flows.prefect_env import quiet_interrupts
 from flows.progress import log
 from flows.settings import Settings, load_settings
 from warehouse.append import replace_row
@@ -171,6 +172,7 @@ def open_in_browser(path: Path) -> bool:
 @flow(name="digest")
 def digest(week: str | None = None, home: str | None = None) -> DigestResult:
     """Write the digest of an ISO week (default: the last complete week)."""
+    quiet_interrupts()
     settings = load_settings(home)
     started = datetime.now(UTC)
     run = {

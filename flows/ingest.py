@@ -40,6 +40,7 @@ from extractors.fetch import FetchLimits
 from extractors.urls import url_key
 from flows import rows
 from flows.analysis import Analyser, Pending
+from flows.prefect_env import quiet_interrupts
 from flows.progress import Counter, log, rate
 from flows.settings import Settings, load_settings
 from warehouse.append import record_watchlist, replace_row, upsert_feeds
@@ -312,6 +313,7 @@ def ingest(
     unusable) does. When another ingest holds the warehouse, nothing is done and the result
     is `{"skipped": reason}`.
     """
+    quiet_interrupts()
     settings = load_settings(home, **(overrides or {}))
     try:
         with ingest_lock(settings.warehouse):

@@ -160,3 +160,34 @@ def quiet_project_errors(errors: tuple[type[BaseException], ...]) -> None:
     for handler in logging.getLogger().handlers:
         if isinstance(handler, console):
             handler.addFilter(_DropProjectErrors(errors))
+
+
+def _is_interrupt(exc: BaseException | None) -> bool:
+    """Ctrl-C or a SIGTERM (Prefect's TerminationSignal), alone or in an exception group
+    (raised inside an asyncio task group, as while fetching)."""
+    from prefect.exceptions import TerminationSignal
+
+    if isinstance(exc, BaseExceptionGroup):
+        return all(_is_interrupt(e) for e in exc.exceptions)
+    return isinstance(exc, KeyboardInterrupt | TerminationSignal)
+
+
+class _NoInterruptTracebacks(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and _is_interrupt(record.exc_info[1]):
+            record.exc_info = None  # the line stays: "Crash detected! ... termination signal"
+            record.exc_text = None
+        return True
+
+
+def quiet_interrupts() -> None:
+    """A run stopped from outside (serve stopping it, Ctrl-C) is not a bug: Prefect's console
+    keeps its one-line report and drops the traceback of wherever the signal landed. Called
+    as a flow starts, in whatever process runs it; the Prefect UI still gets the traceback."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, PrefectConsoleHandler) and not any(
+            isinstance(f, _NoInterruptTracebacks) for f in handler.filters
+        ):
+            handler.addFilter(_NoInterruptTracebacks())

@@ -138,8 +138,8 @@ async def _run_until_signalled(runner: Any) -> None:
 
     Prefect's own SIGTERM handler exits from inside the event loop (tracebacks, and a stop
     coroutine never awaited), so once the runner has installed it we install ours: stop
-    polling, cancel the runs in flight (Prefect sends them SIGTERM; a batch in flight is one
-    warehouse transaction, so it is committed or rolled back), and return.
+    polling, end the runs in flight (SIGTERM; a batch in flight is one warehouse
+    transaction, so it is committed or rolled back), stop the runner, and return.
     """
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()

@@ -23,13 +23,15 @@ pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 ARTICLES = 12
 
 
-def serve_site(httpserver: HTTPServer, delay: float, delay_from: int = 0) -> str:
-    """A feed of ARTICLES distinct stories whose pages answer after `delay` seconds (those
+def serve_site(
+    httpserver: HTTPServer, delay: float, delay_from: int = 0, articles: int = ARTICLES
+) -> str:
+    """A feed of `articles` distinct stories whose pages answer after `delay` seconds (those
     numbered `delay_from` and up; the others at once)."""
     base = f"http://127.0.0.1:{httpserver.port}"
     paragraphs = [p for s in SEED_SLUGS for p in seed_text(s).split("\n\n") if len(p) > 80]
     items = "".join(
-        f"<item><title>Story {n}</title><link>{base}/a/{n}</link></item>" for n in range(ARTICLES)
+        f"<item><title>Story {n}</title><link>{base}/a/{n}</link></item>" for n in range(articles)
     )
     httpserver.expect_request("/feed.xml").respond_with_data(
         f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>',
@@ -41,13 +43,13 @@ def serve_site(httpserver: HTTPServer, delay: float, delay_from: int = 0) -> str
         n = int(request.path.rsplit("/", 1)[1])
         if n >= delay_from:
             time.sleep(delay)
-        body = "".join(f"<p>{p}</p>" for p in paragraphs[n : n + 6])
+        body = "".join(f"<p>{p}</p>" for p in paragraphs[n % 12 : n % 12 + 6])
         return Response(
             f"<html><body><article><h1>Story {n}</h1><p>Dispatch number {n}.</p>{body}</article></body></html>",
             content_type="text/html",
         )
 
-    for n in range(ARTICLES):
+    for n in range(articles):
         httpserver.expect_request(f"/a/{n}").respond_with_handler(page)
     return f"{base}/feed.xml"
 
@@ -215,8 +217,10 @@ def test_a_killed_ingest_leaves_no_process_running_and_search_still_works(
     """kill -9 of an ingest mid-run: its analysis workers exit by themselves, the Prefect
     server it started is stopped by the next run, and `labwatch search` rebuilds the index
     the killed run never built."""
-    # The first batch of 8 at once, on the pool; the last 4 pages slowly: killed meanwhile.
-    feed = serve_site(httpserver, delay=5, delay_from=8)
+    # Batches of 8 go to the pool, and each is stored once the next is fetched: the first two
+    # batches come at once, the third slowly; the run is killed while it waits for it.
+    total = 24
+    feed = serve_site(httpserver, delay=5, delay_from=16, articles=total)
     (home / "labwatch.toml").write_text(
         f'allowed_private_hosts = ["127.0.0.1:{httpserver.port}"]\nmin_host_interval = 0\n'
         "batch_size = 8\nworkers = 2\nlock_wait = 30\n"  # batches of 8 go to the pool
@@ -233,14 +237,14 @@ def test_a_killed_ingest_leaves_no_process_running_and_search_still_works(
     try:
         deadline = time.monotonic() + 400
         stored = 0
-        while time.monotonic() < deadline and stored < 1:
+        while time.monotonic() < deadline and stored < 8:
             time.sleep(0.3)
             if (home / "labwatch.duckdb").exists():
                 try:
                     stored = count(home, "SELECT count(*) FROM articles")
                 except Exception:
                     continue  # the file is being created
-        assert 1 <= stored < ARTICLES, stored
+        assert 8 <= stored < total, stored
         helpers = descendants(proc.pid)
         pool = {p for p, cmd in helpers.items() if "multiprocessing" in cmd}
         servers = {p for p, cmd in helpers.items() if "prefect.server.api.server" in cmd}
@@ -275,7 +279,7 @@ def test_a_killed_ingest_leaves_no_process_running_and_search_still_works(
         assert out.returncode == 0, out.stderr
         assert not alive(server)
         assert not list((home / "prefect" / "servers").glob("*.json"))
-        assert count(home, "SELECT count(*) FROM articles") == ARTICLES
+        assert count(home, "SELECT count(*) FROM articles") == total
     finally:
         for pid in descendants(proc.pid):
             with contextlib.suppress(ProcessLookupError):

@@ -287,7 +287,10 @@ def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
         else settings.load_watchlist()
     )
     if args.file in (None, "-"):
-        text = sys.stdin.read()
+        try:
+            text = sys.stdin.buffer.read().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"the text on stdin is not UTF-8: {exc}") from exc
     else:
         try:
             text = Path(args.file).read_text(encoding="utf-8")

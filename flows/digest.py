@@ -111,7 +111,6 @@ def build_digest(settings: Settings, week: str, now: datetime | None = None) -> 
     """Write digests/<week>.md and .html, record them in the `digests` table, rebuild
     digests/index.html and send the notification, if one is configured."""
     week = canonical_week(week)  # validate before touching anything
-    require_warehouse(settings.warehouse)  # never an empty warehouse and an empty digest
     with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
         data = digest_data(con, week, now)
     settings.digests_dir.mkdir(parents=True, exist_ok=True)
@@ -174,6 +173,8 @@ def digest(week: str | None = None, home: str | None = None) -> DigestResult:
     """Write the digest of an ISO week (default: the last complete week)."""
     quiet_interrupts()
     settings = load_settings(home)
+    # A home with no warehouse yet: say how to make one, not an empty warehouse and digest.
+    require_warehouse(settings.warehouse)
     started = datetime.now(UTC)
     run = {
         "run_id": uuid.uuid4().hex[:16],

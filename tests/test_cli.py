@@ -237,6 +237,28 @@ def test_usage_errors_are_one_line_and_exit_2(home: Path, argv: list[str], needl
     assert out.stdout == ""
 
 
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["feeds", "import", "nope.opml"], "cannot read nope.opml"),
+        (["eval", "feeds", "no-such-folder"], "no such folder: no-such-folder"),
+        (["tag", "no-such-file.txt"], "cannot read no-such-file.txt"),
+    ],
+)
+def test_missing_inputs_are_one_line_and_exit_1(home: Path, argv: list[str], needle: str) -> None:
+    out = labwatch(*argv, home=home)
+    assert out.returncode == 1, out
+    assert needle in one_line(out)
+
+
+def test_tag_refuses_text_that_is_not_utf8() -> None:
+    out = subprocess.run(
+        [str(LABWATCH), "tag"], input=b"Anthropic \xff\xfe", capture_output=True, timeout=300
+    )
+    assert out.returncode == 1
+    assert b"not UTF-8" in out.stderr and b"Traceback" not in out.stderr
+
+
 def test_digest_without_a_warehouse_says_how_to_make_one(home: Path) -> None:
     out = labwatch("digest", home=home)
     assert out.returncode == 1

@@ -25,6 +25,7 @@ def fetches(home: Path, url: str) -> int:
     return int(row[0]) if row else 0
 
 
+@pytest.mark.timeout(900)  # four runs
 def test_a_feed_given_once_is_not_kept_unless_saved(home: Path, httpserver: HTTPServer) -> None:
     from flows.ingest import ingest
 
@@ -56,6 +57,7 @@ def test_a_feed_given_once_is_not_kept_unless_saved(home: Path, httpserver: HTTP
     assert (fetches(home, once), fetches(home, listed)) == (3, 2)
 
 
+@pytest.mark.timeout(600)
 def test_feeds_add_keeps_a_feed_fetched_once_before(home: Path, httpserver: HTTPServer) -> None:
     from flows.ingest import ingest
 

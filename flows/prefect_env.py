@@ -67,7 +67,7 @@ def _alive(pid: int) -> bool:
 
 def record_server(settings: Settings, pid: int, group: bool = False) -> Path:
     """Leave a record of a Prefect server `pid` started by this process; `group`: it leads
-    its own process group (stop the group). Remove it with `forget_server` once stopped."""
+    its own process group (stop the group). Delete the file returned once it is stopped."""
     folder = settings.prefect_home / SERVER_RECORDS
     folder.mkdir(parents=True, exist_ok=True)
     record = folder / f"{pid}.json"
@@ -96,17 +96,15 @@ def clean_leftover_servers(settings: Settings) -> list[int]:
         if _alive(owner) and _process_start(owner) == info.get("owner_start"):
             continue  # its labwatch still runs and will stop it
         if info.get("start") and _process_start(pid) == info["start"]:
+            kill = os.killpg if info.get("group") else os.kill
             with suppress(ProcessLookupError, PermissionError):
-                if info.get("group"):
-                    os.killpg(pid, signal.SIGTERM)
-                else:
-                    os.kill(pid, signal.SIGTERM)
+                kill(pid, signal.SIGTERM)
             deadline = time.monotonic() + 10
             while _process_start(pid) == info["start"] and time.monotonic() < deadline:
                 time.sleep(0.1)
             if _process_start(pid) == info["start"]:
                 with suppress(ProcessLookupError, PermissionError):
-                    os.kill(pid, signal.SIGKILL)
+                    kill(pid, signal.SIGKILL)
             stopped.append(pid)
         record.unlink(missing_ok=True)
     return stopped

@@ -32,7 +32,7 @@ from typing import Any
 
 from extractors.errors import ServeError
 from flows.deployments import Plan, plans, to_deployment
-from flows.prefect_env import clean_leftover_servers, record_server
+from flows.prefect_env import record_server
 from flows.settings import Settings
 
 DEFAULT_PORT = 4200  # Prefect's own default: the UI where users expect it
@@ -243,8 +243,6 @@ def serve_deployments(settings: Settings, port: int, say: Callable[[str], None])
     external = os.environ.get("PREFECT_API_URL", "")
     os.environ["PREFECT_API_URL"] = external or local_api_url(port)
     items = plans(settings)  # settings errors before any server starts
-    for pid in clean_leftover_servers(settings):
-        say(f"stopped a Prefect server left running by a killed labwatch (pid {pid})")
     # Until the runner takes over, SIGTERM stops us like Ctrl-C (the server is stopped too).
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:

@@ -12,7 +12,19 @@
     │   └── NetworkError           refused, reset, DNS failure               (soft)
     ├── NotAFeedError              the body parsed as no feed at all         (hard)
     │   └── EmptyFeedError         it holds items, none of them readable     (hard)
-    └── WatchlistError             a watchlist file that cannot be used
+    ├── WatchlistError             a watchlist file that cannot be used
+    ├── FeedListError              a feed list file, or a feed URL, that cannot be used
+    ├── OPMLError                  a file that is not usable OPML
+    ├── InputError                 a file or folder given on the command line that cannot be used
+    ├── UsageError                 a command line that makes no sense (exit status 2)
+    ├── DemoError                  the demo cannot run (its port is taken, another ingest runs)
+    ├── ServeError                 `labwatch serve` cannot start (port taken, server failed)
+    └── SettingsError              a setting that is unknown or out of range (flows/settings.py)
+
+The warehouse's own tree (WarehouseError: missing, locked, corrupt, disk full, another ingest
+running, a bad ISO week, a failed user query...) is in warehouse/errors.py. The command line
+catches these two trees (and SettingsError) as the user's errors: one line on stderr, exit
+status 1. Anything else is a bug and keeps its traceback.
 
 Outcome classes: "hard" will not fix itself (retrying soon is pointless), "soft" may
 (retry with backoff), "rate_limited" means the server asked us to slow down, "blocked"
@@ -96,3 +108,29 @@ class EmptyFeedError(NotAFeedError):
 
 class WatchlistError(LabwatchError):
     """A watchlist file that is malformed or inconsistent (unknown parent, bad kind...)."""
+
+
+class FeedListError(LabwatchError):
+    """A feed list that cannot be read or holds a bad entry, or a feed URL that is not one."""
+
+
+class OPMLError(LabwatchError):
+    """A file that is not usable OPML."""
+
+
+class InputError(LabwatchError):
+    """A file or folder the user named that cannot be read or written (missing, a directory
+    where a file is wanted, not empty...)."""
+
+
+class UsageError(LabwatchError):
+    """A command line that cannot be run as given (an empty query, a missing argument): the
+    command line's exit status 2, like argparse's own usage errors."""
+
+
+class DemoError(LabwatchError):
+    """The demo cannot run: its port is in use, or another ingest holds the warehouse."""
+
+
+class ServeError(LabwatchError):
+    """`labwatch serve` cannot start: the port is taken, or the Prefect server failed."""

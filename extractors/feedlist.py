@@ -6,12 +6,10 @@ import tomllib
 from pathlib import Path
 
 from extractors.crawl import FeedSpec
-from extractors.errors import LabwatchError
+from extractors.errors import FeedListError
 from extractors.urls import canonical_url, redact, url_key, url_problem
 
-
-class FeedListError(LabwatchError):
-    """A feed list that cannot be read or holds a bad entry."""
+__all__ = ["FeedListError", "feed_spec", "load_feed_list"]
 
 
 def feed_spec(url: str, name: str = "") -> FeedSpec:

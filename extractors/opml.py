@@ -7,11 +7,9 @@ from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 
-from extractors.errors import LabwatchError
+from extractors.errors import OPMLError
 
-
-class OPMLError(LabwatchError):
-    """A file that is not usable OPML."""
+__all__ = ["OPMLError", "OPMLFeed", "parse_opml", "to_opml"]
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,16 @@ last one in the meantime (fetching is I/O, storing is DuckDB: both leave the cor
 
 Extraction is CPU bound (trafilatura, about 25 ms a page), so larger batches go to one
 worker process per core. The pool lives for a whole ingest run, and each worker builds the
-tagger once, not once per page.
+tagger once, not once per page. A worker exits as soon as the ingest that started it is
+gone, even killed outright (kill -9): it would otherwise wait for work forever.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
+import os
+import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from types import TracebackType
@@ -24,8 +28,28 @@ POOL_THRESHOLD = 8
 _worker_tagger: Tagger | None = None
 
 
+def _exit_with_parent() -> None:
+    """Exit this worker when the process that started it ends, however it ends.
+
+    A pool worker waits on a queue whose write end it holds itself, so it never sees its
+    parent die. The parent's sentinel (a pipe the parent holds open; forkserver children get
+    one too) reads as closed once the parent is gone.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    sentinel = parent.sentinel
+
+    def watch() -> None:
+        multiprocessing.connection.wait([sentinel])
+        os._exit(1)  # no cleanup to do: results go nowhere now
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def _init_worker(watchlist: Watchlist) -> None:
     global _worker_tagger
+    _exit_with_parent()
     _worker_tagger = Tagger(watchlist)
 
 

@@ -1,7 +1,10 @@
 """The `labwatch` command line: each command parses its arguments and calls one library function.
 
-Library errors become a one-line message on stderr and exit status 1 (2 for usage errors);
-no traceback for a problem the user can fix.
+Exit status: 0 done; 1 a failure, as one line on stderr naming what was wrong and what to do;
+2 a usage error (a bad or missing argument), also one line; 130 interrupted (Ctrl-C). Only the
+project's own errors (LabwatchError, WarehouseError and their subclasses, SettingsError among
+them) are caught as the user's: anything else is a bug and keeps its traceback. With
+--verbose the project's errors show their traceback too.
 """
 
 from __future__ import annotations
@@ -10,14 +13,17 @@ import argparse
 import json
 import os
 import sys
+import traceback
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 from extractors.entities import Tagger, load_watchlist
-from extractors.errors import LabwatchError
+from extractors.errors import InputError, LabwatchError, UsageError
 from extractors.urls import redact
-from flows.report import format_rows, ingest_report
-from flows.settings import Settings, SettingsError, load_settings
+from flows.report import format_rows, ingest_report, write_rows
+from flows.settings import Settings, load_settings
 from warehouse.errors import WarehouseError
 
 DESCRIPTION = """\
@@ -40,12 +46,103 @@ examples:
   labwatch sql "select title from articles" --format csv
   labwatch feeds add https://example.com/blog   add the feed a page advertises
   labwatch eval feeds ../shared/corpus/malformed-feeds
+
+exit status:
+  0    done
+  1    failed: one line on stderr says what was wrong and what to do
+  2    usage error: a bad or missing argument (one line; see the command's --help)
+  130  interrupted (Ctrl-C)
+An unexpected error is a bug in labwatch: it prints its traceback (please report it); with
+--verbose, every error prints its traceback.
 """
 
+# Rows `labwatch sql` prints by default; more are cut, with a message saying so.
+DEFAULT_MAX_ROWS = 10_000
 
-def _prefect(settings: Settings, args: argparse.Namespace) -> None:
-    # Must run before anything imports Prefect.
-    from flows.prefect_env import configure_prefect
+
+class Parser(argparse.ArgumentParser):
+    """argparse with usage errors on one line (argparse prints the whole usage first)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+# Argument types: a bad value is a usage error (exit status 2) naming the argument.
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
+
+
+def row_limit(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (no limit) or more, got {value}")
+    return value
+
+
+def port_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is from 1 to 65535, got {value}")
+    return value
+
+
+def iso_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
+def iso_week_text(text: str) -> str:
+    from warehouse.digest_queries import canonical_week
+    from warehouse.errors import InvalidWeekError
+
+    try:
+        return canonical_week(text)
+    except InvalidWeekError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def feed_url(text: str) -> str:
+    from extractors.feedlist import FeedListError, feed_spec
+
+    try:
+        feed_spec(text)
+    except FeedListError as exc:
+        raise argparse.ArgumentTypeError(f"{exc}; give the feed's full http(s) URL") from None
+    except ValueError as exc:  # a URL the parser refuses (a port out of range...)
+        raise argparse.ArgumentTypeError(f"not a usable feed URL: {text!r} ({exc})") from None
+    return text
+
+
+def query_param(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"wants NAME=VALUE, got {text!r}")
+    return key.strip(), value.strip()
+
+
+def _prefect(settings: Settings, args: argparse.Namespace, server: bool = True) -> None:
+    """Prefect's environment, leftovers of killed runs stopped, and (`server`) its temporary
+    server started for the flows this command runs. Must run before anything imports Prefect."""
+    from flows.prefect_env import (
+        clean_leftover_servers,
+        configure_prefect,
+        quiet_project_errors,
+        start_temporary_server,
+    )
 
     configure_prefect(settings, verbose=args.verbose, quiet=args.quiet)
     import logging
@@ -54,9 +151,24 @@ def _prefect(settings: Settings, args: argparse.Namespace) -> None:
 
     log.setLevel(logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO)
     show_live_progress(not args.quiet)
+    for pid in clean_leftover_servers(settings):
+        if not args.quiet:
+            print(
+                f"labwatch {args.command}: stopped a Prefect server left running by a killed "
+                f"labwatch (pid {pid})",
+                file=sys.stderr,
+            )
+    if server:
+        # Not for serve: it imports Prefect only once it knows its server's URL (Prefect
+        # reads PREFECT_API_URL at import), and its flows run in processes of their own.
+        if not args.verbose:
+            # We print a project error as one line; Prefect would log its traceback first.
+            quiet_project_errors((LabwatchError, WarehouseError))
+        start_temporary_server(settings)
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    check_warehouse(settings)
     _prefect(settings, args)
     from flows.demo import run_demo
 
@@ -71,7 +183,31 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def check_ingest(args: argparse.Namespace, settings: Settings) -> None:
+    """What an ingest needs, checked before Prefect starts, so a mistake is one line and no
+    run is recorded: the feed list, the watchlist, and a warehouse that opens."""
+    from extractors.feedlist import load_feed_list
+
+    if args.save and not args.feed:
+        raise UsageError("--save keeps the feeds given with --feed; give at least one")
+    if args.feeds and not args.feed:
+        load_feed_list(args.feeds)
+    settings.load_watchlist()
+    check_warehouse(settings)
+
+
+def check_warehouse(settings: Settings) -> None:
+    """Open the warehouse once, if there is one, before a flow starts: a damaged or busy
+    file is then one line in a second, not a failed run after Prefect's server started."""
+    from warehouse.database import open_warehouse
+
+    if settings.warehouse.exists():
+        with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait):
+            pass
+
+
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    check_ingest(args, settings)
     _prefect(settings, args)
     from flows.ingest import flow_feed_urls, ingest
     from warehouse.database import open_warehouse
@@ -85,6 +221,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         home=str(settings.home),
         force=args.force,
         overrides=overrides,
+        save=args.save,
     )
     if "skipped" in summary:
         print(f"labwatch ingest: skipped: {summary['skipped']}", file=sys.stderr)
@@ -103,9 +240,12 @@ def cmd_refetch(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import UTC, datetime
 
     from extractors.feedlist import feed_spec
+    from warehouse.database import require_warehouse
 
-    # Bad arguments fail here, before Prefect's server starts.
-    since = datetime.fromisoformat(args.since).replace(tzinfo=UTC) if args.since else None
+    # Bad arguments fail in the parser (iso_day, feed_url), before Prefect's server starts.
+    require_warehouse(settings.warehouse)  # nothing to fetch again in a warehouse not made yet
+    check_warehouse(settings)
+    since = datetime.combine(args.since, datetime.min.time(), UTC) if args.since else None
     feed_id = feed_spec(args.feed).feed_id if args.feed else None
     _prefect(settings, args)
     from flows.ingest import refetch
@@ -125,7 +265,7 @@ def cmd_refetch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    _prefect(settings, args)
+    _prefect(settings, args, server=False)  # serve starts a real server of its own
     from flows.serve import serve_deployments
 
     serve_deployments(settings, args.port, lambda line: None if args.quiet else print(line))
@@ -143,14 +283,16 @@ def cmd_runs(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
-    from warehouse.digest_queries import canonical_week
+    from warehouse.database import require_warehouse
 
-    # A mistyped week fails here, before Prefect's server starts.
-    week = canonical_week(args.week) if args.week else None
+    # A mistyped week (parsed by --week's type) or a home with no warehouse fails here,
+    # before Prefect's server starts; the digest never creates an empty warehouse.
+    require_warehouse(settings.warehouse)
+    check_warehouse(settings)
     _prefect(settings, args)
     from flows.digest import SENT, digest, open_in_browser
 
-    result = digest(week=week, home=str(settings.home))
+    result = digest(week=args.week, home=str(settings.home))
     if not args.quiet:
         print(
             f"labwatch digest {result.week}: {result.articles} articles, "
@@ -176,7 +318,10 @@ def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
         else settings.load_watchlist()
     )
     if args.file in (None, "-"):
-        text = sys.stdin.read()
+        try:
+            text = sys.stdin.buffer.read().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"the text on stdin is not UTF-8: {exc}") from exc
     else:
         try:
             text = Path(args.file).read_text(encoding="utf-8")
@@ -231,10 +376,11 @@ def cmd_deals(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from warehouse.database import open_warehouse
-    from warehouse.export import export_tables
+    from warehouse.export import check_target, export_tables
 
+    check_target(args.folder, overwrite=args.overwrite)  # before waiting for the warehouse
     with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
-        exported = export_tables(con, args.folder)
+        exported = export_tables(con, args.folder, overwrite=args.overwrite)
     if not args.quiet:
         for e in exported:
             print(f"  {e.table:<18} {e.rows:>9} rows  {e.path}")
@@ -252,12 +398,7 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
             usage = " ".join(f"--param {k}={v}" for k, v in q.params.items())
             print(f"{q.name:<16} {q.description}" + (f"\n{'':<16} {usage}" if usage else ""))
         return 0
-    params: dict[str, str] = {}
-    for item in args.param or []:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise ValueError(f"--param wants NAME=VALUE, got {item!r}")
-        params[key.strip()] = value.strip()
+    params = dict(args.param or [])
     with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
         lock_down(con)
         columns, rows = run_named(con, args.name, params)
@@ -266,35 +407,51 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    from datetime import UTC, datetime
+    from datetime import UTC, datetime, time
 
     from warehouse.database import open_warehouse
-    from warehouse.search import refresh_index, search
+    from warehouse.search import ensure_index, search
 
-    if args.reindex:
-        with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
-            refresh_index(con)
-    if not args.query:
+    words = (args.query or "").strip()
+    if not words and not args.reindex:
+        raise UsageError('no words to search for: labwatch search "compute deal"')
+    # The index is rebuilt when asked, or when it is missing or stale (a killed ingest).
+    note = ensure_index(settings.warehouse, settings.lock_wait, force=args.reindex)
+    if note and not args.quiet:
+        print(f"labwatch search: {note}", file=sys.stderr)
+    if not words:
         return 0
-    since = datetime.fromisoformat(args.since).replace(tzinfo=UTC) if args.since else None
+    since = datetime.combine(args.since, time(), tzinfo=UTC) if args.since else None
     with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
-        columns, rows = search(con, args.query, entity=args.entity, since=since, limit=args.limit)
+        columns, rows = search(con, words, entity=args.entity, since=since, limit=args.limit)
     sys.stdout.write(format_rows(columns, rows, args.format))
     return 0
 
 
 def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
     from warehouse.database import open_warehouse
-    from warehouse.queries import lock_down, run_sql
+    from warehouse.queries import lock_down, stream_sql
 
+    if not args.query.strip():
+        raise UsageError('no SQL given: labwatch sql "select count(*) from articles"')
+    if args.max_rows == 0 and args.format == "table":
+        raise UsageError("--max-rows 0 (every row) streams with --format csv or json only")
     # Read-only, and no access to other files, unless the user asks to write.
     with open_warehouse(
         settings.warehouse, read_only=not args.write, lock_wait=settings.lock_wait
     ) as con:
         if not args.write:
             lock_down(con)
-        columns, rows = run_sql(con, args.query)
-    sys.stdout.write(format_rows(columns, rows, args.format))
+        columns, chunks = stream_sql(con, args.query)
+        # Rows go out as they come (csv, json), so a huge result never sits in memory; the
+        # table needs them all for its widths, and stops at --max-rows either way.
+        written, cut = write_rows(sys.stdout, columns, chunks, args.format, args.max_rows)
+    if cut:
+        print(
+            f"labwatch sql: stopped after {written} rows (--max-rows {args.max_rows}); "
+            "pass --max-rows N for more, or --max-rows 0 with --format csv or json for all",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -323,15 +480,26 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
             raise LabwatchError(f"not in the feed list: {redact(args.url)}")
         print(f"removed: {redact(args.url)} (its fetch log and articles stay)")
     elif args.action == "import":
-        new, total = feed_admin.import_opml(settings, args.file)
+        try:
+            data = args.file.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read {args.file}: {exc.strerror}") from exc
+        new, total = feed_admin.import_opml_data(settings, data)
         print(f"imported {args.file}: {new} new of {total} feeds")
     else:
-        count = feed_admin.export_opml(settings, args.file)
+        if args.file.is_dir():
+            raise InputError(f"{args.file} is a folder: give the OPML file to write")
+        try:
+            count = feed_admin.export_opml(settings, args.file)
+        except OSError as exc:
+            raise InputError(f"cannot write {args.file}: {exc.strerror}") from exc
         print(f"exported {count} feeds to {args.file}")
     return 0
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.folder.is_dir():
+        raise InputError(f"no such folder: {args.folder}")
     if args.stage == "extraction":
         return eval_extraction(args)
     if args.stage == "clusters":
@@ -399,7 +567,7 @@ def eval_tagging_gold(args: argparse.Namespace, settings: Settings) -> int:
 def eval_clusters(args: argparse.Namespace) -> int:
     from flows.eval_clusters import evaluate, load_pairs
 
-    scores = evaluate(load_pairs(args.file, args.corpus))  # PairFileError is a ValueError
+    scores = evaluate(load_pairs(args.file, args.corpus))  # PairFileError is an InputError
     rows = [s.row() for s in scores]
     columns = list(rows[0]) if rows else []
     sys.stdout.write(format_rows(columns, [[r[c] for c in columns] for r in rows], args.format))
@@ -447,7 +615,7 @@ def eval_extraction(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     # The global options work before or after the command: `labwatch --home X sql ...` and
     # `labwatch sql ... --home X` both do. Subparsers leave them unset unless given.
-    common = argparse.ArgumentParser(add_help=False)
+    common = Parser(add_help=False)
     common.add_argument(
         "--home",
         metavar="DIR",
@@ -465,7 +633,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="also each failed feed and page, and Prefect's own logs",
     )
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="labwatch",
         description=DESCRIPTION,
         epilog=EPILOG,
@@ -480,7 +648,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve the bundled seed site on loopback, ingest it, write its digest",
     )
     p.add_argument(
-        "--port", type=int, default=8765, help="loopback port for the seed site (default 8765)"
+        "--port",
+        type=port_number,
+        default=8765,
+        help="loopback port for the seed site (default 8765)",
     )
     p.set_defaults(func=cmd_demo)
 
@@ -493,7 +664,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--feeds", type=Path, metavar="FILE", help="feed list TOML (default: seeds/feeds.toml)"
     )
     p.add_argument(
-        "--feed", action="append", metavar="URL", help="a feed URL (repeatable); overrides --feeds"
+        "--feed",
+        action="append",
+        type=feed_url,
+        metavar="URL",
+        help="a feed URL (repeatable) fetched this once, not added to the feed list unless "
+        "--save; overrides --feeds",
+    )
+    p.add_argument(
+        "--save",
+        action="store_true",
+        help="also add the --feed URLs to the feed list (as `labwatch feeds add` does)",
     )
     p.add_argument(
         "--allow-host",
@@ -517,9 +698,14 @@ def build_parser() -> argparse.ArgumentParser:
         "the feed's text to the page's: same article, its mentions and deals retagged.",
     )
     p.add_argument(
-        "--since", metavar="YYYY-MM-DD", help="only articles published (or stored) since this day"
+        "--since",
+        type=iso_day,
+        metavar="YYYY-MM-DD",
+        help="only articles published (or stored) since this day",
     )
-    p.add_argument("--feed", metavar="URL", help="only articles carried by this feed")
+    p.add_argument(
+        "--feed", type=feed_url, metavar="URL", help="only articles carried by this feed"
+    )
     p.add_argument(
         "--allow-host",
         action="append",
@@ -538,14 +724,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--port",
-        type=int,
+        type=port_number,
         default=4200,
         help="port of the local Prefect server and its UI (default 4200)",
     )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("runs", parents=[common], help="the latest flow runs and their figures")
-    p.add_argument("--limit", type=int, default=10, help="how many runs (default 10)")
+    p.add_argument("--limit", type=positive_int, default=10, help="how many runs (default 10)")
     p.add_argument("--flow", choices=("ingest", "refetch", "digest"), help="only runs of this flow")
     p.add_argument(
         "--format", choices=("table", "csv", "json"), default="table", help="output format"
@@ -556,7 +742,10 @@ def build_parser() -> argparse.ArgumentParser:
         "digest", parents=[common], help="write the weekly digest as Markdown and HTML"
     )
     p.add_argument(
-        "--week", metavar="YYYY-Www", help="ISO week, e.g. 2026-W47 (default: last week)"
+        "--week",
+        type=iso_week_text,
+        metavar="YYYY-Www",
+        help="ISO week, e.g. 2026-W47 (default: last week)",
     )
     p.add_argument(
         "--open", action="store_true", help="open the HTML digest in your browser when done"
@@ -677,9 +866,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_deals)
 
     p = sub.add_parser(
-        "export", parents=[common], help="write every table as Parquet, with a README of the schema"
+        "export",
+        parents=[common],
+        help="write every table as Parquet, with a README of the schema, to a new or empty DIR",
     )
     p.add_argument("folder", type=Path, metavar="DIR")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="write into DIR although it is not empty, replacing the export's own files",
+    )
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser(
@@ -687,7 +883,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("name", nargs="?", metavar="NAME")
     p.add_argument(
-        "--param", action="append", metavar="NAME=VALUE", help="a parameter (repeatable)"
+        "--param",
+        action="append",
+        type=query_param,
+        metavar="NAME=VALUE",
+        help="a parameter (repeatable)",
     )
     p.add_argument(
         "--list", action="store_true", help="list the named queries and their parameters"
@@ -702,9 +902,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--entity", metavar="ID", help="only articles mentioning this entity (or its children)"
     )
-    p.add_argument("--since", metavar="YYYY-MM-DD", help="only articles published since this day")
-    p.add_argument("--limit", type=int, default=20, help="at most this many results (default 20)")
-    p.add_argument("--reindex", action="store_true", help="rebuild the search index first")
+    p.add_argument(
+        "--since",
+        type=iso_day,
+        metavar="YYYY-MM-DD",
+        help="only articles published since this day",
+    )
+    p.add_argument(
+        "--limit", type=positive_int, default=20, help="at most this many results (default 20)"
+    )
+    p.add_argument(
+        "--reindex",
+        action="store_true",
+        help="rebuild the search index first (it is rebuilt by itself when missing or stale)",
+    )
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.set_defaults(func=cmd_search)
 
@@ -723,36 +934,55 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--format", choices=("table", "csv", "json"), default="table", help="output format"
     )
+    p.add_argument(
+        "--max-rows",
+        type=row_limit,
+        default=DEFAULT_MAX_ROWS,
+        metavar="N",
+        help=f"print at most N rows, saying so when more were cut (default {DEFAULT_MAX_ROWS:,}); "
+        "0: every row, streamed (csv or json)",
+    )
     p.set_defaults(func=cmd_sql)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     # Defaults of the global options, set here: argparse shares option objects between a
     # parser and its subparsers, so set_defaults would make a subparser undo `--home X cmd`.
     for name, default in (("home", None), ("quiet", False), ("verbose", False)):
         if not hasattr(args, name):
             setattr(args, name, default)
+    prog = f"labwatch {args.command}"
     try:
         settings = load_settings(args.home)
         return int(args.func(args, settings))
-    except (
-        LabwatchError,
-        WarehouseError,
-        SettingsError,
-        FileNotFoundError,
-        ValueError,
-    ) as exc:
-        print(f"labwatch {args.command}: error: {exc}", file=sys.stderr)
+    except UsageError as exc:
+        print(f"{prog}: error: {exc} (see {prog} --help)", file=sys.stderr)
+        return 2
+    except (LabwatchError, WarehouseError) as exc:
+        # The user's problem, said in one line; --verbose adds where it came from.
+        if args.verbose:
+            traceback.print_exc()
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"labwatch {args.command}: interrupted", file=sys.stderr)
+        print(f"{prog}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         # The reader went away (`labwatch ... | head`): stop quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:
+        # Not an error we raise on purpose: a bug. Its traceback is what a report needs.
+        traceback.print_exc()
+        print(
+            f"{prog}: internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in labwatch; please report it with the traceback above.",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

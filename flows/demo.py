@@ -6,7 +6,7 @@ import errno
 from dataclasses import dataclass
 from typing import Any
 
-from extractors.errors import LabwatchError
+from extractors.errors import DemoError
 from flows.digest import DigestResult, digest
 from flows.ingest import ingest
 from flows.seed_site import seed_feed_urls, seed_host, serve_seed_site
@@ -17,10 +17,6 @@ from warehouse.queries import newest_article_week, totals
 # Fixed so that article URLs (and so their keys) are the same on every run: a second demo
 # then finds everything already stored.
 DEMO_PORT = 8765
-
-
-class DemoError(LabwatchError):
-    pass
 
 
 @dataclass(frozen=True)

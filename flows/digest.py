@@ -9,9 +9,12 @@ cannot be sent is reported, never fatal: the digest is written either way.
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import uuid
 import webbrowser
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,10 +24,11 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
 from flows.digest_render import headline, render_html, render_index, render_markdown
+from flows.prefect_env import quiet_interrupts
 from flows.progress import log
 from flows.settings import Settings, load_settings
 from warehouse.append import replace_row
-from warehouse.database import open_warehouse
+from warehouse.database import open_warehouse, require_warehouse
 from warehouse.digest_queries import canonical_week, digest_data, digest_index
 from warehouse.queries import iso_week
 
@@ -57,11 +61,29 @@ def last_complete_week(now: datetime | None = None) -> str:
     return iso_week(((now or datetime.now(UTC)) - timedelta(days=7)).date())
 
 
+class _Mute(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return False
+
+
+@contextmanager
+def _apprise_muted() -> Iterator[None]:
+    """Silence Apprise's logger: it prints a URL it cannot load verbatim ("Could not load
+    E-Mail URL: mailto://user:password@..."), and its other messages quote parts of it."""
+    logger = logging.getLogger("apprise")
+    mute = _Mute()
+    logger.addFilter(mute)
+    try:
+        yield
+    finally:
+        logger.removeFilter(mute)
+
+
 def notify(url: str, title: str, body: str) -> str:
     """Send a notification to an Apprise URL; return "sent" or why it was not sent.
 
     Never raises: a digest is worth more than its notification. The URL may hold
-    credentials, so it is never put in a message.
+    credentials, so it is never put in a message, ours or Apprise's (muted meanwhile).
     """
     if not url:
         return NOT_CONFIGURED
@@ -74,13 +96,14 @@ def notify(url: str, title: str, body: str) -> str:
             "(pip install 'labwatch[notify]')"
         )
     try:
-        sender = apprise.Apprise()
-        if not sender.add(url):
-            return "not sent: Apprise does not recognise notify_url"
-        if not sender.notify(title=title, body=body):
-            return "not sent: the notification service refused it or could not be reached"
-    except Exception as exc:  # a third-party plugin may raise anything
-        return f"not sent: {type(exc).__name__}: {exc}"
+        with _apprise_muted():
+            sender = apprise.Apprise()
+            if not sender.add(url):
+                return "not sent: Apprise does not recognise notify_url"
+            if not sender.notify(title=title, body=body):
+                return "not sent: the notification service refused it or could not be reached"
+    except Exception as exc:  # a third-party plugin may raise anything; its text may quote
+        return f"not sent: {type(exc).__name__} in Apprise"  # the URL, so only the type
     return SENT
 
 
@@ -158,7 +181,10 @@ def open_in_browser(path: Path) -> bool:
 @flow(name="digest")
 def digest(week: str | None = None, home: str | None = None) -> DigestResult:
     """Write the digest of an ISO week (default: the last complete week)."""
+    quiet_interrupts()
     settings = load_settings(home)
+    # A home with no warehouse yet: say how to make one, not an empty warehouse and digest.
+    require_warehouse(settings.warehouse)
     started = datetime.now(UTC)
     run = {
         "run_id": uuid.uuid4().hex[:16],

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from extractors.analyse import content_hash
+from extractors.errors import InputError
 from extractors.fingerprint import NEAR_DUPLICATE_BITS, distance, simhash
 from extractors.stories import StoryFacts, same_story, story_key
 from seeds import EXPECTED_DIR
@@ -31,7 +32,7 @@ BASE_TIME = datetime(2026, 11, 16, 8, tzinfo=UTC)
 REPO_STORIES = Path(__file__).resolve().parent.parent / "tests" / "data" / "clusters"
 
 
-class PairFileError(ValueError):
+class PairFileError(InputError):
     """The pair file, or a text it names, cannot be read."""
 
 

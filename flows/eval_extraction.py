@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from extractors.article import Article, extract_article, extract_previous, extract_with
 from extractors.candidates import SETTINGS
+from extractors.errors import InputError, UsageError
 from extractors.scoring import score
 
 PIPELINE = "labwatch"  # what ingest runs: the per-page choice of extractors/article.py
@@ -71,10 +72,10 @@ def split_of(url: str) -> str:
 def load_corpus(folder: Path, split: str = "all") -> Corpus:
     """The pages with html and a ground-truth body, in the split asked for."""
     if split not in SPLITS:
-        raise ValueError(f"unknown split {split!r}; known: {', '.join(SPLITS)}")
+        raise UsageError(f"unknown split {split!r}; known: {', '.join(SPLITS)}")
     html_dir, truth_dir = folder / "html", folder / "ground_truth"
     if not html_dir.is_dir() or not truth_dir.is_dir():
-        raise FileNotFoundError(f"{folder} must hold html/ and ground_truth/ folders")
+        raise InputError(f"{folder} must hold html/ and ground_truth/ folders")
     pages: list[TruthPage] = []
     skipped: list[str] = []
     for truth in sorted(truth_dir.glob("*.json")):
@@ -92,7 +93,7 @@ def load_corpus(folder: Path, split: str = "all") -> Corpus:
             continue
         pages.append(TruthPage(truth.stem, html, url, body))
     if not pages:
-        raise FileNotFoundError(f"no page in {folder} ({split}) has both html and a ground truth")
+        raise InputError(f"no page in {folder} ({split}) has both html and a ground truth")
     return Corpus(pages, skipped)
 
 
@@ -117,7 +118,7 @@ def evaluate_extraction(
     names = settings or known_settings()
     unknown = [n for n in names if n not in known_settings()]
     if unknown:
-        raise ValueError(
+        raise UsageError(
             f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(known_settings())}"
         )
     corpus = load_corpus(folder, split)

@@ -8,7 +8,7 @@ from pathlib import Path
 from extractors.analyse import tag_article
 from extractors.article import extract_article
 from extractors.entities import Tagger
-from extractors.errors import NotAFeedError
+from extractors.errors import InputError, NotAFeedError
 from extractors.feeds import parse_feed, unusable
 
 PARSED, RECOVERED, REJECTED, CRASHED = "parsed", "recovered", "rejected", "crashed"
@@ -26,7 +26,7 @@ def evaluate_feeds(folder: Path) -> list[FeedVerdict]:
     """Parse every file in `folder` as a feed. "crashed" means an exception escaped the
     parser's contract (anything but NotAFeedError): a bug to fix."""
     if not folder.is_dir():
-        raise FileNotFoundError(f"no such folder: {folder}")
+        raise InputError(f"no such folder: {folder}")
     verdicts: list[FeedVerdict] = []
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
         if path.suffix in (".json", ".md"):
@@ -61,7 +61,7 @@ def evaluate_tagging(folder: Path, tagger: Tagger) -> list[PageMention]:
     html_dir = folder / "html" if (folder / "html").is_dir() else folder
     pages = sorted(p for p in html_dir.iterdir() if p.suffix in (".html", ".htm", ".txt"))
     if not pages:
-        raise FileNotFoundError(f"no .html or .txt pages in {html_dir}")
+        raise InputError(f"no .html or .txt pages in {html_dir}")
     rows: list[PageMention] = []
     for path in pages:
         if path.suffix == ".txt":

@@ -55,7 +55,12 @@ def remove_feed_url(settings: Settings, url: str) -> bool:
 
 def import_opml(settings: Settings, path: Path) -> tuple[int, int]:
     """(feeds added, feeds in the file)."""
-    found = parse_opml(path.read_bytes())
+    return import_opml_data(settings, path.read_bytes())
+
+
+def import_opml_data(settings: Settings, data: bytes) -> tuple[int, int]:
+    """(feeds added, feeds in the OPML document)."""
+    found = parse_opml(data)
     specs = {s.feed_id: s for s in (feed_spec(f.url, f.name) for f in found)}
     with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
         added = add_feeds(con, rows.feed_rows(list(specs.values()), datetime.now(UTC)))

@@ -48,6 +48,7 @@ from flows.page_retry import (
     retry_entries,
     store_retries,
 )
+from flows.prefect_env import quiet_interrupts
 from flows.progress import Counter, log, rate
 from flows.settings import Settings, load_settings
 from warehouse.append import record_watchlist, replace_row, upsert_feeds
@@ -62,7 +63,7 @@ from warehouse.feed_state import (
 )
 from warehouse.page_retries import record_page_tries
 from warehouse.run_lock import IngestRunningError, ingest_lock
-from warehouse.search import refresh_index
+from warehouse.search import refresh_if_needed
 
 
 @dataclass
@@ -122,12 +123,13 @@ def prepare_feeds(
     feeds_file: str | None,
     watchlist: Watchlist,
     force: bool,
+    save: bool = False,
 ) -> tuple[list[FeedSpec], int]:
     """The feeds to fetch now, with their validators, and how many were skipped (not due).
 
     Feeds come from `feed_urls`, else `feeds_file`, else the warehouse's feed list (seeded
-    from the configured feed file the first time). New ones are registered; the watchlist in
-    use is recorded too.
+    from the configured feed file the first time). New ones are registered; `feed_urls` are
+    one-offs, kept out of the feed list unless `save`. The watchlist in use is recorded too.
     """
     now = datetime.now(UTC)
     with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
@@ -139,7 +141,7 @@ def prepare_feeds(
             wanted = load_feed_list(Path(feeds_file))
         else:
             wanted = [] if feed_states(con) else load_feed_list(settings.feeds)
-        upsert_feeds(con, rows.feed_rows(wanted, now))
+        upsert_feeds(con, rows.feed_rows(wanted, now), listed=save or not feed_urls)
         states = feed_states(con, [f.feed_id for f in wanted] if wanted else None)
     due = [
         FeedSpec(
@@ -229,10 +231,11 @@ def finish_feeds(settings: Settings, fetches: Sequence[FeedFetch]) -> None:
         keep_validators(con, rows.fetch_rows(fetches, "", {}))
 
 
-def refresh_search(settings: Settings) -> None:
-    """Rebuild the full-text index so `labwatch search` sees the new articles."""
+def refresh_search(settings: Settings, changed: bool) -> None:
+    """Rebuild the full-text index so `labwatch search` sees the new articles: when this run
+    `changed` articles, or the index is missing or stale (runs killed before building it)."""
     with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
-        refresh_index(con)
+        refresh_if_needed(con, force=changed)
 
 
 def write_run(settings: Settings, row: dict[str, Any]) -> None:
@@ -379,21 +382,24 @@ def ingest(
     home: str | None = None,
     force: bool = False,
     overrides: dict[str, Any] | None = None,
+    save: bool = False,
 ) -> dict[str, Any]:
     """Fetch the due feeds, store every new article with its mentions and deals; return the
     run's figures.
 
-    Feeds come from `feed_urls`, else `feeds_file`, else the warehouse's feed list; feeds
-    backing off after failures are skipped unless `force`. `overrides` sets settings for this
+    Feeds come from `feed_urls` (fetched this once, added to the feed list only if `save`),
+    else `feeds_file`, else the warehouse's feed list; feeds backing off after failures are
+    skipped unless `force`. `overrides` sets settings for this
     run only (e.g. `{"allowed_private_hosts": ["127.0.0.1:8765"]}`). A failing feed or page
     is recorded with its reason and never fails the run; only a systemic fault (the warehouse
     unusable) does. When another ingest holds the warehouse, nothing is done and the result
     is `{"skipped": reason}`.
     """
+    quiet_interrupts()
     settings = load_settings(home, **(overrides or {}))
     try:
         with ingest_lock(settings.warehouse):
-            return _ingest(settings, feed_urls, feeds_file, force)
+            return _ingest(settings, feed_urls, feeds_file, force, save)
     except IngestRunningError as exc:
         # Not a failure: the run that holds the lock does the work. Say so, record it, stop.
         now = datetime.now(UTC)
@@ -403,7 +409,11 @@ def ingest(
 
 
 def _ingest(
-    settings: Settings, feed_urls: list[str] | None, feeds_file: str | None, force: bool
+    settings: Settings,
+    feed_urls: list[str] | None,
+    feeds_file: str | None,
+    force: bool,
+    save: bool = False,
 ) -> dict[str, Any]:
     watchlist = settings.load_watchlist()
     limits = settings.fetch_limits()
@@ -412,7 +422,7 @@ def _ingest(
     write_run(settings, summary.run_row("running", started))
     try:
         feeds, summary.feeds_skipped = prepare_task(
-            settings, feed_urls, feeds_file, watchlist, force
+            settings, feed_urls, feeds_file, watchlist, force, save
         )
         summary.feeds_total = len(feeds) + summary.feeds_skipped
         counter = Counter("feeds", len(feeds))
@@ -451,10 +461,11 @@ def _ingest(
             retry_pages(settings, summary, analyser, watchlist.version, force=force)
         link_task(settings, quote(fetches))
         finish_task(settings, quote(fetches))
-        if summary.articles_new or summary.articles_upgraded:
-            search_task(settings)
+        search_task(settings, bool(summary.articles_new or summary.articles_upgraded))
     except BaseException as exc:
-        write_run(settings, summary.run_row("failed", started, f"{type(exc).__name__}: {exc}"))
+        # Stopped from outside (serve stopping: SIGTERM, Ctrl-C) is not a failure of the run.
+        status = "failed" if isinstance(exc, Exception) else "interrupted"
+        write_run(settings, summary.run_row(status, started, f"{type(exc).__name__}: {exc}"))
         raise
     write_run(settings, summary.run_row("completed", started))
     log.info(
@@ -488,11 +499,12 @@ def refetch(
                         settings, summary, analyser, watchlist.version,
                         force=True, since=since, feed_id=feed_id,
                     )  # fmt: skip
-                if summary.articles_upgraded:
-                    search_task(settings)
+                search_task(settings, bool(summary.articles_upgraded))
             except BaseException as exc:
                 error = f"{type(exc).__name__}: {exc}"
-                write_run(settings, summary.run_row("failed", started, error, flow="refetch"))
+                # Stopped from outside (Ctrl-C, SIGTERM) is not a failure, as for ingest.
+                status = "failed" if isinstance(exc, Exception) else "interrupted"
+                write_run(settings, summary.run_row(status, started, error, flow="refetch"))
                 raise
             write_run(settings, summary.run_row("completed", started, flow="refetch"))
     except IngestRunningError as exc:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TextIO
 
 
 def ingest_report(summary: Mapping[str, Any], totals: Mapping[str, int]) -> list[str]:
@@ -42,8 +42,8 @@ def ingest_report(summary: Mapping[str, Any], totals: Mapping[str, int]) -> list
         lines += [f"    {url}: {reason}" for url, reason in failures[:20]]
         if len(failures) > 20:
             lines.append(
-                f"    ... and {len(failures) - 20} more"
-                " (see feed_fetches.error and articles.page_error)"
+                f"    ... and {len(failures) - 20} more (feeds: the feed_fetches table; "
+                "pages: articles.page_error)"
             )
     return lines
 
@@ -73,3 +73,45 @@ def format_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str)
     lines.insert(1, "  ".join("-" * w for w in widths))
     lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(lines) + "\n"
+
+
+def write_rows(
+    out: TextIO,
+    columns: Sequence[str],
+    chunks: Iterable[Sequence[Sequence[Any]]],
+    fmt: str,
+    max_rows: int = 0,
+) -> tuple[int, bool]:
+    """Write rows arriving in chunks as `format_rows` does, at most `max_rows` (0: all);
+    return (rows written, whether more were cut). CSV and JSON go out chunk by chunk, so
+    memory stays flat however many rows come; the table needs its rows for the widths."""
+    taken: list[Sequence[Any]] = []
+    written = 0
+    cut = False
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+    elif fmt == "json":
+        out.write("[")
+    for chunk in chunks:
+        if max_rows and written + len(chunk) > max_rows:
+            chunk, cut = chunk[: max_rows - written], True
+        if fmt == "csv":
+            writer.writerows(chunk)
+        elif fmt == "json":
+            # Laid out as json.dumps(list, indent=2) lays it out, one object at a time.
+            for i, row in enumerate(chunk):
+                obj = json.dumps(
+                    dict(zip(columns, row, strict=True)), ensure_ascii=False, indent=2, default=str
+                )
+                out.write(("," if written + i else "") + "\n  " + obj.replace("\n", "\n  "))
+        else:
+            taken.extend(chunk)
+        written += len(chunk)
+        if cut:
+            break
+    if fmt == "json":
+        out.write("\n]\n" if written else "]\n")
+    elif fmt not in ("csv", "json"):
+        out.write(format_rows(columns, taken, fmt))
+    return written, cut

@@ -2,17 +2,25 @@
 
 Prefect schedules runs only through a real API server (its ephemeral server runs no
 scheduler), so when no PREFECT_API_URL is set we start `prefect server start` on loopback,
-under LABWATCH_HOME/prefect, for as long as we serve; its UI shows the runs. Prefect's
-`serve` then polls for due runs and executes each in a subprocess.
+under LABWATCH_HOME/prefect, for as long as we serve; its UI shows the runs (told which port
+its API is on). Prefect's `serve` then polls for due runs and executes each in a subprocess.
+
+Ctrl-C in a terminal sends SIGINT to the whole process group: to us and to every run in
+flight and its helpers, which would each die mid-step with a traceback. So SIGINT is blocked
+in this process and everything it starts (children inherit the mask) and a thread waits for
+it: Ctrl-C then stops serve the same orderly way as SIGTERM, and only serve decides how the
+runs in flight end.
 """
 
 from __future__ import annotations
 
+import _thread
 import asyncio
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -22,16 +30,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from extractors.errors import LabwatchError
+from extractors.errors import ServeError
 from flows.deployments import Plan, plans, to_deployment
+from flows.prefect_env import record_server
 from flows.settings import Settings
 
 DEFAULT_PORT = 4200  # Prefect's own default: the UI where users expect it
 STARTUP_TIMEOUT = 180.0  # seconds; a fresh Prefect database takes ~20 s to create here
-
-
-class ServeError(LabwatchError):
-    pass
+RUN_GRACE = 30.0  # seconds a run in flight has to end after SIGTERM (Prefect's grace too)
 
 
 def _healthy(api_url: str) -> bool:
@@ -49,14 +55,24 @@ def _port_in_use(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def local_api_url(port: int) -> str:
+    return f"http://127.0.0.1:{port}/api"
+
+
 @contextmanager
-def prefect_server(settings: Settings, port: int, say: Callable[[str], None]) -> Iterator[str]:
-    """Yield the API URL to use: the user's (PREFECT_API_URL), a Prefect server already
-    listening on `port`, or one we start for the duration and stop afterwards."""
-    if os.environ.get("PREFECT_API_URL"):
-        yield os.environ["PREFECT_API_URL"]
+def prefect_server(
+    settings: Settings,
+    port: int,
+    say: Callable[[str], None],
+    external: str | None = None,
+) -> Iterator[str]:
+    """Yield the API URL to use: the user's (`external`, default PREFECT_API_URL), a Prefect
+    server already listening on `port`, or one we start for the duration and stop afterwards."""
+    external = external if external is not None else os.environ.get("PREFECT_API_URL")
+    if external:
+        yield external
         return
-    api_url = f"http://127.0.0.1:{port}/api"
+    api_url = local_api_url(port)
     if _port_in_use(port):
         if not _healthy(api_url):
             raise ServeError(
@@ -69,13 +85,17 @@ def prefect_server(settings: Settings, port: int, say: Callable[[str], None]) ->
     log_path = settings.prefect_home / "server.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     say(f"starting a Prefect server on http://127.0.0.1:{port} (log: {log_path}) ...")
+    # The UI asks /ui-settings where the API is; unset, it answers port 4200 whatever --port.
+    env = {"PREFECT_UI_API_URL": api_url, **os.environ}
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "prefect", "server", "start",
              "--host", "127.0.0.1", "--port", str(port)],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
             start_new_session=True,  # Ctrl-C reaches us, and we stop it in order
         )  # fmt: skip
+    # A serve killed outright (kill -9) cannot stop it: the next labwatch command will.
+    record = record_server(settings, process.pid, group=True)
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while not _healthy(api_url):
@@ -94,6 +114,7 @@ def prefect_server(settings: Settings, port: int, say: Callable[[str], None]) ->
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        record.unlink(missing_ok=True)
 
 
 def _tail(path: Path, lines: int = 5) -> str:
@@ -117,8 +138,8 @@ async def _run_until_signalled(runner: Any) -> None:
 
     Prefect's own SIGTERM handler exits from inside the event loop (tracebacks, and a stop
     coroutine never awaited), so once the runner has installed it we install ours: stop
-    polling, cancel the runs in flight (Prefect sends them SIGTERM; a batch in flight is one
-    warehouse transaction, so it is committed or rolled back), and return.
+    polling, end the runs in flight (SIGTERM; a batch in flight is one warehouse
+    transaction, so it is committed or rolled back), stop the runner, and return.
     """
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -132,9 +153,81 @@ async def _run_until_signalled(runner: Any) -> None:
         stopping.cancel()
         started.result()  # the runner ended by itself: surface its error
         return
+    # No new run from here (as astop does first), then the runs in flight end, then astop.
+    runner.stopping = True
+    poller = getattr(runner, "_scheduled_run_poller", None)
+    if poller is not None:
+        poller.stopping = True
+    await _end_runs_in_flight()
     await runner.astop()
     with suppress(asyncio.CancelledError, TimeoutError):
         await asyncio.wait_for(started, timeout=60)
+
+
+def _runs_in_flight() -> list[int]:
+    """The processes this one started in its own process group: the flow runs in flight
+    (the Prefect server has a session of its own). Linux /proc; elsewhere none are found
+    and Prefect's own cancellation ends them."""
+    me, group = os.getpid(), os.getpgid(0)
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == me and int(fields[2]) == group and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+async def _end_runs_in_flight(grace: float = RUN_GRACE) -> None:
+    """SIGTERM the flow runs in flight and wait for them to end, looking every 0.1 s
+    (Prefect's own cancellation looks every 3 s). A run stopped this way commits or rolls
+    back its batch and records itself as interrupted; the runner reaps it."""
+    runs = _runs_in_flight()
+    for pid in runs:
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while runs and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+        still = set(_runs_in_flight())
+        runs = [pid for pid in runs if pid in still]
+
+
+def _drain_prefect_workers() -> None:
+    """Send the log lines and events still queued to the server while it is up: left to
+    Prefect's exit handlers, they meet a stopped server and retry for seconds."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        worker.drain_all(timeout=5)
+
+
+@contextmanager
+def sigint_as_one_signal() -> Iterator[None]:
+    """Block SIGINT in this process and the processes it starts (a terminal's Ctrl-C goes
+    to the whole group); a thread receives it and raises it in the main thread only, where
+    it stops serve as SIGTERM does. SIGTERM is left alone: a service manager sends it to us."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # (tests calling serve from a thread): nothing to route
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+    def route() -> None:
+        while True:
+            signal.sigwait({signal.SIGINT})
+            # As if SIGINT had arrived in the main thread alone: KeyboardInterrupt there,
+            # or the event loop's handler once the runner is serving.
+            _thread.interrupt_main(signal.SIGINT)
+
+    threading.Thread(target=route, name="sigint", daemon=True).start()
+    try:
+        yield
+    finally:
+        # Served and stopped: a Ctrl-C from here on is an ordinary KeyboardInterrupt.
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def serve_deployments(settings: Settings, port: int, say: Callable[[str], None]) -> None:
@@ -144,13 +237,16 @@ def serve_deployments(settings: Settings, port: int, say: Callable[[str], None])
     warehouse transaction, so it is committed or rolled back, never half-written, and the
     next run picks the work up again.
     """
+    # Prefect reads PREFECT_API_URL once, when first imported (plans() imports it): set it
+    # before, or parts of the runner talk to a temporary server of their own, which dies at
+    # Ctrl-C with the rest of the group (tracebacks, and seconds of retries).
+    external = os.environ.get("PREFECT_API_URL", "")
+    os.environ["PREFECT_API_URL"] = external or local_api_url(port)
     items = plans(settings)  # settings errors before any server starts
     # Until the runner takes over, SIGTERM stops us like Ctrl-C (the server is stopped too).
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        with prefect_server(settings, port, say) as api_url:
-            # Prefect reads PREFECT_API_URL when imported: set it before the first import.
-            os.environ["PREFECT_API_URL"] = api_url
+        with sigint_as_one_signal(), prefect_server(settings, port, say, external) as api_url:
             from prefect.runner import Runner
 
             # As prefect.serve does: at most as many runs at once as deployments, schedules
@@ -164,6 +260,7 @@ def serve_deployments(settings: Settings, port: int, say: Callable[[str], None])
                 say(line)
             say(f"runs: labwatch runs; Prefect UI: {api_url.removesuffix('/api')}")
             asyncio.run(_run_until_signalled(runner))
+            _drain_prefect_workers()
             say("labwatch serve: stopping the Prefect server ...")
     except KeyboardInterrupt:
         pass

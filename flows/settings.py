@@ -1,11 +1,15 @@
 """One typed settings object: defaults, then LABWATCH_HOME/labwatch.toml, then LABWATCH_* variables.
 
-A misspelt setting is an error, not a silent default. See labwatch.example.toml.
+A misspelt setting is an error, not a silent default, and so is a number out of its range
+(the message names the setting, where it came from and the range allowed). A relative path
+(watchlist, watchlist_extra, feeds) is taken relative to LABWATCH_HOME, wherever it was set.
+See labwatch.example.toml.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -13,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from extractors.entities import Watchlist, load_watchlist
+from extractors.errors import LabwatchError
 from extractors.fetch import DEFAULT_USER_AGENT, FetchLimits
 from seeds import SEEDS_DIR
 
 
-class SettingsError(ValueError):
-    pass
+class SettingsError(LabwatchError, ValueError):
+    """A setting that is unknown, of the wrong type or out of its range."""
 
 
 @dataclass(frozen=True)
@@ -78,11 +83,68 @@ class Settings:
         )
 
 
-def _convert(name: str, kind: Any, value: Any) -> Any:
+# The allowed range of every numeric setting: (lowest, highest, lowest excluded). A value
+# outside it would store nothing, divide by zero or hang a run.
+RANGES: dict[str, tuple[float, float, bool]] = {
+    "timeout": (0, 3600, True),
+    "max_bytes": (1000, 1_000_000_000, False),
+    "per_host_connections": (1, 100, False),
+    "min_host_interval": (0, 3600, False),
+    "max_retries": (0, 10, False),
+    "backoff_minutes": (0, 1440, False),
+    "batch_size": (1, 10_000, False),
+    "workers": (1, 256, False),
+    "lock_wait": (0, 3600, False),
+    "ingest_every_minutes": (0, 44_640, True),  # up to 31 days
+}
+
+_PATH_KINDS = ("Path", "Path | None")
+
+
+def allowed(name: str, kind: str) -> str:
+    """The allowed values of a setting, in words, after "must be": 'an integer from 1 to
+    10000', 'more than 0 and at most 3600'."""
+    noun = "an integer" if kind == "int" else "a number"
+    if name not in RANGES:
+        return {"int": "an integer", "float": "a number", "bool": "true or false"}.get(
+            kind, "a string"
+        )
+    low, high, open_low = RANGES[name]
+    if open_low:
+        return f"more than {_number_text(low)} and at most {_number_text(high)}"
+    return f"{noun} from {_number_text(low)} to {_number_text(high)}"
+
+
+def _number_text(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:g}"
+
+
+def _number(kind: str, value: Any) -> int | float:
+    if isinstance(value, bool):  # TOML true is not 1
+        raise ValueError(value)
+    if kind == "int":
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise ValueError(value)
+            return int(value)
+        return int(value)
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(value)
+    return number
+
+
+def _convert(name: str, kind: Any, value: Any, source: str, home: Path) -> Any:
+    """`value` of setting `name` as its type, checked against its range; `source` says where
+    it came from (a file, an environment variable) for the message."""
     kind = str(kind)
+    where = f" (from {source})" if source else ""
     try:
-        if kind in ("Path", "Path | None"):
-            return Path(value).expanduser()
+        if kind in _PATH_KINDS:
+            if kind == "Path | None" and str(value).strip() == "":
+                return None
+            path = Path(str(value)).expanduser()
+            return path if path.is_absolute() else home / path
         if kind == "bool":
             if isinstance(value, bool):
                 return value
@@ -94,13 +156,19 @@ def _convert(name: str, kind: Any, value: Any) -> Any:
         if kind == "frozenset[str]":
             items = value.split(",") if isinstance(value, str) else list(value)
             return frozenset(str(i).strip() for i in items if str(i).strip())
-        if kind == "int":
-            return int(value)
-        if kind == "float":
-            return float(value)
-        return str(value)
+        if kind in ("int", "float"):
+            number = _number(kind, value)
+        else:
+            return str(value)
     except (TypeError, ValueError) as exc:
-        raise SettingsError(f"setting {name}: cannot use {value!r} as {kind}") from exc
+        raise SettingsError(
+            f"setting {name}{where}: cannot use {value!r}: must be {allowed(name, kind)}"
+        ) from exc
+    if name in RANGES:
+        low, high, open_low = RANGES[name]
+        if number > high or number < low or (open_low and number == low):
+            raise SettingsError(f"setting {name} = {value!r}{where}: must be {allowed(name, kind)}")
+    return number
 
 
 def load_settings(home: str | Path | None = None, **overrides: Any) -> Settings:
@@ -113,23 +181,23 @@ def load_settings(home: str | Path | None = None, **overrides: Any) -> Settings:
     if config.is_file():
         try:
             doc = tomllib.loads(config.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise SettingsError(f"{config}: {exc}") from exc
         for key, value in doc.items():
             if key not in kinds or key == "home":
                 raise SettingsError(f"{config}: unknown setting {key!r}")
-            values[key] = _convert(key, kinds[key], value)
+            values[key] = _convert(key, kinds[key], value, str(config), home_path)
     for var, env in os.environ.items():
         if not var.startswith("LABWATCH_") or var == "LABWATCH_HOME":
             continue
         name = var.removeprefix("LABWATCH_").lower()
         if name not in kinds:
             raise SettingsError(f"unknown setting in the environment: {var}")
-        values[name] = _convert(var, kinds[name], env)
+        values[name] = _convert(name, kinds[name], env, var, home_path)
     for key, value in overrides.items():
         if key not in kinds:
             raise SettingsError(f"unknown setting {key!r}")
         if value is not None:
-            values[key] = _convert(key, kinds[key], value)
+            values[key] = _convert(key, kinds[key], value, "", home_path)
     values["home"] = home_path
     return dataclasses.replace(Settings(), **values)

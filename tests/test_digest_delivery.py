@@ -186,9 +186,9 @@ def test_cli_open_without_a_browser_prints_the_path(home: Path, tmp_path: Path) 
 
 def test_cli_rejects_a_bad_week_at_once(home: Path) -> None:
     out = run_cli(home, "--week", "2026-47", env={})
-    assert out.returncode == 1
-    assert (
-        out.stderr
-        == "labwatch digest: error: not an ISO week: '2026-47' (expected e.g. 2026-W47)\n"
+    assert out.returncode == 2  # a usage error
+    assert out.stderr == (
+        "labwatch digest: error: argument --week: not an ISO week: '2026-47' (expected e.g."
+        " 2026-W47) (see labwatch digest --help)\n"
     )
     assert not (home / "prefect").exists()  # refused before Prefect was set up

@@ -176,4 +176,4 @@ def test_eval_extraction_scores_the_pipeline(tmp_path: Path) -> None:
     assert float(summary["labwatch"]["f1"]) >= 0.98
     assert summary["labwatch"]["pages"] == "2"
     out = labwatch("eval", "extraction", str(folder), "--setting", "nonsense")
-    assert out.returncode == 1 and "unknown setting" in out.stderr
+    assert out.returncode == 2 and "unknown setting" in out.stderr  # a usage error

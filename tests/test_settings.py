@@ -40,7 +40,7 @@ def test_home_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     ("var", "value", "message"),
     [
         ("LABWATCH_BATCHSIZE", "3", "unknown setting"),
-        ("LABWATCH_BATCH_SIZE", "many", "cannot use"),
+        ("LABWATCH_BATCH_SIZE", "many", "cannot use 'many'"),
         ("LABWATCH_MIN_HOST_INTERVAL", "soon", "cannot use"),
         ("LABWATCH_ALLOW_PRIVATE_PAGES", "1", "unknown setting"),
     ],
@@ -58,3 +58,75 @@ def test_example_file_is_valid_and_holds_the_defaults(home: Path) -> None:
     (home / "labwatch.toml").write_text(example.read_text(encoding="utf-8"))
     other = home.parent / "elsewhere"
     assert load_settings(home) == dataclasses.replace(load_settings(other), home=home)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "allowed"),
+    [
+        ("batch_size", "-1", "an integer from 1 to 10,000"),  # stored nothing, kept validators
+        ("batch_size", "0", "an integer from 1 to 10,000"),  # ZeroDivisionError
+        ("batch_size", "2.5", "an integer from 1 to 10,000"),
+        ("workers", "0", "an integer from 1 to 256"),
+        ("per_host_connections", "0", "an integer from 1 to 100"),
+        ("max_retries", "-1", "an integer from 0 to 10"),
+        ("max_bytes", "10", "an integer from 1,000 to 1,000,000,000"),
+        ("timeout", "0", "more than 0 and at most 3,600"),
+        ("timeout", "nan", "more than 0 and at most 3,600"),
+        ("min_host_interval", "-0.5", "a number from 0 to 3,600"),
+        ("backoff_minutes", "-30", "a number from 0 to 1,440"),
+        ("lock_wait", "-1", "a number from 0 to 3,600"),
+        ("ingest_every_minutes", "0", "more than 0 and at most 44,640"),
+    ],
+)
+def test_numbers_out_of_range_name_the_setting_its_source_and_range(
+    home: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str, allowed: str
+) -> None:
+    var = f"LABWATCH_{name.upper()}"
+    monkeypatch.setenv(var, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(home)
+    message = str(caught.value)
+    assert name in message and f"(from {var})" in message and allowed in message
+    monkeypatch.delenv(var)
+    (home / "labwatch.toml").write_text(f"{name} = {value}\n")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(home)
+    assert f"(from {home / 'labwatch.toml'})" in str(caught.value)
+    assert allowed in str(caught.value)
+
+
+def test_numbers_in_range_are_kept(home: Path) -> None:
+    (home / "labwatch.toml").write_text(
+        "batch_size = 1\nworkers = 256\nmax_retries = 0\nmin_host_interval = 0\n"
+        "timeout = 0.5\nmax_bytes = 1000\n"
+    )
+    s = load_settings(home)
+    assert (s.batch_size, s.workers, s.max_retries, s.min_host_interval) == (1, 256, 0, 0.0)
+    assert (s.timeout, s.max_bytes) == (0.5, 1000)
+    with pytest.raises(SettingsError, match="batch_size"):
+        load_settings(home, batch_size=True)  # TOML's true is not the number 1
+
+
+def test_relative_paths_are_taken_from_the_home(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the current directory must not matter
+    (home / "my-watchlist.toml").write_text(
+        '[[entity]]\nid = "acme-ai"\nname = "Acme AI"\nkind = "lab"\naliases = ["Acme AI"]\n'
+    )
+    (home / "lists").mkdir()
+    (home / "labwatch.toml").write_text(
+        'watchlist_extra = "my-watchlist.toml"\nfeeds = "lists/feeds.toml"\n'
+    )
+    settings = load_settings(home)
+    assert settings.watchlist_extra == home / "my-watchlist.toml"
+    assert settings.feeds == home / "lists" / "feeds.toml"
+    assert "acme-ai" in {e.id for e in settings.load_watchlist().entities}
+    monkeypatch.setenv("LABWATCH_WATCHLIST_EXTRA", "my-watchlist.toml")  # the environment too
+    assert load_settings(home).watchlist_extra == home / "my-watchlist.toml"
+    monkeypatch.setenv("LABWATCH_WATCHLIST_EXTRA", str(elsewhere / "w.toml"))  # absolute: as is
+    assert load_settings(home).watchlist_extra == elsewhere / "w.toml"
+    monkeypatch.setenv("LABWATCH_WATCHLIST_EXTRA", "")  # empty: none
+    assert load_settings(home).watchlist_extra is None

@@ -45,14 +45,21 @@ def insert_rows(
     return int(result[0]) if result else 0
 
 
-def upsert_feeds(con: duckdb.DuckDBPyConnection, feeds: Sequence[Row]) -> None:
-    """Add feeds not yet known; a known feed keeps its state, and gets the newer name."""
+def upsert_feeds(
+    con: duckdb.DuckDBPyConnection, feeds: Sequence[Row], *, listed: bool = True
+) -> None:
+    """Add feeds not yet known; a known feed keeps its state, and gets the newer name if one
+    is given. `listed=False` is a one-off (`ingest --feed` without `--save`): it gets a row for
+    its fetch log, but joins the feed list only if it is already there."""
     if not feeds:
         return
     with register_rows(con, "_feeds", feeds):
         con.execute(
-            "INSERT INTO feeds BY NAME SELECT * FROM _feeds "
-            "ON CONFLICT (feed_id) DO UPDATE SET name = excluded.name"
+            "INSERT INTO feeds BY NAME SELECT *, $listed AS listed FROM _feeds "
+            "ON CONFLICT (feed_id) DO UPDATE SET"
+            " name = coalesce(nullif(excluded.name, ''), feeds.name),"
+            " listed = feeds.listed OR excluded.listed",
+            {"listed": listed},
         )
 
 

@@ -3,6 +3,11 @@
 DuckDB lets one process open a file read-write and refuses every other opener meanwhile, so
 writers keep connections short and every opener retries for a while before giving up with a
 message that says who holds the file.
+
+DuckDB's errors about the file itself are named for what they are (`warehouse_error`): a lock
+held by another process, a damaged file (a checksum failure, a truncated or foreign file), a
+full disk. A full disk fails the transaction in flight, which DuckDB rolls back: what was
+committed before stays intact, and the message says so.
 """
 
 from __future__ import annotations
@@ -10,14 +15,22 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
 import duckdb
 
-from warehouse.errors import MigrationError, SchemaTooNewError, WarehouseLockedError
+from warehouse.errors import (
+    MigrationError,
+    SchemaTooNewError,
+    WarehouseCorruptError,
+    WarehouseError,
+    WarehouseFullError,
+    WarehouseLockedError,
+    WarehouseMissingError,
+)
 
 DEFAULT_LOCK_WAIT = 15.0  # seconds an opener waits for a lock before giving up
 
@@ -74,8 +87,64 @@ def migrate(con: duckdb.DuckDBPyConnection, path: Path | str = "warehouse") -> i
     return current
 
 
-def _is_lock_error(exc: duckdb.Error) -> bool:
-    return "lock" in str(exc).lower()
+# DuckDB's messages (1.5): "Could not set lock on file ...: Conflicting lock is held in ...".
+# Not any "lock": a checksum failure "in block at location N" contains "lock" too.
+_LOCKED = ("could not set lock on file", "conflicting lock is held")
+_CORRUPT = (
+    "corrupt database file",
+    "does not match stored checksum",
+    "not a valid duckdb database file",
+    "could not read enough bytes from file",
+)
+_FULL = ("no space left on device", "disk quota exceeded", "file too large")
+
+
+def _is_lock_error(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(m in text for m in _LOCKED)
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and the exceptions it was raised from or while handling (a failed ROLLBACK
+    hides the "No space left on device" that made the COMMIT fail)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def warehouse_error(exc: BaseException, path: Path) -> WarehouseError | None:
+    """The warehouse error `exc` (or one it chains) stands for, or None if it is none of
+    ours: a full disk, a damaged file."""
+    for e in _chain(exc):
+        if isinstance(e, WarehouseFullError | WarehouseCorruptError):
+            return None  # already named
+        text = str(e).lower()
+        if isinstance(e, OSError | duckdb.Error) and any(m in text for m in _FULL):
+            reason = next(m for m in _FULL if m in text)
+            return WarehouseFullError(
+                f"{reason} while writing {path}: the transaction in flight was rolled back "
+                "and the data stored before it is intact; free some space (or raise the "
+                "file-size limit) and run again, it picks up where this stopped"
+            )
+        if isinstance(e, duckdb.Error) and any(m in text for m in _CORRUPT):
+            return WarehouseCorruptError(
+                f"{path} is damaged ({str(e).strip()}); restore it from a backup, or move it "
+                "aside and run `labwatch ingest` to start a new warehouse"
+            )
+    return None
+
+
+def require_warehouse(path: Path) -> Path:
+    """`path`, if the warehouse exists; else a message saying how to make one."""
+    if not path.exists():
+        raise WarehouseMissingError(
+            f"no warehouse yet at {path}: run `labwatch ingest` (your feeds) or "
+            "`labwatch demo` (the bundled seed site) to create one, or pass --home DIR"
+        )
+    return path
 
 
 def _holder(exc: duckdb.Error) -> str:
@@ -93,9 +162,12 @@ def connect(
 
     Writers get the schema migrated; readers get a clear error if the file does not exist.
     """
-    if read_only and not path.exists():
-        raise FileNotFoundError(f"no warehouse at {path}: run `labwatch ingest` or `labwatch demo`")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if read_only:
+        require_warehouse(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WarehouseError(f"cannot create the folder {path.parent}: {exc.strerror}") from exc
     deadline = time.monotonic() + lock_wait
     delay = 0.05
     while True:
@@ -104,6 +176,9 @@ def connect(
             break
         except duckdb.Error as exc:
             if not _is_lock_error(exc):
+                named = warehouse_error(exc, path)
+                if named:
+                    raise named from exc
                 raise
             if time.monotonic() >= deadline:
                 raise WarehouseLockedError(
@@ -112,13 +187,16 @@ def connect(
                 ) from exc
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
-    con.execute("SET TimeZone = 'UTC'")
-    if not read_only:
-        try:
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        if not read_only:
             migrate(con, path)
-        except Exception:
-            con.close()
-            raise
+    except Exception as exc:
+        con.close()
+        named = warehouse_error(exc, path)
+        if named:
+            raise named from exc
+        raise
     return con
 
 
@@ -126,9 +204,25 @@ def connect(
 def open_warehouse(
     path: Path, *, read_only: bool = False, lock_wait: float = DEFAULT_LOCK_WAIT
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """`connect`, closed on exit: writers hold the file only as long as the block runs."""
+    """`connect`, closed on exit: writers hold the file only as long as the block runs.
+
+    A full disk or a damaged file met inside the block comes out as WarehouseFullError or
+    WarehouseCorruptError, whatever DuckDB raised on top of it.
+    """
     con = connect(path, read_only=read_only, lock_wait=lock_wait)
     try:
         yield con
-    finally:
-        con.close()
+    except BaseException as exc:
+        with suppress(duckdb.Error):
+            con.close()  # after a failed write (a full disk) this may fail again
+        named = warehouse_error(exc, path) if isinstance(exc, Exception) else None
+        if named:
+            raise named from exc
+        raise
+    try:
+        con.close()  # checkpoints the write-ahead log into the file: it can fail too
+    except duckdb.Error as exc:
+        named = warehouse_error(exc, path)
+        if named:
+            raise named from exc
+        raise

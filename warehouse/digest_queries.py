@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from warehouse.errors import InvalidWeekError
 from warehouse.queries import ARTICLE_TIME, iso_week, newest_article_week, week_bounds
 
 # A spike: at least SPIKE_MIN_MENTIONS mentions in at least SPIKE_MIN_ARTICLES articles, and at
@@ -40,15 +41,15 @@ _WEEK = re.compile(r"(\d{4})-W(\d{1,2})")
 
 
 def canonical_week(text: str) -> str:
-    """'2026-W47' (or '2026-w7') as the canonical '2026-W47'; ValueError for anything else,
-    including a week 53 in a year that has none."""
+    """'2026-W47' (or '2026-w7') as the canonical '2026-W47'; InvalidWeekError for anything
+    else, including a week 53 in a year that has none."""
     m = _WEEK.fullmatch(text.strip().upper())
     if not m:
-        raise ValueError(f"not an ISO week: {text!r} (expected e.g. 2026-W47)")
+        raise InvalidWeekError(f"not an ISO week: {text!r} (expected e.g. 2026-W47)")
     start, _ = week_bounds(f"{m.group(1)}-W{int(m.group(2)):02d}")
     canonical = iso_week(start.date())
     if canonical != f"{m.group(1)}-W{int(m.group(2)):02d}":
-        raise ValueError(f"no such ISO week: {text!r}")
+        raise InvalidWeekError(f"no such ISO week: {text!r} (this year has no such week)")
     return canonical
 
 

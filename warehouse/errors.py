@@ -1,10 +1,19 @@
 """Warehouse exceptions, in one tree.
 
 WarehouseError
+├── WarehouseMissingError  no warehouse file yet (also a FileNotFoundError)
 ├── WarehouseLockedError   another process holds the file (after bounded retries)
+├── WarehouseCorruptError  the file is damaged: a checksum failure, truncated, not DuckDB
+├── WarehouseFullError     the disk filled up (or a file-size limit was hit) while writing;
+│                          the transaction was rolled back and the data before it is intact
+├── IngestRunningError     another ingest holds the warehouse's run lock
 ├── SchemaTooNewError      the file was written by a newer labwatch
 ├── MigrationError         a migration failed; the file is left at the previous version
-└── QueryError             a user's SQL failed; carries DuckDB's message
+├── QueryError             a user's SQL failed; carries DuckDB's message
+├── InvalidWeekError       not an ISO week such as 2026-W47 (also a ValueError)
+└── ExportError            the export's target cannot be used (a file, a folder not empty)
+
+The command line shows each as one line naming the problem and what to do (flows/cli.py).
 """
 
 from __future__ import annotations
@@ -14,8 +23,24 @@ class WarehouseError(Exception):
     """Base of the warehouse's errors."""
 
 
+class WarehouseMissingError(WarehouseError, FileNotFoundError):
+    pass
+
+
 class WarehouseLockedError(WarehouseError):
     pass
+
+
+class WarehouseCorruptError(WarehouseError):
+    pass
+
+
+class WarehouseFullError(WarehouseError):
+    pass
+
+
+class IngestRunningError(WarehouseError):
+    """Another ingest holds the warehouse's run lock."""
 
 
 class SchemaTooNewError(WarehouseError):
@@ -27,4 +52,12 @@ class MigrationError(WarehouseError):
 
 
 class QueryError(WarehouseError):
+    pass
+
+
+class InvalidWeekError(WarehouseError, ValueError):
+    pass
+
+
+class ExportError(WarehouseError):
     pass

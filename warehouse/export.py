@@ -1,5 +1,10 @@
 """Export: every table as Parquet, with a README of the schema, for pandas, polars, Spark or a
-lakehouse."""
+lakehouse.
+
+The target is a new or empty folder: a folder holding anything else is refused unless the
+caller says `overwrite` (then only the export's own files are replaced), so a user's files
+are never written over by surprise.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+from warehouse.errors import ExportError
 
 
 @dataclass(frozen=True)
@@ -24,9 +31,31 @@ def base_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in rows]
 
 
-def export_tables(con: duckdb.DuckDBPyConnection, folder: Path) -> list[Exported]:
-    """Write each table to `folder/<table>.parquet` (zstd) and `folder/README.md`."""
-    folder.mkdir(parents=True, exist_ok=True)
+def check_target(folder: Path, *, overwrite: bool = False) -> None:
+    """Refuse a target that is a file, or a folder with anything in it unless `overwrite`."""
+    if folder.exists() and not folder.is_dir():
+        raise ExportError(f"{folder} is a file, not a folder: give a new or empty folder")
+    if folder.is_dir() and not overwrite:
+        present = sorted(p.name for p in folder.iterdir())
+        if present:
+            more = len(present) - 3
+            shown = ", ".join(present[:3]) + (f" and {more} more" if more > 0 else "")
+            raise ExportError(
+                f"{folder} is not empty ({shown}): give a new or empty folder, or --overwrite "
+                "to replace the export's files in it (README.md and <table>.parquet)"
+            )
+
+
+def export_tables(
+    con: duckdb.DuckDBPyConnection, folder: Path, *, overwrite: bool = False
+) -> list[Exported]:
+    """Write each table to `folder/<table>.parquet` (zstd) and `folder/README.md`; `folder`
+    must be new or empty unless `overwrite`."""
+    check_target(folder, overwrite=overwrite)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"cannot create {folder}: {exc.strerror}") from exc
     done: list[Exported] = []
     for table in base_tables(con):
         path = folder / f"{table}.parquet"

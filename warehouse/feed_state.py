@@ -29,9 +29,12 @@ def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 def feed_states(
     con: duckdb.DuckDBPyConnection, feed_ids: Sequence[str] | None = None
 ) -> list[dict[str, Any]]:
-    """Every feed (or the given ones) with its validators and next due time, oldest first."""
+    """Every feed of the feed list (or the given feeds, listed or one-off) with its
+    validators and next due time, oldest first."""
     if feed_ids is None:
-        return _dicts(con.execute(f"SELECT {_FEED_COLUMNS} FROM feeds ORDER BY added_at, url"))
+        return _dicts(
+            con.execute(f"SELECT {_FEED_COLUMNS} FROM feeds WHERE listed ORDER BY added_at, url")
+        )
     return _dicts(
         con.execute(
             f"SELECT {_FEED_COLUMNS} FROM feeds WHERE feed_id IN (SELECT unnest($ids)) "
@@ -121,15 +124,23 @@ def feed_health(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
                    consecutive_failures AS failures, last_outcome, last_error, next_due_at,
                    (SELECT count(*) FROM article_feeds af WHERE af.feed_id = feeds.feed_id)
                        AS articles
-            FROM feeds ORDER BY added_at, url
+            FROM feeds WHERE listed ORDER BY added_at, url
             """
         )
     )
 
 
 def add_feeds(con: duckdb.DuckDBPyConnection, feeds: Sequence[Row]) -> int:
-    """Add feeds not known yet; return how many were new."""
-    return insert_rows(con, "feeds", feeds)
+    """Add feeds to the feed list; return how many were not in it (new, or fetched before
+    only as one-offs)."""
+    if not feeds:
+        return 0
+    promoted = con.execute(
+        "UPDATE feeds SET listed = true WHERE NOT listed AND feed_id IN (SELECT unnest($ids))"
+        " RETURNING feed_id",
+        {"ids": [f["feed_id"] for f in feeds]},
+    ).fetchall()
+    return insert_rows(con, "feeds", feeds) + len(promoted)
 
 
 def remove_feed(con: duckdb.DuckDBPyConnection, feed_id: str) -> bool:

@@ -5,12 +5,13 @@ The digest's queries are in warehouse/digest_queries.py.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import duckdb
 
-from warehouse.errors import QueryError
+from warehouse.errors import InvalidWeekError, QueryError
 
 # An article belongs to the week it was published in, or fetched in when it has no date.
 ARTICLE_TIME = "coalesce(a.published_at, a.fetched_at)"
@@ -34,6 +35,31 @@ def run_sql(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[t
     return columns, rows
 
 
+def stream_sql(
+    con: duckdb.DuckDBPyConnection, sql: str, chunk: int = 10_000
+) -> tuple[list[str], Iterator[list[tuple[Any, ...]]]]:
+    """Run a user's SQL; return its column names and its rows in chunks, fetched as they are
+    read, so a result of billions of rows is never held at once. Errors, also those met
+    while fetching, are QueryErrors with DuckDB's message."""
+    try:
+        cursor = con.execute(sql)
+        columns = [d[0] for d in cursor.description or []]
+    except duckdb.Error as exc:
+        raise QueryError(str(exc).strip()) from exc
+
+    def chunks() -> Iterator[list[tuple[Any, ...]]]:
+        while columns:
+            try:
+                rows = cursor.fetchmany(chunk)
+            except duckdb.Error as exc:
+                raise QueryError(str(exc).strip()) from exc
+            if not rows:
+                return
+            yield rows
+
+    return columns, chunks()
+
+
 def totals(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     row = con.execute(
         "SELECT (SELECT count(*) FROM feeds), (SELECT count(*) FROM articles),"
@@ -53,7 +79,7 @@ def week_bounds(week: str) -> tuple[datetime, datetime]:
     try:
         monday = datetime.strptime(week + "-1", "%G-W%V-%u").replace(tzinfo=UTC)
     except ValueError as exc:
-        raise ValueError(f"not an ISO week: {week!r} (expected e.g. 2026-W47)") from exc
+        raise InvalidWeekError(f"not an ISO week: {week!r} (expected e.g. 2026-W47)") from exc
     return monday, monday + timedelta(days=7)
 
 

@@ -14,11 +14,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from warehouse.errors import WarehouseError
+from warehouse.errors import IngestRunningError
 
-
-class IngestRunningError(WarehouseError):
-    """Another ingest holds the warehouse's run lock."""
+__all__ = ["IngestRunningError", "ingest_lock"]
 
 
 @contextmanager

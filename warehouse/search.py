@@ -1,19 +1,25 @@
 """Full-text search over article titles and texts: DuckDB's fts extension, BM25 ranking.
 
 The extension comes from the `duckdb-extension-fts` package, loaded from its file, so search
-works offline with nothing downloaded at run time. The index is a snapshot: the ingest flow
-rebuilds it after each run that stored articles.
+works offline with nothing downloaded at run time. The index is a snapshot, built in one
+transaction together with a fingerprint of the articles it covers (`search_index_state`). It
+is rebuilt when it is missing (a run killed before building it) or stale (the articles'
+fingerprint differs): at the end of every ingest, and by `labwatch search` itself before it
+searches (`ensure_index`), so a search never misses what is stored.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from warehouse.errors import QueryError
+from warehouse.database import open_warehouse
+from warehouse.errors import QueryError, WarehouseLockedError
+
+CURRENT, MISSING, STALE = "current", "missing", "stale"
 
 
 def _extension_file() -> Path | None:
@@ -48,13 +54,84 @@ def has_index(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(row and row[0])
 
 
+def articles_fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """(number of articles, a hash over their keys, titles, text sources and content hashes):
+    cheap (no text is read) and changed by any article added, removed or given new text."""
+    row = con.execute(
+        "SELECT count(*), coalesce(bit_xor(hash(article_id, title, text_source, content_hash)),"
+        " 0) FROM articles"
+    ).fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+def index_state(con: duckdb.DuckDBPyConnection) -> str:
+    """CURRENT, MISSING or STALE (built over other articles than those stored now)."""
+    if not has_index(con):
+        return MISSING
+    try:
+        row = con.execute(
+            "SELECT articles, fingerprint FROM search_index_state WHERE id = 1"
+        ).fetchone()
+    except duckdb.CatalogException:
+        return STALE  # a warehouse from before the state was kept (migration 0006)
+    if row is None or (int(row[0]), int(row[1])) != articles_fingerprint(con):
+        return STALE
+    return CURRENT
+
+
 def refresh_index(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)build the index over articles' title and text: English stemming and stopwords."""
+    """(Re)build the index over articles' title and text: English stemming and stopwords.
+    One transaction with the fingerprint it covers: a run killed meanwhile leaves the last
+    index and its fingerprint as they were."""
     load_fts(con)
-    con.execute(
-        "PRAGMA create_fts_index('articles', 'article_id', 'title', 'text', "
-        "stemmer = 'porter', stopwords = 'english', strip_accents = 1, lower = 1, overwrite = 1)"
-    )
+    con.execute("BEGIN TRANSACTION")
+    try:
+        articles, fingerprint = articles_fingerprint(con)
+        con.execute(
+            "PRAGMA create_fts_index('articles', 'article_id', 'title', 'text', stemmer ="
+            " 'porter', stopwords = 'english', strip_accents = 1, lower = 1, overwrite = 1)"
+        )
+        con.execute(
+            "INSERT OR REPLACE INTO search_index_state VALUES (1, ?, ?, ?)",
+            [articles, fingerprint, datetime.now(UTC)],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def refresh_if_needed(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> str:
+    """Rebuild the index if `force`, or if it is missing or stale; return the state found."""
+    load_fts(con)
+    state = index_state(con)
+    if force or state != CURRENT:
+        refresh_index(con)
+    return state
+
+
+def ensure_index(path: Path, lock_wait: float, *, force: bool = False) -> str:
+    """Make the index current before a search (a read-write open only when it is not);
+    return a note for the user, or "" when there is nothing to say."""
+    if not force:
+        with open_warehouse(path, read_only=True, lock_wait=lock_wait) as con:
+            load_fts(con)
+            state = index_state(con)
+        if state == CURRENT:
+            return ""
+    else:
+        state = "asked for"
+    try:
+        with open_warehouse(path, lock_wait=lock_wait) as con:
+            refresh_if_needed(con, force=True)
+    except WarehouseLockedError:
+        if state == STALE:
+            return (
+                "the search index is behind the articles and the warehouse is busy (an "
+                "ingest, which rebuilds it when it ends): results may miss the newest"
+            )
+        raise
+    return f"the search index was {state}: rebuilt it" if state != "asked for" else ""
 
 
 def search(
@@ -69,9 +146,7 @@ def search(
     `entity` (or one of its descendants) and published since `since`."""
     load_fts(con)
     if not has_index(con):
-        raise QueryError(
-            "no search index yet: run `labwatch ingest`, or `labwatch search --reindex`"
-        )
+        raise QueryError("no search index yet: run `labwatch search --reindex`")
     filters = ["score IS NOT NULL"]
     params: dict[str, Any] = {"q": query, "limit": limit}
     if entity:

@@ -498,20 +498,21 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    if args.stage == "tagging" and args.gold:
+        return eval_tagging_gold(args, settings)
+    if args.folder is None:
+        extra = ", or --gold FILE" if args.stage == "tagging" else ""
+        raise UsageError(f"eval {args.stage} needs a folder DIR{extra}")
     if not args.folder.is_dir():
         raise InputError(f"no such folder: {args.folder}")
     if args.stage == "extraction":
         return eval_extraction(args)
     if args.stage == "clusters":
         return eval_clusters(args)
-    if args.stage == "tagging" and args.gold:
-        return eval_tagging_gold(args, settings)
     if args.stage == "tagging":
         from extractors.entities import Tagger
         from flows.evaluation import evaluate_tagging
 
-        if args.folder is None:
-            raise LabwatchError("eval tagging needs a folder DIR, or --gold FILE")
         found = evaluate_tagging(args.folder, Tagger(settings.load_watchlist()))
         columns = ["page", "entity", "text", "count", "example"]
         table = [[m.page, m.entity, m.surface, m.count, m.example] for m in found]

@@ -82,7 +82,10 @@ def load_corpus(folder: Path, split: str = "all") -> Corpus:
         html = html_dir / f"{truth.stem}.html"
         if not html.is_file():
             continue
-        doc = json.loads(truth.read_text(encoding="utf-8"))
+        try:
+            doc = json.loads(truth.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputError(f"{truth}: not a JSON ground truth ({exc})") from exc
         body = doc.get("articleBody") if isinstance(doc, dict) else None
         url = doc.get("url") if isinstance(doc, dict) else None
         url = url if isinstance(url, str) else ""

@@ -110,7 +110,7 @@ def test_the_table_reports_every_target(results: dict[str, Any]) -> None:
     targets = [row for row in table if row["target"]]
     assert {row["section"] for row in table} == {
         "1 ingest", "2 extraction limit", "3 naive baseline", "4 re-run, unchanged feeds",
-        "5 tagging", "6 warehouse",
+        "5 tagging", "6 warehouse", "7 story clustering",
     }  # fmt: skip
     assert all(row["verdict"] in ("yes", "NO") for row in targets)
     rerun = next(row for row in table if row["figure"] == "pages fetched")

@@ -92,7 +92,8 @@ def test_hostile_text_is_escaped_in_html(settings: Settings) -> None:
     assert "&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;" in html
     assert "&lt;/style&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in html  # the site name
     svg = html[html.index("<svg") : html.index("</svg>")]  # evil-lab's chart comes first
-    assert 'aria-label="Evil&lt;/text&gt;&lt;script&gt;alert(3)&lt;/…: weekly' in svg  # cut
+    label = svg[svg.index('aria-label="') : svg.index(": weekly")]
+    assert label.startswith('aria-label="Evil&lt;/text&gt;&lt;script&gt;alert(3)') and label.endswith("…")  # cut
     assert (
         "Evil&lt;/text&gt;&lt;script&gt;alert(3)&lt;/script&gt;&lt;svg onload=alert(4)&gt;" in svg
     )

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from extractors.errors import UsageError
+
 from flows.eval_extraction import PIPELINE, evaluate_extraction, load_corpus, split_of, worst
 from tests.helpers import SEED_SLUGS, seed_html, seed_text
 from tests.test_cli import labwatch
@@ -52,7 +54,7 @@ def test_the_split_is_by_site_and_covers_every_page_once(tmp_path: Path) -> None
     assert not {p.name for p in tune} & {p.name for p in check}
     for part, pages in (("tune", tune), ("check", check)):
         assert all(split_of(p.url) == part for p in pages)
-    with pytest.raises(ValueError, match="unknown split"):
+    with pytest.raises(UsageError, match="unknown split"):
         load_corpus(folder, "train")
 
 

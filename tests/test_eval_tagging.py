@@ -80,8 +80,8 @@ def test_bad_gold_files_are_refused(tmp_path: Path) -> None:
     assert "bad.jsonl:1" in out.stderr and "does not match" in out.stderr
     out = labwatch("eval", "tagging", "--gold", str(tmp_path / "missing.jsonl"))
     assert out.returncode == 1 and "cannot read" in out.stderr
-    out = labwatch("eval", "tagging")
-    assert out.returncode == 1 and "--gold" in out.stderr
+    out = labwatch("eval", "tagging")  # a usage error: exit 2
+    assert out.returncode == 2 and "--gold" in out.stderr
 
 
 def test_the_repository_gold_set_is_well_formed() -> None:

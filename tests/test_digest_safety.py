@@ -93,7 +93,9 @@ def test_hostile_text_is_escaped_in_html(settings: Settings) -> None:
     assert "&lt;/style&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in html  # the site name
     svg = html[html.index("<svg") : html.index("</svg>")]  # evil-lab's chart comes first
     label = svg[svg.index('aria-label="') : svg.index(": weekly")]
-    assert label.startswith('aria-label="Evil&lt;/text&gt;&lt;script&gt;alert(3)') and label.endswith("…")  # cut
+    assert label.startswith(
+        'aria-label="Evil&lt;/text&gt;&lt;script&gt;alert(3)'
+    ) and label.endswith("…")  # cut
     assert (
         "Evil&lt;/text&gt;&lt;script&gt;alert(3)&lt;/script&gt;&lt;svg onload=alert(4)&gt;" in svg
     )

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from extractors.errors import UsageError
-
 from flows.eval_extraction import PIPELINE, evaluate_extraction, load_corpus, split_of, worst
 from tests.helpers import SEED_SLUGS, seed_html, seed_text
 from tests.test_cli import labwatch

@@ -99,7 +99,9 @@ def test_evidence_is_the_sentence() -> None:
          {("investment", "nvidia", "mistral-ai", 640e6, "", None)}),
         ("OpenAI signed a $300 billion cloud computing deal with Oracle.",
          {("compute", "oracle", "openai", 300e9, "", None)}),
-        ("Microsoft acquired Inflection AI's staff.", set()),
+        # Hiring a company's staff is an acqui-hire, not an acquisition of the company.
+        ("Microsoft acquired Inflection AI's staff.",
+         {("acquihire", "microsoft", "inflection-ai", None, "", None)}),
         ("Microsoft acquired Nuance in 2022.", set()),  # Nuance is not on the watchlist
         ("Anthropic's models are available on Google Cloud's Vertex AI.",
          {("distribution", "vertex-ai", "anthropic", None, "", None)}),

@@ -1,0 +1,785 @@
+"""The phrasings deals are written in, as patterns over a sentence's skeleton.
+
+A skeleton is the sentence with each tagged entity replaced by a party marker (`P`: "\ue000"
+index "\ue001") and each amount of money by an amount marker (`A`: "\ue002" index "\ue003"),
+so a pattern reads "P … invest … A … in P" whatever the names and the currency. Each rule
+names its parties with groups: `inv` (investor, acquirer, buyer, licensee, hirer, platform or
+first partner) and `tgt` (the other party); groups may hold a list of parties ("Microsoft and
+Nvidia"). Rules return `Found` records; extractors/deals.py turns them into deals (amounts,
+year, status, provider by kind).
+
+Before the rules run, `reduce` takes out what sits between a verb and the real party:
+pre-modifiers ("OpenAI rival Anthropic", "Apple device management firm Jamf", "Amazon-backed
+Anthropic", "Nvidia GB300 chips") and asides ("Anthropic, the maker of Claude,"; "Microsoft,
+which has invested in OpenAI,"). The entities inside them stop being parties of the main
+clause; asides are read on their own, and what they state is background.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+OPEN, CLOSE, AOPEN, ACLOSE = "\ue000", "\ue001", "\ue002", "\ue003"
+P = OPEN + r"\d+" + CLOSE
+A = AOPEN + r"\d+" + ACLOSE
+MARK = re.compile(OPEN + r"(\d+)" + CLOSE)
+AMOUNT_MARK = re.compile(AOPEN + r"(\d+)" + ACLOSE)
+GAP = r"[^\ue000;]*?"  # words (and amounts) but no other party
+APOS = r"['’]s?"
+# A party may carry its fund's name: "Salesforce Ventures", "AMD Ventures", "Nvidia's fund".
+_ITEM = P + r"(?:\s+(?:ventures|capital|partners|management|investments|group|fund|holdings))?"
+
+
+def L(name: str, possessive: str = "no") -> str:  # noqa: N802 (a pattern fragment)
+    """A list of parties ("P", "P and P", "P, P and P") as group `name`. With possessive "no"
+    its items are not possessives ("Amazon’s deal" starts a new phrase); "required": "P's" or
+    "P and P's"; "optional": either."""
+    if possessive == "required":
+        return rf"(?P<{name}>{_ITEM}(?:\s+(?:and|&)\s+{_ITEM})?){APOS}"
+    if possessive == "optional":
+        return (rf"(?P<{name}>{_ITEM}(?:\s*,\s*{_ITEM})*(?:,?\s+(?:and|&)\s+{_ITEM})?)"
+                rf"(?:{APOS})?")  # fmt: skip
+    item = _ITEM + r"(?!['’])"
+    # "A, B and C"; "A, B" only where a headline starts ("Microsoft, Nvidia to invest"):
+    # inside a sentence "Much like A and B, C started" is no list.
+    return (rf"(?P<{name}>{item}(?:\s*,\s*{item})*,?\s+(?:and|&)\s+{item}"
+            rf"|(?<![\s\S]){item}(?:\s*,\s*{item})+"
+            rf"|{item}(?:\s*,\s*{item})+(?=,?\s+(?:and|&)\s)|{item})")  # fmt: skip
+
+
+# Words that may stand between a verb and its object ("acquire Apple device management firm
+# Jamf") or a name and its title: anything but these, which start another phrase.
+_STOP = frozenset(
+    "a an the with to from by for in into on at of that which who whose is are was were be "
+    "been has have had will would said says its their his her our it they as under over than "
+    "after before while since".split()
+)
+MAX_FILL = 8
+
+
+def until_party(text: str, start: int, limit: int) -> str:
+    """The text from `start` up to the next party (at most `limit` characters)."""
+    cut = text.find(OPEN, start, start + limit)
+    return text[start : cut if cut >= 0 else start + limit]
+
+
+def fill_ok(fill: str) -> bool:
+    words = fill.split()
+    return len(words) <= MAX_FILL and not any(w.lower().strip("(),.") in _STOP for w in words)
+
+
+# --- what the words around a deal say about it
+
+COMPUTE_WORDS = re.compile(
+    r"\b(?:compute|computing|computational|cloud|capacity|data[- ]cent(?:er|re)s?|GPUs?|TPUs?|"
+    r"chips?|superchips?|servers?|infrastructure|gigawatts?|accelerators?|supercomputers?|"
+    r"processors?|AI\s+factor(?:y|ies)|Trainium|Blackwell)\b",
+    re.IGNORECASE,
+)
+LICENSE_WORDS = re.compile(r"\blicen[cs](?:e|es|ed|ing)\b", re.IGNORECASE)
+HIRE_WORDS = re.compile(
+    r"\b(?:hire[sd]?|hiring|rehire[sd]?|poach(?:es|ed|ing)?|bring\s+over|brought\s+over|"
+    r"bring\s+on|brought\s+on|join(?:s|ed|ing)?\s+(?:the\s+)?\w+['’]s?\s+(?:team|staff))\b",
+    re.IGNORECASE,
+)
+USE_WORDS = re.compile(
+    r"\b(?:to\s+use|to\s+access|for\s+access|for\s+the\s+use|for\s+(?:the\s+)?rights?|to\s+"
+    r"train|for\s+training)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A deal as one rule matched it, before amounts, year and status are read."""
+
+    kind: str
+    investor: int  # index of the party in the sentence's mentions
+    target: int
+    text: str  # the skeleton the match is in
+    span: tuple[int, int]
+    roles: tuple[tuple[int, str], ...] = ()
+    amount: int | None = None  # an amount marker the rule tied to this deal, else read later
+    by_kind: bool = False  # compute: provider and buyer decided by the parties' kinds
+    tail: bool = True  # the amount may follow the match (not for partnerships)
+    background: bool = False  # stated as context: an aside, "-backed", "OpenAI's backer"
+    tranche: bool = False
+    share: bool = False  # "up to $5 billion and $10 billion, respectively": "up to" is shared
+
+
+Builder = Callable[[re.Match[str], "Context"], list[Found]]
+
+
+@dataclass
+class Context:
+    """What builders need to know about the sentence: the parties' kinds."""
+
+    kinds: Sequence[str]  # per mention index: lab, cloud, company, product
+    text: str = ""  # the skeleton being matched
+
+    def parties(self, group: str | None) -> list[int]:
+        return [int(i) for i in MARK.findall(group or "")]
+
+    def amounts(self, text: str) -> list[int]:
+        return [int(i) for i in AMOUNT_MARK.findall(text)]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    pattern: re.Pattern[str]
+    build: Builder
+    needs: tuple[str, ...] = ()  # the lowercased sentence holds one of these, or skip
+    kind: str = ""
+
+
+def _compile(*parts: str) -> re.Pattern[str]:
+    return re.compile("".join(parts), re.IGNORECASE)
+
+
+def pairs(kind: str, *, tail: bool = True, by_kind: bool = False, swap: bool = False) -> Builder:
+    """Every investor with every target of the match."""
+
+    def build(m: re.Match[str], ctx: Context) -> list[Found]:
+        inv, tgt = ctx.parties(m.group("inv")), ctx.parties(m.group("tgt"))
+        if swap:
+            inv, tgt = tgt, inv
+        found = []
+        for i in inv:
+            for t in tgt:
+                found.append(Found(kind, i, t, ctx.text, m.span(), tail=tail, by_kind=by_kind))
+        return found
+
+    return build
+
+
+def investing(m: re.Match[str], ctx: Context) -> list[Found]:
+    """"X (and Y) invest(s) … in Z": several investors share one amount (a round) unless the
+    sentence pairs their amounts "respectively"; "in Z's $N round", "backs Z in a $N round"
+    make them participants."""
+    if not fill_ok(m.groupdict().get("fill") or ""):
+        return []
+    inv, tgt = ctx.parties(m.group("inv")), ctx.parties(m.group("tgt"))
+    after = ctx.text[m.end() : m.end() + 80]
+    round_of = re.match(
+        rf"(?:['’]s\s+|\s+in\s+(?:(?:a|an|its|the|their)\s+)?)(?:{A}\s+)?(?:[\w-]+\s+){{0,3}}?"
+        r"(?:round|raise|funding)",
+        after,
+        re.IGNORECASE,
+    )
+    amount = None
+    if round_of:
+        marks = ctx.amounts(round_of.group())
+        amount = marks[0] if marks else None
+    found: list[Found] = []
+    for t in tgt:
+        if len(inv) > 1:
+            own = ctx.amounts(m.group())
+            if len(own) == len(inv) and "respectively" in ctx.text[m.start() : m.end() + 40]:
+                found += [Found("investment", i, t, ctx.text, m.span(), amount=a, share=k > 0)
+                          for k, (i, a) in enumerate(zip(inv, own, strict=True))]  # fmt: skip
+                continue
+            roles = tuple((i, "participant") for i in inv)
+            found.append(Found("investment", inv[0], t, ctx.text, m.span(), roles, amount))
+        elif round_of:
+            roles = ((inv[0], "participant"),)
+            found.append(Found("investment", inv[0], t, ctx.text, m.span(), roles, amount))
+        else:
+            found.append(Found("investment", inv[0], t, ctx.text, m.span()))
+    return found
+
+
+def background_pairs(kind: str, *, swap: bool = False) -> Builder:
+    plain = pairs(kind, swap=swap)
+
+    def build(m: re.Match[str], ctx: Context) -> list[Found]:
+        return [
+            Found(f.kind, f.investor, f.target, f.text, f.span, background=True)
+            for f in plain(m, ctx)
+        ]
+
+    return build
+
+
+def filled(kind: str) -> Builder:
+    """Pairs whose object may carry a title ("acquire XDR provider Cybereason"), but no phrase
+    of its own ("buy chips from Nvidia" is not buying Nvidia)."""
+    plain = pairs(kind)
+
+    def build(m: re.Match[str], ctx: Context) -> list[Found]:
+        return plain(m, ctx) if fill_ok(m.group("fill")) else []
+
+    return build
+
+
+def generic(m: re.Match[str], ctx: Context) -> list[Found]:
+    """"X signs a deal with Y", "X and Y signed an agreement": a compute deal when its words
+    or a cloud party say so (provider by kind), licensing when it licenses, else a
+    partnership."""
+    words = m.group() + until_party(ctx.text, m.end(), 120)
+    inv = ctx.parties(m.group("inv"))
+    tgt = ctx.parties(m.groupdict().get("tgt"))
+    if not tgt:  # "X and Y signed a deal": the first with the others
+        inv, tgt = inv[:1], inv[1:]
+    found: list[Found] = []
+    for i in inv:
+        for t in tgt:
+            kinds = {ctx.kinds[i], ctx.kinds[t]}
+            if LICENSE_WORDS.search(words):
+                kind = "acquihire" if HIRE_WORDS.search(words) else "licensing"
+                found.append(Found(kind, i, t, ctx.text, m.span()))
+            elif COMPUTE_WORDS.search(words) or ("cloud" in kinds and kinds != {"cloud"}):
+                found.append(Found("compute", t, i, ctx.text, m.span(), by_kind=True))
+            else:
+                found.append(Found("partnership", i, t, ctx.text, m.span(), tail=False))
+    return found
+
+
+def paying(m: re.Match[str], ctx: Context) -> list[Found]:
+    """"X pays Y $N to license … / for capacity / to use …"."""
+    words = m.group()
+    (i,), (t,) = ctx.parties(m.group("inv")), ctx.parties(m.group("tgt"))
+    if HIRE_WORDS.search(words):
+        return [Found("acquihire", i, t, ctx.text, m.span())]
+    if LICENSE_WORDS.search(words):
+        return [Found("licensing", i, t, ctx.text, m.span())]
+    if COMPUTE_WORDS.search(words) or ctx.kinds[t] == "cloud":
+        return [Found("compute", t, i, ctx.text, m.span(), by_kind=True)]
+    if USE_WORDS.search(words):
+        return [Found("licensing", i, t, ctx.text, m.span())]
+    return []
+
+
+def licensing(m: re.Match[str], ctx: Context) -> list[Found]:
+    kind = "acquihire" if HIRE_WORDS.search(ctx.text[m.start() :]) else "licensing"
+    return [f for f in pairs(kind)(m, ctx)]
+
+
+def buying_compute(m: re.Match[str], ctx: Context) -> list[Found]:
+    """"X buys/rents/taps … compute from Y": Y supplies X."""
+    words = m.group() + ctx.text[m.end() : m.end() + 30]
+    if not COMPUTE_WORDS.search(words):
+        return []
+    return pairs("compute", swap=True)(m, ctx)
+
+
+def supplying(m: re.Match[str], ctx: Context) -> list[Found]:
+    """"X supplies … to Y", "X provides Y with …": X supplies Y."""
+    if not COMPUTE_WORDS.search(m.group()):
+        return []
+    return pairs("compute")(m, ctx)
+
+
+def joint_venture(m: re.Match[str], ctx: Context) -> list[Found]:
+    partners = ctx.parties(m.group("inv"))
+    if len(set(partners)) < 2:
+        return []
+    roles = tuple((p, "partner") for p in partners)
+    return [Found("joint_venture", partners[0], partners[1], ctx.text, m.span(), roles)]
+
+
+# --- funding rounds
+
+_LEAD = re.compile(
+    rf"\b(?:co-)?led\s+by\s+(?:(?:[\w-]+\s+){{0,3}}?){L('lead')}"
+    rf"|{L('lead2')}\s+(?:also\s+)?(?:co-)?led\b(?!\s+by)"
+    rf"|(?P<hyphen>{P})-led\b",
+    re.IGNORECASE,
+)
+_PARTICIPANTS = re.compile(
+    r"\b(?:with\s+participation\s+from|participation\s+from|joined\s+by|alongside|as\s+well\s+as|"
+    r"investors?\s+(?:that\s+|which\s+|who\s+)?(?:including|included|include|includes|such\s+as)|"
+    r"(?:that|which)\s+(?:also\s+)?(?:included|includes|include|drew|attracted)|"
+    r"(?:also\s+)?drew(?:\s+money\s+from)?|attracted|including|backers?\s+(?:including|such\s+as))\s+"
+    rf"(?:(?:[\w-]+\s+){{0,2}}?){L('part')}"
+    rf"|(?:\bwith\s+)?{L('part2')}\s+(?:also\s+)?(?:taking\s+part|took\s+part|participating|"
+    r"participated|joining|joined|investing|invested|putting\s+in|"
+    r"(?:was|were\s+)?among\s+(?:the|its|their)\s+(?:backers|investors)|"
+    r"expected\s+to\s+(?:take\s+part|participate|join|invest))\b",
+    re.IGNORECASE,
+)
+_FROM = re.compile(rf"\bfrom\s+(?:(?:[\w-]+\s+){{0,2}}?){L('src')}", re.IGNORECASE)
+
+
+def _round(
+    ctx: Context, m: re.Match[str], target: int, leads: list[int], participants: list[int]
+) -> list[Found]:
+    """The round's deal: the first lead (or backer) as investor, every member with its role;
+    its amount is the round's first amount after `m`'s verb, belonging to the round."""
+    scope = ctx.text[m.start() :]
+    for lm in _LEAD.finditer(scope):
+        leads += ctx.parties(lm.group("lead") or lm.group("lead2") or lm.group("hyphen"))
+    for pm in _PARTICIPANTS.finditer(scope):
+        participants += ctx.parties(pm.group("part") or pm.group("part2"))
+    sources: list[int] = []
+    for fm in _FROM.finditer(scope):
+        sources += ctx.parties(fm.group("src"))
+    members: list[tuple[int, str]] = []
+    for p in leads:
+        if p != target and p not in dict(members):
+            members.append((p, "lead"))
+    for p in participants + sources:
+        if p != target and p not in dict(members):
+            members.append((p, "participant"))
+    if not members:
+        return []
+    plain = not leads and not participants and len(sources) == 1
+    roles = () if plain else tuple(members)
+    return [Found("investment", members[0][0], target, ctx.text, m.span(), roles)]
+
+
+def raising(m: re.Match[str], ctx: Context) -> list[Found]:
+    """"Y raised $N (from X | in a round led by X, with participation from Z …)"."""
+    (target,) = ctx.parties(m.group("tgt"))[:1] or (None,)
+    if target is None:
+        return []
+    return _round(ctx, m, target, [], [])
+
+
+def leading(m: re.Match[str], ctx: Context) -> list[Found]:
+    """"X led Y's $N round", "X led the round in Y", "X joined Y in a round for Z"."""
+    targets = ctx.parties(m.group("tgt"))
+    if not targets:
+        return []
+    leads = ctx.parties(m.groupdict().get("lead"))
+    part = ctx.parties(m.groupdict().get("part"))
+    return _round(ctx, m, targets[-1], leads, part)
+
+
+# --- reducing the skeleton: pre-modifiers and asides
+
+_TITLE = (
+    r"rivals?|competitors?|challengers?|peers?|partners?|backers?|investors?|shareholders?|"
+    r"owners?|parent|units?|subsidiar(?:y|ies)|makers?|developers?|creators?|builders?|"
+    r"start-?ups?|firms?|company|companies|providers?|giants?|group|labs?|chipmakers?|"
+    r"suppliers?|operators?|platforms?|leaders?|specialists?|spin-?(?:out|off)|division|"
+    r"customers?|clients?|darling|upstart|outfit|vendor|affiliate|arm"
+)
+# "OpenAI rival Anthropic", "ChatGPT maker OpenAI", "Apple device management firm Jamf"
+PREMODIFIER = re.compile(
+    rf"(?P<mod>{P})(?:['’]s)?\s+(?P<fill>(?:[\w&().-]+\s+){{0,5}}?)(?P<title>{_TITLE})\s+(?={P})",
+    re.IGNORECASE,
+)
+# "Amazon-backed Anthropic", "Microsoft-owned LinkedIn"
+HYPHENATED = re.compile(
+    rf"(?P<mod>{P})-(?P<how>backed|funded|supported|owned|controlled)\s+(?:[\w-]+\s+){{0,3}}?(?P<head>{P})",
+    re.IGNORECASE,
+)
+# "CoreWeave, the Nvidia-backed cloud provider,": the aside's head is backed
+HYPHENATED_ASIDE = re.compile(
+    rf"(?P<head>{P}),\s+(?:the|an?)\s+(?P<mod>{P})-(?P<how>backed|funded|supported|owned|controlled)\b",
+    re.IGNORECASE,
+)
+# "Nvidia GB300 chips", "Nvidia servers": a brand, not a party (a possessive may be one:
+# "spend billions on Google's TPUs")
+BRAND = re.compile(
+    rf"(?P<mod>{P})\s+(?:[A-Z0-9][\w-]*\s+){{0,2}}?(?:[Cc]hips?|[Ss]uperchips?|GPUs?|TPUs?|"
+    r"[Ss]ervers?|[Aa]ccelerators?|[Pp]rocessors?|[Hh]ardware|[Ss]upercomputers?|[Ss]ystems|"
+    r"[Rr]acks?)\b"
+)
+# "Anthropic, the maker of Claude," "Microsoft, which has invested in OpenAI," "Microsoft,
+# OpenAI's largest backer,": from the comma to the next comma (or the end)
+ASIDE = re.compile(
+    rf"(?P<head>{P}),\s+(?P<aside>(?:(?:which|who|whose|the|an?|another|one\s+of|also)\b"
+    rf"|(?:the\s+)?{P}['’]s?\s+(?:[\w-]+\s+){{0,2}}?(?:{_TITLE})\b)"
+    r"[^,;\ue002]{0,160}?(?:\ue002\d+\ue003[^,;\ue002]{0,80}?)?)(?=,|;|$)",
+    re.IGNORECASE,
+)
+BACKER_TITLES = ("backer", "backers", "investor", "investors", "shareholder", "shareholders")
+OWNER_TITLES = ("owner", "owners", "parent")
+
+
+@dataclass
+class Reduced:
+    """A skeleton with modifiers and asides taken out of the main clause."""
+
+    text: str
+    asides: list[str] = field(default_factory=list)  # "P, which …" read on their own
+    found: list[Found] = field(default_factory=list)  # background deals the modifiers state
+
+
+def reduce(skeleton: str, kinds: Sequence[str]) -> Reduced:
+    out = Reduced(skeleton)
+    for m in ASIDE.finditer(skeleton):
+        if OPEN in m.group("aside"):  # an aside without a party states no deal of its own
+            out.asides.append(m.group())
+    for m in [*HYPHENATED.finditer(skeleton), *HYPHENATED_ASIDE.finditer(skeleton)]:
+        mod, head = int(MARK.findall(m.group("mod"))[0]), int(MARK.findall(m.group("head"))[0])
+        kind = "acquisition" if m.group("how").lower() in ("owned", "controlled") else "investment"
+        out.found.append(Found(kind, mod, head, skeleton, m.span(), background=True))
+    for m in PREMODIFIER.finditer(skeleton):
+        if not fill_ok(m.group("fill")):
+            continue
+        title = m.group("title").lower()
+        head_m = MARK.match(skeleton, m.end())
+        if head_m is None:
+            continue
+        mod, head = int(MARK.findall(m.group("mod"))[0]), int(head_m.group(1))
+        if title in BACKER_TITLES:  # "OpenAI backer Microsoft"
+            out.found.append(Found("investment", head, mod, skeleton, m.span(), background=True))
+        elif title in OWNER_TITLES and kinds[mod] != "product":
+            out.found.append(Found("acquisition", head, mod, skeleton, m.span(), background=True))
+    # Take the modifiers and the asides out of the main clause: "OpenAI rival Anthropic" reads
+    # "Anthropic", "Salesforce, which has already invested in Cohere, joined" reads
+    # "Salesforce joined", "Nvidia servers" reads "servers".
+    cuts: list[tuple[int, int]] = []
+    cuts += [(m.start(), m.end()) for m in PREMODIFIER.finditer(skeleton) if fill_ok(m.group("fill"))]
+    cuts += [(m.start(), m.start("head")) for m in HYPHENATED.finditer(skeleton)]
+    cuts += [m.span("mod") for m in BRAND.finditer(skeleton)]
+    cuts += [(m.end("head"), m.end()) for m in ASIDE.finditer(skeleton) if OPEN in m.group("aside")]
+    if cuts:
+        text, last = [], 0
+        for s, e in sorted(cuts):
+            s = max(s, last)
+            if e <= s:
+                continue
+            text.append(skeleton[last:s])
+            last = e
+        text.append(skeleton[last:])
+        out.text = "".join(text)
+    return out
+
+
+# "X …, and has previously agreed to buy …": the second verb's subject is the first's.
+COORDINATED = re.compile(
+    r",?\s+and\s+(?=(?:has|have|had|will|is|was|also|then|later|previously|already|agreed|"
+    r"signed|bought|acquired|invested|took|struck|inked|plans|expects)\b)",
+    re.IGNORECASE,
+)
+# "X invested $1 billion in Y in 2019 and added about $10 billion last year"
+TRANCHE_AFTER = re.compile(
+    rf"[^\ue000;]*?\band\s+(?:has\s+|have\s+|had\s+|later\s+|then\s+|since\s+)?"
+    rf"(?:added|invested|put\s+in|committed|pledged|poured\s+in)?\s*(?P<amt>{A})",
+    re.IGNORECASE,
+)
+
+
+# --- the rules
+
+_INVEST_VERB = (
+    r"\b(?:invest(?:s|ed|ing)?|pour(?:s|ed|ing)?|put(?:s|ting)?|pump(?:s|ed|ing)?|"
+    r"inject(?:s|ed|ing)?|plough(?:s|ed|ing)?|sink(?:s|ing)?|sank|plow(?:s|ed|ing)?)\b"
+)
+_STAKE = r"(?:investments?|stakes?|holdings?)"
+_DEAL_NOUN = (
+    r"(?:deals?|agreements?|contracts?|partnerships?|pacts?|alliances?|tie-?ups?|"
+    r"collaborations?|memorand(?:um|a)\s+of\s+understanding|MoUs?|arrangements?)"
+)
+_DEAL_VERB = (
+    r"\b(?:sign(?:s|ed|ing)?|ink(?:s|ed|ing)?|struck|strikes?|striking|seal(?:s|ed|ing)?|"
+    r"reach(?:es|ed|ing)?|announc(?:e|es|ed|ing)|land(?:s|ed|ing)?|agree[sd]?|"
+    r"enter(?:s|ed|ing)?(?:\s+into)?|has|have|had|form(?:s|ed|ing)?|launch(?:es|ed|ing)?|"
+    r"expand(?:s|ed|ing)?|extend(?:s|ed|ing)?|renew(?:s|ed|ing)?|clinch(?:es|ed)?|"
+    r"finali[sz](?:e|es|ed|ing)|unveil(?:s|ed|ing)?|cut|cuts|secur(?:e|es|ed|ing))"
+)
+_WORDS = r"(?:(?:[\w,%.-]+|" + A + r",?)\s+)"
+_ACQUIRE = (
+    r"\b(?:acquir(?:e|es|ed|ing)|buy(?:s|ing)?|bought|purchas(?:e|es|ed|ing)|"
+    r"snap(?:s|ped|ping)?\s+up|tak(?:e|es|ing)\s+over|took\s+over|absorb(?:s|ed|ing)?)\s+"
+)
+_FILL = r"(?P<fill>(?:[\w&()’'.:-]+\s+){0,8}?)"
+_ROUND = r"(?:round|funding|raise|financing|Series\s+[A-Z]\b|seed)"
+
+RULES: list[Rule] = [
+    # --- investments
+    Rule("invest", _compile(L("inv"), GAP, _INVEST_VERB, GAP,
+                            r"\b(?:in|into|for\s+access\s+to|for\s+a\s+stake\s+in)\s+",
+                            r"(?:(?:the|its|a|an)\s+(?:[\w-]+\s+){0,2}?(?:funding\s+)?round\s+"
+                            r"(?:of|in|for)\s+)?", r"(?P<fill>(?:[\w-]+\s+){0,3}?)",
+                            rf"(?P<tgt>{_ITEM}(?:\s*,\s*{_ITEM})*(?:,?\s+(?:and|&)\s+{_ITEM})?)"),
+         investing, ("invest", "pour", "put", "pump", "inject", "plough", "sink", "sank", "plow")),
+    Rule("invest-and", _compile(rf"(?P<inv>{P})", GAP, _INVEST_VERB, r"\s+(?P<amt>", A,
+                                r")\s+(?:in|into)\s+", L("tgt"), r",?\s+and\s+(?P<inv2>", P,
+                                r")\s+(?P<amt2>", A, ")"),
+         lambda m, ctx: [
+             Found("investment", int(MARK.findall(m.group(g))[0]),
+                   ctx.parties(m.group("tgt"))[0], ctx.text, m.span(),
+                   amount=ctx.amounts(m.group(a))[0])
+             for g, a in (("inv", "amt"), ("inv2", "amt2"))],
+         ("invest",)),
+    Rule("possessive-stake", _compile(L("inv", possessive="required"), r"\s+", _WORDS, "{0,4}?",
+                                      r"(?:", _STAKE, r"|backing|funding)\s+(?:in|into)\s+",
+                                      L("tgt")),
+         pairs("investment"), ("invest", "stake", "holding", "backing", "funding")),
+    Rule("possessive-headline", _compile(rf"(?P<inv>{P})['’]s\s+(?:{A}\s+)?", rf"(?P<tgt>{P})",
+                                         r"\s+(?:investment|stake)\b"),
+         pairs("investment"), ("investment", "stake")),
+    Rule("stake-noun", _compile(L("inv"), GAP, r"\b(?:complet|finali[sz]|clos|seal|announc|"
+                                r"unveil|confirm|mak|weigh|consider|explor|plan)\w*\s+",
+                                _WORDS, "{0,6}?", _STAKE, r"\s+(?:in|into|of)\s+", L("tgt")),
+         pairs("investment"), ("investment", "stake")),
+    Rule("stake-headline", _compile(L("inv"), GAP, r"\b(?:complet|finali[sz]|clos|seal|announc|"
+                                    r"confirm)\w*\s+", _WORDS, "{0,6}?",
+                                    rf"(?P<tgt>{P})(?:{APOS})?\s+(?:[\w-]+\s+)?(?:investment|stake)\b"),
+         pairs("investment"), ("investment", "stake")),
+    Rule("stake-verb", _compile(L("inv"), GAP, r"\b(?:take|takes|took|taking|acquir\w+|buy|buys|"
+                                r"bought|buying|hold|holds|held|own|owns|owned|build|builds|"
+                                r"built|purchas\w+|secur\w+|get|gets|got)\s+", _WORDS, "{0,5}?",
+                                r"(?:stake|position|holding|interest|share)s?\s+",
+                                r"(?:of\s+[^\ue000;]{0,25}?\s+)?in\s+", L("tgt")),
+         pairs("investment"), ("stake", "position", "holding", "interest", "share")),
+    Rule("stake-fraction", _compile(L("inv"), GAP, r"\b(?:bought|buys|buy|buying|acquired|acquires|"
+                                    r"acquire|took|takes|take)\s+(?:(?:nearly|almost|about|"
+                                    r"roughly|around|just\s+under|more\s+than)\s+)?(?:half|a\s+"
+                                    r"third|a\s+quarter|a\s+majority|a\s+minority|\d+(?:\.\d+)?\s?"
+                                    r"(?:%|per\s?cent))\s+(?:stake\s+)?(?:of|in)\s+", L("tgt")),
+         pairs("investment"), ("half", "third", "quarter", "majority", "minority", "%", "cent")),
+    Rule("back", _compile(L("inv"), GAP, r"\b(?:back|backs|backed|backing)\s+", L("tgt")),
+         investing, ("back",)),
+    Rule("backed-by", _compile(L("tgt"), GAP, r"\b(?:is|was|are|were|has\s+been|have\s+been|"
+                               r"is\s+being)\s+(?:\w+\s+)?(?:backed|funded)\s+by\s+", L("inv")),
+         pairs("investment"), ("backed", "funded")),
+    Rule("backer-of", _compile(rf"(?P<tgt>{P})['’]s\s+(?:(?:largest|biggest|main|major|key|"
+                               r"early|lead|top|first|longtime|long-time|existing)\s+)?"
+                               rf"(?:backer|investor|shareholder|funder)s?,?\s+", L("inv")),
+         background_pairs("investment"), ("backer", "investor", "shareholder", "funder")),
+    Rule("backer-aside", _compile(rf"(?P<inv>{P}),\s+(?:the\s+)?(?P<tgt>{P})['’]s\s+(?:"
+                                  r"(?:largest|biggest|main|major|key|early|lead|top|first|"
+                                  r"longtime|long-time|existing)\s+)?(?:backer|investor|"
+                                  r"shareholder|funder)\b"),
+         background_pairs("investment"), ("backer", "investor", "shareholder", "funder")),
+    # "Y has deals with X1 and X2, receiving $A and $B from each, respectively"
+    Rule("receiving-each", _compile(rf"(?P<tgt>{P})", GAP, r"\bdeals?\s+with\s+(?:both\s+)?",
+                                    rf"(?P<inv>{P})\s+and\s+(?P<inv2>{P})", GAP,
+                                    rf"\breceiving\s+(?P<a1>{A})\s+and\s+(?P<a2>{A})\s+from\s+each"),
+         lambda m, ctx: [
+             Found("investment", ctx.parties(m.group(g))[0], ctx.parties(m.group("tgt"))[0],
+                   ctx.text, m.span(), amount=ctx.amounts(m.group(a))[0])
+             for g, a in (("inv", "a1"), ("inv2", "a2"))],
+         ("receiving",)),
+    Rule("investors-include", _compile(r"\binvestors\s+in\s+", L("tgt"),
+                                       r"\s+(?:also\s+)?include\s+", L("inv")),
+         pairs("investment"), ("investors",)),
+    Rule("join-round", _compile(L("inv"), GAP, r"\b(?:join\w*|participat\w*\s+in|took\s+part\s+in|"
+                                r"take\s+part\s+in|taking\s+part\s+in)\s+", rf"(?P<tgt>{P})['’]s\s+",
+                                r"(?:[\w-]+\s+){0,3}?(?:funding\s+)?(?:round|raise|financing)"),
+         lambda m, ctx: [Found("investment", i, t, ctx.text, m.span(), ((i, "participant"),))
+                         for i in ctx.parties(m.group("inv"))
+                         for t in ctx.parties(m.group("tgt"))],
+         ("join", "particip", "part in")),
+    Rule("stock", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:receiv\w*|get|gets|got|tak\w*|took)\s+",
+                           rf"(?P<amt>{A})\s+(?:of|in)\s+", rf"(?P<tgt>{P})",
+                           r"\s+(?:stock|shares|equity)"),
+         lambda m, ctx: [Found("investment", ctx.parties(m.group("inv"))[0],
+                               ctx.parties(m.group("tgt"))[0], ctx.text, m.span(),
+                               amount=ctx.amounts(m.group("amt"))[0])],
+         ("stock", "shares", "equity")),
+    # --- funding rounds
+    Rule("raise", _compile(rf"(?P<tgt>{P})", GAP, r"\b(?:rais(?:e|es|ed|ing)|secur(?:e|es|ed|ing)|"
+                           r"clos(?:e|es|ed|ing)|land(?:s|ed)?|nabb(?:ed)?|bagg?(?:ed|s)?|"
+                           r"receiv(?:e|es|ed)|complet(?:e|es|ed)|finali[sz](?:e|es|ed|ing)|"
+                           r"pull(?:s|ed)\s+in|haul(?:s|ed)\s+in|get|gets|got)\b",
+                           # money for itself: a round, or an amount in or from something
+                           r"(?=\s+(?:(?:a|an|its|the|their|new|fresh)\s+)?(?:", A,
+                           r",?\s+)?(?:[\w-]+\s+){0,3}?(?:round|funding|financing|Series|seed|"
+                           r"raise|money|capital|cash)\b|\s+(?:(?:a|an)\s+)?", A,
+                           r"(?:,\s*", A, r")?,?\s+(?:in|from|led|at|to)\b)"),
+         raising, ("rais", "secur", "clos", "land", "nabb", "bag", "receiv", "complet", "final",
+                   "pull", "haul", "got", "get")),
+    Rule("lead-round", _compile(L("lead"), r"\s+(?:also\s+)?(?:co-)?led\s+(?:(?:the|a|an)\s+)?",
+                                rf"(?:(?P<tgt0>{P})['’]s\s+)?", _WORDS, "{0,4}?", _ROUND,
+                                r"(?:\s+(?:[\w-]+\s+){0,2}?(?:in|for|of|into)\s+(?P<tgt1>",
+                                P, "))?"),
+         lambda m, ctx: leading_targets(m, ctx), ("led",)),
+    Rule("lead-to-be", _compile(L("lead"), GAP, r"\b(?:lead|leads|leading)\s+(?:(?:a|an|the)\s+)?",
+                                _WORDS, "{0,5}?", _ROUND, r"\b", GAP, r"\b(?:in|for|of|into)\s+",
+                                rf"(?P<tgt>{P})"),
+         leading, ("lead",)),
+    Rule("join-round-for", _compile(L("part"), GAP, r"\b(?:join(?:s|ed|ing)?|participat\w*|"
+                                    r"took\s+part|take\s+part)\s+", rf"(?:(?P<lead>{P})\s+)?",
+                                    r"(?:in\s+)?(?:(?:a|an|the)\s+)?", _WORDS, "{0,4}?", _ROUND,
+                                    r"\s+(?:for|in|of|into)\s+", rf"(?P<tgt>{P})"),
+         lambda m, ctx: join_round_for(m, ctx), ("join", "particip", "part")),
+    Rule("led-round", _compile(rf"(?P<lead>{P})-led\s+", _WORDS, "{0,3}?", _ROUND,
+                               rf"\s+(?:in|for|of|into)\s+(?P<tgt>{P})"),
+         leading, ("-led",)),
+    # --- acquisitions
+    Rule("acquire", _compile(L("inv"), GAP, _ACQUIRE, _FILL, L("tgt"), r"(?!['’])"),
+         filled("acquisition"), ("acqui", "buy", "bought", "purchas", "snap", "over", "absorb")),
+    Rule("acquired-by", _compile(L("tgt"), GAP, r"\b(?:was|were|had\s+been|has\s+been|is\s+being|"
+                                 r"will\s+be|to\s+be|being|is|are)\s+(?:\w+\s+)?(?:acquired|"
+                                 r"bought|purchased|snapped\s+up|taken\s+over)\s+by\s+"
+                                 r"(?:[\w-]+\s+){0,3}?", L("inv")),
+         pairs("acquisition"), ("acquired", "bought", "purchased", "snapped", "taken over")),
+    Rule("acquisition-of", _compile(L("inv", possessive="required"), r"\s+", _WORDS, "{0,4}?",
+                                    r"(?:acquisitions?|purchases?|takeover|buyout|buy-out)\s+of\s+",
+                                    _FILL, L("tgt"), r"(?!['’])"),
+         filled("acquisition"), ("acquisition", "purchase", "takeover", "buyout", "buy-out")),
+    Rule("announced-acquisition", _compile(L("inv"), GAP, r"\b(?:announc\w*|complet\w*|clos\w*|"
+                                           r"finali[sz]\w*|through|via|unveil\w*|confirm\w*)\s+"
+                                           r"(?:(?:its|the|a|an|their)\s+)?", _WORDS, "{0,3}?",
+                                           r"(?:acquisition|purchase|takeover|buyout)\s+of\s+",
+                                           _FILL, L("tgt"), r"(?!['’])"),
+         filled("acquisition"), ("acquisition", "purchase", "takeover", "buyout")),
+    Rule("approached", _compile(rf"(?P<tgt>{P})", GAP, r"\bapproached\s+by\s+", rf"(?P<inv>{P})",
+                                r"\s+(?:about|over|regarding|for|with)\s+(?:(?:a|an|the)\s+)?"
+                                r"(?:[\w-]+\s+)?(?P<noun>takeover|acquisition|buyout|purchase|"
+                                r"investment|deal|sale)"),
+         lambda m, ctx: pairs("investment" if m.group("noun").lower() == "investment"
+                              else "acquisition")(m, ctx),
+         ("approached",)),
+    # --- mergers
+    Rule("merge-form", _compile(r"\bmerged?\s+with\s+", rf"(?P<inv>{P})", r"\s+to\s+form\s+",
+                                rf"(?P<tgt>{P})"),
+         pairs("merger"), ("merge",)),
+    Rule("merge-with", _compile(r"\bmerged?\s+(?:[\w,-]+\s+){0,4}?", rf"(?P<inv>{P})",
+                                r",?\s+with\s+", rf"(?P<tgt>{P})"),
+         pairs("merger"), ("merge",)),
+    Rule("merge-and", _compile(rf"(?P<inv>{P})", r"\s+and\s+", rf"(?P<tgt>{P})",
+                               r"\s+(?:to\s+)?merge\b"),
+         pairs("merger"), ("merge",)),
+    Rule("combine", _compile(r"\bcombin(?:e|es|ed|ing)\s+", rf"(?P<inv>{P})",
+                             r"\s+(?:with|and)\s+", rf"(?P<tgt>{P})"),
+         pairs("merger"), ("combin",)),
+    # --- partnerships and deals of any kind (compute, licensing) by their words
+    Rule("partnership-of", _compile(rf"(?P<inv>{P})", APOS, r"\s+(?:\w+\s+){0,2}(?:partnership|"
+                                    r"alliance)\s+with\s+", rf"(?P<tgt>{P})"),
+         pairs("partnership", tail=False), ("partnership", "alliance")),
+    Rule("partnership-between", _compile(r"\b(?:partnership|relationship|alliance|tie-?up)\s+"
+                                         r"between\s+", rf"(?P<inv>{P})", r"\s+and\s+",
+                                         rf"(?P<tgt>{P})", r"(?=[^.]*\bpartner)"),
+         pairs("partnership", tail=False), ("between",)),
+    Rule("partnered", _compile(L("inv"), r"\s+(?:has\s+|have\s+|had\s+)?(?:partnered|teamed\s+up|"
+                               r"teams\s+up|partners|is\s+partnering|are\s+partnering)\s+with\s+",
+                               L("tgt")),
+         pairs("partnership", tail=False), ("partner", "teamed", "teams")),
+    Rule("deal-with", _compile(L("inv"), GAP, _DEAL_VERB, r"\s+(?:(?:a|an|the|its|their|two|"
+                               r"new|similar)\s+)?", _WORDS, "{0,6}?", _DEAL_NOUN,
+                               r"\s+with\s+(?:both\s+)?", L("tgt")),
+         generic, ("deal", "agreement", "contract", "partnership", "pact", "alliance", "tie",
+                   "collaboration", "memorand", "mou", "arrangement")),
+    Rule("deal-between", _compile(L("inv"), r"\s+(?:have\s+|has\s+|had\s+|will\s+|jointly\s+)?",
+                                  _DEAL_VERB, r"\s+(?:(?:a|an|the)\s+)?", _WORDS, "{0,6}?",
+                                  _DEAL_NOUN, r"\b"),
+         lambda m, ctx: generic(m, ctx) if len(ctx.parties(m.group("inv"))) > 1 else [],
+         ("deal", "agreement", "contract", "partnership", "pact", "alliance", "tie",
+          "collaboration", "memorand", "mou", "arrangement")),
+    Rule("deal-possessive", _compile(L("inv", possessive="required"), r"\s+", _WORDS, "{0,4}?",
+                                     r"(?:deals?|agreements?|contracts?|pacts?|tie-?ups?)\s+with\s+",
+                                     L("tgt")),
+         generic, ("deal", "agreement", "contract", "pact", "tie")),
+    Rule("deal-expanded", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:expand|extend|increas|boost|"
+                                   r"enlarg|sign|ink|renew)\w*\s+(?:its|their|a|an|the)\s+",
+                                   rf"(?:{A}\s+)?(?P<tgt>{P})\s+(?:[\w-]+\s+)?",
+                                   r"(?:contract|deal|agreement)"),
+         generic, ("contract", "deal", "agreement")),
+    Rule("said-pay", _compile(rf"(?P<tgt>{P})\s+(?:said|says)\s+(?:that\s+)?", rf"(?P<inv>{P})",
+                              GAP, r"\b(?:pay|pays|paid|spend|spends|spent)\b", GAP,
+                              r"\b(?:under|as\s+part\s+of)\s+(?:an?|the|its|their)\s+",
+                              r"(?:[\w-]+\s+){0,2}?(?:agreement|contract|deal)"),
+         lambda m, ctx: generic(m, ctx), ("pay", "spend", "spent")),
+    # --- compute
+    Rule("provide-with", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:provid\w*|suppl(?:y|ies|ied|ying)|"
+                                  r"giv(?:e|es|ing)|gave|equip\w*)\s+", L("tgt"),
+                                  r"\s+with\s+", GAP, r"\b(?:compute|computing|computational|"
+                                  r"processing|chips?|GPUs?|TPUs?|gigawatts?|capacity|servers?|"
+                                  r"accelerators?|infrastructure|power)\b"),
+         pairs("compute"), ("provid", "suppl", "giv", "gave", "equip")),
+    Rule("supply-to", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:suppl(?:y|ies|ied|ying)|provid\w*|"
+                               r"deliver\w*|sell(?:s|ing)?|sold|rent(?:s|ed|ing)?|leas\w*)\s+",
+                               r"[^\ue000;]{0,80}?\bto\s+", L("tgt")),
+         supplying, ("suppl", "provid", "deliver", "sell", "sold", "rent", "leas")),
+    Rule("give-capacity", _compile(rf"(?P<inv>{P})", GAP, r"\bto\s+give\s+", rf"(?P<tgt>{P})",
+                                   r"\s+(?:[\w-]+\s+){0,3}?(?:capacity|compute|computing|access)"),
+         pairs("compute"), ("give",)),
+    Rule("provider-of", _compile(rf"(?P<inv>{P})", r"[^;]*?", r"\b(?:provider|supplier)\s+of\s+",
+                                 GAP, r"\b(?:compute|computing|computational|processing|cloud)\b",
+                                 GAP, r"\bfor\s+", rf"(?P<tgt>{P})"),
+         pairs("compute"), ("provider", "supplier")),
+    Rule("offer-use", _compile(r"\boffer\w*\s+", rf"(?P<tgt>{P})", r"\s+(?:the\s+)?(?:use\s+of|"
+                               r"access\s+to)\s+(?:", P, APOS, r"\s+)?", rf"(?P<inv>{P})", GAP,
+                               r"\b(?:cloud|computing|compute|GPUs?|data\s+cent)"),
+         pairs("compute"), ("offer",)),
+    Rule("buy-from", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:buy(?:s|ing)?|bought|purchas\w*|"
+                              r"rent(?:s|ed|ing)?|leas\w*|procur\w*|sourc\w*|spend(?:s|ing)?|"
+                              r"spent|us(?:e|es|ed|ing))\b[^\ue000;]{0,80}?\b(?:from|on|with)\s+",
+                              L("tgt", possessive="optional")),
+         buying_compute, ("buy", "bought", "purchas", "rent", "leas", "procur", "sourc", "spen",
+                          "use")),
+    Rule("buy-of", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:buy\w*|bought|purchas\w*|spend\w*|"
+                            r"spent|commit\w*)\b[^\ue000;]{0,60}?\bof\s+", rf"(?P<tgt>{P})",
+                            r"\s+(?:cloud\s+)?(?:services|capacity|compute|computing|cloud|"
+                            r"chips|GPUs|TPUs)"),
+         pairs("compute", swap=True), ("buy", "bought", "purchas", "spen", "commit")),
+    Rule("tap", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:tap(?:s|ped|ping)?|add(?:s|ed|ing)?|"
+                         r"turn(?:s|ed)?\s+to|sign(?:s|ed)?\s+up)\s+", rf"(?P<tgt>{P})",
+                         r"\s+(?:as\s+(?:a|an)\s+)?(?:[\w-]+\s+){0,2}?(?:for|as)\s+",
+                         r"[^\ue000;]{0,40}?\b(?:compute|computing|capacity|cloud|chips|GPUs|"
+                         r"supplier|provider)"),
+         pairs("compute", swap=True), ("tap", "add", "turn", "sign")),
+    # --- licensing and acqui-hires
+    Rule("pay", _compile(rf"(?P<inv>{P})", GAP, r"\bpa(?:y|ys|id|ying)\s+", rf"(?P<tgt>{P})",
+                         r"(?!['’])[^;]{0,120}"),
+         paying, ("pay", "paid")),
+    Rule("pay-to-license", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:pa(?:y|ys|id|ying)|spend\w*|spent)"
+                                    r"\s+[^\ue000;]{0,50}?\bto\s+licen[cs]e\s+", rf"(?P<tgt>{P})",
+                                    APOS),
+         licensing, ("licen",)),
+    Rule("license-of", _compile(rf"(?P<inv>{P})", GAP, r"\blicen[cs](?:e|es|ed|ing)\s+",
+                                rf"(?P<tgt>{P})['’]s?"),
+         licensing, ("licen",)),
+    Rule("license-to", _compile(rf"(?P<tgt>{P})", GAP, r"\blicen[cs](?:e|es|ed|ing)\s+(?:its|their)"
+                                r"\s+(?:[\w-]+\s+){0,3}?to\s+", rf"(?P<inv>{P})"),
+         pairs("licensing"), ("licen",)),
+    Rule("hire-staff", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:hire[sd]?|hiring|rehire[sd]?|"
+                                r"poach\w*|acquir(?:e|es|ed|ing)|brought\s+on|took\s+on)\s+"
+                                r"(?:(?:most|many|some|much|several|dozens|all|the)\s+(?:of\s+)?)?",
+                                rf"(?P<tgt>{P})['’]s?\s+(?:[\w-]+\s+){{0,2}}?(?:staff|team|"
+                                r"employees|workforce|talent|founders?|co-founders?|researchers|"
+                                r"engineers|executives|leadership|chief|CEO|people)"),
+         pairs("acquihire"), ("hire", "hiring", "poach", "acqui", "brought on", "took on")),
+    # --- joint ventures
+    Rule("joint-venture", _compile(L("inv"), GAP, r"\b(?:announc\w*|form\w*|launch\w*|set\s+up|"
+                                   r"sets\s+up|creat\w*|establish\w*|team\w*\s+up|unveil\w*)\b"
+                                   r"[^\ue000;]{0,80}?\bjoint[ -]venture"),
+         joint_venture, ("joint venture", "joint-venture")),
+    # --- distribution: a platform offers a lab's models
+    Rule("models-via", _compile(rf"(?P<tgt>{P})", GAP, r"\b(?:offer\w*|mak\w+|sell\w*|provid\w+)\s+",
+                                r"(?:its|their)\s+(?:\w+\s+){0,2}models\s+(?:available\s+)?",
+                                r"(?:via|through|on)\s+", L("inv", possessive="optional")),
+         pairs("distribution", tail=False), ("models",)),
+    Rule("access-through", _compile(r"\boffer\s+access\s+through\s+", rf"(?P<inv>{P})", r",?\s+to\s+",
+                                    GAP, r"\bmodels\b", GAP, r"(?:such\s+as|including|like)\s+",
+                                    L("tgt")),
+         pairs("distribution", tail=False), ("access",)),
+    Rule("models-available", _compile(rf"(?P<tgt>{P})", APOS, r"\s+(?:[\w-]+\s+){0,3}?models?\s+",
+                                      r"(?:are\s+|is\s+|will\s+be\s+)?(?:now\s+)?(?:available|"
+                                      r"offered|hosted)\s+(?:first\s+)?(?:on|via|through|in)\s+",
+                                      rf"(?P<inv>{P})"),
+         pairs("distribution", tail=False), ("available", "offered", "hosted")),
+    Rule("host-models", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:host\w*|offer\w*|add\w*|bring\w*|"
+                                 r"integrat\w*|deploy\w*|distribut\w*)\s+(?:models\s+from\s+)?",
+                                 rf"(?P<tgt>{P})", r"(?:['’]s\s+(?:", P, r"\s+)?(?:[\w-]+\s+){0,2}?"
+                                 r"models?\b)?\s*(?:(?:on|in|to|into|via|through)\s+",
+                                 rf"(?P<inv2>{P}))?"),
+         lambda m, ctx: hosting(m, ctx), ("host", "offer", "add", "bring", "integrat", "deploy",
+                                          "distribut")),
+]  # fmt: skip
+
+
+def leading_targets(m: re.Match[str], ctx: Context) -> list[Found]:
+    targets = ctx.parties(m.group("tgt0") or m.group("tgt1"))
+    if not targets:
+        return []
+    return _round(ctx, m, targets[0], ctx.parties(m.group("lead")), [])
+
+
+def join_round_for(m: re.Match[str], ctx: Context) -> list[Found]:
+    """"X joined Y in a round for Z (led by W)": X and Y take part."""
+    members = ctx.parties(m.group("part")) + ctx.parties(m.groupdict().get("lead"))
+    (target,) = ctx.parties(m.group("tgt"))[:1] or (None,)
+    if target is None:
+        return []
+    return _round(ctx, m, target, [], members)
+
+
+def hosting(m: re.Match[str], ctx: Context) -> list[Found]:
+    """"X hosts Y's models (on Z)", "X adds models from Y to Z": a distribution deal when
+    models are named; the more specific platform (Z) is the provider."""
+    if "model" not in m.group().lower():
+        return []
+    platform = ctx.parties(m.group("inv2")) or ctx.parties(m.group("inv"))
+    return [Found("distribution", platform[0], t, ctx.text, m.span(), tail=False)
+            for t in ctx.parties(m.group("tgt"))]  # fmt: skip

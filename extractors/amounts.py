@@ -171,15 +171,18 @@ _MONTHS = {
     )
     for m in names
 }  # fmt: skip
-_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"
+_MONTH = (
+    r"(?-i:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"
+)
 # "founded in 2015" and "formed in 2021" date a company, not a deal.
 _NOT_DEAL = r"(?<!founded )(?<!formed )(?<!established )(?<!born )(?<!launched )(?<!started )"
 YEAR = re.compile(
-    _NOT_DEAL
-    + rf"\b(?:(?P<prep>in|since|from|during|of)\s+(?:(?:early|late|mid-?)\s*)?(?:(?P<month>{_MONTH})\s+)?"
-    rf"(?P<year>(?:19|20)\d\d)\b"
+    _NOT_DEAL + r"\b(?:(?P<prep>in|since|from|during|of)\s+(?:(?:early|late|mid-?)\s*)?"
+    rf"(?:(?P<month>{_MONTH})\s+)?(?P<year>(?:19|20)\d\d)\b"
     rf"|(?P<rel>last|this|earlier\s+this|later\s+this|next)\s+(?P<span>year|month|{_MONTH})\b"
-    rf"|\bin\s+(?P<bare>{_MONTH})(?!\s+\d))"
+    rf"|\bin\s+(?P<bare>{_MONTH})(?!\s+\d))",
+    re.IGNORECASE,  # "Last year", "In April 2023"; month names keep their capital
 )
 
 

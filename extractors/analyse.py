@@ -104,14 +104,15 @@ def _with_sentences(text: str, found: list[Mention], in_title: bool) -> list[Tag
 
 
 def tag_article(
-    tagger: Tagger, title: str, text: str
+    tagger: Tagger, title: str, text: str, published: datetime | None = None
 ) -> tuple[tuple[TaggedMention, ...], tuple[Deal, ...]]:
-    """The mentions (title first, then body, each with its sentence) and deals of an article."""
+    """The mentions (title first, then body, each with its sentence) and deals of an article;
+    `published` dates the deals' relative years ("last year") and earlier deals."""
     found = tagger.tag(text)
     title_mentions = _with_sentences(title, tagger.tag(title), in_title=True)
     body_mentions = _with_sentences(text, found, in_title=False)
     return tuple(title_mentions + body_mentions), tuple(
-        find_deals(text, found, tagger.watchlist.ancestors)
+        find_deals(text, found, tagger.watchlist.ancestors, published.date() if published else None)
     )
 
 
@@ -143,7 +144,8 @@ def analyse(item: PageInput, tagger: Tagger) -> AnalysedArticle:
     if article and article.page_canonical_url and same_site(article.page_canonical_url, entry.url):
         canonical = canonical_url(article.page_canonical_url)
     fp = simhash(text)
-    mentions, deals = tag_article(tagger, title, text)
+    published = _published(article.published if article else None, entry.published)
+    mentions, deals = tag_article(tagger, title, text, published)
     return AnalysedArticle(
         article_id=url_key(canonical),
         entry_key=url_key(entry.url),
@@ -152,7 +154,7 @@ def analyse(item: PageInput, tagger: Tagger) -> AnalysedArticle:
         page_canonical_url=article.page_canonical_url if article else "",
         title=title,
         author=(article.author if article and article.author else entry.author),
-        published=_published(article.published if article else None, entry.published),
+        published=published,
         site_name=article.site_name if article else "",
         language=article.language if article else "",
         text=text,

@@ -32,7 +32,7 @@ APOS = r"['’]s?"
 _ITEM = P + r"(?:\s+(?:ventures|capital|partners|management|investments|group|fund|holdings))?"
 
 
-def L(name: str, possessive: str = "no") -> str:  # noqa: N802 (a pattern fragment)
+def L(name: str, possessive: str = "no") -> str:
     """A list of parties ("P", "P and P", "P, P and P") as group `name`. With possessive "no"
     its items are not possessives ("Amazon’s deal" starts a new phrase); "required": "P's" or
     "P and P's"; "optional": either."""
@@ -156,7 +156,7 @@ def pairs(kind: str, *, tail: bool = True, by_kind: bool = False, swap: bool = F
 
 
 def investing(m: re.Match[str], ctx: Context) -> list[Found]:
-    """"X (and Y) invest(s) … in Z": several investors share one amount (a round) unless the
+    """ "X (and Y) invest(s) … in Z": several investors share one amount (a round) unless the
     sentence pairs their amounts "respectively"; "in Z's $N round", "backs Z in a $N round"
     make them participants."""
     if not fill_ok(m.groupdict().get("fill") or ""):
@@ -215,7 +215,7 @@ def filled(kind: str) -> Builder:
 
 
 def generic(m: re.Match[str], ctx: Context) -> list[Found]:
-    """"X signs a deal with Y", "X and Y signed an agreement": a compute deal when its words
+    """ "X signs a deal with Y", "X and Y signed an agreement": a compute deal when its words
     or a cloud party say so (provider by kind), licensing when it licenses, else a
     partnership."""
     words = m.group() + until_party(ctx.text, m.end(), 120)
@@ -238,7 +238,7 @@ def generic(m: re.Match[str], ctx: Context) -> list[Found]:
 
 
 def paying(m: re.Match[str], ctx: Context) -> list[Found]:
-    """"X pays Y $N to license … / for capacity / to use …"."""
+    """ "X pays Y $N to license … / for capacity / to use …"."""
     words = m.group()
     (i,), (t,) = ctx.parties(m.group("inv")), ctx.parties(m.group("tgt"))
     if HIRE_WORDS.search(words):
@@ -258,7 +258,7 @@ def licensing(m: re.Match[str], ctx: Context) -> list[Found]:
 
 
 def buying_compute(m: re.Match[str], ctx: Context) -> list[Found]:
-    """"X buys/rents/taps … compute from Y": Y supplies X."""
+    """ "X buys/rents/taps … compute from Y": Y supplies X."""
     words = m.group() + ctx.text[m.end() : m.end() + 30]
     if not COMPUTE_WORDS.search(words):
         return []
@@ -266,7 +266,7 @@ def buying_compute(m: re.Match[str], ctx: Context) -> list[Found]:
 
 
 def supplying(m: re.Match[str], ctx: Context) -> list[Found]:
-    """"X supplies … to Y", "X provides Y with …": X supplies Y."""
+    """ "X supplies … to Y", "X provides Y with …": X supplies Y."""
     if not COMPUTE_WORDS.search(m.group()):
         return []
     return pairs("compute")(m, ctx)
@@ -331,7 +331,7 @@ def _round(
 
 
 def raising(m: re.Match[str], ctx: Context) -> list[Found]:
-    """"Y raised $N (from X | in a round led by X, with participation from Z …)"."""
+    """ "Y raised $N (from X | in a round led by X, with participation from Z …)"."""
     (target,) = ctx.parties(m.group("tgt"))[:1] or (None,)
     if target is None:
         return []
@@ -339,7 +339,7 @@ def raising(m: re.Match[str], ctx: Context) -> list[Found]:
 
 
 def leading(m: re.Match[str], ctx: Context) -> list[Found]:
-    """"X led Y's $N round", "X led the round in Y", "X joined Y in a round for Z"."""
+    """ "X led Y's $N round", "X led the round in Y", "X joined Y in a round for Z"."""
     targets = ctx.parties(m.group("tgt"))
     if not targets:
         return []
@@ -425,7 +425,9 @@ def reduce(skeleton: str, kinds: Sequence[str]) -> Reduced:
     # "Anthropic", "Salesforce, which has already invested in Cohere, joined" reads
     # "Salesforce joined", "Nvidia servers" reads "servers".
     cuts: list[tuple[int, int]] = []
-    cuts += [(m.start(), m.end()) for m in PREMODIFIER.finditer(skeleton) if fill_ok(m.group("fill"))]
+    cuts += [
+        (m.start(), m.end()) for m in PREMODIFIER.finditer(skeleton) if fill_ok(m.group("fill"))
+    ]
     cuts += [(m.start(), m.start("head")) for m in HYPHENATED.finditer(skeleton)]
     cuts += [m.span("mod") for m in BRAND.finditer(skeleton)]
     cuts += [(m.end("head"), m.end()) for m in ASIDE.finditer(skeleton) if OPEN in m.group("aside")]
@@ -767,7 +769,7 @@ def leading_targets(m: re.Match[str], ctx: Context) -> list[Found]:
 
 
 def join_round_for(m: re.Match[str], ctx: Context) -> list[Found]:
-    """"X joined Y in a round for Z (led by W)": X and Y take part."""
+    """ "X joined Y in a round for Z (led by W)": X and Y take part."""
     members = ctx.parties(m.group("part")) + ctx.parties(m.groupdict().get("lead"))
     (target,) = ctx.parties(m.group("tgt"))[:1] or (None,)
     if target is None:
@@ -776,7 +778,7 @@ def join_round_for(m: re.Match[str], ctx: Context) -> list[Found]:
 
 
 def hosting(m: re.Match[str], ctx: Context) -> list[Found]:
-    """"X hosts Y's models (on Z)", "X adds models from Y to Z": a distribution deal when
+    """ "X hosts Y's models (on Z)", "X adds models from Y to Z": a distribution deal when
     models are named; the more specific platform (Z) is the provider."""
     if "model" not in m.group().lower():
         return []

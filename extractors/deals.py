@@ -247,18 +247,20 @@ def _match(text: str, kinds: Sequence[str], low: str) -> list[R.Found]:
 
 
 def _coordinated(text: str) -> list[str]:
-    """"X buys chips from Y and has previously agreed to buy … from Z": the clause after "and"
+    """ "X buys chips from Y and has previously agreed to buy … from Z": the clause after "and"
     again with its subject, the sentence's first party."""
     first = R.MARK.search(text)
     if first is None:
         return []
-    return [first.group() + " " + text[m.end() :] for m in R.COORDINATED.finditer(text, first.end())]
+    return [
+        first.group() + " " + text[m.end() :] for m in R.COORDINATED.finditer(text, first.end())
+    ]
 
 
 def _tranches_after(
     found: Sequence[R.Found], s: _Sentence, ancestors: Callable[[str], Sequence[str]] | None
 ) -> list[Deal]:
-    """"X invested $1 billion in Y in 2019 and added about $10 billion last year": the second
+    """ "X invested $1 billion in Y in 2019 and added about $10 billion last year": the second
     amount is a tranche of the same parties."""
     out: list[Deal] = []
     for f in found:
@@ -309,9 +311,11 @@ def _deal(
         prefix = re.split(r"[,;]", text[:a])[-1]
         if R.OPEN not in prefix:
             year = find_year(prefix, s.today)
-    tranche = f.tranche or bool(
-        amount and (amount.tranche or _EXPANDS.search(text[a:b]))
-    ) or bool(_NEXT_TRANCHE.search(region))
+    tranche = (
+        f.tranche
+        or bool(amount and (amount.tranche or _EXPANDS.search(text[a:b])))
+        or bool(_NEXT_TRANCHE.search(region))
+    )
     return Deal(
         kind=f.kind,
         investor=investor,

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from extractors.deals import SYMMETRIC, Deal, find_deals
 from extractors.entities import Mention, Tagger
@@ -67,16 +68,7 @@ def load_gold(path: Path) -> list[GoldSentence]:
             continue
         try:
             row = json.loads(line)
-            deals = tuple(
-                GoldDeal(
-                    kind=d["kind"], investor=d["investor"], target=d["target"],
-                    amount=d.get("amount"), amount_max=d.get("amount_max", d.get("amount")),
-                    currency=d.get("currency", "USD"), qualifier=d.get("qualifier", ""),
-                    year=d.get("year"), status=d.get("status", "reported"),
-                    roles=tuple(d.get("roles", {}).items()), tranche=d.get("tranche", False),
-                )  # fmt: skip
-                for d in row.get("deals", [])
-            )
+            deals = tuple(_gold_deal(d) for d in row.get("deals", []))
             day = date.fromisoformat(row["date"]) if row.get("date") else None
             out.append(GoldSentence(row["id"], row.get("split", ""), row["text"], day, deals))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -86,17 +78,31 @@ def load_gold(path: Path) -> list[GoldSentence]:
     return out
 
 
-def triples(kind: str, investor: str, target: str, roles: Iterable[tuple[str, str]]) -> list[
-    tuple[Triple, str]
-]:
+def _gold_deal(d: dict[str, Any]) -> GoldDeal:
+    return GoldDeal(
+        kind=d["kind"],
+        investor=d["investor"],
+        target=d["target"],
+        amount=d.get("amount"),
+        amount_max=d.get("amount_max", d.get("amount")),
+        currency=d.get("currency", "USD"),
+        qualifier=d.get("qualifier", ""),
+        year=d.get("year"),
+        status=d.get("status", "reported"),
+        roles=tuple(d.get("roles", {}).items()),
+        tranche=d.get("tranche", False),
+    )
+
+
+def triples(
+    kind: str, investor: str, target: str, roles: Iterable[tuple[str, str]]
+) -> list[tuple[Triple, str]]:
     """A deal as (kind, investor, target) triples with the role of the investor in each."""
     roles = list(roles)
     if kind in SYMMETRIC and roles:
         partners = sorted({e for e, _ in roles} | {investor, target})
         return [
-            ((kind, a, b), "partner")
-            for i, a in enumerate(partners)
-            for b in partners[i + 1 :]
+            ((kind, a, b), "partner") for i, a in enumerate(partners) for b in partners[i + 1 :]
         ]
     if roles:
         out = [((kind, e, target), role) for e, role in roles]
@@ -209,7 +215,7 @@ def _pair_up(found: list[Deal], gold: Sequence[GoldDeal]) -> list[tuple[Deal, Go
             gt = {t for t, _ in triples(g.kind, g.investor, g.target, g.roles)}
             if f.kind != g.kind or not ft & gt:
                 continue
-            score = 4 * ((f.investor, f.target) == (g.investor, g.target))
+            score = 4.0 * ((f.investor, f.target) == (g.investor, g.target))
             score += 2 * amounts_agree(f, g) + (f.status == g.status) + len(ft & gt) / len(ft | gt)
             scored.append((-score, i, j))
     used_f: set[int] = set()
@@ -230,6 +236,47 @@ def default_finder(tagger: Tagger) -> Callable[[str, date | None], list[Deal]]:
     return find
 
 
+def _score_triples(scores: DealScores, s: GoldSentence, found: list[Deal]) -> None:
+    got: Counter[Triple] = Counter()
+    want: Counter[Triple] = Counter()
+    for d in found:
+        got.update(t for t, _ in triples(d.kind, d.investor, d.target, d.roles))
+    for g in s.deals:
+        want.update(t for t, _ in triples(g.kind, g.investor, g.target, g.roles))
+    for triple in got | want:
+        tp = min(got[triple], want[triple])
+        k = scores.kind(triple[0])
+        k.tp += tp
+        k.fp += got[triple] - tp
+        k.fn += want[triple] - tp
+        for what, n in (("false positive", got[triple] - tp), ("miss", want[triple] - tp)):
+            scores.errors += [Error(s.id, s.split, what, " ".join(triple), s.text)] * n
+
+
+def _field_values(f: Deal, g: GoldDeal) -> dict[str, tuple[object, object]]:
+    return {
+        "status": (f.status, g.status),
+        "year": (f.year, g.year),
+        "qualifier": (f.qualifier, g.qualifier),
+        "roles": (dict(f.roles), dict(g.roles)),
+        "tranche": (f.tranche, g.tranche),
+    }
+
+
+def _score_deal(scores: DealScores, s: GoldSentence, f: Deal, g: GoldDeal) -> None:
+    ok = amounts_agree(f, g)
+    scores.amounts.setdefault(f.kind, Agreement()).add(ok)
+    if not ok:
+        found = _describe(f.kind, f.investor, f.target, _money(f), f.status, f.roles)
+        gold = _describe(g.kind, g.investor, g.target, _money(g), g.status, g.roles)
+        scores.errors.append(Error(s.id, s.split, "amount", f"found {found}; gold {gold}", s.text))
+    for name, (mine, theirs) in _field_values(f, g).items():
+        scores.fields.setdefault(name, Agreement()).add(mine == theirs)
+        if mine != theirs:
+            detail = f"{f.kind} {f.investor} -> {f.target}: found {mine!r}, gold {theirs!r}"
+            scores.errors.append(Error(s.id, s.split, name, detail, s.text))
+
+
 def evaluate_deals(
     gold: Sequence[GoldSentence], find: Callable[[str, date | None], list[Deal]]
 ) -> DealScores:
@@ -238,49 +285,9 @@ def evaluate_deals(
     for s in gold:
         scores.sentences += 1
         found = find(s.text, s.day)
-        got: Counter[Triple] = Counter()
-        want: Counter[Triple] = Counter()
-        for d in found:
-            got.update(t for t, _ in triples(d.kind, d.investor, d.target, d.roles))
-        for g in s.deals:
-            want.update(t for t, _ in triples(g.kind, g.investor, g.target, g.roles))
-        for triple in got | want:
-            tp = min(got[triple], want[triple])
-            k = scores.kind(triple[0])
-            k.tp += tp
-            k.fp += got[triple] - tp
-            k.fn += want[triple] - tp
-            for _ in range(got[triple] - tp):
-                scores.errors.append(Error(s.id, s.split, "false positive", " ".join(triple), s.text))
-            for _ in range(want[triple] - tp):
-                scores.errors.append(Error(s.id, s.split, "miss", " ".join(triple), s.text))
+        _score_triples(scores, s, found)
         for f, g in _pair_up(found, s.deals):
-            ok = amounts_agree(f, g)
-            scores.amounts.setdefault(f.kind, Agreement()).add(ok)
-            if not ok:
-                scores.errors.append(Error(s.id, s.split, "amount", (
-                    f"found {_describe(f.kind, f.investor, f.target, _money(f), f.status, f.roles)}"
-                    f"; gold {_describe(g.kind, g.investor, g.target, _money(g), g.status, g.roles)}"
-                ), s.text))  # fmt: skip
-            checks = {
-                "status": f.status == g.status,
-                "year": f.year == g.year,
-                "qualifier": f.qualifier == g.qualifier,
-                "roles": dict(f.roles) == dict(g.roles),
-                "tranche": f.tranche == g.tranche,
-            }
-            for name, agree in checks.items():
-                scores.fields.setdefault(name, Agreement()).add(agree)
-                if not agree:
-                    value = {"status": (f.status, g.status), "year": (f.year, g.year),
-                             "qualifier": (f.qualifier, g.qualifier),
-                             "roles": (dict(f.roles), dict(g.roles)),
-                             "tranche": (f.tranche, g.tranche)}[name]  # fmt: skip
-                    scores.errors.append(Error(
-                        s.id, s.split, name,
-                        f"{f.kind} {f.investor} -> {f.target}: found {value[0]!r}, gold {value[1]!r}",
-                        s.text,
-                    ))  # fmt: skip
+            _score_deal(scores, s, f, g)
     return scores
 
 
@@ -299,3 +306,19 @@ def report_rows(scores: DealScores) -> list[list[str]]:
 
 
 REPORT_COLUMNS = ["kind", "tp", "fp", "fn", "precision", "recall", "amounts", "amount_share"]
+
+
+def as_json(scores: DealScores) -> dict[str, object]:
+    """The scores as plain data, for `--format json`."""
+    return {
+        "sentences": scores.sentences,
+        "kinds": {
+            row[0]: dict(zip(REPORT_COLUMNS[1:], row[1:], strict=True))
+            for row in report_rows(scores)
+        },
+        "fields": {k: {"right": a.right, "total": a.total} for k, a in scores.fields.items()},
+        "errors": [
+            {"id": e.sentence, "split": e.split, "what": e.what, "detail": e.detail, "text": e.text}
+            for e in scores.errors
+        ],
+    }

@@ -89,10 +89,15 @@ def _published(page: datetime | None, feed: datetime | None) -> datetime | None:
     return page or feed
 
 
-def _with_sentences(text: str, found: list[Mention], in_title: bool) -> list[TaggedMention]:
+def _with_sentences(
+    text: str,
+    found: list[Mention],
+    in_title: bool,
+    spans: list[tuple[int, int]] | None = None,
+) -> list[TaggedMention]:
     if not found:
         return []
-    spans = sentence_spans(text)
+    spans = sentence_spans(text) if spans is None else spans
     out: list[TaggedMention] = []
     i = 0
     for m in found:
@@ -109,10 +114,12 @@ def tag_article(
     """The mentions (title first, then body, each with its sentence) and deals of an article;
     `published` dates the deals' relative years ("last year") and earlier deals."""
     found = tagger.tag(text)
+    spans = sentence_spans(text) if found else []  # once, for the mentions and the deals
     title_mentions = _with_sentences(title, tagger.tag(title), in_title=True)
-    body_mentions = _with_sentences(text, found, in_title=False)
+    body_mentions = _with_sentences(text, found, in_title=False, spans=spans)
+    day = published.date() if published else None
     return tuple(title_mentions + body_mentions), tuple(
-        find_deals(text, found, tagger.watchlist.ancestors, published.date() if published else None)
+        find_deals(text, found, tagger.watchlist.ancestors, day, spans)
     )
 
 

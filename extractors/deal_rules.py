@@ -21,6 +21,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import ahocorasick_rs
+
 OPEN, CLOSE, AOPEN, ACLOSE = "\ue000", "\ue001", "\ue002", "\ue003"
 P = OPEN + r"\d+" + CLOSE
 A = AOPEN + r"\d+" + ACLOSE
@@ -491,7 +493,7 @@ RULES: list[Rule] = [
                             r"(?:(?:the|its|a|an)\s+(?:[\w-]+\s+){0,2}?(?:funding\s+)?round\s+"
                             r"(?:of|in|for)\s+)?", r"(?P<fill>(?:[\w-]+\s+){0,3}?)",
                             rf"(?P<tgt>{_ITEM}(?:\s*,\s*{_ITEM})*(?:,?\s+(?:and|&)\s+{_ITEM})?)"),
-         investing, ("invest", "pour", "put", "pump", "inject", "plough", "sink", "sank", "plow")),
+         investing, ("invest", " pour", " put", " pump", " inject", " plough", " sink", " sank", " plow")),
     Rule("invest-and", _compile(rf"(?P<inv>{P})", GAP, _INVEST_VERB, r"\s+(?P<amt>", A,
                                 r")\s+(?:in|into)\s+", L("tgt"), r",?\s+and\s+(?P<inv2>", P,
                                 r")\s+(?P<amt2>", A, ")"),
@@ -521,15 +523,15 @@ RULES: list[Rule] = [
                                 r"built|purchas\w+|secur\w+|get|gets|got)\s+", _WORDS, "{0,5}?",
                                 r"(?:stake|position|holding|interest|share)s?\s+",
                                 r"(?:of\s+[^\ue000;]{0,25}?\s+)?in\s+", L("tgt")),
-         pairs("investment"), ("stake", "position", "holding", "interest", "share")),
+         pairs("investment"), ("stake", "position", "holding", "interest", " share")),
     Rule("stake-fraction", _compile(L("inv"), GAP, r"\b(?:bought|buys|buy|buying|acquired|acquires|"
                                     r"acquire|took|takes|take)\s+(?:(?:nearly|almost|about|"
                                     r"roughly|around|just\s+under|more\s+than)\s+)?(?:half|a\s+"
                                     r"third|a\s+quarter|a\s+majority|a\s+minority|\d+(?:\.\d+)?\s?"
                                     r"(?:%|per\s?cent))\s+(?:stake\s+)?(?:of|in)\s+", L("tgt")),
-         pairs("investment"), ("half", "third", "quarter", "majority", "minority", "%", "cent")),
+         pairs("investment"), (" half", " third", " quarter", "majority", "minority", "%", "per cent", "percent")),
     Rule("back", _compile(L("inv"), GAP, r"\b(?:back|backs|backed|backing)\s+", L("tgt")),
-         investing, ("back",)),
+         investing, (" back",)),
     Rule("backed-by", _compile(L("tgt"), GAP, r"\b(?:is|was|are|were|has\s+been|have\s+been|"
                                r"is\s+being)\s+(?:\w+\s+)?(?:backed|funded)\s+by\s+", L("inv")),
          pairs("investment"), ("backed", "funded")),
@@ -560,7 +562,7 @@ RULES: list[Rule] = [
          lambda m, ctx: [Found("investment", i, t, ctx.text, m.span(), ((i, "participant"),))
                          for i in ctx.parties(m.group("inv"))
                          for t in ctx.parties(m.group("tgt"))],
-         ("join", "particip", "part in")),
+         (" join", "particip", "part in")),
     Rule("stock", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:receiv\w*|get|gets|got|tak\w*|took)\s+",
                            rf"(?P<amt>{A})\s+(?:of|in)\s+", rf"(?P<tgt>{P})",
                            r"\s+(?:stock|shares|equity)"),
@@ -578,8 +580,8 @@ RULES: list[Rule] = [
                            r",?\s+)?(?:[\w-]+\s+){0,3}?(?:round|funding|financing|Series|seed|"
                            r"raise|money|capital|cash)\b|\s+(?:(?:a|an)\s+)?", A,
                            r"(?:,\s*", A, r")?,?\s+(?:in|from|led|at|to)\b)"),
-         raising, ("rais", "secur", "clos", "land", "nabb", "bag", "receiv", "complet", "final",
-                   "pull", "haul", "got", "get")),
+         raising, (" rais", " secur", " clos", " land", " nabb", " bag", " receiv", " complet",
+                   " final", " pull", " haul", " got ", " get ", " gets ")),
     Rule("lead-round", _compile(L("lead"), r"\s+(?:also\s+)?(?:co-)?led\s+(?:(?:the|a|an)\s+)?",
                                 rf"(?:(?P<tgt0>{P})['’]s\s+)?", _WORDS, "{0,4}?", _ROUND,
                                 r"(?:\s+(?:[\w-]+\s+){0,2}?(?:in|for|of|into)\s+(?P<tgt1>",
@@ -593,13 +595,14 @@ RULES: list[Rule] = [
                                     r"took\s+part|take\s+part)\s+", rf"(?:(?P<lead>{P})\s+)?",
                                     r"(?:in\s+)?(?:(?:a|an|the)\s+)?", _WORDS, "{0,4}?", _ROUND,
                                     r"\s+(?:for|in|of|into)\s+", rf"(?P<tgt>{P})"),
-         lambda m, ctx: join_round_for(m, ctx), ("join", "particip", "part")),
+         lambda m, ctx: join_round_for(m, ctx), (" join", "particip", " part")),
     Rule("led-round", _compile(rf"(?P<lead>{P})-led\s+", _WORDS, "{0,3}?", _ROUND,
                                rf"\s+(?:in|for|of|into)\s+(?P<tgt>{P})"),
          leading, ("-led",)),
     # --- acquisitions
     Rule("acquire", _compile(L("inv"), GAP, _ACQUIRE, _FILL, L("tgt"), r"(?!['’])"),
-         filled("acquisition"), ("acqui", "buy", "bought", "purchas", "snap", "over", "absorb")),
+         filled("acquisition"), ("acqui", " buy", "bought", "purchas", "snap", "took over", "take over", "takes over",
+          "taking over", "absorb")),
     Rule("acquired-by", _compile(L("tgt"), GAP, r"\b(?:was|were|had\s+been|has\s+been|is\s+being|"
                                  r"will\s+be|to\s+be|being|is|are)\s+(?:\w+\s+)?(?:acquired|"
                                  r"bought|purchased|snapped\s+up|taken\s+over)\s+by\s+"
@@ -661,7 +664,7 @@ RULES: list[Rule] = [
     Rule("deal-possessive", _compile(L("inv", possessive="required"), r"\s+", _WORDS, "{0,4}?",
                                      r"(?:deals?|agreements?|contracts?|pacts?|tie-?ups?)\s+with\s+",
                                      L("tgt")),
-         generic, ("deal", "agreement", "contract", "pact", "tie")),
+         generic, ("deal", "agreement", "contract", "pact", "tie-up", "tie up")),
     Rule("deal-expanded", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:expand|extend|increas|boost|"
                                    r"enlarg|sign|ink|renew)\w*\s+(?:its|their|a|an|the)\s+",
                                    rf"(?:{A}\s+)?(?P<tgt>{P})\s+(?:[\w-]+\s+)?",
@@ -671,7 +674,7 @@ RULES: list[Rule] = [
                               GAP, r"\b(?:pay|pays|paid|spend|spends|spent)\b", GAP,
                               r"\b(?:under|as\s+part\s+of)\s+(?:an?|the|its|their)\s+",
                               r"(?:[\w-]+\s+){0,2}?(?:agreement|contract|deal)"),
-         lambda m, ctx: generic(m, ctx), ("pay", "spend", "spent")),
+         lambda m, ctx: generic(m, ctx), (" pay", " paid", "spend", "spent")),
     # --- compute
     Rule("provide-with", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:provid\w*|suppl(?:y|ies|ied|ying)|"
                                   r"giv(?:e|es|ing)|gave|equip\w*)\s+", L("tgt"),
@@ -685,7 +688,7 @@ RULES: list[Rule] = [
          supplying, ("suppl", "provid", "deliver", "sell", "sold", "rent", "leas")),
     Rule("give-capacity", _compile(rf"(?P<inv>{P})", GAP, r"\bto\s+give\s+", rf"(?P<tgt>{P})",
                                    r"\s+(?:[\w-]+\s+){0,3}?(?:capacity|compute|computing|access)"),
-         pairs("compute"), ("give",)),
+         pairs("compute"), (" give",)),
     Rule("provider-of", _compile(rf"(?P<inv>{P})", r"[^;]*?", r"\b(?:provider|supplier)\s+of\s+",
                                  GAP, r"\b(?:compute|computing|computational|processing|cloud)\b",
                                  GAP, r"\bfor\s+", rf"(?P<tgt>{P})"),
@@ -698,23 +701,23 @@ RULES: list[Rule] = [
                               r"rent(?:s|ed|ing)?|leas\w*|procur\w*|sourc\w*|spend(?:s|ing)?|"
                               r"spent|us(?:e|es|ed|ing))\b[^\ue000;]{0,80}?\b(?:from|on|with)\s+",
                               L("tgt", possessive="optional")),
-         buying_compute, ("buy", "bought", "purchas", "rent", "leas", "procur", "sourc", "spen",
-                          "use")),
+         buying_compute, (" buy", "bought", "purchas", " rent", " leas", "procur", "sourc", "spen",
+                          " use", " using")),
     Rule("buy-of", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:buy\w*|bought|purchas\w*|spend\w*|"
                             r"spent|commit\w*)\b[^\ue000;]{0,60}?\bof\s+", rf"(?P<tgt>{P})",
                             r"\s+(?:cloud\s+)?(?:services|capacity|compute|computing|cloud|"
                             r"chips|GPUs|TPUs)"),
-         pairs("compute", swap=True), ("buy", "bought", "purchas", "spen", "commit")),
+         pairs("compute", swap=True), (" buy", "bought", "purchas", "spen", "commit")),
     Rule("tap", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:tap(?:s|ped|ping)?|add(?:s|ed|ing)?|"
                          r"turn(?:s|ed)?\s+to|sign(?:s|ed)?\s+up)\s+", rf"(?P<tgt>{P})",
                          r"\s+(?:as\s+(?:a|an)\s+)?(?:[\w-]+\s+){0,2}?(?:for|as)\s+",
                          r"[^\ue000;]{0,40}?\b(?:compute|computing|capacity|cloud|chips|GPUs|"
                          r"supplier|provider)"),
-         pairs("compute", swap=True), ("tap", "add", "turn", "sign")),
+         pairs("compute", swap=True), (" tap", " add", " turn", " sign")),
     # --- licensing and acqui-hires
     Rule("pay", _compile(rf"(?P<inv>{P})", GAP, r"\bpa(?:y|ys|id|ying)\s+", rf"(?P<tgt>{P})",
                          r"(?!['’])[^;]{0,120}"),
-         paying, ("pay", "paid")),
+         paying, (" pay", " paid")),
     Rule("pay-to-license", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:pa(?:y|ys|id|ying)|spend\w*|spent)"
                                     r"\s+[^\ue000;]{0,50}?\bto\s+licen[cs]e\s+", rf"(?P<tgt>{P})",
                                     APOS),
@@ -745,7 +748,7 @@ RULES: list[Rule] = [
     Rule("access-through", _compile(r"\boffer\s+access\s+through\s+", rf"(?P<inv>{P})", r",?\s+to\s+",
                                     GAP, r"\bmodels\b", GAP, r"(?:such\s+as|including|like)\s+",
                                     L("tgt")),
-         pairs("distribution", tail=False), ("access",)),
+         pairs("distribution", tail=False), ("offer access",)),
     Rule("models-available", _compile(rf"(?P<tgt>{P})", APOS, r"\s+(?:[\w-]+\s+){0,3}?models?\s+",
                                       r"(?:are\s+|is\s+|will\s+be\s+)?(?:now\s+)?(?:available|"
                                       r"offered|hosted)\s+(?:first\s+)?(?:on|via|through|in)\s+",
@@ -756,8 +759,7 @@ RULES: list[Rule] = [
                                  rf"(?P<tgt>{P})", r"(?:['’]s\s+(?:", P, r"\s+)?(?:[\w-]+\s+){0,2}?"
                                  r"models?\b)?\s*(?:(?:on|in|to|into|via|through)\s+",
                                  rf"(?P<inv2>{P}))?"),
-         lambda m, ctx: hosting(m, ctx), ("host", "offer", "add", "bring", "integrat", "deploy",
-                                          "distribut")),
+         lambda m, ctx: hosting(m, ctx), ("model",)),
 ]  # fmt: skip
 
 
@@ -785,3 +787,22 @@ def hosting(m: re.Match[str], ctx: Context) -> list[Found]:
     platform = ctx.parties(m.group("inv2")) or ctx.parties(m.group("inv"))
     return [Found("distribution", platform[0], t, ctx.text, m.span(), tail=False)
             for t in ctx.parties(m.group("tgt"))]  # fmt: skip
+
+
+# Which rules a sentence can match: one Aho-Corasick pass for every rule's keywords,
+# overlapping (" joint venture" holds " join" and "joint venture"); a keyword found also counts
+# for the shorter keywords inside it ("acquisition" holds "acqui").
+_KEYWORDS = sorted({k for r in RULES for k in r.needs})
+_AUTOMATON = ahocorasick_rs.AhoCorasick(_KEYWORDS)
+_INSIDE = {k: frozenset(j for j in _KEYWORDS if j in k) for k in _KEYWORDS}
+
+
+def rules_for(sentence: str) -> list[Rule]:
+    """The rules whose keywords `sentence` holds (in the rules' order); none for most."""
+    found = _AUTOMATON.find_matches_as_strings(" " + sentence.lower(), overlapping=True)
+    if not found:
+        return []
+    present: set[str] = set()
+    for k in set(found):
+        present |= _INSIDE[k]
+    return [r for r in RULES if present.intersection(r.needs)]

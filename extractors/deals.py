@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from bisect import bisect_right
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -54,15 +55,6 @@ SYMMETRIC = frozenset({"partnership", "merger", "joint_venture"})
 STATUSES = ("reported", "in_talks", "background", "denied")
 MAX_SENTENCE = 1500  # longer "sentences" are lists or markup debris, not deal reporting
 
-# A sentence without any of these words states no deal: one search decides for most.
-_TRIGGER = re.compile(
-    r"invest|stake|acqui|\bbu(?:y|ys|ying|ught)\b|purchas|takeover|buy-?out|merg|combin|"
-    r"rais|fund|round|\bled\b|-led|\bback|partner|allian|deal|contract|agreement|pact|"
-    r"memorand|\bMoUs?\b|tie-?up|joint|licen[cs]|\bhir|rehir|poach|suppl|provid|comput|"
-    r"cloud|capacit|chip|GPU|TPU|host|availab|offer|\bpa(?:y|ys|id|ying)\b|spen[dt]|rent|"
-    r"leas|owned|snap|secur|clos|land|receiv|approach|model|stock|shares",
-    re.IGNORECASE,
-)
 _REPORTEDLY = re.compile(
     r"\b(?:reportedly|reported|according\s+to\s+(?:people|sources|a\s+person|someone|those|"
     r"two|three|several)|(?:is|are|was|were)\s+said\s+to|sources\s+(?:said|say)|people\s+"
@@ -150,28 +142,39 @@ def find_deals(
     mentions: Sequence[Mention],
     ancestors: Callable[[str], Sequence[str]] | None = None,
     published: date | None = None,
+    spans: Sequence[tuple[int, int]] | None = None,
 ) -> list[Deal]:
     """Deals stated in `text`, given its mentions (from `Tagger.tag` on the same text).
 
     `ancestors(entity_id)` lets a provider named as a company be narrowed to its cloud or
     product named in the same sentence; `published` (the article's date) dates "last year"
-    and tells an earlier deal (background) from news."""
+    and tells an earlier deal (background) from news; `spans` are the text's sentences when
+    the caller has them already (`sentence_spans(text)`)."""
     ordered = sorted(mentions, key=lambda m: m.start)
+    if not _near_pair(ordered):
+        return []  # most articles: no two entities close enough to share a sentence
+    spans = sentence_spans(text) if spans is None else spans
+    starts = [s for s, _ in spans]
+    by_sentence: dict[int, list[Mention]] = {}
+    for m in ordered:
+        i = bisect_right(starts, m.start) - 1
+        if i >= 0 and m.end <= spans[i][1]:
+            by_sentence.setdefault(i, []).append(m)
     found: list[Deal] = []
-    j = 0
-    for start, end in sentence_spans(text):
-        inside: list[Mention] = []
-        while j < len(ordered) and ordered[j].start < end:
-            if ordered[j].start >= start:
-                inside.append(ordered[j])
-            j += 1
+    for i, inside in by_sentence.items():
+        start, end = spans[i]
         if len({m.entity for m in inside}) < 2 or end - start > MAX_SENTENCE:
             continue
-        sentence = text[start:end]
-        if not _TRIGGER.search(sentence):
-            continue
-        found += _sentence_deals(sentence, start, inside, ancestors, published)
+        found += _sentence_deals(text[start:end], start, inside, ancestors, published)
     return _fold(found)
+
+
+def _near_pair(ordered: Sequence[Mention]) -> bool:
+    """Whether two different entities are named within `MAX_SENTENCE` characters."""
+    return any(
+        a.entity != b.entity and b.start - a.end < MAX_SENTENCE
+        for a, b in zip(ordered, ordered[1:], strict=False)
+    )
 
 
 def _sentence_deals(
@@ -181,17 +184,19 @@ def _sentence_deals(
     ancestors: Callable[[str], Sequence[str]] | None,
     today: date | None,
 ) -> list[Deal]:
+    rules = R.rules_for(sentence)
+    if not rules:
+        return []  # no deal word: the cheap exit for most sentences with two entities
     amounts = find_amounts(sentence)
     skeleton, kept = _skeleton(sentence, start, inside, amounts)
     s = _Sentence(sentence, start, inside, kept, _valuations(skeleton), today)
     kinds = [m.kind for m in inside]
     reduced = R.reduce(skeleton, kinds)
-    low = sentence.lower()
-    found = _match(reduced.text, kinds, low)
+    found = _match(reduced.text, kinds, rules)
     for clause in _coordinated(reduced.text):
-        found += _match(clause, kinds, low)
+        found += _match(clause, kinds, rules)
     for aside in reduced.asides:
-        stated = _match(aside, kinds, low)
+        stated = _match(aside, kinds, rules)
         found += [
             f if re.search(r"\bwill\b", aside) else replace(f, background=True) for f in stated
         ]
@@ -235,12 +240,10 @@ def _valuations(skeleton: str) -> frozenset[int]:
     return frozenset(out)
 
 
-def _match(text: str, kinds: Sequence[str], low: str) -> list[R.Found]:
+def _match(text: str, kinds: Sequence[str], rules: Sequence[R.Rule]) -> list[R.Found]:
     ctx = R.Context(kinds, text)
     found: list[R.Found] = []
-    for rule in R.RULES:
-        if rule.needs and not any(k in low for k in rule.needs):
-            continue
+    for rule in rules:
         for m in rule.pattern.finditer(text):
             found += rule.build(m, ctx)
     return found

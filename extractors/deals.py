@@ -37,10 +37,11 @@ into one; money "on top" of an earlier deal ("an additional $4 billion") is a `t
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
 from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from itertools import pairwise
 
 from extractors import deal_rules as R
 from extractors.amounts import Amount, find_amounts, find_year, parse_amount
@@ -173,7 +174,7 @@ def _near_pair(ordered: Sequence[Mention]) -> bool:
     """Whether two different entities are named within `MAX_SENTENCE` characters."""
     return any(
         a.entity != b.entity and b.start - a.end < MAX_SENTENCE
-        for a, b in zip(ordered, ordered[1:], strict=False)
+        for a, b in pairwise(ordered)
     )
 
 

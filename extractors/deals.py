@@ -173,8 +173,7 @@ def find_deals(
 def _near_pair(ordered: Sequence[Mention]) -> bool:
     """Whether two different entities are named within `MAX_SENTENCE` characters."""
     return any(
-        a.entity != b.entity and b.start - a.end < MAX_SENTENCE
-        for a, b in pairwise(ordered)
+        a.entity != b.entity and b.start - a.end < MAX_SENTENCE for a, b in pairwise(ordered)
     )
 
 

@@ -56,7 +56,8 @@ def L(name: str, possessive: str = "no") -> str:
 _STOP = frozenset(
     "a an the with to from by for in into on at of that which who whose is are was were be "
     "been has have had will would said says its their his her our it they as under over than "
-    "after before while since".split()
+    "after before while since near across around outside inside behind beyond within without "
+    "through toward towards against among including like such".split()
 )
 MAX_FILL = 8
 
@@ -519,7 +520,7 @@ RULES: list[Rule] = [
                                     rf"(?P<tgt>{P})(?:{APOS})?\s+(?:[\w-]+\s+)?(?:investment|stake)\b"),
          pairs("investment"), ("investment", "stake")),
     Rule("stake-verb", _compile(L("inv"), GAP, r"\b(?:take|takes|took|taking|acquir\w+|buy|buys|"
-                                r"bought|buying|hold|holds|held|own|owns|owned|build|builds|"
+                                r"bought|buying|hold|holds|held|own|owns|owned|build|builds|has|have|had|"
                                 r"built|purchas\w+|secur\w+|get|gets|got)\s+", _WORDS, "{0,5}?",
                                 r"(?:stake|position|holding|interest|share)s?\s+",
                                 r"(?:of\s+[^\ue000;]{0,25}?\s+)?in\s+", L("tgt")),
@@ -600,7 +601,10 @@ RULES: list[Rule] = [
                                rf"\s+(?:in|for|of|into)\s+(?P<tgt>{P})"),
          leading, ("-led",)),
     # --- acquisitions
-    Rule("acquire", _compile(L("inv"), GAP, _ACQUIRE, _FILL, L("tgt"), r"(?!['’])"),
+    # ("Nvidia buys Lambda cloud capacity", "buys AMD shares": not the company itself)
+    Rule("acquire", _compile(L("inv"), GAP, _ACQUIRE, _FILL, L("tgt"), r"(?!['’]|\s+(?:cloud|"
+                             r"capacity|chips?|GPUs?|TPUs?|servers?|shares|stock|services|"
+                             r"products|hardware|equipment|compute|computing|stakes?)\b)"),
          filled("acquisition"), ("acqui", " buy", "bought", "purchas", "snap", "took over", "take over", "takes over",
           "taking over", "absorb")),
     Rule("acquired-by", _compile(L("tgt"), GAP, r"\b(?:was|were|had\s+been|has\s+been|is\s+being|"

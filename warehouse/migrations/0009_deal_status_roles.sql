@@ -92,15 +92,16 @@ FROM keyed;
 -- partners (a lead stays a lead); follows is the deal a tranche adds to.
 CREATE VIEW v_deals AS
 WITH role_rows AS (
-    SELECT deal_id, r.entity_id, r.role, t
-    FROM (SELECT deal_id, t, unnest(roles) AS r FROM v_deal_reports)
+    SELECT deal_id, r.entity_id, r.role, t, pos
+    FROM (SELECT deal_id, t, unnest(roles) AS r, unnest(range(len(roles))) AS pos
+          FROM v_deal_reports)
 ),
 roles AS (
     SELECT deal_id,
-           list({'entity_id': entity_id, 'role': role} ORDER BY role <> 'lead', first_t)
+           list({'entity_id': entity_id, 'role': role} ORDER BY role <> 'lead', first_t, pos)
                AS roles
     FROM (
-        SELECT deal_id, entity_id, min(t) AS first_t,
+        SELECT deal_id, entity_id, min(t) AS first_t, min(pos) AS pos,
                CASE WHEN bool_or(role = 'lead') THEN 'lead'
                     WHEN bool_or(role = 'partner') THEN 'partner'
                     ELSE 'participant' END AS role

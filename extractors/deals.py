@@ -167,7 +167,7 @@ def find_deals(
         if len({m.entity for m in inside}) < 2 or end - start > MAX_SENTENCE:
             continue
         found += _sentence_deals(text[start:end], start, inside, ancestors, published)
-    return _fold(found)
+    return _fold(found, published)
 
 
 def _near_pair(ordered: Sequence[Mention]) -> bool:
@@ -444,8 +444,11 @@ def _settle(deals: list[Deal]) -> list[Deal]:
     return out
 
 
-def _fold(deals: list[Deal]) -> list[Deal]:
-    """An article's reports of one deal as one: same kind and parties, amounts within 10 %."""
+def _fold(deals: list[Deal], today: date | None = None) -> list[Deal]:
+    """An article's reports of one deal as one: same kind and parties, amounts within 10 %.
+    A deal one report dates before the article's year stays background, however plainly
+    another report names it ("DeepMind was acquired by Google in 2014" … "DeepMind was
+    acquired by Google")."""
     out: list[Deal] = []
     for d in deals:
         for i, x in enumerate(out):
@@ -454,4 +457,11 @@ def _fold(deals: list[Deal]) -> list[Deal]:
                 break
         else:
             out.append(d)
+    if today is not None:
+        out = [
+            replace(d, status="background")
+            if d.status == "reported" and d.year is not None and d.year < today.year
+            else d
+            for d in out
+        ]
     return sorted(out, key=lambda d: (d.start, d.kind, d.investor, d.target))

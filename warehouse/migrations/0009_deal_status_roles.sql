@@ -88,8 +88,9 @@ SELECT left(md5(concat_ws('|', kind, investor_id, target_id, key_tranche::VARCHA
 FROM keyed;
 
 -- The deals ledger: one row per deal, however many articles reported it. status is the latest
--- report's (a background mention does not change it); roles are every report's backers or
--- partners (a lead stays a lead); follows is the deal a tranche adds to.
+-- report's (a background mention does not change it), and background when a report dates the
+-- deal to a year before its first report; roles are every report's backers or partners (a
+-- lead stays a lead); follows is the deal a tranche adds to.
 CREATE VIEW v_deals AS
 WITH role_rows AS (
     SELECT deal_id, r.entity_id, r.role, t, pos
@@ -132,7 +133,10 @@ ledger AS (
 )
 SELECT l.deal_id, l.kind, l.investor, l.target, l.amount_usd, l.amount_max_usd,
        l.qualifier, l.year, l.evidence, l.article_id, l.sources, l.first_reported,
-       l.last_reported, l.status, coalesce(r.roles, []) AS roles, l.currency, l.amount,
+       l.last_reported,
+       CASE WHEN l.status = 'reported' AND l.year < year(l.first_reported) THEN 'background'
+            ELSE l.status END AS status,
+       coalesce(r.roles, []) AS roles, l.currency, l.amount,
        l.amount_max, l.tranche,
        CASE WHEN l.tranche THEN lag(l.deal_id) OVER (
            PARTITION BY l.kind, l.investor, l.target ORDER BY l.first_reported, l.deal_id)

@@ -45,8 +45,13 @@ _UNITS = {
 
 _CUR = r"(?:US\$|HK\$|CA?\$|A\$|[$€£¥₹₩]|(?:USD|EUR|GBP|JPY|RMB|CNY|HKD|CAD|AUD|CHF|INR|KRW)\s?)"
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-_UNIT = r"(?:trillion|billion|million|thousand|trn|tn|bn|mn|mln|b|m|k)"
-_WORD_CUR = r"(?:US\s+dollars|dollars|euros|pounds|yen)"
+# Case-sensitive, with the cases the press uses written out: several times faster than
+# IGNORECASE, which keeps the regex engine from skipping to the candidate characters.
+_UNIT = (
+    r"(?:[Tt]rillion|TRILLION|[Bb]illion|BILLION|[Mm]illion|MILLION|[Tt]housand|trn|tn|[Bb]n|BN|"
+    r"[Mm]n|mln|[Bb]|[Mm]|[Kk])"
+)
+_WORD_CUR = r"(?:US\s+[Dd]ollars|[Dd]ollars|[Ee]uros|[Pp]ounds|[Yy]en)"
 # One amount: "$4 billion", "$24.1-billion", "€1.7bn", "EUR 600 million", "5 billion dollars".
 _ONE = (
     rf"(?:(?P<{{p}}cur>{_CUR})\s?(?P<{{p}}num>{_NUM})(?:\s?-?\s?(?P<{{p}}unit>{_UNIT})\b)?"
@@ -70,14 +75,24 @@ _QUALIFIERS = {
 _QUALIFIER = "|".join(sorted(_QUALIFIERS, key=len, reverse=True)).replace(" ", r"\s+")
 # Money on top of an earlier deal: "an additional $4 billion", "another $1bn", "a further".
 _TRANCHE = r"additional|another|a\s+further|further|an\s+extra|extra|incremental|fresh"
+# The amount itself, and a range after it ("$13bn-$14bn", "$10-12 billion"): searched first,
+# since its first character is a currency sign, a letter of a code or a digit; what may stand
+# before it ("an additional", "up to", "between") is read after, from the few words before.
 AMOUNT = re.compile(
-    rf"(?:\b(?P<tranche>(?:an\s+)?(?:{_TRANCHE}))\s+)?"
-    rf"(?:\b(?P<qual>{_QUALIFIER})\s+)?"
-    rf"(?:between\s+{_one_re('c')}\s+and\s+{_one_re('d')}"
-    rf"|{_one_re('a')}"
-    rf"(?:\s*(?:-|–|to)\s*(?:{_one_re('b')}|(?P<bnum3>{_NUM})\s?(?P<bunit3>{_UNIT})\b))?)",
+    _one_re("a")
+    + rf"(?:\s*(?:-|–|to)\s*(?:{_one_re('b')}|(?P<bnum3>{_NUM})\s?(?P<bunit3>{_UNIT})\b))?"
+)
+_BEFORE = re.compile(
+    rf"(?:\b(?P<tranche>(?:an\s+)?(?:{_TRANCHE}))\s+)?(?:\b(?P<qual>{_QUALIFIER})\s+)?"
+    r"(?P<between>between\s+)?$",
     re.IGNORECASE,
 )
+# Every word `_BEFORE` looks for holds one of these: most amounts have none before them.
+_BEFORE_STEMS = ("up", "as ", "at ", "more", "over", "above", "excess", "north", "about",
+                 "around", "roughly", "approx", "nearly", "almost", "close", "some", "estimated",
+                 "additional", "another", "further", "extra", "incremental", "fresh",
+                 "between", "minimum")  # fmt: skip
+_AND_SECOND = re.compile(r"\s+and\s+" + _one_re("d"), re.IGNORECASE)
 # A cheap test before the full pattern: a currency sign or code, or a number with a unit.
 MONEY_HINT = re.compile(r"[$€£¥₹₩]|\b(?:USD|EUR|GBP|JPY|RMB|CNY|CHF|dollars|euros|pounds|yen)\b")
 
@@ -126,23 +141,45 @@ def find_amounts(text: str) -> list[Amount]:
     if not MONEY_HINT.search(text):
         return []
     found: list[Amount] = []
+    last = 0
     for m in AMOUNT.finditer(text):
         g = m.groupdict()
-        first, second = ("c", "d") if (g["ccur"] or g["cnum2"]) else ("a", "b")
-        currency, low, unit = _one(g, first)
+        start, end = m.span()
+        if start < last:  # the second amount of "between $X and $Y", read already
+            continue
+        words = text[max(0, start - 40) : start].lower()
+        before = (
+            _BEFORE.search(text, max(0, start - 60), start)
+            if any(w in words for w in _BEFORE_STEMS)
+            else None
+        )
+        currency, low, unit = _one(g, "a")
         high = low
-        if g[f"{second}cur"] or g[f"{second}num2"]:
-            _, high, high_unit = _one(g, second)
+        between = bool(before and before.group("between"))
+        second = _AND_SECOND.match(text, end) if between else None
+        if second:  # "between $400 million and $650 million"
+            _, high, high_unit = _one(second.groupdict(), "d")
+            end = second.end()
+        elif g["bcur"] or g["bnum2"]:
+            _, high, high_unit = _one(g, "b")
             if unit is None and high_unit:  # "$10 to $12 billion"
-                low = _value(g[f"{first}num"], high_unit)
+                low = _value(g["anum"], high_unit)
         elif g["bnum3"]:  # "$10-12 billion": the first number takes the second's unit
             high = _value(g["bnum3"], g["bunit3"])
             if unit is None:
-                low = _value(g[f"{first}num"], g["bunit3"])
+                low = _value(g["anum"], g["bunit3"])
         if high < low:  # not a range after all ("$4bn-2" ...): keep the first amount
             high = low
-        qualifier = _QUALIFIERS[" ".join(g["qual"].lower().split())] if g["qual"] else ""
-        found.append(Amount(low, high, currency, qualifier, bool(g["tranche"]), *m.span()))
+        qual = before.group("qual") if before else None
+        qualifier = _QUALIFIERS[" ".join(qual.lower().split())] if qual else ""
+        if before and before.group() and (not between or second):
+            start = before.start()
+        found.append(
+            Amount(
+                low, high, currency, qualifier, bool(before and before.group("tranche")), start, end
+            )
+        )
+        last = end
     return found
 
 
@@ -186,10 +223,15 @@ YEAR = re.compile(
 )
 
 
+_YEAR_HINT = re.compile(r"(?:19|20)\d\d|year|month|last|this|next|\bin\s+[A-S]", re.IGNORECASE)
+
+
 def find_year(text: str, today: date | None = None) -> int | None:
     """The year `text` puts an event in: "in 2019", "in March 2024", "since 2019"; with the
     article's date, also "last year", "this year", "last month", "last September" and "in
     March" (the latest March up to the article's date)."""
+    if not _YEAR_HINT.search(text):
+        return None  # the common case, one cheap search
     for m in YEAR.finditer(text):
         if m.group("year"):
             return int(m.group("year"))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import ahocorasick_rs
 
@@ -28,27 +28,28 @@ P = OPEN + r"\d+" + CLOSE
 A = AOPEN + r"\d+" + ACLOSE
 MARK = re.compile(OPEN + r"(\d+)" + CLOSE)
 AMOUNT_MARK = re.compile(AOPEN + r"(\d+)" + ACLOSE)
-GAP = r"[^\ue000;]*?"  # words (and amounts) but no other party
+# Words (and amounts) but no other party, lazily, a word at a time: what follows a gap is
+# tried at word starts only, not at every character.
+GAP = r"\s*(?:[^\ue000;\s]+\s+)*?"
 APOS = r"['’]s?"
 # A party may carry its fund's name: "Salesforce Ventures", "AMD Ventures", "Nvidia's fund".
 _ITEM = P + r"(?:\s+(?:ventures|capital|partners|management|investments|group|fund|holdings))?"
 
 
-def L(name: str, possessive: str = "no") -> str:
+_SEP = r"(?:\s*,\s*|,?\s+(?:and|&)\s+)"
+
+
+def L(name: str, possessive: str = "no") -> str:  # noqa: N802 (a pattern fragment)
     """A list of parties ("P", "P and P", "P, P and P") as group `name`. With possessive "no"
-    its items are not possessives ("Amazon’s deal" starts a new phrase); "required": "P's" or
-    "P and P's"; "optional": either."""
+    it is not a possessive ("Amazon’s deal" starts a new phrase); "required": "P's" or "P and
+    P's"; "optional": either. The list's shape ("A and B, C" is no list) is checked by
+    `Context.group`, which is cheaper than saying it in the pattern."""
+    items = rf"(?P<{name}>{_ITEM}(?:{_SEP}{_ITEM})*)"
     if possessive == "required":
         return rf"(?P<{name}>{_ITEM}(?:\s+(?:and|&)\s+{_ITEM})?){APOS}"
     if possessive == "optional":
-        return (rf"(?P<{name}>{_ITEM}(?:\s*,\s*{_ITEM})*(?:,?\s+(?:and|&)\s+{_ITEM})?)"
-                rf"(?:{APOS})?")  # fmt: skip
-    item = _ITEM + r"(?!['’])"
-    # "A, B and C"; "A, B" only where a headline starts ("Microsoft, Nvidia to invest"):
-    # inside a sentence "Much like A and B, C started" is no list.
-    return (rf"(?P<{name}>{item}(?:\s*,\s*{item})*,?\s+(?:and|&)\s+{item}"
-            rf"|(?<![\s\S]){item}(?:\s*,\s*{item})+"
-            rf"|{item}(?:\s*,\s*{item})+(?=,?\s+(?:and|&)\s)|{item})")  # fmt: skip
+        return rf"{items}(?:{APOS})?"
+    return rf"{items}(?!['’])"
 
 
 # Words that may stand between a verb and its object ("acquire Apple device management firm
@@ -113,6 +114,9 @@ class Found:
 
 
 Builder = Callable[[re.Match[str], "Context"], list[Found]]
+_SEPS = re.compile(r"\s*,\s*(?:(?:and|&)\s+)?|\s+(?:and|&)\s+", re.IGNORECASE)
+_AND_AFTER = re.compile(r",?\s+(?:and|&)\s", re.IGNORECASE)
+_LAST_ITEMS = re.compile(rf"{P}(?:\s+\w+)?(?:\s+(?:and|&)\s+{P}(?:\s+\w+)?)?$")
 
 
 @dataclass
@@ -125,6 +129,24 @@ class Context:
     def parties(self, group: str | None) -> list[int]:
         return [int(i) for i in MARK.findall(group or "")]
 
+    def group(self, m: re.Match[str], name: str) -> list[int]:
+        """The parties of a list group, as English writes lists: "A, B and C"; "A, B" only
+        where a headline starts ("Microsoft, Nvidia to invest") or before a last item that
+        is no party ("Cisco, AMD and Fujitsu"). Otherwise the list is what follows its last
+        comma: in "Much like A and B, C started" the subject is C."""
+        text = m.group(name) if name in m.groupdict() else None
+        if not text:
+            return []
+        seps = _SEPS.findall(text)
+        if seps and ("," in text or len(seps) > 1):
+            ands = [i for i, sep in enumerate(seps) if "and" in sep or "&" in sep]
+            comma_only = not ands
+            proper = ands == [len(seps) - 1]  # only the last separator is "and"
+            opens = m.start(name) == 0 or _AND_AFTER.match(self.text, m.end(name))
+            if not (proper or (comma_only and opens)):
+                text = _LAST_ITEMS.search(text).group()  # type: ignore[union-attr]
+        return [int(i) for i in MARK.findall(text)]
+
     def amounts(self, text: str) -> list[int]:
         return [int(i) for i in AMOUNT_MARK.findall(text)]
 
@@ -135,7 +157,10 @@ class Rule:
     pattern: re.Pattern[str]
     build: Builder
     needs: tuple[str, ...] = ()  # the lowercased sentence holds one of these, or skip
-    kind: str = ""
+    also: re.Pattern[str] | None = None  # and, when set, this matches in the sentence
+    # The pattern in lower case, matched case-sensitively on the lowercased skeleton: the
+    # same matches, several times faster than IGNORECASE (whose alternations skip nothing).
+    fast: re.Pattern[str] | None = None
 
 
 def _compile(*parts: str) -> re.Pattern[str]:
@@ -146,7 +171,7 @@ def pairs(kind: str, *, tail: bool = True, by_kind: bool = False, swap: bool = F
     """Every investor with every target of the match."""
 
     def build(m: re.Match[str], ctx: Context) -> list[Found]:
-        inv, tgt = ctx.parties(m.group("inv")), ctx.parties(m.group("tgt"))
+        inv, tgt = ctx.group(m, "inv"), ctx.group(m, "tgt")
         if swap:
             inv, tgt = tgt, inv
         found = []
@@ -164,7 +189,7 @@ def investing(m: re.Match[str], ctx: Context) -> list[Found]:
     make them participants."""
     if not fill_ok(m.groupdict().get("fill") or ""):
         return []
-    inv, tgt = ctx.parties(m.group("inv")), ctx.parties(m.group("tgt"))
+    inv, tgt = ctx.group(m, "inv"), ctx.group(m, "tgt")
     after = ctx.text[m.end() : m.end() + 80]
     round_of = re.match(
         rf"(?:['’]s\s+|\s+in\s+(?:(?:a|an|its|the|their)\s+)?)(?:{A}\s+)?(?:[\w-]+\s+){{0,3}}?"
@@ -191,7 +216,16 @@ def investing(m: re.Match[str], ctx: Context) -> list[Found]:
             found.append(Found("investment", inv[0], t, ctx.text, m.span(), roles, amount))
         else:
             found.append(Found("investment", inv[0], t, ctx.text, m.span()))
+            # "X will invest $10 billion in Y, and Z up to $5 billion": Z's own deal
+            more = _AND_ALSO.match(ctx.text, m.end())
+            if more:
+                k = ctx.amounts(more.group("amt"))[0]
+                z = ctx.group(more, "inv2")[0]
+                found.append(Found("investment", z, t, ctx.text, (m.start(), more.end()), amount=k))
     return found
+
+
+_AND_ALSO = re.compile(rf",?\s+and\s+(?P<inv2>{P})\s+(?P<amt>{A})", re.IGNORECASE)
 
 
 def background_pairs(kind: str, *, swap: bool = False) -> Builder:
@@ -222,8 +256,8 @@ def generic(m: re.Match[str], ctx: Context) -> list[Found]:
     or a cloud party say so (provider by kind), licensing when it licenses, else a
     partnership."""
     words = m.group() + until_party(ctx.text, m.end(), 120)
-    inv = ctx.parties(m.group("inv"))
-    tgt = ctx.parties(m.groupdict().get("tgt"))
+    inv = ctx.group(m, "inv")
+    tgt = ctx.group(m, "tgt")
     if not tgt:  # "X and Y signed a deal": the first with the others
         inv, tgt = inv[:1], inv[1:]
     found: list[Found] = []
@@ -243,7 +277,7 @@ def generic(m: re.Match[str], ctx: Context) -> list[Found]:
 def paying(m: re.Match[str], ctx: Context) -> list[Found]:
     """ "X pays Y $N to license … / for capacity / to use …"."""
     words = m.group()
-    (i,), (t,) = ctx.parties(m.group("inv")), ctx.parties(m.group("tgt"))
+    (i,), (t,) = ctx.group(m, "inv"), ctx.group(m, "tgt")
     if HIRE_WORDS.search(words):
         return [Found("acquihire", i, t, ctx.text, m.span())]
     if LICENSE_WORDS.search(words):
@@ -276,7 +310,7 @@ def supplying(m: re.Match[str], ctx: Context) -> list[Found]:
 
 
 def joint_venture(m: re.Match[str], ctx: Context) -> list[Found]:
-    partners = ctx.parties(m.group("inv"))
+    partners = ctx.group(m, "inv")
     if len(set(partners)) < 2:
         return []
     roles = tuple((p, "partner") for p in partners)
@@ -313,12 +347,12 @@ def _round(
     its amount is the round's first amount after `m`'s verb, belonging to the round."""
     scope = ctx.text[m.start() :]
     for lm in _LEAD.finditer(scope):
-        leads += ctx.parties(lm.group("lead") or lm.group("lead2") or lm.group("hyphen"))
+        leads += ctx.group(lm, "lead") or ctx.group(lm, "lead2") or ctx.group(lm, "hyphen")
     for pm in _PARTICIPANTS.finditer(scope):
-        participants += ctx.parties(pm.group("part") or pm.group("part2"))
+        participants += ctx.group(pm, "part") or ctx.group(pm, "part2")
     sources: list[int] = []
     for fm in _FROM.finditer(scope):
-        sources += ctx.parties(fm.group("src"))
+        sources += ctx.group(fm, "src")
     members: list[tuple[int, str]] = []
     for p in leads:
         if p != target and p not in dict(members):
@@ -335,7 +369,7 @@ def _round(
 
 def raising(m: re.Match[str], ctx: Context) -> list[Found]:
     """ "Y raised $N (from X | in a round led by X, with participation from Z …)"."""
-    (target,) = ctx.parties(m.group("tgt"))[:1] or (None,)
+    (target,) = ctx.group(m, "tgt")[:1] or (None,)
     if target is None:
         return []
     return _round(ctx, m, target, [], [])
@@ -343,11 +377,11 @@ def raising(m: re.Match[str], ctx: Context) -> list[Found]:
 
 def leading(m: re.Match[str], ctx: Context) -> list[Found]:
     """ "X led Y's $N round", "X led the round in Y", "X joined Y in a round for Z"."""
-    targets = ctx.parties(m.group("tgt"))
+    targets = ctx.group(m, "tgt")
     if not targets:
         return []
-    leads = ctx.parties(m.groupdict().get("lead"))
-    part = ctx.parties(m.groupdict().get("part"))
+    leads = ctx.group(m, "lead")
+    part = ctx.group(m, "part")
     return _round(ctx, m, targets[-1], leads, part)
 
 
@@ -403,37 +437,67 @@ class Reduced:
     found: list[Found] = field(default_factory=list)  # background deals the modifiers state
 
 
+_TITLE_WORD = re.compile(rf"(?:{_TITLE})", re.IGNORECASE)
+
+
+def _titled(skeleton: str) -> bool:
+    """Whether a party follows a title word ("rival Anthropic"): where a pre-modifier can be."""
+    for m in MARK.finditer(skeleton, 1):
+        words = skeleton[max(0, m.start() - 20) : m.start()].split()
+        if words and _TITLE_WORD.fullmatch(words[-1]):
+            return True
+    return False
+
+
+_HAS_HYPHEN = re.compile(r"-(?:backed|funded|supported|owned|controlled)\b", re.IGNORECASE)
+_BRAND_STEMS = ("chip", "gpu", "tpu", "server", "accelerator", "processor", "hardware",
+                "supercomputer", "system", "rack")  # fmt: skip
+_HAS_BRAND = re.compile(
+    r"\b(?:[Cc]hips?|[Ss]uperchips?|GPUs?|TPUs?|[Ss]ervers?|[Aa]ccelerators?|[Pp]rocessors?|"
+    r"[Hh]ardware|[Ss]upercomputers?|[Ss]ystems|[Rr]acks?)\b"
+)
+
+
 def reduce(skeleton: str, kinds: Sequence[str]) -> Reduced:
+    """Take the modifiers and the asides out of the main clause: "OpenAI rival Anthropic"
+    reads "Anthropic", "Salesforce, which has already invested in Cohere, joined" reads
+    "Salesforce joined", "Nvidia servers" reads "servers". Each pattern runs only when a cheap
+    test says it can match (most sentences have no title, hyphen or aside)."""
     out = Reduced(skeleton)
-    for m in ASIDE.finditer(skeleton):
-        if OPEN in m.group("aside"):  # an aside without a party states no deal of its own
-            out.asides.append(m.group())
-    for m in [*HYPHENATED.finditer(skeleton), *HYPHENATED_ASIDE.finditer(skeleton)]:
-        mod, head = int(MARK.findall(m.group("mod"))[0]), int(MARK.findall(m.group("head"))[0])
-        kind = "acquisition" if m.group("how").lower() in ("owned", "controlled") else "investment"
-        out.found.append(Found(kind, mod, head, skeleton, m.span(), background=True))
-    for m in PREMODIFIER.finditer(skeleton):
-        if not fill_ok(m.group("fill")):
-            continue
-        title = m.group("title").lower()
-        head_m = MARK.match(skeleton, m.end())
-        if head_m is None:
-            continue
-        mod, head = int(MARK.findall(m.group("mod"))[0]), int(head_m.group(1))
-        if title in BACKER_TITLES:  # "OpenAI backer Microsoft"
-            out.found.append(Found("investment", head, mod, skeleton, m.span(), background=True))
-        elif title in OWNER_TITLES and kinds[mod] != "product":
-            out.found.append(Found("acquisition", head, mod, skeleton, m.span(), background=True))
-    # Take the modifiers and the asides out of the main clause: "OpenAI rival Anthropic" reads
-    # "Anthropic", "Salesforce, which has already invested in Cohere, joined" reads
-    # "Salesforce joined", "Nvidia servers" reads "servers".
     cuts: list[tuple[int, int]] = []
-    cuts += [
-        (m.start(), m.end()) for m in PREMODIFIER.finditer(skeleton) if fill_ok(m.group("fill"))
-    ]
-    cuts += [(m.start(), m.start("head")) for m in HYPHENATED.finditer(skeleton)]
-    cuts += [m.span("mod") for m in BRAND.finditer(skeleton)]
-    cuts += [(m.end("head"), m.end()) for m in ASIDE.finditer(skeleton) if OPEN in m.group("aside")]
+    if CLOSE + "," in skeleton:
+        for m in ASIDE.finditer(skeleton):
+            if OPEN in m.group("aside"):  # an aside without a party states no deal of its own
+                out.asides.append(m.group())
+                cuts.append((m.end("head"), m.end()))
+    if "-" in skeleton and _HAS_HYPHEN.search(skeleton):
+        for m in [*HYPHENATED.finditer(skeleton), *HYPHENATED_ASIDE.finditer(skeleton)]:
+            mod = int(MARK.findall(m.group("mod"))[0])
+            head = int(MARK.findall(m.group("head"))[0])
+            how = m.group("how").lower()
+            kind = "acquisition" if how in ("owned", "controlled") else "investment"
+            out.found.append(Found(kind, mod, head, skeleton, m.span(), background=True))
+            if m.re is HYPHENATED:
+                cuts.append((m.start(), m.start("head")))
+    if _titled(skeleton):
+        for m in PREMODIFIER.finditer(skeleton):
+            head_m = MARK.match(skeleton, m.end())
+            if head_m is None or not fill_ok(m.group("fill")):
+                continue
+            cuts.append((m.start(), m.end()))
+            title = m.group("title").lower()
+            mod, head = int(MARK.findall(m.group("mod"))[0]), int(head_m.group(1))
+            if title in BACKER_TITLES:  # "OpenAI backer Microsoft"
+                out.found.append(
+                    Found("investment", head, mod, skeleton, m.span(), background=True)
+                )
+            elif title in OWNER_TITLES and kinds[mod] != "product":
+                out.found.append(
+                    Found("acquisition", head, mod, skeleton, m.span(), background=True)
+                )
+    low = skeleton.lower()
+    if any(w in low for w in _BRAND_STEMS) and _HAS_BRAND.search(skeleton):
+        cuts += [m.span("mod") for m in BRAND.finditer(skeleton)]
     if cuts:
         text, last = [], 0
         for s, e in sorted(cuts):
@@ -493,17 +557,10 @@ RULES: list[Rule] = [
                             r"\b(?:in|into|for\s+access\s+to|for\s+a\s+stake\s+in)\s+",
                             r"(?:(?:the|its|a|an)\s+(?:[\w-]+\s+){0,2}?(?:funding\s+)?round\s+"
                             r"(?:of|in|for)\s+)?", r"(?P<fill>(?:[\w-]+\s+){0,3}?)",
-                            rf"(?P<tgt>{_ITEM}(?:\s*,\s*{_ITEM})*(?:,?\s+(?:and|&)\s+{_ITEM})?)"),
+                            rf"(?P<tgt>{_ITEM}(?:\s*,\s*{_ITEM})*(?:,?\s+(?:and|&)\s+{_ITEM})?)",
+                            # ("in Y, and Z $5 billion": Z is a second investor, not a target)
+                            r"(?!\s+\ue002)"),
          investing, ("invest", " pour", " put", " pump", " inject", " plough", " sink", " sank", " plow")),
-    Rule("invest-and", _compile(rf"(?P<inv>{P})", GAP, _INVEST_VERB, r"\s+(?P<amt>", A,
-                                r")\s+(?:in|into)\s+", L("tgt"), r",?\s+and\s+(?P<inv2>", P,
-                                r")\s+(?P<amt2>", A, ")"),
-         lambda m, ctx: [
-             Found("investment", int(MARK.findall(m.group(g))[0]),
-                   ctx.parties(m.group("tgt"))[0], ctx.text, m.span(),
-                   amount=ctx.amounts(m.group(a))[0])
-             for g, a in (("inv", "amt"), ("inv2", "amt2"))],
-         ("invest",)),
     Rule("possessive-stake", _compile(L("inv", possessive="required"), r"\s+", _WORDS, "{0,4}?",
                                       r"(?:", _STAKE, r"|backing|funding)\s+(?:in|into)\s+",
                                       L("tgt")),
@@ -550,7 +607,7 @@ RULES: list[Rule] = [
                                     rf"(?P<inv>{P})\s+and\s+(?P<inv2>{P})", GAP,
                                     rf"\breceiving\s+(?P<a1>{A})\s+and\s+(?P<a2>{A})\s+from\s+each"),
          lambda m, ctx: [
-             Found("investment", ctx.parties(m.group(g))[0], ctx.parties(m.group("tgt"))[0],
+             Found("investment", ctx.parties(m.group(g))[0], ctx.group(m, "tgt")[0],
                    ctx.text, m.span(), amount=ctx.amounts(m.group(a))[0])
              for g, a in (("inv", "a1"), ("inv2", "a2"))],
          ("receiving",)),
@@ -561,14 +618,14 @@ RULES: list[Rule] = [
                                 r"take\s+part\s+in|taking\s+part\s+in)\s+", rf"(?P<tgt>{P})['’]s\s+",
                                 r"(?:[\w-]+\s+){0,3}?(?:funding\s+)?(?:round|raise|financing)"),
          lambda m, ctx: [Found("investment", i, t, ctx.text, m.span(), ((i, "participant"),))
-                         for i in ctx.parties(m.group("inv"))
-                         for t in ctx.parties(m.group("tgt"))],
+                         for i in ctx.group(m, "inv")
+                         for t in ctx.group(m, "tgt")],
          (" join", "particip", "part in")),
     Rule("stock", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:receiv\w*|get|gets|got|tak\w*|took)\s+",
                            rf"(?P<amt>{A})\s+(?:of|in)\s+", rf"(?P<tgt>{P})",
                            r"\s+(?:stock|shares|equity)"),
-         lambda m, ctx: [Found("investment", ctx.parties(m.group("inv"))[0],
-                               ctx.parties(m.group("tgt"))[0], ctx.text, m.span(),
+         lambda m, ctx: [Found("investment", ctx.group(m, "inv")[0],
+                               ctx.group(m, "tgt")[0], ctx.text, m.span(),
                                amount=ctx.amounts(m.group("amt"))[0])],
          ("stock", "shares", "equity")),
     # --- funding rounds
@@ -596,7 +653,7 @@ RULES: list[Rule] = [
                                     r"took\s+part|take\s+part)\s+", rf"(?:(?P<lead>{P})\s+)?",
                                     r"(?:in\s+)?(?:(?:a|an|the)\s+)?", _WORDS, "{0,4}?", _ROUND,
                                     r"\s+(?:for|in|of|into)\s+", rf"(?P<tgt>{P})"),
-         lambda m, ctx: join_round_for(m, ctx), (" join", "particip", " part")),
+         lambda m, ctx: join_round_for(m, ctx), (" join", "particip", "took part", "take part", "taking part")),
     Rule("led-round", _compile(rf"(?P<lead>{P})-led\s+", _WORDS, "{0,3}?", _ROUND,
                                rf"\s+(?:in|for|of|into)\s+(?P<tgt>{P})"),
          leading, ("-led",)),
@@ -662,7 +719,7 @@ RULES: list[Rule] = [
     Rule("deal-between", _compile(L("inv"), r"\s+(?:have\s+|has\s+|had\s+|will\s+|jointly\s+)?",
                                   _DEAL_VERB, r"\s+(?:(?:a|an|the)\s+)?", _WORDS, "{0,6}?",
                                   _DEAL_NOUN, r"\b"),
-         lambda m, ctx: generic(m, ctx) if len(ctx.parties(m.group("inv"))) > 1 else [],
+         lambda m, ctx: generic(m, ctx) if len(ctx.group(m, "inv")) > 1 else [],
          ("deal", "agreement", "contract", "partnership", "pact", "alliance", "tie",
           "collaboration", "memorand", "mou", "arrangement")),
     Rule("deal-possessive", _compile(L("inv", possessive="required"), r"\s+", _WORDS, "{0,4}?",
@@ -763,21 +820,22 @@ RULES: list[Rule] = [
                                  rf"(?P<tgt>{P})", r"(?:['’]s\s+(?:", P, r"\s+)?(?:[\w-]+\s+){0,2}?"
                                  r"models?\b)?\s*(?:(?:on|in|to|into|via|through)\s+",
                                  rf"(?P<inv2>{P}))?"),
-         lambda m, ctx: hosting(m, ctx), ("model",)),
+         lambda m, ctx: hosting(m, ctx), (" host", " offer", " add", " bring", "integrat", "deploy",
+                                          "distribut")),
 ]  # fmt: skip
 
 
 def leading_targets(m: re.Match[str], ctx: Context) -> list[Found]:
-    targets = ctx.parties(m.group("tgt0") or m.group("tgt1"))
+    targets = ctx.group(m, "tgt0") or ctx.group(m, "tgt1")
     if not targets:
         return []
-    return _round(ctx, m, targets[0], ctx.parties(m.group("lead")), [])
+    return _round(ctx, m, targets[0], ctx.group(m, "lead"), [])
 
 
 def join_round_for(m: re.Match[str], ctx: Context) -> list[Found]:
     """ "X joined Y in a round for Z (led by W)": X and Y take part."""
-    members = ctx.parties(m.group("part")) + ctx.parties(m.groupdict().get("lead"))
-    (target,) = ctx.parties(m.group("tgt"))[:1] or (None,)
+    members = ctx.group(m, "part") + ctx.group(m, "lead")
+    (target,) = ctx.group(m, "tgt")[:1] or (None,)
     if target is None:
         return []
     return _round(ctx, m, target, [], members)
@@ -788,10 +846,57 @@ def hosting(m: re.Match[str], ctx: Context) -> list[Found]:
     models are named; the more specific platform (Z) is the provider."""
     if "model" not in m.group().lower():
         return []
-    platform = ctx.parties(m.group("inv2")) or ctx.parties(m.group("inv"))
+    platform = ctx.group(m, "inv2") or ctx.group(m, "inv")
     return [Found("distribution", platform[0], t, ctx.text, m.span(), tail=False)
-            for t in ctx.parties(m.group("tgt"))]  # fmt: skip
+            for t in ctx.group(m, "tgt")]  # fmt: skip
 
+
+# What else a sentence must hold for a rule to run: cheap tests that spare the costly patterns
+# most sentences ("provider" alone does not make "X provides … to Y" a compute deal).
+_ROUND_WORDS = re.compile(r"round|funding|financing|series\s+[a-z]\b|seed|raise", re.I)
+_MONEY_OR_ROUND = re.compile(
+    r"[$€£¥₹₩]|\b(?:USD|EUR|GBP|JPY)\b|round|funding|financing|series\s+[a-z]\b|seed|money|"
+    r"capital|cash|from\b",
+    re.IGNORECASE,
+)
+_ALSO: dict[str, re.Pattern[str]] = {
+    "supply-to": COMPUTE_WORDS,
+    "buy-from": COMPUTE_WORDS,
+    "join-round": _ROUND_WORDS,
+    "join-round-for": _ROUND_WORDS,
+    "lead-round": _ROUND_WORDS,
+    "lead-to-be": _ROUND_WORDS,
+    "led-round": _ROUND_WORDS,
+    "raise": _MONEY_OR_ROUND,
+    "host-models": re.compile(r"model", re.IGNORECASE),
+    "models-via": re.compile(r"\b(?:its|their)\s+(?:\w+\s+){0,2}models\b", re.IGNORECASE),
+    "stake-verb": re.compile(
+        r"\b(?:stake|position|holding|interest|share)s?\s+(?:of\s+[^.;]{0,25}?\s+)?in\b", re.I
+    ),
+    "stake-fraction": re.compile(
+        r"(?:half|third|quarter|majority|minority|%|per\s?cent)\s+(?:stake\s+)?(?:of|in)\b", re.I
+    ),
+    "hire-staff": re.compile(
+        r"\b(?:staff|team|employees|workforce|talent|founders?|co-founders?|researchers|"
+        r"engineers|executives|leadership|chief|CEO|people)\b",
+        re.IGNORECASE,
+    ),
+    "deal-possessive": re.compile(
+        r"['’]s?\s+(?:\S+\s+){0,4}?(?:deals?|agreements?|contracts?|pacts?|tie-?ups?)\s+with\b",
+        re.IGNORECASE,
+    ),
+    "deal-expanded": re.compile(r"\b(?:expand|extend|increas|boost|enlarg|renew|sign|ink)", re.I),
+    "possessive-stake": re.compile(r"['’]", re.IGNORECASE),
+    "possessive-headline": re.compile(r"['’]", re.IGNORECASE),
+    "acquisition-of": re.compile(r"\bof\b", re.IGNORECASE),
+}
+
+
+def _lowered(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    return re.compile(pattern.pattern.lower().replace("(?p<", "(?P<"))
+
+
+RULES = [replace(r, also=_ALSO.get(r.name), fast=_lowered(r.pattern)) for r in RULES]
 
 # Which rules a sentence can match: one Aho-Corasick pass for every rule's keywords,
 # overlapping (" joint venture" holds " join" and "joint venture"); a keyword found also counts
@@ -799,14 +904,23 @@ def hosting(m: re.Match[str], ctx: Context) -> list[Found]:
 _KEYWORDS = sorted({k for r in RULES for k in r.needs})
 _AUTOMATON = ahocorasick_rs.AhoCorasick(_KEYWORDS)
 _INSIDE = {k: frozenset(j for j in _KEYWORDS if j in k) for k in _KEYWORDS}
+_RULES_OF = {k: [i for i, r in enumerate(RULES) if k in r.needs] for k in _KEYWORDS}
+# per keyword (by its index in the automaton): every rule it calls for, its inner keywords' too
+_KEYWORD_RULES = [frozenset(i for j in _INSIDE[k] for i in _RULES_OF[j]) for k in _KEYWORDS]
 
 
 def rules_for(sentence: str) -> list[Rule]:
     """The rules whose keywords `sentence` holds (in the rules' order); none for most."""
-    found = _AUTOMATON.find_matches_as_strings(" " + sentence.lower(), overlapping=True)
-    if not found:
+    hits = _AUTOMATON.find_matches_as_indexes(" " + sentence.lower(), overlapping=True)
+    if not hits:
         return []
-    present: set[str] = set()
-    for k in set(found):
-        present |= _INSIDE[k]
-    return [r for r in RULES if present.intersection(r.needs)]
+    called = frozenset().union(*(_KEYWORD_RULES[k] for k in {h[0] for h in hits}))
+    holds: dict[re.Pattern[str], bool] = {}  # each extra test once per sentence
+    out = []
+    for i in sorted(called):
+        also = RULES[i].also
+        if also is not None and also not in holds:
+            holds[also] = also.search(sentence) is not None
+        if also is None or holds[also]:
+            out.append(RULES[i])
+    return out

@@ -56,34 +56,96 @@ SYMMETRIC = frozenset({"partnership", "merger", "joint_venture"})
 STATUSES = ("reported", "in_talks", "background", "denied")
 MAX_SENTENCE = 1500  # longer "sentences" are lists or markup debris, not deal reporting
 
+_SOURCED = re.compile(r"report|accord|said|sources|people|person", re.IGNORECASE)  # cheap first
 _REPORTEDLY = re.compile(
     r"\b(?:reportedly|reported|according\s+to\s+(?:people|sources|a\s+person|someone|those|"
     r"two|three|several)|(?:is|are|was|were)\s+said\s+to|sources\s+(?:said|say)|people\s+"
     r"(?:familiar|briefed|with\s+knowledge)|person\s+(?:familiar|briefed))\b",
     re.IGNORECASE,
 )
-_DENIED = re.compile(
+_DENIED = (
     r"\b(?:den(?:y|ies|ied|ying)|no\s+longer|pull(?:s|ed)?\s+out|walk(?:s|ed)?\s+away|"
     r"br(?:oke|eak|eaks)\s+down|f(?:ell|alls?)\s+(?:apart|through)|collaps(?:e|es|ed)|"
     r"call(?:s|ed)?\s+off|scrap(?:s|ped)|abandon(?:s|ed)|rebuff(?:s|ed)|reject(?:s|ed)|"
     r"turn(?:s|ed)\s+down|not\s+in\s+talks|no\s+plans|rul(?:e|es|ed)\s+out|"
-    r"(?:dropp|back)ed\s+out|terminat(?:e|es|ed))\b",
-    re.IGNORECASE,
+    r"(?:dropp|back)ed\s+out|terminat(?:e|es|ed))\b"
 )
-_TALKS = re.compile(
+_TALKS = (
     r"\b(?:in\s+(?:early\s+|advanced\s+|final\s+)?(?:talks|discussions|negotiations)|"
     r"held\s+talks|holding\s+talks|talks\s+(?:to|with|over|about)|discuss(?:ing|es)|"
     r"negotiat(?:ing|es)|consider(?:s|ing)|weigh(?:s|ing)|explor(?:es|ing)|mull(?:s|ing)|"
     r"near(?:s|ing)|close\s+to\s+(?:a\s+|an\s+)?(?:deal|agreement)|could|might|"
     r"(?-i:may)|expected\s+to\s+(?!close|complete)|seek(?:s|ing)|potential|possible|proposed|"
     r"tr(?:y|ies|ied)\s+to|attempt(?:s|ed)\s+to|approached|(?:is|are)\s+(?:raising|"
-    r"finali[sz]ing|looking\s+to)|aims?\s+to\s+raise|plans?\s+to\s+raise|in\s+the\s+process)\b",
-    re.IGNORECASE,
+    r"finali[sz]ing|looking\s+to)|aims?\s+to\s+raise|plans?\s+to\s+raise|in\s+the\s+process)\b"
 )
-_BACKGROUND = re.compile(
+_BACKGROUND = (
     r"\b(?:already|previously|existing|for\s+years|(?:has|have|had)\s+long|had\s+(?:invested|"
-    r"backed|bought|acquired)|first\s+invested|since\s+(?:19|20)\d\d|in\s+the\s+past)\b",
-    re.IGNORECASE,
+    r"backed|bought|acquired)|first\s+invested|since\s+(?:19|20)\d\d|in\s+the\s+past)\b"
+)
+# One pass for every status cue; the strongest found wins (denied, then talks, then background).
+# Every cue holds one of these: most windows hold none, and skip the regex.
+_CUE_STEMS = (
+    "den",
+    "no longer",
+    "pull",
+    "walk",
+    "bro",
+    "brea",
+    "fell",
+    "fall",
+    "collaps",
+    "call",
+    "scrap",
+    "abandon",
+    "rebuff",
+    "reject",
+    "turn",
+    "not in",
+    "no plan",
+    "rul",
+    "out",
+    "terminat",
+    "talks",
+    "discuss",
+    "negotiat",
+    "consider",
+    "weigh",
+    "explor",
+    "mull",
+    "near",
+    "close to",
+    "could",
+    "might",
+    "may",
+    "expected",
+    "seek",
+    "potential",
+    "possible",
+    "propos",
+    "tried",
+    "tries",
+    "try",
+    "attempt",
+    "approached",
+    "raising",
+    "finali",
+    "looking",
+    "aim",
+    "plan",
+    "process",
+    "already",
+    "previously",
+    "existing",
+    "for years",
+    "long",
+    "had ",
+    "first invested",
+    "since",
+    "past",
+)
+_CUES = re.compile(
+    f"(?P<denied>{_DENIED})|(?P<in_talks>{_TALKS})|(?P<background>{_BACKGROUND})", re.IGNORECASE
 )
 _EXPANDS = re.compile(r"\b(?:expand|extend|increas|boost|top)\w*\b", re.IGNORECASE)
 _NEXT_TRANCHE = re.compile(
@@ -136,6 +198,9 @@ class _Sentence:
     amounts: Sequence[Amount]
     valuations: frozenset[int]  # indices of amounts that are valuations, not deal money
     today: date | None
+    # What the whole sentence can hold, tested once: its deals need not test again.
+    sourced: bool = True  # may say "reportedly", "according to people familiar" ...
+    cued: bool = True  # may hold a status cue ("in talks", "denied", "already" ...)
 
 
 def find_deals(
@@ -154,6 +219,7 @@ def find_deals(
     ordered = sorted(mentions, key=lambda m: m.start)
     if not _near_pair(ordered):
         return []  # most articles: no two entities close enough to share a sentence
+    ancestors = _memo(ancestors) if ancestors else None
     spans = sentence_spans(text) if spans is None else spans
     starts = [s for s, _ in spans]
     by_sentence: dict[int, list[Mention]] = {}
@@ -168,6 +234,20 @@ def find_deals(
             continue
         found += _sentence_deals(text[start:end], start, inside, ancestors, published)
     return _fold(found, published)
+
+
+def _memo(
+    ancestors: Callable[[str], Sequence[str]],
+) -> Callable[[str], Sequence[str]]:
+    """`ancestors`, each entity's answer kept for the article (it is asked per deal)."""
+    seen: dict[str, Sequence[str]] = {}
+
+    def cached(entity: str) -> Sequence[str]:
+        if entity not in seen:
+            seen[entity] = ancestors(entity)
+        return seen[entity]
+
+    return cached
 
 
 def _near_pair(ordered: Sequence[Mention]) -> bool:
@@ -189,18 +269,27 @@ def _sentence_deals(
         return []  # no deal word: the cheap exit for most sentences with two entities
     amounts = find_amounts(sentence)
     skeleton, kept = _skeleton(sentence, start, inside, amounts)
-    s = _Sentence(sentence, start, inside, kept, _valuations(skeleton), today)
+    low = sentence.lower()
+    s = _Sentence(
+        sentence, start, inside, kept, _valuations(skeleton), today,
+        sourced=_SOURCED.search(sentence) is not None,
+        cued=any(c in low for c in _CUE_STEMS),
+    )  # fmt: skip
     kinds = [m.kind for m in inside]
     reduced = R.reduce(skeleton, kinds)
     found = _match(reduced.text, kinds, rules)
-    for clause in _coordinated(reduced.text):
-        found += _match(clause, kinds, rules)
+    for clause in _coordinated(reduced.text):  # each with the rules its own words call for
+        found += _match(clause, kinds, R.rules_for(clause))
     for aside in reduced.asides:
-        stated = _match(aside, kinds, rules)
+        stated = _match(aside, kinds, R.rules_for(aside))
         found += [
             f if re.search(r"\bwill\b", aside) else replace(f, background=True) for f in stated
         ]
     found += reduced.found
+    # The same match found twice (by two rules, or in a clause read again) is read once.
+    found = list(
+        {(f.kind, f.investor, f.target, f.text, f.span, f.roles): f for f in found}.values()
+    )
     deals = [d for f in found if (d := _deal(f, s, ancestors)) is not None]
     deals += _tranches_after(found, s, ancestors)
     return _settle(deals)
@@ -231,7 +320,9 @@ def _skeleton(
 def _valuations(skeleton: str) -> frozenset[int]:
     """Amounts that value a company ("at a $157 billion valuation", "valuing it at $300
     billion"): not money that changes hands."""
-    out = set()
+    out: set[int] = set()
+    if "valu" not in skeleton and "Valu" not in skeleton:
+        return frozenset()  # no valuation in the sentence: the common case, one test
     for m in R.AMOUNT_MARK.finditer(skeleton):
         if _VALUATION_AFTER.match(skeleton, m.end()) or _VALUATION_BEFORE.search(
             skeleton, max(0, m.start() - 60), m.start()
@@ -243,8 +334,11 @@ def _valuations(skeleton: str) -> frozenset[int]:
 def _match(text: str, kinds: Sequence[str], rules: Sequence[R.Rule]) -> list[R.Found]:
     ctx = R.Context(kinds, text)
     found: list[R.Found] = []
+    low = text.lower()
+    fast = len(low) == len(text)  # lowering keeps the offsets (it does but for a few letters)
     for rule in rules:
-        for m in rule.pattern.finditer(text):
+        matches = rule.fast.finditer(low) if fast and rule.fast else rule.pattern.finditer(text)
+        for m in matches:
             found += rule.build(m, ctx)
     return found
 
@@ -253,7 +347,7 @@ def _coordinated(text: str) -> list[str]:
     """ "X buys chips from Y and has previously agreed to buy … from Z": the clause after "and"
     again with its subject, the sentence's first party."""
     first = R.MARK.search(text)
-    if first is None:
+    if first is None or " and " not in text:
         return []
     return [
         first.group() + " " + text[m.end() :] for m in R.COORDINATED.finditer(text, first.end())
@@ -267,7 +361,7 @@ def _tranches_after(
     amount is a tranche of the same parties."""
     out: list[Deal] = []
     for f in found:
-        if f.kind != "investment" or f.roles:
+        if f.kind != "investment" or f.roles or " and " not in f.text[f.span[1] :]:
             continue
         m = R.TRANCHE_AFTER.match(f.text, f.span[1])
         if m is None:
@@ -300,24 +394,26 @@ def _deal(
     text, (a, b) = f.text, f.span
     tail = R.until_party(text, b, 300).split(";")[0]
     amount = _amount(f, text, tail, s)
-    clause_tail = _CLAUSE_END.split(tail, maxsplit=1)[0]
-    dated = _DATES_DEAL.match(tail, len(clause_tail))
+    end = _CLAUSE_END.search(tail)
+    clause_tail = tail[: end.start()] if end else tail
+    dated = _DATES_DEAL.match(tail, len(clause_tail)) if "which" in tail or "that" in tail else None
     region = text[a:b] + clause_tail + (dated.group() if dated else "")
     qualifier = amount.qualifier if amount else ""
     if f.share and amount and not qualifier:  # "up to $5 billion and $10 billion, respectively"
         first = R.AMOUNT_MARK.search(text, a, b)
         qualifier = s.amounts[int(first.group(1))].qualifier if first else ""
-    if _REPORTEDLY.search(text[a:b] + tail):
+    if s.sourced and _REPORTEDLY.search(text[a:b] + tail):
         qualifier = f"{qualifier}, reportedly" if qualifier else "reportedly"
     year = find_year(region, s.today)
     if year is None:
-        prefix = re.split(r"[,;]", text[:a])[-1]
+        prefix = text[max(text.rfind(",", 0, a), text.rfind(";", 0, a)) + 1 : a]
         if R.OPEN not in prefix:
             year = find_year(prefix, s.today)
     tranche = (
         f.tranche
         or bool(amount and (amount.tranche or _EXPANDS.search(text[a:b])))
-        or bool(_NEXT_TRANCHE.search(region))
+        or ("tranche" in region or "instal" in region)
+        and bool(_NEXT_TRANCHE.search(region))
     )
     return Deal(
         kind=f.kind,
@@ -329,13 +425,18 @@ def _deal(
         year=year,
         evidence=s.text,
         start=s.start,
-        status=_status(f, text[a:b] + re.split(r"[,;]", tail, maxsplit=1)[0], year, s.today),
+        status=_status(f, text[a:b] + _before_comma(tail) if s.cued else "", year, s.today),
         roles=roles,
         currency=amount.currency if amount else "USD",
         amount=amount.low if amount else None,
         amount_max=amount.high if amount else None,
         tranche=tranche,
     )
+
+
+def _before_comma(text: str) -> str:
+    cut = min((i for i in (text.find(","), text.find(";")) if i >= 0), default=len(text))
+    return text[:cut]
 
 
 def _amount(f: R.Found, text: str, tail: str, s: _Sentence) -> Amount | None:
@@ -355,12 +456,13 @@ _ASIDE_WORDS = re.compile(r",\s+(?:which|who|whose)\b[^,;]*(?:,|$)", re.IGNORECA
 
 
 def _status(f: R.Found, window: str, year: int | None, today: date | None) -> str:
-    window = _ASIDE_WORDS.sub(" ", window)  # "X, which already …, signed": not about the deal
-    if _DENIED.search(window):
-        return "denied"
-    if _TALKS.search(window):
-        return "in_talks"
-    if f.background or _BACKGROUND.search(window):
+    if "which" in window or "who" in window:  # "X, which already …, signed": not the deal's
+        window = _ASIDE_WORDS.sub(" ", window)
+    cues = {m.lastgroup for m in _CUES.finditer(window)} if window else set()
+    for status in ("denied", "in_talks"):
+        if status in cues:
+            return status
+    if f.background or "background" in cues:
         return "background"
     if year is not None and today is not None and year < today.year:
         return "background"
@@ -374,7 +476,7 @@ def _narrow(
     if ancestors is None:
         return entity
     for m in inside:
-        if m.entity != entity and entity in ancestors(m.entity) and m.kind in ("cloud", "product"):
+        if m.kind in ("cloud", "product") and m.entity != entity and entity in ancestors(m.entity):
             return m.entity
     return entity
 
@@ -413,6 +515,20 @@ def _merge(a: Deal, b: Deal) -> Deal:
     )
 
 
+def _add(
+    out: list[Deal], buckets: dict[tuple[str, str, str], list[int]], d: Deal, tolerance: float
+) -> None:
+    """Add `d` to `out`, merged into an earlier deal of the same kind and parties when they
+    can be one (`_same`); `buckets` index `out` by kind and parties."""
+    bucket = buckets.setdefault(_key(d), [])
+    for i in bucket:
+        if _same(out[i], d, tolerance):
+            out[i] = _merge(out[i], d)
+            return
+    bucket.append(len(out))
+    out.append(d)
+
+
 def _settle(deals: list[Deal]) -> list[Deal]:
     """One sentence's deals without repeats: a joint venture is not also a partnership of its
     partners, an acqui-hire not also a licence or an acquisition (it takes their amount), and
@@ -425,6 +541,7 @@ def _settle(deals: list[Deal]) -> list[Deal]:
         if d.kind in ("licensing", "acquisition") and d.amount_usd is not None
     }
     out: list[Deal] = []
+    buckets: dict[tuple[str, str, str], list[int]] = {}
     for d in deals:
         if d.kind == "partnership" and any({d.investor, d.target} <= v for v in ventures):
             continue
@@ -435,12 +552,7 @@ def _settle(deals: list[Deal]) -> list[Deal]:
             d = replace(d, amount_usd=p.amount_usd, amount_max_usd=p.amount_max_usd,
                         amount=p.amount, amount_max=p.amount_max, currency=p.currency,
                         qualifier=p.qualifier)  # fmt: skip
-        for i, x in enumerate(out):
-            if _same(x, d, 0.0):
-                out[i] = _merge(x, d)
-                break
-        else:
-            out.append(d)
+        _add(out, buckets, d, 0.0)
     return out
 
 
@@ -450,13 +562,9 @@ def _fold(deals: list[Deal], today: date | None = None) -> list[Deal]:
     another report names it ("DeepMind was acquired by Google in 2014" … "DeepMind was
     acquired by Google")."""
     out: list[Deal] = []
+    buckets: dict[tuple[str, str, str], list[int]] = {}
     for d in deals:
-        for i, x in enumerate(out):
-            if _same(x, d, 0.10):
-                out[i] = _merge(x, d)
-                break
-        else:
-            out.append(d)
+        _add(out, buckets, d, 0.10)
     if today is not None:
         out = [
             replace(d, status="background")

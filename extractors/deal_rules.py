@@ -1,78 +1,32 @@
-"""The phrasings deals are written in, as patterns over a sentence's skeleton.
+"""The phrasings deals are written in, as patterns over a sentence's skeleton
+(extractors/deal_skeleton.py), each with the keywords a sentence must hold for it to run.
 
-A skeleton is the sentence with each tagged entity replaced by a party marker (`P`: "\ue000"
-index "\ue001") and each amount of money by an amount marker (`A`: "\ue002" index "\ue003"),
-so a pattern reads "P … invest … A … in P" whatever the names and the currency. Each rule
-names its parties with groups: `inv` (investor, acquirer, buyer, licensee, hirer, platform or
-first partner) and `tgt` (the other party); groups may hold a list of parties ("Microsoft and
-Nvidia"). Rules return `Found` records; extractors/deals.py turns them into deals (amounts,
-year, status, provider by kind).
-
-Before the rules run, `reduce` takes out what sits between a verb and the real party:
-pre-modifiers ("OpenAI rival Anthropic", "Apple device management firm Jamf", "Amazon-backed
-Anthropic", "Nvidia GB300 chips") and asides ("Anthropic, the maker of Claude,"; "Microsoft,
-which has invested in OpenAI,"). The entities inside them stop being parties of the main
-clause; asides are read on their own, and what they state is background.
+Each rule names its parties with groups: `inv` (investor, acquirer, buyer, licensee, hirer,
+platform or first partner) and `tgt` (the other party); groups may hold a list of parties
+("Microsoft and Nvidia"). A rule's builder turns a match into `Found` records, which
+extractors/deals.py turns into deals (amounts, year, status, provider by kind).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import ahocorasick_rs
 
-OPEN, CLOSE, AOPEN, ACLOSE = "\ue000", "\ue001", "\ue002", "\ue003"
-P = OPEN + r"\d+" + CLOSE
-A = AOPEN + r"\d+" + ACLOSE
-MARK = re.compile(OPEN + r"(\d+)" + CLOSE)
-AMOUNT_MARK = re.compile(AOPEN + r"(\d+)" + ACLOSE)
-# Words (and amounts) but no other party, lazily, a word at a time: what follows a gap is
-# tried at word starts only, not at every character.
-GAP = r"\s*(?:[^\ue000;\s]+\s+)*?"
-APOS = r"['’]s?"
-# A party may carry its fund's name: "Salesforce Ventures", "AMD Ventures", "Nvidia's fund".
-_ITEM = P + r"(?:\s+(?:ventures|capital|partners|management|investments|group|fund|holdings))?"
-
-
-_SEP = r"(?:\s*,\s*|,?\s+(?:and|&)\s+)"
-
-
-def L(name: str, possessive: str = "no") -> str:  # noqa: N802 (a pattern fragment)
-    """A list of parties ("P", "P and P", "P, P and P") as group `name`. With possessive "no"
-    it is not a possessive ("Amazon’s deal" starts a new phrase); "required": "P's" or "P and
-    P's"; "optional": either. The list's shape ("A and B, C" is no list) is checked by
-    `Context.group`, which is cheaper than saying it in the pattern."""
-    items = rf"(?P<{name}>{_ITEM}(?:{_SEP}{_ITEM})*)"
-    if possessive == "required":
-        return rf"(?P<{name}>{_ITEM}(?:\s+(?:and|&)\s+{_ITEM})?){APOS}"
-    if possessive == "optional":
-        return rf"{items}(?:{APOS})?"
-    return rf"{items}(?!['’])"
-
-
-# Words that may stand between a verb and its object ("acquire Apple device management firm
-# Jamf") or a name and its title: anything but these, which start another phrase.
-_STOP = frozenset(
-    "a an the with to from by for in into on at of that which who whose is are was were be "
-    "been has have had will would said says its their his her our it they as under over than "
-    "after before while since near across around outside inside behind beyond within without "
-    "through toward towards against among including like such".split()
+from extractors.deal_skeleton import (
+    ITEM,
+    APOS,
+    GAP,
+    A,
+    Builder,
+    Context,
+    Found,
+    L,
+    P,
+    fill_ok,
+    until_party,
 )
-MAX_FILL = 8
-
-
-def until_party(text: str, start: int, limit: int) -> str:
-    """The text from `start` up to the next party (at most `limit` characters)."""
-    cut = text.find(OPEN, start, start + limit)
-    return text[start : cut if cut >= 0 else start + limit]
-
-
-def fill_ok(fill: str) -> bool:
-    words = fill.split()
-    return len(words) <= MAX_FILL and not any(w.lower().strip("(),.") in _STOP for w in words)
-
 
 # --- what the words around a deal say about it
 
@@ -93,62 +47,6 @@ USE_WORDS = re.compile(
     r"train|for\s+training)\b",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True)
-class Found:
-    """A deal as one rule matched it, before amounts, year and status are read."""
-
-    kind: str
-    investor: int  # index of the party in the sentence's mentions
-    target: int
-    text: str  # the skeleton the match is in
-    span: tuple[int, int]
-    roles: tuple[tuple[int, str], ...] = ()
-    amount: int | None = None  # an amount marker the rule tied to this deal, else read later
-    by_kind: bool = False  # compute: provider and buyer decided by the parties' kinds
-    tail: bool = True  # the amount may follow the match (not for partnerships)
-    background: bool = False  # stated as context: an aside, "-backed", "OpenAI's backer"
-    tranche: bool = False
-    share: bool = False  # "up to $5 billion and $10 billion, respectively": "up to" is shared
-
-
-Builder = Callable[[re.Match[str], "Context"], list[Found]]
-_SEPS = re.compile(r"\s*,\s*(?:(?:and|&)\s+)?|\s+(?:and|&)\s+", re.IGNORECASE)
-_AND_AFTER = re.compile(r",?\s+(?:and|&)\s", re.IGNORECASE)
-_LAST_ITEMS = re.compile(rf"{P}(?:\s+\w+)?(?:\s+(?:and|&)\s+{P}(?:\s+\w+)?)?$")
-
-
-@dataclass
-class Context:
-    """What builders need to know about the sentence: the parties' kinds."""
-
-    kinds: Sequence[str]  # per mention index: lab, cloud, company, product
-    text: str = ""  # the skeleton being matched
-
-    def parties(self, group: str | None) -> list[int]:
-        return [int(i) for i in MARK.findall(group or "")]
-
-    def group(self, m: re.Match[str], name: str) -> list[int]:
-        """The parties of a list group, as English writes lists: "A, B and C"; "A, B" only
-        where a headline starts ("Microsoft, Nvidia to invest") or before a last item that
-        is no party ("Cisco, AMD and Fujitsu"). Otherwise the list is what follows its last
-        comma: in "Much like A and B, C started" the subject is C."""
-        text = m.group(name) if name in m.groupdict() else None
-        if not text:
-            return []
-        seps = _SEPS.findall(text)
-        if seps and ("," in text or len(seps) > 1):
-            ands = [i for i, sep in enumerate(seps) if "and" in sep or "&" in sep]
-            comma_only = not ands
-            proper = ands == [len(seps) - 1]  # only the last separator is "and"
-            opens = m.start(name) == 0 or _AND_AFTER.match(self.text, m.end(name))
-            if not (proper or (comma_only and opens)):
-                text = _LAST_ITEMS.search(text).group()  # type: ignore[union-attr]
-        return [int(i) for i in MARK.findall(text)]
-
-    def amounts(self, text: str) -> list[int]:
-        return [int(i) for i in AMOUNT_MARK.findall(text)]
 
 
 @dataclass(frozen=True)
@@ -385,146 +283,6 @@ def leading(m: re.Match[str], ctx: Context) -> list[Found]:
     return _round(ctx, m, targets[-1], leads, part)
 
 
-# --- reducing the skeleton: pre-modifiers and asides
-
-_TITLE = (
-    r"rivals?|competitors?|challengers?|peers?|partners?|backers?|investors?|shareholders?|"
-    r"owners?|parent|units?|subsidiar(?:y|ies)|makers?|developers?|creators?|builders?|"
-    r"start-?ups?|firms?|company|companies|providers?|giants?|group|labs?|chipmakers?|"
-    r"suppliers?|operators?|platforms?|leaders?|specialists?|spin-?(?:out|off)|division|"
-    r"customers?|clients?|darling|upstart|outfit|vendor|affiliate|arm"
-)
-# "OpenAI rival Anthropic", "ChatGPT maker OpenAI", "Apple device management firm Jamf"
-PREMODIFIER = re.compile(
-    rf"(?P<mod>{P})(?:['’]s)?\s+(?P<fill>(?:[\w&().-]+\s+){{0,5}}?)(?P<title>{_TITLE})\s+(?={P})",
-    re.IGNORECASE,
-)
-# "Amazon-backed Anthropic", "Microsoft-owned LinkedIn"
-HYPHENATED = re.compile(
-    rf"(?P<mod>{P})-(?P<how>backed|funded|supported|owned|controlled)\s+(?:[\w-]+\s+){{0,3}}?(?P<head>{P})",
-    re.IGNORECASE,
-)
-# "CoreWeave, the Nvidia-backed cloud provider,": the aside's head is backed
-HYPHENATED_ASIDE = re.compile(
-    rf"(?P<head>{P}),\s+(?:the|an?)\s+(?P<mod>{P})-(?P<how>backed|funded|supported|owned|controlled)\b",
-    re.IGNORECASE,
-)
-# "Nvidia GB300 chips", "Nvidia servers": a brand, not a party (a possessive may be one:
-# "spend billions on Google's TPUs")
-BRAND = re.compile(
-    rf"(?P<mod>{P})\s+(?:[A-Z0-9][\w-]*\s+){{0,2}}?(?:[Cc]hips?|[Ss]uperchips?|GPUs?|TPUs?|"
-    r"[Ss]ervers?|[Aa]ccelerators?|[Pp]rocessors?|[Hh]ardware|[Ss]upercomputers?|[Ss]ystems|"
-    r"[Rr]acks?)\b"
-)
-# "Anthropic, the maker of Claude," "Microsoft, which has invested in OpenAI," "Microsoft,
-# OpenAI's largest backer,": from the comma to the next comma (or the end)
-ASIDE = re.compile(
-    rf"(?P<head>{P}),\s+(?P<aside>(?:(?:which|who|whose|the|an?|another|one\s+of|also)\b"
-    rf"|(?:the\s+)?{P}['’]s?\s+(?:[\w-]+\s+){{0,2}}?(?:{_TITLE})\b)"
-    r"[^,;\ue002]{0,160}?(?:\ue002\d+\ue003[^,;\ue002]{0,80}?)?)(?=,|;|$)",
-    re.IGNORECASE,
-)
-BACKER_TITLES = ("backer", "backers", "investor", "investors", "shareholder", "shareholders")
-OWNER_TITLES = ("owner", "owners", "parent")
-
-
-@dataclass
-class Reduced:
-    """A skeleton with modifiers and asides taken out of the main clause."""
-
-    text: str
-    asides: list[str] = field(default_factory=list)  # "P, which …" read on their own
-    found: list[Found] = field(default_factory=list)  # background deals the modifiers state
-
-
-_TITLE_WORD = re.compile(rf"(?:{_TITLE})", re.IGNORECASE)
-
-
-def _titled(skeleton: str) -> bool:
-    """Whether a party follows a title word ("rival Anthropic"): where a pre-modifier can be."""
-    for m in MARK.finditer(skeleton, 1):
-        words = skeleton[max(0, m.start() - 20) : m.start()].split()
-        if words and _TITLE_WORD.fullmatch(words[-1]):
-            return True
-    return False
-
-
-_HAS_HYPHEN = re.compile(r"-(?:backed|funded|supported|owned|controlled)\b", re.IGNORECASE)
-_BRAND_STEMS = ("chip", "gpu", "tpu", "server", "accelerator", "processor", "hardware",
-                "supercomputer", "system", "rack")  # fmt: skip
-_HAS_BRAND = re.compile(
-    r"\b(?:[Cc]hips?|[Ss]uperchips?|GPUs?|TPUs?|[Ss]ervers?|[Aa]ccelerators?|[Pp]rocessors?|"
-    r"[Hh]ardware|[Ss]upercomputers?|[Ss]ystems|[Rr]acks?)\b"
-)
-
-
-def reduce(skeleton: str, kinds: Sequence[str]) -> Reduced:
-    """Take the modifiers and the asides out of the main clause: "OpenAI rival Anthropic"
-    reads "Anthropic", "Salesforce, which has already invested in Cohere, joined" reads
-    "Salesforce joined", "Nvidia servers" reads "servers". Each pattern runs only when a cheap
-    test says it can match (most sentences have no title, hyphen or aside)."""
-    out = Reduced(skeleton)
-    cuts: list[tuple[int, int]] = []
-    if CLOSE + "," in skeleton:
-        for m in ASIDE.finditer(skeleton):
-            if OPEN in m.group("aside"):  # an aside without a party states no deal of its own
-                out.asides.append(m.group())
-                cuts.append((m.end("head"), m.end()))
-    if "-" in skeleton and _HAS_HYPHEN.search(skeleton):
-        for m in [*HYPHENATED.finditer(skeleton), *HYPHENATED_ASIDE.finditer(skeleton)]:
-            mod = int(MARK.findall(m.group("mod"))[0])
-            head = int(MARK.findall(m.group("head"))[0])
-            how = m.group("how").lower()
-            kind = "acquisition" if how in ("owned", "controlled") else "investment"
-            out.found.append(Found(kind, mod, head, skeleton, m.span(), background=True))
-            if m.re is HYPHENATED:
-                cuts.append((m.start(), m.start("head")))
-    if _titled(skeleton):
-        for m in PREMODIFIER.finditer(skeleton):
-            head_m = MARK.match(skeleton, m.end())
-            if head_m is None or not fill_ok(m.group("fill")):
-                continue
-            cuts.append((m.start(), m.end()))
-            title = m.group("title").lower()
-            mod, head = int(MARK.findall(m.group("mod"))[0]), int(head_m.group(1))
-            if title in BACKER_TITLES:  # "OpenAI backer Microsoft"
-                out.found.append(
-                    Found("investment", head, mod, skeleton, m.span(), background=True)
-                )
-            elif title in OWNER_TITLES and kinds[mod] != "product":
-                out.found.append(
-                    Found("acquisition", head, mod, skeleton, m.span(), background=True)
-                )
-    low = skeleton.lower()
-    if any(w in low for w in _BRAND_STEMS) and _HAS_BRAND.search(skeleton):
-        cuts += [m.span("mod") for m in BRAND.finditer(skeleton)]
-    if cuts:
-        text, last = [], 0
-        for s, e in sorted(cuts):
-            s = max(s, last)
-            if e <= s:
-                continue
-            text.append(skeleton[last:s])
-            last = e
-        text.append(skeleton[last:])
-        out.text = "".join(text)
-    return out
-
-
-# "X …, and has previously agreed to buy …": the second verb's subject is the first's.
-COORDINATED = re.compile(
-    r",?\s+and\s+(?=(?:has|have|had|will|is|was|also|then|later|previously|already|agreed|"
-    r"signed|bought|acquired|invested|took|struck|inked|plans|expects)\b)",
-    re.IGNORECASE,
-)
-# "X invested $1 billion in Y in 2019 and added about $10 billion last year"
-TRANCHE_AFTER = re.compile(
-    rf"[^\ue000;]*?\band\s+(?:has\s+|have\s+|had\s+|later\s+|then\s+|since\s+)?"
-    rf"(?:added|invested|put\s+in|committed|pledged|poured\s+in)?\s*(?P<amt>{A})",
-    re.IGNORECASE,
-)
-
-
 # --- the rules
 
 _INVEST_VERB = (
@@ -557,7 +315,7 @@ RULES: list[Rule] = [
                             r"\b(?:in|into|for\s+access\s+to|for\s+a\s+stake\s+in)\s+",
                             r"(?:(?:the|its|a|an)\s+(?:[\w-]+\s+){0,2}?(?:funding\s+)?round\s+"
                             r"(?:of|in|for)\s+)?", r"(?P<fill>(?:[\w-]+\s+){0,3}?)",
-                            rf"(?P<tgt>{_ITEM}(?:\s*,\s*{_ITEM})*(?:,?\s+(?:and|&)\s+{_ITEM})?)",
+                            rf"(?P<tgt>{ITEM}(?:\s*,\s*{ITEM})*(?:,?\s+(?:and|&)\s+{ITEM})?)",
                             # ("in Y, and Z $5 billion": Z is a second investor, not a target)
                             r"(?!\s+\ue002)"),
          investing, ("invest", " pour", " put", " pump", " inject", " plough", " sink", " sank", " plow")),

@@ -2,13 +2,16 @@
 compute, distribution and licensing deals, acqui-hires and joint ventures between watchlist
 entities, sentence by sentence. docs/deals.md has the whole story; in short:
 
-1. Only sentences that can hold a deal are read: two different entities and a deal word
-   (one precompiled regex), at most `MAX_SENTENCE` characters, so the cost stays linear in
-   the text and most sentences cost one regex search.
-2. Entities and amounts of money (extractors/amounts.py) become markers, giving a skeleton;
-   pre-modifiers and asides are taken out of the main clause ("OpenAI rival Anthropic",
-   "Anthropic, the maker of Claude,") and read on their own (extractors/deal_rules.py).
-3. Each rule whose keywords the sentence holds is matched over the skeleton; what it finds
+1. Only sentences that can hold a deal are read: an article without two different entities
+   within `MAX_SENTENCE` characters is not even split into sentences; a sentence with two
+   runs one Aho-Corasick pass for the rules' keywords, and most stop there. The cost stays
+   linear in the text.
+2. Entities and amounts of money (extractors/amounts.py) become markers, giving a skeleton
+   (extractors/deal_skeleton.py); pre-modifiers and asides are taken out of the main clause
+   ("OpenAI rival Anthropic", "Anthropic, the maker of Claude,") and read on their own
+   (extractors/deal_clauses.py).
+3. Each rule whose keywords the sentence holds (extractors/deal_rules.py) is matched over
+   the skeleton; what it finds
    gets its amount (the match's own, else the first after it up to the next entity, never a
    valuation), qualifier, year (explicit, or relative to the article's date) and status.
 
@@ -43,7 +46,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from itertools import pairwise
 
+from extractors import deal_clauses as C
 from extractors import deal_rules as R
+from extractors import deal_skeleton as K
 from extractors.amounts import Amount, find_amounts, find_year, parse_amount
 from extractors.entities import Mention
 from extractors.text import sentence_spans
@@ -276,7 +281,7 @@ def _sentence_deals(
         cued=any(c in low for c in _CUE_STEMS),
     )  # fmt: skip
     kinds = [m.kind for m in inside]
-    reduced = R.reduce(skeleton, kinds)
+    reduced = C.reduce(skeleton, kinds)
     found = _match(reduced.text, kinds, rules)
     for clause in _coordinated(reduced.text):  # each with the rules its own words call for
         found += _match(clause, kinds, R.rules_for(clause))
@@ -300,11 +305,11 @@ def _skeleton(
 ) -> tuple[str, list[Amount]]:
     """The sentence with entity i as "\ue000i\ue001" and amount k as "\ue002k\ue003"; amounts
     overlapping an entity are dropped."""
-    spans = [(m.start - offset, m.end - offset, R.OPEN, R.CLOSE, i) for i, m in enumerate(mentions)]
+    spans = [(m.start - offset, m.end - offset, K.OPEN, K.CLOSE, i) for i, m in enumerate(mentions)]
     kept: list[Amount] = []
     for a in amounts:
         if not any(s < a.end and a.start < e for s, e, *_ in spans):
-            spans.append((a.start, a.end, R.AOPEN, R.ACLOSE, len(kept)))
+            spans.append((a.start, a.end, K.AOPEN, K.ACLOSE, len(kept)))
             kept.append(a)
     parts: list[str] = []
     cursor = 0
@@ -323,7 +328,7 @@ def _valuations(skeleton: str) -> frozenset[int]:
     out: set[int] = set()
     if "valu" not in skeleton and "Valu" not in skeleton:
         return frozenset()  # no valuation in the sentence: the common case, one test
-    for m in R.AMOUNT_MARK.finditer(skeleton):
+    for m in K.AMOUNT_MARK.finditer(skeleton):
         if _VALUATION_AFTER.match(skeleton, m.end()) or _VALUATION_BEFORE.search(
             skeleton, max(0, m.start() - 60), m.start()
         ):
@@ -331,9 +336,9 @@ def _valuations(skeleton: str) -> frozenset[int]:
     return frozenset(out)
 
 
-def _match(text: str, kinds: Sequence[str], rules: Sequence[R.Rule]) -> list[R.Found]:
-    ctx = R.Context(kinds, text)
-    found: list[R.Found] = []
+def _match(text: str, kinds: Sequence[str], rules: Sequence[R.Rule]) -> list[K.Found]:
+    ctx = K.Context(kinds, text)
+    found: list[K.Found] = []
     low = text.lower()
     fast = len(low) == len(text)  # lowering keeps the offsets (it does but for a few letters)
     for rule in rules:
@@ -346,16 +351,16 @@ def _match(text: str, kinds: Sequence[str], rules: Sequence[R.Rule]) -> list[R.F
 def _coordinated(text: str) -> list[str]:
     """ "X buys chips from Y and has previously agreed to buy … from Z": the clause after "and"
     again with its subject, the sentence's first party."""
-    first = R.MARK.search(text)
+    first = K.MARK.search(text)
     if first is None or " and " not in text:
         return []
     return [
-        first.group() + " " + text[m.end() :] for m in R.COORDINATED.finditer(text, first.end())
+        first.group() + " " + text[m.end() :] for m in C.COORDINATED.finditer(text, first.end())
     ]
 
 
 def _tranches_after(
-    found: Sequence[R.Found], s: _Sentence, ancestors: Callable[[str], Sequence[str]] | None
+    found: Sequence[K.Found], s: _Sentence, ancestors: Callable[[str], Sequence[str]] | None
 ) -> list[Deal]:
     """ "X invested $1 billion in Y in 2019 and added about $10 billion last year": the second
     amount is a tranche of the same parties."""
@@ -363,10 +368,10 @@ def _tranches_after(
     for f in found:
         if f.kind != "investment" or f.roles or " and " not in f.text[f.span[1] :]:
             continue
-        m = R.TRANCHE_AFTER.match(f.text, f.span[1])
+        m = C.TRANCHE_AFTER.match(f.text, f.span[1])
         if m is None:
             continue
-        k = int(R.AMOUNT_MARK.findall(m.group("amt"))[0])
+        k = int(K.AMOUNT_MARK.findall(m.group("amt"))[0])
         second = replace(f, span=(m.start("amt"), m.end()), amount=k, tranche=True)
         deal = _deal(second, s, ancestors)
         if deal is not None:
@@ -375,7 +380,7 @@ def _tranches_after(
 
 
 def _deal(
-    f: R.Found, s: _Sentence, ancestors: Callable[[str], Sequence[str]] | None
+    f: K.Found, s: _Sentence, ancestors: Callable[[str], Sequence[str]] | None
 ) -> Deal | None:
     """The deal a rule found, with its amount, qualifier, year and status read around it."""
     inv, tgt = s.mentions[f.investor], s.mentions[f.target]
@@ -392,7 +397,7 @@ def _deal(
     if investor == target or target in (ancestors(investor) if ancestors else ()):
         return None
     text, (a, b) = f.text, f.span
-    tail = R.until_party(text, b, 300).split(";")[0]
+    tail = K.until_party(text, b, 300).split(";")[0]
     amount = _amount(f, text, tail, s)
     end = _CLAUSE_END.search(tail)
     clause_tail = tail[: end.start()] if end else tail
@@ -400,20 +405,19 @@ def _deal(
     region = text[a:b] + clause_tail + (dated.group() if dated else "")
     qualifier = amount.qualifier if amount else ""
     if f.share and amount and not qualifier:  # "up to $5 billion and $10 billion, respectively"
-        first = R.AMOUNT_MARK.search(text, a, b)
+        first = K.AMOUNT_MARK.search(text, a, b)
         qualifier = s.amounts[int(first.group(1))].qualifier if first else ""
     if s.sourced and _REPORTEDLY.search(text[a:b] + tail):
         qualifier = f"{qualifier}, reportedly" if qualifier else "reportedly"
     year = find_year(region, s.today)
     if year is None:
         prefix = text[max(text.rfind(",", 0, a), text.rfind(";", 0, a)) + 1 : a]
-        if R.OPEN not in prefix:
+        if K.OPEN not in prefix:
             year = find_year(prefix, s.today)
     tranche = (
         f.tranche
         or bool(amount and (amount.tranche or _EXPANDS.search(text[a:b])))
-        or ("tranche" in region or "instal" in region)
-        and bool(_NEXT_TRANCHE.search(region))
+        or (("tranche" in region or "instal" in region) and bool(_NEXT_TRANCHE.search(region)))
     )
     return Deal(
         kind=f.kind,
@@ -439,14 +443,14 @@ def _before_comma(text: str) -> str:
     return text[:cut]
 
 
-def _amount(f: R.Found, text: str, tail: str, s: _Sentence) -> Amount | None:
+def _amount(f: K.Found, text: str, tail: str, s: _Sentence) -> Amount | None:
     """The rule's own amount, else the first in the match, else (when the kind allows) the
     first after it up to the next party; never a valuation."""
     if f.amount is not None:
         return s.amounts[f.amount]
     a, b = f.span
     for where in (text[a:b], tail if f.tail else ""):
-        for k in R.AMOUNT_MARK.findall(where):
+        for k in K.AMOUNT_MARK.findall(where):
             if int(k) not in s.valuations:
                 return s.amounts[int(k)]
     return None
@@ -455,7 +459,7 @@ def _amount(f: R.Found, text: str, tail: str, s: _Sentence) -> Amount | None:
 _ASIDE_WORDS = re.compile(r",\s+(?:which|who|whose)\b[^,;]*(?:,|$)", re.IGNORECASE)
 
 
-def _status(f: R.Found, window: str, year: int | None, today: date | None) -> str:
+def _status(f: K.Found, window: str, year: int | None, today: date | None) -> str:
     if "which" in window or "who" in window:  # "X, which already …, signed": not the deal's
         window = _ASIDE_WORDS.sub(" ", window)
     cues = {m.lastgroup for m in _CUES.finditer(window)} if window else set()

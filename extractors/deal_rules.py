@@ -15,9 +15,9 @@ from dataclasses import dataclass, replace
 import ahocorasick_rs
 
 from extractors.deal_skeleton import (
-    ITEM,
     APOS,
     GAP,
+    ITEM,
     A,
     Builder,
     Context,

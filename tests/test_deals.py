@@ -286,3 +286,23 @@ def test_long_texts_without_deals_cost_no_sentence_split() -> None:
     # Two entities 5,000 characters apart share no sentence: nothing to read.
     text = "OpenAI " + "word " * 1000 + "Anthropic"
     assert find_deals(text, TAGGER.tag(text)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Microsoft has agreed to invest $5 billion in OpenAI competitor Anthropic.",
+         ("investment", "microsoft", "anthropic", 5e9, "USD")),
+        ("Oracle signed a $30 billion contract with OpenAI for data-centre capacity.",
+         ("compute", "oracle", "openai", 30e9, "USD")),
+        ("Amazon finalizes $2.75 billion Anthropic stake.",
+         ("investment", "amazon", "anthropic", 2.75e9, "USD")),
+        ("CoreWeave signs $14 billion compute deal with Meta.",
+         ("compute", "coreweave", "meta", 14e9, "USD")),
+        ("Nvidia invests EUR 200 million in Mistral AI.",
+         ("investment", "nvidia", "mistral-ai", 200e6, "EUR")),
+    ],
+)  # fmt: skip
+def test_the_sentences_issue_14_reported(text: str, expected: tuple[object, ...]) -> None:
+    (deal,) = find_deals(text, TAGGER.tag(text), TAGGER.watchlist.ancestors)
+    assert (deal.kind, deal.investor, deal.target, deal.amount, deal.currency) == expected

@@ -7,9 +7,11 @@
 
 DROP VIEW IF EXISTS v_deals;
 
+-- The new columns come after the old ones; a writer that names no deal_no (one written before
+-- this migration) still gets a key of its own from the sequence.
+CREATE SEQUENCE deal_nos START 1000000;
 CREATE TABLE deals_0009 (
     article_id      VARCHAR NOT NULL,
-    deal_no         INTEGER NOT NULL,   -- the deal's place among its article's deals
     -- investment | acquisition | merger | partnership | compute | distribution | licensing
     -- | acquihire | joint_venture (docs/deals.md)
     kind            VARCHAR NOT NULL,
@@ -20,6 +22,7 @@ CREATE TABLE deals_0009 (
     qualifier       VARCHAR,            -- up to, at least, more than, about, reportedly
     year            INTEGER,
     evidence        VARCHAR,
+    deal_no         INTEGER NOT NULL DEFAULT nextval('deal_nos'),  -- its place in its article
     status          VARCHAR NOT NULL DEFAULT 'reported',
     roles           STRUCT(entity_id VARCHAR, role VARCHAR)[] NOT NULL DEFAULT [],
     currency        VARCHAR NOT NULL DEFAULT 'USD',   -- of the amount as written

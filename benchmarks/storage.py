@@ -206,7 +206,8 @@ def generate(
     )
     con.execute(
         """
-        INSERT INTO deals
+        INSERT INTO deals (article_id, kind, investor_id, target_id, amount_usd,
+                           amount_max_usd, qualifier, year, evidence)
         SELECT md5((a * 10)::VARCHAR), (['investment', 'acquisition', 'partnership',
                'compute'])[1 + (a % 4)::INTEGER],
                $ids[1 + (hash(a, 1) % len($ids))::INTEGER],

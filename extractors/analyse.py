@@ -125,11 +125,13 @@ def tag_text(
     text: str,
     budget: Budget = DEFAULT_BUDGET,
     started: float | None = None,
+    published: datetime | None = None,
 ) -> Tags:
     """The mentions (title first, then body, each with its context) and deals of an article,
     within `budget`: the first `budget.text_chars` of the text (and title) are analysed, and
     deal finding stops when `budget.seconds` have passed since `started` (time.monotonic,
-    default now); mentions are always kept. `note` says what was left out."""
+    default now); mentions are always kept. `note` says what was left out. `published` dates
+    the deals' relative years ("last year") and tells earlier deals from news."""
     started = time.monotonic() if started is None else started
     notes: list[str] = []
     part = leading(text, budget.text_chars)
@@ -143,7 +145,8 @@ def tag_text(
     title_mentions = _with_context(head, title_found, True, width, sentence_spans(head))
     body_mentions = _with_context(part, found, False, width, spans)
     deadline = started + budget.seconds
-    deals, reached = deals_within(part, found, spans, tagger.watchlist.ancestors, deadline)
+    day = published.date() if published else None
+    deals, reached = deals_within(part, found, spans, tagger.watchlist.ancestors, deadline, day)
     if reached < len(part):
         done = f"deals sought up to character {reached:,}" if reached else "deal finding skipped"
         notes.append(f"over the {budget.seconds:g} s analysis budget: {done}")
@@ -151,11 +154,15 @@ def tag_text(
 
 
 def tag_article(
-    tagger: Tagger, title: str, text: str, budget: Budget = DEFAULT_BUDGET
+    tagger: Tagger,
+    title: str,
+    text: str,
+    budget: Budget = DEFAULT_BUDGET,
+    published: datetime | None = None,
 ) -> tuple[tuple[TaggedMention, ...], tuple[Deal, ...]]:
     """The mentions (title first, then body, each with its context) and deals of an article,
     within `budget` (see `tag_text`)."""
-    tags = tag_text(tagger, title, text, budget)
+    tags = tag_text(tagger, title, text, budget, published=published)
     return tags.mentions, tags.deals
 
 
@@ -214,7 +221,7 @@ def analyse(item: PageInput, tagger: Tagger, budget: Budget = DEFAULT_BUDGET) ->
     )
     analysed_text = leading(text, budget.text_chars)
     fp = simhash(analysed_text)
-    tags = tag_text(tagger, title, text, budget, started)
+    tags = tag_text(tagger, title, text, budget, started, published.value)
     return AnalysedArticle(
         article_id=url_key(canonical),
         entry_key=url_key(entry.url),

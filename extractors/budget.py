@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_left
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 
-from extractors.deals import Deal, find_deals
+from extractors.deals import Deal, find_deals, fold_deals
 from extractors.entities import Mention
 
 # Text past this is stored but not analysed (tagged, fingerprinted, searched for deals):
@@ -108,29 +109,26 @@ def deals_within(
     spans: Sequence[tuple[int, int]],
     ancestors: Callable[[str], Sequence[str]] | None,
     deadline: float,
+    published: date | None = None,
 ) -> tuple[list[Deal], int]:
     """The deals `find_deals` finds in `text`, sought run by run of sentences until the clock
-    (time.monotonic) passes `deadline`; with how far the search got (len(text) when done)."""
+    (time.monotonic) passes `deadline`; with how far the search got (len(text) when done).
+    `published` is the article's day (see `find_deals`)."""
     starts = [m.start for m in mentions]
-    found: dict[tuple[str, str, str], Deal] = {}
+    span_starts = [s for s, _ in spans]
+    found: list[Deal] = []
     for cs, ce in deal_chunks(spans, starts):
         if time.monotonic() > deadline:
-            return _ordered(found), cs
+            return fold_deals(found, published), cs
         lo, hi = bisect_left(starts, cs), bisect_left(starts, ce)
         inside = [m for m in mentions[lo:hi] if m.end <= ce]
         if len(inside) < 2:
             continue
+        a, b = bisect_left(span_starts, cs), bisect_left(span_starts, ce)
+        local = [(s - cs, e - cs) for s, e in spans[a:b]]
         if cs:
             inside = [replace(m, start=m.start - cs, end=m.end - cs) for m in inside]
-        for deal in find_deals(text[cs:ce], inside, ancestors):
-            deal = replace(deal, start=deal.start + cs) if cs else deal
-            key = (deal.kind, deal.investor, deal.target)
-            # As find_deals does within one call: per (kind, investor, target) the first deal
-            # that states an amount, else the first.
-            if key not in found or (found[key].amount_usd is None and deal.amount_usd is not None):
-                found[key] = deal
-    return _ordered(found), len(text)
-
-
-def _ordered(found: Mapping[tuple[str, str, str], Deal]) -> list[Deal]:
-    return sorted(found.values(), key=lambda d: (d.start, d.kind, d.investor, d.target))
+        for deal in find_deals(text[cs:ce], inside, ancestors, published, local):
+            found.append(replace(deal, start=deal.start + cs) if cs else deal)
+    # One deal per article across runs too, as find_deals does within one.
+    return fold_deals(found, published), len(text)

@@ -1,204 +1,476 @@
-"""Deal extraction: investments, acquisitions, mergers, partnerships, compute and distribution
-deals between watchlist entities, sentence by sentence.
+"""Deal extraction: investments (with funding rounds), acquisitions, mergers, partnerships,
+compute, distribution and licensing deals, acqui-hires and joint ventures between watchlist
+entities, sentence by sentence. docs/deals.md has the whole story; in short:
 
-Inside one sentence the tagged entities (labs, clouds, companies and products) are replaced by
-markers and the rules below are matched over that skeleton ("X … invested … in Y", "Y was
-acquired by X", "X provides Y with computing power", "Y … its models via X"). The amount,
-qualifier and year are read from the words of the match and what follows it up to the next
-entity, so two deals in one sentence keep their own amounts. Kinds and roles:
+1. Only sentences that can hold a deal are read: an article without two different entities
+   within `MAX_SENTENCE` characters is not even split into sentences; a sentence with two
+   runs one Aho-Corasick pass for the rules' keywords, and most stop there. The cost stays
+   linear in the text.
+2. Entities and amounts of money (extractors/amounts.py) become markers, giving a skeleton
+   (extractors/deal_skeleton.py); pre-modifiers and asides are taken out of the main clause
+   ("OpenAI rival Anthropic", "Anthropic, the maker of Claude,") and read on their own
+   (extractors/deal_clauses.py).
+3. Each rule whose keywords the sentence holds (extractors/deal_rules.py) is matched over
+   the skeleton; what it finds
+   gets its amount (the match's own, else the first after it up to the next entity, never a
+   valuation), qualifier, year (explicit, or relative to the article's date) and status.
 
-- investment, acquisition: `investor` invests in or acquires `target`;
-- compute: `investor` (the cloud provider) supplies computing power to `target` (a lab);
+Kinds and roles (`investor` is the first party, `target` the second):
+
+- investment, acquisition: `investor` invests in or acquires `target`; a funding round is one
+  deal whose `roles` list every backer as `lead` or `participant`, with the first lead as
+  `investor` and the round's total as its amount (no single backer is credited it);
+- compute: `investor` (the provider: a cloud, else a chip or tech company) supplies computing
+  power to `target` (the buyer: a lab, or a company buying from a cloud); a provider named as
+  a company becomes the cloud the sentence names ("Amazon … its AWS unit" -> aws);
 - distribution: `investor` (the platform) offers `target`'s models;
-- partnership, merger: symmetric, the two ids in alphabetical order.
+- licensing: `investor` (the licensee, who pays) licenses `target`'s models, content or
+  technology; acquihire: `investor` hires `target`'s staff (usually licensing it as well);
+- partnership, merger, joint_venture: symmetric, the two ids in alphabetical order; a joint
+  venture's `roles` list every partner.
 
-A compute or distribution provider named as a company is replaced by its cloud (or product)
-when the sentence names that too ("Amazon … through its AWS unit" -> aws). Only one deal per
-(kind, investor, target) is kept per article: the first that states an amount, else the first.
+Statuses: `reported` (stated as agreed or done), `in_talks` (talks, plans under consideration,
+hypotheticals: "is in talks to", "could invest"), `background` (an earlier deal given as
+context: "already has", "previously", "Amazon-backed", an aside about a party, a year before
+the article's) and `denied` ("denied reports that", talks that ended, a deal that fell apart).
+Within one article, reports of one deal (same kind and parties, amounts within 10 %) fold
+into one; money "on top" of an earlier deal ("an additional $4 billion") is a `tranche`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from itertools import pairwise
 
+from extractors import deal_clauses as C
+from extractors import deal_rules as R
+from extractors import deal_skeleton as K
+from extractors.amounts import Amount, find_amounts, find_year, parse_amount
 from extractors.entities import Mention
 from extractors.text import sentence_spans
 
-SYMMETRIC = frozenset({"partnership", "merger"})
+__all__ = ["KINDS", "STATUSES", "SYMMETRIC", "Deal", "find_deals", "parse_amount"]
 
-_OPEN, _CLOSE = "\ue000", "\ue001"  # private-use characters never found in real text
-_GAP = r"[^\ue000;]*?"  # text without another entity (or a semicolon) in it
-_ANY = r"[^;]*?"  # text that may hold other entities
-_APOS = r"['’]s?"
+KINDS = ("investment", "acquisition", "merger", "partnership", "compute", "distribution",
+         "licensing", "acquihire", "joint_venture")  # fmt: skip
+SYMMETRIC = frozenset({"partnership", "merger", "joint_venture"})
+STATUSES = ("reported", "in_talks", "background", "denied")
+MAX_SENTENCE = 1500  # longer "sentences" are lists or markup debris, not deal reporting
 
-
-def _e(name: str) -> str:
-    return _OPEN + rf"(?P<{name}>\d+)" + _CLOSE
-
-
-_UNITS = {"trillion": 1e12, "tn": 1e12, "billion": 1e9, "bn": 1e9, "b": 1e9,
-          "million": 1e6, "mn": 1e6, "m": 1e6}  # fmt: skip
-_MONEY = r"\$\s?(\d+(?:[.,]\d+)?)\s*(trillion|billion|million|tn|bn|mn|b|m)\b"
-_RANGE = re.compile(r"between\s+" + _MONEY + r"\s+and\s+" + _MONEY, re.IGNORECASE)
-_AMOUNT = re.compile(
-    r"(?:\b(up to|at least|more than|over|about|around|roughly|nearly|almost)\s+)?" + _MONEY,
+_SOURCED = re.compile(r"report|accord|said|sources|people|person", re.IGNORECASE)  # cheap first
+_REPORTEDLY = re.compile(
+    r"\b(?:reportedly|reported|according\s+to\s+(?:people|sources|a\s+person|someone|those|"
+    r"two|three|several)|(?:is|are|was|were)\s+said\s+to|sources\s+(?:said|say)|people\s+"
+    r"(?:familiar|briefed|with\s+knowledge)|person\s+(?:familiar|briefed))\b",
     re.IGNORECASE,
 )
-# A year the deal happened in; "founded in 2015" is about something else.
-_YEAR = re.compile(
-    r"(?<!founded )(?<!formed )(?<!established )(?<!born )\b(?:in|since|from)\s+((?:19|20)\d\d)\b"
+_DENIED = (
+    r"\b(?:den(?:y|ies|ied|ying)|no\s+longer|pull(?:s|ed)?\s+out|walk(?:s|ed)?\s+away|"
+    r"br(?:oke|eak|eaks)\s+down|f(?:ell|alls?)\s+(?:apart|through)|collaps(?:e|es|ed)|"
+    r"call(?:s|ed)?\s+off|scrap(?:s|ped)|abandon(?:s|ed)|rebuff(?:s|ed)|reject(?:s|ed)|"
+    r"turn(?:s|ed)\s+down|not\s+in\s+talks|no\s+plans|rul(?:e|es|ed)\s+out|"
+    r"(?:dropp|back)ed\s+out|terminat(?:e|es|ed))\b"
 )
-_REPORTEDLY = re.compile(r"\b(reportedly|reported|according to|is said to|sources said)\b", re.I)
-
-
-@dataclass(frozen=True)
-class Rule:
-    kind: str
-    pattern: re.Pattern[str]
-    # Whether the words after the match (up to the next entity) may hold its amount: yes for
-    # "X invested in Y, paying $N", no for partnerships, whose sentences often go on to
-    # state another deal's amount. The year is read from there in every case.
-    tail: bool = True
-    # Named groups: inv (investor/provider/first party), tgt (target/second party), and
-    # optionally inv2 / tgt2 for a second deal of the same kind in the sentence.
-
-
-def _rule(kind: str, *parts: str) -> Rule:
-    return Rule(kind, re.compile("".join(parts), re.IGNORECASE), tail=kind != "partnership")
-
-
-_MODELS = r"(?:its|their)\s+(?:\w+\s+){0,2}models"
-RULES: list[Rule] = [
-    # --- investment
-    _rule("investment", _e("inv"), _GAP, r"\b(?:invest|invests|invested|investing)\b", _GAP,
-          r"\b(?:in|into|for access to|for a stake in)\s+", _e("tgt")),
-    _rule("investment", _e("inv"), _APOS, r"\s+(?:[\w-]+\s+){0,3}(?:investment|stake)\s+(?:in|into)\s+",
-          _e("tgt")),
-    _rule("investment", _e("inv"), _GAP, r"\b(?:acquire|take|took|buy|bought|hold|holds)s?\s+an?\s+",
-          r"(?:[\w-]+\s+){0,3}(?:stake|position)\s+in\s+", _e("tgt")),
-    _rule("investment", r"\binvestors\s+in\s+", _e("tgt"), r"\s+(?:also\s+)?include\s+", _e("inv")),
-    _rule("investment", _e("inv"), r"-backed\s+", _e("tgt")),
-    _rule("investment", _e("tgt"), _GAP, r"\b(?:raised|raises|raising|secured|secures)\b", _GAP,
-          r"\b(?:from|led by)\s+", _e("inv")),
-    # "Y has deals with X1 and X2, receiving $A and $B from each, respectively"
-    _rule("investment", _e("tgt"), _GAP, r"\bdeals?\s+with\s+(?:both\s+)?", _e("inv"), r"\s+and\s+",
-          _e("inv2"), _GAP, r"\breceiving\s+(?P<a1>[^\ue000]*?)\s+and\s+(?P<a2>[^\ue000]*?)\s+from each"),
-    # --- acquisition
-    _rule("acquisition", _e("tgt"), _GAP, r"\b(?:was|were|had been|has been|is being)\s+(?:\w+\s+)?",
-          r"acquired\s+by\s+", _e("inv")),
-    # ("Microsoft acquired Inflection AI's staff" is not an acquisition of Inflection AI.)
-    _rule("acquisition", _e("inv"), r"\s+(?:has\s+|had\s+|will\s+|agreed to\s+)?",
-          r"(?:acquired|acquires|acquire|bought|buys|buy)\s+", _e("tgt"), r"(?!['’]s?\s)"),
-    _rule("acquisition", _e("inv"), _APOS, r"\s+(?:\w+\s+){0,2}(?:acquisition|purchase|takeover)\s+of\s+",
-          _e("tgt")),
-    # --- merger
-    _rule("merger", r"\bmerged?\s+with\s+", _e("inv"), r"\s+to\s+form\s+", _e("tgt")),
-    _rule("merger", r"\bmerged?\s+(?:[\w,-]+\s+){0,4}?", _e("inv"), r",?\s+with\s+", _e("tgt")),
-    _rule("merger", _e("inv"), r"\s+and\s+", _e("tgt"), r"\s+(?:to\s+)?merge\b"),
-    # --- partnership
-    _rule("partnership", _e("inv"), _APOS, r"\s+(?:\w+\s+){0,2}(?:partnership|alliance)\s+with\s+",
-          _e("tgt")),
-    _rule("partnership", r"\b(?:partnership|relationship|alliance)\s+between\s+", _e("inv"),
-          r"\s+and\s+", _e("tgt"), r"(?=[^.]*\bpartner)"),
-    _rule("partnership", _e("inv"), r"\s+(?:has\s+|have\s+)?partnered\s+with\s+", _e("tgt")),
-    _rule("partnership", _e("inv"), _GAP, r"\b(?:signed|inked|ink|struck|strike|has|have)\s+",
-          r"(?:[\w-]+\s+){0,3}?(?:deals?|agreements?|partnerships?)\s+with\s+(?:both\s+)?",
-          _e("tgt"), r"(?:\s+and\s+", _e("tgt2"), ")?"),
-    # --- compute: a provider supplies computing power to a lab
-    _rule("compute", _e("inv"), _GAP, r"\b(?:provides?|providing|supplies|supply|supplying|gives?)\s+",
-          _e("tgt"), r"\s+with\s+", _GAP, r"\b(?:compute|computing|computational|processing)\b"),
-    _rule("compute", _e("inv"), _ANY, r"\b(?:provider|supplier)\s+of\s+", _GAP,
-          r"\b(?:compute|computing|computational|processing|cloud)\b", _GAP, r"\bfor\s+", _e("tgt")),
-    _rule("compute", r"\boffer\w*\s+", _e("tgt"), r"\s+(?:the\s+)?(?:use\s+of|access\s+to)\s+",
-          r"(?:", _OPEN, r"\d+", _CLOSE, _APOS, r"\s+)?", _e("inv"), _GAP,
-          r"\b(?:cloud|computing|compute|GPUs?|data cent)"),
-    _rule("compute", _e("tgt"), _GAP, r"\b(?:cloud|computing|compute)\s+(?:deal|contract|agreement)\s+with\s+",
-          _e("inv")),
-    # --- distribution: a platform offers a lab's models
-    _rule("distribution", _e("tgt"), _GAP, r"\b(?:offer\w*|mak\w+|sell\w*|provid\w+)\s+", _MODELS,
-          r"\s+(?:available\s+)?(?:via|through|on)\s+", _e("inv"), r"(?:\s+and\s+", _e("inv2"), ")?"),
-    _rule("distribution", r"\boffer\s+access\s+through\s+", _e("inv"), r",?\s+to\s+", _GAP,
-          r"\bmodels\b", _GAP, r"(?:such as|including|like)\s+", _e("tgt"),
-          r"(?:\s+and\s+", _e("tgt2"), ")?"),
-    _rule("distribution", _e("tgt"), _APOS, r"\s+(?:\w+\s+)?models\s+(?:are\s+|will be\s+)?",
-          r"(?:available|offered|hosted)\s+(?:on|via|through)\s+", _e("inv")),
-]  # fmt: skip
+_TALKS = (
+    r"\b(?:in\s+(?:early\s+|advanced\s+|final\s+)?(?:talks|discussions|negotiations)|"
+    r"held\s+talks|holding\s+talks|talks\s+(?:to|with|over|about)|discuss(?:ing|es)|"
+    r"negotiat(?:ing|es)|consider(?:s|ing)|weigh(?:s|ing)|explor(?:es|ing)|mull(?:s|ing)|"
+    r"near(?:s|ing)|close\s+to\s+(?:a\s+|an\s+)?(?:deal|agreement)|could|might|"
+    r"(?-i:may)|expected\s+to\s+(?!close|complete)|seek(?:s|ing)|potential|possible|proposed|"
+    r"tr(?:y|ies|ied)\s+to|attempt(?:s|ed)\s+to|approached|(?:is|are)\s+(?:raising|"
+    r"finali[sz]ing|looking\s+to)|aims?\s+to\s+raise|plans?\s+to\s+raise|in\s+the\s+process)\b"
+)
+_BACKGROUND = (
+    r"\b(?:already|previously|existing|for\s+years|(?:has|have|had)\s+long|had\s+(?:invested|"
+    r"backed|bought|acquired)|first\s+invested|since\s+(?:19|20)\d\d|in\s+the\s+past)\b"
+)
+# One pass for every status cue; the strongest found wins (denied, then talks, then background).
+# Every cue holds one of these: most windows hold none, and skip the regex.
+_CUE_STEMS = (
+    "den",
+    "no longer",
+    "pull",
+    "walk",
+    "bro",
+    "brea",
+    "fell",
+    "fall",
+    "collaps",
+    "call",
+    "scrap",
+    "abandon",
+    "rebuff",
+    "reject",
+    "turn",
+    "not in",
+    "no plan",
+    "rul",
+    "out",
+    "terminat",
+    "talks",
+    "discuss",
+    "negotiat",
+    "consider",
+    "weigh",
+    "explor",
+    "mull",
+    "near",
+    "close to",
+    "could",
+    "might",
+    "may",
+    "expected",
+    "seek",
+    "potential",
+    "possible",
+    "propos",
+    "tried",
+    "tries",
+    "try",
+    "attempt",
+    "approached",
+    "raising",
+    "finali",
+    "looking",
+    "aim",
+    "plan",
+    "process",
+    "already",
+    "previously",
+    "existing",
+    "for years",
+    "long",
+    "had ",
+    "first invested",
+    "since",
+    "past",
+)
+_CUES = re.compile(
+    f"(?P<denied>{_DENIED})|(?P<in_talks>{_TALKS})|(?P<background>{_BACKGROUND})", re.IGNORECASE
+)
+_EXPANDS = re.compile(r"\b(?:expand|extend|increas|boost|top)\w*\b", re.IGNORECASE)
+_NEXT_TRANCHE = re.compile(
+    r"\b(?:second|third|fourth|next|new|latest|final|follow-on|additional|another|further)\s+"
+    r"(?:tranche|installment|instalment)",
+    re.IGNORECASE,
+)
+_CLAUSE_END = re.compile(r",|;|\s(?:and|but|before|after|while|as)\s", re.IGNORECASE)
+# ", which began in 2019": a relative clause that dates the deal itself
+_DATES_DEAL = re.compile(
+    r",\s+(?:which|that)\s+(?:began|started|was\s+(?:signed|announced|struck|agreed|sealed|"
+    r"completed|closed|made)|dates\s+(?:back\s+)?to)\b[^,;]*",
+    re.IGNORECASE,
+)
+_VALUATION_AFTER = re.compile(r"\s*(?:[\w-]+\s+)?valuation", re.IGNORECASE)
+_VALUATION_BEFORE = re.compile(
+    r"(?:\bvalu(?:e|es|ed|ing)\b[^$€£¥\ue000]{0,40}\bat|\bat\s+(?:a|an)|\bvaluation\s+(?:of|"
+    r"above|below|near|around|topping|over|close\s+to)|\bworth\s+(?:of\s+)?more\s+than\s+"
+    r"(?=$))\s*$",
+    re.IGNORECASE,
+)
+_RANK = {"cloud": 3, "company": 2, "lab": 1, "product": 0}  # who supplies whom in compute
+_STRENGTH = {"reported": 3, "in_talks": 2, "denied": 1, "background": 0}
 
 
 @dataclass(frozen=True)
 class Deal:
     kind: str
-    investor: str  # entity id: the investor, acquirer, provider or platform (first party)
+    investor: str  # entity id: the investor, acquirer, provider, platform, licensee or hirer
     target: str  # entity id (second party)
-    amount_usd: float | None  # the amount, or the low end of a range
+    amount_usd: float | None  # the amount in US dollars, or the low end of a range
     amount_max_usd: float | None  # the high end of a range, else the amount
-    qualifier: str  # "up to", "at least", "reportedly", ... ("" when plain)
+    qualifier: str  # "up to", "at least", "more than", "about", "reportedly" ("" when plain)
     year: int | None
     evidence: str  # the sentence that states it
     start: int  # offset of that sentence in the text
+    status: str = "reported"  # reported | in_talks | background | denied
+    roles: tuple[tuple[str, str], ...] = ()  # (entity id, lead | participant | partner)
+    currency: str = "USD"  # of the amount as written
+    amount: float | None = None  # as written, in `currency`
+    amount_max: float | None = None
+    tranche: bool = False  # money on top of an earlier deal of the same parties
 
 
-def _usd(number: str, unit: str) -> float:
-    return float(number.replace(",", "")) * _UNITS[unit.lower()]
-
-
-def parse_amount(text: str) -> tuple[float | None, float | None, str]:
-    """The first amount in `text` as (low, high, qualifier); (None, None, "") when none."""
-    m = _RANGE.search(text)
-    if m:
-        return _usd(m.group(1), m.group(2)), _usd(m.group(3), m.group(4)), ""
-    m = _AMOUNT.search(text)
-    if m:
-        value = _usd(m.group(2), m.group(3))
-        return value, value, (m.group(1) or "").lower()
-    return None, None, ""
-
-
-def _skeleton(sentence: str, offset: int, mentions: Sequence[Mention]) -> str:
-    parts: list[str] = []
-    cursor = 0
-    for i, m in enumerate(mentions):
-        parts.append(sentence[cursor : m.start - offset])
-        parts.append(f"{_OPEN}{i}{_CLOSE}")
-        cursor = m.end - offset
-    parts.append(sentence[cursor:])
-    return "".join(parts)
-
-
-def _region(skeleton: str, m: re.Match[str]) -> str:
-    """The match and what follows it up to the next entity: where its amount and year are."""
-    tail = skeleton[m.end() :]
-    cut = tail.find(_OPEN)
-    return m.group() + (tail if cut < 0 else tail[:cut])
+@dataclass(frozen=True)
+class _Sentence:
+    text: str
+    start: int
+    mentions: Sequence[Mention]
+    amounts: Sequence[Amount]
+    valuations: frozenset[int]  # indices of amounts that are valuations, not deal money
+    today: date | None
+    # What the whole sentence can hold, tested once: its deals need not test again.
+    sourced: bool = True  # may say "reportedly", "according to people familiar" ...
+    cued: bool = True  # may hold a status cue ("in talks", "denied", "already" ...)
 
 
 def find_deals(
     text: str,
     mentions: Sequence[Mention],
     ancestors: Callable[[str], Sequence[str]] | None = None,
+    published: date | None = None,
+    spans: Sequence[tuple[int, int]] | None = None,
 ) -> list[Deal]:
     """Deals stated in `text`, given its mentions (from `Tagger.tag` on the same text).
 
     `ancestors(entity_id)` lets a provider named as a company be narrowed to its cloud or
-    product named in the same sentence (see the module docstring)."""
-    found: dict[tuple[str, str, str], Deal] = {}
-    for start, end in sentence_spans(text):
-        inside = [m for m in mentions if start <= m.start and m.end <= end]
-        if len(inside) < 2:
+    product named in the same sentence; `published` (the article's date) dates "last year"
+    and tells an earlier deal (background) from news; `spans` are the text's sentences when
+    the caller has them already (`sentence_spans(text)`)."""
+    ordered = sorted(mentions, key=lambda m: m.start)
+    if not _near_pair(ordered):
+        return []  # most articles: no two entities close enough to share a sentence
+    ancestors = _memo(ancestors) if ancestors else None
+    spans = sentence_spans(text) if spans is None else spans
+    starts = [s for s, _ in spans]
+    by_sentence: dict[int, list[Mention]] = {}
+    for m in ordered:
+        i = bisect_right(starts, m.start) - 1
+        if i >= 0 and m.end <= spans[i][1]:
+            by_sentence.setdefault(i, []).append(m)
+    found: list[Deal] = []
+    for i, inside in by_sentence.items():
+        start, end = spans[i]
+        if len({m.entity for m in inside}) < 2 or end - start > MAX_SENTENCE:
             continue
-        sentence = text[start:end]
-        skeleton = _skeleton(sentence, start, inside)
-        for rule in RULES:
-            for m in rule.pattern.finditer(skeleton):
-                for deal in _deals_of(rule, m, skeleton, inside, sentence, start, ancestors):
-                    key = (deal.kind, deal.investor, deal.target)
-                    if key not in found or (
-                        found[key].amount_usd is None and deal.amount_usd is not None
-                    ):
-                        found[key] = deal
-    return sorted(found.values(), key=lambda d: (d.start, d.kind, d.investor, d.target))
+        found += _sentence_deals(text[start:end], start, inside, ancestors, published)
+    return fold_deals(found, published)
+
+
+def _memo(
+    ancestors: Callable[[str], Sequence[str]],
+) -> Callable[[str], Sequence[str]]:
+    """`ancestors`, each entity's answer kept for the article (it is asked per deal)."""
+    seen: dict[str, Sequence[str]] = {}
+
+    def cached(entity: str) -> Sequence[str]:
+        if entity not in seen:
+            seen[entity] = ancestors(entity)
+        return seen[entity]
+
+    return cached
+
+
+def _near_pair(ordered: Sequence[Mention]) -> bool:
+    """Whether two different entities are named within `MAX_SENTENCE` characters."""
+    return any(
+        a.entity != b.entity and b.start - a.end < MAX_SENTENCE for a, b in pairwise(ordered)
+    )
+
+
+def _sentence_deals(
+    sentence: str,
+    start: int,
+    inside: Sequence[Mention],
+    ancestors: Callable[[str], Sequence[str]] | None,
+    today: date | None,
+) -> list[Deal]:
+    rules = R.rules_for(sentence)
+    if not rules:
+        return []  # no deal word: the cheap exit for most sentences with two entities
+    amounts = find_amounts(sentence)
+    skeleton, kept = _skeleton(sentence, start, inside, amounts)
+    low = sentence.lower()
+    s = _Sentence(
+        sentence, start, inside, kept, _valuations(skeleton), today,
+        sourced=_SOURCED.search(sentence) is not None,
+        cued=any(c in low for c in _CUE_STEMS),
+    )  # fmt: skip
+    kinds = [m.kind for m in inside]
+    reduced = C.reduce(skeleton, kinds)
+    found = _match(reduced.text, kinds, rules)
+    for clause in _coordinated(reduced.text):  # each with the rules its own words call for
+        found += _match(clause, kinds, R.rules_for(clause))
+    for aside in reduced.asides:
+        stated = _match(aside, kinds, R.rules_for(aside))
+        found += [
+            f if re.search(r"\bwill\b", aside) else replace(f, background=True) for f in stated
+        ]
+    found += reduced.found
+    # The same match found twice (by two rules, or in a clause read again) is read once.
+    found = list(
+        {(f.kind, f.investor, f.target, f.text, f.span, f.roles): f for f in found}.values()
+    )
+    deals = [d for f in found if (d := _deal(f, s, ancestors)) is not None]
+    deals += _tranches_after(found, s, ancestors)
+    return _settle(deals)
+
+
+def _skeleton(
+    sentence: str, offset: int, mentions: Sequence[Mention], amounts: Sequence[Amount]
+) -> tuple[str, list[Amount]]:
+    """The sentence with entity i as "\ue000i\ue001" and amount k as "\ue002k\ue003"; amounts
+    overlapping an entity are dropped."""
+    spans = [(m.start - offset, m.end - offset, K.OPEN, K.CLOSE, i) for i, m in enumerate(mentions)]
+    kept: list[Amount] = []
+    for a in amounts:
+        if not any(s < a.end and a.start < e for s, e, *_ in spans):
+            spans.append((a.start, a.end, K.AOPEN, K.ACLOSE, len(kept)))
+            kept.append(a)
+    parts: list[str] = []
+    cursor = 0
+    for s, e, opening, closing, i in sorted(spans):
+        if s < cursor:
+            continue
+        parts += [sentence[cursor:s], f"{opening}{i}{closing}"]
+        cursor = e
+    parts.append(sentence[cursor:])
+    return "".join(parts), kept
+
+
+def _valuations(skeleton: str) -> frozenset[int]:
+    """Amounts that value a company ("at a $157 billion valuation", "valuing it at $300
+    billion"): not money that changes hands."""
+    out: set[int] = set()
+    if "valu" not in skeleton and "Valu" not in skeleton:
+        return frozenset()  # no valuation in the sentence: the common case, one test
+    for m in K.AMOUNT_MARK.finditer(skeleton):
+        if _VALUATION_AFTER.match(skeleton, m.end()) or _VALUATION_BEFORE.search(
+            skeleton, max(0, m.start() - 60), m.start()
+        ):
+            out.add(int(m.group(1)))
+    return frozenset(out)
+
+
+def _match(text: str, kinds: Sequence[str], rules: Sequence[R.Rule]) -> list[K.Found]:
+    ctx = K.Context(kinds, text)
+    found: list[K.Found] = []
+    low = text.lower()
+    fast = len(low) == len(text)  # lowering keeps the offsets (it does but for a few letters)
+    for rule in rules:
+        matches = rule.fast.finditer(low) if fast and rule.fast else rule.pattern.finditer(text)
+        for m in matches:
+            found += rule.build(m, ctx)
+    return found
+
+
+def _coordinated(text: str) -> list[str]:
+    """ "X buys chips from Y and has previously agreed to buy … from Z": the clause after "and"
+    again with its subject, the sentence's first party."""
+    first = K.MARK.search(text)
+    if first is None or " and " not in text:
+        return []
+    return [
+        first.group() + " " + text[m.end() :] for m in C.COORDINATED.finditer(text, first.end())
+    ]
+
+
+def _tranches_after(
+    found: Sequence[K.Found], s: _Sentence, ancestors: Callable[[str], Sequence[str]] | None
+) -> list[Deal]:
+    """ "X invested $1 billion in Y in 2019 and added about $10 billion last year": the second
+    amount is a tranche of the same parties."""
+    out: list[Deal] = []
+    for f in found:
+        if f.kind != "investment" or f.roles or " and " not in f.text[f.span[1] :]:
+            continue
+        m = C.TRANCHE_AFTER.match(f.text, f.span[1])
+        if m is None:
+            continue
+        k = int(K.AMOUNT_MARK.findall(m.group("amt"))[0])
+        second = replace(f, span=(m.start("amt"), m.end()), amount=k, tranche=True)
+        deal = _deal(second, s, ancestors)
+        if deal is not None:
+            out.append(deal)
+    return out
+
+
+def _deal(
+    f: K.Found, s: _Sentence, ancestors: Callable[[str], Sequence[str]] | None
+) -> Deal | None:
+    """The deal a rule found, with its amount, qualifier, year and status read around it."""
+    inv, tgt = s.mentions[f.investor], s.mentions[f.target]
+    if tgt.kind == "product" or (inv.kind == "product" and f.kind != "distribution"):
+        return None  # models and apps are not parties to deals; their makers are
+    if f.by_kind and _RANK[tgt.kind] > _RANK[inv.kind]:
+        inv, tgt = tgt, inv  # the cloud (or the company) supplies; the lab buys
+    investor, target = inv.entity, tgt.entity
+    if f.kind in ("compute", "distribution"):
+        investor = _narrow(investor, s.mentions, ancestors)
+    roles = tuple((s.mentions[i].entity, role) for i, role in f.roles)
+    if f.kind in SYMMETRIC:
+        investor, target = sorted((investor, target))
+    if investor == target or target in (ancestors(investor) if ancestors else ()):
+        return None
+    text, (a, b) = f.text, f.span
+    tail = K.until_party(text, b, 300).split(";")[0]
+    amount = _amount(f, text, tail, s)
+    end = _CLAUSE_END.search(tail)
+    clause_tail = tail[: end.start()] if end else tail
+    dated = _DATES_DEAL.match(tail, len(clause_tail)) if "which" in tail or "that" in tail else None
+    region = text[a:b] + clause_tail + (dated.group() if dated else "")
+    qualifier = amount.qualifier if amount else ""
+    if f.share and amount and not qualifier:  # "up to $5 billion and $10 billion, respectively"
+        first = K.AMOUNT_MARK.search(text, a, b)
+        qualifier = s.amounts[int(first.group(1))].qualifier if first else ""
+    if s.sourced and _REPORTEDLY.search(text[a:b] + tail):
+        qualifier = f"{qualifier}, reportedly" if qualifier else "reportedly"
+    year = find_year(region, s.today)
+    if year is None:
+        prefix = text[max(text.rfind(",", 0, a), text.rfind(";", 0, a)) + 1 : a]
+        if K.OPEN not in prefix:
+            year = find_year(prefix, s.today)
+    tranche = (
+        f.tranche
+        or bool(amount and (amount.tranche or _EXPANDS.search(text[a:b])))
+        or (("tranche" in region or "instal" in region) and bool(_NEXT_TRANCHE.search(region)))
+    )
+    return Deal(
+        kind=f.kind,
+        investor=investor,
+        target=target,
+        amount_usd=amount.low_usd if amount else None,
+        amount_max_usd=amount.high_usd if amount else None,
+        qualifier=qualifier,
+        year=year,
+        evidence=s.text,
+        start=s.start,
+        status=_status(f, text[a:b] + _before_comma(tail) if s.cued else "", year, s.today),
+        roles=roles,
+        currency=amount.currency if amount else "USD",
+        amount=amount.low if amount else None,
+        amount_max=amount.high if amount else None,
+        tranche=tranche,
+    )
+
+
+def _before_comma(text: str) -> str:
+    cut = min((i for i in (text.find(","), text.find(";")) if i >= 0), default=len(text))
+    return text[:cut]
+
+
+def _amount(f: K.Found, text: str, tail: str, s: _Sentence) -> Amount | None:
+    """The rule's own amount, else the first in the match, else (when the kind allows) the
+    first after it up to the next party; never a valuation."""
+    if f.amount is not None:
+        return s.amounts[f.amount]
+    a, b = f.span
+    for where in (text[a:b], tail if f.tail else ""):
+        for k in K.AMOUNT_MARK.findall(where):
+            if int(k) not in s.valuations:
+                return s.amounts[int(k)]
+    return None
+
+
+_ASIDE_WORDS = re.compile(r",\s+(?:which|who|whose)\b[^,;]*(?:,|$)", re.IGNORECASE)
+
+
+def _status(f: K.Found, window: str, year: int | None, today: date | None) -> str:
+    if "which" in window or "who" in window:  # "X, which already …, signed": not the deal's
+        window = _ASIDE_WORDS.sub(" ", window)
+    cues = {m.lastgroup for m in _CUES.finditer(window)} if window else set()
+    for status in ("denied", "in_talks"):
+        if status in cues:
+            return status
+    if f.background or "background" in cues:
+        return "background"
+    if year is not None and today is not None and year < today.year:
+        return "background"
+    return "reported"
 
 
 def _narrow(
@@ -208,51 +480,100 @@ def _narrow(
     if ancestors is None:
         return entity
     for m in inside:
-        if m.entity != entity and entity in ancestors(m.entity) and m.kind in ("cloud", "product"):
+        if m.kind in ("cloud", "product") and m.entity != entity and entity in ancestors(m.entity):
             return m.entity
     return entity
 
 
-def _deals_of(
-    rule: Rule,
-    m: re.Match[str],
-    skeleton: str,
-    inside: Sequence[Mention],
-    sentence: str,
-    start: int,
-    ancestors: Callable[[str], Sequence[str]] | None,
-) -> list[Deal]:
-    groups: Mapping[str, str | None] = m.groupdict()
-    region = _region(skeleton, m)
-    low, high, qualifier = parse_amount(region if rule.tail else m.group())
-    if _REPORTEDLY.search(region):
-        qualifier = f"{qualifier}, reportedly" if qualifier else "reportedly"
-    year_match = _YEAR.search(region)
-    year = int(year_match.group(1)) if year_match else None
-    pairs: list[tuple[str, str, tuple[float | None, float | None, str]]] = []
-    investors = [g for g in ("inv", "inv2") if groups.get(g)]
-    targets = [g for g in ("tgt", "tgt2") if groups.get(g)]
-    amounts = [groups.get("a1"), groups.get("a2")]
-    for i, inv in enumerate(investors):
-        for tgt in targets:
-            amount = (low, high, qualifier)
-            if amounts[0] is not None:  # "receiving $A and $B from each, respectively"
-                amount = parse_amount(amounts[i] or "")
-            pairs.append(
-                (inside[int(groups[inv] or 0)].entity, inside[int(groups[tgt] or 0)].entity, amount)
-            )
-    kinds = {mention.entity: mention.kind for mention in inside}
-    deals: list[Deal] = []
-    for investor, target, (lo, hi, qual) in pairs:
-        if kinds[target] == "product":
-            continue  # models and apps are not parties to deals; their makers are
-        if rule.kind in ("compute", "distribution"):
-            investor = _narrow(investor, inside, ancestors)
-        elif kinds[investor] == "product":
+def _key(d: Deal) -> tuple[str, str, str]:
+    return d.kind, d.investor, d.target
+
+
+def _same(a: Deal, b: Deal, tolerance: float) -> bool:
+    """Whether two reports of one (kind, parties) can be one deal: one has no amount, or the
+    amounts are within `tolerance` of each other, and neither is a tranche the other is not."""
+    if _key(a) != _key(b):
+        return False
+    if a.amount_usd is None or b.amount_usd is None:
+        return True
+    if a.tranche != b.tranche:
+        return False
+    return abs(a.amount_usd - b.amount_usd) <= tolerance * max(a.amount_usd, b.amount_usd)
+
+
+def _merge(a: Deal, b: Deal) -> Deal:
+    """One deal from two reports: the one with an amount (else the first), the stronger
+    status, every role (a lead stays a lead)."""
+    keep, other = (b, a) if a.amount_usd is None and b.amount_usd is not None else (a, b)
+    roles = dict(other.roles)
+    roles.update({e: r for e, r in keep.roles if roles.get(e) != "lead"})
+    status = max(a.status, b.status, key=_STRENGTH.__getitem__)
+    order = {e: i for i, (e, _) in enumerate(keep.roles + other.roles)}
+    merged_roles = tuple(sorted(roles.items(), key=lambda x: (x[1] != "lead", order[x[0]])))
+    return replace(
+        keep,
+        status=status,
+        roles=merged_roles,
+        year=keep.year or other.year,
+        qualifier=keep.qualifier or other.qualifier,
+    )
+
+
+def _add(
+    out: list[Deal], buckets: dict[tuple[str, str, str], list[int]], d: Deal, tolerance: float
+) -> None:
+    """Add `d` to `out`, merged into an earlier deal of the same kind and parties when they
+    can be one (`_same`); `buckets` index `out` by kind and parties."""
+    bucket = buckets.setdefault(_key(d), [])
+    for i in bucket:
+        if _same(out[i], d, tolerance):
+            out[i] = _merge(out[i], d)
+            return
+    bucket.append(len(out))
+    out.append(d)
+
+
+def _settle(deals: list[Deal]) -> list[Deal]:
+    """One sentence's deals without repeats: a joint venture is not also a partnership of its
+    partners, an acqui-hire not also a licence or an acquisition (it takes their amount), and
+    the same deal found by two rules is one."""
+    ventures = {frozenset(e for e, _ in d.roles) for d in deals if d.kind == "joint_venture"}
+    hires = {(d.investor, d.target) for d in deals if d.kind == "acquihire"}
+    paid = {
+        (d.investor, d.target): d
+        for d in deals
+        if d.kind in ("licensing", "acquisition") and d.amount_usd is not None
+    }
+    out: list[Deal] = []
+    buckets: dict[tuple[str, str, str], list[int]] = {}
+    for d in deals:
+        if d.kind == "partnership" and any({d.investor, d.target} <= v for v in ventures):
             continue
-        if rule.kind in SYMMETRIC:
-            investor, target = sorted((investor, target))
-        if investor == target:
+        if d.kind in ("licensing", "acquisition") and (d.investor, d.target) in hires:
             continue
-        deals.append(Deal(rule.kind, investor, target, lo, hi, qual, year, sentence, start))
-    return deals
+        if d.kind == "acquihire" and d.amount_usd is None and (d.investor, d.target) in paid:
+            p = paid[(d.investor, d.target)]
+            d = replace(d, amount_usd=p.amount_usd, amount_max_usd=p.amount_max_usd,
+                        amount=p.amount, amount_max=p.amount_max, currency=p.currency,
+                        qualifier=p.qualifier)  # fmt: skip
+        _add(out, buckets, d, 0.0)
+    return out
+
+
+def fold_deals(deals: list[Deal], today: date | None = None) -> list[Deal]:
+    """An article's reports of one deal as one: same kind and parties, amounts within 10 %.
+    A deal one report dates before the article's year stays background, however plainly
+    another report names it ("DeepMind was acquired by Google in 2014" … "DeepMind was
+    acquired by Google")."""
+    out: list[Deal] = []
+    buckets: dict[tuple[str, str, str], list[int]] = {}
+    for d in deals:
+        _add(out, buckets, d, 0.10)
+    if today is not None:
+        out = [
+            replace(d, status="background")
+            if d.status == "reported" and d.year is not None and d.year < today.year
+            else d
+            for d in out
+        ]
+    return sorted(out, key=lambda d: (d.start, d.kind, d.investor, d.target))

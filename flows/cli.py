@@ -500,6 +500,10 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     if args.stage == "tagging" and args.gold:
         return eval_tagging_gold(args, settings)
+    if args.stage == "deals":
+        return eval_deals(args, settings)
+    if args.stage == "clusters":
+        return eval_clusters(args)
     if args.folder is None:
         extra = ", or --gold FILE" if args.stage == "tagging" else ""
         raise UsageError(f"eval {args.stage} needs a folder DIR{extra}")
@@ -507,8 +511,6 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         raise InputError(f"no such folder: {args.folder}")
     if args.stage == "extraction":
         return eval_extraction(args)
-    if args.stage == "clusters":
-        return eval_clusters(args)
     if args.stage == "tagging":
         from extractors.entities import Tagger
         from flows.evaluation import evaluate_tagging
@@ -533,6 +535,31 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         file=sys.stderr if args.format != "table" else sys.stdout,
     )
     return 1 if counts[CRASHED] else 0
+
+
+def eval_deals(args: argparse.Namespace, settings: Settings) -> int:
+    from flows import eval_deals as ev
+
+    watchlist = load_watchlist(settings.watchlist, args.watchlist_extra or settings.watchlist_extra)
+    gold = ev.load_gold(args.gold)
+    find = ev.default_finder(Tagger(watchlist))
+    splits = [*sorted({s.split for s in gold if s.split}, key=lambda x: (x != "tune", x)), "all"]
+    results = {
+        split: ev.evaluate_deals([s for s in gold if split in ("all", s.split)], find)
+        for split in splits
+    }
+    if args.format == "json":
+        print(json.dumps({k: ev.as_json(v) for k, v in results.items()}, indent=1))
+        return 0
+    for split, scores in results.items():
+        print(f"{split}: {scores.sentences} sentences")
+        sys.stdout.write(format_rows(ev.REPORT_COLUMNS, ev.report_rows(scores), args.format))
+        agree = ", ".join(f"{k} {a.right}/{a.total}" for k, a in scores.fields.items())
+        print(f"matched deals agreeing on: {agree}\n")
+    if not args.quiet:
+        for e in results["all"].errors:
+            print(f"{e.sentence} ({e.split}) {e.what}: {e.detail}\n    {e.text}")
+    return 0
 
 
 def eval_tagging_gold(args: argparse.Namespace, settings: Settings) -> int:
@@ -838,6 +865,26 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="a gold set (JSONL, see tests/data/README.md): print precision, recall and F1 "
         "overall, per split and per entity, then every false positive and false negative",
+    )
+    a.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    a = what.add_parser(
+        "deals",
+        parents=[common],
+        help="score the deal finder on a gold set of sentences: precision and recall of "
+        "(kind, investor, target) and amounts per kind, then every miss and false positive",
+    )
+    a.add_argument(
+        "--gold",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="gold JSONL, e.g. tests/data/deals_gold.jsonl (format: tests/data/README.md)",
+    )
+    a.add_argument(
+        "--watchlist-extra",
+        type=Path,
+        metavar="FILE",
+        help="entities the gold names beyond the watchlist (tests/data/deals_gold_watchlist.toml)",
     )
     a.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.set_defaults(func=cmd_eval)

@@ -59,6 +59,29 @@ def money(low: float | None, high: float | None, qualifier: str = "") -> str:
     return f"{qualifier} {text}" if qualifier else text
 
 
+def deal_roles(roles: tuple[tuple[str, str, str], ...]) -> str:
+    """A deal card's roles line: "Led by ICONIQ and Fidelity; with Nvidia" for a round,
+    "Partners: OpenAI, Oracle and SoftBank" for a joint venture ("" when none)."""
+
+    def names(role: str) -> str:
+        found = [name for _, name, r in roles if r == role]
+        return ", ".join(found[:-1]) + " and " + found[-1] if len(found) > 1 else "".join(found)
+
+    parts = []
+    if names("lead"):
+        parts.append(f"Led by {names('lead')}")
+    if names("participant"):
+        parts.append(("with " if parts else "Backers: ") + names("participant"))
+    if names("partner"):
+        parts.append(f"Partners: {names('partner')}")
+    return "; ".join(parts)
+
+
+def deal_status(status: str) -> str:
+    """The status shown on a deal card: nothing for a reported deal, else its words."""
+    return "" if status == "reported" else status.replace("_", " ")
+
+
 def plural(n: int, one: str, many: str = "") -> str:
     return one if n == 1 else (many or one + "s")
 
@@ -491,11 +514,14 @@ def render_markdown(data: DigestData) -> str:
                 f", {d.sources_total} in all" if d.sources_total != d.sources_week else ""
             )
             # Blank lines between the parts: a line after a quote would join the quote.
+            status = f" *({md(deal_status(d.deal_status))})*" if deal_status(d.deal_status) else ""
+            roles = deal_roles(d.roles)
             out += [
-                f"- **{md(d.kind.capitalize())}**: {md(d.investor_name)} → "
+                f"- **{md(d.kind.capitalize())}**{status}: {md(d.investor_name)} → "
                 f"{md(d.target_name)}, {md(money(d.amount_usd, d.amount_max_usd, d.qualifier))}"
                 f"{year}; {sources}",
                 "",
+                *([f"  {md(roles)}", ""] if roles else []),
                 *([f"  > {md(d.evidence)}", ""] if d.evidence else []),
                 f"  Sources: {_md_links(d.links)}",
                 "",
@@ -589,6 +615,8 @@ def _context(data: DigestData) -> dict[str, Any]:
         "trend_class": trend_class,
         "mean": mean,
         "plural": plural,
+        "deal_roles": deal_roles,
+        "deal_status": deal_status,
         "safe_url": safe_url,
         "heat": heat,
         "spark": spark,

@@ -40,8 +40,8 @@ def retag(settings: Settings) -> RetagResult:
             "SELECT (SELECT count(*) FROM mentions), (SELECT count(*) FROM deals)"
         ).fetchone()
         for batch in article_texts(con):
-            for article_id, title, text, fingerprint in batch:
-                found, deal_list = tag_article(tagger, title, text)
+            for article_id, title, text, fingerprint, published in batch:
+                found, deal_list = tag_article(tagger, title, text, published=published)
                 mentions += rows.mention_rows(article_id, found, watchlist.version)
                 deals += rows.deal_rows(article_id, deal_list)
                 if fingerprint is None and text:

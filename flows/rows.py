@@ -125,20 +125,31 @@ def mention_rows(article_id: str, mentions: Iterable[TaggedMention], version: st
 
 
 def deal_rows(article_id: str, deals: Iterable[Deal]) -> list[Row]:
-    return [
-        {
-            "article_id": article_id,
-            "kind": d.kind,
-            "investor_id": d.investor,
-            "target_id": d.target,
-            "amount_usd": d.amount_usd,
-            "amount_max_usd": d.amount_max_usd,
-            "qualifier": d.qualifier,
-            "year": d.year,
-            "evidence": d.evidence,
-        }
-        for d in deals
-    ]
+    rows = []
+    for n, d in enumerate(deals):
+        # A deal built without its amount as written (older callers) was written in dollars.
+        written = d.amount is not None
+        rows.append(
+            {
+                "article_id": article_id,
+                "deal_no": n,
+                "kind": d.kind,
+                "investor_id": d.investor,
+                "target_id": d.target,
+                "amount_usd": d.amount_usd,
+                "amount_max_usd": d.amount_max_usd,
+                "qualifier": d.qualifier,
+                "year": d.year,
+                "evidence": d.evidence,
+                "status": d.status,
+                "roles": [{"entity_id": e, "role": r} for e, r in d.roles],
+                "currency": d.currency if written else "USD",
+                "amount": d.amount if written else d.amount_usd,
+                "amount_max": d.amount_max if written else d.amount_max_usd,
+                "tranche": d.tranche,
+            }
+        )
+    return rows
 
 
 def entity_rows(watchlist: Watchlist) -> list[Row]:

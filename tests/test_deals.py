@@ -1,9 +1,13 @@
-"""Deal extraction on the seeds (expectations written by reading them) and amount parsing."""
+"""Deal extraction: the seeds (expectations written by reading them), each phrasing family
+with a positive and a near-miss sentence, rounds, currencies, tranches and years."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
+from extractors.amounts import USD_RATES
 from extractors.deals import find_deals, parse_amount
 from extractors.entities import Tagger, load_watchlist
 from seeds import SEEDS_DIR
@@ -99,7 +103,9 @@ def test_evidence_is_the_sentence() -> None:
          {("investment", "nvidia", "mistral-ai", 640e6, "", None)}),
         ("OpenAI signed a $300 billion cloud computing deal with Oracle.",
          {("compute", "oracle", "openai", 300e9, "", None)}),
-        ("Microsoft acquired Inflection AI's staff.", set()),
+        # Hiring a company's staff is an acqui-hire, not an acquisition of the company.
+        ("Microsoft acquired Inflection AI's staff.",
+         {("acquihire", "microsoft", "inflection-ai", None, "", None)}),
         ("Microsoft acquired Nuance in 2022.", set()),  # Nuance is not on the watchlist
         ("Anthropic's models are available on Google Cloud's Vertex AI.",
          {("distribution", "vertex-ai", "anthropic", None, "", None)}),
@@ -125,3 +131,178 @@ def test_deal_rules(text: str, expected: set[DealKey]) -> None:
 )
 def test_parse_amount(text: str, expected: tuple[float | None, float | None, str]) -> None:
     assert parse_amount(text) == expected
+
+
+# --- the phrasings of issue 14, family by family: a sentence that states the deal and a
+# near-miss that does not (or not as a new deal). Sentences written for these tests.
+
+Brief = tuple[
+    str, str, str, float | None, str, str
+]  # kind, investor, target, amount, currency, status
+
+
+def brief(text: str, published: date | None = None) -> set[Brief]:
+    return {
+        (d.kind, d.investor, d.target, d.amount, d.currency, d.status)
+        for d in find_deals(text, TAGGER.tag(text), TAGGER.watchlist.ancestors, published)
+    }
+
+
+def roles_of(text: str) -> dict[tuple[str, str, str], dict[str, str]]:
+    return {
+        (d.kind, d.investor, d.target): dict(d.roles)
+        for d in find_deals(text, TAGGER.tag(text), TAGGER.watchlist.ancestors)
+    }
+
+
+FAMILIES: list[tuple[str, str, set[Brief]]] = [
+    # X invests / is investing / will invest / has agreed to invest $N in Y
+    ("invest", "Salesforce is investing $300 million in Cohere to sell its models to banks.",
+     {("investment", "salesforce", "cohere", 300e6, "USD", "reported")}),
+    ("invest", "Salesforce is investing $300 million in its own agents, Cohere's chief said.",
+     set()),
+    ("invest", "IBM has agreed to invest $500m in Hugging Face.",
+     {("investment", "ibm", "hugging-face", 500e6, "USD", "reported")}),
+    ("invest", "IBM has agreed to invest $500m in data centres near Hugging Face's office.",
+     set()),
+    # X to invest ... (headline)
+    ("headline", "Google to invest $2bn in Anthropic",
+     {("investment", "google", "anthropic", 2e9, "USD", "reported")}),
+    ("headline", "Google to invest $2bn in chips as Anthropic grows", set()),
+    # X completes / finalizes / closes $N Y investment or stake
+    ("complete", "Microsoft closes €15m Mistral AI investment",
+     {("investment", "microsoft", "mistral-ai", 15e6, "EUR", "reported")}),
+    ("complete", "Microsoft closes its Mistral AI office in Paris", set()),
+    # Y raises $N from X; Y raises $N in a round led by X with participation from Z
+    ("raise", "Cohere raised $270 million from Nvidia, Oracle and Salesforce.",
+     {("investment", "nvidia", "cohere", 270e6, "USD", "reported")}),
+    ("raise", "Cohere raised its prices after talks with Oracle.", set()),
+    # X acquires / buys / agrees to buy Y for $N
+    ("acquire", "IBM agreed to buy Stability AI for about $1.2 billion.",
+     {("acquisition", "ibm", "stability-ai", 1.2e9, "USD", "reported")}),
+    ("acquire", "Nvidia buys Lambda cloud capacity for its researchers.", set()),
+    # X signs/inks a $N compute/cloud/chip deal with Y: the cloud supplies, whoever comes first
+    ("compute", "Anthropic inks a $3 billion cloud contract with CoreWeave.",
+     {("compute", "coreweave", "anthropic", 3e9, "USD", "reported")}),
+    ("compute", "CoreWeave inks a $3 billion cloud contract with Anthropic.",
+     {("compute", "coreweave", "anthropic", 3e9, "USD", "reported")}),
+    ("compute", "Anthropic inks a marketing deal with Salesforce.",
+     {("partnership", "anthropic", "salesforce", None, "USD", "reported")}),
+    # licensing and acqui-hires
+    ("license", "Amazon will pay AI21 Labs $300 million to license its models and hire its founders.",
+     {("acquihire", "amazon", "ai21", 300e6, "USD", "reported")}),
+    ("license", "Apple licenses Cohere's models for its enterprise apps.",
+     {("licensing", "apple", "cohere", None, "USD", "reported")}),
+    ("license", "Apple changed its license terms after a dispute with Google.", set()),
+    # joint ventures among several parties
+    ("venture", "Nvidia, Microsoft and xAI formed a joint venture that will invest up to $30 billion in data centres.",
+     {("joint_venture", "microsoft", "nvidia", 30e9, "USD", "reported")}),
+    ("venture", "Nvidia said a joint venture in Taiwan would use Microsoft software.", set()),
+    # appositives and relative clauses between the verb and the real party
+    ("appositive", "Google will invest $1 billion in Claude maker Anthropic.",
+     {("investment", "google", "anthropic", 1e9, "USD", "reported")}),
+    ("appositive", "Microsoft, which already owns a stake in OpenAI, will invest $1 billion in Mistral AI.",
+     {("investment", "microsoft", "openai", None, "USD", "background"),
+      ("investment", "microsoft", "mistral-ai", 1e9, "USD", "reported")}),
+    ("appositive", "Anthropic rival OpenAI launched a new model.", set()),
+    # statuses: talks, hypotheticals, denials, background
+    ("status", "Apple is in talks to invest in Mistral AI.",
+     {("investment", "apple", "mistral-ai", None, "USD", "in_talks")}),
+    ("status", "Oracle could invest $1 billion in xAI, analysts said.",
+     {("investment", "oracle", "xai", 1e9, "USD", "in_talks")}),
+    ("status", "Nvidia denied reports that it would invest in xAI.",
+     {("investment", "nvidia", "xai", None, "USD", "denied")}),
+    ("status", "Amazon already has a stake in Anthropic.",
+     {("investment", "amazon", "anthropic", None, "USD", "background")}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("family", "text", "expected"), FAMILIES)
+def test_phrasing_families(family: str, text: str, expected: set[Brief]) -> None:
+    assert brief(text) == expected, family
+
+
+def test_a_round_credits_the_round_not_one_backer() -> None:
+    text = (
+        "Perplexity AI raised $500 million in a round led by Nvidia and Salesforce, "
+        "with participation from IBM and Amazon."
+    )
+    (deal,) = find_deals(text, TAGGER.tag(text), TAGGER.watchlist.ancestors)
+    assert (deal.kind, deal.target, deal.amount) == ("investment", "perplexity", 500e6)
+    assert dict(deal.roles) == {
+        "nvidia": "lead",
+        "salesforce": "lead",
+        "ibm": "participant",
+        "amazon": "participant",
+    }
+    # One deal for the round: no backer gets a deal (and the total) of its own.
+    assert roles_of(text).keys() == {("investment", "nvidia", "perplexity")}
+
+
+def test_amounts_in_other_currencies_keep_the_original() -> None:
+    text = "Microsoft invests £100m in Stability AI."
+    (deal,) = find_deals(text, TAGGER.tag(text), TAGGER.watchlist.ancestors)
+    assert (deal.amount, deal.currency) == (100e6, "GBP")
+    assert deal.amount_usd == pytest.approx(100e6 * USD_RATES["GBP"])
+
+
+def test_valuations_are_not_the_amount() -> None:
+    text = "xAI raised $6 billion at a $24 billion valuation from investors including Nvidia."
+    (deal,) = find_deals(text, TAGGER.tag(text), TAGGER.watchlist.ancestors)
+    assert deal.amount_usd == 6e9
+
+
+def test_an_additional_tranche_is_its_own_deal() -> None:
+    text = (
+        "Amazon invested $4 billion in Anthropic in 2023. "
+        "Amazon will invest an additional $4 billion in Anthropic."
+    )
+    deals = find_deals(text, TAGGER.tag(text), TAGGER.watchlist.ancestors, date(2024, 11, 22))
+    assert [(d.amount_usd, d.tranche, d.year, d.status) for d in deals] == [
+        (4e9, False, 2023, "background"),  # a year before the article's: background
+        (4e9, True, None, "reported"),
+    ]
+
+
+def test_relative_years_need_the_article_date() -> None:
+    text = "Microsoft invested $10 billion in OpenAI last year."
+    assert [d.year for d in find_deals(text, TAGGER.tag(text))] == [None]
+    (deal,) = find_deals(text, TAGGER.tag(text), None, date(2024, 1, 10))
+    assert (deal.year, deal.status) == (2023, "background")
+
+
+def test_the_same_deal_twice_in_an_article_is_one() -> None:
+    text = (
+        "Amazon will invest up to $4 billion in Anthropic. "
+        "Amazon's $4bn investment in Anthropic makes it a minority owner."
+    )
+    deals = find_deals(text, TAGGER.tag(text), TAGGER.watchlist.ancestors)
+    assert [(d.kind, d.investor, d.target, d.amount_usd, d.qualifier) for d in deals] == [
+        ("investment", "amazon", "anthropic", 4e9, "up to")
+    ]
+
+
+def test_long_texts_without_deals_cost_no_sentence_split() -> None:
+    # Two entities 5,000 characters apart share no sentence: nothing to read.
+    text = "OpenAI " + "word " * 1000 + "Anthropic"
+    assert find_deals(text, TAGGER.tag(text)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Microsoft has agreed to invest $5 billion in OpenAI competitor Anthropic.",
+         ("investment", "microsoft", "anthropic", 5e9, "USD")),
+        ("Oracle signed a $30 billion contract with OpenAI for data-centre capacity.",
+         ("compute", "oracle", "openai", 30e9, "USD")),
+        ("Amazon finalizes $2.75 billion Anthropic stake.",
+         ("investment", "amazon", "anthropic", 2.75e9, "USD")),
+        ("CoreWeave signs $14 billion compute deal with Meta.",
+         ("compute", "coreweave", "meta", 14e9, "USD")),
+        ("Nvidia invests EUR 200 million in Mistral AI.",
+         ("investment", "nvidia", "mistral-ai", 200e6, "EUR")),
+    ],
+)  # fmt: skip
+def test_the_sentences_issue_14_reported(text: str, expected: tuple[object, ...]) -> None:
+    (deal,) = find_deals(text, TAGGER.tag(text), TAGGER.watchlist.ancestors)
+    assert (deal.kind, deal.investor, deal.target, deal.amount, deal.currency) == expected

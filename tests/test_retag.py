@@ -68,3 +68,35 @@ def test_retag_after_a_watchlist_edit_is_idempotent(home: Path) -> None:
     again = labwatch("retag", home=home)
     assert again.returncode == 0
     assert counts(home) == after
+
+
+def stored_deals(home: Path) -> list[tuple[object, ...]]:
+    with open_warehouse(home / "labwatch.duckdb", read_only=True) as con:
+        return con.execute(
+            "SELECT article_id, deal_no, kind, investor_id, target_id, amount_usd, status,"
+            " roles, currency, amount, year, tranche FROM deals ORDER BY article_id, deal_no"
+        ).fetchall()
+
+
+def test_retag_refreshes_stored_deals(home: Path) -> None:
+    """Deals stored by an older finder (no status, a wrong party, a deal that is not one) are
+    replaced by what the current finder reads, with the articles' dates."""
+    fill(home)
+    fresh = stored_deals(home)
+    # The seeds were published in May 2024: DeepMind's 2014 acquisition is background there.
+    assert any(d[2:5] == ("acquisition", "google", "google-deepmind") and d[6] == "background"
+               for d in fresh)  # fmt: skip
+    with open_warehouse(home / "labwatch.duckdb") as con:
+        con.execute(
+            "UPDATE deals SET status = 'reported', investor_id = 'openai' WHERE deal_no = 0"
+        )
+        con.execute(
+            "INSERT INTO deals (article_id, deal_no, kind, investor_id, target_id, evidence)"
+            " SELECT article_id, 99, 'acquisition', 'apple', 'anthropic', 'stale'"
+            " FROM articles LIMIT 1"
+        )
+    assert stored_deals(home) != fresh
+    out = labwatch("retag", home=home)
+    assert out.returncode == 0, out.stderr
+    assert f"deals {len(fresh) + 1} -> {len(fresh)}" in out.stdout
+    assert stored_deals(home) == fresh

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import duckdb
@@ -370,10 +371,11 @@ def _sources(
 
 def article_texts(
     con: duckdb.DuckDBPyConnection, batch: int = 1000
-) -> Iterator[list[tuple[str, str, str, int | None]]]:
-    """Every stored article as (article_id, title, text, fingerprint), in batches."""
+) -> Iterator[list[tuple[str, str, str, int | None, datetime | None]]]:
+    """Every stored article as (article_id, title, text, fingerprint, published_at), in
+    batches."""
     cursor = con.execute(
-        "SELECT article_id, coalesce(title, ''), coalesce(text, ''), fingerprint "
+        "SELECT article_id, coalesce(title, ''), coalesce(text, ''), fingerprint, published_at "
         "FROM articles ORDER BY article_id"
     )
     while rows := cursor.fetchmany(batch):

@@ -105,6 +105,10 @@ class Deal:
     sources_total: int  # in all weeks
     first_reported: datetime
     links: list[Link]
+    # What the ledger says of the deal: reported | in_talks | background | denied, and the
+    # backers of a round or partners of a venture as (entity id, name, role).
+    deal_status: str = "reported"
+    roles: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -366,30 +370,21 @@ def trend(weekly: list[dict[str, Any]], weeks: list[str]) -> Trend:
 
 def deals_of_week(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> list[Deal]:
     """Deals of the ledger (`v_deals`) reported in the week: new (first reported this week)
-    or updated (reported before, with new sources this week)."""
+    or updated (reported before, with new sources this week), each with its status and
+    roles. A report belongs to its ledger row by `deal_id` (`v_deal_reports`)."""
     rows = _dicts(
         con.execute(
             f"""
-            WITH v AS (
-                SELECT *, bool_or(amount_usd IS NULL)
-                              OVER (PARTITION BY kind, investor, target) AS has_null
-                FROM v_deals
-            ),
-            -- Each report with its ledger row: the row of its amount; a report without an
-            -- amount belongs to the only amount of its deal when the ledger folded it there.
-            r AS (
-                SELECT v.kind, v.investor, v.target, v.amount_usd, v.amount_max_usd,
+            WITH r AS (
+                SELECT v.deal_id, v.kind, v.investor, v.target, v.amount_usd, v.amount_max_usd,
                        v.qualifier, v.year, v.evidence AS ledger_evidence, v.sources,
-                       v.first_reported, d.evidence, d.amount_usd AS reported_amount,
-                       a.title, a.canonical_url AS url,
+                       v.first_reported, v.status AS deal_status, v.roles, d.evidence,
+                       d.amount_usd AS reported_amount, a.title, a.canonical_url AS url,
                        coalesce(nullif(a.site_name, ''), split_part(a.url, '/', 3)) AS site,
                        {ARTICLE_TIME} AS t
-                FROM deals d
+                FROM v_deal_reports d
                 JOIN articles a USING (article_id)
-                JOIN v ON v.kind = d.kind AND v.investor = d.investor_id
-                      AND v.target = d.target_id
-                      AND (v.amount_usd IS NOT DISTINCT FROM d.amount_usd
-                           OR (d.amount_usd IS NULL AND NOT v.has_null))
+                JOIN v_deals v USING (deal_id)
                 WHERE {ARTICLE_TIME} >= $start AND {ARTICLE_TIME} < $end
             )
             SELECT r.kind, r.investor, coalesce(ei.name, r.investor) AS investor_name,
@@ -398,6 +393,8 @@ def deals_of_week(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime
                    r.first_reported, r.first_reported >= $start AS is_new,
                    any_value(r.sources) AS sources_total,
                    count(*) AS sources_week,
+                   any_value(r.deal_status) AS deal_status,
+                   any_value(r.roles) AS roles,
                    -- This week's words for it, preferring a report that states the amount.
                    coalesce(arg_min(r.evidence, r.t) FILTER (WHERE r.reported_amount IS NOT NULL),
                             arg_min(r.evidence, r.t), any_value(r.ledger_evidence)) AS evidence,
@@ -406,13 +403,15 @@ def deals_of_week(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime
             FROM r
             LEFT JOIN v_entities ei ON ei.entity_id = r.investor
             LEFT JOIN v_entities et ON et.entity_id = r.target
-            GROUP BY ALL
+            GROUP BY r.deal_id, r.kind, r.investor, ei.name, r.target, et.name, r.amount_usd,
+                     r.amount_max_usd, r.qualifier, r.year, r.first_reported
             ORDER BY is_new DESC, r.amount_usd DESC NULLS LAST,
                      sources_week DESC, r.kind, r.investor, r.target
             """,
             {"start": start, "end": end},
         )
     )
+    names = _entity_names(con, {x["entity_id"] for r in rows for x in r["roles"] or []})
     return [
         Deal(
             status="new" if r["is_new"] else "updated",
@@ -433,9 +432,24 @@ def deals_of_week(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime
                 Link(x["title"] or x["url"], x["url"], x["site"] or "")
                 for x in r["links"][:DEAL_SOURCES]
             ],
+            deal_status=r["deal_status"] or "reported",
+            roles=tuple(
+                (x["entity_id"], names.get(x["entity_id"], x["entity_id"]), x["role"])
+                for x in r["roles"] or []
+            ),
         )
         for r in rows
     ]
+
+
+def _entity_names(con: duckdb.DuckDBPyConnection, ids: set[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    rows = con.execute(
+        "SELECT entity_id, name FROM v_entities WHERE entity_id IN (SELECT unnest($ids))",
+        {"ids": sorted(ids)},
+    ).fetchall()
+    return {str(e): str(n) for e, n in rows}
 
 
 def co_mentions(con: duckdb.DuckDBPyConnection, this: str, last: str) -> CoMentions:

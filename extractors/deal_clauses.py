@@ -1,0 +1,154 @@
+"""What stands between a verb and the real party, taken out of a sentence's skeleton before
+the rules read it: pre-modifiers ("OpenAI rival Anthropic", "Apple device management firm
+Jamf", "Amazon-backed Anthropic", "Nvidia GB300 chips") and asides ("Anthropic, the maker of
+Claude,"; "Microsoft, which has invested in OpenAI,"). The entities inside them stop being
+parties of the main clause; asides are read on their own, and what they state is background.
+Also: a clause after "and" that shares its subject, and a tranche in an elliptical clause.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from extractors.deal_skeleton import CLOSE, MARK, OPEN, A, Found, P, fill_ok
+
+# --- reducing the skeleton: pre-modifiers and asides
+
+_TITLE = (
+    r"rivals?|competitors?|challengers?|peers?|partners?|backers?|investors?|shareholders?|"
+    r"owners?|parent|units?|subsidiar(?:y|ies)|makers?|developers?|creators?|builders?|"
+    r"start-?ups?|firms?|company|companies|providers?|giants?|group|labs?|chipmakers?|"
+    r"suppliers?|operators?|platforms?|leaders?|specialists?|spin-?(?:out|off)|division|"
+    r"customers?|clients?|darling|upstart|outfit|vendor|affiliate|arm"
+)
+# "OpenAI rival Anthropic", "ChatGPT maker OpenAI", "Apple device management firm Jamf"
+PREMODIFIER = re.compile(
+    rf"(?P<mod>{P})(?:['’]s)?\s+(?P<fill>(?:[\w&().-]+\s+){{0,5}}?)(?P<title>{_TITLE})\s+(?={P})",
+    re.IGNORECASE,
+)
+# "Amazon-backed Anthropic", "Microsoft-owned LinkedIn"
+HYPHENATED = re.compile(
+    rf"(?P<mod>{P})-(?P<how>backed|funded|supported|owned|controlled)\s+(?:[\w-]+\s+){{0,3}}?(?P<head>{P})",
+    re.IGNORECASE,
+)
+# "CoreWeave, the Nvidia-backed cloud provider,": the aside's head is backed
+HYPHENATED_ASIDE = re.compile(
+    rf"(?P<head>{P}),\s+(?:the|an?)\s+(?P<mod>{P})-(?P<how>backed|funded|supported|owned|controlled)\b",
+    re.IGNORECASE,
+)
+# "Nvidia GB300 chips", "Nvidia servers": a brand, not a party (a possessive may be one:
+# "spend billions on Google's TPUs")
+BRAND = re.compile(
+    rf"(?P<mod>{P})\s+(?:[A-Z0-9][\w-]*\s+){{0,2}}?(?:[Cc]hips?|[Ss]uperchips?|GPUs?|TPUs?|"
+    r"[Ss]ervers?|[Aa]ccelerators?|[Pp]rocessors?|[Hh]ardware|[Ss]upercomputers?|[Ss]ystems|"
+    r"[Rr]acks?)\b"
+)
+# "Anthropic, the maker of Claude," "Microsoft, which has invested in OpenAI," "Microsoft,
+# OpenAI's largest backer,": from the comma to the next comma (or the end)
+ASIDE = re.compile(
+    rf"(?P<head>{P}),\s+(?P<aside>(?:(?:which|who|whose|the|an?|another|one\s+of|also)\b"
+    rf"|(?:the\s+)?{P}['’]s?\s+(?:[\w-]+\s+){{0,2}}?(?:{_TITLE})\b)"
+    r"[^,;\ue002]{0,160}?(?:\ue002\d+\ue003[^,;\ue002]{0,80}?)?)(?=,|;|$)",
+    re.IGNORECASE,
+)
+BACKER_TITLES = ("backer", "backers", "investor", "investors", "shareholder", "shareholders")
+OWNER_TITLES = ("owner", "owners", "parent")
+
+
+@dataclass
+class Reduced:
+    """A skeleton with modifiers and asides taken out of the main clause."""
+
+    text: str
+    asides: list[str] = field(default_factory=list)  # "P, which …" read on their own
+    found: list[Found] = field(default_factory=list)  # background deals the modifiers state
+
+
+_TITLE_WORD = re.compile(rf"(?:{_TITLE})", re.IGNORECASE)
+
+
+def _titled(skeleton: str) -> bool:
+    """Whether a party follows a title word ("rival Anthropic"): where a pre-modifier can be."""
+    for m in MARK.finditer(skeleton, 1):
+        words = skeleton[max(0, m.start() - 20) : m.start()].split()
+        if words and _TITLE_WORD.fullmatch(words[-1]):
+            return True
+    return False
+
+
+_HAS_HYPHEN = re.compile(r"-(?:backed|funded|supported|owned|controlled)\b", re.IGNORECASE)
+_BRAND_STEMS = ("chip", "gpu", "tpu", "server", "accelerator", "processor", "hardware",
+                "supercomputer", "system", "rack")  # fmt: skip
+_HAS_BRAND = re.compile(
+    r"\b(?:[Cc]hips?|[Ss]uperchips?|GPUs?|TPUs?|[Ss]ervers?|[Aa]ccelerators?|[Pp]rocessors?|"
+    r"[Hh]ardware|[Ss]upercomputers?|[Ss]ystems|[Rr]acks?)\b"
+)
+
+
+def reduce(skeleton: str, kinds: Sequence[str]) -> Reduced:
+    """Take the modifiers and the asides out of the main clause: "OpenAI rival Anthropic"
+    reads "Anthropic", "Salesforce, which has already invested in Cohere, joined" reads
+    "Salesforce joined", "Nvidia servers" reads "servers". Each pattern runs only when a cheap
+    test says it can match (most sentences have no title, hyphen or aside)."""
+    out = Reduced(skeleton)
+    cuts: list[tuple[int, int]] = []
+    if CLOSE + "," in skeleton:
+        for m in ASIDE.finditer(skeleton):
+            if OPEN in m.group("aside"):  # an aside without a party states no deal of its own
+                out.asides.append(m.group())
+                cuts.append((m.end("head"), m.end()))
+    if "-" in skeleton and _HAS_HYPHEN.search(skeleton):
+        for m in [*HYPHENATED.finditer(skeleton), *HYPHENATED_ASIDE.finditer(skeleton)]:
+            mod = int(MARK.findall(m.group("mod"))[0])
+            head = int(MARK.findall(m.group("head"))[0])
+            how = m.group("how").lower()
+            kind = "acquisition" if how in ("owned", "controlled") else "investment"
+            out.found.append(Found(kind, mod, head, skeleton, m.span(), background=True))
+            if m.re is HYPHENATED:
+                cuts.append((m.start(), m.start("head")))
+    if _titled(skeleton):
+        for m in PREMODIFIER.finditer(skeleton):
+            head_m = MARK.match(skeleton, m.end())
+            if head_m is None or not fill_ok(m.group("fill")):
+                continue
+            cuts.append((m.start(), m.end()))
+            title = m.group("title").lower()
+            mod, head = int(MARK.findall(m.group("mod"))[0]), int(head_m.group(1))
+            if title in BACKER_TITLES:  # "OpenAI backer Microsoft"
+                out.found.append(
+                    Found("investment", head, mod, skeleton, m.span(), background=True)
+                )
+            elif title in OWNER_TITLES and kinds[mod] != "product":
+                out.found.append(
+                    Found("acquisition", head, mod, skeleton, m.span(), background=True)
+                )
+    low = skeleton.lower()
+    if any(w in low for w in _BRAND_STEMS) and _HAS_BRAND.search(skeleton):
+        cuts += [m.span("mod") for m in BRAND.finditer(skeleton)]
+    if cuts:
+        text, last = [], 0
+        for s, e in sorted(cuts):
+            s = max(s, last)
+            if e <= s:
+                continue
+            text.append(skeleton[last:s])
+            last = e
+        text.append(skeleton[last:])
+        out.text = "".join(text)
+    return out
+
+
+# "X …, and has previously agreed to buy …": the second verb's subject is the first's.
+COORDINATED = re.compile(
+    r",?\s+and\s+(?=(?:has|have|had|will|is|was|also|then|later|previously|already|agreed|"
+    r"signed|bought|acquired|invested|took|struck|inked|plans|expects)\b)",
+    re.IGNORECASE,
+)
+# "X invested $1 billion in Y in 2019 and added about $10 billion last year"
+TRANCHE_AFTER = re.compile(
+    rf"[^\ue000;]*?\band\s+(?:has\s+|have\s+|had\s+|later\s+|then\s+|since\s+)?"
+    rf"(?:added|invested|put\s+in|committed|pledged|poured\s+in)?\s*(?P<amt>{A})",
+    re.IGNORECASE,
+)

@@ -1,0 +1,684 @@
+"""The phrasings deals are written in, as patterns over a sentence's skeleton
+(extractors/deal_skeleton.py), each with the keywords a sentence must hold for it to run.
+
+Each rule names its parties with groups: `inv` (investor, acquirer, buyer, licensee, hirer,
+platform or first partner) and `tgt` (the other party); groups may hold a list of parties
+("Microsoft and Nvidia"). A rule's builder turns a match into `Found` records, which
+extractors/deals.py turns into deals (amounts, year, status, provider by kind).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+import ahocorasick_rs
+
+from extractors.deal_skeleton import (
+    APOS,
+    GAP,
+    ITEM,
+    A,
+    Builder,
+    Context,
+    Found,
+    L,
+    P,
+    fill_ok,
+    until_party,
+)
+
+# --- what the words around a deal say about it
+
+COMPUTE_WORDS = re.compile(
+    r"\b(?:compute|computing|computational|cloud|capacity|data[- ]cent(?:er|re)s?|GPUs?|TPUs?|"
+    r"chips?|superchips?|servers?|infrastructure|gigawatts?|accelerators?|supercomputers?|"
+    r"processors?|AI\s+factor(?:y|ies)|Trainium|Blackwell)\b",
+    re.IGNORECASE,
+)
+LICENSE_WORDS = re.compile(r"\blicen[cs](?:e|es|ed|ing)\b", re.IGNORECASE)
+HIRE_WORDS = re.compile(
+    r"\b(?:hire[sd]?|hiring|rehire[sd]?|poach(?:es|ed|ing)?|bring\s+over|brought\s+over|"
+    r"bring\s+on|brought\s+on|join(?:s|ed|ing)?\s+(?:the\s+)?\w+['’]s?\s+(?:team|staff))\b",
+    re.IGNORECASE,
+)
+USE_WORDS = re.compile(
+    r"\b(?:to\s+use|to\s+access|for\s+access|for\s+the\s+use|for\s+(?:the\s+)?rights?|to\s+"
+    r"train|for\s+training)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    pattern: re.Pattern[str]
+    build: Builder
+    needs: tuple[str, ...] = ()  # the lowercased sentence holds one of these, or skip
+    also: re.Pattern[str] | None = None  # and, when set, this matches in the sentence
+    # The pattern in lower case, matched case-sensitively on the lowercased skeleton: the
+    # same matches, several times faster than IGNORECASE (whose alternations skip nothing).
+    fast: re.Pattern[str] | None = None
+
+
+def _compile(*parts: str) -> re.Pattern[str]:
+    return re.compile("".join(parts), re.IGNORECASE)
+
+
+def pairs(kind: str, *, tail: bool = True, by_kind: bool = False, swap: bool = False) -> Builder:
+    """Every investor with every target of the match."""
+
+    def build(m: re.Match[str], ctx: Context) -> list[Found]:
+        inv, tgt = ctx.group(m, "inv"), ctx.group(m, "tgt")
+        if swap:
+            inv, tgt = tgt, inv
+        found = []
+        for i in inv:
+            for t in tgt:
+                found.append(Found(kind, i, t, ctx.text, m.span(), tail=tail, by_kind=by_kind))
+        return found
+
+    return build
+
+
+def investing(m: re.Match[str], ctx: Context) -> list[Found]:
+    """ "X (and Y) invest(s) … in Z": several investors share one amount (a round) unless the
+    sentence pairs their amounts "respectively"; "in Z's $N round", "backs Z in a $N round"
+    make them participants."""
+    if not fill_ok(m.groupdict().get("fill") or ""):
+        return []
+    inv, tgt = ctx.group(m, "inv"), ctx.group(m, "tgt")
+    after = ctx.text[m.end() : m.end() + 80]
+    round_of = re.match(
+        rf"(?:['’]s\s+|\s+in\s+(?:(?:a|an|its|the|their)\s+)?)(?:{A}\s+)?(?:[\w-]+\s+){{0,3}}?"
+        r"(?:round|raise|funding)",
+        after,
+        re.IGNORECASE,
+    )
+    amount = None
+    if round_of:
+        marks = ctx.amounts(round_of.group())
+        amount = marks[0] if marks else None
+    found: list[Found] = []
+    for t in tgt:
+        if len(inv) > 1:
+            own = ctx.amounts(m.group())
+            if len(own) == len(inv) and "respectively" in ctx.text[m.start() : m.end() + 40]:
+                found += [Found("investment", i, t, ctx.text, m.span(), amount=a, share=k > 0)
+                          for k, (i, a) in enumerate(zip(inv, own, strict=True))]  # fmt: skip
+                continue
+            roles = tuple((i, "participant") for i in inv)
+            found.append(Found("investment", inv[0], t, ctx.text, m.span(), roles, amount))
+        elif round_of:
+            roles = ((inv[0], "participant"),)
+            found.append(Found("investment", inv[0], t, ctx.text, m.span(), roles, amount))
+        else:
+            found.append(Found("investment", inv[0], t, ctx.text, m.span()))
+            # "X will invest $10 billion in Y, and Z up to $5 billion": Z's own deal
+            more = _AND_ALSO.match(ctx.text, m.end())
+            if more:
+                k = ctx.amounts(more.group("amt"))[0]
+                z = ctx.group(more, "inv2")[0]
+                found.append(Found("investment", z, t, ctx.text, (m.start(), more.end()), amount=k))
+    return found
+
+
+_AND_ALSO = re.compile(rf",?\s+and\s+(?P<inv2>{P})\s+(?P<amt>{A})", re.IGNORECASE)
+
+
+def background_pairs(kind: str, *, swap: bool = False) -> Builder:
+    plain = pairs(kind, swap=swap)
+
+    def build(m: re.Match[str], ctx: Context) -> list[Found]:
+        return [
+            Found(f.kind, f.investor, f.target, f.text, f.span, background=True)
+            for f in plain(m, ctx)
+        ]
+
+    return build
+
+
+def filled(kind: str) -> Builder:
+    """Pairs whose object may carry a title ("acquire XDR provider Cybereason"), but no phrase
+    of its own ("buy chips from Nvidia" is not buying Nvidia)."""
+    plain = pairs(kind)
+
+    def build(m: re.Match[str], ctx: Context) -> list[Found]:
+        return plain(m, ctx) if fill_ok(m.group("fill")) else []
+
+    return build
+
+
+def generic(m: re.Match[str], ctx: Context) -> list[Found]:
+    """ "X signs a deal with Y", "X and Y signed an agreement": a compute deal when its words
+    or a cloud party say so (provider by kind), licensing when it licenses, else a
+    partnership."""
+    words = m.group() + until_party(ctx.text, m.end(), 120)
+    inv = ctx.group(m, "inv")
+    tgt = ctx.group(m, "tgt")
+    if not tgt:  # "X and Y signed a deal": the first with the others
+        inv, tgt = inv[:1], inv[1:]
+    found: list[Found] = []
+    for i in inv:
+        for t in tgt:
+            kinds = {ctx.kinds[i], ctx.kinds[t]}
+            if LICENSE_WORDS.search(words):
+                kind = "acquihire" if HIRE_WORDS.search(words) else "licensing"
+                found.append(Found(kind, i, t, ctx.text, m.span()))
+            elif COMPUTE_WORDS.search(words) or ("cloud" in kinds and kinds != {"cloud"}):
+                found.append(Found("compute", t, i, ctx.text, m.span(), by_kind=True))
+            else:
+                found.append(Found("partnership", i, t, ctx.text, m.span(), tail=False))
+    return found
+
+
+def paying(m: re.Match[str], ctx: Context) -> list[Found]:
+    """ "X pays Y $N to license … / for capacity / to use …"."""
+    words = m.group()
+    (i,), (t,) = ctx.group(m, "inv"), ctx.group(m, "tgt")
+    if HIRE_WORDS.search(words):
+        return [Found("acquihire", i, t, ctx.text, m.span())]
+    if LICENSE_WORDS.search(words):
+        return [Found("licensing", i, t, ctx.text, m.span())]
+    if COMPUTE_WORDS.search(words) or ctx.kinds[t] == "cloud":
+        return [Found("compute", t, i, ctx.text, m.span(), by_kind=True)]
+    if USE_WORDS.search(words):
+        return [Found("licensing", i, t, ctx.text, m.span())]
+    return []
+
+
+def licensing(m: re.Match[str], ctx: Context) -> list[Found]:
+    kind = "acquihire" if HIRE_WORDS.search(ctx.text[m.start() :]) else "licensing"
+    return [f for f in pairs(kind)(m, ctx)]
+
+
+def buying_compute(m: re.Match[str], ctx: Context) -> list[Found]:
+    """ "X buys/rents/taps … compute from Y": Y supplies X."""
+    words = m.group() + ctx.text[m.end() : m.end() + 30]
+    if not COMPUTE_WORDS.search(words):
+        return []
+    return pairs("compute", swap=True)(m, ctx)
+
+
+def supplying(m: re.Match[str], ctx: Context) -> list[Found]:
+    """ "X supplies … to Y", "X provides Y with …": X supplies Y."""
+    if not COMPUTE_WORDS.search(m.group()):
+        return []
+    return pairs("compute")(m, ctx)
+
+
+def joint_venture(m: re.Match[str], ctx: Context) -> list[Found]:
+    partners = ctx.group(m, "inv")
+    if len(set(partners)) < 2:
+        return []
+    roles = tuple((p, "partner") for p in partners)
+    return [Found("joint_venture", partners[0], partners[1], ctx.text, m.span(), roles)]
+
+
+# --- funding rounds
+
+_LEAD = re.compile(
+    rf"\b(?:co-)?led\s+by\s+(?:(?:[\w-]+\s+){{0,3}}?){L('lead')}"
+    rf"|{L('lead2')}\s+(?:also\s+)?(?:co-)?led\b(?!\s+by)"
+    rf"|(?P<hyphen>{P})-led\b",
+    re.IGNORECASE,
+)
+_PARTICIPANTS = re.compile(
+    r"\b(?:with\s+participation\s+from|participation\s+from|joined\s+by|alongside|as\s+well\s+as|"
+    r"investors?\s+(?:that\s+|which\s+|who\s+)?(?:including|included|include|includes|such\s+as)|"
+    r"(?:that|which)\s+(?:also\s+)?(?:included|includes|include|drew|attracted)|"
+    r"(?:also\s+)?drew(?:\s+money\s+from)?|attracted|including|backers?\s+(?:including|such\s+as))\s+"
+    rf"(?:(?:[\w-]+\s+){{0,2}}?){L('part')}"
+    rf"|(?:\bwith\s+)?{L('part2')}\s+(?:also\s+)?(?:taking\s+part|took\s+part|participating|"
+    r"participated|joining|joined|investing|invested|putting\s+in|"
+    r"(?:was|were\s+)?among\s+(?:the|its|their)\s+(?:backers|investors)|"
+    r"expected\s+to\s+(?:take\s+part|participate|join|invest))\b",
+    re.IGNORECASE,
+)
+_FROM = re.compile(rf"\bfrom\s+(?:(?:[\w-]+\s+){{0,2}}?){L('src')}", re.IGNORECASE)
+
+
+def _round(
+    ctx: Context, m: re.Match[str], target: int, leads: list[int], participants: list[int]
+) -> list[Found]:
+    """The round's deal: the first lead (or backer) as investor, every member with its role;
+    its amount is the round's first amount after `m`'s verb, belonging to the round."""
+    scope = ctx.text[m.start() :]
+    for lm in _LEAD.finditer(scope):
+        leads += ctx.group(lm, "lead") or ctx.group(lm, "lead2") or ctx.group(lm, "hyphen")
+    for pm in _PARTICIPANTS.finditer(scope):
+        participants += ctx.group(pm, "part") or ctx.group(pm, "part2")
+    sources: list[int] = []
+    for fm in _FROM.finditer(scope):
+        sources += ctx.group(fm, "src")
+    members: list[tuple[int, str]] = []
+    for p in leads:
+        if p != target and p not in dict(members):
+            members.append((p, "lead"))
+    for p in participants + sources:
+        if p != target and p not in dict(members):
+            members.append((p, "participant"))
+    if not members:
+        return []
+    plain = not leads and not participants and len(sources) == 1
+    roles = () if plain else tuple(members)
+    return [Found("investment", members[0][0], target, ctx.text, m.span(), roles)]
+
+
+def raising(m: re.Match[str], ctx: Context) -> list[Found]:
+    """ "Y raised $N (from X | in a round led by X, with participation from Z …)"."""
+    (target,) = ctx.group(m, "tgt")[:1] or (None,)
+    if target is None:
+        return []
+    return _round(ctx, m, target, [], [])
+
+
+def leading(m: re.Match[str], ctx: Context) -> list[Found]:
+    """ "X led Y's $N round", "X led the round in Y", "X joined Y in a round for Z"."""
+    targets = ctx.group(m, "tgt")
+    if not targets:
+        return []
+    leads = ctx.group(m, "lead")
+    part = ctx.group(m, "part")
+    return _round(ctx, m, targets[-1], leads, part)
+
+
+# --- the rules
+
+_INVEST_VERB = (
+    r"\b(?:invest(?:s|ed|ing)?|pour(?:s|ed|ing)?|put(?:s|ting)?|pump(?:s|ed|ing)?|"
+    r"inject(?:s|ed|ing)?|plough(?:s|ed|ing)?|sink(?:s|ing)?|sank|plow(?:s|ed|ing)?)\b"
+)
+_STAKE = r"(?:investments?|stakes?|holdings?)"
+_DEAL_NOUN = (
+    r"(?:deals?|agreements?|contracts?|partnerships?|pacts?|alliances?|tie-?ups?|"
+    r"collaborations?|memorand(?:um|a)\s+of\s+understanding|MoUs?|arrangements?)"
+)
+_DEAL_VERB = (
+    r"\b(?:sign(?:s|ed|ing)?|ink(?:s|ed|ing)?|struck|strikes?|striking|seal(?:s|ed|ing)?|"
+    r"reach(?:es|ed|ing)?|announc(?:e|es|ed|ing)|land(?:s|ed|ing)?|agree[sd]?|"
+    r"enter(?:s|ed|ing)?(?:\s+into)?|has|have|had|form(?:s|ed|ing)?|launch(?:es|ed|ing)?|"
+    r"expand(?:s|ed|ing)?|extend(?:s|ed|ing)?|renew(?:s|ed|ing)?|clinch(?:es|ed)?|"
+    r"finali[sz](?:e|es|ed|ing)|unveil(?:s|ed|ing)?|cut|cuts|secur(?:e|es|ed|ing))"
+)
+_WORDS = r"(?:(?:[\w,%.-]+|" + A + r",?)\s+)"
+_ACQUIRE = (
+    r"\b(?:acquir(?:e|es|ed|ing)|buy(?:s|ing)?|bought|purchas(?:e|es|ed|ing)|"
+    r"snap(?:s|ped|ping)?\s+up|tak(?:e|es|ing)\s+over|took\s+over|absorb(?:s|ed|ing)?)\s+"
+)
+_FILL = r"(?P<fill>(?:[\w&()’'.:-]+\s+){0,8}?)"
+_ROUND = r"(?:round|funding|raise|financing|Series\s+[A-Z]\b|seed)"
+
+RULES: list[Rule] = [
+    # --- investments
+    Rule("invest", _compile(L("inv"), GAP, _INVEST_VERB, GAP,
+                            r"\b(?:in|into|for\s+access\s+to|for\s+a\s+stake\s+in)\s+",
+                            r"(?:(?:the|its|a|an)\s+(?:[\w-]+\s+){0,2}?(?:funding\s+)?round\s+"
+                            r"(?:of|in|for)\s+)?", r"(?P<fill>(?:[\w-]+\s+){0,3}?)",
+                            rf"(?P<tgt>{ITEM}(?:\s*,\s*{ITEM})*(?:,?\s+(?:and|&)\s+{ITEM})?)",
+                            # ("in Y, and Z $5 billion": Z is a second investor, not a target)
+                            r"(?!\s+\ue002)"),
+         investing, ("invest", " pour", " put", " pump", " inject", " plough", " sink", " sank", " plow")),
+    Rule("possessive-stake", _compile(L("inv", possessive="required"), r"\s+", _WORDS, "{0,4}?",
+                                      r"(?:", _STAKE, r"|backing|funding)\s+(?:in|into)\s+",
+                                      L("tgt")),
+         pairs("investment"), ("invest", "stake", "holding", "backing", "funding")),
+    Rule("possessive-headline", _compile(rf"(?P<inv>{P})['’]s\s+(?:{A}\s+)?", rf"(?P<tgt>{P})",
+                                         r"\s+(?:investment|stake)\b"),
+         pairs("investment"), ("investment", "stake")),
+    Rule("stake-noun", _compile(L("inv"), GAP, r"\b(?:complet|finali[sz]|clos|seal|announc|"
+                                r"unveil|confirm|mak|weigh|consider|explor|plan)\w*\s+",
+                                _WORDS, "{0,6}?", _STAKE, r"\s+(?:in|into|of)\s+", L("tgt")),
+         pairs("investment"), ("investment", "stake")),
+    Rule("stake-headline", _compile(L("inv"), GAP, r"\b(?:complet|finali[sz]|clos|seal|announc|"
+                                    r"confirm)\w*\s+", _WORDS, "{0,6}?",
+                                    rf"(?P<tgt>{P})(?:{APOS})?\s+(?:[\w-]+\s+)?(?:investment|stake)\b"),
+         pairs("investment"), ("investment", "stake")),
+    Rule("stake-verb", _compile(L("inv"), GAP, r"\b(?:take|takes|took|taking|acquir\w+|buy|buys|"
+                                r"bought|buying|hold|holds|held|own|owns|owned|build|builds|has|have|had|"
+                                r"built|purchas\w+|secur\w+|get|gets|got)\s+", _WORDS, "{0,5}?",
+                                r"(?:stake|position|holding|interest|share)s?\s+",
+                                r"(?:of\s+[^\ue000;]{0,25}?\s+)?in\s+", L("tgt")),
+         pairs("investment"), ("stake", "position", "holding", "interest", " share")),
+    Rule("stake-fraction", _compile(L("inv"), GAP, r"\b(?:bought|buys|buy|buying|acquired|acquires|"
+                                    r"acquire|took|takes|take)\s+(?:(?:nearly|almost|about|"
+                                    r"roughly|around|just\s+under|more\s+than)\s+)?(?:half|a\s+"
+                                    r"third|a\s+quarter|a\s+majority|a\s+minority|\d+(?:\.\d+)?\s?"
+                                    r"(?:%|per\s?cent))\s+(?:stake\s+)?(?:of|in)\s+", L("tgt")),
+         pairs("investment"), (" half", " third", " quarter", "majority", "minority", "%", "per cent", "percent")),
+    Rule("back", _compile(L("inv"), GAP, r"\b(?:back|backs|backed|backing)\s+", L("tgt")),
+         investing, (" back",)),
+    Rule("backed-by", _compile(L("tgt"), GAP, r"\b(?:is|was|are|were|has\s+been|have\s+been|"
+                               r"is\s+being)\s+(?:\w+\s+)?(?:backed|funded)\s+by\s+", L("inv")),
+         pairs("investment"), ("backed", "funded")),
+    Rule("backer-of", _compile(rf"(?P<tgt>{P})['’]s\s+(?:(?:largest|biggest|main|major|key|"
+                               r"early|lead|top|first|longtime|long-time|existing)\s+)?"
+                               rf"(?:backer|investor|shareholder|funder)s?,?\s+", L("inv")),
+         background_pairs("investment"), ("backer", "investor", "shareholder", "funder")),
+    Rule("backer-aside", _compile(rf"(?P<inv>{P}),\s+(?:the\s+)?(?P<tgt>{P})['’]s\s+(?:"
+                                  r"(?:largest|biggest|main|major|key|early|lead|top|first|"
+                                  r"longtime|long-time|existing)\s+)?(?:backer|investor|"
+                                  r"shareholder|funder)\b"),
+         background_pairs("investment"), ("backer", "investor", "shareholder", "funder")),
+    # "Y has deals with X1 and X2, receiving $A and $B from each, respectively"
+    Rule("receiving-each", _compile(rf"(?P<tgt>{P})", GAP, r"\bdeals?\s+with\s+(?:both\s+)?",
+                                    rf"(?P<inv>{P})\s+and\s+(?P<inv2>{P})", GAP,
+                                    rf"\breceiving\s+(?P<a1>{A})\s+and\s+(?P<a2>{A})\s+from\s+each"),
+         lambda m, ctx: [
+             Found("investment", ctx.parties(m.group(g))[0], ctx.group(m, "tgt")[0],
+                   ctx.text, m.span(), amount=ctx.amounts(m.group(a))[0])
+             for g, a in (("inv", "a1"), ("inv2", "a2"))],
+         ("receiving",)),
+    Rule("investors-include", _compile(r"\binvestors\s+in\s+", L("tgt"),
+                                       r"\s+(?:also\s+)?include\s+", L("inv")),
+         pairs("investment"), ("investors",)),
+    Rule("join-round", _compile(L("inv"), GAP, r"\b(?:join\w*|participat\w*\s+in|took\s+part\s+in|"
+                                r"take\s+part\s+in|taking\s+part\s+in)\s+", rf"(?P<tgt>{P})['’]s\s+",
+                                r"(?:[\w-]+\s+){0,3}?(?:funding\s+)?(?:round|raise|financing)"),
+         lambda m, ctx: [Found("investment", i, t, ctx.text, m.span(), ((i, "participant"),))
+                         for i in ctx.group(m, "inv")
+                         for t in ctx.group(m, "tgt")],
+         (" join", "particip", "part in")),
+    Rule("stock", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:receiv\w*|get|gets|got|tak\w*|took)\s+",
+                           rf"(?P<amt>{A})\s+(?:of|in)\s+", rf"(?P<tgt>{P})",
+                           r"\s+(?:stock|shares|equity)"),
+         lambda m, ctx: [Found("investment", ctx.group(m, "inv")[0],
+                               ctx.group(m, "tgt")[0], ctx.text, m.span(),
+                               amount=ctx.amounts(m.group("amt"))[0])],
+         ("stock", "shares", "equity")),
+    # --- funding rounds
+    Rule("raise", _compile(rf"(?P<tgt>{P})", GAP, r"\b(?:rais(?:e|es|ed|ing)|secur(?:e|es|ed|ing)|"
+                           r"clos(?:e|es|ed|ing)|land(?:s|ed)?|nabb(?:ed)?|bagg?(?:ed|s)?|"
+                           r"receiv(?:e|es|ed)|complet(?:e|es|ed)|finali[sz](?:e|es|ed|ing)|"
+                           r"pull(?:s|ed)\s+in|haul(?:s|ed)\s+in|get|gets|got)\b",
+                           # money for itself: a round, or an amount in or from something
+                           r"(?=\s+(?:(?:a|an|its|the|their|new|fresh)\s+)?(?:", A,
+                           r",?\s+)?(?:[\w-]+\s+){0,3}?(?:round|funding|financing|Series|seed|"
+                           r"raise|money|capital|cash)\b|\s+(?:(?:a|an)\s+)?", A,
+                           r"(?:,\s*", A, r")?,?\s+(?:in|from|led|at|to)\b)"),
+         raising, (" rais", " secur", " clos", " land", " nabb", " bag", " receiv", " complet",
+                   " final", " pull", " haul", " got ", " get ", " gets ")),
+    Rule("lead-round", _compile(L("lead"), r"\s+(?:also\s+)?(?:co-)?led\s+(?:(?:the|a|an)\s+)?",
+                                rf"(?:(?P<tgt0>{P})['’]s\s+)?", _WORDS, "{0,4}?", _ROUND,
+                                r"(?:\s+(?:[\w-]+\s+){0,2}?(?:in|for|of|into)\s+(?P<tgt1>",
+                                P, "))?"),
+         lambda m, ctx: leading_targets(m, ctx), ("led",)),
+    Rule("lead-to-be", _compile(L("lead"), GAP, r"\b(?:lead|leads|leading)\s+(?:(?:a|an|the)\s+)?",
+                                _WORDS, "{0,5}?", _ROUND, r"\b", GAP, r"\b(?:in|for|of|into)\s+",
+                                rf"(?P<tgt>{P})"),
+         leading, ("lead",)),
+    Rule("join-round-for", _compile(L("part"), GAP, r"\b(?:join(?:s|ed|ing)?|participat\w*|"
+                                    r"took\s+part|take\s+part)\s+", rf"(?:(?P<lead>{P})\s+)?",
+                                    r"(?:in\s+)?(?:(?:a|an|the)\s+)?", _WORDS, "{0,4}?", _ROUND,
+                                    r"\s+(?:for|in|of|into)\s+", rf"(?P<tgt>{P})"),
+         lambda m, ctx: join_round_for(m, ctx), (" join", "particip", "took part", "take part", "taking part")),
+    Rule("led-round", _compile(rf"(?P<lead>{P})-led\s+", _WORDS, "{0,3}?", _ROUND,
+                               rf"\s+(?:in|for|of|into)\s+(?P<tgt>{P})"),
+         leading, ("-led",)),
+    # --- acquisitions
+    # ("Nvidia buys Lambda cloud capacity", "buys AMD shares": not the company itself)
+    Rule("acquire", _compile(L("inv"), GAP, _ACQUIRE, _FILL, L("tgt"), r"(?!['’]|\s+(?:cloud|"
+                             r"capacity|chips?|GPUs?|TPUs?|servers?|shares|stock|services|"
+                             r"products|hardware|equipment|compute|computing|stakes?)\b)"),
+         filled("acquisition"), ("acqui", " buy", "bought", "purchas", "snap", "took over", "take over", "takes over",
+          "taking over", "absorb")),
+    Rule("acquired-by", _compile(L("tgt"), GAP, r"\b(?:was|were|had\s+been|has\s+been|is\s+being|"
+                                 r"will\s+be|to\s+be|being|is|are)\s+(?:\w+\s+)?(?:acquired|"
+                                 r"bought|purchased|snapped\s+up|taken\s+over)\s+by\s+"
+                                 r"(?:[\w-]+\s+){0,3}?", L("inv")),
+         pairs("acquisition"), ("acquired", "bought", "purchased", "snapped", "taken over")),
+    Rule("acquisition-of", _compile(L("inv", possessive="required"), r"\s+", _WORDS, "{0,4}?",
+                                    r"(?:acquisitions?|purchases?|takeover|buyout|buy-out)\s+of\s+",
+                                    _FILL, L("tgt"), r"(?!['’])"),
+         filled("acquisition"), ("acquisition", "purchase", "takeover", "buyout", "buy-out")),
+    Rule("announced-acquisition", _compile(L("inv"), GAP, r"\b(?:announc\w*|complet\w*|clos\w*|"
+                                           r"finali[sz]\w*|through|via|unveil\w*|confirm\w*)\s+"
+                                           r"(?:(?:its|the|a|an|their)\s+)?", _WORDS, "{0,3}?",
+                                           r"(?:acquisition|purchase|takeover|buyout)\s+of\s+",
+                                           _FILL, L("tgt"), r"(?!['’])"),
+         filled("acquisition"), ("acquisition", "purchase", "takeover", "buyout")),
+    Rule("approached", _compile(rf"(?P<tgt>{P})", GAP, r"\bapproached\s+by\s+", rf"(?P<inv>{P})",
+                                r"\s+(?:about|over|regarding|for|with)\s+(?:(?:a|an|the)\s+)?"
+                                r"(?:[\w-]+\s+)?(?P<noun>takeover|acquisition|buyout|purchase|"
+                                r"investment|deal|sale)"),
+         lambda m, ctx: pairs("investment" if m.group("noun").lower() == "investment"
+                              else "acquisition")(m, ctx),
+         ("approached",)),
+    # --- mergers
+    Rule("merge-form", _compile(r"\bmerged?\s+with\s+", rf"(?P<inv>{P})", r"\s+to\s+form\s+",
+                                rf"(?P<tgt>{P})"),
+         pairs("merger"), ("merge",)),
+    Rule("merge-with", _compile(r"\bmerged?\s+(?:[\w,-]+\s+){0,4}?", rf"(?P<inv>{P})",
+                                r",?\s+with\s+", rf"(?P<tgt>{P})"),
+         pairs("merger"), ("merge",)),
+    Rule("merge-and", _compile(rf"(?P<inv>{P})", r"\s+and\s+", rf"(?P<tgt>{P})",
+                               r"\s+(?:to\s+)?merge\b"),
+         pairs("merger"), ("merge",)),
+    Rule("combine", _compile(r"\bcombin(?:e|es|ed|ing)\s+", rf"(?P<inv>{P})",
+                             r"\s+(?:with|and)\s+", rf"(?P<tgt>{P})"),
+         pairs("merger"), ("combin",)),
+    # --- partnerships and deals of any kind (compute, licensing) by their words
+    Rule("partnership-of", _compile(rf"(?P<inv>{P})", APOS, r"\s+(?:\w+\s+){0,2}(?:partnership|"
+                                    r"alliance)\s+with\s+", rf"(?P<tgt>{P})"),
+         pairs("partnership", tail=False), ("partnership", "alliance")),
+    Rule("partnership-between", _compile(r"\b(?:partnership|relationship|alliance|tie-?up)\s+"
+                                         r"between\s+", rf"(?P<inv>{P})", r"\s+and\s+",
+                                         rf"(?P<tgt>{P})", r"(?=[^.]*\bpartner)"),
+         pairs("partnership", tail=False), ("between",)),
+    Rule("partnered", _compile(L("inv"), r"\s+(?:has\s+|have\s+|had\s+)?(?:partnered|teamed\s+up|"
+                               r"teams\s+up|partners|is\s+partnering|are\s+partnering)\s+with\s+",
+                               L("tgt")),
+         pairs("partnership", tail=False), ("partner", "teamed", "teams")),
+    Rule("deal-with", _compile(L("inv"), GAP, _DEAL_VERB, r"\s+(?:(?:a|an|the|its|their|two|"
+                               r"new|similar)\s+)?", _WORDS, "{0,6}?", _DEAL_NOUN,
+                               r"\s+with\s+(?:both\s+)?", L("tgt")),
+         generic, ("deal", "agreement", "contract", "partnership", "pact", "alliance", "tie",
+                   "collaboration", "memorand", "mou", "arrangement")),
+    Rule("deal-between", _compile(L("inv"), r"\s+(?:have\s+|has\s+|had\s+|will\s+|jointly\s+)?",
+                                  _DEAL_VERB, r"\s+(?:(?:a|an|the)\s+)?", _WORDS, "{0,6}?",
+                                  _DEAL_NOUN, r"\b"),
+         lambda m, ctx: generic(m, ctx) if len(ctx.group(m, "inv")) > 1 else [],
+         ("deal", "agreement", "contract", "partnership", "pact", "alliance", "tie",
+          "collaboration", "memorand", "mou", "arrangement")),
+    Rule("deal-possessive", _compile(L("inv", possessive="required"), r"\s+", _WORDS, "{0,4}?",
+                                     r"(?:deals?|agreements?|contracts?|pacts?|tie-?ups?)\s+with\s+",
+                                     L("tgt")),
+         generic, ("deal", "agreement", "contract", "pact", "tie-up", "tie up")),
+    Rule("deal-expanded", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:expand|extend|increas|boost|"
+                                   r"enlarg|sign|ink|renew)\w*\s+(?:its|their|a|an|the)\s+",
+                                   rf"(?:{A}\s+)?(?P<tgt>{P})\s+(?:[\w-]+\s+)?",
+                                   r"(?:contract|deal|agreement)"),
+         generic, ("contract", "deal", "agreement")),
+    Rule("said-pay", _compile(rf"(?P<tgt>{P})\s+(?:said|says)\s+(?:that\s+)?", rf"(?P<inv>{P})",
+                              GAP, r"\b(?:pay|pays|paid|spend|spends|spent)\b", GAP,
+                              r"\b(?:under|as\s+part\s+of)\s+(?:an?|the|its|their)\s+",
+                              r"(?:[\w-]+\s+){0,2}?(?:agreement|contract|deal)"),
+         lambda m, ctx: generic(m, ctx), (" pay", " paid", "spend", "spent")),
+    # --- compute
+    Rule("provide-with", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:provid\w*|suppl(?:y|ies|ied|ying)|"
+                                  r"giv(?:e|es|ing)|gave|equip\w*)\s+", L("tgt"),
+                                  r"\s+with\s+", GAP, r"\b(?:compute|computing|computational|"
+                                  r"processing|chips?|GPUs?|TPUs?|gigawatts?|capacity|servers?|"
+                                  r"accelerators?|infrastructure|power)\b"),
+         pairs("compute"), ("provid", "suppl", "giv", "gave", "equip")),
+    Rule("supply-to", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:suppl(?:y|ies|ied|ying)|provid\w*|"
+                               r"deliver\w*|sell(?:s|ing)?|sold|rent(?:s|ed|ing)?|leas\w*)\s+",
+                               r"[^\ue000;]{0,80}?\bto\s+", L("tgt")),
+         supplying, ("suppl", "provid", "deliver", "sell", "sold", "rent", "leas")),
+    Rule("give-capacity", _compile(rf"(?P<inv>{P})", GAP, r"\bto\s+give\s+", rf"(?P<tgt>{P})",
+                                   r"\s+(?:[\w-]+\s+){0,3}?(?:capacity|compute|computing|access)"),
+         pairs("compute"), (" give",)),
+    Rule("provider-of", _compile(rf"(?P<inv>{P})", r"[^;]*?", r"\b(?:provider|supplier)\s+of\s+",
+                                 GAP, r"\b(?:compute|computing|computational|processing|cloud)\b",
+                                 GAP, r"\bfor\s+", rf"(?P<tgt>{P})"),
+         pairs("compute"), ("provider", "supplier")),
+    Rule("offer-use", _compile(r"\boffer\w*\s+", rf"(?P<tgt>{P})", r"\s+(?:the\s+)?(?:use\s+of|"
+                               r"access\s+to)\s+(?:", P, APOS, r"\s+)?", rf"(?P<inv>{P})", GAP,
+                               r"\b(?:cloud|computing|compute|GPUs?|data\s+cent)"),
+         pairs("compute"), ("offer",)),
+    Rule("buy-from", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:buy(?:s|ing)?|bought|purchas\w*|"
+                              r"rent(?:s|ed|ing)?|leas\w*|procur\w*|sourc\w*|spend(?:s|ing)?|"
+                              r"spent|us(?:e|es|ed|ing))\b[^\ue000;]{0,80}?\b(?:from|on|with)\s+",
+                              L("tgt", possessive="optional")),
+         buying_compute, (" buy", "bought", "purchas", " rent", " leas", "procur", "sourc", "spen",
+                          " use", " using")),
+    Rule("buy-of", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:buy\w*|bought|purchas\w*|spend\w*|"
+                            r"spent|commit\w*)\b[^\ue000;]{0,60}?\bof\s+", rf"(?P<tgt>{P})",
+                            r"\s+(?:cloud\s+)?(?:services|capacity|compute|computing|cloud|"
+                            r"chips|GPUs|TPUs)"),
+         pairs("compute", swap=True), (" buy", "bought", "purchas", "spen", "commit")),
+    Rule("tap", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:tap(?:s|ped|ping)?|add(?:s|ed|ing)?|"
+                         r"turn(?:s|ed)?\s+to|sign(?:s|ed)?\s+up)\s+", rf"(?P<tgt>{P})",
+                         r"\s+(?:as\s+(?:a|an)\s+)?(?:[\w-]+\s+){0,2}?(?:for|as)\s+",
+                         r"[^\ue000;]{0,40}?\b(?:compute|computing|capacity|cloud|chips|GPUs|"
+                         r"supplier|provider)"),
+         pairs("compute", swap=True), (" tap", " add", " turn", " sign")),
+    # --- licensing and acqui-hires
+    Rule("pay", _compile(rf"(?P<inv>{P})", GAP, r"\bpa(?:y|ys|id|ying)\s+", rf"(?P<tgt>{P})",
+                         r"(?!['’])[^;]{0,120}"),
+         paying, (" pay", " paid")),
+    Rule("pay-to-license", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:pa(?:y|ys|id|ying)|spend\w*|spent)"
+                                    r"\s+[^\ue000;]{0,50}?\bto\s+licen[cs]e\s+", rf"(?P<tgt>{P})",
+                                    APOS),
+         licensing, ("licen",)),
+    Rule("license-of", _compile(rf"(?P<inv>{P})", GAP, r"\blicen[cs](?:e|es|ed|ing)\s+",
+                                rf"(?P<tgt>{P})['’]s?"),
+         licensing, ("licen",)),
+    Rule("license-to", _compile(rf"(?P<tgt>{P})", GAP, r"\blicen[cs](?:e|es|ed|ing)\s+(?:its|their)"
+                                r"\s+(?:[\w-]+\s+){0,3}?to\s+", rf"(?P<inv>{P})"),
+         pairs("licensing"), ("licen",)),
+    Rule("hire-staff", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:hire[sd]?|hiring|rehire[sd]?|"
+                                r"poach\w*|acquir(?:e|es|ed|ing)|brought\s+on|took\s+on)\s+"
+                                r"(?:(?:most|many|some|much|several|dozens|all|the)\s+(?:of\s+)?)?",
+                                rf"(?P<tgt>{P})['’]s?\s+(?:[\w-]+\s+){{0,2}}?(?:staff|team|"
+                                r"employees|workforce|talent|founders?|co-founders?|researchers|"
+                                r"engineers|executives|leadership|chief|CEO|people)"),
+         pairs("acquihire"), ("hire", "hiring", "poach", "acqui", "brought on", "took on")),
+    # --- joint ventures
+    Rule("joint-venture", _compile(L("inv"), GAP, r"\b(?:announc\w*|form\w*|launch\w*|set\s+up|"
+                                   r"sets\s+up|creat\w*|establish\w*|team\w*\s+up|unveil\w*)\b"
+                                   r"[^\ue000;]{0,80}?\bjoint[ -]venture"),
+         joint_venture, ("joint venture", "joint-venture")),
+    # --- distribution: a platform offers a lab's models
+    Rule("models-via", _compile(rf"(?P<tgt>{P})", GAP, r"\b(?:offer\w*|mak\w+|sell\w*|provid\w+)\s+",
+                                r"(?:its|their)\s+(?:\w+\s+){0,2}models\s+(?:available\s+)?",
+                                r"(?:via|through|on)\s+", L("inv", possessive="optional")),
+         pairs("distribution", tail=False), ("models",)),
+    Rule("access-through", _compile(r"\boffer\s+access\s+through\s+", rf"(?P<inv>{P})", r",?\s+to\s+",
+                                    GAP, r"\bmodels\b", GAP, r"(?:such\s+as|including|like)\s+",
+                                    L("tgt")),
+         pairs("distribution", tail=False), ("offer access",)),
+    Rule("models-available", _compile(rf"(?P<tgt>{P})", APOS, r"\s+(?:[\w-]+\s+){0,3}?models?\s+",
+                                      r"(?:are\s+|is\s+|will\s+be\s+)?(?:now\s+)?(?:available|"
+                                      r"offered|hosted)\s+(?:first\s+)?(?:on|via|through|in)\s+",
+                                      rf"(?P<inv>{P})"),
+         pairs("distribution", tail=False), ("available", "offered", "hosted")),
+    Rule("host-models", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:host\w*|offer\w*|add\w*|bring\w*|"
+                                 r"integrat\w*|deploy\w*|distribut\w*)\s+(?:models\s+from\s+)?",
+                                 rf"(?P<tgt>{P})", r"(?:['’]s\s+(?:", P, r"\s+)?(?:[\w-]+\s+){0,2}?"
+                                 r"models?\b)?\s*(?:(?:on|in|to|into|via|through)\s+",
+                                 rf"(?P<inv2>{P}))?"),
+         lambda m, ctx: hosting(m, ctx), (" host", " offer", " add", " bring", "integrat", "deploy",
+                                          "distribut")),
+]  # fmt: skip
+
+
+def leading_targets(m: re.Match[str], ctx: Context) -> list[Found]:
+    targets = ctx.group(m, "tgt0") or ctx.group(m, "tgt1")
+    if not targets:
+        return []
+    return _round(ctx, m, targets[0], ctx.group(m, "lead"), [])
+
+
+def join_round_for(m: re.Match[str], ctx: Context) -> list[Found]:
+    """ "X joined Y in a round for Z (led by W)": X and Y take part."""
+    members = ctx.group(m, "part") + ctx.group(m, "lead")
+    (target,) = ctx.group(m, "tgt")[:1] or (None,)
+    if target is None:
+        return []
+    return _round(ctx, m, target, [], members)
+
+
+def hosting(m: re.Match[str], ctx: Context) -> list[Found]:
+    """ "X hosts Y's models (on Z)", "X adds models from Y to Z": a distribution deal when
+    models are named; the more specific platform (Z) is the provider."""
+    if "model" not in m.group().lower():
+        return []
+    platform = ctx.group(m, "inv2") or ctx.group(m, "inv")
+    return [Found("distribution", platform[0], t, ctx.text, m.span(), tail=False)
+            for t in ctx.group(m, "tgt")]  # fmt: skip
+
+
+# What else a sentence must hold for a rule to run: cheap tests that spare the costly patterns
+# most sentences ("provider" alone does not make "X provides … to Y" a compute deal).
+_ROUND_WORDS = re.compile(r"round|funding|financing|series\s+[a-z]\b|seed|raise", re.I)
+_MONEY_OR_ROUND = re.compile(
+    r"[$€£¥₹₩]|\b(?:USD|EUR|GBP|JPY)\b|round|funding|financing|series\s+[a-z]\b|seed|money|"
+    r"capital|cash|from\b",
+    re.IGNORECASE,
+)
+_ALSO: dict[str, re.Pattern[str]] = {
+    "supply-to": COMPUTE_WORDS,
+    "buy-from": COMPUTE_WORDS,
+    "join-round": _ROUND_WORDS,
+    "join-round-for": _ROUND_WORDS,
+    "lead-round": _ROUND_WORDS,
+    "lead-to-be": _ROUND_WORDS,
+    "led-round": _ROUND_WORDS,
+    "raise": _MONEY_OR_ROUND,
+    "host-models": re.compile(r"model", re.IGNORECASE),
+    "models-via": re.compile(r"\b(?:its|their)\s+(?:\w+\s+){0,2}models\b", re.IGNORECASE),
+    "stake-verb": re.compile(
+        r"\b(?:stake|position|holding|interest|share)s?\s+(?:of\s+[^.;]{0,25}?\s+)?in\b", re.I
+    ),
+    "stake-fraction": re.compile(
+        r"(?:half|third|quarter|majority|minority|%|per\s?cent)\s+(?:stake\s+)?(?:of|in)\b", re.I
+    ),
+    "hire-staff": re.compile(
+        r"\b(?:staff|team|employees|workforce|talent|founders?|co-founders?|researchers|"
+        r"engineers|executives|leadership|chief|CEO|people)\b",
+        re.IGNORECASE,
+    ),
+    "deal-possessive": re.compile(
+        r"['’]s?\s+(?:\S+\s+){0,4}?(?:deals?|agreements?|contracts?|pacts?|tie-?ups?)\s+with\b",
+        re.IGNORECASE,
+    ),
+    "deal-expanded": re.compile(r"\b(?:expand|extend|increas|boost|enlarg|renew|sign|ink)", re.I),
+    "possessive-stake": re.compile(r"['’]", re.IGNORECASE),
+    "possessive-headline": re.compile(r"['’]", re.IGNORECASE),
+    "acquisition-of": re.compile(r"\bof\b", re.IGNORECASE),
+}
+
+
+def _lowered(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    return re.compile(pattern.pattern.lower().replace("(?p<", "(?P<"))
+
+
+RULES = [replace(r, also=_ALSO.get(r.name), fast=_lowered(r.pattern)) for r in RULES]
+
+# Which rules a sentence can match: one Aho-Corasick pass for every rule's keywords,
+# overlapping (" joint venture" holds " join" and "joint venture"); a keyword found also counts
+# for the shorter keywords inside it ("acquisition" holds "acqui").
+_KEYWORDS = sorted({k for r in RULES for k in r.needs})
+_AUTOMATON = ahocorasick_rs.AhoCorasick(_KEYWORDS)
+_INSIDE = {k: frozenset(j for j in _KEYWORDS if j in k) for k in _KEYWORDS}
+_RULES_OF = {k: [i for i, r in enumerate(RULES) if k in r.needs] for k in _KEYWORDS}
+# per keyword (by its index in the automaton): every rule it calls for, its inner keywords' too
+_KEYWORD_RULES = [frozenset(i for j in _INSIDE[k] for i in _RULES_OF[j]) for k in _KEYWORDS]
+
+
+def rules_for(sentence: str) -> list[Rule]:
+    """The rules whose keywords `sentence` holds (in the rules' order); none for most."""
+    hits = _AUTOMATON.find_matches_as_indexes(" " + sentence.lower(), overlapping=True)
+    if not hits:
+        return []
+    called = frozenset().union(*(_KEYWORD_RULES[k] for k in {h[0] for h in hits}))
+    holds: dict[re.Pattern[str], bool] = {}  # each extra test once per sentence
+    out = []
+    for i in sorted(called):
+        also = RULES[i].also
+        if also is not None and also not in holds:
+            holds[also] = also.search(sentence) is not None
+        if also is None or holds[also]:
+            out.append(RULES[i])
+    return out

@@ -1,0 +1,118 @@
+"""The skeleton deal rules read: a sentence with each tagged entity replaced by a party marker
+(`P`: "\ue000" index "\ue001") and each amount of money by an amount marker (`A`: "\ue002" index
+"\ue003"), so a pattern reads "P … invest … A … in P" whatever the names and the currency;
+the pattern fragments every rule shares (lists of parties, gaps, titles) and the record a rule
+returns (`Found`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+OPEN, CLOSE, AOPEN, ACLOSE = "\ue000", "\ue001", "\ue002", "\ue003"
+P = OPEN + r"\d+" + CLOSE
+A = AOPEN + r"\d+" + ACLOSE
+MARK = re.compile(OPEN + r"(\d+)" + CLOSE)
+AMOUNT_MARK = re.compile(AOPEN + r"(\d+)" + ACLOSE)
+# Words (and amounts) but no other party, lazily, a word at a time: what follows a gap is
+# tried at word starts only, not at every character.
+GAP = r"\s*(?:[^\ue000;\s]+\s+)*?"
+APOS = r"['’]s?"
+# A party may carry its fund's name: "Salesforce Ventures", "AMD Ventures", "Nvidia's fund".
+ITEM = P + r"(?:\s+(?:ventures|capital|partners|management|investments|group|fund|holdings))?"
+
+
+_SEP = r"(?:\s*,\s*|,?\s+(?:and|&)\s+)"
+
+
+def L(name: str, possessive: str = "no") -> str:
+    """A list of parties ("P", "P and P", "P, P and P") as group `name`. With possessive "no"
+    it is not a possessive ("Amazon’s deal" starts a new phrase); "required": "P's" or "P and
+    P's"; "optional": either. The list's shape ("A and B, C" is no list) is checked by
+    `Context.group`, which is cheaper than saying it in the pattern."""
+    items = rf"(?P<{name}>{ITEM}(?:{_SEP}{ITEM})*)"
+    if possessive == "required":
+        return rf"(?P<{name}>{ITEM}(?:\s+(?:and|&)\s+{ITEM})?){APOS}"
+    if possessive == "optional":
+        return rf"{items}(?:{APOS})?"
+    return rf"{items}(?!['’])"
+
+
+# Words that may stand between a verb and its object ("acquire Apple device management firm
+# Jamf") or a name and its title: anything but these, which start another phrase.
+_STOP = frozenset(
+    "a an the with to from by for in into on at of that which who whose is are was were be "
+    "been has have had will would said says its their his her our it they as under over than "
+    "after before while since near across around outside inside behind beyond within without "
+    "through toward towards against among including like such".split()
+)
+MAX_FILL = 8
+
+
+def until_party(text: str, start: int, limit: int) -> str:
+    """The text from `start` up to the next party (at most `limit` characters)."""
+    cut = text.find(OPEN, start, start + limit)
+    return text[start : cut if cut >= 0 else start + limit]
+
+
+def fill_ok(fill: str) -> bool:
+    words = fill.split()
+    return len(words) <= MAX_FILL and not any(w.lower().strip("(),.") in _STOP for w in words)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A deal as one rule matched it, before amounts, year and status are read."""
+
+    kind: str
+    investor: int  # index of the party in the sentence's mentions
+    target: int
+    text: str  # the skeleton the match is in
+    span: tuple[int, int]
+    roles: tuple[tuple[int, str], ...] = ()
+    amount: int | None = None  # an amount marker the rule tied to this deal, else read later
+    by_kind: bool = False  # compute: provider and buyer decided by the parties' kinds
+    tail: bool = True  # the amount may follow the match (not for partnerships)
+    background: bool = False  # stated as context: an aside, "-backed", "OpenAI's backer"
+    tranche: bool = False
+    share: bool = False  # "up to $5 billion and $10 billion, respectively": "up to" is shared
+
+
+Builder = Callable[[re.Match[str], "Context"], list[Found]]
+_SEPS = re.compile(r"\s*,\s*(?:(?:and|&)\s+)?|\s+(?:and|&)\s+", re.IGNORECASE)
+_AND_AFTER = re.compile(r",?\s+(?:and|&)\s", re.IGNORECASE)
+_LAST_ITEMS = re.compile(rf"{P}(?:\s+\w+)?(?:\s+(?:and|&)\s+{P}(?:\s+\w+)?)?$")
+
+
+@dataclass
+class Context:
+    """What builders need to know about the sentence: the parties' kinds."""
+
+    kinds: Sequence[str]  # per mention index: lab, cloud, company, product
+    text: str = ""  # the skeleton being matched
+
+    def parties(self, group: str | None) -> list[int]:
+        return [int(i) for i in MARK.findall(group or "")]
+
+    def group(self, m: re.Match[str], name: str) -> list[int]:
+        """The parties of a list group, as English writes lists: "A, B and C"; "A, B" only
+        where a headline starts ("Microsoft, Nvidia to invest") or before a last item that
+        is no party ("Cisco, AMD and Fujitsu"). Otherwise the list is what follows its last
+        comma: in "Much like A and B, C started" the subject is C."""
+        text = m.group(name) if name in m.groupdict() else None
+        if not text:
+            return []
+        seps = _SEPS.findall(text)
+        if seps and ("," in text or len(seps) > 1):
+            ands = [i for i, sep in enumerate(seps) if "and" in sep or "&" in sep]
+            comma_only = not ands
+            proper = ands == [len(seps) - 1]  # only the last separator is "and"
+            opens = m.start(name) == 0 or _AND_AFTER.match(self.text, m.end(name))
+            if not (proper or (comma_only and opens)):
+                text = _LAST_ITEMS.search(text).group()  # type: ignore[union-attr]
+        return [int(i) for i in MARK.findall(text)]
+
+    def amounts(self, text: str) -> list[int]:
+        return [int(i) for i in AMOUNT_MARK.findall(text)]

@@ -1,0 +1,39 @@
+"""The digest's deal cards show each deal's status and the roles of a round's backers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from extractors.deals import Deal
+from flows.digest import build_digest
+from flows.settings import load_settings
+from tests.test_digest import AFTER, WEEK, analysed, day, store
+
+ROUND = Deal(
+    "investment", "nvidia", "perplexity", 200e6, 200e6, "", None,
+    "Perplexity AI raised $200 million in a round led by Nvidia and Salesforce.", 0,
+    roles=(("nvidia", "lead"), ("salesforce", "lead"), ("ibm", "participant")),
+)  # fmt: skip
+TALKS = Deal(
+    "investment", "apple", "mistral-ai", None, None, "", None,
+    "Apple is in talks to invest in Mistral AI.", 0, status="in_talks",
+)  # fmt: skip
+
+
+def test_deal_cards_show_status_and_roles(home: Path) -> None:
+    settings = load_settings(home)
+    store(settings, [
+        analysed("r1", day(0, 1), {"perplexity": 1, "nvidia": 1}, deals=(ROUND,)),
+        analysed("t1", day(0, 2), {"apple": 1, "mistral-ai": 1}, deals=(TALKS,)),
+    ])  # fmt: skip
+    result = build_digest(settings, WEEK, AFTER)
+    markdown = result.markdown.read_text(encoding="utf-8")
+    assert "- **Investment**: Nvidia → Perplexity, \\$200M; 1 source this week" in markdown
+    assert "  Led by Nvidia and Salesforce; with IBM\n" in markdown
+    assert "- **Investment** *(in talks)*: Apple → Mistral AI, undisclosed" in markdown
+    html = result.html.read_text(encoding="utf-8")
+    assert '<span class="tag status">in talks</span>' in html
+    assert '<p class="roles">Led by Nvidia and Salesforce; with IBM</p>' in html
+    # A reported deal carries no status tag.
+    card = html[html.index("Perplexity</strong>") - 200 : html.index("Perplexity</strong>")]
+    assert "tag status" not in card

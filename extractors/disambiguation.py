@@ -118,6 +118,14 @@ class Exclusion:
         self.narrowable = not re.search(r"\\[1-9]|\(\?P=|\(\?\(", "".join(patterns))
         self._narrowed: dict[tuple[int, ...], re.Pattern[str]] = {}
 
+    def possible(self, text: str, low: str) -> bool:
+        """Whether a match may be anywhere in `text` (`low` as for `contains`): False when,
+        for every pattern, the whole text lacks the strings its matches need. Asked once per
+        text, it spares each mention's window the same searches; most texts need no regex."""
+        if self.hints is None or _CASE_EXCEPTIONS.search(text):
+            return True
+        return bool(self._alive(self.hints, low))
+
     def contains(self, text: str, low: str, start: int, end: int) -> bool:
         """Whether a match in the window around the mention contains it (`low` is the text
         the automaton ran over, see entities.Tagger._lowered). Searching a window per mention is
@@ -142,7 +150,19 @@ class Exclusion:
         Leaving out patterns that match nowhere in the window changes no match of the rest."""
         if _CASE_EXCEPTIONS.search(text, lo, hi):
             return self.regex
-        window = low[lo:hi]
+        alive = self._alive(hints, low[lo:hi])
+        if not alive:
+            return None
+        if len(alive) == len(self.parts) or not self.narrowable:
+            return self.regex
+        narrowed = self._narrowed.get(alive)
+        if narrowed is None:
+            narrowed = self._narrowed[alive] = re.compile("|".join(self.parts[i] for i in alive))
+        return narrowed
+
+    @staticmethod
+    def _alive(hints: _Hints, window: str) -> tuple[int, ...]:
+        """The patterns that may match in `window`: those none of whose sets it lacks."""
         alive: tuple[int, ...] = ()
         for i, sets in enumerate(hints):
             for strings in sets:
@@ -153,11 +173,4 @@ class Exclusion:
                     break  # a set is missing: pattern i matches nowhere in the window
             else:
                 alive += (i,)
-        if not alive:
-            return None
-        if len(alive) == len(self.parts) or not self.narrowable:
-            return self.regex
-        narrowed = self._narrowed.get(alive)
-        if narrowed is None:
-            narrowed = self._narrowed[alive] = re.compile("|".join(self.parts[i] for i in alive))
-        return narrowed
+        return alive

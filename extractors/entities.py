@@ -41,7 +41,7 @@ from typing import Any
 import ahocorasick_rs
 
 from extractors import fuzzy
-from extractors.disambiguation import Exclusion
+from extractors.disambiguation import Exclusion, case_exceptions
 from extractors.fuzzy import misspellings
 from extractors.senses_resolver import Resolver
 from extractors.typography import INVISIBLE, INVISIBLE_CHARS, NORMALISE, lower, normalise, squeeze
@@ -366,19 +366,14 @@ class Tagger:
         n = len(text)
         urlish = _URLISH
         # Mentions inside an `exclude` match or a URL: rare, so the lists are copied only
-        # when there is one. An entity's patterns are first looked for in the whole text
-        # (Exclusion.possible): most texts hold no match of them, and no window need be.
+        # when there is one.
         dropped: list[int] = []
-        possible: dict[Exclusion, bool] = {}
+        exceptions = case_exceptions(text)
         for i, (start, end, target) in enumerate(zip(starts, ends, targets, strict=True)):
             exclude = target[3]
-            if exclude is not None:
-                ok = possible.get(exclude)
-                if ok is None:
-                    ok = possible[exclude] = exclude.possible(text, low)
-                if ok and exclude.contains(text, low, start, end):
-                    dropped.append(i)
-                    continue
+            if exclude is not None and exclude.contains(text, low, start, end, exceptions):
+                dropped.append(i)
+                continue
             # A URL or code name: checked only where it can be one.
             if (
                 (start and text[start - 1] in urlish) or (end < n and text[end] in urlish)

@@ -40,7 +40,19 @@ from itertools import compress
 import ahocorasick_rs
 
 from extractors.fuzzy import english_words
-from extractors.senses import SENSE_CLASSES, TECH, given_names, surnames
+from extractors.senses import (
+    APPOSITIVE_OWN,
+    COMMAND_OBJECTS,
+    COMMAND_VERBS,
+    COMMANDS,
+    MODEL_NOUNS,
+    ORG_NOUNS,
+    ORGANISATIONS,
+    SENSE_CLASSES,
+    TECH,
+    given_names,
+    surnames,
+)
 from extractors.typography import lower, normalise
 from extractors.watchlist import Entity, Watchlist
 
@@ -75,6 +87,17 @@ _CAPITALISED = re.compile(r"[A-Z][a-z]+")
 _PARTICLES = frozenset("La Le Les De Del Der Den Van Von Al El Di Da Du The".split())
 
 ACCEPT, REJECT, UNDECIDED = 1, -1, 0
+# `follow` tokens for the kind of thing the entity is (see _kind_of_thing).
+_KINDS = frozenset({"<org>", "<model>", "<command>"})
+# After a name and its comma: a word that may be a verb said to it ("Alexa, play …"), an
+# actor's part ("played by"), or an appositive ("Nova, a six-year-old border collie, …") whose first word is in lower case (or
+# a number), up to the next comma, stop, bracket or dash.
+_APPOSITIVE = re.compile(
+    r",[ \u00a0]+(?:(?:an?|the)[ \u00a0]+(?P<phrase>[a-z0-9][^,;.:!?()\n—–]{0,80})"
+    r"|(?P<role>(?:played|portrayed|voiced) by)\b"
+    r"|(?P<verb>[A-Za-z]+(?:['’]s)?)\b)"
+)
+_WORDS = re.compile(r"[a-z][a-z'-]*")
 _NONE: frozenset[str] = frozenset()
 
 
@@ -113,6 +136,8 @@ class _Sense:
         self.follow_folded = frozenset(w.lower() for w in self.follow)
         self.versions = "<version>" in entity.follow
         self.sizes = "<size>" in entity.follow
+        # The kinds of thing the words next to the name may say it is (_kind_of_thing).
+        self.kinds = frozenset(w for w in entity.follow if w in _KINDS)
 
 
 _TECH = _Terms(sorted(TECH))
@@ -399,7 +424,7 @@ class Resolver:
         after = text[end : end + 1]
         if after == "-" and _OWNED.match(text, end):
             return ACCEPT
-        word = ""
+        word = bare = ""
         if after in _SPACES:
             nxt = _NEXT_WORD.match(text, end)
             if nxt:
@@ -409,10 +434,14 @@ class Resolver:
                     return ACCEPT
                 if bare.lower() in sense.other_words:
                     return REJECT
+                # "Apple Bank", "Oracle Energy": another organisation's name.
+                if bare in ORGANISATIONS:
+                    return REJECT
         if (sense.versions and _VERSION.match(text, end)) or (
             sense.sizes and _SIZE.match(text, end)
         ):
             return ACCEPT
+        pword = ""
         if start and text[start - 1] in _SPACES:
             pword = _previous_word(text[max(0, start - 40) : start])
             if pword:
@@ -425,7 +454,64 @@ class Resolver:
                     return REJECT
         if word[:1].isupper() and self._surname(text[start:end], word, sense):
             return REJECT
+        if after == ",":
+            return self._after_comma(text, sense, start, end, seen)
+        if sense.kinds:
+            return self._kind_of_thing(text, sense, end, bare.lower(), pword.lower(), after)
         return UNDECIDED
+
+    def _kind_of_thing(
+        self, text: str, sense: _Sense, end: int, word: str, pword: str, after: str
+    ) -> int:
+        """ACCEPT when the words next to the name say it is the kind of thing the entity is,
+        as its `follow` tokens allow: "<org>", a role or part of an organisation ("an Amazon
+        spokesperson", "Apple’s board"); "<model>", a model ("Llama models", "Mistral
+        weights"); "<command>", an assistant spoken to ("ask Alexa to …")."""
+        if after in "'’" and text[end + 1 : end + 3] in ("s ", "s\u00a0"):
+            nxt = _NEXT_WORD.match(text, end + 2)  # "Apple's board"
+            if nxt and "<org>" in sense.kinds and nxt.group(1).lower() in ORG_NOUNS:
+                return ACCEPT
+            return UNDECIDED
+        if not word:
+            return UNDECIDED
+        kinds = sense.kinds
+        if "<org>" in kinds and word in ORG_NOUNS:
+            return ACCEPT
+        if "<model>" in kinds and word in MODEL_NOUNS:
+            return ACCEPT
+        if "<command>" in kinds and pword in COMMANDS and word in COMMAND_OBJECTS:
+            return ACCEPT
+        return UNDECIDED
+
+    def _after_comma(self, text: str, sense: _Sense, start: int, end: int, seen: _Text) -> int:
+        """A name right before a comma. Spoken to at the head of an utterance ("Alexa, play
+        the news"), an assistant ("<command>"); followed by an appositive of lower-case words
+        that says nothing of the entity's kind of thing ("The Oracle, a fortune-teller in the
+        film, …", "Nova, a six-year-old border collie"), another sense."""
+        m = _APPOSITIVE.match(text, end)
+        if m is None:
+            return UNDECIDED
+        head = text[max(0, start - 3) : start].rstrip(" \u00a0\"“'‘")
+        if m.group("role"):
+            return REJECT  # a character: "The Oracle, played by Gloria Foster, …"
+        if m.group("verb"):
+            opens = not head or head[-1] in ".!?:\n"
+            verb = m.group("verb").lower()
+            return ACCEPT if "<command>" in sense.kinds and opens and verb in COMMAND_VERBS else UNDECIDED
+        # The subject it defines: at the head of a sentence, or after "the" ("The Oracle, a
+        # fortune-teller…"); not a name ending a list or a clause ("from Google, Apple, and
+        # Amazon, the bar is higher").
+        if head and head[-1] not in ".!?:;(\n" and text[max(0, start - 4) : start - 1].lower() != "the":
+            return UNDECIDED
+        lo, hi = m.start("phrase"), m.end("phrase")
+        phrase = text[lo:hi].lower()
+        if any(w in APPOSITIVE_OWN for w in _WORDS.findall(phrase)):
+            return UNDECIDED
+        if sense.context.hits(seen.words("context", lo, hi)) or _TECH.hits(
+            seen.words("tech", lo, hi)
+        ):
+            return UNDECIDED
+        return REJECT
 
     def _given_name(self, word: str) -> bool:
         """Whether `word`, right before a name, is a given name that makes it a surname

@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["EXCLUDE_WINDOW", "Exclusion", "exclusion_hints"]
+__all__ = ["EXCLUDE_WINDOW", "Exclusion", "case_exceptions", "exclusion_hints"]
 
 EXCLUDE_WINDOW = 120  # characters around a mention searched for `exclude` patterns
 
@@ -24,6 +24,12 @@ EXCLUDE_WINDOW = 120  # characters around a mention searched for `exclude` patte
 # ſ): where the text has one, the shortcuts that look for words in the lowercased text (the
 # hints of `exclude` patterns, context terms) are not taken.
 _CASE_EXCEPTIONS = re.compile("[\u0130\u0131\u017f]")
+
+
+def case_exceptions(text: str) -> bool:
+    """Whether `text` has a character of _CASE_EXCEPTIONS: asked once per text, where a
+    regex search of each mention's window walks it one character at a time."""
+    return not text.isascii() and ("\u0130" in text or "\u0131" in text or "\u017f" in text)
 
 
 def _scoped(pattern: str) -> str:
@@ -118,14 +124,20 @@ class Exclusion:
         self.narrowable = not re.search(r"\\[1-9]|\(\?P=|\(\?\(", "".join(patterns))
         self._narrowed: dict[tuple[int, ...], re.Pattern[str]] = {}
 
-    def contains(self, text: str, low: str, start: int, end: int) -> bool:
+    def contains(self, text: str, low: str, start: int, end: int, exceptions: bool = True) -> bool:
         """Whether a match in the window around the mention contains it (`low` is the text
-        the automaton ran over, see entities.Tagger._lowered). Searching a window per mention is
-        cheaper than scanning the whole text with every pattern: mentions are sparse, and the
-        patterns rarely start with a literal the regex engine can skip to."""
+        the automaton ran over, see entities.Tagger._lowered; `exceptions` False says the
+        text has none of the characters of _CASE_EXCEPTIONS, see case_exceptions). Searching
+        a window per mention is cheaper than scanning the whole text with every pattern:
+        mentions are sparse, and the patterns rarely start with a literal the regex engine
+        can skip to."""
         lo = start - EXCLUDE_WINDOW if start > EXCLUDE_WINDOW else 0
         hi = end + EXCLUDE_WINDOW
-        regex = self.regex if self.hints is None else self._narrow(self.hints, text, low, lo, hi)
+        regex = (
+            self.regex
+            if self.hints is None
+            else self._narrow(self.hints, text, low, lo, hi, exceptions)
+        )
         if regex is None:
             return False
         for m in regex.finditer(text, lo, hi):
@@ -136,13 +148,25 @@ class Exclusion:
         return False
 
     def _narrow(
-        self, hints: _Hints, text: str, low: str, lo: int, hi: int
+        self, hints: _Hints, text: str, low: str, lo: int, hi: int, exceptions: bool
     ) -> re.Pattern[str] | None:
         """The alternation of the patterns that may match in the window, None if none may.
         Leaving out patterns that match nowhere in the window changes no match of the rest."""
-        if _CASE_EXCEPTIONS.search(text, lo, hi):
+        if exceptions and _CASE_EXCEPTIONS.search(text, lo, hi):
             return self.regex
-        window = low[lo:hi]
+        alive = self._alive(hints, low[lo:hi])
+        if not alive:
+            return None
+        if len(alive) == len(self.parts) or not self.narrowable:
+            return self.regex
+        narrowed = self._narrowed.get(alive)
+        if narrowed is None:
+            narrowed = self._narrowed[alive] = re.compile("|".join(self.parts[i] for i in alive))
+        return narrowed
+
+    @staticmethod
+    def _alive(hints: _Hints, window: str) -> tuple[int, ...]:
+        """The patterns that may match in `window`: those none of whose sets it lacks."""
         alive: tuple[int, ...] = ()
         for i, sets in enumerate(hints):
             for strings in sets:
@@ -153,11 +177,4 @@ class Exclusion:
                     break  # a set is missing: pattern i matches nowhere in the window
             else:
                 alive += (i,)
-        if not alive:
-            return None
-        if len(alive) == len(self.parts) or not self.narrowable:
-            return self.regex
-        narrowed = self._narrowed.get(alive)
-        if narrowed is None:
-            narrowed = self._narrowed[alive] = re.compile("|".join(self.parts[i] for i in alive))
-        return narrowed
+        return alive

@@ -35,12 +35,13 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import compress
 from typing import Any
 
 import ahocorasick_rs
 
 from extractors import fuzzy
-from extractors.disambiguation import Exclusion
+from extractors.disambiguation import Exclusion, case_exceptions
 from extractors.fuzzy import misspellings
 from extractors.senses_resolver import Resolver
 from extractors.typography import INVISIBLE, INVISIBLE_CHARS, NORMALISE, lower, normalise, squeeze
@@ -63,6 +64,7 @@ class Mention:
 
 
 _new = object.__new__
+_set_dict = object.__setattr__
 
 
 # Length-preserving normalisation and invisible characters: extractors/typography.py.
@@ -361,44 +363,61 @@ class Tagger:
 
     def _tag(self, text: str, anchors: frozenset[str]) -> list[Mention]:
         starts, ends, targets, low, senses = self._candidates(text)
-        mentions: list[Mention] = []
-        hows: list[int] = []
         n = len(text)
         urlish = _URLISH
-        new = _new
-        for start, end, (entity, kind, how, exclude) in zip(starts, ends, targets, strict=True):
-            if exclude is not None and exclude.contains(text, low, start, end):
+        # Mentions inside an `exclude` match or a URL: rare, so the lists are copied only
+        # when there is one.
+        dropped: list[int] = []
+        exceptions = case_exceptions(text)
+        for i, (start, end, target) in enumerate(zip(starts, ends, targets, strict=True)):
+            exclude = target[3]
+            if exclude is not None and exclude.contains(text, low, start, end, exceptions):
+                dropped.append(i)
                 continue
             # A URL or code name: checked only where it can be one.
             if (
                 (start and text[start - 1] in urlish) or (end < n and text[end] in urlish)
             ) and _in_code(text, start, end):
-                continue
-            # Mention(...) without its __init__, which goes through object.__setattr__ for
-            # each field (the dataclass is frozen): a third of the cost, once per mention.
+                dropped.append(i)
+        if dropped:
+            gone = set(dropped)
+            keep = [i not in gone for i in range(len(starts))]
+            starts = list(compress(starts, keep))
+            ends = list(compress(ends, keep))
+            targets = list(compress(targets, keep))
+        hows = [t[2] for t in targets]
+        if any(hows):
+            keep = self._resolver.resolve(
+                text,
+                [t[0] for t in targets],
+                starts,
+                ends,
+                hows,
+                anchors,
+                senses if self._sense_words else None,
+            )
+            starts = list(compress(starts, keep))
+            ends = list(compress(ends, keep))
+            targets = list(compress(targets, keep))
+        # Mention(...) without its __init__, which goes through object.__setattr__ for each
+        # field (the dataclass is frozen): a third of the cost, once per mention.
+        new, set_dict = _new, _set_dict
+        mentions = []
+        for start, end, target in zip(starts, ends, targets, strict=True):
             m = new(Mention)
-            d = m.__dict__
-            d["entity"], d["kind"], d["text"], d["start"], d["end"] = (
-                entity,
-                kind,
-                text[start:end],
-                start,
-                end,
+            set_dict(
+                m,
+                "__dict__",
+                {
+                    "entity": target[0],
+                    "kind": target[1],
+                    "text": text[start:end],
+                    "start": start,
+                    "end": end,
+                },
             )
             mentions.append(m)
-            hows.append(how)
-        if not any(hows):
-            return mentions
-        keep = self._resolver.resolve(
-            text,
-            [m.entity for m in mentions],
-            [m.start for m in mentions],
-            [m.end for m in mentions],
-            hows,
-            anchors,
-            senses if self._sense_words else None,
-        )
-        return [m for m, k in zip(mentions, keep, strict=True) if k]
+        return mentions
 
     def counts(self, text: str) -> dict[str, int]:
         return dict(Counter(m.entity for m in self.tag(text)))

@@ -17,7 +17,17 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
-__all__ = ["SENSE_CLASSES", "TECH", "given_names", "surnames"]
+__all__ = [
+    "APPOSITIVE_OWN",
+    "COMMANDS",
+    "MODEL_NOUNS",
+    "ORGANISATIONS",
+    "ORG_NOUNS",
+    "SENSE_CLASSES",
+    "TECH",
+    "given_names",
+    "surnames",
+]
 
 
 def _words(text: str) -> frozenset[str]:
@@ -115,6 +125,74 @@ TECH = _words(
     generative, machine learning, neural, chat, smart, wearable, streaming, e-commerce,
     ecommerce, seller, sellers, marketplace, retailer, prime, store, shopping, analytics,
     ads, advertising, marketing, social media"""
+)
+
+
+# Collocations that say what kind of thing a name is, for the `follow` tokens of the
+# watchlist and the rules of extractors/senses_resolver.py.
+
+# "<org>": a role or part of an organisation right after the name makes it the organisation
+# ("an Amazon spokesperson", "Apple shareholders", "the Oracle board").
+ORG_NOUNS = _words(
+    """spokesperson, spokespersons, spokesman, spokeswoman, spokespeople, executive,
+    executives, exec, execs, engineer, engineers, employee, employees, staff, staffer,
+    staffers, workers, shareholder, shareholders, stockholders, investors, board, boardroom,
+    subsidiary, subsidiaries, ceo, cfo, cto, coo, chief, chairman, chairwoman, president,
+    cofounder, co-founder, cofounders, co-founders, founder, founders, researchers,
+    scientists, headquarters, hq, campus, offices, stock, shares, earnings, revenue, profits,
+    valuation, lawyers, attorneys, lobbyists, recruiters, insiders, veterans, alumni,
+    management, leadership, spokesperson's"""
+)
+
+# "<model>": a word for a model of its own right after the name makes it the product
+# ("Llama models", "Mistral weights", "the Gemini model").
+MODEL_NOUNS = _words(
+    """model, models, weights, checkpoint, checkpoints, llm, llms, chatbot, chatbots,
+    family of models, model family, model's, models'"""
+)
+
+# "<command>": a voice assistant or chatbot addressed by its name: "ask Alexa to …",
+# "tell Alexa to …" (the words right before it), and "Alexa, play …" (the word right after
+# its comma).
+COMMANDS = _words("""ask, tell, asking, telling""")
+COMMAND_OBJECTS = _words("""to, about, for, if, whether, what, how, when, where""")
+COMMAND_VERBS = _words(
+    """play, turn, set, stop, pause, resume, call, open, show, remind, read, add, order,
+    start, tell, ask, what's, what, how's, how, find, search, switch, lock, unlock, dim,
+    shuffle, skip, reorder, cancel, buy, book, wake, help, send, summarise, summarize,
+    write, explain, translate, draft, list"""
+)
+
+# Capitalised words that, right after a name, make it the name of another organisation or a
+# place: "Apple Bank", "Oracle Energy", "Titan Pharmaceuticals", "Alphabet City". A compound the
+# watchlist lists ("Crusoe Energy", an alias; "Apple Health", "Oracle Health", in `follow`)
+# is the entity's own.
+ORGANISATIONS = frozenset(
+    """Bank, Bancorp, Bankshares, Savings, Credit, Financial, Finance, Capital, Equity,
+    Investments, Insurance, Assurance, Holdings, Partners, Energy, Power, Petroleum, Oil,
+    Gas, Mining, Minerals, Resources, Metals, Steel, Chemicals, Foods, Food, Beverages,
+    Brewing, Brewery, Winery, Vineyards, Farms, Orchards, Bakery, Restaurant, Restaurants,
+    Cafe, Health, Healthcare, Medical, Clinic, Clinics, Hospital, Pharmaceuticals, Pharma,
+    Therapeutics, Biosciences, Biotech, Dental, Realty, Properties, Homes, Construction,
+    Motors, Automotive, Airlines, Airways, Aviation, Shipping, Freight, Hotel, Hotels,
+    Resorts, Casino, Apparel, Fashion, Cosmetics, Beauty, Legal, Law, Academy, College,
+    Observatory, Theatre, Theater, Gallery, Museum, Church, Society, Club, City, Town,
+    Street, Avenue, Road, Square, Island, Islands, Lake, Valley, County, Bay, Beach""".replace(
+        ",", " "
+    ).split()
+)
+
+# In an appositive right after a name ("Mistral, the Paris-based start-up, …"), words that
+# keep it the entity; an appositive of lower-case words without one of them defines another
+# sense ("The Oracle, a fortune-teller in the film, …", "Nova, a six-year-old border collie").
+APPOSITIVE_OWN = _words(
+    """company, companies, firm, firms, startup, start-up, group, maker, makers, giant,
+    giants, lab, labs, laboratory, developer, developers, provider, providers, retailer,
+    conglomerate, business, platform, service, services, rival, rivals, competitor, owner,
+    parent, unit, subsidiary, corporation, chatbot, assistant, model, models, app, software,
+    tool, system, engine, product, products, brand, cloud, chipmaker, outfit, venture,
+    unicorn, operator, vendor, supplier, partner, investor, backer, creator, publisher,
+    owner, network, search, store, marketplace, ai"""
 )
 
 

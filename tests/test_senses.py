@@ -239,3 +239,93 @@ def test_a_users_own_ambiguous_entity(text: str, expected: list[str]) -> None:
 def test_sense_fields_are_validated(doc: bytes, message: str) -> None:
     with pytest.raises(WatchlistError, match=message):
         parse_watchlist(doc)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "<org>": a role or part of an organisation right after the name
+        ("A Meta spokeswoman said the posts broke its rules.", ["meta"]),
+        ("Mistral engineers showed the system at a trade fair in Lyon.", ["mistral-ai"]),
+        ("Perplexity employees heard about the lawsuit from reporters.", ["perplexity"]),
+        ("Apple’s board met on Thursday to approve the plan.", ["apple"]),
+        # the same words after the name in its other sense change nothing
+        ("Perplexity reigned among the employees after the memo.", []),
+        ("Mistral gusts kept the engineers off the roof.", []),
+        # "<model>": a model of its own right after the name
+        ("Llama models run on a single graphics card.", ["llama"]),
+        ("Mistral weights are free to download.", ["mistral-ai"]),
+        ("Llama wool makes warm socks.", []),
+        ("The Mistral blew for three days and ruined the vintage.", []),
+        # "<command>": an assistant spoken to
+        ("You can ask Alexa to dim the lights.", ["alexa"]),
+        ('"Alexa, turn off the radio," he said.', ["alexa"]),
+        ("Tell Copilot to summarise the thread.", ["copilot"]),
+        ("He asked Alexa to marry him on a beach in Cornwall.", []),
+        ("Alexa, who grew up in Leeds, trained as a midwife.", []),
+    ],
+)
+def test_the_kind_of_thing_next_to_the_name(text: str, expected: list[str]) -> None:
+    assert entities(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an appositive that defines another sense
+        ("The Oracle, a blind seer in the novel, warns the hero twice.", []),
+        ("Nova, a nine-year-old spaniel, found the missing hiker.", []),
+        ("Claude, a baker from Lyon, opened a second shop.", []),
+        ("The Oracle, played by a veteran stage actor, steals the show.", []),
+        # one that says the entity's kind of thing, or names it, keeps it
+        ("Mistral, a French start-up, raised more money.", ["mistral-ai"]),
+        ("Perplexity, the answer engine, added shopping.", ["perplexity"]),
+        # a name ending a list is no subject of an appositive
+        (
+            "Work for Google, Apple, and Amazon, the recruiter said, is scarce.",
+            ["google", "apple", "amazon"],
+        ),
+    ],
+)
+def test_appositives(text: str, expected: list[str]) -> None:
+    assert entities(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a capitalised organisation word after the name makes it another organisation
+        ("Apple Bank opened a branch on Fordham Road.", []),
+        ("Oracle Energy drilled two wells off Ghana.", []),
+        ("Titan Pharmaceuticals cut a third of its staff.", []),
+        ("Alphabet City is on the Lower East Side.", []),
+        # unless the watchlist lists the compound as the entity's own
+        ("Apple Health now tracks sleep apnoea.", ["apple"]),
+        ("Oracle Health restored the hospital's records.", ["oracle"]),
+        ("Amazon Pharmacy cut prices on insulin.", ["amazon"]),
+        ("Crusoe Energy builds data centers in Texas.", ["crusoe"]),
+    ],
+)
+def test_other_organisations(text: str, expected: list[str]) -> None:
+    assert entities(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # fruit growing
+        ("Apple varieties bred for heat are planted further north.", []),
+        ("Apple growers blame the late frost.", []),
+        (
+            "Cox and Bramley are old English cultivars; Apple cultivars from Kazakhstan are older.",
+            [],
+        ),
+        ("Apple shipped more phones than expected.", ["apple"]),
+        # perplexity, the language-model metric, in a text about AI
+        ("Perplexity is a measure of how well a language model predicts held-out text.", []),
+        ("Perplexity fell to 9.8 on the test set once the model saw more data.", []),
+        ("Perplexity launched a browser for its AI answer engine.", ["perplexity"]),
+    ],
+)
+def test_other_senses_in_their_own_words(text: str, expected: list[str]) -> None:
+    assert entities(text) == expected

@@ -18,6 +18,7 @@ import asyncio
 import ipaddress
 import logging
 import socket
+import ssl
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Mapping
@@ -170,12 +171,14 @@ class PinnedBackend(httpcore.AnyIOBackend):
 class _PinnedTransport(httpx.AsyncHTTPTransport):
     """httpx's transport over a connection pool that uses `PinnedBackend`."""
 
-    def __init__(self, backend: PinnedBackend, limits: httpx.Limits) -> None:
+    def __init__(
+        self, backend: PinnedBackend, limits: httpx.Limits, ssl_context: ssl.SSLContext | None
+    ) -> None:
         super().__init__(limits=limits, trust_env=False)
         # httpx builds its pool without a network_backend parameter; this is its attribute
         # for the pool in 0.27 and 0.28 (a test connects through it, so a change shows).
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=ssl_context or httpx.create_ssl_context(trust_env=False),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
@@ -248,8 +251,12 @@ class HostGate:
 class Fetcher:
     """An async HTTP client with labwatch's limits. Use as `async with Fetcher() as f:`."""
 
-    def __init__(self, limits: FetchLimits | None = None) -> None:
+    def __init__(
+        self, limits: FetchLimits | None = None, ssl_context: ssl.SSLContext | None = None
+    ) -> None:
+        """`ssl_context`: the certificates trusted (default: certifi's, as httpx has them)."""
         self.limits = limits or FetchLimits()
+        self._ssl_context = ssl_context
         self._client: httpx.AsyncClient | None = None
         self.backend = PinnedBackend()
         self.gates: dict[str, HostGate] = defaultdict(
@@ -262,7 +269,7 @@ class Fetcher:
         self._client = httpx.AsyncClient(
             follow_redirects=False,  # followed by hand so each hop passes the address guard
             timeout=httpx.Timeout(lim.read_timeout, connect=lim.connect_timeout),
-            transport=_PinnedTransport(self.backend, pool_limits),
+            transport=_PinnedTransport(self.backend, pool_limits, self._ssl_context),
             headers={"User-Agent": lim.user_agent, "Accept-Encoding": "gzip, deflate"},
             trust_env=False,
         )

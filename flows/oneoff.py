@@ -29,17 +29,14 @@ import logging
 import os
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from typing import Any
 
+from flows.progress import log
 from flows.settings import Settings
 
 # Plain flow functions by (module, flow name), registered by `prefect_flows`.
 _FUNCTIONS: dict[tuple[str, str], Callable[..., Any]] = {}
-
-log = logging.getLogger("labwatch")
 
 
 def _prefect_flow_run() -> bool:
@@ -171,6 +168,7 @@ def serve_api_url(settings: Settings) -> str | None:
     """The API of the Prefect server a running `labwatch serve` started for this home, if
     it answers; found through the record serve leaves (flows/prefect_env.py)."""
     from flows.prefect_env import SERVER_RECORDS, process_start
+    from flows.serve import _healthy
 
     folder = settings.prefect_home / SERVER_RECORDS
     for record in sorted(folder.glob("*.json")) if folder.is_dir() else []:
@@ -184,14 +182,6 @@ def serve_api_url(settings: Settings) -> str | None:
         if process_start(pid) == info.get("start") and _healthy(url):
             return url
     return None
-
-
-def _healthy(api_url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
-            return bool(response.status == 200)
-    except (OSError, urllib.error.URLError, ValueError):
-        return False
 
 
 def one_off_api(settings: Settings) -> bool:

@@ -10,6 +10,7 @@ between the two paths `repeats` times; the table shows the median wall time.
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 from pathlib import Path
@@ -51,13 +52,18 @@ def bench_oneoff(corpus: Corpus, workdir: Path, repeats: int = 3) -> dict[str, A
     fresh = run_measured(commands["digest"], workdir, "oneoff-digest-prefect-fresh",
                          paths["prefect"])  # fmt: skip
     runs: dict[str, dict[str, list[dict[str, Any]]]] = {c: {p: [] for p in paths} for c in commands}
+    load = [os.getloadavg()[0]]
     for n in range(repeats):
         for command, argv in commands.items():
             for path, env in paths.items():
                 name = f"oneoff-{command}-{path}-{n}"
                 # An ingest with nothing due exits 1 (no feed fetched): expected here.
                 runs[command][path].append(run_measured(argv, workdir, name, env, ok=(0, 1)))
+    load.append(os.getloadavg()[0])
     return {
+        # Wall times follow the machine's load; CPU times far less (about the wall time of
+        # an idle machine for these single-process commands).
+        "load_average": [round(x, 2) for x in load],
         "articles": articles[0] if articles else 0,
         "setup_wall_s": setup["wall_s"],
         "prefect_fresh": fresh,

@@ -242,13 +242,15 @@ def _oneoff_lines(r: Mapping[str, Any]) -> list[Line]:
             ),
             Line(sec, f"{what}: before / direct", f"{_ratio(old['wall_s'], direct['wall_s'])}x"),
         ]
-    out.append(
+    load = " -> ".join(f"{x:.1f}" for x in o["load_average"])
+    out += [
         Line(
             sec,
             f"medians of {o['repeats']}; the first Prefect run on the home",
             f"{fresh:.1f} s",
-        )
-    )
+        ),
+        Line(sec, "load average (1 min) before -> after the timed runs", load),
+    ]
     return out
 
 

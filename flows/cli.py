@@ -768,7 +768,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the ingest and digest on their schedules until Ctrl-C (Prefect serve)",
         description="Serve the ingest (every ingest_every_minutes) and the weekly digest "
         "(digest_cron in timezone) from this process. Without PREFECT_API_URL, a Prefect "
-        "server is started on 127.0.0.1:PORT for as long as it runs (its UI shows the runs).",
+        "server is started on 127.0.0.1:PORT for as long as it runs (its UI shows the runs; "
+        "ingest, refetch and digest typed meanwhile report to it too).",
     )
     p.add_argument(
         "--port",

@@ -194,17 +194,21 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def run_measured(
-    command: list[str], workdir: Path, name: str, env: dict[str, str] | None = None
+    command: list[str],
+    workdir: Path,
+    name: str,
+    env: dict[str, str] | None = None,
+    ok: tuple[int, ...] = (0,),
 ) -> dict[str, Any]:
     """Run `command` under this wrapper; its output goes to WORKDIR/NAME.log. Raises
-    MeasurementError when it fails."""
+    MeasurementError when it fails (exits with a status not in `ok`)."""
     out, log = workdir / f"{name}.json", workdir / f"{name}.log"
     wrapper = [sys.executable, "-m", "benchmarks.measure", str(out), "--", *command]
     with log.open("wb") as sink:
         status = subprocess.call(
             wrapper, stdout=sink, stderr=subprocess.STDOUT, env=env or clean_env(), cwd=REPO
         )
-    if status != 0 or not out.exists():
+    if status not in ok or not out.exists():
         tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
         raise MeasurementError(f"{name}: exit status {status}; log {log}:\n{tail}")
     result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))

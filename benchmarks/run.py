@@ -3,7 +3,8 @@
 Serves a generated corpus on loopback, then measures, in one run, so ratios compare figures
 taken on the same machine at the same time: (1) `labwatch ingest` end to end, (2) the
 extraction limit, (3) a naive baseline script, (4) a re-run over unchanged feeds next to an
-empty Prefect flow, (5) tagging alone, (6) the warehouse. Prints a table with the targets of
+empty Prefect flow, (5) tagging alone, (6) the warehouse, (7) story clustering, (8) one-off
+commands with and without a temporary Prefect server. Prints a table with the targets of
 issue 9 and writes the figures as JSON (benchmarks/results/latest.json). Exits 1 when a
 measurement breaks; a missed target is reported, not an error. docs/benchmarks.md says what
 each figure means.
@@ -34,13 +35,16 @@ from benchmarks.extraction import bench_extraction
 from benchmarks.ingest import bench_ingest
 from benchmarks.measure import MeasurementError
 from benchmarks.naive import bench_naive
+from benchmarks.oneoff import bench_oneoff
 from benchmarks.storage import bench_warehouse
 from benchmarks.tagging import bench_tagging
 from benchmarks.textgen import TextGenerator, seed_texts
 from extractors.watchlist import Watchlist, load_watchlist
 from seeds import SEEDS_DIR
 
-MEASUREMENTS = ("ingest", "extraction", "naive", "tagging", "warehouse", "clustering")
+MEASUREMENTS = (
+    "ingest", "extraction", "naive", "tagging", "warehouse", "clustering", "oneoff",
+)  # fmt: skip
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "latest.json"
 WATCHLIST = SEEDS_DIR / "watchlist.toml"
 
@@ -73,6 +77,12 @@ def parser() -> argparse.ArgumentParser:
         help="skip the empty flow on the fresh home before the ingest (saves a Prefect start-up)",
     )
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="extraction processes")
+    p.add_argument(
+        "--oneoff-repeats",
+        type=int,
+        default=3,
+        help="runs of each one-off command on each path (default 3; the median is shown)",
+    )
     tag = p.add_argument_group("tagging")
     tag.add_argument("--aliases", type=int, default=5000, help="aliases of the large watchlist")
     tag.add_argument("--text-mb", type=float, default=4.0, help="MB of text tagged (4)")
@@ -150,9 +160,10 @@ def run(args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Any], list[r
     results: dict[str, Any] = {}
     corpus: Corpus | None = None
     spec = CorpusSpec(args.feeds, args.hosts, args.entries, args.seed, real_pages=args.corpus)
-    if wanted & {"ingest", "extraction", "naive"}:
+    if wanted & {"ingest", "extraction", "naive", "oneoff"}:
         with serve_corpus(spec, workdir / "corpus", watchlist) as corpus:
             pages, feeds = corpus.pages, corpus.feed_urls
+            served_all = corpus
             if "ingest" in wanted:
                 fresh = not args.no_fresh_flow
                 served = corpus
@@ -167,6 +178,9 @@ def run(args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Any], list[r
                 )
             if "naive" in wanted:
                 _step("naive", results, lambda: bench_naive(feeds, workdir))
+            if "oneoff" in wanted:
+                repeats = args.oneoff_repeats
+                _step("oneoff", results, lambda: bench_oneoff(served_all, workdir, repeats))
     if "tagging" in wanted:
         texts = corpus_texts(args.corpus, watchlist, args.seed)
         sizes = (args.aliases, args.text_mb, args.tag_budget)
@@ -191,8 +205,10 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     args.argv = sys.argv[1:] if argv is None else argv
     args.started = datetime.now(UTC).isoformat(timespec="seconds")
-    if min(args.feeds, args.hosts, args.entries, args.workers) < 1 or args.hosts > 254:
-        p.error("--feeds, --entries and --workers must be at least 1, --hosts 1 to 254")
+    if min(args.feeds, args.hosts, args.entries, args.workers, args.oneoff_repeats) < 1:
+        p.error("--feeds, --entries, --workers and --oneoff-repeats must be at least 1")
+    if args.hosts > 254:
+        p.error("--hosts must be 1 to 254")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="labwatch-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     try:

@@ -134,9 +134,15 @@ def query_param(text: str) -> tuple[str, str]:
     return key.strip(), value.strip()
 
 
-def _prefect(settings: Settings, args: argparse.Namespace, server: bool = True) -> None:
+def _prefect(
+    settings: Settings, args: argparse.Namespace, server: bool = True, one_off: bool = False
+) -> bool:
     """Prefect's environment, leftovers of killed runs stopped, and (`server`) its temporary
-    server started for the flows this command runs. Must run before anything imports Prefect."""
+    server started for the flows this command runs. Must run before anything imports Prefect.
+
+    `one_off` (ingest, refetch, digest): report to a Prefect server that is already there,
+    else run the flow's steps directly, with no server (flows/oneoff.py); returns True then.
+    """
     from flows.prefect_env import (
         clean_leftover_servers,
         configure_prefect,
@@ -158,6 +164,13 @@ def _prefect(settings: Settings, args: argparse.Namespace, server: bool = True) 
                 f"labwatch (pid {pid})",
                 file=sys.stderr,
             )
+    if one_off:
+        from flows.oneoff import one_off_api, show_progress_lines
+
+        if not one_off_api(settings):
+            if not args.quiet:
+                show_progress_lines()  # what Prefect's console shows of them otherwise
+            return True
     if server:
         # Not for serve: it imports Prefect only once it knows its server's URL (Prefect
         # reads PREFECT_API_URL at import), and its flows run in processes of their own.
@@ -165,6 +178,7 @@ def _prefect(settings: Settings, args: argparse.Namespace, server: bool = True) 
             # We print a project error as one line; Prefect would log its traceback first.
             quiet_project_errors((LabwatchError, WarehouseError))
         start_temporary_server(settings)
+    return False
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -208,13 +222,14 @@ def check_warehouse(settings: Settings) -> None:
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     check_ingest(args, settings)
-    _prefect(settings, args)
-    from flows.ingest import flow_feed_urls, ingest
+    direct = _prefect(settings, args, one_off=True)
+    from flows.ingest import flow_feed_urls
+    from flows.oneoff import flow_function
     from warehouse.database import open_warehouse
     from warehouse.queries import totals
 
     overrides = {"allowed_private_hosts": args.allow_host} if args.allow_host else None
-    summary = ingest(
+    summary = flow_function("flows.ingest", "ingest", direct)(
         # Prefect stores a flow's parameters: it is given the URLs with passwords redacted.
         feed_urls=flow_feed_urls(args.feed) if args.feed else None,
         feeds_file=str(args.feeds) if args.feeds else None,
@@ -247,11 +262,13 @@ def cmd_refetch(args: argparse.Namespace, settings: Settings) -> int:
     check_warehouse(settings)
     since = datetime.combine(args.since, datetime.min.time(), UTC) if args.since else None
     feed_id = feed_spec(args.feed).feed_id if args.feed else None
-    _prefect(settings, args)
-    from flows.ingest import refetch
+    direct = _prefect(settings, args, one_off=True)
+    from flows.oneoff import flow_function
 
     overrides = {"allowed_private_hosts": args.allow_host} if args.allow_host else None
-    summary = refetch(home=str(settings.home), since=since, feed_id=feed_id, overrides=overrides)
+    summary = flow_function("flows.ingest", "refetch", direct)(
+        home=str(settings.home), since=since, feed_id=feed_id, overrides=overrides
+    )
     if "skipped" in summary:
         print(f"labwatch refetch: skipped: {summary['skipped']}", file=sys.stderr)
         return 1
@@ -289,10 +306,13 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     # before Prefect's server starts; the digest never creates an empty warehouse.
     require_warehouse(settings.warehouse)
     check_warehouse(settings)
-    _prefect(settings, args)
-    from flows.digest import SENT, digest, open_in_browser
+    direct = _prefect(settings, args, one_off=True)
+    from flows.digest import SENT, DigestResult, open_in_browser
+    from flows.oneoff import flow_function
 
-    result = digest(week=args.week, home=str(settings.home))
+    result: DigestResult = flow_function("flows.digest", "digest", direct)(
+        week=args.week, home=str(settings.home)
+    )
     if not args.quiet:
         print(
             f"labwatch digest {result.week}: {result.articles} articles, "
@@ -748,7 +768,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the ingest and digest on their schedules until Ctrl-C (Prefect serve)",
         description="Serve the ingest (every ingest_every_minutes) and the weekly digest "
         "(digest_cron in timezone) from this process. Without PREFECT_API_URL, a Prefect "
-        "server is started on 127.0.0.1:PORT for as long as it runs (its UI shows the runs).",
+        "server is started on 127.0.0.1:PORT for as long as it runs (its UI shows the runs; "
+        "ingest, refetch and digest typed meanwhile report to it too).",
     )
     p.add_argument(
         "--port",

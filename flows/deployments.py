@@ -111,10 +111,14 @@ def to_deployment(plan: Plan) -> RunnerDeployment:
         if plan.interval is not None
         else Cron(plan.cron or "", timezone=plan.timezone)
     )
-    return flow.to_deployment(  # type: ignore[no-any-return]
+    deployment: RunnerDeployment = flow.to_deployment(
         name=plan.name,
         schedules=[schedule],
         parameters=plan.parameters,
         tags=["labwatch"],
         entrypoint_type=EntrypointType.MODULE_PATH,
     )
+    # Prefect names the entrypoint after the flow's function (run_ingest, a plain function:
+    # flows/oneoff.py); runs load the flow itself.
+    deployment.entrypoint = plan.flow
+    return deployment

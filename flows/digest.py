@@ -20,10 +20,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, get_run_logger
-from prefect.runtime import flow_run
-
 from flows.digest_render import headline, render_html, render_index, render_markdown
+from flows.oneoff import flow_run_id, prefect_flows, run_logger
 from flows.prefect_env import quiet_interrupts
 from flows.progress import log
 from flows.settings import Settings, load_settings
@@ -178,8 +176,7 @@ def open_in_browser(path: Path) -> bool:
     return bool(browser.open(path.resolve().as_uri()))
 
 
-@flow(name="digest")
-def digest(week: str | None = None, home: str | None = None) -> DigestResult:
+def run_digest(week: str | None = None, home: str | None = None) -> DigestResult:
     """Write the digest of an ISO week (default: the last complete week)."""
     quiet_interrupts()
     settings = load_settings(home)
@@ -189,7 +186,7 @@ def digest(week: str | None = None, home: str | None = None) -> DigestResult:
     run = {
         "run_id": uuid.uuid4().hex[:16],
         "flow": "digest",
-        "prefect_run_id": flow_run.get_id(),
+        "prefect_run_id": flow_run_id(),
         "started_at": started,
     }
     try:
@@ -206,7 +203,7 @@ def digest(week: str | None = None, home: str | None = None) -> DigestResult:
         result.week, result.articles, result.mentions, result.deals, result.html,
     )  # fmt: skip
     if result.notification not in (NOT_CONFIGURED, SENT):
-        get_run_logger().warning("notification %s", result.notification)
+        run_logger().warning("notification %s", result.notification)
     return result
 
 
@@ -214,3 +211,12 @@ def _record_run(settings: Settings, row: dict[str, Any]) -> None:
     # Every flow run is a row in `runs`, the digest's too (`labwatch runs --flow digest`).
     with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
         replace_row(con, "runs", {**row, "ended_at": datetime.now(UTC)})
+
+
+# The Prefect flow `digest` (run_digest), built when first looked up; a one-off command
+# without a Prefect server calls the function (flows/oneoff.py).
+_flows = prefect_flows(globals(), digest=run_digest)
+
+
+def __getattr__(name: str) -> Any:
+    return _flows(name)

@@ -18,11 +18,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, task
-from prefect.cache_policies import NONE
-from prefect.runtime import flow_run
-from prefect.utilities.annotations import quote
-
 from extractors.analyse import AnalysedArticle, PageInput
 from extractors.crawl import (
     NOT_MODIFIED,
@@ -40,6 +35,7 @@ from extractors.fetch import FetchLimits
 from extractors.urls import redact, redact_text, url_key
 from flows import rows
 from flows.analysis import Analyser, Pending
+from flows.oneoff import flow_run_id, prefect_flows, quote, step
 from flows.page_retry import (
     RetryCounts,
     due_retries,
@@ -94,7 +90,7 @@ class IngestSummary:
         return {
             "run_id": self.run_id,
             "flow": flow,
-            "prefect_run_id": flow_run.get_id(),
+            "prefect_run_id": flow_run_id(),
             "started_at": started,
             "ended_at": None if status == "running" else datetime.now(UTC),
             "status": status,
@@ -309,15 +305,9 @@ def log_batch(
 
 
 def _task(fn: Any, name: str, retries: int = 0) -> Any:
-    # No result caching: inputs are large lists, and re-running a step must redo its work.
-    return task(
-        fn,
-        name=name,
-        cache_policy=NONE,
-        persist_result=False,
-        retries=retries,
-        retry_delay_seconds=[10.0, 60.0][:retries],
-    )
+    # A Prefect task in a Prefect flow run, else a plain call (flows/oneoff.py). No result
+    # caching: inputs are large lists, and re-running a step must redo its work.
+    return step(fn, name, retries, [10.0, 60.0][:retries])
 
 
 prepare_task = _task(prepare_feeds, "select due feeds")
@@ -375,8 +365,7 @@ def retry_pages(
         )  # fmt: skip
 
 
-@flow(name="ingest")
-def ingest(
+def run_ingest(
     feed_urls: list[str] | None = None,
     feeds_file: str | None = None,
     home: str | None = None,
@@ -476,8 +465,7 @@ def _ingest(
     return asdict(summary)
 
 
-@flow(name="refetch")
-def refetch(
+def run_refetch(
     home: str | None = None,
     since: datetime | None = None,
     feed_id: str | None = None,
@@ -510,3 +498,12 @@ def refetch(
     except IngestRunningError as exc:
         return {"skipped": str(exc), "run_id": summary.run_id}
     return asdict(summary)
+
+
+# The Prefect flows `ingest` and `refetch` (run_ingest, run_refetch), built when first looked
+# up; a one-off command without a Prefect server calls the functions (flows/oneoff.py).
+_flows = prefect_flows(globals(), ingest=run_ingest, refetch=run_refetch)
+
+
+def __getattr__(name: str) -> Any:
+    return _flows(name)

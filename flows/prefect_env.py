@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import signal
+import sys
 import time
 from contextlib import suppress
 from pathlib import Path
@@ -55,6 +56,9 @@ def _process_start(pid: int) -> str | None:
     return stat.rsplit(")", 1)[1].split()[19]
 
 
+process_start = _process_start
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -65,16 +69,18 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def record_server(settings: Settings, pid: int, group: bool = False) -> Path:
+def record_server(settings: Settings, pid: int, group: bool = False, api_url: str = "") -> Path:
     """Leave a record of a Prefect server `pid` started by this process; `group`: it leads
-    its own process group (stop the group). Delete the file returned once it is stopped."""
+    its own process group (stop the group); `api_url`: other commands may report to it while
+    this process runs (serve's server, flows/oneoff.py). Delete the file returned once it
+    is stopped."""
     folder = settings.prefect_home / SERVER_RECORDS
     folder.mkdir(parents=True, exist_ok=True)
     record = folder / f"{pid}.json"
     record.write_text(
         json.dumps(
             {"pid": pid, "start": _process_start(pid), "owner": os.getpid(),
-             "owner_start": _process_start(os.getpid()), "group": group}
+             "owner_start": _process_start(os.getpid()), "group": group, "api_url": api_url}
         )
     )  # fmt: skip
     return record
@@ -181,7 +187,10 @@ class _NoInterruptTracebacks(logging.Filter):
 def quiet_interrupts() -> None:
     """A run stopped from outside (serve stopping it, Ctrl-C) is not a bug: Prefect's console
     keeps its one-line report and drops the traceback of wherever the signal landed. Called
-    as a flow starts, in whatever process runs it; the Prefect UI still gets the traceback."""
+    as a flow starts, in whatever process runs it; the Prefect UI still gets the traceback.
+    A flow run without Prefect (flows/oneoff.py) has no Prefect console to quiet."""
+    if "prefect" not in sys.modules:
+        return
     from prefect.logging.handlers import PrefectConsoleHandler
 
     for handler in logging.getLogger().handlers:

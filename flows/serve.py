@@ -95,7 +95,8 @@ def prefect_server(
             start_new_session=True,  # Ctrl-C reaches us, and we stop it in order
         )  # fmt: skip
     # A serve killed outright (kill -9) cannot stop it: the next labwatch command will.
-    record = record_server(settings, process.pid, group=True)
+    # Meanwhile one-off commands find it here and report to it (flows/oneoff.py).
+    record = record_server(settings, process.pid, group=True, api_url=api_url)
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while not _healthy(api_url):

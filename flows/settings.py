@@ -55,6 +55,10 @@ class Settings:
     # Where the digests folder is served (https://example.org/labwatch/): notifications link
     # to <public_url>/<week>.html. Empty: notifications carry no link.
     public_url: str = ""
+    # One-off `labwatch ingest`, `refetch` and `digest` run as Prefect flow runs even when no
+    # Prefect server is running (a temporary one is started: seconds more). Off: they run
+    # their steps directly unless `labwatch serve`'s server or PREFECT_API_URL is there.
+    prefect_one_off: bool = False
 
     @property
     def warehouse(self) -> Path:

@@ -225,10 +225,12 @@ def test_a_killed_ingest_leaves_no_process_running_and_search_still_works(
         f'allowed_private_hosts = ["127.0.0.1:{httpserver.port}"]\nmin_host_interval = 0\n'
         "batch_size = 8\nworkers = 2\nlock_wait = 30\n"  # batches of 8 go to the pool
     )
-    # A Prefect of its own (not the test harness's server), as a user's command has.
+    # A Prefect of its own (not the test harness's server), as a user's command has; as a
+    # Prefect flow run on a temporary server (prefect_one_off), the server a kill leaves.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LABWATCH_", "PREFECT_"))}
     env.update(LABWATCH_HOME=str(home), PREFECT_HOME=str(tmp_path / "prefect-home"),
-               PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1")  # fmt: skip
+               PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1",
+               LABWATCH_PREFECT_ONE_OFF="true")  # fmt: skip
     labwatch = str(Path(sys.executable).parent / "labwatch")
     proc = subprocess.Popen(
         [labwatch, "ingest", "--feed", feed], env=env,

@@ -110,6 +110,26 @@ def test_an_upgraded_article_takes_its_story_and_its_followers_along(tmp_path: P
         assert (articles, sources) == (3, 3)
 
 
+def test_an_upgrade_replaces_a_stale_key(tmp_path: Path) -> None:
+    """A feed's full text that told another story (a wrong or reused entry) had a key of its
+    own: the page's key replaces it in the same transaction, and the article moves."""
+    _, copy = rewrite(*story("anthropic-funding"), ("headline", "credit"), seed=7)
+    with open_warehouse(tmp_path / "w.duckdb") as con:
+        append_batch(con, [row("wire", story("anthropic-funding")[1], 0)], [], [], [],
+                     stories=STORY_RULE)  # fmt: skip
+        stale = row("x", story("openai-outage")[1], 2, "feed_content")
+        append_batch(con, [stale], [], [], [], stories=STORY_RULE)
+        assert clusters(con) == {"wire": "wire", "x": "x"}
+        page = {k: v for k, v in row("x", copy, 2).items() if k not in ("entry_key", "url")}
+        assert upgrade_articles(con, [page], [], [], stories=STORY_RULE) == 1
+        assert clusters(con) == {"wire": "wire", "x": "wire"}
+        key = stored_text_key(copy)
+        assert key is not None
+        assert con.execute("SELECT shingles FROM story_keys WHERE article_id = 'x'").fetchall() == [
+            (key.shingles,)
+        ]
+
+
 def old_warehouse(path: Path, articles: list[dict[str, Any]]) -> None:
     """A warehouse as labwatch wrote it before story keys (schema 0010): articles each in a
     story of its own (SimHash left rewrites apart), no story keys."""

@@ -190,7 +190,8 @@ def run(args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Any], list[r
         _step("warehouse", results, lambda: bench_warehouse(workdir, watchlist, *counts))
     if "clustering" in wanted:
         n = args.cluster_articles
-        _step("clustering", results, lambda: bench_clustering(workdir, watchlist, n))
+        stored = int(results.get("ingest", {}).get("ingest", {}).get("articles_new", 0))
+        _step("clustering", results, lambda: bench_clustering(workdir, watchlist, n, stored))
     rows = report.lines(results)
     doc = {
         "meta": meta(args, corpus),

@@ -23,6 +23,7 @@ import re
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -72,6 +73,16 @@ class StoryKey:
     bands: tuple[int, ...]  # LSH band keys as signed 64-bit ints (DuckDB BIGINT)
 
 
+class Signed(Protocol):
+    """What comparing two texts needs: a signature and the number of shingles it stands for
+    (a StoryKey, or the warehouse's stored copy of one)."""
+
+    @property
+    def signature(self) -> bytes: ...
+    @property
+    def shingles(self) -> int: ...
+
+
 def _words(text: str) -> list[str]:
     return [_VARIANTS.get(w, w) for w in _WORD.findall(text.lower())]
 
@@ -116,7 +127,7 @@ def jaccard(a: bytes, b: bytes) -> float:
     return float(np.count_nonzero(x == y)) / len(x)
 
 
-def containment(a: StoryKey, b: StoryKey) -> float:
+def containment(a: Signed, b: Signed) -> float:
     """Estimated share of the shorter text's shingles that are in the other text:
     |A∩B| = J(|A|+|B|)/(1+J)."""
     j = jaccard(a.signature, b.signature)
@@ -149,7 +160,7 @@ def same_story(a: StoryFacts, b: StoryFacts) -> bool:
     return matches(a.key, b.key) > 0
 
 
-def matches(a: StoryKey, b: StoryKey) -> float:
+def matches(a: Signed, b: Signed) -> float:
     """The verification step for two LSH candidates: their containment when they are the
     same story, else 0."""
     if jaccard(a.signature, b.signature) < MIN_JACCARD:

@@ -379,7 +379,8 @@ def cmd_retag(args: argparse.Namespace, settings: Settings) -> int:
         print(
             f"labwatch retag: {r.articles} articles with watchlist {r.version}: "
             f"mentions {r.mentions_before} -> {r.mentions_after}, "
-            f"deals {r.deals_before} -> {r.deals_after}"
+            f"deals {r.deals_before} -> {r.deals_after}, "
+            f"story keys {r.story_keys} new, {r.story_moves} articles moved story"
         )
     return 0
 
@@ -991,7 +992,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "retag",
         parents=[common],
-        help="tag every stored article again with the current watchlist (after editing it)",
+        help="tag every stored article again with the current watchlist (after editing it); "
+        "give story keys to articles stored without one and place them in their stories",
     )
     p.set_defaults(func=cmd_retag)
 

@@ -47,6 +47,7 @@ from flows.page_retry import (
 from flows.prefect_env import quiet_interrupts
 from flows.progress import Counter, log, rate
 from flows.settings import Settings, load_settings
+from flows.stories import STORY_RULE
 from warehouse.append import record_watchlist, replace_row, upsert_feeds
 from warehouse.articles import BatchCounts, append_batch, link_entries, unseen_keys
 from warehouse.database import open_warehouse
@@ -208,7 +209,7 @@ def store(
     articles, mentions, deals = rows.article_rows(analysed, run_id, now, version)
     allowed = settings.fetch_limits().allowed_private_hosts
     with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
-        counts = append_batch(con, articles, links, mentions, deals)
+        counts = append_batch(con, articles, links, mentions, deals, stories=STORY_RULE)
         # Pages that failed: kept so they are fetched again when due (flows/page_retry.py).
         record_page_tries(con, first_tries(analysed, allowed, now), first=True)
     return counts

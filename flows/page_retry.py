@@ -8,8 +8,9 @@ Which are due (`due_retries`):
   and was not when they were refused;
 - everything else (404, not HTML, no text found...) only on demand.
 
-A page that arrives upgrades its article in place (warehouse.articles.upgrade_articles); one
-that fails again keeps the feed's text and its newest reason.
+A page that arrives upgrades its article in place (warehouse.articles.upgrade_articles): its
+text, tags and story key are the page's, and it joins the story its page tells; one that
+fails again keeps the feed's text and its newest reason.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from extractors.feeds import FeedEntry
 from extractors.fetch import FetchLimits, host_allowed
 from flows import rows
 from flows.settings import Settings
+from flows.stories import STORY_RULE
 from warehouse.articles import upgrade_articles
 from warehouse.database import open_warehouse
 from warehouse.page_retries import failed_pages, record_page_tries, retry_inputs
@@ -139,7 +141,7 @@ def store_retries(
             mentions += rows.mention_rows(article_id, a.mentions, version)
             deals += rows.deal_rows(article_id, a.deals)
     with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
-        upgraded = upgrade_articles(con, upgrades, mentions, deals)
+        upgraded = upgrade_articles(con, upgrades, mentions, deals, stories=STORY_RULE)
         record_page_tries(con, tries)
     return RetryCounts(len(ids), upgraded, len(mentions), len(deals))
 

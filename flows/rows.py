@@ -12,6 +12,7 @@ from extractors.crawl import FeedFetch, FeedSpec
 from extractors.deals import Deal
 from extractors.entities import Watchlist
 from extractors.urls import redact, url_key
+from flows.stories import story_fields
 
 Row = dict[str, Any]
 
@@ -97,11 +98,9 @@ def article_rows(
                 "fetched_at": now,
                 "run_id": run_id,
                 "watchlist_version": version,
-                # Not article columns: the story key, stored apart (warehouse/articles.py).
-                "story_signature": a.story.signature if a.story else None,
-                "story_shingles": a.story.shingles if a.story else None,
-                "story_bands": list(a.story.bands) if a.story else None,
             }
+            # Not article columns: the story key, stored apart (warehouse/stories.py).
+            | story_fields(a.story)
         )
         mentions.extend(mention_rows(a.article_id, a.mentions, version))
         deals.extend(deal_rows(a.article_id, a.deals))
@@ -203,4 +202,4 @@ def upgrade_row(article_id: str, a: AnalysedArticle, version: str) -> Row:
         "fingerprint": a.fingerprint,
         "page_canonical_url": a.page_canonical_url or None,
         "watchlist_version": version,
-    }
+    } | story_fields(a.story)

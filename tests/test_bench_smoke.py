@@ -122,6 +122,10 @@ def test_clustering_cost_is_measured(results: dict[str, Any]) -> None:
     c = results["results"]["clustering"]
     assert c["articles"] == 200
     assert 0 < c["stories"] <= 200
+    # Texts that share shingles as news does: the stories told are found (copies joined,
+    # different stories apart) and an article has a few LSH candidates, not hundreds.
+    assert abs(c["stories"] - c["stories_told"]) <= 0.03 * c["stories_told"]
+    assert c["stories_told"] < 200 and c["lsh_candidates_per_article"] < 5
     assert c["signatures_s"] > 0 and c["clustering_s"] >= c["signatures_s"]
     lines = {r["figure"]: r for r in results["table"] if r["section"] == "7 story clustering"}
     share = next(r for f, r in lines.items() if f.startswith("added to an ingest"))

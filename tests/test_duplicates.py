@@ -16,6 +16,7 @@ from extractors.feeds import FeedEntry
 from extractors.fingerprint import NEAR_DUPLICATE_BITS, distance, simhash
 from extractors.urls import same_site, url_key
 from flows import rows
+from flows.stories import STORY_RULE
 from seeds import SEEDS_DIR
 from tests.helpers import SEED_SLUGS, seed_html, seed_text
 from tests.test_cli import labwatch
@@ -53,7 +54,7 @@ def store(db: duckdb.DuckDBPyConnection, items: list[tuple[str, AnalysedArticle]
          "entry_published_at": WHEN, "first_seen_at": WHEN}
         for feed, a in items
     ]  # fmt: skip
-    append_batch(db, arts, links, mentions, deals)
+    append_batch(db, arts, links, mentions, deals, stories=STORY_RULE)
 
 
 @pytest.fixture

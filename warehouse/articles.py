@@ -5,9 +5,10 @@ an article whose URL (any spelling seen before, or the page's canonical URL) or 
 text is already stored becomes a link to that article, not a second copy. New articles join
 the story (`cluster_id`) of a stored or earlier-in-the-batch article that tells the same
 story: candidates share an LSH band key of their MinHash signatures (`story_bands`, one
-join), and extractors/stories.py's rule decides (containment of shingles); texts too short
-for a signature fall back to SimHash within `near_bits` bits. Syndicated copies of one wire
-story, rewritten as wire desks do, share a `cluster_id`.
+join), and the rule the caller hands in decides (warehouse/stories.py; the ingest passes
+extractors/stories.py's containment of shingles); texts too short for a signature fall back
+to SimHash within `near_bits` bits. Syndicated copies of one wire story, rewritten as wire
+desks do, share a `cluster_id`.
 
 An article seen again keeps its identity; its date only ever moves earlier (the earliest
 feed that carried it, when its date came from a feed), and a source with no site name of
@@ -31,15 +32,18 @@ from typing import Any
 
 import duckdb
 
-from extractors.stories import WINDOW, StoryKey, matches
 from warehouse.append import Row, insert_rows, record_watchlist, register_rows
+from warehouse.stories import (
+    DEFAULT_NEAR_BITS,
+    STORY_FIELDS,
+    StoryRule,
+    assign_stories,
+    refresh_stories,
+    store_keys,
+)
 
-DEFAULT_NEAR_BITS = 12
-CLUSTER_WINDOW = WINDOW  # copies of a story appear within days, not months
-
-_STORY = ("story_signature", "story_shingles", "story_bands")
 # Article row fields that are not `articles` columns.
-_BATCH_ONLY = ("entry_key", "entry_url", *_STORY)
+_BATCH_ONLY = ("entry_key", "entry_url", *STORY_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -108,128 +112,6 @@ def _resolve(
     return known, new
 
 
-def _key(a: Row) -> StoryKey | None:
-    if not a.get("story_signature"):
-        return None
-    return StoryKey(a["story_signature"], int(a["story_shingles"]), tuple(a["story_bands"]))
-
-
-def _story_candidates(
-    con: duckdb.DuckDBPyConnection, new: Sequence[Row]
-) -> dict[str, list[tuple[str, StoryKey]]]:
-    """new article id -> (cluster id, story key) of each stored article sharing an LSH band
-    with it within the time window: one join on `story_bands`."""
-    bands = [
-        {"article_id": a["article_id"], "band": b, "t": a["t"]}
-        for a in new
-        if a.get("story_bands")
-        for b in a["story_bands"]
-    ]
-    if not bands:
-        return {}
-    with register_rows(con, "_nb", bands):
-        rows = con.execute(
-            """
-            WITH c AS (
-                SELECT DISTINCT n.article_id AS new_id, b.article_id AS old_id
-                FROM _nb n JOIN story_bands b
-                  ON b.band = n.band
-                 AND b.t >= n.t - to_days($days) AND b.t <= n.t + to_days($days)
-            )
-            SELECT c.new_id, coalesce(a.cluster_id, a.article_id), k.signature, k.shingles
-            FROM c JOIN story_keys k ON k.article_id = c.old_id
-            JOIN articles a ON a.article_id = c.old_id
-            ORDER BY k.t, c.old_id
-            """,
-            {"days": CLUSTER_WINDOW.days},
-        ).fetchall()
-    found: dict[str, list[tuple[str, StoryKey]]] = {}
-    for new_id, cluster, signature, shingles in rows:
-        found.setdefault(new_id, []).append((cluster, StoryKey(bytes(signature), shingles, ())))
-    return found
-
-
-def _stories(con: duckdb.DuckDBPyConnection, new: Sequence[Row]) -> dict[str, str]:
-    """article id -> cluster id for the new articles that have a story key: the story of the
-    stored or earlier new article that contains most of it, if any."""
-    stored = _story_candidates(con, new)
-    clusters: dict[str, str] = {}
-    by_band: dict[int, list[tuple[str, StoryKey]]] = {}  # this batch's articles so far
-    for a in new:
-        key = _key(a)
-        if key is None:
-            continue
-        near = {c: k for b in key.bands for c, k in by_band.get(b, [])}
-        options = [*stored.get(a["article_id"], []), *near.items()]
-        score, cluster = max(
-            ((matches(key, k), c) for c, k in options), default=(0.0, ""), key=lambda x: x[0]
-        )
-        clusters[a["article_id"]] = cluster if score > 0 else a["article_id"]
-        for b in key.bands:
-            by_band.setdefault(b, []).append((clusters[a["article_id"]], key))
-    return clusters
-
-
-def _story_rows(new: Sequence[Row]) -> tuple[list[Row], list[Row]]:
-    keys: list[Row] = []
-    bands: list[Row] = []
-    for a in new:
-        if a.get("story_signature"):
-            aid, t = a["article_id"], a["t"]
-            keys.append(
-                {"article_id": aid, "t": t, "shingles": a["story_shingles"],
-                 "signature": a["story_signature"]}
-            )  # fmt: skip
-            bands += [{"band": b, "article_id": aid, "t": t} for b in a["story_bands"]]
-    return keys, bands
-
-
-def _clusters(con: duckdb.DuckDBPyConnection, new: Sequence[Row], near_bits: int) -> dict[str, str]:
-    """article id -> cluster id for the new articles: by story key (_stories) when they have
-    one; texts too short for a signature join the cluster of the nearest stored or earlier
-    new article within `near_bits` bits of SimHash; else their own."""
-    clusters = _stories(con, new)
-    short = [a for a in new if a["article_id"] not in clusters]
-    return clusters | _near(con, short, near_bits)
-
-
-def _near(con: duckdb.DuckDBPyConnection, new: Sequence[Row], near_bits: int) -> dict[str, str]:
-    with_fp = [
-        {"article_id": a["article_id"], "fingerprint": a["fingerprint"], "t": a["t"]}
-        for a in new
-        if a.get("fingerprint") is not None
-    ]
-    nearest: dict[str, str] = {}
-    if with_fp:
-        with register_rows(con, "_fp", with_fp):
-            nearest = dict(
-                con.execute(
-                    """
-                    SELECT n.article_id,
-                           arg_min(a.cluster_id, bit_count(xor(n.fingerprint, a.fingerprint)))
-                    FROM _fp n JOIN articles a
-                      ON bit_count(xor(n.fingerprint, a.fingerprint)) <= $bits
-                     AND coalesce(a.published_at, a.fetched_at) >= n.t - to_days($days)
-                    GROUP BY n.article_id
-                    """,
-                    {"bits": near_bits, "days": CLUSTER_WINDOW.days},
-                ).fetchall()
-            )
-    clusters: dict[str, str] = {}
-    placed: list[tuple[int, str]] = []  # (fingerprint, cluster) of this batch's new articles
-    for a in new:
-        fp = a.get("fingerprint")
-        cluster = nearest.get(a["article_id"])
-        if cluster is None and fp is not None:
-            near = [(int(fp ^ f).bit_count(), c) for f, c in placed]
-            within = [x for x in near if x[0] <= near_bits]
-            cluster = min(within)[1] if within else None
-        clusters[a["article_id"]] = cluster or a["article_id"]
-        if fp is not None:
-            placed.append((fp, clusters[a["article_id"]]))
-    return clusters
-
-
 def append_batch(
     con: duckdb.DuckDBPyConnection,
     articles: Sequence[Row],
@@ -237,19 +119,22 @@ def append_batch(
     mentions: Sequence[Row],
     deals: Sequence[Row],
     *,
+    stories: StoryRule | None = None,
     near_bits: int = DEFAULT_NEAR_BITS,
 ) -> BatchCounts:
     """Store a batch of analysed articles in one transaction.
 
-    `articles` rows are `articles` columns plus `entry_key` (the key of the feed entry's URL)
-    and `entry_url`; `article_feeds` rows carry the entry key as `article_id`. Mentions and
-    deals are stored only for articles this batch actually added.
+    `articles` rows are `articles` columns plus `entry_key` (the key of the feed entry's URL),
+    `entry_url` and the story key (warehouse/stories.py `STORY_FIELDS`); `article_feeds` rows
+    carry the entry key as `article_id`. Mentions and deals are stored only for articles this
+    batch actually added. New articles are placed in their stories by `stories` (the ingest
+    passes flows/stories.py `STORY_RULE`); without one, by SimHash alone.
     """
     con.execute("BEGIN TRANSACTION")
     try:
         owner, new = _resolve(con, articles)
         stamped = [{**a, "t": a.get("published_at") or a["fetched_at"]} for a in new]
-        clusters = _clusters(con, stamped, near_bits)
+        clusters = assign_stories(con, stamped, stories, near_bits)
         sources = _sources(con, new, article_feeds)
         rows = [
             {k: v for k, v in a.items() if k not in _BATCH_ONLY}
@@ -257,9 +142,7 @@ def append_batch(
             for a in new
         ]
         added = insert_rows(con, "articles", rows)
-        keys, bands = _story_rows(stamped)
-        insert_rows(con, "story_keys", keys)
-        insert_rows(con, "story_bands", bands, skip_existing=False)
+        store_keys(con, stamped)
         urls = [
             {"url_key": key, "article_id": owner[key], "url": url}
             for a in articles
@@ -425,18 +308,23 @@ def upgrade_articles(
     articles: Sequence[Row],
     mentions: Sequence[Row],
     deals: Sequence[Row],
+    *,
+    stories: StoryRule | None = None,
+    near_bits: int = DEFAULT_NEAR_BITS,
 ) -> int:
     """Replace the feed text of stored articles with their page's text, in place, in one
     transaction: the same article_id, its text, extractor and text source updated, page_error
-    cleared, its mentions and deals replaced by those of the new text. Title, author and date
-    are filled in only where the article had none. Only articles still without page text are
-    touched; returns how many were upgraded."""
+    cleared, its mentions and deals replaced by those of the new text, its story key replaced
+    by the new text's and its story chosen again (warehouse/stories.py `refresh_stories`, by
+    `stories`). Title, author and date are filled in only where the article had none. Only
+    articles still without page text are touched; returns how many were upgraded."""
     if not articles:
         return 0
+    columns = [{k: v for k, v in a.items() if k not in STORY_FIELDS} for a in articles]
     con.execute("BEGIN TRANSACTION")
     try:
-        with register_rows(con, "_up", articles):
-            given = {k for a in articles for k in a}
+        with register_rows(con, "_up", columns):
+            given = {k for a in columns for k in a}
             sets = "".join(f"{c} = u.{c}, " for c in _UPGRADED if c in given)
             upgraded = [
                 r[0]
@@ -459,6 +347,7 @@ def upgrade_articles(
                 f"DELETE FROM {table} WHERE article_id IN (SELECT unnest($ids))", {"ids": upgraded}
             )
             insert_rows(con, table, [r for r in rows if r["article_id"] in done])
+        refresh_stories(con, [a for a in articles if a["article_id"] in done], stories, near_bits)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

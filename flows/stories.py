@@ -1,0 +1,28 @@
+"""Story matching wired to the warehouse: extractors/stories.py's rule handed to the
+warehouse (which stores keys and runs joins but decides nothing about text), and story keys
+as article row fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from extractors.budget import DEFAULT_BUDGET, leading
+from extractors.stories import WINDOW, StoryKey, matches, story_key
+from warehouse.stories import StoryRule
+
+STORY_RULE = StoryRule(match=matches, window=WINDOW)
+
+
+def story_fields(key: StoryKey | None) -> dict[str, Any]:
+    """The story key as article row fields (warehouse/stories.py `STORY_FIELDS`)."""
+    return {
+        "story_signature": key.signature if key else None,
+        "story_shingles": key.shingles if key else None,
+        "story_bands": list(key.bands) if key else None,
+    }
+
+
+def stored_text_key(text: str) -> StoryKey | None:
+    """The story key of a stored article's text, as the ingest computed it (extractors/
+    analyse.py: over the text the budget analyses)."""
+    return story_key(leading(text, DEFAULT_BUDGET.text_chars))

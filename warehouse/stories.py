@@ -1,0 +1,261 @@
+"""Stories in the warehouse: each article's story key (`story_keys`, `story_bands`), the
+candidates an article's LSH bands find (one join), and the story (`articles.cluster_id`) each
+article is placed in.
+
+Whether two candidates tell the same story is not decided here: the caller hands in a
+`StoryRule` (flows/stories.py passes extractors/stories.py's), so the warehouse stores keys
+and runs joins but holds no text-similarity logic of its own. Texts too short for a key fall
+back to SimHash within `near_bits` bits, a plain SQL distance.
+
+Keys are refreshed when an article's text changes (its page replaced the feed's teaser) or
+when it has none (stored before keys existed): `refresh_stories` stores the new keys and
+places the articles again, in time order, moving along any story an article headed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import duckdb
+
+from warehouse.append import Row, insert_rows, register_rows
+
+DEFAULT_NEAR_BITS = 12
+SIMHASH_WINDOW = timedelta(days=30)  # the SimHash fallback's window when no rule is given
+
+# Article row fields that carry the story key (not `articles` columns).
+STORY_FIELDS = ("story_signature", "story_shingles", "story_bands")
+
+
+@dataclass(frozen=True)
+class StoredKey:
+    """An article's story key as stored: MinHash signature, shingle count, LSH band keys."""
+
+    signature: bytes
+    shingles: int
+    bands: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoryRule:
+    """How to tell one story: `match` scores two LSH candidates (above 0: the same story,
+    higher: closer), `window` is how far apart in time copies of a story may be."""
+
+    match: Callable[[StoredKey, StoredKey], float]
+    window: timedelta
+
+
+def _key(a: Row) -> StoredKey | None:
+    if not a.get("story_signature"):
+        return None
+    return StoredKey(a["story_signature"], int(a["story_shingles"]), tuple(a["story_bands"]))
+
+
+def _candidates(
+    con: duckdb.DuckDBPyConnection, new: Sequence[Row], window: timedelta
+) -> dict[str, list[tuple[str, StoredKey]]]:
+    """article id -> (cluster id, story key) of each stored article sharing an LSH band with
+    it within the time window: one join on `story_bands`."""
+    bands = [
+        {"article_id": a["article_id"], "band": b, "t": a["t"]}
+        for a in new
+        if a.get("story_bands")
+        for b in a["story_bands"]
+    ]
+    if not bands:
+        return {}
+    with register_rows(con, "_nb", bands):
+        rows = con.execute(
+            """
+            WITH c AS (
+                SELECT DISTINCT n.article_id AS new_id, b.article_id AS old_id
+                FROM _nb n JOIN story_bands b
+                  ON b.band = n.band AND b.article_id <> n.article_id
+                 AND b.t >= n.t - to_days($days) AND b.t <= n.t + to_days($days)
+            )
+            SELECT c.new_id, coalesce(a.cluster_id, a.article_id), k.signature, k.shingles
+            FROM c JOIN story_keys k ON k.article_id = c.old_id
+            JOIN articles a ON a.article_id = c.old_id
+            ORDER BY k.t, c.old_id
+            """,
+            {"days": window.days},
+        ).fetchall()
+    found: dict[str, list[tuple[str, StoredKey]]] = {}
+    for new_id, cluster, signature, shingles in rows:
+        found.setdefault(new_id, []).append((cluster, StoredKey(bytes(signature), shingles)))
+    return found
+
+
+def _by_key(con: duckdb.DuckDBPyConnection, new: Sequence[Row], rule: StoryRule) -> dict[str, str]:
+    """article id -> cluster id for the articles that have a story key: the story of the
+    stored or earlier article in `new` that `rule` matches best, if any."""
+    stored = _candidates(con, new, rule.window)
+    clusters: dict[str, str] = {}
+    by_band: dict[int, list[tuple[str, StoredKey]]] = {}  # `new`'s articles so far
+    for a in new:
+        key = _key(a)
+        if key is None:
+            continue
+        near = {c: k for b in key.bands for c, k in by_band.get(b, [])}
+        options = [*stored.get(a["article_id"], []), *near.items()]
+        score, cluster = max(
+            ((rule.match(key, k), c) for c, k in options), default=(0.0, ""), key=lambda x: x[0]
+        )
+        clusters[a["article_id"]] = cluster if score > 0 else a["article_id"]
+        for b in key.bands:
+            by_band.setdefault(b, []).append((clusters[a["article_id"]], key))
+    return clusters
+
+
+def _near(
+    con: duckdb.DuckDBPyConnection, new: Sequence[Row], near_bits: int, window: timedelta
+) -> dict[str, str]:
+    with_fp = [
+        {"article_id": a["article_id"], "fingerprint": a["fingerprint"], "t": a["t"]}
+        for a in new
+        if a.get("fingerprint") is not None
+    ]
+    nearest: dict[str, str] = {}
+    if with_fp:
+        with register_rows(con, "_fp", with_fp):
+            nearest = dict(
+                con.execute(
+                    """
+                    SELECT n.article_id,
+                           arg_min(coalesce(a.cluster_id, a.article_id),
+                                   bit_count(xor(n.fingerprint, a.fingerprint)))
+                    FROM _fp n JOIN articles a
+                      ON bit_count(xor(n.fingerprint, a.fingerprint)) <= $bits
+                     AND a.article_id <> n.article_id
+                     AND coalesce(a.published_at, a.fetched_at) >= n.t - to_days($days)
+                    GROUP BY n.article_id
+                    """,
+                    {"bits": near_bits, "days": window.days},
+                ).fetchall()
+            )
+    clusters: dict[str, str] = {}
+    placed: list[tuple[int, str]] = []  # (fingerprint, cluster) of `new`'s articles so far
+    for a in new:
+        fp = a.get("fingerprint")
+        cluster = nearest.get(a["article_id"])
+        if cluster is None and fp is not None:
+            near = [(int(fp ^ f).bit_count(), c) for f, c in placed]
+            within = [x for x in near if x[0] <= near_bits]
+            cluster = min(within)[1] if within else None
+        clusters[a["article_id"]] = cluster or a["article_id"]
+        if fp is not None:
+            placed.append((fp, clusters[a["article_id"]]))
+    return clusters
+
+
+def assign_stories(
+    con: duckdb.DuckDBPyConnection, new: Sequence[Row], rule: StoryRule | None, near_bits: int
+) -> dict[str, str]:
+    """article id -> cluster id for `new` (rows with `article_id`, `t`, `fingerprint` and the
+    story fields), taken in order: by story key and `rule` when they have a key; texts too
+    short for one (or every text, with no rule) join the cluster of the nearest stored or
+    earlier article within `near_bits` bits of SimHash; else their own."""
+    clusters = _by_key(con, new, rule) if rule else {}
+    short = [a for a in new if a["article_id"] not in clusters]
+    return clusters | _near(con, short, near_bits, rule.window if rule else SIMHASH_WINDOW)
+
+
+def store_keys(con: duckdb.DuckDBPyConnection, new: Sequence[Row]) -> None:
+    """`story_keys` and `story_bands` rows for the rows (with `t`) that have a story key."""
+    keys: list[Row] = []
+    bands: list[Row] = []
+    for a in new:
+        if a.get("story_signature"):
+            aid, t = a["article_id"], a["t"]
+            keys.append(
+                {"article_id": aid, "t": t, "shingles": a["story_shingles"],
+                 "signature": a["story_signature"]}
+            )  # fmt: skip
+            bands += [{"band": b, "article_id": aid, "t": t} for b in a["story_bands"]]
+    insert_rows(con, "story_keys", keys)
+    insert_rows(con, "story_bands", bands, skip_existing=False)
+
+
+def stored_signatures(con: duckdb.DuckDBPyConnection) -> dict[str, bytes]:
+    """article id -> stored MinHash signature, for every article that has a story key."""
+    rows = con.execute("SELECT article_id, signature FROM story_keys").fetchall()
+    return {a: bytes(s) for a, s in rows}
+
+
+def _follow(moved: dict[str, str], cluster: str) -> str:
+    seen = {cluster}
+    while cluster in moved and moved[cluster] not in seen:
+        cluster = moved[cluster]
+        seen.add(cluster)
+    return cluster
+
+
+def refresh_stories(
+    con: duckdb.DuckDBPyConnection,
+    articles: Sequence[Row],
+    rule: StoryRule | None,
+    near_bits: int = DEFAULT_NEAR_BITS,
+) -> int:
+    """Give stored articles new story keys (rows: `article_id`, `fingerprint` and the story
+    fields, None when the text is too short) and place each in its story again, in time
+    order, as if it had just arrived. An article that headed a story and now joins another
+    takes that story's other articles along (they were placed by its old text, which told
+    the same story). Runs inside the caller's transaction; returns how many articles changed
+    story."""
+    ids = sorted({a["article_id"] for a in articles})
+    if not ids:
+        return 0
+    found = con.execute(
+        "SELECT article_id, coalesce(cluster_id, article_id), coalesce(published_at, fetched_at)"
+        " FROM articles WHERE article_id IN (SELECT unnest($ids))",
+        {"ids": ids},
+    ).fetchall()
+    before: dict[str, str] = {r[0]: r[1] for r in found}
+    when: dict[str, datetime] = {r[0]: r[2] for r in found}
+    for table in ("story_keys", "story_bands"):
+        con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT unnest($ids))", {"ids": ids})
+    stamped = sorted(
+        ({**a, "t": when[a["article_id"]]} for a in articles if a["article_id"] in when),
+        key=lambda a: (a["t"], a["article_id"]),
+    )
+    placed = assign_stories(con, stamped, rule, near_bits)
+    moved = {a: c for a, c in placed.items() if before[a] == a and c != a}
+    after = {a: _follow(moved, c) for a, c in placed.items()}
+    changes: list[dict[str, Any]] = [
+        {"article_id": a, "cluster_id": c} for a, c in after.items() if c != before[a]
+    ]
+    if moved:
+        others = con.execute(
+            "SELECT article_id, cluster_id FROM articles WHERE cluster_id IN (SELECT unnest($m))"
+            " AND article_id NOT IN (SELECT unnest($ids))",
+            {"m": sorted(moved), "ids": ids},
+        ).fetchall()
+        changes += [{"article_id": a, "cluster_id": _follow(moved, c)} for a, c in others]
+    if changes:
+        with register_rows(con, "_moves", changes):
+            con.execute(
+                "UPDATE articles SET cluster_id = m.cluster_id FROM _moves m"
+                " WHERE articles.article_id = m.article_id"
+            )
+    store_keys(con, stamped)
+    return len(changes)
+
+
+def update_stories(
+    con: duckdb.DuckDBPyConnection,
+    articles: Sequence[Row],
+    rule: StoryRule | None,
+    near_bits: int = DEFAULT_NEAR_BITS,
+) -> int:
+    """`refresh_stories` in a transaction of its own."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        changed = refresh_stories(con, articles, rule, near_bits)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return changed

@@ -263,7 +263,10 @@ def test_minimum_interval_between_requests_to_one_host() -> None:
         asyncio.run(run())
         gaps = [b - a for a, b in zip(server.starts, server.starts[1:], strict=False)]
     assert len(gaps) == 3
-    assert min(gaps) >= 0.19  # the pacing itself is the behaviour under test
+    # The pacing itself is the behaviour under test. Starts are seen by the server, a little
+    # after the client's paced start, so one gap may shrink by scheduling jitter; the span
+    # cannot.
+    assert min(gaps) >= 0.15 and sum(gaps) >= 0.59
 
 
 def test_allowed_private_hosts(httpserver: HTTPServer) -> None:

@@ -308,6 +308,12 @@ _ACQUIRE = (
 )
 _FILL = r"(?P<fill>(?:[\w&()’'.:-]+\s+){0,8}?)"
 _ROUND = r"(?:round|funding|raise|financing|Series\s+[A-Z]\b|seed)"
+# the keywords of rules whose words are common alone ("partner", "investor"): the phrase
+_PROVIDER_TITLES = tuple(f"{w} {t}" for w in ("cloud", "compute", "computing", "training",
+                                               "infrastructure", "chip", "gpu")
+                         for t in ("partner", "provider", "supplier"))  # fmt: skip
+_HOLDER_OF = tuple(f"{w}{n} {p}" for w in ("backer", "investor", "shareholder", "stakeholder",
+                                           "funder") for n in ("", "s") for p in ("in", "of"))  # fmt: skip
 _LED_ROUND = r"(?:round|funding|raise|financing|investment|Series\s+[A-Z]\b|seed)"
 _CHIPS = (
     r"(?:chips?|superchips?|GPUs?|TPUs?|accelerators?|processors?|servers?|capacity|compute|"
@@ -339,13 +345,13 @@ RULES: list[Rule] = [
                                     r"confirm)\w*\s+", _WORDS, "{0,6}?",
                                     rf"(?P<tgt>{P})(?:{APOS})?\s+(?:[\w-]+\s+)?(?:investment|stake)\b"),
          pairs("investment"), ("investment", "stake")),
-    Rule("stake-verb", _compile(L("inv"), GAP, r"\b(?P<verb>take|takes|took|taking|acquir\w+|buy|buys|"
+    Rule("stake-verb", _compile(L("inv"), GAP, r"\b(?:take|takes|took|taking|acquir\w+|buy|buys|"
                                 r"bought|buying|hold|holds|held|own|owns|owned|build|builds|has|have|had|"
                                 r"built|purchas\w+|secur\w+|get|gets|got)\s+", _WORDS, "{0,5}?",
                                 r"(?:stake|position|holding|interest|share)s?\s+",
                                 r"(?:of\s+[^\ue000;]{0,25}?\s+)?in\s+", L("tgt")),
          lambda m, ctx: holding(m, ctx), ("stake", "position", "holding", "interest", " share")),
-    Rule("stake-fraction", _compile(L("inv"), GAP, r"\b(?P<verb>bought|buys|buy|buying|acquired|"
+    Rule("stake-fraction", _compile(L("inv"), GAP, r"\b(?:bought|buys|buy|buying|acquired|"
                                     r"acquires|acquire|took|takes|take|owns?|holds?|controls?)\s+"
                                     r"(?:(?:nearly|almost|about|roughly|around|just\s+(?:under|"
                                     r"over)|more\s+than|over|some)\s+)?(?:half|a\s+third|a\s+"
@@ -379,11 +385,11 @@ RULES: list[Rule] = [
     Rule("holder-of", _compile(L("inv"), r"\s+(?:is|are|was|were|remains?|has\s+been|have\s+"
                                r"been)\s+(?:also\s+)?(?:a|an|the)\s+(?:[\w-]+\s+){0,2}?(?:backer|"
                                r"investor|shareholder|stakeholder|funder)s?\s+(?:in|of)\s+", L("tgt")),
-         background_pairs("investment"), ("backer", "investor", "shareholder", "funder")),
+         background_pairs("investment"), _HOLDER_OF),
     Rule("among-holders", _compile(L("inv"), r"\s+(?:is|are|was|were|remains?)\s+(?:also\s+)?"
                                    r"(?:among|one\s+of)\s+", rf"(?P<tgt>{P})['’]s\s+(?:[\w-]+\s+)"
                                    r"{0,2}?(?:backers|investors|shareholders|funders)"),
-         background_pairs("investment"), ("backers", "investors", "shareholders", "funders")),
+         background_pairs("investment"), ("among", "one of")),
     # "A and B were among the backers of Y's $N round (, which C led)"
     Rule("among-round", _compile(L("part"), r"\s+(?:was|were)\s+(?:also\s+)?among\s+(?:the\s+)?"
                                  r"(?:[\w-]+\s+){0,2}?(?:backers|investors|participants)\s+(?:of|in)"
@@ -422,11 +428,12 @@ RULES: list[Rule] = [
                                 rf"(?:(?P<tgt0>{P})['’]s\s+)?", _WORDS, "{0,4}?", _LED_ROUND,
                                 r"(?:\s+(?:[\w-]+\s+){0,2}?(?:in|for|of|into)\s+(?P<tgt1>",
                                 P, "))?"),
-         lambda m, ctx: leading_targets(m, ctx), ("led",)),
+         lambda m, ctx: leading_targets(m, ctx), (" led ", "-led ")),
     Rule("round-led-by", _compile(rf"(?P<tgt>{P})['’]s\s+(?:{A}\s+)?(?:[\w-]+\s+){{0,3}}?",
                                   _ROUND, r"\w*\s+(?:[\w-]+\s+){0,2}?(?:was|is|has\s+been|"
                                   r"were)\s+(?:also\s+)?(?:co-)?led\s+by\b"),
-         lambda m, ctx: raising(m, ctx), ("led by",)),
+         lambda m, ctx: raising(m, ctx), tuple(f"{v} {c}led by" for v in ("was", "is", "been", "were")
+                                              for c in ("", "co-", "also ", "also co-"))),
     Rule("round-values", _compile(_ROUND, r",?\s+(?:co-)?led\s+by\s+[^;]{0,120}?\b(?:values|valued|"
                                   rf"valuing)\s+(?P<tgt>{P})"),
          lambda m, ctx: raising(m, ctx), ("led by",)),
@@ -495,12 +502,12 @@ RULES: list[Rule] = [
     Rule("partnered", _compile(L("inv"), r"\s+(?:has\s+|have\s+|had\s+|will\s+)?(?:partnered|"
                                r"team(?:s|ed)?(?:\s+up)?|partners|join(?:s|ed)?\s+forces|"
                                r"(?:is|are)\s+partnering)\s+with\s+", L("tgt")),
-         pairs("partnership", tail=False), ("partner", "team", "forces")),
+         pairs("partnership", tail=False), ("partner", "teamed", "teams", "forces")),
     # "A and B have partnered to …": the partners are the subject
     Rule("partnered-and", _compile(L("inv"), r"\s+(?:have\s+|had\s+|will\s+)?(?:partnered|"
                                    r"teamed\s+up|joined\s+forces|are\s+partnering)\b(?!\s+with)"),
          lambda m, ctx: _among(m, ctx),
-         ("partner", "teamed", "forces")),
+         ("partnered", "teamed up", "joined forces", "are partnering")),
     Rule("deal-with", _compile(L("inv"), GAP, _DEAL_VERB, r"\s+(?:(?:a|an|the|its|their|two|"
                                r"new|similar)\s+)?", _WORDS, "{0,6}?", _DEAL_NOUN,
                                r"\s+with\s+(?:both\s+)?", L("tgt")),
@@ -570,12 +577,12 @@ RULES: list[Rule] = [
                                       rf"(?P<inv>{P})\s+(?:as\s+)?(?:its|their)\s+(?:[\w-]+\s+){{0,2}}?"
                                       r"(?:cloud|compute|computing|training|infrastructure|chip|GPU)\s+"
                                       r"(?:partner|provider|supplier)"),
-         pairs("compute"), ("partner", "provider", "supplier")),
+         pairs("compute"), _PROVIDER_TITLES),
     Rule("the-provider-for", _compile(r"\b(?:mak(?:e|es|ing)|made|nam(?:e|es|ed|ing))\s+",
                                       rf"(?P<inv>{P})\s+(?:the|a|an)\s+(?:[\w-]+\s+){{0,2}}?(?:cloud|"
                                       r"compute|computing|training|infrastructure)\s+(?:partner|"
                                       rf"provider|supplier)\s+(?:for|of|to)\s+(?P<tgt>{P})"),
-         pairs("compute"), ("partner", "provider", "supplier")),
+         pairs("compute"), _PROVIDER_TITLES),
     Rule("tap", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:tap(?:s|ped|ping)?|add(?:s|ed|ing)?|"
                          r"turn(?:s|ed)?\s+to|sign(?:s|ed)?\s+up)\s+", rf"(?P<tgt>{P})",
                          r"\s+(?:as\s+(?:a|an)\s+)?(?:[\w-]+\s+){0,2}?(?:for|as)\s+",
@@ -628,28 +635,30 @@ RULES: list[Rule] = [
                                     rf"inside)\s+(?:[\w-]+\s+){{0,2}}?(?P<inv2>{P}))?"),
          lambda m, ctx: hosting(m, ctx, product=True), ("available", "accessible")),
     Rule("host-models", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:host\w*|offer\w*|add\w*|bring\w*|"
-                                 r"integrat\w*|deploy\w*|distribut\w*|carr(?:y|ies|ied|ying)|"
-                                 r"list(?:s|ed|ing)?)\s+(?:(?:[\w-]+\s+){0,2}?models\s+from\s+)?",
-                                 L("tgt", possessive="optional"), r"(?:\s+(?:", P,
-                                 r"\s+)?(?:[\w-]+\s+){0,2}?models?\b)?\s*(?:(?:on|in|to|into|via|"
-                                 r"through)\s+",
+                                 r"integrat\w*|deploy\w*|distribut\w*)\s+(?:models\s+from\s+)?",
+                                 rf"(?P<tgt>{P})", r"(?:['’]s\s+(?:", P, r"\s+)?(?:[\w-]+\s+){0,2}?"
+                                 r"models?\b)?\s*(?:(?:on|in|to|into|via|through)\s+",
                                  rf"(?P<inv2>{P}))?"),
          lambda m, ctx: hosting(m, ctx), (" host", " offer", " add", " bring", "integrat", "deploy",
-                                          "distribut", " carr", " list")),
+                                          "distribut")),
+    # "X carries/hosts (the latest) models from A, B and C"
+    Rule("models-from", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:host\w*|offer\w*|add\w*|bring\w*|"
+                                 r"carr(?:y|ies|ied|ying)|list\w*|sell\w*|feature\w*)\s+"
+                                 r"(?:[\w-]+\s+){0,2}?models\s+from\s+", L("tgt")),
+         lambda m, ctx: hosting(m, ctx), ("models from",)),
 ]  # fmt: skip
 
 
 def holding(m: re.Match[str], ctx: Context) -> list[Found]:
-    """A stake taken is news; a stake held ("X owns 7% of Y", "X holds a stake in Y") is
-    background."""
+    """A stake taken is news; a stake held ("X owns 7% of Y", "X holds a stake in Y", "X has
+    a stake in Y") is background."""
     found = pairs("investment")(m, ctx)
-    verb = m.group("verb").lower()
-    after = ctx.text[m.end("verb") : m.end("verb") + 4].lower()
-    if verb in ("own", "owns", "hold", "holds", "control", "controls") or (
-        verb in ("has", "have") and after.startswith((" a ", " an "))
-    ):
+    if _HELD.search(ctx.text, m.end("inv"), m.start("tgt")):
         return [replace(f, background=True) for f in found]
     return found
+
+
+_HELD = re.compile(r"\b(?:own|owns|hold|holds|control|controls|(?:has|have)\s+an?)\s", re.I)
 
 
 def _among(m: re.Match[str], ctx: Context) -> list[Found]:
@@ -696,13 +705,17 @@ _MONEY_OR_ROUND = re.compile(
     re.IGNORECASE,
 )
 _ALSO: dict[str, re.Pattern[str]] = {
+    "round-values": re.compile(r"\bvalu(?:es|ed|ing)\b", re.IGNORECASE),
     "supply-to": COMPUTE_WORDS,
     "buy-from": COMPUTE_WORDS,
     "join-round": _ROUND_WORDS,
     "join-round-for": _ROUND_WORDS,
-    "lead-round": re.compile(r"round|funding|financing|series\s+[a-z]\b|seed|raise|investment", re.I),
+    "among-holders": re.compile(
+        r"['’]s\s+(?:[\w-]+\s+){0,2}?(?:backers|investors|shareholders|funders)\b", re.I
+    ),
     "use-chips": re.compile(rf"['’]s\s+(?:[\w-]+\s+){{0,2}}?{_CHIPS}", re.I),
     "lead-to-be": _ROUND_WORDS,
+    "lead-round": re.compile(r"round|funding|financing|series\s+[a-z]\b|seed|raise|investment", re.I),
     "led-round": _ROUND_WORDS,
     "raise": _MONEY_OR_ROUND,
     "host-models": re.compile(r"model", re.IGNORECASE),

@@ -46,6 +46,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from itertools import pairwise
 
+import ahocorasick_rs
+
 from extractors import deal_clauses as C
 from extractors import deal_rules as R
 from extractors import deal_skeleton as K
@@ -151,6 +153,7 @@ _CUE_STEMS = (
     "since",
     "past",
 )
+_CUE_FINDER = ahocorasick_rs.AhoCorasick(_CUE_STEMS)  # one pass, not a test per stem
 _CUES = re.compile(
     f"(?P<denied>{_DENIED})|(?P<in_talks>{_TALKS})|(?P<background>{_BACKGROUND})", re.IGNORECASE
 )
@@ -160,6 +163,11 @@ _CUES = re.compile(
 # that", "no plans to") are deals with status `denied`; "not only", "not yet" negate nothing.
 _NEGATION = re.compile(r"\b(?:not|never|neither|nor)\b(?!\s+(?:only|just|yet)\b)|n['’]t\b", re.I)
 _SUPPOSED = re.compile(r"\b(?:whether|if)\b", re.IGNORECASE)
+# a clause with a subject of its own: a match across it pairs the wrong parties (the clause
+# is read again with the sentence's subject, `_coordinated`)
+_NEW_SUBJECT = re.compile(r",\s+(?:but|and|while|yet)\s+(?:it|they)\s", re.IGNORECASE)
+_NEGATION_STEMS = ("not", "Not", "ever", "either", "nor", "n't", "n’t")  # cheap tests first
+_SUPPOSED_STEMS = ("if", "If", "hether")
 _EXPANDS = re.compile(r"\b(?:expand|extend|increas|boost|top)\w*\b", re.IGNORECASE)
 _NEXT_TRANCHE = re.compile(
     r"\b(?:second|third|fourth|next|new|latest|final|follow-on|additional|another|further)\s+"
@@ -175,12 +183,15 @@ _DATES_DEAL = re.compile(
 )
 _VALUATION_AFTER = re.compile(r"\s*(?:[\w-]+\s+)?valuation", re.IGNORECASE)
 _VALUATION_BEFORE = re.compile(
-    r"(?:\bvalu(?:e|es|ed|ing)\b(?:[^$€£¥\ue000]|\ue000\d+\ue001){0,40}?\bat|"
-    # what a holding is worth is not what was paid: "X's stake in Y is worth $135 billion"
-    r"\b(?:stakes?|holdings?|shares|position)\b[^;\ue002]{0,40}?\b(?:is|are|was|were)\s+"
-    r"(?:now\s+)?worth|\bat\s+(?:a|an)|\bvaluation\s+(?:of|"
+    r"(?:\bvalu(?:e|es|ed|ing)\b[^$€£¥\ue002]{0,40}\bat|\bat\s+(?:a|an)|\bvaluation\s+(?:of|"
     r"above|below|near|around|topping|over|close\s+to)|\bworth\s+(?:of\s+)?more\s+than\s+"
     r"(?=$))\s*$",
+    re.IGNORECASE,
+)
+# what a holding is worth is not what was paid: "X's stake in Y is worth $135 billion"
+_HOLDING_WORTH = re.compile(
+    r"\b(?:stakes?|holdings?|shares|position)\b[^;\ue002]{0,40}?\b(?:is|are|was|were)\s+"
+    r"(?:now\s+)?worth\s*$",
     re.IGNORECASE,
 )
 _RANK = {"cloud": 3, "company": 2, "lab": 1, "product": 0}  # who supplies whom in compute
@@ -289,7 +300,7 @@ def _sentence_deals(
     s = _Sentence(
         sentence, start, inside, kept, _valuations(skeleton), today,
         sourced=_SOURCED.search(sentence) is not None,
-        cued=any(c in low for c in _CUE_STEMS),
+        cued=bool(_CUE_FINDER.find_matches_as_indexes(low)),
     )  # fmt: skip
     kinds = [m.kind for m in inside]
     reduced = C.reduce(skeleton, kinds)
@@ -337,12 +348,18 @@ def _valuations(skeleton: str) -> frozenset[int]:
     """Amounts that value a company ("at a $157 billion valuation", "valuing it at $300
     billion"): not money that changes hands."""
     out: set[int] = set()
-    if "valu" not in skeleton and "Valu" not in skeleton and "worth" not in skeleton:
-        return frozenset()  # no valuation in the sentence: the common case, one test
+    valued = "valu" in skeleton or "Valu" in skeleton
+    held = "worth" in skeleton
+    if not valued and not held:
+        return frozenset()  # no valuation in the sentence: the common case, one or two tests
     for m in K.AMOUNT_MARK.finditer(skeleton):
-        if _VALUATION_AFTER.match(skeleton, m.end()) or _VALUATION_BEFORE.search(
-            skeleton, max(0, m.start() - 60), m.start()
-        ):
+        if (
+            valued
+            and (
+                _VALUATION_AFTER.match(skeleton, m.end())
+                or _VALUATION_BEFORE.search(skeleton, max(0, m.start() - 60), m.start())
+            )
+        ) or (held and _HOLDING_WORTH.search(skeleton, max(0, m.start() - 60), m.start())):
             out.add(int(m.group(1)))
     return frozenset(out)
 
@@ -458,14 +475,15 @@ def _deal(
 
 def _unreal(text: str, a: int, b: int) -> bool:
     """Whether the match at text[a:b] is negated or only supposed (`_NEGATION`, `_SUPPOSED`):
-    a negation inside it, or "whether"/"if" in its clause before it."""
+    a negation inside it, "whether"/"if" in its clause before it; or crosses into a clause
+    with a subject of its own (`_NEW_SUBJECT`)."""
     span = text[a:b]
-    if ("n" in span or "N" in span) and _NEGATION.search(span):
+    if any(w in span for w in _NEGATION_STEMS) and _NEGATION.search(span):
         return True
+    if (" it " in span or " they " in span) and _NEW_SUBJECT.search(span):
+        return True  # "X did not buy Y, but it did invest in Z": Y is not the investor
     clause = text[max(text.rfind(",", 0, a), text.rfind(";", 0, a)) + 1 : a]
-    return ("if" in clause.lower() or "whether" in clause.lower()) and bool(
-        _SUPPOSED.search(clause) or "were to" in span
-    )
+    return any(w in clause for w in _SUPPOSED_STEMS) and bool(_SUPPOSED.search(clause))
 
 
 def _before_comma(text: str) -> str:

@@ -715,7 +715,9 @@ _ALSO: dict[str, re.Pattern[str]] = {
     ),
     "use-chips": re.compile(rf"['’]s\s+(?:[\w-]+\s+){{0,2}}?{_CHIPS}", re.I),
     "lead-to-be": _ROUND_WORDS,
-    "lead-round": re.compile(r"round|funding|financing|series\s+[a-z]\b|seed|raise|investment", re.I),
+    "lead-round": re.compile(
+        r"round|funding|financing|series\s+[a-z]\b|seed|raise|investment", re.I
+    ),
     "led-round": _ROUND_WORDS,
     "raise": _MONEY_OR_ROUND,
     "host-models": re.compile(r"model", re.IGNORECASE),

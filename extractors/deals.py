@@ -33,6 +33,8 @@ Statuses: `reported` (stated as agreed or done), `in_talks` (talks, plans under 
 hypotheticals: "is in talks to", "could invest"), `background` (an earlier deal given as
 context: "already has", "previously", "Amazon-backed", an aside about a party, a year before
 the article's) and `denied` ("denied reports that", talks that ended, a deal that fell apart).
+A deal the sentence negates ("has not invested in") or only supposes ("whether X would buy a
+stake in Y") is none.
 Within one article, reports of one deal (same kind and parties, amounts within 10 %) fold
 into one; money "on top" of an earlier deal ("an additional $4 billion") is a `tranche`.
 """

@@ -53,6 +53,10 @@ ASIDE = re.compile(
     r"[^,;\ue002]{0,160}?(?:\ue002\d+\ue003[^,;\ue002]{0,80}?)?)(?=,|;|$)",
     re.IGNORECASE,
 )
+ROUND_ASIDE = re.compile(
+    r"(?:which|that)\s+(?:also\s+)?(?:drew|attracted|included|includes|saw\s+participation)\b",
+    re.IGNORECASE,
+)
 BACKER_TITLES = ("backer", "backers", "investor", "investors", "shareholder", "shareholders")
 OWNER_TITLES = ("owner", "owners", "parent")
 
@@ -96,9 +100,14 @@ def reduce(skeleton: str, kinds: Sequence[str]) -> Reduced:
     cuts: list[tuple[int, int]] = []
     if CLOSE + "," in skeleton:
         for m in ASIDE.finditer(skeleton):
-            if OPEN in m.group("aside"):  # an aside without a party states no deal of its own
+            if OPEN in m.group("aside") and not ROUND_ASIDE.match(m.group("aside")):
+                # (an aside without a party states no deal of its own; "…, which also drew
+                # A and B" names a round's backers and stays in the main clause)
                 out.asides.append(m.group())
-                cuts.append((m.end("head"), m.end()))
+                # the closing comma goes too: "X invested in Y, the Z rival, in 2024" reads
+                # "X invested in Y in 2024", so the year and status after it are the deal's
+                end = m.end() + 1 if skeleton.startswith(",", m.end()) else m.end()
+                cuts.append((m.end("head"), end))
     if "-" in skeleton and _HAS_HYPHEN.search(skeleton):
         for m in [*HYPHENATED.finditer(skeleton), *HYPHENATED_ASIDE.finditer(skeleton)]:
             mod = int(MARK.findall(m.group("mod"))[0])
@@ -140,10 +149,12 @@ def reduce(skeleton: str, kinds: Sequence[str]) -> Reduced:
     return out
 
 
-# "X …, and has previously agreed to buy …": the second verb's subject is the first's.
+# "X …, and has previously agreed to buy …", "X did not …, but it did back Y": the second
+# verb's subject is the first's.
 COORDINATED = re.compile(
-    r",?\s+and\s+(?=(?:has|have|had|will|is|was|also|then|later|previously|already|agreed|"
-    r"signed|bought|acquired|invested|took|struck|inked|plans|expects)\b)",
+    r",?\s+(?:and|but)\s+(?:(?:it|they)\s+)?(?=(?:has|have|had|will|is|was|also|then|later|"
+    r"previously|already|agreed|signed|bought|acquired|invested|took|struck|inked|plans|"
+    r"expects|did|does|do)\b)",
     re.IGNORECASE,
 )
 # "X invested $1 billion in Y in 2019 and added about $10 billion last year"

@@ -231,7 +231,7 @@ _PARTICIPANTS = re.compile(
     rf"(?:(?:[\w-]+\s+){{0,2}}?){L('part')}"
     rf"|(?:\bwith\s+)?{L('part2')}\s+(?:also\s+)?(?:taking\s+part|took\s+part|participating|"
     r"participated|joining|joined|investing|invested|putting\s+in|"
-    r"(?:was|were\s+)?among\s+(?:the|its|their)\s+(?:backers|investors)|"
+    r"(?:(?:was|were)\s+)?among\s+(?:the|its|their)\s+(?:[\w-]+\s+){0,2}?(?:backers|investors)|"
     r"expected\s+to\s+(?:take\s+part|participate|join|invest))\b",
     re.IGNORECASE,
 )
@@ -308,6 +308,17 @@ _ACQUIRE = (
 )
 _FILL = r"(?P<fill>(?:[\w&()’'.:-]+\s+){0,8}?)"
 _ROUND = r"(?:round|funding|raise|financing|Series\s+[A-Z]\b|seed)"
+# the keywords of rules whose words are common alone ("partner", "investor"): the phrase
+_PROVIDER_TITLES = tuple(f"{w} {t}" for w in ("cloud", "compute", "computing", "training",
+                                               "infrastructure", "chip", "gpu")
+                         for t in ("partner", "provider", "supplier"))  # fmt: skip
+_HOLDER_OF = tuple(f"{w}{n} {p}" for w in ("backer", "investor", "shareholder", "stakeholder",
+                                           "funder") for n in ("", "s") for p in ("in", "of"))  # fmt: skip
+_LED_ROUND = r"(?:round|funding|raise|financing|investment|Series\s+[A-Z]\b|seed)"
+_CHIPS = (
+    r"(?:chips?|superchips?|GPUs?|TPUs?|accelerators?|processors?|servers?|capacity|compute|"
+    r"computing|cloud|infrastructure|data\s+cent(?:er|re)s?|supercomputers?|Trainium\w*|systems)"
+)
 
 RULES: list[Rule] = [
     # --- investments
@@ -339,13 +350,15 @@ RULES: list[Rule] = [
                                 r"built|purchas\w+|secur\w+|get|gets|got)\s+", _WORDS, "{0,5}?",
                                 r"(?:stake|position|holding|interest|share)s?\s+",
                                 r"(?:of\s+[^\ue000;]{0,25}?\s+)?in\s+", L("tgt")),
-         pairs("investment"), ("stake", "position", "holding", "interest", " share")),
-    Rule("stake-fraction", _compile(L("inv"), GAP, r"\b(?:bought|buys|buy|buying|acquired|acquires|"
-                                    r"acquire|took|takes|take)\s+(?:(?:nearly|almost|about|"
-                                    r"roughly|around|just\s+under|more\s+than)\s+)?(?:half|a\s+"
-                                    r"third|a\s+quarter|a\s+majority|a\s+minority|\d+(?:\.\d+)?\s?"
-                                    r"(?:%|per\s?cent))\s+(?:stake\s+)?(?:of|in)\s+", L("tgt")),
-         pairs("investment"), (" half", " third", " quarter", "majority", "minority", "%", "per cent", "percent")),
+         lambda m, ctx: holding(m, ctx), ("stake", "position", "holding", "interest", " share")),
+    Rule("stake-fraction", _compile(L("inv"), GAP, r"\b(?:bought|buys|buy|buying|acquired|"
+                                    r"acquires|acquire|took|takes|take|owns?|holds?|controls?)\s+"
+                                    r"(?:(?:nearly|almost|about|roughly|around|just\s+(?:under|"
+                                    r"over)|more\s+than|over|some)\s+)?(?:half|a\s+third|a\s+"
+                                    r"quarter|a\s+majority|a\s+minority|\d+(?:\.\d+)?\s?(?:%|"
+                                    r"per\s?cent))\s+(?:stake\s+)?(?:of|in)\s+",
+                                    L("tgt", possessive="optional")),
+         lambda m, ctx: holding(m, ctx), (" half", " third", " quarter", "majority", "minority", "%", "per cent", "percent")),
     Rule("back", _compile(L("inv"), GAP, r"\b(?:back|backs|backed|backing)\s+", L("tgt")),
          investing, (" back",)),
     Rule("backed-by", _compile(L("tgt"), GAP, r"\b(?:is|was|are|were|has\s+been|have\s+been|"
@@ -369,6 +382,19 @@ RULES: list[Rule] = [
                    ctx.text, m.span(), amount=ctx.amounts(m.group(a))[0])
              for g, a in (("inv", "a1"), ("inv2", "a2"))],
          ("receiving",)),
+    Rule("holder-of", _compile(L("inv"), r"\s+(?:is|are|was|were|remains?|has\s+been|have\s+"
+                               r"been)\s+(?:also\s+)?(?:a|an|the)\s+(?:[\w-]+\s+){0,2}?(?:backer|"
+                               r"investor|shareholder|stakeholder|funder)s?\s+(?:in|of)\s+", L("tgt")),
+         background_pairs("investment"), _HOLDER_OF),
+    Rule("among-holders", _compile(L("inv"), r"\s+(?:is|are|was|were|remains?)\s+(?:also\s+)?"
+                                   r"(?:among|one\s+of)\s+", rf"(?P<tgt>{P})['’]s\s+(?:[\w-]+\s+)"
+                                   r"{0,2}?(?:backers|investors|shareholders|funders)"),
+         background_pairs("investment"), ("among", "one of")),
+    # "A and B were among the backers of Y's $N round (, which C led)"
+    Rule("among-round", _compile(L("part"), r"\s+(?:was|were)\s+(?:also\s+)?among\s+(?:the\s+)?"
+                                 r"(?:[\w-]+\s+){0,2}?(?:backers|investors|participants)\s+(?:of|in)"
+                                 rf"\s+(?P<tgt>{P})['’]s\s+(?:{A}\s+)?(?:[\w-]+\s+){{0,3}}?{_ROUND}"),
+         lambda m, ctx: leading(m, ctx), ("among",)),
     Rule("investors-include", _compile(r"\binvestors\s+in\s+", L("tgt"),
                                        r"\s+(?:also\s+)?include\s+", L("inv")),
          pairs("investment"), ("investors",)),
@@ -399,10 +425,18 @@ RULES: list[Rule] = [
          raising, (" rais", " secur", " clos", " land", " nabb", " bag", " receiv", " complet",
                    " final", " pull", " haul", " got ", " get ", " gets ")),
     Rule("lead-round", _compile(L("lead"), r"\s+(?:also\s+)?(?:co-)?led\s+(?:(?:the|a|an)\s+)?",
-                                rf"(?:(?P<tgt0>{P})['’]s\s+)?", _WORDS, "{0,4}?", _ROUND,
+                                rf"(?:(?P<tgt0>{P})['’]s\s+)?", _WORDS, "{0,4}?", _LED_ROUND,
                                 r"(?:\s+(?:[\w-]+\s+){0,2}?(?:in|for|of|into)\s+(?P<tgt1>",
                                 P, "))?"),
-         lambda m, ctx: leading_targets(m, ctx), ("led",)),
+         lambda m, ctx: leading_targets(m, ctx), (" led ", "-led ")),
+    Rule("round-led-by", _compile(rf"(?P<tgt>{P})['’]s\s+(?:{A}\s+)?(?:[\w-]+\s+){{0,3}}?",
+                                  _ROUND, r"\w*\s+(?:[\w-]+\s+){0,2}?(?:was|is|has\s+been|"
+                                  r"were)\s+(?:also\s+)?(?:co-)?led\s+by\b"),
+         lambda m, ctx: raising(m, ctx), tuple(f"{v} {c}led by" for v in ("was", "is", "been", "were")
+                                              for c in ("", "co-", "also ", "also co-"))),
+    Rule("round-values", _compile(_ROUND, r",?\s+(?:co-)?led\s+by\s+[^;]{0,120}?\b(?:values|valued|"
+                                  rf"valuing)\s+(?P<tgt>{P})"),
+         lambda m, ctx: raising(m, ctx), ("led by",)),
     Rule("lead-to-be", _compile(L("lead"), GAP, r"\b(?:lead|leads|leading)\s+(?:(?:a|an|the)\s+)?",
                                 _WORDS, "{0,5}?", _ROUND, r"\b", GAP, r"\b(?:in|for|of|into)\s+",
                                 rf"(?P<tgt>{P})"),
@@ -465,10 +499,15 @@ RULES: list[Rule] = [
                                          r"between\s+", rf"(?P<inv>{P})", r"\s+and\s+",
                                          rf"(?P<tgt>{P})", r"(?=[^.]*\bpartner)"),
          pairs("partnership", tail=False), ("between",)),
-    Rule("partnered", _compile(L("inv"), r"\s+(?:has\s+|have\s+|had\s+)?(?:partnered|teamed\s+up|"
-                               r"teams\s+up|partners|is\s+partnering|are\s+partnering)\s+with\s+",
-                               L("tgt")),
-         pairs("partnership", tail=False), ("partner", "teamed", "teams")),
+    Rule("partnered", _compile(L("inv"), r"\s+(?:has\s+|have\s+|had\s+|will\s+)?(?:partnered|"
+                               r"team(?:s|ed)?(?:\s+up)?|partners|join(?:s|ed)?\s+forces|"
+                               r"(?:is|are)\s+partnering)\s+with\s+", L("tgt")),
+         pairs("partnership", tail=False), ("partner", "teamed", "teams", "forces")),
+    # "A and B have partnered to …": the partners are the subject
+    Rule("partnered-and", _compile(L("inv"), r"\s+(?:have\s+|had\s+|will\s+)?(?:partnered|"
+                                   r"teamed\s+up|joined\s+forces|are\s+partnering)\b(?!\s+with)"),
+         lambda m, ctx: _among(m, ctx),
+         ("partnered", "teamed up", "joined forces", "are partnering")),
     Rule("deal-with", _compile(L("inv"), GAP, _DEAL_VERB, r"\s+(?:(?:a|an|the|its|their|two|"
                                r"new|similar)\s+)?", _WORDS, "{0,6}?", _DEAL_NOUN,
                                r"\s+with\s+(?:both\s+)?", L("tgt")),
@@ -527,12 +566,29 @@ RULES: list[Rule] = [
                             r"\s+(?:cloud\s+)?(?:services|capacity|compute|computing|cloud|"
                             r"chips|GPUs|TPUs)"),
          pairs("compute", swap=True), (" buy", "bought", "purchas", "spen", "commit")),
+    Rule("use-chips", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:us(?:e|es|ed|ing)|deploy\w*|run\w*|"
+                               r"rent\w*|buy\w*|bought|purchas\w*|access\w*|train\w*)\b"
+                               r"[^\ue000;]{0,60}?", rf"(?P<tgt>{P})['’]s\s+(?:[\w-]+\s+){{0,2}}?",
+                               _CHIPS, r"\b"),
+         pairs("compute", swap=True), (" use", " using", "deploy", " run", " rent", " buy", "bought",
+                                       "purchas", "access", " train")),
+    Rule("primary-provider", _compile(rf"(?P<tgt>{P})", GAP, r"\b(?:mak(?:e|es|ing)|made|nam(?:e|es|ed|"
+                                      r"ing)|select\w*|chos\w+|choos\w+|pick\w*|designat\w*)\s+",
+                                      rf"(?P<inv>{P})\s+(?:as\s+)?(?:its|their)\s+(?:[\w-]+\s+){{0,2}}?"
+                                      r"(?:cloud|compute|computing|training|infrastructure|chip|GPU)\s+"
+                                      r"(?:partner|provider|supplier)"),
+         pairs("compute"), _PROVIDER_TITLES),
+    Rule("the-provider-for", _compile(r"\b(?:mak(?:e|es|ing)|made|nam(?:e|es|ed|ing))\s+",
+                                      rf"(?P<inv>{P})\s+(?:the|a|an)\s+(?:[\w-]+\s+){{0,2}}?(?:cloud|"
+                                      r"compute|computing|training|infrastructure)\s+(?:partner|"
+                                      rf"provider|supplier)\s+(?:for|of|to)\s+(?P<tgt>{P})"),
+         pairs("compute"), _PROVIDER_TITLES),
     Rule("tap", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:tap(?:s|ped|ping)?|add(?:s|ed|ing)?|"
                          r"turn(?:s|ed)?\s+to|sign(?:s|ed)?\s+up)\s+", rf"(?P<tgt>{P})",
                          r"\s+(?:as\s+(?:a|an)\s+)?(?:[\w-]+\s+){0,2}?(?:for|as)\s+",
                          r"[^\ue000;]{0,40}?\b(?:compute|computing|capacity|cloud|chips|GPUs|"
                          r"supplier|provider)"),
-         pairs("compute", swap=True), (" tap", " add", " turn", " sign")),
+         pairs("compute", swap=True, by_kind=True), (" tap", " add", " turn", " sign")),
     # --- licensing and acqui-hires
     Rule("pay", _compile(rf"(?P<inv>{P})", GAP, r"\bpa(?:y|ys|id|ying)\s+", rf"(?P<tgt>{P})",
                          r"(?!['’])[^;]{0,120}"),
@@ -573,6 +629,11 @@ RULES: list[Rule] = [
                                       r"offered|hosted)\s+(?:first\s+)?(?:on|via|through|in)\s+",
                                       rf"(?P<inv>{P})"),
          pairs("distribution", tail=False), ("available", "offered", "hosted")),
+    Rule("make-available", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:mak(?:e|es|ing)|made)\s+",
+                                    rf"(?P<tgt>{P})(?:['’]s)?\s+(?:(?:{P}|[\w-]+)\s+){{0,3}}?",
+                                    r"(?:available|accessible)\b(?:\s+(?:to|on|via|through|in|"
+                                    rf"inside)\s+(?:[\w-]+\s+){{0,2}}?(?P<inv2>{P}))?"),
+         lambda m, ctx: hosting(m, ctx, product=True), ("available", "accessible")),
     Rule("host-models", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:host\w*|offer\w*|add\w*|bring\w*|"
                                  r"integrat\w*|deploy\w*|distribut\w*)\s+(?:models\s+from\s+)?",
                                  rf"(?P<tgt>{P})", r"(?:['’]s\s+(?:", P, r"\s+)?(?:[\w-]+\s+){0,2}?"
@@ -580,7 +641,30 @@ RULES: list[Rule] = [
                                  rf"(?P<inv2>{P}))?"),
          lambda m, ctx: hosting(m, ctx), (" host", " offer", " add", " bring", "integrat", "deploy",
                                           "distribut")),
+    # "X carries/hosts (the latest) models from A, B and C"
+    Rule("models-from", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:host\w*|offer\w*|add\w*|bring\w*|"
+                                 r"carr(?:y|ies|ied|ying)|list\w*|sell\w*|feature\w*)\s+"
+                                 r"(?:[\w-]+\s+){0,2}?models\s+from\s+", L("tgt")),
+         lambda m, ctx: hosting(m, ctx), ("models from",)),
 ]  # fmt: skip
+
+
+def holding(m: re.Match[str], ctx: Context) -> list[Found]:
+    """A stake taken is news; a stake held ("X owns 7% of Y", "X holds a stake in Y", "X has
+    a stake in Y") is background."""
+    found = pairs("investment")(m, ctx)
+    if _HELD.search(ctx.text, m.end("inv"), m.start("tgt")):
+        return [replace(f, background=True) for f in found]
+    return found
+
+
+_HELD = re.compile(r"\b(?:own|owns|hold|holds|control|controls|(?:has|have)\s+an?)\s", re.I)
+
+
+def _among(m: re.Match[str], ctx: Context) -> list[Found]:
+    """ "A and B have partnered": the first partner with each other."""
+    inv = ctx.group(m, "inv")
+    return [Found("partnership", inv[0], t, ctx.text, m.span(), tail=False) for t in inv[1:]]
 
 
 def leading_targets(m: re.Match[str], ctx: Context) -> list[Found]:
@@ -599,10 +683,13 @@ def join_round_for(m: re.Match[str], ctx: Context) -> list[Found]:
     return _round(ctx, m, target, [], members)
 
 
-def hosting(m: re.Match[str], ctx: Context) -> list[Found]:
+def hosting(m: re.Match[str], ctx: Context, product: bool = False) -> list[Found]:
     """ "X hosts Y's models (on Z)", "X adds models from Y to Z": a distribution deal when
-    models are named; the more specific platform (Z) is the provider."""
-    if "model" not in m.group().lower():
+    models are named (or, with `product`, a model by its name: "make Llama available"); the
+    more specific platform (Z) is the provider."""
+    if "model" not in m.group().lower() and not (
+        product and any(ctx.kinds[t] == "product" for t in ctx.group(m, "tgt"))
+    ):
         return []
     platform = ctx.group(m, "inv2") or ctx.group(m, "inv")
     return [Found("distribution", platform[0], t, ctx.text, m.span(), tail=False)
@@ -618,12 +705,19 @@ _MONEY_OR_ROUND = re.compile(
     re.IGNORECASE,
 )
 _ALSO: dict[str, re.Pattern[str]] = {
+    "round-values": re.compile(r"\bvalu(?:es|ed|ing)\b", re.IGNORECASE),
     "supply-to": COMPUTE_WORDS,
     "buy-from": COMPUTE_WORDS,
     "join-round": _ROUND_WORDS,
     "join-round-for": _ROUND_WORDS,
-    "lead-round": _ROUND_WORDS,
+    "among-holders": re.compile(
+        r"['’]s\s+(?:[\w-]+\s+){0,2}?(?:backers|investors|shareholders|funders)\b", re.I
+    ),
+    "use-chips": re.compile(rf"['’]s\s+(?:[\w-]+\s+){{0,2}}?{_CHIPS}", re.I),
     "lead-to-be": _ROUND_WORDS,
+    "lead-round": re.compile(
+        r"round|funding|financing|series\s+[a-z]\b|seed|raise|investment", re.I
+    ),
     "led-round": _ROUND_WORDS,
     "raise": _MONEY_OR_ROUND,
     "host-models": re.compile(r"model", re.IGNORECASE),

@@ -24,7 +24,8 @@ APOS = r"['’]s?"
 ITEM = P + r"(?:\s+(?:ventures|capital|partners|management|investments|group|fund|holdings))?"
 
 
-_SEP = r"(?:\s*,\s*|,?\s+(?:and|&)\s+)"
+# "A, B and C"; "to A and to B", "in A and in B": a preposition said again before the last
+_SEP = r"(?:\s*,\s*|,?\s+(?:and|&)\s+(?:(?:to|in|into|with|from)\s+)?)"
 
 
 def L(name: str, possessive: str = "no") -> str:
@@ -81,7 +82,11 @@ class Found:
 
 
 Builder = Callable[[re.Match[str], "Context"], list[Found]]
-_SEPS = re.compile(r"\s*,\s*(?:(?:and|&)\s+)?|\s+(?:and|&)\s+", re.IGNORECASE)
+_SEPS = re.compile(
+    r"\s*,\s*(?:(?:and|&)\s+(?:(?:to|in|into|with|from)\s+)?)?|\s+(?:and|&)\s+"
+    r"(?:(?:to|in|into|with|from)\s+)?",
+    re.IGNORECASE,
+)
 _AND_AFTER = re.compile(r",?\s+(?:and|&)\s", re.IGNORECASE)
 _LAST_ITEMS = re.compile(rf"{P}(?:\s+\w+)?(?:\s+(?:and|&)\s+{P}(?:\s+\w+)?)?$")
 
@@ -104,14 +109,22 @@ class Context:
         text = m.group(name) if name in m.groupdict() else None
         if not text:
             return []
-        seps = _SEPS.findall(text)
+        seps = list(_SEPS.finditer(text))
         if seps and ("," in text or len(seps) > 1):
-            ands = [i for i, sep in enumerate(seps) if "and" in sep or "&" in sep]
+            ands = [i for i, s in enumerate(seps) if "and" in s.group() or "&" in s.group()]
             comma_only = not ands
-            proper = ands == [len(seps) - 1]  # only the last separator is "and"
+            last = len(seps) - 1
+            proper = ands == [last]  # only the last separator is "and"
             opens = m.start(name) == 0 or _AND_AFTER.match(self.text, m.end(name))
             if not (proper or (comma_only and opens)):
-                text = _LAST_ITEMS.search(text).group()  # type: ignore[union-attr]
+                # "led by A, and B, C and D joined": ", and" ends one clause and a proper list
+                # starts the next; a list ending the match is the first clause's object (A),
+                # one the match goes on after is the next clause's subject (B, C and D)
+                if len(ands) > 1 and ands[-1] == last and "," in seps[ands[-2]].group():
+                    cut = seps[ands[-2]]
+                    text = text[: cut.start()] if m.end(name) == m.end() else text[cut.end() :]
+                else:
+                    text = _LAST_ITEMS.search(text).group()  # type: ignore[union-attr]
         return [int(i) for i in MARK.findall(text)]
 
     def amounts(self, text: str) -> list[int]:

@@ -33,6 +33,8 @@ Statuses: `reported` (stated as agreed or done), `in_talks` (talks, plans under 
 hypotheticals: "is in talks to", "could invest"), `background` (an earlier deal given as
 context: "already has", "previously", "Amazon-backed", an aside about a party, a year before
 the article's) and `denied` ("denied reports that", talks that ended, a deal that fell apart).
+A deal the sentence negates ("has not invested in") or only supposes ("whether X would buy a
+stake in Y") is none.
 Within one article, reports of one deal (same kind and parties, amounts within 10 %) fold
 into one; money "on top" of an earlier deal ("an additional $4 billion") is a `tranche`.
 """
@@ -45,6 +47,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from itertools import pairwise
+
+import ahocorasick_rs
 
 from extractors import deal_clauses as C
 from extractors import deal_rules as R
@@ -73,12 +77,13 @@ _DENIED = (
     r"br(?:oke|eak|eaks)\s+down|f(?:ell|alls?)\s+(?:apart|through)|collaps(?:e|es|ed)|"
     r"call(?:s|ed)?\s+off|scrap(?:s|ped)|abandon(?:s|ed)|rebuff(?:s|ed)|reject(?:s|ed)|"
     r"turn(?:s|ed)\s+down|not\s+in\s+talks|no\s+plans|rul(?:e|es|ed)\s+out|"
-    r"(?:dropp|back)ed\s+out|terminat(?:e|es|ed))\b"
+    r"(?:dropp|back)ed\s+out|terminat(?:e|es|ed)|declin(?:e|es|ed|ing)\s+to)\b"
 )
 _TALKS = (
     r"\b(?:in\s+(?:early\s+|advanced\s+|final\s+)?(?:talks|discussions|negotiations)|"
     r"held\s+talks|holding\s+talks|talks\s+(?:to|with|over|about)|discuss(?:ing|es)|"
-    r"negotiat(?:ing|es)|consider(?:s|ing)|weigh(?:s|ing)|explor(?:es|ing)|mull(?:s|ing)|"
+    r"negotiat(?:ing|es)|consider(?:s|ing|ed)|weigh(?:s|ing|ed)|explor(?:es|ing|ed)|"
+    r"mull(?:s|ing|ed)|"
     r"near(?:s|ing)|close\s+to\s+(?:a\s+|an\s+)?(?:deal|agreement)|could|might|"
     r"(?-i:may)|expected\s+to\s+(?!close|complete)|seek(?:s|ing)|potential|possible|proposed|"
     r"tr(?:y|ies|ied)\s+to|attempt(?:s|ed)\s+to|approached|(?:is|are)\s+(?:raising|"
@@ -111,6 +116,7 @@ _CUE_STEMS = (
     "rul",
     "out",
     "terminat",
+    "declin",
     "talks",
     "discuss",
     "negotiat",
@@ -149,9 +155,21 @@ _CUE_STEMS = (
     "since",
     "past",
 )
+_CUE_FINDER = ahocorasick_rs.AhoCorasick(_CUE_STEMS)  # one pass, not a test per stem
 _CUES = re.compile(
     f"(?P<denied>{_DENIED})|(?P<in_talks>{_TALKS})|(?P<background>{_BACKGROUND})", re.IGNORECASE
 )
+# A deal the sentence says did not happen ("X has not invested in Y", "X never acquired Y",
+# "X did not take part in Y's round") is no deal; nor is one only asked about or supposed
+# ("whether X would buy a stake in Y", "if X were to buy Y"). Denials of reports ("denied
+# that", "no plans to") are deals with status `denied`; "not only", "not yet" negate nothing.
+_NEGATION = re.compile(r"\b(?:not|never|neither|nor)\b(?!\s+(?:only|just|yet)\b)|n['’]t\b", re.I)
+_SUPPOSED = re.compile(r"\b(?:whether|if)\b", re.IGNORECASE)
+# a clause with a subject of its own: a match across it pairs the wrong parties (the clause
+# is read again with the sentence's subject, `_coordinated`)
+_NEW_SUBJECT = re.compile(r",\s+(?:but|and|while|yet)\s+(?:it|they)\s", re.IGNORECASE)
+_NEGATION_STEMS = ("not", "Not", "ever", "either", "nor", "n't", "n’t")  # cheap tests first
+_SUPPOSED_STEMS = ("if", "If", "hether")
 _EXPANDS = re.compile(r"\b(?:expand|extend|increas|boost|top)\w*\b", re.IGNORECASE)
 _NEXT_TRANCHE = re.compile(
     r"\b(?:second|third|fourth|next|new|latest|final|follow-on|additional|another|further)\s+"
@@ -167,9 +185,15 @@ _DATES_DEAL = re.compile(
 )
 _VALUATION_AFTER = re.compile(r"\s*(?:[\w-]+\s+)?valuation", re.IGNORECASE)
 _VALUATION_BEFORE = re.compile(
-    r"(?:\bvalu(?:e|es|ed|ing)\b[^$€£¥\ue000]{0,40}\bat|\bat\s+(?:a|an)|\bvaluation\s+(?:of|"
+    r"(?:\bvalu(?:e|es|ed|ing)\b[^$€£¥\ue002]{0,40}\bat|\bat\s+(?:a|an)|\bvaluation\s+(?:of|"
     r"above|below|near|around|topping|over|close\s+to)|\bworth\s+(?:of\s+)?more\s+than\s+"
     r"(?=$))\s*$",
+    re.IGNORECASE,
+)
+# what a holding is worth is not what was paid: "X's stake in Y is worth $135 billion"
+_HOLDING_WORTH = re.compile(
+    r"\b(?:stakes?|holdings?|shares|position)\b[^;\ue002]{0,40}?\b(?:is|are|was|were)\s+"
+    r"(?:now\s+)?worth\s*$",
     re.IGNORECASE,
 )
 _RANK = {"cloud": 3, "company": 2, "lab": 1, "product": 0}  # who supplies whom in compute
@@ -278,7 +302,7 @@ def _sentence_deals(
     s = _Sentence(
         sentence, start, inside, kept, _valuations(skeleton), today,
         sourced=_SOURCED.search(sentence) is not None,
-        cued=any(c in low for c in _CUE_STEMS),
+        cued=bool(_CUE_FINDER.find_matches_as_indexes(low)),
     )  # fmt: skip
     kinds = [m.kind for m in inside]
     reduced = C.reduce(skeleton, kinds)
@@ -326,12 +350,18 @@ def _valuations(skeleton: str) -> frozenset[int]:
     """Amounts that value a company ("at a $157 billion valuation", "valuing it at $300
     billion"): not money that changes hands."""
     out: set[int] = set()
-    if "valu" not in skeleton and "Valu" not in skeleton:
-        return frozenset()  # no valuation in the sentence: the common case, one test
+    valued = "valu" in skeleton or "Valu" in skeleton
+    held = "worth" in skeleton
+    if not valued and not held:
+        return frozenset()  # no valuation in the sentence: the common case, one or two tests
     for m in K.AMOUNT_MARK.finditer(skeleton):
-        if _VALUATION_AFTER.match(skeleton, m.end()) or _VALUATION_BEFORE.search(
-            skeleton, max(0, m.start() - 60), m.start()
-        ):
+        if (
+            valued
+            and (
+                _VALUATION_AFTER.match(skeleton, m.end())
+                or _VALUATION_BEFORE.search(skeleton, max(0, m.start() - 60), m.start())
+            )
+        ) or (held and _HOLDING_WORTH.search(skeleton, max(0, m.start() - 60), m.start())):
             out.add(int(m.group(1)))
     return frozenset(out)
 
@@ -352,7 +382,7 @@ def _coordinated(text: str) -> list[str]:
     """ "X buys chips from Y and has previously agreed to buy … from Z": the clause after "and"
     again with its subject, the sentence's first party."""
     first = K.MARK.search(text)
-    if first is None or " and " not in text:
+    if first is None or (" and " not in text and " but " not in text):
         return []
     return [
         first.group() + " " + text[m.end() :] for m in C.COORDINATED.finditer(text, first.end())
@@ -384,11 +414,16 @@ def _deal(
 ) -> Deal | None:
     """The deal a rule found, with its amount, qualifier, year and status read around it."""
     inv, tgt = s.mentions[f.investor], s.mentions[f.target]
-    if tgt.kind == "product" or (inv.kind == "product" and f.kind != "distribution"):
+    maker = None
+    if tgt.kind == "product" and f.kind == "distribution" and ancestors:
+        maker = next(iter(ancestors(tgt.entity)), None)  # "make Llama available": Meta's
+    if (tgt.kind == "product" and maker is None) or (
+        inv.kind == "product" and f.kind != "distribution"
+    ):
         return None  # models and apps are not parties to deals; their makers are
     if f.by_kind and _RANK[tgt.kind] > _RANK[inv.kind]:
         inv, tgt = tgt, inv  # the cloud (or the company) supplies; the lab buys
-    investor, target = inv.entity, tgt.entity
+    investor, target = inv.entity, maker or tgt.entity
     if f.kind in ("compute", "distribution"):
         investor = _narrow(investor, s.mentions, ancestors)
     roles = tuple((s.mentions[i].entity, role) for i, role in f.roles)
@@ -397,6 +432,8 @@ def _deal(
     if investor == target or target in (ancestors(investor) if ancestors else ()):
         return None
     text, (a, b) = f.text, f.span
+    if _unreal(text, a, b):
+        return None
     tail = K.until_party(text, b, 300).split(";")[0]
     amount = _amount(f, text, tail, s)
     end = _CLAUSE_END.search(tail)
@@ -436,6 +473,19 @@ def _deal(
         amount_max=amount.high if amount else None,
         tranche=tranche,
     )
+
+
+def _unreal(text: str, a: int, b: int) -> bool:
+    """Whether the match at text[a:b] is negated or only supposed (`_NEGATION`, `_SUPPOSED`):
+    a negation inside it, "whether"/"if" in its clause before it; or crosses into a clause
+    with a subject of its own (`_NEW_SUBJECT`)."""
+    span = text[a:b]
+    if any(w in span for w in _NEGATION_STEMS) and _NEGATION.search(span):
+        return True
+    if (" it " in span or " they " in span) and _NEW_SUBJECT.search(span):
+        return True  # "X did not buy Y, but it did invest in Z": Y is not the investor
+    clause = text[max(text.rfind(",", 0, a), text.rfind(";", 0, a)) + 1 : a]
+    return any(w in clause for w in _SUPPOSED_STEMS) and bool(_SUPPOSED.search(clause))
 
 
 def _before_comma(text: str) -> str:

@@ -89,7 +89,7 @@ def gold_scores() -> dict[str, object]:
     gold = load_gold(GOLD)
     return {
         split: evaluate_deals([s for s in gold if s.split == split], default_finder(tagger))
-        for split in ("tune", "check")
+        for split in ("tune", "check", "check2")
     }
 
 
@@ -108,10 +108,25 @@ def test_gold_set_quality_gate(gold_scores: dict[str, object], split: str) -> No
     assert scores.amount_overall.share >= 0.95, scores.errors
 
 
+def test_second_check_set_gate(gold_scores: dict[str, object]) -> None:
+    """The second check part (check2: issue 14's round-2 families, never tuned on but for the
+    families): precision at least 0.95, recall at least 0.85 (most of its misses are
+    sentences whose party the tagger does not tag: "Thinking Machines", "SSI", "Crusoe"
+    without the context it asks of those names), amounts at least 0.95."""
+    from flows.eval_deals import DealScores
+
+    scores = gold_scores["check2"]
+    assert isinstance(scores, DealScores)
+    assert scores.sentences >= 80
+    assert scores.overall.precision >= 0.95, scores.errors
+    assert scores.overall.recall >= 0.85, scores.errors
+    assert scores.amount_overall.share >= 0.95, scores.errors
+
+
 def test_gold_set_is_as_documented() -> None:
     rows = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines()]
     assert len(rows) >= 80
-    assert {r["split"] for r in rows} == {"tune", "check"}
+    assert {r["split"] for r in rows} == {"tune", "check", "check2"}
     readme = (DATA / "README.md").read_text(encoding="utf-8")
     for r in rows:  # every sentence's source is named
         assert r["source"] in ("corpus", "seed", "written")

@@ -48,6 +48,13 @@ def extractor_name(setting: str) -> str:
 
 
 VOTE = f"{trafilatura_name(BASE)}+{candidates.READABILITY}+{candidates.RESILIPARSE}"
+# What `articles.extractor` says when one candidate's whole text replaced trafilatura's.
+WHOLE = {
+    selection.RESILIPARSE: candidates.RESILIPARSE,
+    selection.READABILITY: candidates.READABILITY,
+    candidates.BASELINE: trafilatura_name(candidates.BASELINE),
+    candidates.JUSTEXT: candidates.JUSTEXT,
+}
 
 
 def extract_article(html: bytes | str, url: str) -> Article | None:
@@ -55,8 +62,10 @@ def extract_article(html: bytes | str, url: str) -> Article | None:
 
     The page is parsed once; trafilatura's text is the base, resiliparse's (cheap) says
     whether it missed part of the body, and then readability-lxml's is asked too and the
-    lines both hold are added (extractors/selection.py). `page_kind` says whether the page
-    is an article at all; the caller decides what to do with a page that is not.
+    lines both hold are added (extractors/selection.py). When trafilatura took the wrong
+    part of the page as a whole, another candidate's whole text replaces it. `page_kind`
+    says whether the page is an article at all; the caller decides what to do with a page
+    that is not.
     """
     page = html if isinstance(html, str) else decode_html(html, "")
     tree = candidates.parse(page)
@@ -65,14 +74,23 @@ def extract_article(html: bytes | str, url: str) -> Article | None:
     meta = candidates.metadata(tree, url)
     base = candidates.trafilatura_text(tree, url, BASE)
     choice = selection.choose(
-        base, candidates.resiliparse_text(page), lambda: candidates.readability_text(tree)
+        base,
+        candidates.resiliparse_text(page),
+        lambda: candidates.readability_text(tree),
+        lambda: {
+            candidates.BASELINE: candidates.baseline_text(tree),
+            candidates.JUSTEXT: candidates.justext_text(page),
+        },
     )
     text = selection.without_headline(choice.text.strip(), meta.title)
     kind = page_kind(tree, text)
     # A page that is not an article comes back whatever its length, so the caller knows.
     if len(text) < MIN_TEXT_CHARS and kind == ARTICLE:
         return None
-    extractor = VOTE if choice.added else trafilatura_name(BASE)
+    if choice.source:
+        extractor = WHOLE[choice.source]
+    else:
+        extractor = VOTE if choice.added else trafilatura_name(BASE)
     return _article(html, url, meta, text, extractor, kind)
 
 

@@ -2,16 +2,19 @@
 
 `extractors/article.py` runs some of them on a page and `extractors/selection.py` picks one
 text per page. The page is parsed once (lxml, through trafilatura's loader); candidates that
-modify the tree get a copy. All three libraries are Apache-2.0, compatible with our MIT
-licence: trafilatura 2.x, readability-lxml 0.9, resiliparse 2.0.
+modify the tree get a copy. trafilatura 2.x, readability-lxml 0.9 and resiliparse 2.0 are
+Apache-2.0, jusText 3.0 (installed with trafilatura, which uses it as its own fallback) is
+BSD-2-Clause: all compatible with our MIT licence.
 """
 
 from __future__ import annotations
 
 from copy import deepcopy
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
+import justext  # type: ignore[import-untyped]
 import lxml.etree
 import lxml.html
 import trafilatura
@@ -38,6 +41,8 @@ _CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
 
 READABILITY = "readability-lxml-0.9"
 RESILIPARSE = "resiliparse-2.0"
+JUSTEXT = "justext-3.0"
+BASELINE = "baseline"  # trafilatura's `baseline`: JSON-LD articleBody, <article>, or all <p>
 
 # Block elements: a line break before and after each when a fragment becomes text.
 _BLOCKS = frozenset(
@@ -110,6 +115,31 @@ def resiliparse_text(html: str) -> str:
     except Exception:  # its parser on hostile markup
         return ""
     return str(text).strip()
+
+
+def baseline_text(tree: HtmlElement) -> str:
+    """trafilatura's `baseline` (not its extraction: the page's JSON-LD `articleBody`, else its
+    `<article>`, else all its paragraphs); "" when it fails."""
+    try:
+        text = trafilatura.baseline(deepcopy(tree))[1]
+    except Exception:  # lxml errors on hostile markup
+        return ""
+    return str(text).strip()
+
+
+@cache
+def _stoplist() -> frozenset[str]:
+    return frozenset(justext.get_stoplist("English"))
+
+
+def justext_text(html: str) -> str:
+    """jusText's paragraphs that are not boilerplate (stopword density and link density per
+    paragraph, English stoplist); "" when it fails."""
+    try:
+        paragraphs = justext.justext(html, _stoplist())
+    except Exception:  # its parser on hostile or empty markup
+        return ""
+    return "\n".join(p.text for p in paragraphs if not p.is_boilerplate).strip()
 
 
 def fragment_text(fragment: str) -> str:

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from extractors.selection import DOUBT_SHARE, choose, lines, without_headline
+from collections.abc import Mapping
+
+from extractors.selection import (
+    DOUBT_SHARE,
+    RESILIPARSE,
+    TRIM_DISAGREE,
+    choose,
+    lines,
+    similarity,
+    without_headline,
+)
 
 BODY = [
     "The council approved the new ferry timetable on Tuesday after a long debate.",
@@ -64,8 +74,62 @@ def test_a_first_line_that_is_the_title_is_dropped() -> None:
     assert without_headline(kept, "Council approves new ferry timetable") == kept
 
 
+# A long page: trafilatura keeps its first section only, or takes in a product listing.
+SECTIONS = [
+    f"Section {n}: the harbour board heard evidence from pilots, crews and residents on the "
+    f"ferry's {topic} before the vote, and the minutes record each of their objections."
+    for n, topic in enumerate(["noise", "wake", "parking", "timetable", "fares", "lighting"])
+]
+LISTING = [
+    f"Model {n} scooter, 25 km range, 350 W motor, folding frame, price on request, see deals"
+    for n in range(12)
+]
+
+
+def no_rescuers() -> Mapping[str, str]:
+    raise AssertionError("the rescuing extractors ran, though nothing called for them")
+
+
+def test_a_fragment_is_replaced_by_the_whole_text_two_others_agree_on() -> None:
+    whole = "\n".join(SECTIONS)
+    choice = choose(
+        SECTIONS[0],
+        whole,
+        lambda: CHROME,  # readability picked another part of the page: no confirmation
+        lambda: {"baseline": whole, "justext": "\n".join(SECTIONS[:5])},
+    )
+    # The closest pair is resiliparse and baseline (the same text); of those, the shorter.
+    assert (choice.source, choice.added) == (RESILIPARSE, 0)
+    assert choice.text.splitlines() == SECTIONS
+
+
+def test_no_rescue_when_readability_confirms_the_base_or_only_one_other_finds_more() -> None:
+    whole = "\n".join(SECTIONS)
+    confirmed = choose(SECTIONS[0], whole, lambda: SECTIONS[0], no_rescuers)
+    assert (confirmed.source, confirmed.text) == ("", SECTIONS[0])
+    alone = choose(SECTIONS[0], whole, lambda: CHROME, lambda: {"baseline": "", "justext": ""})
+    assert (alone.source, alone.text) == ("", SECTIONS[0])
+
+
+def test_a_listing_taken_in_is_trimmed_to_the_text_both_others_agree_on() -> None:
+    body = "\n".join(BODY)
+    taken = "\n".join([*BODY, *LISTING])
+    assert similarity(taken, body) < TRIM_DISAGREE
+    choice = choose(taken, body, lambda: body, no_rescuers)
+    assert (choice.source, choice.text) == (RESILIPARSE, body)
+    # Not when readability keeps the listing too, nor without the page-level corrections.
+    assert choose(taken, body, lambda: taken, no_rescuers).source == ""
+    assert choose(taken, body, lambda: body).text == taken
+
+
 def test_second_opinions_on_broken_markup_give_no_text_rather_than_an_error() -> None:
-    from extractors.candidates import parse, readability_text, resiliparse_text
+    from extractors.candidates import (
+        baseline_text,
+        justext_text,
+        parse,
+        readability_text,
+        resiliparse_text,
+    )
 
     tree = parse("<html><body><p>" + "word " * 60 + "</p></body></html>")
     assert tree is not None
@@ -73,3 +137,5 @@ def test_second_opinions_on_broken_markup_give_no_text_rather_than_an_error() ->
     empty = parse("<html></html>")
     assert empty is not None
     assert resiliparse_text("") == "" and readability_text(empty) == ""
+    assert baseline_text(tree) and justext_text("<html><body><p>" + "the " * 60 + "</p>")
+    assert baseline_text(empty) == "" and justext_text("") == ""

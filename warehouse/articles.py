@@ -32,6 +32,7 @@ from typing import Any
 import duckdb
 
 from extractors.stories import WINDOW, StoryKey, matches
+from warehouse import article_entities
 from warehouse.append import Row, insert_rows, record_watchlist, register_rows
 
 DEFAULT_NEAR_BITS = 12
@@ -256,7 +257,7 @@ def append_batch(
             | {"cluster_id": clusters[a["article_id"]], "site_name": sources[a["article_id"]]}
             for a in new
         ]
-        added = insert_rows(con, "articles", rows)
+        added_ids = _insert_articles(con, rows)
         keys, bands = _story_rows(stamped)
         insert_rows(con, "story_keys", keys)
         insert_rows(con, "story_bands", bands, skip_existing=False)
@@ -275,19 +276,43 @@ def append_batch(
         insert_rows(
             con, "article_feeds", list({(r["article_id"], r["feed_id"]): r for r in links}.values())
         )
-        earliest_dates(con, {r["article_id"] for r in links})
-        new_ids = {a["article_id"] for a in new}
+        # Mentions and deals only of the articles this transaction added: a replayed batch
+        # adds none, so `mentions` needs no key (migration 0012).
+        ours = unique_and_ours(mentions, added_ids)
         counts = [
-            insert_rows(con, table, [r for r in rows if r["article_id"] in new_ids])
-            for table, rows in (("mentions", mentions), ("deals", deals))
+            insert_rows(con, "mentions", ours, skip_existing=False),
+            insert_rows(con, "deals", [r for r in deals if r["article_id"] in added_ids]),
         ]
+        times = {a["article_id"]: a["t"] for a in stamped if a["article_id"] in added_ids}
+        article_entities.add(con, ours, times)
+        earliest_dates(con, {r["article_id"] for r in links})  # after `add`: it retimes
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     return BatchCounts(
-        articles=added, mentions=counts[0], deals=counts[1], duplicates=len(articles) - len(new)
+        articles=len(added_ids),
+        mentions=counts[0],
+        deals=counts[1],
+        duplicates=len(articles) - len(new),
     )
+
+
+def _insert_articles(con: duckdb.DuckDBPyConnection, rows: Sequence[Row]) -> set[str]:
+    """Insert article rows whose id is not stored yet; the ids inserted."""
+    if not rows:
+        return set()
+    with register_rows(con, "_rows", rows):
+        inserted = con.execute(
+            "INSERT INTO articles BY NAME SELECT * FROM _rows ON CONFLICT DO NOTHING"
+            " RETURNING article_id"
+        ).fetchall()
+    return {r[0] for r in inserted}
+
+
+def unique_and_ours(mentions: Iterable[Row], article_ids: set[str]) -> list[Row]:
+    """The mentions of `article_ids`, each (article, title or text, offset) once."""
+    return article_entities.unique_mentions(m for m in mentions if m["article_id"] in article_ids)
 
 
 def link_entries(con: duckdb.DuckDBPyConnection, links: Sequence[Row]) -> int:
@@ -312,7 +337,7 @@ def earliest_dates(con: duckdb.DuckDBPyConnection, article_ids: Iterable[str]) -
     ids = sorted(article_ids)
     if not ids:
         return
-    con.execute(
+    changed = con.execute(
         """
         UPDATE articles SET published_at = f.first
         FROM (
@@ -328,9 +353,11 @@ def earliest_dates(con: duckdb.DuckDBPyConnection, article_ids: Iterable[str]) -
           AND (articles.published_at IS NULL
                OR (f.first < articles.published_at
                    AND list_contains(f.dates, articles.published_at)))
+        RETURNING articles.article_id
         """,
         {"ids": ids},
-    )
+    ).fetchall()
+    article_entities.retime(con, [r[0] for r in changed])
 
 
 def publisher(site_name: str, url: str, feed_name: str) -> str:
@@ -397,7 +424,12 @@ def replace_tags(
     try:
         con.execute("DELETE FROM mentions")
         con.execute("DELETE FROM deals")
-        stored = (insert_rows(con, "mentions", mentions), insert_rows(con, "deals", deals))
+        stored = (
+            insert_rows(
+                con, "mentions", article_entities.unique_mentions(mentions), skip_existing=False
+            ),
+            insert_rows(con, "deals", deals),
+        )
         record_watchlist(con, entities)
         con.execute("UPDATE articles SET watchlist_version = ?", [version])
         if fingerprints:
@@ -406,6 +438,7 @@ def replace_tags(
                     "UPDATE articles SET fingerprint = f.fingerprint FROM _fp f "
                     "WHERE articles.article_id = f.article_id"
                 )
+        article_entities.rebuild(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -438,9 +471,8 @@ def upgrade_articles(
         with register_rows(con, "_up", articles):
             given = {k for a in articles for k in a}
             sets = "".join(f"{c} = u.{c}, " for c in _UPGRADED if c in given)
-            upgraded = [
-                r[0]
-                for r in con.execute(
+            upgraded_at = dict(
+                con.execute(
                     f"""
                     UPDATE articles SET {sets}
                         title = coalesce(nullif(articles.title, ''), u.title),
@@ -449,16 +481,22 @@ def upgrade_articles(
                         page_error = NULL, page_outcome = NULL
                     FROM _up u
                     WHERE articles.article_id = u.article_id AND articles.text_source <> 'page'
-                    RETURNING articles.article_id
+                    RETURNING articles.article_id,
+                              coalesce(articles.published_at, articles.fetched_at)
                     """
                 ).fetchall()
-            ]
+            )
+        upgraded = list(upgraded_at)
         done = set(upgraded)
-        for table, rows in (("mentions", mentions), ("deals", deals)):
+        for table in ("mentions", "deals"):
             con.execute(
                 f"DELETE FROM {table} WHERE article_id IN (SELECT unnest($ids))", {"ids": upgraded}
             )
-            insert_rows(con, table, [r for r in rows if r["article_id"] in done])
+        ours = unique_and_ours(mentions, done)
+        insert_rows(con, "mentions", ours, skip_existing=False)
+        insert_rows(con, "deals", [r for r in deals if r["article_id"] in done])
+        article_entities.forget(con, upgraded)
+        article_entities.add(con, ours, upgraded_at)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -38,7 +38,7 @@ def simhash(text: str) -> int | None:
     words = _WORD.findall(text.lower())
     if len(words) < SHINGLE * 4:
         return None
-    shingles = map(" ".join, zip(*(words[i:] for i in range(SHINGLE))))
+    shingles = map(" ".join, zip(*(words[i:] for i in range(SHINGLE)), strict=False))
     digests = b"".join(map(_DIGEST, map(_HASH8, map(str.encode, shingles))))
     n = len(digests) // 8
     # One row per shingle, its 64 bits most significant first (the digest is big-endian).

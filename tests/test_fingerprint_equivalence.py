@@ -15,7 +15,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractors.fingerprint import BITS, SHINGLE, _WORD, as_bigint, simhash
+from extractors.fingerprint import _WORD, BITS, SHINGLE, as_bigint, simhash
 from tests.helpers import SEED_SLUGS, seed_text
 
 DATA_DIR = Path(__file__).resolve().parent / "data"

@@ -610,7 +610,7 @@ def new_entities(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime)
     """Watchlist entities named for the first time in the warehouse this week (no mention in
     any earlier article), with this week's mentions and articles."""
     rows = con.execute(
-        f"""
+        """
         WITH wk AS (
             -- One row per article and entity: count(*) is the articles.
             SELECT entity_id, sum(mentions)::BIGINT AS mentions, count(*) AS articles

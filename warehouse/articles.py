@@ -36,6 +36,7 @@ from warehouse import article_entities
 from warehouse.append import Row, insert_rows, record_watchlist, register_rows
 
 DEFAULT_NEAR_BITS = 12
+_HEX_KEY = re.compile(r"[0-9a-f]{1,64}")
 CLUSTER_WINDOW = WINDOW  # copies of a story appear within days, not months
 
 _STORY = ("story_signature", "story_shingles", "story_bands")
@@ -68,10 +69,19 @@ def articles_for_keys(con: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> di
     wanted = sorted(set(keys))
     if not wanted:
         return {}
-    rows = con.execute(
-        "SELECT url_key, article_id FROM article_urls WHERE url_key IN (SELECT unnest($k))",
-        {"k": wanted},
-    ).fetchall()
+    if all(_HEX_KEY.fullmatch(k) for k in wanted):
+        # A list of constants lets DuckDB look the keys up in the primary key's index
+        # instead of scanning every stored URL (a subquery or a parameter list is a scan).
+        # Keys are hex digests (extractors.urls.url_key), so they are safe as literals.
+        listed = ", ".join(f"'{k}'" for k in wanted)
+        rows = con.execute(
+            f"SELECT url_key, article_id FROM article_urls WHERE url_key IN ({listed})"
+        ).fetchall()
+    else:
+        rows = con.execute(
+            "SELECT url_key, article_id FROM article_urls WHERE url_key IN (SELECT unnest($k))",
+            {"k": wanted},
+        ).fetchall()
     return dict(rows)
 
 

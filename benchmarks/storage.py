@@ -101,7 +101,7 @@ def bench_append(path: Path, watchlist: Watchlist, articles: int) -> dict[str, A
         # The same mentions again under other article ids, in one call.
         raw = [{**m, "article_id": "raw-" + m["article_id"]} for _, ms, _ in batches for m in ms]
         started = time.perf_counter()
-        inserted = insert_rows(con, "mentions", raw)
+        inserted = insert_rows(con, "mentions", raw, skip_existing=False)
         raw_wall = time.perf_counter() - started
     total = sum(stored)
     return {
@@ -203,6 +203,15 @@ def generate(
         FROM range($m) t(i)
         """,
         {k: params[k] for k in ("m", "per", "ids", "version")},
+    )
+    # Each article's entities with its time, as append_batch keeps them (migration 0012).
+    con.execute(
+        """
+        INSERT INTO article_entities
+        SELECT m.article_id, m.entity_id, coalesce(a.published_at, a.fetched_at) AS t, count(*)
+        FROM mentions m JOIN articles a USING (article_id)
+        GROUP BY ALL ORDER BY t, m.article_id, m.entity_id
+        """
     )
     con.execute(
         """

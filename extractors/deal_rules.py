@@ -81,6 +81,14 @@ def pairs(kind: str, *, tail: bool = True, by_kind: bool = False, swap: bool = F
     return build
 
 
+# "… in Z's $N round", "… in a $N funding": compiled once, not per match.
+_ROUND_OF = re.compile(
+    rf"(?:['’]s\s+|\s+in\s+(?:(?:a|an|its|the|their)\s+)?)(?:{A}\s+)?(?:[\w-]+\s+){{0,3}}?"
+    r"(?:round|raise|funding)",
+    re.IGNORECASE,
+)
+
+
 def investing(m: re.Match[str], ctx: Context) -> list[Found]:
     """ "X (and Y) invest(s) … in Z": several investors share one amount (a round) unless the
     sentence pairs their amounts "respectively"; "in Z's $N round", "backs Z in a $N round"
@@ -89,12 +97,7 @@ def investing(m: re.Match[str], ctx: Context) -> list[Found]:
         return []
     inv, tgt = ctx.group(m, "inv"), ctx.group(m, "tgt")
     after = ctx.text[m.end() : m.end() + 80]
-    round_of = re.match(
-        rf"(?:['’]s\s+|\s+in\s+(?:(?:a|an|its|the|their)\s+)?)(?:{A}\s+)?(?:[\w-]+\s+){{0,3}}?"
-        r"(?:round|raise|funding)",
-        after,
-        re.IGNORECASE,
-    )
+    round_of = _ROUND_OF.match(after)
     amount = None
     if round_of:
         marks = ctx.amounts(round_of.group())

@@ -65,6 +65,7 @@ SYMMETRIC = frozenset({"partnership", "merger", "joint_venture"})
 STATUSES = ("reported", "in_talks", "background", "denied")
 MAX_SENTENCE = 1500  # longer "sentences" are lists or markup debris, not deal reporting
 
+_WILL = re.compile(r"\bwill\b")  # an aside saying what will happen is news, not background
 _SOURCED = re.compile(r"report|accord|said|sources|people|person", re.IGNORECASE)  # cheap first
 _REPORTEDLY = re.compile(
     r"\b(?:reportedly|reported|according\s+to\s+(?:people|sources|a\s+person|someone|those|"
@@ -311,9 +312,7 @@ def _sentence_deals(
         found += _match(clause, kinds, R.rules_for(clause))
     for aside in reduced.asides:
         stated = _match(aside, kinds, R.rules_for(aside))
-        found += [
-            f if re.search(r"\bwill\b", aside) else replace(f, background=True) for f in stated
-        ]
+        found += [f if _WILL.search(aside) else replace(f, background=True) for f in stated]
     found += reduced.found
     # The same match found twice (by two rules, or in a clause read again) is read once.
     found = list(

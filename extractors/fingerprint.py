@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import partial
+
+import numpy as np
 
 BITS = 64
 SHINGLE = 3  # words per shingle: short enough to survive edits, long enough to mean order
@@ -20,21 +23,28 @@ NEAR_DUPLICATE_BITS = 12
 _WORD = re.compile(r"\w+")
 
 
-def _hash(shingle: str) -> int:
-    return int.from_bytes(hashlib.blake2b(shingle.encode(), digest_size=8).digest(), "big")
+# blake2b with an 8-byte digest: the shingle's 64-bit hash, read big-endian.
+_HASH8 = partial(hashlib.blake2b, digest_size=8)
+_DIGEST = hashlib.blake2b.digest
 
 
 def simhash(text: str) -> int | None:
-    """The text's SimHash as an unsigned 64-bit int; None for texts too short to compare."""
+    """The text's SimHash as an unsigned 64-bit int; None for texts too short to compare.
+
+    Bit b is set when more than half of the shingles' hashes have it set (a weight of +1 per
+    hash with the bit, -1 without). The hashes are computed in C through `map` and the bits
+    counted with numpy: some ten times faster than a loop over 64 bits per shingle, with the
+    same fingerprints (tests/test_fingerprint_equivalence.py keeps that loop to compare)."""
     words = _WORD.findall(text.lower())
     if len(words) < SHINGLE * 4:
         return None
-    weights = [0] * BITS
-    for i in range(len(words) - SHINGLE + 1):
-        h = _hash(" ".join(words[i : i + SHINGLE]))
-        for bit in range(BITS):
-            weights[bit] += 1 if h >> bit & 1 else -1
-    return sum(1 << bit for bit in range(BITS) if weights[bit] > 0)
+    shingles = map(" ".join, zip(*(words[i:] for i in range(SHINGLE)), strict=False))
+    digests = b"".join(map(_DIGEST, map(_HASH8, map(str.encode, shingles))))
+    n = len(digests) // 8
+    # One row per shingle, its 64 bits most significant first (the digest is big-endian).
+    bits = np.unpackbits(np.frombuffer(digests, dtype=np.uint8).reshape(n, 8), axis=1)
+    ones = bits.sum(axis=0, dtype=np.int64)
+    return int.from_bytes(np.packbits(ones * 2 > n).tobytes(), "big")
 
 
 def distance(a: int, b: int) -> int:

@@ -32,6 +32,7 @@ from typing import Any
 
 import duckdb
 
+from warehouse import article_entities
 from warehouse.append import Row, insert_rows, record_watchlist, register_rows
 from warehouse.stories import (
     DEFAULT_NEAR_BITS,
@@ -42,6 +43,7 @@ from warehouse.stories import (
     store_keys,
 )
 
+_HEX_KEY = re.compile(r"[0-9a-f]{1,64}")
 # Article row fields that are not `articles` columns.
 _BATCH_ONLY = ("entry_key", "entry_url", *STORY_FIELDS)
 
@@ -71,10 +73,19 @@ def articles_for_keys(con: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> di
     wanted = sorted(set(keys))
     if not wanted:
         return {}
-    rows = con.execute(
-        "SELECT url_key, article_id FROM article_urls WHERE url_key IN (SELECT unnest($k))",
-        {"k": wanted},
-    ).fetchall()
+    if all(_HEX_KEY.fullmatch(k) for k in wanted):
+        # A list of constants lets DuckDB look the keys up in the primary key's index
+        # instead of scanning every stored URL (a subquery or a parameter list is a scan).
+        # Keys are hex digests (extractors.urls.url_key), so they are safe as literals.
+        listed = ", ".join(f"'{k}'" for k in wanted)
+        rows = con.execute(
+            f"SELECT url_key, article_id FROM article_urls WHERE url_key IN ({listed})"
+        ).fetchall()
+    else:
+        rows = con.execute(
+            "SELECT url_key, article_id FROM article_urls WHERE url_key IN (SELECT unnest($k))",
+            {"k": wanted},
+        ).fetchall()
     return dict(rows)
 
 
@@ -141,7 +152,7 @@ def append_batch(
             | {"cluster_id": clusters[a["article_id"]], "site_name": sources[a["article_id"]]}
             for a in new
         ]
-        added = insert_rows(con, "articles", rows)
+        added_ids = _insert_articles(con, rows)
         store_keys(con, stamped)
         urls = [
             {"url_key": key, "article_id": owner[key], "url": url}
@@ -158,19 +169,43 @@ def append_batch(
         insert_rows(
             con, "article_feeds", list({(r["article_id"], r["feed_id"]): r for r in links}.values())
         )
-        earliest_dates(con, {r["article_id"] for r in links})
-        new_ids = {a["article_id"] for a in new}
+        # Mentions and deals only of the articles this transaction added: a replayed batch
+        # adds none, so `mentions` needs no key (migration 0012).
+        ours = unique_and_ours(mentions, added_ids)
         counts = [
-            insert_rows(con, table, [r for r in rows if r["article_id"] in new_ids])
-            for table, rows in (("mentions", mentions), ("deals", deals))
+            insert_rows(con, "mentions", ours, skip_existing=False),
+            insert_rows(con, "deals", [r for r in deals if r["article_id"] in added_ids]),
         ]
+        times = {a["article_id"]: a["t"] for a in stamped if a["article_id"] in added_ids}
+        article_entities.add(con, ours, times)
+        earliest_dates(con, {r["article_id"] for r in links})  # after `add`: it retimes
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     return BatchCounts(
-        articles=added, mentions=counts[0], deals=counts[1], duplicates=len(articles) - len(new)
+        articles=len(added_ids),
+        mentions=counts[0],
+        deals=counts[1],
+        duplicates=len(articles) - len(new),
     )
+
+
+def _insert_articles(con: duckdb.DuckDBPyConnection, rows: Sequence[Row]) -> set[str]:
+    """Insert article rows whose id is not stored yet; the ids inserted."""
+    if not rows:
+        return set()
+    with register_rows(con, "_rows", rows):
+        inserted = con.execute(
+            "INSERT INTO articles BY NAME SELECT * FROM _rows ON CONFLICT DO NOTHING"
+            " RETURNING article_id"
+        ).fetchall()
+    return {r[0] for r in inserted}
+
+
+def unique_and_ours(mentions: Iterable[Row], article_ids: set[str]) -> list[Row]:
+    """The mentions of `article_ids`, each (article, title or text, offset) once."""
+    return article_entities.unique_mentions(m for m in mentions if m["article_id"] in article_ids)
 
 
 def link_entries(con: duckdb.DuckDBPyConnection, links: Sequence[Row]) -> int:
@@ -195,7 +230,7 @@ def earliest_dates(con: duckdb.DuckDBPyConnection, article_ids: Iterable[str]) -
     ids = sorted(article_ids)
     if not ids:
         return
-    con.execute(
+    changed = con.execute(
         """
         UPDATE articles SET published_at = f.first
         FROM (
@@ -211,9 +246,11 @@ def earliest_dates(con: duckdb.DuckDBPyConnection, article_ids: Iterable[str]) -
           AND (articles.published_at IS NULL
                OR (f.first < articles.published_at
                    AND list_contains(f.dates, articles.published_at)))
+        RETURNING articles.article_id
         """,
         {"ids": ids},
-    )
+    ).fetchall()
+    article_entities.retime(con, [r[0] for r in changed])
 
 
 def publisher(site_name: str, url: str, feed_name: str) -> str:
@@ -280,7 +317,12 @@ def replace_tags(
     try:
         con.execute("DELETE FROM mentions")
         con.execute("DELETE FROM deals")
-        stored = (insert_rows(con, "mentions", mentions), insert_rows(con, "deals", deals))
+        stored = (
+            insert_rows(
+                con, "mentions", article_entities.unique_mentions(mentions), skip_existing=False
+            ),
+            insert_rows(con, "deals", deals),
+        )
         record_watchlist(con, entities)
         con.execute("UPDATE articles SET watchlist_version = ?", [version])
         if fingerprints:
@@ -289,6 +331,7 @@ def replace_tags(
                     "UPDATE articles SET fingerprint = f.fingerprint FROM _fp f "
                     "WHERE articles.article_id = f.article_id"
                 )
+        article_entities.rebuild(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -326,9 +369,8 @@ def upgrade_articles(
         with register_rows(con, "_up", columns):
             given = {k for a in columns for k in a}
             sets = "".join(f"{c} = u.{c}, " for c in _UPGRADED if c in given)
-            upgraded = [
-                r[0]
-                for r in con.execute(
+            upgraded_at = dict(
+                con.execute(
                     f"""
                     UPDATE articles SET {sets}
                         title = coalesce(nullif(articles.title, ''), u.title),
@@ -337,16 +379,22 @@ def upgrade_articles(
                         page_error = NULL, page_outcome = NULL
                     FROM _up u
                     WHERE articles.article_id = u.article_id AND articles.text_source <> 'page'
-                    RETURNING articles.article_id
+                    RETURNING articles.article_id,
+                              coalesce(articles.published_at, articles.fetched_at)
                     """
                 ).fetchall()
-            ]
+            )
+        upgraded = list(upgraded_at)
         done = set(upgraded)
-        for table, rows in (("mentions", mentions), ("deals", deals)):
+        for table in ("mentions", "deals"):
             con.execute(
                 f"DELETE FROM {table} WHERE article_id IN (SELECT unnest($ids))", {"ids": upgraded}
             )
-            insert_rows(con, table, [r for r in rows if r["article_id"] in done])
+        ours = unique_and_ours(mentions, done)
+        insert_rows(con, "mentions", ours, skip_existing=False)
+        insert_rows(con, "deals", [r for r in deals if r["article_id"] in done])
+        article_entities.forget(con, upgraded)
+        article_entities.add(con, ours, upgraded_at)
         refresh_stories(con, [a for a in articles if a["article_id"] in done], stories, near_bits)
         con.execute("COMMIT")
     except BaseException:

@@ -233,15 +233,17 @@ def figures(
     con: duckdb.DuckDBPyConnection, start: datetime, end: datetime
 ) -> tuple[WeekFigures, WeekFigures]:
     """The headline figures of the week [start, end) and of the week before, in one pass
-    over the two weeks' articles, mentions and deals (each is a join with 10M mentions on a
-    large warehouse: doing both weeks at once halves it)."""
+    over the two weeks' articles, entity counts (`article_entities`) and deals."""
     row = con.execute(
         f"""
         WITH wk AS MATERIALIZED (
             SELECT a.article_id, {ARTICLE_TIME} >= $start AS this, {SOURCE} AS site
             FROM articles a WHERE {ARTICLE_TIME} >= $prev AND {ARTICLE_TIME} < $end
         ),
-        m AS MATERIALIZED (SELECT wk.this, entity_id FROM mentions JOIN wk USING (article_id)),
+        m AS MATERIALIZED (
+            SELECT t >= $start AS this, entity_id, mentions FROM article_entities
+            WHERE t >= $prev AND t < $end
+        ),
         d AS (SELECT wk.this FROM deals JOIN wk USING (article_id)),
         ledger AS (
             SELECT first_reported >= $start AS this FROM v_deals
@@ -250,13 +252,13 @@ def figures(
         SELECT (SELECT count(*) FILTER (WHERE this) FROM wk),
                (SELECT count(DISTINCT site) FILTER (WHERE this) FROM wk),
                (SELECT count(DISTINCT entity_id) FILTER (WHERE this) FROM m),
-               (SELECT count(*) FILTER (WHERE this) FROM m),
+               (SELECT coalesce(sum(mentions) FILTER (WHERE this), 0) FROM m),
                (SELECT count(*) FILTER (WHERE this) FROM d),
                (SELECT count(*) FILTER (WHERE this) FROM ledger),
                (SELECT count(*) FILTER (WHERE NOT this) FROM wk),
                (SELECT count(DISTINCT site) FILTER (WHERE NOT this) FROM wk),
                (SELECT count(DISTINCT entity_id) FILTER (WHERE NOT this) FROM m),
-               (SELECT count(*) FILTER (WHERE NOT this) FROM m),
+               (SELECT coalesce(sum(mentions) FILTER (WHERE NOT this), 0) FROM m),
                (SELECT count(*) FILTER (WHERE NOT this) FROM d),
                (SELECT count(*) FILTER (WHERE NOT this) FROM ledger)
         """,
@@ -290,31 +292,34 @@ _IN_SPAN = (
     "coalesce(published_at, fetched_at) >= $span_start"
     " AND coalesce(published_at, fetched_at) < $span_end"
 )
+# The same on `article_entities`, whose `t` is the article time; and the ISO week of `t` as
+# `v_articles` writes it (in the session's time zone).
+_T_IN_SPAN = "t >= $span_start AND t < $span_end"
+_ISO_WEEK = "isoyear(t) || '-W' || lpad(week(t)::VARCHAR, 2, '0')"
 
 
 def _weekly(con: duckdb.DuckDBPyConnection, weeks: list[str]) -> list[dict[str, Any]]:
     """Rolled-up mentions and articles of every lab, cloud and company in `weeks`.
 
     The roll-up of `v_mentions_weekly` (mentions_rollup, articles_rollup), with the weeks
-    chosen first: the view aggregates every week before a filter applies, 3-4 times slower
-    on a large warehouse. tests/test_digest.py checks both agree.
+    chosen first, from the per-article counts of `article_entities` (a short scan by time,
+    not a join of every mention with its article). tests/test_digest.py checks both agree.
     """
     return _dicts(
         con.execute(
             f"""
-            WITH wk AS (
-                SELECT article_id, iso_week FROM v_articles
-                WHERE {_IN_SPAN} AND iso_week IN (SELECT unnest($weeks))
+            WITH m AS (
+                SELECT article_id, entity_id, mentions, {_ISO_WEEK} AS iso_week
+                FROM article_entities WHERE {_T_IN_SPAN}
             )
             SELECT coalesce(r.ancestor_id, m.entity_id) AS entity_id, any_value(e.name) AS name,
-                   any_value(e.kind) AS kind, wk.iso_week, count(*) AS mentions,
+                   any_value(e.kind) AS kind, m.iso_week, sum(m.mentions)::BIGINT AS mentions,
                    count(DISTINCT m.article_id) AS articles
-            FROM mentions m
-            JOIN wk USING (article_id)
+            FROM m
             LEFT JOIN v_entity_rollup r ON r.entity_id = m.entity_id
             JOIN v_entities e ON e.entity_id = coalesce(r.ancestor_id, m.entity_id)
-            WHERE e.kind IN (SELECT unnest($kinds))
-            GROUP BY coalesce(r.ancestor_id, m.entity_id), wk.iso_week
+            WHERE e.kind IN (SELECT unnest($kinds)) AND m.iso_week IN (SELECT unnest($weeks))
+            GROUP BY coalesce(r.ancestor_id, m.entity_id), m.iso_week
             """,
             {"weeks": weeks, "kinds": list(KINDS), **_span(weeks)},
         )
@@ -465,13 +470,16 @@ def co_mentions(con: duckdb.DuckDBPyConnection, this: str, last: str) -> CoMenti
                 WHERE e.kind IN ('lab', 'cloud', 'company')
                 GROUP BY r.entity_id
             ),
+            m AS (
+                SELECT article_id, entity_id, {_ISO_WEEK} AS iso_week
+                FROM article_entities WHERE {_T_IN_SPAN}
+            ),
             am AS (
-                SELECT DISTINCT a.iso_week, m.article_id, u.unit, e.kind, e.name
-                FROM mentions m
+                SELECT DISTINCT m.iso_week, m.article_id, u.unit, e.kind, e.name
+                FROM m
                 JOIN unit u USING (entity_id)
                 JOIN v_entities e ON e.entity_id = u.unit
-                JOIN v_articles a USING (article_id)
-                WHERE a.iso_week IN ($this, $last) AND {_IN_SPAN}
+                WHERE m.iso_week IN ($this, $last)
             )
             SELECT l.unit AS lab, any_value(l.name) AS lab_name,
                    o.unit AS other, any_value(o.name) AS other_name,
@@ -547,8 +555,9 @@ def top_stories(
                 GROUP BY r.entity_id
             ),
             named AS (
-                SELECT wk.cluster_id, u.unit, count(*) AS n
-                FROM mentions m JOIN wk USING (article_id) JOIN unit u USING (entity_id)
+                SELECT wk.cluster_id, u.unit, sum(m.mentions)::BIGINT AS n
+                FROM article_entities m JOIN wk USING (article_id) JOIN unit u USING (entity_id)
+                WHERE m.t >= $start AND m.t < $end
                 GROUP BY ALL
             ),
             ents AS (
@@ -601,16 +610,16 @@ def new_entities(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime)
     """Watchlist entities named for the first time in the warehouse this week (no mention in
     any earlier article), with this week's mentions and articles."""
     rows = con.execute(
-        f"""
+        """
         WITH wk AS (
-            SELECT m.entity_id, count(*) AS mentions, count(DISTINCT m.article_id) AS articles
-            FROM mentions m JOIN articles a USING (article_id)
-            WHERE {ARTICLE_TIME} >= $start AND {ARTICLE_TIME} < $end
-            GROUP BY m.entity_id
+            -- One row per article and entity: count(*) is the articles.
+            SELECT entity_id, sum(mentions)::BIGINT AS mentions, count(*) AS articles
+            FROM article_entities WHERE t >= $start AND t < $end
+            GROUP BY entity_id
         ),
         before AS (
-            SELECT DISTINCT m.entity_id FROM mentions m JOIN articles a USING (article_id)
-            WHERE {ARTICLE_TIME} < $start AND m.entity_id IN (SELECT entity_id FROM wk)
+            SELECT DISTINCT entity_id FROM article_entities
+            WHERE t < $start AND entity_id IN (SELECT entity_id FROM wk)
         )
         SELECT wk.entity_id, coalesce(e.name, wk.entity_id), coalesce(e.kind, ''),
                wk.mentions, wk.articles

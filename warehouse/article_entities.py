@@ -1,0 +1,101 @@
+"""`article_entities`: each article's entities with the article's time and mention count.
+
+The digest's entity figures need, per week, the entities named and in how many articles and
+mentions. Reading them from `mentions` means joining every mention with its article (10M
+mentions: most of the digest's time); this table holds the same counts, one row per article
+and entity, in time order, so a week is a short scan by time. Every writer of mentions or of
+an article's time keeps it in step (warehouse/articles.py); `rebuild` recomputes it from the
+raw mentions, and tests/test_article_entities.py checks the two agree.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+
+import duckdb
+
+from warehouse.append import Row, insert_rows
+
+# A mention's identity (the primary key `mentions` had before migration 0012).
+MENTION_KEY = ("article_id", "in_title", "start_offset")
+
+# The aggregate as the raw mentions give it, for the articles in `_ids` or all.
+_FROM_MENTIONS = """
+    SELECT m.article_id, m.entity_id, coalesce(a.published_at, a.fetched_at) AS t, count(*)
+    FROM mentions m JOIN articles a USING (article_id)
+    {where}
+    GROUP BY ALL
+    ORDER BY t, m.article_id, m.entity_id
+"""
+
+
+def unique_mentions(mentions: Iterable[Row]) -> list[Row]:
+    """The mention rows without repeats of a key (the first kept), as the key used to ensure."""
+    seen: dict[tuple[object, ...], Row] = {}
+    for m in mentions:
+        seen.setdefault(tuple(m.get(k) for k in MENTION_KEY), m)
+    return list(seen.values())
+
+
+def add(
+    con: duckdb.DuckDBPyConnection, mentions: Sequence[Row], times: Mapping[str, datetime]
+) -> int:
+    """Count `mentions` (rows just stored, of articles with no counts yet) per article and
+    entity; `times` is each article's time (published, else fetched)."""
+    counts = Counter((m["article_id"], m["entity_id"]) for m in mentions)
+    rows = [
+        {"article_id": a, "entity_id": e, "t": times[a], "mentions": n}
+        for (a, e), n in sorted(counts.items(), key=lambda x: (times[x[0][0]], x[0]))
+    ]
+    return insert_rows(con, "article_entities", rows, skip_existing=False)
+
+
+def forget(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> None:
+    """Drop the counts of these articles (their mentions are being replaced)."""
+    if article_ids:
+        con.execute(
+            "DELETE FROM article_entities WHERE article_id IN (SELECT unnest($ids))",
+            {"ids": list(article_ids)},
+        )
+
+
+def retime(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> None:
+    """Give these articles' rows their article's time again (after its date changed)."""
+    if article_ids:
+        con.execute(
+            """
+            UPDATE article_entities SET t = coalesce(a.published_at, a.fetched_at)
+            FROM articles a
+            WHERE article_entities.article_id = a.article_id
+              AND a.article_id IN (SELECT unnest($ids))
+              AND article_entities.t <> coalesce(a.published_at, a.fetched_at)
+            """,
+            {"ids": list(article_ids)},
+        )
+
+
+def rebuild(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute the whole table from the raw mentions (after every mention was replaced)."""
+    con.execute("DELETE FROM article_entities")
+    con.execute("INSERT INTO article_entities " + _FROM_MENTIONS.format(where=""))
+
+
+def from_mentions(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, datetime, int]]:
+    """The table's rows as the raw mentions give them, sorted: what it must hold."""
+    return [
+        (str(a), str(e), t, int(n))
+        for a, e, t, n in con.execute(_FROM_MENTIONS.format(where="")).fetchall()
+    ]
+
+
+def stored(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, datetime, int]]:
+    """The table's rows, sorted as `from_mentions`."""
+    return [
+        (str(a), str(e), t, int(n))
+        for a, e, t, n in con.execute(
+            "SELECT article_id, entity_id, t, mentions FROM article_entities"
+            " ORDER BY t, article_id, entity_id"
+        ).fetchall()
+    ]

@@ -109,6 +109,35 @@ def _naive_lines(r: Mapping[str, Any]) -> list[Line]:
     ]
 
 
+def _realistic_lines(r: Mapping[str, Any]) -> list[Line]:
+    real = r["realistic"]
+    ing, naive = real["ingest"], real["naive"]
+    warm = real["empty_flow"]["wall_s"]
+    limit = real["network_limit_s"]
+    speedup = _ratio(naive["wall_s"], ing["wall_s"])
+    sec = "3b realistic network"
+    out = [
+        Line(sec, "network", real["network"]),
+        Line(sec, "network limit (2 connections a host)", f"{limit:.1f} s"),
+        Line(
+            sec,
+            "ingest wall time",
+            f"{ing['wall_s']:.1f} s ({ing['articles_per_s']:.1f} articles/s, "
+            f"{ing['articles_new']} articles)",
+        ),
+        Line(sec, "ingest wall time minus an empty flow's", f"{ing['wall_s'] - warm:.1f} s"),
+        Line(sec, "the run's own steps / network limit", f"{_ratio(ing['run_s'], limit)}x"),
+        Line(
+            sec,
+            "naive wall time",
+            f"{naive['wall_s']:.1f} s ({naive['articles_per_s']:.1f} articles/s)",
+        ),
+        Line(sec, "naive / ingest (wall)", f"{speedup}x", ">= 5x", speedup >= 5),
+        Line(sec, "naive / ingest (CPU)", f"{_ratio(naive['cpu_s'], ing['cpu_s'])}x"),
+    ]
+    return out
+
+
 def _tagging_lines(r: Mapping[str, Any]) -> list[Line]:
     t = r["tagging"]
     out = []
@@ -220,6 +249,7 @@ def _clustering_lines(r: Mapping[str, Any]) -> list[Line]:
 SECTIONS = {
     "ingest": _ingest_lines,
     "naive": _naive_lines,
+    "realistic": _realistic_lines,
     "tagging": _tagging_lines,
     "warehouse": _warehouse_lines,
     "clustering": _clustering_lines,

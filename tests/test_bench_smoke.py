@@ -81,6 +81,19 @@ def test_extraction_and_naive_baseline_cover_the_same_pages(results: dict[str, A
     assert naive["mentions"] > 0
 
 
+def test_the_realistic_network_runs_both_commands_over_the_same_pages(
+    results: dict[str, Any],
+) -> None:
+    real = results["results"]["realistic"]
+    _measured(real["ingest"])
+    _measured(real["naive"])
+    assert real["ingest"]["status"] == "completed"
+    assert real["ingest"]["articles_new"] == real["ingest"]["articles_stored"] == PAGES
+    assert real["naive"]["pages"] == real["naive"]["articles"] == PAGES
+    assert "50-400 ms" in real["network"]
+    assert real["network_limit_s"] > 0
+
+
 def test_tagging_compares_both_watchlists_with_a_regex(results: dict[str, Any]) -> None:
     tagging = results["results"]["tagging"]
     default = load_watchlist(SEEDS_DIR / "watchlist.toml")
@@ -109,7 +122,8 @@ def test_the_table_reports_every_target(results: dict[str, Any]) -> None:
     table = results["table"]
     targets = [row for row in table if row["target"]]
     assert {row["section"] for row in table} == {
-        "1 ingest", "2 extraction limit", "3 naive baseline", "4 re-run, unchanged feeds",
+        "1 ingest", "2 extraction limit", "3 naive baseline", "3b realistic network",
+        "4 re-run, unchanged feeds",
         "5 tagging", "6 warehouse", "7 story clustering",
     }  # fmt: skip
     assert all(row["verdict"] in ("yes", "NO") for row in targets)

@@ -111,7 +111,9 @@ def _command(pid: int) -> str:
         argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return "?"
-    return " ".join(a.decode(errors="replace") for a in argv if a)[:100]
+    # Without the interpreter's path: "-m flows.cli ingest ...", "-m uvicorn ...".
+    args = [a.decode(errors="replace") for a in argv if a]
+    return " ".join(args[1:] if len(args) > 1 and "python" in args[0] else args)[:100]
 
 
 class TreeSampler(threading.Thread):
@@ -126,7 +128,8 @@ class TreeSampler(threading.Thread):
         self.peak_breakdown: list[tuple[str, float]] = []  # (command, RSS MB) at the peak
         self.samples = 0
         self.started = time.monotonic()
-        self.timeline: list[tuple[float, float, list[tuple[str, float]]]] = []
+        # (seconds since start, tree RSS MB, [(pid, command, RSS MB, CPU s so far)])
+        self.timeline: list[tuple[float, float, list[tuple[int, str, float, float]]]] = []
         self.cpu: dict[int, tuple[str, float]] = {}  # pid -> (command, CPU s when last seen)
         self._stop_event = threading.Event()
 
@@ -147,13 +150,14 @@ class TreeSampler(threading.Thread):
         if rss > self.peak_rss:
             self.peak_breakdown = [(_command(pid), round(r / 1e6, 1)) for pid, r in each]
         if not self.timeline or now - self.timeline[-1][0] >= TIMELINE_EVERY:
-            by_process = [(_command(pid)[-60:], round(r / 1e6, 1)) for pid, r in each]
-            self.timeline.append((round(now, 2), round(rss / 1e6, 1), by_process))
-            for pid in pids:
+            point: list[tuple[int, str, float, float]] = []
+            for pid, r in each:
+                name = self.cpu[pid][0] if pid in self.cpu else _command(pid)
                 cpu = _cpu(pid)
                 if cpu:
-                    name = self.cpu[pid][0] if pid in self.cpu else _command(pid)
                     self.cpu[pid] = (name, cpu)
+                point.append((pid, name[:60], round(r / 1e6, 1), round(cpu, 2)))
+            self.timeline.append((round(now, 2), round(rss / 1e6, 1), point))
         self.peak_rss = max(self.peak_rss, rss)
         self.peak_pss = max(self.peak_pss, pss)
         self.peak_processes = max(self.peak_processes, len(pids))
@@ -182,9 +186,10 @@ def _reap_orphans(deadline: float) -> int:
 def measure(command: list[str]) -> dict[str, Any]:
     subreaper = become_subreaper()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
+    started, started_epoch = time.perf_counter(), time.time()
     child = subprocess.Popen(command)
     sampler = TreeSampler(os.getpid())
+    sampler.started = time.monotonic() - (time.perf_counter() - started)
     sampler.start()
     status = child.wait()
     wall = time.perf_counter() - started
@@ -193,6 +198,7 @@ def measure(command: list[str]) -> dict[str, Any]:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "returncode": status,
+        "started_epoch": round(started_epoch, 3),
         "wall_s": round(wall, 3),
         "cpu_user_s": round(after.ru_utime - before.ru_utime, 3),
         "cpu_system_s": round(after.ru_stime - before.ru_stime, 3),

@@ -18,9 +18,13 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Protocol
 
 CHUNK = 16 * 1024
+
+
+class _Writable(Protocol):
+    def write(self, data: bytes, /) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ class Network:
         return rng.uniform(*self.bandwidth_mb_s) * 1e6
 
 
-def send(out: BinaryIO, body: bytes, bytes_per_s: float) -> None:
+def send(out: _Writable, body: bytes, bytes_per_s: float) -> None:
     """Write `body` to `out` at `bytes_per_s`, chunk by chunk."""
     started = time.monotonic()
     for offset in range(0, len(body), CHUNK):

@@ -31,6 +31,17 @@ def _ratio(a: float, b: float) -> float:
     return round(a / b, 2) if b else float("inf")
 
 
+def _parts(figures: Mapping[str, float], unit: str) -> str:
+    """ "ingest process 497 MB, analysis pool 321 MB, ..." (largest first)."""
+    parts = sorted(((k, v) for k, v in figures.items() if k != "window_s"), key=lambda kv: -kv[1])
+    return (
+        ", ".join(
+            f"{k} {v:.0f} {unit}" if unit == "MB" else f"{k} {v:.1f} {unit}" for k, v in parts
+        )
+        or "not measured"
+    )
+
+
 def _ingest_lines(r: Mapping[str, Any]) -> list[Line]:
     ing, ext, ana = (
         r["ingest"]["ingest"],
@@ -60,6 +71,8 @@ def _ingest_lines(r: Mapping[str, Any]) -> list[Line]:
             f"< {PEAK_MEMORY_MB} MB at {PEAK_MEMORY_AT}",
             ing["peak_rss_mb"] < PEAK_MEMORY_MB,
         ),
+        Line(s1, "peak RSS by part of the tree", _parts(ing.get("peak_rss_by_role", {}), "MB")),
+        Line(s1, "CPU during the run's steps, by part", _parts(ing.get("cpu_during_run", {}), "s")),
         Line(s1, "empty Prefect flow, fresh / warm home", f"{fresh} / {warm:.1f} s"),
         Line(
             s2,

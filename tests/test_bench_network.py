@@ -67,9 +67,7 @@ def test_the_corpus_serves_the_same_bytes_over_either_network(tmp_path: Path) ->
         for page in corpus.pages:
             host, _, rest = page.url.removeprefix("http://").partition("/")
             name = host.split(":")[0]
-            cost = net.first_byte(name, "/" + rest) + page.path.stat().st_size / net.bandwidth(
-                name
-            )
+            cost = net.first_byte(name, "/" + rest) + page.path.stat().st_size / net.bandwidth(name)
             per_host[name] = per_host.get(name, 0.0) + cost
         expected = max(per_host.values()) / PER_HOST_CONNECTIONS
         assert abs(network_limit(corpus, net) - expected) < 1e-9

@@ -65,6 +65,11 @@ def test_ingest_stores_every_page_and_the_rerun_fetches_none(results: dict[str, 
     assert first["pages_fetched"] == first["articles_new"] == first["pages_served"] == PAGES
     assert first["mentions"] > 0 and first["deals"] > 0
     assert rerun["pages_fetched"] == 0
+    # Who held what: every part of the tree is accounted for, and the parts add up.
+    parts = first["peak_rss_by_role"]
+    assert {"ingest process", "prefect server"} <= set(parts)
+    assert abs(sum(parts.values()) - first["peak_rss_mb"]) < 1.0
+    assert "ingest process" in first["cpu_during_run"]
     assert rerun["feeds_not_modified"] == FEEDS
     assert rerun["articles_new"] == 0 and rerun["articles_stored"] == PAGES
 

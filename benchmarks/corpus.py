@@ -8,12 +8,17 @@ Last-Modified, as a well-behaved news site does) and serve a robots.txt that all
 
 With `real_pages` (a folder of real HTML pages, e.g. ../shared/corpus/articles/html), those
 pages are served too, listed by one more feed on the first host.
+
+Loopback answers at once; `Corpus.use_network(Network())` makes every server answer as one
+across the internet does (benchmarks/network.py: a delay to the first byte, a bandwidth),
+`use_network(None)` back to loopback.
 """
 
 from __future__ import annotations
 
 import random
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -23,6 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from benchmarks.network import Network, send
 from benchmarks.pages import page_html, rss_feed
 from benchmarks.textgen import TextGenerator
 from extractors.watchlist import Watchlist
@@ -58,6 +64,12 @@ class Corpus:
     hosts: list[str]  # "127.0.0.N:PORT"
     feed_urls: list[str] = field(default_factory=list)
     pages: list[Page] = field(default_factory=list)
+    sites: list[_Site] = field(default_factory=list, repr=False)
+
+    def use_network(self, network: Network | None) -> None:
+        """Answer as `network` says from now on (None: loopback, at once)."""
+        for site in self.sites:
+            site.network = network
 
     @property
     def page_bytes(self) -> int:
@@ -70,6 +82,7 @@ class _Site(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int]) -> None:
         super().__init__(address, _Handler)
         self.routes: dict[str, Path] = {}
+        self.network: Network | None = None
 
     @property
     def base_url(self) -> str:
@@ -83,7 +96,12 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 30
 
     def do_GET(self) -> None:  # the name http.server dispatches to
-        path = self.server.routes.get(urlsplit(self.path).path)
+        route = urlsplit(self.path).path
+        network = self.server.network
+        host = str(self.server.server_address[0])
+        if network is not None:
+            time.sleep(network.first_byte(host, route))
+        path = self.server.routes.get(route)
         if path is None:
             self.send_error(404)
             return
@@ -102,7 +120,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("ETag", etag)
         self.send_header("Last-Modified", formatdate(stat.st_mtime, usegmt=True))
         self.end_headers()
-        self.wfile.write(body)
+        if network is None:
+            self.wfile.write(body)
+        else:
+            send(self.wfile, body, network.bandwidth(host))
 
     def _not_modified(self, etag: str, mtime: float) -> bool:
         if self.headers.get("If-None-Match"):
@@ -140,7 +161,9 @@ def build(spec: CorpusSpec, root: Path, sites: list[_Site], watchlist: Watchlist
     """Write the corpus for `spec` under `root`, routing it on `sites` (already bound)."""
     rng = random.Random(spec.seed)
     gen = TextGenerator(watchlist, rng)
-    corpus = Corpus(root=root, hosts=[s.base_url.removeprefix("http://") for s in sites])
+    corpus = Corpus(
+        root=root, hosts=[s.base_url.removeprefix("http://") for s in sites], sites=sites
+    )
     now = datetime.now(UTC).replace(microsecond=0)
     for n, site in enumerate(sites):
         _write(root / f"h{n}", site, "/robots.txt", "User-agent: *\nAllow: /\n")

@@ -53,7 +53,8 @@ def last_run(home: Path) -> dict[str, Any]:
     with open_warehouse(home / "labwatch.duckdb", read_only=True) as con:
         # run_s: the flow's own work, from its first step to its last (no start-up or exit).
         row = con.execute(
-            f"SELECT status, {columns}, epoch(ended_at) - epoch(started_at) AS run_s "
+            f"SELECT status, {columns}, epoch(ended_at) - epoch(started_at) AS run_s, "
+            "epoch(started_at) AS run_started_epoch "
             "FROM runs WHERE flow = 'ingest' ORDER BY started_at DESC LIMIT 1"
         ).fetchone()
         stored = con.execute(
@@ -61,10 +62,53 @@ def last_run(home: Path) -> dict[str, Any]:
         ).fetchone()
     if row is None or stored is None:
         raise RuntimeError(f"no ingest run recorded in {home}")
-    figures = dict(zip(("status", *RUN_FIGURES, "run_s"), row, strict=True))
+    figures = dict(zip(("status", *RUN_FIGURES, "run_s", "run_started_epoch"), row, strict=True))
     figures["run_s"] = round(float(figures["run_s"]), 3)
+    figures["run_started_epoch"] = round(float(figures["run_started_epoch"]), 3)
     figures["articles_stored"], figures["mentions_stored"] = stored
     return figures
+
+
+def role(command: str) -> str:
+    """Which part of an ingest's process tree a command is."""
+    if "uvicorn" in command or "prefect" in command:
+        return "prefect server"
+    if "forkserver" in command:
+        return "analysis pool"  # the fork server and the workers it forks
+    if "flows.cli" in command:
+        return "ingest process"
+    return "other"
+
+
+def cpu_during_run(measured: dict[str, Any], run: dict[str, Any]) -> dict[str, float]:
+    """CPU seconds each part of the tree used during the run's own steps (between the
+    timeline points nearest the run's start and end, from `runs`), and outside them."""
+    timeline = measured.get("timeline") or []
+    if not timeline:
+        return {}
+    start = float(run["run_started_epoch"]) - float(measured["started_epoch"])
+    end = start + float(run["run_s"])
+    before = max((p for p in timeline if p[0] <= start), key=lambda p: p[0], default=timeline[0])
+    after = min((p for p in timeline if p[0] >= end), key=lambda p: p[0], default=timeline[-1])
+    cpu_at = {pid: cpu for pid, _, _, cpu in before[2]}
+    # The last figure of each process up to the end: pool workers exit before the run ends.
+    last: dict[int, tuple[str, float]] = {}
+    for point in timeline:
+        if before[0] <= point[0] <= after[0]:
+            last |= {pid: (command, cpu) for pid, command, _, cpu in point[2]}
+    out: dict[str, float] = {}
+    for pid, (command, cpu) in last.items():
+        key = role(command)
+        out[key] = round(out.get(key, 0.0) + cpu - cpu_at.get(pid, 0.0), 2)
+    out["window_s"] = round(after[0] - before[0], 2)
+    return out
+
+
+def peak_by_role(measured: dict[str, Any]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for command, mb in measured.get("peak_by_process", []):
+        out[role(command)] = round(out.get(role(command), 0.0) + mb, 1)
+    return out
 
 
 def bench_ingest(
@@ -95,6 +139,10 @@ def bench_ingest(
             # Without the fixed cost of any flow run (the warm empty flow's wall time).
             "articles_per_s_after_startup": round(articles / work, 2),
             "min_host_interval": min_host_interval,
+            # Where the CPU went while the run's own steps ran (issue 19: the gap to the limit).
+            "cpu_during_run": cpu_during_run(first, first_run),
+            # Who held the memory at the peak, by part of the tree.
+            "peak_rss_by_role": peak_by_role(first),
         },
         "rerun": {**second, **second_run},
         "empty_flow": {"fresh": fresh, "warm": warm},

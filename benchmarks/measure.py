@@ -13,6 +13,9 @@ nothing else (not the benchmark runner, its servers or its pools):
 - peak memory: the process tree is sampled every 50 ms from /proc; the peak of the summed
   RSS (shared pages counted once per process, as `ps` does) and of the summed PSS (shared
   pages split between the processes that share them, closer to what the tree really costs).
+  Who held what: the RSS of each process at the peak (`peak_by_process`), a timeline of the
+  tree's RSS by process every second (`timeline`), and the CPU time each process had used
+  when last seen (`cpu_by_process`; a process seen only briefly may have used a little more).
 
 Writes the figures as JSON to OUT.json; exits with the command's status.
 """
@@ -34,6 +37,8 @@ PR_SET_CHILD_SUBREAPER = 36
 SAMPLE_EVERY = 0.05
 ORPHAN_WAIT = 60.0  # seconds to wait for processes the command left running
 _PAGE = os.sysconf("SC_PAGE_SIZE")
+_TICK = os.sysconf("SC_CLK_TCK")
+TIMELINE_EVERY = 1.0  # seconds between two points of the memory timeline
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -91,12 +96,24 @@ def _memory(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
+def _cpu(pid: int) -> float:
+    """User + system CPU seconds of one process so far; 0 if it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        fields = stat[stat.rindex(")") + 2 :].split()
+        return (int(fields[11]) + int(fields[12])) / _TICK
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def _command(pid: int) -> str:
     try:
         argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return "?"
-    return " ".join(a.decode(errors="replace") for a in argv if a)[:100]
+    # Without the interpreter's path: "-m flows.cli ingest ...", "-m uvicorn ...".
+    args = [a.decode(errors="replace") for a in argv if a]
+    return " ".join(args[1:] if len(args) > 1 and "python" in args[0] else args)[:100]
 
 
 class TreeSampler(threading.Thread):
@@ -110,6 +127,10 @@ class TreeSampler(threading.Thread):
         self.peak_processes = 0
         self.peak_breakdown: list[tuple[str, float]] = []  # (command, RSS MB) at the peak
         self.samples = 0
+        self.started = time.monotonic()
+        # (seconds since start, tree RSS MB, [(pid, command, RSS MB, CPU s so far)])
+        self.timeline: list[tuple[float, float, list[tuple[int, str, float, float]]]] = []
+        self.cpu: dict[int, tuple[str, float]] = {}  # pid -> (command, CPU s when last seen)
         self._stop_event = threading.Event()
 
     def run(self) -> None:
@@ -125,8 +146,18 @@ class TreeSampler(threading.Thread):
             r, p = _memory(pid)
             rss, pss = rss + r, pss + p
             each.append((pid, r))
+        now = time.monotonic() - self.started
         if rss > self.peak_rss:
             self.peak_breakdown = [(_command(pid), round(r / 1e6, 1)) for pid, r in each]
+        if not self.timeline or now - self.timeline[-1][0] >= TIMELINE_EVERY:
+            point: list[tuple[int, str, float, float]] = []
+            for pid, r in each:
+                name = self.cpu[pid][0] if pid in self.cpu else _command(pid)
+                cpu = _cpu(pid)
+                if cpu:
+                    self.cpu[pid] = (name, cpu)
+                point.append((pid, name[:60], round(r / 1e6, 1), round(cpu, 2)))
+            self.timeline.append((round(now, 2), round(rss / 1e6, 1), point))
         self.peak_rss = max(self.peak_rss, rss)
         self.peak_pss = max(self.peak_pss, pss)
         self.peak_processes = max(self.peak_processes, len(pids))
@@ -155,9 +186,10 @@ def _reap_orphans(deadline: float) -> int:
 def measure(command: list[str]) -> dict[str, Any]:
     subreaper = become_subreaper()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
+    started, started_epoch = time.perf_counter(), time.time()
     child = subprocess.Popen(command)
     sampler = TreeSampler(os.getpid())
+    sampler.started = time.monotonic() - (time.perf_counter() - started)
     sampler.start()
     status = child.wait()
     wall = time.perf_counter() - started
@@ -166,6 +198,7 @@ def measure(command: list[str]) -> dict[str, Any]:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "returncode": status,
+        "started_epoch": round(started_epoch, 3),
         "wall_s": round(wall, 3),
         "cpu_user_s": round(after.ru_utime - before.ru_utime, 3),
         "cpu_system_s": round(after.ru_stime - before.ru_stime, 3),
@@ -175,6 +208,8 @@ def measure(command: list[str]) -> dict[str, Any]:
         "peak_processes": sampler.peak_processes,
         "peak_by_process": sampler.peak_breakdown,
         "memory_samples": sampler.samples,
+        "timeline": sampler.timeline,
+        "cpu_by_process": sorted(sampler.cpu.values(), key=lambda c: -c[1]),
         "orphans_reaped": orphans,
         "subreaper": subreaper,
     }

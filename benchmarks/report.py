@@ -31,6 +31,17 @@ def _ratio(a: float, b: float) -> float:
     return round(a / b, 2) if b else float("inf")
 
 
+def _parts(figures: Mapping[str, float], unit: str) -> str:
+    """ "ingest process 497 MB, analysis pool 321 MB, ..." (largest first)."""
+    parts = sorted(((k, v) for k, v in figures.items() if k != "window_s"), key=lambda kv: -kv[1])
+    return (
+        ", ".join(
+            f"{k} {v:.0f} {unit}" if unit == "MB" else f"{k} {v:.1f} {unit}" for k, v in parts
+        )
+        or "not measured"
+    )
+
+
 def _ingest_lines(r: Mapping[str, Any]) -> list[Line]:
     ing, ext, ana = (
         r["ingest"]["ingest"],
@@ -60,6 +71,8 @@ def _ingest_lines(r: Mapping[str, Any]) -> list[Line]:
             f"< {PEAK_MEMORY_MB} MB at {PEAK_MEMORY_AT}",
             ing["peak_rss_mb"] < PEAK_MEMORY_MB,
         ),
+        Line(s1, "peak RSS by part of the tree", _parts(ing.get("peak_rss_by_role", {}), "MB")),
+        Line(s1, "CPU during the run's steps, by part", _parts(ing.get("cpu_during_run", {}), "s")),
         Line(s1, "empty Prefect flow, fresh / warm home", f"{fresh} / {warm:.1f} s"),
         Line(
             s2,
@@ -107,6 +120,34 @@ def _naive_lines(r: Mapping[str, Any]) -> list[Line]:
         Line(s4, "feeds not modified", f"{rerun['feeds_not_modified']} of {rerun['feeds_total']}"),
         Line(s4, "wall time / empty flow's", f"{rerun['wall_s']:.1f} s / {warm:.1f} s"),
     ]
+
+
+def _realistic_lines(r: Mapping[str, Any]) -> list[Line]:
+    real = r["realistic"]
+    ing, naive = real["ingest"], real["naive"]
+    limit = real["network_limit_s"]
+    speedup = _ratio(naive["wall_s"], ing["wall_s"])
+    sec = "3b realistic network"
+    out = [
+        Line(sec, "network", real["network"]),
+        Line(sec, "network limit (2 connections a host)", f"{limit:.1f} s"),
+        Line(
+            sec,
+            "ingest wall time",
+            f"{ing['wall_s']:.1f} s ({ing['articles_per_s']:.1f} articles/s, "
+            f"{ing['articles_new']} articles)",
+        ),
+        Line(sec, "the run's own steps (runs table)", f"{ing['run_s']:.1f} s"),
+        Line(sec, "the run's own steps / network limit", f"{_ratio(ing['run_s'], limit)}x"),
+        Line(
+            sec,
+            "naive wall time",
+            f"{naive['wall_s']:.1f} s ({naive['articles_per_s']:.1f} articles/s)",
+        ),
+        Line(sec, "naive / ingest (wall)", f"{speedup}x", ">= 5x", speedup >= 5),
+        Line(sec, "naive / ingest (CPU)", f"{_ratio(naive['cpu_s'], ing['cpu_s'])}x"),
+    ]
+    return out
 
 
 def _tagging_lines(r: Mapping[str, Any]) -> list[Line]:
@@ -282,6 +323,7 @@ def _oneoff_lines(r: Mapping[str, Any]) -> list[Line]:
 SECTIONS = {
     "ingest": _ingest_lines,
     "naive": _naive_lines,
+    "realistic": _realistic_lines,
     "tagging": _tagging_lines,
     "warehouse": _warehouse_lines,
     "clustering": _clustering_lines,

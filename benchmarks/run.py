@@ -3,7 +3,8 @@
 Serves a generated corpus on loopback, then measures, in one run, so ratios compare figures
 taken on the same machine at the same time: (1) `labwatch ingest` end to end, (2) the
 extraction limit, (3) a naive baseline script, (4) a re-run over unchanged feeds next to an
-empty Prefect flow, (5) tagging alone, (6) the warehouse, (7) story clustering, (8) one-off
+empty Prefect flow, (3b) the ingest and the naive script again over a realistic network
+(NETWORK below), (5) tagging alone, (6) the warehouse, (7) story clustering, (8) one-off
 commands with and without a temporary Prefect server. Prints a table with the targets of
 issue 9 and writes the figures as JSON (benchmarks/results/latest.json). Exits 1 when a
 measurement breaks; a missed target is reported, not an error. docs/benchmarks.md says what
@@ -35,7 +36,9 @@ from benchmarks.extraction import bench_extraction
 from benchmarks.ingest import bench_ingest
 from benchmarks.measure import MeasurementError
 from benchmarks.naive import bench_naive
+from benchmarks.network import Network
 from benchmarks.oneoff import bench_oneoff
+from benchmarks.realistic import bench_realistic
 from benchmarks.storage import bench_warehouse
 from benchmarks.tagging import bench_tagging
 from benchmarks.textgen import TextGenerator, seed_texts
@@ -45,6 +48,7 @@ from seeds import SEEDS_DIR
 MEASUREMENTS = (
     "ingest", "extraction", "naive", "tagging", "warehouse", "clustering", "oneoff",
 )  # fmt: skip
+NETWORKS = ("both", "loopback", "realistic")
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "latest.json"
 WATCHLIST = SEEDS_DIR / "watchlist.toml"
 
@@ -53,6 +57,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m benchmarks.run",
         description=__doc__.split("\n\n")[1] if __doc__ else None,
+        epilog=f"NETWORK: the realistic mode's servers answer with {Network().describe()}.",
     )
     size = p.add_argument_group("corpus")
     size.add_argument("--feeds", type=int, default=20, help="feeds served (default 20)")
@@ -70,6 +75,13 @@ def parser() -> argparse.ArgumentParser:
         type=float,
         default=0.0,
         help="labwatch's politeness delay between requests to a host during the ingest (0)",
+    )
+    p.add_argument(
+        "--network",
+        choices=NETWORKS,
+        default="both",
+        help="run the ingest and the naive script on loopback (answers at once), over a "
+        "realistic network (delays and bandwidths, see NETWORK below), or both (default)",
     )
     p.add_argument(
         "--no-fresh-flow",
@@ -160,11 +172,17 @@ def run(args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Any], list[r
     results: dict[str, Any] = {}
     corpus: Corpus | None = None
     spec = CorpusSpec(args.feeds, args.hosts, args.entries, args.seed, real_pages=args.corpus)
+    loopback: set[str]
+    if args.network == "realistic":
+        loopback = set()
+        realistic = wanted & {"ingest", "naive"}
+    else:
+        loopback = wanted & {"ingest", "naive"}
+        realistic = wanted & {"ingest", "naive"} if args.network == "both" else set()
     if wanted & {"ingest", "extraction", "naive", "oneoff"}:
         with serve_corpus(spec, workdir / "corpus", watchlist) as corpus:
-            pages, feeds = corpus.pages, corpus.feed_urls
-            served_all = corpus
-            if "ingest" in wanted:
+            pages, feeds, served_all = corpus.pages, corpus.feed_urls, corpus
+            if "ingest" in loopback:
                 fresh = not args.no_fresh_flow
                 served = corpus
                 _step(
@@ -176,8 +194,15 @@ def run(args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Any], list[r
                 _step(
                     "extraction", results, lambda: bench_extraction(pages, watchlist, args.workers)
                 )
-            if "naive" in wanted:
+            if "naive" in loopback:
                 _step("naive", results, lambda: bench_naive(feeds, workdir))
+            if realistic:
+                network, interval = Network(seed=args.seed), args.min_host_interval
+                _step(
+                    "realistic",
+                    results,
+                    lambda: bench_realistic(served_all, workdir, network, interval),
+                )
             if "oneoff" in wanted:
                 repeats = args.oneoff_repeats
                 _step("oneoff", results, lambda: bench_oneoff(served_all, workdir, repeats))

@@ -65,6 +65,11 @@ def test_ingest_stores_every_page_and_the_rerun_fetches_none(results: dict[str, 
     assert first["pages_fetched"] == first["articles_new"] == first["pages_served"] == PAGES
     assert first["mentions"] > 0 and first["deals"] > 0
     assert rerun["pages_fetched"] == 0
+    # Who held what: every part of the tree is accounted for, and the parts add up.
+    parts = first["peak_rss_by_role"]
+    assert {"ingest process", "prefect server"} <= set(parts)
+    assert abs(sum(parts.values()) - first["peak_rss_mb"]) < 1.0
+    assert "ingest process" in first["cpu_during_run"]
     assert rerun["feeds_not_modified"] == FEEDS
     assert rerun["articles_new"] == 0 and rerun["articles_stored"] == PAGES
 
@@ -79,6 +84,19 @@ def test_extraction_and_naive_baseline_cover_the_same_pages(results: dict[str, A
     assert naive["feeds"] == FEEDS
     assert naive["pages"] == naive["articles"] == PAGES
     assert naive["mentions"] > 0
+
+
+def test_the_realistic_network_runs_both_commands_over_the_same_pages(
+    results: dict[str, Any],
+) -> None:
+    real = results["results"]["realistic"]
+    _measured(real["ingest"])
+    _measured(real["naive"])
+    assert real["ingest"]["status"] == "completed"
+    assert real["ingest"]["articles_new"] == real["ingest"]["articles_stored"] == PAGES
+    assert real["naive"]["pages"] == real["naive"]["articles"] == PAGES
+    assert "50-400 ms" in real["network"]
+    assert real["network_limit_s"] > 0
 
 
 def test_tagging_compares_both_watchlists_with_a_regex(results: dict[str, Any]) -> None:
@@ -109,8 +127,9 @@ def test_the_table_reports_every_target(results: dict[str, Any]) -> None:
     table = results["table"]
     targets = [row for row in table if row["target"]]
     assert {row["section"] for row in table} == {
-        "1 ingest", "2 extraction limit", "3 naive baseline", "4 re-run, unchanged feeds",
-        "5 tagging", "6 warehouse", "7 story clustering", "8 one-off commands",
+        "1 ingest", "2 extraction limit", "3 naive baseline", "3b realistic network",
+        "4 re-run, unchanged feeds", "5 tagging", "6 warehouse", "7 story clustering",
+        "8 one-off commands",
     }  # fmt: skip
     assert all(row["verdict"] in ("yes", "NO") for row in targets)
     rerun = next(row for row in table if row["figure"] == "pages fetched")

@@ -23,6 +23,7 @@ from typing import Any
 
 from extractors.deals import SYMMETRIC, Deal, find_deals
 from extractors.entities import Mention, Tagger
+from extractors.scoring import Counts
 
 Finder = Callable[[str, Sequence[Mention], date | None], list[Deal]]
 Triple = tuple[str, str, str]
@@ -113,21 +114,6 @@ def triples(
 
 
 @dataclass
-class KindScore:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-
-@dataclass
 class Agreement:
     """Of `total` matched deals, how many agree on one field."""
 
@@ -155,17 +141,17 @@ class Error:
 @dataclass
 class DealScores:
     sentences: int = 0
-    kinds: dict[str, KindScore] = field(default_factory=dict)
+    kinds: dict[str, Counts] = field(default_factory=dict)
     amounts: dict[str, Agreement] = field(default_factory=dict)  # per kind
     fields: dict[str, Agreement] = field(default_factory=dict)  # status, year, ...
     errors: list[Error] = field(default_factory=list)
 
-    def kind(self, kind: str) -> KindScore:
-        return self.kinds.setdefault(kind, KindScore())
+    def kind(self, kind: str) -> Counts:
+        return self.kinds.setdefault(kind, Counts())
 
     @property
-    def overall(self) -> KindScore:
-        return KindScore(
+    def overall(self) -> Counts:
+        return Counts(
             sum(k.tp for k in self.kinds.values()),
             sum(k.fp for k in self.kinds.values()),
             sum(k.fn for k in self.kinds.values()),

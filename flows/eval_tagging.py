@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from extractors.entities import Tagger
+from extractors.scoring import Counts
 
-__all__ = ["GoldError", "GoldMiss", "GoldScore", "Score", "evaluate_gold", "load_gold"]
+__all__ = ["GoldError", "GoldMiss", "GoldScore", "evaluate_gold", "load_gold"]
 
 
 class GoldError(ValueError):
@@ -47,32 +48,12 @@ class GoldMiss:
     sentence: str
 
 
-@dataclass(frozen=True)
-class Score:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
-
-
 @dataclass
 class GoldScore:
     sentences: int = 0
-    overall: Score = Score()
-    by_split: dict[str, Score] = field(default_factory=dict)
-    by_entity: dict[str, Score] = field(default_factory=dict)
+    overall: Counts = field(default_factory=Counts)
+    by_split: dict[str, Counts] = field(default_factory=dict)
+    by_entity: dict[str, Counts] = field(default_factory=dict)
     misses: list[GoldMiss] = field(default_factory=list)
 
 
@@ -118,9 +99,9 @@ def load_gold(path: Path) -> list[GoldRecord]:
     return records
 
 
-def _add(scores: dict[str, Score], key: str, tp: int = 0, fp: int = 0, fn: int = 0) -> None:
-    s = scores.get(key, Score())
-    scores[key] = Score(s.tp + tp, s.fp + fp, s.fn + fn)
+def _add(scores: dict[str, Counts], key: str, tp: int = 0, fp: int = 0, fn: int = 0) -> None:
+    s = scores.get(key, Counts())
+    scores[key] = Counts(s.tp + tp, s.fp + fp, s.fn + fn)
 
 
 def _joint(sentence: str) -> str:
@@ -129,7 +110,7 @@ def _joint(sentence: str) -> str:
 
 def evaluate_gold(records: list[GoldRecord], tagger: Tagger) -> GoldScore:
     result = GoldScore(sentences=len(records))
-    totals: dict[str, Score] = {}
+    totals: dict[str, Counts] = {}
     for r in records:
         # Neighbours join as in the page: in one paragraph after a full stop, else on a line
         # of their own (a heading, a list item).
@@ -156,14 +137,14 @@ def evaluate_gold(records: list[GoldRecord], tagger: Tagger) -> GoldScore:
                 result.misses.append(
                     GoldMiss(kind, r.id, r.split, entity, r.text[start:end], start, r.text)
                 )
-    result.overall = totals.get("", Score())
+    result.overall = totals.get("", Counts())
     return result
 
 
 def summary_rows(score: GoldScore) -> list[list[Any]]:
     """One row per scope: overall, each split, each entity (most marked mentions first)."""
 
-    def row(scope: str, s: Score) -> list[Any]:
+    def row(scope: str, s: Counts) -> list[Any]:
         return [scope, s.tp, s.fp, s.fn, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}"]
 
     rows = [row("overall", score.overall)]

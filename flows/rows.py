@@ -79,18 +79,7 @@ def article_rows(
                 "entry_url": a.url,
                 "url": a.url,
                 "canonical_url": a.canonical_url,
-                "page_canonical_url": a.page_canonical_url or None,
-                "title": a.title,
-                "author": a.author,
-                "published_at": a.published,
-                "site_name": a.site_name,
-                "language": a.language,
-                "text": a.text,
-                "text_source": a.text_source,
-                "extractor": a.extractor,
                 "page_kind": a.page_kind or None,
-                "content_hash": a.content_hash,
-                "fingerprint": a.fingerprint,
                 "page_error": a.page_error or None,
                 "page_outcome": a.page_outcome or None,
                 "published_source": a.published_source or None,
@@ -99,6 +88,7 @@ def article_rows(
                 "run_id": run_id,
                 "watchlist_version": version,
             }
+            | _text_fields(a)
             # Not article columns: the story key, stored apart (warehouse/stories.py).
             | story_fields(a.story)
         )
@@ -188,8 +178,18 @@ def entry_failure_rows(fetches: Iterable[FeedFetch], run_id: str, now: datetime)
 
 def upgrade_row(article_id: str, a: AnalysedArticle, version: str) -> Row:
     """What `upgrade_articles` writes over a stored article when its page's text arrives."""
+    return (
+        {"article_id": article_id, "watchlist_version": version}
+        | _text_fields(a)
+        | story_fields(a.story)
+    )
+
+
+def _text_fields(a: AnalysedArticle) -> Row:
+    """The columns that come from a page's text and metadata: what an article is stored with
+    and what an upgrade from feed text to page text replaces."""
     return {
-        "article_id": article_id,
+        "page_canonical_url": a.page_canonical_url or None,
         "title": a.title,
         "author": a.author,
         "published_at": a.published,
@@ -200,6 +200,4 @@ def upgrade_row(article_id: str, a: AnalysedArticle, version: str) -> Row:
         "extractor": a.extractor,
         "content_hash": a.content_hash,
         "fingerprint": a.fingerprint,
-        "page_canonical_url": a.page_canonical_url or None,
-        "watchlist_version": version,
-    } | story_fields(a.story)
+    }

@@ -60,6 +60,16 @@ def site_settings(home: Path, seed_site: str) -> None:
     )
 
 
+def ingested_home(tmp_path: Path, seed_site: str) -> tuple[Path, dict[str, str]]:
+    """A home with the seed site's first feed ingested one-off, and the CLI's environment."""
+    home = tmp_path / "home"
+    home.mkdir()
+    site_settings(home, seed_site)
+    env = clean_env(tmp_path, home)
+    assert probe(env, "ingest", "-q", "--feed", seed_feed_urls(seed_site)[0]).returncode == 0
+    return home, env
+
+
 def stored_rows(home: Path) -> dict[str, list[tuple[Any, ...]]]:
     """Every row an ingest stores, without the columns that differ from run to run."""
     out = {}
@@ -133,12 +143,7 @@ def test_a_one_off_ingest_stores_what_a_prefect_run_stores_without_prefect(
 def test_a_one_off_digest_records_its_run_and_its_failures_without_prefect(
     tmp_path: Path, seed_site: str
 ) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
-    site_settings(home, seed_site)
-    env = clean_env(tmp_path, home)
-    feeds = seed_feed_urls(seed_site)
-    assert probe(env, "ingest", "-q", "--feed", feeds[0]).returncode == 0
+    home, env = ingested_home(tmp_path, seed_site)
 
     out = probe(env, "digest", "--week", "2024-W20")
     assert out.returncode == 0, out.stderr
@@ -220,12 +225,7 @@ def test_a_one_off_digest_reports_to_the_server_of_a_running_serve(
 ) -> None:
     from tests.test_schedule import free_port
 
-    home = tmp_path / "home"
-    home.mkdir()
-    site_settings(home, seed_site)
-    env = clean_env(tmp_path, home)
-    feeds = seed_feed_urls(seed_site)
-    assert probe(env, "ingest", "-q", "--feed", feeds[0]).returncode == 0
+    home, env = ingested_home(tmp_path, seed_site)
     port = free_port()
     log = (tmp_path / "serve.log").open("w+")
     serve = subprocess.Popen(

@@ -175,6 +175,11 @@ def _convert(name: str, kind: Any, value: Any, source: str, home: Path) -> Any:
     return number
 
 
+# LABWATCH_* variables that are not settings: the home itself, and the checkout folder that
+# prefect.yaml's pull step sends a worker to (a worker's flow runs inherit its environment).
+NOT_SETTINGS = frozenset({"LABWATCH_HOME", "LABWATCH_CHECKOUT"})
+
+
 def load_settings(home: str | Path | None = None, **overrides: Any) -> Settings:
     """Settings from defaults, the home's labwatch.toml, the environment, then `overrides`."""
     kinds = {f.name: f.type for f in fields(Settings)}
@@ -192,7 +197,7 @@ def load_settings(home: str | Path | None = None, **overrides: Any) -> Settings:
                 raise SettingsError(f"{config}: unknown setting {key!r}")
             values[key] = _convert(key, kinds[key], value, str(config), home_path)
     for var, env in os.environ.items():
-        if not var.startswith("LABWATCH_") or var == "LABWATCH_HOME":
+        if not var.startswith("LABWATCH_") or var in NOT_SETTINGS:
             continue
         name = var.removeprefix("LABWATCH_").lower()
         if name not in kinds:

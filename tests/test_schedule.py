@@ -222,6 +222,23 @@ def test_prefect_yaml_deploys_to_a_work_pool(tmp_path: Path, home: Path) -> None
             )  # fmt: skip
             assert deploy.returncode == 0, deploy.stdout + deploy.stderr
             found = api(f"{api_url}/deployments/filter", {})
+            # A worker started as the README says (LABWATCH_CHECKOUT names the checkout its
+            # flow runs work from; it is not a labwatch setting) runs a deployment's flow.
+            with open_warehouse(load_settings(home).warehouse):  # a home with a warehouse
+                pass
+            digest_id = next(d["id"] for d in found if d["name"] == DIGEST)
+            run = api(
+                f"{api_url}/deployments/{digest_id}/create_flow_run",
+                {"parameters": {"home": str(home), "week": "2026-W47"}},
+            )
+            worker = subprocess.run(
+                [prefect, "worker", "start", "--pool", "labwatch", "--run-once"],
+                env={**denv, "LABWATCH_CHECKOUT": str(ROOT)}, cwd=tmp_path,
+                capture_output=True, text=True, timeout=300,
+            )  # fmt: skip
+            assert worker.returncode == 0, worker.stdout + worker.stderr
+            with urllib.request.urlopen(f"{api_url}/flow_runs/{run['id']}", timeout=30) as r:
+                state = json.load(r)["state"]
     finally:
         for k, v in saved.items():
             if v is None:
@@ -236,5 +253,10 @@ def test_prefect_yaml_deploys_to_a_work_pool(tmp_path: Path, home: Path) -> None
     assert by_name[INGEST]["parameters"] == {"home": "data"}
     # Workers resolve the checkout folder when they run the flow, not at deploy time.
     assert "LABWATCH_CHECKOUT" in json.dumps(by_name[INGEST]["pull_steps"])
+    assert state["type"] == "COMPLETED", state
+    assert (home / "digests" / "2026-W47.md").is_file()
+    with open_warehouse(load_settings(home).warehouse) as con:
+        recorded = con.execute("SELECT flow, status, prefect_run_id FROM runs").fetchall()
+    assert [(f, s, str(p)) for f, s, p in recorded] == [("digest", "completed", run["id"])]
     with socket.socket() as s:  # and the server is stopped afterwards
         assert s.connect_ex(("127.0.0.1", port)) != 0

@@ -53,6 +53,17 @@ def test_bad_environment(
         load_settings(home)
 
 
+def test_worker_checkout_variable_is_not_a_setting(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # prefect.yaml's pull step reads LABWATCH_CHECKOUT; the worker's flow runs inherit it.
+    monkeypatch.setenv("LABWATCH_CHECKOUT", "/srv/labwatch")
+    assert load_settings(home) == load_settings(home, batch_size=None)
+    monkeypatch.setenv("LABWATCH_CHECKOUTS", "/srv/labwatch")  # a near miss is still refused
+    with pytest.raises(SettingsError, match="LABWATCH_CHECKOUTS"):
+        load_settings(home)
+
+
 def test_example_file_is_valid_and_holds_the_defaults(home: Path) -> None:
     example = Path(__file__).resolve().parents[1] / "labwatch.example.toml"
     (home / "labwatch.toml").write_text(example.read_text(encoding="utf-8"))

@@ -36,13 +36,6 @@ def feed_links(html: str, base_url: str) -> list[str]:
     return links
 
 
-def _as_feed(result: FetchResult) -> ParsedFeed | None:
-    try:
-        return parse_feed(result.body, url=result.final_url, headers=result.headers)
-    except NotAFeedError:
-        return None
-
-
 async def discover_feed(fetcher: Fetcher, url: str) -> tuple[str, ParsedFeed]:
     """(feed URL, parsed feed) for `url`, a feed itself or a page that links to one.
 
@@ -50,21 +43,21 @@ async def discover_feed(fetcher: Fetcher, url: str) -> tuple[str, ParsedFeed]:
     fetch errors of `Fetcher.get`.
     """
     result = await fetcher.get(url, allow_private=True)
-    try:
-        return result.final_url, parse_feed(
-            result.body, url=result.final_url, headers=result.headers
-        )
-    except NotAFeedError:
-        pass
+    if (feed := _as_feed(result)) is not None:
+        return result.final_url, feed
     html = decode_html(result.body, result.headers.get("content-type", ""))
     candidates = feed_links(html, result.final_url)
     for candidate in candidates:
         found = await fetcher.get(candidate, allow_private=True)
-        try:
-            return found.final_url, parse_feed(
-                found.body, url=found.final_url, headers=found.headers
-            )
-        except NotAFeedError:
-            continue
+        if (feed := _as_feed(found)) is not None:
+            return found.final_url, feed
     tried = f" (tried {', '.join(candidates)})" if candidates else ""
     raise NotAFeedError(f"{url} is not a feed and advertises no working feed{tried}")
+
+
+def _as_feed(result: FetchResult) -> ParsedFeed | None:
+    """The fetched body as a feed, or None when it is not one."""
+    try:
+        return parse_feed(result.body, url=result.final_url, headers=result.headers)
+    except NotAFeedError:
+        return None

@@ -1,9 +1,14 @@
-"""robots.txt, fetched once per host per run and honoured for every page (RFC 9309 rules)."""
+"""robots.txt, fetched once per host per run and honoured for every page.
+
+Matching is RFC 9309's (protego): the longest matching rule wins, `*` and `$` are patterns.
+The standard library's parser takes the first rule in file order and reads `*`/`$` literally.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from urllib.robotparser import RobotFileParser
+
+from protego import Protego
 
 from extractors.errors import FetchError, HTTPStatusError
 from extractors.fetch import Fetcher
@@ -19,19 +24,20 @@ class RobotsCache:
 
     def __init__(self, fetcher: Fetcher) -> None:
         self.fetcher = fetcher
-        self._rules: dict[str, RobotFileParser | bool] = {}
+        self._rules: dict[str, Protego | bool] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
-    async def _load(self, origin: str) -> RobotFileParser | bool:
+    async def _load(self, origin: str) -> Protego | bool:
         try:
             result = await self.fetcher.get(f"{origin}/robots.txt")
         except HTTPStatusError as exc:
             return 400 <= exc.status < 500  # 4xx: no rules; 5xx: treat as disallow-all
         except FetchError:
             return False
-        parser = RobotFileParser()
-        parser.parse(result.body.decode("utf-8", "replace").splitlines())
-        return parser
+        try:
+            return Protego.parse(result.body.decode("utf-8", "replace"))
+        except Exception:  # a parser error on a hostile file: as unreachable, disallow the host
+            return False
 
     async def allowed(self, url: str) -> bool:
         # The origin without credentials: a page URL's password never goes to robots.txt.
@@ -43,4 +49,4 @@ class RobotsCache:
         rules = self._rules[origin]
         if isinstance(rules, bool):
             return rules
-        return rules.can_fetch(ROBOTS_AGENT, url)
+        return bool(rules.can_fetch(url, ROBOTS_AGENT))

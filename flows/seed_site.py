@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from seeds import SITE_DIR
@@ -74,7 +73,3 @@ def seed_feed_urls(base_url: str) -> list[str]:
 def seed_host(base_url: str) -> str:
     """The "host:port" of the seed site, to allow in `allowed_private_hosts`."""
     return base_url.removeprefix("http://")
-
-
-def site_path(name: str) -> Path:
-    return SITE_DIR / name

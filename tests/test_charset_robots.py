@@ -71,3 +71,28 @@ def test_robots_rules_are_honoured_and_fetched_once(httpserver: HTTPServer) -> N
 def test_missing_or_broken_robots(httpserver: HTTPServer, status: int, allowed: bool) -> None:
     httpserver.expect_request("/robots.txt").respond_with_data("", status=status)
     assert robots_allows(f"http://127.0.0.1:{httpserver.port}", ["/a"]) == [allowed]
+
+
+def test_robots_follow_rfc_9309_matching(httpserver: HTTPServer) -> None:
+    # RFC 9309 2.2.2: the longest matching rule wins (Allow wins a tie), and `*` and `$` are
+    # patterns. The standard library's parser takes the first rule in file order instead and
+    # treats `*`/`$` literally, so it refused every path here.
+    httpserver.expect_request("/robots.txt").respond_with_data(
+        "User-agent: *\n"
+        "Disallow: /\n"
+        "Allow: /news/\n"
+        "Disallow: /*.pdf$\n"
+        "Disallow: /news/drafts\n"
+        "Allow: /archive$\n"
+    )
+    base = f"http://127.0.0.1:{httpserver.port}"
+    paths = [
+        "/news/1",
+        "/news/a.pdf",
+        "/news/a.pdfx",
+        "/news/drafts/2",
+        "/archive",
+        "/archive/1",
+        "/",
+    ]
+    assert robots_allows(base, paths) == [True, False, True, False, True, False, False]

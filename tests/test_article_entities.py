@@ -90,9 +90,10 @@ def test_counts_follow_appends_dates_upgrades_and_retags(tmp_path: Path) -> None
 def undo_0013(con: duckdb.DuckDBPyConnection) -> None:
     """Drop what migration 0013 (the kept deals ledger) made, so that it can run again."""
     for statement in (
-        "DROP VIEW v_deals", "DROP VIEW v_deal_reports", "DROP MACRO TABLE deal_ledger_of",
-        "DROP MACRO TABLE deal_reports_for", "DROP TABLE deal_ledger",
-        "DROP TABLE deal_report_keys",
+        "DROP VIEW v_deals", "DROP VIEW v_pending_deals", "DROP TABLE deal_ledger",
+        "DROP VIEW v_deal_reports", "DROP VIEW v_pending_deal_reports",
+        "DROP TABLE deal_report_keys", "DROP TABLE deal_groups_pending",
+        "DROP TABLE deal_times_pending",
     ):  # fmt: skip
         con.execute(statement)
 

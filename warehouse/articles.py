@@ -179,7 +179,10 @@ def append_batch(
         ]
         times = {a["article_id"]: a["t"] for a in stamped if a["article_id"] in added_ids}
         article_entities.add(con, ours, times)
-        deal_ledger.refresh(con, deal_ledger.groups_of(our_deals))
+        dated = {r["article_id"] for r in our_deals}
+        deal_ledger.refresh(
+            con, deal_ledger.groups_of(our_deals), {a: t for a, t in times.items() if a in dated}
+        )
         earliest_dates(con, {r["article_id"] for r in links})  # after `add`: it retimes
         con.execute("COMMIT")
     except BaseException:
@@ -248,13 +251,13 @@ def earliest_dates(con: duckdb.DuckDBPyConnection, article_ids: Iterable[str]) -
           AND (articles.published_at IS NULL
                OR (f.first < articles.published_at
                    AND list_contains(f.dates, articles.published_at)))
-        RETURNING articles.article_id
+        RETURNING articles.article_id, articles.published_at
         """,
         {"ids": ids},
     ).fetchall()
     moved = [r[0] for r in changed]
     article_entities.retime(con, moved)
-    deal_ledger.refresh(con, deal_ledger.groups_of_articles(con, moved))
+    deal_ledger.refresh(con, deal_ledger.groups_of_articles(con, moved), dict(changed))
 
 
 def publisher(site_name: str, url: str, feed_name: str) -> str:
@@ -403,7 +406,7 @@ def upgrade_articles(
         insert_rows(con, "deals", our_deals)
         article_entities.forget(con, upgraded)
         article_entities.add(con, ours, upgraded_at)
-        deal_ledger.refresh(con, touched + deal_ledger.groups_of(our_deals))
+        deal_ledger.refresh(con, touched + deal_ledger.groups_of(our_deals), upgraded_at)
         refresh_stories(con, [a for a in articles if a["article_id"] in done], stories, near_bits)
         con.execute("COMMIT")
     except BaseException:

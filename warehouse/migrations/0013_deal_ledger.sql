@@ -6,24 +6,48 @@
 -- kind and pair of parties (a group: `kind`, `investor_id`, `target_id`) and on their
 -- articles' times only, so it is now kept per group: every writer of deals or of an
 -- article's time (warehouse/articles.py) computes again the groups it touched, with the
--- table macros below, which hold 0009's rules unchanged (warehouse/deal_ledger.py).
+-- views below, which hold 0009's rules unchanged (warehouse/deal_ledger.py `refresh`).
 --
--- `deal_reports_for(groups)`: each report of the groups (a list of
--- {'kind', 'investor_id', 'target_id'}; NULL for all) with its deal_id and time, as
--- v_deal_reports was. `deal_ledger_of(groups)`: the ledger rows of the groups, as v_deals
--- was, from the kept reports. tests/test_deal_ledger.py checks the kept tables equal both
--- computed from scratch after appends, replays, date changes, upgrades and retags.
+-- A writer puts the groups to compute in `deal_groups_pending`, and the new time of each
+-- article whose deals are new or whose time changed in `deal_times_pending` (the other
+-- reports keep the time kept with them: no join with every article), inside its
+-- transaction, and empties both before it commits. `v_pending_deal_reports`: each report of
+-- those groups with its deal_id and time, as v_deal_reports was; `v_pending_deals`: their
+-- ledger rows, as v_deals was, from the kept reports. tests/test_deal_ledger.py checks the
+-- kept tables equal both computed from scratch after appends, replays, date changes,
+-- upgrades and retags.
 
 DROP VIEW IF EXISTS v_deals;
 DROP VIEW IF EXISTS v_deal_reports;
 
-CREATE MACRO deal_reports_for(groups) AS TABLE
+CREATE TABLE deal_groups_pending (
+    kind         VARCHAR NOT NULL,
+    investor_id  VARCHAR NOT NULL,
+    target_id    VARCHAR NOT NULL
+);
+CREATE TABLE deal_times_pending (
+    article_id   VARCHAR NOT NULL,
+    t            TIMESTAMPTZ NOT NULL
+);
+
+-- The deal each report belongs to, and its article's time (published, else fetched).
+CREATE TABLE deal_report_keys (
+    article_id   VARCHAR NOT NULL,
+    deal_no      INTEGER NOT NULL,
+    deal_id      VARCHAR NOT NULL,
+    t            TIMESTAMPTZ NOT NULL,
+    kind         VARCHAR NOT NULL,
+    investor_id  VARCHAR NOT NULL,
+    target_id    VARCHAR NOT NULL
+);
+
+CREATE VIEW v_pending_deal_reports AS
 WITH d AS (
-    SELECT d.*, coalesce(a.published_at, a.fetched_at) AS t
-    FROM deals d JOIN articles a USING (article_id)
-    WHERE groups IS NULL
-       OR {'kind': d.kind, 'investor_id': d.investor_id, 'target_id': d.target_id}
-          IN (SELECT unnest(groups))
+    SELECT d.*, coalesce(n.t, k.t) AS t
+    FROM deals d
+    SEMI JOIN deal_groups_pending USING (kind, investor_id, target_id)
+    LEFT JOIN deal_times_pending n USING (article_id)
+    LEFT JOIN deal_report_keys k USING (article_id, deal_no)
 ),
 steps AS (
     SELECT article_id, deal_no,
@@ -63,19 +87,15 @@ SELECT left(md5(concat_ws('|', kind, investor_id, target_id, key_tranche::VARCHA
        * EXCLUDE (cluster, low_usd, key_tranche)
 FROM keyed;
 
--- The deal each report belongs to, and its article's time (published, else fetched).
-CREATE TABLE deal_report_keys (
-    article_id   VARCHAR NOT NULL,
-    deal_no      INTEGER NOT NULL,
-    deal_id      VARCHAR NOT NULL,
-    t            TIMESTAMPTZ NOT NULL,
-    kind         VARCHAR NOT NULL,
-    investor_id  VARCHAR NOT NULL,
-    target_id    VARCHAR NOT NULL
-);
+-- Every group, with the time of every article that reports a deal.
+INSERT INTO deal_groups_pending SELECT DISTINCT kind, investor_id, target_id FROM deals;
+INSERT INTO deal_times_pending
+SELECT a.article_id, coalesce(a.published_at, a.fetched_at) FROM articles a
+SEMI JOIN deals USING (article_id);
+
 INSERT INTO deal_report_keys
 SELECT article_id, deal_no, deal_id, t, kind, investor_id, target_id
-FROM deal_reports_for(NULL)
+FROM v_pending_deal_reports
 ORDER BY t;
 
 -- Every deal report with the ledger row (deal_id) it belongs to (0009's rules).
@@ -83,12 +103,10 @@ CREATE VIEW v_deal_reports AS
 SELECT k.deal_id, d.*, k.t
 FROM deals d JOIN deal_report_keys k USING (article_id, deal_no);
 
-CREATE MACRO deal_ledger_of(groups) AS TABLE
+CREATE VIEW v_pending_deals AS
 WITH reports AS (
     SELECT * FROM v_deal_reports
-    WHERE groups IS NULL
-       OR {'kind': kind, 'investor_id': investor_id, 'target_id': target_id}
-          IN (SELECT unnest(groups))
+    SEMI JOIN deal_groups_pending USING (kind, investor_id, target_id)
 ),
 role_rows AS (
     SELECT deal_id, r.entity_id, r.role, t, pos
@@ -141,7 +159,9 @@ SELECT l.deal_id, l.kind, l.investor, l.target, l.amount_usd, l.amount_max_usd,
        END AS follows
 FROM ledger l LEFT JOIN roles r USING (deal_id);
 
-CREATE TABLE deal_ledger AS SELECT * FROM deal_ledger_of(NULL) ORDER BY first_reported;
+CREATE TABLE deal_ledger AS SELECT * FROM v_pending_deals ORDER BY first_reported;
+DELETE FROM deal_groups_pending;
+DELETE FROM deal_times_pending;
 
 -- The deals ledger: one row per deal, however many articles reported it (0009's rules).
 CREATE VIEW v_deals AS SELECT * FROM deal_ledger;

@@ -100,9 +100,7 @@ def test_kept_ledger_follows_appends_dates_upgrades_and_retags(tmp_path: Path) -
 
         # A retag replaces every deal.
         replace_tags(con, [], [deal("a", 0, "microsoft", "openai", 1e10)], [], "v2")
-        assert [(r[1], r[2], r[3]) for r in in_step(con)] == [
-            ("investment", "microsoft", "openai")
-        ]
+        assert [(r[1], r[2], r[3]) for r in in_step(con)] == [("investment", "microsoft", "openai")]
         assert con.execute("SELECT count(*) FROM deal_groups_pending").fetchone() == (0,)
 
 

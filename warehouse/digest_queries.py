@@ -676,7 +676,11 @@ def new_entities(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime)
         ).fetchall()
     }
     rows = sorted(new, key=lambda r: (-int(r[1]), r[0]))
-    return [NewEntity(r[0], *names.get(r[0], (r[0], "")), int(r[1]), int(r[2])) for r in rows]
+    out = []
+    for entity_id, mentions, articles in rows:
+        name, kind = names.get(entity_id, (entity_id, ""))
+        out.append(NewEntity(entity_id, name, kind, int(mentions), int(articles)))
+    return out
 
 
 def failing_feeds(

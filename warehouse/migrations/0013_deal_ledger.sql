@@ -165,3 +165,4 @@ DELETE FROM deal_times_pending;
 
 -- The deals ledger: one row per deal, however many articles reported it (0009's rules).
 CREATE VIEW v_deals AS SELECT * FROM deal_ledger;
+

@@ -87,6 +87,17 @@ def test_counts_follow_appends_dates_upgrades_and_retags(tmp_path: Path) -> None
         ]  # fmt: skip
 
 
+def undo_0013(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop what migration 0013 (the kept deals ledger) made, so that it can run again."""
+    for statement in (
+        "DROP VIEW v_deals", "DROP VIEW v_pending_deals", "DROP TABLE deal_ledger",
+        "DROP VIEW v_deal_reports", "DROP VIEW v_pending_deal_reports",
+        "DROP TABLE deal_report_keys", "DROP TABLE deal_groups_pending",
+        "DROP TABLE deal_times_pending",
+    ):  # fmt: skip
+        con.execute(statement)
+
+
 def test_migration_counts_mentions_already_stored(tmp_path: Path) -> None:
     path = tmp_path / "old.duckdb"
     with open_warehouse(path) as con:
@@ -97,8 +108,9 @@ def test_migration_counts_mentions_already_stored(tmp_path: Path) -> None:
             " ('b', 'meta', 'Meta', 0, 4, 's', true, 'v1')"
         )  # as stored before migration 0012, which did not count them
     con = duckdb.connect(str(path))
-    con.execute("DELETE FROM schema_migrations WHERE version = 12")
+    con.execute("DELETE FROM schema_migrations WHERE version >= 12")
     con.execute("DROP TABLE article_entities")
+    undo_0013(con)
     con.close()
     with open_warehouse(path) as con:  # 0012 applied again: it counts what is stored
         assert [(a, e, n) for a, e, _, n in in_step(con)] == [("a", "openai", 2), ("b", "meta", 1)]

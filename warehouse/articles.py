@@ -32,7 +32,7 @@ from typing import Any
 
 import duckdb
 
-from warehouse import article_entities
+from warehouse import article_entities, deal_ledger
 from warehouse.append import Row, insert_rows, record_watchlist, register_rows
 from warehouse.stories import (
     DEFAULT_NEAR_BITS,
@@ -172,12 +172,17 @@ def append_batch(
         # Mentions and deals only of the articles this transaction added: a replayed batch
         # adds none, so `mentions` needs no key (migration 0012).
         ours = unique_and_ours(mentions, added_ids)
+        our_deals = [r for r in deals if r["article_id"] in added_ids]
         counts = [
             insert_rows(con, "mentions", ours, skip_existing=False),
-            insert_rows(con, "deals", [r for r in deals if r["article_id"] in added_ids]),
+            insert_rows(con, "deals", our_deals),
         ]
         times = {a["article_id"]: a["t"] for a in stamped if a["article_id"] in added_ids}
         article_entities.add(con, ours, times)
+        dated = {r["article_id"] for r in our_deals}
+        deal_ledger.refresh(
+            con, deal_ledger.groups_of(our_deals), {a: t for a, t in times.items() if a in dated}
+        )
         earliest_dates(con, {r["article_id"] for r in links})  # after `add`: it retimes
         con.execute("COMMIT")
     except BaseException:
@@ -246,11 +251,13 @@ def earliest_dates(con: duckdb.DuckDBPyConnection, article_ids: Iterable[str]) -
           AND (articles.published_at IS NULL
                OR (f.first < articles.published_at
                    AND list_contains(f.dates, articles.published_at)))
-        RETURNING articles.article_id
+        RETURNING articles.article_id, articles.published_at
         """,
         {"ids": ids},
     ).fetchall()
-    article_entities.retime(con, [r[0] for r in changed])
+    moved = [r[0] for r in changed]
+    article_entities.retime(con, moved)
+    deal_ledger.refresh(con, deal_ledger.groups_of_articles(con, moved), dict(changed))
 
 
 def publisher(site_name: str, url: str, feed_name: str) -> str:
@@ -332,6 +339,7 @@ def replace_tags(
                     "WHERE articles.article_id = f.article_id"
                 )
         article_entities.rebuild(con)
+        deal_ledger.rebuild(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -386,15 +394,19 @@ def upgrade_articles(
             )
         upgraded = list(upgraded_at)
         done = set(upgraded)
+        # The groups of the deals replaced, and of those whose article's time was filled in.
+        touched = deal_ledger.groups_of_articles(con, upgraded)
         for table in ("mentions", "deals"):
             con.execute(
                 f"DELETE FROM {table} WHERE article_id IN (SELECT unnest($ids))", {"ids": upgraded}
             )
         ours = unique_and_ours(mentions, done)
         insert_rows(con, "mentions", ours, skip_existing=False)
-        insert_rows(con, "deals", [r for r in deals if r["article_id"] in done])
+        our_deals = [r for r in deals if r["article_id"] in done]
+        insert_rows(con, "deals", our_deals)
         article_entities.forget(con, upgraded)
         article_entities.add(con, ours, upgraded_at)
+        deal_ledger.refresh(con, touched + deal_ledger.groups_of(our_deals), upgraded_at)
         refresh_stories(con, [a for a in articles if a["article_id"] in done], stories, near_bits)
         con.execute("COMMIT")
     except BaseException:

@@ -234,12 +234,11 @@ def figures(
 ) -> tuple[WeekFigures, WeekFigures]:
     """The headline figures of the week [start, end) and of the week before, in one pass
     over the two weeks' articles, entity counts (`article_entities`) and deals."""
+    wk = _articles_in(f"a.article_id, {ARTICLE_TIME} >= $start AS this, {SOURCE} AS site",
+                      "prev", "end")  # fmt: skip
     row = con.execute(
         f"""
-        WITH wk AS MATERIALIZED (
-            SELECT a.article_id, {ARTICLE_TIME} >= $start AS this, {SOURCE} AS site
-            FROM articles a WHERE {ARTICLE_TIME} >= $prev AND {ARTICLE_TIME} < $end
-        ),
+        WITH wk AS MATERIALIZED ({wk}),
         m AS MATERIALIZED (
             SELECT t >= $start AS this, entity_id, mentions FROM article_entities
             WHERE t >= $prev AND t < $end
@@ -277,25 +276,36 @@ def is_spike(mentions: int, articles: int, mean: float) -> bool:
     )
 
 
-def _span(weeks: list[str]) -> dict[str, datetime]:
-    """A time range around `weeks`, a day wider on each side: filtering articles on it first
-    spares computing the ISO week of every article (v_articles does it in the session's time
-    zone, so the exact `iso_week IN` test stays as well)."""
-    bounds = [week_bounds(w) for w in weeks]
-    return {
-        "span_start": min(b[0] for b in bounds) - timedelta(days=1),
-        "span_end": max(b[1] for b in bounds) + timedelta(days=1),
-    }
+def _articles_in(columns: str, start: str, end: str) -> str:
+    """`columns` of the articles (`articles a`) whose time, published else fetched, is in
+    [$start, $end): two scans filtered on plain columns, whose zone maps skip most of the
+    table, instead of one filtered on `coalesce(...)`, which reads every article's columns
+    first (at 1M articles, 0.44 s against 0.04 s)."""
+    return (
+        f"SELECT {columns} FROM articles a"
+        f" WHERE a.published_at >= ${start} AND a.published_at < ${end}"
+        f" UNION ALL SELECT {columns} FROM articles a"
+        f" WHERE a.published_at IS NULL AND a.fetched_at >= ${start} AND a.fetched_at < ${end}"
+    )
 
 
-_IN_SPAN = (
-    "coalesce(published_at, fetched_at) >= $span_start"
-    " AND coalesce(published_at, fetched_at) < $span_end"
-)
-# The same on `article_entities`, whose `t` is the article time; and the ISO week of `t` as
-# `v_articles` writes it (in the session's time zone).
-_T_IN_SPAN = "t >= $span_start AND t < $span_end"
-_ISO_WEEK = "isoyear(t) || '-W' || lpad(week(t)::VARCHAR, 2, '0')"
+def _week_of(weeks: list[str]) -> tuple[str, str, dict[str, Any]]:
+    """(a filter on `t` to the consecutive `weeks`, the ISO week of `t` among them, their
+    parameters): the week by arithmetic on the time from the first Monday (UTC, the
+    session's time zone), not by formatting every row's date."""
+    first, _ = week_bounds(weeks[0])
+    _, last = week_bounds(weeks[-1])
+    assert weeks == weeks_ending(weeks[-1], len(weeks)), "consecutive weeks, oldest first"
+    return (
+        "t >= $weeks_start AND t < $weeks_end",
+        "$week_names[1 + floor((epoch(t) - $weeks_epoch) / 604800)::INTEGER]",
+        {
+            "weeks_start": first,
+            "weeks_end": last,
+            "weeks_epoch": first.timestamp(),
+            "week_names": weeks,
+        },
+    )
 
 
 def _weekly(con: duckdb.DuckDBPyConnection, weeks: list[str]) -> list[dict[str, Any]]:
@@ -305,23 +315,29 @@ def _weekly(con: duckdb.DuckDBPyConnection, weeks: list[str]) -> list[dict[str, 
     chosen first, from the per-article counts of `article_entities` (a short scan by time,
     not a join of every mention with its article). tests/test_digest.py checks both agree.
     """
+    in_weeks, week_of, params = _week_of(weeks)
     return _dicts(
         con.execute(
             f"""
             WITH m AS (
-                SELECT article_id, entity_id, mentions, {_ISO_WEEK} AS iso_week
-                FROM article_entities WHERE {_T_IN_SPAN}
+                SELECT article_id, entity_id, mentions, {week_of} AS iso_week
+                FROM article_entities WHERE {in_weeks}
+            ),
+            -- Each article once per entity it counts for (count(DISTINCT) is slower).
+            per_article AS (
+                SELECT coalesce(r.ancestor_id, m.entity_id) AS entity_id, m.iso_week,
+                       m.article_id, sum(m.mentions) AS mentions
+                FROM m LEFT JOIN v_entity_rollup r ON r.entity_id = m.entity_id
+                GROUP BY ALL
             )
-            SELECT coalesce(r.ancestor_id, m.entity_id) AS entity_id, any_value(e.name) AS name,
-                   any_value(e.kind) AS kind, m.iso_week, sum(m.mentions)::BIGINT AS mentions,
-                   count(DISTINCT m.article_id) AS articles
-            FROM m
-            LEFT JOIN v_entity_rollup r ON r.entity_id = m.entity_id
-            JOIN v_entities e ON e.entity_id = coalesce(r.ancestor_id, m.entity_id)
-            WHERE e.kind IN (SELECT unnest($kinds)) AND m.iso_week IN (SELECT unnest($weeks))
-            GROUP BY coalesce(r.ancestor_id, m.entity_id), m.iso_week
+            SELECT p.entity_id, any_value(e.name) AS name, any_value(e.kind) AS kind,
+                   p.iso_week, sum(p.mentions)::BIGINT AS mentions, count(*) AS articles
+            FROM per_article p
+            JOIN v_entities e ON e.entity_id = p.entity_id
+            WHERE e.kind IN (SELECT unnest($kinds))
+            GROUP BY p.entity_id, p.iso_week
             """,
-            {"weeks": weeks, "kinds": list(KINDS), **_span(weeks)},
+            {"kinds": list(KINDS), **params},
         )
     )
 
@@ -376,21 +392,28 @@ def trend(weekly: list[dict[str, Any]], weeks: list[str]) -> Trend:
 def deals_of_week(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> list[Deal]:
     """Deals of the ledger (`v_deals`) reported in the week: new (first reported this week)
     or updated (reported before, with new sources this week), each with its status and
-    roles. A report belongs to its ledger row by `deal_id` (`v_deal_reports`)."""
+    roles. A report belongs to its ledger row by `deal_id` (`deal_report_keys`, kept with the
+    article's time: warehouse/deal_ledger.py)."""
+    wk = _articles_in("a.article_id, a.title, a.canonical_url, a.site_name, a.url", "start", "end")
     rows = _dicts(
         con.execute(
             f"""
-            WITH r AS (
+            WITH k AS MATERIALIZED (
+                SELECT article_id, deal_no, deal_id, t FROM deal_report_keys
+                WHERE t >= $start AND t < $end
+            ),
+            a AS MATERIALIZED ({wk}),
+            r AS (
                 SELECT v.deal_id, v.kind, v.investor, v.target, v.amount_usd, v.amount_max_usd,
                        v.qualifier, v.year, v.evidence AS ledger_evidence, v.sources,
                        v.first_reported, v.status AS deal_status, v.roles, d.evidence,
                        d.amount_usd AS reported_amount, a.title, a.canonical_url AS url,
                        coalesce(nullif(a.site_name, ''), split_part(a.url, '/', 3)) AS site,
-                       {ARTICLE_TIME} AS t
-                FROM v_deal_reports d
-                JOIN articles a USING (article_id)
+                       k.t
+                FROM k
+                JOIN deals d USING (article_id, deal_no)
+                JOIN a USING (article_id)
                 JOIN v_deals v USING (deal_id)
-                WHERE {ARTICLE_TIME} >= $start AND {ARTICLE_TIME} < $end
             )
             SELECT r.kind, r.investor, coalesce(ei.name, r.investor) AS investor_name,
                    r.target, coalesce(et.name, r.target) AS target_name,
@@ -461,6 +484,7 @@ def co_mentions(con: duckdb.DuckDBPyConnection, this: str, last: str) -> CoMenti
     """Labs named with clouds and companies in one article, this week and last. Products
     count for their nearest lab, cloud or company (claude for anthropic, bedrock for aws); a
     lab is never paired with its own parent or child (google-deepmind with google)."""
+    in_weeks, week_of, params = _week_of([last, this])
     rows = _dicts(
         con.execute(
             f"""
@@ -471,15 +495,14 @@ def co_mentions(con: duckdb.DuckDBPyConnection, this: str, last: str) -> CoMenti
                 GROUP BY r.entity_id
             ),
             m AS (
-                SELECT article_id, entity_id, {_ISO_WEEK} AS iso_week
-                FROM article_entities WHERE {_T_IN_SPAN}
+                SELECT article_id, entity_id, {week_of} AS iso_week
+                FROM article_entities WHERE {in_weeks}
             ),
             am AS (
                 SELECT DISTINCT m.iso_week, m.article_id, u.unit, e.kind, e.name
                 FROM m
                 JOIN unit u USING (entity_id)
                 JOIN v_entities e ON e.entity_id = u.unit
-                WHERE m.iso_week IN ($this, $last)
             )
             SELECT l.unit AS lab, any_value(l.name) AS lab_name,
                    o.unit AS other, any_value(o.name) AS other_name,
@@ -494,7 +517,7 @@ def co_mentions(con: duckdb.DuckDBPyConnection, this: str, last: str) -> CoMenti
             WHERE l.kind = 'lab' AND up.entity_id IS NULL AND down.entity_id IS NULL
             GROUP BY l.unit, o.unit
             """,
-            {"this": this, "last": last, **_span([this, last])},
+            {"this": this, "last": last, **params},
         )
     )
     pairs = [Pair(**{k: r[k] for k in Pair.__dataclass_fields__}) for r in rows]
@@ -538,16 +561,16 @@ def top_stories(
     source that carried it (each linked to its first copy) and the labs, clouds and
     companies it names (products count for their parent). Ranked by the number of sources,
     then by watchlist mentions."""
+    wk = _articles_in(
+        "a.article_id, coalesce(a.cluster_id, a.article_id) AS cluster_id, a.title,"
+        f" a.canonical_url, a.published_at, {ARTICLE_TIME} AS t, {SOURCE} AS site",
+        "start",
+        "end",
+    )
     rows = _dicts(
         con.execute(
             f"""
-            WITH wk AS MATERIALIZED (
-                SELECT a.article_id, coalesce(a.cluster_id, a.article_id) AS cluster_id,
-                       a.title, a.canonical_url, a.published_at, {ARTICLE_TIME} AS t,
-                       {SOURCE} AS site
-                FROM articles a
-                WHERE {ARTICLE_TIME} >= $start AND {ARTICLE_TIME} < $end
-            ),
+            WITH wk AS MATERIALIZED ({wk}),
             unit AS (
                 SELECT r.entity_id, arg_min(r.ancestor_id, r.depth) AS unit
                 FROM v_entity_rollup r JOIN v_entities e ON e.entity_id = r.ancestor_id
@@ -560,13 +583,7 @@ def top_stories(
                 WHERE m.t >= $start AND m.t < $end
                 GROUP BY ALL
             ),
-            ents AS (
-                SELECT n.cluster_id, sum(n.n) AS mentions,
-                       list({{'id': n.unit, 'name': coalesce(e.name, n.unit), 'kind': e.kind}}
-                            ORDER BY n.n DESC, n.unit) AS entities
-                FROM named n LEFT JOIN v_entities e ON e.entity_id = n.unit
-                GROUP BY n.cluster_id
-            ),
+            ents AS (SELECT cluster_id, sum(n) AS mentions FROM named GROUP BY cluster_id),
             per_site AS (
                 SELECT cluster_id, site, arg_min(title, t) AS title,
                        arg_min(canonical_url, t) AS url, min(t) AS t
@@ -577,14 +594,35 @@ def top_stories(
                        arg_min(site, t) AS site, min(published_at) AS published_at,
                        count(DISTINCT site) AS sources, count(*) AS articles
                 FROM wk GROUP BY cluster_id
+            ),
+            shown AS (
+                SELECT s.*, coalesce(e.mentions, 0) AS mentions
+                FROM stories s LEFT JOIN ents e USING (cluster_id)
+                ORDER BY s.sources DESC, mentions DESC, s.published_at DESC NULLS LAST,
+                         s.cluster_id
+                LIMIT {int(limit)}
+            ),
+            -- The lists of the stories shown only (ordered lists cost per group).
+            shown_entities AS (
+                SELECT n.cluster_id,
+                       list({{'id': n.unit, 'name': coalesce(e.name, n.unit), 'kind': e.kind}}
+                            ORDER BY n.n DESC, n.unit) AS entities
+                FROM named n SEMI JOIN shown USING (cluster_id)
+                LEFT JOIN v_entities e ON e.entity_id = n.unit
+                GROUP BY n.cluster_id
+            ),
+            shown_copies AS (
+                SELECT p.cluster_id,
+                       list({{'title': p.title, 'site': p.site, 'url': p.url}} ORDER BY p.t)
+                           AS copies
+                FROM per_site p SEMI JOIN shown USING (cluster_id)
+                GROUP BY p.cluster_id
             )
-            SELECT s.*, coalesce(e.mentions, 0) AS mentions,
-                   coalesce(e.entities, []) AS entities,
-                   (SELECT list({{'title': p.title, 'site': p.site, 'url': p.url}} ORDER BY p.t)
-                    FROM per_site p WHERE p.cluster_id = s.cluster_id) AS copies
-            FROM stories s LEFT JOIN ents e USING (cluster_id)
-            ORDER BY s.sources DESC, mentions DESC, s.published_at DESC NULLS LAST, s.cluster_id
-            LIMIT {int(limit)}
+            SELECT shown.*, coalesce(e.entities, []) AS entities, c.copies
+            FROM shown LEFT JOIN shown_entities e USING (cluster_id)
+            LEFT JOIN shown_copies c USING (cluster_id)
+            ORDER BY shown.sources DESC, shown.mentions DESC, shown.published_at DESC NULLS LAST,
+                     shown.cluster_id
             """,
             {"start": start, "end": end},
         )
@@ -609,27 +647,40 @@ def top_stories(
 def new_entities(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> list[NewEntity]:
     """Watchlist entities named for the first time in the warehouse this week (no mention in
     any earlier article), with this week's mentions and articles."""
-    rows = con.execute(
+    week = con.execute(
         """
-        WITH wk AS (
-            -- One row per article and entity: count(*) is the articles.
-            SELECT entity_id, sum(mentions)::BIGINT AS mentions, count(*) AS articles
-            FROM article_entities WHERE t >= $start AND t < $end
-            GROUP BY entity_id
-        ),
-        before AS (
-            SELECT DISTINCT entity_id FROM article_entities
-            WHERE t < $start AND entity_id IN (SELECT entity_id FROM wk)
-        )
-        SELECT wk.entity_id, coalesce(e.name, wk.entity_id), coalesce(e.kind, ''),
-               wk.mentions, wk.articles
-        FROM wk ANTI JOIN before USING (entity_id)
-        LEFT JOIN v_entities e USING (entity_id)
-        ORDER BY wk.mentions DESC, wk.entity_id
+        -- One row per article and entity: count(*) is the articles.
+        SELECT entity_id, sum(mentions)::BIGINT AS mentions, count(*) AS articles
+        FROM article_entities WHERE t >= $start AND t < $end
+        GROUP BY entity_id
         """,
         {"start": start, "end": end},
     ).fetchall()
-    return [NewEntity(r[0], r[1], r[2], int(r[3]), int(r[4])) for r in rows]
+    # One probe per entity that stops at its first earlier row (most entities have one near
+    # the start of the table), not a scan of every earlier row.
+    new = [
+        r
+        for r in week
+        if con.execute(
+            "SELECT 1 FROM article_entities WHERE entity_id = $e AND t < $start LIMIT 1",
+            {"e": r[0], "start": start},
+        ).fetchone()
+        is None
+    ]
+    names = {
+        str(e): (str(n), str(k))
+        for e, n, k in con.execute(
+            "SELECT entity_id, coalesce(name, entity_id), coalesce(kind, '') FROM v_entities"
+            " WHERE entity_id IN (SELECT unnest($ids))",
+            {"ids": [r[0] for r in new]},
+        ).fetchall()
+    }
+    rows = sorted(new, key=lambda r: (-int(r[1]), r[0]))
+    out = []
+    for entity_id, mentions, articles in rows:
+        name, kind = names.get(entity_id, (entity_id, ""))
+        out.append(NewEntity(entity_id, name, kind, int(mentions), int(articles)))
+    return out
 
 
 def failing_feeds(
@@ -678,10 +729,11 @@ def failing_feeds(
 
 
 def _articles_per_week(con: duckdb.DuckDBPyConnection, weeks: list[str]) -> dict[str, int]:
+    _, week_of, params = _week_of(weeks)
     rows = con.execute(
-        "SELECT iso_week, count(*) FROM v_articles"
-        f" WHERE {_IN_SPAN} AND iso_week IN (SELECT unnest($w)) GROUP BY iso_week",
-        {"w": weeks, **_span(weeks)},
+        f"SELECT {week_of} AS iso_week, count(*) FROM"
+        f" ({_articles_in(f'{ARTICLE_TIME} AS t', 'weeks_start', 'weeks_end')}) GROUP BY ALL",
+        params,
     ).fetchall()
     return {w: int(n) for w, n in rows}
 

@@ -21,6 +21,7 @@ from types import TracebackType
 
 from extractors.analyse import AnalysedArticle, PageInput, analyse
 from extractors.entities import Tagger, Watchlist
+from flows import memory
 
 # Below this many pages, starting worker processes costs more than it saves.
 POOL_THRESHOLD = 8
@@ -49,6 +50,7 @@ def _exit_with_parent() -> None:
 
 def _init_worker(watchlist: Watchlist) -> None:
     global _worker_tagger
+    memory.limit_heaps()
     _exit_with_parent()
     # What analyse() imports when first called (extraction, deal rules, fingerprints), here,
     # so a warmed-up worker does it before the first batch arrives.
@@ -66,7 +68,10 @@ def _ready() -> bool:
 
 def _analyse_chunk(pages: Sequence[PageInput]) -> list[AnalysedArticle]:
     assert _worker_tagger is not None
-    return [analyse(page, _worker_tagger) for page in pages]
+    try:
+        return [analyse(page, _worker_tagger) for page in pages]
+    finally:
+        memory.trim()  # the pages' parse trees, freed: a worker stays at its working size
 
 
 class Pending:

@@ -32,7 +32,7 @@ from extractors.feedlist import feed_spec, load_feed_list
 from extractors.feeds import FeedEntry
 from extractors.fetch import FetchLimits
 from extractors.urls import redact, redact_text, url_key
-from flows import rows
+from flows import memory, rows
 from flows.analysis import Analyser, Pending
 from flows.fetch_ahead import PageFetcher
 from flows.oneoff import flow_run_id, prefect_flows, quote, step
@@ -399,6 +399,7 @@ def run_ingest(
     is `{"skipped": reason}`.
     """
     quiet_interrupts()
+    memory.limit_heaps()  # before the run starts its threads (flows/memory.py)
     settings = load_settings(home, **(overrides or {}))
     try:
         with ingest_lock(settings.warehouse):
@@ -431,6 +432,7 @@ def _ingest(
         counter = Counter("feeds", len(feeds))
         fetches = fetch_feeds_task(quote(feeds), limits, counter.tick)
         counter.close()
+        memory.trim()  # the feeds' bodies and parse trees are gone; their entries stay
         feed_links = FeedLinks(fetches)  # every entry keyed once for the whole run
         entries, per_feed = new_entries_task(settings, quote(feed_links))
         log_fetches_task(settings, summary.run_id, quote(fetches), per_feed)
@@ -448,6 +450,7 @@ def _ingest(
             summarise_batch(summary, pages, counts)
             pages_done.close()
             log_batch(number, batches, pages, counts, pages_done)
+            memory.trim()  # the batch's pages and rows, freed
 
         # A pipeline: batch N is analysed on the pool while batch N+1 downloads (in the
         # page fetcher's thread) and batch N-1 is stored, so the cores are not idle while

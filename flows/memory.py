@@ -4,7 +4,8 @@ glibc's malloc keeps what Python frees (parsed feeds, pages, rows of a stored ba
 heaps for reuse, and gives each thread that allocates (the page fetcher's, the threads that
 decode pages, DuckDB's) a heap of its own: the ingest's resident memory then grows with
 every thread and stays at its highest. Capping the number of heaps and trimming them after
-each batch keeps it near what is really in use. Elsewhere (musl, macOS) both do nothing.
+each batch keeps it near what is really in use. Elsewhere (musl, macOS) glibc's part does
+nothing.
 """
 
 from __future__ import annotations
@@ -41,7 +42,11 @@ def limit_heaps(arenas: int = ARENAS) -> None:
 
 
 def trim() -> None:
-    """Return the free memory of every heap to the system."""
+    """Return the free memory of every heap to the system, Arrow's pool's too (the
+    warehouse hands rows to DuckDB as Arrow tables; its allocator keeps what they freed)."""
+    arrow = sys.modules.get("pyarrow")  # only if the warehouse has loaded it
+    if arrow is not None:
+        arrow.default_memory_pool().release_unused()
     libc = _glibc()
     if libc is not None:
         libc.malloc_trim(0)

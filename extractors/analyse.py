@@ -10,20 +10,26 @@ import hashlib
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from extractors.article import extract_article
-from extractors.budget import DEFAULT_BUDGET, Budget, context, deals_within, leading
 from extractors.dates import choose_published
 from extractors.dates import sane_date as sane_date  # where callers have always found it
-from extractors.deals import Deal
 from extractors.entities import Mention, Tagger
 from extractors.feeds import FeedEntry
-from extractors.fingerprint import as_bigint, simhash
 from extractors.page_kind import ARTICLE
-from extractors.stories import StoryKey, story_key
 from extractors.text import sentence_spans
 from extractors.urls import canonical_url, same_site, url_key
+
+if TYPE_CHECKING:
+    from extractors.budget import Budget
+    from extractors.deals import Deal
+    from extractors.stories import StoryKey
+
+# Extraction (trafilatura), deal finding (its compiled rules) and fingerprints (numpy) are
+# imported by the functions that use them: a process that only fetches and stores (the
+# ingest's own, next to its analysis pool) or has nothing to do needs the records here, and
+# importing those costs it about a second of CPU on a busy machine and tens of MB.
 
 # Text sources, best first: where an article's text came from.
 PAGE, FEED_CONTENT, FEED_SUMMARY, NONE = "page", "feed_content", "feed_summary", "none"
@@ -108,6 +114,8 @@ def _with_context(
 ) -> list[TaggedMention]:
     if not found:
         return []
+    from extractors.budget import context
+
     spans = spans or [(0, len(text))]
     out: list[TaggedMention] = []
     i = 0
@@ -123,7 +131,7 @@ def tag_text(
     tagger: Tagger,
     title: str,
     text: str,
-    budget: Budget = DEFAULT_BUDGET,
+    budget: Budget | None = None,
     started: float | None = None,
     published: datetime | None = None,
 ) -> Tags:
@@ -131,7 +139,11 @@ def tag_text(
     within `budget`: the first `budget.text_chars` of the text (and title) are analysed, and
     deal finding stops when `budget.seconds` have passed since `started` (time.monotonic,
     default now); mentions are always kept. `note` says what was left out. `published` dates
-    the deals' relative years ("last year") and tells earlier deals from news."""
+    the deals' relative years ("last year") and tells earlier deals from news. Without
+    `budget`, extractors.budget's DEFAULT_BUDGET."""
+    from extractors.budget import DEFAULT_BUDGET, deals_within, leading
+
+    budget = DEFAULT_BUDGET if budget is None else budget
     started = time.monotonic() if started is None else started
     notes: list[str] = []
     part = leading(text, budget.text_chars)
@@ -157,7 +169,7 @@ def tag_article(
     tagger: Tagger,
     title: str,
     text: str,
-    budget: Budget = DEFAULT_BUDGET,
+    budget: Budget | None = None,
     published: datetime | None = None,
 ) -> tuple[tuple[TaggedMention, ...], tuple[Deal, ...]]:
     """The mentions (title first, then body, each with its context) and deals of an article,
@@ -173,10 +185,17 @@ def _names_article(canonical: str) -> bool:
     return bool(parts.path.strip("/") or parts.query)  # "/?p=123" names a post
 
 
-def analyse(item: PageInput, tagger: Tagger, budget: Budget = DEFAULT_BUDGET) -> AnalysedArticle:
+def analyse(item: PageInput, tagger: Tagger, budget: Budget | None = None) -> AnalysedArticle:
     """Extract, date, fingerprint, tag and find deals for one page, within `budget` (whose
-    clock starts here, so a slow extraction leaves less time for deals)."""
+    clock starts here, so a slow extraction leaves less time for deals; without it,
+    extractors.budget's DEFAULT_BUDGET)."""
+    from extractors.article import extract_article
+    from extractors.budget import DEFAULT_BUDGET, leading
+    from extractors.fingerprint import as_bigint, simhash
+    from extractors.stories import story_key
+
     started = time.monotonic()
+    budget = DEFAULT_BUDGET if budget is None else budget
     entry = item.entry
     page_error, page_outcome = item.page_error, item.page_outcome
     article = None

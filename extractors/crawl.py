@@ -193,9 +193,14 @@ async def fetch_pages(
     """Fetch the page of every entry concurrently, honouring robots.txt and the address
     guard (hosts in `limits.allowed_private_hosts` excepted); a failed page keeps its reason."""
     async with Fetcher(limits) as fetcher:
-        robots = RobotsCache(fetcher)
-        return list(
-            await asyncio.gather(
-                *(_counted(_fetch_page(fetcher, robots, e), tick) for e in entries)
-            )
-        )
+        return await fetch_pages_with(fetcher, RobotsCache(fetcher), entries, tick)
+
+
+async def fetch_pages_with(
+    fetcher: Fetcher, robots: RobotsCache, entries: Sequence[FeedEntry], tick: Tick | None = None
+) -> list[PageInput]:
+    """`fetch_pages` with a fetcher and robots rules kept from batch to batch (an ingest's
+    run): its connections, TLS setup and each host's robots.txt serve every batch."""
+    return list(
+        await asyncio.gather(*(_counted(_fetch_page(fetcher, robots, e), tick) for e in entries))
+    )

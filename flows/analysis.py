@@ -21,6 +21,7 @@ from types import TracebackType
 
 from extractors.analyse import AnalysedArticle, PageInput, analyse
 from extractors.entities import Tagger, Watchlist
+from flows import memory
 
 # Below this many pages, starting worker processes costs more than it saves.
 POOL_THRESHOLD = 8
@@ -49,13 +50,28 @@ def _exit_with_parent() -> None:
 
 def _init_worker(watchlist: Watchlist) -> None:
     global _worker_tagger
+    memory.limit_heaps()
     _exit_with_parent()
+    # What analyse() imports when first called (extraction, deal rules, fingerprints), here,
+    # so a warmed-up worker does it before the first batch arrives.
+    import extractors.article
+    import extractors.budget
+    import extractors.fingerprint
+    import extractors.stories  # noqa: F401
+
     _worker_tagger = Tagger(watchlist)
+
+
+def _ready() -> bool:
+    return _worker_tagger is not None
 
 
 def _analyse_chunk(pages: Sequence[PageInput]) -> list[AnalysedArticle]:
     assert _worker_tagger is not None
-    return [analyse(page, _worker_tagger) for page in pages]
+    try:
+        return [analyse(page, _worker_tagger) for page in pages]
+    finally:
+        memory.trim()  # the pages' parse trees, freed: a worker stays at its working size
 
 
 class Pending:
@@ -108,6 +124,15 @@ class Analyser:
         chunk = max(1, len(pages) // (self.workers * 4))
         chunks = [pages[i : i + chunk] for i in range(0, len(pages), chunk)]
         return Pending(futures=[self._executor().submit(_analyse_chunk, c) for c in chunks])
+
+    def warm_up(self, pages: int) -> None:
+        """Start the pool's workers now if `pages` will go to it, so they import and build
+        their tagger (a second or two each) while this process fetches the first batch."""
+        if self.workers == 1 or pages < POOL_THRESHOLD:
+            return
+        pool = self._executor()
+        for _ in range(self.workers):
+            pool.submit(_ready)  # each submit starts a worker until all are up
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,7 +25,6 @@ from extractors.crawl import (
     FeedSpec,
     Tick,
     fetch_feeds,
-    fetch_pages,
 )
 from extractors.entities import Watchlist
 from extractors.errors import BLOCKED
@@ -33,8 +32,9 @@ from extractors.feedlist import feed_spec, load_feed_list
 from extractors.feeds import FeedEntry
 from extractors.fetch import FetchLimits
 from extractors.urls import redact, redact_text, url_key
-from flows import rows
+from flows import memory, rows
 from flows.analysis import Analyser, Pending
+from flows.fetch_ahead import PageFetcher
 from flows.oneoff import flow_run_id, prefect_flows, quote, step
 from flows.page_retry import (
     RetryCounts,
@@ -47,7 +47,6 @@ from flows.page_retry import (
 from flows.prefect_env import quiet_interrupts
 from flows.progress import Counter, log, rate
 from flows.settings import Settings, load_settings
-from flows.stories import STORY_RULE
 from warehouse.append import record_watchlist, replace_row, upsert_feeds
 from warehouse.articles import BatchCounts, append_batch, link_entries, unseen_keys
 from warehouse.database import open_warehouse
@@ -161,21 +160,37 @@ def fetch_all_feeds(
     return asyncio.run(fetch_feeds(feeds, limits, tick))
 
 
+class FeedLinks:
+    """Every entry of a run's feeds with its URL key, computed once: a batch's `article_feeds`
+    rows are then picked by key, not rebuilt (and every URL keyed again) for each batch."""
+
+    def __init__(self, fetches: Sequence[FeedFetch]) -> None:
+        self.entries = [(url_key(e.url), f.feed.feed_id, e) for f in fetches for e in f.entries]
+
+    def rows(self, now: datetime, keys: Container[str] | None = None) -> list[dict[str, Any]]:
+        """The `article_feeds` rows of the entries whose key is in `keys` (all without),
+        in feed order, as `rows.article_feed_rows` gives them."""
+        return [
+            rows.article_feed_row(key, feed_id, e, now)
+            for key, feed_id, e in self.entries
+            if keys is None or key in keys
+        ]
+
+
 def new_entries(
-    settings: Settings, fetches: Sequence[FeedFetch]
+    settings: Settings, fetches: Sequence[FeedFetch] | FeedLinks
 ) -> tuple[list[FeedEntry], dict[str, int]]:
     """Entries whose article is not stored yet (each once, even if several feeds carry it),
     and how many new entries each feed brought."""
+    feed_links = fetches if isinstance(fetches, FeedLinks) else FeedLinks(fetches)
     with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
-        unseen = unseen_keys(con, (url_key(e.url) for f in fetches for e in f.entries))
+        unseen = unseen_keys(con, (key for key, _, _ in feed_links.entries))
     fresh: dict[str, FeedEntry] = {}
     per_feed: dict[str, int] = {}
-    for f in fetches:
-        for e in f.entries:
-            key = url_key(e.url)
-            if key in unseen:
-                per_feed[f.feed.feed_id] = per_feed.get(f.feed.feed_id, 0) + 1
-                fresh.setdefault(key, e)
+    for key, feed_id, e in feed_links.entries:
+        if key in unseen:
+            per_feed[feed_id] = per_feed.get(feed_id, 0) + 1
+            fresh.setdefault(key, e)
     return list(fresh.values()), per_feed
 
 
@@ -189,25 +204,22 @@ def log_fetches(
         record_entry_failures(con, rows.entry_failure_rows(fetches, run_id, now))
 
 
-def fetch_page_batch(
-    entries: Sequence[FeedEntry], limits: FetchLimits, tick: Tick | None = None
-) -> list[PageInput]:
-    return asyncio.run(fetch_pages(entries, limits, tick))
-
-
 def store(
     settings: Settings,
     run_id: str,
     analysed: Sequence[AnalysedArticle],
-    fetches: Sequence[FeedFetch],
+    fetches: Sequence[FeedFetch] | FeedLinks,
     version: str,
 ) -> BatchCounts:
     """Append a batch in one transaction, with the feed links of its articles."""
     now = datetime.now(UTC)
     keys = {a.entry_key for a in analysed}
-    links = [r for r in rows.article_feed_rows(fetches, now) if r["article_id"] in keys]
+    feed_links = fetches if isinstance(fetches, FeedLinks) else FeedLinks(fetches)
+    links = feed_links.rows(now, keys)
     articles, mentions, deals = rows.article_rows(analysed, run_id, now, version)
     allowed = settings.fetch_limits().allowed_private_hosts
+    from flows.stories import STORY_RULE  # here: a run with nothing new never needs numpy
+
     with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
         counts = append_batch(con, articles, links, mentions, deals, stories=STORY_RULE)
         # Pages that failed: kept so they are fetched again when due (flows/page_retry.py).
@@ -215,9 +227,10 @@ def store(
     return counts
 
 
-def link_known_articles(settings: Settings, fetches: Sequence[FeedFetch]) -> None:
+def link_known_articles(settings: Settings, fetches: Sequence[FeedFetch] | FeedLinks) -> None:
     """Record feeds that carry articles stored earlier (the same story seen in another feed)."""
-    links = rows.article_feed_rows(fetches, datetime.now(UTC))
+    feed_links = fetches if isinstance(fetches, FeedLinks) else FeedLinks(fetches)
+    links = feed_links.rows(datetime.now(UTC))
     with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
         link_entries(con, links)
 
@@ -318,7 +331,7 @@ prepare_task = _task(prepare_feeds, "select due feeds")
 fetch_feeds_task = _task(fetch_all_feeds, "fetch feeds", retries=2)
 new_entries_task = _task(new_entries, "select new entries")
 log_fetches_task = _task(log_fetches, "log feed fetches")
-fetch_pages_task = _task(fetch_page_batch, "fetch pages", retries=2)
+fetch_pages_task = _task(lambda fetching: fetching.result(), "fetch pages", retries=2)
 analyse_task = _task(lambda pending: pending.result(), "extract, tag, find deals")
 store_task = _task(store, "store batch")
 link_task = _task(link_known_articles, "link known articles to feeds")
@@ -386,6 +399,7 @@ def run_ingest(
     is `{"skipped": reason}`.
     """
     quiet_interrupts()
+    memory.limit_heaps()  # before the run starts its threads (flows/memory.py)
     settings = load_settings(home, **(overrides or {}))
     try:
         with ingest_lock(settings.warehouse):
@@ -418,7 +432,9 @@ def _ingest(
         counter = Counter("feeds", len(feeds))
         fetches = fetch_feeds_task(quote(feeds), limits, counter.tick)
         counter.close()
-        entries, per_feed = new_entries_task(settings, quote(fetches))
+        memory.trim()  # the feeds' bodies and parse trees are gone; their entries stay
+        feed_links = FeedLinks(fetches)  # every entry keyed once for the whole run
+        entries, per_feed = new_entries_task(settings, quote(feed_links))
         log_fetches_task(settings, summary.run_id, quote(fetches), per_feed)
         summarise_fetches(summary, fetches)
         summary.entries_new = len(entries)
@@ -429,19 +445,28 @@ def _ingest(
         def finish_batch(number: int, pages: list[PageInput], pending: Pending) -> None:
             analysed = analyse_task(quote(pending))
             counts = store_task(
-                settings, summary.run_id, quote(analysed), quote(fetches), watchlist.version
+                settings, summary.run_id, quote(analysed), quote(feed_links), watchlist.version
             )
             summarise_batch(summary, pages, counts)
             pages_done.close()
             log_batch(number, batches, pages, counts, pages_done)
+            memory.trim()  # the batch's pages and rows, freed
 
-        # A pipeline: batch N is analysed on the pool while batch N+1 is fetched and batch
-        # N-1 stored, so the cores are not idle while we wait on the network or DuckDB.
-        with Analyser(watchlist, settings.workers) as analyser:
+        # A pipeline: batch N is analysed on the pool while batch N+1 downloads (in the
+        # page fetcher's thread) and batch N-1 is stored, so the cores are not idle while
+        # we wait on the network or DuckDB. Three batches at most are held at a time.
+        size = settings.batch_size
+        chunks = [entries[start : start + size] for start in range(0, len(entries), size)]
+        with (
+            Analyser(watchlist, settings.workers) as analyser,
+            PageFetcher(limits, pages_done.tick) as fetcher,
+        ):
+            analyser.warm_up(len(entries))
+            fetching = fetcher.submit(chunks[0]) if chunks else None
             in_flight: tuple[int, list[PageInput], Pending] | None = None
-            for number, start in enumerate(range(0, len(entries), settings.batch_size), 1):
-                batch = entries[start : start + settings.batch_size]
-                pages = fetch_pages_task(quote(batch), limits, pages_done.tick)
+            for number in range(1, len(chunks) + 1):
+                pages = fetch_pages_task(quote(fetching))
+                fetching = fetcher.submit(chunks[number]) if number < len(chunks) else None
                 pending = analyser.submit(pages)
                 if in_flight:
                     finish_batch(*in_flight)
@@ -449,7 +474,7 @@ def _ingest(
             if in_flight:
                 finish_batch(*in_flight)
             retry_pages(settings, summary, analyser, watchlist.version, force=force)
-        link_task(settings, quote(fetches))
+        link_task(settings, quote(feed_links))
         finish_task(settings, quote(fetches))
         search_task(settings, bool(summary.articles_new or summary.articles_upgraded))
     except BaseException as exc:

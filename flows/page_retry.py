@@ -28,7 +28,6 @@ from extractors.feeds import FeedEntry
 from extractors.fetch import FetchLimits, host_allowed
 from flows import rows
 from flows.settings import Settings
-from flows.stories import STORY_RULE
 from warehouse.articles import upgrade_articles
 from warehouse.database import open_warehouse
 from warehouse.page_retries import failed_pages, record_page_tries, retry_inputs
@@ -140,6 +139,8 @@ def store_retries(
             upgrades.append(rows.upgrade_row(article_id, a, version))
             mentions += rows.mention_rows(article_id, a.mentions, version)
             deals += rows.deal_rows(article_id, a.deals)
+    from flows.stories import STORY_RULE  # here: most runs have no page to retry (numpy)
+
     with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
         upgraded = upgrade_articles(con, upgrades, mentions, deals, stories=STORY_RULE)
         record_page_tries(con, tries)

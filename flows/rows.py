@@ -5,14 +5,18 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from extractors.analyse import AnalysedArticle, TaggedMention
 from extractors.crawl import FeedFetch, FeedSpec
-from extractors.deals import Deal
 from extractors.entities import Watchlist
+from extractors.feeds import FeedEntry
 from extractors.urls import redact, url_key
-from flows.stories import story_fields
+
+if TYPE_CHECKING:
+    # Types only: the modules (deal rules, numpy) load where articles are turned into rows,
+    # not in a run that has none to store (see extractors/analyse.py).
+    from extractors.analyse import AnalysedArticle, TaggedMention
+    from extractors.deals import Deal
 
 Row = dict[str, Any]
 
@@ -51,23 +55,28 @@ def fetch_rows(fetches: Iterable[FeedFetch], run_id: str, new: Mapping[str, int]
 
 def article_feed_rows(fetches: Iterable[FeedFetch], now: datetime) -> list[Row]:
     return [
-        {
-            "article_id": url_key(e.url),
-            "feed_id": f.feed.feed_id,
-            "entry_guid": e.guid,
-            "entry_title": e.title,
-            "entry_published_at": e.published,
-            "first_seen_at": now,
-        }
-        for f in fetches
-        for e in f.entries
+        article_feed_row(url_key(e.url), f.feed.feed_id, e, now) for f in fetches for e in f.entries
     ]
+
+
+def article_feed_row(key: str, feed_id: str, e: FeedEntry, now: datetime) -> Row:
+    """The `article_feeds` row of entry `e` (whose URL key is `key`) of feed `feed_id`."""
+    return {
+        "article_id": key,
+        "feed_id": feed_id,
+        "entry_guid": e.guid,
+        "entry_title": e.title,
+        "entry_published_at": e.published,
+        "first_seen_at": now,
+    }
 
 
 def article_rows(
     articles: Iterable[AnalysedArticle], run_id: str, now: datetime, version: str
 ) -> tuple[list[Row], list[Row], list[Row]]:
     """(articles, mentions, deals) rows for a batch."""
+    from flows.stories import story_fields
+
     arts: list[Row] = []
     mentions: list[Row] = []
     deals: list[Row] = []
@@ -178,6 +187,8 @@ def entry_failure_rows(fetches: Iterable[FeedFetch], run_id: str, now: datetime)
 
 def upgrade_row(article_id: str, a: AnalysedArticle, version: str) -> Row:
     """What `upgrade_articles` writes over a stored article when its page's text arrives."""
+    from flows.stories import story_fields
+
     return (
         {"article_id": article_id, "watchlist_version": version}
         | _text_fields(a)

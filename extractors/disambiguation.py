@@ -16,6 +16,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from extractors.typography import NORMALISE
+
 __all__ = ["EXCLUDE_WINDOW", "Exclusion", "case_exceptions", "exclusion_hints"]
 
 EXCLUDE_WINDOW = 120  # characters around a mention searched for `exclude` patterns
@@ -62,6 +64,11 @@ def _required(items: Any) -> list[frozenset[str]]:
         if op is _sre.LITERAL and 0x20 <= av < 0x7F:
             run.append(chr(av))
             continue
+        if op is _sre.IN:
+            same = _one_normal_char(av)
+            if same:  # "[-\u2010\u2011]": "-" in the normalised text whichever it is
+                run.append(same)
+                continue
         if run:
             found.append(frozenset({"".join(run).lower()}))
             run = []
@@ -85,6 +92,25 @@ def _required(items: Any) -> list[frozenset[str]]:
     if run:
         found.append(frozenset({"".join(run).lower()}))
     return found
+
+
+def _one_normal_char(members: Any) -> str:
+    """The printable ASCII character every member of a character class becomes in the
+    normalised text ("-" for "[-\u2010\u2011]"), or "" when they differ or the class has
+    ranges, categories or a negation. Only characters without case are taken, so that no
+    flag (?i) can make the class match another one."""
+    chars = set()
+    for op, av in members:
+        if op is not _sre.LITERAL:
+            return ""
+        c = chr(av)
+        if c.lower() != c or c.upper() != c:
+            return ""
+        chars.add(NORMALISE.get(c, c))
+    if len(chars) != 1:
+        return ""
+    (c,) = chars
+    return c if 0x20 <= ord(c) < 0x7F else ""
 
 
 def _most_telling(sets: list[frozenset[str]]) -> frozenset[str]:

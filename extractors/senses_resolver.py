@@ -613,16 +613,17 @@ def _surnames_upper() -> frozenset[str]:
     return frozenset(s.upper() for s in surnames())
 
 
+# The run of word characters and . + ' ’ - that ends right before a name's space, read
+# backwards (a regex matches forwards only): \w is str.isalnum() or "_", as _is_word.
+_RUN_BACKWARDS = re.compile(r"[\w.+'’-]*")
+
+
 def _previous_word(before: str) -> str:
     """The word right before a name, one space before it: a run of word characters and
     . + ' ’ - that ends in a word character ("Breville", "Ray-Ban"); "" if none."""
     end = len(before) - 1
     if end < 1 or before[end] not in _SPACES or not _is_word(before[end - 1]):
         return ""
-    i = end - 1
-    token = _TOKEN_CHARS
-    while i and (before[i - 1] in token or (before[i - 1] > "\x7f" and before[i - 1].isalnum())):
-        i -= 1
-    while not _is_word(before[i]):
-        i += 1
-    return before[i:end]
+    run = _RUN_BACKWARDS.match(before[end - 1 :: -1])
+    assert run is not None  # the pattern matches the empty string
+    return run.group()[::-1].lstrip(".+'’-")

@@ -370,7 +370,7 @@ class Tagger:
         # when there is one.
         dropped: list[int] = []
         exceptions = case_exceptions(text)
-        for i, (start, end, target) in enumerate(zip(starts, ends, targets)):
+        for i, (start, end, target) in enumerate(zip(starts, ends, targets, strict=True)):
             exclude = target[3]
             if exclude is not None and exclude.contains(text, low, start, end, exceptions):
                 dropped.append(i)
@@ -406,7 +406,7 @@ class Tagger:
         new = _new
         mentions: list[Mention] = []
         append = mentions.append
-        for start, end, target in zip(starts, ends, targets):
+        for start, end, target in zip(starts, ends, targets, strict=True):
             m = new(Mention)
             fields = m.__dict__
             fields["entity"] = target[0]

@@ -305,7 +305,9 @@ class Tagger:
                 senses.append((start, expect, text[start:end]))
                 continue
             if mode == _SAME_CASE:
-                if not norm.startswith(expect, start):
+                # The slice is the alias's length (lowering keeps lengths): a comparison is
+                # cheaper than str.startswith, which parses its arguments each time.
+                if norm[start:end] != expect:
                     if norm[start] != expect[0] and not norm[start].isupper():
                         continue
                     target = self._variant(text, norm, start, end, expect, target)

@@ -16,6 +16,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from extractors.typography import NORMALISE
+
 __all__ = ["EXCLUDE_WINDOW", "Exclusion", "case_exceptions", "exclusion_hints"]
 
 EXCLUDE_WINDOW = 120  # characters around a mention searched for `exclude` patterns
@@ -62,6 +64,11 @@ def _required(items: Any) -> list[frozenset[str]]:
         if op is _sre.LITERAL and 0x20 <= av < 0x7F:
             run.append(chr(av))
             continue
+        if op is _sre.IN:
+            same = _one_normal_char(av)
+            if same:  # "[-\u2010\u2011]": "-" in the normalised text whichever it is
+                run.append(same)
+                continue
         if run:
             found.append(frozenset({"".join(run).lower()}))
             run = []
@@ -85,6 +92,25 @@ def _required(items: Any) -> list[frozenset[str]]:
     if run:
         found.append(frozenset({"".join(run).lower()}))
     return found
+
+
+def _one_normal_char(members: Any) -> str:
+    """The printable ASCII character every member of a character class becomes in the
+    normalised text ("-" for "[-\u2010\u2011]"), or "" when they differ or the class has
+    ranges, categories or a negation. Only characters without case are taken, so that no
+    flag (?i) can make the class match another one."""
+    chars = set()
+    for op, av in members:
+        if op is not _sre.LITERAL:
+            return ""
+        c = chr(av)
+        if c.lower() != c or c.upper() != c:
+            return ""
+        chars.add(NORMALISE.get(c, c))
+    if len(chars) != 1:
+        return ""
+    (c,) = chars
+    return c if 0x20 <= ord(c) < 0x7F else ""
 
 
 def _most_telling(sets: list[frozenset[str]]) -> frozenset[str]:
@@ -111,6 +137,23 @@ def exclusion_hints(patterns: Sequence[str]) -> _Hints | None:
     return tuple(out)
 
 
+def _gates(
+    patterns: Sequence[str], hints: _Hints | None
+) -> tuple[tuple[int, tuple[frozenset[str], ...]], ...] | None:
+    """Per pattern, the most characters a match of it spans (the window's width for a
+    pattern without bound) and its required strings; None without hints."""
+    if hints is None:
+        return None
+    widths = []
+    for pattern in patterns:
+        try:
+            widest = _sre_parse.parse(pattern).getwidth()[1]
+        except Exception:  # pragma: no cover  (the hints parsed it already)
+            return None
+        widths.append(min(widest, 2 * EXCLUDE_WINDOW + 1000))
+    return tuple(zip(widths, hints, strict=True))
+
+
 class Exclusion:
     """An entity's `exclude` patterns, and whether a mention sits inside one of their matches."""
 
@@ -123,6 +166,7 @@ class Exclusion:
         # alternation: keep the whole one for those.
         self.narrowable = not re.search(r"\\[1-9]|\(\?P=|\(\?\(", "".join(patterns))
         self._narrowed: dict[tuple[int, ...], re.Pattern[str]] = {}
+        self.gates = _gates(patterns, self.hints)
 
     def contains(self, text: str, low: str, start: int, end: int, exceptions: bool = True) -> bool:
         """Whether a match in the window around the mention contains it (`low` is the text
@@ -133,6 +177,24 @@ class Exclusion:
         can skip to."""
         lo = start - EXCLUDE_WINDOW if start > EXCLUDE_WINDOW else 0
         hi = end + EXCLUDE_WINDOW
+        gates = self.gates
+        if gates is not None and not (exceptions and _CASE_EXCEPTIONS.search(text, lo, hi)):
+            # A match that contains the mention lies within its pattern's longest match of
+            # it, so a pattern's required strings are looked for there only (a few dozen
+            # characters, where the window has some 250): most mentions end here.
+            for width, sets in gates:
+                a, b = end - width, start + width
+                span = low[a if a > lo else lo : b if b < hi else hi]
+                for strings in sets:
+                    for string in strings:
+                        if string in span:
+                            break
+                    else:
+                        break  # a set is missing: this pattern contains no mention here
+                else:
+                    break  # this pattern may: look closer, as below
+            else:
+                return False
         regex = (
             self.regex
             if self.hints is None

@@ -196,6 +196,7 @@ class _Text:
         if other is None:  # the text the tagger's automaton runs over
             other = lexicons["other"].find(text, lower(normalise(text)), 0)
         self._other = _sorted(other)
+        self._stops: list[int] | None = None
 
     def other(self, lo: int, hi: int) -> list[tuple[str, str]]:
         """Other senses' words within lo:hi."""
@@ -229,13 +230,16 @@ class _Text:
         """The mention's sentence and the sentences either side, within WINDOW characters;
         and the mention's own sentence."""
         text = self.text
+        stops = self._stops
+        if stops is None:  # where sentence ends may start, found once for the text
+            stops = self._stops = _stops(text, 0, len(text))
         lo = max(0, start - WINDOW)
-        befores = [m.end() for m in _boundaries(text, lo, start)]
+        befores = [m.end() for m in _boundaries(text, lo, start, stops)]
         own_lo = befores[-1] if befores else lo
         if len(befores) >= 2:
             lo = befores[-2]
         hi = min(len(text), end + WINDOW)
-        after = _boundaries(text, end, hi)
+        after = _boundaries(text, end, hi, stops)
         first = next(after, None)
         second = next(after, None) if first else None
         own_hi = first.start() if first else hi
@@ -244,10 +248,8 @@ class _Text:
         return lo, hi, own_lo, own_hi
 
 
-def _boundaries(text: str, lo: int, hi: int) -> Iterator[re.Match[str]]:
-    """_BOUNDARY.finditer(text, lo, hi), some twenty times faster: the regex is tried only
-    where one of the characters a boundary starts with is, found by str.find (a regex walks
-    the text one character at a time, trying the pattern at each)."""
+def _stops(text: str, lo: int, hi: int) -> list[int]:
+    """Where in text[lo:hi] a sentence boundary may start, in order."""
     found = []
     for char in _BOUNDARY_STARTS:
         at = text.find(char, lo, hi)
@@ -255,6 +257,20 @@ def _boundaries(text: str, lo: int, hi: int) -> Iterator[re.Match[str]]:
             found.append(at)
             at = text.find(char, at + 1, hi)
     found.sort()
+    return found
+
+
+def _boundaries(
+    text: str, lo: int, hi: int, stops: list[int] | None = None
+) -> Iterator[re.Match[str]]:
+    """_BOUNDARY.finditer(text, lo, hi), some twenty times faster: the regex is tried only
+    where one of the characters a boundary starts with is, found by str.find (a regex walks
+    the text one character at a time, trying the pattern at each); `stops`, those of the
+    whole text (_stops), when known."""
+    if stops is None:
+        found = _stops(text, lo, hi)
+    else:
+        found = stops[bisect_left(stops, lo) : bisect_left(stops, hi)]
     last = lo
     for at in found:
         if at >= last:
@@ -613,16 +629,17 @@ def _surnames_upper() -> frozenset[str]:
     return frozenset(s.upper() for s in surnames())
 
 
+# The run of word characters and . + ' ’ - that ends right before a name's space, read
+# backwards (a regex matches forwards only): \w is str.isalnum() or "_", as _is_word.
+_RUN_BACKWARDS = re.compile(r"[\w.+'’-]*")
+
+
 def _previous_word(before: str) -> str:
     """The word right before a name, one space before it: a run of word characters and
     . + ' ’ - that ends in a word character ("Breville", "Ray-Ban"); "" if none."""
     end = len(before) - 1
     if end < 1 or before[end] not in _SPACES or not _is_word(before[end - 1]):
         return ""
-    i = end - 1
-    token = _TOKEN_CHARS
-    while i and (before[i - 1] in token or (before[i - 1] > "\x7f" and before[i - 1].isalnum())):
-        i -= 1
-    while not _is_word(before[i]):
-        i += 1
-    return before[i:end]
+    run = _RUN_BACKWARDS.match(before[end - 1 :: -1])
+    assert run is not None  # the pattern matches the empty string
+    return run.group()[::-1].lstrip(".+'’-")

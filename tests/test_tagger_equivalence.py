@@ -18,6 +18,7 @@ mention is shown in (extractors/text.py) against the first way of cutting them.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import random
 import re
@@ -28,7 +29,7 @@ import pytest
 from extractors.disambiguation import exclusion_hints
 from extractors.entities import Mention, Tagger, _in_code, load_watchlist, parse_watchlist
 from extractors.fuzzy import BUDGET, misspellings
-from extractors.senses_resolver import Resolver
+from extractors.senses_resolver import Resolver, _previous_word
 from extractors.text import sentence_spans
 from extractors.watchlist import Watchlist
 from seeds import SEEDS_DIR
@@ -36,6 +37,12 @@ from tests.helpers import SEED_SLUGS, seed_text
 
 WATCHLIST = load_watchlist(SEEDS_DIR / "watchlist.toml")
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "articles" / "ground_truth"
+WCXB = CORPUS.parents[1] / "wcxb-dev-articles" / "ground_truth"
+# What test_tagger_matches_its_previous_version_on_the_corpus expects: the number of mentions
+# and a digest of them, from the tagger as it was before its speed work (commit ea5f258), for
+# the seed watchlist of that version.
+CORPUS_MENTIONS = (4966, "eb332f020cbb1c4f4261603cd89ae016962cc8acd3c3d353be141bdfee4c610b")
+CORPUS_WATCHLIST = "80b563f1f691"
 
 # Unicode spaces to " ", typographic apostrophes to "'", Unicode hyphens to "-".
 _NORMALISE = str.maketrans(
@@ -420,3 +427,65 @@ def test_sentence_spans_match_the_reference() -> None:
     ]
     for text in texts:
         assert sentence_spans(text) == reference_sentence_spans(text), text
+
+
+# The word right before a name, as extractors/senses_resolver.py first read it: one character
+# at a time, backwards. The resolver now reads it with one regex over the reversed text.
+_TOKEN = frozenset([c for c in map(chr, range(128)) if c.isalnum() or c == "_"] + list(".+'’-"))
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch == "_" or ch.isalnum()
+
+
+def reference_previous_word(before: str) -> str:
+    end = len(before) - 1
+    if end < 1 or before[end] not in " \u00a0" or not _is_word_char(before[end - 1]):
+        return ""
+    i = end - 1
+    while i and (before[i - 1] in _TOKEN or (before[i - 1] > "\x7f" and before[i - 1].isalnum())):
+        i -= 1
+    while not _is_word_char(before[i]):
+        i += 1
+    return before[i:end]
+
+
+def test_previous_word_matches_the_reference() -> None:
+    rng = random.Random(7)
+    pieces = [
+        "Fiona", "Breville", "Ray-Ban", "the", "La", "Sportiva", "e.g.", "C++", "O’Neil",
+        "d'Arc", "Zoë", "Ørsted", "北京", "٣", "_x", "4", "-", ".", "+", "'", "’", "(", '"',
+        " ", " ", "\u00a0", "\n", ",", "—", "x",
+    ]  # fmt: skip
+    texts = [
+        "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) + rng.choice(" \u00a0x")
+        for _ in range(20000)
+    ]
+    words = 0
+    for before in texts:
+        for cut in (0, max(0, len(before) - 40)):
+            expected = reference_previous_word(before[cut:])
+            assert _previous_word(before[cut:]) == expected, before
+            words += bool(expected)
+    assert words > 5000  # most texts end in a word and a space
+
+
+def test_tagger_matches_its_previous_version_on_the_corpus() -> None:
+    """Every mention of the whole corpus (real articles and pages, most not about AI), with
+    anchors and without, against those the tagger gave before its speed work (the commit
+    before it: a digest of the mentions, kept here)."""
+    if not WCXB.is_dir() or not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not beside this checkout")
+    if WATCHLIST.version != CORPUS_WATCHLIST:
+        pytest.skip("the seed watchlist changed since the digest was taken")
+    tagger = Tagger(WATCHLIST)
+    digest = hashlib.sha256()
+    count = 0
+    for folder in (CORPUS, WCXB):
+        for path in sorted(folder.glob("*.json")):
+            body = json.loads(path.read_text(encoding="utf-8")).get("articleBody", "")
+            for anchors in ((), ("anthropic", "amazon", "google")):
+                rows = as_rows(tagger.tag(body, anchors))
+                count += len(rows)
+                digest.update(repr(rows).encode())
+    assert (count, digest.hexdigest()) == CORPUS_MENTIONS

@@ -220,8 +220,11 @@ def joint_venture(m: re.Match[str], ctx: Context) -> list[Found]:
 
 # --- funding rounds
 
+# names the watchlist does not hold, after a list's watched ones: capitalised words
+_UNWATCHED = r"(?:(?:\s*,\s*|,?\s+(?:and|&)\s+)[A-Z][^,;\ue000\ue002]{0,60}?)*"
 _LEAD = re.compile(
     rf"\b(?:co-)?led\s+by\s+(?:(?:[\w-]+\s+){{0,3}}?){L('lead')}"
+    rf"|\bwith\s+{L('lead3')}\s+(?:leading|as\s+(?:the\s+)?lead(?:\s+investor)?)\b"
     rf"|{L('lead2')}\s+(?:also\s+)?(?:co-)?led\b(?!\s+by)"
     rf"|(?P<hyphen>{P})-led\b",
     re.IGNORECASE,
@@ -232,7 +235,9 @@ _PARTICIPANTS = re.compile(
     r"(?:that|which)\s+(?:also\s+)?(?:included|includes|include|drew|attracted)|"
     r"(?:also\s+)?drew(?:\s+money\s+from)?|attracted|including|backers?\s+(?:including|such\s+as))\s+"
     rf"(?:(?:[\w-]+\s+){{0,2}}?){L('part')}"
-    rf"|(?:\bwith\s+)?{L('part2')}\s+(?:also\s+)?(?:taking\s+part|took\s+part|participating|"
+    # backers the watchlist does not name may close the list: "with A, B and Khosla
+    # Ventures also taking part", "with A, DST Global and GIC joining"
+    rf"|(?:\bwith\s+)?{L('part2')}{_UNWATCHED}\s+(?:also\s+)?(?:taking\s+part|took\s+part|participating|"
     r"participated|joining|joined|investing|invested|putting\s+in|"
     r"(?:(?:was|were)\s+)?among\s+(?:the|its|their)\s+(?:[\w-]+\s+){0,2}?(?:backers|investors)|"
     r"expected\s+to\s+(?:take\s+part|participate|join|invest))\b",
@@ -248,7 +253,12 @@ def _round(
     its amount is the round's first amount after `m`'s verb, belonging to the round."""
     scope = ctx.text[m.start() :]
     for lm in _LEAD.finditer(scope):
-        leads += ctx.group(lm, "lead") or ctx.group(lm, "lead2") or ctx.group(lm, "hyphen")
+        leads += (
+            ctx.group(lm, "lead")
+            or ctx.group(lm, "lead2")
+            or ctx.group(lm, "lead3")
+            or ctx.group(lm, "hyphen")
+        )
     for pm in _PARTICIPANTS.finditer(scope):
         participants += ctx.group(pm, "part") or ctx.group(pm, "part2")
     sources: list[int] = []

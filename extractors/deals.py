@@ -169,6 +169,7 @@ _SUPPOSED = re.compile(r"\b(?:whether|if)\b", re.IGNORECASE)
 # a clause with a subject of its own: a match across it pairs the wrong parties (the clause
 # is read again with the sentence's subject, `_coordinated`)
 _NEW_SUBJECT = re.compile(r",\s+(?:but|and|while|yet)\s+(?:it|they)\s", re.IGNORECASE)
+_NEITHER = re.compile(r"\bneither\b", re.I)
 _NEGATION_STEMS = ("not", "Not", "ever", "either", "nor", "n't", "n’t")  # cheap tests first
 _SUPPOSED_STEMS = ("if", "If", "hether")
 _EXPANDS = re.compile(r"\b(?:expand|extend|increas|boost|top)\w*\b", re.IGNORECASE)
@@ -484,6 +485,8 @@ def _unreal(text: str, a: int, b: int) -> bool:
     if (" it " in span or " they " in span) and _NEW_SUBJECT.search(span):
         return True  # "X did not buy Y, but it did invest in Z": Y is not the investor
     clause = text[max(text.rfind(",", 0, a), text.rfind(";", 0, a)) + 1 : a]
+    if "either" in clause and _NEITHER.search(clause):
+        return True  # "Neither Google nor Amazon took part": the match starts at Amazon
     return any(w in clause for w in _SUPPOSED_STEMS) and bool(_SUPPOSED.search(clause))
 
 

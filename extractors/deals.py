@@ -50,6 +50,7 @@ from itertools import pairwise
 
 import ahocorasick_rs
 
+from extractors import deal_anaphora as Y
 from extractors import deal_clauses as C
 from extractors import deal_rules as R
 from extractors import deal_skeleton as K
@@ -65,6 +66,8 @@ SYMMETRIC = frozenset({"partnership", "merger", "joint_venture"})
 STATUSES = ("reported", "in_talks", "background", "denied")
 MAX_SENTENCE = 1500  # longer "sentences" are lists or markup debris, not deal reporting
 
+# a cheap test for a description that may stand for a party (extractors/deal_anaphora.py)
+_DESCRIBED = re.compile(r"\b[Tt]he\s(?:[\w.-]+\s){0,3}?(?:start-?up|company|firm|lab|chipmaker|giant|maker|developer)\b")
 _WILL = re.compile(r"\bwill\b")  # an aside saying what will happen is news, not background
 _SOURCED = re.compile(r"report|accord|said|sources|people|person", re.IGNORECASE)  # cheap first
 _REPORTEDLY = re.compile(
@@ -259,12 +262,31 @@ def find_deals(
         if i >= 0 and m.end <= spans[i][1]:
             by_sentence.setdefault(i, []).append(m)
     found: list[Deal] = []
-    for i, inside in by_sentence.items():
+    kinds: dict[str, str] = {}
+    # a sentence after one with a party may name parties only by description ("The company
+    # is also hiring the start-up's staff")
+    after = [i + 1 for i in by_sentence if i + 1 < len(spans) and i + 1 not in by_sentence]
+    for i in sorted([*by_sentence, *after]) if after else by_sentence:
+        inside = by_sentence.get(i, [])
         start, end = spans[i]
-        if len({m.entity for m in inside}) < 2 or end - start > MAX_SENTENCE:
+        if end - start > MAX_SENTENCE:
             continue
-        found += _sentence_deals(text[start:end], start, inside, ancestors, published)
-    return fold_deals(found, published)
+        sentence = text[start:end]
+        rules = R.rules_for(sentence)
+        if not rules:
+            continue  # no deal word: the cheap exit for most sentences
+        if _DESCRIBED.search(sentence):  # "the start-up", "the company": which party?
+            kinds = kinds or {m.entity: m.kind for m in ordered}
+            before = spans[i - 1] if i > 0 else None
+            named = Y.describe(text, spans[i], before, ordered, ancestors, kinds.get)
+            if named:
+                inside = sorted([*inside, *named], key=lambda m: m.start)
+        if len({m.entity for m in inside}) < 2:
+            continue
+        found += _sentence_deals(sentence, start, inside, ancestors, published, rules)
+    # an article's licence of a company's models and its hiring of the staff (in two
+    # sentences) are one acqui-hire
+    return fold_deals(_settle(found) if len(found) > 1 else found, published)
 
 
 def _memo(
@@ -294,10 +316,8 @@ def _sentence_deals(
     inside: Sequence[Mention],
     ancestors: Callable[[str], Sequence[str]] | None,
     today: date | None,
+    rules: Sequence[R.Rule],
 ) -> list[Deal]:
-    rules = R.rules_for(sentence)
-    if not rules:
-        return []  # no deal word: the cheap exit for most sentences with two entities
     amounts = find_amounts(sentence)
     skeleton, kept = _skeleton(sentence, start, inside, amounts)
     low = sentence.lower()

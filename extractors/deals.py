@@ -327,7 +327,8 @@ def _sentence_deals(
         cued=bool(_CUE_FINDER.find_matches_as_indexes(low)),
     )  # fmt: skip
     kinds = [m.kind for m in inside]
-    reduced = C.reduce(skeleton, kinds)
+    parties = {m.entity for m in inside if m.kind != "product"}
+    reduced = C.reduce(skeleton, kinds, two_parties=len(parties) == 2)
     found = _match(reduced.text, kinds, rules)
     for clause in _coordinated(reduced.text):  # each with the rules its own words call for
         found += _match(clause, kinds, R.rules_for(clause))

@@ -33,6 +33,7 @@ _DESCRIPTION = re.compile(
 # of Claude"); one with a preposition of its own is a phrase ("the company behind X")
 _TITLE_AFTER = re.compile(r"(?:['’]s)?\s+(?:of|behind|that\s+makes|called|named)\b|\s+[A-Z]")
 _CLAUSE = re.compile(r"[,;]\s|\s(?:while|whereas|but)\s")
+_SPEAKER = re.compile(r"\b(?:said|says|added|noted|told\s+\w+)\s+(?:that\s+)?$")
 _KINDS = {"chipmaker": ("company",)}
 _ANY = ("lab", "company")
 
@@ -59,6 +60,9 @@ def describe(
         if "," in before and any(x.end in range(a - 3, a) for x in mentions):
             continue  # "Anthropic, the start-up," is an aside about the name
         entity = _maker(m, mentions, ancestors) if noun in ("maker", "developer") else None
+        if entity is None and _SPEAKER.search(text, max(start, a - 40), a):
+            # "Microsoft said the company will …": the speaker
+            entity = next((x.entity for x in reversed(mentions) if start <= x.end <= a), None)
         if entity is None:
             entity = _antecedent(text, start, previous, a, mentions + out, noun, kinds)
         if entity is not None:

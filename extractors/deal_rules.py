@@ -762,7 +762,8 @@ _ALSO: dict[str, re.Pattern[str]] = {
     "among-holders": re.compile(
         r"['’]s\s+(?:[\w-]+\s+){0,2}?(?:backers|investors|shareholders|funders)\b", re.I
     ),
-    "use-chips": re.compile(rf"\b{_CHIPS}\b", re.I),
+    # "X's chips", or a brand's ("Google TPUs", read as X's when only the buyer is named too)
+    "use-chips": re.compile(rf"(?:['’]s|\b[A-Z][\w-]*)\s+(?:[\w-]+\s+){{0,2}}?(?i:{_CHIPS})"),
     "lead-to-be": _ROUND_WORDS,
     "lead-round": re.compile(
         r"round|funding|financing|series\s+[a-z]\b|seed|raise|investment", re.I
@@ -810,18 +811,53 @@ _RULES_OF = {k: [i for i, r in enumerate(RULES) if k in r.needs] for k in _KEYWO
 _KEYWORD_RULES = [frozenset(i for j in _INSIDE[k] for i in _RULES_OF[j]) for k in _KEYWORDS]
 
 
+_CALLED: dict[frozenset[int], list[int]] = {}
+
+
+def _lower_outside_escapes(pattern: str) -> str:
+    """A pattern's letters in lower case, its escapes (\\S, \\W) and group names kept."""
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern[i] == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+        else:
+            out.append(pattern[i].lower())
+            i += 1
+    return "".join(out).replace("(?p<", "(?P<")
+
+
+# the case-insensitive `also` tests, lowered: run case-sensitively on the lowered sentence
+_ALSO_LOW = {
+    r.also: re.compile(_lower_outside_escapes(r.also.pattern))
+    for r in RULES
+    if r.also is not None and r.also.flags & re.IGNORECASE
+}
+
+
 def rules_for(sentence: str) -> list[Rule]:
     """The rules whose keywords `sentence` holds (in the rules' order); none for most."""
     hits = _AUTOMATON.find_matches_as_indexes(" " + sentence.lower(), overlapping=True)
     if not hits:
         return []
-    called = frozenset().union(*(_KEYWORD_RULES[k] for k in {h[0] for h in hits}))
+    keys = frozenset(h[0] for h in hits)
+    called = _CALLED.get(keys)
+    if called is None:  # the rules a set of keywords calls, in order: asked again and again
+        called = sorted(frozenset().union(*(_KEYWORD_RULES[k] for k in keys)))
+        if len(_CALLED) < 4096:
+            _CALLED[keys] = called
     holds: dict[re.Pattern[str], bool] = {}  # each extra test once per sentence
+    low = ""
     out = []
-    for i in sorted(called):
+    for i in called:
         also = RULES[i].also
         if also is not None and also not in holds:
-            holds[also] = also.search(sentence) is not None
+            fast = _ALSO_LOW.get(also)
+            if fast is None:
+                holds[also] = also.search(sentence) is not None
+            else:  # the lowered pattern on the lowered sentence: the same answer, faster
+                low = low or sentence.lower()
+                holds[also] = fast.search(low) is not None
         if also is None or holds[also]:
             out.append(RULES[i])
     return out

@@ -67,9 +67,14 @@ STATUSES = ("reported", "in_talks", "background", "denied")
 MAX_SENTENCE = 1500  # longer "sentences" are lists or markup debris, not deal reporting
 
 # a cheap test for a description that may stand for a party (extractors/deal_anaphora.py)
-_DESCRIBED = re.compile(r"\b[Tt]he\s(?:[\w.-]+\s){0,3}?(?:start-?up|company|firm|lab|chipmaker|giant|maker|developer)\b")
+# (not the speaker of a quote: ", the company said.")
+_DESCRIBED = re.compile(
+    r"\b[Tt]he\s(?:[\w.-]+\s){0,3}?(?:start-?up|company|firm|lab|chipmaker|giant|maker|developer)"
+    r"\b(?!\s(?:said|says|told|added)\b)"
+)
+_DESCRIPTION_NOUNS = ("start-up", "startup", "company", "firm", " lab", "giant", "maker", "developer")
 _WILL = re.compile(r"\bwill\b")  # an aside saying what will happen is news, not background
-_SOURCED = re.compile(r"report|accord|said|sources|people|person", re.IGNORECASE)  # cheap first
+_SOURCED = re.compile(r"report|accord|said|sources|people|person")  # on the lowered sentence
 _REPORTEDLY = re.compile(
     r"\b(?:reportedly|reported|according\s+to\s+(?:people|sources|a\s+person|someone|those|"
     r"two|three|several)|(?:is|are|was|were)\s+said\s+to|sources\s+(?:said|say)|people\s+"
@@ -262,31 +267,51 @@ def find_deals(
         if i >= 0 and m.end <= spans[i][1]:
             by_sentence.setdefault(i, []).append(m)
     found: list[Deal] = []
-    kinds: dict[str, str] = {}
-    # a sentence after one with a party may name parties only by description ("The company
-    # is also hiring the start-up's staff")
-    after = [i + 1 for i in by_sentence if i + 1 < len(spans) and i + 1 not in by_sentence]
-    for i in sorted([*by_sentence, *after]) if after else by_sentence:
+    described = _described(text, starts, by_sentence)
+    for i in sorted({*by_sentence, *described}) if described else by_sentence:
         inside = by_sentence.get(i, [])
         start, end = spans[i]
-        if end - start > MAX_SENTENCE:
+        if end - start > MAX_SENTENCE or (i not in described and len(inside) < 2):
+            continue
+        parties = len({m.entity for m in inside})
+        if i not in described and parties < 2:
             continue
         sentence = text[start:end]
+        # "the start-up", "the company": which party? (tested first where it is needed)
+        description = i in described and (parties > 1 or _DESCRIBED.search(sentence))
+        if parties < 2 and not description:
+            continue
         rules = R.rules_for(sentence)
         if not rules:
-            continue  # no deal word: the cheap exit for most sentences
-        if _DESCRIBED.search(sentence):  # "the start-up", "the company": which party?
-            kinds = kinds or {m.entity: m.kind for m in ordered}
+            continue  # no deal word: the cheap exit for most sentences with two entities
+        if description and (parties < 2 or _DESCRIBED.search(sentence)):
+            kinds = {m.entity: m.kind for m in ordered}
             before = spans[i - 1] if i > 0 else None
             named = Y.describe(text, spans[i], before, ordered, ancestors, kinds.get)
             if named:
                 inside = sorted([*inside, *named], key=lambda m: m.start)
-        if len({m.entity for m in inside}) < 2:
-            continue
+            if len({m.entity for m in inside}) < 2:
+                continue
         found += _sentence_deals(sentence, start, inside, ancestors, published, rules)
     # an article's licence of a company's models and its hiring of the staff (in two
     # sentences) are one acqui-hire
-    return fold_deals(_settle(found) if len(found) > 1 else found, published)
+    hired = any(d.kind == "acquihire" for d in found)
+    return fold_deals(_settle(found) if hired else found, published)
+
+
+def _described(text: str, starts: Sequence[int], by_sentence: dict[int, list[Mention]]) -> set[int]:
+    """The sentences, with a party or after one with a party, that hold a word a description
+    of a party ends in ("the start-up", "the company"): a few substring searches of the
+    article, nothing when it has none."""
+    out: set[int] = set()
+    for noun in _DESCRIPTION_NOUNS:
+        at = text.find(noun)
+        while at >= 0:
+            i = bisect_right(starts, at) - 1
+            if i in by_sentence or i - 1 in by_sentence:
+                out.add(i)
+            at = text.find(noun, at + len(noun))
+    return out
 
 
 def _memo(
@@ -323,7 +348,7 @@ def _sentence_deals(
     low = sentence.lower()
     s = _Sentence(
         sentence, start, inside, kept, _valuations(skeleton), today,
-        sourced=_SOURCED.search(sentence) is not None,
+        sourced=_SOURCED.search(low) is not None,
         cued=bool(_CUE_FINDER.find_matches_as_indexes(low)),
     )  # fmt: skip
     kinds = [m.kind for m in inside]

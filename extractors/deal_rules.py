@@ -814,7 +814,7 @@ _KEYWORD_RULES = [frozenset(i for j in _INSIDE[k] for i in _RULES_OF[j]) for k i
 _CALLED: dict[frozenset[int], list[int]] = {}
 
 
-def _lower_outside_escapes(pattern: str) -> str:
+def lower_outside_escapes(pattern: str) -> str:
     """A pattern's letters in lower case, its escapes (\\S, \\W) and group names kept."""
     out, i = [], 0
     while i < len(pattern):
@@ -829,7 +829,7 @@ def _lower_outside_escapes(pattern: str) -> str:
 
 # the case-insensitive `also` tests, lowered: run case-sensitively on the lowered sentence
 _ALSO_LOW = {
-    r.also: re.compile(_lower_outside_escapes(r.also.pattern))
+    r.also: re.compile(lower_outside_escapes(r.also.pattern))
     for r in RULES
     if r.also is not None and r.also.flags & re.IGNORECASE
 }

@@ -47,6 +47,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from itertools import pairwise
+from operator import attrgetter, itemgetter
 
 import ahocorasick_rs
 
@@ -72,6 +73,8 @@ _DESCRIBED = re.compile(
     r"\b[Tt]he\s(?:[\w.-]+\s){0,3}?(?:start-?up|company|firm|lab|chipmaker|giant|maker|developer)"
     r"\b(?!\s(?:said|says|told|added)\b)"
 )
+_FIRST = itemgetter(0)
+_START = attrgetter("start")
 _DESCRIPTION_NOUNS = ("start-up", "startup", "company", "firm", " lab", "giant", "maker", "developer")
 _WILL = re.compile(r"\bwill\b")  # an aside saying what will happen is news, not background
 _SOURCED = re.compile(r"report|accord|said|sources|people|person")  # on the lowered sentence
@@ -168,6 +171,8 @@ _CUE_FINDER = ahocorasick_rs.AhoCorasick(_CUE_STEMS)  # one pass, not a test per
 _CUES = re.compile(
     f"(?P<denied>{_DENIED})|(?P<in_talks>{_TALKS})|(?P<background>{_BACKGROUND})", re.IGNORECASE
 )
+# the same, lowered, run case-sensitively on the lowered window: several times faster
+_CUES_LOW = re.compile(R.lower_outside_escapes(_CUES.pattern))
 # A deal the sentence says did not happen ("X has not invested in Y", "X never acquired Y",
 # "X did not take part in Y's round") is no deal; nor is one only asked about or supposed
 # ("whether X would buy a stake in Y", "if X were to buy Y"). Denials of reports ("denied
@@ -255,19 +260,18 @@ def find_deals(
     product named in the same sentence; `published` (the article's date) dates "last year"
     and tells an earlier deal (background) from news; `spans` are the text's sentences when
     the caller has them already (`sentence_spans(text)`)."""
-    ordered = sorted(mentions, key=lambda m: m.start)
+    ordered = sorted(mentions, key=_START)
     if not _near_pair(ordered):
         return []  # most articles: no two entities close enough to share a sentence
     ancestors = _memo(ancestors) if ancestors else None
     spans = sentence_spans(text) if spans is None else spans
-    starts = [s for s, _ in spans]
     by_sentence: dict[int, list[Mention]] = {}
     for m in ordered:
-        i = bisect_right(starts, m.start) - 1
+        i = bisect_right(spans, m.start, key=_FIRST) - 1  # (no list of starts to build)
         if i >= 0 and m.end <= spans[i][1]:
             by_sentence.setdefault(i, []).append(m)
     found: list[Deal] = []
-    described = _described(text, starts, by_sentence)
+    described = _described(text, spans, by_sentence)
     for i in sorted({*by_sentence, *described}) if described else by_sentence:
         inside = by_sentence.get(i, [])
         start, end = spans[i]
@@ -289,7 +293,7 @@ def find_deals(
             before = spans[i - 1] if i > 0 else None
             named = Y.describe(text, spans[i], before, ordered, ancestors, kinds.get)
             if named:
-                inside = sorted([*inside, *named], key=lambda m: m.start)
+                inside = sorted([*inside, *named], key=_START)
             if len({m.entity for m in inside}) < 2:
                 continue
         found += _sentence_deals(sentence, start, inside, ancestors, published, rules)
@@ -299,18 +303,30 @@ def find_deals(
     return fold_deals(_settle(found) if hired else found, published)
 
 
-def _described(text: str, starts: Sequence[int], by_sentence: dict[int, list[Mention]]) -> set[int]:
-    """The sentences, with a party or after one with a party, that hold a word a description
-    of a party ends in ("the start-up", "the company"): a few substring searches of the
-    article, nothing when it has none."""
+def _described(
+    text: str,
+    spans: Sequence[tuple[int, int]],
+    by_sentence: dict[int, list[Mention]],
+) -> set[int]:
+    """The sentences with two parties, or after one, that hold a word a description of a
+    party ends in ("the start-up", "the company"): substring searches of those runs of
+    sentences only."""
     out: set[int] = set()
-    for noun in _DESCRIPTION_NOUNS:
-        at = text.find(noun)
-        while at >= 0:
-            i = bisect_right(starts, at) - 1
-            if i in by_sentence or i - 1 in by_sentence:
-                out.add(i)
-            at = text.find(noun, at + len(noun))
+    pairs = [i for i, inside in by_sentence.items() if len({m.entity for m in inside}) > 1]
+    near = sorted({*pairs, *(i + 1 for i in pairs if i + 1 < len(spans))})
+    runs: list[list[int]] = []
+    for i in near:
+        if runs and runs[-1][1] == i - 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    for first, last in runs:
+        lo, hi = spans[first][0], spans[last][1]
+        for noun in _DESCRIPTION_NOUNS:
+            at = text.find(noun, lo, hi)
+            while at >= 0:
+                out.add(bisect_right(spans, at, key=_FIRST) - 1)
+                at = text.find(noun, at + len(noun), hi)
     return out
 
 
@@ -560,7 +576,9 @@ _ASIDE_WORDS = re.compile(r",\s+(?:which|who|whose)\b[^,;]*(?:,|$)", re.IGNORECA
 def _status(f: K.Found, window: str, year: int | None, today: date | None) -> str:
     if "which" in window or "who" in window:  # "X, which already …, signed": not the deal's
         window = _ASIDE_WORDS.sub(" ", window)
-    cues = {m.lastgroup for m in _CUES.finditer(window)} if window else set()
+    cues = {m.lastgroup for m in _CUES_LOW.finditer(window.lower())} if window else set()
+    if "in_talks" in cues and "May" in window:  # the month, which only the cased test tells
+        cues = {m.lastgroup for m in _CUES.finditer(window)}
     for status in ("denied", "in_talks"):
         if status in cues:
             return status

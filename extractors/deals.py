@@ -270,25 +270,29 @@ def find_deals(
         i = bisect_right(spans, m.start, key=_FIRST) - 1  # (no list of starts to build)
         if i >= 0 and m.end <= spans[i][1]:
             by_sentence.setdefault(i, []).append(m)
+    # sentences with two parties; and those right after them, which may name a party by
+    # a description ("The company is also hiring the start-up's staff")
+    pairs = [i for i, inside in by_sentence.items() if len({m.entity for m in inside}) > 1]
+    if not pairs:
+        return []
     found: list[Deal] = []
-    described = _described(text, spans, by_sentence)
-    for i in sorted({*by_sentence, *described}) if described else by_sentence:
+    paired = set(pairs)
+    described = _described(text, spans, pairs)
+    for i in sorted({*pairs, *described}) if described else pairs:
         inside = by_sentence.get(i, [])
         start, end = spans[i]
-        if end - start > MAX_SENTENCE or (i not in described and len(inside) < 2):
-            continue
-        parties = len({m.entity for m in inside})
-        if i not in described and parties < 2:
+        if end - start > MAX_SENTENCE:
             continue
         sentence = text[start:end]
+        two = i in paired
         # "the start-up", "the company": which party? (tested first where it is needed)
-        description = i in described and (parties > 1 or _DESCRIBED.search(sentence))
-        if parties < 2 and not description:
+        description = i in described and (two or _DESCRIBED.search(sentence))
+        if not two and not description:
             continue
         rules = R.rules_for(sentence)
         if not rules:
             continue  # no deal word: the cheap exit for most sentences with two entities
-        if description and (parties < 2 or _DESCRIBED.search(sentence)):
+        if description and (not two or _DESCRIBED.search(sentence)):
             kinds = {m.entity: m.kind for m in ordered}
             before = spans[i - 1] if i > 0 else None
             named = Y.describe(text, spans[i], before, ordered, ancestors, kinds.get)
@@ -303,16 +307,11 @@ def find_deals(
     return fold_deals(_settle(found) if hired else found, published)
 
 
-def _described(
-    text: str,
-    spans: Sequence[tuple[int, int]],
-    by_sentence: dict[int, list[Mention]],
-) -> set[int]:
+def _described(text: str, spans: Sequence[tuple[int, int]], pairs: Sequence[int]) -> set[int]:
     """The sentences with two parties, or after one, that hold a word a description of a
     party ends in ("the start-up", "the company"): substring searches of those runs of
     sentences only."""
     out: set[int] = set()
-    pairs = [i for i, inside in by_sentence.items() if len({m.entity for m in inside}) > 1]
     near = sorted({*pairs, *(i + 1 for i in pairs if i + 1 < len(spans))})
     runs: list[list[int]] = []
     for i in near:

@@ -95,7 +95,7 @@ _HAS_BRAND = re.compile(
 # the sentence, the brand is the supplier, read as "Google's TPUs"
 _USES_BRAND = re.compile(
     r"\b(?:us(?:e|es|ed|ing)|deploy\w*|rent\w*|buy\w*|bought|purchas\w*|train\w*)\b"
-    r"[^\ue000;,]{0,60}?$",
+    r"(?:[^\ue000;,]|,(?=\d)){0,60}?$",  # in its clause ("deploy 100,000 Nvidia GPUs")
     re.IGNORECASE,
 )
 

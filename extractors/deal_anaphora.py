@@ -64,7 +64,7 @@ def describe(
             # "Microsoft said the company will …": the speaker
             entity = next((x.entity for x in reversed(mentions) if start <= x.end <= a), None)
         if entity is None:
-            entity = _antecedent(text, start, previous, a, mentions + out, noun, kinds)
+            entity = _antecedent(text, start, previous, a, mentions + out, noun, kinds, ancestors)
         if entity is not None:
             kind = kinds(entity) or "company"
             out.append(Mention(entity, kind, m.group(), a, b))
@@ -89,8 +89,17 @@ def _antecedent(
     mentions: Sequence[Mention],
     noun: str,
     kinds: Callable[[str], str | None],
+    ancestors: Callable[[str], Sequence[str]] | None,
 ) -> str | None:
-    fits = _KINDS.get(noun, _ANY)
+    allowed = _KINDS.get(noun, _ANY)
+
+    def fits(entity: str) -> bool:
+        """A lab or company; or a cloud that is a company of its own (CoreWeave, not Azure)."""
+        kind = kinds(entity)
+        return kind in allowed or (
+            kind == "cloud" and noun != "chipmaker" and not (ancestors and ancestors(entity))
+        )
+
     lead = text[start:at].strip(" \"'“‘(")
     if not lead:
         # the sentence's subject: the previous sentence's first party
@@ -98,15 +107,18 @@ def _antecedent(
             return None
         first = [x for x in mentions if previous[0] <= x.start < previous[1]]
         for x in first:
-            if kinds(x.entity) in fits:
+            if fits(x.entity):
                 return x.entity
         return None
     cut = max((c.end() for c in _CLAUSE.finditer(text, start, at)), default=start)
     own = {x.entity for x in mentions if cut <= x.start < at}
+    if text.startswith(("which ", "who "), cut):  # "OpenAI, which will take a stake in the
+        head = [x.entity for x in mentions if start <= x.end < cut]  # company": not OpenAI
+        own.update(head[-1:])
     lo = previous[0] if previous else start
     for x in sorted(mentions, key=lambda x: -x.start):
         if x.start >= at or x.start < lo:
             continue
-        if x.entity not in own and kinds(x.entity) in fits and x.kind != "product":
+        if x.entity not in own and fits(x.entity) and x.kind != "product":
             return x.entity
     return None

@@ -346,7 +346,8 @@ RULES: list[Rule] = [
     Rule("invest", _compile(L("inv"), GAP, _INVEST_VERB, GAP,
                             r"\b(?:in|into|for\s+access\s+to|for\s+a\s+stake\s+in)\s+",
                             r"(?:(?:the|its|a|an)\s+(?:[\w-]+\s+){0,2}?(?:funding\s+)?round\s+"
-                            r"(?:of|in|for)\s+)?", r"(?P<fill>(?:[\w-]+\s+){0,3}?)",
+                            # ("in Abu Dhabi's G42", "in French start-up Mistral AI")
+                            r"(?:of|in|for)\s+)?", r"(?P<fill>(?:[\w'’-]+\s+){0,3}?)",
                             rf"(?P<tgt>{ITEM}(?:\s*,\s*{ITEM})*(?:,?\s+(?:and|&)\s+{ITEM})?)",
                             # ("in Y, and Z $5 billion": Z is a second investor, not a target)
                             r"(?!\s+\ue002)"),

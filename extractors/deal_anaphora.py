@@ -64,7 +64,9 @@ def describe(
             # "Microsoft said the company will …": the speaker
             entity = next((x.entity for x in reversed(mentions) if start <= x.end <= a), None)
         if entity is None:
-            entity = _antecedent(text, start, previous, a, mentions + out, noun, kinds, ancestors)
+            entity = _antecedent(
+                text, start, previous, a, [*mentions, *out], noun, kinds, ancestors
+            )
         if entity is not None:
             kind = kinds(entity) or "company"
             out.append(Mention(entity, kind, m.group(), a, b))

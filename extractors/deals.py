@@ -75,7 +75,10 @@ _DESCRIBED = re.compile(
 )
 _FIRST = itemgetter(0)
 _START = attrgetter("start")
-_DESCRIPTION_NOUNS = ("start-up", "startup", "company", "firm", " lab", "giant", "maker", "developer")
+# the nouns a description of a party ends in ("the start-up", "the chipmaker")
+_DESCRIPTION_NOUNS = (
+    "start-up", "startup", "company", "firm", " lab", "giant", "maker", "developer"
+)  # fmt: skip
 _WILL = re.compile(r"\bwill\b")  # an aside saying what will happen is news, not background
 _SOURCED = re.compile(r"report|accord|said|sources|people|person")  # on the lowered sentence
 _REPORTEDLY = re.compile(

@@ -91,11 +91,34 @@ _HAS_BRAND = re.compile(
 )
 
 
-def reduce(skeleton: str, kinds: Sequence[str]) -> Reduced:
+# "Anthropic will use up to one million Google TPUs": with only the buyer and the brand in
+# the sentence, the brand is the supplier, read as "Google's TPUs"
+_USES_BRAND = re.compile(
+    r"\b(?:us(?:e|es|ed|ing)|deploy\w*|rent\w*|buy\w*|bought|purchas\w*|train\w*)\b"
+    r"(?:[^\ue000;,]|,(?=\d)){0,60}?$",  # in its clause ("deploy 100,000 Nvidia GPUs")
+    re.IGNORECASE,
+)
+
+
+def _brands_supply(skeleton: str) -> str:
+    """The skeleton with a used brand as a possessive ("use Google's TPUs")."""
+    out, last = [], 0
+    for m in BRAND.finditer(skeleton):
+        if _USES_BRAND.search(skeleton, max(0, m.start() - 60), m.start()):
+            out += [skeleton[last : m.end("mod")], "'s"]
+            last = m.end("mod")
+    return "".join(out) + skeleton[last:] if out else skeleton
+
+
+def reduce(skeleton: str, kinds: Sequence[str], two_parties: bool = False) -> Reduced:
     """Take the modifiers and the asides out of the main clause: "OpenAI rival Anthropic"
     reads "Anthropic", "Salesforce, which has already invested in Cohere, joined" reads
     "Salesforce joined", "Nvidia servers" reads "servers". Each pattern runs only when a cheap
     test says it can match (most sentences have no title, hyphen or aside)."""
+    low = skeleton.lower()
+    branded = any(w in low for w in _BRAND_STEMS) and _HAS_BRAND.search(skeleton) is not None
+    if branded and two_parties:
+        skeleton = _brands_supply(skeleton)
     out = Reduced(skeleton)
     cuts: list[tuple[int, int]] = []
     if CLOSE + "," in skeleton:
@@ -133,8 +156,7 @@ def reduce(skeleton: str, kinds: Sequence[str]) -> Reduced:
                 out.found.append(
                     Found("acquisition", head, mod, skeleton, m.span(), background=True)
                 )
-    low = skeleton.lower()
-    if any(w in low for w in _BRAND_STEMS) and _HAS_BRAND.search(skeleton):
+    if branded:
         cuts += [m.span("mod") for m in BRAND.finditer(skeleton)]
     if cuts:
         text, last = [], 0

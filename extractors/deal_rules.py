@@ -42,6 +42,7 @@ HIRE_WORDS = re.compile(
     r"bring\s+on|brought\s+on|join(?:s|ed|ing)?\s+(?:the\s+)?\w+['’]s?\s+(?:team|staff))\b",
     re.IGNORECASE,
 )
+_TO_SELL = re.compile(r"\bto\s+(?:sell|resell|offer|distribute)\s*(?:\ue000|$)", re.IGNORECASE)
 USE_WORDS = re.compile(
     r"\b(?:to\s+use|to\s+access|for\s+access|for\s+the\s+use|for\s+(?:the\s+)?rights?|to\s+"
     r"train|for\s+training)\b",
@@ -168,6 +169,8 @@ def generic(m: re.Match[str], ctx: Context) -> list[Found]:
             if LICENSE_WORDS.search(words):
                 kind = "acquihire" if HIRE_WORDS.search(words) else "licensing"
                 found.append(Found(kind, i, t, ctx.text, m.span()))
+            elif _TO_SELL.search(words):  # "a deal with Y to sell Claude models": a platform
+                found.append(Found("distribution", i, t, ctx.text, m.span()))
             elif COMPUTE_WORDS.search(words) or ("cloud" in kinds and kinds != {"cloud"}):
                 found.append(Found("compute", t, i, ctx.text, m.span(), by_kind=True))
             else:
@@ -220,8 +223,11 @@ def joint_venture(m: re.Match[str], ctx: Context) -> list[Found]:
 
 # --- funding rounds
 
+# names the watchlist does not hold, after a list's watched ones: capitalised words
+_UNWATCHED = r"(?:(?:\s*,\s*|,?\s+(?:and|&)\s+)[A-Z][^,;\ue000\ue002]{0,60}?)*"
 _LEAD = re.compile(
     rf"\b(?:co-)?led\s+by\s+(?:(?:[\w-]+\s+){{0,3}}?){L('lead')}"
+    rf"|\bwith\s+{L('lead3')}\s+(?:leading|as\s+(?:the\s+)?lead(?:\s+investor)?)\b"
     rf"|{L('lead2')}\s+(?:also\s+)?(?:co-)?led\b(?!\s+by)"
     rf"|(?P<hyphen>{P})-led\b",
     re.IGNORECASE,
@@ -232,8 +238,10 @@ _PARTICIPANTS = re.compile(
     r"(?:that|which)\s+(?:also\s+)?(?:included|includes|include|drew|attracted)|"
     r"(?:also\s+)?drew(?:\s+money\s+from)?|attracted|including|backers?\s+(?:including|such\s+as))\s+"
     rf"(?:(?:[\w-]+\s+){{0,2}}?){L('part')}"
-    rf"|(?:\bwith\s+)?{L('part2')}\s+(?:also\s+)?(?:taking\s+part|took\s+part|participating|"
-    r"participated|joining|joined|investing|invested|putting\s+in|"
+    # backers the watchlist does not name may close the list: "with A, B and Khosla
+    # Ventures also taking part", "with A, DST Global and GIC joining"
+    rf"|(?:\bwith\s+)?{L('part2')}{_UNWATCHED}\s+(?:also\s+)?(?:taking\s+part|took\s+part|participating|"
+    r"participated|joining|joined|investing|invested|putting\s+in|pil(?:e|es|ed|ing)\s+in|"
     r"(?:(?:was|were)\s+)?among\s+(?:the|its|their)\s+(?:[\w-]+\s+){0,2}?(?:backers|investors)|"
     r"expected\s+to\s+(?:take\s+part|participate|join|invest))\b",
     re.IGNORECASE,
@@ -248,7 +256,12 @@ def _round(
     its amount is the round's first amount after `m`'s verb, belonging to the round."""
     scope = ctx.text[m.start() :]
     for lm in _LEAD.finditer(scope):
-        leads += ctx.group(lm, "lead") or ctx.group(lm, "lead2") or ctx.group(lm, "hyphen")
+        leads += (
+            ctx.group(lm, "lead")
+            or ctx.group(lm, "lead2")
+            or ctx.group(lm, "lead3")
+            or ctx.group(lm, "hyphen")
+        )
     for pm in _PARTICIPANTS.finditer(scope):
         participants += ctx.group(pm, "part") or ctx.group(pm, "part2")
     sources: list[int] = []
@@ -311,6 +324,11 @@ _ACQUIRE = (
 )
 _FILL = r"(?P<fill>(?:[\w&()’'.:-]+\s+){0,8}?)"
 _ROUND = r"(?:round|funding|raise|financing|Series\s+[A-Z]\b|seed)"
+# after a company bought: not its products, capacity or shares
+_NOT_THE_COMPANY = (
+    r"(?!['’]|\s+(?:cloud|capacity|chips?|GPUs?|TPUs?|servers?|shares|stock|services|products|"
+    r"hardware|equipment|compute|computing|stakes?|models?|technology)\b)"
+)
 # the keywords of rules whose words are common alone ("partner", "investor"): the phrase
 _PROVIDER_TITLES = tuple(f"{w} {t}" for w in ("cloud", "compute", "computing", "training",
                                                "infrastructure", "chip", "gpu")
@@ -328,7 +346,8 @@ RULES: list[Rule] = [
     Rule("invest", _compile(L("inv"), GAP, _INVEST_VERB, GAP,
                             r"\b(?:in|into|for\s+access\s+to|for\s+a\s+stake\s+in)\s+",
                             r"(?:(?:the|its|a|an)\s+(?:[\w-]+\s+){0,2}?(?:funding\s+)?round\s+"
-                            r"(?:of|in|for)\s+)?", r"(?P<fill>(?:[\w-]+\s+){0,3}?)",
+                            # ("in Abu Dhabi's G42", "in French start-up Mistral AI")
+                            r"(?:of|in|for)\s+)?", r"(?P<fill>(?:[\w'’-]+\s+){0,3}?)",
                             rf"(?P<tgt>{ITEM}(?:\s*,\s*{ITEM})*(?:,?\s+(?:and|&)\s+{ITEM})?)",
                             # ("in Y, and Z $5 billion": Z is a second investor, not a target)
                             r"(?!\s+\ue002)"),
@@ -352,7 +371,7 @@ RULES: list[Rule] = [
                                 r"bought|buying|hold|holds|held|own|owns|owned|build|builds|has|have|had|"
                                 r"built|purchas\w+|secur\w+|get|gets|got)\s+", _WORDS, "{0,5}?",
                                 r"(?:stake|position|holding|interest|share)s?\s+",
-                                r"(?:of\s+[^\ue000;]{0,25}?\s+)?in\s+", L("tgt")),
+                                r"(?:of\s+[^\ue000;]{0,25}?\s+)?in\s+", L("tgt", possessive="optional")),
          lambda m, ctx: holding(m, ctx), ("stake", "position", "holding", "interest", " share")),
     Rule("stake-fraction", _compile(L("inv"), GAP, r"\b(?:bought|buys|buy|buying|acquired|"
                                     r"acquires|acquire|took|takes|take|owns?|holds?|controls?)\s+"
@@ -408,8 +427,8 @@ RULES: list[Rule] = [
                          for i in ctx.group(m, "inv")
                          for t in ctx.group(m, "tgt")],
          (" join", "particip", "part in")),
-    Rule("stock", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:receiv\w*|get|gets|got|tak\w*|took)\s+",
-                           rf"(?P<amt>{A})\s+(?:of|in)\s+", rf"(?P<tgt>{P})",
+    Rule("stock", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:receiv\w*|get|gets|got|tak\w*|took|buy|buys|buying|"
+                           r"bought|purchas\w*)\s+", rf"(?P<amt>{A})\s+(?:of|in)\s+", rf"(?P<tgt>{P})",
                            r"\s+(?:stock|shares|equity)"),
          lambda m, ctx: [Found("investment", ctx.group(m, "inv")[0],
                                ctx.group(m, "tgt")[0], ctx.text, m.span(),
@@ -424,7 +443,7 @@ RULES: list[Rule] = [
                            r"(?=\s+(?:(?:a|an|its|the|their|new|fresh)\s+)?(?:", A,
                            r",?\s+)?(?:[\w-]+\s+){0,3}?(?:round|funding|financing|Series|seed|"
                            r"raise|money|capital|cash)\b|\s+(?:(?:a|an)\s+)?", A,
-                           r"(?:,\s*", A, r")?,?\s+(?:in|from|led|at|to)\b)"),
+                           r"(?:,\s*", A, r")?,?\s+(?:in|from|led|at|to|as)\b)"),
          raising, (" rais", " secur", " clos", " land", " nabb", " bag", " receiv", " complet",
                    " final", " pull", " haul", " got ", " get ", " gets ")),
     Rule("lead-round", _compile(L("lead"), r"\s+(?:also\s+)?(?:co-)?led\s+(?:(?:the|a|an)\s+)?",
@@ -459,6 +478,26 @@ RULES: list[Rule] = [
                              r"products|hardware|equipment|compute|computing|stakes?)\b)"),
          filled("acquisition"), ("acqui", " buy", "bought", "purchas", "snap", "took over", "take over", "takes over",
           "taking over", "absorb")),
+    # "X has agreed to pay $1.3 billion for Y", "X inks $8 billion deal for Y" (headlines),
+    # "X has held talks about bidding for Y", "Y walked away from a takeover offer from X"
+    Rule("pay-for", _compile(L("inv"), GAP, r"\bpa(?:y|ys|id|ying)\s+(?:[\w-]+\s+){0,2}?", A,
+                             r"(?:\s+in\s+(?:cash|stock|cash\s+and\s+stock))?\s+for\s+", _FILL,
+                             L("tgt"), _NOT_THE_COMPANY),
+         filled("acquisition"), (" pay", " paid")),
+    Rule("deal-for", _compile(L("inv"), GAP, _DEAL_VERB, r"\s+(?:(?:a|an)\s+)?(?:", A, r"\s+)?",
+                              r"(?:[\w-]+\s+){0,2}?(?:deal|agreement|pact)\s+(?:for|to\s+(?:buy|"
+                              r"acquire))\s+", _FILL, L("tgt"), _NOT_THE_COMPANY),
+         lambda m, ctx: [f for f in filled("acquisition")(m, ctx)
+                         if ctx.kinds[f.target] in ("lab", "company")],
+         ("deal for", "deal to", "agreement for", "agreement to", "pact for", "pact to")),
+    Rule("bid-for", _compile(L("inv"), GAP, r"\b(?:bid|bids|bidding|made\s+(?:a|an)\s+(?:[\w-]+\s+)?"
+                             r"(?:bid|offer))\s+for\s+", _FILL, L("tgt"), _NOT_THE_COMPANY),
+         filled("acquisition"), ("bid", "offer for")),
+    Rule("offer-from", _compile(rf"(?P<tgt>{P})", GAP, rf"(?:{A}\s+)?(?:[\w-]+\s+)?(?:takeover|"
+                                r"acquisition|buyout)\s+(?:offer|bid|approach|proposal)s?\s+from\s+",
+                                rf"(?P<inv>{P})"),
+         pairs("acquisition"), ("takeover", "buyout", "acquisition offer", "acquisition bid",
+                                "acquisition approach", "acquisition proposal")),
     Rule("acquired-by", _compile(L("tgt"), GAP, r"\b(?:was|were|had\s+been|has\s+been|is\s+being|"
                                  r"will\s+be|to\s+be|being|is|are)\s+(?:\w+\s+)?(?:acquired|"
                                  r"bought|purchased|snapped\s+up|taken\s+over)\s+by\s+"
@@ -513,6 +552,8 @@ RULES: list[Rule] = [
          ("partnered", "teamed up", "joined forces", "are partnering")),
     Rule("deal-with", _compile(L("inv"), GAP, _DEAL_VERB, r"\s+(?:(?:a|an|the|its|their|two|"
                                r"new|similar)\s+)?", _WORDS, "{0,6}?", _DEAL_NOUN,
+                               # "a five-year deal worth $17.4 billion with Y"
+                               rf"(?:\s+(?:worth|valued\s+at)\s+(?:[\w-]+\s+){{0,2}}?{A})?",
                                r"\s+with\s+(?:both\s+)?", L("tgt")),
          generic, ("deal", "agreement", "contract", "partnership", "pact", "alliance", "tie",
                    "collaboration", "memorand", "mou", "arrangement")),
@@ -586,6 +627,12 @@ RULES: list[Rule] = [
                                       r"compute|computing|training|infrastructure)\s+(?:partner|"
                                       rf"provider|supplier)\s+(?:for|of|to)\s+(?P<tgt>{P})"),
          pairs("compute"), _PROVIDER_TITLES),
+    # "Y has picked Oracle Cloud Infrastructure to extend …": a cloud chosen is a provider
+    Rule("pick-cloud", _compile(rf"(?P<tgt>{P})", GAP, r"\b(?:pick(?:s|ed)?|select(?:s|ed)?|"
+                                r"chose|chosen|choos(?:e|es|ing))\s+", rf"(?P<inv>{P})",
+                                r"(?!['’])\s+(?:to|for|as)\b"),
+         lambda m, ctx: [f for f in pairs("compute")(m, ctx) if ctx.kinds[f.investor] == "cloud"],
+         (" pick", " select", " chose", " choos")),
     Rule("tap", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:tap(?:s|ped|ping)?|add(?:s|ed|ing)?|"
                          r"turn(?:s|ed)?\s+to|sign(?:s|ed)?\s+up)\s+", rf"(?P<tgt>{P})",
                          r"\s+(?:as\s+(?:a|an)\s+)?(?:[\w-]+\s+){0,2}?(?:for|as)\s+",
@@ -616,8 +663,8 @@ RULES: list[Rule] = [
     # --- joint ventures
     Rule("joint-venture", _compile(L("inv"), GAP, r"\b(?:announc\w*|form\w*|launch\w*|set\s+up|"
                                    r"sets\s+up|creat\w*|establish\w*|team\w*\s+up|unveil\w*)\b"
-                                   r"[^\ue000;]{0,80}?\bjoint[ -]venture"),
-         joint_venture, ("joint venture", "joint-venture")),
+                                   r"[^\ue000;]{0,80}?\b(?:joint[ -]venture|(?:investment\s+)?fund\b)"),
+         joint_venture, ("joint venture", "joint-venture", " fund ", " fund,", " fund.")),
     # --- distribution: a platform offers a lab's models
     Rule("models-via", _compile(rf"(?P<tgt>{P})", GAP, r"\b(?:offer\w*|mak\w+|sell\w*|provid\w+)\s+",
                                 r"(?:its|their)\s+(?:\w+\s+){0,2}models\s+(?:available\s+)?",
@@ -716,7 +763,8 @@ _ALSO: dict[str, re.Pattern[str]] = {
     "among-holders": re.compile(
         r"['’]s\s+(?:[\w-]+\s+){0,2}?(?:backers|investors|shareholders|funders)\b", re.I
     ),
-    "use-chips": re.compile(rf"['’]s\s+(?:[\w-]+\s+){{0,2}}?{_CHIPS}", re.I),
+    # "X's chips", or a brand's ("Google TPUs", read as X's when only the buyer is named too)
+    "use-chips": re.compile(rf"(?:['’]s|\b[A-Z][\w-]*)\s+(?:[\w-]+\s+){{0,2}}?(?i:{_CHIPS})"),
     "lead-to-be": _ROUND_WORDS,
     "lead-round": re.compile(
         r"round|funding|financing|series\s+[a-z]\b|seed|raise|investment", re.I
@@ -764,18 +812,53 @@ _RULES_OF = {k: [i for i, r in enumerate(RULES) if k in r.needs] for k in _KEYWO
 _KEYWORD_RULES = [frozenset(i for j in _INSIDE[k] for i in _RULES_OF[j]) for k in _KEYWORDS]
 
 
+_CALLED: dict[frozenset[int], list[int]] = {}
+
+
+def lower_outside_escapes(pattern: str) -> str:
+    """A pattern's letters in lower case, its escapes (\\S, \\W) and group names kept."""
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern[i] == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+        else:
+            out.append(pattern[i].lower())
+            i += 1
+    return "".join(out).replace("(?p<", "(?P<")
+
+
+# the case-insensitive `also` tests, lowered: run case-sensitively on the lowered sentence
+_ALSO_LOW = {
+    r.also: re.compile(lower_outside_escapes(r.also.pattern))
+    for r in RULES
+    if r.also is not None and r.also.flags & re.IGNORECASE
+}
+
+
 def rules_for(sentence: str) -> list[Rule]:
     """The rules whose keywords `sentence` holds (in the rules' order); none for most."""
     hits = _AUTOMATON.find_matches_as_indexes(" " + sentence.lower(), overlapping=True)
     if not hits:
         return []
-    called = frozenset().union(*(_KEYWORD_RULES[k] for k in {h[0] for h in hits}))
+    keys = frozenset(h[0] for h in hits)
+    called = _CALLED.get(keys)
+    if called is None:  # the rules a set of keywords calls, in order: asked again and again
+        called = sorted(frozenset().union(*(_KEYWORD_RULES[k] for k in keys)))
+        if len(_CALLED) < 4096:
+            _CALLED[keys] = called
     holds: dict[re.Pattern[str], bool] = {}  # each extra test once per sentence
+    low = ""
     out = []
-    for i in sorted(called):
+    for i in called:
         also = RULES[i].also
         if also is not None and also not in holds:
-            holds[also] = also.search(sentence) is not None
+            fast = _ALSO_LOW.get(also)
+            if fast is None:
+                holds[also] = also.search(sentence) is not None
+            else:  # the lowered pattern on the lowered sentence: the same answer, faster
+                low = low or sentence.lower()
+                holds[also] = fast.search(low) is not None
         if also is None or holds[also]:
             out.append(RULES[i])
     return out

@@ -88,6 +88,8 @@ _SEPS = re.compile(
     re.IGNORECASE,
 )
 _AND_AFTER = re.compile(r",?\s+(?:and|&)\s", re.IGNORECASE)
+# the list goes on with a name the watchlist does not hold: "A, B, DST Global and GIC"
+_UNWATCHED_NEXT = re.compile(r"\s*,\s*[A-Z][^,;\ue000\ue002]{0,60}?(?:,|\s+(?:and|&)\s)")
 _LAST_ITEMS = re.compile(rf"{P}(?:\s+\w+)?(?:\s+(?:and|&)\s+{P}(?:\s+\w+)?)?$")
 
 
@@ -115,7 +117,11 @@ class Context:
             comma_only = not ands
             last = len(seps) - 1
             proper = ands == [last]  # only the last separator is "and"
-            opens = m.start(name) == 0 or _AND_AFTER.match(self.text, m.end(name))
+            opens = (
+                m.start(name) == 0
+                or _AND_AFTER.match(self.text, m.end(name))
+                or _UNWATCHED_NEXT.match(self.text, m.end(name))
+            )
             if not (proper or (comma_only and opens)):
                 # "led by A, and B, C and D joined": ", and" ends one clause and a proper list
                 # starts the next; a list ending the match is the first clause's object (A),

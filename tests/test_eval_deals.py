@@ -89,7 +89,7 @@ def gold_scores() -> dict[str, object]:
     gold = load_gold(GOLD)
     return {
         split: evaluate_deals([s for s in gold if s.split == split], default_finder(tagger))
-        for split in ("tune", "check", "check2")
+        for split in ("tune", "check", "check2", "check3")
     }
 
 
@@ -105,6 +105,20 @@ def test_gold_set_quality_gate(gold_scores: dict[str, object], split: str) -> No
     assert scores.sentences >= 80
     assert scores.overall.precision >= 0.95, scores.errors
     assert scores.overall.recall >= 0.90, scores.errors
+    assert scores.amount_overall.share >= 0.95, scores.errors
+
+
+def test_third_check_set_gate(gold_scores: dict[str, object]) -> None:
+    """The third check part (check3: 78 fresh sentences of issue 14's round 3, labelled
+    before its rules changed): precision at least 0.95, recall at least 0.85, amounts at
+    least 0.95 (docs/deals.md has the figures and what it still misses)."""
+    from flows.eval_deals import DealScores
+
+    scores = gold_scores["check3"]
+    assert isinstance(scores, DealScores)
+    assert scores.sentences >= 60
+    assert scores.overall.precision >= 0.95, scores.errors
+    assert scores.overall.recall >= 0.85, scores.errors
     assert scores.amount_overall.share >= 0.95, scores.errors
 
 
@@ -126,7 +140,7 @@ def test_second_check_set_gate(gold_scores: dict[str, object]) -> None:
 def test_gold_set_is_as_documented() -> None:
     rows = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines()]
     assert len(rows) >= 80
-    assert {r["split"] for r in rows} == {"tune", "check", "check2"}
+    assert {r["split"] for r in rows} == {"tune", "check", "check2", "check3"}
     readme = (DATA / "README.md").read_text(encoding="utf-8")
     for r in rows:  # every sentence's source is named
         assert r["source"] in ("corpus", "seed", "written")

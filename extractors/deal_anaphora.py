@@ -1,0 +1,126 @@
+"""Parties named by a description rather than their name: "The start-up, which is backed by
+Amazon and Google, …" after a sentence about Anthropic; "OpenAI has agreed to acquire
+Statsig. The ChatGPT maker will pay $1.1 billion … for the start-up."
+
+A description ("the start-up", "the company", "the chipmaker", "the French start-up", "the
+ChatGPT maker") becomes a mention of the entity it stands for, so the deal rules read it as
+that party:
+
+- "the <product> maker/developer" is the product's maker;
+- at the start of a sentence it is the previous sentence's subject (its first party);
+- elsewhere it is the nearest party before it, in its sentence or the one before, that its
+  own clause does not already name ("… while Microsoft and Nvidia will invest in the
+  company": not Microsoft or Nvidia) and whose kind fits (a cloud or a product is no
+  start-up or company; a chipmaker is a company).
+
+A description before a name ("the AI start-up Anthropic") or after one ("Anthropic, the
+start-up,") is a title, not a reference, and is left alone. Only sentences that can hold a
+deal are read (the caller asks).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from extractors.entities import Mention
+
+_DESCRIPTION = re.compile(
+    r"\b[Tt]he\s+(?P<fill>(?:[\w.-]+\s+){0,3}?)"
+    r"(?P<noun>start-?up|company|firm|lab|chipmaker|giant|maker|developer)\b(?!-)"
+)
+# a description followed by a name or "of" is a title ("the start-up Anthropic", "the maker
+# of Claude"); one with a preposition of its own is a phrase ("the company behind X")
+_TITLE_AFTER = re.compile(r"(?:['’]s)?\s+(?:of|behind|that\s+makes|called|named)\b|\s+[A-Z]")
+_CLAUSE = re.compile(r"[,;]\s|\s(?:while|whereas|but)\s")
+_SPEAKER = re.compile(r"\b(?:said|says|added|noted|told\s+\w+)\s+(?:that\s+)?$")
+_KINDS = {"chipmaker": ("company",)}
+_ANY = ("lab", "company")
+
+
+def describe(
+    text: str,
+    sentence: tuple[int, int],
+    previous: tuple[int, int] | None,
+    mentions: Sequence[Mention],
+    ancestors: Callable[[str], Sequence[str]] | None,
+    kinds: Callable[[str], str | None],
+) -> list[Mention]:
+    """Mentions for the descriptions in text[sentence] that stand for a party; `mentions`
+    are the text's, in order; `kinds(entity)` gives an entity's kind."""
+    start, end = sentence
+    out: list[Mention] = []
+    for m in _DESCRIPTION.finditer(text, start, end):
+        a, b = m.start(), m.end()
+        inside = [x for x in mentions if x.start < b and a < x.end]
+        if _TITLE_AFTER.match(text, b) or any(x.kind != "product" for x in inside):
+            continue  # a title ("the start-up Anthropic"), or a name's own phrase
+        noun = m.group("noun").lower()
+        before = text[max(start, a - 3) : a]
+        if "," in before and any(x.end in range(a - 3, a) for x in mentions):
+            continue  # "Anthropic, the start-up," is an aside about the name
+        entity = _maker(m, mentions, ancestors) if noun in ("maker", "developer") else None
+        if entity is None and _SPEAKER.search(text, max(start, a - 40), a):
+            # "Microsoft said the company will …": the speaker
+            entity = next((x.entity for x in reversed(mentions) if start <= x.end <= a), None)
+        if entity is None:
+            entity = _antecedent(
+                text, start, previous, a, [*mentions, *out], noun, kinds, ancestors
+            )
+        if entity is not None:
+            kind = kinds(entity) or "company"
+            out.append(Mention(entity, kind, m.group(), a, b))
+    return out
+
+
+def _maker(
+    m: re.Match[str], mentions: Sequence[Mention], ancestors: Callable[[str], Sequence[str]] | None
+) -> str | None:
+    """ "the ChatGPT maker": the maker of the product named inside the description."""
+    for x in mentions:
+        if m.start() <= x.start and x.end <= m.end() and x.kind == "product" and ancestors:
+            return next(iter(ancestors(x.entity)), None)
+    return None
+
+
+def _antecedent(
+    text: str,
+    start: int,
+    previous: tuple[int, int] | None,
+    at: int,
+    mentions: Sequence[Mention],
+    noun: str,
+    kinds: Callable[[str], str | None],
+    ancestors: Callable[[str], Sequence[str]] | None,
+) -> str | None:
+    allowed = _KINDS.get(noun, _ANY)
+
+    def fits(entity: str) -> bool:
+        """A lab or company; or a cloud that is a company of its own (CoreWeave, not Azure)."""
+        kind = kinds(entity)
+        return kind in allowed or (
+            kind == "cloud" and noun != "chipmaker" and not (ancestors and ancestors(entity))
+        )
+
+    lead = text[start:at].strip(" \"'“‘(")
+    if not lead:
+        # the sentence's subject: the previous sentence's first party
+        if previous is None:
+            return None
+        first = [x for x in mentions if previous[0] <= x.start < previous[1]]
+        for x in first:
+            if fits(x.entity):
+                return x.entity
+        return None
+    cut = max((c.end() for c in _CLAUSE.finditer(text, start, at)), default=start)
+    own = {x.entity for x in mentions if cut <= x.start < at}
+    if text.startswith(("which ", "who "), cut):  # "OpenAI, which will take a stake in the
+        head = [x.entity for x in mentions if start <= x.end < cut]  # company": not OpenAI
+        own.update(head[-1:])
+    lo = previous[0] if previous else start
+    for x in sorted(mentions, key=lambda x: -x.start):
+        if x.start >= at or x.start < lo:
+            continue
+        if x.entity not in own and fits(x.entity) and x.kind != "product":
+            return x.entity
+    return None

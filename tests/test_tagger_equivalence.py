@@ -40,9 +40,9 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "articles" 
 WCXB = CORPUS.parents[1] / "wcxb-dev-articles" / "ground_truth"
 # What test_tagger_matches_its_previous_version_on_the_corpus expects: the number of mentions
 # and a digest of them, from the tagger as it was before its speed work (commit ea5f258), for
-# the seed watchlist of that version.
+# the seed watchlist named (the old tagger gives the same digest with it).
 CORPUS_MENTIONS = (4966, "eb332f020cbb1c4f4261603cd89ae016962cc8acd3c3d353be141bdfee4c610b")
-CORPUS_WATCHLIST = "80b563f1f691"
+CORPUS_WATCHLIST = "506c97f6e5d5"  # round 3 of the deals added context words; same mentions
 
 # Unicode spaces to " ", typographic apostrophes to "'", Unicode hyphens to "-".
 _NORMALISE = str.maketrans(

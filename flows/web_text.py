@@ -112,5 +112,5 @@ def with_mentions(
     if not paragraphs:
         return Markup(html)
     # Paragraph breaks are newlines in the stored text, and escaping keeps them as they are.
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n|\n", html) if p.strip()]
-    return Markup("".join(f"<p>{p}</p>" for p in paragraphs))
+    parts = [p.strip() for p in re.split(r"\n\s*\n|\n", html) if p.strip()]
+    return Markup("".join(f"<p>{p}</p>" for p in parts))

@@ -10,6 +10,7 @@ digest is written for the archive.
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import os
 import re
@@ -27,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -36,6 +38,7 @@ from flows.digest import run_digest
 from flows.ingest import run_ingest
 from flows.seed_site import seed_feed_urls, seed_host
 from flows.web import CSP
+from tests.browser import CHROMIUM, Page, chromium_page
 from warehouse.database import open_warehouse
 
 HOSTILE_TITLE = (
@@ -426,3 +429,89 @@ def test_non_loopback_needs_a_token(world: World, tmp_path: Path) -> None:
         cookie = headers["set-cookie"].split(";")[0]
         assert "HttpOnly" in headers["set-cookie"]
         assert get(base + "/deals?kind=investment", {"Cookie": cookie})[0] == 200
+
+
+# --- in headless Chromium -------------------------------------------------------------------
+
+
+def visit(chrome: Page, url: str) -> tuple[list[str], list[str]]:
+    """Load `url`; return the URLs of every request the page made and every dialog (alert)
+    it opened, as the DevTools protocol reports them."""
+    ids = itertools.count(10_000)
+    requests: list[str] = []
+    dialogs: list[str] = []
+
+    def call(method: str, **params: Any) -> None:
+        n = next(ids)
+        chrome.ws.send(json.dumps({"id": n, "sessionId": chrome.session, "method": method,
+                                   "params": params}))  # fmt: skip
+        while True:
+            msg = json.loads(chrome.ws.recv(timeout=60))
+            note(msg)
+            if msg.get("id") == n:
+                return
+
+    loaded = threading.Event()
+
+    def note(msg: dict[str, Any]) -> None:
+        method = msg.get("method")
+        if method == "Network.requestWillBeSent":
+            requests.append(msg["params"]["request"]["url"])
+        elif method == "Page.javascriptDialogOpening":
+            dialogs.append(msg["params"]["message"])
+        elif method == "Page.loadEventFired":
+            loaded.set()
+
+    call("Network.enable")
+    call("Page.navigate", url=url)
+    deadline = time.monotonic() + 30
+    while not loaded.is_set() and time.monotonic() < deadline:
+        try:
+            note(json.loads(chrome.ws.recv(timeout=1)))
+        except TimeoutError:
+            continue
+    assert loaded.is_set(), f"{url} did not load"
+    time.sleep(0.3)  # anything the page would start after load
+    while True:
+        try:
+            note(json.loads(chrome.ws.recv(timeout=0.2)))
+        except TimeoutError:
+            break
+    return requests, dialogs
+
+
+@pytest.mark.skipif(not CHROMIUM, reason="needs Debian's chromium")
+def test_in_chromium(world: World) -> None:
+    paths = {
+        "/": "Week",
+        f"/article/{world.hostile_id}": "OpenAI",
+        f"/article/{world.seed_story}": "Amazon",
+        "/search?q=pwned": "Search",
+        "/search?q=38": "Search",
+        "/entity/evil-lab": "Evil</text><script>alert(3)</script><svg onload=alert(4)>",
+        "/entity/anthropic?since=2023-09-11&until=2023-10-08": "Anthropic",
+        "/compare?e=evil-lab&e=openai": "Compare",
+        "/deals": "Deals ledger",
+        "/feeds": "Feeds",
+    }
+    with chromium_page() as chrome:
+        for path, heading in paths.items():
+            requests, dialogs = visit(chrome, world.base + path)
+            assert not dialogs, (path, dialogs)
+            # data: is Chromium's own (the date input's icon): nothing goes over the network
+            outside = [u for u in requests if not u.startswith((world.base + "/", "data:"))]
+            assert not outside, (path, outside)  # no request leaves (no tracker image)
+            assert "/static/web.css" in " ".join(requests)  # the page is styled
+            state = chrome.evaluate(
+                "({title: document.title, scripts: document.scripts.length,"
+                " h1: document.querySelector('h1').textContent,"
+                " display: getComputedStyle(document.body).display,"
+                " iframes: document.querySelectorAll('iframe, img, object, embed').length,"
+                " circles: document.querySelectorAll('svg circle').length})"
+            )
+            assert state["title"] != "pwned" and state["title"].endswith(" · labwatch"), path
+            assert state["scripts"] == 0 and state["iframes"] == 0, (path, state)
+            assert state["display"] != "none", path  # no style from content applied
+            assert heading in state["h1"], (path, state["h1"])
+            if path.startswith("/entity/anthropic"):
+                assert state["circles"] == 4, state

@@ -173,6 +173,7 @@ def phrase_pattern(words: tuple[str, ...]) -> str:
 
 
 SORTS = ("relevance", "date")
+PHRASE_POOL = 500
 
 
 def search_articles(
@@ -212,14 +213,14 @@ def search_articles(
     params["whole"] = phrase_pattern(q.words)
     if entity:
         filters.append(
-            "EXISTS (SELECT 1 FROM article_entities m JOIN v_entity_rollup r USING (entity_id)"
-            " WHERE m.article_id = a.article_id AND r.ancestor_id = $entity)"
+            "a.article_id IN (SELECT article_id FROM article_entities WHERE entity_id IN"
+            " (SELECT entity_id FROM v_entity_rollup WHERE ancestor_id = $entity))"
         )
         params["entity"] = entity
     if kind:
         filters.append(
-            "EXISTS (SELECT 1 FROM article_entities m JOIN v_entities e USING (entity_id)"
-            " WHERE m.article_id = a.article_id AND e.kind = $kind)"
+            "a.article_id IN (SELECT article_id FROM article_entities WHERE entity_id IN"
+            " (SELECT entity_id FROM v_entities WHERE kind = $kind))"
         )
         params["kind"] = kind
     if source:
@@ -232,28 +233,41 @@ def search_articles(
         filters.append("coalesce(a.published_at, a.fetched_at) < $until")
         params["until"] = until
     order = (
-        "whole DESC, score DESC, t DESC NULLS LAST"
+        "phrase DESC, score DESC, t DESC NULLS LAST, article_id"
         if sort == "relevance"
-        else "t DESC NULLS LAST, score DESC"
+        else "t DESC NULLS LAST, score DESC, article_id"
     )
+    # The whole query as a phrase is looked for in the PHRASE_POOL best-scored matches
+    # only: reading the text of every match (a common word matches most articles) would
+    # cost more than the ranking itself.
     cursor = con.execute(
         f"""
         WITH hits AS MATERIALIZED (
-            SELECT a.article_id, a.title, a.published_at,
-                   coalesce(a.published_at, a.fetched_at) AS t, {_SITE} AS site,
-                   a.canonical_url AS url, score,
-                   regexp_matches(coalesce(a.title, '') || ' ' || coalesce(a.text, ''), $whole)
-                       AS whole
+            SELECT a.article_id, score, coalesce(a.published_at, a.fetched_at) AS t
             FROM (SELECT *, fts_main_articles.match_bm25(article_id, $q) AS score
                   FROM articles) a
             WHERE {" AND ".join(filters)}
+        ),
+        ranked AS MATERIALIZED (
+            SELECT *, row_number() OVER (ORDER BY score DESC, t DESC NULLS LAST) AS rank,
+                   count(*) OVER () AS total
+            FROM hits
+        ),
+        pool AS MATERIALIZED (
+            SELECT r.article_id,
+                   regexp_matches(coalesce(a.title, '') || ' ' || coalesce(a.text, ''), $whole)
+                       AS phrase
+            FROM ranked r JOIN articles a USING (article_id)
+            WHERE r.rank <= {PHRASE_POOL}
         )
-        SELECT h.article_id, round(h.score, 4) AS score, h.title, h.published_at, h.site,
-               h.url, h.whole AS phrase, left(a.text, 100000) AS text,
-               count(*) OVER () AS total
-        FROM hits h JOIN articles a USING (article_id)
-        ORDER BY {order}
-        LIMIT $limit OFFSET $offset
+        SELECT r.article_id, round(r.score, 4) AS rounded, a.title, a.published_at,
+               {_SITE} AS site, a.canonical_url AS url, r.phrase, left(a.text, 100000) AS text,
+               r.total
+        FROM (SELECT ranked.*, coalesce(p.phrase, false) AS phrase FROM ranked
+              LEFT JOIN pool p USING (article_id)
+              ORDER BY {order} LIMIT $limit OFFSET $offset) r
+        JOIN articles a USING (article_id)
+        ORDER BY {order.replace("score", "r.score").replace("t DESC", "r.t DESC")}
         """,
         params,
     )
@@ -262,6 +276,7 @@ def search_articles(
     total = int(rows[0]["total"]) if rows else 0
     for r in rows:
         del r["total"]
+        r["score"] = r.pop("rounded")
     return total, rows
 
 

@@ -37,7 +37,8 @@ from pytest_httpserver import HTTPServer
 from flows.digest import run_digest
 from flows.ingest import run_ingest
 from flows.seed_site import seed_feed_urls, seed_host
-from flows.web import CSP
+from flows.settings import load_settings
+from flows.web import CSP, web_in_background
 from tests.browser import CHROMIUM, Page, chromium_page
 from warehouse.database import open_warehouse
 
@@ -515,3 +516,32 @@ def test_in_chromium(world: World) -> None:
             assert heading in state["h1"], (path, state["h1"])
             if path.startswith("/entity/anthropic"):
                 assert state["circles"] == 4, state
+
+
+def test_serve_starts_it_unless_turned_off(world: World) -> None:
+    """`labwatch serve` runs the application in a thread for as long as it serves."""
+    port = free_port()
+    said: list[str] = []
+    settings = load_settings(world.home, web_port=port)
+    with web_in_background(settings, said.append):
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                status, _, body = get(f"http://127.0.0.1:{port}/entities")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, said
+                time.sleep(0.1)
+        assert status == 200 and "Anthropic" in body
+        assert said == [f"web: http://127.0.0.1:{port}/"]
+        # A second one finds the port taken, says so, and serve goes on without it.
+        again: list[str] = []
+        with web_in_background(settings, again.append):
+            assert again == [f"web: port {port} is in use; not started (set web_port)"]
+    with pytest.raises(OSError):
+        get(f"http://127.0.0.1:{port}/entities")
+    off: list[str] = []
+    with web_in_background(load_settings(world.home, web=False, web_port=port), off.append):
+        assert off == []
+        with pytest.raises(OSError):
+            get(f"http://127.0.0.1:{port}/entities")

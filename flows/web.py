@@ -316,7 +316,7 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
     ) -> HTMLResponse:
         result = run_search(q_, entity, kind, source, since, until, sort, page_no, PER_PAGE)
         with reader(settings) as con:
-            choices = {"entities": q.entities(con), "sources": q.sources(con)}
+            choices = {"entities": q.entity_choices(con)}
         for item in result["items"]:
             item["snippet"] = snippet_of(item.pop("text"), q_)
         return page(
@@ -425,7 +425,7 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
                 data = q.series(con, ids, unit, start, end)
                 chart = chart_of(data, known, unit, measure)
                 totals = {k: sum(p[measure] for p in v) for k, v in data.items()}
-            everyone = q.entities(con)
+            everyone = q.entity_choices(con)
         return page(
             "compare.html.j2", ids=ids, names=known, chart=chart, totals=totals, unit=unit,
             measure=measure, since=start.date(), until=(end - timedelta(days=1)).date(),
@@ -475,7 +475,7 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
     ) -> HTMLResponse:
         result = deal_data(kind, party, year, status, page_no, PER_PAGE, sources=True)
         with reader(settings) as con:
-            everyone = q.entities(con)
+            everyone = q.entity_choices(con)
         return page(
             "deals.html.j2", kind=kind, party=party, year=year, status=status, result=result,
             kinds=q.DEAL_KINDS, statuses=q.DEAL_STATUSES, entities=everyone,

@@ -53,6 +53,13 @@ def entities(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     )
 
 
+def entity_choices(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The watchlist's entities by name, for the forms' choices (no counting)."""
+    return dicts(
+        con.execute("SELECT entity_id, name, kind FROM v_entities ORDER BY lower(name), entity_id")
+    )
+
+
 def entity(con: duckdb.DuckDBPyConnection, entity_id: str) -> dict[str, Any] | None:
     """One entity with its parent's name and its children (id, name)."""
     row = one(
@@ -389,15 +396,3 @@ def feeds(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
             " FROM v_feed_health ORDER BY consecutive_failures DESC, name"
         )
     )
-
-
-def sources(con: duckdb.DuckDBPyConnection, limit: int = 200) -> list[str]:
-    """Sources (sites) by number of articles, for the search form's choices."""
-    return [
-        str(r[0])
-        for r in con.execute(
-            f"SELECT {SOURCE} AS s FROM articles a GROUP BY s ORDER BY count(*) DESC, s LIMIT ?",
-            [limit],
-        ).fetchall()
-        if r[0]
-    ]

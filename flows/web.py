@@ -204,14 +204,6 @@ def _weeks_range(
     return start, end
 
 
-def _newest_day(con: duckdb.DuckDBPyConnection) -> date:
-    row = con.execute(
-        "SELECT max(t)::DATE FROM (SELECT max(t) AS t FROM article_entities"
-        " UNION ALL SELECT max(coalesce(published_at, fetched_at)) FROM articles)"
-    ).fetchone()
-    return row[0] if row and row[0] else datetime.now(UTC).date()
-
-
 def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) -> FastAPI:
     app = FastAPI(
         title="labwatch",
@@ -335,7 +327,7 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
         if not text.strip():
             return _paged([], 0, page_no, per_page) | {"note": ""}
         with reader(settings, fts=True) as con:
-            state = index_state(con) if _has_fts(con) else "missing"
+            state = index_state(con)
             total, items = search_articles(
                 con, text, entity=entity or None, kind=kind or None, source=source or None,
                 since=start, until=_moment(stop + timedelta(days=1)) if stop else None,
@@ -371,7 +363,7 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
             if found is None:
                 raise HTTPException(404, f"no entity {entity_id!r} in the watchlist")
             start, end = _weeks_range(unit, _day(since, "since"), _day(until, "until"),
-                                      _newest_day(con))  # fmt: skip
+                                      q.newest_day(con))  # fmt: skip
             ids = [entity_id] + ([c["entity_id"] for c in found["children"]] if not rollup else [])
             data = q.series(con, ids, unit, start, end, rollup=bool(rollup))
             labels = {entity_id: found["name"]} | {
@@ -418,7 +410,7 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
             if missing:
                 raise HTTPException(404, f"no entity {missing[0]!r} in the watchlist")
             start, end = _weeks_range(unit, _day(since, "since"), _day(until, "until"),
-                                      _newest_day(con))  # fmt: skip
+                                      q.newest_day(con))  # fmt: skip
             chart = None
             totals: dict[str, int] = {}
             if len(ids) >= 2:
@@ -574,7 +566,7 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
             if missing:
                 raise HTTPException(404, f"no entity {missing[0]!r} in the watchlist")
             start, end = _weeks_range(unit, _day(since, "since"), _day(until, "until"),
-                                      _newest_day(con))  # fmt: skip
+                                      q.newest_day(con))  # fmt: skip
             data = q.series(con, ids, unit, start, end, rollup=bool(rollup))
         if format == "csv":
             return out(
@@ -663,13 +655,6 @@ def snippet_of(text: str | None, query: str) -> Markup:
     parsed = parse_query(query)
     phrases = [phrase_pattern(p) for p in (*parsed.phrases, parsed.words) if p]
     return snippet(text, parsed.words, phrases)
-
-
-def _has_fts(con: duckdb.DuckDBPyConnection) -> bool:
-    row = con.execute(
-        "SELECT count(*) FROM information_schema.schemata WHERE schema_name = 'fts_main_articles'"
-    ).fetchone()
-    return bool(row and row[0])
 
 
 def with_page(query_string: str, n: int) -> str:

@@ -8,7 +8,7 @@ with the article's time), never the raw mentions joined with articles.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import duckdb
@@ -81,6 +81,12 @@ def entity(con: duckdb.DuckDBPyConnection, entity_id: str) -> dict[str, Any] | N
         ).fetchall()
     ]
     return row
+
+
+def newest_day(con: duckdb.DuckDBPyConnection) -> date:
+    """The day of the newest article (today in an empty warehouse): charts end there."""
+    row = con.execute(f"SELECT max({ARTICLE_TIME})::DATE FROM articles a").fetchone()
+    return row[0] if row and row[0] else datetime.now(UTC).date()
 
 
 def names(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, str]:

@@ -3,8 +3,9 @@ loopback, against the synthetic warehouse of the storage bench (1M articles, 10M
 default), with its search index built. Target (issue 17): each response under 300 ms.
 
 Each path is asked for once cold (the first request after the server started: DuckDB's
-caches empty, each request opens the warehouse anew anyway) and REPEATS times warm; the
-figure is the slowest warm answer, so a page that is sometimes slow is not hidden by a mean.
+caches empty, each request opens the warehouse anew anyway) and REPEATS times warm (once
+below SMALL articles: the smoke test only checks that it runs); the figure is the slowest
+warm answer, so a page that is sometimes slow is not hidden by a mean.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from warehouse.search import refresh_if_needed
 
 TARGET_MS = 300
 REPEATS = 5
+SMALL = 100_000  # articles
 
 
 def _free_port() -> int:
@@ -104,11 +106,12 @@ def bench_web(workdir: Path, watchlist: Watchlist, articles: int, mentions: int)
     while not server.started:
         time.sleep(0.05)
     timings: dict[str, dict[str, Any]] = {}
+    repeats = REPEATS if articles >= SMALL else 1
     try:
         for name, target in paths(path).items():
             url = f"http://127.0.0.1:{port}{target}"
             cold, size = _get(url)
-            warm = [_get(url)[0] for _ in range(REPEATS)]
+            warm = [_get(url)[0] for _ in range(repeats)]
             timings[name] = {
                 "path": target, "cold_ms": round(cold, 1), "warm_max_ms": round(max(warm), 1),
                 "warm_median_ms": round(sorted(warm)[len(warm) // 2], 1), "bytes": size,
@@ -121,6 +124,7 @@ def bench_web(workdir: Path, watchlist: Watchlist, articles: int, mentions: int)
         "mentions": mentions,
         "generate_s": round(generation, 1),
         "search_index_s": round(index_s, 1),
+        "repeats": repeats,
         "pages": timings,
     }
 
@@ -137,7 +141,8 @@ def web_lines(r: dict[str, Any]) -> list[Line]:
             Line(
                 section,
                 name,
-                f"{t['warm_max_ms']:.0f} ms slowest of {REPEATS} (cold {t['cold_ms']:.0f} ms)",
+                f"{t['warm_max_ms']:.0f} ms slowest of {web['repeats']}"
+                f" (cold {t['cold_ms']:.0f} ms)",
                 f"< {TARGET_MS} ms",
                 t["warm_max_ms"] < TARGET_MS,
             )

@@ -131,7 +131,7 @@ def bench_web(workdir: Path, watchlist: Watchlist, articles: int, mentions: int)
 
 def web_lines(r: dict[str, Any]) -> list[Line]:
     web = r["web"]
-    section = "8 web"
+    section = "9 web"
     out = [
         Line(section, "synthetic warehouse", f"{web['articles']:,} articles, "
              f"{web['mentions']:,} mentions; search index built in {web['search_index_s']} s"),

@@ -42,11 +42,12 @@ from benchmarks.realistic import bench_realistic
 from benchmarks.storage import bench_warehouse
 from benchmarks.tagging import bench_tagging
 from benchmarks.textgen import TextGenerator, seed_texts
+from benchmarks.web import bench_web, web_lines
 from extractors.watchlist import Watchlist, load_watchlist
 from seeds import SEEDS_DIR
 
 MEASUREMENTS = (
-    "ingest", "extraction", "naive", "tagging", "warehouse", "clustering", "oneoff",
+    "ingest", "extraction", "naive", "tagging", "warehouse", "clustering", "oneoff", "web",
 )  # fmt: skip
 NETWORKS = ("both", "loopback", "realistic")
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "latest.json"
@@ -217,7 +218,10 @@ def run(args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Any], list[r
         n = args.cluster_articles
         stored = int(results.get("ingest", {}).get("ingest", {}).get("articles_new", 0))
         _step("clustering", results, lambda: bench_clustering(workdir, watchlist, n, stored))
-    rows = report.lines(results)
+    if "web" in wanted:
+        size = (args.articles_synthetic, args.mentions_synthetic)
+        _step("web", results, lambda: bench_web(workdir, watchlist, *size))
+    rows = report.lines(results) + (web_lines(results) if "web" in results else [])
     doc = {
         "meta": meta(args, corpus),
         "results": results,

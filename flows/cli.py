@@ -41,6 +41,7 @@ examples:
   labwatch digest --week 2026-W47 --open         write digests/2026-W47.md and .html, open it
   labwatch serve                                 ingest every 30 min, digest on Mondays
   labwatch runs                                  the latest runs and their figures
+  labwatch web --open                            browse the warehouse at 127.0.0.1:8000
   labwatch refetch --since 2026-11-01            fetch failed pages again, upgrade articles
   labwatch tag article.txt --counts              tag a text file with the watchlist
   labwatch sql "select title from articles" --format csv
@@ -284,6 +285,17 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from flows.serve import serve_deployments
 
     serve_deployments(settings, args.port, lambda line: None if args.quiet else print(line))
+    return 0
+
+
+def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
+    from flows.web import run_web
+    from warehouse.database import require_warehouse
+
+    require_warehouse(settings.warehouse)
+    host = args.host or settings.web_host
+    port = args.port or settings.web_port
+    run_web(settings, host, port, lambda line: None if args.quiet else print(line), args.open)
     return 0
 
 
@@ -777,6 +789,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="port of the local Prefect server and its UI (default 4200)",
     )
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "web",
+        parents=[common],
+        help="browse, search and chart the warehouse in a browser (read-only), with a JSON API",
+        description="Serve a read-only web application over the warehouse: the week's figures, "
+        "search, entity pages with charts, compare, articles, the deals ledger, feeds and "
+        "digests; the same data as JSON under /api (documented at /api/docs), CSV for every "
+        "table. Listens on loopback unless --host says otherwise, which needs web_token set "
+        "(every request must then carry it). `labwatch serve` starts it too (web = false "
+        "turns that off).",
+    )
+    p.add_argument("--host", help="address to listen on (default web_host: 127.0.0.1)")
+    p.add_argument("--port", type=port_number, help="port to listen on (default web_port: 8000)")
+    p.add_argument("--open", action="store_true", help="open it in the default browser")
+    p.set_defaults(func=cmd_web)
 
     p = sub.add_parser("runs", parents=[common], help="the latest flow runs and their figures")
     p.add_argument("--limit", type=positive_int, default=10, help="how many runs (default 10)")

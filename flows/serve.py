@@ -244,10 +244,16 @@ def serve_deployments(settings: Settings, port: int, say: Callable[[str], None])
     external = os.environ.get("PREFECT_API_URL", "")
     os.environ["PREFECT_API_URL"] = external or local_api_url(port)
     items = plans(settings)  # settings errors before any server starts
+    from flows.web import web_in_background
+
     # Until the runner takes over, SIGTERM stops us like Ctrl-C (the server is stopped too).
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        with sigint_as_one_signal(), prefect_server(settings, port, say, external) as api_url:
+        with (
+            sigint_as_one_signal(),
+            prefect_server(settings, port, say, external) as api_url,
+            web_in_background(settings, say),
+        ):
             from prefect.runner import Runner
 
             # As prefect.serve does: at most as many runs at once as deployments, schedules

@@ -59,6 +59,12 @@ class Settings:
     # Prefect server is running (a temporary one is started: seconds more). Off: they run
     # their steps directly unless `labwatch serve`'s server or PREFECT_API_URL is there.
     prefect_one_off: bool = False
+    # `labwatch web`, also started by `labwatch serve` unless `web` is false. A host other
+    # than loopback is refused unless `web_token` is set; every request must then carry it.
+    web: bool = True
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    web_token: str = ""
 
     @property
     def warehouse(self) -> Path:
@@ -100,6 +106,7 @@ RANGES: dict[str, tuple[float, float, bool]] = {
     "workers": (1, 256, False),
     "lock_wait": (0, 3600, False),
     "ingest_every_minutes": (0, 44_640, True),  # up to 31 days
+    "web_port": (1, 65_535, False),
 }
 
 _PATH_KINDS = ("Path", "Path | None")

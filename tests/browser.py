@@ -79,7 +79,10 @@ class Page:
 @contextmanager
 def chromium_page() -> Iterator[Page]:
     assert CHROMIUM
-    with tempfile.TemporaryDirectory(prefix="labwatch-chromium-") as profile:
+    # Chromium's helpers may still write to the profile as it exits: cleaning up is best effort.
+    with tempfile.TemporaryDirectory(
+        prefix="labwatch-chromium-", ignore_cleanup_errors=True
+    ) as profile:
         proc = subprocess.Popen(
             [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
              "--no-first-run", "--disable-extensions", "--remote-debugging-port=0",

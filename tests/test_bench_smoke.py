@@ -130,7 +130,7 @@ def test_the_table_reports_every_target(results: dict[str, Any]) -> None:
     assert {row["section"] for row in table} == {
         "1 ingest", "2 extraction limit", "3 naive baseline", "3b realistic network",
         "4 re-run, unchanged feeds", "5 tagging", "6 warehouse", "7 story clustering",
-        "8 one-off commands",
+        "8 one-off commands", "9 web",
     }  # fmt: skip
     assert all(row["verdict"] in ("yes", "NO") for row in targets)
     rerun = next(row for row in table if row["figure"] == "pages fetched")
@@ -166,3 +166,11 @@ def test_one_off_commands_are_measured_on_both_paths(results: dict[str, Any]) ->
     targets = [r for r in lines if r["target"]]
     assert [r["target"] for r in targets] == ["< 2 s", "< 2 s"]
     assert all(r["verdict"] in ("yes", "NO") for r in targets)
+
+
+def test_web_answers_every_page(results: dict[str, Any]) -> None:
+    web = results["results"]["web"]
+    assert web["articles"] == ARTICLES and web["mentions"] == MENTIONS
+    assert len(web["pages"]) >= 15
+    for page in web["pages"].values():
+        assert page["bytes"] > 0 and page["cold_ms"] > 0 and page["warm_max_ms"] > 0

@@ -10,6 +10,8 @@ searches (`ensure_index`), so a search never misses what is stored.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,14 @@ from warehouse.database import open_warehouse
 from warehouse.errors import QueryError, WarehouseLockedError
 
 CURRENT, MISSING, STALE = "current", "missing", "stale"
+
+# How the index is built: mixed into its fingerprint, so an index built another way (before
+# numbers were indexed) is stale and rebuilt. Bump it when the PRAGMA below changes.
+INDEX_FORMAT = 0x6C77_0002_F75E_A2C1
+# Characters between words: DuckDB's default ('(\\.|[^a-z])+') drops digits, so "38" (as in
+# "$38 billion") was never indexed and never found.
+_IGNORE = r"(\.|[^a-z0-9])+"
+_WORD = re.compile(r"[^\W_]+")
 
 
 def _extension_file() -> Path | None:
@@ -61,7 +71,7 @@ def articles_fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
         "SELECT count(*), coalesce(bit_xor(hash(article_id, title, text_source, content_hash)),"
         " 0) FROM articles"
     ).fetchone()
-    return (int(row[0]), int(row[1])) if row else (0, 0)
+    return (int(row[0]), int(row[1]) ^ INDEX_FORMAT) if row else (0, INDEX_FORMAT)
 
 
 def index_state(con: duckdb.DuckDBPyConnection) -> str:
@@ -89,7 +99,8 @@ def refresh_index(con: duckdb.DuckDBPyConnection) -> None:
         articles, fingerprint = articles_fingerprint(con)
         con.execute(
             "PRAGMA create_fts_index('articles', 'article_id', 'title', 'text', stemmer ="
-            " 'porter', stopwords = 'english', strip_accents = 1, lower = 1, overwrite = 1)"
+            f" 'porter', stopwords = 'english', ignore = '{_IGNORE}', strip_accents = 1,"
+            " lower = 1, overwrite = 1)"
         )
         con.execute(
             "INSERT OR REPLACE INTO search_index_state VALUES (1, ?, ?, ?)",
@@ -134,6 +145,144 @@ def ensure_index(path: Path, lock_wait: float, *, force: bool = False) -> str:
     return f"the search index was {state}: rebuilt it" if state != "asked for" else ""
 
 
+@dataclass(frozen=True)
+class Query:
+    """What a user typed: "quoted phrases" that must appear as written (word for word, any
+    case and punctuation between the words), and every word (for BM25)."""
+
+    text: str
+    words: tuple[str, ...]
+    phrases: tuple[tuple[str, ...], ...]
+
+    @property
+    def terms(self) -> str:
+        return " ".join(self.words)
+
+
+def parse_query(text: str) -> Query:
+    phrases = tuple(
+        t for t in (tuple(_WORD.findall(p.lower())) for p in re.findall(r'"([^"]*)"', text)) if t
+    )
+    return Query(text, tuple(_WORD.findall(text.lower())), phrases)
+
+
+def phrase_pattern(words: tuple[str, ...]) -> str:
+    """A regular expression finding `words` in a row, whatever case or punctuation lies
+    between them ("$38 billion" finds "38-billion" and "$38 Billion")."""
+    return r"(?i)(^|[^a-z0-9])" + r"[^a-z0-9]+".join(map(re.escape, words)) + r"($|[^a-z0-9])"
+
+
+SORTS = ("relevance", "date")
+PHRASE_POOL = 500
+
+
+def search_articles(
+    con: duckdb.DuckDBPyConnection,
+    query: str,
+    *,
+    entity: str | None = None,
+    kind: str | None = None,
+    source: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    sort: str = "relevance",
+    limit: int = 20,
+    offset: int = 0,
+) -> tuple[int, list[dict[str, Any]]]:
+    """(number of matches, one page of them as dicts with each article's text for snippets).
+
+    Every word is scored by BM25; quoted phrases must appear word for word. By relevance,
+    articles holding the whole query as typed (a phrase, even unquoted) come first, then by
+    score; by date, newest first. Filters: an entity (or a descendant) mentioned, an entity
+    kind mentioned, a source (site), a time range [since, until)."""
+    load_fts(con)
+    if not has_index(con):
+        raise QueryError("no search index yet: run `labwatch search --reindex`")
+    if sort not in SORTS:
+        raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    q = parse_query(query)
+    if not q.words:
+        return 0, []
+    filters = ["score IS NOT NULL"]
+    params: dict[str, Any] = {"q": q.terms, "limit": limit, "offset": offset}
+    for n, words in enumerate(q.phrases):
+        filters.append(
+            f"regexp_matches(coalesce(a.title, '') || ' ' || coalesce(a.text, ''), $p{n})"
+        )
+        params[f"p{n}"] = phrase_pattern(words)
+    params["whole"] = phrase_pattern(q.words)
+    if entity:
+        filters.append(
+            "a.article_id IN (SELECT article_id FROM article_entities WHERE entity_id IN"
+            " (SELECT entity_id FROM v_entity_rollup WHERE ancestor_id = $entity))"
+        )
+        params["entity"] = entity
+    if kind:
+        filters.append(
+            "a.article_id IN (SELECT article_id FROM article_entities WHERE entity_id IN"
+            " (SELECT entity_id FROM v_entities WHERE kind = $kind))"
+        )
+        params["kind"] = kind
+    if source:
+        filters.append(f"{_SITE} = $source")
+        params["source"] = source
+    if since:
+        filters.append("coalesce(a.published_at, a.fetched_at) >= $since")
+        params["since"] = since
+    if until:
+        filters.append("coalesce(a.published_at, a.fetched_at) < $until")
+        params["until"] = until
+    order = (
+        "phrase DESC, score DESC, t DESC NULLS LAST, article_id"
+        if sort == "relevance"
+        else "t DESC NULLS LAST, score DESC, article_id"
+    )
+    # The whole query as a phrase is looked for in the PHRASE_POOL best-scored matches
+    # only: reading the text of every match (a common word matches most articles) would
+    # cost more than the ranking itself.
+    cursor = con.execute(
+        f"""
+        WITH hits AS MATERIALIZED (
+            SELECT a.article_id, score, coalesce(a.published_at, a.fetched_at) AS t
+            FROM (SELECT *, fts_main_articles.match_bm25(article_id, $q) AS score
+                  FROM articles) a
+            WHERE {" AND ".join(filters)}
+        ),
+        ranked AS MATERIALIZED (
+            SELECT *, row_number() OVER (ORDER BY score DESC, t DESC NULLS LAST) AS rank,
+                   count(*) OVER () AS total
+            FROM hits
+        ),
+        pool AS MATERIALIZED (
+            SELECT r.article_id,
+                   regexp_matches(coalesce(a.title, '') || ' ' || coalesce(a.text, ''), $whole)
+                       AS phrase
+            FROM ranked r JOIN articles a USING (article_id)
+            WHERE r.rank <= {PHRASE_POOL}
+        )
+        SELECT r.article_id, round(r.score, 4) AS rounded, a.title, a.published_at,
+               {_SITE} AS site, a.canonical_url AS url, r.phrase, left(a.text, 100000) AS text,
+               r.total
+        FROM (SELECT ranked.*, coalesce(p.phrase, false) AS phrase FROM ranked
+              LEFT JOIN pool p USING (article_id)
+              ORDER BY {order} LIMIT $limit OFFSET $offset) r
+        JOIN articles a USING (article_id)
+        ORDER BY {order.replace("score", "r.score").replace("t DESC", "r.t DESC")}
+        """,
+        params,
+    )
+    columns = [d[0] for d in cursor.description or []]
+    rows = [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
+    total = int(rows[0]["total"]) if rows else 0
+    for r in rows:
+        del r["total"]
+        r["score"] = r.pop("rounded")
+    return total, rows
+
+
+_SITE = "coalesce(nullif(a.site_name, ''), split_part(a.url, '/', 3))"
+
+
 def search(
     con: duckdb.DuckDBPyConnection,
     query: str,
@@ -142,32 +291,9 @@ def search(
     since: datetime | None = None,
     limit: int = 20,
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Articles matching `query`, best BM25 score first; optionally only those mentioning
-    `entity` (or one of its descendants) and published since `since`."""
-    load_fts(con)
-    if not has_index(con):
-        raise QueryError("no search index yet: run `labwatch search --reindex`")
-    filters = ["score IS NOT NULL"]
-    params: dict[str, Any] = {"q": query, "limit": limit}
-    if entity:
-        filters.append(
-            "EXISTS (SELECT 1 FROM mentions m JOIN v_entity_rollup r USING (entity_id)"
-            " WHERE m.article_id = a.article_id AND r.ancestor_id = $entity)"
-        )
-        params["entity"] = entity
-    if since:
-        filters.append("coalesce(a.published_at, a.fetched_at) >= $since")
-        params["since"] = since
-    cursor = con.execute(
-        f"""
-        SELECT round(score, 4) AS score, a.title, a.published_at,
-               coalesce(nullif(a.site_name, ''), split_part(a.url, '/', 3)) AS site,
-               a.canonical_url AS url
-        FROM (SELECT *, fts_main_articles.match_bm25(article_id, $q) AS score FROM articles) a
-        WHERE {" AND ".join(filters)}
-        ORDER BY score DESC, a.published_at DESC NULLS LAST
-        LIMIT $limit
-        """,
-        params,
-    )
-    return [d[0] for d in cursor.description or []], cursor.fetchall()
+    """Articles matching `query` (see `search_articles`: numbers and "phrases" too), best
+    first; optionally only those mentioning `entity` (or one of its descendants) and
+    published since `since`. The columns `labwatch search` prints."""
+    _, rows = search_articles(con, query, entity=entity, since=since, limit=limit)
+    columns = ["score", "title", "published_at", "site", "url"]
+    return columns, [tuple(r[c] for c in columns) for r in rows]

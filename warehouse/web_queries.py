@@ -1,0 +1,404 @@
+"""The SQL of `labwatch web`: entities and their attention over time, articles with their
+mentions, deals, clusters and fetch history, the deals ledger, feeds.
+
+Every reader returns plain dicts (the web's pages and its JSON API show the same rows). Pages
+are LIMIT/OFFSET; counts over time read `article_entities` (one row per article and entity,
+with the article's time), never the raw mentions joined with articles.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import duckdb
+
+from warehouse.queries import ARTICLE_TIME
+
+SOURCE = "coalesce(nullif(a.site_name, ''), split_part(a.url, '/', 3))"
+UNITS = ("day", "week")
+DEAL_KINDS = (
+    "investment", "acquisition", "merger", "partnership", "compute", "distribution",
+    "licensing", "acquihire", "joint_venture",
+)  # fmt: skip
+DEAL_STATUSES = ("reported", "in_talks", "background", "denied")
+
+
+def dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    columns = [d[0] for d in cursor.description or []]
+    return [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
+
+
+def one(cursor: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    rows = dicts(cursor)
+    return rows[0] if rows else None
+
+
+# --- entities -------------------------------------------------------------------------------
+
+
+def entities(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The watchlist in use, each entity with its articles and mentions of all time."""
+    return dicts(
+        con.execute(
+            """
+            SELECT e.entity_id, e.name, e.kind, e.parent_id,
+                   coalesce(c.articles, 0) AS articles, coalesce(c.mentions, 0) AS mentions
+            FROM v_entities e
+            LEFT JOIN (SELECT entity_id, count(*) AS articles, sum(mentions) AS mentions
+                       FROM article_entities GROUP BY entity_id) c USING (entity_id)
+            ORDER BY articles DESC, e.name
+            """
+        )
+    )
+
+
+def entity_choices(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The watchlist's entities by name, for the forms' choices (no counting)."""
+    return dicts(
+        con.execute("SELECT entity_id, name, kind FROM v_entities ORDER BY lower(name), entity_id")
+    )
+
+
+def entity(con: duckdb.DuckDBPyConnection, entity_id: str) -> dict[str, Any] | None:
+    """One entity with its parent's name and its children (id, name)."""
+    row = one(
+        con.execute(
+            "SELECT e.entity_id, e.name, e.kind, e.parent_id, p.name AS parent_name, e.aliases"
+            " FROM v_entities e LEFT JOIN v_entities p ON p.entity_id = e.parent_id"
+            " WHERE e.entity_id = ?",
+            [entity_id],
+        )
+    )
+    if row is None:
+        return None
+    row["aliases"] = list(row["aliases"] or [])
+    row["children"] = [
+        {"entity_id": r[0], "name": r[1]}
+        for r in con.execute(
+            "SELECT entity_id, name FROM v_entities WHERE parent_id = ? ORDER BY name",
+            [entity_id],
+        ).fetchall()
+    ]
+    return row
+
+
+def newest_day(con: duckdb.DuckDBPyConnection) -> date:
+    """The day of the newest article (today in an empty warehouse): charts end there."""
+    row = con.execute(f"SELECT max({ARTICLE_TIME})::DATE FROM articles a").fetchone()
+    return row[0] if row and row[0] else datetime.now(UTC).date()
+
+
+def names(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, str]:
+    rows = con.execute(
+        "SELECT entity_id, name FROM v_entities WHERE list_contains(?, entity_id)", [ids]
+    ).fetchall()
+    return {str(r[0]): str(r[1]) for r in rows}
+
+
+def series(
+    con: duckdb.DuckDBPyConnection,
+    entity_ids: list[str],
+    unit: str,
+    start: datetime,
+    end: datetime,
+    *,
+    rollup: bool = True,
+) -> dict[str, list[dict[str, Any]]]:
+    """Each entity's mentions and articles per day or ISO week (its Monday) in [start, end),
+    every period present (zeros included). `rollup`: its descendants count for it (aws and
+    bedrock for amazon), else only its own mentions."""
+    if unit not in UNITS:
+        raise ValueError(f"unit must be day or week, not {unit!r}")
+    link = (
+        "JOIN v_entity_rollup r ON r.entity_id = ae.entity_id"
+        if rollup
+        else "JOIN (SELECT entity_id, entity_id AS ancestor_id FROM v_entities) r"
+        " ON r.entity_id = ae.entity_id"
+    )
+    rows = con.execute(
+        f"""
+        WITH periods AS (
+            SELECT unnest(generate_series(date_trunc($unit, $start::TIMESTAMPTZ),
+                                          $end::TIMESTAMPTZ - INTERVAL 1 SECOND,
+                                          CASE $unit WHEN 'day' THEN INTERVAL 1 DAY
+                                                     ELSE INTERVAL 7 DAY END)) AS period
+        ),
+        wanted AS (SELECT unnest($ids::VARCHAR[]) AS id),
+        counts AS (
+            SELECT r.ancestor_id AS id, date_trunc($unit, ae.t) AS period,
+                   sum(ae.mentions) AS mentions, count(DISTINCT ae.article_id) AS articles
+            FROM article_entities ae {link}
+            WHERE ae.t >= $start AND ae.t < $end AND list_contains($ids, r.ancestor_id)
+            GROUP BY ALL
+        )
+        SELECT w.id, p.period::DATE AS period, coalesce(c.mentions, 0) AS mentions,
+               coalesce(c.articles, 0) AS articles
+        FROM wanted w CROSS JOIN periods p
+        LEFT JOIN counts c ON c.id = w.id AND c.period = p.period
+        ORDER BY w.id, p.period
+        """,
+        {"unit": unit, "start": start, "end": end, "ids": entity_ids},
+    ).fetchall()
+    out: dict[str, list[dict[str, Any]]] = {i: [] for i in entity_ids}
+    for eid, period, mentions, articles in rows:
+        out[eid].append({"period": period, "mentions": int(mentions), "articles": int(articles)})
+    return out
+
+
+def co_mentioned(
+    con: duckdb.DuckDBPyConnection, entity_id: str, limit: int = 15
+) -> list[dict[str, Any]]:
+    """The entities named most often in the same articles as `entity_id` (or a descendant):
+    articles in common, its own family left out."""
+    return dicts(
+        con.execute(
+            """
+            WITH family AS (SELECT entity_id FROM v_entity_rollup WHERE ancestor_id = $id),
+            mine AS (SELECT DISTINCT article_id FROM article_entities
+                     WHERE entity_id IN (SELECT entity_id FROM family))
+            SELECT o.entity_id, any_value(e.name) AS name, any_value(e.kind) AS kind,
+                   count(DISTINCT o.article_id) AS articles
+            FROM article_entities o JOIN mine USING (article_id)
+            JOIN v_entities e ON e.entity_id = o.entity_id
+            WHERE o.entity_id NOT IN (SELECT entity_id FROM family)
+              AND o.entity_id NOT IN (SELECT ancestor_id FROM v_entity_rollup
+                                      WHERE entity_id = $id)
+            GROUP BY o.entity_id
+            ORDER BY articles DESC, name
+            LIMIT $limit
+            """,
+            {"id": entity_id, "limit": limit},
+        )
+    )
+
+
+def entity_articles(
+    con: duckdb.DuckDBPyConnection, entity_id: str, *, limit: int = 20, offset: int = 0
+) -> list[dict[str, Any]]:
+    """The latest articles naming `entity_id` or a descendant, newest first."""
+    return dicts(
+        con.execute(
+            f"""
+            WITH hits AS (
+                SELECT article_id, max(t) AS t, sum(mentions) AS mentions
+                FROM article_entities
+                WHERE entity_id IN (SELECT entity_id FROM v_entity_rollup WHERE ancestor_id = $id)
+                GROUP BY article_id ORDER BY t DESC, article_id LIMIT $limit OFFSET $offset
+            )
+            SELECT a.article_id, a.title, h.t, {SOURCE} AS site, h.mentions
+            FROM hits h JOIN articles a USING (article_id)
+            ORDER BY h.t DESC, a.article_id
+            """,
+            {"id": entity_id, "limit": limit, "offset": offset},
+        )
+    )
+
+
+# --- deals ----------------------------------------------------------------------------------
+
+_DEAL_COLUMNS = (
+    "d.deal_id, d.kind, d.investor, i.name AS investor_name, d.target, t.name AS target_name,"
+    " d.amount_usd, d.amount_max_usd, d.qualifier, d.year, d.status, d.evidence,"
+    " d.article_id, d.sources, d.first_reported"
+)
+
+
+def deals(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    kind: str | None = None,
+    party: str | None = None,
+    year: int | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[int, list[dict[str, Any]]]:
+    """(number of deals matching, one page of the ledger), largest amounts first. `party`:
+    investor, target or a backer in its roles, or a descendant of one."""
+    filters: list[str] = ["true"]
+    params: dict[str, Any] = {"limit": limit, "offset": offset}
+    if kind:
+        filters.append("d.kind = $kind")
+        params["kind"] = kind
+    if party:
+        filters.append(
+            "(SELECT count(*) FROM v_entity_rollup r WHERE r.ancestor_id = $party AND"
+            " (r.entity_id IN (d.investor, d.target)"
+            "  OR list_contains(list_transform(d.roles, x -> x.entity_id), r.entity_id))) > 0"
+        )
+        params["party"] = party
+    if year:
+        filters.append("coalesce(d.year, year(d.first_reported)) = $year")
+        params["year"] = year
+    if status:
+        filters.append("d.status = $status")
+        params["status"] = status
+    rows = dicts(
+        con.execute(
+            f"""
+            SELECT {_DEAL_COLUMNS}, count(*) OVER () AS total
+            FROM v_deals d
+            LEFT JOIN v_entities i ON i.entity_id = d.investor
+            LEFT JOIN v_entities t ON t.entity_id = d.target
+            WHERE {" AND ".join(filters)}
+            ORDER BY d.amount_usd DESC NULLS LAST, d.sources DESC, d.first_reported DESC,
+                     d.deal_id
+            LIMIT $limit OFFSET $offset
+            """,
+            params,
+        )
+    )
+    total = int(rows[0]["total"]) if rows else 0
+    for r in rows:
+        del r["total"]
+    return total, rows
+
+
+def deal_sources(
+    con: duckdb.DuckDBPyConnection, deal_ids: list[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """The articles reporting each deal: id, title, site, time and their own evidence."""
+    out: dict[str, list[dict[str, Any]]] = {d: [] for d in deal_ids}
+    if not deal_ids:
+        return out
+    for r in dicts(
+        con.execute(
+            f"""
+            SELECT r.deal_id, a.article_id, a.title, {SOURCE} AS site, r.t, r.evidence
+            FROM v_deal_reports r JOIN articles a USING (article_id)
+            WHERE list_contains($ids, r.deal_id)
+            ORDER BY r.deal_id, r.t
+            """,
+            {"ids": deal_ids},
+        )
+    ):
+        out[r.pop("deal_id")].append(r)
+    return out
+
+
+def article_deals(con: duckdb.DuckDBPyConnection, article_id: str) -> list[dict[str, Any]]:
+    """The deals an article reports, each with its evidence sentence."""
+    return dicts(
+        con.execute(
+            """
+            SELECT d.kind, d.investor_id AS investor, i.name AS investor_name,
+                   d.target_id AS target, t.name AS target_name, d.amount_usd,
+                   d.amount_max_usd, d.qualifier, d.year, d.status, d.evidence
+            FROM deals d
+            LEFT JOIN v_entities i ON i.entity_id = d.investor_id
+            LEFT JOIN v_entities t ON t.entity_id = d.target_id
+            WHERE d.article_id = ? ORDER BY d.deal_no
+            """,
+            [article_id],
+        )
+    )
+
+
+def entity_deals(con: duckdb.DuckDBPyConnection, entity_id: str) -> list[dict[str, Any]]:
+    return deals(con, party=entity_id, limit=100)[1]
+
+
+# --- articles -------------------------------------------------------------------------------
+
+
+def article(con: duckdb.DuckDBPyConnection, article_id: str) -> dict[str, Any] | None:
+    return one(
+        con.execute(
+            f"""
+            SELECT a.article_id, a.title, a.canonical_url AS url, {SOURCE} AS site, a.author,
+                   a.published_at, a.fetched_at, {ARTICLE_TIME} AS t, a.language, a.text,
+                   a.text_source, a.extractor, a.page_error, a.page_kind, a.cluster_id,
+                   a.analysis_note
+            FROM articles a WHERE a.article_id = ?
+            """,
+            [article_id],
+        )
+    )
+
+
+def article_mentions(con: duckdb.DuckDBPyConnection, article_id: str) -> list[dict[str, Any]]:
+    """An article's mentions in offset order (title's first), with each entity's name."""
+    return dicts(
+        con.execute(
+            "SELECT m.entity_id, e.name, e.kind, m.surface, m.start_offset, m.end_offset,"
+            " m.in_title FROM mentions m LEFT JOIN v_entities e USING (entity_id)"
+            " WHERE m.article_id = ? ORDER BY m.in_title DESC, m.start_offset",
+            [article_id],
+        )
+    )
+
+
+def same_story(con: duckdb.DuckDBPyConnection, article: dict[str, Any]) -> list[dict[str, Any]]:
+    """The other articles of the article's story (cluster), in time order."""
+    story = article["cluster_id"] or article["article_id"]
+    return dicts(
+        con.execute(
+            f"""
+            SELECT a.article_id, a.title, {SOURCE} AS site, {ARTICLE_TIME} AS t
+            FROM articles a
+            WHERE coalesce(a.cluster_id, a.article_id) = $story AND a.article_id <> $id
+            ORDER BY t, a.article_id LIMIT 100
+            """,
+            {"story": story, "id": article["article_id"]},
+        )
+    )
+
+
+def fetch_history(con: duckdb.DuckDBPyConnection, article_id: str) -> list[dict[str, Any]]:
+    """How the article came in: each feed that carried it (first seen), and each later try
+    of its page (page_retries)."""
+    return dicts(
+        con.execute(
+            """
+            SELECT af.first_seen_at AS time, 'seen in feed' AS event,
+                   coalesce(nullif(f.name, ''), f.title, f.url) AS detail, NULL AS outcome
+            FROM article_feeds af LEFT JOIN feeds f USING (feed_id)
+            WHERE af.article_id = $id
+            UNION ALL BY NAME
+            SELECT last_tried_at AS time, 'page fetched again' AS event,
+                   attempts || ' tries; ' || coalesce(error, '') AS detail, outcome
+            FROM page_retries WHERE article_id = $id
+            UNION ALL BY NAME
+            SELECT upgraded_at AS time, 'upgraded to the page text' AS event, '' AS detail,
+                   'page' AS outcome
+            FROM page_retries WHERE article_id = $id AND upgraded_at IS NOT NULL
+            ORDER BY time
+            """,
+            {"id": article_id},
+        )
+    )
+
+
+# --- home, feeds ----------------------------------------------------------------------------
+
+
+def leading_entities(
+    con: duckdb.DuckDBPyConnection, start: datetime, end: datetime, limit: int = 10
+) -> list[dict[str, Any]]:
+    """The entities named in most articles in [start, end), descendants rolled up."""
+    return dicts(
+        con.execute(
+            """
+            SELECT r.ancestor_id AS entity_id, any_value(e.name) AS name,
+                   any_value(e.kind) AS kind, count(DISTINCT ae.article_id) AS articles,
+                   sum(ae.mentions) AS mentions
+            FROM article_entities ae JOIN v_entity_rollup r USING (entity_id)
+            JOIN v_entities e ON e.entity_id = r.ancestor_id
+            WHERE ae.t >= $start AND ae.t < $end
+            GROUP BY r.ancestor_id ORDER BY articles DESC, mentions DESC, name LIMIT $limit
+            """,
+            {"start": start, "end": end, "limit": limit},
+        )
+    )
+
+
+def feeds(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Every feed's health: failing ones first."""
+    return dicts(
+        con.execute(
+            "SELECT feed_id, name, url, last_fetched_at, last_success_at, last_outcome,"
+            " last_error, consecutive_failures, next_due_at, fetches_7d, failures_7d, articles"
+            " FROM v_feed_health ORDER BY consecutive_failures DESC, name"
+        )
+    )

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from extractors import candidates, selection
+from extractors import candidates, selection, streamed
 from extractors.candidates import trafilatura_name
 from extractors.charset import decode_html
 from extractors.dates import parse_date
@@ -68,6 +68,9 @@ def extract_article(html: bytes | str, url: str) -> Article | None:
     that is not.
     """
     page = html if isinstance(html, str) else decode_html(html, "")
+    # A page streamed in parts (React) has its later parts hidden at its foot until a script
+    # moves them: done here, so that every candidate sees the page as a browser shows it.
+    page = streamed.assemble(page)
     tree = candidates.parse(page)
     if tree is None:
         return None

@@ -17,7 +17,8 @@ written again here, in our own words, on the fork's class (`_Scored`):
 - the body cut into segments, one per section, each in its own wrapper (the same tag and
   class as the best container, scoring at least a fifth of it, few links) is kept whole,
   not just its best segment;
-- a result under 250 characters is tried again without removing likely chrome.
+- a page where no container scores, or whose result is under 250 characters, is tried again
+  without removing likely chrome first.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ _KEEP = (
 )
 
 
+class _NoContainer(Exception):
+    """No paragraph scored: the page is tried again, leniently."""
+
+
 class _Scored(Document):
     __slots__ = ()
 
@@ -58,7 +63,7 @@ class _Scored(Document):
     def select_best_candidate(self, candidates: dict[HtmlElement, Candidate]) -> Candidate | None:
         best: Candidate | None = super().select_best_candidate(candidates)
         if best is None:
-            return None
+            raise _NoContainer
         ancestors = list(best.elem.iterancestors())
         if any(elem.tag == "article" for elem in [best.elem, *ancestors]):
             return best
@@ -106,10 +111,19 @@ class _Lenient(_Scored):
     def remove_unlikely_candidates(self) -> None:
         return None
 
+    def select_best_candidate(self, candidates: dict[HtmlElement, Candidate]) -> Candidate | None:
+        try:
+            return super().select_best_candidate(candidates)
+        except _NoContainer:
+            return None  # the fork then returns the whole body
+
 
 def summary(tree: HtmlElement) -> str:
     """The page's main container as an HTML fragment (the tree is not modified)."""
-    found: str = _Scored(deepcopy(tree)).summary()
+    try:
+        found: str = _Scored(deepcopy(tree)).summary()
+    except _NoContainer:
+        found = ""
     if len(found) < RETRY_CHARS:
         found = _Lenient(deepcopy(tree)).summary()
     return found

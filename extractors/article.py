@@ -61,7 +61,7 @@ def extract_article(html: bytes | str, url: str) -> Article | None:
     """The page's text and metadata, or None when no usable text is found.
 
     The page is parsed once; trafilatura's text is the base, resiliparse's (cheap) says
-    whether it missed part of the body, and then readability-lxml's is asked too and the
+    whether it missed part of the body, and then readability's is asked too and the
     lines both hold are added (extractors/selection.py). When trafilatura took the wrong
     part of the page as a whole, another candidate's whole text replaces it. `page_kind`
     says whether the page is an article at all; the caller decides what to do with a page

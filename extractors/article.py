@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from extractors import candidates, selection
+from extractors import candidates, selection, streamed
 from extractors.candidates import trafilatura_name
 from extractors.charset import decode_html
 from extractors.dates import parse_date
@@ -61,13 +61,16 @@ def extract_article(html: bytes | str, url: str) -> Article | None:
     """The page's text and metadata, or None when no usable text is found.
 
     The page is parsed once; trafilatura's text is the base, resiliparse's (cheap) says
-    whether it missed part of the body, and then readability-lxml's is asked too and the
+    whether it missed part of the body, and then readability's is asked too and the
     lines both hold are added (extractors/selection.py). When trafilatura took the wrong
     part of the page as a whole, another candidate's whole text replaces it. `page_kind`
     says whether the page is an article at all; the caller decides what to do with a page
     that is not.
     """
     page = html if isinstance(html, str) else decode_html(html, "")
+    # A page streamed in parts (React) has its later parts hidden at its foot until a script
+    # moves them: done here, so that every candidate sees the page as a browser shows it.
+    page = streamed.assemble(page)
     tree = candidates.parse(page)
     if tree is None:
         return None

@@ -2,8 +2,8 @@
 
 `extractors/article.py` runs some of them on a page and `extractors/selection.py` picks one
 text per page. The page is parsed once (lxml, through trafilatura's loader); candidates that
-modify the tree get a copy. trafilatura 2.x, readability-lxml 0.9 and resiliparse 2.0 are
-Apache-2.0, jusText 3.0 (installed with trafilatura, which uses it as its own fallback) is
+modify the tree get a copy. trafilatura 2.x (with its fork of readability) and resiliparse 2.0
+are Apache-2.0, jusText 3.0 (installed with trafilatura, which uses it as its own fallback) is
 BSD-2-Clause: all compatible with our MIT licence.
 """
 
@@ -19,9 +19,10 @@ import lxml.etree
 import lxml.html
 import trafilatura
 from lxml.html import HtmlElement
-from readability import Document as ReadabilityDocument  # type: ignore[import-untyped]
 from resiliparse.extract.html2text import extract_plain_text
 from trafilatura.settings import use_config
+
+from extractors import readability
 
 # trafilatura settings by name (always without comments): `labwatch eval extraction` scores
 # each one alone as well as the per-page choice that uses some of them.
@@ -39,7 +40,9 @@ _CONFIG = use_config()
 # No signal-based timeout: extraction may run in worker threads, where signals are not allowed.
 _CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
 
-READABILITY = "readability-lxml-0.9"
+# trafilatura's fork of readability-lxml with our rules (extractors/readability.py). Texts
+# stored before it replaced readability-lxml itself say "readability-lxml-0.9".
+READABILITY = f"trafilatura-{trafilatura.__version__}:readability"
 RESILIPARSE = "resiliparse-2.0"
 JUSTEXT = "justext-3.0"
 BASELINE = "baseline"  # trafilatura's `baseline`: JSON-LD articleBody, <article>, or all <p>
@@ -98,11 +101,12 @@ def trafilatura_text(tree: HtmlElement, url: str, setting: str) -> str:
 
 
 def readability_text(tree: HtmlElement) -> str:
-    """readability-lxml (Mozilla Readability's scoring of paragraphs by their container);
-    "" when it fails: a second opinion that breaks must not cost the page its base text."""
+    """Readability's scoring of paragraphs by their container (trafilatura's fork, with the
+    rules of extractors/readability.py); "" when it fails: a second opinion that breaks must
+    not cost the page its base text."""
     try:
-        summary = ReadabilityDocument(deepcopy(tree)).summary(html_partial=True)
-    except Exception:  # readability's Unparseable, lxml errors on hostile markup
+        summary = readability.summary(tree)
+    except Exception:  # lxml errors on hostile markup
         return ""
     return fragment_text(summary)
 

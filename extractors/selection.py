@@ -5,15 +5,15 @@ The rules, each measured on the tuning half of WCXB's dev split (docs/extraction
 
 - trafilatura (tables kept) is the base: the best single candidate measured. Its lines are
   all kept; a line it repeats is kept once.
-- A line it lacks is added when readability-lxml and resiliparse both have it: two
+- A line it lacks is added when readability and resiliparse both have it: two
   extractors with unrelated heuristics (Readability scores containers by their paragraphs,
   resiliparse drops elements by their names and roles) rarely agree on page chrome, and
   where trafilatura is wrong it is mostly wrong by missing part of the body.
 - A first line that is the page's title is dropped: the title is stored on its own, and a
   body that repeats it would count its mentions twice.
-- readability-lxml costs as much as trafilatura, resiliparse a tenth of it; so readability
-  runs only when resiliparse finds a tenth more words than trafilatura (`DOUBT_SHARE`).
-  Below that no line could be added anyway but a few.
+- readability is asked only when resiliparse (a tenth of trafilatura's time) finds a tenth
+  more words than trafilatura (`DOUBT_SHARE`): below that no line could be added anyway but
+  a few, and asking it always scored no better.
 
 Two page-level corrections for the pages where the line vote cannot help, because
 trafilatura took the wrong part of the page as a whole:

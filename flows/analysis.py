@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.connection
 import os
+import signal
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -50,6 +51,10 @@ def _exit_with_parent() -> None:
 
 def _init_worker(watchlist: Watchlist) -> None:
     global _worker_tagger
+    # Ctrl-C in a terminal reaches the whole process group: the parent decides what happens
+    # (it closes the pool, or ends and `_exit_with_parent` ends us), so a worker waiting for
+    # work does not print a KeyboardInterrupt traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     memory.limit_heaps()
     _exit_with_parent()
     # What analyse() imports when first called (extraction, deal rules, fingerprints), here,
@@ -146,10 +151,18 @@ class Analyser:
             )
         return self._pool
 
-    def close(self) -> None:
+    def close(self, abandon: bool = False) -> None:
+        """Stop the pool; `abandon` (the run is ending on an error or an interrupt) stops
+        the workers at once instead of waiting for the chunks they are analysing."""
         if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
+            pool, self._pool = self._pool, None
+            workers = list((getattr(pool, "_processes", None) or {}).values())
+            pool.shutdown(wait=not abandon, cancel_futures=True)
+            if abandon:
+                for worker in workers:
+                    worker.terminate()
+                for worker in workers:
+                    worker.join(timeout=5)
 
     def __enter__(self) -> Analyser:
         return self
@@ -160,4 +173,4 @@ class Analyser:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.close()
+        self.close(abandon=exc_type is not None)

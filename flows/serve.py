@@ -109,13 +109,18 @@ def prefect_server(
             time.sleep(0.5)
         yield api_url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, 20)
         record.unlink(missing_ok=True)
+
+
+def stop_process(process: subprocess.Popen[Any], wait: float) -> None:
+    """SIGTERM, then SIGKILL if `process` has not ended within `wait` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=wait)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _tail(path: Path, lines: int = 5) -> str:

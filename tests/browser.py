@@ -20,6 +20,8 @@ from typing import Any
 
 from websockets.sync.client import ClientConnection, connect
 
+from flows.serve import stop_process
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
@@ -110,12 +112,7 @@ def chromium_page() -> Iterator[Page]:
                 page.send("Page.enable")
                 yield page
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc, 10)
 
 
 def _reply(ws: ClientConnection, n: int) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from pytest_httpserver import HTTPServer
 from flows.digest import run_digest
 from flows.ingest import run_ingest
 from flows.seed_site import seed_feed_urls, seed_host
+from flows.serve import stop_process
 from flows.settings import load_settings
 from flows.web import CSP, web_in_background
 from tests.browser import CHROMIUM, Page, chromium_page
@@ -122,12 +123,7 @@ def web_process(
                 time.sleep(0.1)
         yield base, process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, 10)
 
 
 def hostile_site(server: HTTPServer, when: datetime) -> str:

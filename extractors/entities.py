@@ -234,7 +234,7 @@ class Tagger:
             # The text then goes over as ASCII bytes (see _candidates): the bytes automaton
             # skips the str one's offset bookkeeping, some 8% of the pass.
             return ahocorasick_rs.BytesAhoCorasick(
-                [key.encode("ascii") for key in values], implementation=_IMPLEMENTATION
+                (key.encode("ascii") for key in values), implementation=_IMPLEMENTATION
             )
         return ahocorasick_rs.AhoCorasick(
             values, store_patterns=False, implementation=_IMPLEMENTATION

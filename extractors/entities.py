@@ -232,7 +232,7 @@ class Tagger:
         self._values = list(values.values())
         if self._ascii_keys:
             # The text then goes over as ASCII bytes (see _candidates): the bytes automaton
-            # skips the str one's offset bookkeeping, some 8% of the pass.
+            # skips the str one's offset bookkeeping, 5-10% of the pass.
             return ahocorasick_rs.BytesAhoCorasick(
                 (key.encode("ascii") for key in values), implementation=_IMPLEMENTATION
             )

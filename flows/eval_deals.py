@@ -21,8 +21,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from extractors.deals import SYMMETRIC, Deal, find_deals
-from extractors.entities import Mention, Tagger
+from extractors.deals import SYMMETRIC, find_deals
+from extractors.entities import Tagger
+from extractors.records import Deal, Mention
 from extractors.scoring import Counts
 
 Finder = Callable[[str, Sequence[Mention], date | None], list[Deal]]

@@ -18,19 +18,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from extractors.analyse import AnalysedArticle, PageInput
-from extractors.crawl import (
-    NOT_MODIFIED,
-    FeedFetch,
-    FeedSpec,
-    Tick,
-    fetch_feeds,
-)
-from extractors.entities import Watchlist
+from extractors.analyse import AnalysedArticle
+from extractors.crawl import Tick, fetch_feeds
 from extractors.errors import BLOCKED
 from extractors.feedlist import feed_spec, load_feed_list
-from extractors.feeds import FeedEntry
 from extractors.fetch import FetchLimits
+from extractors.records import NOT_MODIFIED, FeedEntry, FeedFetch, FeedSpec, PageInput, Watchlist
 from extractors.urls import redact, redact_text, url_key
 from flows import memory, rows
 from flows.analysis import Analyser, Pending

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from extractors.analyse import FEED_CONTENT, FEED_SUMMARY, PAGE, AnalysedArticle, PageInput
+from extractors.analyse import FEED_CONTENT, FEED_SUMMARY, PAGE, AnalysedArticle
 from extractors.crawl import fetch_pages
 from extractors.errors import BLOCKED, RATE_LIMITED, SOFT
-from extractors.feeds import FeedEntry
 from extractors.fetch import FetchLimits, host_allowed
+from extractors.records import FeedEntry, PageInput
 from flows import rows
 from flows.settings import Settings
 from warehouse.articles import upgrade_articles

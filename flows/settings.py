@@ -16,9 +16,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from extractors.entities import Watchlist, load_watchlist
+from extractors.entities import load_watchlist
 from extractors.errors import LabwatchError
 from extractors.fetch import DEFAULT_USER_AGENT, FetchLimits
+from extractors.records import Watchlist
 from seeds import SEEDS_DIR
 
 

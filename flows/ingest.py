@@ -52,6 +52,7 @@ from warehouse.feed_state import (
 )
 from warehouse.page_retries import record_page_tries
 from warehouse.run_lock import IngestRunningError, ingest_lock
+from warehouse.runs import mark_interrupted
 from warehouse.search import refresh_if_needed
 
 
@@ -245,10 +246,7 @@ def write_run(settings: Settings, row: dict[str, Any]) -> None:
     with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
         if row["status"] == "running":
             # We hold the ingest lock, so a run still marked running was killed mid-way.
-            con.execute(
-                "UPDATE runs SET status = 'interrupted', ended_at = now() "
-                "WHERE status = 'running' AND flow IN ('ingest', 'refetch')"
-            )
+            mark_interrupted(con)
         replace_row(con, "runs", row)
 
 

@@ -14,7 +14,7 @@ from extractors.fingerprint import as_bigint, simhash
 from flows import rows
 from flows.settings import Settings
 from flows.stories import STORY_RULE, stored_text_key, story_fields
-from warehouse.articles import article_texts, replace_tags
+from warehouse.articles import article_texts, replace_tags, tag_counts
 from warehouse.database import open_warehouse
 from warehouse.stories import stored_signatures, update_stories
 
@@ -45,9 +45,7 @@ def retag(settings: Settings) -> RetagResult:
     count = 0
     # Read everything first, with the file open read-only, then write in one short transaction.
     with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
-        before = con.execute(
-            "SELECT (SELECT count(*) FROM mentions), (SELECT count(*) FROM deals)"
-        ).fetchone()
+        before = tag_counts(con)
         signatures = stored_signatures(con)
         for batch in article_texts(con):
             for article_id, title, text, fingerprint, published in batch:
@@ -70,12 +68,11 @@ def retag(settings: Settings) -> RetagResult:
         )
         # A second transaction: a retag stopped between the two is completed by the next.
         moves = update_stories(con, stories, STORY_RULE)
-    assert before is not None
     return RetagResult(
         count,
-        int(before[0]),
+        before[0],
         stored[0],
-        int(before[1]),
+        before[1],
         stored[1],
         watchlist.version,
         story_keys=len(stories),

@@ -7,6 +7,7 @@ a lazy import is still a dependency."""
 from __future__ import annotations
 
 import ast
+import re
 from functools import cache
 from pathlib import Path
 
@@ -92,3 +93,45 @@ def test_warehouse_never_imports_prefect_http_or_flows() -> None:
     bad = {f: n & banned for f, n in _third_party("warehouse").items()}
     assert {f: n for f, n in bad.items() if n} == {}
 
+
+# SQL lives only in warehouse/: flows/ neither runs statements nor writes them.
+_SQL = re.compile(
+    r"^\s*(?:(?:SELECT|WITH)\b[\s\S]*\bFROM\b|UPDATE\s+\w+\s+SET\b|INSERT\s+(?:OR\s+\w+\s+)?INTO\b"
+    r"|DELETE\s+FROM\b|(?:CREATE|ALTER|DROP)\s+(?:OR\s+REPLACE\s+)?(?:TEMP\w*\s+)?"
+    r"(?:TABLE|VIEW|INDEX|SEQUENCE|MACRO)\b)",
+    re.IGNORECASE,
+)
+_CONNECTION_CALLS = {"execute", "executemany", "sql", "fetchone", "fetchall", "fetchmany"}
+
+
+def sql_in(source: str) -> list[str]:
+    """SQL statements written (as string literals) or run (connection calls) in `source`.
+    Example queries inside help text do not count: they do not start the string."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if _SQL.match(node.value):
+                found.append(node.value)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _CONNECTION_CALLS
+        ):
+            found.append(f".{node.func.attr}( on line {node.lineno}")
+    return found
+
+
+def test_the_sql_scan_finds_statements_and_spares_help_text() -> None:
+    assert sql_in("con.execute(\"UPDATE runs SET status = 'x' \" \"WHERE flow = 'ingest'\")")
+    assert sql_in('q = """\n  select count(*)\n  from mentions"""')
+    assert sql_in("rows = cursor.fetchall()")
+    assert not sql_in("HELP = 'e.g. labwatch sql \"select title from articles\"'")
+    assert not sql_in('NOTE = "UPDATE: This story has been updated."')
+
+
+def test_no_module_in_flows_contains_sql() -> None:
+    found = {
+        p.name: sql_in(p.read_text(encoding="utf-8"))
+        for p in sorted((ROOT / "flows").rglob("*.py"))
+    }
+    assert {name: sql for name, sql in found.items() if sql} == {}

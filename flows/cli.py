@@ -14,7 +14,7 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import NoReturn
@@ -598,10 +598,7 @@ def eval_tagging_gold(args: argparse.Namespace, settings: Settings) -> int:
     from extractors.entities import Tagger
     from flows import eval_tagging as ev
 
-    try:
-        records = ev.load_gold(args.gold)
-    except ev.GoldError as exc:
-        raise LabwatchError(str(exc)) from exc
+    records = ev.load_gold(args.gold)  # a GoldError is an InputError: one line
     score = ev.evaluate_gold(records, Tagger(settings.load_watchlist()))
     summary, misses = ev.summary_rows(score), ev.miss_rows(score)
     if args.format == "json":
@@ -1052,18 +1049,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not hasattr(args, name):
             setattr(args, name, default)
     prog = f"labwatch {args.command}"
+    return run_command(prog, lambda: int(args.func(args, load_settings(args.home))), args.verbose)
+
+
+# The one mapping from the project's errors to what the user sees, first match wins: the
+# exit status and the line on stderr. These are the errors labwatch raises on purpose (the
+# trees in extractors/errors.py and warehouse/errors.py; SettingsError is a LabwatchError).
+# Anything else, a ValueError included, is a bug and keeps its traceback.
+USER_ERRORS: tuple[tuple[type[Exception], int, str], ...] = (
+    (UsageError, 2, "{prog}: error: {exc} (see {prog} --help)"),
+    (LabwatchError, 1, "{prog}: error: {exc}"),
+    (WarehouseError, 1, "{prog}: error: {exc}"),
+)
+
+
+def user_error(exc: BaseException, prog: str) -> tuple[int, str] | None:
+    """(exit status, message) when `exc` is the user's problem, None when it is a bug."""
+    for kind, status, message in USER_ERRORS:
+        if isinstance(exc, kind):
+            return status, message.format(prog=prog, exc=exc)
+    return None
+
+
+def run_command(prog: str, command: Callable[[], int], verbose: bool = False) -> int:
+    """Run one command, turning what it raises into an exit status and a message."""
     try:
-        settings = load_settings(args.home)
-        return int(args.func(args, settings))
-    except UsageError as exc:
-        print(f"{prog}: error: {exc} (see {prog} --help)", file=sys.stderr)
-        return 2
-    except (LabwatchError, WarehouseError) as exc:
-        # The user's problem, said in one line; --verbose adds where it came from.
-        if args.verbose:
-            traceback.print_exc()
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 1
+        return command()
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
@@ -1072,14 +1083,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as exc:
-        # Not an error we raise on purpose: a bug. Its traceback is what a report needs.
-        traceback.print_exc()
-        print(
-            f"{prog}: internal error: {type(exc).__name__}: {exc}\n"
-            "This is a bug in labwatch; please report it with the traceback above.",
-            file=sys.stderr,
-        )
-        return 1
+        known = user_error(exc, prog)
+        if known is None or (verbose and not isinstance(exc, UsageError)):
+            # A bug's traceback is what a report needs; --verbose shows a project error's too
+            # (a usage error's is no help: the command line is what was wrong).
+            traceback.print_exc()
+        if known is None:
+            print(
+                f"{prog}: internal error: {type(exc).__name__}: {exc}\n"
+                "This is a bug in labwatch; please report it with the traceback above.",
+                file=sys.stderr,
+            )
+            return 1
+        status, message = known
+        print(message, file=sys.stderr)
+        return status
 
 
 if __name__ == "__main__":

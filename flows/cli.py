@@ -22,6 +22,7 @@ from typing import NoReturn
 from extractors.entities import Tagger, load_watchlist
 from extractors.errors import InputError, LabwatchError, UsageError
 from extractors.urls import redact
+from flows.connection import open_db
 from flows.report import format_rows, ingest_report, write_rows
 from flows.settings import Settings, load_settings
 from warehouse.errors import WarehouseError
@@ -212,10 +213,8 @@ def check_ingest(args: argparse.Namespace, settings: Settings) -> None:
 def check_warehouse(settings: Settings) -> None:
     """Open the warehouse once, if there is one, before a flow starts: a damaged or busy
     file is then one line in a second, not a failed run after Prefect's server started."""
-    from warehouse.database import open_warehouse
-
     if settings.warehouse.exists():
-        with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait):
+        with open_db(settings):
             pass
 
 
@@ -224,7 +223,6 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     direct = _prefect(settings, args, one_off=True)
     from flows.ingest import flow_feed_urls
     from flows.oneoff import flow_function
-    from warehouse.database import open_warehouse
     from warehouse.queries import totals
 
     overrides = {"allowed_private_hosts": args.allow_host} if args.allow_host else None
@@ -240,7 +238,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     if "skipped" in summary:
         print(f"labwatch ingest: skipped: {summary['skipped']}", file=sys.stderr)
         return 1
-    with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
+    with open_db(settings, read_only=True) as con:
         figures = totals(con)
     if not args.quiet:
         print(f"labwatch ingest: run {summary['run_id']}")
@@ -300,10 +298,9 @@ def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_runs(args: argparse.Namespace, settings: Settings) -> int:
-    from warehouse.database import open_warehouse
     from warehouse.runs import latest_runs
 
-    with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
+    with open_db(settings, read_only=True) as con:
         columns, rows = latest_runs(con, args.limit, args.flow)
     sys.stdout.write(format_rows(columns, rows, args.format))
     return 0
@@ -396,21 +393,19 @@ def cmd_retag(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_deals(args: argparse.Namespace, settings: Settings) -> int:
-    from warehouse.database import open_warehouse
     from warehouse.queries import deals_ledger
 
-    with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
+    with open_db(settings, read_only=True) as con:
         columns, rows = deals_ledger(con)
     sys.stdout.write(format_rows(columns, rows, args.format))
     return 0
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from warehouse.database import open_warehouse
     from warehouse.export import check_target, export_tables
 
     check_target(args.folder, overwrite=args.overwrite)  # before waiting for the warehouse
-    with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
+    with open_db(settings, read_only=True) as con:
         exported = export_tables(con, args.folder, overwrite=args.overwrite)
     if not args.quiet:
         for e in exported:
@@ -420,7 +415,6 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
-    from warehouse.database import open_warehouse
     from warehouse.named_query import named_queries, run_named
     from warehouse.queries import lock_down
 
@@ -430,7 +424,7 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{q.name:<16} {q.description}" + (f"\n{'':<16} {usage}" if usage else ""))
         return 0
     params = dict(args.param or [])
-    with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
+    with open_db(settings, read_only=True) as con:
         lock_down(con)
         columns, rows = run_named(con, args.name, params)
     sys.stdout.write(format_rows(columns, rows, args.format))
@@ -440,7 +434,6 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import UTC, datetime, time
 
-    from warehouse.database import open_warehouse
     from warehouse.search import ensure_index, search
 
     words = (args.query or "").strip()
@@ -453,14 +446,13 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     if not words:
         return 0
     since = datetime.combine(args.since, time(), tzinfo=UTC) if args.since else None
-    with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
+    with open_db(settings, read_only=True) as con:
         columns, rows = search(con, words, entity=args.entity, since=since, limit=args.limit)
     sys.stdout.write(format_rows(columns, rows, args.format))
     return 0
 
 
 def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
-    from warehouse.database import open_warehouse
     from warehouse.queries import lock_down, stream_sql
 
     if not args.query.strip():
@@ -468,9 +460,7 @@ def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
     if args.max_rows == 0 and args.format == "table":
         raise UsageError("--max-rows 0 (every row) streams with --format csv or json only")
     # Read-only, and no access to other files, unless the user asks to write.
-    with open_warehouse(
-        settings.warehouse, read_only=not args.write, lock_wait=settings.lock_wait
-    ) as con:
+    with open_db(settings, read_only=not args.write) as con:
         if not args.write:
             lock_down(con)
         columns, chunks = stream_sql(con, args.query)
@@ -668,6 +658,14 @@ def eval_extraction(args: argparse.Namespace) -> int:
     return 0
 
 
+FORMATS = ("table", "csv", "json")
+
+
+def add_format(parser: argparse.ArgumentParser) -> None:
+    """The `--format` option every command that prints rows shares (flows/report.py)."""
+    parser.add_argument("--format", choices=FORMATS, default="table", help="output format")
+
+
 def build_parser() -> argparse.ArgumentParser:
     # The global options work before or after the command: `labwatch --home X sql ...` and
     # `labwatch sql ... --home X` both do. Subparsers leave them unset unless given.
@@ -806,9 +804,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("runs", parents=[common], help="the latest flow runs and their figures")
     p.add_argument("--limit", type=positive_int, default=10, help="how many runs (default 10)")
     p.add_argument("--flow", choices=("ingest", "refetch", "digest"), help="only runs of this flow")
-    p.add_argument(
-        "--format", choices=("table", "csv", "json"), default="table", help="output format"
-    )
+    add_format(p)
     p.set_defaults(func=cmd_runs)
 
     p = sub.add_parser(
@@ -830,7 +826,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     a = actions.add_parser("list", parents=[common], help="every feed with its health")
-    a.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_format(a)
     a = actions.add_parser(
         "add", parents=[common], help="add a feed; given a web page, the feed it advertises"
     )
@@ -854,7 +850,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="parse every file in DIR as a feed: parsed, recovered, rejected, crashed",
     )
     a.add_argument("folder", type=Path, metavar="DIR")
-    a.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_format(a)
     a = what.add_parser(
         "extraction",
         parents=[common],
@@ -882,7 +878,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="all",
         help="score only the tuning or the check half (pages split by site; default: all)",
     )
-    a.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_format(a)
     a = what.add_parser(
         "clusters",
         parents=[common],
@@ -896,7 +892,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--corpus", type=Path, metavar="DIR", help="the corpus the pairs name (../shared/corpus)"
     )
     a.add_argument("--errors", action="store_true", help="list the pairs each rule gets wrong")
-    a.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_format(a)
     a = what.add_parser(
         "tagging",
         parents=[common],
@@ -911,7 +907,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a gold set (JSONL, see tests/data/README.md): print precision, recall and F1 "
         "overall, per split and per entity, then every false positive and false negative",
     )
-    a.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_format(a)
     a = what.add_parser(
         "deals",
         parents=[common],
@@ -931,7 +927,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="entities the gold names beyond the watchlist (tests/data/deals_gold_watchlist.toml)",
     )
-    a.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_format(a)
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser(
@@ -955,7 +951,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "deals", parents=[common], help="the deals ledger: one row per deal, with its sources"
     )
-    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_format(p)
     p.set_defaults(func=cmd_deals)
 
     p = sub.add_parser(
@@ -985,7 +981,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--list", action="store_true", help="list the named queries and their parameters"
     )
-    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_format(p)
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser(
@@ -1009,7 +1005,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="rebuild the search index first (it is rebuilt by itself when missing or stale)",
     )
-    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_format(p)
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser(
@@ -1025,9 +1021,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--write", action="store_true", help="open the warehouse read-write (default: read-only)"
     )
-    p.add_argument(
-        "--format", choices=("table", "csv", "json"), default="table", help="output format"
-    )
+    add_format(p)
     p.add_argument(
         "--max-rows",
         type=row_limit,

@@ -27,6 +27,7 @@ from extractors.records import NOT_MODIFIED, FeedEntry, FeedFetch, FeedSpec, Pag
 from extractors.urls import redact, redact_text, url_key
 from flows import memory, rows
 from flows.analysis import Analyser, Pending
+from flows.connection import open_db
 from flows.fetch_ahead import PageFetcher
 from flows.oneoff import flow_run_id, prefect_flows, quote, step
 from flows.page_retry import (
@@ -42,7 +43,6 @@ from flows.progress import Counter, log, rate
 from flows.settings import Settings, load_settings
 from warehouse.append import record_watchlist, replace_row, upsert_feeds
 from warehouse.articles import BatchCounts, append_batch, link_entries, unseen_keys
-from warehouse.database import open_warehouse
 from warehouse.feed_state import (
     feed_states,
     is_due,
@@ -122,7 +122,7 @@ def prepare_feeds(
     one-offs, kept out of the feed list unless `save`. The watchlist in use is recorded too.
     """
     now = datetime.now(UTC)
-    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+    with open_db(settings) as con:
         record_watchlist(con, rows.entity_rows(watchlist))
         if feed_urls:
             real = [_FEED_SECRETS.get(u, u) for u in feed_urls]
@@ -177,7 +177,7 @@ def new_entries(
     """Entries whose article is not stored yet (each once, even if several feeds carry it),
     and how many new entries each feed brought."""
     feed_links = fetches if isinstance(fetches, FeedLinks) else FeedLinks(fetches)
-    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+    with open_db(settings) as con:
         unseen = unseen_keys(con, (key for key, _, _ in feed_links.entries))
     fresh: dict[str, FeedEntry] = {}
     per_feed: dict[str, int] = {}
@@ -193,7 +193,7 @@ def log_fetches(
 ) -> None:
     step = timedelta(minutes=settings.backoff_minutes)
     now = datetime.now(UTC)
-    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+    with open_db(settings) as con:
         record_fetches(con, rows.fetch_rows(fetches, run_id, per_feed), step)
         record_entry_failures(con, rows.entry_failure_rows(fetches, run_id, now))
 
@@ -214,7 +214,7 @@ def store(
     allowed = settings.fetch_limits().allowed_private_hosts
     from flows.stories import STORY_RULE  # here: a run with nothing new never needs numpy
 
-    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+    with open_db(settings) as con:
         counts = append_batch(con, articles, links, mentions, deals, stories=STORY_RULE)
         # Pages that failed: kept so they are fetched again when due (flows/page_retry.py).
         record_page_tries(con, first_tries(analysed, allowed, now), first=True)
@@ -225,25 +225,25 @@ def link_known_articles(settings: Settings, fetches: Sequence[FeedFetch] | FeedL
     """Record feeds that carry articles stored earlier (the same story seen in another feed)."""
     feed_links = fetches if isinstance(fetches, FeedLinks) else FeedLinks(fetches)
     links = feed_links.rows(datetime.now(UTC))
-    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+    with open_db(settings) as con:
         link_entries(con, links)
 
 
 def finish_feeds(settings: Settings, fetches: Sequence[FeedFetch]) -> None:
     """Keep the feeds' validators now that their entries are stored (see keep_validators)."""
-    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+    with open_db(settings) as con:
         keep_validators(con, rows.fetch_rows(fetches, "", {}))
 
 
 def refresh_search(settings: Settings, changed: bool) -> None:
     """Rebuild the full-text index so `labwatch search` sees the new articles: when this run
     `changed` articles, or the index is missing or stale (runs killed before building it)."""
-    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+    with open_db(settings) as con:
         refresh_if_needed(con, force=changed)
 
 
 def write_run(settings: Settings, row: dict[str, Any]) -> None:
-    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+    with open_db(settings) as con:
         if row["status"] == "running":
             # We hold the ingest lock, so a run still marked running was killed mid-way.
             mark_interrupted(con)

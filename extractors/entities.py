@@ -45,13 +45,13 @@ from extractors.fuzzy import misspellings
 from extractors.records import Entity, Mention, Watchlist
 from extractors.senses_resolver import Resolver
 from extractors.typography import INVISIBLE, INVISIBLE_CHARS, NORMALISE, lower, normalise, squeeze
-from extractors.watchlist import KINDS, load_watchlist, parse_watchlist
+from extractors.watchlist import load_watchlist, parse_watchlist
 
 # The contiguous NFA: as small as pyahocorasick's trie and faster. The DFA is faster still
 # but, at 5,000 aliases (632,000 keys with the misspellings), needs over twice the memory.
 _IMPLEMENTATION = ahocorasick_rs.Implementation.ContiguousNFA
 
-__all__ = ["KINDS", "Tagger", "load_watchlist", "parse_watchlist"]
+__all__ = ["Tagger", "load_watchlist", "parse_watchlist"]
 
 
 _new = object.__new__

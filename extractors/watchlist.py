@@ -36,7 +36,7 @@ from extractors.errors import WatchlistError
 from extractors.records import Entity, Watchlist
 from extractors.senses import SENSE_CLASSES
 
-KINDS = ("lab", "cloud", "company", "product")
+ENTITY_KINDS = ("lab", "cloud", "company", "product")
 SURENESS = ("always", "context", "anchor")
 _FIELDS = {
     "id", "name", "kind", "parent", "aliases", "aliases_ignore_case", "ambiguous", "context",
@@ -57,8 +57,8 @@ def _entity(raw: dict[str, Any], where: str) -> Entity:
         raise WatchlistError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
     if not isinstance(raw.get("id"), str) or not raw["id"]:
         raise WatchlistError(f"{where}: 'id' is required")
-    if raw.get("kind") not in KINDS:
-        raise WatchlistError(f"{where}: 'kind' must be one of {', '.join(KINDS)}")
+    if raw.get("kind") not in ENTITY_KINDS:
+        raise WatchlistError(f"{where}: 'kind' must be one of {', '.join(ENTITY_KINDS)}")
     aliases = _strings(raw, "aliases", where)
     ignore_case = _strings(raw, "aliases_ignore_case", where)
     if not aliases and not ignore_case:

@@ -39,7 +39,7 @@ from flows.page_retry import (
     store_retries,
 )
 from flows.prefect_env import quiet_interrupts
-from flows.progress import Counter, log, rate
+from flows.progress import Progress, log, rate
 from flows.settings import Settings, load_settings
 from warehouse.append import record_watchlist, replace_row, upsert_feeds
 from warehouse.articles import BatchCounts, append_batch, link_entries, unseen_keys
@@ -295,7 +295,7 @@ def log_feeds(summary: IngestSummary, seconds: float) -> None:
 
 
 def log_batch(
-    number: int, batches: int, pages: Sequence[PageInput], counts: BatchCounts, done: Counter
+    number: int, batches: int, pages: Sequence[PageInput], counts: BatchCounts, done: Progress
 ) -> None:
     fetched, blocked, failed = page_counts(pages)
     log.info(
@@ -420,7 +420,7 @@ def _ingest(
             settings, feed_urls, feeds_file, watchlist, force, save
         )
         summary.feeds_total = len(feeds) + summary.feeds_skipped
-        counter = Counter("feeds", len(feeds))
+        counter = Progress("feeds", len(feeds))
         fetches = fetch_feeds_task(quote(feeds), limits, counter.tick)
         counter.close()
         memory.trim()  # the feeds' bodies and parse trees are gone; their entries stay
@@ -430,7 +430,7 @@ def _ingest(
         summarise_fetches(summary, fetches)
         summary.entries_new = len(entries)
         log_feeds(summary, counter.seconds)
-        pages_done = Counter("pages", len(entries))
+        pages_done = Progress("pages", len(entries))
         batches = -(-len(entries) // settings.batch_size)
 
         def finish_batch(number: int, pages: list[PageInput], pending: Pending) -> None:

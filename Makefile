@@ -5,11 +5,12 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck bench clean help
+.PHONY: demo test test-fast lint typecheck bench clean help
 
 help:
 	@echo "make demo   - install labwatch in $(VENV) and run the demo on the bundled seed site"
 	@echo "make test   - install the dev extras and run the whole test suite"
+	@echo "make test-fast - the suite without the tests marked slow (own Prefect servers, bench smoke)"
 	@echo "make lint   - ruff and mypy"
 	@echo "make bench  - benchmarks: ingest vs its limit and a naive script, tagging, warehouse (~6 min)"
 	@echo "make clean  - remove $(VENV) and ./data"
@@ -32,6 +33,10 @@ demo: $(STAMP_RUN)
 
 test: $(STAMP_DEV)
 	$(BIN)/python -m pytest
+
+# Everything but the tests that start their own Prefect server or run the benchmark.
+test-fast: $(STAMP_DEV)
+	$(BIN)/python -m pytest -m 'not slow'
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check .

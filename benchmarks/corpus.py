@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 from benchmarks.network import Network, send
 from benchmarks.pages import page_html, rss_feed
 from benchmarks.textgen import TextGenerator
-from extractors.watchlist import Watchlist
+from extractors.records import Watchlist
 
 _TYPES = {".xml": "application/rss+xml", ".html": "text/html", ".txt": "text/plain"}
 

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.corpus import Page
-from extractors.analyse import PageInput, analyse
+from extractors.analyse import analyse
 from extractors.article import extract_article
 from extractors.charset import decode_html
-from extractors.entities import Tagger, Watchlist
-from extractors.feeds import FeedEntry
+from extractors.entities import Tagger
+from extractors.records import FeedEntry, PageInput, Watchlist
 
 _tagger: Tagger | None = None
 

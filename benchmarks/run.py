@@ -43,7 +43,8 @@ from benchmarks.storage import bench_warehouse
 from benchmarks.tagging import bench_tagging
 from benchmarks.textgen import TextGenerator, seed_texts
 from benchmarks.web import bench_web, web_lines
-from extractors.watchlist import Watchlist, load_watchlist
+from extractors.records import Watchlist
+from extractors.watchlist import load_watchlist
 from seeds import SEEDS_DIR
 
 MEASUREMENTS = (

@@ -29,9 +29,9 @@ import duckdb
 
 from benchmarks.measure import MeasurementError
 from benchmarks.textgen import TextGenerator
-from extractors.analyse import AnalysedArticle, PageInput, analyse
-from extractors.entities import Tagger, Watchlist
-from extractors.feeds import FeedEntry
+from extractors.analyse import AnalysedArticle, analyse
+from extractors.entities import Tagger
+from extractors.records import FeedEntry, PageInput, Watchlist
 from extractors.urls import url_key
 from flows import rows
 from warehouse import deal_ledger

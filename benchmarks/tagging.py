@@ -20,7 +20,8 @@ from typing import Any
 
 from benchmarks.naive import regex_for
 from extractors.entities import Tagger
-from extractors.watchlist import Watchlist, parse_watchlist
+from extractors.records import Watchlist
+from extractors.watchlist import parse_watchlist
 
 SYLLABLES = (
     "zor", "vex", "qua", "tir", "hel", "ix", "on", "bra", "mil", "tek", "no", "va", "lum",

@@ -13,8 +13,8 @@ import random
 from dataclasses import dataclass
 from functools import cache
 
+from extractors.records import Watchlist
 from extractors.text import sentence_spans
-from extractors.watchlist import Watchlist
 from seeds import EXPECTED_DIR
 
 PEOPLE = (

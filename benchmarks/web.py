@@ -19,7 +19,7 @@ from typing import Any
 
 from benchmarks.report import Line
 from benchmarks.storage import generate
-from extractors.entities import Watchlist
+from extractors.records import Watchlist
 from flows.settings import load_settings
 from flows.web import web_server
 from warehouse.database import open_warehouse

@@ -15,15 +15,15 @@ from urllib.parse import urlsplit
 
 from extractors.dates import choose_published
 from extractors.dates import sane_date as sane_date  # where callers have always found it
-from extractors.entities import Mention, Tagger
-from extractors.feeds import FeedEntry
+from extractors.entities import Tagger
 from extractors.page_kind import ARTICLE
+from extractors.records import Mention, PageInput
 from extractors.text import sentence_spans
 from extractors.urls import canonical_url, same_site, url_key
 
 if TYPE_CHECKING:
     from extractors.budget import Budget
-    from extractors.deals import Deal
+    from extractors.records import Deal
     from extractors.stories import StoryKey
 
 # Extraction (trafilatura), deal finding (its compiled rules) and fingerprints (numpy) are
@@ -38,17 +38,6 @@ PAGE, FEED_CONTENT, FEED_SUMMARY, NONE = "page", "feed_content", "feed_summary",
 # error pages, paywalls and consent walls read the same under many URLs of a site. Of the
 # 779 WCXB dev articles 12 (1.5%) are shorter; copies of those still share a cluster.
 MIN_IDENTITY_CHARS = 1000
-
-
-@dataclass(frozen=True)
-class PageInput:
-    """A new feed entry and what fetching its page gave (html, or the reason it failed)."""
-
-    entry: FeedEntry
-    final_url: str = ""
-    html: str | bytes | None = None
-    page_error: str = ""
-    page_outcome: str = ""  # "" when fetched, else the FetchError outcome class
 
 
 @dataclass(frozen=True)

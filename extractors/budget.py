@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from extractors.deals import Deal, find_deals, fold_deals
-from extractors.entities import Mention
+from extractors.deals import find_deals, fold_deals
+from extractors.records import Deal, Mention
 
 # Text past this is stored but not analysed (tagged, fingerprinted, searched for deals):
 # twice the longest real article above.

@@ -10,11 +10,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from extractors.analyse import PageInput
 from extractors.charset import decode_html
 from extractors.errors import (
     HARD,
@@ -23,63 +22,25 @@ from extractors.errors import (
     NotAFeedError,
     RobotsDeniedError,
 )
-from extractors.feeds import FeedEntry, ParsedFeed, RejectedEntry, parse_feed, unusable
+from extractors.feeds import parse_feed, unusable
 from extractors.fetch import Fetcher, FetchLimits
+from extractors.records import (
+    NOT_MODIFIED,
+    OK,
+    FeedEntry,
+    FeedFetch,
+    FeedSpec,
+    PageInput,
+)
 from extractors.robots import RobotsCache
 from extractors.urls import redact
 
-OK, NOT_MODIFIED = "ok", "not_modified"
 T = TypeVar("T")
 
 # Content types that are certainly not a feed; anything else is given to the parser, since
 # real feeds are served as text/html, text/plain and application/octet-stream too.
 _NOT_FEED_TYPES = ("image/", "audio/", "video/", "font/", "application/pdf", "application/zip")
 _PAGE_TYPES = ("text/html", "application/xhtml+xml")
-
-
-@dataclass(frozen=True)
-class FeedSpec:
-    feed_id: str
-    url: str
-    name: str = ""
-    # Validators from the last successful fetch, sent back so an unchanged feed costs nothing.
-    etag: str = ""
-    last_modified: str = ""
-    body_hash: str = ""
-
-
-@dataclass(frozen=True)
-class FeedFetch:
-    """What one fetch of one feed gave: the parsed feed, or the reason it failed."""
-
-    feed: FeedSpec
-    fetched_at: datetime
-    outcome: str  # ok | not_modified | hard | soft | rate_limited | blocked
-    final_url: str = ""
-    status: int | None = None
-    size: int = 0
-    duration: float = 0.0
-    parsed: ParsedFeed | None = None
-    error: str = ""
-    attempts: int = 1
-    retry_after: float | None = None  # seconds the server asked us to wait (429/503)
-    etag: str = ""
-    last_modified: str = ""
-    body_hash: str = ""
-    note: str = ""  # e.g. why an answer counted as not modified
-
-    @property
-    def entries(self) -> tuple[FeedEntry, ...]:
-        return self.parsed.entries if self.parsed else ()
-
-    @property
-    def rejected(self) -> tuple[RejectedEntry, ...]:
-        """Items that could not become articles (bad or missing link), with their reasons."""
-        return self.parsed.rejected if self.parsed else ()
-
-    @property
-    def succeeded(self) -> bool:
-        return self.outcome in (OK, NOT_MODIFIED)
 
 
 def _conditional_headers(feed: FeedSpec) -> dict[str, str]:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from extractors.entities import Mention
+from extractors.records import Mention
 
 _DESCRIPTION = re.compile(
     r"\b[Tt]he\s+(?P<fill>(?:[\w.-]+\s+){0,3}?)"

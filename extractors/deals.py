@@ -56,10 +56,10 @@ from extractors import deal_clauses as C
 from extractors import deal_rules as R
 from extractors import deal_skeleton as K
 from extractors.amounts import Amount, find_amounts, find_year, parse_amount
-from extractors.entities import Mention
+from extractors.records import Deal, Mention
 from extractors.text import sentence_spans
 
-__all__ = ["KINDS", "STATUSES", "SYMMETRIC", "Deal", "find_deals", "parse_amount"]
+__all__ = ["KINDS", "STATUSES", "SYMMETRIC", "find_deals", "parse_amount"]
 
 KINDS = ("investment", "acquisition", "merger", "partnership", "compute", "distribution",
          "licensing", "acquihire", "joint_venture")  # fmt: skip
@@ -216,25 +216,6 @@ _HOLDING_WORTH = re.compile(
 )
 _RANK = {"cloud": 3, "company": 2, "lab": 1, "product": 0}  # who supplies whom in compute
 _STRENGTH = {"reported": 3, "in_talks": 2, "denied": 1, "background": 0}
-
-
-@dataclass(frozen=True)
-class Deal:
-    kind: str
-    investor: str  # entity id: the investor, acquirer, provider, platform, licensee or hirer
-    target: str  # entity id (second party)
-    amount_usd: float | None  # the amount in US dollars, or the low end of a range
-    amount_max_usd: float | None  # the high end of a range, else the amount
-    qualifier: str  # "up to", "at least", "more than", "about", "reportedly" ("" when plain)
-    year: int | None
-    evidence: str  # the sentence that states it
-    start: int  # offset of that sentence in the text
-    status: str = "reported"  # reported | in_talks | background | denied
-    roles: tuple[tuple[str, str], ...] = ()  # (entity id, lead | participant | partner)
-    currency: str = "USD"  # of the amount as written
-    amount: float | None = None  # as written, in `currency`
-    amount_max: float | None = None
-    tranche: bool = False  # money on top of an earlier deal of the same parties
 
 
 @dataclass(frozen=True)

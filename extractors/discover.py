@@ -9,8 +9,9 @@ from lxml.etree import ParserError
 
 from extractors.charset import decode_html
 from extractors.errors import NotAFeedError
-from extractors.feeds import ParsedFeed, parse_feed
+from extractors.feeds import parse_feed
 from extractors.fetch import Fetcher, FetchResult
+from extractors.records import ParsedFeed
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
 

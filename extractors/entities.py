@@ -34,7 +34,6 @@ import re
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from itertools import compress
 from typing import Any
 
@@ -43,24 +42,16 @@ import ahocorasick_rs
 from extractors import fuzzy
 from extractors.disambiguation import Exclusion, case_exceptions
 from extractors.fuzzy import misspellings
+from extractors.records import Entity, Mention, Watchlist
 from extractors.senses_resolver import Resolver
 from extractors.typography import INVISIBLE, INVISIBLE_CHARS, NORMALISE, lower, normalise, squeeze
-from extractors.watchlist import KINDS, Entity, Watchlist, load_watchlist, parse_watchlist
+from extractors.watchlist import load_watchlist, parse_watchlist
 
 # The contiguous NFA: as small as pyahocorasick's trie and faster. The DFA is faster still
 # but, at 5,000 aliases (632,000 keys with the misspellings), needs over twice the memory.
 _IMPLEMENTATION = ahocorasick_rs.Implementation.ContiguousNFA
 
-__all__ = ["KINDS", "Entity", "Mention", "Tagger", "Watchlist", "load_watchlist", "parse_watchlist"]
-
-
-@dataclass(frozen=True)
-class Mention:
-    entity: str
-    kind: str
-    text: str  # the surface form as it appears in the text
-    start: int
-    end: int
+__all__ = ["Tagger", "load_watchlist", "parse_watchlist"]
 
 
 _new = object.__new__

@@ -16,6 +16,8 @@
     ├── FeedListError              a feed list file, or a feed URL, that cannot be used
     ├── OPMLError                  a file that is not usable OPML
     ├── InputError                 a file or folder given on the command line that cannot be used
+    │   ├── GoldError              a gold set (eval tagging|deals --gold) that cannot be read
+    │   └── PairFileError          a pair file of `eval clusters` (flows/eval_clusters.py)
     ├── UsageError                 a command line that makes no sense (exit status 2)
     ├── DemoError                  the demo cannot run (its port is taken, another ingest runs)
     ├── ServeError                 `labwatch serve` cannot start (port taken, server failed)
@@ -23,8 +25,9 @@
 
 The warehouse's own tree (WarehouseError: missing, locked, corrupt, disk full, another ingest
 running, a bad ISO week, a failed user query...) is in warehouse/errors.py. The command line
-catches these two trees (and SettingsError) as the user's errors: one line on stderr, exit
-status 1. Anything else is a bug and keeps its traceback.
+maps these two trees, and only these, to exit statuses and messages in one table
+(`USER_ERRORS` in flows/cli.py): one line on stderr, exit status 1 (2 for UsageError).
+Anything else, a ValueError included, is a bug and keeps its traceback.
 
 Outcome classes: "hard" will not fix itself (retrying soon is pointless), "soft" may
 (retry with backoff), "rate_limited" means the server asked us to slow down, "blocked"
@@ -121,6 +124,11 @@ class OPMLError(LabwatchError):
 class InputError(LabwatchError):
     """A file or folder the user named that cannot be read or written (missing, a directory
     where a file is wanted, not empty...)."""
+
+
+class GoldError(InputError):
+    """A gold set (`labwatch eval tagging|deals --gold`) that cannot be read: the message
+    names the file, the line and what is wrong."""
 
 
 class UsageError(LabwatchError):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from extractors.crawl import FeedSpec
 from extractors.errors import FeedListError
+from extractors.records import FeedSpec
 from extractors.urls import canonical_url, redact, url_key, url_problem
 
 __all__ = ["FeedListError", "feed_spec", "load_feed_list"]

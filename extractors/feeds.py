@@ -13,7 +13,6 @@ import calendar
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -23,40 +22,9 @@ import feedparser
 from lxml import etree
 
 from extractors.errors import EmptyFeedError, NotAFeedError
+from extractors.records import FeedEntry, ParsedFeed, RejectedEntry
 from extractors.text import html_to_text
 from extractors.urls import redact, strip_credentials, url_problem
-
-
-@dataclass(frozen=True)
-class FeedEntry:
-    url: str
-    title: str
-    guid: str
-    published: datetime | None
-    author: str
-    summary: str  # plain text
-    content: str  # plain text of the full content (content:encoded, Atom content), if any
-
-
-@dataclass(frozen=True)
-class RejectedEntry:
-    """An item that cannot become an article, and why (its URL redacted of any password)."""
-
-    url: str
-    title: str
-    guid: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class ParsedFeed:
-    title: str
-    link: str
-    version: str
-    entries: tuple[FeedEntry, ...]
-    warning: str  # why the body was flagged as malformed ("" when clean)
-    rejected: tuple[RejectedEntry, ...] = ()
-    items: int = 0  # items (entries) the body holds, usable or not
 
 
 def _when(entry: Mapping[str, Any]) -> datetime | None:

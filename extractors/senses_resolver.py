@@ -40,6 +40,7 @@ from itertools import compress
 import ahocorasick_rs
 
 from extractors.fuzzy import english_words
+from extractors.records import Entity, Watchlist
 from extractors.senses import (
     APPOSITIVE_OWN,
     COMMAND_OBJECTS,
@@ -54,7 +55,6 @@ from extractors.senses import (
     surnames,
 )
 from extractors.typography import lower, normalise
-from extractors.watchlist import Entity, Watchlist
 
 __all__ = ["WINDOW", "Resolver"]
 

@@ -41,6 +41,8 @@ _DIGITS = re.compile(r"[0-9]+")
 # Characters a registered host name may hold once percent-decoding and IDNA are left aside.
 _HOST_CHARS = re.compile(r"[A-Za-z0-9\-._~%]+")
 REDACTED = "***"
+# The `user:password@` of an authority, up to its last "@" (as split_authority reads it).
+_USERINFO = re.compile(r"^((?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//)[^/?#]*@")
 
 
 @dataclass(frozen=True)
@@ -81,13 +83,19 @@ def canonical_url(url: str, *, keep_credentials: bool = False) -> str:
     port dropped), no fragment, no tracking parameters, "/" for an empty path of an http(s)
     URL, and no `user:password@` unless `keep_credentials` (a feed's login).
 
-    Never raises and is idempotent; a URL Python cannot split at all is returned stripped.
+    Never raises and is idempotent; a URL Python cannot split at all is returned stripped
+    of spaces and (unless `keep_credentials`) of its login, otherwise as written.
     """
     text = url.strip()
     try:
         parts = urlsplit(text)
     except ValueError:  # e.g. an unclosed "[" in the host
-        return text
+        if keep_credentials:
+            return text
+        # Still no password: the text without its `user:password@`, itself canonicalised
+        # (without the login it may split), so a second pass gives the same.
+        bare = _USERINFO.sub(r"\1", text, count=1)
+        return text if bare == text else canonical_url(bare)
     scheme = parts.scheme
     netloc = ""
     if parts.netloc:

@@ -29,85 +29,19 @@ import hashlib
 import re
 import tomllib
 from collections import Counter
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from extractors.errors import WatchlistError
+from extractors.records import Entity, Watchlist
 from extractors.senses import SENSE_CLASSES
 
-KINDS = ("lab", "cloud", "company", "product")
+ENTITY_KINDS = ("lab", "cloud", "company", "product")
 SURENESS = ("always", "context", "anchor")
 _FIELDS = {
     "id", "name", "kind", "parent", "aliases", "aliases_ignore_case", "ambiguous", "context",
     "exclude", "fuzzy", "sure", "senses", "sense_words", "follow",
 }  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Entity:
-    id: str
-    name: str
-    kind: str
-    parent: str
-    aliases: tuple[str, ...]
-    aliases_ignore_case: tuple[str, ...] = ()
-    ambiguous: tuple[str, ...] = ()
-    context: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    fuzzy: bool = True
-    sure: str = "context"
-    senses: tuple[str, ...] = ()
-    sense_words: tuple[str, ...] = ()
-    follow: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Watchlist:
-    entities: tuple[Entity, ...]
-    version: str  # hash of the file's content, stored with every mention
-
-    @cached_property
-    def _by_id(self) -> dict[str, Entity]:
-        return {e.id: e for e in self.entities}
-
-    @cached_property
-    def _children(self) -> dict[str, list[str]]:
-        children: dict[str, list[str]] = {}
-        for e in self.entities:
-            children.setdefault(e.parent, []).append(e.id)
-        return children
-
-    @cached_property
-    def _parents(self) -> dict[str, str]:
-        return {e.id: e.parent for e in self.entities}
-
-    def get(self, entity_id: str) -> Entity:
-        return self._by_id[entity_id]
-
-    def family(self, entity_id: str) -> frozenset[str]:
-        """The entity, its ancestors and its descendants: the mentions that vouch for an
-        ambiguous alias of it (Anthropic for Claude, Google for Gemini, Bedrock for AWS)."""
-        children = self._children
-        found = {entity_id, *self.ancestors(entity_id)}
-        todo = [entity_id]
-        while todo:
-            for child in children.get(todo.pop(), []):
-                if child not in found:
-                    found.add(child)
-                    todo.append(child)
-        return frozenset(found)
-
-    def ancestors(self, entity_id: str) -> list[str]:
-        """The entity's parent, grandparent, ... (bedrock -> aws -> amazon)."""
-        parents = self._parents
-        chain: list[str] = []
-        current = parents.get(entity_id, "")
-        while current and current not in chain:
-            chain.append(current)
-            current = parents.get(current, "")
-        return chain
 
 
 def _strings(raw: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
@@ -123,8 +57,8 @@ def _entity(raw: dict[str, Any], where: str) -> Entity:
         raise WatchlistError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
     if not isinstance(raw.get("id"), str) or not raw["id"]:
         raise WatchlistError(f"{where}: 'id' is required")
-    if raw.get("kind") not in KINDS:
-        raise WatchlistError(f"{where}: 'kind' must be one of {', '.join(KINDS)}")
+    if raw.get("kind") not in ENTITY_KINDS:
+        raise WatchlistError(f"{where}: 'kind' must be one of {', '.join(ENTITY_KINDS)}")
     aliases = _strings(raw, "aliases", where)
     ignore_case = _strings(raw, "aliases_ignore_case", where)
     if not aliases and not ignore_case:

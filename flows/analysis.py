@@ -20,8 +20,9 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from types import TracebackType
 
-from extractors.analyse import AnalysedArticle, PageInput, analyse
-from extractors.entities import Tagger, Watchlist
+from extractors.analyse import AnalysedArticle, analyse
+from extractors.entities import Tagger
+from extractors.records import PageInput, Watchlist
 from flows import memory
 
 # Below this many pages, starting worker processes costs more than it saves.

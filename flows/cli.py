@@ -14,14 +14,15 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
 from extractors.entities import Tagger, load_watchlist
-from extractors.errors import InputError, LabwatchError, UsageError
+from extractors.errors import FeedListError, InputError, LabwatchError, UsageError
 from extractors.urls import redact
+from flows.connection import open_db
 from flows.report import format_rows, ingest_report, write_rows
 from flows.settings import Settings, load_settings
 from warehouse.errors import WarehouseError
@@ -115,14 +116,12 @@ def iso_week_text(text: str) -> str:
 
 
 def feed_url(text: str) -> str:
-    from extractors.feedlist import FeedListError, feed_spec
+    from extractors.feedlist import feed_spec
 
     try:
-        feed_spec(text)
+        feed_spec(text)  # any text: a spec or a FeedListError (tests/test_urls.py)
     except FeedListError as exc:
         raise argparse.ArgumentTypeError(f"{exc}; give the feed's full http(s) URL") from None
-    except ValueError as exc:  # a URL the parser refuses (a port out of range...)
-        raise argparse.ArgumentTypeError(f"not a usable feed URL: {text!r} ({exc})") from None
     return text
 
 
@@ -212,10 +211,8 @@ def check_ingest(args: argparse.Namespace, settings: Settings) -> None:
 def check_warehouse(settings: Settings) -> None:
     """Open the warehouse once, if there is one, before a flow starts: a damaged or busy
     file is then one line in a second, not a failed run after Prefect's server started."""
-    from warehouse.database import open_warehouse
-
     if settings.warehouse.exists():
-        with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait):
+        with open_db(settings):
             pass
 
 
@@ -224,7 +221,6 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     direct = _prefect(settings, args, one_off=True)
     from flows.ingest import flow_feed_urls
     from flows.oneoff import flow_function
-    from warehouse.database import open_warehouse
     from warehouse.queries import totals
 
     overrides = {"allowed_private_hosts": args.allow_host} if args.allow_host else None
@@ -240,7 +236,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     if "skipped" in summary:
         print(f"labwatch ingest: skipped: {summary['skipped']}", file=sys.stderr)
         return 1
-    with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
+    with open_db(settings, read_only=True) as con:
         figures = totals(con)
     if not args.quiet:
         print(f"labwatch ingest: run {summary['run_id']}")
@@ -300,10 +296,9 @@ def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_runs(args: argparse.Namespace, settings: Settings) -> int:
-    from warehouse.database import open_warehouse
     from warehouse.runs import latest_runs
 
-    with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
+    with open_db(settings, read_only=True) as con:
         columns, rows = latest_runs(con, args.limit, args.flow)
     sys.stdout.write(format_rows(columns, rows, args.format))
     return 0
@@ -396,21 +391,19 @@ def cmd_retag(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_deals(args: argparse.Namespace, settings: Settings) -> int:
-    from warehouse.database import open_warehouse
     from warehouse.queries import deals_ledger
 
-    with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
+    with open_db(settings, read_only=True) as con:
         columns, rows = deals_ledger(con)
     sys.stdout.write(format_rows(columns, rows, args.format))
     return 0
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from warehouse.database import open_warehouse
     from warehouse.export import check_target, export_tables
 
     check_target(args.folder, overwrite=args.overwrite)  # before waiting for the warehouse
-    with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
+    with open_db(settings, read_only=True) as con:
         exported = export_tables(con, args.folder, overwrite=args.overwrite)
     if not args.quiet:
         for e in exported:
@@ -420,7 +413,6 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
-    from warehouse.database import open_warehouse
     from warehouse.named_query import named_queries, run_named
     from warehouse.queries import lock_down
 
@@ -430,7 +422,7 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{q.name:<16} {q.description}" + (f"\n{'':<16} {usage}" if usage else ""))
         return 0
     params = dict(args.param or [])
-    with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
+    with open_db(settings, read_only=True) as con:
         lock_down(con)
         columns, rows = run_named(con, args.name, params)
     sys.stdout.write(format_rows(columns, rows, args.format))
@@ -440,7 +432,6 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import UTC, datetime, time
 
-    from warehouse.database import open_warehouse
     from warehouse.search import ensure_index, search
 
     words = (args.query or "").strip()
@@ -453,14 +444,13 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     if not words:
         return 0
     since = datetime.combine(args.since, time(), tzinfo=UTC) if args.since else None
-    with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
+    with open_db(settings, read_only=True) as con:
         columns, rows = search(con, words, entity=args.entity, since=since, limit=args.limit)
     sys.stdout.write(format_rows(columns, rows, args.format))
     return 0
 
 
 def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
-    from warehouse.database import open_warehouse
     from warehouse.queries import lock_down, stream_sql
 
     if not args.query.strip():
@@ -468,9 +458,7 @@ def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
     if args.max_rows == 0 and args.format == "table":
         raise UsageError("--max-rows 0 (every row) streams with --format csv or json only")
     # Read-only, and no access to other files, unless the user asks to write.
-    with open_warehouse(
-        settings.warehouse, read_only=not args.write, lock_wait=settings.lock_wait
-    ) as con:
+    with open_db(settings, read_only=not args.write) as con:
         if not args.write:
             lock_down(con)
         columns, chunks = stream_sql(con, args.query)
@@ -598,10 +586,7 @@ def eval_tagging_gold(args: argparse.Namespace, settings: Settings) -> int:
     from extractors.entities import Tagger
     from flows import eval_tagging as ev
 
-    try:
-        records = ev.load_gold(args.gold)
-    except ev.GoldError as exc:
-        raise LabwatchError(str(exc)) from exc
+    records = ev.load_gold(args.gold)  # a GoldError is an InputError: one line
     score = ev.evaluate_gold(records, Tagger(settings.load_watchlist()))
     summary, misses = ev.summary_rows(score), ev.miss_rows(score)
     if args.format == "json":
@@ -669,6 +654,14 @@ def eval_extraction(args: argparse.Namespace) -> int:
         shown = ", ".join(skipped[:5]) + (", …" if len(skipped) > 5 else "")
         print(f"skipped {len(skipped)} page(s) with no ground-truth body: {shown}", file=sys.stderr)
     return 0
+
+
+FORMATS = ("table", "csv", "json")
+
+
+def add_format(parser: argparse.ArgumentParser) -> None:
+    """The `--format` option every command that prints rows shares (flows/report.py)."""
+    parser.add_argument("--format", choices=FORMATS, default="table", help="output format")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -809,9 +802,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("runs", parents=[common], help="the latest flow runs and their figures")
     p.add_argument("--limit", type=positive_int, default=10, help="how many runs (default 10)")
     p.add_argument("--flow", choices=("ingest", "refetch", "digest"), help="only runs of this flow")
-    p.add_argument(
-        "--format", choices=("table", "csv", "json"), default="table", help="output format"
-    )
+    add_format(p)
     p.set_defaults(func=cmd_runs)
 
     p = sub.add_parser(
@@ -833,7 +824,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     a = actions.add_parser("list", parents=[common], help="every feed with its health")
-    a.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_format(a)
     a = actions.add_parser(
         "add", parents=[common], help="add a feed; given a web page, the feed it advertises"
     )
@@ -857,7 +848,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="parse every file in DIR as a feed: parsed, recovered, rejected, crashed",
     )
     a.add_argument("folder", type=Path, metavar="DIR")
-    a.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_format(a)
     a = what.add_parser(
         "extraction",
         parents=[common],
@@ -885,7 +876,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="all",
         help="score only the tuning or the check half (pages split by site; default: all)",
     )
-    a.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_format(a)
     a = what.add_parser(
         "clusters",
         parents=[common],
@@ -899,7 +890,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--corpus", type=Path, metavar="DIR", help="the corpus the pairs name (../shared/corpus)"
     )
     a.add_argument("--errors", action="store_true", help="list the pairs each rule gets wrong")
-    a.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_format(a)
     a = what.add_parser(
         "tagging",
         parents=[common],
@@ -914,7 +905,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a gold set (JSONL, see tests/data/README.md): print precision, recall and F1 "
         "overall, per split and per entity, then every false positive and false negative",
     )
-    a.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_format(a)
     a = what.add_parser(
         "deals",
         parents=[common],
@@ -934,7 +925,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="entities the gold names beyond the watchlist (tests/data/deals_gold_watchlist.toml)",
     )
-    a.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_format(a)
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser(
@@ -958,7 +949,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "deals", parents=[common], help="the deals ledger: one row per deal, with its sources"
     )
-    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_format(p)
     p.set_defaults(func=cmd_deals)
 
     p = sub.add_parser(
@@ -988,7 +979,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--list", action="store_true", help="list the named queries and their parameters"
     )
-    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_format(p)
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser(
@@ -1012,7 +1003,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="rebuild the search index first (it is rebuilt by itself when missing or stale)",
     )
-    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_format(p)
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser(
@@ -1028,9 +1019,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--write", action="store_true", help="open the warehouse read-write (default: read-only)"
     )
-    p.add_argument(
-        "--format", choices=("table", "csv", "json"), default="table", help="output format"
-    )
+    add_format(p)
     p.add_argument(
         "--max-rows",
         type=row_limit,
@@ -1052,18 +1041,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not hasattr(args, name):
             setattr(args, name, default)
     prog = f"labwatch {args.command}"
+    return run_command(prog, lambda: int(args.func(args, load_settings(args.home))), args.verbose)
+
+
+# The one mapping from the project's errors to what the user sees, first match wins: the
+# exit status and the line on stderr. These are the errors labwatch raises on purpose (the
+# trees in extractors/errors.py and warehouse/errors.py; SettingsError is a LabwatchError).
+# Anything else, a ValueError included, is a bug and keeps its traceback.
+USER_ERRORS: tuple[tuple[type[Exception], int, str], ...] = (
+    (UsageError, 2, "{prog}: error: {exc} (see {prog} --help)"),
+    (LabwatchError, 1, "{prog}: error: {exc}"),
+    (WarehouseError, 1, "{prog}: error: {exc}"),
+)
+
+
+def user_error(exc: BaseException, prog: str) -> tuple[int, str] | None:
+    """(exit status, message) when `exc` is the user's problem, None when it is a bug."""
+    for kind, status, message in USER_ERRORS:
+        if isinstance(exc, kind):
+            return status, message.format(prog=prog, exc=exc)
+    return None
+
+
+def run_command(prog: str, command: Callable[[], int], verbose: bool = False) -> int:
+    """Run one command, turning what it raises into an exit status and a message."""
     try:
-        settings = load_settings(args.home)
-        return int(args.func(args, settings))
-    except UsageError as exc:
-        print(f"{prog}: error: {exc} (see {prog} --help)", file=sys.stderr)
-        return 2
-    except (LabwatchError, WarehouseError) as exc:
-        # The user's problem, said in one line; --verbose adds where it came from.
-        if args.verbose:
-            traceback.print_exc()
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 1
+        return command()
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
@@ -1072,14 +1075,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as exc:
-        # Not an error we raise on purpose: a bug. Its traceback is what a report needs.
-        traceback.print_exc()
-        print(
-            f"{prog}: internal error: {type(exc).__name__}: {exc}\n"
-            "This is a bug in labwatch; please report it with the traceback above.",
-            file=sys.stderr,
-        )
-        return 1
+        known = user_error(exc, prog)
+        if known is None or (verbose and not isinstance(exc, UsageError)):
+            # A bug's traceback is what a report needs; --verbose shows a project error's too
+            # (a usage error's is no help: the command line is what was wrong).
+            traceback.print_exc()
+        if known is None:
+            print(
+                f"{prog}: internal error: {type(exc).__name__}: {exc}\n"
+                "This is a bug in labwatch; please report it with the traceback above.",
+                file=sys.stderr,
+            )
+            return 1
+        status, message = known
+        print(message, file=sys.stderr)
+        return status
 
 
 if __name__ == "__main__":

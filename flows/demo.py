@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from extractors.errors import DemoError
+from flows.connection import open_db
 from flows.digest import DigestResult, digest
 from flows.ingest import ingest
 from flows.seed_site import seed_feed_urls, seed_host, serve_seed_site
 from flows.settings import Settings
-from warehouse.database import open_warehouse
 from warehouse.queries import newest_article_week, totals
 
 # Fixed so that article URLs (and so their keys) are the same on every run: a second demo
@@ -46,7 +46,7 @@ def run_demo(settings: Settings, port: int = DEMO_PORT) -> DemoResult:
         ) from exc
     if "skipped" in summary:
         raise DemoError(summary["skipped"])
-    with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
+    with open_db(settings, read_only=True) as con:
         week = newest_article_week(con)
         figures = totals(con)
     result = digest(week=week, home=str(settings.home)) if week else None

@@ -20,13 +20,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from flows.connection import open_db
 from flows.digest_render import headline, render_html, render_index, render_markdown
 from flows.oneoff import flow_run_id, prefect_flows, run_logger
 from flows.prefect_env import quiet_interrupts
 from flows.progress import log
 from flows.settings import Settings, load_settings
 from warehouse.append import replace_row
-from warehouse.database import open_warehouse, require_warehouse
+from warehouse.database import require_warehouse
 from warehouse.digest_queries import canonical_week, digest_data, digest_index
 from warehouse.queries import iso_week
 
@@ -118,7 +119,7 @@ def build_digest(settings: Settings, week: str, now: datetime | None = None) -> 
     """Write digests/<week>.md and .html, record them in the `digests` table, rebuild
     digests/index.html and send the notification, if one is configured."""
     week = canonical_week(week)  # validate before touching anything
-    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+    with open_db(settings) as con:
         data = digest_data(con, week, now)
     settings.digests_dir.mkdir(parents=True, exist_ok=True)
     md_path = settings.digests_dir / f"{week}.md"
@@ -126,7 +127,7 @@ def build_digest(settings: Settings, week: str, now: datetime | None = None) -> 
     _write(md_path, render_markdown(data))
     _write(html_path, render_html(data))
     index_path = settings.digests_dir / "index.html"
-    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+    with open_db(settings) as con:
         replace_row(
             con,
             "digests",
@@ -209,7 +210,7 @@ def run_digest(week: str | None = None, home: str | None = None) -> DigestResult
 
 def _record_run(settings: Settings, row: dict[str, Any]) -> None:
     # Every flow run is a row in `runs`, the digest's too (`labwatch runs --flow digest`).
-    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+    with open_db(settings) as con:
         replace_row(con, "runs", {**row, "ended_at": datetime.now(UTC)})
 
 

@@ -22,7 +22,7 @@ from warehouse.digest_queries import (
     SPIKE_MIN_ARTICLES,
     SPIKE_MIN_MENTIONS,
     SPIKE_RATIO,
-    Deal,
+    DealReport,
     DigestData,
     EntityWeek,
     Link,
@@ -221,7 +221,7 @@ def briefing(data: DigestData) -> str:
 class LabSection:
     lab: EntityWeek
     stories: list[Story]
-    deals: list[Deal]
+    deals: list[DealReport]
     partners: list[tuple[str, int]]  # (name, articles together this week)
 
 

@@ -21,16 +21,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from extractors.deals import SYMMETRIC, Deal, find_deals
-from extractors.entities import Mention, Tagger
+from extractors.deals import SYMMETRIC, find_deals
+from extractors.entities import Tagger
+from extractors.errors import GoldError
+from extractors.records import Deal, Mention
 from extractors.scoring import Counts
 
 Finder = Callable[[str, Sequence[Mention], date | None], list[Deal]]
 Triple = tuple[str, str, str]
-
-
-class GoldError(ValueError):
-    """A gold file that cannot be read: its path, line and what is wrong."""
 
 
 @dataclass(frozen=True)

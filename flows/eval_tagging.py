@@ -16,13 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from extractors.entities import Tagger
+from extractors.errors import GoldError
 from extractors.scoring import Counts
 
-__all__ = ["GoldError", "GoldMiss", "GoldScore", "evaluate_gold", "load_gold"]
-
-
-class GoldError(ValueError):
-    """A gold file that cannot be read as one: the message names the line."""
+__all__ = ["GoldMiss", "GoldScore", "evaluate_gold", "load_gold"]
 
 
 @dataclass(frozen=True)

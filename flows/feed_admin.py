@@ -15,8 +15,8 @@ from extractors.fetch import Fetcher
 from extractors.opml import OPMLFeed, parse_opml, to_opml
 from extractors.urls import redact
 from flows import rows
+from flows.connection import open_db
 from flows.settings import Settings
-from warehouse.database import open_warehouse
 from warehouse.feed_state import add_feeds, feed_health, feed_states, remove_feed
 
 
@@ -29,7 +29,7 @@ class AddedFeed:
 
 def list_feeds(settings: Settings) -> list[dict[str, Any]]:
     """Every feed with its health; URLs shown with any password redacted."""
-    with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
+    with open_db(settings, read_only=True) as con:
         return [{**f, "url": redact(f["url"])} for f in feed_health(con)]
 
 
@@ -43,13 +43,13 @@ def add_feed(settings: Settings, url: str, name: str = "") -> AddedFeed:
 
     feed_url, title = asyncio.run(find())
     spec = feed_spec(feed_url, name or title)
-    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+    with open_db(settings) as con:
         added = add_feeds(con, rows.feed_rows([spec], datetime.now(UTC)))
     return AddedFeed(spec.url, title, bool(added))
 
 
 def remove_feed_url(settings: Settings, url: str) -> bool:
-    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+    with open_db(settings) as con:
         return remove_feed(con, feed_spec(url).feed_id)
 
 
@@ -62,13 +62,13 @@ def import_opml_data(settings: Settings, data: bytes) -> tuple[int, int]:
     """(feeds added, feeds in the OPML document)."""
     found = parse_opml(data)
     specs = {s.feed_id: s for s in (feed_spec(f.url, f.name) for f in found)}
-    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+    with open_db(settings) as con:
         added = add_feeds(con, rows.feed_rows(list(specs.values()), datetime.now(UTC)))
     return added, len(found)
 
 
 def export_opml(settings: Settings, path: Path) -> int:
-    with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
+    with open_db(settings, read_only=True) as con:
         feeds = [OPMLFeed(s["url"], s["name"] or "") for s in feed_states(con)]
     path.write_text(to_opml(feeds), encoding="utf-8")
     return len(feeds)

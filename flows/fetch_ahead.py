@@ -16,10 +16,9 @@ import threading
 from collections.abc import Sequence
 from types import TracebackType
 
-from extractors.analyse import PageInput
 from extractors.crawl import Tick, fetch_pages, fetch_pages_with
-from extractors.feeds import FeedEntry
 from extractors.fetch import Fetcher, FetchLimits
+from extractors.records import FeedEntry, PageInput
 from extractors.robots import RobotsCache
 from flows.progress import log
 

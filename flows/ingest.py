@@ -18,22 +18,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from extractors.analyse import AnalysedArticle, PageInput
-from extractors.crawl import (
-    NOT_MODIFIED,
-    FeedFetch,
-    FeedSpec,
-    Tick,
-    fetch_feeds,
-)
-from extractors.entities import Watchlist
+from extractors.analyse import AnalysedArticle
+from extractors.crawl import Tick, fetch_feeds
 from extractors.errors import BLOCKED
 from extractors.feedlist import feed_spec, load_feed_list
-from extractors.feeds import FeedEntry
 from extractors.fetch import FetchLimits
+from extractors.records import NOT_MODIFIED, FeedEntry, FeedFetch, FeedSpec, PageInput, Watchlist
 from extractors.urls import redact, redact_text, url_key
 from flows import memory, rows
 from flows.analysis import Analyser, Pending
+from flows.connection import open_db
 from flows.fetch_ahead import PageFetcher
 from flows.oneoff import flow_run_id, prefect_flows, quote, step
 from flows.page_retry import (
@@ -45,11 +39,10 @@ from flows.page_retry import (
     store_retries,
 )
 from flows.prefect_env import quiet_interrupts
-from flows.progress import Counter, log, rate
+from flows.progress import Progress, log, rate
 from flows.settings import Settings, load_settings
 from warehouse.append import record_watchlist, replace_row, upsert_feeds
 from warehouse.articles import BatchCounts, append_batch, link_entries, unseen_keys
-from warehouse.database import open_warehouse
 from warehouse.feed_state import (
     feed_states,
     is_due,
@@ -59,6 +52,7 @@ from warehouse.feed_state import (
 )
 from warehouse.page_retries import record_page_tries
 from warehouse.run_lock import IngestRunningError, ingest_lock
+from warehouse.runs import mark_interrupted
 from warehouse.search import refresh_if_needed
 
 
@@ -128,7 +122,7 @@ def prepare_feeds(
     one-offs, kept out of the feed list unless `save`. The watchlist in use is recorded too.
     """
     now = datetime.now(UTC)
-    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+    with open_db(settings) as con:
         record_watchlist(con, rows.entity_rows(watchlist))
         if feed_urls:
             real = [_FEED_SECRETS.get(u, u) for u in feed_urls]
@@ -183,7 +177,7 @@ def new_entries(
     """Entries whose article is not stored yet (each once, even if several feeds carry it),
     and how many new entries each feed brought."""
     feed_links = fetches if isinstance(fetches, FeedLinks) else FeedLinks(fetches)
-    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+    with open_db(settings) as con:
         unseen = unseen_keys(con, (key for key, _, _ in feed_links.entries))
     fresh: dict[str, FeedEntry] = {}
     per_feed: dict[str, int] = {}
@@ -199,7 +193,7 @@ def log_fetches(
 ) -> None:
     step = timedelta(minutes=settings.backoff_minutes)
     now = datetime.now(UTC)
-    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+    with open_db(settings) as con:
         record_fetches(con, rows.fetch_rows(fetches, run_id, per_feed), step)
         record_entry_failures(con, rows.entry_failure_rows(fetches, run_id, now))
 
@@ -220,7 +214,7 @@ def store(
     allowed = settings.fetch_limits().allowed_private_hosts
     from flows.stories import STORY_RULE  # here: a run with nothing new never needs numpy
 
-    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+    with open_db(settings) as con:
         counts = append_batch(con, articles, links, mentions, deals, stories=STORY_RULE)
         # Pages that failed: kept so they are fetched again when due (flows/page_retry.py).
         record_page_tries(con, first_tries(analysed, allowed, now), first=True)
@@ -231,31 +225,28 @@ def link_known_articles(settings: Settings, fetches: Sequence[FeedFetch] | FeedL
     """Record feeds that carry articles stored earlier (the same story seen in another feed)."""
     feed_links = fetches if isinstance(fetches, FeedLinks) else FeedLinks(fetches)
     links = feed_links.rows(datetime.now(UTC))
-    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+    with open_db(settings) as con:
         link_entries(con, links)
 
 
 def finish_feeds(settings: Settings, fetches: Sequence[FeedFetch]) -> None:
     """Keep the feeds' validators now that their entries are stored (see keep_validators)."""
-    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+    with open_db(settings) as con:
         keep_validators(con, rows.fetch_rows(fetches, "", {}))
 
 
 def refresh_search(settings: Settings, changed: bool) -> None:
     """Rebuild the full-text index so `labwatch search` sees the new articles: when this run
     `changed` articles, or the index is missing or stale (runs killed before building it)."""
-    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+    with open_db(settings) as con:
         refresh_if_needed(con, force=changed)
 
 
 def write_run(settings: Settings, row: dict[str, Any]) -> None:
-    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+    with open_db(settings) as con:
         if row["status"] == "running":
             # We hold the ingest lock, so a run still marked running was killed mid-way.
-            con.execute(
-                "UPDATE runs SET status = 'interrupted', ended_at = now() "
-                "WHERE status = 'running' AND flow IN ('ingest', 'refetch')"
-            )
+            mark_interrupted(con)
         replace_row(con, "runs", row)
 
 
@@ -304,7 +295,7 @@ def log_feeds(summary: IngestSummary, seconds: float) -> None:
 
 
 def log_batch(
-    number: int, batches: int, pages: Sequence[PageInput], counts: BatchCounts, done: Counter
+    number: int, batches: int, pages: Sequence[PageInput], counts: BatchCounts, done: Progress
 ) -> None:
     fetched, blocked, failed = page_counts(pages)
     log.info(
@@ -429,7 +420,7 @@ def _ingest(
             settings, feed_urls, feeds_file, watchlist, force, save
         )
         summary.feeds_total = len(feeds) + summary.feeds_skipped
-        counter = Counter("feeds", len(feeds))
+        counter = Progress("feeds", len(feeds))
         fetches = fetch_feeds_task(quote(feeds), limits, counter.tick)
         counter.close()
         memory.trim()  # the feeds' bodies and parse trees are gone; their entries stay
@@ -439,7 +430,7 @@ def _ingest(
         summarise_fetches(summary, fetches)
         summary.entries_new = len(entries)
         log_feeds(summary, counter.seconds)
-        pages_done = Counter("pages", len(entries))
+        pages_done = Progress("pages", len(entries))
         batches = -(-len(entries) // settings.batch_size)
 
         def finish_batch(number: int, pages: list[PageInput], pending: Pending) -> None:

@@ -21,15 +21,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from extractors.analyse import FEED_CONTENT, FEED_SUMMARY, PAGE, AnalysedArticle, PageInput
+from extractors.analyse import FEED_CONTENT, FEED_SUMMARY, PAGE, AnalysedArticle
 from extractors.crawl import fetch_pages
 from extractors.errors import BLOCKED, RATE_LIMITED, SOFT
-from extractors.feeds import FeedEntry
 from extractors.fetch import FetchLimits, host_allowed
+from extractors.records import FeedEntry, PageInput
 from flows import rows
+from flows.connection import open_db
 from flows.settings import Settings
 from warehouse.articles import upgrade_articles
-from warehouse.database import open_warehouse
 from warehouse.page_retries import failed_pages, record_page_tries, retry_inputs
 
 MAX_PAGE_ATTEMPTS = 4  # runs that try a transiently failing page, the first included
@@ -65,7 +65,7 @@ def due_retries(
     now = datetime.now(UTC)
     allowed = settings.fetch_limits().allowed_private_hosts
     step = timedelta(minutes=settings.backoff_minutes)
-    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+    with open_db(settings) as con:
         pages = failed_pages(
             con,
             outcomes=None if force else (*TRANSIENT, BLOCKED),
@@ -78,7 +78,7 @@ def due_retries(
 
 def retry_entries(settings: Settings, article_ids: Sequence[str]) -> list[tuple[str, FeedEntry]]:
     """(article_id, the feed entry rebuilt from the stored article) for each id."""
-    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+    with open_db(settings) as con:
         found = retry_inputs(con, article_ids)
     return [
         (
@@ -141,7 +141,7 @@ def store_retries(
             deals += rows.deal_rows(article_id, a.deals)
     from flows.stories import STORY_RULE  # here: most runs have no page to retry (numpy)
 
-    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+    with open_db(settings) as con:
         upgraded = upgrade_articles(con, upgrades, mentions, deals, stories=STORY_RULE)
         record_page_tries(con, tries)
     return RetryCounts(len(ids), upgraded, len(mentions), len(deals))

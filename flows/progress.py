@@ -30,7 +30,7 @@ def rate(count: int, seconds: float) -> str:
     return f"{count / seconds:.1f}/s" if seconds > 0 else "-"
 
 
-class Counter:
+class Progress:
     """Counts work done out of `total`; on a terminal, redraws one status line (at most
     ten times a second, so drawing never costs more than the work)."""
 

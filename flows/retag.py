@@ -12,10 +12,10 @@ from extractors.analyse import tag_article
 from extractors.entities import Tagger
 from extractors.fingerprint import as_bigint, simhash
 from flows import rows
+from flows.connection import open_db
 from flows.settings import Settings
 from flows.stories import STORY_RULE, stored_text_key, story_fields
-from warehouse.articles import article_texts, replace_tags
-from warehouse.database import open_warehouse
+from warehouse.articles import article_texts, replace_tags, tag_counts
 from warehouse.stories import stored_signatures, update_stories
 
 
@@ -44,10 +44,8 @@ def retag(settings: Settings) -> RetagResult:
     stories: list[dict[str, Any]] = []
     count = 0
     # Read everything first, with the file open read-only, then write in one short transaction.
-    with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
-        before = con.execute(
-            "SELECT (SELECT count(*) FROM mentions), (SELECT count(*) FROM deals)"
-        ).fetchone()
+    with open_db(settings, read_only=True) as con:
+        before = tag_counts(con)
         signatures = stored_signatures(con)
         for batch in article_texts(con):
             for article_id, title, text, fingerprint, published in batch:
@@ -64,18 +62,17 @@ def retag(settings: Settings) -> RetagResult:
                         {"article_id": article_id, "fingerprint": fingerprint} | story_fields(key)
                     )
                 count += 1
-    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+    with open_db(settings) as con:
         stored = replace_tags(
             con, mentions, deals, rows.entity_rows(watchlist), watchlist.version, fingerprints
         )
         # A second transaction: a retag stopped between the two is completed by the next.
         moves = update_stories(con, stories, STORY_RULE)
-    assert before is not None
     return RetagResult(
         count,
-        int(before[0]),
+        before[0],
         stored[0],
-        int(before[1]),
+        before[1],
         stored[1],
         watchlist.version,
         story_keys=len(stories),

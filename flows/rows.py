@@ -7,16 +7,14 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from extractors.crawl import FeedFetch, FeedSpec
-from extractors.entities import Watchlist
-from extractors.feeds import FeedEntry
+from extractors.records import FeedEntry, FeedFetch, FeedSpec, Watchlist
 from extractors.urls import redact, url_key
 
 if TYPE_CHECKING:
     # Types only: the modules (deal rules, numpy) load where articles are turned into rows,
     # not in a run that has none to store (see extractors/analyse.py).
     from extractors.analyse import AnalysedArticle, TaggedMention
-    from extractors.deals import Deal
+    from extractors.records import Deal
 
 Row = dict[str, Any]
 

@@ -12,13 +12,15 @@ import dataclasses
 import math
 import os
 import tomllib
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
 
-from extractors.entities import Watchlist, load_watchlist
+from extractors.entities import load_watchlist
 from extractors.errors import LabwatchError
 from extractors.fetch import DEFAULT_USER_AGENT, FetchLimits
+from extractors.records import Watchlist
 from seeds import SEEDS_DIR
 
 
@@ -109,17 +111,13 @@ RANGES: dict[str, tuple[float, float, bool]] = {
     "web_port": (1, 65_535, False),
 }
 
-_PATH_KINDS = ("Path", "Path | None")
 
-
-def allowed(name: str, kind: str) -> str:
-    """The allowed values of a setting, in words, after "must be": 'an integer from 1 to
-    10000', 'more than 0 and at most 3600'."""
-    noun = "an integer" if kind == "int" else "a number"
+def allowed(name: str, kind: Any) -> str:
+    """The allowed values of setting `name` of declared type `kind`, in words, after "must
+    be": 'an integer from 1 to 10,000', 'more than 0 and at most 3,600'."""
     if name not in RANGES:
-        return {"int": "an integer", "float": "a number", "bool": "true or false"}.get(
-            kind, "a string"
-        )
+        return CONVERTERS[kind][1]
+    noun = "an integer" if kind is int else "a number"
     low, high, open_low = RANGES[name]
     if open_low:
         return f"more than {_number_text(low)} and at most {_number_text(high)}"
@@ -130,56 +128,89 @@ def _number_text(x: float) -> str:
     return f"{x:,.0f}" if float(x).is_integer() else f"{x:g}"
 
 
-def _number(kind: str, value: Any) -> int | float:
+def _int(value: Any, home: Path) -> int:
     if isinstance(value, bool):  # TOML true is not 1
         raise ValueError(value)
-    if kind == "int":
-        if isinstance(value, float):
-            if not value.is_integer():
-                raise ValueError(value)
-            return int(value)
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(value)
         return int(value)
+    return int(value)
+
+
+def _float(value: Any, home: Path) -> float:
+    if isinstance(value, bool):
+        raise ValueError(value)
     number = float(value)
     if not math.isfinite(number):
         raise ValueError(value)
     return number
 
 
+def _bool(value: Any, home: Path) -> bool:
+    if isinstance(value, bool):
+        return value
+    if str(value).lower() in ("1", "true", "yes", "on"):
+        return True
+    if str(value).lower() in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(value)
+
+
+def _path(value: Any, home: Path) -> Path:
+    path = Path(str(value)).expanduser()
+    return path if path.is_absolute() else home / path
+
+
+def _optional_path(value: Any, home: Path) -> Path | None:
+    return None if str(value).strip() == "" else _path(value, home)
+
+
+def _strings(value: Any, home: Path) -> frozenset[str]:
+    """A TOML list, or comma-separated text (an environment variable)."""
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return frozenset(str(i).strip() for i in items if str(i).strip())
+
+
+def _text(value: Any, home: Path) -> str:
+    return str(value)
+
+
+# How a value from a file or the environment becomes each declared type of a Settings field
+# (relative paths are taken from the home), and its allowed values in words. A field of a
+# type not listed here stops this module loading: it never silently becomes a string.
+CONVERTERS: dict[Any, tuple[Callable[[Any, Path], Any], str]] = {
+    Path: (_path, "a path"),
+    Path | None: (_optional_path, "a path"),
+    bool: (_bool, "true or false"),
+    int: (_int, "an integer"),
+    float: (_float, "a number"),
+    str: (_text, "a string"),
+    frozenset[str]: (_strings, "a string"),
+}
+TYPES: dict[str, Any] = get_type_hints(Settings)
+_UNCONVERTIBLE = {name: kind for name, kind in TYPES.items() if kind not in CONVERTERS}
+if _UNCONVERTIBLE:
+    raise TypeError(f"settings of a type flows/settings.py cannot convert: {_UNCONVERTIBLE}")
+
+
 def _convert(name: str, kind: Any, value: Any, source: str, home: Path) -> Any:
-    """`value` of setting `name` as its type, checked against its range; `source` says where
-    it came from (a file, an environment variable) for the message."""
-    kind = str(kind)
+    """`value` of setting `name` as its declared type `kind`, checked against its range;
+    `source` says where it came from (a file, an environment variable) for the message."""
+    if kind not in CONVERTERS:
+        raise TypeError(f"setting {name}: no conversion to {kind!r}")
     where = f" (from {source})" if source else ""
     try:
-        if kind in _PATH_KINDS:
-            if kind == "Path | None" and str(value).strip() == "":
-                return None
-            path = Path(str(value)).expanduser()
-            return path if path.is_absolute() else home / path
-        if kind == "bool":
-            if isinstance(value, bool):
-                return value
-            if str(value).lower() in ("1", "true", "yes", "on"):
-                return True
-            if str(value).lower() in ("0", "false", "no", "off", ""):
-                return False
-            raise ValueError(value)
-        if kind == "frozenset[str]":
-            items = value.split(",") if isinstance(value, str) else list(value)
-            return frozenset(str(i).strip() for i in items if str(i).strip())
-        if kind in ("int", "float"):
-            number = _number(kind, value)
-        else:
-            return str(value)
+        converted = CONVERTERS[kind][0](value, home)
     except (TypeError, ValueError) as exc:
         raise SettingsError(
             f"setting {name}{where}: cannot use {value!r}: must be {allowed(name, kind)}"
         ) from exc
     if name in RANGES:
         low, high, open_low = RANGES[name]
-        if number > high or number < low or (open_low and number == low):
+        if converted > high or converted < low or (open_low and converted == low):
             raise SettingsError(f"setting {name} = {value!r}{where}: must be {allowed(name, kind)}")
-    return number
+    return converted
 
 
 # LABWATCH_* variables that are not settings: the home itself, and the checkout folder that
@@ -189,7 +220,7 @@ NOT_SETTINGS = frozenset({"LABWATCH_HOME", "LABWATCH_CHECKOUT"})
 
 def load_settings(home: str | Path | None = None, **overrides: Any) -> Settings:
     """Settings from defaults, the home's labwatch.toml, the environment, then `overrides`."""
-    kinds = {f.name: f.type for f in fields(Settings)}
+    kinds = TYPES
     values: dict[str, Any] = {}
     home_value = home or os.environ.get("LABWATCH_HOME") or Settings.home
     home_path = Path(home_value).expanduser()

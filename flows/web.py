@@ -35,12 +35,12 @@ from markupsafe import Markup
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from extractors.errors import ServeError
+from flows.connection import open_db
 from flows.digest_render import deal_roles, money, safe_url
 from flows.settings import Settings
 from flows.web_chart import Chart, line_chart
 from flows.web_text import entity_href, snippet, with_mentions
 from warehouse import web_queries as q
-from warehouse.database import open_warehouse
 from warehouse.digest_queries import (
     deals_of_week,
     digest_index,
@@ -179,7 +179,7 @@ def reader(settings: Settings, *, fts: bool = False) -> Iterator[duckdb.DuckDBPy
     """A read-only connection for one request, closed after it: locked down (no other file
     read or written); for a search, the search extension loaded first (loading reads its
     file, and takes longer than most pages: only searches pay for it)."""
-    with open_warehouse(settings.warehouse, read_only=True, lock_wait=settings.lock_wait) as con:
+    with open_db(settings, read_only=True) as con:
         if fts:
             load_fts(con)
         lock_down(con)

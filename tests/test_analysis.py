@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from extractors.analyse import FEED_CONTENT, FEED_SUMMARY, NONE, PAGE, PageInput, analyse, sane_date
+from extractors.analyse import FEED_CONTENT, FEED_SUMMARY, NONE, PAGE, analyse, sane_date
 from extractors.entities import Tagger, load_watchlist
-from extractors.feeds import FeedEntry
+from extractors.records import FeedEntry, PageInput
 from flows.analysis import POOL_THRESHOLD, Analyser
 from seeds import SEEDS_DIR
 from tests.helpers import SEED_SLUGS, seed_html

@@ -21,7 +21,7 @@ FEEDS, ENTRIES = 2, 5  # 10 pages: enough for the ingest to use its process pool
 PAGES = FEEDS * ENTRIES
 # The module fixture runs the whole benchmark once (several ingests in their own processes,
 # each starting Prefect): on a busy 2-core machine that alone can pass the suite's 180 s.
-pytestmark = pytest.mark.timeout(900)
+pytestmark = [pytest.mark.timeout(900), pytest.mark.slow]
 ALIASES = 200
 APPEND, ARTICLES, MENTIONS = 100, 1000, 10_000
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from extractors.analyse import PageInput, analyse, tag_text
+from extractors.analyse import analyse, tag_text
 from extractors.budget import (
     CONTEXT_CHARS,
     DEAL_CHUNK_CHARS,
@@ -26,7 +26,7 @@ from extractors.budget import (
 )
 from extractors.deals import find_deals
 from extractors.entities import Tagger, load_watchlist
-from extractors.feeds import FeedEntry
+from extractors.records import FeedEntry, PageInput
 from extractors.text import MAX_SENTENCE_CHARS, sentence_spans, split_run_on
 from flows import rows
 from seeds import SEEDS_DIR

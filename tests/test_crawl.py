@@ -8,9 +8,9 @@ from dataclasses import replace
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from extractors.crawl import NOT_MODIFIED, OK, FeedFetch, FeedSpec, fetch_feeds, fetch_pages
-from extractors.feeds import FeedEntry
+from extractors.crawl import fetch_feeds, fetch_pages
 from extractors.fetch import FetchLimits
+from extractors.records import NOT_MODIFIED, OK, FeedEntry, FeedFetch, FeedSpec
 
 LIMITS = FetchLimits(min_host_interval=0, max_retries=0)
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from extractors.analyse import AnalysedArticle, PageInput, analyse
+from extractors.analyse import AnalysedArticle, analyse
 from extractors.dates import FEED, PAGE_METADATA, PAGE_TEXT, choose_published, partial
 from extractors.entities import Tagger, load_watchlist
-from extractors.feeds import FeedEntry
+from extractors.records import FeedEntry, PageInput
 from flows import rows
 from seeds import SEEDS_DIR
 from warehouse.articles import append_batch

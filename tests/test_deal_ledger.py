@@ -10,9 +10,9 @@ from typing import Any
 
 import duckdb
 
-from extractors.analyse import PageInput, analyse
+from extractors.analyse import analyse
 from extractors.entities import Tagger, load_watchlist
-from extractors.feeds import FeedEntry
+from extractors.records import FeedEntry, PageInput
 from flows import rows
 from seeds import SEEDS_DIR
 from tests.test_cli import labwatch

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from extractors.analyse import AnalysedArticle, TaggedMention
-from extractors.crawl import FeedFetch, FeedSpec
-from extractors.deals import Deal as FoundDeal
+from extractors.records import Deal as FoundDeal
+from extractors.records import FeedFetch, FeedSpec
 from flows.digest import build_digest, last_complete_week
 from flows.digest_render import (
     briefing,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from extractors.deals import Deal
+from extractors.records import Deal
 from flows.digest import build_digest
 from flows.settings import load_settings
 from tests.test_digest import AFTER, WEEK, analysed, day, store

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from extractors.analyse import PageInput, analyse
+from extractors.analyse import analyse
 from extractors.entities import Tagger
-from extractors.feeds import FeedEntry
+from extractors.records import FeedEntry, PageInput
 from flows.digest import build_digest
 from flows.rows import article_rows, entity_rows
 from flows.settings import Settings, load_settings

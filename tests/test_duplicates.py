@@ -10,10 +10,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from extractors.analyse import AnalysedArticle, PageInput, analyse
+from extractors.analyse import AnalysedArticle, analyse
 from extractors.entities import Tagger, load_watchlist
-from extractors.feeds import FeedEntry
 from extractors.fingerprint import NEAR_DUPLICATE_BITS, distance, simhash
+from extractors.records import FeedEntry, PageInput
 from extractors.urls import same_site, url_key
 from flows import rows
 from flows.stories import STORY_RULE

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from extractors.entities import Mention, Tagger, load_watchlist, parse_watchlist
+from extractors.entities import Tagger, load_watchlist, parse_watchlist
 from extractors.errors import WatchlistError
+from extractors.records import Mention
 from seeds import SEEDS_DIR
 from tests.helpers import seed_text
 

@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 from extractors.entities import Tagger, load_watchlist
-from flows.eval_tagging import GoldError, evaluate_gold, load_gold
+from extractors.errors import GoldError
+from flows.eval_tagging import evaluate_gold, load_gold
 from seeds import SEEDS_DIR
 from tests.test_cli import labwatch
 

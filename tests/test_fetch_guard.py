@@ -15,9 +15,10 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from extractors.crawl import FeedSpec, fetch_feeds
+from extractors.crawl import fetch_feeds
 from extractors.errors import FetchError, HTTPStatusError
 from extractors.fetch import Fetcher, FetchLimits, FetchResult
+from extractors.records import FeedSpec
 from extractors.robots import RobotsCache
 from tests.test_cli import labwatch
 

@@ -19,12 +19,11 @@ from extractors.analyse import (
     MIN_IDENTITY_CHARS,
     PAGE,
     AnalysedArticle,
-    PageInput,
     analyse,
     content_hash,
 )
 from extractors.entities import Tagger, load_watchlist
-from extractors.feeds import FeedEntry
+from extractors.records import FeedEntry, PageInput
 from seeds import SEEDS_DIR
 from tests.helpers import SEED_SLUGS, seed_text
 from tests.test_duplicates import store as store_from_feeds

@@ -219,6 +219,7 @@ def test_serve_s_server_is_found_only_while_its_serve_runs_and_it_answers(
 
 
 @pytest.mark.flow
+@pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_a_one_off_digest_reports_to_the_server_of_a_running_serve(
     tmp_path: Path, seed_site: str

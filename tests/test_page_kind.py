@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from extractors.analyse import FEED_SUMMARY, PageInput, analyse
+from extractors.analyse import FEED_SUMMARY, analyse
 from extractors.article import extract_article
 from extractors.entities import Tagger, load_watchlist
-from extractors.feeds import FeedEntry
 from extractors.page_kind import ARTICLE, CONSENT, INDEX, KINDS, PRODUCTS
+from extractors.records import FeedEntry, PageInput
 from flows import rows
 from seeds import SEEDS_DIR
 from tests.helpers import SEED_SLUGS, seed_html

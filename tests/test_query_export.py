@@ -10,9 +10,9 @@ from pathlib import Path
 
 import duckdb
 
-from extractors.analyse import PageInput, analyse
+from extractors.analyse import analyse
 from extractors.entities import Tagger
-from extractors.feeds import FeedEntry
+from extractors.records import FeedEntry, PageInput
 from flows import rows
 from flows.settings import load_settings
 from tests.helpers import SEED_SLUGS, seed_html

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from extractors.analyse import PageInput, analyse
-from extractors.feeds import FeedEntry
+from extractors.analyse import analyse
+from extractors.records import FeedEntry, PageInput
 from flows import rows
 from flows.settings import load_settings
 from tests.helpers import SEED_SLUGS, seed_html, seed_text

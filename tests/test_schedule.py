@@ -122,6 +122,7 @@ def api(url: str, body: dict[str, Any]) -> Any:
         return json.load(response)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_serve_runs_on_schedule_and_stops_cleanly(
     tmp_path: Path, home: Path, seed_site: str
@@ -197,6 +198,7 @@ def test_serve_runs_on_schedule_and_stops_cleanly(
     assert (first["feeds_due"], first["pages_fetched"], first["articles_new"]) == (1, 2, 2)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_prefect_yaml_deploys_to_a_work_pool(tmp_path: Path, home: Path) -> None:
     """`prefect deploy --all` as users run it, against a real Prefect server (started the

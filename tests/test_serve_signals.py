@@ -20,6 +20,8 @@ from flows.settings import load_settings
 from tests.test_concurrency import ARTICLES, alive, descendants, serve_site
 from tests.test_schedule import LABWATCH, free_port, prefect_env, query
 
+pytestmark = pytest.mark.slow  # each test starts a real Prefect server
+
 
 def group_members(pgid: int) -> list[int]:
     members = []

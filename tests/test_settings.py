@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.settings import SettingsError, load_settings
+from flows.settings import TYPES, Settings, SettingsError, _convert, load_settings
 
 
 def test_defaults(home: Path) -> None:
@@ -142,3 +142,26 @@ def test_relative_paths_are_taken_from_the_home(
     assert load_settings(home).watchlist_extra == elsewhere / "w.toml"
     monkeypatch.setenv("LABWATCH_WATCHLIST_EXTRA", "")  # empty: none
     assert load_settings(home).watchlist_extra is None
+
+
+def test_each_setting_converts_by_its_declared_type(home: Path) -> None:
+    # Every field has a conversion for its declared type (the module would not load otherwise).
+    assert set(TYPES) == {f.name for f in dataclasses.fields(Settings)}
+    (home / "labwatch.toml").write_text(
+        'web = "off"\nweb_port = 8080.0\nwatchlist_extra = ""\nallowed_private_hosts = ["a", " b "]\n'
+    )
+    settings = load_settings(home)
+    assert settings.web is False and settings.web_port == 8080 and type(settings.web_port) is int
+    assert settings.watchlist_extra is None and settings.allowed_private_hosts == {"a", "b"}
+    for name, value, message in (
+        ("web", "maybe", "must be true or false"),
+        ("web_port", 8080.5, "must be an integer from 1 to 65,535"),
+        ("timeout", True, "must be more than 0 and at most 3,600"),
+    ):
+        with pytest.raises(SettingsError, match=f"setting {name}\\b.*{message}"):
+            load_settings(home, **{name: value})
+
+
+def test_a_type_without_a_conversion_is_an_error_not_a_string(home: Path) -> None:
+    with pytest.raises(TypeError, match="no conversion"):
+        _convert("ratio", complex, "1+2j", "", home)

@@ -27,11 +27,11 @@ from pathlib import Path
 import pytest
 
 from extractors.disambiguation import exclusion_hints
-from extractors.entities import Mention, Tagger, _in_code, load_watchlist, parse_watchlist
+from extractors.entities import Tagger, _in_code, load_watchlist, parse_watchlist
 from extractors.fuzzy import BUDGET, misspellings
+from extractors.records import Mention, Watchlist
 from extractors.senses_resolver import Resolver, _previous_word
 from extractors.text import sentence_spans
-from extractors.watchlist import Watchlist
 from seeds import SEEDS_DIR
 from tests.helpers import SEED_SLUGS, seed_text
 

@@ -7,11 +7,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from extractors.errors import FeedListError
+from extractors.feedlist import feed_spec
 from extractors.urls import (
     canonical_url,
+    host_port,
     origin,
     redact,
     redact_text,
+    same_site,
+    split_authority,
     strip_credentials,
     url_key,
     url_problem,
@@ -47,6 +52,8 @@ from extractors.urls import (
         # An article's URL key never carries a login.
         ("https://user:secret@example.com/a", "https://example.com/a"),
         ("http://[::1/x", "http://[::1/x"),  # unparsable: returned as given, no exception
+        ("http://u:pw@[::1/x", "http://[::1/x"),  # ... but never with its login
+        ("http://u[:pw@Example.com/x", "http://example.com/x"),  # splits once the login goes
     ],
 )
 def test_canonical_url(url: str, canonical: str) -> None:
@@ -160,6 +167,7 @@ def urls(draw: st.DrawFn) -> str:
 
 _any_url = st.one_of(urls(), st.text(max_size=40))
 PROPERTY_SETTINGS = settings(max_examples=500, deadline=None)
+FEWER = settings(max_examples=150, deadline=None)  # properties over cheaper or narrower inputs
 # In the whole suite, threads of the session's Prefect harness use the `random` module while
 # hypothesis draws, which hypothesis takes for a strategy using it: not ours to fix here.
 pytestmark = pytest.mark.filterwarnings(
@@ -196,3 +204,52 @@ def test_ipv6_literals_keep_their_brackets(address: object, port: int, path: str
     assert canonical.startswith(f"http://[{str(address).lower()}]{expected_port}/")
     assert url_problem(canonical) == ""
     assert canonical_url(canonical) == canonical
+
+
+@FEWER
+@given(_any_url)
+def test_a_feed_url_is_a_spec_or_a_feed_list_error(url: str) -> None:
+    # The command line turns only FeedListError into a one-line message: nothing else may escape.
+    try:
+        spec = feed_spec(url)
+    except FeedListError as exc:
+        assert "not a usable feed URL" in str(exc)
+    else:
+        assert url_problem(spec.url) == "" and spec.feed_id == url_key(url)
+
+
+@FEWER
+@given(
+    st.sampled_from(["http", "https"]),
+    st.from_regex(r"[a-z]{1,8}\.example", fullmatch=True),
+    st.integers(min_value=65_536, max_value=10**12),
+)
+def test_a_port_out_of_range_is_a_clear_error(scheme: str, host: str, port: int) -> None:
+    url = f"{scheme}://{host}:{port}/feed"
+    assert url_problem(url) == f"port out of range 1-65535 ({port})"
+    assert canonical_url(url) == url  # kept as written: the key still tells it apart
+    with pytest.raises(FeedListError, match="port out of range"):
+        feed_spec(url)
+
+
+@FEWER
+@given(urls(), st.from_regex(r"[QXZ]{3,8}", fullmatch=True))
+def test_a_password_never_survives_redaction(url: str, password: str) -> None:
+    scheme, sep, rest = url.partition("://")
+    if not sep or any(c in url for c in "QXZ"):
+        return  # no authority to put a login in, or the "password" is in the URL already
+    secret = f"{scheme}://user:{password}@{rest.split('@')[-1]}"
+    assert password not in redact(secret)
+    assert password not in redact_text(f"failed ({secret}): HTTP 500")
+    assert password not in canonical_url(secret)
+
+
+@FEWER
+@given(_any_url, _any_url)
+def test_the_url_helpers_never_raise(a: str, b: str) -> None:
+    split_authority(a)
+    host, port = host_port(a)
+    assert "[" not in host and (port is None or port in a)
+    origin(a)
+    strip_credentials(a)
+    assert same_site(a, b) == same_site(b, a)

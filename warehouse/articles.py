@@ -413,3 +413,12 @@ def upgrade_articles(
         con.execute("ROLLBACK")
         raise
     return len(upgraded)
+
+
+def tag_counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """How many mentions and deals are stored (what a retag replaces)."""
+    row = con.execute(
+        "SELECT (SELECT count(*) FROM mentions), (SELECT count(*) FROM deals)"
+    ).fetchone()
+    assert row is not None  # a scalar subquery select always gives one row
+    return int(row[0]), int(row[1])

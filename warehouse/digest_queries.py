@@ -35,7 +35,7 @@ DEAL_SOURCES = 5  # links shown per deal
 # A week with fewer articles than this share of the 4-week mean is called thin.
 THIN_SHARE = 0.5
 
-KINDS = ("lab", "cloud", "company")  # watchlist kinds the digest tabulates; products roll up
+DIGEST_KINDS = ("lab", "cloud", "company")  # watchlist kinds the digest tabulates; products roll up
 
 _WEEK = re.compile(r"(\d{4})-W(\d{1,2})")
 
@@ -89,7 +89,7 @@ class EntityWeek:
 
 
 @dataclass(frozen=True)
-class Deal:
+class DealReport:
     status: str  # new | updated (first reported in an earlier week)
     kind: str
     investor: str
@@ -195,7 +195,7 @@ class DigestData:
     last_week: WeekFigures
     mean_articles: float  # of the MEAN_WEEKS weeks before
     entities: dict[str, list[EntityWeek]]  # kind (lab, cloud, company) -> rows
-    deals: list[Deal]
+    deals: list[DealReport]
     co_mentions: CoMentions
     stories: list[Story]  # the week's stories, most carried first (up to STORY_POOL)
     trend: Trend
@@ -337,7 +337,7 @@ def _weekly(con: duckdb.DuckDBPyConnection, weeks: list[str]) -> list[dict[str, 
             WHERE e.kind IN (SELECT unnest($kinds))
             GROUP BY p.entity_id, p.iso_week
             """,
-            {"kinds": list(KINDS), **params},
+            {"kinds": list(DIGEST_KINDS), **params},
         )
     )
 
@@ -354,7 +354,7 @@ def entity_weeks(weekly: list[dict[str, Any]], weeks: list[str]) -> dict[str, li
             {"name": r["name"] or r["entity_id"], "kind": r["kind"], "weeks": {}},
         )
         e["weeks"][r["iso_week"]] = (int(r["mentions"]), int(r["articles"]))
-    out: dict[str, list[EntityWeek]] = {k: [] for k in KINDS}
+    out: dict[str, list[EntityWeek]] = {k: [] for k in DIGEST_KINDS}
     for entity_id, e in by_entity.items():
         mentions, articles = e["weeks"].get(this, (0, 0))
         mean = sum(e["weeks"].get(w, (0, 0))[0] for w in before) / MEAN_WEEKS
@@ -389,7 +389,9 @@ def trend(weekly: list[dict[str, Any]], weeks: list[str]) -> Trend:
     )
 
 
-def deals_of_week(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> list[Deal]:
+def deals_of_week(
+    con: duckdb.DuckDBPyConnection, start: datetime, end: datetime
+) -> list[DealReport]:
     """Deals of the ledger (`v_deals`) reported in the week: new (first reported this week)
     or updated (reported before, with new sources this week), each with its status and
     roles. A report belongs to its ledger row by `deal_id` (`deal_report_keys`, kept with the
@@ -441,7 +443,7 @@ def deals_of_week(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime
     )
     names = _entity_names(con, {x["entity_id"] for r in rows for x in r["roles"] or []})
     return [
-        Deal(
+        DealReport(
             status="new" if r["is_new"] else "updated",
             kind=r["kind"],
             investor=r["investor"],

@@ -13,7 +13,9 @@ WarehouseError
 ├── InvalidWeekError       not an ISO week such as 2026-W47 (also a ValueError)
 └── ExportError            the export's target cannot be used (a file, a folder not empty)
 
-The command line shows each as one line naming the problem and what to do (flows/cli.py).
+The command line shows each as one line naming the problem and what to do, exit status 1
+(`USER_ERRORS` in flows/cli.py); the extractors' tree, with LabwatchError at its root, is in
+extractors/errors.py.
 """
 
 from __future__ import annotations

@@ -28,3 +28,12 @@ def latest_runs(
         {"flow": flow, "limit": limit},
     )
     return [d[0] for d in result.description], result.fetchall()
+
+
+def mark_interrupted(con: duckdb.DuckDBPyConnection) -> None:
+    """Mark ingest and refetch runs still `running` as interrupted: called by a run that holds
+    the ingest lock, so any such run was killed mid-way."""
+    con.execute(
+        "UPDATE runs SET status = 'interrupted', ended_at = now() "
+        "WHERE status = 'running' AND flow IN ('ingest', 'refetch')"
+    )

@@ -1,0 +1,25 @@
+"""The warehouse of a Settings, opened the one way flows open it: its file, its lock wait."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from flows.settings import Settings
+
+if TYPE_CHECKING:
+    import duckdb
+
+
+@contextmanager
+def open_db(settings: Settings, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """warehouse/database.py `open_warehouse` on `settings.warehouse`, waiting up to
+    `settings.lock_wait` seconds for a writer elsewhere; closed when the block ends."""
+    # Imported here: commands that never open the warehouse (tag, --help) skip DuckDB's import.
+    from warehouse.database import open_warehouse
+
+    with open_warehouse(
+        settings.warehouse, read_only=read_only, lock_wait=settings.lock_wait
+    ) as con:
+        yield con

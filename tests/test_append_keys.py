@@ -1,4 +1,4 @@
-"""The article tables without key indexes (migration 0014): appends stay duplicate-free and
+"""The article tables, story keys and deals without key indexes (migration 0014): appends stay duplicate-free and
 idempotent by anti-join, and a warehouse migrated from 0013 keeps every row of every table and
 view.
 
@@ -31,6 +31,7 @@ from warehouse import search
 from warehouse.append import Row, record_watchlist
 from warehouse.articles import (
     ARTICLE_KEY,
+    DEAL_KEY,
     FEED_LINK_KEY,
     URL_KEY,
     append_batch,
@@ -42,7 +43,10 @@ from warehouse.database import migrate, migrations, open_warehouse
 WATCHLIST = load_watchlist(SEEDS_DIR / "watchlist.toml")
 TAGGER = Tagger(WATCHLIST)
 WHEN = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
-KEYS = {"articles": ARTICLE_KEY, "article_urls": URL_KEY, "article_feeds": FEED_LINK_KEY}
+KEYS = {
+    "articles": ARTICLE_KEY, "article_urls": URL_KEY, "article_feeds": FEED_LINK_KEY,
+    "story_keys": ("article_id",), "deals": DEAL_KEY,
+}  # fmt: skip
 
 Batch = tuple[list[Row], list[Row], list[Row], list[Row]]
 
@@ -184,7 +188,8 @@ def test_a_warehouse_migrated_from_0013_keeps_every_row(tmp_path: Path) -> None:
         assert {t: columns(con, t) for t in KEYS} == shapes
         keyed = con.execute(
             "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
-            " AND table_name IN ('articles', 'article_urls', 'article_feeds')"
+            " AND list_contains($t, table_name)",
+            {"t": list(KEYS)},
         ).fetchall()
         assert keyed == []
         assert search.index_state(con) == "current"  # the index still matches the articles

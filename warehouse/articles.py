@@ -48,6 +48,7 @@ from warehouse.stories import (
 ARTICLE_KEY = ("article_id",)
 URL_KEY = ("url_key",)
 FEED_LINK_KEY = ("article_id", "feed_id")
+DEAL_KEY = ("article_id", "deal_no")
 # Article row fields that are not `articles` columns.
 _BATCH_ONLY = ("entry_key", "entry_url", *STORY_FIELDS)
 
@@ -175,7 +176,7 @@ def append_batch(
         our_deals = [r for r in deals if r["article_id"] in added_ids]
         counts = [
             insert_rows(con, "mentions", ours, skip_existing=False),
-            insert_rows(con, "deals", our_deals),
+            len(insert_new(con, "deals", our_deals, DEAL_KEY)),
         ]
         times = {a["article_id"]: a["t"] for a in stamped if a["article_id"] in added_ids}
         article_entities.add(con, ours, times)
@@ -323,7 +324,7 @@ def replace_tags(
             insert_rows(
                 con, "mentions", article_entities.unique_mentions(mentions), skip_existing=False
             ),
-            insert_rows(con, "deals", deals),
+            len(insert_new(con, "deals", deals, DEAL_KEY)),
         )
         record_watchlist(con, entities)
         con.execute("UPDATE articles SET watchlist_version = ?", [version])
@@ -398,7 +399,7 @@ def upgrade_articles(
         ours = unique_and_ours(mentions, done)
         insert_rows(con, "mentions", ours, skip_existing=False)
         our_deals = [r for r in deals if r["article_id"] in done]
-        insert_rows(con, "deals", our_deals)
+        insert_new(con, "deals", our_deals, DEAL_KEY)
         article_entities.forget(con, upgraded)
         article_entities.add(con, ours, upgraded_at)
         deal_ledger.refresh(con, touched + deal_ledger.groups_of(our_deals), upgraded_at)

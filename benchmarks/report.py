@@ -217,6 +217,14 @@ def _warehouse_lines(r: Mapping[str, Any]) -> list[Line]:
                 q["cold_s"] < 1,
             ),
         )
+    for name, q in big.get("lookups", {}).items():
+        out.append(
+            Line(
+                s6,
+                f"lookup: {name} (cold; warm)",
+                f"{1000 * q['cold_s']:.0f} ms; {1000 * q['warm_s']:.0f} ms",
+            ),
+        )
     ledger = big.get("deals_ledger")
     if ledger:
         ratio = ledger["computed_s"] / ledger["kept_s"] if ledger["kept_s"] else 0.0

@@ -34,9 +34,9 @@ from extractors.entities import Tagger
 from extractors.records import FeedEntry, PageInput, Watchlist
 from extractors.urls import url_key
 from flows import rows
-from warehouse import deal_ledger
+from warehouse import deal_ledger, web_queries
 from warehouse.append import insert_rows, record_watchlist
-from warehouse.articles import append_batch
+from warehouse.articles import append_batch, articles_for_keys, unseen_keys
 from warehouse.database import open_warehouse
 from warehouse.named_query import named_queries, run_named
 from warehouse.queries import deals_ledger, newest_article_week, totals
@@ -287,6 +287,45 @@ def bench_queries(path: Path, week: str) -> dict[str, dict[str, Any]]:
     return timings
 
 
+def lookups(
+    con: duckdb.DuckDBPyConnection,
+) -> dict[str, Callable[[duckdb.DuckDBPyConnection], object]]:
+    """Lookups by key that a key index served before migration 0014, by name: the ingest's
+    checks of a batch's URL keys (half stored, half new) and the web's article page."""
+    stored = [r[0] for r in con.execute("SELECT url_key FROM article_urls LIMIT 64").fetchall()]
+    keys = stored + [f"{k:032x}" for k in range(BATCH)]
+    found = con.execute("SELECT * FROM articles WHERE article_id = ?", [stored[0]]).fetchone()
+    assert found is not None
+    aid = stored[0]
+
+    def page(con: duckdb.DuckDBPyConnection) -> object:
+        a = web_queries.article(con, aid)
+        assert a is not None
+        return [
+            a, web_queries.article_mentions(con, aid), web_queries.article_deals(con, aid),
+            web_queries.fetch_history(con, aid), web_queries.same_story(con, a),
+        ]  # fmt: skip
+
+    return {
+        "unseen_keys, 128 URL keys": lambda con: sorted(unseen_keys(con, keys)),
+        "articles_for_keys, 128 URL keys": lambda con: sorted(articles_for_keys(con, keys)),
+        "article by id": lambda con: web_queries.article(con, aid),
+        "web article page (article, mentions, deals, feeds, story)": page,
+    }
+
+
+def bench_lookups(path: Path) -> dict[str, dict[str, Any]]:
+    with open_warehouse(path, read_only=True) as con:
+        found = lookups(con)
+    timings: dict[str, dict[str, Any]] = {}
+    for name, run in found.items():
+        with open_warehouse(path, read_only=True) as con:
+            cold, size = _timed(partial(run, con))
+            warm = min(_timed(partial(run, con))[0] for _ in range(3))
+        timings[name] = {"cold_s": round(cold, 3), "warm_s": round(warm, 3), "rows": size}
+    return timings
+
+
 def bench_large(path: Path, watchlist: Watchlist, articles: int, mentions: int) -> dict[str, Any]:
     started = time.perf_counter()
     with open_warehouse(path) as con:
@@ -298,6 +337,7 @@ def bench_large(path: Path, watchlist: Watchlist, articles: int, mentions: int) 
     # The newest week is partly filled; the digest reports a whole week.
     week = (datetime.strptime(week + "-1", "%G-W%V-%u") - timedelta(weeks=1)).strftime("%G-W%V")
     timings = bench_queries(path, week)
+    by_key = bench_lookups(path)
     # The deals ledger as every read of v_deals computed it before migration 0013 (0009's
     # rules over every report), against reading the kept one: the same rows, fetched alike.
     ledger_sql = "SELECT * FROM v_deals ORDER BY deal_id"
@@ -341,6 +381,7 @@ def bench_large(path: Path, watchlist: Watchlist, articles: int, mentions: int) 
         "generate_s": round(generation, 1),
         "file_mb": round(path.stat().st_size / 1e6, 1),
         "queries": timings,
+        "lookups": by_key,
         "append_batch_at_size_s": round(append_wall, 3),
     }
 

@@ -1,8 +1,9 @@
 """Bulk appends: rows go in as one Arrow table per statement, never one INSERT per row.
 
-Every append is idempotent on the table's key (ON CONFLICT DO NOTHING), and a batch of
-articles with their links, mentions and deals is one transaction: a batch replayed after a
-crash adds nothing twice, and a crash mid-batch leaves nothing of it.
+Every append is idempotent on the table's key (ON CONFLICT DO NOTHING, or for the article
+tables, which keep no key index since migration 0014, an anti-join on the key columns), and a
+batch of articles with their links, mentions and deals is one transaction: a batch replayed
+after a crash adds nothing twice, and a crash mid-batch leaves nothing of it.
 """
 
 from __future__ import annotations
@@ -43,6 +44,38 @@ def insert_rows(
             f"INSERT INTO {table} BY NAME SELECT * FROM _rows{conflict}"
         ).fetchone()
     return int(result[0]) if result else 0
+
+
+def insert_new(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    rows: Sequence[Row],
+    key: Sequence[str],
+    *,
+    returning: str = "",
+) -> list[Any]:
+    """Insert the rows whose `key` columns match no stored row (the first of rows sharing a
+    key), for tables without a key index (migration 0014); return the `returning` column of
+    the inserted rows, or else one None per row inserted. The anti-join reads the key columns
+    only; the caller's transaction makes the check and the insert one step, and the
+    warehouse has one writer at a time."""
+    first: dict[tuple[Any, ...], Row] = {}
+    for r in rows:
+        first.setdefault(tuple(r.get(k) for k in key), r)
+    unique = list(first.values())
+    if not unique:
+        return []
+    on = " AND ".join(f"s.{k} = r.{k}" for k in key)
+    tail = f" RETURNING {returning}" if returning else ""
+    with register_rows(con, "_rows", unique):
+        inserted = con.execute(
+            f"INSERT INTO {table} BY NAME SELECT r.* FROM _rows r"
+            f" WHERE NOT EXISTS (SELECT 1 FROM {table} s WHERE {on}){tail}"
+        )
+        if returning:
+            return [r[0] for r in inserted.fetchall()]
+        result = inserted.fetchone()
+    return [None] * (int(result[0]) if result else 0)
 
 
 def upsert_feeds(

@@ -33,7 +33,7 @@ from typing import Any
 import duckdb
 
 from warehouse import article_entities, deal_ledger
-from warehouse.append import Row, insert_rows, record_watchlist, register_rows
+from warehouse.append import Row, insert_new, insert_rows, record_watchlist, register_rows
 from warehouse.stories import (
     DEFAULT_NEAR_BITS,
     STORY_FIELDS,
@@ -43,7 +43,12 @@ from warehouse.stories import (
     store_keys,
 )
 
-_HEX_KEY = re.compile(r"[0-9a-f]{1,64}")
+# The keys of the article tables, which keep no key index (migration 0014): writers insert
+# only rows whose key is not stored (warehouse/append.py `insert_new`).
+ARTICLE_KEY = ("article_id",)
+URL_KEY = ("url_key",)
+FEED_LINK_KEY = ("article_id", "feed_id")
+DEAL_KEY = ("article_id", "deal_no")
 # Article row fields that are not `articles` columns.
 _BATCH_ONLY = ("entry_key", "entry_url", *STORY_FIELDS)
 
@@ -69,22 +74,15 @@ def unseen_keys(con: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> set[str]
 
 
 def articles_for_keys(con: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> dict[str, str]:
-    """URL key -> article id, for the keys that lead to a stored article."""
+    """URL key -> article id, for the keys that lead to a stored article (one join: the table
+    keeps no key index since migration 0014, and a scan of the keys is as fast as any
+    lookup by a list of constants)."""
     wanted = sorted(set(keys))
     if not wanted:
         return {}
-    if all(_HEX_KEY.fullmatch(k) for k in wanted):
-        # A list of constants lets DuckDB look the keys up in the primary key's index
-        # instead of scanning every stored URL (a subquery or a parameter list is a scan).
-        # Keys are hex digests (extractors.urls.url_key), so they are safe as literals.
-        listed = ", ".join(f"'{k}'" for k in wanted)
+    with register_rows(con, "_keys", [{"url_key": k} for k in wanted]):
         rows = con.execute(
-            f"SELECT url_key, article_id FROM article_urls WHERE url_key IN ({listed})"
-        ).fetchall()
-    else:
-        rows = con.execute(
-            "SELECT url_key, article_id FROM article_urls WHERE url_key IN (SELECT unnest($k))",
-            {"k": wanted},
+            "SELECT u.url_key, u.article_id FROM _keys k JOIN article_urls u USING (url_key)"
         ).fetchall()
     return dict(rows)
 
@@ -162,12 +160,15 @@ def append_batch(
                 (a["entry_key"], a["entry_url"]),
             )
         ]
-        insert_rows(con, "article_urls", list({u["url_key"]: u for u in urls}.values()))
+        insert_new(con, "article_urls", list({u["url_key"]: u for u in urls}.values()), URL_KEY)
         links = [
             {**r, "article_id": owner.get(r["article_id"], r["article_id"])} for r in article_feeds
         ]
-        insert_rows(
-            con, "article_feeds", list({(r["article_id"], r["feed_id"]): r for r in links}.values())
+        insert_new(
+            con,
+            "article_feeds",
+            list({(r["article_id"], r["feed_id"]): r for r in links}.values()),
+            FEED_LINK_KEY,
         )
         # Mentions and deals only of the articles this transaction added: a replayed batch
         # adds none, so `mentions` needs no key (migration 0012).
@@ -175,7 +176,7 @@ def append_batch(
         our_deals = [r for r in deals if r["article_id"] in added_ids]
         counts = [
             insert_rows(con, "mentions", ours, skip_existing=False),
-            insert_rows(con, "deals", our_deals),
+            len(insert_new(con, "deals", our_deals, DEAL_KEY)),
         ]
         times = {a["article_id"]: a["t"] for a in stamped if a["article_id"] in added_ids}
         article_entities.add(con, ours, times)
@@ -200,12 +201,7 @@ def _insert_articles(con: duckdb.DuckDBPyConnection, rows: Sequence[Row]) -> set
     """Insert article rows whose id is not stored yet; the ids inserted."""
     if not rows:
         return set()
-    with register_rows(con, "_rows", rows):
-        inserted = con.execute(
-            "INSERT INTO articles BY NAME SELECT * FROM _rows ON CONFLICT DO NOTHING"
-            " RETURNING article_id"
-        ).fetchall()
-    return {r[0] for r in inserted}
+    return set(insert_new(con, "articles", rows, ARTICLE_KEY, returning="article_id"))
 
 
 def unique_and_ours(mentions: Iterable[Row], article_ids: set[str]) -> list[Row]:
@@ -222,7 +218,7 @@ def link_entries(con: duckdb.DuckDBPyConnection, links: Sequence[Row]) -> int:
         if r["article_id"] in owner:
             row = {**r, "article_id": owner[r["article_id"]]}
             rows[(row["article_id"], row["feed_id"])] = row
-    added = insert_rows(con, "article_feeds", list(rows.values()))
+    added = len(insert_new(con, "article_feeds", list(rows.values()), FEED_LINK_KEY))
     earliest_dates(con, {r["article_id"] for r in rows.values()})
     return added
 
@@ -328,7 +324,7 @@ def replace_tags(
             insert_rows(
                 con, "mentions", article_entities.unique_mentions(mentions), skip_existing=False
             ),
-            insert_rows(con, "deals", deals),
+            len(insert_new(con, "deals", deals, DEAL_KEY)),
         )
         record_watchlist(con, entities)
         con.execute("UPDATE articles SET watchlist_version = ?", [version])
@@ -403,7 +399,7 @@ def upgrade_articles(
         ours = unique_and_ours(mentions, done)
         insert_rows(con, "mentions", ours, skip_existing=False)
         our_deals = [r for r in deals if r["article_id"] in done]
-        insert_rows(con, "deals", our_deals)
+        insert_new(con, "deals", our_deals, DEAL_KEY)
         article_entities.forget(con, upgraded)
         article_entities.add(con, ours, upgraded_at)
         deal_ledger.refresh(con, touched + deal_ledger.groups_of(our_deals), upgraded_at)

@@ -69,8 +69,12 @@ def migrate(con: duckdb.DuckDBPyConnection, path: Path | str = "warehouse") -> i
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
     )
+    # Every migration not recorded yet, in order: not only those above the highest recorded
+    # (a warehouse may have a later one recorded without an earlier one, when a migration
+    # was undone by hand to run it again).
+    applied = {int(r[0]) for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
     for version, name, sql in known:
-        if version <= current:
+        if version in applied:
             continue
         try:
             con.execute("BEGIN TRANSACTION")
@@ -83,7 +87,7 @@ def migrate(con: duckdb.DuckDBPyConnection, path: Path | str = "warehouse") -> i
         except duckdb.Error as exc:
             con.execute("ROLLBACK")
             raise MigrationError(f"migration {version:04d}_{name} failed: {exc}") from exc
-        current = version
+        current = max(current, version)
     return current
 
 

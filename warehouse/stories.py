@@ -21,7 +21,7 @@ from typing import Any
 
 import duckdb
 
-from warehouse.append import Row, insert_rows, register_rows
+from warehouse.append import Row, insert_new, insert_rows, register_rows
 
 DEFAULT_NEAR_BITS = 12
 SIMHASH_WINDOW = timedelta(days=30)  # the SimHash fallback's window when no rule is given
@@ -175,7 +175,7 @@ def store_keys(con: duckdb.DuckDBPyConnection, new: Sequence[Row]) -> None:
                  "signature": a["story_signature"]}
             )  # fmt: skip
             bands += [{"band": b, "article_id": aid, "t": t} for b in a["story_bands"]]
-    insert_rows(con, "story_keys", keys)
+    insert_new(con, "story_keys", keys, ("article_id",))  # no key index (migration 0014)
     insert_rows(con, "story_bands", bands, skip_existing=False)
 
 

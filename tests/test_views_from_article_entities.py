@@ -13,51 +13,12 @@ import duckdb
 import pytest
 
 from benchmarks.run import WATCHLIST
-from benchmarks.storage import generate
+from benchmarks.storage import NAMED_BEFORE_0015, VIEWS_BEFORE_0015, before_0015, generate
 from extractors.watchlist import load_watchlist
 from tests.test_warehouse import article, mention
 from warehouse.articles import append_batch
 from warehouse.database import open_warehouse
 from warehouse.named_query import named_queries, run_named
-
-# The 0004 definitions, over the raw mentions joined with v_articles.
-OLD_VIEWS = {
-    "old_mentions_weekly": """
-        SELECT coalesce(r.ancestor_id, m.entity_id) AS entity_id,
-               any_value(e.name) AS name, any_value(e.kind) AS kind, a.iso_week,
-               count(*) FILTER (WHERE m.entity_id = coalesce(r.ancestor_id, m.entity_id))
-                   AS mentions,
-               count(DISTINCT m.article_id)
-                   FILTER (WHERE m.entity_id = coalesce(r.ancestor_id, m.entity_id)) AS articles,
-               count(*) AS mentions_rollup,
-               count(DISTINCT m.article_id) AS articles_rollup
-        FROM mentions m
-        LEFT JOIN v_entity_rollup r ON r.entity_id = m.entity_id
-        JOIN v_articles a ON a.article_id = m.article_id
-        LEFT JOIN v_entities e ON e.entity_id = coalesce(r.ancestor_id, m.entity_id)
-        GROUP BY coalesce(r.ancestor_id, m.entity_id), a.iso_week
-    """,
-    "old_co_mentions": """
-        WITH am AS (SELECT DISTINCT article_id, entity_id FROM mentions)
-        SELECT x.entity_id AS entity_a, y.entity_id AS entity_b, a.iso_week,
-               count(*) AS articles
-        FROM am x
-        JOIN am y ON x.article_id = y.article_id AND x.entity_id < y.entity_id
-        JOIN v_articles a ON a.article_id = x.article_id
-        GROUP BY ALL
-    """,
-}
-# The named queries as they were before 0015 (entity_trend and co_mentions read the views).
-OLD_NAMED = {
-    "entity_trend": """
-        SELECT iso_week, mentions, mentions_rollup, articles_rollup
-        FROM old_mentions_weekly WHERE entity_id = $entity ORDER BY iso_week
-    """,
-    "co_mentions": """
-        SELECT entity_a, entity_b, articles FROM old_co_mentions
-        WHERE iso_week = $week ORDER BY articles DESC, entity_a, entity_b
-    """,
-}
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +51,6 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
             )
         ]  # fmt: skip
         append_batch(con, arts, [], ments, [])
-        for name, sql in OLD_VIEWS.items():
-            con.execute(f"CREATE VIEW {name} AS {sql}")
     return path
 
 
@@ -104,7 +63,7 @@ def test_views_give_the_rows_of_their_old_definitions(warehouse: Path, zone: str
     with open_warehouse(warehouse, read_only=True) as con:
         con.execute(f"SET TimeZone = '{zone}'")
         weekly = rows(con, "SELECT * FROM v_mentions_weekly")
-        assert weekly == rows(con, "SELECT * FROM old_mentions_weekly")
+        assert weekly == rows(con, VIEWS_BEFORE_0015["v_mentions_weekly"])
         assert len(weekly) > 1000
         # The edge articles' weeks and roll-ups are there: amazon counts aws and bedrock.
         edge = con.execute(
@@ -113,14 +72,12 @@ def test_views_give_the_rows_of_their_old_definitions(warehouse: Path, zone: str
         ).fetchall()
         assert edge and edge[0][2] > edge[0][0]
         co = rows(con, "SELECT * FROM v_co_mentions")
-        assert co == rows(con, "SELECT * FROM old_co_mentions")
+        assert co == rows(con, VIEWS_BEFORE_0015["v_co_mentions"])
         assert len(co) > 1000
-        types = "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {})"
-        for new, old in (("v_mentions_weekly", "old_mentions_weekly"),
-                         ("v_co_mentions", "old_co_mentions")):  # fmt: skip
-            assert (
-                con.execute(types.format(new)).fetchall()
-                == con.execute(types.format(old)).fetchall()
+        types = "SELECT column_name, column_type FROM (DESCRIBE {})"
+        for view, old in VIEWS_BEFORE_0015.items():
+            assert con.execute(types.format(f"SELECT * FROM {view}")).fetchall() == (
+                con.execute(types.format(old)).fetchall()
             )
 
 
@@ -132,13 +89,18 @@ def test_named_queries_give_the_rows_of_their_old_definitions(warehouse: Path, z
         weeks += ["2020-W53", "2021-W01", "2025-W01", "2024-W5", "no week", "2021-W54"]
         for week in weeks:
             _, found = run_named(con, "co_mentions", {"week": week})
-            assert found == con.execute(OLD_NAMED["co_mentions"], {"week": week}).fetchall()
+            assert (
+                found
+                == con.execute(
+                    before_0015(NAMED_BEFORE_0015["co_mentions"]), {"week": week}
+                ).fetchall()
+            )
         assert run_named(con, "co_mentions", {"week": "2020-W53"})[1]
         entities = [r[0] for r in con.execute("SELECT entity_id FROM v_entities").fetchall()]
         for entity in [*entities, "gone-from-watchlist", "nobody"]:
             _, found = run_named(con, "entity_trend", {"entity": entity})
-            old = con.execute(OLD_NAMED["entity_trend"], {"entity": entity}).fetchall()
-            assert found == old, entity
+            old = con.execute(before_0015(NAMED_BEFORE_0015["entity_trend"]), {"entity": entity})
+            assert found == old.fetchall(), entity
         assert run_named(con, "entity_trend", {"entity": "amazon"})[1]
         assert run_named(con, "entity_trend", {"entity": "gone-from-watchlist"})[1]
-        assert set(named_queries()) >= set(OLD_NAMED)
+        assert set(named_queries()) >= set(NAMED_BEFORE_0015)

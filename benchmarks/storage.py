@@ -311,16 +311,6 @@ def queries(week: str) -> dict[str, Callable[[duckdb.DuckDBPyConnection], object
         "v_co_mentions, one week": sql(
             "SELECT * FROM v_co_mentions WHERE iso_week = $w ORDER BY articles DESC", w=week
         ),
-        "v_mentions_weekly, one week (before 0015)": sql(
-            before_0015(
-                "SELECT * FROM ({v_mentions_weekly}) WHERE iso_week = $w"
-                " ORDER BY mentions_rollup DESC"
-            ),
-            w=week,
-        ),
-        "v_mentions_weekly, all weeks (before 0015)": sql(
-            before_0015("SELECT entity_id, iso_week, mentions_rollup FROM ({v_mentions_weekly})")
-        ),
         "v_co_mentions, one week (before 0015)": sql(
             before_0015(
                 "SELECT * FROM ({v_co_mentions}) WHERE iso_week = $w ORDER BY articles DESC"

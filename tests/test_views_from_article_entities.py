@@ -1,8 +1,9 @@
-"""Migration 0015: v_mentions_weekly, v_co_mentions and the named queries over them read
+"""Migration 0015: v_co_mentions and the named queries entity_trend and co_mentions read
 `article_entities` instead of the raw mentions, and give the same rows as the definitions of
-migration 0004 over the raw mentions: on a generated warehouse (the storage bench's, small)
-with articles added around ISO year boundaries, undated articles, an entity no longer in the
-watchlist and a replaced article's mentions, in several session time zones."""
+migration 0004 over the raw mentions (v_mentions_weekly, still 0004's, is checked alike): on
+a generated warehouse (the storage bench's, small) with articles added around ISO year
+boundaries, undated articles and an entity no longer in the watchlist, in several session
+time zones."""
 
 from __future__ import annotations
 

@@ -243,6 +243,53 @@ def _timed(fn: Callable[[], object]) -> tuple[float, int]:
     return elapsed, size
 
 
+# The views' definitions before migration 0015 (0004's, over the raw mentions joined with
+# v_articles): timed in the same run as the views that replaced them, and the oracle of
+# tests/test_views_from_article_entities.py.
+VIEWS_BEFORE_0015 = {
+    "v_mentions_weekly": """
+        SELECT coalesce(r.ancestor_id, m.entity_id) AS entity_id,
+               any_value(e.name) AS name, any_value(e.kind) AS kind, a.iso_week,
+               count(*) FILTER (WHERE m.entity_id = coalesce(r.ancestor_id, m.entity_id))
+                   AS mentions,
+               count(DISTINCT m.article_id)
+                   FILTER (WHERE m.entity_id = coalesce(r.ancestor_id, m.entity_id)) AS articles,
+               count(*) AS mentions_rollup,
+               count(DISTINCT m.article_id) AS articles_rollup
+        FROM mentions m
+        LEFT JOIN v_entity_rollup r ON r.entity_id = m.entity_id
+        JOIN v_articles a ON a.article_id = m.article_id
+        LEFT JOIN v_entities e ON e.entity_id = coalesce(r.ancestor_id, m.entity_id)
+        GROUP BY coalesce(r.ancestor_id, m.entity_id), a.iso_week
+    """,
+    "v_co_mentions": """
+        WITH am AS (SELECT DISTINCT article_id, entity_id FROM mentions)
+        SELECT x.entity_id AS entity_a, y.entity_id AS entity_b, a.iso_week,
+               count(*) AS articles
+        FROM am x
+        JOIN am y ON x.article_id = y.article_id AND x.entity_id < y.entity_id
+        JOIN v_articles a ON a.article_id = x.article_id
+        GROUP BY ALL
+    """,
+}
+# The named queries that read those views, as they were before 0015.
+NAMED_BEFORE_0015 = {
+    "entity_trend": """
+        SELECT iso_week, mentions, mentions_rollup, articles_rollup
+        FROM ({v_mentions_weekly}) WHERE entity_id = $entity ORDER BY iso_week
+    """,
+    "co_mentions": """
+        SELECT entity_a, entity_b, articles FROM ({v_co_mentions})
+        WHERE iso_week = $week ORDER BY articles DESC, entity_a, entity_b
+    """,
+}
+
+
+def before_0015(sql: str) -> str:
+    """`sql` with the views of VIEWS_BEFORE_0015 in place of those of 0015."""
+    return sql.format(**VIEWS_BEFORE_0015)
+
+
 def queries(week: str) -> dict[str, Callable[[duckdb.DuckDBPyConnection], object]]:
     """The digest's queries and the views, by name: each returns its fetched rows."""
 
@@ -264,12 +311,23 @@ def queries(week: str) -> dict[str, Callable[[duckdb.DuckDBPyConnection], object
         "v_co_mentions, one week": sql(
             "SELECT * FROM v_co_mentions WHERE iso_week = $w ORDER BY articles DESC", w=week
         ),
+        "v_co_mentions, one week (before 0015)": sql(
+            before_0015(
+                "SELECT * FROM ({v_co_mentions}) WHERE iso_week = $w ORDER BY articles DESC"
+            ),
+            w=week,
+        ),
         "v_deals (deals ledger)": deals_ledger,
         "v_feed_health": sql("SELECT * FROM v_feed_health"),
     }
     for name, q in named_queries().items():
         params = {"week": week} if "week" in q.params else {}
         found[f"named query {name}"] = partial(_named, name=name, params=params)
+        if name in NAMED_BEFORE_0015:
+            values = {**q.params, **params}
+            found[f"named query {name} (before 0015)"] = sql(
+                before_0015(NAMED_BEFORE_0015[name]), **values
+            )
     return found
 
 

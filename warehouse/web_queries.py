@@ -8,7 +8,7 @@ with the article's time), never the raw mentions joined with articles.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import duckdb
@@ -89,6 +89,15 @@ def newest_day(con: duckdb.DuckDBPyConnection) -> date:
     return row[0] if row and row[0] else datetime.now(UTC).date()
 
 
+def family(con: duckdb.DuckDBPyConnection, entity_id: str) -> list[str]:
+    """The entity and its descendants in the watchlist in use (none when it is not in it)."""
+    rows = con.execute(
+        "SELECT DISTINCT entity_id FROM v_entity_rollup WHERE ancestor_id = ? ORDER BY ALL",
+        [entity_id],
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
 def names(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, str]:
     rows = con.execute(
         "SELECT entity_id, name FROM v_entities WHERE list_contains(?, entity_id)", [ids]
@@ -110,11 +119,17 @@ def series(
     bedrock for amazon), else only its own mentions."""
     if unit not in UNITS:
         raise ValueError(f"unit must be day or week, not {unit!r}")
-    link = (
-        "JOIN v_entity_rollup r ON r.entity_id = ae.entity_id"
+    # The wanted entities' families first (a few rows), so that only their rows of
+    # article_entities are joined and grouped. Rows are counted per quarter hour (integer
+    # arithmetic) before the quarters are put in days or weeks: date_trunc in the session's
+    # time zone on every row was most of the time, and day and week boundaries fall on
+    # quarter hours in every time zone in use. An article's rows share its time, so its
+    # quarter: articles counted per quarter add up.
+    family = (
+        "SELECT entity_id, ancestor_id FROM v_entity_rollup WHERE list_contains($ids, ancestor_id)"
         if rollup
-        else "JOIN (SELECT entity_id, entity_id AS ancestor_id FROM v_entities) r"
-        " ON r.entity_id = ae.entity_id"
+        else "SELECT entity_id, entity_id AS ancestor_id FROM v_entities"
+        " WHERE list_contains($ids, entity_id)"
     )
     rows = con.execute(
         f"""
@@ -125,12 +140,18 @@ def series(
                                                      ELSE INTERVAL 7 DAY END)) AS period
         ),
         wanted AS (SELECT unnest($ids::VARCHAR[]) AS id),
-        counts AS (
-            SELECT r.ancestor_id AS id, date_trunc($unit, ae.t) AS period,
+        family AS ({family}),
+        quarters AS (
+            SELECT r.ancestor_id AS id, floor(epoch_us(ae.t) / 9e8)::BIGINT AS quarter,
                    sum(ae.mentions) AS mentions, count(DISTINCT ae.article_id) AS articles
-            FROM article_entities ae {link}
-            WHERE ae.t >= $start AND ae.t < $end AND list_contains($ids, r.ancestor_id)
+            FROM article_entities ae JOIN family r ON r.entity_id = ae.entity_id
+            WHERE ae.t >= $start AND ae.t < $end
             GROUP BY ALL
+        ),
+        counts AS (
+            SELECT id, date_trunc($unit, to_timestamp(quarter * 900)) AS period,
+                   sum(mentions) AS mentions, sum(articles) AS articles
+            FROM quarters GROUP BY ALL
         )
         SELECT w.id, p.period::DATE AS period, coalesce(c.mentions, 0) AS mentions,
                coalesce(c.articles, 0) AS articles
@@ -151,15 +172,19 @@ def co_mentioned(
 ) -> list[dict[str, Any]]:
     """The entities named most often in the same articles as `entity_id` (or a descendant):
     articles in common, its own family left out."""
+    # A semi join, and count(*): article_entities holds one row per article and entity
+    # (tests/test_article_entities.py), so an entity's rows among the family's articles are
+    # its articles in common (2.4x faster than joining with the distinct articles and
+    # counting them distinct).
     return dicts(
         con.execute(
             """
             WITH family AS (SELECT entity_id FROM v_entity_rollup WHERE ancestor_id = $id),
-            mine AS (SELECT DISTINCT article_id FROM article_entities
+            mine AS (SELECT article_id FROM article_entities
                      WHERE entity_id IN (SELECT entity_id FROM family))
             SELECT o.entity_id, any_value(e.name) AS name, any_value(e.kind) AS kind,
-                   count(DISTINCT o.article_id) AS articles
-            FROM article_entities o JOIN mine USING (article_id)
+                   count(*) AS articles
+            FROM article_entities o SEMI JOIN mine USING (article_id)
             JOIN v_entities e ON e.entity_id = o.entity_id
             WHERE o.entity_id NOT IN (SELECT entity_id FROM family)
               AND o.entity_id NOT IN (SELECT ancestor_id FROM v_entity_rollup
@@ -177,22 +202,35 @@ def entity_articles(
     con: duckdb.DuckDBPyConnection, entity_id: str, *, limit: int = 20, offset: int = 0
 ) -> list[dict[str, Any]]:
     """The latest articles naming `entity_id` or a descendant, newest first."""
-    return dicts(
-        con.execute(
-            f"""
-            WITH hits AS (
-                SELECT article_id, max(t) AS t, sum(mentions) AS mentions
-                FROM article_entities
-                WHERE entity_id IN (SELECT entity_id FROM v_entity_rollup WHERE ancestor_id = $id)
-                GROUP BY article_id ORDER BY t DESC, article_id LIMIT $limit OFFSET $offset
+    # Looked for among the newest rows first (article_entities is kept in time order, so a
+    # scan from a time on skips the rest): an article's rows all have its time, so when a
+    # window holds offset + limit articles, no older article can be among them. Only when
+    # it does not is a wider window, at last all time, read.
+    row = con.execute("SELECT max(t) FROM article_entities").fetchone()
+    newest = row[0] if row else None
+    for days in (14, 120, None):
+        since = newest - timedelta(days=days) if newest is not None and days else None
+        found = dicts(
+            con.execute(
+                f"""
+                WITH hits AS (
+                    SELECT article_id, max(t) AS t, sum(mentions) AS mentions
+                    FROM article_entities
+                    WHERE entity_id IN (SELECT entity_id FROM v_entity_rollup
+                                        WHERE ancestor_id = $id)
+                      AND ($since IS NULL OR t >= $since)
+                    GROUP BY article_id ORDER BY t DESC, article_id LIMIT $limit OFFSET $offset
+                )
+                SELECT a.article_id, a.title, h.t, {SOURCE} AS site, h.mentions
+                FROM hits h JOIN articles a USING (article_id)
+                ORDER BY h.t DESC, a.article_id
+                """,
+                {"id": entity_id, "limit": limit, "offset": offset, "since": since},
             )
-            SELECT a.article_id, a.title, h.t, {SOURCE} AS site, h.mentions
-            FROM hits h JOIN articles a USING (article_id)
-            ORDER BY h.t DESC, a.article_id
-            """,
-            {"id": entity_id, "limit": limit, "offset": offset},
         )
-    )
+        if since is None or len(found) == limit:
+            return found
+    return []
 
 
 # --- deals ----------------------------------------------------------------------------------
@@ -222,12 +260,14 @@ def deals(
         filters.append("d.kind = $kind")
         params["kind"] = kind
     if party:
+        # The party's family read once, not once per deal (a correlated count was 0.4 s at
+        # 100k deals).
         filters.append(
-            "(SELECT count(*) FROM v_entity_rollup r WHERE r.ancestor_id = $party AND"
-            " (r.entity_id IN (d.investor, d.target)"
-            "  OR list_contains(list_transform(d.roles, x -> x.entity_id), r.entity_id))) > 0"
+            "(list_contains($family::VARCHAR[], d.investor)"
+            " OR list_contains($family::VARCHAR[], d.target)"
+            " OR list_has_any(list_transform(d.roles, x -> x.entity_id), $family::VARCHAR[]))"
         )
-        params["party"] = party
+        params["family"] = family(con, party)
     if year:
         filters.append("coalesce(d.year, year(d.first_reported)) = $year")
         params["year"] = year

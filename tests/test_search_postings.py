@@ -1,0 +1,72 @@
+"""Search scores from the postings kept with the index (term x document BM25 parts) are
+match_bm25's: the same articles, scores, order and totals as the search that calls
+match_bm25 on every article (still used with an index built before the postings were)."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.test_search import article
+from warehouse.articles import append_batch
+from warehouse.database import open_warehouse
+from warehouse.search import has_postings, index_state, refresh_index, search_articles
+
+WORDS = (
+    "compute deal cloud provider chips lab model training inference funding round billion "
+    "million partnership acquisition rain weather region revenue quarter growth data center "
+    "GPU 38 2026 $4bn Anthropic OpenAI Amazon"
+).split()
+QUERIES = [
+    "compute deal", "cloud", "38", "rain chips", "billion funding round", '"compute deal"',
+    "the and of", "nothing-matches-this", "Anthropic's data centre", "GPU GPU gpu",
+]  # fmt: skip
+
+
+def test_postings_give_match_bm25s_results(tmp_path: Path) -> None:
+    rng = random.Random(5)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    with open_warehouse(tmp_path / "w.duckdb") as con:
+        articles = [
+            article(
+                f"a{i}",
+                " ".join(rng.choices(WORDS, k=rng.randint(2, 8))),
+                ". ".join(" ".join(rng.choices(WORDS, k=rng.randint(3, 30))) for _ in range(4)),
+                start + timedelta(hours=rng.randint(0, 2000)),
+            )
+            for i in range(300)
+        ]
+        append_batch(con, articles, [], [], [])
+        refresh_index(con)
+        assert has_postings(con)
+        found = {
+            (q, sort): search_articles(con, q, sort=sort, limit=50)
+            for q in QUERIES
+            for sort in ("relevance", "date")
+        }
+        assert sum(total for total, _ in found.values()) > 1000
+        # The index as built before the postings: searched with match_bm25 on every article.
+        con.execute("DROP TABLE fts_main_articles.postings")
+        assert not has_postings(con)
+        for (q, sort), (total, rows) in found.items():
+            old_total, old_rows = search_articles(con, q, sort=sort, limit=50)
+            assert total == old_total, q
+            assert [r["article_id"] for r in rows] == [r["article_id"] for r in old_rows], q
+            assert [r["score"] for r in rows] == pytest.approx([r["score"] for r in old_rows])
+
+
+def test_an_index_without_postings_is_stale_and_rebuilt_with_them(tmp_path: Path) -> None:
+    with open_warehouse(tmp_path / "w.duckdb") as con:
+        when = datetime(2026, 1, 1, tzinfo=UTC)
+        append_batch(con, [article("a", "Compute deal", "A compute deal.", when)], [], [], [])
+        refresh_index(con)
+        con.execute("DROP TABLE fts_main_articles.postings")
+        # As an index of the format before: its fingerprint does not match.
+        con.execute("UPDATE search_index_state SET fingerprint = fingerprint + 1")
+        assert index_state(con) == "stale"
+        refresh_index(con)
+        assert has_postings(con) and index_state(con) == "current"
+        assert search_articles(con, "compute")[0] == 1

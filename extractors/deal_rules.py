@@ -15,9 +15,11 @@ from dataclasses import dataclass, replace
 import ahocorasick_rs
 
 from extractors.deal_skeleton import (
+    AMOUNT_MARK,
     APOS,
     GAP,
     ITEM,
+    OPEN,
     A,
     Builder,
     Context,
@@ -240,13 +242,19 @@ _PARTICIPANTS = re.compile(
     rf"(?:(?:[\w-]+\s+){{0,2}}?){L('part')}"
     # backers the watchlist does not name may close the list: "with A, B and Khosla
     # Ventures also taking part", "with A, DST Global and GIC joining"
-    rf"|(?:\bwith\s+)?{L('part2')}{_UNWATCHED}\s+(?:also\s+)?(?:taking\s+part|took\s+part|participating|"
+    rf"|(?:\bwith\s+)?{L('part2')}{_UNWATCHED}\s+(?:(?:are|is|were|was|will\s+be|have|has)\s+)?"
+    r"(?:also\s+)?(?:taking\s+part|took\s+part|participating|"
     r"participated|joining|joined|investing|invested|putting\s+in|pil(?:e|es|ed|ing)\s+in|"
-    r"(?:(?:was|were)\s+)?among\s+(?:the|its|their)\s+(?:[\w-]+\s+){0,2}?(?:backers|investors)|"
+    r"(?:(?:was|were)\s+)?among\s+(?:the|its|their)\s+(?:[\w-]+\s+){0,2}?(?:backers|investors|"
+    r"participants)|"
     r"expected\s+to\s+(?:take\s+part|participate|join|invest))\b",
     re.IGNORECASE,
 )
-_FROM = re.compile(rf"\bfrom\s+(?:(?:[\w-]+\s+){{0,2}}?){L('src')}", re.IGNORECASE)
+_FROM = re.compile(
+    rf"\bfrom\s+(?:(?:[\w-]+\s+){{0,2}}?)(?:[A-Z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*){{0,3}}\s*,\s*)"
+    rf"{{0,4}}{L('src')}",
+    re.IGNORECASE,
+)
 
 
 def _round(
@@ -322,7 +330,13 @@ _ACQUIRE = (
     r"\b(?:acquir(?:e|es|ed|ing)|buy(?:s|ing)?|bought|purchas(?:e|es|ed|ing)|"
     r"snap(?:s|ped|ping)?\s+up|tak(?:e|es|ing)\s+over|took\s+over|absorb(?:s|ed|ing)?)\s+"
 )
+_VERSION = r"(?:\s+[\w.-]*\d[\w.-]*)?"  # "Grok 3", "Llama 3.1", "GPT-4o"
 _FILL = r"(?P<fill>(?:[\w&()’'.:-]+\s+){0,8}?)"
+# "acquiring the assets of Y", "acquiring all of the outstanding shares of common stock of Y"
+_ASSETS_OF = (
+    r"(?:(?:the\s+(?:[\w-]+\s+)?assets|all\s+(?:of\s+)?the\s+(?:outstanding\s+)?(?:shares|stock)"
+    r"(?:\s+of\s+common\s+stock)?)\s+of\s+)?"
+)
 _ROUND = r"(?:round|funding|raise|financing|Series\s+[A-Z]\b|seed)"
 # after a company bought: not its products, capacity or shares
 _NOT_THE_COMPANY = (
@@ -341,19 +355,39 @@ _CHIPS = (
     r"computing|cloud|infrastructure|data\s+cent(?:er|re)s?|supercomputers?|Trainium\w*|systems)"
 )
 
+# "(its) total investment in Y to $N"
+_CUMULATIVE = (
+    r"(?:total|overall|cumulative|combined)\s+(?:investments?|stakes?|commitments?|backing|"
+    rf"funding|outlay)\s+(?:in|into)\s+(?P<tgt>{P})\s+to\s+(?:[\w-]+\s+){{0,2}}?(?P<amt>{A})"
+)
+_DESIGNATE = (
+    r"\b(?:mak(?:e|es|ing)|made|nam(?:e|es|ed|ing)|select\w*|chos\w+|choos\w+|pick\w*|"
+    r"designat\w*|tap(?:s|ped|ping)?|anoint\w*|crown\w*)\s+"
+)
+# "its primary cloud", "the main provider", "chief outside supplier", "preferred training partner"
+_PROVIDER_TITLE = (
+    r"(?P<title>(?:(?:primary|main|preferred|exclusive|chief|principal|lead|leading|key|"
+    r"strategic|largest|biggest|sole|default|first|new|official|outside|external|long-term|"
+    r"cloud|compute|computing|training|infrastructure|chip|GPU|AI|inference|hosting)\s+){1,3}"
+    r"(?:partner|provider|supplier|cloud|vendor|host)s?)\b"
+)
+_DESIGNATIONS = ("primary", "preferred", "exclusive", "main ", "chief", "principal", "lead ",
+                 "leading", "key ", "strategic", "largest", "biggest", "sole", "default",
+                 "official", "outside", "external", "cloud provider", "cloud partner")  # fmt: skip
+
 RULES: list[Rule] = [
     # --- investments
     Rule("invest", _compile(L("inv"), GAP, _INVEST_VERB, GAP,
                             r"\b(?:in|into|for\s+access\s+to|for\s+a\s+stake\s+in)\s+",
                             r"(?:(?:the|its|a|an)\s+(?:[\w-]+\s+){0,2}?(?:funding\s+)?round\s+"
                             # ("in Abu Dhabi's G42", "in French start-up Mistral AI")
-                            r"(?:of|in|for)\s+)?", r"(?P<fill>(?:[\w'’-]+\s+){0,3}?)",
+                            r"(?:of|in|for)\s+)?", r"(?P<fill>(?:(?!in\s|into\s)[\w'’-]+\s+){0,3}?)",
                             rf"(?P<tgt>{ITEM}(?:\s*,\s*{ITEM})*(?:,?\s+(?:and|&)\s+{ITEM})?)",
                             # ("in Y, and Z $5 billion": Z is a second investor, not a target)
                             r"(?!\s+\ue002)"),
          investing, ("invest", " pour", " put", " pump", " inject", " plough", " sink", " sank", " plow")),
     Rule("possessive-stake", _compile(L("inv", possessive="required"), r"\s+", _WORDS, "{0,4}?",
-                                      r"(?:", _STAKE, r"|backing|funding)\s+(?:in|into)\s+",
+                                      r"(?:", _STAKE, r"|backing|funding)\s+(?:of\s+[^\ue000\ue002;]{0,25}?\s+)?(?:in|into)\s+",
                                       L("tgt")),
          pairs("investment"), ("invest", "stake", "holding", "backing", "funding")),
     Rule("possessive-headline", _compile(rf"(?P<inv>{P})['’]s\s+(?:{A}\s+)?", rf"(?P<tgt>{P})",
@@ -369,18 +403,18 @@ RULES: list[Rule] = [
          pairs("investment"), ("investment", "stake")),
     Rule("stake-verb", _compile(L("inv"), GAP, r"\b(?:take|takes|took|taking|acquir\w+|buy|buys|"
                                 r"bought|buying|hold|holds|held|own|owns|owned|build|builds|has|have|had|"
-                                r"built|purchas\w+|secur\w+|get|gets|got)\s+", _WORDS, "{0,5}?",
-                                r"(?:stake|position|holding|interest|share)s?\s+",
-                                r"(?:of\s+[^\ue000;]{0,25}?\s+)?in\s+", L("tgt", possessive="optional")),
+                                r"built|purchas\w+|secur\w+|get|gets|got|control|controls|controlled)\s+",
+                                _WORDS, "{0,5}?", r"(?:stake|position|holding|interest|share)s?\s+",
+                                r"(?:of\s+[^\ue000;]{0,25}?\s+)?(?:in|of)\s+", L("tgt", possessive="optional")),
          lambda m, ctx: holding(m, ctx), ("stake", "position", "holding", "interest", " share")),
     Rule("stake-fraction", _compile(L("inv"), GAP, r"\b(?:bought|buys|buy|buying|acquired|"
                                     r"acquires|acquire|took|takes|take|owns?|holds?|controls?)\s+"
                                     r"(?:(?:nearly|almost|about|roughly|around|just\s+(?:under|"
                                     r"over)|more\s+than|over|some)\s+)?(?:half|a\s+third|a\s+"
                                     r"quarter|a\s+majority|a\s+minority|\d+(?:\.\d+)?\s?(?:%|"
-                                    r"per\s?cent))\s+(?:stake\s+)?(?:of|in)\s+",
+                                    r"per\s?cent))\s+(?:stake\s+)?(?:of|in)\s+(?:the\s+)?", _FILL,
                                     L("tgt", possessive="optional")),
-         lambda m, ctx: holding(m, ctx), (" half", " third", " quarter", "majority", "minority", "%", "per cent", "percent")),
+         lambda m, ctx: holding(m, ctx) if fill_ok(m.group("fill")) else [], (" half", " third", " quarter", "majority", "minority", "%", "per cent", "percent")),
     Rule("back", _compile(L("inv"), GAP, r"\b(?:back|backs|backed|backing)\s+", L("tgt")),
          investing, (" back",)),
     Rule("backed-by", _compile(L("tgt"), GAP, r"\b(?:is|was|are|were|has\s+been|have\s+been|"
@@ -473,7 +507,7 @@ RULES: list[Rule] = [
          leading, ("-led",)),
     # --- acquisitions
     # ("Nvidia buys Lambda cloud capacity", "buys AMD shares": not the company itself)
-    Rule("acquire", _compile(L("inv"), GAP, _ACQUIRE, _FILL, L("tgt"), r"(?!['’]|\s+(?:cloud|"
+    Rule("acquire", _compile(L("inv"), GAP, _ACQUIRE, _ASSETS_OF, _FILL, L("tgt"), r"(?!['’]|\s+(?:cloud|"
                              r"capacity|chips?|GPUs?|TPUs?|servers?|shares|stock|services|"
                              r"products|hardware|equipment|compute|computing|stakes?)\b)"),
          filled("acquisition"), ("acqui", " buy", "bought", "purchas", "snap", "took over", "take over", "takes over",
@@ -499,10 +533,11 @@ RULES: list[Rule] = [
          pairs("acquisition"), ("takeover", "buyout", "acquisition offer", "acquisition bid",
                                 "acquisition approach", "acquisition proposal")),
     Rule("acquired-by", _compile(L("tgt"), GAP, r"\b(?:was|were|had\s+been|has\s+been|is\s+being|"
-                                 r"will\s+be|to\s+be|being|is|are)\s+(?:\w+\s+)?(?:acquired|"
-                                 r"bought|purchased|snapped\s+up|taken\s+over)\s+by\s+"
-                                 r"(?:[\w-]+\s+){0,3}?", L("inv")),
-         pairs("acquisition"), ("acquired", "bought", "purchased", "snapped", "taken over")),
+                                 r"will\s+be|to\s+be|be|being|is|are)\s+(?:\w+\s+){0,2}?(?:acquired|"
+                                 r"bought|purchased|snapped\s+up|taken\s+over|absorbed)\s+by\s+"
+                                 r"(?:[\w'’-]+\s+){0,3}?", L("inv")),
+         pairs("acquisition"), ("acquired", "bought", "purchased", "snapped", "taken over",
+                               "absorbed")),
     Rule("acquisition-of", _compile(L("inv", possessive="required"), r"\s+", _WORDS, "{0,4}?",
                                     r"(?:acquisitions?|purchases?|takeover|buyout|buy-out)\s+of\s+",
                                     _FILL, L("tgt"), r"(?!['’])"),
@@ -686,16 +721,95 @@ RULES: list[Rule] = [
          lambda m, ctx: hosting(m, ctx, product=True), ("available", "accessible")),
     Rule("host-models", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:host\w*|offer\w*|add\w*|bring\w*|"
                                  r"integrat\w*|deploy\w*|distribut\w*)\s+(?:models\s+from\s+)?",
-                                 rf"(?P<tgt>{P})", r"(?:['’]s\s+(?:", P, r"\s+)?(?:[\w-]+\s+){0,2}?"
-                                 r"models?\b)?\s*(?:(?:on|in|to|into|via|through)\s+",
-                                 rf"(?P<inv2>{P}))?"),
-         lambda m, ctx: hosting(m, ctx), (" host", " offer", " add", " bring", "integrat", "deploy",
-                                          "distribut")),
+                                 # ("Grok 3", "xAI's Grok", "Meta's Llama models")
+                                 rf"(?P<tgt>{P})", _VERSION, r"(?:['’]s\s+(?:", P, _VERSION,
+                                 r"\s+)?(?:(?:[\w-]+\s+){0,2}?models?\b)?)?",
+                                 r"\s*(?:(?:on|in|to|into|via|through)\s+", rf"(?P<inv2>{P}))?"),
+         lambda m, ctx: hosting(m, ctx, product=True), (" host", " offer", " add", " bring",
+                                                        "integrat", "deploy", "distribut")),
     # "X carries/hosts (the latest) models from A, B and C"
     Rule("models-from", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:host\w*|offer\w*|add\w*|bring\w*|"
                                  r"carr(?:y|ies|ied|ying)|list\w*|sell\w*|feature\w*)\s+"
                                  r"(?:[\w-]+\s+){0,2}?models\s+from\s+", L("tgt")),
          lambda m, ctx: hosting(m, ctx), ("models from",)),
+
+    # --- issue 14, round 4
+    # "A led a $N round in Y, with B and C participating": the lead is not watched (no party
+    # before "led"), the watched participants are the round's members
+    Rule("unwatched-lead", _compile(r"(?<![\ue001’'])\s(?:also\s+)?(?:co-)?(?:led|leads|leading|lead)\s+",
+                                    rf"(?:(?:the|a|an)\s+)?(?:{A}\s+)?(?:[\w-]+\s+){{0,3}}?",
+                                    _LED_ROUND, r"\s+(?:[\w-]+\s+){0,2}?(?:in|for|of|into)\s+",
+                                    rf"(?P<tgt>{P})"),
+         lambda m, ctx: raising(m, ctx), (" led ", " lead", "leading")),
+    # "Y's $N funding, led by A, also drew B and C": the round named by its company
+    Rule("round-of", _compile(rf"(?P<tgt>{P})['’]s\s+(?:{A}\s+)?(?:[\w-]+\s+){{0,3}}?", _ROUND,
+                              r"\b(?!\s+(?:in|for|of|into)\s)"),
+         lambda m, ctx: [] if OPEN in ctx.text[: m.start()] else raising(m, ctx),
+         ("round", "funding", "financing", "series", "raise")),
+    Rule("round-in", _compile(rf"\b(?:the|a|an|its|their)\s+(?:{A}\s+)?(?:[\w-]+\s+){{0,3}}?",
+                              _ROUND, r"\s+(?:in|for|of|into)\s+", rf"(?P<tgt>{P})"),
+         lambda m, ctx: [] if OPEN in ctx.text[: m.start()] else raising(m, ctx),
+         ("round", "funding", "financing", "series", "raise")),
+    # "Y announced a strategic investment from X"
+    Rule("investment-from", _compile(rf"(?P<tgt>{P})", GAP, r"\b(?:announc|receiv|secur|land|"
+                                     r"got|gets|won|wins|clos|complet|accept|tak)\w*\s+(?:(?:a|an|"
+                                     rf"the|new|fresh)\s+)?(?:{A}\s+)?(?:[\w-]+\s+){{0,2}}?"
+                                     r"(?:investment|funding|backing|financing|capital)\s+from\s+"
+                                     r"(?:[\w-]+\s+){0,2}?", L("inv")),
+         pairs("investment"), ("investment from", "funding from", "backing from",
+                               "financing from", "capital from")),
+    # A cumulative stake: "X's latest injection takes its total investment in Y to $N", "the
+    # deal brings X's total investment in Y to $N": the total, an earlier deal's sum
+    Rule("cumulative", _compile(L("inv", possessive="optional"), r"(?P<gap>", GAP, r")\b(?:brings?|"
+                                r"bringing|brought|takes?|taking|took|lifts?|lifting|lifted|"
+                                r"raises?|raising|raised|push(?:es|ed|ing)?|boost\w*)\s+",
+                                r"(?:its|their|his|her)\s+", _CUMULATIVE),
+         lambda m, ctx: cumulative(m, ctx), ("total", "overall", "cumulative", "combined")),
+    Rule("cumulative-of", _compile(r"\b(?:brings?|bringing|brought|takes?|taking|took|lifts?|"
+                                   r"lifting|lifted|raises?|raising|raised|push(?:es|ed|ing)?|"
+                                   r"boost\w*)\s+", L("inv", possessive="required"), r"\s+",
+                                   _CUMULATIVE),
+         lambda m, ctx: cumulative(m, ctx), ("total", "overall", "cumulative", "combined")),
+    # An ownership share stated as the deal: "Amazon is Anthropic's largest investor",
+    # "Anthropic, in which Alphabet owns about 14%,"
+    Rule("is-holder", _compile(L("inv"), r"\s+(?:is|are|was|were|remains?|has\s+been|have\s+"
+                               r"been)\s+(?:also\s+)?", rf"(?P<tgt>{P})['’]s\s+(?:[\w-]+\s+){{0,2}}?"
+                               r"(?:backer|investor|shareholder|stakeholder|funder|owner)s?\b"),
+         background_pairs("investment"), ("backer", "investor", "shareholder", "funder", "owner")),
+    Rule("in-which-holds", _compile(rf"(?P<tgt>{P}),?\s+in\s+which\s+", L("inv"),
+                                    r"\s+(?:also\s+)?(?:owns|holds|has|had|controls|held|owned)\b"),
+         background_pairs("investment"), ("in which",)),
+    # A cloud chosen, phrased as a designation: "Anthropic makes AWS its primary training
+    # partner", "xAI named Oracle Cloud the main provider for its training runs", "the deal
+    # makes AWS Anthropic's primary cloud", "AWS will be Anthropic's primary cloud provider"
+    Rule("designate", _compile(rf"(?P<tgt>{P})", GAP, _DESIGNATE, rf"(?P<inv>{P})\s+(?:as\s+)?"
+                               r"(?:(?:its|their|the|a|an)\s+)?", _PROVIDER_TITLE),
+         lambda m, ctx: designated(m, ctx), _DESIGNATIONS),
+    Rule("designate-of", _compile(_DESIGNATE, rf"(?P<inv>{P})\s+(?:as\s+)?(?P<tgt>{P})['’]s\s+",
+                                  _PROVIDER_TITLE),
+         lambda m, ctx: designated(m, ctx), _DESIGNATIONS),
+    Rule("will-be-provider", _compile(rf"(?P<inv>{P})\s+(?:will\s+be(?:come)?|becomes|became|"
+                                      r"is\s+(?:now\s+)?becoming|has\s+become|is\s+now|is|remains)\s+",
+                                      rf"(?P<tgt>{P})['’]s\s+", _PROVIDER_TITLE),
+         lambda m, ctx: designated(m, ctx), _DESIGNATIONS),
+    # "Grok will be available to Azure customers through Azure AI Foundry", "Grok is coming
+    # to Azure": a model named by its product name, offered on a platform
+    Rule("product-available", _compile(rf"(?P<tgt>{P})(?:\s+[\w.-]+){{0,2}}?\s+(?:models?\s+)?"
+                                       r"(?:is|are|will\s+be|becomes?|became)\s+(?:now\s+)?"
+                                       r"(?:available|offered|hosted|coming|arriving|launching)\s+"
+                                       rf"(?:to\s+{P}\s+(?:customers|users|developers|clients)\s+)?"
+                                       r"(?:first\s+)?(?:on|via|through|in|to|inside)\s+"
+                                       rf"(?:[\w-]+\s+){{0,2}}?(?P<inv>{P})",
+                                       # (not a release on every cloud: "available on AWS,
+                                       # Google Cloud and Azure")
+                                       rf"(?!\s*,\s*{P}|,?\s+(?:and|&)\s+{P})"),
+         lambda m, ctx: hosting(m, ctx, product=True), ("available", "offered", "hosted", "coming",
+                                                        "arriving", "launching")),
+    # "a joint venture between India's Tata Group and Airbus"
+    Rule("venture-between", _compile(r"\bjoint[ -]ventures?\s+(?:between|of|with)\s+",
+                                     r"(?:[\w-]+['’]s\s+)?", L("inv"),
+                                     r"(?!\s+(?:and|&)\b)"),
+         joint_venture, ("joint venture", "joint-venture")),
 ]  # fmt: skip
 
 
@@ -709,6 +823,35 @@ def holding(m: re.Match[str], ctx: Context) -> list[Found]:
 
 
 _HELD = re.compile(r"\b(?:own|owns|hold|holds|control|controls|(?:has|have)\s+an?)\s", re.I)
+
+
+def cumulative(m: re.Match[str], ctx: Context) -> list[Found]:
+    """A cumulative stake ("bringing its total investment in Y to $N"): background, with the
+    total as its amount; not after the investing clause that states the new money ("X invested
+    $2 billion, bringing its total investment in Y to $5 billion": that rule's deal)."""
+    gap = m.groupdict().get("gap") or ""
+    if AMOUNT_MARK.search(gap) or _INVESTED.search(gap):
+        return []
+    k = ctx.amounts(m.group("amt"))[0]
+    return [Found("investment", i, t, ctx.text, m.span(), amount=k, background=True)
+            for i in ctx.group(m, "inv") for t in ctx.group(m, "tgt")]  # fmt: skip
+
+
+_INVESTED = re.compile(_INVEST_VERB, re.IGNORECASE)
+
+
+def designated(m: re.Match[str], ctx: Context) -> list[Found]:
+    """A provider designated: a compute deal when a cloud is designated or the title (or what
+    follows it) speaks of computing ("its chief outside supplier of AI compute")."""
+    inv, tgt = ctx.group(m, "inv"), ctx.group(m, "tgt")
+    words = m.group("title") + until_party(ctx.text, m.end(), 60)
+    if not inv or not tgt:
+        return []
+    if ctx.kinds[inv[0]] != "cloud" and not COMPUTE_WORDS.search(words):
+        return []
+    if ctx.kinds[tgt[0]] == "product":
+        return []
+    return pairs("compute", by_kind=True)(m, ctx)
 
 
 def _among(m: re.Match[str], ctx: Context) -> list[Found]:
@@ -737,13 +880,24 @@ def hosting(m: re.Match[str], ctx: Context, product: bool = False) -> list[Found
     """ "X hosts Y's models (on Z)", "X adds models from Y to Z": a distribution deal when
     models are named (or, with `product`, a model by its name: "make Llama available"); the
     more specific platform (Z) is the provider."""
-    if "model" not in m.group().lower() and not (
-        product and any(ctx.kinds[t] == "product" for t in ctx.group(m, "tgt"))
-    ):
+    if "model" not in m.group().lower() and not (product and _names_product(m, ctx)):
         return []
     platform = ctx.group(m, "inv2") or ctx.group(m, "inv")
     return [Found("distribution", platform[0], t, ctx.text, m.span(), tail=False)
             for t in ctx.group(m, "tgt")]  # fmt: skip
+
+
+def _names_product(m: re.Match[str], ctx: Context) -> bool:
+    """Whether the offered party is a product, or names one ("xAI's Grok"): a model by its
+    name, which stands for its maker."""
+    tgt = ctx.group(m, "tgt")
+    if any(ctx.kinds[t] == "product" for t in tgt):
+        return True
+    end = m.end("inv2") if m.groupdict().get("inv2") else m.end()
+    start = m.end("tgt") if m.groupdict().get("tgt") else end
+    after = ctx.parties(ctx.text[start:end])
+    inv2 = set(ctx.group(m, "inv2"))
+    return any(ctx.kinds[i] == "product" and i not in inv2 for i in after)
 
 
 # What else a sentence must hold for a rule to run: cheap tests that spare the costly patterns
@@ -752,6 +906,12 @@ _ROUND_WORDS = re.compile(r"round|funding|financing|series\s+[a-z]\b|seed|raise"
 _MONEY_OR_ROUND = re.compile(
     r"[$€£¥₹₩]|\b(?:USD|EUR|GBP|JPY)\b|round|funding|financing|series\s+[a-z]\b|seed|money|"
     r"capital|cash|from\b",
+    re.IGNORECASE,
+)
+# a verb of designation, then (after the party) a provider's title
+_DESIGNATED = re.compile(
+    r"\b(?:mak|made|nam|select|chos|choos|pick|designat|tap|anoint|crown)\w*\s+(?:\S+\s+){1,9}?"
+    r"(?:partner|provider|supplier|cloud|vendor|host)s?\b",
     re.IGNORECASE,
 )
 _ALSO: dict[str, re.Pattern[str]] = {
@@ -774,7 +934,8 @@ _ALSO: dict[str, re.Pattern[str]] = {
     "host-models": re.compile(r"model", re.IGNORECASE),
     "models-via": re.compile(r"\b(?:its|their)\s+(?:\w+\s+){0,2}models\b", re.IGNORECASE),
     "stake-verb": re.compile(
-        r"\b(?:stake|position|holding|interest|share)s?\s+(?:of\s+[^.;]{0,25}?\s+)?in\b", re.I
+        r"\b(?:stake|position|holding|interest|share)s?\s+(?:of\s+[^.;]{0,25}?\s+)?(?:in|of)\b",
+        re.I,
     ),
     "stake-fraction": re.compile(
         r"(?:half|third|quarter|majority|minority|%|per\s?cent)\s+(?:stake\s+)?(?:of|in)\b", re.I
@@ -792,6 +953,43 @@ _ALSO: dict[str, re.Pattern[str]] = {
     "possessive-stake": re.compile(r"['’]", re.IGNORECASE),
     "possessive-headline": re.compile(r"['’]", re.IGNORECASE),
     "acquisition-of": re.compile(r"\bof\b", re.IGNORECASE),
+    # round 4's rules: the phrase each needs, tested once a keyword is found
+    "unwatched-lead": re.compile(
+        r"\b(?:led|leads?|leading)\s+(?:\S+\s+){0,5}?(?:round|funding|financing|raise|"
+        r"investment|series|seed)\b",
+        re.IGNORECASE,
+    ),
+    "round-of": re.compile(
+        r"['’]s\s+(?:\S+\s+){0,4}?(?:round|funding|financing|series|raise)", re.IGNORECASE
+    ),
+    "round-in": re.compile(
+        r"\b(?:round|funding|financing|raise|series\s+\w+|seed)\s+(?:in|for|of|into)\s",
+        re.IGNORECASE,
+    ),
+    "cumulative": re.compile(
+        r"\b(?:total|overall|cumulative|combined)\s+(?:investment|stake|commitment|backing|"
+        r"funding|outlay)s?\s+in",
+        re.IGNORECASE,
+    ),
+    "cumulative-of": re.compile(
+        r"['’]s\s+(?:total|overall|cumulative|combined)\s+(?:investment|stake|commitment|"
+        r"backing|funding|outlay)s?\s+in",
+        re.IGNORECASE,
+    ),
+    "is-holder": re.compile(
+        r"['’]s\s+(?:[\w-]+\s+){0,2}?(?:backer|investor|shareholder|stakeholder|funder|owner)",
+        re.IGNORECASE,
+    ),
+    "designate": _DESIGNATED,
+    "designate-of": _DESIGNATED,
+    "will-be-provider": re.compile(
+        r"['’]s\s+(?:\S+\s+){0,3}?(?:partner|provider|supplier|cloud|vendor|host)s?\b", re.I
+    ),
+    "product-available": re.compile(
+        r"\b(?:available|offered|hosted|coming|arriving|launching)\s+(?:\S+\s+){0,3}?"
+        r"(?:on|via|through|in|to|inside)\s",
+        re.IGNORECASE,
+    ),
 }
 
 
@@ -813,6 +1011,7 @@ _KEYWORD_RULES = [frozenset(i for j in _INSIDE[k] for i in _RULES_OF[j]) for k i
 
 
 _CALLED: dict[frozenset[int], list[int]] = {}
+_BY_PRODUCT = frozenset({"host-models"})
 
 
 def lower_outside_escapes(pattern: str) -> str:
@@ -836,8 +1035,10 @@ _ALSO_LOW = {
 }
 
 
-def rules_for(sentence: str) -> list[Rule]:
-    """The rules whose keywords `sentence` holds (in the rules' order); none for most."""
+def rules_for(sentence: str, product: bool = False) -> list[Rule]:
+    """The rules whose keywords `sentence` holds (in the rules' order); none for most. With
+    `product` (the sentence names a product), the rules that read a model by its name run
+    without the word "model" ("Microsoft will host Grok on Azure")."""
     hits = _AUTOMATON.find_matches_as_indexes(" " + sentence.lower(), overlapping=True)
     if not hits:
         return []
@@ -859,6 +1060,6 @@ def rules_for(sentence: str) -> list[Rule]:
             else:  # the lowered pattern on the lowered sentence: the same answer, faster
                 low = low or sentence.lower()
                 holds[also] = fast.search(low) is not None
-        if also is None or holds[also]:
+        if also is None or holds[also] or (product and RULES[i].name in _BY_PRODUCT):
             out.append(RULES[i])
     return out

@@ -106,7 +106,9 @@ _TALKS = (
 )
 _BACKGROUND = (
     r"\b(?:already|previously|existing|for\s+years|(?:has|have|had)\s+long|had\s+(?:invested|"
-    r"backed|bought|acquired)|first\s+invested|since\s+(?:19|20)\d\d|in\s+the\s+past)\b"
+    r"backed|bought|acquired)|first\s+invested|since\s+(?:19|20)\d\d|in\s+the\s+past|"
+    # a cumulative stake: "has poured $13 billion in total into Y", "has invested $4bn to date"
+    r"in\s+total|to\s+date|all\s+told|cumulative(?:ly)?)\b"
 )
 # One pass for every status cue; the strongest found wins (denied, then talks, then background).
 # Every cue holds one of these: most windows hold none, and skip the regex.
@@ -169,6 +171,10 @@ _CUE_STEMS = (
     "first invested",
     "since",
     "past",
+    "total",
+    "to date",
+    "told",
+    "cumulative",
 )
 _CUE_FINDER = ahocorasick_rs.AhoCorasick(_CUE_STEMS)  # one pass, not a test per stem
 _CUES = re.compile(
@@ -292,7 +298,7 @@ def find_deals(
         description = i in described and (two or _DESCRIBED.search(sentence))
         if not two and not description:
             continue
-        rules = R.rules_for(sentence)
+        rules = R.rules_for(sentence, any(m.kind == "product" for m in inside))
         if not rules:
             continue  # no deal word: the cheap exit for most sentences with two entities
         if description and (not two or _DESCRIBED.search(sentence)):
@@ -374,9 +380,9 @@ def _sentence_deals(
     reduced = C.reduce(skeleton, kinds, two_parties=len(parties) == 2)
     found = _match(reduced.text, kinds, rules)
     for clause in _coordinated(reduced.text):  # each with the rules its own words call for
-        found += _match(clause, kinds, R.rules_for(clause))
+        found += _match(clause, kinds, R.rules_for(clause, "product" in kinds))
     for aside in reduced.asides:
-        stated = _match(aside, kinds, R.rules_for(aside))
+        stated = _match(aside, kinds, R.rules_for(aside, "product" in kinds))
         found += [f if _WILL.search(aside) else replace(f, background=True) for f in stated]
     found += reduced.found
     # The same match found twice (by two rules, or in a clause read again) is read once.

@@ -238,6 +238,8 @@ _PARTICIPANTS = re.compile(
     r"\b(?:with\s+participation\s+from|participation\s+from|joined\s+by|alongside|as\s+well\s+as|"
     r"investors?\s+(?:that\s+|which\s+|who\s+)?(?:including|included|include|includes|such\s+as)|"
     r"(?:that|which)\s+(?:also\s+)?(?:included|includes|include|drew|attracted)|"
+    # "Y's Series C, led by A, included B and C"
+    r"(?:also\s+)?(?:included|includes)|"
     r"(?:also\s+)?drew(?:\s+money\s+from)?|attracted|including|backers?\s+(?:including|such\s+as))\s+"
     rf"(?:(?:[\w-]+\s+){{0,2}}?){L('part')}"
     # backers the watchlist does not name may close the list: "with A, B and Khosla
@@ -447,20 +449,24 @@ RULES: list[Rule] = [
                                    r"{0,2}?(?:backers|investors|shareholders|funders)"),
          background_pairs("investment"), ("among", "one of")),
     # "A and B were among the backers of Y's $N round (, which C led)"
-    Rule("among-round", _compile(L("part"), r"\s+(?:was|were)\s+(?:also\s+)?among\s+(?:the\s+)?"
-                                 r"(?:[\w-]+\s+){0,2}?(?:backers|investors|participants)\s+(?:of|in)"
-                                 rf"\s+(?P<tgt>{P})['’]s\s+(?:{A}\s+)?(?:[\w-]+\s+){{0,3}}?{_ROUND}"),
+    Rule("among-round", _compile(L("part"), r"\s+(?:was|were|is|are)\s+(?:also\s+)?among\s+"
+                                 r"(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:backers|investors|participants)\s+"
+                                 rf"(?:of|in)\s+(?P<tgt>{P})['’]s\s+(?:(?:[\w-]+|{A})\s+){{0,4}}?"
+                                 rf"{_ROUND}"),
          lambda m, ctx: leading(m, ctx), ("among",)),
+    # "Participants in Y's round included A and B"
+    Rule("round-members", _compile(r"\b(?:participants|investors|backers)\s+in\s+(?:the\s+)?",
+                                   rf"(?P<tgt>{P})['’]s\s+(?:(?:[\w-]+|{A})\s+){{0,4}}?{_ROUND}",
+                                   r"\s+(?:also\s+)?(?:included|include|includes|were|are)\s+",
+                                   L("part")),
+         lambda m, ctx: leading(m, ctx), ("participants in", "investors in", "backers in")),
     Rule("investors-include", _compile(r"\binvestors\s+in\s+", L("tgt"),
                                        r"\s+(?:also\s+)?include\s+", L("inv")),
          pairs("investment"), ("investors",)),
     Rule("join-round", _compile(L("inv"), GAP, r"\b(?:join\w*|participat\w*\s+in|took\s+part\s+in|"
                                 r"take\s+part\s+in|taking\s+part\s+in)\s+", rf"(?P<tgt>{P})['’]s\s+",
-                                r"(?:[\w-]+\s+){0,3}?(?:funding\s+)?(?:round|raise|financing)"),
-         lambda m, ctx: [Found("investment", i, t, ctx.text, m.span(), ((i, "participant"),))
-                         for i in ctx.group(m, "inv")
-                         for t in ctx.group(m, "tgt")],
-         (" join", "particip", "part in")),
+                                rf"(?:(?:[\w-]+|{A})\s+){{0,4}}?(?:funding\s+)?(?:round|raise|financing)"),
+         lambda m, ctx: joined(m, ctx), (" join", "particip", "part in")),
     Rule("stock", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:receiv\w*|get|gets|got|tak\w*|took|buy|buys|buying|"
                            r"bought|purchas\w*)\s+", rf"(?P<amt>{A})\s+(?:of|in)\s+", rf"(?P<tgt>{P})",
                            r"\s+(?:stock|shares|equity)"),
@@ -823,6 +829,16 @@ def holding(m: re.Match[str], ctx: Context) -> list[Found]:
 
 
 _HELD = re.compile(r"\b(?:own|owns|hold|holds|control|controls|(?:has|have)\s+an?)\s", re.I)
+
+
+def joined(m: re.Match[str], ctx: Context) -> list[Found]:
+    """ "A and B took part in Y's $N round": one round, its members participants (no member
+    is credited the round's total)."""
+    inv = ctx.group(m, "inv")
+    if not inv:
+        return []
+    roles = tuple((i, "participant") for i in inv)
+    return [Found("investment", inv[0], t, ctx.text, m.span(), roles) for t in ctx.group(m, "tgt")]
 
 
 def cumulative(m: re.Match[str], ctx: Context) -> list[Found]:

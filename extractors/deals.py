@@ -501,6 +501,8 @@ def _deal(
         investor, target = sorted((investor, target))
     if investor == target or target in (ancestors(investor) if ancestors else ()):
         return None
+    if f.kind in ("distribution", "compute") and ancestors and _kin(investor, target, ancestors):
+        return None  # "Google will host Gemini on Google Cloud": one company's own models
     text, (a, b) = f.text, f.span
     if _unreal(text, a, b):
         return None
@@ -543,6 +545,11 @@ def _deal(
         amount_max=amount.high if amount else None,
         tranche=tranche,
     )
+
+
+def _kin(a: str, b: str, ancestors: Callable[[str], Sequence[str]]) -> bool:
+    """Whether `a` and `b` belong to one company (one is the other's parent, or both share one)."""
+    return not {a, *ancestors(a)}.isdisjoint({b, *ancestors(b)})
 
 
 def _unreal(text: str, a: int, b: int) -> bool:

@@ -332,7 +332,7 @@ _ACQUIRE = (
     r"\b(?:acquir(?:e|es|ed|ing)|buy(?:s|ing)?|bought|purchas(?:e|es|ed|ing)|"
     r"snap(?:s|ped|ping)?\s+up|tak(?:e|es|ing)\s+over|took\s+over|absorb(?:s|ed|ing)?)\s+"
 )
-_VERSION = r"(?:\s+[\w.-]*\d[\w.-]*)?"  # "Grok 3", "Llama 3.1", "GPT-4o"
+_VERSION = r"(?:(?:\s+|-)[\w.-]*\d[\w.-]*)?"  # "Grok 3", "Llama 3.1", "DeepSeek-R1"
 _FILL = r"(?P<fill>(?:[\w&()’'.:-]+\s+){0,8}?)"
 # "acquiring the assets of Y", "acquiring all of the outstanding shares of common stock of Y"
 _ASSETS_OF = (
@@ -368,14 +368,9 @@ _DESIGNATE = (
 )
 # "its primary cloud", "the main provider", "chief outside supplier", "preferred training partner"
 _PROVIDER_TITLE = (
-    r"(?P<title>(?:(?:primary|main|preferred|exclusive|chief|principal|lead|leading|key|"
-    r"strategic|largest|biggest|sole|default|first|new|official|outside|external|long-term|"
-    r"cloud|compute|computing|training|infrastructure|chip|GPU|AI|inference|hosting)\s+){1,3}"
-    r"(?:partner|provider|supplier|cloud|vendor|host)s?)\b"
+    r"(?P<title>(?:[\w-]+\s+){1,3}?(?:partner|provider|supplier|cloud|vendor|host)s?)\b"
 )
-_DESIGNATIONS = ("primary", "preferred", "exclusive", "main ", "chief", "principal", "lead ",
-                 "leading", "key ", "strategic", "largest", "biggest", "sole", "default",
-                 "official", "outside", "external", "cloud provider", "cloud partner")  # fmt: skip
+_DESIGNATIONS = ("provider", "supplier", "partner", "vendor", " host", "cloud")
 
 RULES: list[Rule] = [
     # --- investments
@@ -672,7 +667,8 @@ RULES: list[Rule] = [
     Rule("pick-cloud", _compile(rf"(?P<tgt>{P})", GAP, r"\b(?:pick(?:s|ed)?|select(?:s|ed)?|"
                                 r"chose|chosen|choos(?:e|es|ing))\s+", rf"(?P<inv>{P})",
                                 r"(?!['’])\s+(?:to|for|as)\b"),
-         lambda m, ctx: [f for f in pairs("compute")(m, ctx) if ctx.kinds[f.investor] == "cloud"],
+         lambda m, ctx: [f for f in pairs("compute")(m, ctx) if ctx.kinds[f.investor] == "cloud"
+                         and "distribut" not in until_party(ctx.text, m.end(), 60)],
          (" pick", " select", " chose", " choos")),
     Rule("tap", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:tap(?:s|ped|ping)?|add(?:s|ed|ing)?|"
                          r"turn(?:s|ed)?\s+to|sign(?:s|ed)?\s+up)\s+", rf"(?P<tgt>{P})",
@@ -782,6 +778,18 @@ RULES: list[Rule] = [
                                r"been)\s+(?:also\s+)?", rf"(?P<tgt>{P})['’]s\s+(?:[\w-]+\s+){{0,2}}?"
                                r"(?:backer|investor|shareholder|stakeholder|funder|owner)s?\b"),
          background_pairs("investment"), ("backer", "investor", "shareholder", "funder", "owner")),
+    # "Anthropic is roughly 14% owned by Google"
+    Rule("owned-by", _compile(rf"(?P<tgt>{P})\s+(?:is|are|was|were|remains?)\s+(?:[\w-]+\s+){{0,2}}?"
+                              r"(?:\d+(?:\.\d+)?\s?(?:%|per\s?cent)|partly|partially|majority|"
+                              r"minority|jointly)[- ]owned\s+by\s+", L("inv")),
+         background_pairs("investment"), ("owned by",)),
+    # "Amazon has committed $8 billion to Anthropic" (money, not "committed to using")
+    Rule("commit-to", _compile(L("inv"), GAP, r"\bcommit(?:s|ted|ting)?\s+(?:(?:[\w-]+)\s+){0,2}?",
+                               A, r"\s+(?:(?:[\w-]+)\s+){0,2}?to\s+", _FILL, L("tgt"),
+                               r"(?!['’])"),
+         lambda m, ctx: [f for f in filled("investment")(m, ctx)
+                         if ctx.kinds[f.target] in ("lab", "company")],
+         ("commit",)),
     Rule("in-which-holds", _compile(rf"(?P<tgt>{P}),?\s+in\s+which\s+", L("inv"),
                                     r"\s+(?:also\s+)?(?:owns|holds|has|had|controls|held|owned)\b"),
          background_pairs("investment"), ("in which",)),
@@ -794,15 +802,26 @@ RULES: list[Rule] = [
     Rule("designate-of", _compile(_DESIGNATE, rf"(?P<inv>{P})\s+(?:as\s+)?(?P<tgt>{P})['’]s\s+",
                                   _PROVIDER_TITLE),
          lambda m, ctx: designated(m, ctx), _DESIGNATIONS),
-    Rule("will-be-provider", _compile(rf"(?P<inv>{P})\s+(?:will\s+be(?:come)?|becomes|became|"
-                                      r"is\s+(?:now\s+)?becoming|has\s+become|is\s+now|is|remains)\s+",
+    Rule("will-be-provider", _compile(rf"(?P<inv>{P})\s+(?:will\s+(?:be(?:come)?|remain)|becomes|"
+                                      r"became|is\s+(?:now\s+)?becoming|has\s+become|is\s+now|is|"
+                                      r"remains|continues\s+to\s+be)\s+",
                                       rf"(?P<tgt>{P})['’]s\s+", _PROVIDER_TITLE),
          lambda m, ctx: designated(m, ctx), _DESIGNATIONS),
+    # "OpenAI moved its primary cloud from Microsoft to Oracle", "Y is shifting workloads to X"
+    Rule("move-to", _compile(rf"(?P<tgt>{P})", GAP, r"\b(?:mov|shift|switch|migrat|transfer)\w*\s+"
+                             r"(?:(?:its|their|some|most|all|part)\s+)?[^;\ue000]{0,50}?"
+                             rf"(?:\bfrom\s+{P}\s+)?\bto\s+(?P<inv>{P})"),
+         lambda m, ctx: [f for f in pairs("compute", by_kind=True)(m, ctx)
+                         if COMPUTE_WORDS.search(m.group()) or ctx.kinds[f.investor] == "cloud"],
+         (" mov", " shift", " switch", "migrat", "transfer")),
     # "Grok will be available to Azure customers through Azure AI Foundry", "Grok is coming
     # to Azure": a model named by its product name, offered on a platform
     Rule("product-available", _compile(rf"(?P<tgt>{P})(?:\s+[\w.-]+){{0,2}}?\s+(?:models?\s+)?"
-                                       r"(?:is|are|will\s+be|becomes?|became)\s+(?:now\s+)?"
-                                       r"(?:available|offered|hosted|coming|arriving|launching)\s+"
+                                       r"(?:(?:is|are|will\s+be|becomes?|became)\s+(?:now\s+)?"
+                                       r"(?:available|offered|hosted|coming|arriving|launching)|"
+                                       # "Grok 3 arrives on Azure", "Llama lands on Bedrock"
+                                       r"(?:now\s+)?(?:arriv(?:es|ed)|lands|landed|debut(?:s|ed)|"
+                                       r"comes|came))\s+"
                                        rf"(?:to\s+{P}\s+(?:customers|users|developers|clients)\s+)?"
                                        r"(?:first\s+)?(?:on|via|through|in|to|inside)\s+"
                                        rf"(?:[\w-]+\s+){{0,2}}?(?P<inv>{P})",
@@ -810,7 +829,8 @@ RULES: list[Rule] = [
                                        # Google Cloud and Azure")
                                        rf"(?!\s*,\s*{P}|,?\s+(?:and|&)\s+{P})"),
          lambda m, ctx: hosting(m, ctx, product=True), ("available", "offered", "hosted", "coming",
-                                                        "arriving", "launching")),
+                                                        "arriv", "launching", "lands", "landed",
+                                                        "debut", "comes", "came")),
     # "a joint venture between India's Tata Group and Airbus"
     Rule("venture-between", _compile(r"\bjoint[ -]ventures?\s+(?:between|of|with)\s+",
                                      r"(?:[\w-]+['’]s\s+)?", L("inv"),
@@ -856,6 +876,13 @@ def cumulative(m: re.Match[str], ctx: Context) -> list[Found]:
 _INVESTED = re.compile(_INVEST_VERB, re.IGNORECASE)
 
 
+_NOT_PROVIDED = re.compile(
+    r"\b(?:sales|search|marketing|reseller|resale|channel|media|"
+    r"research|consulting|implementation|integration|launch|design)\b",
+    re.I,
+)
+
+
 def designated(m: re.Match[str], ctx: Context) -> list[Found]:
     """A provider designated: a compute deal when a cloud is designated or the title (or what
     follows it) speaks of computing ("its chief outside supplier of AI compute")."""
@@ -865,8 +892,12 @@ def designated(m: re.Match[str], ctx: Context) -> list[Found]:
         return []
     if ctx.kinds[inv[0]] != "cloud" and not COMPUTE_WORDS.search(words):
         return []
+    if _NOT_PROVIDED.search(m.group("title")):  # "its sales partner", "its search partner"
+        return []
     if ctx.kinds[tgt[0]] == "product":
         return []
+    if "distribution" in m.group("title").lower():  # "its first distribution partner"
+        return pairs("distribution", tail=False)(m, ctx)
     return pairs("compute", by_kind=True)(m, ctx)
 
 
@@ -903,12 +934,17 @@ def hosting(m: re.Match[str], ctx: Context, product: bool = False) -> list[Found
             for t in ctx.group(m, "tgt")]  # fmt: skip
 
 
+_VERSIONED = re.compile(r"(?:\s+|-)(?:[A-Za-z]+\s+)?[\w.]*\d")
+
+
 def _names_product(m: re.Match[str], ctx: Context) -> bool:
     """Whether the offered party is a product, or names one ("xAI's Grok"): a model by its
     name, which stands for its maker."""
     tgt = ctx.group(m, "tgt")
     if any(ctx.kinds[t] == "product" for t in tgt):
         return True
+    if m.groupdict().get("tgt") and _VERSIONED.match(ctx.text, m.end("tgt")):
+        return True  # a lab's name with a model's version: "DeepSeek-R1", "Mistral Large 2"
     end = m.end("inv2") if m.groupdict().get("inv2") else m.end()
     start = m.end("tgt") if m.groupdict().get("tgt") else end
     after = ctx.parties(ctx.text[start:end])
@@ -997,12 +1033,14 @@ _ALSO: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "designate": _DESIGNATED,
+    "move-to": COMPUTE_WORDS,
     "designate-of": _DESIGNATED,
     "will-be-provider": re.compile(
         r"['’]s\s+(?:\S+\s+){0,3}?(?:partner|provider|supplier|cloud|vendor|host)s?\b", re.I
     ),
     "product-available": re.compile(
-        r"\b(?:available|offered|hosted|coming|arriving|launching)\s+(?:\S+\s+){0,3}?"
+        r"\b(?:available|offered|hosted|coming|arriv\w+|launching|lands|landed|debut\w*|comes|"
+        r"came)\s+(?:\S+\s+){0,3}?"
         r"(?:on|via|through|in|to|inside)\s",
         re.IGNORECASE,
     ),

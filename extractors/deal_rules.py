@@ -369,6 +369,9 @@ _DESIGNATE = (
 # "its primary cloud", "the main provider", "chief outside supplier", "preferred training partner"
 _PROVIDER_TITLE = (
     r"(?P<title>(?:[\w-]+\s+){1,3}?(?:partner|provider|supplier|cloud|vendor|host)s?)\b"
+    # (the title ends there: not "its largest cloud customer", "its cloud rival's")
+    r"(?!['’]|\s+(?:customers?|users?|clients?|rivals?|competitors?|business|market|unit|"
+    r"division|revenue|spending|bills?|contracts?|platform)\b)"
 )
 _DESIGNATIONS = ("provider", "supplier", "partner", "vendor", " host", "cloud")
 
@@ -386,7 +389,9 @@ RULES: list[Rule] = [
     Rule("possessive-stake", _compile(L("inv", possessive="required"), r"\s+", _WORDS, "{0,4}?",
                                       r"(?:", _STAKE, r"|backing|funding)\s+(?:of\s+[^\ue000\ue002;]{0,25}?\s+)?(?:in|into)\s+",
                                       L("tgt")),
-         pairs("investment"), ("invest", "stake", "holding", "backing", "funding")),
+         lambda m, ctx: [replace(f, background=True) if _TOTAL.search(m.group()) else f
+                         for f in pairs("investment")(m, ctx)],
+         ("invest", "stake", "holding", "backing", "funding")),
     Rule("possessive-headline", _compile(rf"(?P<inv>{P})['’]s\s+(?:{A}\s+)?", rf"(?P<tgt>{P})",
                                          r"\s+(?:investment|stake)\b"),
          pairs("investment"), ("investment", "stake")),
@@ -874,6 +879,7 @@ def cumulative(m: re.Match[str], ctx: Context) -> list[Found]:
 
 
 _INVESTED = re.compile(_INVEST_VERB, re.IGNORECASE)
+_TOTAL = re.compile(r"\b(?:total|overall|cumulative|combined)\b", re.IGNORECASE)
 
 
 _NOT_PROVIDED = re.compile(

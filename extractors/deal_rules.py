@@ -357,6 +357,7 @@ _CHIPS = (
     r"computing|cloud|infrastructure|data\s+cent(?:er|re)s?|supercomputers?|Trainium\w*|systems)"
 )
 
+_TOTAL = re.compile(r"\b(?:total|overall|cumulative|combined)\b", re.IGNORECASE)
 # "(its) total investment in Y to $N"
 _CUMULATIVE = (
     r"(?:total|overall|cumulative|combined)\s+(?:investments?|stakes?|commitments?|backing|"
@@ -879,7 +880,6 @@ def cumulative(m: re.Match[str], ctx: Context) -> list[Found]:
 
 
 _INVESTED = re.compile(_INVEST_VERB, re.IGNORECASE)
-_TOTAL = re.compile(r"\b(?:total|overall|cumulative|combined)\b", re.IGNORECASE)
 
 
 _NOT_PROVIDED = re.compile(
@@ -966,10 +966,17 @@ _MONEY_OR_ROUND = re.compile(
     r"capital|cash|from\b",
     re.IGNORECASE,
 )
-# a verb of designation, then (after the party) a provider's title
+# a verb of designation, then (after the party) a provider's title; or "Y's primary cloud
+# provider" (one test for the three designation rules)
 _DESIGNATED = re.compile(
-    r"\b(?:mak|made|nam|select|chos|choos|pick|designat|tap|anoint|crown)\w*\s+(?:\S+\s+){1,9}?"
-    r"(?:partner|provider|supplier|cloud|vendor|host)s?\b",
+    r"(?:\b(?:mak|made|nam|select|chos|choos|pick|designat|tap|anoint|crown)\w*\s+(?:\S+\s+){1,9}?"
+    r"|['’]s\s+(?:\S+\s+){0,3}?)(?:partner|provider|supplier|cloud|vendor|host)s?\b",
+    re.IGNORECASE,
+)
+# "Y's $N round", "the round in Y" (one test for both rules)
+_ROUND_NAMED = re.compile(
+    r"['’]s\s+(?:\S+\s+){0,4}?(?:round|funding|financing|series|raise)|"
+    r"\b(?:round|funding|financing|raise|series\s+\w+|seed)\s+(?:in|for|of|into)\s",
     re.IGNORECASE,
 )
 _ALSO: dict[str, re.Pattern[str]] = {
@@ -1017,13 +1024,8 @@ _ALSO: dict[str, re.Pattern[str]] = {
         r"investment|series|seed)\b",
         re.IGNORECASE,
     ),
-    "round-of": re.compile(
-        r"['’]s\s+(?:\S+\s+){0,4}?(?:round|funding|financing|series|raise)", re.IGNORECASE
-    ),
-    "round-in": re.compile(
-        r"\b(?:round|funding|financing|raise|series\s+\w+|seed)\s+(?:in|for|of|into)\s",
-        re.IGNORECASE,
-    ),
+    "round-of": _ROUND_NAMED,
+    "round-in": _ROUND_NAMED,
     "cumulative": re.compile(
         r"\b(?:total|overall|cumulative|combined)\s+(?:investment|stake|commitment|backing|"
         r"funding|outlay)s?\s+in",
@@ -1041,9 +1043,7 @@ _ALSO: dict[str, re.Pattern[str]] = {
     "designate": _DESIGNATED,
     "move-to": COMPUTE_WORDS,
     "designate-of": _DESIGNATED,
-    "will-be-provider": re.compile(
-        r"['’]s\s+(?:\S+\s+){0,3}?(?:partner|provider|supplier|cloud|vendor|host)s?\b", re.I
-    ),
+    "will-be-provider": _DESIGNATED,
     "product-available": re.compile(
         r"\b(?:available|offered|hosted|coming|arriv\w+|launching|lands|landed|debut\w*|comes|"
         r"came)\s+(?:\S+\s+){0,3}?"
@@ -1070,7 +1070,7 @@ _RULES_OF = {k: [i for i, r in enumerate(RULES) if k in r.needs] for k in _KEYWO
 _KEYWORD_RULES = [frozenset(i for j in _INSIDE[k] for i in _RULES_OF[j]) for k in _KEYWORDS]
 
 
-_CALLED: dict[frozenset[int], list[int]] = {}
+_CALLED: dict[frozenset[int], Plan] = {}
 _BY_PRODUCT = frozenset({"host-models"})
 
 
@@ -1099,27 +1099,56 @@ def rules_for(sentence: str, product: bool = False) -> list[Rule]:
     """The rules whose keywords `sentence` holds (in the rules' order); none for most. With
     `product` (the sentence names a product), the rules that read a model by its name run
     without the word "model" ("Microsoft will host Grok on Azure")."""
-    hits = _AUTOMATON.find_matches_as_indexes(" " + sentence.lower(), overlapping=True)
+    lowered = " " + sentence.lower()
+    hits = _AUTOMATON.find_matches_as_indexes(lowered, overlapping=True)
     if not hits:
         return []
     keys = frozenset(h[0] for h in hits)
     called = _CALLED.get(keys)
     if called is None:  # the rules a set of keywords calls, in order: asked again and again
-        called = sorted(frozenset().union(*(_KEYWORD_RULES[k] for k in keys)))
+        called = _plan(keys)
         if len(_CALLED) < 4096:
             _CALLED[keys] = called
-    holds: dict[re.Pattern[str], bool] = {}  # each extra test once per sentence
-    low = ""
-    out = []
-    for i in called:
-        also = RULES[i].also
-        if also is not None and also not in holds:
-            fast = _ALSO_LOW.get(also)
-            if fast is None:
-                holds[also] = also.search(sentence) is not None
-            else:  # the lowered pattern on the lowered sentence: the same answer, faster
-                low = low or sentence.lower()
-                holds[also] = fast.search(low) is not None
-        if also is None or holds[also] or (product and RULES[i].name in _BY_PRODUCT):
-            out.append(RULES[i])
-    return out
+    rules, tests, index, by_product = called
+    if not tests:
+        return list(rules)
+    # each extra test once per sentence: the lowered pattern on the lowered sentence (the
+    # same answer, faster), else the pattern itself
+    holds = [
+        (fast.search(lowered, 1) if fast is not None else also.search(sentence)) is not None
+        for also, fast in tests
+    ]
+    return [
+        rule
+        for rule, test, named in zip(rules, index, by_product, strict=True)
+        if test < 0 or holds[test] or (product and named)
+    ]
+
+
+# the rules a set of keywords calls, their distinct extra tests (each pattern with its
+# lowered form), each rule's test by its index there (-1: none), and whether a product
+# named in the sentence lets the rule run without its test
+Plan = tuple[
+    tuple[Rule, ...],
+    tuple[tuple[re.Pattern[str], re.Pattern[str] | None], ...],
+    tuple[int, ...],
+    tuple[bool, ...],
+]
+
+
+def _plan(keys: frozenset[int]) -> Plan:
+    """The rules a set of keywords calls, in order, and the distinct extra tests they need
+    (each rule's test by its index there, -1 for none)."""
+    order = sorted(frozenset().union(*(_KEYWORD_RULES[k] for k in keys)))
+    rules = tuple(RULES[i] for i in order)
+    alsos: list[re.Pattern[str]] = []
+    index: list[int] = []
+    for r in rules:
+        if r.also is None:
+            index.append(-1)
+            continue
+        if r.also not in alsos:
+            alsos.append(r.also)
+        index.append(alsos.index(r.also))
+    tests = tuple((a, _ALSO_LOW.get(a)) for a in alsos)
+    return rules, tests, tuple(index), tuple(r.name in _BY_PRODUCT for r in rules)

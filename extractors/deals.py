@@ -502,8 +502,8 @@ def _deal(
         investor, target = sorted((investor, target))
     if investor == target or target in (ancestors(investor) if ancestors else ()):
         return None
-    if f.kind in ("distribution", "compute") and ancestors and _kin(investor, target, ancestors):
-        return None  # "Google will host Gemini on Google Cloud": one company's own models
+    if maker is not None and ancestors and _kin(investor, target, ancestors):
+        return None  # "Google will host Gemini on Google Cloud": one company's own model
     text, (a, b) = f.text, f.span
     if _unreal(text, a, b):
         return None

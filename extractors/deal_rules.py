@@ -693,6 +693,11 @@ RULES: list[Rule] = [
     Rule("license-of", _compile(rf"(?P<inv>{P})", GAP, r"\blicen[cs](?:e|es|ed|ing)\s+",
                                 rf"(?P<tgt>{P})['’]s?"),
          licensing, ("licen",)),
+    # "Apple will license Gemini for Siri": a model licensed by its name (its maker licenses)
+    Rule("license-product", _compile(rf"(?P<inv>{P})", GAP, r"\blicen[cs](?:e|es|ed|ing)\s+"
+                                     rf"(?P<tgt>{P})(?!['’])"),
+         lambda m, ctx: [f for f in pairs("licensing")(m, ctx) if ctx.kinds[f.target] == "product"],
+         ("licen",)),
     Rule("license-to", _compile(rf"(?P<tgt>{P})", GAP, r"\blicen[cs](?:e|es|ed|ing)\s+(?:its|their)"
                                 r"\s+(?:[\w-]+\s+){0,3}?to\s+", rf"(?P<inv>{P})"),
          pairs("licensing"), ("licen",)),

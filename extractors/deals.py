@@ -486,7 +486,7 @@ def _deal(
     """The deal a rule found, with its amount, qualifier, year and status read around it."""
     inv, tgt = s.mentions[f.investor], s.mentions[f.target]
     maker = None
-    if tgt.kind == "product" and f.kind == "distribution" and ancestors:
+    if tgt.kind == "product" and f.kind in ("distribution", "licensing") and ancestors:
         maker = next(iter(ancestors(tgt.entity)), None)  # "make Llama available": Meta's
     if (tgt.kind == "product" and maker is None) or (
         inv.kind == "product" and f.kind != "distribution"

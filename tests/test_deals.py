@@ -501,6 +501,9 @@ ROUND_FOUR: list[tuple[str, set[Brief]]] = [
     ("Llama 3 is available on AWS, Google Cloud and Azure from today.", set()),
     ("Google will host Gemini on Google Cloud.", set()),
     ("Grok, unlike ChatGPT, answers questions about posts on X.", set()),
+    ("Apple will license Gemini to power Siri.",
+     {("licensing", "apple", "google-deepmind", None, "USD", "reported")}),
+    ("Google licensed Gemini to its own cloud unit.", set()),
 ]  # fmt: skip
 
 

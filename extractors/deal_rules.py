@@ -363,10 +363,11 @@ _CUMULATIVE = (
     r"(?:total|overall|cumulative|combined)\s+(?:investments?|stakes?|commitments?|backing|"
     rf"funding|outlay)\s+(?:in|into)\s+(?P<tgt>{P})\s+to\s+(?:[\w-]+\s+){{0,2}}?(?P<amt>{A})"
 )
-_DESIGNATE = (
-    r"\b(?:mak(?:e|es|ing)|made|nam(?:e|es|ed|ing)|select\w*|chos\w+|choos\w+|pick\w*|"
-    r"designat\w*|tap(?:s|ped|ping)?|anoint\w*|crown\w*)\s+"
+_DESIGNATE_VERB = (
+    r"(?:mak(?:e|es|ing)|made|nam(?:e|es|ed|ing)|select\w*|chos\w+|choos\w+|pick\w*|"
+    r"designat\w*|tap(?:s|ped|ping)?|anoint\w*|crown\w*)"
 )
+_DESIGNATE_BEFORE = re.compile(r"\b" + _DESIGNATE_VERB + r"\s+$", re.IGNORECASE)
 # "its primary cloud", "the main provider", "chief outside supplier", "preferred training partner"
 _PROVIDER_TITLE = (
     r"(?P<title>(?:[\w-]+\s+){1,3}?(?:partner|provider|supplier|cloud|vendor|host)s?)\b"
@@ -807,12 +808,15 @@ RULES: list[Rule] = [
     # A cloud chosen, phrased as a designation: "Anthropic makes AWS its primary training
     # partner", "xAI named Oracle Cloud the main provider for its training runs", "the deal
     # makes AWS Anthropic's primary cloud", "AWS will be Anthropic's primary cloud provider"
-    Rule("designate", _compile(rf"(?P<tgt>{P})", GAP, _DESIGNATE, rf"(?P<inv>{P})\s+(?:as\s+)?"
-                               r"(?:(?:its|their|the|a|an)\s+)?", _PROVIDER_TITLE),
-         lambda m, ctx: designated(m, ctx), _DESIGNATIONS),
-    Rule("designate-of", _compile(_DESIGNATE, rf"(?P<inv>{P})\s+(?:as\s+)?(?P<tgt>{P})['’]s\s+",
-                                  _PROVIDER_TITLE),
-         lambda m, ctx: designated(m, ctx), _DESIGNATIONS),
+    # (the verb is read before the party: patterns that open on a party marker are scanned
+    # for it, not tried at every word)
+    Rule("designate", _compile(rf"(?P<inv>{P})\s+(?:as\s+)?(?:(?:its|their|the|a|an)\s+)?",
+                               _PROVIDER_TITLE),
+         lambda m, ctx: designated_by(m, ctx), _DESIGNATIONS),
+    Rule("designate-of", _compile(rf"(?P<inv>{P})\s+(?:as\s+)?(?P<tgt>{P})['’]s\s+", _PROVIDER_TITLE),
+         lambda m, ctx: designated(m, ctx) if _DESIGNATE_BEFORE.search(
+             ctx.text, max(0, m.start() - 16), m.start()) else [],
+         _DESIGNATIONS),
     Rule("will-be-provider", _compile(rf"(?P<inv>{P})\s+(?:will\s+(?:be(?:come)?|remain)|becomes|"
                                       r"became|is\s+(?:now\s+)?becoming|has\s+become|is\s+now|is|"
                                       r"remains|continues\s+to\s+be)\s+",
@@ -827,7 +831,7 @@ RULES: list[Rule] = [
          (" mov", " shift", " switch", "migrat", "transfer")),
     # "Grok will be available to Azure customers through Azure AI Foundry", "Grok is coming
     # to Azure": a model named by its product name, offered on a platform
-    Rule("product-available", _compile(rf"(?P<tgt>{P})(?:\s+[\w.-]+){{0,2}}?\s+(?:models?\s+)?"
+    Rule("product-available", _compile(rf"(?P<tgt>{P})", _VERSION, r"\s+(?:models?\s+)?"
                                        r"(?:(?:is|are|will\s+be|becomes?|became)\s+(?:now\s+)?"
                                        r"(?:available|offered|hosted|coming|arriving|launching)|"
                                        # "Grok 3 arrives on Azure", "Llama lands on Bedrock"
@@ -894,22 +898,49 @@ _NOT_PROVIDED = re.compile(
 )
 
 
-def designated(m: re.Match[str], ctx: Context) -> list[Found]:
+_TRAINING = re.compile(r"\b(?:training|inference|hosting)\b", re.IGNORECASE)
+
+
+def designated_by(m: re.Match[str], ctx: Context) -> list[Found]:
+    """ "Y makes/names/picks X (as) its primary cloud": the designation verb right before X,
+    the party nearest before the verb (in its clause) is Y."""
+    verb = _DESIGNATE_BEFORE.search(ctx.text, max(0, m.start() - 16), m.start())
+    if verb is None:
+        return []
+    before = ctx.text[: verb.start()]
+    last = before.rfind(OPEN)
+    if last < 0 or ";" in before[last:]:
+        return []
+    tgt = ctx.parties(before[last:])
+    return designated(m, ctx, ctx.group(m, "inv"), tgt[:1], (last, m.end()))
+
+
+def designated(
+    m: re.Match[str],
+    ctx: Context,
+    inv: list[int] | None = None,
+    tgt: list[int] | None = None,
+    span: tuple[int, int] | None = None,
+) -> list[Found]:
     """A provider designated: a compute deal when a cloud is designated or the title (or what
     follows it) speaks of computing ("its chief outside supplier of AI compute")."""
-    inv, tgt = ctx.group(m, "inv"), ctx.group(m, "tgt")
+    inv = ctx.group(m, "inv") if inv is None else inv
+    tgt = ctx.group(m, "tgt") if tgt is None else tgt
+    span = m.span() if span is None else span
     words = m.group("title") + until_party(ctx.text, m.end(), 60)
     if not inv or not tgt:
         return []
-    if ctx.kinds[inv[0]] != "cloud" and not COMPUTE_WORDS.search(words):
+    if ctx.kinds[inv[0]] != "cloud" and not (
+        COMPUTE_WORDS.search(words) or _TRAINING.search(m.group("title"))
+    ):
         return []
     if _NOT_PROVIDED.search(m.group("title")):  # "its sales partner", "its search partner"
         return []
     if ctx.kinds[tgt[0]] == "product":
         return []
     if "distribution" in m.group("title").lower():  # "its first distribution partner"
-        return pairs("distribution", tail=False)(m, ctx)
-    return pairs("compute", by_kind=True)(m, ctx)
+        return [Found("distribution", i, t, ctx.text, span, tail=False) for i in inv for t in tgt]
+    return [Found("compute", i, t, ctx.text, span, by_kind=True) for i in inv for t in tgt]
 
 
 def _among(m: re.Match[str], ctx: Context) -> list[Found]:

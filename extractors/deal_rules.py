@@ -375,7 +375,21 @@ _PROVIDER_TITLE = (
     r"(?!['’]|\s+(?:customers?|users?|clients?|rivals?|competitors?|business|market|unit|"
     r"division|revenue|spending|bills?|contracts?|platform)\b)"
 )
-_DESIGNATIONS = ("provider", "supplier", "partner", "vendor", " host", "cloud")
+# a provider's title as the press writes it: "<adjective> <title word>" ("primary cloud",
+# "main provider", "chief outside supplier") or "<kind> <title noun>" ("compute supplier")
+_DESIGNATIONS = tuple(
+    f"{a} {t}"
+    for a in ("primary", "preferred", "main", "exclusive", "chief", "principal", "sole",
+              "default", "lead", "leading", "key", "strategic", "largest", "biggest", "outside",
+              "external", "first", "second", "new", "official", "core", "major", "anchor")
+    for t in ("cloud", "provider", "supplier", "partner", "vendor", "compute", "training",
+              "infrastructure", "ai", "host", "gpu", "chip")
+) + tuple(
+    f"{k} {t}"
+    for k in ("cloud", "compute", "computing", "training", "infrastructure", "chip", "gpu",
+              "inference", "hosting", "distribution")
+    for t in ("provider", "partner", "supplier", "vendor", "host")
+)  # fmt: skip
 
 RULES: list[Rule] = [
     # --- investments
@@ -756,14 +770,15 @@ RULES: list[Rule] = [
                                     rf"(?P<tgt>{P})"),
          lambda m, ctx: raising(m, ctx), (" led ", " lead", "leading")),
     # "Y's $N funding, led by A, also drew B and C": the round named by its company
-    Rule("round-of", _compile(rf"(?P<tgt>{P})['’]s\s+(?:{A}\s+)?(?:[\w-]+\s+){{0,3}}?", _ROUND,
-                              r"\b(?!\s+(?:in|for|of|into)\s)"),
-         lambda m, ctx: [] if OPEN in ctx.text[: m.start()] else raising(m, ctx),
-         ("round", "funding", "financing", "series", "raise")),
-    Rule("round-in", _compile(rf"\b(?:the|a|an|its|their)\s+(?:{A}\s+)?(?:[\w-]+\s+){{0,3}}?",
-                              _ROUND, r"\s+(?:in|for|of|into)\s+", rf"(?P<tgt>{P})"),
-         lambda m, ctx: [] if OPEN in ctx.text[: m.start()] else raising(m, ctx),
-         ("round", "funding", "financing", "series", "raise")),
+    # (both only where no party comes before: anchored at the sentence's start, they stop at
+    # its first party)
+    Rule("round-of", _compile(rf"^[^\ue000]*?(?P<tgt>{P})['’]s\s+(?:{A}\s+)?(?:[\w-]+\s+){{0,3}}?",
+                              _ROUND, r"\b(?!\s+(?:in|for|of|into)\s)"),
+         lambda m, ctx: raising(m, ctx), ("round", "funding", "financing", "series", "raise")),
+    Rule("round-in", _compile(r"^[^\ue000]*?\b(?:the|a|an|its|their)\s+", rf"(?:{A}\s+)?",
+                              r"(?:[\w-]+\s+){0,3}?", _ROUND, r"\s+(?:in|for|of|into)\s+",
+                              rf"(?P<tgt>{P})"),
+         lambda m, ctx: raising(m, ctx), ("round", "funding", "financing", "series", "raise")),
     # "Y announced a strategic investment from X"
     Rule("investment-from", _compile(rf"(?P<tgt>{P})", GAP, r"\b(?:announc|receiv|secur|land|"
                                      r"got|gets|won|wins|clos|complet|accept|tak)\w*\s+(?:(?:a|an|"
@@ -810,18 +825,13 @@ RULES: list[Rule] = [
     # makes AWS Anthropic's primary cloud", "AWS will be Anthropic's primary cloud provider"
     # (the verb is read before the party: patterns that open on a party marker are scanned
     # for it, not tried at every word)
-    Rule("designate", _compile(rf"(?P<inv>{P})\s+(?:as\s+)?(?:(?:its|their|the|a|an)\s+)?",
-                               _PROVIDER_TITLE),
-         lambda m, ctx: designated_by(m, ctx), _DESIGNATIONS),
-    Rule("designate-of", _compile(rf"(?P<inv>{P})\s+(?:as\s+)?(?P<tgt>{P})['’]s\s+", _PROVIDER_TITLE),
-         lambda m, ctx: designated(m, ctx) if _DESIGNATE_BEFORE.search(
-             ctx.text, max(0, m.start() - 16), m.start()) else [],
-         _DESIGNATIONS),
-    Rule("will-be-provider", _compile(rf"(?P<inv>{P})\s+(?:will\s+(?:be(?:come)?|remain)|becomes|"
-                                      r"became|is\s+(?:now\s+)?becoming|has\s+become|is\s+now|is|"
-                                      r"remains|continues\s+to\s+be)\s+",
-                                      rf"(?P<tgt>{P})['’]s\s+", _PROVIDER_TITLE),
-         lambda m, ctx: designated(m, ctx), _DESIGNATIONS),
+    # (one pattern for the three, opening on the designated party: scanned for its marker,
+    # not tried at every word; the verb before it is read by the builder)
+    Rule("designate", _compile(rf"(?P<inv>{P})\s+(?:(?P<copula>will\s+(?:be(?:come)?|remain)|"
+                               r"becomes|became|is\s+(?:now\s+)?becoming|has\s+become|is\s+now|"
+                               r"is|remains|continues\s+to\s+be)\s+)?(?:as\s+)?(?:(?P<tgt>",
+                               P, r")['’]s\s+|(?:its|their|the|a|an)\s+)?", _PROVIDER_TITLE),
+         lambda m, ctx: designation(m, ctx), _DESIGNATIONS),
     # "OpenAI moved its primary cloud from Microsoft to Oracle", "Y is shifting workloads to X"
     Rule("move-to", _compile(rf"(?P<tgt>{P})", GAP, r"\b(?:mov|shift|switch|migrat|transfer)\w*\s+"
                              r"(?:(?:its|their|some|most|all|part)\s+)?[^;\ue000]{0,50}?"
@@ -899,6 +909,20 @@ _NOT_PROVIDED = re.compile(
 
 
 _TRAINING = re.compile(r"\b(?:training|inference|hosting)\b", re.IGNORECASE)
+
+
+def designation(m: re.Match[str], ctx: Context) -> list[Found]:
+    """ "X will be/is Y's primary cloud provider"; "the deal makes X Y's primary cloud"; "Y
+    makes/names/picks X (as) its primary cloud"."""
+    if m.group("tgt"):
+        if m.group("copula") or _DESIGNATE_BEFORE.search(
+            ctx.text, max(0, m.start() - 16), m.start()
+        ):
+            return designated(m, ctx)
+        return []
+    if m.group("copula"):
+        return []
+    return designated_by(m, ctx)
 
 
 def designated_by(m: re.Match[str], ctx: Context) -> list[Found]:
@@ -1006,7 +1030,8 @@ _MONEY_OR_ROUND = re.compile(
 # provider" (one test for the three designation rules)
 _DESIGNATED = re.compile(
     r"(?:\b(?:mak|made|nam|select|chos|choos|pick|designat|tap|anoint|crown)\w*\s+(?:\S+\s+){1,9}?"
-    r"|['’]s\s+(?:\S+\s+){0,3}?)(?:partner|provider|supplier|cloud|vendor|host)s?\b",
+    r"|\b(?:be|become|becomes|became|becoming|is|remain|remains)\s+(?:\S+\s+){0,3}?\S+['’]s\s+"
+    r"(?:\S+\s+){0,3}?)(?:partner|provider|supplier|cloud|vendor|host)s?\b",
     re.IGNORECASE,
 )
 # "Y's $N round", "the round in Y" (one test for both rules)

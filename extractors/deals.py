@@ -108,7 +108,7 @@ _BACKGROUND = (
     r"\b(?:already|previously|existing|for\s+years|(?:has|have|had)\s+long|had\s+(?:invested|"
     r"backed|bought|acquired)|first\s+invested|since\s+(?:19|20)\d\d|in\s+the\s+past|"
     # a cumulative stake: "has poured $13 billion in total into Y", "has invested $4bn to date"
-    r"in\s+total|to\s+date|all\s+told|so\s+far|cumulative(?:ly)?)\b"
+    r"in\s+total|to\s+date|all\s+told|cumulative(?:ly)?)\b"
 )
 # One pass for every status cue; the strongest found wins (denied, then talks, then background).
 # Every cue holds one of these: most windows hold none, and skip the regex.
@@ -171,10 +171,9 @@ _CUE_STEMS = (
     "first invested",
     "since",
     "past",
-    "total",
+    "in total",
     "to date",
-    "told",
-    "so far",
+    "all told",
     "cumulative",
 )
 _CUE_FINDER = ahocorasick_rs.AhoCorasick(_CUE_STEMS)  # one pass, not a test per stem

@@ -10,7 +10,9 @@ extractors/deals.py turns into deals (amounts, year, status, provider by kind).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import ahocorasick_rs
 
@@ -1156,10 +1158,15 @@ _ALSO_LOW = {
 }
 
 
-def rules_for(sentence: str, product: bool = False) -> list[Rule]:
-    """The rules whose keywords `sentence` holds (in the rules' order); none for most. With
-    `product` (the sentence names a product), the rules that read a model by its name run
-    without the word "model" ("Microsoft will host Grok on Azure")."""
+class Kinded(Protocol):
+    @property
+    def kind(self) -> str: ...
+
+
+def rules_for(sentence: str, mentions: Sequence[Kinded] = ()) -> list[Rule]:
+    """The rules whose keywords `sentence` holds (in the rules' order); none for most. When
+    the sentence's `mentions` name a product, the rules that read a model by its name run
+    without the word "model" ("Microsoft will host Grok on Azure"); asked only then."""
     lowered = " " + sentence.lower()
     hits = _AUTOMATON.find_matches_as_indexes(lowered, overlapping=True)
     if not hits:
@@ -1179,11 +1186,18 @@ def rules_for(sentence: str, product: bool = False) -> list[Rule]:
         (fast.search(lowered, 1) if fast is not None else also.search(sentence)) is not None
         for also, fast in tests
     ]
-    return [
-        rule
-        for rule, test, named in zip(rules, index, by_product, strict=True)
-        if test < 0 or holds[test] or (product and named)
-    ]
+    out = [rule for rule, test in zip(rules, index, strict=True) if test < 0 or holds[test]]
+    if (
+        len(out) < len(rules)
+        and any(named and not holds[test] for test, named in zip(index, by_product, strict=True))
+        and any(m.kind == "product" for m in mentions)
+    ):
+        out = [
+            rule
+            for rule, test, named in zip(rules, index, by_product, strict=True)
+            if test < 0 or holds[test] or named
+        ]
+    return out
 
 
 # the rules a set of keywords calls, their distinct extra tests (each pattern with its

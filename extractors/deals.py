@@ -298,7 +298,7 @@ def find_deals(
         description = i in described and (two or _DESCRIBED.search(sentence))
         if not two and not description:
             continue
-        rules = R.rules_for(sentence, any(m.kind == "product" for m in inside))
+        rules = R.rules_for(sentence, inside)
         if not rules:
             continue  # no deal word: the cheap exit for most sentences with two entities
         if description and (not two or _DESCRIBED.search(sentence)):
@@ -380,9 +380,9 @@ def _sentence_deals(
     reduced = C.reduce(skeleton, kinds, two_parties=len(parties) == 2)
     found = _match(reduced.text, kinds, rules)
     for clause in _coordinated(reduced.text):  # each with the rules its own words call for
-        found += _match(clause, kinds, R.rules_for(clause, "product" in kinds))
+        found += _match(clause, kinds, R.rules_for(clause, inside))
     for aside in reduced.asides:
-        stated = _match(aside, kinds, R.rules_for(aside, "product" in kinds))
+        stated = _match(aside, kinds, R.rules_for(aside, inside))
         found += [f if _WILL.search(aside) else replace(f, background=True) for f in stated]
     found += reduced.found
     # The same match found twice (by two rules, or in a clause read again) is read once.

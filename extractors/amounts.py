@@ -77,13 +77,14 @@ _QUALIFIER = "|".join(sorted(_QUALIFIERS, key=len, reverse=True)).replace(" ", r
 _TRANCHE = r"additional|another|a\s+further|further|an\s+extra|extra|incremental|fresh"
 # The amount itself, and a range after it ("$13bn-$14bn", "$10-12 billion"): searched first,
 # since its first character is a currency sign, a letter of a code or a digit; what may stand
-# before it ("an additional", "up to", "between") is read after, from the few words before.
+# before it ("an additional", "up to", "between") is read after, from the few words before
+# (whole words: "the start-up to $4 billion" says no "up to").
 AMOUNT = re.compile(
     _one_re("a")
     + rf"(?:\s*(?:-|–|to)\s*(?:{_one_re('b')}|(?P<bnum3>{_NUM})\s?(?P<bunit3>{_UNIT})\b))?"
 )
 _BEFORE = re.compile(
-    rf"(?:\b(?P<tranche>(?:an\s+)?(?:{_TRANCHE}))\s+)?(?:\b(?P<qual>{_QUALIFIER})\s+)?"
+    rf"(?:(?<![\w-])(?P<tranche>(?:an\s+)?(?:{_TRANCHE}))\s+)?(?:(?<![\w-])(?P<qual>{_QUALIFIER})\s+)?"
     r"(?P<between>between\s+)?$",
     re.IGNORECASE,
 )

@@ -10,14 +10,18 @@ extractors/deals.py turns into deals (amounts, year, status, provider by kind).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import ahocorasick_rs
 
 from extractors.deal_skeleton import (
+    AMOUNT_MARK,
     APOS,
     GAP,
     ITEM,
+    OPEN,
     A,
     Builder,
     Context,
@@ -236,17 +240,25 @@ _PARTICIPANTS = re.compile(
     r"\b(?:with\s+participation\s+from|participation\s+from|joined\s+by|alongside|as\s+well\s+as|"
     r"investors?\s+(?:that\s+|which\s+|who\s+)?(?:including|included|include|includes|such\s+as)|"
     r"(?:that|which)\s+(?:also\s+)?(?:included|includes|include|drew|attracted)|"
+    # "Y's Series C, led by A, included B and C"
+    r"(?:also\s+)?(?:included|includes)|"
     r"(?:also\s+)?drew(?:\s+money\s+from)?|attracted|including|backers?\s+(?:including|such\s+as))\s+"
     rf"(?:(?:[\w-]+\s+){{0,2}}?){L('part')}"
     # backers the watchlist does not name may close the list: "with A, B and Khosla
     # Ventures also taking part", "with A, DST Global and GIC joining"
-    rf"|(?:\bwith\s+)?{L('part2')}{_UNWATCHED}\s+(?:also\s+)?(?:taking\s+part|took\s+part|participating|"
+    rf"|(?:\bwith\s+)?{L('part2')}{_UNWATCHED}\s+(?:(?:are|is|were|was|will\s+be|have|has)\s+)?"
+    r"(?:also\s+)?(?:taking\s+part|took\s+part|participating|"
     r"participated|joining|joined|investing|invested|putting\s+in|pil(?:e|es|ed|ing)\s+in|"
-    r"(?:(?:was|were)\s+)?among\s+(?:the|its|their)\s+(?:[\w-]+\s+){0,2}?(?:backers|investors)|"
+    r"(?:(?:was|were)\s+)?among\s+(?:the|its|their)\s+(?:[\w-]+\s+){0,2}?(?:backers|investors|"
+    r"participants)|"
     r"expected\s+to\s+(?:take\s+part|participate|join|invest))\b",
     re.IGNORECASE,
 )
-_FROM = re.compile(rf"\bfrom\s+(?:(?:[\w-]+\s+){{0,2}}?){L('src')}", re.IGNORECASE)
+_FROM = re.compile(
+    rf"\bfrom\s+(?:(?:[\w-]+\s+){{0,2}}?)(?:[A-Z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*){{0,3}}\s*,\s*)"
+    rf"{{0,4}}{L('src')}",
+    re.IGNORECASE,
+)
 
 
 def _round(
@@ -322,7 +334,13 @@ _ACQUIRE = (
     r"\b(?:acquir(?:e|es|ed|ing)|buy(?:s|ing)?|bought|purchas(?:e|es|ed|ing)|"
     r"snap(?:s|ped|ping)?\s+up|tak(?:e|es|ing)\s+over|took\s+over|absorb(?:s|ed|ing)?)\s+"
 )
+_VERSION = r"(?:(?:\s+|-)[\w.-]*\d[\w.-]*)?"  # "Grok 3", "Llama 3.1", "DeepSeek-R1"
 _FILL = r"(?P<fill>(?:[\w&()’'.:-]+\s+){0,8}?)"
+# "acquiring the assets of Y", "acquiring all of the outstanding shares of common stock of Y"
+_ASSETS_OF = (
+    r"(?:(?:the\s+(?:[\w-]+\s+)?assets|all\s+(?:of\s+)?the\s+(?:outstanding\s+)?(?:shares|stock)"
+    r"(?:\s+of\s+common\s+stock)?)\s+of\s+)?"
+)
 _ROUND = r"(?:round|funding|raise|financing|Series\s+[A-Z]\b|seed)"
 # after a company bought: not its products, capacity or shares
 _NOT_THE_COMPANY = (
@@ -341,21 +359,57 @@ _CHIPS = (
     r"computing|cloud|infrastructure|data\s+cent(?:er|re)s?|supercomputers?|Trainium\w*|systems)"
 )
 
+_TOTAL = re.compile(r"\b(?:total|overall|cumulative|combined)\b", re.IGNORECASE)
+# "(its) total investment in Y to $N"
+_CUMULATIVE = (
+    r"(?:total|overall|cumulative|combined)\s+(?:investments?|stakes?|commitments?|backing|"
+    rf"funding|outlay)\s+(?:in|into)\s+(?P<tgt>{P})\s+to\s+(?:[\w-]+\s+){{0,2}}?(?P<amt>{A})"
+)
+_DESIGNATE_VERB = (
+    r"(?:mak(?:e|es|ing)|made|nam(?:e|es|ed|ing)|select\w*|chos\w+|choos\w+|pick\w*|"
+    r"designat\w*|tap(?:s|ped|ping)?|anoint\w*|crown\w*)"
+)
+_DESIGNATE_BEFORE = re.compile(r"\b" + _DESIGNATE_VERB + r"\s+$", re.IGNORECASE)
+# "its primary cloud", "the main provider", "chief outside supplier", "preferred training partner"
+_PROVIDER_TITLE = (
+    r"(?P<title>(?:[\w-]+\s+){1,3}?(?:partner|provider|supplier|cloud|vendor|host)s?)\b"
+    # (the title ends there: not "its largest cloud customer", "its cloud rival's")
+    r"(?!['’]|\s+(?:customers?|users?|clients?|rivals?|competitors?|business|market|unit|"
+    r"division|revenue|spending|bills?|contracts?|platform)\b)"
+)
+# a provider's title as the press writes it: "<adjective> <title word>" ("primary cloud",
+# "main provider", "chief outside supplier") or "<kind> <title noun>" ("compute supplier")
+_DESIGNATIONS = tuple(
+    f"{a} {t}"
+    for a in ("primary", "preferred", "main", "exclusive", "chief", "principal", "sole",
+              "default", "lead", "leading", "key", "strategic", "largest", "biggest", "outside",
+              "external", "first", "second", "new", "official", "core", "major", "anchor")
+    for t in ("cloud", "provider", "supplier", "partner", "vendor", "compute", "training",
+              "infrastructure", "ai", "host", "gpu", "chip")
+) + tuple(
+    f"{k} {t}"
+    for k in ("cloud", "compute", "computing", "training", "infrastructure", "chip", "gpu",
+              "inference", "hosting", "distribution")
+    for t in ("provider", "partner", "supplier", "vendor", "host")
+)  # fmt: skip
+
 RULES: list[Rule] = [
     # --- investments
     Rule("invest", _compile(L("inv"), GAP, _INVEST_VERB, GAP,
                             r"\b(?:in|into|for\s+access\s+to|for\s+a\s+stake\s+in)\s+",
                             r"(?:(?:the|its|a|an)\s+(?:[\w-]+\s+){0,2}?(?:funding\s+)?round\s+"
                             # ("in Abu Dhabi's G42", "in French start-up Mistral AI")
-                            r"(?:of|in|for)\s+)?", r"(?P<fill>(?:[\w'’-]+\s+){0,3}?)",
+                            r"(?:of|in|for)\s+)?", r"(?P<fill>(?:(?!in\s|into\s)[\w'’-]+\s+){0,3}?)",
                             rf"(?P<tgt>{ITEM}(?:\s*,\s*{ITEM})*(?:,?\s+(?:and|&)\s+{ITEM})?)",
                             # ("in Y, and Z $5 billion": Z is a second investor, not a target)
                             r"(?!\s+\ue002)"),
          investing, ("invest", " pour", " put", " pump", " inject", " plough", " sink", " sank", " plow")),
     Rule("possessive-stake", _compile(L("inv", possessive="required"), r"\s+", _WORDS, "{0,4}?",
-                                      r"(?:", _STAKE, r"|backing|funding)\s+(?:in|into)\s+",
+                                      r"(?:", _STAKE, r"|backing|funding)\s+(?:of\s+[^\ue000\ue002;]{0,25}?\s+)?(?:in|into)\s+",
                                       L("tgt")),
-         pairs("investment"), ("invest", "stake", "holding", "backing", "funding")),
+         lambda m, ctx: [replace(f, background=True) if _TOTAL.search(m.group()) else f
+                         for f in pairs("investment")(m, ctx)],
+         ("invest", "stake", "holding", "backing", "funding")),
     Rule("possessive-headline", _compile(rf"(?P<inv>{P})['’]s\s+(?:{A}\s+)?", rf"(?P<tgt>{P})",
                                          r"\s+(?:investment|stake)\b"),
          pairs("investment"), ("investment", "stake")),
@@ -369,18 +423,18 @@ RULES: list[Rule] = [
          pairs("investment"), ("investment", "stake")),
     Rule("stake-verb", _compile(L("inv"), GAP, r"\b(?:take|takes|took|taking|acquir\w+|buy|buys|"
                                 r"bought|buying|hold|holds|held|own|owns|owned|build|builds|has|have|had|"
-                                r"built|purchas\w+|secur\w+|get|gets|got)\s+", _WORDS, "{0,5}?",
-                                r"(?:stake|position|holding|interest|share)s?\s+",
-                                r"(?:of\s+[^\ue000;]{0,25}?\s+)?in\s+", L("tgt", possessive="optional")),
+                                r"built|purchas\w+|secur\w+|get|gets|got|control|controls|controlled)\s+",
+                                _WORDS, "{0,5}?", r"(?:stake|position|holding|interest|share)s?\s+",
+                                r"(?:of\s+[^\ue000;]{0,25}?\s+)?(?:in|of)\s+", L("tgt", possessive="optional")),
          lambda m, ctx: holding(m, ctx), ("stake", "position", "holding", "interest", " share")),
     Rule("stake-fraction", _compile(L("inv"), GAP, r"\b(?:bought|buys|buy|buying|acquired|"
                                     r"acquires|acquire|took|takes|take|owns?|holds?|controls?)\s+"
                                     r"(?:(?:nearly|almost|about|roughly|around|just\s+(?:under|"
                                     r"over)|more\s+than|over|some)\s+)?(?:half|a\s+third|a\s+"
                                     r"quarter|a\s+majority|a\s+minority|\d+(?:\.\d+)?\s?(?:%|"
-                                    r"per\s?cent))\s+(?:stake\s+)?(?:of|in)\s+",
+                                    r"per\s?cent))\s+(?:stake\s+)?(?:of|in)\s+(?:the\s+)?", _FILL,
                                     L("tgt", possessive="optional")),
-         lambda m, ctx: holding(m, ctx), (" half", " third", " quarter", "majority", "minority", "%", "per cent", "percent")),
+         lambda m, ctx: holding(m, ctx) if fill_ok(m.group("fill")) else [], (" half", " third", " quarter", "majority", "minority", "%", "per cent", "percent")),
     Rule("back", _compile(L("inv"), GAP, r"\b(?:back|backs|backed|backing)\s+", L("tgt")),
          investing, (" back",)),
     Rule("backed-by", _compile(L("tgt"), GAP, r"\b(?:is|was|are|were|has\s+been|have\s+been|"
@@ -413,20 +467,24 @@ RULES: list[Rule] = [
                                    r"{0,2}?(?:backers|investors|shareholders|funders)"),
          background_pairs("investment"), ("among", "one of")),
     # "A and B were among the backers of Y's $N round (, which C led)"
-    Rule("among-round", _compile(L("part"), r"\s+(?:was|were)\s+(?:also\s+)?among\s+(?:the\s+)?"
-                                 r"(?:[\w-]+\s+){0,2}?(?:backers|investors|participants)\s+(?:of|in)"
-                                 rf"\s+(?P<tgt>{P})['’]s\s+(?:{A}\s+)?(?:[\w-]+\s+){{0,3}}?{_ROUND}"),
+    Rule("among-round", _compile(L("part"), r"\s+(?:was|were|is|are)\s+(?:also\s+)?among\s+"
+                                 r"(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:backers|investors|participants)\s+"
+                                 rf"(?:of|in)\s+(?P<tgt>{P})['’]s\s+(?:(?:[\w-]+|{A})\s+){{0,4}}?"
+                                 rf"{_ROUND}"),
          lambda m, ctx: leading(m, ctx), ("among",)),
+    # "Participants in Y's round included A and B"
+    Rule("round-members", _compile(r"\b(?:participants|investors|backers)\s+in\s+(?:the\s+)?",
+                                   rf"(?P<tgt>{P})['’]s\s+(?:(?:[\w-]+|{A})\s+){{0,4}}?{_ROUND}",
+                                   r"\s+(?:also\s+)?(?:included|include|includes|were|are)\s+",
+                                   L("part")),
+         lambda m, ctx: leading(m, ctx), ("participants in", "investors in", "backers in")),
     Rule("investors-include", _compile(r"\binvestors\s+in\s+", L("tgt"),
                                        r"\s+(?:also\s+)?include\s+", L("inv")),
          pairs("investment"), ("investors",)),
     Rule("join-round", _compile(L("inv"), GAP, r"\b(?:join\w*|participat\w*\s+in|took\s+part\s+in|"
                                 r"take\s+part\s+in|taking\s+part\s+in)\s+", rf"(?P<tgt>{P})['’]s\s+",
-                                r"(?:[\w-]+\s+){0,3}?(?:funding\s+)?(?:round|raise|financing)"),
-         lambda m, ctx: [Found("investment", i, t, ctx.text, m.span(), ((i, "participant"),))
-                         for i in ctx.group(m, "inv")
-                         for t in ctx.group(m, "tgt")],
-         (" join", "particip", "part in")),
+                                rf"(?:(?:[\w-]+|{A})\s+){{0,4}}?(?:funding\s+)?(?:round|raise|financing)"),
+         lambda m, ctx: joined(m, ctx), (" join", "particip", "part in")),
     Rule("stock", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:receiv\w*|get|gets|got|tak\w*|took|buy|buys|buying|"
                            r"bought|purchas\w*)\s+", rf"(?P<amt>{A})\s+(?:of|in)\s+", rf"(?P<tgt>{P})",
                            r"\s+(?:stock|shares|equity)"),
@@ -473,7 +531,7 @@ RULES: list[Rule] = [
          leading, ("-led",)),
     # --- acquisitions
     # ("Nvidia buys Lambda cloud capacity", "buys AMD shares": not the company itself)
-    Rule("acquire", _compile(L("inv"), GAP, _ACQUIRE, _FILL, L("tgt"), r"(?!['’]|\s+(?:cloud|"
+    Rule("acquire", _compile(L("inv"), GAP, _ACQUIRE, _ASSETS_OF, _FILL, L("tgt"), r"(?!['’]|\s+(?:cloud|"
                              r"capacity|chips?|GPUs?|TPUs?|servers?|shares|stock|services|"
                              r"products|hardware|equipment|compute|computing|stakes?)\b)"),
          filled("acquisition"), ("acqui", " buy", "bought", "purchas", "snap", "took over", "take over", "takes over",
@@ -499,10 +557,11 @@ RULES: list[Rule] = [
          pairs("acquisition"), ("takeover", "buyout", "acquisition offer", "acquisition bid",
                                 "acquisition approach", "acquisition proposal")),
     Rule("acquired-by", _compile(L("tgt"), GAP, r"\b(?:was|were|had\s+been|has\s+been|is\s+being|"
-                                 r"will\s+be|to\s+be|being|is|are)\s+(?:\w+\s+)?(?:acquired|"
-                                 r"bought|purchased|snapped\s+up|taken\s+over)\s+by\s+"
-                                 r"(?:[\w-]+\s+){0,3}?", L("inv")),
-         pairs("acquisition"), ("acquired", "bought", "purchased", "snapped", "taken over")),
+                                 r"will\s+be|to\s+be|be|being|is|are)\s+(?:\w+\s+){0,2}?(?:acquired|"
+                                 r"bought|purchased|snapped\s+up|taken\s+over|absorbed)\s+by\s+"
+                                 r"(?:[\w'’-]+\s+){0,3}?", L("inv")),
+         pairs("acquisition"), ("acquired", "bought", "purchased", "snapped", "taken over",
+                               "absorbed")),
     Rule("acquisition-of", _compile(L("inv", possessive="required"), r"\s+", _WORDS, "{0,4}?",
                                     r"(?:acquisitions?|purchases?|takeover|buyout|buy-out)\s+of\s+",
                                     _FILL, L("tgt"), r"(?!['’])"),
@@ -631,7 +690,8 @@ RULES: list[Rule] = [
     Rule("pick-cloud", _compile(rf"(?P<tgt>{P})", GAP, r"\b(?:pick(?:s|ed)?|select(?:s|ed)?|"
                                 r"chose|chosen|choos(?:e|es|ing))\s+", rf"(?P<inv>{P})",
                                 r"(?!['’])\s+(?:to|for|as)\b"),
-         lambda m, ctx: [f for f in pairs("compute")(m, ctx) if ctx.kinds[f.investor] == "cloud"],
+         lambda m, ctx: [f for f in pairs("compute")(m, ctx) if ctx.kinds[f.investor] == "cloud"
+                         and "distribut" not in until_party(ctx.text, m.end(), 60)],
          (" pick", " select", " chose", " choos")),
     Rule("tap", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:tap(?:s|ped|ping)?|add(?:s|ed|ing)?|"
                          r"turn(?:s|ed)?\s+to|sign(?:s|ed)?\s+up)\s+", rf"(?P<tgt>{P})",
@@ -650,6 +710,11 @@ RULES: list[Rule] = [
     Rule("license-of", _compile(rf"(?P<inv>{P})", GAP, r"\blicen[cs](?:e|es|ed|ing)\s+",
                                 rf"(?P<tgt>{P})['’]s?"),
          licensing, ("licen",)),
+    # "Apple will license Gemini for Siri": a model licensed by its name (its maker licenses)
+    Rule("license-product", _compile(rf"(?P<inv>{P})", GAP, r"\blicen[cs](?:e|es|ed|ing)\s+"
+                                     rf"(?P<tgt>{P})(?!['’])"),
+         lambda m, ctx: [f for f in pairs("licensing")(m, ctx) if ctx.kinds[f.target] == "product"],
+         ("licen",)),
     Rule("license-to", _compile(rf"(?P<tgt>{P})", GAP, r"\blicen[cs](?:e|es|ed|ing)\s+(?:its|their)"
                                 r"\s+(?:[\w-]+\s+){0,3}?to\s+", rf"(?P<inv>{P})"),
          pairs("licensing"), ("licen",)),
@@ -686,16 +751,118 @@ RULES: list[Rule] = [
          lambda m, ctx: hosting(m, ctx, product=True), ("available", "accessible")),
     Rule("host-models", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:host\w*|offer\w*|add\w*|bring\w*|"
                                  r"integrat\w*|deploy\w*|distribut\w*)\s+(?:models\s+from\s+)?",
-                                 rf"(?P<tgt>{P})", r"(?:['’]s\s+(?:", P, r"\s+)?(?:[\w-]+\s+){0,2}?"
-                                 r"models?\b)?\s*(?:(?:on|in|to|into|via|through)\s+",
-                                 rf"(?P<inv2>{P}))?"),
-         lambda m, ctx: hosting(m, ctx), (" host", " offer", " add", " bring", "integrat", "deploy",
-                                          "distribut")),
+                                 # ("Grok 3", "xAI's Grok", "Meta's Llama models")
+                                 rf"(?P<tgt>{P})", _VERSION, r"(?:['’]s\s+(?:", P, _VERSION,
+                                 r"\s+)?(?:(?:[\w-]+\s+){0,2}?models?\b)?)?",
+                                 r"\s*(?:(?:on|in|to|into|via|through)\s+", rf"(?P<inv2>{P}))?"),
+         lambda m, ctx: hosting(m, ctx, product=True), (" host", " offer", " add", " bring",
+                                                        "integrat", "deploy", "distribut")),
     # "X carries/hosts (the latest) models from A, B and C"
     Rule("models-from", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:host\w*|offer\w*|add\w*|bring\w*|"
                                  r"carr(?:y|ies|ied|ying)|list\w*|sell\w*|feature\w*)\s+"
                                  r"(?:[\w-]+\s+){0,2}?models\s+from\s+", L("tgt")),
          lambda m, ctx: hosting(m, ctx), ("models from",)),
+
+    # --- issue 14, round 4
+    # "A led a $N round in Y, with B and C participating": the lead is not watched (no party
+    # before "led"), the watched participants are the round's members
+    Rule("unwatched-lead", _compile(r"(?<![\ue001’'])\s(?:also\s+)?(?:co-)?(?:led|leads|leading|lead)\s+",
+                                    rf"(?:(?:the|a|an)\s+)?(?:{A}\s+)?(?:[\w-]+\s+){{0,3}}?",
+                                    _LED_ROUND, r"\s+(?:[\w-]+\s+){0,2}?(?:in|for|of|into)\s+",
+                                    rf"(?P<tgt>{P})"),
+         lambda m, ctx: raising(m, ctx), (" led ", " lead", "leading")),
+    # "Y's $N funding, led by A, also drew B and C": the round named by its company
+    # (both only where no party comes before: anchored at the sentence's start, they stop at
+    # its first party)
+    Rule("round-of", _compile(rf"^[^\ue000]*?(?P<tgt>{P})['’]s\s+(?:{A}\s+)?(?:[\w-]+\s+){{0,3}}?",
+                              _ROUND, r"\b(?!\s+(?:in|for|of|into)\s)"),
+         lambda m, ctx: raising(m, ctx), ("round", "funding", "financing", "series", "raise")),
+    Rule("round-in", _compile(r"^[^\ue000]*?\b(?:the|a|an|its|their)\s+", rf"(?:{A}\s+)?",
+                              r"(?:[\w-]+\s+){0,3}?", _ROUND, r"\s+(?:in|for|of|into)\s+",
+                              rf"(?P<tgt>{P})"),
+         lambda m, ctx: raising(m, ctx), ("round", "funding", "financing", "series", "raise")),
+    # "Y announced a strategic investment from X"
+    Rule("investment-from", _compile(rf"(?P<tgt>{P})", GAP, r"\b(?:announc|receiv|secur|land|"
+                                     r"got|gets|won|wins|clos|complet|accept|tak)\w*\s+(?:(?:a|an|"
+                                     rf"the|new|fresh)\s+)?(?:{A}\s+)?(?:[\w-]+\s+){{0,2}}?"
+                                     r"(?:investment|funding|backing|financing|capital)\s+from\s+"
+                                     r"(?:[\w-]+\s+){0,2}?", L("inv")),
+         pairs("investment"), ("investment from", "funding from", "backing from",
+                               "financing from", "capital from")),
+    # A cumulative stake: "X's latest injection takes its total investment in Y to $N", "the
+    # deal brings X's total investment in Y to $N": the total, an earlier deal's sum
+    Rule("cumulative", _compile(L("inv", possessive="optional"), r"(?P<gap>", GAP, r")\b(?:brings?|"
+                                r"bringing|brought|takes?|taking|took|lifts?|lifting|lifted|"
+                                r"raises?|raising|raised|push(?:es|ed|ing)?|boost\w*)\s+",
+                                r"(?:its|their|his|her)\s+", _CUMULATIVE),
+         lambda m, ctx: cumulative(m, ctx), ("total", "overall", "cumulative", "combined")),
+    Rule("cumulative-of", _compile(r"\b(?:brings?|bringing|brought|takes?|taking|took|lifts?|"
+                                   r"lifting|lifted|raises?|raising|raised|push(?:es|ed|ing)?|"
+                                   r"boost\w*)\s+", L("inv", possessive="required"), r"\s+",
+                                   _CUMULATIVE),
+         lambda m, ctx: cumulative(m, ctx), ("total", "overall", "cumulative", "combined")),
+    # An ownership share stated as the deal: "Amazon is Anthropic's largest investor",
+    # "Anthropic, in which Alphabet owns about 14%,"
+    Rule("is-holder", _compile(L("inv"), r"\s+(?:is|are|was|were|remains?|has\s+been|have\s+"
+                               r"been)\s+(?:also\s+)?", rf"(?P<tgt>{P})['’]s\s+(?:[\w-]+\s+){{0,2}}?"
+                               r"(?:backer|investor|shareholder|stakeholder|funder|owner)s?\b"),
+         background_pairs("investment"), ("backer", "investor", "shareholder", "funder", "owner")),
+    # "Anthropic is roughly 14% owned by Google"
+    Rule("owned-by", _compile(rf"(?P<tgt>{P})\s+(?:is|are|was|were|remains?)\s+(?:[\w-]+\s+){{0,2}}?"
+                              r"(?:\d+(?:\.\d+)?\s?(?:%|per\s?cent)|partly|partially|majority|"
+                              r"minority|jointly)[- ]owned\s+by\s+", L("inv")),
+         background_pairs("investment"), ("owned by",)),
+    # "Amazon has committed $8 billion to Anthropic" (money, not "committed to using")
+    Rule("commit-to", _compile(L("inv"), GAP, r"\bcommit(?:s|ted|ting)?\s+(?:(?:[\w-]+)\s+){0,2}?",
+                               A, r"\s+(?:(?:[\w-]+)\s+){0,2}?to\s+", _FILL, L("tgt"),
+                               r"(?!['’])"),
+         lambda m, ctx: [f for f in filled("investment")(m, ctx)
+                         if ctx.kinds[f.target] in ("lab", "company")],
+         ("commit",)),
+    Rule("in-which-holds", _compile(rf"(?P<tgt>{P}),?\s+in\s+which\s+", L("inv"),
+                                    r"\s+(?:also\s+)?(?:owns|holds|has|had|controls|held|owned)\b"),
+         background_pairs("investment"), ("in which",)),
+    # A cloud chosen, phrased as a designation: "Anthropic makes AWS its primary training
+    # partner", "xAI named Oracle Cloud the main provider for its training runs", "the deal
+    # makes AWS Anthropic's primary cloud", "AWS will be Anthropic's primary cloud provider"
+    # (the verb is read before the party: patterns that open on a party marker are scanned
+    # for it, not tried at every word)
+    # (one pattern for the three, opening on the designated party: scanned for its marker,
+    # not tried at every word; the verb before it is read by the builder)
+    Rule("designate", _compile(rf"(?P<inv>{P})\s+(?:(?P<copula>will\s+(?:be(?:come)?|remain)|"
+                               r"becomes|became|is\s+(?:now\s+)?becoming|has\s+become|is\s+now|"
+                               r"is|remains|continues\s+to\s+be)\s+)?(?:as\s+)?(?:(?P<tgt>",
+                               P, r")['’]s\s+|(?:its|their|the|a|an)\s+)?", _PROVIDER_TITLE),
+         lambda m, ctx: designation(m, ctx), _DESIGNATIONS),
+    # "OpenAI moved its primary cloud from Microsoft to Oracle", "Y is shifting workloads to X"
+    Rule("move-to", _compile(rf"(?P<tgt>{P})", GAP, r"\b(?:mov|shift|switch|migrat|transfer)\w*\s+"
+                             r"(?:(?:its|their|some|most|all|part)\s+)?[^;\ue000]{0,50}?"
+                             rf"(?:\bfrom\s+{P}\s+)?\bto\s+(?P<inv>{P})"),
+         lambda m, ctx: [f for f in pairs("compute", by_kind=True)(m, ctx)
+                         if COMPUTE_WORDS.search(m.group()) or ctx.kinds[f.investor] == "cloud"],
+         (" mov", " shift", " switch", "migrat", "transfer")),
+    # "Grok will be available to Azure customers through Azure AI Foundry", "Grok is coming
+    # to Azure": a model named by its product name, offered on a platform
+    Rule("product-available", _compile(rf"(?P<tgt>{P})", _VERSION, r"\s+(?:models?\s+)?"
+                                       r"(?:(?:is|are|will\s+be|becomes?|became)\s+(?:now\s+)?"
+                                       r"(?:available|offered|hosted|coming|arriving|launching)|"
+                                       # "Grok 3 arrives on Azure", "Llama lands on Bedrock"
+                                       r"(?:now\s+)?(?:arriv(?:es|ed)|lands|landed|debut(?:s|ed)|"
+                                       r"comes|came))\s+"
+                                       rf"(?:to\s+{P}\s+(?:customers|users|developers|clients)\s+)?"
+                                       r"(?:first\s+)?(?:on|via|through|in|to|inside)\s+"
+                                       rf"(?:[\w-]+\s+){{0,2}}?(?P<inv>{P})",
+                                       # (not a release on every cloud: "available on AWS,
+                                       # Google Cloud and Azure")
+                                       rf"(?!\s*,\s*{P}|,?\s+(?:and|&)\s+{P})"),
+         lambda m, ctx: hosting(m, ctx, product=True), ("available", "offered", "hosted", "coming",
+                                                        "arriv", "launching", "lands", "landed",
+                                                        "debut", "comes", "came")),
+    # "a joint venture between India's Tata Group and Airbus"
+    Rule("venture-between", _compile(r"\bjoint[ -]ventures?\s+(?:between|of|with)\s+",
+                                     r"(?:[\w-]+['’]s\s+)?", L("inv"),
+                                     r"(?!\s+(?:and|&)\b)"),
+         joint_venture, ("joint venture", "joint-venture")),
 ]  # fmt: skip
 
 
@@ -709,6 +876,97 @@ def holding(m: re.Match[str], ctx: Context) -> list[Found]:
 
 
 _HELD = re.compile(r"\b(?:own|owns|hold|holds|control|controls|(?:has|have)\s+an?)\s", re.I)
+
+
+def joined(m: re.Match[str], ctx: Context) -> list[Found]:
+    """ "A and B took part in Y's $N round": one round, its members participants (no member
+    is credited the round's total)."""
+    inv = ctx.group(m, "inv")
+    if not inv:
+        return []
+    roles = tuple((i, "participant") for i in inv)
+    return [Found("investment", inv[0], t, ctx.text, m.span(), roles) for t in ctx.group(m, "tgt")]
+
+
+def cumulative(m: re.Match[str], ctx: Context) -> list[Found]:
+    """A cumulative stake ("bringing its total investment in Y to $N"): background, with the
+    total as its amount; not after the investing clause that states the new money ("X invested
+    $2 billion, bringing its total investment in Y to $5 billion": that rule's deal)."""
+    gap = m.groupdict().get("gap") or ""
+    if AMOUNT_MARK.search(gap) or _INVESTED.search(gap):
+        return []
+    k = ctx.amounts(m.group("amt"))[0]
+    return [Found("investment", i, t, ctx.text, m.span(), amount=k, background=True)
+            for i in ctx.group(m, "inv") for t in ctx.group(m, "tgt")]  # fmt: skip
+
+
+_INVESTED = re.compile(_INVEST_VERB, re.IGNORECASE)
+
+
+_NOT_PROVIDED = re.compile(
+    r"\b(?:sales|search|marketing|reseller|resale|channel|media|"
+    r"research|consulting|implementation|integration|launch|design)\b",
+    re.I,
+)
+
+
+_TRAINING = re.compile(r"\b(?:training|inference|hosting)\b", re.IGNORECASE)
+
+
+def designation(m: re.Match[str], ctx: Context) -> list[Found]:
+    """ "X will be/is Y's primary cloud provider"; "the deal makes X Y's primary cloud"; "Y
+    makes/names/picks X (as) its primary cloud"."""
+    if m.group("tgt"):
+        if m.group("copula") or _DESIGNATE_BEFORE.search(
+            ctx.text, max(0, m.start() - 16), m.start()
+        ):
+            return designated(m, ctx)
+        return []
+    if m.group("copula"):
+        return []
+    return designated_by(m, ctx)
+
+
+def designated_by(m: re.Match[str], ctx: Context) -> list[Found]:
+    """ "Y makes/names/picks X (as) its primary cloud": the designation verb right before X,
+    the party nearest before the verb (in its clause) is Y."""
+    verb = _DESIGNATE_BEFORE.search(ctx.text, max(0, m.start() - 16), m.start())
+    if verb is None:
+        return []
+    before = ctx.text[: verb.start()]
+    last = before.rfind(OPEN)
+    if last < 0 or ";" in before[last:]:
+        return []
+    tgt = ctx.parties(before[last:])
+    return designated(m, ctx, ctx.group(m, "inv"), tgt[:1], (last, m.end()))
+
+
+def designated(
+    m: re.Match[str],
+    ctx: Context,
+    inv: list[int] | None = None,
+    tgt: list[int] | None = None,
+    span: tuple[int, int] | None = None,
+) -> list[Found]:
+    """A provider designated: a compute deal when a cloud is designated or the title (or what
+    follows it) speaks of computing ("its chief outside supplier of AI compute")."""
+    inv = ctx.group(m, "inv") if inv is None else inv
+    tgt = ctx.group(m, "tgt") if tgt is None else tgt
+    span = m.span() if span is None else span
+    words = m.group("title") + until_party(ctx.text, m.end(), 60)
+    if not inv or not tgt:
+        return []
+    if ctx.kinds[inv[0]] != "cloud" and not (
+        COMPUTE_WORDS.search(words) or _TRAINING.search(m.group("title"))
+    ):
+        return []
+    if _NOT_PROVIDED.search(m.group("title")):  # "its sales partner", "its search partner"
+        return []
+    if ctx.kinds[tgt[0]] == "product":
+        return []
+    if "distribution" in m.group("title").lower():  # "its first distribution partner"
+        return [Found("distribution", i, t, ctx.text, span, tail=False) for i in inv for t in tgt]
+    return [Found("compute", i, t, ctx.text, span, by_kind=True) for i in inv for t in tgt]
 
 
 def _among(m: re.Match[str], ctx: Context) -> list[Found]:
@@ -737,13 +995,29 @@ def hosting(m: re.Match[str], ctx: Context, product: bool = False) -> list[Found
     """ "X hosts Y's models (on Z)", "X adds models from Y to Z": a distribution deal when
     models are named (or, with `product`, a model by its name: "make Llama available"); the
     more specific platform (Z) is the provider."""
-    if "model" not in m.group().lower() and not (
-        product and any(ctx.kinds[t] == "product" for t in ctx.group(m, "tgt"))
-    ):
+    if "model" not in m.group().lower() and not (product and _names_product(m, ctx)):
         return []
     platform = ctx.group(m, "inv2") or ctx.group(m, "inv")
     return [Found("distribution", platform[0], t, ctx.text, m.span(), tail=False)
             for t in ctx.group(m, "tgt")]  # fmt: skip
+
+
+_VERSIONED = re.compile(r"(?:\s+|-)(?:[A-Za-z]+\s+)?[\w.]*\d")
+
+
+def _names_product(m: re.Match[str], ctx: Context) -> bool:
+    """Whether the offered party is a product, or names one ("xAI's Grok"): a model by its
+    name, which stands for its maker."""
+    tgt = ctx.group(m, "tgt")
+    if any(ctx.kinds[t] == "product" for t in tgt):
+        return True
+    if m.groupdict().get("tgt") and _VERSIONED.match(ctx.text, m.end("tgt")):
+        return True  # a lab's name with a model's version: "DeepSeek-R1", "Mistral Large 2"
+    end = m.end("inv2") if m.groupdict().get("inv2") else m.end()
+    start = m.end("tgt") if m.groupdict().get("tgt") else end
+    after = ctx.parties(ctx.text[start:end])
+    inv2 = set(ctx.group(m, "inv2"))
+    return any(ctx.kinds[i] == "product" and i not in inv2 for i in after)
 
 
 # What else a sentence must hold for a rule to run: cheap tests that spare the costly patterns
@@ -752,6 +1026,20 @@ _ROUND_WORDS = re.compile(r"round|funding|financing|series\s+[a-z]\b|seed|raise"
 _MONEY_OR_ROUND = re.compile(
     r"[$€£¥₹₩]|\b(?:USD|EUR|GBP|JPY)\b|round|funding|financing|series\s+[a-z]\b|seed|money|"
     r"capital|cash|from\b",
+    re.IGNORECASE,
+)
+# a verb of designation, then (after the party) a provider's title; or "Y's primary cloud
+# provider" (one test for the three designation rules)
+_DESIGNATED = re.compile(
+    r"(?:\b(?:mak|made|nam|select|chos|choos|pick|designat|tap|anoint|crown)\w*\s+(?:\S+\s+){1,9}?"
+    r"|\b(?:be|become|becomes|became|becoming|is|remain|remains)\s+(?:\S+\s+){0,3}?\S+['’]s\s+"
+    r"(?:\S+\s+){0,3}?)(?:partner|provider|supplier|cloud|vendor|host)s?\b",
+    re.IGNORECASE,
+)
+# "Y's $N round", "the round in Y" (one test for both rules)
+_ROUND_NAMED = re.compile(
+    r"['’]s\s+(?:\S+\s+){0,4}?(?:round|funding|financing|series|raise)|"
+    r"\b(?:round|funding|financing|raise|series\s+\w+|seed)\s+(?:in|for|of|into)\s",
     re.IGNORECASE,
 )
 _ALSO: dict[str, re.Pattern[str]] = {
@@ -774,7 +1062,8 @@ _ALSO: dict[str, re.Pattern[str]] = {
     "host-models": re.compile(r"model", re.IGNORECASE),
     "models-via": re.compile(r"\b(?:its|their)\s+(?:\w+\s+){0,2}models\b", re.IGNORECASE),
     "stake-verb": re.compile(
-        r"\b(?:stake|position|holding|interest|share)s?\s+(?:of\s+[^.;]{0,25}?\s+)?in\b", re.I
+        r"\b(?:stake|position|holding|interest|share)s?\s+(?:of\s+[^.;]{0,25}?\s+)?(?:in|of)\b",
+        re.I,
     ),
     "stake-fraction": re.compile(
         r"(?:half|third|quarter|majority|minority|%|per\s?cent)\s+(?:stake\s+)?(?:of|in)\b", re.I
@@ -792,6 +1081,38 @@ _ALSO: dict[str, re.Pattern[str]] = {
     "possessive-stake": re.compile(r"['’]", re.IGNORECASE),
     "possessive-headline": re.compile(r"['’]", re.IGNORECASE),
     "acquisition-of": re.compile(r"\bof\b", re.IGNORECASE),
+    # round 4's rules: the phrase each needs, tested once a keyword is found
+    "unwatched-lead": re.compile(
+        r"\b(?:led|leads?|leading)\s+(?:\S+\s+){0,5}?(?:round|funding|financing|raise|"
+        r"investment|series|seed)\b",
+        re.IGNORECASE,
+    ),
+    "round-of": _ROUND_NAMED,
+    "round-in": _ROUND_NAMED,
+    "cumulative": re.compile(
+        r"\b(?:total|overall|cumulative|combined)\s+(?:investment|stake|commitment|backing|"
+        r"funding|outlay)s?\s+in",
+        re.IGNORECASE,
+    ),
+    "cumulative-of": re.compile(
+        r"['’]s\s+(?:total|overall|cumulative|combined)\s+(?:investment|stake|commitment|"
+        r"backing|funding|outlay)s?\s+in",
+        re.IGNORECASE,
+    ),
+    "is-holder": re.compile(
+        r"['’]s\s+(?:[\w-]+\s+){0,2}?(?:backer|investor|shareholder|stakeholder|funder|owner)",
+        re.IGNORECASE,
+    ),
+    "designate": _DESIGNATED,
+    "move-to": COMPUTE_WORDS,
+    "designate-of": _DESIGNATED,
+    "will-be-provider": _DESIGNATED,
+    "product-available": re.compile(
+        r"\b(?:available|offered|hosted|coming|arriv\w+|launching|lands|landed|debut\w*|comes|"
+        r"came)\s+(?:\S+\s+){0,3}?"
+        r"(?:on|via|through|in|to|inside)\s",
+        re.IGNORECASE,
+    ),
 }
 
 
@@ -812,7 +1133,8 @@ _RULES_OF = {k: [i for i, r in enumerate(RULES) if k in r.needs] for k in _KEYWO
 _KEYWORD_RULES = [frozenset(i for j in _INSIDE[k] for i in _RULES_OF[j]) for k in _KEYWORDS]
 
 
-_CALLED: dict[frozenset[int], list[int]] = {}
+_CALLED: dict[frozenset[int], Plan] = {}
+_BY_PRODUCT = frozenset({"host-models"})
 
 
 def lower_outside_escapes(pattern: str) -> str:
@@ -836,29 +1158,72 @@ _ALSO_LOW = {
 }
 
 
-def rules_for(sentence: str) -> list[Rule]:
-    """The rules whose keywords `sentence` holds (in the rules' order); none for most."""
-    hits = _AUTOMATON.find_matches_as_indexes(" " + sentence.lower(), overlapping=True)
+class Kinded(Protocol):
+    @property
+    def kind(self) -> str: ...
+
+
+def rules_for(sentence: str, mentions: Sequence[Kinded] = ()) -> list[Rule]:
+    """The rules whose keywords `sentence` holds (in the rules' order); none for most. When
+    the sentence's `mentions` name a product, the rules that read a model by its name run
+    without the word "model" ("Microsoft will host Grok on Azure"); asked only then."""
+    lowered = " " + sentence.lower()
+    hits = _AUTOMATON.find_matches_as_indexes(lowered, overlapping=True)
     if not hits:
         return []
     keys = frozenset(h[0] for h in hits)
     called = _CALLED.get(keys)
     if called is None:  # the rules a set of keywords calls, in order: asked again and again
-        called = sorted(frozenset().union(*(_KEYWORD_RULES[k] for k in keys)))
+        called = _plan(keys)
         if len(_CALLED) < 4096:
             _CALLED[keys] = called
-    holds: dict[re.Pattern[str], bool] = {}  # each extra test once per sentence
-    low = ""
-    out = []
-    for i in called:
-        also = RULES[i].also
-        if also is not None and also not in holds:
-            fast = _ALSO_LOW.get(also)
-            if fast is None:
-                holds[also] = also.search(sentence) is not None
-            else:  # the lowered pattern on the lowered sentence: the same answer, faster
-                low = low or sentence.lower()
-                holds[also] = fast.search(low) is not None
-        if also is None or holds[also]:
-            out.append(RULES[i])
+    rules, tests, index, by_product = called
+    if not tests:
+        return list(rules)
+    # each extra test once per sentence: the lowered pattern on the lowered sentence (the
+    # same answer, faster), else the pattern itself
+    holds = [
+        (fast.search(lowered, 1) if fast is not None else also.search(sentence)) is not None
+        for also, fast in tests
+    ]
+    out = [rule for rule, test in zip(rules, index, strict=True) if test < 0 or holds[test]]
+    if (
+        len(out) < len(rules)
+        and any(named and not holds[test] for test, named in zip(index, by_product, strict=True))
+        and any(m.kind == "product" for m in mentions)
+    ):
+        out = [
+            rule
+            for rule, test, named in zip(rules, index, by_product, strict=True)
+            if test < 0 or holds[test] or named
+        ]
     return out
+
+
+# the rules a set of keywords calls, their distinct extra tests (each pattern with its
+# lowered form), each rule's test by its index there (-1: none), and whether a product
+# named in the sentence lets the rule run without its test
+Plan = tuple[
+    tuple[Rule, ...],
+    tuple[tuple[re.Pattern[str], re.Pattern[str] | None], ...],
+    tuple[int, ...],
+    tuple[bool, ...],
+]
+
+
+def _plan(keys: frozenset[int]) -> Plan:
+    """The rules a set of keywords calls, in order, and the distinct extra tests they need
+    (each rule's test by its index there, -1 for none)."""
+    order = sorted(frozenset().union(*(_KEYWORD_RULES[k] for k in keys)))
+    rules = tuple(RULES[i] for i in order)
+    alsos: list[re.Pattern[str]] = []
+    index: list[int] = []
+    for r in rules:
+        if r.also is None:
+            index.append(-1)
+            continue
+        if r.also not in alsos:
+            alsos.append(r.also)
+        index.append(alsos.index(r.also))
+    tests = tuple((a, _ALSO_LOW.get(a)) for a in alsos)
+    return rules, tests, tuple(index), tuple(r.name in _BY_PRODUCT for r in rules)

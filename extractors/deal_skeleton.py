@@ -90,7 +90,7 @@ _SEPS = re.compile(
 _AND_AFTER = re.compile(r",?\s+(?:and|&)\s", re.IGNORECASE)
 # the list goes on with a name the watchlist does not hold: "A, B, DST Global and GIC"
 _UNWATCHED_NEXT = re.compile(r"\s*,\s*[A-Z][^,;\ue000\ue002]{0,60}?(?:,|\s+(?:and|&)\s)")
-_LAST_ITEMS = re.compile(rf"{P}(?:\s+\w+)?(?:\s+(?:and|&)\s+{P}(?:\s+\w+)?)?$")
+_LAST_ITEMS = re.compile(rf"{P}(?:\s+\w+)?(?:\s+(?:[Aa]nd|&)\s+{P}(?:\s+\w+)?)?$")
 
 
 @dataclass
@@ -113,7 +113,8 @@ class Context:
             return []
         seps = list(_SEPS.finditer(text))
         if seps and ("," in text or len(seps) > 1):
-            ands = [i for i, s in enumerate(seps) if "and" in s.group() or "&" in s.group()]
+            # ("And" in a headline's title case)
+            ands = [i for i, s in enumerate(seps) if "nd" in s.group() or "&" in s.group()]
             comma_only = not ands
             last = len(seps) - 1
             proper = ands == [last]  # only the last separator is "and"

@@ -106,7 +106,9 @@ _TALKS = (
 )
 _BACKGROUND = (
     r"\b(?:already|previously|existing|for\s+years|(?:has|have|had)\s+long|had\s+(?:invested|"
-    r"backed|bought|acquired)|first\s+invested|since\s+(?:19|20)\d\d|in\s+the\s+past)\b"
+    r"backed|bought|acquired)|first\s+invested|since\s+(?:19|20)\d\d|in\s+the\s+past|"
+    # a cumulative stake: "has poured $13 billion in total into Y", "has invested $4bn to date"
+    r"in\s+total|to\s+date|all\s+told|cumulative(?:ly)?)\b"
 )
 # One pass for every status cue; the strongest found wins (denied, then talks, then background).
 # Every cue holds one of these: most windows hold none, and skip the regex.
@@ -169,6 +171,10 @@ _CUE_STEMS = (
     "first invested",
     "since",
     "past",
+    "in total",
+    "to date",
+    "all told",
+    "cumulative",
 )
 _CUE_FINDER = ahocorasick_rs.AhoCorasick(_CUE_STEMS)  # one pass, not a test per stem
 _CUES = re.compile(
@@ -273,7 +279,7 @@ def find_deals(
         description = i in described and (two or _DESCRIBED.search(sentence))
         if not two and not description:
             continue
-        rules = R.rules_for(sentence)
+        rules = R.rules_for(sentence, inside)
         if not rules:
             continue  # no deal word: the cheap exit for most sentences with two entities
         if description and (not two or _DESCRIBED.search(sentence)):
@@ -355,9 +361,9 @@ def _sentence_deals(
     reduced = C.reduce(skeleton, kinds, two_parties=len(parties) == 2)
     found = _match(reduced.text, kinds, rules)
     for clause in _coordinated(reduced.text):  # each with the rules its own words call for
-        found += _match(clause, kinds, R.rules_for(clause))
+        found += _match(clause, kinds, R.rules_for(clause, inside))
     for aside in reduced.asides:
-        stated = _match(aside, kinds, R.rules_for(aside))
+        stated = _match(aside, kinds, R.rules_for(aside, inside))
         found += [f if _WILL.search(aside) else replace(f, background=True) for f in stated]
     found += reduced.found
     # The same match found twice (by two rules, or in a clause read again) is read once.
@@ -460,7 +466,7 @@ def _deal(
     """The deal a rule found, with its amount, qualifier, year and status read around it."""
     inv, tgt = s.mentions[f.investor], s.mentions[f.target]
     maker = None
-    if tgt.kind == "product" and f.kind == "distribution" and ancestors:
+    if tgt.kind == "product" and f.kind in ("distribution", "licensing") and ancestors:
         maker = next(iter(ancestors(tgt.entity)), None)  # "make Llama available": Meta's
     if (tgt.kind == "product" and maker is None) or (
         inv.kind == "product" and f.kind != "distribution"
@@ -476,6 +482,8 @@ def _deal(
         investor, target = sorted((investor, target))
     if investor == target or target in (ancestors(investor) if ancestors else ()):
         return None
+    if maker is not None and ancestors and _kin(investor, target, ancestors):
+        return None  # "Google will host Gemini on Google Cloud": one company's own model
     text, (a, b) = f.text, f.span
     if _unreal(text, a, b):
         return None
@@ -518,6 +526,11 @@ def _deal(
         amount_max=amount.high if amount else None,
         tranche=tranche,
     )
+
+
+def _kin(a: str, b: str, ancestors: Callable[[str], Sequence[str]]) -> bool:
+    """Whether `a` and `b` belong to one company (one is the other's parent, or both share one)."""
+    return not {a, *ancestors(a)}.isdisjoint({b, *ancestors(b)})
 
 
 def _unreal(text: str, a: int, b: int) -> bool:

@@ -446,6 +446,12 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     words = (args.query or "").strip()
     if not words and not args.reindex:
         raise UsageError('no words to search for: labwatch search "compute deal"')
+    if not isinstance(settings.warehouse, Path):
+        # The fts index is DuckDB-file tables and macros; DuckLake cannot hold it yet.
+        raise LabwatchError(
+            "labwatch search needs a DuckDB warehouse: its full-text index cannot live in "
+            "DuckLake yet; use labwatch sql with ILIKE instead (docs/scale-out.md)"
+        )
     # The index is rebuilt when asked, or when it is missing or stale (a killed ingest).
     note = ensure_index(settings.warehouse, settings.lock_wait, force=args.reindex)
     if note and not args.quiet:
@@ -668,6 +674,25 @@ def eval_extraction(args: argparse.Namespace) -> int:
     if skipped:
         shown = ", ".join(skipped[:5]) + (", …" if len(skipped) > 5 else "")
         print(f"skipped {len(skipped)} page(s) with no ground-truth body: {shown}", file=sys.stderr)
+    return 0
+
+
+def cmd_migrate_warehouse(args: argparse.Namespace, settings: Settings) -> int:
+    from warehouse.backend import DEFAULT_FILE
+    from warehouse.ducklake_migrate import migrate_to_lake
+
+    lake = settings.warehouse
+    if isinstance(lake, Path):
+        raise UsageError(
+            "migrate-warehouse copies into a DuckLake: set warehouse = "
+            '"ducklake:postgres:<connection>" first (docs/scale-out.md)'
+        )
+    source = args.source or settings.home / DEFAULT_FILE
+    copied = migrate_to_lake(source, lake, lock_wait=settings.lock_wait)
+    if not args.quiet:
+        print(f"labwatch migrate-warehouse: copied {copied.rows} rows from {source} to {lake}")
+        for table, rows in sorted(copied.tables.items()):
+            print(f"  {table:<22} {rows}")
     return 0
 
 
@@ -1040,6 +1065,21 @@ def build_parser() -> argparse.ArgumentParser:
         "0: every row, streamed (csv or json)",
     )
     p.set_defaults(func=cmd_sql)
+
+    p = sub.add_parser(
+        "migrate-warehouse",
+        parents=[common],
+        help="copy a DuckDB warehouse file into the (empty) DuckLake the warehouse setting "
+        "names; all or nothing, the file is left as it was",
+    )
+    p.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        metavar="FILE",
+        help="the DuckDB warehouse to copy (default: HOME/labwatch.duckdb)",
+    )
+    p.set_defaults(func=cmd_migrate_warehouse)
     return parser
 
 

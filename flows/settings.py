@@ -20,6 +20,7 @@ from extractors.entities import Watchlist, load_watchlist
 from extractors.errors import LabwatchError
 from extractors.fetch import DEFAULT_USER_AGENT, FetchLimits
 from seeds import SEEDS_DIR
+from warehouse.backend import Location, parse_warehouse
 
 
 class SettingsError(LabwatchError, ValueError):
@@ -65,10 +66,15 @@ class Settings:
     web_host: str = "127.0.0.1"
     web_port: int = 8000
     web_token: str = ""
+    # Where the warehouse is (`warehouse` in labwatch.toml, LABWATCH_WAREHOUSE): "" is the
+    # DuckDB file <home>/labwatch.duckdb; duckdb:///path; or ducklake:postgres:<connection>
+    # with its data files in ducklake_data (default <home>/lake). docs/scale-out.md.
+    warehouse_url: str = ""
+    ducklake_data: Path | None = None
 
     @property
-    def warehouse(self) -> Path:
-        return self.home / "labwatch.duckdb"
+    def warehouse(self) -> Location:
+        return parse_warehouse(self.warehouse_url, self.home, self.ducklake_data)
 
     @property
     def digests_dir(self) -> Path:
@@ -150,6 +156,11 @@ def _convert(name: str, kind: Any, value: Any, source: str, home: Path) -> Any:
     it came from (a file, an environment variable) for the message."""
     kind = str(kind)
     where = f" (from {source})" if source else ""
+    if name == "warehouse_url":
+        try:
+            parse_warehouse(str(value), home)
+        except ValueError as exc:
+            raise SettingsError(f"setting warehouse = {value!r}{where}: {exc}") from exc
     try:
         if kind in _PATH_KINDS:
             if kind == "Path | None" and str(value).strip() == "":
@@ -186,6 +197,10 @@ def _convert(name: str, kind: Any, value: Any, source: str, home: Path) -> Any:
 # prefect.yaml's pull step sends a worker to (a worker's flow runs inherit its environment).
 NOT_SETTINGS = frozenset({"LABWATCH_HOME", "LABWATCH_CHECKOUT"})
 
+# Settings named otherwise in labwatch.toml and LABWATCH_*: `warehouse` is the attribute
+# that gives the parsed location, so its text is kept under another name.
+RENAMED = {"warehouse": "warehouse_url"}
+
 
 def load_settings(home: str | Path | None = None, **overrides: Any) -> Settings:
     """Settings from defaults, the home's labwatch.toml, the environment, then `overrides`."""
@@ -200,6 +215,7 @@ def load_settings(home: str | Path | None = None, **overrides: Any) -> Settings:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise SettingsError(f"{config}: {exc}") from exc
         for key, value in doc.items():
+            key = RENAMED.get(key, key)
             if key not in kinds or key == "home":
                 raise SettingsError(f"{config}: unknown setting {key!r}")
             values[key] = _convert(key, kinds[key], value, str(config), home_path)
@@ -207,10 +223,12 @@ def load_settings(home: str | Path | None = None, **overrides: Any) -> Settings:
         if not var.startswith("LABWATCH_") or var in NOT_SETTINGS:
             continue
         name = var.removeprefix("LABWATCH_").lower()
+        name = RENAMED.get(name, name)
         if name not in kinds:
             raise SettingsError(f"unknown setting in the environment: {var}")
         values[name] = _convert(name, kinds[name], env, var, home_path)
     for key, value in overrides.items():
+        key = RENAMED.get(key, key)
         if key not in kinds:
             raise SettingsError(f"unknown setting {key!r}")
         if value is not None:

@@ -22,6 +22,7 @@ What DuckLake lacks, and what stands in for it (docs/scale-out.md):
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import re
@@ -167,9 +168,7 @@ def attach_lake(
     if not create:
         options.append("CREATE_IF_NOT_EXISTS false")
     try:
-        con.execute(
-            f"ATTACH {_quote(PREFIX + lake.catalog)} AS {alias} ({', '.join(options)})"
-        )
+        con.execute(f"ATTACH {_quote(PREFIX + lake.catalog)} AS {alias} ({', '.join(options)})")
     except duckdb.Error as exc:
         message = str(exc).replace(lake.catalog, redact_conninfo(lake.catalog))
         raise DuckLakeError(
@@ -188,6 +187,9 @@ def connect_lake(
         con.execute("SET TimeZone = 'UTC'")
         attach_lake(con, lake, read_only=read_only, create=create)
         con.execute(f"USE {ALIAS}")
+        # `labwatch sql` turns external access off (queries.lock_down): the lake's own data
+        # files must stay readable, and only they.
+        con.execute(f"SET allowed_directories = [{_quote(lake.data_path)}]")
         if not read_only:
             migrate_lake(con, str(lake))
     except BaseException:
@@ -371,10 +373,8 @@ def _in_transaction(
 def rollback(con: duckdb.DuckDBPyConnection) -> None:
     """Roll back, if a transaction is open. DuckLake leaves a failed autocommit statement's
     transaction aborted ("please ROLLBACK"), so this is also the way out of that."""
-    try:
+    with contextlib.suppress(duckdb.Error):
         con.execute("ROLLBACK")
-    except duckdb.Error:
-        pass
 
 
 def table_names(con: duckdb.DuckDBPyConnection, alias: str) -> list[str]:

@@ -51,7 +51,9 @@ def migrate_to_lake(source: Path, lake: DuckLakeWarehouse, lock_wait: float = 15
         con.execute(f"USE {ALIAS}")
         try:
             migrate_lake(con, str(lake))
-            full = {t: n for t, n in row_counts(con, ALIAS).items() if n and t != "schema_migrations"}
+            full = {
+                t: n for t, n in row_counts(con, ALIAS).items() if n and t != "schema_migrations"
+            }
             if full:
                 listed = ", ".join(f"{t} ({n} rows)" for t, n in sorted(full.items()))
                 raise LakeNotEmptyError(

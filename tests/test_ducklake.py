@@ -1,0 +1,235 @@
+"""The DuckLake backend (issue 18): catalog in a real PostgreSQL on loopback, data files in
+tmp_path. A real ingest of a loopback world into a DuckDB warehouse, copied by
+`labwatch migrate-warehouse`, answers `labwatch sql`, every v_* view and the digest exactly
+as the DuckDB warehouse does."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+from pytest_httpserver import HTTPServer
+
+from flows.cli import main
+from flows.digest_render import render_markdown
+from flows.settings import SettingsError, load_settings
+from tests.helpers import SEED_SLUGS, seed_text
+from tests.test_ingest_pipeline import ingest
+from warehouse.database import open_warehouse
+from warehouse.digest_queries import digest_data
+from warehouse.ducklake import DuckLakeWarehouse, redact_conninfo
+from warehouse.errors import WarehouseMissingError
+from warehouse.queries import newest_article_week
+
+
+def lake_home(path: Path, conninfo: str, data: Path) -> Path:
+    """A LABWATCH_HOME whose warehouse is a DuckLake."""
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "labwatch.toml").write_text(
+        f'warehouse = "ducklake:postgres:{conninfo}"\nducklake_data = "{data}"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def sql(capsys: pytest.CaptureFixture[str], home: Path, query: str) -> str:
+    code = main(["sql", query, "--format", "csv", "--max-rows", "0", "--home", str(home)])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return out.out
+
+
+FEEDS = 4
+STORIES = 12  # per feed
+
+
+def serve_dated_world(httpserver: HTTPServer) -> list[str]:
+    """FEEDS feeds of STORIES stories each on one host, each story with its own publication
+    hour: the digest breaks ties between articles of one time by storage order, which two
+    backends need not share (see docs/scale-out.md)."""
+    base = f"http://127.0.0.1:{httpserver.port}"
+    paragraphs = [p for s in SEED_SLUGS for p in seed_text(s).split("\n\n") if len(p) > 80]
+    start = datetime(2026, 11, 16, tzinfo=UTC)
+    feeds = []
+    for f in range(FEEDS):
+        items = []
+        for n in range(STORIES):
+            story = f * STORIES + n
+            when = (start + timedelta(hours=story)).strftime("%a, %d %b %Y %H:%M:%S +0000")
+            items.append(
+                f"<item><title>Story {story}</title><link>{base}/a/{story}</link>"
+                f"<pubDate>{when}</pubDate></item>"
+            )
+        httpserver.expect_request(f"/f{f}.xml").respond_with_data(
+            f'<?xml version="1.0"?><rss version="2.0"><channel><title>Feed {f}</title>'
+            f"{''.join(items)}</channel></rss>",
+            content_type="application/rss+xml",
+        )
+        feeds.append(f"{base}/f{f}.xml")
+    httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
+    for story in range(FEEDS * STORIES):
+        body = "".join(f"<p>{p}</p>" for p in paragraphs[story % 12 : story % 12 + 5])
+        httpserver.expect_request(f"/a/{story}").respond_with_data(
+            f"<html><body><article><h1>Story {story}</h1><p>Dispatch {story}.</p>{body}"
+            "</article></body></html>",
+            content_type="text/html",
+        )
+    return feeds
+
+
+def test_the_warehouse_setting_names_the_backend(tmp_path: Path) -> None:
+    assert load_settings(tmp_path).warehouse == tmp_path / "labwatch.duckdb"  # unchanged
+    assert load_settings(tmp_path, warehouse="duckdb:///srv/w.duckdb").warehouse == Path(
+        "/srv/w.duckdb"
+    )
+    assert load_settings(tmp_path, warehouse="duckdb:w.duckdb").warehouse == tmp_path / "w.duckdb"
+    lake = load_settings(tmp_path, warehouse="ducklake:postgres:host=db password=s3cret").warehouse
+    assert lake == DuckLakeWarehouse("host=db password=s3cret", f"{tmp_path}/lake/")
+    assert "s3cret" not in str(lake)
+    assert redact_conninfo("postgresql://u:pw@db/lake") == "postgresql://u:***@db/lake"
+    with pytest.raises(SettingsError, match="ducklake:postgres:<connection>"):
+        load_settings(tmp_path, warehouse="sqlite:///x.db")
+    with pytest.raises(SettingsError, match="needs the catalog's connection"):
+        load_settings(tmp_path, warehouse="ducklake:postgres:")
+
+
+def columns(con: duckdb.DuckDBPyConnection, catalog_name: str) -> set[tuple[str, str, str]]:
+    rows = con.execute(
+        "SELECT table_name, column_name, data_type FROM duckdb_columns()"
+        " WHERE database_name = ? AND schema_name = 'main'",
+        [catalog_name],
+    ).fetchall()
+    return {(str(t), str(c), str(k)) for t, c, k in rows}
+
+
+def test_a_new_lake_has_the_schema_of_a_duckdb_warehouse(tmp_path: Path, catalog: str) -> None:
+    lake = DuckLakeWarehouse(catalog, f"{tmp_path}/data/")
+    assert not lake.exists()
+    with pytest.raises(WarehouseMissingError, match="migrate-warehouse"):
+        open_warehouse(lake, read_only=True).__enter__()
+    with open_warehouse(lake) as con:
+        in_lake = columns(con, "lake")
+    with open_warehouse(tmp_path / "w.duckdb") as con:
+        in_file = columns(con, "w")
+    assert in_lake == in_file and len(in_file) > 100  # tables and views, column by column
+    assert lake.exists()
+    with open_warehouse(lake) as con:  # opened again: nothing to migrate, nothing doubled
+        assert con.execute("SELECT count(*) FROM schema_migrations").fetchone() == (
+            con.execute("SELECT count(DISTINCT version) FROM schema_migrations").fetchone()
+        )
+
+
+@pytest.mark.flow
+@pytest.mark.timeout(900)
+def test_a_migrated_warehouse_answers_as_the_duckdb_one(
+    tmp_path: Path, httpserver: HTTPServer, catalog: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feeds = serve_dated_world(httpserver)
+    duck = tmp_path / "duck"
+    summary = ingest(duck, feeds, httpserver.port)
+    assert summary["articles_new"] == FEEDS * STORIES and summary["deals"] > 20
+    home = lake_home(tmp_path / "lakehome", catalog, tmp_path / "lakedata")
+
+    code = main(["migrate-warehouse", "--home", str(home), "--from", str(duck / "labwatch.duckdb")])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert "copied" in out.out and "articles" in out.out
+
+    with open_warehouse(duck / "labwatch.duckdb", read_only=True) as con:
+        tables = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'"
+            ).fetchall()
+        ]
+        views = [
+            r[0]
+            for r in con.execute(
+                "SELECT view_name FROM duckdb_views() WHERE NOT internal AND view_name LIKE 'v\\_%' ESCAPE '\\'"
+            ).fetchall()
+        ]
+    assert "v_deals" in views and "v_mentions_weekly" in views
+    for name in [*tables, *views]:
+        # schema_migrations: when each was applied differs, the versions may not.
+        picked = "version, name" if name == "schema_migrations" else "*"
+        query = f"SELECT {picked} FROM {name} ORDER BY ALL"
+        assert sql(capsys, home, query) == sql(capsys, duck, query), name
+    counts = "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM mentions)"
+    assert sql(capsys, home, counts) == sql(capsys, duck, counts)
+    assert sql(capsys, home, counts).splitlines()[1] != "0,0"
+
+    # The digest: every figure and section, and the Markdown made of them.
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    lake = load_settings(home).warehouse
+    with open_warehouse(duck / "labwatch.duckdb", read_only=True) as con:
+        week = newest_article_week(con)
+        assert week
+        expected = digest_data(con, week, now)
+    with open_warehouse(lake, read_only=True) as con:
+        got = digest_data(con, week, now)
+    assert got == expected
+    assert render_markdown(got) == render_markdown(expected)
+    assert expected.this_week.articles > 0
+
+
+def test_sql_on_a_lake_is_read_only_and_reaches_no_other_file(
+    tmp_path: Path, catalog: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = lake_home(tmp_path / "home", catalog, tmp_path / "data")
+    with open_warehouse(load_settings(home).warehouse):
+        pass  # made, empty
+    assert sql(capsys, home, "SELECT count(*) FROM articles").splitlines()[1] == "0"
+    for query in (
+        "INSERT INTO runs (run_id) VALUES ('x')",
+        "SELECT * FROM read_csv('/etc/hostname')",
+        "DETACH lake",
+    ):
+        code = main(["sql", query, "--home", str(home)])
+        assert code != 0, query
+        capsys.readouterr()
+
+
+def test_migrate_warehouse_refuses_a_lake_with_data_and_loses_nothing_on_failure(
+    tmp_path: Path, catalog: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    duck = tmp_path / "duck"
+    duck.mkdir()
+    with open_warehouse(duck / "labwatch.duckdb") as con:
+        con.execute(
+            "INSERT INTO digests (week, created_at, path_md, path_html, articles, mentions, deals)"
+            " SELECT '2026-W0' || i, now(), 'd.md', 'd.html', 1, 2, 3 FROM range(1, 3) t(i)"
+        )
+        con.execute(
+            "INSERT INTO feeds (feed_id, url, added_at)"
+            " SELECT 'f' || i, 'http://h' || i || '/f', now() FROM range(5000) t(i)"
+        )
+    # Where the lake writes the feeds' Parquet files is a file: digests (small, kept in the
+    # catalog) are copied, then feeds fail. Nothing may be committed.
+    data = tmp_path / "data"
+    home = lake_home(tmp_path / "home", catalog, data)
+    with open_warehouse(load_settings(home).warehouse):
+        pass  # the schema; a table's folder is made when it is first written
+    (data / "main" / "feeds").write_text("not a folder", encoding="utf-8")
+    argv = ["migrate-warehouse", "--home", str(home), "--from", str(duck / "labwatch.duckdb")]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "nothing was committed" in err and "again" in err, err
+    assert sql(capsys, home, "SELECT count(*) FROM digests").splitlines()[1] == "0"
+
+    # Fixed, run again: every row once.
+    (data / "main" / "feeds").unlink()
+    assert main(argv) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    assert (
+        sql(capsys, home, "SELECT count(*), count(DISTINCT feed_id) FROM feeds").splitlines()[1]
+        == "5000,5000"
+    )
+    assert sql(capsys, home, "SELECT count(*) FROM digests").splitlines()[1] == "2"
+    # A third run is refused: the lake holds data, nothing is doubled.
+    assert main(argv) == 1
+    assert "already holds data: digests (2 rows), feeds (5000 rows)" in capsys.readouterr().err
+    assert sql(capsys, home, "SELECT count(*) FROM feeds").splitlines()[1] == "5000"
+    with open_warehouse(duck / "labwatch.duckdb", read_only=True) as con:  # the file unchanged
+        assert con.execute("SELECT count(*) FROM feeds").fetchone() == (5000,)

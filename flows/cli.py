@@ -696,6 +696,29 @@ def cmd_migrate_warehouse(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_maintain_warehouse(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import timedelta
+
+    from warehouse.database import open_warehouse
+    from warehouse.ducklake_maintain import maintain_lake
+
+    if args.keep_days < 0:
+        raise UsageError(f"--keep-days {args.keep_days:g}: must be 0 or more")
+    if isinstance(settings.warehouse, Path):
+        if not args.quiet:
+            print("labwatch maintain-warehouse: a DuckDB warehouse needs no maintenance")
+        return 0
+    with open_warehouse(settings.warehouse, lock_wait=settings.lock_wait) as con:
+        done = maintain_lake(con, timedelta(days=args.keep_days))
+    if not args.quiet:
+        print(
+            f"labwatch maintain-warehouse: data files {done.files_before} -> {done.files_after}"
+            f" ({done.files_deleted} deleted), snapshots {done.snapshots_before} -> "
+            f"{done.snapshots_after}"
+        )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     # The global options work before or after the command: `labwatch --home X sql ...` and
     # `labwatch sql ... --home X` both do. Subparsers leave them unset unless given.
@@ -1080,6 +1103,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="the DuckDB warehouse to copy (default: HOME/labwatch.duckdb)",
     )
     p.set_defaults(func=cmd_migrate_warehouse)
+
+    p = sub.add_parser(
+        "maintain-warehouse",
+        parents=[common],
+        help="compact a DuckLake warehouse: merge small files, expire old snapshots, delete "
+        "the files no snapshot needs (a DuckDB file needs none)",
+    )
+    p.add_argument(
+        "--keep-days",
+        type=float,
+        default=7.0,
+        metavar="DAYS",
+        help="keep this much history (time travel) before expiring snapshots (default 7)",
+    )
+    p.set_defaults(func=cmd_maintain_warehouse)
     return parser
 
 

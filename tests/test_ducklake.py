@@ -21,7 +21,7 @@ from warehouse.database import open_warehouse
 from warehouse.digest_queries import digest_data
 from warehouse.ducklake import DuckLakeWarehouse, redact_conninfo
 from warehouse.errors import WarehouseMissingError
-from warehouse.queries import newest_article_week
+from warehouse.queries import lock_down, newest_article_week, run_sql
 
 
 def lake_home(path: Path, conninfo: str, data: Path) -> Path:
@@ -152,21 +152,34 @@ def test_a_migrated_warehouse_answers_as_the_duckdb_one(
         ]
     assert "v_deals" in views and "v_mentions_weekly" in views
 
+    lake = load_settings(home).warehouse
+
     def same_rows() -> None:
-        for name in [*tables, *views]:
-            # schema_migrations: when each was applied differs, the versions may not.
-            picked = "version, name" if name == "schema_migrations" else "*"
-            query = f"SELECT {picked} FROM {name} ORDER BY ALL"
-            assert sql(capsys, home, query) == sql(capsys, duck, query), name
+        # As `labwatch sql` reads them (read-only, locked down), one connection a side.
+        with (
+            open_warehouse(lake, read_only=True) as on_lake,
+            open_warehouse(duck / "labwatch.duckdb", read_only=True) as on_file,
+        ):
+            lock_down(on_lake)
+            lock_down(on_file)
+            for name in [*tables, *views]:
+                # schema_migrations: when each was applied differs, the versions may not.
+                picked = "version, name" if name == "schema_migrations" else "*"
+                query = f"SELECT {picked} FROM {name} ORDER BY ALL"
+                assert run_sql(on_lake, query) == run_sql(on_file, query), name
 
     same_rows()
-    counts = "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM mentions)"
-    assert sql(capsys, home, counts) == sql(capsys, duck, counts)
-    assert sql(capsys, home, counts).splitlines()[1] != "0,0"
+    # And `labwatch sql` itself, on both.
+    for query in (
+        "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM mentions)",
+        "SELECT entity_id, count(*) n FROM mentions GROUP BY ALL ORDER BY n DESC, 1 LIMIT 5",
+        "SELECT * FROM v_deals ORDER BY ALL",
+    ):
+        assert sql(capsys, home, query) == sql(capsys, duck, query), query
+    assert sql(capsys, home, "SELECT count(*) FROM articles").splitlines()[1] == "48"
 
     # The digest: every figure and section, and the Markdown made of them.
     now = datetime(2030, 1, 1, tzinfo=UTC)
-    lake = load_settings(home).warehouse
     with open_warehouse(duck / "labwatch.duckdb", read_only=True) as con:
         week = newest_article_week(con)
         assert week

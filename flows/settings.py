@@ -70,7 +70,7 @@ class Settings:
     # DuckDB file <home>/labwatch.duckdb; duckdb:///path; or ducklake:postgres:<connection>
     # with its data files in ducklake_data (default <home>/lake). docs/scale-out.md.
     warehouse_url: str = ""
-    ducklake_data: Path | None = None
+    ducklake_data: str = ""  # a folder (relative: under the home) or s3://bucket/prefix/
 
     @property
     def warehouse(self) -> Location:
@@ -156,11 +156,15 @@ def _convert(name: str, kind: Any, value: Any, source: str, home: Path) -> Any:
     it came from (a file, an environment variable) for the message."""
     kind = str(kind)
     where = f" (from {source})" if source else ""
-    if name == "warehouse_url":
-        try:
-            parse_warehouse(str(value), home)
+    if name in ("warehouse_url", "ducklake_data"):
+        try:  # checked here, so a mistake is named with where it came from
+            if name == "warehouse_url":
+                parse_warehouse(str(value), home)
+            else:
+                parse_warehouse("ducklake:postgres:-", home, str(value))
         except ValueError as exc:
-            raise SettingsError(f"setting warehouse = {value!r}{where}: {exc}") from exc
+            shown = "warehouse" if name == "warehouse_url" else name
+            raise SettingsError(f"setting {shown} = {value!r}{where}: {exc}") from exc
     try:
         if kind in _PATH_KINDS:
             if kind == "Path | None" and str(value).strip() == "":

@@ -278,3 +278,50 @@ def test_migrate_warehouse_refuses_a_lake_with_data_and_loses_nothing_on_failure
     assert sql(capsys, home, "SELECT count(*) FROM feeds").splitlines()[1] == "5000"
     with open_warehouse(duck / "labwatch.duckdb", read_only=True) as con:  # the file unchanged
         assert con.execute("SELECT count(*) FROM feeds").fetchone() == (5000,)
+
+
+def test_a_lake_with_its_data_files_on_s3(
+    tmp_path: Path,
+    catalog: str,
+    s3_endpoint: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import urllib.request
+
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    request = urllib.request.Request(f"{s3_endpoint}/lakebucket", method="PUT")
+    urllib.request.urlopen(request, timeout=10).close()
+    duck = tmp_path / "duck"
+    duck.mkdir()
+    with open_warehouse(duck / "labwatch.duckdb") as con:
+        con.execute(
+            "INSERT INTO feeds (feed_id, url, added_at)"
+            " SELECT 'f' || i, 'http://h' || i || '/f', now() FROM range(5000) t(i)"
+        )
+    home = lake_home(tmp_path / "home", catalog, tmp_path / "unused")
+    (home / "labwatch.toml").write_text(
+        f'warehouse = "ducklake:postgres:{catalog}"\nducklake_data = "s3://lakebucket/lw"\n',
+        encoding="utf-8",
+    )
+    lake = load_settings(home).warehouse
+    assert isinstance(lake, DuckLakeWarehouse) and lake.data_path == "s3://lakebucket/lw/"
+
+    argv = ["migrate-warehouse", "--home", str(home), "--from", str(duck / "labwatch.duckdb")]
+    assert main(argv) == 1  # no credentials: a clear error, nothing done
+    assert "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" in capsys.readouterr().err
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "labwatch")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", s3_endpoint)
+    assert main(argv) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    # Read back through `labwatch sql` (locked down: only the lake's own prefix is readable).
+    assert sql(capsys, home, "SELECT count(DISTINCT feed_id) FROM feeds").splitlines()[1] == "5000"
+    with open_warehouse(lake, read_only=True) as con:
+        files = con.execute("SELECT data_file FROM ducklake_list_files('lake', 'feeds')").fetchall()
+    assert files and all(str(f).startswith("s3://lakebucket/lw/") for (f,) in files)
+    listing = urllib.request.urlopen(f"{s3_endpoint}/lakebucket?list-type=2", timeout=10).read()
+    assert b"<Key>lw/main/feeds/" in listing  # in the bucket, not on this disk
+    assert not (tmp_path / "unused").exists()

@@ -19,7 +19,7 @@ Location = Path | DuckLakeWarehouse
 DEFAULT_FILE = "labwatch.duckdb"
 
 
-def parse_warehouse(value: str, home: Path, ducklake_data: Path | None = None) -> Location:
+def parse_warehouse(value: str, home: Path, ducklake_data: str = "") -> Location:
     """The warehouse `value` names; ValueError with the forms allowed when it names none."""
     text = value.strip()
     if not text:

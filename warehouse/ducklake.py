@@ -1,10 +1,10 @@
 """The second warehouse backend: DuckLake, its catalog in PostgreSQL, its data files in a folder.
 
 Chosen by the `warehouse` setting: ``ducklake:postgres:<libpq conninfo or postgres:// URL>``,
-with the data files under `ducklake_data` (a folder; an ``s3://`` prefix is meant to come with
-httpfs and DuckDB secrets, see docs/scale-out.md). A connection is an in-memory DuckDB with
-the lake attached as ``lake`` and made the default catalog, so every query, view and named
-query runs unchanged.
+with the data files under `ducklake_data`: a folder, or ``s3://bucket/prefix/`` read and
+written through httpfs with a DuckDB secret made from the AWS_* variables (`s3_secret`).
+A connection is an in-memory DuckDB with the lake attached as ``lake`` and made the default
+catalog, so every query, view and named query runs unchanged.
 
 The extensions come from PyPI packages pinned to our DuckDB release and are loaded by file
 path, offline, like fts (warehouse/search.py). postgres must be loaded from a file named
@@ -23,10 +23,12 @@ What DuckLake lacks, and what stands in for it (docs/scale-out.md):
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib
 import os
 import re
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,6 +56,18 @@ class DuckLakeWarehouse:
     def __str__(self) -> str:
         return f"{PREFIX}{redact_conninfo(self.catalog)} (data in {self.data_path})"
 
+    @property
+    def on_s3(self) -> bool:
+        return self.data_path.startswith("s3://")
+
+    def lock_path(self) -> Path:
+        """Where the one-ingest-at-a-time lock file goes: the data folder, or for S3 the
+        user's cache (one machine), until the feed lease in the catalog replaces it."""
+        if not self.on_s3:
+            return Path(self.data_path) / ".ingest.lock"
+        key = hashlib.sha256(f"{self.catalog}\n{self.data_path}".encode()).hexdigest()[:16]
+        return _cache_dir() / f"lake-{key}.ingest.lock"
+
     def exists(self) -> bool:
         """Whether the catalog has labwatch's schema in it (a read-only look)."""
         try:
@@ -77,17 +91,25 @@ def redact_conninfo(text: str) -> str:
     return re.sub(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", text)
 
 
-def parse_ducklake(value: str, data_path: Path | None, home: Path) -> DuckLakeWarehouse:
-    """A `warehouse` setting starting with ducklake:postgres:, checked."""
+def parse_ducklake(value: str, data_path: str, home: Path) -> DuckLakeWarehouse:
+    """A `warehouse` setting starting with ducklake:postgres:, checked; `data_path` is a
+    folder (relative: under `home`; "": home/lake) or s3://bucket/prefix/."""
     catalog = value[len(PREFIX) :].strip()
     if not catalog:
         raise ValueError(
             "ducklake:postgres: needs the catalog's connection, e.g. "
             "ducklake:postgres:host=db.example dbname=labwatch user=labwatch"
         )
-    folder = data_path if data_path is not None else home / "lake"
-    text = str(folder)
-    return DuckLakeWarehouse(catalog=catalog, data_path=text if "://" in text else f"{text}/")
+    text = data_path.strip()
+    if text.startswith("s3://"):
+        if not text.removeprefix("s3://").split("/", 1)[0]:
+            raise ValueError(f"ducklake_data {text!r} names no bucket: s3://bucket/prefix/")
+        return DuckLakeWarehouse(catalog=catalog, data_path=text.rstrip("/") + "/")
+    if "://" in text:
+        raise ValueError(f"ducklake_data {text!r}: a folder or s3://bucket/prefix/")
+    folder = Path(text).expanduser() if text else Path("lake")
+    folder = folder if folder.is_absolute() else home / folder
+    return DuckLakeWarehouse(catalog=catalog, data_path=f"{folder}/")
 
 
 # Extensions ---------------------------------------------------------------------------------
@@ -153,8 +175,10 @@ def attach_lake(
     create: bool = True,
 ) -> None:
     """Attach `lake` to `con` as `alias`. A folder data path is made first when writing."""
-    s3 = lake.data_path.startswith("s3://")
+    s3 = lake.on_s3
     load_extensions(con, s3=s3)
+    if s3:
+        con.execute(s3_secret(lake.data_path, os.environ))
     if not s3 and not read_only and create:
         try:
             Path(lake.data_path).mkdir(parents=True, exist_ok=True)
@@ -175,6 +199,40 @@ def attach_lake(
             f"cannot open the DuckLake warehouse {lake}: {message.strip()}. Is PostgreSQL "
             "running, and does the database exist (createdb)? See docs/scale-out.md"
         ) from None
+
+
+def s3_secret(data_path: str, env: Mapping[str, str]) -> str:
+    """A temporary DuckDB secret for the lake's bucket, from the AWS SDK's variables:
+    AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION (or
+    AWS_DEFAULT_REGION) and, for an S3-compatible store (MinIO, Ceph, moto),
+    AWS_ENDPOINT_URL (http:// or https://host:port; path-style URLs)."""
+    key, secret = env.get("AWS_ACCESS_KEY_ID", ""), env.get("AWS_SECRET_ACCESS_KEY", "")
+    if not key or not secret:
+        raise DuckLakeError(
+            f"the lake's data path {data_path} is on S3: set AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY (and AWS_ENDPOINT_URL for a store other than AWS)"
+        )
+    bucket = data_path.removeprefix("s3://").split("/", 1)[0]
+    options = [
+        "TYPE s3",
+        f"KEY_ID {_quote(key)}",
+        f"SECRET {_quote(secret)}",
+        f"REGION {_quote(env.get('AWS_REGION') or env.get('AWS_DEFAULT_REGION') or 'us-east-1')}",
+        f"SCOPE {_quote('s3://' + bucket)}",
+    ]
+    if env.get("AWS_SESSION_TOKEN"):
+        options.append(f"SESSION_TOKEN {_quote(env['AWS_SESSION_TOKEN'])}")
+    endpoint = env.get("AWS_ENDPOINT_URL", "")
+    if endpoint:
+        parts = urlsplit(endpoint)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise DuckLakeError(f"AWS_ENDPOINT_URL must be http(s)://host[:port], not {endpoint!r}")
+        options += [
+            f"ENDPOINT {_quote(parts.netloc)}",
+            "URL_STYLE 'path'",
+            f"USE_SSL {'true' if parts.scheme == 'https' else 'false'}",
+        ]
+    return f"CREATE OR REPLACE TEMPORARY SECRET labwatch_lake ({', '.join(options)})"
 
 
 def connect_lake(

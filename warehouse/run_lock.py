@@ -24,8 +24,8 @@ __all__ = ["IngestRunningError", "ingest_lock"]
 def ingest_lock(warehouse: Location) -> Iterator[None]:
     if isinstance(warehouse, Path):
         path = warehouse.with_name(warehouse.name + ".ingest.lock")
-    else:  # a DuckLake: in its data folder, until the feed lease in its catalog replaces it
-        path = Path(warehouse.data_path) / ".ingest.lock"
+    else:  # a DuckLake (warehouse/ducklake.py)
+        path = warehouse.lock_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:

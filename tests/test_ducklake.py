@@ -325,3 +325,60 @@ def test_a_lake_with_its_data_files_on_s3(
     listing = urllib.request.urlopen(f"{s3_endpoint}/lakebucket?list-type=2", timeout=10).read()
     assert b"<Key>lw/main/feeds/" in listing  # in the bucket, not on this disk
     assert not (tmp_path / "unused").exists()
+
+
+def claim_all(lake: DuckLakeWarehouse, name: str, ids: list[str], start_at: float) -> list[str]:
+    """One worker process: open the lake, wait for the common start, claim 3 at a time."""
+    import time
+    from datetime import timedelta
+
+    from warehouse.ducklake_lease import claim_feeds
+
+    got: list[str] = []
+    with open_warehouse(lake) as con:
+        time.sleep(max(0.0, start_at - time.time()))
+        while batch := claim_feeds(con, name, ids, ttl=timedelta(hours=1), limit=3):
+            got += batch
+    return got
+
+
+@pytest.mark.timeout(900)
+def test_two_workers_never_hold_one_feed(tmp_path: Path, catalog: str) -> None:
+    """Two worker processes claim feeds from one 40-feed list at the same time, a few at a
+    time: every feed is claimed exactly once; a released or expired lease can be claimed
+    again."""
+    import multiprocessing
+    import time
+    from datetime import timedelta
+
+    from warehouse.ducklake_lease import claim_feeds, release_feeds
+
+    lake = DuckLakeWarehouse(catalog, f"{tmp_path}/data/")
+    with open_warehouse(lake):
+        pass  # the schema, made once
+    feeds = [f"feed{n:02d}" for n in range(40)]
+
+    def race(ids: list[str]) -> dict[str, list[str]]:
+        start_at = time.time() + 20  # both processes started and connected by then
+        with multiprocessing.get_context("spawn").Pool(2) as pool:
+            runs = {n: pool.apply_async(claim_all, (lake, n, ids, start_at)) for n in "ab"}
+            return {n: r.get(timeout=600) for n, r in runs.items()}
+
+    first = race(feeds)
+    assert sorted(first["a"] + first["b"]) == feeds  # each once: none twice, none left
+    # The same with the leases in Parquet files instead of rows inlined in the catalog.
+    with open_warehouse(lake) as con:
+        con.execute("CALL ducklake_flush_inlined_data('lake')")
+    more = [f"more{n:02d}" for n in range(40)]
+    got = race(more)
+    assert sorted(got["a"] + got["b"]) == more
+
+    hour = timedelta(hours=1)
+    with open_warehouse(lake) as con:
+        assert claim_feeds(con, "c", feeds, ttl=hour) == []  # every one held
+        release_feeds(con, "b", first["a"])  # not b's leases: nothing released
+        assert claim_feeds(con, "c", feeds, ttl=hour) == []
+        release_feeds(con, "a", first["a"])
+        # Only the released ones; a lease of no length runs out at once.
+        assert claim_feeds(con, "c", feeds, ttl=timedelta(0)) == sorted(first["a"])
+        assert claim_feeds(con, "d", feeds, ttl=hour) == sorted(first["a"])

@@ -17,9 +17,9 @@ from flows.digest_render import render_markdown
 from flows.settings import SettingsError, load_settings
 from tests.helpers import SEED_SLUGS, seed_text
 from tests.test_ingest_pipeline import ingest
+from warehouse.backend import DuckLakeWarehouse, redact_conninfo
 from warehouse.database import open_warehouse
 from warehouse.digest_queries import digest_data
-from warehouse.ducklake import DuckLakeWarehouse, redact_conninfo
 from warehouse.errors import WarehouseMissingError
 from warehouse.queries import lock_down, newest_article_week, run_sql
 

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.backend import Location
-from warehouse.ducklake import DuckLakeWarehouse, connect_lake
+from warehouse.backend import DuckLakeWarehouse, Location
+from warehouse.ducklake import connect_lake
 from warehouse.errors import (
     MigrationError,
     SchemaTooNewError,

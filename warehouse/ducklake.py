@@ -23,93 +23,25 @@ What DuckLake lacks, and what stands in for it (docs/scale-out.md):
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib
 import os
 import re
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import duckdb
 
+from warehouse.backend import PREFIX, DuckLakeWarehouse, cache_dir, redact_conninfo
 from warehouse.errors import MigrationError, SchemaTooNewError, WarehouseError
 
-PREFIX = "ducklake:postgres:"
 ALIAS = "lake"  # the catalog name of the attached lake in every connection
 
 
 class DuckLakeError(WarehouseError):
     """The lake cannot be opened: its catalog unreachable, an extension missing."""
-
-
-@dataclass(frozen=True)
-class DuckLakeWarehouse:
-    """Where a DuckLake warehouse lives: a PostgreSQL catalog and a data folder."""
-
-    catalog: str  # libpq conninfo ("host=... dbname=...") or a postgres:// URL
-    data_path: str  # a folder (or, later, s3://bucket/prefix/)
-
-    def __str__(self) -> str:
-        return f"{PREFIX}{redact_conninfo(self.catalog)} (data in {self.data_path})"
-
-    @property
-    def on_s3(self) -> bool:
-        return self.data_path.startswith("s3://")
-
-    def lock_path(self) -> Path:
-        """Where the one-ingest-at-a-time lock file goes: the data folder, or for S3 the
-        user's cache (one machine), until the feed lease in the catalog replaces it."""
-        if not self.on_s3:
-            return Path(self.data_path) / ".ingest.lock"
-        key = hashlib.sha256(f"{self.catalog}\n{self.data_path}".encode()).hexdigest()[:16]
-        return _cache_dir() / f"lake-{key}.ingest.lock"
-
-    def exists(self) -> bool:
-        """Whether the catalog has labwatch's schema in it (a read-only look)."""
-        try:
-            con = connect_lake(self, read_only=True, create=False)
-        except DuckLakeError:
-            return False
-        try:
-            return lake_schema_version(con) > 0
-        finally:
-            con.close()
-
-
-def redact_conninfo(text: str) -> str:
-    """`text` with any password hidden, as a URL (user:***@) or conninfo (password=***)."""
-    if "://" in text:
-        parts = urlsplit(text)
-        if parts.password:
-            netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-            text = urlunsplit(parts._replace(netloc=netloc))
-        return re.sub(r"(password=)[^&]*", r"\1***", text)
-    return re.sub(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", text)
-
-
-def parse_ducklake(value: str, data_path: str, home: Path) -> DuckLakeWarehouse:
-    """A `warehouse` setting starting with ducklake:postgres:, checked; `data_path` is a
-    folder (relative: under `home`; "": home/lake) or s3://bucket/prefix/."""
-    catalog = value[len(PREFIX) :].strip()
-    if not catalog:
-        raise ValueError(
-            "ducklake:postgres: needs the catalog's connection, e.g. "
-            "ducklake:postgres:host=db.example dbname=labwatch user=labwatch"
-        )
-    text = data_path.strip()
-    if text.startswith("s3://"):
-        if not text.removeprefix("s3://").split("/", 1)[0]:
-            raise ValueError(f"ducklake_data {text!r} names no bucket: s3://bucket/prefix/")
-        return DuckLakeWarehouse(catalog=catalog, data_path=text.rstrip("/") + "/")
-    if "://" in text:
-        raise ValueError(f"ducklake_data {text!r}: a folder or s3://bucket/prefix/")
-    folder = Path(text).expanduser() if text else Path("lake")
-    folder = folder if folder.is_absolute() else home / folder
-    return DuckLakeWarehouse(catalog=catalog, data_path=f"{folder}/")
 
 
 # Extensions ---------------------------------------------------------------------------------
@@ -127,15 +59,10 @@ def _package_extension(module: str, name: str) -> Path:
     return folder / "extensions" / f"v{duckdb.__version__}" / name
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "labwatch" / f"duckdb-{duckdb.__version__}"
-
-
 def _postgres_extension() -> Path:
     """The postgres extension under the file name DuckDB needs, copied once per user."""
     source = _package_extension("duckdb_extension_postgres", "postgres.duckdb_extension")
-    target = _cache_dir() / "postgres_scanner.duckdb_extension"
+    target = cache_dir() / "postgres_scanner.duckdb_extension"
     if not target.is_file() or target.stat().st_size != source.stat().st_size:
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         partial = target.with_name(f"{target.name}.{os.getpid()}.part")

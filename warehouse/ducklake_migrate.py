@@ -14,11 +14,11 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.backend import DuckLakeWarehouse
 from warehouse.database import open_warehouse, require_warehouse
 from warehouse.ducklake import (
     ALIAS,
     DuckLakeError,
-    DuckLakeWarehouse,
     attach_lake,
     migrate_lake,
     rollback,

@@ -46,17 +46,16 @@ class DuckLakeWarehouse:
         return cache_dir() / f"lake-{key}.ingest.lock"
 
     def exists(self) -> bool:
-        """Whether the catalog has labwatch's schema in it (a read-only look)."""
-        from warehouse.ducklake import DuckLakeError, connect_lake, lake_schema_version
+        """Whether the catalog has labwatch's schema in it (a read-only look). A catalog
+        that cannot be reached is an error that says why, not a missing warehouse."""
+        from warehouse.ducklake import connect_lake
+        from warehouse.errors import WarehouseMissingError
 
         try:
-            con = connect_lake(self, read_only=True, create=False)
-        except DuckLakeError:
+            connect_lake(self, read_only=True).close()
+        except WarehouseMissingError:
             return False
-        try:
-            return lake_schema_version(con) > 0
-        finally:
-            con.close()
+        return True
 
 
 def redact_conninfo(text: str) -> str:

@@ -170,10 +170,10 @@ def connect(
     Writers get the schema migrated; readers get a clear error if the file does not exist.
     A DuckLake has no file lock to wait for: its writers commit concurrently.
     """
+    if isinstance(path, DuckLakeWarehouse):  # one connection, which also says if it is missing
+        return connect_lake(path, read_only=read_only)
     if read_only:
         require_warehouse(path)
-    if isinstance(path, DuckLakeWarehouse):
-        return connect_lake(path, read_only=read_only)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

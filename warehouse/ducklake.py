@@ -35,7 +35,12 @@ from urllib.parse import urlsplit
 import duckdb
 
 from warehouse.backend import PREFIX, DuckLakeWarehouse, cache_dir, redact_conninfo
-from warehouse.errors import MigrationError, SchemaTooNewError, WarehouseError
+from warehouse.errors import (
+    MigrationError,
+    SchemaTooNewError,
+    WarehouseError,
+    WarehouseMissingError,
+)
 
 ALIAS = "lake"  # the catalog name of the attached lake in every connection
 
@@ -122,6 +127,8 @@ def attach_lake(
         con.execute(f"ATTACH {_quote(PREFIX + lake.catalog)} AS {alias} ({', '.join(options)})")
     except duckdb.Error as exc:
         message = str(exc).replace(lake.catalog, redact_conninfo(lake.catalog))
+        if "creating a new DuckLake is explicitly disabled" in message:
+            raise missing(lake) from None
         raise DuckLakeError(
             f"cannot open the DuckLake warehouse {lake}: {message.strip()}. Is PostgreSQL "
             "running, and does the database exist (createdb)? See docs/scale-out.md"
@@ -162,6 +169,13 @@ def s3_secret(data_path: str, env: Mapping[str, str]) -> str:
     return f"CREATE OR REPLACE TEMPORARY SECRET labwatch_lake ({', '.join(options)})"
 
 
+def missing(lake: DuckLakeWarehouse) -> WarehouseMissingError:
+    return WarehouseMissingError(
+        f"no warehouse yet at {lake}: run `labwatch ingest` (your feeds), or "
+        "`labwatch migrate-warehouse` to copy a DuckDB warehouse into it"
+    )
+
+
 def connect_lake(
     lake: DuckLakeWarehouse, *, read_only: bool = False, create: bool = True
 ) -> duckdb.DuckDBPyConnection:
@@ -170,8 +184,10 @@ def connect_lake(
     con = duckdb.connect(":memory:")
     try:
         con.execute("SET TimeZone = 'UTC'")
-        attach_lake(con, lake, read_only=read_only, create=create)
+        attach_lake(con, lake, read_only=read_only, create=create and not read_only)
         con.execute(f"USE {ALIAS}")
+        if read_only and lake_schema_version(con) == 0:
+            raise missing(lake)
         # `labwatch sql` turns external access off (queries.lock_down): the lake's own data
         # files must stay readable, and only they.
         con.execute(f"SET allowed_directories = [{_quote(lake.data_path)}]")

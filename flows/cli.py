@@ -688,6 +688,8 @@ def cmd_migrate_warehouse(args: argparse.Namespace, settings: Settings) -> int:
             '"ducklake:postgres:<connection>" first (docs/scale-out.md)'
         )
     source = args.source or settings.home / DEFAULT_FILE
+    if not source.is_file():
+        raise InputError(f"no DuckDB warehouse to copy at {source}: give it with --from FILE")
     copied = migrate_to_lake(source, lake, lock_wait=settings.lock_wait)
     if not args.quiet:
         print(f"labwatch migrate-warehouse: copied {copied.rows} rows from {source} to {lake}")

@@ -437,6 +437,12 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     words = (args.query or "").strip()
     if not words and not args.reindex:
         raise UsageError('no words to search for: labwatch search "compute deal"')
+    if not isinstance(settings.warehouse, Path):
+        # The fts index is DuckDB-file tables and macros; DuckLake cannot hold it yet.
+        raise LabwatchError(
+            "labwatch search needs a DuckDB warehouse: its full-text index cannot live in "
+            "DuckLake yet; use labwatch sql with ILIKE instead (docs/scale-out.md)"
+        )
     # The index is rebuilt when asked, or when it is missing or stale (a killed ingest).
     note = ensure_index(settings.warehouse, settings.lock_wait, force=args.reindex)
     if note and not args.quiet:
@@ -662,6 +668,47 @@ FORMATS = ("table", "csv", "json")
 def add_format(parser: argparse.ArgumentParser) -> None:
     """The `--format` option every command that prints rows shares (flows/report.py)."""
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format")
+def cmd_migrate_warehouse(args: argparse.Namespace, settings: Settings) -> int:
+    from warehouse.backend import DEFAULT_FILE
+    from warehouse.ducklake_migrate import migrate_to_lake
+
+    lake = settings.warehouse
+    if isinstance(lake, Path):
+        raise UsageError(
+            "migrate-warehouse copies into a DuckLake: set warehouse = "
+            '"ducklake:postgres:<connection>" first (docs/scale-out.md)'
+        )
+    source = args.source or settings.home / DEFAULT_FILE
+    if not source.is_file():
+        raise InputError(f"no DuckDB warehouse to copy at {source}: give it with --from FILE")
+    copied = migrate_to_lake(source, lake, lock_wait=settings.lock_wait)
+    if not args.quiet:
+        print(f"labwatch migrate-warehouse: copied {copied.rows} rows from {source} to {lake}")
+        for table, rows in sorted(copied.tables.items()):
+            print(f"  {table:<22} {rows}")
+    return 0
+
+
+def cmd_maintain_warehouse(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import timedelta
+
+    from warehouse.ducklake_maintain import maintain_lake
+
+    if args.keep_days < 0:
+        raise UsageError(f"--keep-days {args.keep_days:g}: must be 0 or more")
+    if isinstance(settings.warehouse, Path):
+        if not args.quiet:
+            print("labwatch maintain-warehouse: a DuckDB warehouse needs no maintenance")
+        return 0
+    with open_db(settings) as con:
+        done = maintain_lake(con, timedelta(days=args.keep_days))
+    if not args.quiet:
+        print(
+            f"labwatch maintain-warehouse: data files {done.files_before} -> {done.files_after}"
+            f" ({done.files_deleted} deleted), snapshots {done.snapshots_before} -> "
+            f"{done.snapshots_after}"
+        )
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -1029,6 +1076,36 @@ def build_parser() -> argparse.ArgumentParser:
         "0: every row, streamed (csv or json)",
     )
     p.set_defaults(func=cmd_sql)
+
+    p = sub.add_parser(
+        "migrate-warehouse",
+        parents=[common],
+        help="copy a DuckDB warehouse file into the (empty) DuckLake the warehouse setting "
+        "names; all or nothing, the file is left as it was",
+    )
+    p.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        metavar="FILE",
+        help="the DuckDB warehouse to copy (default: HOME/labwatch.duckdb)",
+    )
+    p.set_defaults(func=cmd_migrate_warehouse)
+
+    p = sub.add_parser(
+        "maintain-warehouse",
+        parents=[common],
+        help="compact a DuckLake warehouse: merge small files, expire old snapshots, delete "
+        "the files no snapshot needs (a DuckDB file needs none)",
+    )
+    p.add_argument(
+        "--keep-days",
+        type=float,
+        default=7.0,
+        metavar="DAYS",
+        help="keep this much history (time travel) before expiring snapshots (default 7)",
+    )
+    p.set_defaults(func=cmd_maintain_warehouse)
     return parser
 
 

@@ -22,6 +22,7 @@ from extractors.errors import LabwatchError
 from extractors.fetch import DEFAULT_USER_AGENT, FetchLimits
 from extractors.records import Watchlist
 from seeds import SEEDS_DIR
+from warehouse.backend import Location, parse_warehouse
 
 
 class SettingsError(LabwatchError, ValueError):
@@ -67,10 +68,15 @@ class Settings:
     web_host: str = "127.0.0.1"
     web_port: int = 8000
     web_token: str = ""
+    # Where the warehouse is (`warehouse` in labwatch.toml, LABWATCH_WAREHOUSE): "" is the
+    # DuckDB file <home>/labwatch.duckdb; duckdb:///path; or ducklake:postgres:<connection>
+    # with its data files in ducklake_data (default <home>/lake). docs/scale-out.md.
+    warehouse_url: str = ""
+    ducklake_data: str = ""  # a folder (relative: under the home) or s3://bucket/prefix/
 
     @property
-    def warehouse(self) -> Path:
-        return self.home / "labwatch.duckdb"
+    def warehouse(self) -> Location:
+        return parse_warehouse(self.warehouse_url, self.home, self.ducklake_data)
 
     @property
     def digests_dir(self) -> Path:
@@ -200,6 +206,15 @@ def _convert(name: str, kind: Any, value: Any, source: str, home: Path) -> Any:
     if kind not in CONVERTERS:
         raise TypeError(f"setting {name}: no conversion to {kind!r}")
     where = f" (from {source})" if source else ""
+    if name in ("warehouse_url", "ducklake_data"):
+        try:  # checked here, so a mistake is named with where it came from
+            if name == "warehouse_url":
+                parse_warehouse(str(value), home)
+            else:
+                parse_warehouse("ducklake:postgres:-", home, str(value))
+        except ValueError as exc:
+            shown = "warehouse" if name == "warehouse_url" else name
+            raise SettingsError(f"setting {shown} = {value!r}{where}: {exc}") from exc
     try:
         converted = CONVERTERS[kind][0](value, home)
     except (TypeError, ValueError) as exc:
@@ -217,6 +232,10 @@ def _convert(name: str, kind: Any, value: Any, source: str, home: Path) -> Any:
 # prefect.yaml's pull step sends a worker to (a worker's flow runs inherit its environment).
 NOT_SETTINGS = frozenset({"LABWATCH_HOME", "LABWATCH_CHECKOUT"})
 
+# Settings named otherwise in labwatch.toml and LABWATCH_*: `warehouse` is the attribute
+# that gives the parsed location, so its text is kept under another name.
+RENAMED = {"warehouse": "warehouse_url"}
+
 
 def load_settings(home: str | Path | None = None, **overrides: Any) -> Settings:
     """Settings from defaults, the home's labwatch.toml, the environment, then `overrides`."""
@@ -231,6 +250,7 @@ def load_settings(home: str | Path | None = None, **overrides: Any) -> Settings:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise SettingsError(f"{config}: {exc}") from exc
         for key, value in doc.items():
+            key = RENAMED.get(key, key)
             if key not in kinds or key == "home":
                 raise SettingsError(f"{config}: unknown setting {key!r}")
             values[key] = _convert(key, kinds[key], value, str(config), home_path)
@@ -238,10 +258,12 @@ def load_settings(home: str | Path | None = None, **overrides: Any) -> Settings:
         if not var.startswith("LABWATCH_") or var in NOT_SETTINGS:
             continue
         name = var.removeprefix("LABWATCH_").lower()
+        name = RENAMED.get(name, name)
         if name not in kinds:
             raise SettingsError(f"unknown setting in the environment: {var}")
         values[name] = _convert(name, kinds[name], env, var, home_path)
     for key, value in overrides.items():
+        key = RENAMED.get(key, key)
         if key not in kinds:
             raise SettingsError(f"unknown setting {key!r}")
         if value is not None:

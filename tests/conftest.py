@@ -20,6 +20,9 @@ import pytest  # noqa: E402
 
 from flows.seed_site import serve_seed_site  # noqa: E402
 
+# The PostgreSQL server and catalog fixtures of the DuckLake tests.
+pytest_plugins = ["tests.postgres"]
+
 
 @pytest.fixture(scope="session")
 def seed_site() -> Iterator[str]:

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.backend import DuckLakeWarehouse, Location
+from warehouse.ducklake import connect_lake
 from warehouse.errors import (
     MigrationError,
     SchemaTooNewError,
@@ -119,7 +121,7 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         current = current.__cause__ or current.__context__
 
 
-def warehouse_error(exc: BaseException, path: Path) -> WarehouseError | None:
+def warehouse_error(exc: BaseException, path: Location) -> WarehouseError | None:
     """The warehouse error `exc` (or one it chains) stands for, or None if it is none of
     ours: a full disk, a damaged file."""
     for e in _chain(exc):
@@ -141,12 +143,17 @@ def warehouse_error(exc: BaseException, path: Path) -> WarehouseError | None:
     return None
 
 
-def require_warehouse(path: Path) -> Path:
+def require_warehouse(path: Location) -> Location:
     """`path`, if the warehouse exists; else a message saying how to make one."""
     if not path.exists():
+        also = (
+            ""
+            if isinstance(path, Path)
+            else ", or `labwatch migrate-warehouse` to copy a DuckDB warehouse into it"
+        )
         raise WarehouseMissingError(
             f"no warehouse yet at {path}: run `labwatch ingest` (your feeds) or "
-            "`labwatch demo` (the bundled seed site) to create one, or pass --home DIR"
+            f"`labwatch demo` (the bundled seed site) to create one{also}, or pass --home DIR"
         )
     return path
 
@@ -157,7 +164,7 @@ def _holder(exc: duckdb.Error) -> str:
 
 
 def connect(
-    path: Path,
+    path: Location,
     *,
     read_only: bool = False,
     lock_wait: float = DEFAULT_LOCK_WAIT,
@@ -165,7 +172,10 @@ def connect(
     """Open the warehouse, waiting up to `lock_wait` seconds while another process holds it.
 
     Writers get the schema migrated; readers get a clear error if the file does not exist.
+    A DuckLake has no file lock to wait for: its writers commit concurrently.
     """
+    if isinstance(path, DuckLakeWarehouse):  # one connection, which also says if it is missing
+        return connect_lake(path, read_only=read_only)
     if read_only:
         require_warehouse(path)
     try:
@@ -206,7 +216,7 @@ def connect(
 
 @contextmanager
 def open_warehouse(
-    path: Path, *, read_only: bool = False, lock_wait: float = DEFAULT_LOCK_WAIT
+    path: Location, *, read_only: bool = False, lock_wait: float = DEFAULT_LOCK_WAIT
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """`connect`, closed on exit: writers hold the file only as long as the block runs.
 

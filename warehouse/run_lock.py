@@ -14,14 +14,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from warehouse.backend import Location
 from warehouse.errors import IngestRunningError
 
 __all__ = ["IngestRunningError", "ingest_lock"]
 
 
 @contextmanager
-def ingest_lock(warehouse: Path) -> Iterator[None]:
-    path = warehouse.with_name(warehouse.name + ".ingest.lock")
+def ingest_lock(warehouse: Location) -> Iterator[None]:
+    if isinstance(warehouse, Path):
+        path = warehouse.with_name(warehouse.name + ".ingest.lock")
+    else:  # a DuckLake (warehouse/ducklake.py)
+        path = warehouse.lock_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:

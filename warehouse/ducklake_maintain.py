@@ -1,0 +1,49 @@
+"""Compaction and snapshot expiry of a DuckLake warehouse (`labwatch maintain-warehouse`).
+
+Every ingest batch commits a snapshot and small Parquet files (or rows inlined in the
+catalog); left alone, reads slow down and the folder fills with files no snapshot needs.
+In order: inlined rows flushed into Parquet, adjacent small files merged, snapshots older
+than `keep` expired, then the files only they used deleted. Reads and writes may go on
+meanwhile: a file is deleted only once no kept snapshot refers to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import duckdb
+
+from warehouse.ducklake import ALIAS
+
+
+@dataclass(frozen=True)
+class Maintained:
+    files_before: int
+    files_after: int
+    snapshots_before: int
+    snapshots_after: int
+    files_deleted: int
+
+
+def _counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    files = con.execute(
+        "SELECT count(*) FROM __ducklake_metadata_lake.ducklake_data_file"
+        " WHERE end_snapshot IS NULL"
+    ).fetchone()
+    snapshots = con.execute(f"SELECT count(*) FROM ducklake_snapshots('{ALIAS}')").fetchone()
+    return int(files[0]) if files else 0, int(snapshots[0]) if snapshots else 0
+
+
+def maintain_lake(con: duckdb.DuckDBPyConnection, keep: timedelta) -> Maintained:
+    """Compact the lake attached to `con` as `lake`, keeping `keep` of history."""
+    files_before, snapshots_before = _counts(con)
+    con.execute(f"CALL ducklake_flush_inlined_data('{ALIAS}')")
+    con.execute(f"CALL ducklake_merge_adjacent_files('{ALIAS}')")
+    cutoff = datetime.now(UTC) - keep
+    con.execute(f"CALL ducklake_expire_snapshots('{ALIAS}', older_than => ?)", [cutoff])
+    deleted = con.execute(
+        f"CALL ducklake_cleanup_old_files('{ALIAS}', older_than => ?)", [cutoff]
+    ).fetchall()
+    files_after, snapshots_after = _counts(con)
+    return Maintained(files_before, files_after, snapshots_before, snapshots_after, len(deleted))

@@ -668,6 +668,8 @@ FORMATS = ("table", "csv", "json")
 def add_format(parser: argparse.ArgumentParser) -> None:
     """The `--format` option every command that prints rows shares (flows/report.py)."""
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format")
+
+
 def cmd_migrate_warehouse(args: argparse.Namespace, settings: Settings) -> int:
     from warehouse.backend import DEFAULT_FILE
     from warehouse.ducklake_migrate import migrate_to_lake

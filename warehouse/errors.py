@@ -11,7 +11,10 @@ WarehouseError
 ├── MigrationError         a migration failed; the file is left at the previous version
 ├── QueryError             a user's SQL failed; carries DuckDB's message
 ├── InvalidWeekError       not an ISO week such as 2026-W47 (also a ValueError)
-└── ExportError            the export's target cannot be used (a file, a folder not empty)
+├── ExportError            the export's target cannot be used (a file, a folder not empty)
+├── DuckLakeError          a DuckLake warehouse cannot be attached or used (ducklake.py)
+├── LakeNotEmptyError      migrate-warehouse into a lake that already holds rows
+└── CommitConflictError    a DuckLake commit kept conflicting after its retries (a lease)
 
 The command line shows each as one line naming the problem and what to do, exit status 1
 (`USER_ERRORS` in flows/cli.py); the extractors' tree, with LabwatchError at its root, is in

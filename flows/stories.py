@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from extractors.budget import DEFAULT_BUDGET, leading
-from extractors.stories import WINDOW, StoryKey, matches, story_key
+from extractors.stories import WINDOW, StoryKey, match_scores, matches, story_key
 from warehouse.stories import StoryRule
 
-STORY_RULE = StoryRule(match=matches, window=WINDOW)
+STORY_RULE = StoryRule(match=matches, window=WINDOW, scores=match_scores)
 
 
 def story_fields(key: StoryKey | None) -> dict[str, Any]:

@@ -170,18 +170,21 @@ def matches(a: Signed, b: Signed) -> float:
     return c if c >= CONTAINMENT else 0.0
 
 
-def match_scores(a: Signed, others: Sequence[Signed]) -> list[float]:
-    """`matches(a, b)` for each b of `others`, in one pass over their signatures (an article
-    meets hundreds of candidates in a batch of wire copies). The same float operations in
-    the same order as `matches`, so the scores are equal, not merely close."""
+def match_scores(keys: Sequence[Signed], others: Sequence[Signed]) -> list[list[float]]:
+    """`matches(a, b)` for each a of `keys` (a row each) and each b of `others`, in one pass
+    over the signatures of `others` (a batch of wire copies meets most of the stored
+    articles). The same float operations in the same order as `matches`, so the scores are
+    equal, not merely close."""
     if not others:
-        return []
-    x = np.frombuffer(a.signature, dtype="<u4")
-    signatures = b"".join(o.signature for o in others)
-    y = np.frombuffer(signatures, dtype="<u4").reshape(len(others), len(x))
-    j = np.count_nonzero(y == x, axis=1).astype(np.float64) / len(x)
+        return [[] for _ in keys]
+    size = len(others[0].signature) // 4
+    y = np.frombuffer(b"".join(o.signature for o in others), dtype="<u4").reshape(-1, size)
     theirs = np.fromiter((o.shingles for o in others), dtype=np.int64, count=len(others))
-    shared = j * (a.shingles + theirs).astype(np.float64) / (1 + j)
-    c = np.minimum(1.0, shared / np.minimum(a.shingles, theirs).astype(np.float64))
-    scores = np.where((j >= MIN_JACCARD) & (c >= CONTAINMENT), c, 0.0)
-    return [float(v) for v in scores]
+    table = []
+    for a in keys:
+        x = np.frombuffer(a.signature, dtype="<u4")
+        j = np.count_nonzero(y == x, axis=1).astype(np.float64) / len(x)
+        shared = j * (a.shingles + theirs).astype(np.float64) / (1 + j)
+        c = np.minimum(1.0, shared / np.minimum(a.shingles, theirs).astype(np.float64))
+        table.append(np.where((j >= MIN_JACCARD) & (c >= CONTAINMENT), c, 0.0).tolist())
+    return table

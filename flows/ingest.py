@@ -5,7 +5,8 @@ server writes, so one per article would dominate). Large arguments are passed as
 Prefect otherwise walks every one looking for futures, up to a second per task on thousands
 of entries. Each step is a plain function, tested
 directly; the flow only wires them together. The warehouse is opened per step and closed at
-once, so readers are locked out only for short transactions.
+once, so readers are locked out only for short transactions (steps that follow each other
+with no wait between them share one opening).
 """
 
 from __future__ import annotations

@@ -48,17 +48,24 @@ class StoryRule:
 
     match: Callable[[StoredKey, StoredKey], float]
     window: timedelta
-    scores: Callable[[StoredKey, Sequence[StoredKey]], Sequence[float]] | None = None
+    scores: (
+        Callable[[Sequence[StoredKey], Sequence[StoredKey]], Sequence[Sequence[float]]] | None
+    ) = None
+
+    def table(
+        self, keys: Sequence[StoredKey], others: Sequence[StoredKey]
+    ) -> Sequence[Sequence[float]]:
+        """`match` of each of `keys` (a row each) against each of `others`."""
+        if self.scores is not None:
+            return self.scores(keys, others)
+        return [[self.match(key, k) for k in others] for key in keys]
 
     def best(self, key: StoredKey, options: Sequence[tuple[str, StoredKey]]) -> tuple[float, str]:
         """(score, cluster) of the option `key` matches best: the first of the highest
         scores, (0.0, "") when there are none."""
         if not options:
             return 0.0, ""
-        if self.scores is None:
-            found = [self.match(key, k) for _, k in options]
-        else:
-            found = list(self.scores(key, [k for _, k in options]))
+        found = list(self.table([key], [k for _, k in options])[0])
         top = max(found)
         return top, options[found.index(top)][0]
 
@@ -125,16 +132,23 @@ def _stored_best(
     finally:
         con.execute("DROP TABLE IF EXISTS _pairs")
         con.execute("DROP TABLE IF EXISTS _olds")
-    found: dict[str, tuple[float, str]] = {}
+    # Each new article against every candidate of the batch at once (one pass over their
+    # keys); then, among its own candidates in time order, the first of its best.
     news, js = pairs["i"].tolist(), pairs["j"].tolist()
+    scored = sorted(set(news))
+    keys = [_key(new[i]) for i in scored]
+    table = rule.table([k for k in keys if k is not None], [k for _, k in olds])
+    row_of = {i: r for r, i in enumerate(i for i, k in zip(scored, keys, strict=True) if k)}
+    found: dict[str, tuple[float, str]] = {}
     start = 0
     while start < len(news):
         i, end = news[start], start
         while end < len(news) and news[end] == i:
             end += 1
-        key = _key(new[i])
-        if key is not None:
-            found[new[i]["article_id"]] = rule.best(key, [olds[j] for j in js[start:end]])
+        if i in row_of:
+            row = table[row_of[i]]
+            j = max(js[start:end], key=row.__getitem__)
+            found[new[i]["article_id"]] = (row[j], olds[j][0])
         start = end
     return found
 

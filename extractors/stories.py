@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -167,3 +168,23 @@ def matches(a: Signed, b: Signed) -> float:
         return 0.0
     c = containment(a, b)
     return c if c >= CONTAINMENT else 0.0
+
+
+def match_scores(keys: Sequence[Signed], others: Sequence[Signed]) -> list[list[float]]:
+    """`matches(a, b)` for each a of `keys` (a row each) and each b of `others`, in one pass
+    over the signatures of `others` (a batch of wire copies meets most of the stored
+    articles). The same float operations in the same order as `matches`, so the scores are
+    equal, not merely close."""
+    if not others:
+        return [[] for _ in keys]
+    size = len(others[0].signature) // 4
+    y = np.frombuffer(b"".join(o.signature for o in others), dtype="<u4").reshape(-1, size)
+    theirs = np.fromiter((o.shingles for o in others), dtype=np.int64, count=len(others))
+    table = []
+    for a in keys:
+        x = np.frombuffer(a.signature, dtype="<u4")
+        j = np.count_nonzero(y == x, axis=1).astype(np.float64) / len(x)
+        shared = j * (a.shingles + theirs).astype(np.float64) / (1 + j)
+        c = np.minimum(1.0, shared / np.minimum(a.shingles, theirs).astype(np.float64))
+        table.append(np.where((j >= MIN_JACCARD) & (c >= CONTAINMENT), c, 0.0).tolist())
+    return table

@@ -66,6 +66,7 @@ def _init_worker(watchlist: Watchlist) -> None:
     import extractors.stories  # noqa: F401
 
     _worker_tagger = Tagger(watchlist)
+    memory.trim()  # building the tagger's tables left freed heap behind
 
 
 def _ready() -> bool:

@@ -5,7 +5,8 @@ server writes, so one per article would dominate). Large arguments are passed as
 Prefect otherwise walks every one looking for futures, up to a second per task on thousands
 of entries. Each step is a plain function, tested
 directly; the flow only wires them together. The warehouse is opened per step and closed at
-once, so readers are locked out only for short transactions.
+once, so readers are locked out only for short transactions (steps that follow each other
+with no wait between them share one opening).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Container, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from extractors.analyse import AnalysedArticle
 from extractors.crawl import Tick, fetch_feeds
@@ -54,6 +55,9 @@ from warehouse.page_retries import record_page_tries
 from warehouse.run_lock import IngestRunningError, ingest_lock
 from warehouse.runs import mark_interrupted
 from warehouse.search import refresh_if_needed
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 @dataclass
@@ -178,7 +182,13 @@ def new_entries(
     and how many new entries each feed brought."""
     feed_links = fetches if isinstance(fetches, FeedLinks) else FeedLinks(fetches)
     with open_db(settings) as con:
-        unseen = unseen_keys(con, (key for key, _, _ in feed_links.entries))
+        return _new_entries(con, feed_links)
+
+
+def _new_entries(
+    con: duckdb.DuckDBPyConnection, feed_links: FeedLinks
+) -> tuple[list[FeedEntry], dict[str, int]]:
+    unseen = unseen_keys(con, (key for key, _, _ in feed_links.entries))
     fresh: dict[str, FeedEntry] = {}
     per_feed: dict[str, int] = {}
     for key, feed_id, e in feed_links.entries:
@@ -191,11 +201,33 @@ def new_entries(
 def log_fetches(
     settings: Settings, run_id: str, fetches: Sequence[FeedFetch], per_feed: dict[str, int]
 ) -> None:
+    with open_db(settings) as con:
+        _log_fetches(con, settings, run_id, fetches, per_feed)
+
+
+def _log_fetches(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    run_id: str,
+    fetches: Sequence[FeedFetch],
+    per_feed: dict[str, int],
+) -> None:
     step = timedelta(minutes=settings.backoff_minutes)
     now = datetime.now(UTC)
+    record_fetches(con, rows.fetch_rows(fetches, run_id, per_feed), step)
+    record_entry_failures(con, rows.entry_failure_rows(fetches, run_id, now))
+
+
+def select_and_log(
+    settings: Settings, run_id: str, fetches: Sequence[FeedFetch], feed_links: FeedLinks
+) -> list[FeedEntry]:
+    """The new entries (`new_entries`), with the feeds' fetches logged (`log_fetches`), in
+    one opening of the warehouse (an opening costs a few tenths of a second: the catalog is
+    read, and closing checkpoints)."""
     with open_db(settings) as con:
-        record_fetches(con, rows.fetch_rows(fetches, run_id, per_feed), step)
-        record_entry_failures(con, rows.entry_failure_rows(fetches, run_id, now))
+        entries, per_feed = _new_entries(con, feed_links)
+        _log_fetches(con, settings, run_id, fetches, per_feed)
+    return entries
 
 
 def store(
@@ -239,6 +271,18 @@ def refresh_search(settings: Settings, changed: bool) -> None:
     """Rebuild the full-text index so `labwatch search` sees the new articles: when this run
     `changed` articles, or the index is missing or stale (runs killed before building it)."""
     with open_db(settings) as con:
+        refresh_if_needed(con, force=changed)
+
+
+def finish_run(
+    settings: Settings, fetches: Sequence[FeedFetch], feed_links: FeedLinks, changed: bool
+) -> None:
+    """`link_known_articles`, `finish_feeds` and `refresh_search`, in that order, in one
+    opening of the warehouse."""
+    links = feed_links.rows(datetime.now(UTC))
+    with open_db(settings) as con:
+        link_entries(con, links)
+        keep_validators(con, rows.fetch_rows(fetches, "", {}))
         refresh_if_needed(con, force=changed)
 
 
@@ -320,14 +364,14 @@ prepare_task = _task(prepare_feeds, "select due feeds")
 # a failing feed or page is a record, not an exception; a task retry covers the unexpected
 # (the event loop or the resolver failing as a whole). Both steps are safe to repeat.
 fetch_feeds_task = _task(fetch_all_feeds, "fetch feeds", retries=2)
-new_entries_task = _task(new_entries, "select new entries")
-log_fetches_task = _task(log_fetches, "log feed fetches")
+select_task = _task(select_and_log, "select new entries, log feed fetches")
 fetch_pages_task = _task(lambda fetching: fetching.result(), "fetch pages", retries=2)
 analyse_task = _task(lambda pending: pending.result(), "extract, tag, find deals")
 store_task = _task(store, "store batch")
-link_task = _task(link_known_articles, "link known articles to feeds")
 search_task = _task(refresh_search, "refresh the search index")
-finish_task = _task(finish_feeds, "keep feed validators")
+finish_task = _task(
+    finish_run, "link known articles to feeds, keep feed validators, refresh the search index"
+)
 retry_entries_task = _task(retry_entries, "load failed pages' articles")
 fetch_retries_task = _task(fetch_retry_pages, "fetch failed pages again", retries=2)
 store_retries_task = _task(store_retries, "upgrade articles whose page arrived")
@@ -425,8 +469,7 @@ def _ingest(
         counter.close()
         memory.trim()  # the feeds' bodies and parse trees are gone; their entries stay
         feed_links = FeedLinks(fetches)  # every entry keyed once for the whole run
-        entries, per_feed = new_entries_task(settings, quote(feed_links))
-        log_fetches_task(settings, summary.run_id, quote(fetches), per_feed)
+        entries = select_task(settings, summary.run_id, quote(fetches), quote(feed_links))
         summarise_fetches(summary, fetches)
         summary.entries_new = len(entries)
         log_feeds(summary, counter.seconds)
@@ -465,9 +508,8 @@ def _ingest(
             if in_flight:
                 finish_batch(*in_flight)
             retry_pages(settings, summary, analyser, watchlist.version, force=force)
-        link_task(settings, quote(feed_links))
-        finish_task(settings, quote(fetches))
-        search_task(settings, bool(summary.articles_new or summary.articles_upgraded))
+        changed = bool(summary.articles_new or summary.articles_upgraded)
+        finish_task(settings, quote(fetches), quote(feed_links), changed)
     except BaseException as exc:
         # Stopped from outside (serve stopping: SIGTERM, Ctrl-C) is not a failure of the run.
         status = "failed" if isinstance(exc, Exception) else "interrupted"

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from extractors.budget import DEFAULT_BUDGET, leading
-from extractors.stories import WINDOW, StoryKey, matches, story_key
+from extractors.stories import WINDOW, StoryKey, match_scores, matches, story_key
 from warehouse.stories import StoryRule
 
-STORY_RULE = StoryRule(match=matches, window=WINDOW)
+STORY_RULE = StoryRule(match=matches, window=WINDOW, scores=match_scores)
 
 
 def story_fields(key: StoryKey | None) -> dict[str, Any]:
@@ -25,4 +24,8 @@ def story_fields(key: StoryKey | None) -> dict[str, Any]:
 def stored_text_key(text: str) -> StoryKey | None:
     """The story key of a stored article's text, as the ingest computed it (extractors/
     analyse.py: over the text the budget analyses)."""
+    # Here, not at the top: extractors.budget loads the deal rules (hundreds of regexes,
+    # seconds of CPU and megabytes), which the ingest's own process, storing, never needs.
+    from extractors.budget import DEFAULT_BUDGET, leading
+
     return story_key(leading(text, DEFAULT_BUDGET.text_chars))

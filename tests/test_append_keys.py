@@ -20,9 +20,9 @@ from typing import Any
 import duckdb
 
 from benchmarks.textgen import TextGenerator
-from extractors.analyse import AnalysedArticle, PageInput, analyse
+from extractors.analyse import AnalysedArticle, analyse
 from extractors.entities import Tagger, load_watchlist
-from extractors.feeds import FeedEntry
+from extractors.records import FeedEntry, PageInput
 from extractors.urls import url_key
 from flows import rows
 from flows.stories import STORY_RULE

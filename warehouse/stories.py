@@ -42,10 +42,32 @@ class StoredKey:
 @dataclass(frozen=True)
 class StoryRule:
     """How to tell one story: `match` scores two LSH candidates (above 0: the same story,
-    higher: closer), `window` is how far apart in time copies of a story may be."""
+    higher: closer), `window` is how far apart in time copies of a story may be. `scores`,
+    if given, is `match` of one key against many at once, with equal results: an article
+    of a batch of wire copies meets hundreds of candidates."""
 
     match: Callable[[StoredKey, StoredKey], float]
     window: timedelta
+    scores: (
+        Callable[[Sequence[StoredKey], Sequence[StoredKey]], Sequence[Sequence[float]]] | None
+    ) = None
+
+    def table(
+        self, keys: Sequence[StoredKey], others: Sequence[StoredKey]
+    ) -> Sequence[Sequence[float]]:
+        """`match` of each of `keys` (a row each) against each of `others`."""
+        if self.scores is not None:
+            return self.scores(keys, others)
+        return [[self.match(key, k) for k in others] for key in keys]
+
+    def best(self, key: StoredKey, options: Sequence[tuple[str, StoredKey]]) -> tuple[float, str]:
+        """(score, cluster) of the option `key` matches best: the first of the highest
+        scores, (0.0, "") when there are none."""
+        if not options:
+            return 0.0, ""
+        found = list(self.table([key], [k for _, k in options])[0])
+        top = max(found)
+        return top, options[found.index(top)][0]
 
 
 def _key(a: Row) -> StoredKey | None:
@@ -54,45 +76,88 @@ def _key(a: Row) -> StoredKey | None:
     return StoredKey(a["story_signature"], int(a["story_shingles"]), tuple(a["story_bands"]))
 
 
-def _candidates(
-    con: duckdb.DuckDBPyConnection, new: Sequence[Row], window: timedelta
-) -> dict[str, list[tuple[str, StoredKey]]]:
-    """article id -> (cluster id, story key) of each stored article sharing an LSH band with
-    it within the time window: one join on `story_bands`."""
+def _stored_best(
+    con: duckdb.DuckDBPyConnection, new: Sequence[Row], rule: StoryRule
+) -> dict[str, tuple[float, str]]:
+    """article id -> (score, cluster id) of the stored article `rule` matches best among
+    those sharing an LSH band with it within the time window (the first of equals in time
+    order). One join on `story_bands`; each candidate's key is fetched once, and the pairs
+    come back as two integer columns: a batch of wire copies can meet most of the stored
+    articles, and a row per pair with its signature grew with the warehouse (100 MB a batch
+    at a few thousand articles)."""
     bands = [
-        {"article_id": a["article_id"], "band": b, "t": a["t"]}
-        for a in new
+        {"i": i, "band": b, "t": a["t"]}
+        for i, a in enumerate(new)
         if a.get("story_bands")
         for b in a["story_bands"]
     ]
     if not bands:
         return {}
-    with register_rows(con, "_nb", bands):
-        rows = con.execute(
+    ids = [{"i": i, "article_id": a["article_id"]} for i, a in enumerate(new)]
+    with register_rows(con, "_nb", bands), register_rows(con, "_ni", ids):
+        con.execute(
             """
-            WITH c AS (
-                SELECT DISTINCT n.article_id AS new_id, b.article_id AS old_id
-                FROM _nb n JOIN story_bands b
-                  ON b.band = n.band AND b.article_id <> n.article_id
-                 AND b.t >= n.t - to_days($days) AND b.t <= n.t + to_days($days)
-            )
-            SELECT c.new_id, coalesce(a.cluster_id, a.article_id), k.signature, k.shingles
-            FROM c JOIN story_keys k ON k.article_id = c.old_id
-            JOIN articles a ON a.article_id = c.old_id
-            ORDER BY k.t, c.old_id
+            CREATE OR REPLACE TEMP TABLE _pairs AS
+            SELECT DISTINCT n.i, b.article_id AS old_id
+            FROM _nb n JOIN story_bands b
+              ON b.band = n.band
+             AND b.t >= n.t - to_days($days) AND b.t <= n.t + to_days($days)
+            JOIN _ni USING (i)
+            WHERE b.article_id <> _ni.article_id
             """,
-            {"days": window.days},
-        ).fetchall()
-    found: dict[str, list[tuple[str, StoredKey]]] = {}
-    for new_id, cluster, signature, shingles in rows:
-        found.setdefault(new_id, []).append((cluster, StoredKey(bytes(signature), shingles)))
+            {"days": rule.window.days},
+        )
+    try:
+        # The candidates in time order (`j`), each with its story and key, once.
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _olds AS
+            SELECT row_number() OVER (ORDER BY k.t, k.article_id) - 1 AS j, k.article_id,
+                   coalesce(a.cluster_id, a.article_id) AS cluster, k.signature, k.shingles
+            FROM (SELECT DISTINCT old_id FROM _pairs) c
+            JOIN story_keys k ON k.article_id = c.old_id
+            JOIN articles a ON a.article_id = c.old_id
+            """
+        )
+        olds = [
+            (cluster, StoredKey(bytes(signature), shingles))
+            for cluster, signature, shingles in con.execute(
+                "SELECT cluster, signature, shingles FROM _olds ORDER BY j"
+            ).fetchall()
+        ]
+        pairs = con.execute(
+            "SELECT p.i, o.j FROM _pairs p JOIN _olds o ON o.article_id = p.old_id"
+            " ORDER BY p.i, o.j"
+        ).fetchnumpy()
+    finally:
+        con.execute("DROP TABLE IF EXISTS _pairs")
+        con.execute("DROP TABLE IF EXISTS _olds")
+    # Each new article against every candidate of the batch at once (one pass over their
+    # keys); then, among its own candidates in time order, the first of its best.
+    news, js = pairs["i"].tolist(), pairs["j"].tolist()
+    scored = sorted(set(news))
+    keys = [_key(new[i]) for i in scored]
+    table = rule.table([k for k in keys if k is not None], [k for _, k in olds])
+    row_of = {i: r for r, i in enumerate(i for i, k in zip(scored, keys, strict=True) if k)}
+    found: dict[str, tuple[float, str]] = {}
+    start = 0
+    while start < len(news):
+        i, end = news[start], start
+        while end < len(news) and news[end] == i:
+            end += 1
+        if i in row_of:
+            row = table[row_of[i]]
+            j = max(js[start:end], key=row.__getitem__)
+            found[new[i]["article_id"]] = (row[j], olds[j][0])
+        start = end
     return found
 
 
 def _by_key(con: duckdb.DuckDBPyConnection, new: Sequence[Row], rule: StoryRule) -> dict[str, str]:
     """article id -> cluster id for the articles that have a story key: the story of the
-    stored or earlier article in `new` that `rule` matches best, if any."""
-    stored = _candidates(con, new, rule.window)
+    stored or earlier article in `new` that `rule` matches best, if any (a stored one when
+    they score the same)."""
+    stored = _stored_best(con, new, rule)
     clusters: dict[str, str] = {}
     by_band: dict[int, list[tuple[str, StoredKey]]] = {}  # `new`'s articles so far
     for a in new:
@@ -100,10 +165,9 @@ def _by_key(con: duckdb.DuckDBPyConnection, new: Sequence[Row], rule: StoryRule)
         if key is None:
             continue
         near = {c: k for b in key.bands for c, k in by_band.get(b, [])}
-        options = [*stored.get(a["article_id"], []), *near.items()]
-        score, cluster = max(
-            ((rule.match(key, k), c) for c, k in options), default=(0.0, ""), key=lambda x: x[0]
-        )
+        best_stored = stored.get(a["article_id"], (0.0, ""))
+        best_near = rule.best(key, list(near.items()))
+        score, cluster = best_stored if best_stored[0] >= best_near[0] else best_near
         clusters[a["article_id"]] = cluster if score > 0 else a["article_id"]
         for b in key.bands:
             by_band.setdefault(b, []).append((clusters[a["article_id"]], key))

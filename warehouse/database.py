@@ -57,16 +57,24 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0]) if row else 0
 
 
+def latest_version(current: int, where: object) -> int:
+    """The newest migration this labwatch knows; SchemaTooNewError if `current` (the
+    schema version of the warehouse at `where`) is newer."""
+    known = migrations()
+    latest = known[-1][0] if known else 0
+    if current > latest:
+        raise SchemaTooNewError(
+            f"{where} has schema version {current}, newer than this labwatch knows ({latest}); "
+            "upgrade labwatch to open it"
+        )
+    return latest
+
+
 def migrate(con: duckdb.DuckDBPyConnection, path: Path | str = "warehouse") -> int:
     """Apply pending migrations, each in its own transaction; return the resulting version."""
     known = migrations()
-    latest = known[-1][0] if known else 0
     current = schema_version(con)
-    if current > latest:
-        raise SchemaTooNewError(
-            f"{path} has schema version {current}, newer than this labwatch knows ({latest}); "
-            "upgrade labwatch to open it"
-        )
+    latest_version(current, path)  # refuses a schema newer than this labwatch
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"

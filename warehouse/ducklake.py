@@ -37,7 +37,6 @@ import duckdb
 from warehouse.backend import PREFIX, DuckLakeWarehouse, cache_dir, redact_conninfo
 from warehouse.errors import (
     MigrationError,
-    SchemaTooNewError,
     WarehouseError,
     WarehouseMissingError,
 )
@@ -315,16 +314,10 @@ def migrate_lake(con: duckdb.DuckDBPyConnection, where: str) -> int:
     each pending migration rewritten for DuckLake (`_pending_sql`), each in a transaction.
     Two workers creating it at once: one commits, the other finds it made.
     """
-    from warehouse.database import migrations
+    from warehouse.database import latest_version, migrations
 
-    known = migrations()
-    latest = known[-1][0] if known else 0
     current = lake_schema_version(con)
-    if current > latest:
-        raise SchemaTooNewError(
-            f"{where} has schema version {current}, newer than this labwatch knows "
-            f"({latest}); upgrade labwatch to open it"
-        )
+    latest = latest_version(current, where)
     if current == latest:
         return current
     if current == 0:
@@ -340,7 +333,7 @@ def migrate_lake(con: duckdb.DuckDBPyConnection, where: str) -> int:
                 return latest
             raise MigrationError(f"cannot create the schema in {where}: {exc}") from exc
         return latest
-    for version, name, sql in known:
+    for version, name, sql in migrations():
         if version <= current:
             continue
         try:

@@ -57,6 +57,16 @@ ROUND_ASIDE = re.compile(
     r"(?:which|that)\s+(?:also\s+)?(?:drew|attracted|included|includes|saw\s+participation)\b",
     re.IGNORECASE,
 )
+# "DeepSeek rival Moonshot", "an OpenAI competitor, Foo": a rival's name before an unwatched
+# one only describes it, so the watched name is no party ("Alibaba invested in DeepSeek rival
+# Moonshot" is no deal with DeepSeek). A capitalised word after the title is the unwatched
+# head, unless it is a function word of a title-case headline ("Rivals In", "Rival To").
+RIVAL_OF_UNWATCHED = re.compile(
+    rf"(?P<mod>{P})(?:['’]s)?\s+(?i:rivals?|competitors?|challengers?)\s+"
+    r"(?!(?:And|Or|In|With|For|To|On|Of|At|As|The|A|An|Is|Are|Was|Were|Has|Have|Had|Will|"
+    r"By|From|Over|After|Its|Their|This|That|But)\b)(?=[A-Z][\w.&-]*)"
+)
+_RIVAL_WORD = re.compile(r"\b(?:rivals?|competitors?|challengers?)\s+[A-Z]", re.IGNORECASE)
 BACKER_TITLES = ("backer", "backers", "investor", "investors", "shareholder", "shareholders")
 OWNER_TITLES = ("owner", "owners", "parent")
 
@@ -156,6 +166,8 @@ def reduce(skeleton: str, kinds: Sequence[str], two_parties: bool = False) -> Re
                 out.found.append(
                     Found("acquisition", head, mod, skeleton, m.span(), background=True)
                 )
+    if _RIVAL_WORD.search(skeleton):
+        cuts += [m.span() for m in RIVAL_OF_UNWATCHED.finditer(skeleton)]
     if branded:
         cuts += [m.span("mod") for m in BRAND.finditer(skeleton)]
     if cuts:

@@ -512,6 +512,26 @@ def test_round_four_families(text: str, expected: set[Brief]) -> None:
     assert brief(text, date(2025, 6, 1)) == expected
 
 
+# A watched rival named before an unwatched company only describes it: no deal with the
+# rival. Both senses: before a watched head the rival stays a modifier and the head is the
+# party, in a sentence and in a title-case headline.
+RIVAL_OF_UNWATCHED: list[tuple[str, set[Brief]]] = [
+    ("Alibaba invested in DeepSeek rival Moonshot, a person familiar said.", set()),
+    ("Nvidia Backs OpenAI Challenger Foo Labs In $300 Million Round", set()),
+    ("Alibaba invested in DeepSeek, a person familiar said.",
+     {("investment", "alibaba", "deepseek", None, "USD", "reported")}),
+    ("Microsoft agreed to invest $5 billion in OpenAI competitor Anthropic.",
+     {("investment", "microsoft", "anthropic", 5e9, "USD", "reported")}),
+    ("OpenAI Rival Anthropic Raises $2 Billion From Google",
+     {("investment", "google", "anthropic", 2e9, "USD", "reported")}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), RIVAL_OF_UNWATCHED)
+def test_a_rival_before_an_unwatched_name_is_no_party(text: str, expected: set[Brief]) -> None:
+    assert brief(text, date(2025, 6, 1)) == expected
+
+
 def test_round_members_are_participants_of_one_round() -> None:
     """Backers of a round whose lead the watchlist does not hold are its participants, one
     deal with the round's total, no backer credited it alone."""

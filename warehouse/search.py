@@ -121,15 +121,22 @@ def refresh_index(con: duckdb.DuckDBPyConnection) -> None:
 # depends on the term and the document only (its count in the document, the document's
 # length, the term's document frequency, the corpus size and mean length), so it is computed
 # once here; a search sums it for its terms. The expression is match_bm25's (k 1.2, b 0.75),
-# so the scores are the same numbers.
+# so the scores are the same numbers. The counts are joined with `dict` before `docs` in a
+# materialised step: in the index's own transaction its tables have no statistics yet, and
+# DuckDB then planned dict x docs as a cross product (97 s of CPU at 50,000 articles, against
+# 0.6 s for this form, with identical postings).
 _POSTINGS = """
     CREATE TABLE fts_main_articles.postings AS
+    WITH tf AS MATERIALIZED (
+        SELECT t.termid, t.docid, count(*) AS tf, any_value(dict.df) AS df
+        FROM fts_main_articles.terms t JOIN fts_main_articles.dict dict USING (termid)
+        GROUP BY t.termid, t.docid
+    )
     SELECT tf.termid, tf.docid,
-           log((((s.num_docs - dict.df) + 0.5) / (dict.df + 0.5)) + 1)
+           log((((s.num_docs - tf.df) + 0.5) / (tf.df + 0.5)) + 1)
            * ((tf.tf * (1.2 + 1))
               / (tf.tf + (1.2 * ((1 - 0.75) + (0.75 * (docs.len / s.avgdl)))))) AS subscore
-    FROM (SELECT termid, docid, count(*) AS tf FROM fts_main_articles.terms GROUP BY ALL) tf
-    JOIN fts_main_articles.dict dict USING (termid)
+    FROM tf
     JOIN fts_main_articles.docs docs USING (docid)
     CROSS JOIN fts_main_articles.stats s
     ORDER BY tf.termid, tf.docid

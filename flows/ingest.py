@@ -175,19 +175,11 @@ class FeedLinks:
         ]
 
 
-def new_entries(
-    settings: Settings, fetches: Sequence[FeedFetch] | FeedLinks
-) -> tuple[list[FeedEntry], dict[str, int]]:
-    """Entries whose article is not stored yet (each once, even if several feeds carry it),
-    and how many new entries each feed brought."""
-    feed_links = fetches if isinstance(fetches, FeedLinks) else FeedLinks(fetches)
-    with open_db(settings) as con:
-        return _new_entries(con, feed_links)
-
-
 def _new_entries(
     con: duckdb.DuckDBPyConnection, feed_links: FeedLinks
 ) -> tuple[list[FeedEntry], dict[str, int]]:
+    """Entries whose article is not stored yet (each once, even if several feeds carry it),
+    and how many new entries each feed brought."""
     unseen = unseen_keys(con, (key for key, _, _ in feed_links.entries))
     fresh: dict[str, FeedEntry] = {}
     per_feed: dict[str, int] = {}
@@ -196,13 +188,6 @@ def _new_entries(
             per_feed[feed_id] = per_feed.get(feed_id, 0) + 1
             fresh.setdefault(key, e)
     return list(fresh.values()), per_feed
-
-
-def log_fetches(
-    settings: Settings, run_id: str, fetches: Sequence[FeedFetch], per_feed: dict[str, int]
-) -> None:
-    with open_db(settings) as con:
-        _log_fetches(con, settings, run_id, fetches, per_feed)
 
 
 def _log_fetches(
@@ -221,9 +206,8 @@ def _log_fetches(
 def select_and_log(
     settings: Settings, run_id: str, fetches: Sequence[FeedFetch], feed_links: FeedLinks
 ) -> list[FeedEntry]:
-    """The new entries (`new_entries`), with the feeds' fetches logged (`log_fetches`), in
-    one opening of the warehouse (an opening costs a few tenths of a second: the catalog is
-    read, and closing checkpoints)."""
+    """The new entries, with the feeds' fetches logged, in one opening of the warehouse (an
+    opening costs a few tenths of a second: the catalog is read, and closing checkpoints)."""
     with open_db(settings) as con:
         entries, per_feed = _new_entries(con, feed_links)
         _log_fetches(con, settings, run_id, fetches, per_feed)
@@ -253,20 +237,6 @@ def store(
     return counts
 
 
-def link_known_articles(settings: Settings, fetches: Sequence[FeedFetch] | FeedLinks) -> None:
-    """Record feeds that carry articles stored earlier (the same story seen in another feed)."""
-    feed_links = fetches if isinstance(fetches, FeedLinks) else FeedLinks(fetches)
-    links = feed_links.rows(datetime.now(UTC))
-    with open_db(settings) as con:
-        link_entries(con, links)
-
-
-def finish_feeds(settings: Settings, fetches: Sequence[FeedFetch]) -> None:
-    """Keep the feeds' validators now that their entries are stored (see keep_validators)."""
-    with open_db(settings) as con:
-        keep_validators(con, rows.fetch_rows(fetches, "", {}))
-
-
 def refresh_search(settings: Settings, changed: bool) -> None:
     """Rebuild the full-text index so `labwatch search` sees the new articles: when this run
     `changed` articles, or the index is missing or stale (runs killed before building it)."""
@@ -277,8 +247,9 @@ def refresh_search(settings: Settings, changed: bool) -> None:
 def finish_run(
     settings: Settings, fetches: Sequence[FeedFetch], feed_links: FeedLinks, changed: bool
 ) -> None:
-    """`link_known_articles`, `finish_feeds` and `refresh_search`, in that order, in one
-    opening of the warehouse."""
+    """In one opening of the warehouse, in this order: record feeds that carry articles stored
+    earlier (the same story seen in another feed); keep the feeds' validators now that their
+    entries are stored (see keep_validators); rebuild the search index (`refresh_search`)."""
     links = feed_links.rows(datetime.now(UTC))
     with open_db(settings) as con:
         link_entries(con, links)

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from extractors import candidates, selection, streamed
+from extractors import candidates, disclosure, selection, streamed
 from extractors.candidates import trafilatura_name
 from extractors.charset import decode_html
 from extractors.dates import parse_date
@@ -74,6 +74,9 @@ def extract_article(html: bytes | str, url: str) -> Article | None:
     tree = candidates.parse(page)
     if tree is None:
         return None
+    # Collapsed panels (accordions, FAQ answers) are part of the body a reader opens: shown
+    # to the tree-based candidates as to the reader (extractors/disclosure.py).
+    disclosure.reveal(tree)
     meta = candidates.metadata(tree, url)
     base = candidates.trafilatura_text(tree, url, BASE)
     choice = selection.choose(

@@ -19,6 +19,10 @@ STEPS = [
     "a sharp turn can break one loose from its frame, crushing the bees beneath it.",
     "Open the entrance the next morning, not at once: bees released at night fly towards the "
     "nearest light and are lost, while a short wait lets them settle and learn the new site.",
+    "Leave the hive alone for a week afterwards; opening it in the cold costs the cluster the "
+    "warmth it needs, and the bees will have sealed every gap with propolis by then anyway.",
+    "Feed the colony fondant if the hive feels light when you lift its back edge, since a move "
+    "costs the bees stores they would otherwise have kept for the end of the winter.",
 ]
 MENU = "Shop hives Shop smokers Shop protective suits Beginner courses Gift cards"
 DIALOG = "Subscribe to our beekeeping newsletter for seasonal reminders and offers"
@@ -27,10 +31,16 @@ SPARE = "Printer copy of the article kept for the share button"
 
 def guide_page() -> str:
     """A guide whose steps are accordion panels, with a menu and a dialog opened the same way."""
+    # Each panel hidden another way; the last one by a wrapper between it and its button.
     hiding = ['style="display:none"', "hidden", 'aria-hidden="true" class="collapsed"']
+    hiding += ['class="answer hidden"', ""]
     panels = "".join(
-        f'<h3><button aria-expanded="false" aria-controls="step-{i}">Step {i + 1}</button></h3>'
-        f'<div id="step-{i}" role="region" {hide}><p>{step}</p></div>'
+        f'<div class="item"><h3><button aria-expanded="false" aria-controls="step-{i}">'
+        f"Step {i + 1}</button></h3>"
+        + ('<div class="wrap" style="height:0;display:none">' if not hide else "")
+        + f'<div id="step-{i}" role="region" {hide}><p>{step}</p></div>'
+        + ("</div>" if not hide else "")
+        + "</div>"
         for i, (step, hide) in enumerate(zip(STEPS, hiding, strict=True))
     )
     return (
@@ -49,12 +59,15 @@ def guide_page() -> str:
 def test_panels_named_by_a_control_are_opened_and_chrome_stays_hidden() -> None:
     tree = parse(guide_page())
     assert tree is not None
-    assert reveal(tree) == 3
-    for i in range(3):
+    assert reveal(tree) == 5
+    for i in range(5):
         panel = tree.get_element_by_id(f"step-{i}")
         assert "display" not in (panel.get("style") or "")
         assert panel.get("hidden") is None and panel.get("aria-hidden") is None
-        assert panel.get("class") == ("collapsed" if i == 2 else None)  # the rest untouched
+        # The rest of the markup untouched.
+        assert panel.get("class") == {2: "collapsed", 3: "answer"}.get(i)
+    wrapper = tree.get_element_by_id("step-4").getparent()
+    assert wrapper.get("style") == "height:0;"
     assert tree.get_element_by_id("shop-menu").get("hidden") is not None  # in <nav>
     assert "display:none" in tree.get_element_by_id("newsletter").get("style")  # a dialog
 
@@ -86,3 +99,14 @@ def test_the_article_text_holds_every_step_and_no_chrome() -> None:
         assert text in article.text
     for chrome in (MENU, DIALOG, SPARE):
         assert chrome not in article.text
+
+
+def test_a_hidden_block_holding_the_button_too_stays_hidden() -> None:
+    # Only the wrappers between a panel and its button are opened: a block that hides both
+    # (a copy kept for the page's scripts) is not one the button opens.
+    tree = lxml.html.fromstring(
+        '<div><div id="copy" hidden><button aria-controls="p">More</button>'
+        '<div id="p" style="display:none">text</div></div></div>'
+    )
+    assert reveal(tree) == 1
+    assert tree.get_element_by_id("copy").get("hidden") is not None

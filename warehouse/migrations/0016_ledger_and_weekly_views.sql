@@ -62,3 +62,119 @@ SELECT x.rolled AS entity_id, any_value(e.name) AS name, any_value(e.kind) AS ki
 FROM x
 LEFT JOIN v_entities e ON e.entity_id = x.rolled
 GROUP BY x.rolled, x.iso_week;
+
+-- The deals ledger's upkeep (0013) per batch, over the touched groups' reports only: they
+-- are read once from `deals`, with their times, into `deal_rows_pending` (0013's first
+-- step, v_pending_deal_rows); 0013's rules give each its deal_id from there
+-- (v_pending_deal_reports), and the groups' ledger rows (v_pending_deals) fold those rows
+-- with the keys just kept. 0013's views read `deals` three times over and joined every deal
+-- with every kept report key (v_deal_reports, 100k x 100k at 1M articles) to keep the
+-- touched groups' rows. The table is emptied before the writer commits, as
+-- deal_groups_pending (warehouse/deal_ledger.py).
+CREATE TABLE deal_rows_pending AS SELECT *, NULL::TIMESTAMPTZ AS t FROM deals LIMIT 0;
+
+CREATE OR REPLACE VIEW v_pending_deal_rows AS
+SELECT d.*, coalesce(n.t, k.t) AS t
+FROM deals d
+SEMI JOIN deal_groups_pending USING (kind, investor_id, target_id)
+LEFT JOIN deal_times_pending n USING (article_id)
+-- The kept keys of these groups only: a join with every kept key cost more than the rest.
+LEFT JOIN (
+    SELECT * FROM deal_report_keys SEMI JOIN deal_groups_pending USING (kind, investor_id, target_id)
+) k USING (article_id, deal_no);
+
+CREATE OR REPLACE VIEW v_pending_deal_reports AS
+WITH d AS (SELECT * FROM deal_rows_pending),
+steps AS (
+    SELECT article_id, deal_no,
+           coalesce(amount_usd > 1.15 * lag(amount_usd) OVER w, true) AS new_deal
+    FROM d WHERE amount_usd IS NOT NULL
+    WINDOW w AS (PARTITION BY kind, investor_id, target_id, tranche ORDER BY amount_usd, t)
+),
+priced AS (
+    SELECT d.*, sum(s.new_deal::INTEGER) OVER (
+               PARTITION BY d.kind, d.investor_id, d.target_id, d.tranche
+               ORDER BY d.amount_usd, d.t ROWS UNBOUNDED PRECEDING) AS cluster
+    FROM d JOIN steps s USING (article_id, deal_no)
+),
+clusters AS (
+    SELECT kind, investor_id, target_id, tranche, cluster,
+           min(t) AS first_t, min(amount_usd) AS low_usd
+    FROM priced GROUP BY ALL
+),
+first_cluster AS (
+    SELECT kind, investor_id, target_id,
+           arg_min(tranche, first_t) AS tranche, arg_min(cluster, first_t) AS cluster
+    FROM clusters GROUP BY ALL
+),
+keyed AS (
+    SELECT p.*, c.low_usd, c.tranche AS key_tranche
+    FROM priced p JOIN clusters c USING (kind, investor_id, target_id, tranche, cluster)
+    UNION ALL BY NAME
+    SELECT d.*, f.cluster, c.low_usd, coalesce(f.tranche, false) AS key_tranche
+    FROM d
+    LEFT JOIN first_cluster f USING (kind, investor_id, target_id)
+    LEFT JOIN clusters c ON c.kind = d.kind AND c.investor_id = d.investor_id
+         AND c.target_id = d.target_id AND c.tranche = f.tranche AND c.cluster = f.cluster
+    WHERE d.amount_usd IS NULL
+)
+SELECT left(md5(concat_ws('|', kind, investor_id, target_id, key_tranche::VARCHAR,
+                          coalesce(low_usd::VARCHAR, '-'))), 16) AS deal_id,
+       * EXCLUDE (cluster, low_usd, key_tranche)
+FROM keyed;
+
+CREATE OR REPLACE VIEW v_pending_deals AS
+WITH reports AS (
+    SELECT k.deal_id, d.*
+    FROM deal_rows_pending d JOIN deal_report_keys k USING (article_id, deal_no)
+),
+role_rows AS (
+    SELECT deal_id, r.entity_id, r.role, t, pos
+    FROM (SELECT deal_id, t, unnest(roles) AS r, unnest(range(len(roles))) AS pos
+          FROM reports)
+),
+roles AS (
+    SELECT deal_id,
+           list({'entity_id': entity_id, 'role': role} ORDER BY role <> 'lead', first_t, pos)
+               AS roles
+    FROM (
+        SELECT deal_id, entity_id, min(t) AS first_t, min(pos) AS pos,
+               CASE WHEN bool_or(role = 'lead') THEN 'lead'
+                    WHEN bool_or(role = 'partner') THEN 'partner'
+                    ELSE 'participant' END AS role
+        FROM role_rows GROUP BY ALL
+    )
+    GROUP BY deal_id
+),
+ledger AS (
+    SELECT deal_id, kind, investor_id AS investor, target_id AS target,
+           arg_min(amount_usd, t) FILTER (WHERE amount_usd IS NOT NULL) AS amount_usd,
+           arg_min(amount_max_usd, t) FILTER (WHERE amount_usd IS NOT NULL) AS amount_max_usd,
+           coalesce(arg_min(currency, t) FILTER (WHERE amount IS NOT NULL), 'USD') AS currency,
+           arg_min(amount, t) FILTER (WHERE amount IS NOT NULL) AS amount,
+           arg_min(amount_max, t) FILTER (WHERE amount IS NOT NULL) AS amount_max,
+           coalesce(arg_min(qualifier, t) FILTER (WHERE qualifier <> ''), '') AS qualifier,
+           max(year) AS year,
+           coalesce(arg_max(status, t) FILTER (WHERE status <> 'background'), 'background')
+               AS status,
+           bool_or(tranche) AS tranche,
+           coalesce(arg_min(evidence, t) FILTER (WHERE amount_usd IS NOT NULL),
+                    arg_min(evidence, t)) AS evidence,
+           arg_min(article_id, t) AS article_id,
+           count(DISTINCT article_id) AS sources,
+           min(t) AS first_reported,
+           max(t) AS last_reported
+    FROM reports
+    GROUP BY deal_id, kind, investor_id, target_id
+)
+SELECT l.deal_id, l.kind, l.investor, l.target, l.amount_usd, l.amount_max_usd,
+       l.qualifier, l.year, l.evidence, l.article_id, l.sources, l.first_reported,
+       l.last_reported,
+       CASE WHEN l.status = 'reported' AND l.year < year(l.first_reported) THEN 'background'
+            ELSE l.status END AS status,
+       coalesce(r.roles, []) AS roles, l.currency, l.amount,
+       l.amount_max, l.tranche,
+       CASE WHEN l.tranche THEN lag(l.deal_id) OVER (
+           PARTITION BY l.kind, l.investor, l.target ORDER BY l.first_reported, l.deal_id)
+       END AS follows
+FROM ledger l LEFT JOIN roles r USING (deal_id);

@@ -25,6 +25,20 @@ Group = dict[str, str]
 _PENDING = ("deal_groups_pending", "deal_times_pending", "deal_rows_pending")
 
 _KEYS = "article_id, deal_no, deal_id, t, kind, investor_id, target_id"
+# The pending groups' reports with their times (new, else kept): what 0016's
+# v_pending_deal_reports and v_pending_deals read. Only these groups' kept keys are joined:
+# a join with every kept key cost more than the rest.
+_PENDING_ROWS = """
+    INSERT INTO deal_rows_pending
+    SELECT d.*, coalesce(n.t, k.t) AS t
+    FROM deals d
+    SEMI JOIN deal_groups_pending USING (kind, investor_id, target_id)
+    LEFT JOIN deal_times_pending n USING (article_id)
+    LEFT JOIN (
+        SELECT * FROM deal_report_keys
+        SEMI JOIN deal_groups_pending USING (kind, investor_id, target_id)
+    ) k USING (article_id, deal_no)
+"""
 _IN_PENDING = (
     "USING deal_groups_pending g WHERE {t}.kind = g.kind AND {t}.{i} = g.investor_id"
     " AND {t}.{g} = g.target_id"
@@ -75,15 +89,18 @@ def _compute_pending(con: duckdb.DuckDBPyConnection, *, in_time_order: bool = Fa
     their reports, read once from `deals` (migration 0016: not every deal joined with every
     kept key, as v_deal_reports is), and empty the pending tables.
     `in_time_order`: insert in time order (a whole rebuild), so scans by time skip more."""
-    con.execute("INSERT INTO deal_rows_pending SELECT * FROM v_pending_deal_rows")
+    con.execute(_PENDING_ROWS)
+    order = " ORDER BY t" if in_time_order else ""
+    new_keys = con.execute(f"SELECT {_KEYS} FROM v_pending_deal_reports{order}").to_arrow_table()
     con.execute(
         "DELETE FROM deal_report_keys "
         + _IN_PENDING.format(t="deal_report_keys", i="investor_id", g="target_id")
     )
-    con.execute(
-        f"INSERT INTO deal_report_keys SELECT {_KEYS} FROM v_pending_deal_reports"
-        + (" ORDER BY t" if in_time_order else "")
-    )
+    con.register("_new_keys", new_keys)
+    try:
+        con.execute(f"INSERT INTO deal_report_keys SELECT {_KEYS} FROM _new_keys")
+    finally:
+        con.unregister("_new_keys")
     con.execute(
         "DELETE FROM deal_ledger " + _IN_PENDING.format(t="deal_ledger", i="investor", g="target")
     )

@@ -65,23 +65,13 @@ GROUP BY x.rolled, x.iso_week;
 
 -- The deals ledger's upkeep (0013) per batch, over the touched groups' reports only: they
 -- are read once from `deals`, with their times, into `deal_rows_pending` (0013's first
--- step, v_pending_deal_rows); 0013's rules give each its deal_id from there
+-- step, now in warehouse/deal_ledger.py); 0013's rules give each its deal_id from there
 -- (v_pending_deal_reports), and the groups' ledger rows (v_pending_deals) fold those rows
 -- with the keys just kept. 0013's views read `deals` three times over and joined every deal
 -- with every kept report key (v_deal_reports, 100k x 100k at 1M articles) to keep the
 -- touched groups' rows. The table is emptied before the writer commits, as
 -- deal_groups_pending (warehouse/deal_ledger.py).
 CREATE TABLE deal_rows_pending AS SELECT *, NULL::TIMESTAMPTZ AS t FROM deals LIMIT 0;
-
-CREATE OR REPLACE VIEW v_pending_deal_rows AS
-SELECT d.*, coalesce(n.t, k.t) AS t
-FROM deals d
-SEMI JOIN deal_groups_pending USING (kind, investor_id, target_id)
-LEFT JOIN deal_times_pending n USING (article_id)
--- The kept keys of these groups only: a join with every kept key cost more than the rest.
-LEFT JOIN (
-    SELECT * FROM deal_report_keys SEMI JOIN deal_groups_pending USING (kind, investor_id, target_id)
-) k USING (article_id, deal_no);
 
 CREATE OR REPLACE VIEW v_pending_deal_reports AS
 WITH d AS (SELECT * FROM deal_rows_pending),

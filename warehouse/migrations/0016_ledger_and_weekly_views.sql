@@ -70,8 +70,8 @@ GROUP BY x.rolled, x.iso_week;
 -- with the keys just kept. 0013's views read `deals` three times over and joined every deal
 -- with every kept report key (v_deal_reports, 100k x 100k at 1M articles) to keep the
 -- touched groups' rows. The table is emptied before the writer commits, as
--- deal_groups_pending (warehouse/deal_ledger.py).
-CREATE TABLE deal_rows_pending AS SELECT *, NULL::TIMESTAMPTZ AS t FROM deals LIMIT 0;
+-- deal_groups_pending (warehouse/deal_ledger.py), so it holds no rows between writes.
+CREATE TABLE IF NOT EXISTS deal_rows_pending AS SELECT *, NULL::TIMESTAMPTZ AS t FROM deals LIMIT 0;
 
 CREATE OR REPLACE VIEW v_pending_deal_reports AS
 WITH d AS (SELECT * FROM deal_rows_pending),

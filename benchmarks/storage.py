@@ -339,6 +339,10 @@ def queries(week: str) -> dict[str, Callable[[duckdb.DuckDBPyConnection], object
             " ORDER BY mentions_rollup DESC",
             w=week,
         ),
+        "v_mentions_weekly, all weeks, every column": sql("SELECT * FROM v_mentions_weekly"),
+        "v_mentions_weekly, all weeks, every column (before 0016)": sql(
+            f"SELECT * FROM ({VIEWS_BEFORE_0016['v_mentions_weekly']})"
+        ),
         "v_mentions_weekly, all weeks (before 0016)": sql(
             "SELECT entity_id, iso_week, mentions_rollup"
             f" FROM ({VIEWS_BEFORE_0016['v_mentions_weekly']})"

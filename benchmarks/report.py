@@ -6,6 +6,7 @@ when a measurement itself breaks.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -207,10 +208,10 @@ def _warehouse_lines(r: Mapping[str, Any]) -> list[Line]:
             f"mentions, {big['file_mb']:.0f} MB, made in {big['generate_s']:.0f} s",
         ),
     ]
-    before = " (before 0015)"
     for name, q in big["queries"].items():
-        if name.endswith(before):  # the old definition, timed as a baseline: no target
-            now = big["queries"].get(name.removesuffix(before))
+        before = re.search(r" \(before \d{4}\)$", name)
+        if before:  # the old definition, timed as a baseline: no target
+            now = big["queries"].get(name.removesuffix(before.group(0)))
             times = (
                 f", {q['cold_s'] / now['cold_s']:.1f}x the time now"
                 if now and now["cold_s"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import random
+import re
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -37,7 +38,7 @@ from flows import rows
 from warehouse import deal_ledger, web_queries
 from warehouse.append import insert_rows, record_watchlist
 from warehouse.articles import append_batch, articles_for_keys, unseen_keys
-from warehouse.database import open_warehouse
+from warehouse.database import migrations, open_warehouse
 from warehouse.named_query import named_queries, run_named
 from warehouse.queries import deals_ledger, newest_article_week, totals
 
@@ -290,6 +291,22 @@ def before_0015(sql: str) -> str:
     return sql.format(**VIEWS_BEFORE_0015)
 
 
+def _view_of_migration(version: int, view: str) -> str:
+    """The query of `view` as migration `version` defined it."""
+    sql = next(text for number, _, text in migrations() if number == version)
+    found = re.search(rf"CREATE OR REPLACE VIEW {view} AS\n(.*?);", sql, re.S)
+    assert found is not None, (version, view)
+    return found.group(1)
+
+
+# The views as they were before migration 0016 (v_co_mentions: 0015's; v_mentions_weekly:
+# still 0004's), timed in the same run as 0016's.
+VIEWS_BEFORE_0016 = {
+    "v_mentions_weekly": VIEWS_BEFORE_0015["v_mentions_weekly"],
+    "v_co_mentions": _view_of_migration(15, "v_co_mentions"),
+}
+
+
 def queries(week: str) -> dict[str, Callable[[duckdb.DuckDBPyConnection], object]]:
     """The digest's queries and the views, by name: each returns its fetched rows."""
 
@@ -315,6 +332,24 @@ def queries(week: str) -> dict[str, Callable[[duckdb.DuckDBPyConnection], object
             before_0015(
                 "SELECT * FROM ({v_co_mentions}) WHERE iso_week = $w ORDER BY articles DESC"
             ),
+            w=week,
+        ),
+        "v_mentions_weekly, one week (before 0016)": sql(
+            f"SELECT * FROM ({VIEWS_BEFORE_0016['v_mentions_weekly']}) WHERE iso_week = $w"
+            " ORDER BY mentions_rollup DESC",
+            w=week,
+        ),
+        "v_mentions_weekly, all weeks, every column": sql("SELECT * FROM v_mentions_weekly"),
+        "v_mentions_weekly, all weeks, every column (before 0016)": sql(
+            f"SELECT * FROM ({VIEWS_BEFORE_0016['v_mentions_weekly']})"
+        ),
+        "v_mentions_weekly, all weeks (before 0016)": sql(
+            "SELECT entity_id, iso_week, mentions_rollup"
+            f" FROM ({VIEWS_BEFORE_0016['v_mentions_weekly']})"
+        ),
+        "v_co_mentions, one week (before 0016)": sql(
+            f"SELECT * FROM ({VIEWS_BEFORE_0016['v_co_mentions']}) WHERE iso_week = $w"
+            " ORDER BY articles DESC",
             w=week,
         ),
         "v_deals (deals ledger)": deals_ledger,

@@ -173,6 +173,11 @@ def keys_once(con: duckdb.DuckDBPyConnection) -> None:
 def test_a_warehouse_migrated_from_0013_keeps_every_row(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
     con = warehouse_at(path, 13)
+    # Today's writers keep the deals ledger through migration 0016's deal_rows_pending; a
+    # stand-in for this connection lets them write a warehouse at 0013.
+    con.execute(
+        "CREATE TEMP TABLE deal_rows_pending AS SELECT *, NULL::TIMESTAMPTZ AS t FROM deals LIMIT 0"
+    )
     record_watchlist(con, rows.entity_rows(WATCHLIST))
     store(con)
     search.refresh_index(con)  # the full-text index reads `articles`
@@ -183,8 +188,8 @@ def test_a_warehouse_migrated_from_0013_keeps_every_row(tmp_path: Path) -> None:
     assert len(before["main.v_stories"]) > 0
     con.close()
 
-    with open_warehouse(path) as con:  # migrated
-        assert snapshot(con) == before
+    with open_warehouse(path) as con:  # migrated (later migrations add relations)
+        assert kept(snapshot(con), before)
         assert {t: columns(con, t) for t in KEYS} == shapes
         keyed = con.execute(
             "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
@@ -196,8 +201,13 @@ def test_a_warehouse_migrated_from_0013_keeps_every_row(tmp_path: Path) -> None:
         title = before["main.articles"][0][4]
         assert search.search_articles(con, title.split()[-1])[0] > 0
         replay(con)
-        assert snapshot(con) == before
+        assert kept(snapshot(con), before)
         keys_once(con)
+
+
+def kept(after: dict[str, list[tuple[Any, ...]]], before: dict[str, list[tuple[Any, ...]]]) -> bool:
+    """Every relation of `before` is in `after` with the same rows."""
+    return {name: after.get(name) for name in before} == before
 
 
 def test_appends_store_each_key_once(tmp_path: Path) -> None:

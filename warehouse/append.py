@@ -66,16 +66,20 @@ def insert_new(
     if not unique:
         return []
     on = " AND ".join(f"s.{k} = r.{k}" for k in key)
-    tail = f" RETURNING {returning}" if returning else ""
     with register_rows(con, "_rows", unique):
-        inserted = con.execute(
-            f"INSERT INTO {table} BY NAME SELECT r.* FROM _rows r"
-            f" WHERE NOT EXISTS (SELECT 1 FROM {table} s WHERE {on}){tail}"
-        )
-        if returning:
-            return [r[0] for r in inserted.fetchall()]
-        result = inserted.fetchone()
-    return [None] * (int(result[0]) if result else 0)
+        # Which rows are new, then a plain insert of those (INSERT ... SELECT, as DuckLake
+        # takes it): one statement with RETURNING cost twice the CPU of the anti-join.
+        new = con.execute(
+            f"SELECT {', '.join(f'r.{k}' for k in key)} FROM _rows r"
+            f" WHERE NOT EXISTS (SELECT 1 FROM {table} s WHERE {on})"
+        ).fetchall()
+        if not new:
+            return []
+        fresh = {tuple(n) for n in new}
+        added = [r for k, r in first.items() if k in fresh]
+    with register_rows(con, "_rows", added):
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
+    return [r.get(returning) for r in added] if returning else [None] * len(added)
 
 
 def upsert_feeds(

@@ -21,7 +21,24 @@ from warehouse.append import Row, register_rows
 
 Group = dict[str, str]
 
+# A writer's transaction fills these and empties them before it commits (0013, 0016).
+_PENDING = ("deal_groups_pending", "deal_times_pending", "deal_rows_pending")
+
 _KEYS = "article_id, deal_no, deal_id, t, kind, investor_id, target_id"
+# The pending groups' reports with their times (new, else kept): what 0016's
+# v_pending_deal_reports and v_pending_deals read. Only these groups' kept keys are joined:
+# a join with every kept key cost more than the rest.
+_PENDING_ROWS = """
+    INSERT INTO deal_rows_pending
+    SELECT d.*, coalesce(n.t, k.t) AS t
+    FROM deals d
+    SEMI JOIN deal_groups_pending USING (kind, investor_id, target_id)
+    LEFT JOIN deal_times_pending n USING (article_id)
+    LEFT JOIN (
+        SELECT * FROM deal_report_keys
+        SEMI JOIN deal_groups_pending USING (kind, investor_id, target_id)
+    ) k USING (article_id, deal_no)
+"""
 _IN_PENDING = (
     "USING deal_groups_pending g WHERE {t}.kind = g.kind AND {t}.{i} = g.investor_id"
     " AND {t}.{g} = g.target_id"
@@ -64,7 +81,17 @@ def refresh(
     if times:
         with register_rows(con, "_times", [{"article_id": a, "t": t} for a, t in times.items()]):
             con.execute("INSERT INTO deal_times_pending SELECT article_id, t FROM _times")
-    new_keys = con.execute(f"SELECT {_KEYS} FROM v_pending_deal_reports").to_arrow_table()
+    _compute_pending(con)
+
+
+def _compute_pending(con: duckdb.DuckDBPyConnection, *, in_time_order: bool = False) -> None:
+    """Replace the report keys and ledger rows of the pending groups by those computed from
+    their reports, read once from `deals` (migration 0016: not every deal joined with every
+    kept key, as v_deal_reports is), and empty the pending tables.
+    `in_time_order`: insert in time order (a whole rebuild), so scans by time skip more."""
+    con.execute(_PENDING_ROWS)
+    order = " ORDER BY t" if in_time_order else ""
+    new_keys = con.execute(f"SELECT {_KEYS} FROM v_pending_deal_reports{order}").to_arrow_table()
     con.execute(
         "DELETE FROM deal_report_keys "
         + _IN_PENDING.format(t="deal_report_keys", i="investor_id", g="target_id")
@@ -77,9 +104,12 @@ def refresh(
     con.execute(
         "DELETE FROM deal_ledger " + _IN_PENDING.format(t="deal_ledger", i="investor", g="target")
     )
-    con.execute("INSERT INTO deal_ledger SELECT * FROM v_pending_deals")
-    con.execute("DELETE FROM deal_groups_pending")
-    con.execute("DELETE FROM deal_times_pending")
+    con.execute(
+        "INSERT INTO deal_ledger SELECT * FROM v_pending_deals"
+        + (" ORDER BY first_reported" if in_time_order else "")
+    )
+    for table in _PENDING:
+        con.execute(f"DELETE FROM {table}")
 
 
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:
@@ -93,12 +123,7 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> None:
         "INSERT INTO deal_times_pending SELECT a.article_id, coalesce(a.published_at, a.fetched_at)"
         " FROM articles a SEMI JOIN deals USING (article_id)"
     )
-    con.execute(
-        f"INSERT INTO deal_report_keys SELECT {_KEYS} FROM v_pending_deal_reports ORDER BY t"
-    )
-    con.execute("INSERT INTO deal_ledger SELECT * FROM v_pending_deals ORDER BY first_reported")
-    con.execute("DELETE FROM deal_groups_pending")
-    con.execute("DELETE FROM deal_times_pending")
+    _compute_pending(con, in_time_order=True)
 
 
 def computed(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:

@@ -20,6 +20,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
+import numpy as np
+import numpy.typing as npt
 
 from warehouse.append import Row, insert_new, insert_rows, register_rows
 
@@ -174,6 +176,65 @@ def _by_key(con: duckdb.DuckDBPyConnection, new: Sequence[Row], rule: StoryRule)
     return clusters
 
 
+def _bits_set(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint8]:
+    """The number of bits set in each of `x`."""
+    if hasattr(np, "bitwise_count"):  # numpy 2
+        return np.asarray(np.bitwise_count(x), dtype=np.uint8)
+    by_byte: npt.NDArray[np.uint8] = _BYTE_BITS[x.view(np.uint8)].reshape(-1, 8)
+    return np.asarray(by_byte.sum(axis=1), dtype=np.uint8)
+
+
+_BYTE_BITS = np.array([bin(b).count("1") for b in range(256)], dtype=np.uint8)
+
+
+def _nearest_stored(
+    con: duckdb.DuckDBPyConnection, with_fp: Sequence[Row], near_bits: int, window: timedelta
+) -> dict[str, str]:
+    """article id -> cluster of the stored article nearest in SimHash (within `near_bits`
+    bits, at or after the article's time less `window`, not itself): the first stored of
+    the nearest. The stored fingerprints of the window are fetched once as integers and
+    compared in numpy; a join of each new article with every stored one compared article
+    ids pair by pair (1M articles: 64 x 140k pairs a batch)."""
+    with register_rows(con, "_fp", with_fp):
+        lows = con.execute(
+            "SELECT epoch_us(t - to_days($days)) FROM _fp", {"days": window.days}
+        ).fetchnumpy()
+    low = np.asarray(lows[next(iter(lows))], dtype=np.int64)
+    stored = con.execute(
+        "SELECT rowid AS r, fingerprint AS f, epoch_us(coalesce(published_at, fetched_at)) AS t"
+        " FROM articles WHERE fingerprint IS NOT NULL"
+        " AND epoch_us(coalesce(published_at, fetched_at)) >= $low ORDER BY rowid",
+        {"low": int(low.min())},
+    ).fetchnumpy()
+    rowids = np.asarray(stored["r"], dtype=np.int64)
+    fps = np.asarray(stored["f"], dtype=np.int64).view(np.uint64)
+    times = np.asarray(stored["t"], dtype=np.int64)
+    # Per new article: its candidates' row ids, nearest first, then in stored order.
+    ranked: list[list[int]] = []
+    for a, lo in zip(with_fp, low.tolist(), strict=True):
+        bits = _bits_set(fps ^ np.uint64(int(a["fingerprint"]) & (2**64 - 1)))
+        near = np.flatnonzero((bits <= near_bits) & (times >= lo))
+        order = np.lexsort((near, bits[near]))
+        ranked.append(rowids[near[order]].tolist())
+    wanted = sorted({r for rs in ranked for r in rs})
+    if not wanted:
+        return {}
+    found = {
+        r: (aid, cluster)
+        for r, aid, cluster in con.execute(
+            "SELECT rowid, article_id, coalesce(cluster_id, article_id) FROM articles"
+            " WHERE rowid IN (SELECT unnest($r))",
+            {"r": wanted},
+        ).fetchall()
+    }
+    nearest: dict[str, str] = {}
+    for a, rs in zip(with_fp, ranked, strict=True):
+        first = next((found[r][1] for r in rs if found[r][0] != a["article_id"]), None)
+        if first is not None:
+            nearest[a["article_id"]] = first
+    return nearest
+
+
 def _near(
     con: duckdb.DuckDBPyConnection, new: Sequence[Row], near_bits: int, window: timedelta
 ) -> dict[str, str]:
@@ -182,24 +243,7 @@ def _near(
         for a in new
         if a.get("fingerprint") is not None
     ]
-    nearest: dict[str, str] = {}
-    if with_fp:
-        with register_rows(con, "_fp", with_fp):
-            nearest = dict(
-                con.execute(
-                    """
-                    SELECT n.article_id,
-                           arg_min(coalesce(a.cluster_id, a.article_id),
-                                   bit_count(xor(n.fingerprint, a.fingerprint)))
-                    FROM _fp n JOIN articles a
-                      ON bit_count(xor(n.fingerprint, a.fingerprint)) <= $bits
-                     AND a.article_id <> n.article_id
-                     AND coalesce(a.published_at, a.fetched_at) >= n.t - to_days($days)
-                    GROUP BY n.article_id
-                    """,
-                    {"bits": near_bits, "days": window.days},
-                ).fetchall()
-            )
+    nearest = _nearest_stored(con, with_fp, near_bits, window) if with_fp else {}
     clusters: dict[str, str] = {}
     placed: list[tuple[int, str]] = []  # (fingerprint, cluster) of `new`'s articles so far
     for a in new:

@@ -23,6 +23,9 @@ WORDS = (
 QUERIES = [
     "compute deal", "cloud", "38", "rain chips", "billion funding round", '"compute deal"',
     "the and of", "nothing-matches-this", "Anthropic's data centre", "GPU GPU gpu",
+    # Phrases: only the articles holding each indexed word are read with the postings.
+    '"38 billion"', '"rain" chips', '"the data center" revenue', '"funding round" "GPU"',
+    '"the of"', '"$4bn"', '"chips chips"', '"anthropic\'s"', '"nothing matches"',
 ]  # fmt: skip
 
 
@@ -47,6 +50,8 @@ def test_postings_give_match_bm25s_results(tmp_path: Path) -> None:
             for q in QUERIES
             for sort in ("relevance", "date")
         }
+        assert found[('"38 billion"', "date")][0] > 0
+        assert found[('"nothing matches"', "date")][0] == 0
         assert sum(total for total, _ in found.values()) > 1000
         # The index as built before the postings: searched with match_bm25 on every article.
         con.execute("DROP TABLE fts_main_articles.postings")

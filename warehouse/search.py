@@ -142,16 +142,20 @@ _POSTINGS = """
     ORDER BY tf.termid, tf.docid
 """
 
-# Every article matching a query's words (any of them) with its BM25 score, from the postings.
-_SCORES = """
+
+def _scores(holding: list[str]) -> str:
+    """Every article matching a query's words (any of them) with its BM25 score, from the
+    postings; `holding`: conditions on the documents (those holding a phrase)."""
+    return f"""
     SELECT d.name AS article_id, p.score
     FROM (SELECT docid, sum(subscore) AS score FROM fts_main_articles.postings
           WHERE termid IN (SELECT termid FROM fts_main_articles.dict
                            WHERE term IN (SELECT stem(unnest(fts_main_articles.tokenize($q)),
                                                       'porter')))
+            AND {" AND ".join(["true", *holding])}
           GROUP BY docid) p
     JOIN fts_main_articles.docs d USING (docid)
-"""
+    """
 
 
 def has_postings(con: duckdb.DuckDBPyConnection) -> bool:
@@ -224,6 +228,37 @@ def phrase_pattern(words: tuple[str, ...]) -> str:
 
 SORTS = ("relevance", "date")
 PHRASE_POOL = 500
+# Between and around a phrase's words in SQL: anything but a letter, digit or combining mark
+# (RE2's Unicode classes). So a phrase's words are whole words as the index splits them
+# (`refresh_index` strips accents, then splits at [^a-z0-9]): an article holding a phrase
+# holds each of its indexed words, and the postings name the only articles whose text can
+# hold it ("story" in "éstory" was found by the ASCII-only form, but is no word there).
+_NOT_WORD = r"[^\pL\pN\pM]"
+
+
+def phrase_sql(words: tuple[str, ...]) -> str:
+    """`phrase_pattern` for DuckDB's regexp_matches: words delimited as the index does."""
+    return (
+        rf"(?i)(^|{_NOT_WORD})" + f"{_NOT_WORD}+".join(map(re.escape, words)) + rf"($|{_NOT_WORD})"
+    )
+
+
+def _phrase_terms(con: duckdb.DuckDBPyConnection, words: tuple[str, ...]) -> list[int] | None:
+    """The index's term ids of a phrase's words (stopwords are not indexed: left out), or
+    None when one of them is in no article (then no article holds the phrase)."""
+    rows = con.execute(
+        """
+        SELECT t.term, d.termid
+        FROM (SELECT DISTINCT stem(w, 'porter') AS term
+              FROM (SELECT unnest(fts_main_articles.tokenize($p)) AS w)
+              WHERE w <> '' AND w NOT IN (SELECT sw FROM fts_main_articles.stopwords)) t
+        LEFT JOIN fts_main_articles.dict d USING (term)
+        """,
+        {"p": " ".join(words)},
+    ).fetchall()
+    if any(termid is None for _, termid in rows):
+        return None
+    return sorted(int(termid) for _, termid in rows)
 
 
 def search_articles(
@@ -253,76 +288,100 @@ def search_articles(
     q = parse_query(query)
     if not q.words:
         return 0, []
-    filters = ["score IS NOT NULL"]
+    postings = has_postings(con)
+    filters = ["true"]
     params: dict[str, Any] = {"q": q.terms, "limit": limit, "offset": offset}
+    # Documents holding every indexed word of every phrase (from the postings, by term id:
+    # a few blocks of a table in term order): only their text is read for the phrases.
+    holding: list[str] = []
     for n, words in enumerate(q.phrases):
+        # The texts are read in a later step than the other filters, and the pattern is
+        # tied to that step's rows (h.article_id): else DuckDB pushes a filter on articles'
+        # columns down into its scan, and reads every article's text.
         filters.append(
-            f"regexp_matches(coalesce(a.title, '') || ' ' || coalesce(a.text, ''), $p{n})"
+            f"regexp_matches(coalesce(a.title, '') || ' ' || coalesce(a.text, '')"
+            f" || left(h.article_id, 0), $p{n})"
         )
-        params[f"p{n}"] = phrase_pattern(words)
-    params["whole"] = phrase_pattern(q.words)
+        params[f"p{n}"] = phrase_sql(words)
+        if postings:
+            terms = _phrase_terms(con, words)
+            if terms is None:
+                return 0, []
+            if terms:
+                holding.append(
+                    f"docid IN (SELECT docid FROM fts_main_articles.postings"
+                    f" WHERE termid IN (SELECT unnest($t{n}::BIGINT[]))"
+                    f" GROUP BY docid HAVING count(*) = {len(terms)})"
+                )
+                params[f"t{n}"] = terms
+    params["whole"] = phrase_sql(q.words)
+    where: list[str] = ["true"]
     if entity:
-        filters.append(
+        where.append(
             "a.article_id IN (SELECT article_id FROM article_entities WHERE entity_id IN"
             " (SELECT entity_id FROM v_entity_rollup WHERE ancestor_id = $entity))"
         )
         params["entity"] = entity
     if kind:
-        filters.append(
+        where.append(
             "a.article_id IN (SELECT article_id FROM article_entities WHERE entity_id IN"
             " (SELECT entity_id FROM v_entities WHERE kind = $kind))"
         )
         params["kind"] = kind
     if source:
-        filters.append(f"{_SITE} = $source")
+        where.append(f"{_SITE} = $source")
         params["source"] = source
     if since:
-        filters.append("coalesce(a.published_at, a.fetched_at) >= $since")
+        where.append("coalesce(a.published_at, a.fetched_at) >= $since")
         params["since"] = since
     if until:
-        filters.append("coalesce(a.published_at, a.fetched_at) < $until")
+        where.append("coalesce(a.published_at, a.fetched_at) < $until")
         params["until"] = until
     order = (
         "phrase DESC, score DESC, t DESC NULLS LAST, article_id"
         if sort == "relevance"
         else "t DESC NULLS LAST, score DESC, article_id"
     )
-    # The whole query as a phrase is looked for in the PHRASE_POOL best-scored matches
-    # only: reading the text of every match (a common word matches most articles) would
-    # cost more than the ranking itself.
     # An index built before the postings were (a stale one a read-only reader cannot
     # rebuild) is searched the slow way, with match_bm25 on every article.
     scored = (
-        f"(SELECT a.*, s.score FROM ({_SCORES}) s JOIN articles a USING (article_id))"
-        if has_postings(con)
-        else "(SELECT *, fts_main_articles.match_bm25(article_id, $q) AS score FROM articles)"
+        f"SELECT a.*, s.score FROM ({_scores(holding)}) s JOIN articles a USING (article_id)"
+        if postings
+        else "SELECT * FROM (SELECT *, fts_main_articles.match_bm25(article_id, $q) AS score"
+        " FROM articles) WHERE score IS NOT NULL"
     )
+    # The whole query as a phrase is looked for in the PHRASE_POOL best-scored matches
+    # only: reading the text of every match (a common word matches most articles) would
+    # cost more than the ranking itself. The pool and the page are top-N selections, not a
+    # ranking of every match.
     cursor = con.execute(
         f"""
-        WITH hits AS MATERIALIZED (
+        WITH scored AS MATERIALIZED (
             SELECT a.article_id, score, coalesce(a.published_at, a.fetched_at) AS t
-            FROM {scored} a
-            WHERE {" AND ".join(filters)}
+            FROM ({scored}) a
+            WHERE {" AND ".join(where)}
         ),
-        ranked AS MATERIALIZED (
-            SELECT *, row_number() OVER (ORDER BY score DESC, t DESC NULLS LAST) AS rank,
-                   count(*) OVER () AS total
-            FROM hits
+        hits AS MATERIALIZED (
+            SELECT h.* FROM scored h JOIN articles a USING (article_id)
+            WHERE {" AND ".join(filters)}
         ),
         pool AS MATERIALIZED (
             SELECT r.article_id,
-                   regexp_matches(coalesce(a.title, '') || ' ' || coalesce(a.text, ''), $whole)
-                       AS phrase
-            FROM ranked r JOIN articles a USING (article_id)
-            WHERE r.rank <= {PHRASE_POOL}
+                   regexp_matches(coalesce(a.title, '') || ' ' || coalesce(a.text, '')
+                                  || left(r.article_id, 0), $whole) AS phrase
+            FROM (SELECT article_id FROM hits
+                  ORDER BY score DESC, t DESC NULLS LAST, article_id LIMIT {PHRASE_POOL}) r
+            JOIN articles a USING (article_id)
+        ),
+        page AS MATERIALIZED (
+            SELECT h.*, coalesce(p.phrase, false) AS phrase
+            FROM hits h LEFT JOIN pool p USING (article_id)
+            ORDER BY {order} LIMIT $limit OFFSET $offset
         )
         SELECT r.article_id, round(r.score, 4) AS rounded, a.title, a.published_at,
                {_SITE} AS site, a.canonical_url AS url, r.phrase, left(a.text, 100000) AS text,
-               r.total
-        FROM (SELECT ranked.*, coalesce(p.phrase, false) AS phrase FROM ranked
-              LEFT JOIN pool p USING (article_id)
-              ORDER BY {order} LIMIT $limit OFFSET $offset) r
-        JOIN articles a USING (article_id)
+               (SELECT count(*) FROM hits) AS total
+        FROM page r JOIN articles a USING (article_id)
         ORDER BY {order.replace("score", "r.score").replace("t DESC", "r.t DESC")}
         """,
         params,

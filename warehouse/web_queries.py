@@ -126,11 +126,15 @@ def series(
     # quarter hours in every time zone in use. An article's rows share its time, so its
     # quarter: articles counted per quarter add up.
     family = (
-        "SELECT entity_id, ancestor_id FROM v_entity_rollup WHERE list_contains($ids, ancestor_id)"
+        "SELECT DISTINCT entity_id, ancestor_id FROM v_entity_rollup"
+        " WHERE list_contains($ids, ancestor_id)"
         if rollup
         else "SELECT entity_id, entity_id AS ancestor_id FROM v_entities"
         " WHERE list_contains($ids, entity_id)"
     )
+    # An entity alone in its family (no descendants, or rollup off) has one row per article
+    # in article_entities: its rows are its articles, counted without count(DISTINCT),
+    # which hashed every row's article id (most of a long series' time).
     rows = con.execute(
         f"""
         WITH periods AS (
@@ -140,12 +144,21 @@ def series(
                                                      ELSE INTERVAL 7 DAY END)) AS period
         ),
         wanted AS (SELECT unnest($ids::VARCHAR[]) AS id),
-        family AS ({family}),
+        family AS MATERIALIZED (
+            SELECT entity_id, ancestor_id, count(*) OVER (PARTITION BY ancestor_id) = 1 AS alone
+            FROM ({family})
+        ),
         quarters AS (
+            SELECT r.ancestor_id AS id, floor(epoch_us(ae.t) / 9e8)::BIGINT AS quarter,
+                   sum(ae.mentions) AS mentions, count(*) AS articles
+            FROM article_entities ae JOIN family r ON r.entity_id = ae.entity_id
+            WHERE ae.t >= $start AND ae.t < $end AND r.alone
+            GROUP BY ALL
+            UNION ALL
             SELECT r.ancestor_id AS id, floor(epoch_us(ae.t) / 9e8)::BIGINT AS quarter,
                    sum(ae.mentions) AS mentions, count(DISTINCT ae.article_id) AS articles
             FROM article_entities ae JOIN family r ON r.entity_id = ae.entity_id
-            WHERE ae.t >= $start AND ae.t < $end
+            WHERE ae.t >= $start AND ae.t < $end AND NOT r.alone
             GROUP BY ALL
         ),
         counts AS (

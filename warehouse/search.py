@@ -143,19 +143,25 @@ _POSTINGS = """
 """
 
 
-def _scores(holding: list[str]) -> str:
-    """Every article matching a query's words (any of them) with its BM25 score, from the
-    postings; `holding`: conditions on the documents (those holding a phrase)."""
-    return f"""
-    SELECT d.name AS article_id, p.score
-    FROM (SELECT docid, sum(subscore) AS score FROM fts_main_articles.postings
-          WHERE termid IN (SELECT termid FROM fts_main_articles.dict
-                           WHERE term IN (SELECT stem(unnest(fts_main_articles.tokenize($q)),
-                                                      'porter')))
-            AND {" AND ".join(["true", *holding])}
-          GROUP BY docid) p
-    JOIN fts_main_articles.docs d USING (docid)
-    """
+def _scores(terms: list[int], holding: list[str]) -> str:
+    """Every article matching any of the term ids `terms` with its BM25 score (the sum of
+    its terms' parts), from the postings; `holding`: conditions on the documents (those
+    holding a phrase). One term: its parts are the scores, no grouping of its documents."""
+    only = " AND ".join(["true", *holding])
+    if len(terms) == 1:
+        parts = (
+            f"SELECT docid, subscore AS score FROM fts_main_articles.postings"
+            f" WHERE termid = {terms[0]} AND {only}"
+        )
+    else:
+        parts = (
+            f"SELECT docid, sum(subscore) AS score FROM fts_main_articles.postings"
+            f" WHERE termid IN ({', '.join(map(str, terms))}) AND {only} GROUP BY docid"
+        )
+    return (
+        f"SELECT d.name AS article_id, p.score FROM ({parts}) p"
+        " JOIN fts_main_articles.docs d USING (docid)"
+    )
 
 
 def has_postings(con: duckdb.DuckDBPyConnection) -> bool:
@@ -243,9 +249,9 @@ def phrase_sql(words: tuple[str, ...]) -> str:
     )
 
 
-def _phrase_terms(con: duckdb.DuckDBPyConnection, words: tuple[str, ...]) -> list[int] | None:
-    """The index's term ids of a phrase's words (stopwords are not indexed: left out), or
-    None when one of them is in no article (then no article holds the phrase)."""
+def _term_ids(con: duckdb.DuckDBPyConnection, words: tuple[str, ...]) -> list[int] | None:
+    """The index's term ids of `words` (stopwords are not indexed: left out), or None when
+    one of them is in no article."""
     rows = con.execute(
         """
         SELECT t.term, d.termid
@@ -259,6 +265,16 @@ def _phrase_terms(con: duckdb.DuckDBPyConnection, words: tuple[str, ...]) -> lis
     if any(termid is None for _, termid in rows):
         return None
     return sorted(int(termid) for _, termid in rows)
+
+
+def _query_term_ids(con: duckdb.DuckDBPyConnection, words: tuple[str, ...]) -> list[int]:
+    """The term ids of those of `words` that are in the index (a search finds any)."""
+    rows = con.execute(
+        "SELECT termid FROM fts_main_articles.dict WHERE term IN"
+        " (SELECT stem(unnest(fts_main_articles.tokenize($q)), 'porter'))",
+        {"q": " ".join(words)},
+    ).fetchall()
+    return sorted(int(r[0]) for r in rows)
 
 
 def search_articles(
@@ -289,8 +305,13 @@ def search_articles(
     if not q.words:
         return 0, []
     postings = has_postings(con)
+    terms_found = _query_term_ids(con, q.words) if postings else []
+    if postings and not terms_found:
+        return 0, []
     filters = ["true"]
-    params: dict[str, Any] = {"q": q.terms, "limit": limit, "offset": offset}
+    params: dict[str, Any] = {"limit": limit, "offset": offset}
+    if not postings:
+        params["q"] = q.terms
     # Documents holding every indexed word of every phrase (from the postings, by term id:
     # a few blocks of a table in term order): only their text is read for the phrases.
     holding: list[str] = []
@@ -304,7 +325,7 @@ def search_articles(
         )
         params[f"p{n}"] = phrase_sql(words)
         if postings:
-            terms = _phrase_terms(con, words)
+            terms = _term_ids(con, words)
             if terms is None:
                 return 0, []
             if terms:
@@ -345,7 +366,8 @@ def search_articles(
     # An index built before the postings were (a stale one a read-only reader cannot
     # rebuild) is searched the slow way, with match_bm25 on every article.
     scored = (
-        f"SELECT a.*, s.score FROM ({_scores(holding)}) s JOIN articles a USING (article_id)"
+        f"SELECT a.*, s.score FROM ({_scores(terms_found, holding)}) s"
+        " JOIN articles a USING (article_id)"
         if postings
         else "SELECT * FROM (SELECT *, fts_main_articles.match_bm25(article_id, $q) AS score"
         " FROM articles) WHERE score IS NOT NULL"

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_search import article
+from warehouse import search
 from warehouse.articles import append_batch
 from warehouse.database import open_warehouse
 from warehouse.search import has_postings, index_state, refresh_index, search_articles
@@ -29,7 +30,12 @@ QUERIES = [
 ]  # fmt: skip
 
 
-def test_postings_give_match_bm25s_results(tmp_path: Path) -> None:
+@pytest.mark.parametrize("holding_list", [search.HOLDING_LIST, 0])
+def test_postings_give_match_bm25s_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, holding_list: int
+) -> None:
+    # 0: the documents holding a phrase's words are found in the query, not listed first.
+    monkeypatch.setattr(search, "HOLDING_LIST", holding_list)
     rng = random.Random(5)
     start = datetime(2026, 1, 1, tzinfo=UTC)
     with open_warehouse(tmp_path / "w.duckdb") as con:

@@ -267,6 +267,33 @@ def _term_ids(con: duckdb.DuckDBPyConnection, words: tuple[str, ...]) -> list[in
     return sorted(int(termid) for _, termid in rows)
 
 
+HOLDING_LIST = 100_000  # documents: a longer list is intersected in the query itself
+
+
+def _holding(con: duckdb.DuckDBPyConnection, terms: list[int]) -> list[int] | None:
+    """The documents holding every term of `terms`: the rarest term's, narrowed by each
+    other term in turn (postings are in term order: a term's rows are a few blocks). None
+    when even the rarest is in more than HOLDING_LIST documents."""
+    by_df = con.execute(
+        "SELECT termid, df FROM fts_main_articles.dict WHERE list_contains($t, termid)"
+        " ORDER BY df, termid",
+        {"t": terms},
+    ).fetchall()
+    if by_df[0][1] > HOLDING_LIST:
+        return None
+    docs: list[int] | None = None
+    for termid, _ in by_df:
+        rows = con.execute(
+            "SELECT docid FROM fts_main_articles.postings WHERE termid = $t"
+            + (" AND docid IN (SELECT unnest($d::BIGINT[]))" if docs is not None else ""),
+            {"t": termid} | ({"d": docs} if docs is not None else {}),
+        ).fetchall()
+        docs = [int(r[0]) for r in rows]
+        if not docs:
+            break
+    return docs or []
+
+
 def _query_term_ids(con: duckdb.DuckDBPyConnection, words: tuple[str, ...]) -> list[int]:
     """The term ids of those of `words` that are in the index (a search finds any)."""
     rows = con.execute(
@@ -312,9 +339,9 @@ def search_articles(
     params: dict[str, Any] = {"limit": limit, "offset": offset}
     if not postings:
         params["q"] = q.terms
-    # Documents holding every indexed word of every phrase (from the postings, by term id:
-    # a few blocks of a table in term order): only their text is read for the phrases.
-    holding: list[str] = []
+    # Every indexed word of every phrase: only the articles holding them all can hold the
+    # phrases, and only their texts are read.
+    required: set[int] = set()
     for n, words in enumerate(q.phrases):
         # The texts are read in a later step than the other filters, and the pattern is
         # tied to that step's rows (h.article_id): else DuckDB pushes a filter on articles'
@@ -328,13 +355,22 @@ def search_articles(
             terms = _term_ids(con, words)
             if terms is None:
                 return 0, []
-            if terms:
-                holding.append(
-                    f"docid IN (SELECT docid FROM fts_main_articles.postings"
-                    f" WHERE termid IN (SELECT unnest($t{n}::BIGINT[]))"
-                    f" GROUP BY docid HAVING count(*) = {len(terms)})"
-                )
-                params[f"t{n}"] = terms
+            required.update(terms)
+    holding: list[str] = []
+    if required:
+        docs = _holding(con, sorted(required))
+        if docs is None:
+            holding.append(
+                "docid IN (SELECT docid FROM fts_main_articles.postings"
+                " WHERE termid IN (SELECT unnest($required::BIGINT[]))"
+                f" GROUP BY docid HAVING count(*) = {len(required)})"
+            )
+            params["required"] = sorted(required)
+        elif not docs:
+            return 0, []
+        else:
+            holding.append("docid IN (SELECT unnest($holding::BIGINT[]))")
+            params["holding"] = docs
     params["whole"] = phrase_sql(q.words)
     where: list[str] = ["true"]
     if entity:

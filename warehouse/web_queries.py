@@ -181,20 +181,36 @@ def series(
 
 
 def co_mentioned(
-    con: duckdb.DuckDBPyConnection, entity_id: str, limit: int = 15
+    con: duckdb.DuckDBPyConnection,
+    entity_id: str,
+    limit: int = 15,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """The entities named most often in the same articles as `entity_id` (or a descendant):
-    articles in common, its own family left out."""
+    articles in common, its own family left out; only articles of [start, end) when given
+    (the entity page's chart period), else of all time."""
     # A semi join, and count(*): article_entities holds one row per article and entity
     # (tests/test_article_entities.py), so an entity's rows among the family's articles are
     # its articles in common (2.4x faster than joining with the distinct articles and
-    # counting them distinct).
+    # counting them distinct). A period is applied to both sides: an article's rows all
+    # carry its time, and article_entities is in time order, so the scan skips the rest
+    # (all time, for the most-named entity: most of the entity page's time).
+    params: dict[str, Any] = {"id": entity_id, "limit": limit}
+    period = ""
+    if start is not None:
+        period += " AND {t} >= $start"
+        params["start"] = start
+    if end is not None:
+        period += " AND {t} < $end"
+        params["end"] = end
     return dicts(
         con.execute(
-            """
+            f"""
             WITH family AS (SELECT entity_id FROM v_entity_rollup WHERE ancestor_id = $id),
             mine AS (SELECT article_id FROM article_entities
-                     WHERE entity_id IN (SELECT entity_id FROM family))
+                     WHERE entity_id IN (SELECT entity_id FROM family) {period.format(t="t")})
             SELECT o.entity_id, any_value(e.name) AS name, any_value(e.kind) AS kind,
                    count(*) AS articles
             FROM article_entities o SEMI JOIN mine USING (article_id)
@@ -202,11 +218,12 @@ def co_mentioned(
             WHERE o.entity_id NOT IN (SELECT entity_id FROM family)
               AND o.entity_id NOT IN (SELECT ancestor_id FROM v_entity_rollup
                                       WHERE entity_id = $id)
+              {period.format(t="o.t")}
             GROUP BY o.entity_id
             ORDER BY articles DESC, name
             LIMIT $limit
             """,
-            {"id": entity_id, "limit": limit},
+            params,
         )
     )
 

@@ -81,3 +81,39 @@ def test_an_index_without_postings_is_stale_and_rebuilt_with_them(tmp_path: Path
         refresh_index(con)
         assert has_postings(con) and index_state(con) == "current"
         assert search_articles(con, "compute")[0] == 1
+
+
+def test_pages_within_and_beyond_the_phrase_pool_agree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A page within the pool is taken from it, one beyond it from every match: pages of
+    # three read one after the other are the one long page, in both sorts.
+    monkeypatch.setattr(search, "PHRASE_POOL", 5)
+    rng = random.Random(7)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    with open_warehouse(tmp_path / "w.duckdb") as con:
+        articles = [
+            article(
+                f"a{i}",
+                " ".join(rng.choices(WORDS, k=rng.randint(2, 8))),
+                " ".join(rng.choices(WORDS, k=rng.randint(3, 40))),
+                start + timedelta(hours=rng.randint(0, 50)),
+            )
+            for i in range(120)
+        ]
+        append_batch(con, articles, [], [], [])
+        refresh_index(con)
+        flagged = 0
+        for q in ("compute deal", "cloud provider", "gpu", "lab model", "chips"):
+            for sort in ("relevance", "date"):
+                total, whole = search_articles(con, q, sort=sort, limit=30)
+                assert total > 12, q
+                paged = [
+                    r
+                    for offset in range(0, 30, 3)
+                    for r in search_articles(con, q, sort=sort, limit=3, offset=offset)[1]
+                ]
+                assert [r["article_id"] for r in paged] == [r["article_id"] for r in whole]
+                assert [r["phrase"] for r in paged] == [r["phrase"] for r in whole]
+                flagged += sum(r["phrase"] for r in whole)
+        assert flagged

@@ -412,6 +412,30 @@ def search_articles(
     # only: reading the text of every match (a common word matches most articles) would
     # cost more than the ranking itself. The pool and the page are top-N selections, not a
     # ranking of every match.
+    # Another scan of articles (for their texts) only when there are phrases to look for.
+    phrased = (
+        f"SELECT h.* FROM scored h JOIN articles a USING (article_id) WHERE {' AND '.join(filters)}"
+        if q.phrases
+        else "SELECT * FROM scored"
+    )
+    # The page. By relevance, the pool's rows come first in the same order (phrases are
+    # looked for only there; the rest follow by score, time and id, which ranked the pool):
+    # a page within the pool is taken from it. By date, the page's rows are the newest
+    # matches, and their phrase flag the pool's.
+    if sort == "relevance" and offset + limit <= PHRASE_POOL:
+        page = f"SELECT * FROM pool ORDER BY {order} LIMIT $limit OFFSET $offset"
+    elif sort == "date":
+        page = (
+            f"SELECT h.*, coalesce(p.phrase, false) AS phrase FROM (SELECT * FROM hits"
+            f" ORDER BY {order} LIMIT $limit OFFSET $offset) h"
+            " LEFT JOIN pool p USING (article_id)"
+        )
+    else:
+        page = (
+            "SELECT h.*, coalesce(p.phrase, false) AS phrase"
+            f" FROM hits h LEFT JOIN pool p USING (article_id)"
+            f" ORDER BY {order} LIMIT $limit OFFSET $offset"
+        )
     cursor = con.execute(
         f"""
         WITH scored AS MATERIALIZED (
@@ -419,22 +443,16 @@ def search_articles(
             FROM ({scored}) a
             WHERE {" AND ".join(where)}
         ),
-        hits AS MATERIALIZED (
-            SELECT h.* FROM scored h JOIN articles a USING (article_id)
-            WHERE {" AND ".join(filters)}
-        ),
+        hits AS MATERIALIZED ({phrased}),
         pool AS MATERIALIZED (
-            SELECT r.article_id,
+            SELECT r.*,
                    regexp_matches(coalesce(a.title, '') || ' ' || coalesce(a.text, '')
                                   || left(r.article_id, 0), $whole) AS phrase
-            FROM (SELECT article_id FROM hits
+            FROM (SELECT * FROM hits
                   ORDER BY score DESC, t DESC NULLS LAST, article_id LIMIT {PHRASE_POOL}) r
             JOIN articles a USING (article_id)
         ),
-        page AS MATERIALIZED (
-            SELECT h.*, coalesce(p.phrase, false) AS phrase
-            FROM hits h LEFT JOIN pool p USING (article_id)
-            ORDER BY {order} LIMIT $limit OFFSET $offset
+        page AS MATERIALIZED ({page}
         )
         SELECT r.article_id, round(r.score, 4) AS rounded, a.title, a.published_at,
                {_SITE} AS site, a.canonical_url AS url, r.phrase, left(a.text, 100000) AS text,

@@ -134,7 +134,23 @@ def series(
     )
     # An entity alone in its family (no descendants, or rollup off) has one row per article
     # in article_entities: its rows are its articles, counted without count(DISTINCT),
-    # which hashed every row's article id (most of a long series' time).
+    # which hashed every row's article id (most of a long series' time). The families are
+    # read first, so that only the counts needed are in the query (each reads the rows).
+    members = con.execute(family, {"ids": entity_ids}).fetchall()
+    size: dict[str, int] = {}
+    for _, ancestor in members:
+        size[ancestor] = size.get(ancestor, 0) + 1
+    parts = [
+        f"""
+            SELECT r.ancestor_id AS id, floor(epoch_us(ae.t) / 9e8)::BIGINT AS quarter,
+                   sum(ae.mentions) AS mentions, {articles} AS articles
+            FROM article_entities ae JOIN family r ON r.entity_id = ae.entity_id
+            WHERE ae.t >= $start AND ae.t < $end AND r.alone = {alone}
+            GROUP BY ALL
+        """
+        for alone, articles in ((True, "count(*)"), (False, "count(DISTINCT ae.article_id)"))
+        if any((n == 1) == alone for n in size.values())
+    ] or ["SELECT NULL::VARCHAR AS id, 0 AS quarter, 0 AS mentions, 0 AS articles LIMIT 0"]
     rows = con.execute(
         f"""
         WITH periods AS (
@@ -148,19 +164,7 @@ def series(
             SELECT entity_id, ancestor_id, count(*) OVER (PARTITION BY ancestor_id) = 1 AS alone
             FROM ({family})
         ),
-        quarters AS (
-            SELECT r.ancestor_id AS id, floor(epoch_us(ae.t) / 9e8)::BIGINT AS quarter,
-                   sum(ae.mentions) AS mentions, count(*) AS articles
-            FROM article_entities ae JOIN family r ON r.entity_id = ae.entity_id
-            WHERE ae.t >= $start AND ae.t < $end AND r.alone
-            GROUP BY ALL
-            UNION ALL
-            SELECT r.ancestor_id AS id, floor(epoch_us(ae.t) / 9e8)::BIGINT AS quarter,
-                   sum(ae.mentions) AS mentions, count(DISTINCT ae.article_id) AS articles
-            FROM article_entities ae JOIN family r ON r.entity_id = ae.entity_id
-            WHERE ae.t >= $start AND ae.t < $end AND NOT r.alone
-            GROUP BY ALL
-        ),
+        quarters AS ({" UNION ALL ".join(parts)}),
         counts AS (
             SELECT id, date_trunc($unit, to_timestamp(quarter * 900)) AS period,
                    sum(mentions) AS mentions, sum(articles) AS articles

@@ -34,7 +34,7 @@ QUERIES = [
 def test_postings_give_match_bm25s_results(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, holding_list: int
 ) -> None:
-    # 0: the documents holding a phrase's words are found in the query, not listed first.
+    # 0: the documents holding a phrase's words are not listed first: every text is read.
     monkeypatch.setattr(search, "HOLDING_LIST", holding_list)
     rng = random.Random(5)
     start = datetime(2026, 1, 1, tzinfo=UTC)

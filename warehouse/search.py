@@ -267,7 +267,7 @@ def _term_ids(con: duckdb.DuckDBPyConnection, words: tuple[str, ...]) -> list[in
     return sorted(int(termid) for _, termid in rows)
 
 
-HOLDING_LIST = 100_000  # documents: a longer list is intersected in the query itself
+HOLDING_LIST = 100_000  # documents: when even the rarest word is in more, all are read
 
 
 def _holding(con: duckdb.DuckDBPyConnection, terms: list[int]) -> list[int] | None:
@@ -359,16 +359,10 @@ def search_articles(
     holding: list[str] = []
     if required:
         docs = _holding(con, sorted(required))
-        if docs is None:
-            holding.append(
-                "docid IN (SELECT docid FROM fts_main_articles.postings"
-                " WHERE termid IN (SELECT unnest($required::BIGINT[]))"
-                f" GROUP BY docid HAVING count(*) = {len(required)})"
-            )
-            params["required"] = sorted(required)
-        elif not docs:
+        # None: every word is in most articles; listing them would cost more than it saves.
+        if docs is not None and not docs:
             return 0, []
-        else:
+        if docs is not None:
             holding.append("docid IN (SELECT unnest($holding::BIGINT[]))")
             params["holding"] = docs
     params["whole"] = phrase_sql(q.words)

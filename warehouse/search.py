@@ -146,18 +146,19 @@ _POSTINGS = """
 def _scores(terms: list[int], holding: list[str]) -> str:
     """Every article matching any of the term ids `terms` with its BM25 score (the sum of
     its terms' parts), from the postings; `holding`: conditions on the documents (those
-    holding a phrase). One term: its parts are the scores, no grouping of its documents."""
+    holding a phrase). One term: its parts are the scores. More: each term's documents
+    joined on the document (a full outer join; a part missing adds 0.0, which changes no
+    sum), 2-3x faster than grouping every posting by document (two words every article
+    holds at 1M articles, same scores)."""
     only = " AND ".join(["true", *holding])
-    if len(terms) == 1:
-        parts = (
-            f"SELECT docid, subscore AS score FROM fts_main_articles.postings"
-            f" WHERE termid = {terms[0]} AND {only}"
-        )
-    else:
-        parts = (
-            f"SELECT docid, sum(subscore) AS score FROM fts_main_articles.postings"
-            f" WHERE termid IN ({', '.join(map(str, terms))}) AND {only} GROUP BY docid"
-        )
+    lists = [
+        f"(SELECT docid, subscore AS s{n} FROM fts_main_articles.postings"
+        f" WHERE termid = {termid} AND {only}) t{n}"
+        for n, termid in enumerate(terms)
+    ]
+    joined = " FULL OUTER JOIN ".join([lists[0], *(f"{x} USING (docid)" for x in lists[1:])])
+    total = " + ".join(f"coalesce(s{n}, 0.0)" for n in range(len(terms)))
+    parts = f"SELECT docid, {total} AS score FROM {joined}"
     return (
         f"SELECT d.name AS article_id, p.score FROM ({parts}) p"
         " JOIN fts_main_articles.docs d USING (docid)"

@@ -417,8 +417,19 @@ def search_articles(
     # looked for only there; the rest follow by score, time and id, which ranked the pool):
     # a page within the pool is taken from it. By date, the page's rows are the newest
     # matches, and their phrase flag the pool's.
+    # The pool's rows carry what a page shows (their texts are read for the phrase anyway):
+    # a page from the pool needs no other read of articles.
+    final = f"""
+        SELECT r.article_id, round(r.score, 4) AS rounded, a.title, a.published_at,
+               {_SITE} AS site, a.canonical_url AS url, r.phrase, left(a.text, 100000) AS text,
+               (SELECT count(*) FROM hits) AS total
+        FROM page r JOIN articles a USING (article_id)"""
     if sort == "relevance" and offset + limit <= PHRASE_POOL:
         page = f"SELECT * FROM pool ORDER BY {order} LIMIT $limit OFFSET $offset"
+        final = """
+        SELECT r.article_id, round(r.score, 4) AS rounded, r.title, r.published_at, r.site,
+               r.url, r.phrase, r.text, (SELECT count(*) FROM hits) AS total
+        FROM page r"""
     elif sort == "date":
         page = (
             f"SELECT h.*, coalesce(p.phrase, false) AS phrase FROM (SELECT * FROM hits"
@@ -442,17 +453,16 @@ def search_articles(
         pool AS MATERIALIZED (
             SELECT r.*,
                    regexp_matches(coalesce(a.title, '') || ' ' || coalesce(a.text, '')
-                                  || left(r.article_id, 0), $whole) AS phrase
+                                  || left(r.article_id, 0), $whole) AS phrase,
+                   a.title, a.published_at, {_SITE} AS site, a.canonical_url AS url,
+                   left(a.text, 100000) AS text
             FROM (SELECT * FROM hits
                   ORDER BY score DESC, t DESC NULLS LAST, article_id LIMIT {PHRASE_POOL}) r
             JOIN articles a USING (article_id)
         ),
         page AS MATERIALIZED ({page}
         )
-        SELECT r.article_id, round(r.score, 4) AS rounded, a.title, a.published_at,
-               {_SITE} AS site, a.canonical_url AS url, r.phrase, left(a.text, 100000) AS text,
-               (SELECT count(*) FROM hits) AS total
-        FROM page r JOIN articles a USING (article_id)
+        {final}
         ORDER BY {order.replace("score", "r.score").replace("t DESC", "r.t DESC")}
         """,
         params,

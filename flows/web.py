@@ -376,7 +376,7 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
                 "since": start.date(), "until": (end - timedelta(days=1)).date(),
                 "chart": chart_of(data, labels, unit, measure),
                 "totals": {k: sum(p[measure] for p in v) for k, v in data.items()},
-                "co": q.co_mentioned(con, entity_id),
+                "co": q.co_mentioned(con, entity_id, start=start, end=end),
                 "deals": q.entity_deals(con, entity_id),
                 "articles": q.entity_articles(con, entity_id, limit=PER_PAGE,
                                               offset=(page_no - 1) * PER_PAGE),

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_search import article
+from warehouse import search
 from warehouse.articles import append_batch
 from warehouse.database import open_warehouse
 from warehouse.search import has_postings, index_state, refresh_index, search_articles
@@ -23,10 +24,18 @@ WORDS = (
 QUERIES = [
     "compute deal", "cloud", "38", "rain chips", "billion funding round", '"compute deal"',
     "the and of", "nothing-matches-this", "Anthropic's data centre", "GPU GPU gpu",
+    # Phrases: only the articles holding each indexed word are read with the postings.
+    '"38 billion"', '"rain" chips', '"the data center" revenue', '"funding round" "GPU"',
+    '"the of"', '"$4bn"', '"chips chips"', '"anthropic\'s"', '"nothing matches"',
 ]  # fmt: skip
 
 
-def test_postings_give_match_bm25s_results(tmp_path: Path) -> None:
+@pytest.mark.parametrize("holding_list", [search.HOLDING_LIST, 0])
+def test_postings_give_match_bm25s_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, holding_list: int
+) -> None:
+    # 0: the documents holding a phrase's words are not listed first: every text is read.
+    monkeypatch.setattr(search, "HOLDING_LIST", holding_list)
     rng = random.Random(5)
     start = datetime(2026, 1, 1, tzinfo=UTC)
     with open_warehouse(tmp_path / "w.duckdb") as con:
@@ -47,6 +56,8 @@ def test_postings_give_match_bm25s_results(tmp_path: Path) -> None:
             for q in QUERIES
             for sort in ("relevance", "date")
         }
+        assert found[('"38 billion"', "date")][0] > 0
+        assert found[('"nothing matches"', "date")][0] == 0
         assert sum(total for total, _ in found.values()) > 1000
         # The index as built before the postings: searched with match_bm25 on every article.
         con.execute("DROP TABLE fts_main_articles.postings")
@@ -70,3 +81,39 @@ def test_an_index_without_postings_is_stale_and_rebuilt_with_them(tmp_path: Path
         refresh_index(con)
         assert has_postings(con) and index_state(con) == "current"
         assert search_articles(con, "compute")[0] == 1
+
+
+def test_pages_within_and_beyond_the_phrase_pool_agree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A page within the pool is taken from it, one beyond it from every match: pages of
+    # three read one after the other are the one long page, in both sorts.
+    monkeypatch.setattr(search, "PHRASE_POOL", 5)
+    rng = random.Random(7)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    with open_warehouse(tmp_path / "w.duckdb") as con:
+        articles = [
+            article(
+                f"a{i}",
+                " ".join(rng.choices(WORDS, k=rng.randint(2, 8))),
+                " ".join(rng.choices(WORDS, k=rng.randint(3, 40))),
+                start + timedelta(hours=rng.randint(0, 50)),
+            )
+            for i in range(120)
+        ]
+        append_batch(con, articles, [], [], [])
+        refresh_index(con)
+        flagged = 0
+        for q in ("compute deal", "cloud provider", "gpu", "lab model", "chips"):
+            for sort in ("relevance", "date"):
+                total, whole = search_articles(con, q, sort=sort, limit=30)
+                assert total > 12, q
+                paged = [
+                    r
+                    for offset in range(0, 30, 3)
+                    for r in search_articles(con, q, sort=sort, limit=3, offset=offset)[1]
+                ]
+                assert [r["article_id"] for r in paged] == [r["article_id"] for r in whole]
+                assert paged == whole  # every column: taken from the pool or from articles
+                flagged += sum(r["phrase"] for r in whole)
+        assert flagged

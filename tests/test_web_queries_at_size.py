@@ -81,12 +81,17 @@ def test_latest_articles(con: duckdb.DuckDBPyConnection) -> None:
             assert [r["article_id"] for r in last] == ["old2", "old1", "old0"]
 
 
-def test_co_mentioned(con: duckdb.DuckDBPyConnection) -> None:
+@pytest.mark.parametrize("days", [None, 40, 1000])
+def test_co_mentioned(con: duckdb.DuckDBPyConnection, days: int | None) -> None:
+    # None: all time; 40: the newest days only; 1000: back to the old articles' days.
+    end = datetime.now(UTC) + timedelta(days=1)
+    start = end - timedelta(days=days) if days else None
     mentions = raw(con)
     names = {r[0]: r[1] for r in con.execute("SELECT entity_id, name FROM v_entities").fetchall()}
     by_article: dict[str, set[str]] = defaultdict(set)
-    for a, e, _ in mentions:
-        by_article[a].add(e)
+    for a, e, t in mentions:
+        if start is None or start <= t < end:
+            by_article[a].add(e)
     checked = 0
     for entity in entity_ids(con):
         fam = family(con, entity)
@@ -103,11 +108,20 @@ def test_co_mentioned(con: duckdb.DuckDBPyConnection) -> None:
                     if o in names:
                         together[o] += 1
         expected = sorted(together.items(), key=lambda x: (-x[1], names[x[0]]))[:15]
-        found = [(r["entity_id"], r["articles"]) for r in q.co_mentioned(con, entity)]
+        found = [
+            (r["entity_id"], r["articles"])
+            for r in (
+                q.co_mentioned(con, entity, start=start, end=end)
+                if start
+                else q.co_mentioned(con, entity)
+            )
+        ]
         # Ties in articles are ordered by name: compare as (count, name) sequences.
         assert [(n, names[e]) for e, n in found] == [(n, names[e]) for e, n in expected]
         checked += bool(found)
     assert checked > 10
+    if days == 40:  # a period leaves articles out
+        assert len(by_article) < len({a for a, _, _ in mentions})
 
 
 def test_deals_of_a_party(con: duckdb.DuckDBPyConnection) -> None:

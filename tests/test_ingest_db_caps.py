@@ -29,8 +29,8 @@ def test_the_ingest_opens_the_warehouse_with_its_caps(tmp_path: Path) -> None:
     assert with_capped_db(settings, work) == 0  # the warehouse is created and migrated
     assert seen == [(int(INGEST_DB["threads"]), "244.1 MiB")]
     with open_db(settings) as con:  # other openings keep DuckDB's defaults
-        threads, limit = con.execute(SETTINGS).fetchone()  # type: ignore[misc]
-    assert limit != seen[0][1]
+        default = con.execute(SETTINGS).fetchone()
+    assert default is not None and default[1] != seen[0][1]
 
 
 def test_work_larger_than_the_cap_is_done_again_without_it(tmp_path: Path) -> None:

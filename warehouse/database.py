@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from importlib import resources
@@ -176,8 +176,11 @@ def connect(
     *,
     read_only: bool = False,
     lock_wait: float = DEFAULT_LOCK_WAIT,
+    config: Mapping[str, str] | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Open the warehouse, waiting up to `lock_wait` seconds while another process holds it.
+
+    `config`: DuckDB settings for this opening (e.g. `threads`, `memory_limit`).
 
     Writers get the schema migrated; readers get a clear error if the file does not exist.
     A DuckLake has no file lock to wait for: its writers commit concurrently.
@@ -194,7 +197,7 @@ def connect(
     delay = 0.05
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only, config=dict(config or {}))
             break
         except duckdb.Error as exc:
             if not _is_lock_error(exc):
@@ -224,14 +227,18 @@ def connect(
 
 @contextmanager
 def open_warehouse(
-    path: Location, *, read_only: bool = False, lock_wait: float = DEFAULT_LOCK_WAIT
+    path: Location,
+    *,
+    read_only: bool = False,
+    lock_wait: float = DEFAULT_LOCK_WAIT,
+    config: Mapping[str, str] | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """`connect`, closed on exit: writers hold the file only as long as the block runs.
 
     A full disk or a damaged file met inside the block comes out as WarehouseFullError or
     WarehouseCorruptError, whatever DuckDB raised on top of it.
     """
-    con = connect(path, read_only=read_only, lock_wait=lock_wait)
+    con = connect(path, read_only=read_only, lock_wait=lock_wait, config=config)
     try:
         yield con
     except BaseException as exc:

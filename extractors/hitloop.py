@@ -74,6 +74,14 @@ def select(
     chosen_end: cython.Py_ssize_t = 0  # end of the last chosen hit
     mode: cython.int
     c: cython.Py_UCS4
+    left: cython.bint
+    right: cython.bint
+    # The modes as C ints (a module global is a Python object, looked up at each use).
+    any_case: cython.int = ANY_CASE
+    same_case: cython.int = SAME_CASE
+    first_letter: cython.int = FIRST_LETTER
+    several: cython.int = SEVERAL
+    sense: cython.int = SENSE
     starts: list[int] = []
     ends: list[int] = []
     targets: list[Any] = []
@@ -97,10 +105,10 @@ def select(
                     continue
             elif is_word(c):
                 continue
-        if mode == SENSE:
+        if mode == sense:
             senses.append((start, expect, text[start:end]))
             continue
-        if mode == SAME_CASE:
+        if mode == same_case:
             # The slice is the alias's length (lowering keeps lengths): a comparison is
             # cheaper than str.startswith, which parses its arguments each time.
             if norm[start:end] != expect:
@@ -109,22 +117,22 @@ def select(
                 target = variant(text, norm, start, end, expect, target)
                 if target is None:
                     continue
-        elif mode == FIRST_LETTER:
+        elif mode == first_letter:
             if norm[start] != expect:
                 continue  # a misspelling keeps the name's first letter, case included
-        elif mode == SEVERAL:
+        elif mode == several:
             target = None
             for alt_mode, alt_expect, alt_target in alts:  # the first that passes wins
                 if (
-                    alt_mode == ANY_CASE
-                    or (alt_mode == SAME_CASE and norm.startswith(alt_expect, start))
-                    or (alt_mode == FIRST_LETTER and norm[start] == alt_expect)
+                    alt_mode == any_case
+                    or (alt_mode == same_case and norm.startswith(alt_expect, start))
+                    or (alt_mode == first_letter and norm[start] == alt_expect)
                 ):
                     target = alt_target
                     break
             else:  # none as written: the first case-sensitive one in another case
                 for alt_mode, alt_expect, alt_target in alts:
-                    if alt_mode == SAME_CASE:
+                    if alt_mode == same_case:
                         target = variant(text, norm, start, end, alt_expect, alt_target)
                         if target is not None:
                             break

@@ -313,7 +313,7 @@ class Tagger:
             return []
         # One loop drops the hits inside an `exclude` match or a URL (rare: the lists are
         # copied only when there is one) and makes the mentions of the others.
-        mentions, dropped = _LOOPS.mentions(
+        mentions, dropped, entities, hows = _LOOPS.mentions(
             text, low, starts, ends, targets, case_exceptions(text), _in_code
         )
         if dropped:
@@ -321,12 +321,12 @@ class Tagger:
             keep = [i not in gone for i in range(len(starts))]
             starts = list(compress(starts, keep))
             ends = list(compress(ends, keep))
-            targets = list(compress(targets, keep))
-        hows = [t[2] for t in targets]
+            entities = list(compress(entities, keep))
+            hows = list(compress(hows, keep))
         if any(hows):
             keep = self._resolver.resolve(
                 text,
-                [t[0] for t in targets],
+                entities,
                 starts,
                 ends,
                 hows,

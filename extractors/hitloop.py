@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from extractors.disambiguation import EXCLUDE_WINDOW
 from extractors.records import Mention
 
 if TYPE_CHECKING:  # C types for the compiled build, read by Cython; annotations to Python
@@ -167,23 +168,34 @@ def mentions(
     targets: list[Any],
     exceptions: bool,
     in_code: Callable[[str, int, int], bool],
-) -> tuple[list[Mention], list[int]]:
+) -> tuple[list[Mention], list[int], list[str], list[int]]:
     """The mentions of the chosen hits (select) that are inside no `exclude` match of their
     entity (target[3], an Exclusion) and no URL or code name (`in_code`, asked only where a
-    character of URLISH is next to the hit); and the indexes of those dropped."""
+    character of URLISH is next to the hit); the indexes of those dropped; and the entity and
+    how sure the alias is (target[2]) of every hit, for the resolver. `exceptions`: whether
+    the text has a character of disambiguation._CASE_EXCEPTIONS."""
     n: cython.Py_ssize_t = len(text)
     start: cython.Py_ssize_t
     end: cython.Py_ssize_t
     i: cython.Py_ssize_t
     dropped: list[int] = []
+    entities: list[str] = []
+    hows: list[int] = []
     new = _new
     out: list[Mention] = []
     append = out.append
     for i in range(len(starts)):  # by index: a C loop once compiled
         start = starts[i]
         end = ends[i]
-        entity, kind, _how, exclude = targets[i]
-        if exclude is not None and exclude.contains(text, low, start, end, exceptions):
+        entity, kind, how, exclude = targets[i]
+        entities.append(entity)
+        hows.append(how)
+        # Exclusion.contains's first test, its gates, is done here (most calls end there).
+        if (
+            exclude is not None
+            and (exceptions or exclude.gates is None or not _ruled_out(low, start, end, exclude))
+            and exclude.contains(text, low, start, end, exceptions)
+        ):
             dropped.append(i)
             continue
         # One of URLISH spelt out, which Cython compiles to a switch.
@@ -203,4 +215,28 @@ def mentions(
         fields["start"] = start
         fields["end"] = end
         append(m)
-    return out, dropped
+    return out, dropped, entities, hows
+
+
+def _ruled_out(low: str, start: int, end: int, exclude: Any) -> bool:
+    """Whether no pattern of `exclude` (an extractors.disambiguation.Exclusion) can match
+    around start:end, by its gates: Exclusion.contains's loop over them, for a text without
+    case exceptions."""
+    lo: cython.Py_ssize_t = start - EXCLUDE_WINDOW if start > EXCLUDE_WINDOW else 0
+    hi: cython.Py_ssize_t = end + EXCLUDE_WINDOW
+    a: cython.Py_ssize_t
+    b: cython.Py_ssize_t
+    width: cython.Py_ssize_t
+    for width, sets in exclude.gates:
+        a = end - width
+        b = start + width
+        span = low[a if a > lo else lo : b if b < hi else hi]
+        for strings in sets:
+            for string in strings:
+                if string in span:
+                    break
+            else:
+                break  # a set is missing: this pattern contains no mention here
+        else:
+            return False  # this pattern may
+    return True

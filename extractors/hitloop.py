@@ -198,9 +198,16 @@ def mentions(
         ):
             dropped.append(i)
             continue
-        # One of URLISH spelt out, which Cython compiles to a switch.
-        if ((start and text[start - 1] in "./@:") or (end < n and text[end] in "./@:")) and in_code(
-            text, start, end
+        # One of URLISH spelt out, which Cython compiles to a switch. A name that starts a word
+        # and ends a sentence ("... with Anthropic. The") is in no URL: in_code need not look.
+        if (
+            ((start and text[start - 1] in "./@:") or (end < n and text[end] in "./@:"))
+            and not (
+                (not start or text[start - 1] in " \n\t")
+                and text[end] == "."
+                and (end + 1 == n or text[end + 1] in " \n")
+            )
+            and in_code(text, start, end)
         ):
             dropped.append(i)
             continue

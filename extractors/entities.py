@@ -22,7 +22,8 @@ Matching rules:
   fields).
 
 Speed (issue 5 asks for 20 MB/s per core at a few thousand aliases): the automaton's pass is
-in Rust (ahocorasick-rs), and the rest is Python work per hit and per mention, kept small.
+in Rust (ahocorasick-rs); the loops per hit and per mention are extractors/hitloop.py,
+compiled by Cython at install when a C compiler is there (else run as Python, see _loops).
 Each automaton key carries what its checks need, precomputed, so a hit costs a few
 comparisons; overlaps are settled as the hits arrive, not by sorting; `exclude` patterns and
 ambiguous mentions are decided only where they occur (extractors/senses_resolver.py).

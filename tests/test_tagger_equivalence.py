@@ -21,6 +21,7 @@ import functools
 import hashlib
 import importlib
 import json
+import os
 import random
 import re
 from pathlib import Path
@@ -506,3 +507,23 @@ def test_tagger_matches_its_previous_version_on_the_corpus(loops: str) -> None:
                 count += len(rows)
                 digest.update(repr(rows).encode())
     assert (count, digest.hexdigest()) == CORPUS_MENTIONS
+
+
+def test_a_compiled_build_older_than_its_source_is_not_used() -> None:
+    """extractors/entities.py runs the compiled loops only when they were built from the
+    source as it is: after an edit of hitloop.py (the source newer), the source runs."""
+    try:
+        built = importlib.import_module("extractors._hitloop")
+    except ImportError:
+        pytest.skip("extractors._hitloop is not built here (no C compiler at install)")
+    so = Path(str(built.__file__))
+    source = Path(str(hitloop.__file__)).stat().st_mtime_ns
+    kept = so.stat()
+    assert entities._loops() is (built if kept.st_mtime_ns >= source else hitloop)
+    try:
+        os.utime(so, ns=(kept.st_atime_ns, source - 60 * 10**9))
+        assert entities._loops() is hitloop
+        os.utime(so, ns=(kept.st_atime_ns, source + 60 * 10**9))
+        assert entities._loops() is built
+    finally:
+        os.utime(so, ns=(kept.st_atime_ns, kept.st_mtime_ns))

@@ -73,7 +73,9 @@ def _loops() -> ModuleType:
         built = importlib.import_module("extractors._hitloop")
     except ImportError:
         return hitloop
-    if os.path.getmtime(str(built.__file__)) < os.path.getmtime(str(hitloop.__file__)):
+    # A few seconds' grace: a wheel's install writes both files at about the same time, in
+    # either order.
+    if os.path.getmtime(str(built.__file__)) + 5 < os.path.getmtime(str(hitloop.__file__)):
         return hitloop
     return built
 

@@ -166,6 +166,11 @@ def _tagging_lines(r: Mapping[str, Any]) -> list[Line]:
                 ">= 20 MB/s",
                 mbs >= 20,
             ),
+            Line(
+                "5 tagging",
+                f"tagger CPU time, {name}",
+                f"{w['tagger'].get('cpu_mb_per_s', 0):.1f} MB/s ({w.get('loops', '?')} loops)",
+            ),
             Line("5 tagging", f"regex alternation, {name}", f"{w['regex']['mb_per_s']:.2f} MB/s"),
             Line(
                 "5 tagging",

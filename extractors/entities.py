@@ -22,7 +22,8 @@ Matching rules:
   fields).
 
 Speed (issue 5 asks for 20 MB/s per core at a few thousand aliases): the automaton's pass is
-in Rust (ahocorasick-rs), and the rest is Python work per hit and per mention, kept small.
+in Rust (ahocorasick-rs); the loops per hit and per mention are extractors/hitloop.py,
+compiled by Cython at install when a C compiler is there (else run as Python, see _loops).
 Each automaton key carries what its checks need, precomputed, so a hit costs a few
 comparisons; overlaps are settled as the hits arrive, not by sorting; `exclude` patterns and
 ambiguous mentions are decided only where they occur (extractors/senses_resolver.py).
@@ -30,18 +31,28 @@ ambiguous mentions are decided only where they occur (extractors/senses_resolver
 
 from __future__ import annotations
 
+import importlib
+import os
 import re
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from itertools import compress
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import ahocorasick_rs
 
-from extractors import fuzzy
+from extractors import fuzzy, hitloop
 from extractors.disambiguation import Exclusion, case_exceptions
 from extractors.fuzzy import misspellings
+from extractors.hitloop import ANY_CASE as _ANY_CASE
+from extractors.hitloop import FIRST_LETTER as _FIRST_LETTER
+from extractors.hitloop import SAME_CASE as _SAME_CASE
+from extractors.hitloop import SENSE as _SENSE
+from extractors.hitloop import SEVERAL as _SEVERAL
+from extractors.hitloop import URLISH as _URLISH
+from extractors.hitloop import is_word as _is_word
 from extractors.records import Entity, Mention, Watchlist
 from extractors.senses_resolver import Resolver
 from extractors.typography import INVISIBLE, INVISIBLE_CHARS, NORMALISE, lower, normalise, squeeze
@@ -54,8 +65,25 @@ _IMPLEMENTATION = ahocorasick_rs.Implementation.ContiguousNFA
 __all__ = ["Tagger", "load_watchlist", "parse_watchlist"]
 
 
-_new = object.__new__
+def _loops() -> ModuleType:
+    """extractors/hitloop.py compiled (extractors._hitloop, built by setup.py at install when
+    a C compiler is there), or as it is when that is missing or older than the source (an
+    edit since the install: `pip install -e .` or `make test` builds it again)."""
+    try:
+        built = importlib.import_module("extractors._hitloop")
+    except ImportError:
+        return hitloop
+    # A few seconds' grace: a wheel's install writes both files at about the same time, in
+    # either order.
+    if os.path.getmtime(str(built.__file__)) + 5 < os.path.getmtime(str(hitloop.__file__)):
+        return hitloop
+    return built
 
+
+if TYPE_CHECKING:  # the compiled module is this source's
+    _LOOPS = hitloop
+else:
+    _LOOPS = _loops()
 
 # Length-preserving normalisation and invisible characters: extractors/typography.py.
 _NORMALISE = NORMALISE
@@ -66,28 +94,9 @@ _lower = lower
 _squeeze = squeeze
 
 
-def _is_cjk(ch: str) -> bool:
-    o = ord(ch)
-    return (
-        0x3040 <= o <= 0x30FF  # kana
-        or 0x3400 <= o <= 0x4DBF
-        or 0x4E00 <= o <= 0x9FFF  # CJK unified ideographs
-        or 0xAC00 <= o <= 0xD7AF  # hangul
-        or 0xF900 <= o <= 0xFAFF
-        or 0xFF00 <= o <= 0xFFEF  # full-width forms
-    )
-
-
-def _is_word(ch: str) -> bool:
-    return ch == "_" or (ch.isalnum() and not _is_cjk(ch))
-
-
 # Non-ASCII characters frequent in news text once normalised (quotes, dashes, ellipsis,
 # bullet, accented vowels): see Tagger._lowered.
 _COMMON_NON_ASCII = "\u201c\u201d\u2014\u2013\u2026\u2022\u00e9\u00a9\u00ae\u2122"
-
-# Word characters below U+0080: a set lookup decides most boundaries without a call.
-_ASCII_WORD = frozenset(c for c in map(chr, range(128)) if _is_word(c))
 
 
 # What a mention's entity brings to the checks after the pass, as a tuple for speed:
@@ -97,15 +106,7 @@ _Target = tuple[str, str, int, Exclusion | None]
 # which counts only when the text names the entity or a relative correctly too.
 _PLAIN, _AMBIGUOUS, _MISSPELT = 0, 1, 2
 
-# How a hit on a key is checked. One alias per key is the rule; several (two entities sharing
-# a name, or one name in both case modes) are tried in order, the first that passes wins.
-_ANY_CASE, _SAME_CASE, _FIRST_LETTER, _SEVERAL = 0, 1, 2, 3
-# A key that is no alias but a word of another sense of an ambiguous name ("rainforest"),
-# found in the same pass for extractors/senses_resolver.py.
-_SENSE = 4
-
-# Next to a mention, these may make it part of a URL, an address or a code name.
-_URLISH = frozenset("./@:")
+# How a hit on a key is checked (_ANY_CASE, _SAME_CASE, ...): extractors/hitloop.py.
 _FILE_EXTENSION = re.compile(
     r"\.(?:md|txt|py|js|ts|json|toml|ya?ml|html?|css|cs|go|rs|java|rb|sh|exe|dll|so)\b"
 )
@@ -277,14 +278,6 @@ class Tagger:
         the other senses' words found, as (start, key, text)."""
         norm = _normalise(text)
         low = self._lowered(norm)
-        n = len(text)
-        ascii_word = _ASCII_WORD
-        starts: list[int] = []
-        ends: list[int] = []
-        targets: list[_Target] = []
-        chosen_end = 0  # end of the last chosen hit
-        values = self._values
-        senses: list[tuple[int, str, str]] = []
         # With ASCII keys, a character that is not ASCII is in no match: as "?", one byte,
         # the offsets in bytes are those in the text.
         automaton = self._automaton
@@ -294,70 +287,7 @@ class Tagger:
             )
         else:
             hits = automaton.find_matches_as_indexes(low, overlapping=True)
-        # Every hit, overlapping ones too, by end, and at one end the longest first.
-        for index, start, end in hits:
-            left, right, mode, expect, target, alts = values[index]
-            # The right boundary first: it is what most failing hits fail, a misspelling
-            # variant that is the name less its last letter ("anthropi" in "anthropic").
-            if right and end < n:
-                c = text[end]
-                if c in ascii_word or (c > "\x7f" and _is_word(c)):
-                    continue
-            if left and start:
-                c = text[start - 1]
-                if c in ascii_word or (c > "\x7f" and _is_word(c)):
-                    continue
-            if mode == _SENSE:
-                senses.append((start, expect, text[start:end]))
-                continue
-            if mode == _SAME_CASE:
-                # The slice is the alias's length (lowering keeps lengths): a comparison is
-                # cheaper than str.startswith, which parses its arguments each time.
-                if norm[start:end] != expect:
-                    if norm[start] != expect[0] and not norm[start].isupper():
-                        continue
-                    target = self._variant(text, norm, start, end, expect, target)
-                    if target is None:
-                        continue
-            elif mode == _FIRST_LETTER:
-                if norm[start] != expect:
-                    continue  # a misspelling keeps the name's first letter, case included
-            elif mode == _SEVERAL:
-                target = None
-                for alt_mode, alt_expect, alt_target in alts:  # the first that passes wins
-                    if (
-                        alt_mode == _ANY_CASE
-                        or (alt_mode == _SAME_CASE and norm.startswith(alt_expect, start))
-                        or (alt_mode == _FIRST_LETTER and norm[start] == alt_expect)
-                    ):
-                        target = alt_target
-                        break
-                else:  # none as written: the first case-sensitive one in another case
-                    for alt_mode, alt_expect, alt_target in alts:
-                        if alt_mode == _SAME_CASE:
-                            target = self._variant(text, norm, start, end, alt_expect, alt_target)
-                            if target is not None:
-                                break
-                if target is None:
-                    continue
-            if start >= chosen_end:
-                starts.append(start)
-                ends.append(end)
-                targets.append(target)
-                chosen_end = end
-                continue
-            # Overlap. Hits arrive by end, so this one ends last: it replaces the chosen hits
-            # it overlaps when it starts at or before the first of them (it is then the
-            # longest of those that start leftmost), else that first one keeps its place.
-            i = len(ends) - 1
-            while i > 0 and ends[i - 1] > start:
-                i -= 1
-            if start <= starts[i]:
-                del starts[i:], ends[i:], targets[i:]
-                starts.append(start)
-                ends.append(end)
-                targets.append(target)
-                chosen_end = end
+        starts, ends, targets, senses = _LOOPS.select(text, norm, hits, self._values, self._variant)
         return starts, ends, targets, low, senses
 
     def tag(self, text: str, anchors: Iterable[str] = ()) -> list[Mention]:
@@ -384,49 +314,22 @@ class Tagger:
         starts, ends, targets, low, senses = self._candidates(text)
         if not starts:
             return []
-        n = len(text)
-        urlish = _URLISH
-        exceptions = case_exceptions(text)
         # One loop drops the hits inside an `exclude` match or a URL (rare: the lists are
         # copied only when there is one) and makes the mentions of the others.
-        # Mention(...) without its __init__, which goes through object.__setattr__ for each
-        # field (the dataclass is frozen): a third of the cost, once per mention. The fresh
-        # instance's own __dict__ is filled in place, cheaper than setting a new one.
-        dropped: list[int] = []
-        new = _new
-        mentions: list[Mention] = []
-        append = mentions.append
-        i = -1
-        for start, end, (entity, kind, _how, exclude) in zip(starts, ends, targets, strict=True):
-            i += 1
-            if exclude is not None and exclude.contains(text, low, start, end, exceptions):
-                dropped.append(i)
-                continue
-            # A URL or code name: checked only where it can be one.
-            if (
-                (start and text[start - 1] in urlish) or (end < n and text[end] in urlish)
-            ) and _in_code(text, start, end):
-                dropped.append(i)
-                continue
-            m = new(Mention)
-            fields = m.__dict__
-            fields["entity"] = entity
-            fields["kind"] = kind
-            fields["text"] = text[start:end]
-            fields["start"] = start
-            fields["end"] = end
-            append(m)
+        mentions, dropped, entities, hows = _LOOPS.mentions(
+            text, low, starts, ends, targets, case_exceptions(text), _in_code
+        )
         if dropped:
             gone = set(dropped)
             keep = [i not in gone for i in range(len(starts))]
             starts = list(compress(starts, keep))
             ends = list(compress(ends, keep))
-            targets = list(compress(targets, keep))
-        hows = [t[2] for t in targets]
+            entities = list(compress(entities, keep))
+            hows = list(compress(hows, keep))
         if any(hows):
             keep = self._resolver.resolve(
                 text,
-                [t[0] for t in targets],
+                entities,
                 starts,
                 ends,
                 hows,

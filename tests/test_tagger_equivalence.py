@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib
 import json
+import os
 import random
 import re
 from pathlib import Path
 
 import pytest
 
+from extractors import entities, hitloop
 from extractors.disambiguation import exclusion_hints
 from extractors.entities import Tagger, _in_code, load_watchlist, parse_watchlist
 from extractors.fuzzy import BUDGET, misspellings
@@ -327,15 +330,30 @@ def tagger() -> Tagger:
     return Tagger(WATCHLIST)
 
 
+@pytest.fixture(params=["python", "compiled"])
+def loops(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The tagger's per-hit loops (extractors/hitloop.py) as Python, then as the module
+    setup.py compiled from them: each test that takes this runs with both."""
+    if request.param == "compiled":
+        try:
+            module = importlib.import_module("extractors._hitloop")
+        except ImportError:
+            pytest.skip("extractors._hitloop is not built here (no C compiler at install)")
+    else:
+        module = hitloop
+    monkeypatch.setattr(entities, "_LOOPS", module)
+    return str(request.param)
+
+
 @pytest.mark.parametrize("slug", SEED_SLUGS)
-def test_seed_texts(tagger: Tagger, slug: str) -> None:
+def test_seed_texts(tagger: Tagger, slug: str, loops: str) -> None:
     text = seed_text(slug)
     assert as_rows(tagger.tag(text)) == as_rows(reference_tag(WATCHLIST, text))
     assert tagger.tag(text) == reference_tag(WATCHLIST, text)  # Mention equality holds too
 
 
 @pytest.mark.parametrize("watchlist", [WATCHLIST, EDGES], ids=["default", "edges"])
-def test_generated_texts(watchlist: Watchlist) -> None:
+def test_generated_texts(watchlist: Watchlist, loops: str) -> None:
     tagger = Tagger(watchlist)
     texts = generated_texts(seed=5, count=1000)
     found = 0
@@ -346,7 +364,7 @@ def test_generated_texts(watchlist: Watchlist) -> None:
     assert found > 1000  # the texts are dense with names, not empty of them
 
 
-def test_corpus_texts(tagger: Tagger) -> None:
+def test_corpus_texts(tagger: Tagger, loops: str) -> None:
     if not CORPUS.is_dir():
         pytest.skip("../shared/corpus is not beside this checkout")
     bodies = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(CORPUS.glob("*.json"))]
@@ -470,7 +488,7 @@ def test_previous_word_matches_the_reference() -> None:
     assert words > 5000  # most texts end in a word and a space
 
 
-def test_tagger_matches_its_previous_version_on_the_corpus() -> None:
+def test_tagger_matches_its_previous_version_on_the_corpus(loops: str) -> None:
     """Every mention of the whole corpus (real articles and pages, most not about AI), with
     anchors and without, against those the tagger gave before its speed work (the commit
     before it: a digest of the mentions, kept here)."""
@@ -489,3 +507,23 @@ def test_tagger_matches_its_previous_version_on_the_corpus() -> None:
                 count += len(rows)
                 digest.update(repr(rows).encode())
     assert (count, digest.hexdigest()) == CORPUS_MENTIONS
+
+
+def test_a_compiled_build_older_than_its_source_is_not_used() -> None:
+    """extractors/entities.py runs the compiled loops only when they were built from the
+    source as it is: after an edit of hitloop.py (the source newer), the source runs."""
+    try:
+        built = importlib.import_module("extractors._hitloop")
+    except ImportError:
+        pytest.skip("extractors._hitloop is not built here (no C compiler at install)")
+    so = Path(str(built.__file__))
+    source = Path(str(hitloop.__file__)).stat().st_mtime_ns
+    kept = so.stat()
+    assert entities._loops() is (built if kept.st_mtime_ns + 5 * 10**9 >= source else hitloop)
+    try:
+        os.utime(so, ns=(kept.st_atime_ns, source - 60 * 10**9))
+        assert entities._loops() is hitloop
+        os.utime(so, ns=(kept.st_atime_ns, source + 60 * 10**9))
+        assert entities._loops() is built
+    finally:
+        os.utime(so, ns=(kept.st_atime_ns, kept.st_mtime_ns))

@@ -1,4 +1,6 @@
-"""The `labwatch` command as a user runs it: real processes, real files, real output."""
+"""The `labwatch` command: real files, real output. Most commands run in this process
+(flows.cli.main, its exit status and output caught: tests/helpers.py); the demo, which starts
+Prefect, a stream cut by its reader, and the installed command itself run as processes."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from flows.cli import build_parser
+from tests.helpers import labwatch_in_process as labwatch
 from tests.helpers import seed_text
 from warehouse.append import insert_rows
 from warehouse.database import open_warehouse
@@ -21,9 +24,10 @@ LABWATCH = Path(sys.executable).parent / "labwatch"
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def labwatch(
+def labwatch_process(
     *args: str, stdin: str | None = None, home: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """`labwatch ARGS` as a user runs it: the installed command in a process of its own."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LABWATCH_")}
     if home is not None:
         env["LABWATCH_HOME"] = str(home)
@@ -33,7 +37,7 @@ def labwatch(
 
 
 def test_help_lists_every_command() -> None:
-    out = labwatch("--help")
+    out = labwatch_process("--help")  # the installed command starts
     assert out.returncode == 0
     for command in ("demo", "ingest", "digest", "tag", "sql"):
         assert re.search(rf"^\s+{command}\s", out.stdout, re.M), command
@@ -128,20 +132,20 @@ def free_port() -> int:
 @pytest.mark.flow
 def test_demo_twice_stores_nothing_twice(home: Path) -> None:
     port = str(free_port())
-    first = labwatch("demo", "--port", port, home=home)
+    first = labwatch_process("demo", "--port", port, home=home)
     assert first.returncode == 0, first.stderr
     assert "articles stored   2 new, 2 in the warehouse" in first.stdout
     assert "feeds fetched     2 of 2 (0 not modified, 0 failed)" in first.stdout
     assert (home / "digests" / "2024-W20.md").is_file()
     assert (home / "digests" / "2024-W20.html").is_file()
     assert "Traceback" not in first.stderr
-    second = labwatch("demo", "--port", port, home=home)
+    second = labwatch_process("demo", "--port", port, home=home)
     assert second.returncode == 0, second.stderr
     assert "articles stored   0 new, 2 in the warehouse" in second.stdout
     # The seed site sends ETags: the second run's feeds answer 304 and no page is fetched.
     assert "feeds fetched     2 of 2 (2 not modified, 0 failed)" in second.stdout
     assert "pages fetched     0 (0 blocked, 0 failed)" in second.stdout
-    out = labwatch("sql", "select count(*) from articles", "--format", "csv", home=home)
+    out = labwatch_process("sql", "select count(*) from articles", "--format", "csv", home=home)
     assert out.stdout.splitlines()[1] == "2"
 
 
@@ -252,11 +256,9 @@ def test_missing_inputs_are_one_line_and_exit_1(home: Path, argv: list[str], nee
 
 
 def test_tag_refuses_text_that_is_not_utf8() -> None:
-    out = subprocess.run(
-        [str(LABWATCH), "tag"], input=b"Anthropic \xff\xfe", capture_output=True, timeout=300
-    )
+    out = labwatch("tag", stdin=b"Anthropic \xff\xfe")
     assert out.returncode == 1
-    assert b"not UTF-8" in out.stderr and b"Traceback" not in out.stderr
+    assert "not UTF-8" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_digest_without_a_warehouse_says_how_to_make_one(home: Path) -> None:
@@ -279,11 +281,9 @@ def test_verbose_shows_the_traceback_of_a_project_error(home: Path, tmp_path: Pa
 
 def test_bad_numeric_setting_is_one_line_naming_it(home: Path) -> None:
     for value in ("-1", "0"):  # -1 stored nothing and kept validators; 0 divided by zero
-        out = subprocess.run(
-            [str(LABWATCH), "ingest", "--feed", "http://127.0.0.1:9/feed.xml"],
-            capture_output=True, text=True, timeout=300,
-            env={**{k: v for k, v in os.environ.items() if not k.startswith("LABWATCH_")},
-                 "LABWATCH_HOME": str(home), "LABWATCH_BATCH_SIZE": value},
+        out = labwatch(
+            "ingest", "--feed", "http://127.0.0.1:9/feed.xml",
+            home=home, env={"LABWATCH_BATCH_SIZE": value},
         )  # fmt: skip
         assert out.returncode == 1
         line = one_line(out)

@@ -245,10 +245,8 @@ def load_settings(home: str | Path | None = None, **overrides: Any) -> Settings:
     home = home_path(home)
     config = str(home / CONFIG_NAME)
     file_values = file_source(SettingsSources, home).toml_data  # as written: its names, its order
-    if "home" in file_values:
-        raise SettingsError(f"{config}: unknown setting 'home'")
     _once({key: key for key in file_values if key in NAMES}, config)
-    _check(file_values, home, lambda key: config)
+    _check(file_values, home, lambda key: config, refused="home")  # LABWATCH_HOME says it
     variables = [v for v in os.environ if v.upper().startswith(PREFIX)]
     variables = [v for v in variables if v.upper() not in NOT_SETTINGS]
     for var in variables:
@@ -258,12 +256,10 @@ def load_settings(home: str | Path | None = None, **overrides: Any) -> Settings:
     env_values = environment_source(SettingsSources)()
     env_values.pop("home", None)
     _check(env_values, home, variable)
-    for key in overrides:
-        if key not in NAMES:
-            raise SettingsError(f"unknown setting {key!r}")
-    given = {key: value for key, value in overrides.items() if value is not None}
+    # None leaves a setting as it is, but an unknown name is an error whatever its value.
+    given = {k: v for k, v in overrides.items() if v is not None or k not in NAMES}
     given.pop("home", None)
-    _once({key: key for key in given}, "the arguments")
+    _once({key: key for key in given if key in NAMES}, "the arguments")
     _check(given, home, lambda key: "")
     merged = _later_wins(file_values, env_values, given) | {"home": home}
     return Settings.model_validate(merged)
@@ -308,21 +304,27 @@ def _later_wins(*sources: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _check(values: dict[str, Any], home: Path, origin: Callable[[str], str]) -> None:
+def _check(
+    values: dict[str, Any], home: Path, origin: Callable[[str], str], refused: str = ""
+) -> None:
     """SettingsError naming the first bad one of `values` and its `origin` (the file, the
-    variable, or "" for an argument): the first in the file, or in the environment."""
-    if not values:
-        return
+    variable, or "" for an argument): the first in the file, or in the environment. The
+    setting `refused` is unknown here."""
+    errors: list[ErrorDetails] = []
     try:
-        Settings.model_validate(values | {"home": home})
+        Settings.model_validate({k: v for k, v in values.items() if k != refused} | {"home": home})
     except ValidationError as exc:
         errors = [e for e in exc.errors() if e["loc"] and e["loc"][0] in values]
-        if origin is variable:
-            order = {var.upper(): n for n, var in enumerate(os.environ)}
-            first = min(errors, key=lambda e: order[variable(str(e["loc"][0])).upper()])
-        else:
-            first = min(errors, key=lambda e: list(values).index(str(e["loc"][0])))
-        raise SettingsError(_message(first, values, origin(str(first["loc"][0])))) from None
+    if refused in values:
+        errors.append(ErrorDetails(type="extra_forbidden", loc=(refused,), msg="", input=None))
+    if not errors:
+        return
+    if origin is variable:
+        order = {var.upper(): n for n, var in enumerate(os.environ)}
+        first = min(errors, key=lambda e: order[variable(str(e["loc"][0])).upper()])
+    else:
+        first = min(errors, key=lambda e: list(values).index(str(e["loc"][0])))
+    raise SettingsError(_message(first, values, origin(str(first["loc"][0]))))
 
 
 def _message(error: ErrorDetails, values: dict[str, Any], source: str) -> str:

@@ -7,6 +7,7 @@ import io
 import os
 import subprocess
 import sys
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from seeds import EXPECTED_DIR, SITE_DIR
@@ -20,6 +21,26 @@ def seed_html(slug: str) -> bytes:
 
 def seed_text(slug: str) -> str:
     return (EXPECTED_DIR / f"{slug}.txt").read_text(encoding="utf-8")
+
+
+@contextlib.contextmanager
+def environment(values: Mapping[str, str], drop: str = "") -> Iterator[None]:
+    """os.environ with `values` set (and, with `drop`, the variables whose names start with
+    it in any case removed) for the block, then as it was: for code that reads it, and for
+    processes the block starts, which inherit it."""
+    dropped = [v for v in os.environ if drop and v.upper().startswith(drop)]
+    saved = {k: os.environ.get(k) for k in [*dropped, *values]}
+    for var in dropped:
+        del os.environ[var]
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def labwatch_in_process(
@@ -38,20 +59,18 @@ def labwatch_in_process(
 
     data = stdin.encode("utf-8") if isinstance(stdin, str) else stdin or b""
     out, err = io.StringIO(), io.StringIO()
-    saved_environ, saved_stdin = dict(os.environ), sys.stdin
-    for var in [v for v in os.environ if v.upper().startswith("LABWATCH_")]:
-        del os.environ[var]
-    os.environ.update({"LABWATCH_HOME": str(home)} if home is not None else {})
-    os.environ.update(env or {})
-    sys.stdin = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
+    variables = {"LABWATCH_HOME": str(home)} if home is not None else {}
+    saved_stdin, sys.stdin = sys.stdin, io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with (
+            environment(variables | (env or {}), drop="LABWATCH_"),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+        ):
             try:
                 status = main(list(args))
             except SystemExit as exc:  # argparse: --help, usage errors (message printed)
                 status = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
     finally:
         sys.stdin = saved_stdin
-        os.environ.clear()
-        os.environ.update(saved_environ)
     return subprocess.CompletedProcess(["labwatch", *args], status, out.getvalue(), err.getvalue())

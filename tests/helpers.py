@@ -74,3 +74,17 @@ def labwatch_in_process(
     finally:
         sys.stdin = saved_stdin
     return subprocess.CompletedProcess(["labwatch", *args], status, out.getvalue(), err.getvalue())
+
+
+def start_serve(
+    tmp_path: Path, env: Mapping[str, str], port: int, new_session: bool = False
+) -> subprocess.Popen[bytes]:
+    """`labwatch serve --port PORT` as a user starts it, its output in tmp_path/serve.log;
+    `new_session`: in a process group of its own, as a shell gives a foreground job."""
+    labwatch = Path(sys.executable).parent / "labwatch"
+    with (tmp_path / "serve.log").open("w") as log:
+        return subprocess.Popen(
+            [str(labwatch), "serve", "--port", str(port)],
+            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path,
+            start_new_session=new_session,
+        )  # fmt: skip

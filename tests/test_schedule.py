@@ -20,7 +20,7 @@ import yaml
 from flows.deployments import DIGEST, INGEST, plans, to_deployment
 from flows.seed_site import seed_feed_urls, seed_host
 from flows.settings import Settings, SettingsError, load_settings
-from tests.helpers import environment
+from tests.helpers import environment, start_serve
 from warehouse.database import open_warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,11 +138,7 @@ def test_serve_runs_on_schedule_and_stops_cleanly(
     port = free_port()
     env = prefect_env(tmp_path)
     env["LABWATCH_HOME"] = str(home)
-    log = (tmp_path / "serve.log").open("w+")
-    proc = subprocess.Popen(
-        [str(LABWATCH), "serve", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path,
-    )  # fmt: skip
+    proc = start_serve(tmp_path, env, port)
     try:
         deadline = time.monotonic() + 400
         completed: list[tuple[Any, ...]] = []

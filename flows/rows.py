@@ -16,14 +16,16 @@ if TYPE_CHECKING:
     from extractors.analyse import AnalysedArticle, TaggedMention
     from extractors.records import Deal
 
-Row = dict[str, Any]
+# A row built here from extractor records, still a dict its caller may add to; the
+# warehouse takes it as a read-only warehouse.append.Row.
+NewRow = dict[str, Any]
 
 
-def feed_rows(feeds: Iterable[FeedSpec], now: datetime) -> list[Row]:
+def feed_rows(feeds: Iterable[FeedSpec], now: datetime) -> list[NewRow]:
     return [{"feed_id": f.feed_id, "url": f.url, "name": f.name, "added_at": now} for f in feeds]
 
 
-def fetch_rows(fetches: Iterable[FeedFetch], run_id: str, new: Mapping[str, int]) -> list[Row]:
+def fetch_rows(fetches: Iterable[FeedFetch], run_id: str, new: Mapping[str, int]) -> list[NewRow]:
     return [
         {
             "run_id": run_id,
@@ -51,13 +53,13 @@ def fetch_rows(fetches: Iterable[FeedFetch], run_id: str, new: Mapping[str, int]
     ]
 
 
-def article_feed_rows(fetches: Iterable[FeedFetch], now: datetime) -> list[Row]:
+def article_feed_rows(fetches: Iterable[FeedFetch], now: datetime) -> list[NewRow]:
     return [
         article_feed_row(url_key(e.url), f.feed.feed_id, e, now) for f in fetches for e in f.entries
     ]
 
 
-def article_feed_row(key: str, feed_id: str, e: FeedEntry, now: datetime) -> Row:
+def article_feed_row(key: str, feed_id: str, e: FeedEntry, now: datetime) -> NewRow:
     """The `article_feeds` row of entry `e` (whose URL key is `key`) of feed `feed_id`."""
     return {
         "article_id": key,
@@ -71,13 +73,13 @@ def article_feed_row(key: str, feed_id: str, e: FeedEntry, now: datetime) -> Row
 
 def article_rows(
     articles: Iterable[AnalysedArticle], run_id: str, now: datetime, version: str
-) -> tuple[list[Row], list[Row], list[Row]]:
+) -> tuple[list[NewRow], list[NewRow], list[NewRow]]:
     """(articles, mentions, deals) rows for a batch."""
     from flows.stories import story_fields
 
-    arts: list[Row] = []
-    mentions: list[Row] = []
-    deals: list[Row] = []
+    arts: list[NewRow] = []
+    mentions: list[NewRow] = []
+    deals: list[NewRow] = []
     for a in articles:
         arts.append(
             {
@@ -104,7 +106,7 @@ def article_rows(
     return arts, mentions, deals
 
 
-def mention_rows(article_id: str, mentions: Iterable[TaggedMention], version: str) -> list[Row]:
+def mention_rows(article_id: str, mentions: Iterable[TaggedMention], version: str) -> list[NewRow]:
     return [
         {
             "article_id": article_id,
@@ -120,7 +122,7 @@ def mention_rows(article_id: str, mentions: Iterable[TaggedMention], version: st
     ]
 
 
-def deal_rows(article_id: str, deals: Iterable[Deal]) -> list[Row]:
+def deal_rows(article_id: str, deals: Iterable[Deal]) -> list[NewRow]:
     rows = []
     for n, d in enumerate(deals):
         # A deal built without its amount as written (older callers) was written in dollars.
@@ -148,7 +150,7 @@ def deal_rows(article_id: str, deals: Iterable[Deal]) -> list[Row]:
     return rows
 
 
-def entity_rows(watchlist: Watchlist) -> list[Row]:
+def entity_rows(watchlist: Watchlist) -> list[NewRow]:
     now = datetime.now(UTC)
     return [
         {
@@ -164,9 +166,9 @@ def entity_rows(watchlist: Watchlist) -> list[Row]:
     ]
 
 
-def entry_failure_rows(fetches: Iterable[FeedFetch], run_id: str, now: datetime) -> list[Row]:
+def entry_failure_rows(fetches: Iterable[FeedFetch], run_id: str, now: datetime) -> list[NewRow]:
     """`entry_failures` rows: the items of each parsed feed that cannot become articles."""
-    found: dict[tuple[str, str], Row] = {}
+    found: dict[tuple[str, str], NewRow] = {}
     for f in fetches:
         for r in f.rejected:
             key = hashlib.sha256(f"{r.url}\n{r.guid}\n{r.title}".encode()).hexdigest()[:32]
@@ -183,7 +185,7 @@ def entry_failure_rows(fetches: Iterable[FeedFetch], run_id: str, now: datetime)
     return list(found.values())
 
 
-def upgrade_row(article_id: str, a: AnalysedArticle, version: str) -> Row:
+def upgrade_row(article_id: str, a: AnalysedArticle, version: str) -> NewRow:
     """What `upgrade_articles` writes over a stored article when its page's text arrives."""
     from flows.stories import story_fields
 
@@ -194,7 +196,7 @@ def upgrade_row(article_id: str, a: AnalysedArticle, version: str) -> Row:
     )
 
 
-def _text_fields(a: AnalysedArticle) -> Row:
+def _text_fields(a: AnalysedArticle) -> NewRow:
     """The columns that come from a page's text and metadata: what an article is stored with
     and what an upgrade from feed text to page text replaces."""
     return {

@@ -1,4 +1,6 @@
-"""The `labwatch` command as a user runs it: real processes, real files, real output."""
+"""The `labwatch` command: real files, real output. Most commands run in this process
+(flows.cli.main, its exit status and output caught: tests/helpers.py); the demo, which starts
+Prefect, a stream cut by its reader, and the installed command itself run as processes."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from flows.cli import build_parser
-from tests.helpers import seed_text
+from tests.helpers import labwatch_in_process, seed_text
 from warehouse.append import insert_rows
 from warehouse.database import open_warehouse
 
@@ -24,6 +26,8 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 def labwatch(
     *args: str, stdin: str | None = None, home: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """`labwatch ARGS` as a user runs it: the installed command in a process of its own
+    (the other test files use this one, also for commands that start Prefect)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LABWATCH_")}
     if home is not None:
         env["LABWATCH_HOME"] = str(home)
@@ -33,7 +37,7 @@ def labwatch(
 
 
 def test_help_lists_every_command() -> None:
-    out = labwatch("--help")
+    out = labwatch("--help")  # the installed command starts
     assert out.returncode == 0
     for command in ("demo", "ingest", "digest", "tag", "sql"):
         assert re.search(rf"^\s+{command}\s", out.stdout, re.M), command
@@ -44,7 +48,7 @@ def test_global_options_go_before_or_after_the_command(home: Path) -> None:
         ["--home", str(home), "sql", "select 1"],
         ["sql", "select 1", "--home", str(home)],
     ):
-        out = labwatch(*argv)
+        out = labwatch_in_process(*argv)
         assert str(home / "labwatch.duckdb") in out.stderr  # the missing warehouse is in home
 
 
@@ -59,7 +63,7 @@ def test_readme_documents_every_command() -> None:
 def test_tag_prints_one_json_object_per_mention(tmp_path: Path) -> None:
     path = tmp_path / "t.txt"
     path.write_text("Amazon’s stake in Anthropic, via AWS and Google DeepMind.", encoding="utf-8")
-    out = labwatch("tag", str(path))
+    out = labwatch_in_process("tag", str(path))
     assert out.returncode == 0, out.stderr
     records = [json.loads(line) for line in out.stdout.splitlines()]
     assert records == [
@@ -77,14 +81,14 @@ def test_tag_prints_one_json_object_per_mention(tmp_path: Path) -> None:
 
 
 def test_tag_counts_from_stdin() -> None:
-    out = labwatch("tag", "--counts", stdin=seed_text("amazon-anthropic-investment"))
+    out = labwatch_in_process("tag", "--counts", stdin=seed_text("amazon-anthropic-investment"))
     assert out.returncode == 0, out.stderr
     counts = json.loads(out.stdout)
     assert counts["amazon"] == 15 and counts["anthropic"] == 16 and counts["openai"] == 11
 
 
 def test_tag_missing_file_is_a_clear_error(tmp_path: Path) -> None:
-    out = labwatch("tag", str(tmp_path / "nope.txt"))
+    out = labwatch_in_process("tag", str(tmp_path / "nope.txt"))
     assert out.returncode == 1
     assert "cannot read" in out.stderr and "Traceback" not in out.stderr
 
@@ -93,28 +97,28 @@ def test_sql_formats_and_errors(home: Path) -> None:
     with open_warehouse(home / "labwatch.duckdb") as con:
         insert_rows(con, "runs", [{"run_id": "r1", "flow": "ingest", "status": "completed",
                                    "started_at": "2026-11-20 10:00:00+00"}])  # fmt: skip
-    out = labwatch("sql", "select count(*) as n from runs", home=home)
+    out = labwatch_in_process("sql", "select count(*) as n from runs", home=home)
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[0].strip() == "n" and "(1 row)" in out.stdout
-    out = labwatch("sql", "select run_id, flow from runs", "--format", "csv", home=home)
+    out = labwatch_in_process("sql", "select run_id, flow from runs", "--format", "csv", home=home)
     assert out.stdout == "run_id,flow\nr1,ingest\n"
-    out = labwatch("sql", "select run_id from runs", "--format", "json", home=home)
+    out = labwatch_in_process("sql", "select run_id from runs", "--format", "json", home=home)
     assert json.loads(out.stdout) == [{"run_id": "r1"}]
-    out = labwatch("sql", "delete from runs", home=home)
+    out = labwatch_in_process("sql", "delete from runs", home=home)
     assert out.returncode == 1 and "read-only" in out.stderr and "Traceback" not in out.stderr
-    out = labwatch("sql", "selec 1", home=home)
+    out = labwatch_in_process("sql", "selec 1", home=home)
     assert out.returncode == 1 and "syntax error" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_sql_without_a_warehouse(home: Path) -> None:
-    out = labwatch("sql", "select 1", home=home)
+    out = labwatch_in_process("sql", "select 1", home=home)
     assert out.returncode == 1
     assert "no warehouse" in out.stderr
 
 
 def test_unknown_setting_is_an_error(home: Path) -> None:
     (home / "labwatch.toml").write_text("bach_size = 3\n")
-    out = labwatch("sql", "select 1", home=home)
+    out = labwatch_in_process("sql", "select 1", home=home)
     assert out.returncode == 1 and "unknown setting 'bach_size'" in out.stderr
 
 
@@ -157,7 +161,7 @@ def one_line(out: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_help_documents_the_exit_statuses() -> None:
-    out = labwatch("--help")
+    out = labwatch_in_process("--help")
     assert "exit status:" in out.stdout
     assert re.search(r"^\s+2\s+usage error", out.stdout, re.M)
     assert re.search(r"^\s+1\s+failed", out.stdout, re.M)
@@ -166,7 +170,7 @@ def test_help_documents_the_exit_statuses() -> None:
 
 
 def test_ingest_with_a_feed_that_is_not_a_url_stops_before_the_run(home: Path) -> None:
-    out = labwatch("ingest", "--feed", "not-a-url", home=home)
+    out = labwatch_in_process("ingest", "--feed", "not-a-url", home=home)
     assert out.returncode == 2
     line = one_line(out)
     assert line.startswith("labwatch ingest: error: argument --feed")
@@ -176,7 +180,7 @@ def test_ingest_with_a_feed_that_is_not_a_url_stops_before_the_run(home: Path) -
 
 
 def test_save_needs_a_feed(home: Path) -> None:
-    out = labwatch("ingest", "--save", home=home)
+    out = labwatch_in_process("ingest", "--save", home=home)
     assert out.returncode == 2
     assert "--save" in one_line(out)
 
@@ -185,7 +189,7 @@ def test_export_to_an_existing_file_is_refused(home: Path, tmp_path: Path) -> No
     fill_runs(home)
     target = tmp_path / "passwd"
     target.write_text("root:x:0:0\n")
-    out = labwatch("export", str(target), home=home)
+    out = labwatch_in_process("export", str(target), home=home)
     assert out.returncode == 1
     assert "is a file, not a folder" in one_line(out)
     assert target.read_text() == "root:x:0:0\n"
@@ -197,17 +201,19 @@ def test_export_refuses_a_folder_that_is_not_empty(home: Path, tmp_path: Path) -
     folder.mkdir()
     (folder / "README.md").write_text("my notes\n")
     (folder / "runs.parquet").write_bytes(b"my data")
-    out = labwatch("export", str(folder), home=home)
+    out = labwatch_in_process("export", str(folder), home=home)
     assert out.returncode == 1
     line = one_line(out)
     assert "not empty" in line and "--overwrite" in line
     assert (folder / "README.md").read_text() == "my notes\n"
     assert (folder / "runs.parquet").read_bytes() == b"my data"
-    out = labwatch("export", str(folder), "--overwrite", home=home)
+    out = labwatch_in_process("export", str(folder), "--overwrite", home=home)
     assert out.returncode == 0, out.stderr
     assert "labwatch warehouse export" in (folder / "README.md").read_text()
     assert (folder / "runs.parquet").read_bytes().startswith(b"PAR1")
-    out = labwatch("export", str(tmp_path / "new" / "dir"), home=home)  # new folders are fine
+    out = labwatch_in_process(
+        "export", str(tmp_path / "new" / "dir"), home=home
+    )  # new folders are fine
     assert out.returncode == 0, out.stderr
 
 
@@ -229,7 +235,7 @@ def test_export_refuses_a_folder_that_is_not_empty(home: Path, tmp_path: Path) -
 )
 def test_usage_errors_are_one_line_and_exit_2(home: Path, argv: list[str], needle: str) -> None:
     fill_runs(home)
-    out = labwatch(*argv, home=home)
+    out = labwatch_in_process(*argv, home=home)
     assert out.returncode == 2, out
     line = one_line(out)
     assert needle in line, line
@@ -246,21 +252,19 @@ def test_usage_errors_are_one_line_and_exit_2(home: Path, argv: list[str], needl
     ],
 )
 def test_missing_inputs_are_one_line_and_exit_1(home: Path, argv: list[str], needle: str) -> None:
-    out = labwatch(*argv, home=home)
+    out = labwatch_in_process(*argv, home=home)
     assert out.returncode == 1, out
     assert needle in one_line(out)
 
 
 def test_tag_refuses_text_that_is_not_utf8() -> None:
-    out = subprocess.run(
-        [str(LABWATCH), "tag"], input=b"Anthropic \xff\xfe", capture_output=True, timeout=300
-    )
+    out = labwatch_in_process("tag", stdin=b"Anthropic \xff\xfe")
     assert out.returncode == 1
-    assert b"not UTF-8" in out.stderr and b"Traceback" not in out.stderr
+    assert "not UTF-8" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_digest_without_a_warehouse_says_how_to_make_one(home: Path) -> None:
-    out = labwatch("digest", home=home)
+    out = labwatch_in_process("digest", home=home)
     assert out.returncode == 1
     line = one_line(out)
     assert "no warehouse yet" in line and "labwatch ingest" in line and "labwatch demo" in line
@@ -271,7 +275,7 @@ def test_digest_without_a_warehouse_says_how_to_make_one(home: Path) -> None:
 def test_verbose_shows_the_traceback_of_a_project_error(home: Path, tmp_path: Path) -> None:
     fill_runs(home)
     (tmp_path / "f").write_text("x")
-    out = labwatch("export", str(tmp_path / "f"), "--verbose", home=home)
+    out = labwatch_in_process("export", str(tmp_path / "f"), "--verbose", home=home)
     assert out.returncode == 1
     assert "Traceback" in out.stderr and "ExportError" in out.stderr
     assert out.stderr.strip().splitlines()[-1].startswith("labwatch export: error: ")
@@ -279,11 +283,9 @@ def test_verbose_shows_the_traceback_of_a_project_error(home: Path, tmp_path: Pa
 
 def test_bad_numeric_setting_is_one_line_naming_it(home: Path) -> None:
     for value in ("-1", "0"):  # -1 stored nothing and kept validators; 0 divided by zero
-        out = subprocess.run(
-            [str(LABWATCH), "ingest", "--feed", "http://127.0.0.1:9/feed.xml"],
-            capture_output=True, text=True, timeout=300,
-            env={**{k: v for k, v in os.environ.items() if not k.startswith("LABWATCH_")},
-                 "LABWATCH_HOME": str(home), "LABWATCH_BATCH_SIZE": value},
+        out = labwatch_in_process(
+            "ingest", "--feed", "http://127.0.0.1:9/feed.xml",
+            home=home, env={"LABWATCH_BATCH_SIZE": value},
         )  # fmt: skip
         assert out.returncode == 1
         line = one_line(out)
@@ -300,15 +302,15 @@ def fill_runs(home: Path) -> None:
 
 def test_sql_cuts_a_huge_result_at_max_rows(home: Path) -> None:
     fill_runs(home)
-    out = labwatch("sql", "select * from range(2000000000)", home=home)
+    out = labwatch_in_process("sql", "select * from range(2000000000)", home=home)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert lines[-1] == "(10000 rows)" and lines[2].strip() == "0"
     assert "stopped after 10000 rows" in one_line(out) and "--max-rows" in out.stderr
-    out = labwatch("sql", "select range AS n from range(2000000000)", "--format", "json",
+    out = labwatch_in_process("sql", "select range AS n from range(2000000000)", "--format", "json",
                    "--max-rows", "3", home=home)  # fmt: skip
     assert json.loads(out.stdout) == [{"n": 0}, {"n": 1}, {"n": 2}]
-    out = labwatch("sql", "select 1 AS n", "--format", "csv", home=home)
+    out = labwatch_in_process("sql", "select 1 AS n", "--format", "csv", home=home)
     assert out.stdout == "n\n1\n" and out.stderr == ""  # nothing cut, nothing said
 
 

@@ -67,6 +67,20 @@ def count(home: Path, sql: str) -> int:
     return int(row[0]) if row else 0
 
 
+def stored_articles(home: Path, at_least: int, seconds: float) -> int:
+    """The articles a running ingest has stored, once at least `at_least` (or `seconds` passed)."""
+    deadline = time.monotonic() + seconds
+    stored = 0
+    while time.monotonic() < deadline and stored < at_least:
+        time.sleep(0.3)
+        if (home / "labwatch.duckdb").exists():
+            try:
+                stored = count(home, "SELECT count(*) FROM articles")
+            except Exception:
+                continue  # the file is being created
+    return stored
+
+
 def test_an_ingest_killed_mid_run_is_completed_by_the_next(
     home: Path, httpserver: HTTPServer
 ) -> None:
@@ -81,15 +95,7 @@ def test_an_ingest_killed_mid_run_is_completed_by_the_next(
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 120
-        stored = 0
-        while time.monotonic() < deadline and stored < 3:
-            time.sleep(0.3)
-            if (home / "labwatch.duckdb").exists():
-                try:
-                    stored = count(home, "SELECT count(*) FROM articles")
-                except Exception:
-                    continue  # the file is being created
+        stored = stored_articles(home, at_least=3, seconds=120)
         assert 3 <= stored < ARTICLES, stored
         proc.send_signal(signal.SIGKILL)  # mid-run, between or inside batches
     finally:
@@ -237,15 +243,7 @@ def test_a_killed_ingest_leaves_no_process_running_and_search_still_works(
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 400
-        stored = 0
-        while time.monotonic() < deadline and stored < 8:
-            time.sleep(0.3)
-            if (home / "labwatch.duckdb").exists():
-                try:
-                    stored = count(home, "SELECT count(*) FROM articles")
-                except Exception:
-                    continue  # the file is being created
+        stored = stored_articles(home, at_least=8, seconds=400)
         assert 8 <= stored < total, stored
         helpers = descendants(proc.pid)
         pool = {p for p, cmd in helpers.items() if "multiprocessing" in cmd}

@@ -93,61 +93,37 @@ def gold_scores() -> dict[str, object]:
     }
 
 
-@pytest.mark.parametrize("split", ["tune", "check"])
-def test_gold_set_quality_gate(gold_scores: dict[str, object], split: str) -> None:
-    """The targets of issue 14 on both parts of the gold set: precision at least 0.95 and
-    recall at least 0.90 for (kind, investor, target) with direction, and amounts right in
-    at least 0.95 of the deals found."""
+@pytest.mark.parametrize(
+    ("split", "sentences", "recall"),
+    [
+        # The targets of issue 14 on both parts of the gold set.
+        ("tune", 80, 0.90),
+        ("check", 80, 0.90),
+        # check2: issue 14's round-2 families, never tuned on but for the families (most of
+        # its misses are sentences whose party the tagger does not tag: "Thinking Machines",
+        # "SSI", "Crusoe" without the context it asks of those names).
+        ("check2", 80, 0.85),
+        # check3: 78 fresh sentences of issue 14's round 3, labelled before its rules
+        # changed (docs/deals.md has the figures and what it still misses).
+        ("check3", 60, 0.85),
+        # check4: 69 sentences of issue 14's round 4, 27 of them real corpus sentences,
+        # labelled and scored before its rules changed (recall 0.429 then).
+        ("check4", 60, 0.85),
+    ],
+)
+def test_gold_set_quality_gate(
+    gold_scores: dict[str, object], split: str, sentences: int, recall: float
+) -> None:
+    """Each part of the gold set: precision at least 0.95 and recall at least `recall` for
+    (kind, investor, target) with direction, and amounts right in at least 0.95 of the deals
+    found."""
     from flows.eval_deals import DealScores
 
     scores = gold_scores[split]
     assert isinstance(scores, DealScores)
-    assert scores.sentences >= 80
+    assert scores.sentences >= sentences
     assert scores.overall.precision >= 0.95, scores.errors
-    assert scores.overall.recall >= 0.90, scores.errors
-    assert scores.amount_overall.share >= 0.95, scores.errors
-
-
-def test_third_check_set_gate(gold_scores: dict[str, object]) -> None:
-    """The third check part (check3: 78 fresh sentences of issue 14's round 3, labelled
-    before its rules changed): precision at least 0.95, recall at least 0.85, amounts at
-    least 0.95 (docs/deals.md has the figures and what it still misses)."""
-    from flows.eval_deals import DealScores
-
-    scores = gold_scores["check3"]
-    assert isinstance(scores, DealScores)
-    assert scores.sentences >= 60
-    assert scores.overall.precision >= 0.95, scores.errors
-    assert scores.overall.recall >= 0.85, scores.errors
-    assert scores.amount_overall.share >= 0.95, scores.errors
-
-
-def test_fourth_check_set_gate(gold_scores: dict[str, object]) -> None:
-    """The fourth check part (check4: 69 sentences of issue 14's round 4, 27 of them real
-    corpus sentences, labelled and scored before its rules changed: recall 0.429 then):
-    precision at least 0.95, recall at least 0.85, amounts at least 0.95."""
-    from flows.eval_deals import DealScores
-
-    scores = gold_scores["check4"]
-    assert isinstance(scores, DealScores)
-    assert scores.sentences >= 60
-    assert scores.overall.precision >= 0.95, scores.errors
-    assert scores.overall.recall >= 0.85, scores.errors
-    assert scores.amount_overall.share >= 0.95, scores.errors
-
-
-def test_second_check_set_gate(gold_scores: dict[str, object]) -> None:
-    """The second check part (check2: issue 14's round-2 families, never tuned on but for the
-    families): precision at least 0.95, recall at least 0.85 (most of its misses are
-    sentences whose party the tagger does not tag: "Thinking Machines", "SSI", "Crusoe"
-    without the context it asks of those names), amounts at least 0.95."""
-    from flows.eval_deals import DealScores
-
-    scores = gold_scores["check2"]
-    assert isinstance(scores, DealScores)
-    assert scores.sentences >= 80
-    assert scores.overall.precision >= 0.95, scores.errors
-    assert scores.overall.recall >= 0.85, scores.errors
+    assert scores.overall.recall >= recall, scores.errors
     assert scores.amount_overall.share >= 0.95, scores.errors
 
 

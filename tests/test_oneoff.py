@@ -21,6 +21,7 @@ from flows.oneoff import serve_api_url, step
 from flows.prefect_env import record_server
 from flows.seed_site import seed_feed_urls, seed_host
 from flows.settings import load_settings
+from tests.helpers import start_serve
 from warehouse.database import open_warehouse
 
 LABWATCH = Path(sys.executable).parent / "labwatch"
@@ -228,11 +229,7 @@ def test_a_one_off_digest_reports_to_the_server_of_a_running_serve(
 
     home, env = ingested_home(tmp_path, seed_site)
     port = free_port()
-    log = (tmp_path / "serve.log").open("w+")
-    serve = subprocess.Popen(
-        [str(LABWATCH), "serve", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path,
-    )  # fmt: skip
+    serve = start_serve(tmp_path, env, port)
     try:
         deadline = time.monotonic() + 400
         while "serving" not in (tmp_path / "serve.log").read_text():
@@ -258,4 +255,3 @@ def test_a_one_off_digest_reports_to_the_server_of_a_running_serve(
         except subprocess.TimeoutExpired:
             serve.kill()
             serve.wait()
-        log.close()

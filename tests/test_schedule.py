@@ -20,6 +20,7 @@ import yaml
 from flows.deployments import DIGEST, INGEST, plans, to_deployment
 from flows.seed_site import seed_feed_urls, seed_host
 from flows.settings import Settings, SettingsError, load_settings
+from tests.helpers import environment, start_serve
 from warehouse.database import open_warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,11 +138,7 @@ def test_serve_runs_on_schedule_and_stops_cleanly(
     port = free_port()
     env = prefect_env(tmp_path)
     env["LABWATCH_HOME"] = str(home)
-    log = (tmp_path / "serve.log").open("w+")
-    proc = subprocess.Popen(
-        [str(LABWATCH), "serve", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path,
-    )  # fmt: skip
+    proc = start_serve(tmp_path, env, port)
     try:
         deadline = time.monotonic() + 400
         completed: list[tuple[Any, ...]] = []
@@ -207,46 +204,40 @@ def test_prefect_yaml_deploys_to_a_work_pool(tmp_path: Path, home: Path) -> None
 
     port = free_port()
     env = prefect_env(tmp_path)
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)  # the server inherits our environment
-    try:
-        with prefect_server(load_settings(home), port, lambda line: None) as api_url:
-            denv = {**env, "PREFECT_API_URL": api_url}
-            prefect = str(Path(sys.executable).parent / "prefect")
-            pool = subprocess.run(
-                [prefect, "work-pool", "create", "labwatch", "--type", "process"],
-                env=denv, capture_output=True, text=True, timeout=120,
-            )  # fmt: skip
-            assert pool.returncode == 0, pool.stdout + pool.stderr
-            deploy = subprocess.run(
-                [prefect, "--no-prompt", "deploy", "--all"],
-                env=denv, cwd=ROOT, capture_output=True, text=True, timeout=180,
-            )  # fmt: skip
-            assert deploy.returncode == 0, deploy.stdout + deploy.stderr
-            found = api(f"{api_url}/deployments/filter", {})
-            # A worker started as the README says (LABWATCH_CHECKOUT names the checkout its
-            # flow runs work from; it is not a labwatch setting) runs a deployment's flow.
-            with open_warehouse(load_settings(home).warehouse):  # a home with a warehouse
-                pass
-            digest_id = next(d["id"] for d in found if d["name"] == DIGEST)
-            run = api(
-                f"{api_url}/deployments/{digest_id}/create_flow_run",
-                {"parameters": {"home": str(home), "week": "2026-W47"}},
-            )
-            worker = subprocess.run(
-                [prefect, "worker", "start", "--pool", "labwatch", "--run-once"],
-                env={**denv, "LABWATCH_CHECKOUT": str(ROOT)}, cwd=tmp_path,
-                capture_output=True, text=True, timeout=300,
-            )  # fmt: skip
-            assert worker.returncode == 0, worker.stdout + worker.stderr
-            with urllib.request.urlopen(f"{api_url}/flow_runs/{run['id']}", timeout=30) as r:
-                state = json.load(r)["state"]
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    with (
+        environment(env),  # the server inherits our environment
+        prefect_server(load_settings(home), port, lambda line: None) as api_url,
+    ):
+        denv = {**env, "PREFECT_API_URL": api_url}
+        prefect = str(Path(sys.executable).parent / "prefect")
+        pool = subprocess.run(
+            [prefect, "work-pool", "create", "labwatch", "--type", "process"],
+            env=denv, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert pool.returncode == 0, pool.stdout + pool.stderr
+        deploy = subprocess.run(
+            [prefect, "--no-prompt", "deploy", "--all"],
+            env=denv, cwd=ROOT, capture_output=True, text=True, timeout=180,
+        )  # fmt: skip
+        assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+        found = api(f"{api_url}/deployments/filter", {})
+        # A worker started as the README says (LABWATCH_CHECKOUT names the checkout its
+        # flow runs work from; it is not a labwatch setting) runs a deployment's flow.
+        with open_warehouse(load_settings(home).warehouse):  # a home with a warehouse
+            pass
+        digest_id = next(d["id"] for d in found if d["name"] == DIGEST)
+        run = api(
+            f"{api_url}/deployments/{digest_id}/create_flow_run",
+            {"parameters": {"home": str(home), "week": "2026-W47"}},
+        )
+        worker = subprocess.run(
+            [prefect, "worker", "start", "--pool", "labwatch", "--run-once"],
+            env={**denv, "LABWATCH_CHECKOUT": str(ROOT)}, cwd=tmp_path,
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert worker.returncode == 0, worker.stdout + worker.stderr
+        with urllib.request.urlopen(f"{api_url}/flow_runs/{run['id']}", timeout=30) as r:
+            state = json.load(r)["state"]
     by_name = {d["name"]: d for d in found}
     assert set(by_name) == {INGEST, DIGEST}
     assert all(d["work_pool_name"] == "labwatch" for d in found)

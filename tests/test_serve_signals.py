@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import time
 import urllib.request
 from pathlib import Path
@@ -17,8 +16,9 @@ from pytest_httpserver import HTTPServer
 
 from flows.serve import prefect_server
 from flows.settings import load_settings
+from tests.helpers import environment, start_serve
 from tests.test_concurrency import ARTICLES, alive, descendants, serve_site
-from tests.test_schedule import LABWATCH, free_port, prefect_env, query
+from tests.test_schedule import free_port, prefect_env, query
 
 pytestmark = pytest.mark.slow  # each test starts a real Prefect server
 
@@ -51,12 +51,7 @@ def test_ctrl_c_stops_serve_in_order_like_sigterm(
     env = prefect_env(tmp_path)
     env["LABWATCH_HOME"] = str(home)
     log_path = tmp_path / "serve.log"
-    with log_path.open("w") as log:
-        # Its own process group, as a shell gives a foreground job.
-        proc = subprocess.Popen(
-            [str(LABWATCH), "serve", "--port", str(port)],
-            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path, start_new_session=True,
-        )  # fmt: skip
+    proc = start_serve(tmp_path, env, port, new_session=True)  # Ctrl-C reaches its group
     try:
         deadline = time.monotonic() + 600
         while "batch 1/" not in log_path.read_text() and time.monotonic() < deadline:
@@ -96,19 +91,11 @@ def test_ctrl_c_stops_serve_in_order_like_sigterm(
 def test_the_ui_calls_the_api_on_the_port_serve_was_given(tmp_path: Path, home: Path) -> None:
     port = free_port()
     env = prefect_env(tmp_path)
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)  # the server inherits our environment
-    try:
-        with (
-            prefect_server(load_settings(home), port, lambda line: None) as api_url,
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/ui-settings", timeout=30) as r,
-        ):
-            ui = json.load(r)
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    with (
+        environment(env),  # the server inherits our environment
+        prefect_server(load_settings(home), port, lambda line: None) as api_url,
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/ui-settings", timeout=30) as r,
+    ):
+        ui = json.load(r)
     assert api_url == f"http://127.0.0.1:{port}/api"
     assert ui["api_url"] == api_url  # Prefect's default points the UI at port 4200

@@ -27,6 +27,8 @@ from tests.test_ducklake import lake_home, serve_dated_world
 from tests.test_oneoff import STORED, VOLATILE
 from warehouse.backend import Location
 from warehouse.database import open_warehouse
+from warehouse.errors import QueryError
+from warehouse.search import search_articles
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -118,9 +120,15 @@ def test_labwatch_ingest_into_a_lake_stores_what_it_stores_into_a_file(
     with open_warehouse(lake, read_only=True) as con:
         ids = con.execute("SELECT fetch_id FROM feed_fetches ORDER BY 1").fetchall()
     assert [i for (i,) in ids] == list(range(1, 9))
-    # Search has no index in a lake: a clear message, not a crash.
+    # Search has no index in a lake: a clear message, not a crash; the web view's search
+    # (search_articles, whose QueryError the web app shows) says the same.
     assert main(["search", "OpenAI", "--home", str(lake_at)]) != 0
     assert "ILIKE" in capsys.readouterr().err
+    with (
+        open_warehouse(lake, read_only=True) as con,
+        pytest.raises(QueryError, match=r"cannot live in a DuckLake.*ILIKE"),
+    ):
+        search_articles(con, "OpenAI")
 
 
 FEEDS = 40

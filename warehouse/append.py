@@ -38,9 +38,8 @@ def insert_rows(
     con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Row], *, skip_existing: bool = True
 ) -> int:
     """Insert rows by column name, skipping those whose key (warehouse/table_keys.py) is
-    already stored; return how
-    many were inserted. A key missing from a row is NULL. `skip_existing=False` is for
-    append-only logs whose key is generated."""
+    already stored; return how many were inserted. A key missing from a row is NULL.
+    `skip_existing=False` is for append-only logs whose key is generated."""
     if not rows:
         return 0
     if skip_existing and table in KEYS:  # the others keep no key (migration 0014)

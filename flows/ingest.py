@@ -29,6 +29,7 @@ from extractors.urls import redact, redact_text, url_key
 from flows import memory, rows
 from flows.analysis import Analyser, Pending
 from flows.connection import open_db
+from flows.feed_lease import FeedLease, feed_lease
 from flows.fetch_ahead import PageFetcher
 from flows.oneoff import flow_run_id, prefect_flows, quote, step
 from flows.page_retry import (
@@ -44,6 +45,7 @@ from flows.progress import Progress, log, rate
 from flows.settings import Settings, load_settings
 from warehouse.append import record_watchlist, replace_row, upsert_feeds
 from warehouse.articles import BatchCounts, append_batch, link_entries, unseen_keys
+from warehouse.ducklake_lease import in_turn
 from warehouse.feed_state import (
     feed_states,
     is_due,
@@ -94,7 +96,7 @@ def with_capped_db(
 class IngestSummary:
     run_id: str
     feeds_total: int = 0
-    feeds_skipped: int = 0  # not due yet: backing off after failures
+    feeds_skipped: int = 0  # not due yet (backing off after failures), or another worker's
     feeds_fetched: int = 0  # answered, changed or not
     feeds_not_modified: int = 0
     feeds_failed: int = 0
@@ -156,7 +158,8 @@ def prepare_feeds(
     one-offs, kept out of the feed list unless `save`. The watchlist in use is recorded too.
     """
     now = datetime.now(UTC)
-    with open_db(settings) as con:
+
+    def register(con: duckdb.DuckDBPyConnection) -> list[FeedSpec]:
         record_watchlist(con, rows.entity_rows(watchlist))
         if feed_urls:
             real = [_FEED_SECRETS.get(u, u) for u in feed_urls]
@@ -166,6 +169,11 @@ def prepare_feeds(
         else:
             wanted = [] if feed_states(con) else load_feed_list(settings.feeds)
         upsert_feeds(con, rows.feed_rows(wanted, now), listed=save or not feed_urls)
+        return wanted
+
+    with open_db(settings) as con:
+        # One transaction, in turn with other workers on a lake (no feed registered twice).
+        wanted = in_turn(con, lambda: register(con))
         states = feed_states(con, [f.feed_id for f in wanted] if wanted else None)
     due = [
         FeedSpec(
@@ -183,8 +191,14 @@ def prepare_feeds(
 
 
 def fetch_all_feeds(
-    feeds: Sequence[FeedSpec], limits: FetchLimits, tick: Tick | None = None
+    feeds: Sequence[FeedSpec],
+    limits: FetchLimits,
+    tick: Tick | None = None,
+    lease: FeedLease | None = None,
 ) -> list[FeedFetch]:
+    """Every feed (on a lake: those this run leases, flows/feed_lease.py)."""
+    if lease is not None:
+        return lease.fetch(feeds, limits, tick)
     return asyncio.run(fetch_feeds(feeds, limits, tick))
 
 
@@ -443,8 +457,8 @@ def run_ingest(
     memory.limit_heaps()  # before the run starts its threads (flows/memory.py)
     settings = load_settings(home, **(overrides or {}))
     try:
-        with ingest_lock(settings.warehouse):
-            return _ingest(settings, feed_urls, feeds_file, force, save)
+        with ingest_lock(settings.warehouse), feed_lease(settings) as lease:
+            return _ingest(settings, feed_urls, feeds_file, force, save, lease)
     except IngestRunningError as exc:
         # Not a failure: the run that holds the lock does the work. Say so, record it, stop.
         now = datetime.now(UTC)
@@ -459,6 +473,7 @@ def _ingest(
     feeds_file: str | None,
     force: bool,
     save: bool = False,
+    lease: FeedLease | None = None,
 ) -> dict[str, Any]:
     watchlist = settings.load_watchlist()
     limits = settings.fetch_limits()
@@ -471,7 +486,8 @@ def _ingest(
         )
         summary.feeds_total = len(feeds) + summary.feeds_skipped
         counter = Progress("feeds", len(feeds))
-        fetches = fetch_feeds_task(quote(feeds), limits, counter.tick)
+        fetches = fetch_feeds_task(quote(feeds), limits, counter.tick, quote(lease))
+        summary.feeds_skipped += len(feeds) - len(fetches)  # another worker's (a lake)
         counter.close()
         memory.trim()  # the feeds' bodies and parse trees are gone; their entries stay
         feed_links = FeedLinks(fetches)  # every entry keyed once for the whole run

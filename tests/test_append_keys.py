@@ -252,3 +252,20 @@ def test_migration_runs_again_on_a_migrated_warehouse(tmp_path: Path) -> None:
         con.execute("DELETE FROM schema_migrations WHERE version = 14")
         assert migrate(con) == migrations()[-1][0]
         assert snapshot(con) == before
+
+
+def test_the_keys_writers_match_on_are_the_tables_keys() -> None:
+    """warehouse/table_keys.py, which writers match rows on instead of ON CONFLICT (a
+    DuckLake keeps no keys), names every key the migrations declare, and only those."""
+    from warehouse.table_keys import KEYS
+
+    con = duckdb.connect()
+    migrate(con, ":memory:")
+    declared = {
+        str(t): tuple(c)
+        for t, c in con.execute(
+            "SELECT table_name, constraint_column_names FROM duckdb_constraints()"
+            " WHERE constraint_type IN ('PRIMARY KEY', 'UNIQUE')"
+        ).fetchall()
+    }
+    assert declared == KEYS

@@ -20,6 +20,7 @@ from tests.test_ingest_pipeline import ingest
 from warehouse.backend import DuckLakeWarehouse, redact_conninfo
 from warehouse.database import open_warehouse
 from warehouse.digest_queries import digest_data
+from warehouse.ducklake import LAKE_ONLY
 from warehouse.errors import WarehouseMissingError
 from warehouse.queries import lock_down, newest_article_week, run_sql
 
@@ -109,8 +110,8 @@ def test_a_new_lake_has_the_schema_of_a_duckdb_warehouse(tmp_path: Path, catalog
     assert not lake.exists()
     with pytest.raises(WarehouseMissingError, match="migrate-warehouse"):
         open_warehouse(lake, read_only=True).__enter__()
-    with open_warehouse(lake) as con:
-        in_lake = columns(con, "lake")
+    with open_warehouse(lake) as con:  # and the lake's own turn row (write_turns)
+        in_lake = {c for c in columns(con, "lake") if c[0] not in LAKE_ONLY}
     with open_warehouse(tmp_path / "w.duckdb") as con:
         in_file = columns(con, "w")
     assert in_lake == in_file and len(in_file) > 100  # tables and views, column by column

@@ -1,9 +1,10 @@
 """Bulk appends: rows go in as one Arrow table per statement, never one INSERT per row.
 
-Every append is idempotent on the table's key (ON CONFLICT DO NOTHING, or for the article
-tables, which keep no key index since migration 0014, an anti-join on the key columns), and a
+Every append is idempotent on the table's key (an anti-join on the key columns, or MERGE
+INTO: the forms a DuckLake accepts too, which keeps no keys; warehouse/table_keys.py), and a
 batch of articles with their links, mentions and deals is one transaction: a batch replayed
-after a crash adds nothing twice, and a crash mid-batch leaves nothing of it.
+after a crash adds nothing twice, and a crash mid-batch leaves nothing of it. No RETURNING
+either: DuckLake 1.5.5 has none.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+
+from warehouse.ducklake_lease import retried
+from warehouse.table_keys import KEYS, on_key
 
 Row = Mapping[str, Any]
 
@@ -33,16 +37,15 @@ def register_rows(con: duckdb.DuckDBPyConnection, name: str, rows: Sequence[Row]
 def insert_rows(
     con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Row], *, skip_existing: bool = True
 ) -> int:
-    """Insert rows by column name, skipping those whose key is already stored; return how
-    many were inserted. A key missing from a row is NULL. `skip_existing=False` is for
-    append-only logs whose key is generated."""
+    """Insert rows by column name, skipping those whose key (warehouse/table_keys.py) is
+    already stored; return how many were inserted. A key missing from a row is NULL.
+    `skip_existing=False` is for append-only logs whose key is generated."""
     if not rows:
         return 0
-    conflict = " ON CONFLICT DO NOTHING" if skip_existing else ""
+    if skip_existing and table in KEYS:  # the others keep no key (migration 0014)
+        return len(insert_new(con, table, rows, KEYS[table]))
     with register_rows(con, "_rows", rows):
-        result = con.execute(
-            f"INSERT INTO {table} BY NAME SELECT * FROM _rows{conflict}"
-        ).fetchone()
+        result = con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows").fetchone()
     return int(result[0]) if result else 0
 
 
@@ -55,31 +58,30 @@ def insert_new(
     returning: str = "",
 ) -> list[Any]:
     """Insert the rows whose `key` columns match no stored row (the first of rows sharing a
-    key), for tables without a key index (migration 0014); return the `returning` column of
-    the inserted rows, or else one None per row inserted. The anti-join reads the key columns
-    only; the caller's transaction makes the check and the insert one step, and the
-    warehouse has one writer at a time."""
+    key), for tables without a key index (migration 0014, and every table of a DuckLake);
+    return the `returning` column of the inserted rows, or else one None per row inserted.
+    The anti-join reads the key columns only, and finds the new keys before the insert (no
+    RETURNING on a DuckLake); the caller's transaction makes the check and the insert one
+    step, and writers take turns (one at a time on a file; warehouse/ducklake_lease.py
+    `take_turn` on a lake)."""
     first: dict[tuple[Any, ...], Row] = {}
     for r in rows:
         first.setdefault(tuple(r.get(k) for k in key), r)
-    unique = list(first.values())
-    if not unique:
+    if not first:
         return []
     on = " AND ".join(f"s.{k} = r.{k}" for k in key)
-    with register_rows(con, "_rows", unique):
-        # Which rows are new, then a plain insert of those (INSERT ... SELECT, as DuckLake
-        # takes it): one statement with RETURNING cost twice the CPU of the anti-join.
-        new = con.execute(
-            f"SELECT {', '.join(f'r.{k}' for k in key)} FROM _rows r"
+    with register_rows(con, "_keys", [dict(zip(key, k, strict=True)) for k in first]):
+        found = con.execute(
+            f"SELECT {', '.join(f'r.{k}' for k in key)} FROM _keys r"
             f" WHERE NOT EXISTS (SELECT 1 FROM {table} s WHERE {on})"
         ).fetchall()
-        if not new:
-            return []
-        fresh = {tuple(n) for n in new}
-        added = [r for k, r in first.items() if k in fresh]
-    with register_rows(con, "_rows", added):
+    fresh = {tuple(k) for k in found}
+    new = [r for k, r in first.items() if k in fresh]  # in the order given
+    if not new:
+        return []
+    with register_rows(con, "_rows", new):
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
-    return [r.get(returning) for r in added] if returning else [None] * len(added)
+    return [r.get(returning) for r in new] if returning else [None] * len(new)
 
 
 def upsert_feeds(
@@ -90,20 +92,32 @@ def upsert_feeds(
     its fetch log, but joins the feed list only if it is already there."""
     if not feeds:
         return
-    with register_rows(con, "_feeds", feeds):
+    unique = list({f["feed_id"]: f for f in feeds}.values())
+    # Only rows that change are updated: on a lake an update rewrites the row.
+    with register_rows(con, "_feeds", unique):
         con.execute(
-            "INSERT INTO feeds BY NAME SELECT *, $listed AS listed FROM _feeds "
-            "ON CONFLICT (feed_id) DO UPDATE SET"
-            " name = coalesce(nullif(excluded.name, ''), feeds.name),"
-            " listed = feeds.listed OR excluded.listed",
+            "MERGE INTO feeds USING (SELECT *, $listed AS listed FROM _feeds) AS f"
+            f" ON {on_key('feeds', 'feeds', 'f')}"
+            " WHEN MATCHED AND (coalesce(nullif(f.name, ''), feeds.name) IS DISTINCT FROM"
+            " feeds.name OR (f.listed AND NOT feeds.listed)) THEN UPDATE SET"
+            " name = coalesce(nullif(f.name, ''), feeds.name),"
+            " listed = feeds.listed OR f.listed"
+            " WHEN NOT MATCHED THEN INSERT BY NAME",
             {"listed": listed},
         )
 
 
+@retried  # on a lake: after a commit conflict with another worker's
 def replace_row(con: duckdb.DuckDBPyConnection, table: str, row: Row) -> None:
-    """Insert or replace one row by its key (for `runs` and `digests`: one row per run/week)."""
+    """Insert or replace one row by its key (for `runs` and `digests`: one row per run/week):
+    a stored row gets the columns given."""
+    sets = ", ".join(f'"{c}" = r."{c}"' for c in row if c not in KEYS[table])
+    matched = f"UPDATE SET {sets}" if sets else "DO NOTHING"
     with register_rows(con, "_row", [row]):
-        con.execute(f"INSERT OR REPLACE INTO {table} BY NAME SELECT * FROM _row")
+        con.execute(
+            f"MERGE INTO {table} USING _row AS r ON {on_key(table, table, 'r')}"
+            f" WHEN MATCHED THEN {matched} WHEN NOT MATCHED THEN INSERT BY NAME"
+        )
 
 
 def record_watchlist(con: duckdb.DuckDBPyConnection, entities: Sequence[Row]) -> None:
@@ -111,8 +125,10 @@ def record_watchlist(con: duckdb.DuckDBPyConnection, entities: Sequence[Row]) ->
     loaded, even when that version was loaded before (a user going back to an older file)."""
     if not entities:
         return
-    with register_rows(con, "_entities", entities):
+    unique = list({(e["entity_id"], e["watchlist_version"]): e for e in entities}.values())
+    with register_rows(con, "_entities", unique):
         con.execute(
-            "INSERT INTO entities BY NAME SELECT * FROM _entities ON CONFLICT"
-            " (entity_id, watchlist_version) DO UPDATE SET loaded_at = excluded.loaded_at"
+            f"MERGE INTO entities USING _entities AS e ON {on_key('entities', 'entities', 'e')}"
+            " WHEN MATCHED THEN UPDATE SET loaded_at = e.loaded_at"
+            " WHEN NOT MATCHED THEN INSERT BY NAME"
         )

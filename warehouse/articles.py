@@ -34,6 +34,8 @@ import duckdb
 
 from warehouse import article_entities, deal_ledger
 from warehouse.append import Row, insert_new, insert_rows, record_watchlist, register_rows
+from warehouse.ducklake import rollback
+from warehouse.ducklake_lease import retried, take_turn
 from warehouse.stories import (
     DEFAULT_NEAR_BITS,
     STORY_FIELDS,
@@ -121,6 +123,7 @@ def _resolve(
     return known, new
 
 
+@retried  # on a lake: after a commit conflict with another worker's batch
 def append_batch(
     con: duckdb.DuckDBPyConnection,
     articles: Sequence[Row],
@@ -141,6 +144,7 @@ def append_batch(
     """
     con.execute("BEGIN TRANSACTION")
     try:
+        take_turn(con)  # on a lake: one writer of the batch tables at a time
         owner, new = _resolve(con, articles)
         stamped = [{**a, "t": a.get("published_at") or a["fetched_at"]} for a in new]
         clusters = assign_stories(con, stamped, stories, near_bits)
@@ -187,7 +191,7 @@ def append_batch(
         earliest_dates(con, {r["article_id"] for r in links})  # after `add`: it retimes
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback(con)  # also after a failed COMMIT (a DuckLake conflict)
         raise
     return BatchCounts(
         articles=len(added_ids),
@@ -209,17 +213,25 @@ def unique_and_ours(mentions: Iterable[Row], article_ids: set[str]) -> list[Row]
     return article_entities.unique_mentions(m for m in mentions if m["article_id"] in article_ids)
 
 
+@retried
 def link_entries(con: duckdb.DuckDBPyConnection, links: Sequence[Row]) -> int:
     """Record feeds carrying articles stored earlier: `links` are `article_feeds` rows whose
     `article_id` is an entry's URL key; those that lead to a stored article are added."""
-    owner = articles_for_keys(con, (r["article_id"] for r in links))
-    rows: dict[tuple[str, str], dict[str, Any]] = {}
-    for r in links:
-        if r["article_id"] in owner:
-            row = {**r, "article_id": owner[r["article_id"]]}
-            rows[(row["article_id"], row["feed_id"])] = row
-    added = len(insert_new(con, "article_feeds", list(rows.values()), FEED_LINK_KEY))
-    earliest_dates(con, {r["article_id"] for r in rows.values()})
+    con.execute("BEGIN TRANSACTION")
+    try:
+        take_turn(con)
+        owner = articles_for_keys(con, (r["article_id"] for r in links))
+        rows: dict[tuple[str, str], dict[str, Any]] = {}
+        for r in links:
+            if r["article_id"] in owner:
+                row = {**r, "article_id": owner[r["article_id"]]}
+                rows[(row["article_id"], row["feed_id"])] = row
+        added = len(insert_new(con, "article_feeds", list(rows.values()), FEED_LINK_KEY))
+        earliest_dates(con, {r["article_id"] for r in rows.values()})
+        con.execute("COMMIT")
+    except BaseException:
+        rollback(con)
+        raise
     return added
 
 
@@ -231,10 +243,11 @@ def earliest_dates(con: duckdb.DuckDBPyConnection, article_ids: Iterable[str]) -
     ids = sorted(article_ids)
     if not ids:
         return
+    # The moves found first, then made: a DuckLake has no UPDATE ... RETURNING.
     changed = con.execute(
         """
-        UPDATE articles SET published_at = f.first
-        FROM (
+        SELECT a.article_id, f.first
+        FROM articles a JOIN (
             SELECT article_id, min(entry_published_at) AS first,
                    list(entry_published_at) AS dates
             FROM article_feeds
@@ -242,15 +255,18 @@ def earliest_dates(con: duckdb.DuckDBPyConnection, article_ids: Iterable[str]) -
               AND entry_published_at >= TIMESTAMPTZ '1991-08-06'
               AND entry_published_at <= now() + INTERVAL 1 DAY
             GROUP BY article_id
-        ) f
-        WHERE articles.article_id = f.article_id
-          AND (articles.published_at IS NULL
-               OR (f.first < articles.published_at
-                   AND list_contains(f.dates, articles.published_at)))
-        RETURNING articles.article_id, articles.published_at
+        ) f ON a.article_id = f.article_id
+        WHERE a.published_at IS NULL
+           OR (f.first < a.published_at AND list_contains(f.dates, a.published_at))
         """,
         {"ids": ids},
     ).fetchall()
+    if changed:
+        with register_rows(con, "_moved", [{"article_id": a, "first": t} for a, t in changed]):
+            con.execute(
+                "UPDATE articles SET published_at = m.first FROM _moved m"
+                " WHERE articles.article_id = m.article_id"
+            )
     moved = [r[0] for r in changed]
     article_entities.retime(con, moved)
     deal_ledger.refresh(con, deal_ledger.groups_of_articles(con, moved), dict(changed))
@@ -318,6 +334,7 @@ def replace_tags(
     those missing. Returns (mentions, deals) stored."""
     con.execute("BEGIN TRANSACTION")
     try:
+        take_turn(con)  # on a lake: one writer of the batch tables at a time
         con.execute("DELETE FROM mentions")
         con.execute("DELETE FROM deals")
         stored = (
@@ -338,7 +355,7 @@ def replace_tags(
         deal_ledger.rebuild(con)
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback(con)  # also after a failed COMMIT (a DuckLake conflict)
         raise
     return stored
 
@@ -350,6 +367,7 @@ _UPGRADED = (
 )  # fmt: skip
 
 
+@retried
 def upgrade_articles(
     con: duckdb.DuckDBPyConnection,
     articles: Sequence[Row],
@@ -370,23 +388,31 @@ def upgrade_articles(
     columns = [{k: v for k, v in a.items() if k not in STORY_FIELDS} for a in articles]
     con.execute("BEGIN TRANSACTION")
     try:
+        take_turn(con)  # on a lake: one writer of the batch tables at a time
         with register_rows(con, "_up", columns):
             given = {k for a in columns for k in a}
             sets = "".join(f"{c} = u.{c}, " for c in _UPGRADED if c in given)
+            # The articles to upgrade found first (a DuckLake has no UPDATE ... RETURNING).
             upgraded_at = dict(
                 con.execute(
-                    f"""
-                    UPDATE articles SET {sets}
-                        title = coalesce(nullif(articles.title, ''), u.title),
-                        author = coalesce(nullif(articles.author, ''), u.author),
-                        published_at = coalesce(articles.published_at, u.published_at),
-                        page_error = NULL, page_outcome = NULL
-                    FROM _up u
-                    WHERE articles.article_id = u.article_id AND articles.text_source <> 'page'
-                    RETURNING articles.article_id,
-                              coalesce(articles.published_at, articles.fetched_at)
+                    """
+                    SELECT a.article_id,
+                           coalesce(a.published_at, u.published_at, a.fetched_at)
+                    FROM articles a JOIN _up u ON a.article_id = u.article_id
+                    WHERE a.text_source <> 'page'
                     """
                 ).fetchall()
+            )
+            con.execute(
+                f"""
+                UPDATE articles SET {sets}
+                    title = coalesce(nullif(articles.title, ''), u.title),
+                    author = coalesce(nullif(articles.author, ''), u.author),
+                    published_at = coalesce(articles.published_at, u.published_at),
+                    page_error = NULL, page_outcome = NULL
+                FROM _up u
+                WHERE articles.article_id = u.article_id AND articles.text_source <> 'page'
+                """
             )
         upgraded = list(upgraded_at)
         done = set(upgraded)
@@ -406,7 +432,7 @@ def upgrade_articles(
         refresh_stories(con, [a for a in articles if a["article_id"] in done], stories, near_bits)
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback(con)  # also after a failed COMMIT (a DuckLake conflict)
         raise
     return len(upgraded)
 

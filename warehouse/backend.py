@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -36,14 +35,6 @@ class DuckLakeWarehouse:
     @property
     def on_s3(self) -> bool:
         return self.data_path.startswith("s3://")
-
-    def lock_path(self) -> Path:
-        """Where the one-ingest-at-a-time lock file goes: the data folder, or for S3 the
-        user's cache (one machine), until the feed lease in the catalog replaces it."""
-        if not self.on_s3:
-            return Path(self.data_path) / ".ingest.lock"
-        key = hashlib.sha256(f"{self.catalog}\n{self.data_path}".encode()).hexdigest()[:16]
-        return cache_dir() / f"lake-{key}.ingest.lock"
 
     def exists(self) -> bool:
         """Whether the catalog has labwatch's schema in it (a read-only look). A catalog

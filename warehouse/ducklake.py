@@ -319,13 +319,14 @@ def migrate_lake(con: duckdb.DuckDBPyConnection, where: str) -> int:
     current = lake_schema_version(con)
     latest = latest_version(current, where)
     if current == latest:
+        _ensure_turns(con)
         return current
     if current == 0:
         tables, views, versions = final_schema()
         try:
             _in_transaction(
                 con,
-                [*tables, *views],
+                [*tables, *views, *_TURNS],
                 [(v, n) for v, n in versions],
             )
         except duckdb.Error as exc:
@@ -344,6 +345,39 @@ def migrate_lake(con: duckdb.DuckDBPyConnection, where: str) -> int:
             ) from exc
         current = version
     return current
+
+
+# The lake's own tables, beside labwatch's schema: the writers' turn (warehouse/
+# ducklake_lease.py `take_turn`) and the feed leases. migrate-warehouse copies neither.
+TURNS_TABLE = "write_turns"
+LAKE_ONLY = (TURNS_TABLE, "feed_leases")
+_TURNS = [
+    f"CREATE TABLE {TURNS_TABLE} (turns BIGINT NOT NULL)",
+    f"INSERT INTO {TURNS_TABLE} VALUES (0)",
+]
+
+
+def _ensure_turns(con: duckdb.DuckDBPyConnection) -> None:
+    """The turn row, in a lake made before it was part of the schema."""
+    if TURNS_TABLE in table_names(con, ALIAS):
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for sql in _TURNS:
+            con.execute(sql)
+        con.execute("COMMIT")
+    except duckdb.Error:
+        rollback(con)  # another writer made it meanwhile: theirs will do
+        if TURNS_TABLE not in table_names(con, ALIAS):
+            raise
+
+
+def is_lake(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether `con` works on a DuckLake (its default catalog), not a DuckDB file."""
+    row = con.execute(
+        "SELECT type FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    return row is not None and row[0] == "ducklake"
 
 
 def _in_transaction(

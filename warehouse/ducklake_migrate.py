@@ -18,6 +18,7 @@ from warehouse.backend import DuckLakeWarehouse
 from warehouse.database import open_warehouse, require_warehouse
 from warehouse.ducklake import (
     ALIAS,
+    LAKE_ONLY,
     DuckLakeError,
     attach_lake,
     migrate_lake,
@@ -52,7 +53,9 @@ def migrate_to_lake(source: Path, lake: DuckLakeWarehouse, lock_wait: float = 15
         try:
             migrate_lake(con, str(lake))
             full = {
-                t: n for t, n in row_counts(con, ALIAS).items() if n and t != "schema_migrations"
+                t: n
+                for t, n in row_counts(con, ALIAS).items()
+                if n and t not in ("schema_migrations", *LAKE_ONLY)
             }
             if full:
                 listed = ", ".join(f"{t} ({n} rows)" for t, n in sorted(full.items()))

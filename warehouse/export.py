@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.ducklake import LAKE_ONLY
 from warehouse.errors import ExportError
 
 
@@ -24,11 +25,12 @@ class Exported:
 
 
 def base_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """labwatch's tables (not a lake's own: its feed leases and writers' turn)."""
     rows = con.execute(
         "SELECT table_name FROM information_schema.tables "
         "WHERE table_type = 'BASE TABLE' AND table_schema = 'main' ORDER BY table_name"
     ).fetchall()
-    return [r[0] for r in rows]
+    return [r[0] for r in rows if r[0] not in LAKE_ONLY]
 
 
 def check_target(folder: Path, *, overwrite: bool = False) -> None:

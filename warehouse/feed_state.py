@@ -14,6 +14,8 @@ from typing import Any
 import duckdb
 
 from warehouse.append import Row, insert_rows, register_rows
+from warehouse.ducklake import rollback
+from warehouse.ducklake_lease import retried, take_turn
 
 BACKOFF_CAP = timedelta(hours=24)
 DEFAULT_BACKOFF_STEP = timedelta(minutes=30)
@@ -48,6 +50,7 @@ def is_due(state: dict[str, Any], now: datetime) -> bool:
     return state["next_due_at"] is None or state["next_due_at"] <= now
 
 
+@retried  # on a lake: after a commit conflict with another worker's
 def record_fetches(
     con: duckdb.DuckDBPyConnection,
     fetches: Sequence[Row],
@@ -65,10 +68,18 @@ def record_fetches(
     log_columns = {c for c in fetches[0] if c not in ("etag", "last_modified", "body_hash")}
     con.execute("BEGIN TRANSACTION")
     try:
+        take_turn(con)
+        # The log's ids, given here (a DuckLake has no sequences): after the highest stored,
+        # read in this transaction, whose turn makes it the only writer of the log.
+        row = con.execute("SELECT coalesce(max(fetch_id), 0) FROM feed_fetches").fetchone()
+        last = int(row[0]) if row else 0
         insert_rows(
             con,
             "feed_fetches",
-            [{k: r[k] for k in log_columns} for r in fetches],
+            [
+                {k: r[k] for k in log_columns} | {"fetch_id": last + n}
+                for n, r in enumerate(fetches, 1)
+            ],
             skip_existing=False,
         )
         with register_rows(con, "_f", fetches):
@@ -94,10 +105,11 @@ def record_fetches(
             )
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise
 
 
+@retried
 def keep_validators(con: duckdb.DuckDBPyConnection, fetches: Sequence[Row]) -> None:
     """Store the ETag, Last-Modified and body hash of the feeds fetched successfully: call it
     after their entries are stored."""
@@ -135,34 +147,41 @@ def add_feeds(con: duckdb.DuckDBPyConnection, feeds: Sequence[Row]) -> int:
     only as one-offs)."""
     if not feeds:
         return 0
-    promoted = con.execute(
-        "UPDATE feeds SET listed = true WHERE NOT listed AND feed_id IN (SELECT unnest($ids))"
-        " RETURNING feed_id",
-        {"ids": [f["feed_id"] for f in feeds]},
-    ).fetchall()
-    return insert_rows(con, "feeds", feeds) + len(promoted)
+    ids = {"ids": [f["feed_id"] for f in feeds]}
+    where = "WHERE NOT listed AND feed_id IN (SELECT unnest($ids))"
+    row = con.execute(f"SELECT count(*) FROM feeds {where}", ids).fetchone()
+    promoted = int(row[0]) if row else 0
+    if promoted:
+        con.execute(f"UPDATE feeds SET listed = true {where}", ids)
+    return insert_rows(con, "feeds", feeds) + promoted
 
 
 def remove_feed(con: duckdb.DuckDBPyConnection, feed_id: str) -> bool:
     """Forget a feed (its fetch log and its articles stay); False when it was not there."""
-    row = con.execute("DELETE FROM feeds WHERE feed_id = ? RETURNING feed_id", [feed_id]).fetchone()
-    return row is not None
+    row = con.execute("SELECT count(*) FROM feeds WHERE feed_id = ?", [feed_id]).fetchone()
+    if not row or not row[0]:
+        return False
+    con.execute("DELETE FROM feeds WHERE feed_id = ?", [feed_id])
+    return True
 
 
+@retried
 def record_entry_failures(con: duckdb.DuckDBPyConnection, failures: Sequence[Row]) -> None:
     """Record feed items that cannot become articles (`entry_failures` rows with `seen_at`):
     new ones added, known ones given their latest reason, run and time."""
     if not failures:
         return
+    failures = list({(f["feed_id"], f["entry_key"]): f for f in failures}.values())
     with register_rows(con, "_ef", failures):
         con.execute(
             """
-            INSERT INTO entry_failures BY NAME
-            SELECT feed_id, entry_key, url, title, guid, reason, run_id,
-                   seen_at AS first_seen_at, seen_at AS last_seen_at
-            FROM _ef
-            ON CONFLICT (feed_id, entry_key) DO UPDATE SET
-                reason = excluded.reason, run_id = excluded.run_id,
-                last_seen_at = excluded.last_seen_at
+            MERGE INTO entry_failures USING (
+                SELECT feed_id, entry_key, url, title, guid, reason, run_id,
+                       seen_at AS first_seen_at, seen_at AS last_seen_at
+                FROM _ef
+            ) AS e ON entry_failures.feed_id = e.feed_id AND entry_failures.entry_key = e.entry_key
+            WHEN MATCHED THEN UPDATE SET
+                reason = e.reason, run_id = e.run_id, last_seen_at = e.last_seen_at
+            WHEN NOT MATCHED THEN INSERT BY NAME
             """
         )

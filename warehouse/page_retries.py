@@ -13,7 +13,9 @@ from typing import Any
 
 import duckdb
 
-from warehouse.append import Row, register_rows
+from warehouse.append import Row, insert_rows, register_rows
+from warehouse.ducklake import rollback
+from warehouse.ducklake_lease import retried, take_turn
 
 
 def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -78,6 +80,7 @@ def retry_inputs(
     )
 
 
+@retried  # on a lake: after a commit conflict with another worker's
 def record_page_tries(
     con: duckdb.DuckDBPyConnection, tries: Sequence[Row], *, first: bool = False
 ) -> None:
@@ -86,35 +89,44 @@ def record_page_tries(
     article was stored (kept if a row exists); otherwise each row is one more attempt."""
     if not tries:
         return
-    with register_rows(con, "_tries", tries):
-        if first:
+    if first:
+        first_rows = [
+            {"article_id": t["article_id"], "attempts": 1, "outcome": t["outcome"],
+             "error": t["error"], "allowed_hosts": t["allowed_hosts"],
+             "last_tried_at": t["tried_at"]}
+            for t in tries
+        ]  # fmt: skip
+        insert_rows(con, "page_retries", first_rows)  # a stored row is kept
+        return
+    tries = list({t["article_id"]: t for t in tries}.values())
+    con.execute("BEGIN TRANSACTION")  # both statements, or neither (retried whole)
+    try:
+        take_turn(con)
+        with register_rows(con, "_tries", tries):
             con.execute(
                 """
-                INSERT INTO page_retries BY NAME
-                SELECT article_id, 1 AS attempts, outcome, error, allowed_hosts,
-                       tried_at AS last_tried_at
-                FROM _tries ON CONFLICT DO NOTHING
+                MERGE INTO page_retries USING (
+                    SELECT t.article_id, coalesce(r.attempts, 1) + 1 AS attempts, t.outcome,
+                           t.error, t.allowed_hosts, t.tried_at AS last_tried_at, t.upgraded_at
+                    FROM _tries t LEFT JOIN page_retries r USING (article_id)
+                ) AS n ON page_retries.article_id = n.article_id
+                WHEN MATCHED THEN UPDATE SET
+                    attempts = n.attempts, outcome = n.outcome, error = n.error,
+                    allowed_hosts = n.allowed_hosts, last_tried_at = n.last_tried_at,
+                    upgraded_at = n.upgraded_at
+                WHEN NOT MATCHED THEN INSERT BY NAME
                 """
             )
-            return
-        con.execute(
-            """
-            INSERT INTO page_retries BY NAME
-            SELECT t.article_id, coalesce(r.attempts, 1) + 1 AS attempts, t.outcome, t.error,
-                   t.allowed_hosts, t.tried_at AS last_tried_at, t.upgraded_at
-            FROM _tries t LEFT JOIN page_retries r USING (article_id)
-            ON CONFLICT (article_id) DO UPDATE SET
-                attempts = excluded.attempts, outcome = excluded.outcome,
-                error = excluded.error, allowed_hosts = excluded.allowed_hosts,
-                last_tried_at = excluded.last_tried_at, upgraded_at = excluded.upgraded_at
-            """
-        )
-        # A page that failed again keeps the feed's text; its latest reason is shown.
-        con.execute(
-            """
-            UPDATE articles SET page_error = t.error, page_outcome = t.outcome
-            FROM _tries t
-            WHERE articles.article_id = t.article_id AND t.upgraded_at IS NULL
-              AND articles.text_source <> 'page'
-            """
-        )
+            # A page that failed again keeps the feed's text; its latest reason is shown.
+            con.execute(
+                """
+                UPDATE articles SET page_error = t.error, page_outcome = t.outcome
+                FROM _tries t
+                WHERE articles.article_id = t.article_id AND t.upgraded_at IS NULL
+                  AND articles.text_source <> 'page'
+                """
+            )
+        con.execute("COMMIT")
+    except BaseException:
+        rollback(con)
+        raise

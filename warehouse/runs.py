@@ -6,6 +6,8 @@ from typing import Any
 
 import duckdb
 
+from warehouse.ducklake import is_lake
+
 
 def latest_runs(
     con: duckdb.DuckDBPyConnection, limit: int = 10, flow: str | None = None
@@ -32,7 +34,10 @@ def latest_runs(
 
 def mark_interrupted(con: duckdb.DuckDBPyConnection) -> None:
     """Mark ingest and refetch runs still `running` as interrupted: called by a run that holds
-    the ingest lock, so any such run was killed mid-way."""
+    the ingest lock, so any such run was killed mid-way. Not on a DuckLake: several workers
+    ingest at once there (no lock), so a run still `running` may well be alive."""
+    if is_lake(con):
+        return
     con.execute(
         "UPDATE runs SET status = 'interrupted', ended_at = now() "
         "WHERE status = 'running' AND flow IN ('ingest', 'refetch')"

@@ -19,9 +19,15 @@ from typing import Any
 import duckdb
 
 from warehouse.database import open_warehouse
+from warehouse.ducklake import is_lake
 from warehouse.errors import QueryError, WarehouseLockedError
 
 CURRENT, MISSING, STALE = "current", "missing", "stale"
+UNAVAILABLE = "unavailable"  # on a DuckLake, which cannot hold the index
+NO_INDEX_ON_LAKE = (
+    "search needs a DuckDB warehouse: the full-text index cannot live in a DuckLake; "
+    "use labwatch sql with ILIKE instead (docs/scale-out.md)"
+)
 
 # How the index is built: mixed into its fingerprint, so an index built another way (before
 # numbers were indexed) is stale and rebuilt. Bump it when the PRAGMA below changes.
@@ -106,9 +112,13 @@ def refresh_index(con: duckdb.DuckDBPyConnection) -> None:
         )
         con.execute(_POSTINGS)
         con.execute(
-            "INSERT OR REPLACE INTO search_index_state VALUES (1, ?, ?, ?)",
+            "MERGE INTO search_index_state USING (SELECT 1 AS id, ?::BIGINT AS articles,"
+            " ?::UBIGINT AS fingerprint, ?::TIMESTAMPTZ AS built_at) AS s"
+            " ON search_index_state.id = s.id WHEN MATCHED THEN UPDATE SET"
+            " articles = s.articles, fingerprint = s.fingerprint, built_at = s.built_at"
+            " WHEN NOT MATCHED THEN INSERT BY NAME",
             [articles, fingerprint, datetime.now(UTC)],
-        )
+        )  # one row (MERGE, not INSERT OR REPLACE: a DuckLake has no keys)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -174,7 +184,10 @@ def has_postings(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def refresh_if_needed(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> str:
-    """Rebuild the index if `force`, or if it is missing or stale; return the state found."""
+    """Rebuild the index if `force`, or if it is missing or stale; return the state found.
+    A DuckLake cannot hold the index (docs/scale-out.md): nothing to build there."""
+    if is_lake(con):
+        return UNAVAILABLE
     load_fts(con)
     state = index_state(con)
     if force or state != CURRENT:
@@ -326,7 +339,11 @@ def search_articles(
     kind mentioned, a source (site), a time range [since, until)."""
     load_fts(con)
     if not has_index(con):
-        raise QueryError("no search index yet: run `labwatch search --reindex`")
+        raise QueryError(
+            NO_INDEX_ON_LAKE
+            if is_lake(con)
+            else "no search index yet: run `labwatch search --reindex`"
+        )
     if sort not in SORTS:
         raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
     q = parse_query(query)

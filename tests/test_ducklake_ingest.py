@@ -1,0 +1,315 @@
+"""Ingests into a DuckLake (issue 18): `labwatch ingest` into a lake stores what it stores
+into a DuckDB file, and two ingest processes started at once on one lake share the feed
+list through leases: every feed fetched once, every article stored once with all its
+mentions and deals. The catalog is a real PostgreSQL on loopback (tests/postgres.py), the
+feeds and pages a loopback server whose request log counts each feed's fetches."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from flows.cli import main
+from flows.settings import load_settings
+from tests.helpers import SEED_SLUGS, seed_text
+from tests.test_ducklake import lake_home, serve_dated_world
+from tests.test_oneoff import STORED, VOLATILE
+from warehouse.backend import Location
+from warehouse.database import open_warehouse
+from warehouse.errors import QueryError
+from warehouse.search import search_articles
+
+pytestmark = pytest.mark.timeout(900)
+
+
+def stored(where: Location, tables: tuple[str, ...], skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Every row of `tables` (tables or views), without the columns that differ from run to
+    run (run ids, clocks) and those in `skip`, sorted."""
+    out = {}
+    with open_warehouse(where, read_only=True) as con:
+        for table in tables:
+            columns = [
+                name
+                for (name, kind) in con.execute(
+                    "SELECT column_name, data_type FROM information_schema.columns"
+                    " WHERE table_name = ? AND table_catalog = current_database()"
+                    " ORDER BY ordinal_position",
+                    [table],
+                ).fetchall()
+                if name not in (*VOLATILE, *skip) and not kind.startswith("TIMESTAMP")
+            ]
+            assert columns, table
+            select = ", ".join(f'"{c}"' for c in columns)
+            out[table] = con.execute(f"SELECT {select} FROM {table} ORDER BY ALL").fetchall()
+    return out
+
+
+def differences(got: list[Any], expected: list[Any]) -> list[Any]:
+    """The row counts, then the first rows that differ, each as the columns that differ
+    (position, value got, value expected): an assertion message short enough to read."""
+    out: list[Any] = [len(got), len(expected)]
+    for a, b in zip(got, expected, strict=False):
+        if a != b and len(out) < 5:
+            out.append(
+                [
+                    (i, str(x)[:80], str(y)[:80])
+                    for i, (x, y) in enumerate(zip(a, b, strict=True))
+                    if x != y
+                ]
+            )
+    return out
+
+
+def views(where: Location) -> tuple[str, ...]:
+    with open_warehouse(where, read_only=True) as con:
+        return tuple(
+            str(r[0])
+            for r in con.execute(
+                "SELECT view_name FROM duckdb_views() WHERE NOT internal"
+                " AND database_name = current_database() AND view_name LIKE 'v\\_%' ESCAPE '\\'"
+                " ORDER BY 1"
+            ).fetchall()
+        )
+
+
+def overrides(port: int, **more: Any) -> dict[str, Any]:
+    return {"allowed_private_hosts": [f"127.0.0.1:{port}"], "min_host_interval": 0,
+            "max_retries": 0, **more}  # fmt: skip
+
+
+@pytest.mark.flow
+def test_labwatch_ingest_into_a_lake_stores_what_it_stores_into_a_file(
+    tmp_path: Path, httpserver: HTTPServer, catalog: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feeds = serve_dated_world(httpserver)
+    lake_at = lake_home(tmp_path / "lake", catalog, tmp_path / "lakedata")
+    file_at = tmp_path / "file"
+    file_at.mkdir()
+    for home in (file_at, lake_at):
+        with (home / "labwatch.toml").open("a", encoding="utf-8") as toml:
+            toml.write(
+                f'allowed_private_hosts = ["127.0.0.1:{httpserver.port}"]\n'
+                "min_host_interval = 0\nmax_retries = 0\nbatch_size = 16\n"
+            )
+        argv = ["ingest", "--home", str(home), *(a for f in feeds for a in ("--feed", f))]
+        assert main([*argv, "--save"]) == 0, capsys.readouterr().err
+        assert main(argv) == 0, capsys.readouterr().err  # again: nothing new, nothing twice
+    capsys.readouterr()
+    lake = load_settings(lake_at).warehouse
+    file = load_settings(file_at).warehouse
+    assert not isinstance(lake, Path) and isinstance(file, Path)
+
+    in_file = stored(file, (*STORED, *views(file)))
+    in_lake = stored(lake, (*STORED, *views(file)))
+    assert len(in_file["articles"]) == 48 and len(in_file["deals"]) > 20
+    assert len(in_file["runs"]) == 2 and len(in_file["feed_fetches"]) == 8
+    for table, rows in in_file.items():
+        assert in_lake[table] == rows, table
+    # The fetch log's ids, which the writer gives on a lake (no sequences there): 1..8.
+    with open_warehouse(lake, read_only=True) as con:
+        ids = con.execute("SELECT fetch_id FROM feed_fetches ORDER BY 1").fetchall()
+    assert [i for (i,) in ids] == list(range(1, 9))
+    # Search has no index in a lake: a clear message, not a crash; the web view's search
+    # (search_articles, whose QueryError the web app shows) says the same.
+    assert main(["search", "OpenAI", "--home", str(lake_at)]) != 0
+    assert "ILIKE" in capsys.readouterr().err
+    with (
+        open_warehouse(lake, read_only=True) as con,
+        pytest.raises(QueryError, match=r"cannot live in a DuckLake.*ILIKE"),
+    ):
+        search_articles(con, "OpenAI")
+
+
+FEEDS = 40
+
+
+def serve_shared_world(httpserver: HTTPServer) -> list[str]:
+    """FEEDS feeds of 4 entries: each feed's own two stories, and two it shares with its
+    neighbours (the same URL in two feeds, which two workers may both find new); every fifth
+    feed's second page is a copy of its first's text under its own URL (the copy stored is
+    the first stored: both in one feed, so in one worker's order). The feeds share a title:
+    an article's source is the feed it was stored from."""
+    base = f"http://127.0.0.1:{httpserver.port}"
+    paragraphs = [p for s in SEED_SLUGS for p in seed_text(s).split("\n\n") if len(p) > 80]
+    start = datetime(2026, 11, 16, tzinfo=UTC)
+    number = {s: n for n, s in enumerate(f"{f}-{x}" for f in range(FEEDS) for x in "abs")}
+    feeds = []
+    for f in range(FEEDS):
+        own = [f"{f}-a", f"{f}-b"]
+        shared = [f"s{f}", f"s{(f - 1) % FEEDS}"]
+        items = []
+        for n, story in enumerate(own + shared):
+            when = (start + timedelta(hours=f * 4 + n)).strftime("%a, %d %b %Y %H:%M:%S +0000")
+            items.append(
+                f"<item><title>Story {story}</title><link>{base}/a/{story}</link>"
+                f"<pubDate>{when}</pubDate></item>"
+            )
+        httpserver.expect_request(f"/f{f:02d}.xml").respond_with_data(
+            f'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>'
+            f"{''.join(items)}</channel></rss>",
+            content_type="application/rss+xml",
+        )
+        feeds.append(f"{base}/f{f:02d}.xml")
+        for story in [*own, f"s{f}"]:
+            shown = f"{f}-a" if story.endswith("-b") and f % 5 == 0 else story
+            k = number[shown if shown[0] != "s" else f"{shown[1:]}-s"] % len(paragraphs)
+            body = "".join(f"<p>{p}</p>" for p in (paragraphs * 2)[k : k + 4])
+            httpserver.expect_request(f"/a/{story}").respond_with_data(
+                f"<html><body><article><h1>Story {story}</h1><p>Dispatch {shown}.</p>{body}"
+                "</article></body></html>",
+                content_type="text/html",
+            )
+    httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
+    return feeds
+
+
+def ingest_at(home: str, port: int, start_at: float) -> dict[str, Any]:
+    """One worker process: wait for the common start, then ingest the home's feed list."""
+    from flows.ingest import run_ingest
+
+    time.sleep(max(0.0, start_at - time.time()))
+    return run_ingest(home=home, overrides=overrides(port, workers=1))
+
+
+def feed_requests(httpserver: HTTPServer) -> Counter[str]:
+    return Counter(r.path for r, _ in httpserver.log if r.path.endswith(".xml"))
+
+
+@pytest.mark.flow
+def test_two_ingests_at_once_on_one_lake_fetch_each_feed_once_and_store_each_article_once(
+    tmp_path: Path, httpserver: HTTPServer, catalog: str
+) -> None:
+    feeds = serve_shared_world(httpserver)
+    feed_list = tmp_path / "feeds.toml"
+    feed_list.write_text("".join(f'[[feed]]\nurl = "{u}"\n' for u in feeds), encoding="utf-8")
+    homes = [lake_home(tmp_path / f"worker{n}", catalog, tmp_path / "lakedata") for n in (1, 2)]
+    for home in homes:  # two machines: their own homes, one lake
+        with (home / "labwatch.toml").open("a", encoding="utf-8") as toml:
+            toml.write(f'feeds = "{feed_list}"\n')
+    lake = load_settings(homes[0]).warehouse
+    with open_warehouse(lake):
+        pass  # the schema, made once beforehand (two first opens may race to make it)
+
+    start_at = time.time() + 25  # both processes started and their modules loaded by then
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        runs = [pool.apply_async(ingest_at, (str(h), httpserver.port, start_at)) for h in homes]
+        one, two = (r.get(timeout=800) for r in runs)
+
+    # No feed fetched twice, none left out, and both workers did their share.
+    assert feed_requests(httpserver) == Counter(f"/f{f:02d}.xml" for f in range(FEEDS))
+    assert one["feeds_fetched"] + two["feeds_fetched"] == FEEDS
+    assert one["feeds_fetched"] > 0 and two["feeds_fetched"] > 0, (one, two)
+    assert one["feeds_total"] == two["feeds_total"] == FEEDS
+
+    # The same rows as one ingest of the whole world into a DuckDB file, every article once
+    # with all its mentions and deals. Which article founds a story depends on the order the
+    # workers stored them in, so cluster ids are left out.
+    file_home = tmp_path / "file"
+    file_home.mkdir()
+    from flows.ingest import run_ingest
+
+    run_ingest(
+        feed_urls=feeds, home=str(file_home), save=True, overrides=overrides(httpserver.port)
+    )
+    file = load_settings(file_home).warehouse
+    tables = tuple(t for t in STORED if t != "runs")
+    # A feed's `new_entries` counts what was not stored when its worker looked.
+    in_file = stored(file, tables, skip=("cluster_id", "new_entries"))
+    in_lake = stored(lake, tables, skip=("cluster_id", "new_entries"))
+    assert len(in_file["articles"]) == FEEDS * 3 - FEEDS // 5  # the copies: links only
+    assert len(in_file["mentions"]) > 100 and len(in_file["deals"]) > 20
+    for table, rows in in_file.items():
+        assert in_lake[table] == rows, (table, differences(in_lake[table], rows))
+    with open_warehouse(lake, read_only=True) as con:
+        assert (
+            con.execute("SELECT count(*), count(DISTINCT article_id) FROM articles").fetchone()
+            == (len(in_file["articles"]),) * 2
+        )
+        runs = con.execute("SELECT status, feeds_fetched FROM runs ORDER BY ALL").fetchall()
+        leases = con.execute("SELECT count(*) FROM feed_leases WHERE until IS NOT NULL").fetchone()
+    assert [s for s, _ in runs] == ["completed", "completed"]
+    assert leases == (0,)  # released at the end of each run
+
+
+@pytest.mark.flow
+def test_a_killed_workers_feeds_wait_for_its_leases_to_run_out(
+    tmp_path: Path, httpserver: HTTPServer, catalog: str
+) -> None:
+    feeds = serve_shared_world(httpserver)
+    feed_list = tmp_path / "feeds.toml"
+    feed_list.write_text("".join(f'[[feed]]\nurl = "{u}"\n' for u in feeds), encoding="utf-8")
+    home = lake_home(tmp_path / "home", catalog, tmp_path / "lakedata")
+    with (home / "labwatch.toml").open("a", encoding="utf-8") as toml:
+        toml.write(f'feeds = "{feed_list}"\n')
+    lake = load_settings(home).warehouse
+    with open_warehouse(lake):
+        pass
+
+    # A worker killed (SIGKILL: no clean-up) as soon as it holds feeds.
+    code = (
+        "import sys; from tests.test_ducklake_ingest import ingest_at;"
+        f" ingest_at({str(home)!r}, {httpserver.port}, 0)"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], cwd=Path(__file__).parent.parent)
+    held: list[str] = []
+    deadline = time.monotonic() + 300
+    while not held and time.monotonic() < deadline and child.poll() is None:
+        time.sleep(0.2)
+        with open_warehouse(lake) as con:
+            try:
+                held = [
+                    str(r[0])
+                    for r in con.execute(
+                        "SELECT DISTINCT feed_id FROM feed_leases WHERE until > now()"
+                    ).fetchall()
+                ]
+            except Exception:
+                held = []
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait(timeout=60)
+    assert held, "the worker claimed no feed"
+    with open_warehouse(lake, read_only=True) as con:
+        held = [
+            str(r[0])
+            for r in con.execute(
+                "SELECT DISTINCT feed_id FROM feed_leases WHERE until > now() ORDER BY 1"
+            ).fetchall()
+        ]
+        until = con.execute("SELECT min(until) - max(claimed_at) FROM feed_leases"
+                            " WHERE until > now()").fetchone()  # fmt: skip
+    assert until is not None and until[0] >= timedelta(hours=1)  # the dead worker's, for now
+    before = feed_requests(httpserver)
+
+    # The next run fetches every feed but those: they wait.
+    from flows.ingest import run_ingest
+    from warehouse.feed_state import feed_states
+
+    with open_warehouse(lake, read_only=True) as con:
+        url_of = {s["feed_id"]: s["url"].rsplit("/", 1)[1] for s in feed_states(con)}
+    held_paths = {f"/{url_of[i]}" for i in held}
+    second = run_ingest(home=str(home), force=True, overrides=overrides(httpserver.port))
+    fetched = feed_requests(httpserver) - before
+    assert set(fetched) == {f"/f{f:02d}.xml" for f in range(FEEDS)} - held_paths
+    assert all(n == 1 for n in fetched.values())
+    assert second["feeds_fetched"] == FEEDS - len(held)
+
+    # Their leases run out (here: their end moved to the past, as time would), then a run
+    # takes exactly those.
+    with open_warehouse(lake) as con:
+        con.execute("UPDATE feed_leases SET until = now() - INTERVAL 1 SECOND WHERE until > now()")
+    before = feed_requests(httpserver)
+    third = run_ingest(home=str(home), overrides=overrides(httpserver.port))
+    fetched = feed_requests(httpserver) - before
+    assert held_paths <= set(fetched) and all(n == 1 for n in fetched.values())
+    assert third["feeds_fetched"] == FEEDS  # theirs too now (the others: due again)

@@ -280,6 +280,24 @@ def test_migrate_warehouse_refuses_a_lake_with_data_and_loses_nothing_on_failure
         assert con.execute("SELECT count(*) FROM feeds").fetchone() == (5000,)
 
 
+def test_migrate_warehouse_copies_a_file_whose_name_is_not_an_identifier(
+    tmp_path: Path, catalog: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # DuckDB names an attached file after its stem: "old-home" must be quoted in SQL.
+    source = tmp_path / "old-home.duckdb"
+    with open_warehouse(source) as con:
+        con.execute(
+            "INSERT INTO feeds (feed_id, url, added_at)"
+            " SELECT 'f' || i, 'http://h' || i || '/f', now() FROM range(3) t(i)"
+        )
+    home = lake_home(tmp_path / "home", catalog, tmp_path / "data")
+    assert main(["migrate-warehouse", "--home", str(home), "--from", str(source)]) == 0, (
+        capsys.readouterr().err
+    )
+    capsys.readouterr()
+    assert sql(capsys, home, "SELECT count(*) FROM feeds").splitlines()[1] == "3"
+
+
 def test_a_lake_with_its_data_files_on_s3(
     tmp_path: Path,
     catalog: str,

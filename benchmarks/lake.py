@@ -81,14 +81,14 @@ def lake_home(home: Path, corpus: Corpus, lake: DuckLakeWarehouse | None) -> Pat
     return feeds
 
 
-def ingest_at_once(home: Path, feeds: Path, workers: int, logs: Path) -> dict[str, Any]:
+def ingest_at_once(home: Path, feeds: Path, workers: int, logs: Path, name: str) -> dict[str, Any]:
     """`workers` ingest processes on `home` started together; wall time and what they stored."""
     command = [sys.executable, "-m", "flows.cli", "ingest", "--feeds", str(feeds)]
     command += ["--home", str(home)]
     started = time.perf_counter()
     processes = []
     for n in range(workers):
-        log = (logs / f"lake-ingest-{workers}-{n}.log").open("wb")
+        log = (logs / f"{name}-{n}.log").open("wb")
         processes.append(
             (
                 subprocess.Popen(
@@ -122,7 +122,7 @@ def ingest_at_once(home: Path, feeds: Path, workers: int, logs: Path) -> dict[st
     }
     broken = [r for r in result["runs"] if r["status"] not in ("completed", "skipped")]
     if broken or any(codes) or not articles:
-        said = [_last_error(logs / f"lake-ingest-{workers}-{n}.log") for n in range(workers)]
+        said = [_last_error(logs / f"{name}-{n}.log") for n in range(workers)]
         first = (
             broken[0]["error"]
             if broken and broken[0]["error"]
@@ -144,12 +144,13 @@ def bench_lake_ingest(corpus: Corpus, workdir: Path, made: Callable[[], str]) ->
     root = workdir / "lake-ingest"
     root.mkdir(parents=True, exist_ok=True)
     home = root / "file-1"
-    file_run = ingest_at_once(home, lake_home(home, corpus, None), 1, root)
+    file_run = ingest_at_once(home, lake_home(home, corpus, None), 1, root, "file-1")
     by_workers: dict[str, Any] = {}
     for n in WORKERS:
         home = root / f"lake-{n}"
         lake = DuckLakeWarehouse(made(), f"{root / f'lake-{n}-data'}/")
-        by_workers[str(n)] = ingest_at_once(home, lake_home(home, corpus, lake), n, root)
+        feeds = lake_home(home, corpus, lake)
+        by_workers[str(n)] = ingest_at_once(home, feeds, n, root, f"lake-{n}")
         if "not_measured" in by_workers[str(n)]:
             reason = by_workers[str(n)]["not_measured"]
             for rest in WORKERS[WORKERS.index(n) + 1 :]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -85,16 +86,16 @@ class PrefectServer:
         )  # fmt: skip
         return done.stdout.strip()
 
-    def deployment_id(self, name: str) -> str:
-        found = api(f"{self.api_url}/deployments/filter", {})
-        return str(next(d["id"] for d in found if d["name"] == name))
-
-    def create_flow_run(self, deployment: str, parameters: dict[str, Any]) -> str:
-        run = api(
-            f"{self.api_url}/deployments/{self.deployment_id(deployment)}/create_flow_run",
-            {"parameters": parameters},
-        )
-        return str(run["id"])
+    def run_deployment(self, name: str, **parameters: str) -> str:
+        """`prefect deployment run FLOW/DEPLOYMENT --param k=v` as docs/scale-out.md says;
+        returns the new flow run's id."""
+        argv = ["deployment", "run", name]
+        for key, value in parameters.items():
+            argv += ["--param", f"{key}={value}"]
+        out = self.prefect(*argv)
+        found = re.search(r"UUID:\s*([0-9a-f-]{36})", out)
+        assert found, out
+        return found.group(1)
 
     def flow_run(self, run_id: str) -> dict[str, Any]:
         found: dict[str, Any] = api(f"{self.api_url}/flow_runs/{run_id}")

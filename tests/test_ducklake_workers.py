@@ -212,7 +212,7 @@ def test_two_workers_ingest_a_40_feed_world_once(
     logs = [server.start_worker(f"worker-{n}") for n in (1, 2)]
     seen = len(httpserver.log)
     # Two flow runs of the one deployment at once: each worker takes one (--limit 1).
-    run_ids = [server.create_flow_run(INGEST, {"home": str(home)}) for _ in range(2)]
+    run_ids = [server.run_deployment(f"ingest/{INGEST}", home=str(home)) for _ in range(2)]
     try:
         runs = server.wait_for(run_ids, timeout=1200)
     finally:

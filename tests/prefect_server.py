@@ -101,12 +101,16 @@ class PrefectServer:
         found: dict[str, Any] = api(f"{self.api_url}/flow_runs/{run_id}")
         return found
 
-    def wait_for(self, run_ids: list[str], timeout: float) -> dict[str, dict[str, Any]]:
-        """The flow runs once every one has ended (or raise after `timeout` seconds)."""
+    def wait_for(
+        self, run_ids: list[str], timeout: float, started: bool = False
+    ) -> dict[str, dict[str, Any]]:
+        """The flow runs once every one has ended, or with `started` once every one is
+        running or has ended (or raise after `timeout` seconds)."""
         deadline = time.monotonic() + timeout
+        wanted = FINAL | {"RUNNING"} if started else FINAL
         while True:
             runs = {r: self.flow_run(r) for r in run_ids}
-            if all(run["state"]["type"] in FINAL for run in runs.values()):
+            if all(run["state"]["type"] in wanted for run in runs.values()):
                 return runs
             for process, log in self._workers:
                 assert process.poll() is None, f"a worker died: {Path(log.name).read_text()}"

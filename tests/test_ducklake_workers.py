@@ -248,9 +248,7 @@ def test_two_workers_ingest_a_40_feed_world_once(
     states = {r: run["state"]["type"] for r, run in runs.items()}
     assert set(states.values()) == {"COMPLETED"}, (states, [t[-3000:] for t in worker_logs])
     # Each worker ran one of the runs (both may try to submit one: the server lets one win).
-    ran = [
-        {r for r in run_ids if ran_on(text, r)} for text in worker_logs
-    ]  # fmt: skip
+    ran = [{r for r in run_ids if ran_on(text, r)} for text in worker_logs]
     assert sorted(map(len, ran)) == [1, 1] and ran[0] | ran[1] == set(run_ids), worker_logs
     # The server kept its state in PostgreSQL.
     assert (

@@ -5,7 +5,8 @@ taken on the same machine at the same time: (1) `labwatch ingest` end to end, (2
 extraction limit, (3) a naive baseline script, (4) a re-run over unchanged feeds next to an
 empty Prefect flow, (3b) the ingest and the naive script again over a realistic network
 (NETWORK below), (5) tagging alone, (6) the warehouse, (7) story clustering, (8) one-off
-commands with and without a temporary Prefect server. Prints a table with the targets of
+commands with and without a temporary Prefect server, (9) the web pages, (10) the DuckLake
+warehouse (ingest workers, the digest's queries). Prints a table with the targets of
 issue 9 and writes the figures as JSON (benchmarks/results/latest.json). Exits 1 when a
 measurement breaks; a missed target is reported, not an error. docs/benchmarks.md says what
 each figure means.
@@ -34,6 +35,7 @@ from benchmarks.clustering import bench_clustering
 from benchmarks.corpus import Corpus, CorpusSpec, serve_corpus
 from benchmarks.extraction import bench_extraction
 from benchmarks.ingest import bench_ingest
+from benchmarks.lake import bench_lake, lake_lines
 from benchmarks.measure import MeasurementError
 from benchmarks.naive import bench_naive
 from benchmarks.network import Network
@@ -49,6 +51,7 @@ from seeds import SEEDS_DIR
 
 MEASUREMENTS = (
     "ingest", "extraction", "naive", "tagging", "warehouse", "clustering", "oneoff", "web",
+    "lake",
 )  # fmt: skip
 NETWORKS = ("both", "loopback", "realistic")
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "latest.json"
@@ -181,7 +184,7 @@ def run(args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Any], list[r
     else:
         loopback = wanted & {"ingest", "naive"}
         realistic = wanted & {"ingest", "naive"} if args.network == "both" else set()
-    if wanted & {"ingest", "extraction", "naive", "oneoff"}:
+    if wanted & {"ingest", "extraction", "naive", "oneoff", "lake"}:
         with serve_corpus(spec, workdir / "corpus", watchlist) as corpus:
             pages, feeds, served_all = corpus.pages, corpus.feed_urls, corpus
             if "ingest" in loopback:
@@ -208,6 +211,9 @@ def run(args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Any], list[r
             if "oneoff" in wanted:
                 repeats = args.oneoff_repeats
                 _step("oneoff", results, lambda: bench_oneoff(served_all, workdir, repeats))
+            if "lake" in wanted:
+                size = (args.articles_synthetic, args.mentions_synthetic)
+                _step("lake", results, lambda: bench_lake(served_all, workdir, watchlist, *size))
     if "tagging" in wanted:
         texts = corpus_texts(args.corpus, watchlist, args.seed)
         sizes = (args.aliases, args.text_mb, args.tag_budget)
@@ -223,6 +229,7 @@ def run(args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Any], list[r
         size = (args.articles_synthetic, args.mentions_synthetic)
         _step("web", results, lambda: bench_web(workdir, watchlist, *size))
     rows = report.lines(results) + (web_lines(results) if "web" in results else [])
+    rows += lake_lines(results) if "lake" in results else []
     doc = {
         "meta": meta(args, corpus),
         "results": results,

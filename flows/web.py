@@ -41,6 +41,7 @@ from flows.settings import Settings
 from flows.web_chart import Chart, line_chart
 from flows.web_text import entity_href, snippet, with_mentions
 from warehouse import web_queries as q
+from warehouse.backend import SEARCH_NEEDS_A_FILE
 from warehouse.digest_queries import (
     deals_of_week,
     digest_index,
@@ -326,6 +327,8 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
         page_no, per_page = _page(page_no), _per_page(per_page)
         if not text.strip():
             return _paged([], 0, page_no, per_page) | {"note": ""}
+        if not isinstance(settings.warehouse, Path):  # a DuckLake (issue 18)
+            raise QueryError(SEARCH_NEEDS_A_FILE)
         with reader(settings, fts=True) as con:
             state = index_state(con)
             total, items = search_articles(

@@ -20,8 +20,8 @@ import pytest  # noqa: E402
 
 from flows.seed_site import serve_seed_site  # noqa: E402
 
-# The PostgreSQL server and catalog fixtures of the DuckLake tests.
-pytest_plugins = ["tests.postgres"]
+# The PostgreSQL server and catalog fixtures of the DuckLake tests, and a Prefect server on it.
+pytest_plugins = ["tests.postgres", "tests.prefect_server"]
 
 
 @pytest.fixture(scope="session")

@@ -130,7 +130,7 @@ def test_the_table_reports_every_target(results: dict[str, Any]) -> None:
     assert {row["section"] for row in table} == {
         "1 ingest", "2 extraction limit", "3 naive baseline", "3b realistic network",
         "4 re-run, unchanged feeds", "5 tagging", "6 warehouse", "7 story clustering",
-        "8 one-off commands", "9 web",
+        "8 one-off commands", "9 web", "10 lake",
     }  # fmt: skip
     assert all(row["verdict"] in ("yes", "NO") for row in targets)
     rerun = next(row for row in table if row["figure"] == "pages fetched")
@@ -174,3 +174,20 @@ def test_web_answers_every_page(results: dict[str, Any]) -> None:
     assert len(web["pages"]) >= 15
     for page in web["pages"].values():
         assert page["bytes"] > 0 and page["cold_ms"] > 0 and page["warm_max_ms"] > 0
+
+
+def test_the_lake_digest_answers_as_the_file_and_the_ingest_says_what_it_measured(
+    results: dict[str, Any],
+) -> None:
+    lake = results["results"]["lake"]
+    if "not_measured" in lake:  # no PostgreSQL here: said so, in the table too
+        pytest.skip(lake["not_measured"])
+    digest = lake["digest"]
+    assert digest["articles"] == ARTICLES and digest["mentions"] == MENTIONS
+    assert len(digest["queries"]) >= 10
+    assert all(q["same_row_count"] for q in digest["queries"].values())
+    ingest = lake["ingest"]
+    assert ingest["file_1_worker"]["articles"] == PAGES
+    assert sorted(ingest["lake"]) == ["1", "2", "4"]
+    for got in ingest["lake"].values():  # measured, or a reason why not
+        assert got.get("not_measured") or got["articles"] == PAGES

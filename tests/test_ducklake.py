@@ -214,10 +214,91 @@ def test_a_migrated_warehouse_answers_as_the_duckdb_one(
         )
         assert a == b, name
 
+    # `labwatch query`: every named query, with parameters that find rows in this world.
+    params = {"co_mentions": ["week=" + week], "entity_trend": ["entity=anthropic"],
+              "top_entities": ["weeks=1000"]}  # fmt: skip
+    from warehouse.named_query import named_queries
+
+    for name in named_queries():
+        argv = ["query", name, "--format", "csv"]
+        for p in params.get(name, []):
+            argv += ["--param", p]
+        answer = command(duck, *argv)
+        assert command(home, *argv) == answer, name
+        if name != "failing_feeds":  # every feed of the world answers
+            assert len(answer.splitlines()) > 1, name
+
+    # `labwatch web`: its pages and API read the lake as they read the file; the search box
+    # says plainly that it needs a DuckDB warehouse.
+    same_pages(tmp_path, home, duck, week)
+
     # Compaction changes files and snapshots, never an answer.
     out = command(home, "maintain-warehouse", "--keep-days", "0")
     assert "labwatch maintain-warehouse: data files" in out
     same_rows()
+
+
+def get(url: str) -> tuple[int, str]:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=120) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+SHOWN = {"": "Story", "entities": "Anthropic", "entity": "Story", "deals": "Anthropic",
+         "feeds": "Feed 0", "article": "Story"}  # fmt: skip
+
+
+def same_pages(tmp_path: Path, lake_home_: Path, duck: Path, week: str) -> None:
+    """`labwatch web` on the lake and on the file: every API answer equal, every page there."""
+    import json
+    import socket
+
+    from flows.web import web_in_background
+
+    def free_port() -> int:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return int(s.getsockname()[1])
+
+    with open_warehouse(duck / "labwatch.duckdb", read_only=True) as con:
+        article = str(con.execute("SELECT min(article_id) FROM articles").fetchone()[0])  # type: ignore[index]
+    api = [
+        "/api/week", f"/api/week?week={week}", "/api/entities", "/api/entities/anthropic",
+        "/api/series?e=anthropic&e=openai", "/api/entities/anthropic/articles",
+        f"/api/articles/{article}", "/api/deals", "/api/feeds", "/api/digests",
+    ]  # fmt: skip
+    pages = ["/", "/entities", "/entity/anthropic", "/deals", "/feeds", f"/article/{article}"]
+    answers: dict[str, list[tuple[int, str]]] = {}
+    for h in (duck, lake_home_):
+        port = free_port()
+        said: list[str] = []
+        with web_in_background(load_settings(h, web_port=port), said.append):
+            base = f"http://127.0.0.1:{port}"
+            deadline = datetime.now(UTC) + timedelta(seconds=60)
+            while True:
+                try:
+                    get(base + "/api/week")
+                    break
+                except OSError:
+                    assert datetime.now(UTC) < deadline, said
+            answers[str(h)] = [get(base + path) for path in [*api, *pages]]
+            if h == lake_home_:
+                status, body = get(base + "/search?q=compute")
+                assert status != 200 and "needs a DuckDB warehouse" in body, (status, body[:500])
+                status, body = get(base + "/api/search?q=compute")
+                assert status != 200 and "needs a DuckDB warehouse" in body, (status, body[:500])
+    on_file, on_lake = answers[str(duck)], answers[str(lake_home_)]
+    for path, (fs, fb), (ls, lb) in zip([*api, *pages], on_file, on_lake, strict=True):
+        assert (ls, fs) == (200, 200), (path, lb[:500])
+        if path.startswith("/api/"):
+            assert json.loads(lb) == json.loads(fb), path
+        else:  # what each page must show of this world, on both
+            assert SHOWN[path.split("/")[1]] in lb and SHOWN[path.split("/")[1]] in fb, path
 
 
 def test_sql_on_a_lake_is_read_only_and_reaches_no_other_file(
@@ -279,6 +360,24 @@ def test_migrate_warehouse_refuses_a_lake_with_data_and_loses_nothing_on_failure
     assert sql(capsys, home, "SELECT count(*) FROM feeds").splitlines()[1] == "5000"
     with open_warehouse(duck / "labwatch.duckdb", read_only=True) as con:  # the file unchanged
         assert con.execute("SELECT count(*) FROM feeds").fetchone() == (5000,)
+
+
+def test_migrate_warehouse_copies_a_file_whose_name_is_not_an_identifier(
+    tmp_path: Path, catalog: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # DuckDB names an attached file after its stem: "old-home" must be quoted in SQL.
+    source = tmp_path / "old-home.duckdb"
+    with open_warehouse(source) as con:
+        con.execute(
+            "INSERT INTO feeds (feed_id, url, added_at)"
+            " SELECT 'f' || i, 'http://h' || i || '/f', now() FROM range(3) t(i)"
+        )
+    home = lake_home(tmp_path / "home", catalog, tmp_path / "data")
+    assert main(["migrate-warehouse", "--home", str(home), "--from", str(source)]) == 0, (
+        capsys.readouterr().err
+    )
+    capsys.readouterr()
+    assert sql(capsys, home, "SELECT count(*) FROM feeds").splitlines()[1] == "3"
 
 
 def test_a_lake_with_its_data_files_on_s3(

@@ -20,6 +20,11 @@ from urllib.parse import urlsplit, urlunsplit
 # open the warehouse (the analysis pool).
 
 PREFIX = "ducklake:postgres:"
+# The fts index is DuckDB-file tables and macros: a lake cannot hold it (yet).
+SEARCH_NEEDS_A_FILE = (
+    "search needs a DuckDB warehouse: its full-text index cannot live in DuckLake yet; "
+    "use labwatch sql with ILIKE instead (docs/scale-out.md)"
+)
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,8 @@ def migrate_to_lake(source: Path, lake: DuckLakeWarehouse, lock_wait: float = 15
     rows copied per table. All or nothing."""
     require_warehouse(source)
     with open_warehouse(source, lock_wait=lock_wait) as con:
-        src = str(con.execute("SELECT current_database()").fetchone()[0])  # type: ignore[index]
+        name = str(con.execute("SELECT current_database()").fetchone()[0])  # type: ignore[index]
+        src = '"' + name.replace('"', '""') + '"'  # a file's stem, e.g. "old-home": quoted
         attach_lake(con, lake, read_only=False)
         con.execute(f"USE {ALIAS}")
         try:
@@ -65,7 +66,7 @@ def migrate_to_lake(source: Path, lake: DuckLakeWarehouse, lock_wait: float = 15
                     "catalog database to copy again"
                 )
             ours = set(table_names(con, ALIAS)) - {"schema_migrations"}
-            theirs = set(table_names(con, src)) - {"schema_migrations"}
+            theirs = set(table_names(con, name)) - {"schema_migrations"}
             if theirs - ours:
                 raise DuckLakeError(
                     f"{source} has tables the lake's schema lacks: {sorted(theirs - ours)}"

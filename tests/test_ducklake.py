@@ -16,6 +16,7 @@ from flows.cli import main
 from flows.digest_render import render_markdown
 from flows.settings import SettingsError, load_settings
 from tests.helpers import SEED_SLUGS, seed_text
+from tests.postgres import PostgresServer
 from tests.test_ingest_pipeline import ingest
 from warehouse.backend import DuckLakeWarehouse, redact_conninfo
 from warehouse.database import open_warehouse
@@ -482,3 +483,36 @@ def test_two_workers_never_hold_one_feed(tmp_path: Path, catalog: str) -> None:
         # Only the released ones; a lease of no length runs out at once.
         assert claim_feeds(con, "c", feeds, ttl=timedelta(0)) == sorted(first["a"])
         assert claim_feeds(con, "d", feeds, ttl=hour) == sorted(first["a"])
+
+
+def open_at(lake: DuckLakeWarehouse, start_at: float) -> int:
+    """One worker process: wait for the common start, then open the lake for writing."""
+    import time
+
+    from warehouse.ducklake import lake_schema_version
+
+    time.sleep(max(0.0, start_at - time.time()))
+    with open_warehouse(lake) as con:
+        return lake_schema_version(con)
+
+
+@pytest.mark.timeout(900)
+def test_workers_starting_on_a_new_catalog_at_once_all_open_it(
+    tmp_path: Path, postgres: PostgresServer
+) -> None:
+    """Four processes open the same empty catalog database at the same instant (workers
+    started together on a new lake): DuckLake's catalog tables are created once, and every
+    worker opens the lake instead of failing on the other's half-made catalog. Three new
+    catalogs, to give the race its chances."""
+    import multiprocessing
+    import time
+
+    from warehouse.database import latest_version
+
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        for n in range(3):
+            lake = DuckLakeWarehouse(postgres.create_database(), f"{tmp_path}/data{n}/")
+            start_at = time.time() + 10  # every process started by then
+            runs = [pool.apply_async(open_at, (lake, start_at)) for _ in range(4)]
+            versions = [r.get(timeout=600) for r in runs]
+            assert versions == [latest_version(0, str(lake))] * 4

@@ -25,8 +25,10 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import random
 import re
 import shutil
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -122,16 +124,29 @@ def attach_lake(
         options.append("READ_ONLY")
     if not create:
         options.append("CREATE_IF_NOT_EXISTS false")
-    try:
-        con.execute(f"ATTACH {_quote(PREFIX + lake.catalog)} AS {alias} ({', '.join(options)})")
-    except duckdb.Error as exc:
-        message = str(exc).replace(lake.catalog, redact_conninfo(lake.catalog))
-        if "creating a new DuckLake is explicitly disabled" in message:
-            raise missing(lake) from None
-        raise DuckLakeError(
-            f"cannot open the DuckLake warehouse {lake}: {message.strip()}. Is PostgreSQL "
-            "running, and does the database exist (createdb)? See docs/scale-out.md"
-        ) from None
+    attach = f"ATTACH {_quote(PREFIX + lake.catalog)} AS {alias} ({', '.join(options)})"
+    for attempt in range(ATTACH_TRIES):
+        try:
+            con.execute(attach)
+            return
+        except duckdb.Error as exc:
+            message = str(exc).replace(lake.catalog, redact_conninfo(lake.catalog))
+            # Workers started together on a new catalog: DuckLake creates its catalog
+            # tables without a lock, so all but one fail on a name the first one took. Once
+            # it has committed they are there, and attaching again opens them.
+            if create and _RACED.search(message) and attempt < ATTACH_TRIES - 1:
+                time.sleep(random.uniform(0.1, 0.5) * (attempt + 1))
+                continue
+            if "creating a new DuckLake is explicitly disabled" in message:
+                raise missing(lake) from None
+            raise DuckLakeError(
+                f"cannot open the DuckLake warehouse {lake}: {message.strip()}. Is PostgreSQL "
+                "running, and does the database exist (createdb)? See docs/scale-out.md"
+            ) from None
+
+
+ATTACH_TRIES = 6
+_RACED = re.compile(r"duplicate key value|already exists")
 
 
 def s3_secret(data_path: str, env: Mapping[str, str]) -> str:

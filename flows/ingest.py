@@ -27,7 +27,7 @@ from extractors.fetch import FetchLimits
 from extractors.records import NOT_MODIFIED, FeedEntry, FeedFetch, FeedSpec, PageInput, Watchlist
 from extractors.urls import redact, redact_text, url_key
 from flows import memory, rows
-from flows.analysis import Analyser, Pending
+from flows.analysis_pool import Analyser, Pending
 from flows.connection import open_db
 from flows.feed_lease import FeedLease, feed_lease
 from flows.fetch_ahead import PageFetcher

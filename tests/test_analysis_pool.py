@@ -9,7 +9,7 @@ import pytest
 from extractors.analyse import FEED_CONTENT, FEED_SUMMARY, NONE, PAGE, analyse, sane_date
 from extractors.entities import Tagger, load_watchlist
 from extractors.records import FeedEntry, PageInput
-from flows.analysis import POOL_THRESHOLD, Analyser
+from flows.analysis_pool import POOL_THRESHOLD, Analyser
 from seeds import SEEDS_DIR
 from tests.helpers import SEED_SLUGS, seed_html
 

@@ -116,6 +116,28 @@ def test_one_story_through_two_urls_and_two_feeds_is_one_article(
     assert mentions == (2,)
 
 
+@pytest.mark.parametrize("order", ["own first", "copy first"])
+def test_a_feed_carrying_a_page_and_its_copy_is_linked_by_the_same_entry_in_any_batching(
+    tmp_path: Path, order: str
+) -> None:
+    """One feed, two entries: a page and a copy of its text under another URL. Whether the
+    two arrive in one batch or two, the feed is linked by the article's own entry."""
+    html = page("Story", seed_text(SEED_SLUGS[0]).split("\n\n"))
+    own = analysed("https://a.example/story", html)
+    copy = analysed("https://a.example/story-copy", html)
+    pair = [("feed-a", own), ("feed-a", copy)]
+    if order == "copy first":
+        pair.reverse()
+    linked = []
+    for n, batches in enumerate([[pair], [pair[:1], pair[1:]]]):
+        with open_warehouse(tmp_path / f"{n}.duckdb") as con:
+            for batch in batches:
+                store(con, batch)
+            linked.append(con.execute("SELECT article_id, entry_guid FROM article_feeds").fetchall())
+    stored_id = (pair[0][1].article_id, pair[0][1].url)  # the first stored is the article
+    assert linked == [[stored_id], [stored_id]]
+
+
 def rewrites(slug: str) -> list[str]:
     """Syndicated copies of a seed story: other headline, trimmed end, a changed word or two."""
     ps = seed_text(slug).split("\n\n")

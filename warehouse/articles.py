@@ -25,10 +25,9 @@ one leaves nothing behind.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import duckdb
 
@@ -165,15 +164,8 @@ def append_batch(
             )
         ]
         insert_new(con, "article_urls", list({u["url_key"]: u for u in urls}.values()), URL_KEY)
-        links = [
-            {**r, "article_id": owner.get(r["article_id"], r["article_id"])} for r in article_feeds
-        ]
-        insert_new(
-            con,
-            "article_feeds",
-            list({(r["article_id"], r["feed_id"]): r for r in links}.values()),
-            FEED_LINK_KEY,
-        )
+        links = feed_links(article_feeds, owner, keep_unknown=True)
+        insert_new(con, "article_feeds", links, FEED_LINK_KEY)
         # Mentions and deals only of the articles this transaction added: a replayed batch
         # adds none, so `mentions` needs no key (migration 0012).
         ours = unique_and_ours(mentions, added_ids)
@@ -221,18 +213,33 @@ def link_entries(con: duckdb.DuckDBPyConnection, links: Sequence[Row]) -> int:
     try:
         take_turn(con)
         owner = articles_for_keys(con, (r["article_id"] for r in links))
-        rows: dict[tuple[str, str], dict[str, Any]] = {}
-        for r in links:
-            if r["article_id"] in owner:
-                row = {**r, "article_id": owner[r["article_id"]]}
-                rows[(row["article_id"], row["feed_id"])] = row
-        added = len(insert_new(con, "article_feeds", list(rows.values()), FEED_LINK_KEY))
-        earliest_dates(con, {r["article_id"] for r in rows.values()})
+        rows = feed_links(links, owner, keep_unknown=False)
+        added = len(insert_new(con, "article_feeds", rows, FEED_LINK_KEY))
+        earliest_dates(con, {r["article_id"] for r in rows})
         con.execute("COMMIT")
     except BaseException:
         rollback(con)
         raise
     return added
+
+
+def feed_links(
+    links: Sequence[Row], owner: Mapping[str, str], *, keep_unknown: bool
+) -> list[Row]:
+    """`article_feeds` rows keyed by an entry's URL key, moved to the article that key leads
+    to (`owner`), one per (article, feed). When one feed carries an article under several
+    entries (a copy of a page under its own URL), the entry that is the article's own URL
+    is kept, else the first in feed order: the same row whether the entries arrive in one
+    batch or several, so which entry a feed is linked by never depends on timing."""
+    rows: dict[tuple[str, str], Row] = {}
+    for r in links:
+        article = owner.get(r["article_id"], r["article_id"] if keep_unknown else None)
+        if article is None:
+            continue
+        at = (article, r["feed_id"])
+        if at not in rows or r["article_id"] == article:
+            rows[at] = {**r, "article_id": article}
+    return list(rows.values())
 
 
 def earliest_dates(con: duckdb.DuckDBPyConnection, article_ids: Iterable[str]) -> None:

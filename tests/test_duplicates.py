@@ -133,7 +133,9 @@ def test_a_feed_carrying_a_page_and_its_copy_is_linked_by_the_same_entry_in_any_
         with open_warehouse(tmp_path / f"{n}.duckdb") as con:
             for batch in batches:
                 store(con, batch)
-            linked.append(con.execute("SELECT article_id, entry_guid FROM article_feeds").fetchall())
+            linked.append(
+                con.execute("SELECT article_id, entry_guid FROM article_feeds").fetchall()
+            )
     stored_id = (pair[0][1].article_id, pair[0][1].url)  # the first stored is the article
     assert linked == [[stored_id], [stored_id]]
 

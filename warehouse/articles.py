@@ -223,9 +223,7 @@ def link_entries(con: duckdb.DuckDBPyConnection, links: Sequence[Row]) -> int:
     return added
 
 
-def feed_links(
-    links: Sequence[Row], owner: Mapping[str, str], *, keep_unknown: bool
-) -> list[Row]:
+def feed_links(links: Sequence[Row], owner: Mapping[str, str], *, keep_unknown: bool) -> list[Row]:
     """`article_feeds` rows keyed by an entry's URL key, moved to the article that key leads
     to (`owner`), one per (article, feed). When one feed carries an article under several
     entries (a copy of a page under its own URL), the entry that is the article's own URL

@@ -15,7 +15,7 @@ from pytest_httpserver import HTTPServer
 from flows.cli import main
 from flows.digest_render import render_markdown
 from flows.settings import SettingsError, load_settings
-from tests.helpers import SEED_SLUGS, seed_text
+from tests.helpers import rss_feed, seed_paragraphs, story_item, story_page, v_views
 from tests.postgres import PostgresServer
 from tests.test_ingest_pipeline import ingest
 from warehouse.backend import DuckLakeWarehouse, redact_conninfo
@@ -52,30 +52,20 @@ def serve_dated_world(httpserver: HTTPServer) -> list[str]:
     hour: the digest breaks ties between articles of one time by storage order, which two
     backends need not share (see docs/scale-out.md)."""
     base = f"http://127.0.0.1:{httpserver.port}"
-    paragraphs = [p for s in SEED_SLUGS for p in seed_text(s).split("\n\n") if len(p) > 80]
+    paragraphs = seed_paragraphs()
     start = datetime(2026, 11, 16, tzinfo=UTC)
     feeds = []
     for f in range(FEEDS):
-        items = []
-        for n in range(STORIES):
-            story = f * STORIES + n
-            when = (start + timedelta(hours=story)).strftime("%a, %d %b %Y %H:%M:%S +0000")
-            items.append(
-                f"<item><title>Story {story}</title><link>{base}/a/{story}</link>"
-                f"<pubDate>{when}</pubDate></item>"
-            )
+        stories = range(f * STORIES, (f + 1) * STORIES)
+        items = [story_item(base, n, start + timedelta(hours=n)) for n in stories]
         httpserver.expect_request(f"/f{f}.xml").respond_with_data(
-            f'<?xml version="1.0"?><rss version="2.0"><channel><title>Feed {f}</title>'
-            f"{''.join(items)}</channel></rss>",
-            content_type="application/rss+xml",
+            rss_feed(f"Feed {f}", items), content_type="application/rss+xml"
         )
         feeds.append(f"{base}/f{f}.xml")
     httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
     for story in range(FEEDS * STORIES):
-        body = "".join(f"<p>{p}</p>" for p in paragraphs[story % 12 : story % 12 + 5])
         httpserver.expect_request(f"/a/{story}").respond_with_data(
-            f"<html><body><article><h1>Story {story}</h1><p>Dispatch {story}.</p>{body}"
-            "</article></body></html>",
+            story_page(story, story, paragraphs[story % 12 : story % 12 + 5]),
             content_type="text/html",
         )
     return feeds
@@ -146,12 +136,7 @@ def test_a_migrated_warehouse_answers_as_the_duckdb_one(
                 "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'"
             ).fetchall()
         ]
-        views = [
-            r[0]
-            for r in con.execute(
-                "SELECT view_name FROM duckdb_views() WHERE NOT internal AND view_name LIKE 'v\\_%' ESCAPE '\\'"
-            ).fetchall()
-        ]
+        views = v_views(con)
     assert "v_deals" in views and "v_mentions_weekly" in views
 
     lake = load_settings(home).warehouse

@@ -33,7 +33,7 @@ from flows.cli import main
 from flows.deployments import INGEST
 from flows.digest_render import render_markdown
 from flows.settings import load_settings
-from tests.helpers import SEED_SLUGS, seed_text
+from tests.helpers import rss_feed, seed_paragraphs, story_item, story_page, v_views
 from tests.postgres import PostgresServer
 from tests.prefect_server import PrefectServer
 from warehouse.backend import Location
@@ -67,21 +67,13 @@ def serve_world(httpserver: HTTPServer, gate: threading.Event) -> list[str]:
     A feed is answered once `gate` is open: the test holds it shut until both flow runs
     have started, so that they run at the same time."""
     base = f"http://127.0.0.1:{httpserver.port}"
-    paragraphs = [p for s in SEED_SLUGS for p in seed_text(s).split("\n\n") if len(p) > 80]
+    paragraphs = seed_paragraphs()
     start = datetime(2026, 11, 16, tzinfo=UTC)
     feeds = []
     for f in range(FEEDS):
-        items = []
-        for n in range(STORIES):
-            story = f * STORIES + n
-            when = (start + timedelta(hours=story)).strftime("%a, %d %b %Y %H:%M:%S +0000")
-            items.append(
-                f"<item><title>Story {story}</title><link>{base}/a/{story}</link>"
-                f"<pubDate>{when}</pubDate></item>"
-            )
-        body = (
-            f'<?xml version="1.0"?><rss version="2.0"><channel><title>Feed {f}</title>'
-            f"{''.join(items)}</channel></rss>"
+        stories = range(f * STORIES, (f + 1) * STORIES)
+        body = rss_feed(
+            f"Feed {f}", [story_item(base, n, start + timedelta(hours=n)) for n in stories]
         )
         httpserver.expect_request(f"/f{f}.xml").respond_with_handler(gated(gate, body))
         feeds.append(f"{base}/f{f}.xml")
@@ -90,10 +82,8 @@ def serve_world(httpserver: HTTPServer, gate: threading.Event) -> list[str]:
         # Seven stories told by several feeds each, in paragraphs no two stories share (so
         # which copy founds a story may vary, but not which pages make it).
         group = story % 7
-        body = "".join(f"<p>{p}</p>" for p in paragraphs[group * 5 : group * 5 + 5])
         httpserver.expect_request(f"/a/{story}").respond_with_data(
-            f"<html><body><article><h1>Story {story}</h1><p>Dispatch {story}.</p>{body}"
-            "</article></body></html>",
+            story_page(story, story, paragraphs[group * 5 : group * 5 + 5]),
             content_type="text/html",
         )
     return feeds
@@ -157,14 +147,7 @@ def relations(con: Any) -> list[str]:
             " AND database_name = current_database()"
         ).fetchall()
     ]
-    views = [
-        str(r[0])
-        for r in con.execute(
-            "SELECT view_name FROM duckdb_views() WHERE NOT internal"
-            " AND database_name = current_database() AND view_name LIKE 'v\\_%' ESCAPE '\\'"
-        ).fetchall()
-    ]
-    return sorted(n for n in [*tables, *views] if n not in SKIPPED)
+    return sorted(n for n in [*tables, *v_views(con)] if n not in SKIPPED)
 
 
 def assert_same_warehouse(got: Location, expected: Location) -> None:

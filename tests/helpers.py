@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -170,3 +170,32 @@ def v_views(con: Any) -> list[str]:
             " ORDER BY 1"
         ).fetchall()
     ]
+
+
+def sql_csv(capsys: Any, home: Path, query: str) -> str:
+    """`labwatch sql QUERY --format csv` on `home`, every row, run in this process; its output
+    (`capsys`: pytest's fixture, which catches it)."""
+    from flows.cli import main
+
+    code = main(["sql", query, "--format", "csv", "--max-rows", "0", "--home", str(home)])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return str(out.out)
+
+
+def newest_week_digests(reference: Any, other: Any) -> tuple[str, Any, Any]:
+    """The newest week of articles in warehouse `reference`, and its digest data read from
+    `other` and from `reference` at one fixed time (week, got, expected): two backends or two
+    ingests of one world compared figure for figure."""
+    from warehouse.database import open_warehouse
+    from warehouse.digest_queries import digest_data
+    from warehouse.queries import newest_article_week
+
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    with open_warehouse(reference, read_only=True) as con:
+        week = newest_article_week(con)
+        assert week
+        expected = digest_data(con, week, now)
+    with open_warehouse(other, read_only=True) as con:
+        got = digest_data(con, week, now)
+    return week, got, expected

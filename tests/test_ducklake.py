@@ -15,15 +15,24 @@ from pytest_httpserver import HTTPServer
 from flows.cli import main
 from flows.digest_render import render_markdown
 from flows.settings import SettingsError, load_settings
-from tests.helpers import rss_feed, seed_paragraphs, story_item, story_page, v_views
+from tests.helpers import (
+    newest_week_digests,
+    rss_feed,
+    seed_paragraphs,
+    story_item,
+    story_page,
+    v_views,
+)
+from tests.helpers import (
+    sql_csv as sql,
+)
 from tests.postgres import PostgresServer
 from tests.test_ingest_pipeline import ingest
 from warehouse.backend import DuckLakeWarehouse, redact_conninfo
 from warehouse.database import open_warehouse
-from warehouse.digest_queries import digest_data
 from warehouse.ducklake import LAKE_ONLY
 from warehouse.errors import WarehouseMissingError
-from warehouse.queries import lock_down, newest_article_week, run_sql
+from warehouse.queries import lock_down, run_sql
 
 
 def lake_home(path: Path, conninfo: str, data: Path) -> Path:
@@ -34,13 +43,6 @@ def lake_home(path: Path, conninfo: str, data: Path) -> Path:
         encoding="utf-8",
     )
     return path
-
-
-def sql(capsys: pytest.CaptureFixture[str], home: Path, query: str) -> str:
-    code = main(["sql", query, "--format", "csv", "--max-rows", "0", "--home", str(home)])
-    out = capsys.readouterr()
-    assert code == 0, out.err
-    return out.out
 
 
 FEEDS = 4
@@ -166,13 +168,7 @@ def test_a_migrated_warehouse_answers_as_the_duckdb_one(
     assert sql(capsys, home, "SELECT count(*) FROM articles").splitlines()[1] == "48"
 
     # The digest: every figure and section, and the Markdown made of them.
-    now = datetime(2030, 1, 1, tzinfo=UTC)
-    with open_warehouse(duck / "labwatch.duckdb", read_only=True) as con:
-        week = newest_article_week(con)
-        assert week
-        expected = digest_data(con, week, now)
-    with open_warehouse(lake, read_only=True) as con:
-        got = digest_data(con, week, now)
+    week, got, expected = newest_week_digests(duck / "labwatch.duckdb", lake)
     assert got == expected
     assert render_markdown(got) == render_markdown(expected)
     assert expected.this_week.articles > 0

@@ -29,18 +29,26 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from flows.cli import main
 from flows.deployments import INGEST
 from flows.digest_render import render_markdown
 from flows.settings import load_settings
-from tests.helpers import rss_feed, seed_paragraphs, story_item, story_page, v_views
+from tests.helpers import (
+    newest_week_digests,
+    rss_feed,
+    seed_paragraphs,
+    story_item,
+    story_page,
+    v_views,
+)
+from tests.helpers import (
+    sql_csv as sql,
+)
 from tests.postgres import PostgresServer
 from tests.prefect_server import PrefectServer
 from warehouse.backend import Location
 from warehouse.database import open_warehouse
-from warehouse.digest_queries import digest_data
 from warehouse.ducklake import LAKE_ONLY
-from warehouse.queries import lock_down, newest_article_week, run_sql
+from warehouse.queries import lock_down, run_sql
 
 FEEDS = 40
 STORIES = 2  # per feed
@@ -182,13 +190,6 @@ def assert_same_warehouse(got: Location, expected: Location) -> None:
             assert (len(mine), differ) == (len(theirs), []), name
 
 
-def sql(capsys: pytest.CaptureFixture[str], home: Path, query: str) -> str:
-    code = main(["sql", query, "--format", "csv", "--max-rows", "0", "--home", str(home)])
-    out = capsys.readouterr()
-    assert code == 0, out.err
-    return out.out
-
-
 @pytest.mark.slow
 @pytest.mark.timeout(1500)
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -283,13 +284,7 @@ def test_two_workers_ingest_a_40_feed_world_once(
         "SELECT * FROM v_mentions_weekly ORDER BY ALL",
     ):
         assert sql(capsys, home, query) == sql(capsys, reference, query), query
-    now = datetime(2030, 1, 1, tzinfo=UTC)
-    with open_warehouse(reference / "labwatch.duckdb", read_only=True) as con:
-        week = newest_article_week(con)
-        assert week
-        expected = digest_data(con, week, now)
-    with open_warehouse(lake, read_only=True) as con:
-        got = digest_data(con, week, now)
+    _, got, expected = newest_week_digests(reference / "labwatch.duckdb", lake)
     # A story is named by the id of the article that founded it, which depends on the order
     # the workers stored them in; all else of every story is the same.
     got = dataclasses.replace(

@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +113,24 @@ def rss_feed(title: str, items: Iterable[str]) -> str:
         f'<?xml version="1.0"?><rss version="2.0"><channel><title>{title}</title>'
         f"{''.join(items)}</channel></rss>"
     )
+
+
+def dated_feeds(base: str, feeds: int, stories: int) -> dict[str, str]:
+    """`feeds` RSS documents by path (/f0.xml, /f1.xml ...), each of `stories` stories of its
+    own, numbered on from feed to feed, story N published N hours after 2026-11-16: every
+    story its own time (the digest breaks ties of one time by storage order, which two
+    backends or two ingests need not share)."""
+    start = datetime(2026, 11, 16, tzinfo=UTC)
+    return {
+        f"/f{f}.xml": rss_feed(
+            f"Feed {f}",
+            [
+                story_item(base, n, start + timedelta(hours=n))
+                for n in range(f * stories, (f + 1) * stories)
+            ],
+        )
+        for f in range(feeds)
+    }
 
 
 def story_page(story: object, dispatch: object, paragraphs: Iterable[str]) -> str:

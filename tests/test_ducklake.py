@@ -15,17 +15,8 @@ from pytest_httpserver import HTTPServer
 from flows.cli import main
 from flows.digest_render import render_markdown
 from flows.settings import SettingsError, load_settings
-from tests.helpers import (
-    newest_week_digests,
-    rss_feed,
-    seed_paragraphs,
-    story_item,
-    story_page,
-    v_views,
-)
-from tests.helpers import (
-    sql_csv as sql,
-)
+from tests.helpers import dated_feeds, newest_week_digests, seed_paragraphs, story_page, v_views
+from tests.helpers import sql_csv as sql
 from tests.postgres import PostgresServer
 from tests.test_ingest_pipeline import ingest
 from warehouse.backend import DuckLakeWarehouse, redact_conninfo
@@ -55,22 +46,16 @@ def serve_dated_world(httpserver: HTTPServer) -> list[str]:
     backends need not share (see docs/scale-out.md)."""
     base = f"http://127.0.0.1:{httpserver.port}"
     paragraphs = seed_paragraphs()
-    start = datetime(2026, 11, 16, tzinfo=UTC)
-    feeds = []
-    for f in range(FEEDS):
-        stories = range(f * STORIES, (f + 1) * STORIES)
-        items = [story_item(base, n, start + timedelta(hours=n)) for n in stories]
-        httpserver.expect_request(f"/f{f}.xml").respond_with_data(
-            rss_feed(f"Feed {f}", items), content_type="application/rss+xml"
-        )
-        feeds.append(f"{base}/f{f}.xml")
+    documents = dated_feeds(base, FEEDS, STORIES)
+    for path, body in documents.items():
+        httpserver.expect_request(path).respond_with_data(body, content_type="application/rss+xml")
     httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
     for story in range(FEEDS * STORIES):
         httpserver.expect_request(f"/a/{story}").respond_with_data(
             story_page(story, story, paragraphs[story % 12 : story % 12 + 5]),
             content_type="text/html",
         )
-    return feeds
+    return [base + path for path in documents]
 
 
 def test_the_warehouse_setting_names_the_backend(tmp_path: Path) -> None:

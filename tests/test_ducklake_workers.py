@@ -21,7 +21,6 @@ import dataclasses
 import threading
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,17 +31,8 @@ from werkzeug import Request, Response
 from flows.deployments import INGEST
 from flows.digest_render import render_markdown
 from flows.settings import load_settings
-from tests.helpers import (
-    newest_week_digests,
-    rss_feed,
-    seed_paragraphs,
-    story_item,
-    story_page,
-    v_views,
-)
-from tests.helpers import (
-    sql_csv as sql,
-)
+from tests.helpers import dated_feeds, newest_week_digests, seed_paragraphs, story_page, v_views
+from tests.helpers import sql_csv as sql
 from tests.postgres import PostgresServer
 from tests.prefect_server import PrefectServer
 from warehouse.backend import Location
@@ -76,15 +66,9 @@ def serve_world(httpserver: HTTPServer, gate: threading.Event) -> list[str]:
     have started, so that they run at the same time."""
     base = f"http://127.0.0.1:{httpserver.port}"
     paragraphs = seed_paragraphs()
-    start = datetime(2026, 11, 16, tzinfo=UTC)
-    feeds = []
-    for f in range(FEEDS):
-        stories = range(f * STORIES, (f + 1) * STORIES)
-        body = rss_feed(
-            f"Feed {f}", [story_item(base, n, start + timedelta(hours=n)) for n in stories]
-        )
-        httpserver.expect_request(f"/f{f}.xml").respond_with_handler(gated(gate, body))
-        feeds.append(f"{base}/f{f}.xml")
+    documents = dated_feeds(base, FEEDS, STORIES)
+    for path, body in documents.items():
+        httpserver.expect_request(path).respond_with_handler(gated(gate, body))
     httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
     for story in range(FEEDS * STORIES):
         # Seven stories told by several feeds each, in paragraphs no two stories share (so
@@ -94,7 +78,7 @@ def serve_world(httpserver: HTTPServer, gate: threading.Event) -> list[str]:
             story_page(story, story, paragraphs[group * 5 : group * 5 + 5]),
             content_type="text/html",
         )
-    return feeds
+    return [base + path for path in documents]
 
 
 def gated(gate: threading.Event, body: str) -> Callable[[Request], Response]:

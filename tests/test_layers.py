@@ -153,3 +153,15 @@ def test_no_module_in_flows_contains_sql() -> None:
         for p in sorted((ROOT / "flows").rglob("*.py"))
     }
     assert {name: sql for name, sql in found.items() if sql} == {}
+
+
+if __name__ == "__main__":  # python -m tests.test_layers [PACKAGE]: the layers, as a table
+    import sys
+
+    try:
+        found = layers(package_graph(sys.argv[1] if len(sys.argv) > 1 else "extractors"))
+    except AssertionError as cycle:  # no layers to give
+        sys.exit(str(cycle))
+    for depth in range(1, max(map(len, found.values())) + 1):
+        print(depth, " ".join(sorted(m for m, c in found.items() if len(c) == depth)))
+    print("deepest:", " -> ".join(max(found.values(), key=len)))

@@ -19,7 +19,6 @@ theirs (tests/postgres.py, Debian's postgresql package), a new database per lake
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import time
@@ -57,16 +56,8 @@ def catalogs() -> Iterator[Callable[[], str]]:
     bin_dir = postgres._bin_dir()
     if bin_dir is None:
         raise LakeUnavailable("PostgreSQL is not installed (apt-get install postgresql)")
-    server = postgres._start(bin_dir)
-    try:
+    with postgres.started(bin_dir) as server:
         yield server.create_database
-    finally:
-        subprocess.run(
-            [str(bin_dir / "pg_ctl"), "-D", str(server.folder / "data"), "-m", "immediate",
-             "stop"],
-            capture_output=True, user=server.run_as, timeout=60, check=False,
-        )  # fmt: skip
-        shutil.rmtree(server.folder, ignore_errors=True)
 
 
 def lake_home(home: Path, corpus: Corpus, lake: DuckLakeWarehouse | None) -> Path:

@@ -16,7 +16,7 @@ from typing import Any
 from lxml.html import HtmlElement
 
 ARTICLE, INDEX, PRODUCTS, CONSENT = "article", "index", "products", "consent"
-KINDS = (ARTICLE, INDEX, PRODUCTS, CONSENT)
+PAGE_KINDS = (ARTICLE, INDEX, PRODUCTS, CONSENT)
 
 # Words of consent dialogs, several languages; a page must use many different ones.
 _CONSENT_TERMS = re.compile(

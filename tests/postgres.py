@@ -16,6 +16,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
@@ -85,6 +86,22 @@ def _start(bin_dir: Path) -> PostgresServer:
     return server
 
 
+@contextmanager
+def started(bin_dir: Path) -> Iterator[PostgresServer]:
+    """A new cluster running for the block; then stopped at once and its folder removed.
+    (benchmarks/lake.py starts its catalogs' server with it too.)"""
+    server = _start(bin_dir)
+    try:
+        yield server
+    finally:
+        subprocess.run(
+            [str(bin_dir / "pg_ctl"), "-D", str(server.folder / "data"), "-m", "immediate",
+             "stop"],
+            capture_output=True, user=server.run_as, timeout=60, check=False,
+        )  # fmt: skip
+        shutil.rmtree(server.folder, ignore_errors=True)
+
+
 def _has_user(name: str) -> bool:
     try:
         pwd.getpwnam(name)
@@ -102,16 +119,8 @@ def postgres() -> Iterator[PostgresServer]:
             "PostgreSQL is not installed (apt-get install postgresql; .ci/run does): "
             "the DuckLake tests need a real server"
         )
-    server = _start(bin_dir)
-    try:
+    with started(bin_dir) as server:
         yield server
-    finally:
-        subprocess.run(
-            [str(bin_dir / "pg_ctl"), "-D", str(server.folder / "data"), "-m", "immediate",
-             "stop"],
-            capture_output=True, user=server.run_as, timeout=60, check=False,
-        )  # fmt: skip
-        shutil.rmtree(server.folder, ignore_errors=True)
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from typing import Any, TextIO
 
 import pytest
 
+from flows.serve import stop_process
 from tests.postgres import PostgresServer, _free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,21 +134,12 @@ class PrefectServer:
 
     def stop_workers(self) -> None:
         for process, log in self._workers:
-            stop(process)
+            stop_process(process, 30)
             log.close()
         self._workers.clear()
 
 
 FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
-
-
-def stop(process: subprocess.Popen[Any], wait: float = 30) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=wait)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 @pytest.fixture(scope="module")
@@ -194,4 +186,4 @@ def prefect_on_postgres(
         yield server
     finally:
         server.stop_workers()
-        stop(process)
+        stop_process(process, 30)

@@ -16,7 +16,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from tests.helpers import SEED_SLUGS, seed_text
+from tests.helpers import rss_feed, seed_paragraphs, story_item, story_page
 from warehouse.database import connect, open_warehouse
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
@@ -29,12 +29,9 @@ def serve_site(
     """A feed of `articles` distinct stories whose pages answer after `delay` seconds (those
     numbered `delay_from` and up; the others at once)."""
     base = f"http://127.0.0.1:{httpserver.port}"
-    paragraphs = [p for s in SEED_SLUGS for p in seed_text(s).split("\n\n") if len(p) > 80]
-    items = "".join(
-        f"<item><title>Story {n}</title><link>{base}/a/{n}</link></item>" for n in range(articles)
-    )
+    paragraphs = seed_paragraphs()
     httpserver.expect_request("/feed.xml").respond_with_data(
-        f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>',
+        rss_feed("T", (story_item(base, n) for n in range(articles))),
         content_type="application/rss+xml",
     )
     httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
@@ -43,9 +40,8 @@ def serve_site(
         n = int(request.path.rsplit("/", 1)[1])
         if n >= delay_from:
             time.sleep(delay)
-        body = "".join(f"<p>{p}</p>" for p in paragraphs[n % 12 : n % 12 + 6])
         return Response(
-            f"<html><body><article><h1>Story {n}</h1><p>Dispatch number {n}.</p>{body}</article></body></html>",
+            story_page(n, f"number {n}", paragraphs[n % 12 : n % 12 + 6]),
             content_type="text/html",
         )
 

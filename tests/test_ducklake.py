@@ -15,15 +15,15 @@ from pytest_httpserver import HTTPServer
 from flows.cli import main
 from flows.digest_render import render_markdown
 from flows.settings import SettingsError, load_settings
-from tests.helpers import SEED_SLUGS, seed_text
+from tests.helpers import dated_feeds, newest_week_digests, seed_paragraphs, story_page, v_views
+from tests.helpers import sql_csv as sql
 from tests.postgres import PostgresServer
 from tests.test_ingest_pipeline import ingest
 from warehouse.backend import DuckLakeWarehouse, redact_conninfo
 from warehouse.database import open_warehouse
-from warehouse.digest_queries import digest_data
 from warehouse.ducklake import LAKE_ONLY
 from warehouse.errors import WarehouseMissingError
-from warehouse.queries import lock_down, newest_article_week, run_sql
+from warehouse.queries import lock_down, run_sql
 
 
 def lake_home(path: Path, conninfo: str, data: Path) -> Path:
@@ -36,13 +36,6 @@ def lake_home(path: Path, conninfo: str, data: Path) -> Path:
     return path
 
 
-def sql(capsys: pytest.CaptureFixture[str], home: Path, query: str) -> str:
-    code = main(["sql", query, "--format", "csv", "--max-rows", "0", "--home", str(home)])
-    out = capsys.readouterr()
-    assert code == 0, out.err
-    return out.out
-
-
 FEEDS = 4
 STORIES = 12  # per feed
 
@@ -52,33 +45,17 @@ def serve_dated_world(httpserver: HTTPServer) -> list[str]:
     hour: the digest breaks ties between articles of one time by storage order, which two
     backends need not share (see docs/scale-out.md)."""
     base = f"http://127.0.0.1:{httpserver.port}"
-    paragraphs = [p for s in SEED_SLUGS for p in seed_text(s).split("\n\n") if len(p) > 80]
-    start = datetime(2026, 11, 16, tzinfo=UTC)
-    feeds = []
-    for f in range(FEEDS):
-        items = []
-        for n in range(STORIES):
-            story = f * STORIES + n
-            when = (start + timedelta(hours=story)).strftime("%a, %d %b %Y %H:%M:%S +0000")
-            items.append(
-                f"<item><title>Story {story}</title><link>{base}/a/{story}</link>"
-                f"<pubDate>{when}</pubDate></item>"
-            )
-        httpserver.expect_request(f"/f{f}.xml").respond_with_data(
-            f'<?xml version="1.0"?><rss version="2.0"><channel><title>Feed {f}</title>'
-            f"{''.join(items)}</channel></rss>",
-            content_type="application/rss+xml",
-        )
-        feeds.append(f"{base}/f{f}.xml")
+    paragraphs = seed_paragraphs()
+    documents = dated_feeds(base, FEEDS, STORIES)
+    for path, body in documents.items():
+        httpserver.expect_request(path).respond_with_data(body, content_type="application/rss+xml")
     httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
     for story in range(FEEDS * STORIES):
-        body = "".join(f"<p>{p}</p>" for p in paragraphs[story % 12 : story % 12 + 5])
         httpserver.expect_request(f"/a/{story}").respond_with_data(
-            f"<html><body><article><h1>Story {story}</h1><p>Dispatch {story}.</p>{body}"
-            "</article></body></html>",
+            story_page(story, story, paragraphs[story % 12 : story % 12 + 5]),
             content_type="text/html",
         )
-    return feeds
+    return [base + path for path in documents]
 
 
 def test_the_warehouse_setting_names_the_backend(tmp_path: Path) -> None:
@@ -146,12 +123,7 @@ def test_a_migrated_warehouse_answers_as_the_duckdb_one(
                 "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'"
             ).fetchall()
         ]
-        views = [
-            r[0]
-            for r in con.execute(
-                "SELECT view_name FROM duckdb_views() WHERE NOT internal AND view_name LIKE 'v\\_%' ESCAPE '\\'"
-            ).fetchall()
-        ]
+        views = v_views(con)
     assert "v_deals" in views and "v_mentions_weekly" in views
 
     lake = load_settings(home).warehouse
@@ -181,13 +153,7 @@ def test_a_migrated_warehouse_answers_as_the_duckdb_one(
     assert sql(capsys, home, "SELECT count(*) FROM articles").splitlines()[1] == "48"
 
     # The digest: every figure and section, and the Markdown made of them.
-    now = datetime(2030, 1, 1, tzinfo=UTC)
-    with open_warehouse(duck / "labwatch.duckdb", read_only=True) as con:
-        week = newest_article_week(con)
-        assert week
-        expected = digest_data(con, week, now)
-    with open_warehouse(lake, read_only=True) as con:
-        got = digest_data(con, week, now)
+    week, got, expected = newest_week_digests(duck / "labwatch.duckdb", lake)
     assert got == expected
     assert render_markdown(got) == render_markdown(expected)
     assert expected.this_week.articles > 0

@@ -22,37 +22,14 @@ from pytest_httpserver import HTTPServer
 
 from flows.cli import main
 from flows.settings import load_settings
-from tests.helpers import SEED_SLUGS, seed_text
+from tests.helpers import STORED, rss_feed, seed_paragraphs, stored, story_item, story_page, v_views
 from tests.test_ducklake import lake_home, serve_dated_world
-from tests.test_oneoff import STORED, VOLATILE
 from warehouse.backend import Location
 from warehouse.database import open_warehouse
 from warehouse.errors import QueryError
 from warehouse.search import search_articles
 
 pytestmark = pytest.mark.timeout(900)
-
-
-def stored(where: Location, tables: tuple[str, ...], skip: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Every row of `tables` (tables or views), without the columns that differ from run to
-    run (run ids, clocks) and those in `skip`, sorted."""
-    out = {}
-    with open_warehouse(where, read_only=True) as con:
-        for table in tables:
-            columns = [
-                name
-                for (name, kind) in con.execute(
-                    "SELECT column_name, data_type FROM information_schema.columns"
-                    " WHERE table_name = ? AND table_catalog = current_database()"
-                    " ORDER BY ordinal_position",
-                    [table],
-                ).fetchall()
-                if name not in (*VOLATILE, *skip) and not kind.startswith("TIMESTAMP")
-            ]
-            assert columns, table
-            select = ", ".join(f'"{c}"' for c in columns)
-            out[table] = con.execute(f"SELECT {select} FROM {table} ORDER BY ALL").fetchall()
-    return out
 
 
 def differences(got: list[Any], expected: list[Any]) -> list[Any]:
@@ -73,14 +50,7 @@ def differences(got: list[Any], expected: list[Any]) -> list[Any]:
 
 def views(where: Location) -> tuple[str, ...]:
     with open_warehouse(where, read_only=True) as con:
-        return tuple(
-            str(r[0])
-            for r in con.execute(
-                "SELECT view_name FROM duckdb_views() WHERE NOT internal"
-                " AND database_name = current_database() AND view_name LIKE 'v\\_%' ESCAPE '\\'"
-                " ORDER BY 1"
-            ).fetchall()
-        )
+        return tuple(v_views(con))
 
 
 def overrides(port: int, **more: Any) -> dict[str, Any]:
@@ -141,37 +111,41 @@ def serve_shared_world(httpserver: HTTPServer) -> list[str]:
     the first stored: both in one feed, so in one worker's order). The feeds share a title:
     an article's source is the feed it was stored from."""
     base = f"http://127.0.0.1:{httpserver.port}"
-    paragraphs = [p for s in SEED_SLUGS for p in seed_text(s).split("\n\n") if len(p) > 80]
+    paragraphs = seed_paragraphs()
     start = datetime(2026, 11, 16, tzinfo=UTC)
     number = {s: n for n, s in enumerate(f"{f}-{x}" for f in range(FEEDS) for x in "abs")}
     feeds = []
     for f in range(FEEDS):
         own = [f"{f}-a", f"{f}-b"]
         shared = [f"s{f}", f"s{(f - 1) % FEEDS}"]
-        items = []
-        for n, story in enumerate(own + shared):
-            when = (start + timedelta(hours=f * 4 + n)).strftime("%a, %d %b %Y %H:%M:%S +0000")
-            items.append(
-                f"<item><title>Story {story}</title><link>{base}/a/{story}</link>"
-                f"<pubDate>{when}</pubDate></item>"
-            )
+        items = [
+            story_item(base, story, start + timedelta(hours=f * 4 + n))
+            for n, story in enumerate(own + shared)
+        ]
         httpserver.expect_request(f"/f{f:02d}.xml").respond_with_data(
-            f'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>'
-            f"{''.join(items)}</channel></rss>",
-            content_type="application/rss+xml",
+            rss_feed("Wire", items), content_type="application/rss+xml"
         )
         feeds.append(f"{base}/f{f:02d}.xml")
         for story in [*own, f"s{f}"]:
             shown = f"{f}-a" if story.endswith("-b") and f % 5 == 0 else story
             k = number[shown if shown[0] != "s" else f"{shown[1:]}-s"] % len(paragraphs)
-            body = "".join(f"<p>{p}</p>" for p in (paragraphs * 2)[k : k + 4])
             httpserver.expect_request(f"/a/{story}").respond_with_data(
-                f"<html><body><article><h1>Story {story}</h1><p>Dispatch {shown}.</p>{body}"
-                "</article></body></html>",
-                content_type="text/html",
+                story_page(story, shown, (paragraphs * 2)[k : k + 4]), content_type="text/html"
             )
     httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
     return feeds
+
+
+def lake_homes(tmp_path: Path, catalog: str, feeds: list[str], *names: str) -> list[Path]:
+    """A home under tmp_path for each of `names` (machines of their own), each on the one
+    lake of `catalog` and reading one feed list of `feeds`."""
+    feed_list = tmp_path / "feeds.toml"
+    feed_list.write_text("".join(f'[[feed]]\nurl = "{u}"\n' for u in feeds), encoding="utf-8")
+    homes = [lake_home(tmp_path / name, catalog, tmp_path / "lakedata") for name in names]
+    for home in homes:
+        with (home / "labwatch.toml").open("a", encoding="utf-8") as toml:
+            toml.write(f'feeds = "{feed_list}"\n')
+    return homes
 
 
 def ingest_at(home: str, port: int, start_at: float) -> dict[str, Any]:
@@ -191,12 +165,7 @@ def test_two_ingests_at_once_on_one_lake_fetch_each_feed_once_and_store_each_art
     tmp_path: Path, httpserver: HTTPServer, catalog: str
 ) -> None:
     feeds = serve_shared_world(httpserver)
-    feed_list = tmp_path / "feeds.toml"
-    feed_list.write_text("".join(f'[[feed]]\nurl = "{u}"\n' for u in feeds), encoding="utf-8")
-    homes = [lake_home(tmp_path / f"worker{n}", catalog, tmp_path / "lakedata") for n in (1, 2)]
-    for home in homes:  # two machines: their own homes, one lake
-        with (home / "labwatch.toml").open("a", encoding="utf-8") as toml:
-            toml.write(f'feeds = "{feed_list}"\n')
+    homes = lake_homes(tmp_path, catalog, feeds, "worker1", "worker2")
     lake = load_settings(homes[0]).warehouse
     with open_warehouse(lake):
         pass  # the schema, made once beforehand (two first opens may race to make it)
@@ -246,12 +215,7 @@ def test_two_ingests_at_once_on_one_lake_fetch_each_feed_once_and_store_each_art
 def test_a_killed_workers_feeds_wait_for_its_leases_to_run_out(
     tmp_path: Path, httpserver: HTTPServer, catalog: str
 ) -> None:
-    feeds = serve_shared_world(httpserver)
-    feed_list = tmp_path / "feeds.toml"
-    feed_list.write_text("".join(f'[[feed]]\nurl = "{u}"\n' for u in feeds), encoding="utf-8")
-    home = lake_home(tmp_path / "home", catalog, tmp_path / "lakedata")
-    with (home / "labwatch.toml").open("a", encoding="utf-8") as toml:
-        toml.write(f'feeds = "{feed_list}"\n')
+    (home,) = lake_homes(tmp_path, catalog, serve_shared_world(httpserver), "home")
     lake = load_settings(home).warehouse
     with open_warehouse(lake):
         pass

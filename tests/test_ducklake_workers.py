@@ -21,7 +21,6 @@ import dataclasses
 import threading
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,18 +28,17 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from flows.cli import main
 from flows.deployments import INGEST
 from flows.digest_render import render_markdown
 from flows.settings import load_settings
-from tests.helpers import SEED_SLUGS, seed_text
+from tests.helpers import dated_feeds, newest_week_digests, seed_paragraphs, story_page, v_views
+from tests.helpers import sql_csv as sql
 from tests.postgres import PostgresServer
 from tests.prefect_server import PrefectServer
 from warehouse.backend import Location
 from warehouse.database import open_warehouse
-from warehouse.digest_queries import digest_data
 from warehouse.ducklake import LAKE_ONLY
-from warehouse.queries import lock_down, newest_article_week, run_sql
+from warehouse.queries import lock_down, run_sql
 
 FEEDS = 40
 STORIES = 2  # per feed
@@ -67,36 +65,20 @@ def serve_world(httpserver: HTTPServer, gate: threading.Event) -> list[str]:
     A feed is answered once `gate` is open: the test holds it shut until both flow runs
     have started, so that they run at the same time."""
     base = f"http://127.0.0.1:{httpserver.port}"
-    paragraphs = [p for s in SEED_SLUGS for p in seed_text(s).split("\n\n") if len(p) > 80]
-    start = datetime(2026, 11, 16, tzinfo=UTC)
-    feeds = []
-    for f in range(FEEDS):
-        items = []
-        for n in range(STORIES):
-            story = f * STORIES + n
-            when = (start + timedelta(hours=story)).strftime("%a, %d %b %Y %H:%M:%S +0000")
-            items.append(
-                f"<item><title>Story {story}</title><link>{base}/a/{story}</link>"
-                f"<pubDate>{when}</pubDate></item>"
-            )
-        body = (
-            f'<?xml version="1.0"?><rss version="2.0"><channel><title>Feed {f}</title>'
-            f"{''.join(items)}</channel></rss>"
-        )
-        httpserver.expect_request(f"/f{f}.xml").respond_with_handler(gated(gate, body))
-        feeds.append(f"{base}/f{f}.xml")
+    paragraphs = seed_paragraphs()
+    documents = dated_feeds(base, FEEDS, STORIES)
+    for path, body in documents.items():
+        httpserver.expect_request(path).respond_with_handler(gated(gate, body))
     httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
     for story in range(FEEDS * STORIES):
         # Seven stories told by several feeds each, in paragraphs no two stories share (so
         # which copy founds a story may vary, but not which pages make it).
         group = story % 7
-        body = "".join(f"<p>{p}</p>" for p in paragraphs[group * 5 : group * 5 + 5])
         httpserver.expect_request(f"/a/{story}").respond_with_data(
-            f"<html><body><article><h1>Story {story}</h1><p>Dispatch {story}.</p>{body}"
-            "</article></body></html>",
+            story_page(story, story, paragraphs[group * 5 : group * 5 + 5]),
             content_type="text/html",
         )
-    return feeds
+    return [base + path for path in documents]
 
 
 def gated(gate: threading.Event, body: str) -> Callable[[Request], Response]:
@@ -157,14 +139,7 @@ def relations(con: Any) -> list[str]:
             " AND database_name = current_database()"
         ).fetchall()
     ]
-    views = [
-        str(r[0])
-        for r in con.execute(
-            "SELECT view_name FROM duckdb_views() WHERE NOT internal"
-            " AND database_name = current_database() AND view_name LIKE 'v\\_%' ESCAPE '\\'"
-        ).fetchall()
-    ]
-    return sorted(n for n in [*tables, *views] if n not in SKIPPED)
+    return sorted(n for n in [*tables, *v_views(con)] if n not in SKIPPED)
 
 
 def assert_same_warehouse(got: Location, expected: Location) -> None:
@@ -197,13 +172,6 @@ def assert_same_warehouse(got: Location, expected: Location) -> None:
                 }
             )
             assert (len(mine), differ) == (len(theirs), []), name
-
-
-def sql(capsys: pytest.CaptureFixture[str], home: Path, query: str) -> str:
-    code = main(["sql", query, "--format", "csv", "--max-rows", "0", "--home", str(home)])
-    out = capsys.readouterr()
-    assert code == 0, out.err
-    return out.out
 
 
 @pytest.mark.slow
@@ -300,13 +268,7 @@ def test_two_workers_ingest_a_40_feed_world_once(
         "SELECT * FROM v_mentions_weekly ORDER BY ALL",
     ):
         assert sql(capsys, home, query) == sql(capsys, reference, query), query
-    now = datetime(2030, 1, 1, tzinfo=UTC)
-    with open_warehouse(reference / "labwatch.duckdb", read_only=True) as con:
-        week = newest_article_week(con)
-        assert week
-        expected = digest_data(con, week, now)
-    with open_warehouse(lake, read_only=True) as con:
-        got = digest_data(con, week, now)
+    _, got, expected = newest_week_digests(reference / "labwatch.duckdb", lake)
     # A story is named by the id of the article that founded it, which depends on the order
     # the workers stored them in; all else of every story is the same.
     got = dataclasses.replace(

@@ -264,9 +264,10 @@ def test_minimum_interval_between_requests_to_one_host() -> None:
         gaps = [b - a for a, b in zip(server.starts, server.starts[1:], strict=False)]
     assert len(gaps) == 3
     # The pacing itself is the behaviour under test. Starts are seen by the server, a little
-    # after the client's paced start, so one gap may shrink by scheduling jitter; the span
-    # cannot.
-    assert min(gaps) >= 0.15 and sum(gaps) >= 0.59
+    # after the client's paced start, so one gap may shrink by scheduling jitter (on a loaded
+    # machine, past 0.05 s: 0.14998 was seen at a load of 12 on 2 cores); the span cannot.
+    # Unpaced, the four requests on two connections would arrive within milliseconds.
+    assert min(gaps) >= 0.1 and sum(gaps) >= 0.59
 
 
 def test_allowed_private_hosts(httpserver: HTTPServer) -> None:

@@ -11,8 +11,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from tests.helpers import SEED_SLUGS, seed_text
-from tests.test_oneoff import stored_rows
+from tests.helpers import STORED, rss_feed, seed_paragraphs, stored, story_item, story_page
 
 pytestmark = pytest.mark.flow
 STORIES = 30
@@ -22,19 +21,16 @@ def serve_world(httpserver: HTTPServer) -> list[str]:
     """Two feeds on one host sharing ten stories; one page missing (404), one a copy of
     another's text under its own URL, one entry with only its feed's summary to go on."""
     base = f"http://127.0.0.1:{httpserver.port}"
-    paragraphs = [p for s in SEED_SLUGS for p in seed_text(s).split("\n\n") if len(p) > 80]
+    paragraphs = seed_paragraphs()
 
     def item(n: int) -> str:
         summary = f"<description>Summary of story {n} about OpenAI and Microsoft.</description>"
-        return f"<item><title>Story {n}</title><link>{base}/a/{n}</link>{summary}</item>"
+        return story_item(base, n, more=summary)
 
     feeds = {"/one.xml": range(0, 20), "/two.xml": range(10, STORIES)}
     for path, numbers in feeds.items():
-        items = "".join(item(n) for n in numbers)
         httpserver.expect_request(path).respond_with_data(
-            f'<?xml version="1.0"?><rss version="2.0"><channel><title>{path}</title>{items}'
-            "</channel></rss>",
-            content_type="application/rss+xml",
+            rss_feed(path, map(item, numbers)), content_type="application/rss+xml"
         )
     httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
 
@@ -43,10 +39,8 @@ def serve_world(httpserver: HTTPServer) -> list[str]:
         if n == 7:
             return Response("gone", status=404)
         shown = 3 if n == 4 else n  # story 4 copies story 3's text
-        body = "".join(f"<p>{p}</p>" for p in paragraphs[shown % 12 : shown % 12 + 6])
         return Response(
-            f"<html><body><article><h1>Story {n}</h1><p>Dispatch number {shown}.</p>{body}"
-            "</article></body></html>",
+            story_page(n, f"number {shown}", paragraphs[shown % 12 : shown % 12 + 6]),
             content_type="text/html",
         )
 
@@ -79,8 +73,8 @@ def test_a_pipelined_ingest_stores_the_rows_of_a_sequential_one(
     assert one["articles_new"] == STORIES - 1  # the copy shares its original's article
     assert one["pages_failed"] == 1 and one["mentions"] > STORIES
     sequential, pipelined = (
-        stored_rows(tmp_path / "sequential"),
-        stored_rows(tmp_path / "pipelined"),
+        stored(tmp_path / "sequential" / "labwatch.duckdb", STORED),
+        stored(tmp_path / "pipelined" / "labwatch.duckdb", STORED),
     )
     assert len(sequential["article_feeds"]) == STORIES + 10 - 1  # the shared ten, in both feeds
     assert len(sequential["page_retries"]) == 1

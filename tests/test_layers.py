@@ -18,14 +18,23 @@ MAX_LAYERS = 5
 
 
 def _imports(path: Path) -> set[str]:
-    """Every module name the file imports (`from a.b import c` gives a.b and a.b.c)."""
+    return imports_in(path.read_text(encoding="utf-8"), path.relative_to(ROOT).parent.parts)
+
+
+def imports_in(source: str, package: tuple[str, ...]) -> set[str]:
+    """Every module name a file of `package` imports (`from a.b import c` gives a.b and
+    a.b.c); a relative import is read as the absolute one it stands for (`from . import c`
+    in a/x.py gives a and a.c), so that it cannot hide a layer."""
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            anchor = package[: len(package) - node.level + 1] if node.level else ()
+            module = ".".join([*anchor, *([node.module] if node.module else [])])
+            if module:
+                found.add(module)
+            found.update(f"{module}.{alias.name}".lstrip(".") for alias in node.names)
     return found
 
 
@@ -61,6 +70,17 @@ def test_the_layer_count_sees_a_deep_chain_and_a_cycle() -> None:
     graph["c"] = {"a"}
     with pytest.raises(AssertionError, match="cycle"):
         layers(graph)
+
+
+def test_relative_imports_count_as_the_modules_they_name() -> None:
+    source = "from .fetch import get\nfrom . import urls\nfrom .. import flows\nimport json\n"
+    assert imports_in(source, ("extractors",)) == {
+        "extractors.fetch", "extractors.fetch.get", "extractors", "extractors.urls", "flows",
+        "json",
+    }  # fmt: skip
+    assert imports_in("from extractors.records import Mention", ()) == {
+        "extractors.records", "extractors.records.Mention",
+    }  # fmt: skip
 
 
 def test_extractors_form_at_most_five_layers_without_cycles() -> None:
@@ -133,3 +153,15 @@ def test_no_module_in_flows_contains_sql() -> None:
         for p in sorted((ROOT / "flows").rglob("*.py"))
     }
     assert {name: sql for name, sql in found.items() if sql} == {}
+
+
+if __name__ == "__main__":  # python -m tests.test_layers [PACKAGE]: the layers, as a table
+    import sys
+
+    try:
+        found = layers(package_graph(sys.argv[1] if len(sys.argv) > 1 else "extractors"))
+    except AssertionError as cycle:  # no layers to give
+        sys.exit(str(cycle))
+    for depth in range(1, max(map(len, found.values())) + 1):
+        print(depth, " ".join(sorted(m for m, c in found.items() if len(c) == depth)))
+    print("deepest:", " -> ".join(max(found.values(), key=len)))

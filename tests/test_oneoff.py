@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -20,8 +19,9 @@ from pytest_httpserver import HTTPServer
 from flows.oneoff import serve_api_url, step
 from flows.prefect_env import record_server
 from flows.seed_site import seed_feed_urls, seed_host
+from flows.serve import stop_process
 from flows.settings import load_settings
-from tests.helpers import start_serve
+from tests.helpers import STORED, start_serve, stored
 from warehouse.database import open_warehouse
 
 LABWATCH = Path(sys.executable).parent / "labwatch"
@@ -30,12 +30,6 @@ PROBE = (
     "import sys\nfrom flows.cli import main\nstatus = main(sys.argv[1:])\n"
     "print('prefect imported:', 'prefect' in sys.modules)\nsys.exit(status)\n"
 )
-# Tables that hold what an ingest stores (not the search index's, nor the schema's).
-STORED = ("articles", "article_urls", "article_feeds", "mentions", "deals", "feeds",
-          "feed_fetches", "entry_failures", "page_retries", "entities", "story_keys",
-          "story_bands", "runs")  # fmt: skip
-# Columns that differ between two runs of the same world: clocks, durations, run ids.
-VOLATILE = ("run_id", "prefect_run_id", "fetch_id", "duration_ms")
 
 
 def clean_env(tmp_path: Path, home: Path) -> dict[str, str]:
@@ -71,25 +65,6 @@ def ingested_home(tmp_path: Path, seed_site: str) -> tuple[Path, dict[str, str]]
     return home, env
 
 
-def stored_rows(home: Path) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row an ingest stores, without the columns that differ from run to run."""
-    out = {}
-    with open_warehouse(home / "labwatch.duckdb", read_only=True) as con:
-        for table in STORED:
-            columns = [
-                name
-                for (name, kind) in con.execute(
-                    "SELECT column_name, data_type FROM information_schema.columns "
-                    "WHERE table_name = ? ORDER BY ordinal_position",
-                    [table],
-                ).fetchall()
-                if name not in VOLATILE and not kind.startswith("TIMESTAMP")
-            ]
-            select = ", ".join(f'"{c}"' for c in columns)
-            out[table] = con.execute(f"SELECT {select} FROM {table} ORDER BY ALL").fetchall()
-    return out
-
-
 def query(home: Path, sql: str) -> list[tuple[Any, ...]]:
     with open_warehouse(home / "labwatch.duckdb", read_only=True, lock_wait=60) as con:
         return con.execute(sql).fetchall()
@@ -121,7 +96,9 @@ def test_a_one_off_ingest_stores_what_a_prefect_run_stores_without_prefect(
     assert "Traceback" not in out.stderr
     assert not list((direct / "prefect").glob("servers/*.json"))
 
-    assert stored_rows(direct) == stored_rows(by_prefect)
+    assert stored(direct / "labwatch.duckdb", STORED) == stored(
+        by_prefect / "labwatch.duckdb", STORED
+    )
     # The runs row is there either way; only the Prefect run has a Prefect id.
     (prefect_id,) = query(by_prefect, "SELECT prefect_run_id FROM runs")[0]
     assert prefect_id is not None
@@ -249,9 +226,4 @@ def test_a_one_off_digest_reports_to_the_server_of_a_running_serve(
         servers = list((tmp_path / "home" / "prefect" / "servers").glob("*.json"))
         assert len(servers) == 1  # serve's own
     finally:
-        serve.send_signal(signal.SIGTERM)
-        try:
-            serve.wait(timeout=90)
-        except subprocess.TimeoutExpired:
-            serve.kill()
-            serve.wait()
+        stop_process(serve, 90)

@@ -13,7 +13,7 @@ import pytest
 from extractors.analyse import FEED_SUMMARY, analyse
 from extractors.article import extract_article
 from extractors.entities import Tagger, load_watchlist
-from extractors.page_kind import ARTICLE, CONSENT, INDEX, KINDS, PRODUCTS
+from extractors.page_kind import ARTICLE, CONSENT, INDEX, PAGE_KINDS, PRODUCTS
 from extractors.records import FeedEntry, PageInput
 from flows import rows
 from seeds import SEEDS_DIR
@@ -32,7 +32,7 @@ def kind_of(html: bytes) -> str:
 
 def test_every_fixture_is_labelled_with_a_known_kind() -> None:
     assert sorted(LABELS) == sorted(p.name for p in FIXTURES.glob("*.html"))
-    assert set(LABELS.values()) <= set(KINDS)
+    assert set(LABELS.values()) <= set(PAGE_KINDS)
 
 
 @pytest.mark.parametrize("slug", SEED_SLUGS)

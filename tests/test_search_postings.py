@@ -30,24 +30,37 @@ QUERIES = [
 ]  # fmt: skip
 
 
+def random_articles(
+    seed: int, count: int, hours: int, sentences: int, longest: int
+) -> list[dict[str, object]]:
+    """`count` articles of WORDS drawn at random (the same for the same seed): a title of 2 to
+    8 words, a text of `sentences` sentences of 3 to `longest` words, published in the
+    `hours` after 2026-01-01."""
+    rng = random.Random(seed)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def words(low: int, high: int) -> str:
+        return " ".join(rng.choices(WORDS, k=rng.randint(low, high)))
+
+    return [
+        article(
+            f"a{i}",
+            words(2, 8),
+            ". ".join(words(3, longest) for _ in range(sentences)),
+            start + timedelta(hours=rng.randint(0, hours)),
+        )
+        for i in range(count)
+    ]
+
+
 @pytest.mark.parametrize("holding_list", [search.HOLDING_LIST, 0])
 def test_postings_give_match_bm25s_results(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, holding_list: int
 ) -> None:
     # 0: the documents holding a phrase's words are not listed first: every text is read.
     monkeypatch.setattr(search, "HOLDING_LIST", holding_list)
-    rng = random.Random(5)
-    start = datetime(2026, 1, 1, tzinfo=UTC)
     with open_warehouse(tmp_path / "w.duckdb") as con:
-        articles = [
-            article(
-                f"a{i}",
-                " ".join(rng.choices(WORDS, k=rng.randint(2, 8))),
-                ". ".join(" ".join(rng.choices(WORDS, k=rng.randint(3, 30))) for _ in range(4)),
-                start + timedelta(hours=rng.randint(0, 2000)),
-            )
-            for i in range(300)
-        ]
+        articles = random_articles(seed=5, count=300, hours=2000, sentences=4, longest=30)
         append_batch(con, articles, [], [], [])
         refresh_index(con)
         assert has_postings(con)
@@ -89,18 +102,8 @@ def test_pages_within_and_beyond_the_phrase_pool_agree(
     # A page within the pool is taken from it, one beyond it from every match: pages of
     # three read one after the other are the one long page, in both sorts.
     monkeypatch.setattr(search, "PHRASE_POOL", 5)
-    rng = random.Random(7)
-    start = datetime(2026, 1, 1, tzinfo=UTC)
     with open_warehouse(tmp_path / "w.duckdb") as con:
-        articles = [
-            article(
-                f"a{i}",
-                " ".join(rng.choices(WORDS, k=rng.randint(2, 8))),
-                " ".join(rng.choices(WORDS, k=rng.randint(3, 40))),
-                start + timedelta(hours=rng.randint(0, 50)),
-            )
-            for i in range(120)
-        ]
+        articles = random_articles(seed=7, count=120, hours=50, sentences=1, longest=40)
         append_batch(con, articles, [], [], [])
         refresh_index(con)
         flagged = 0

@@ -222,6 +222,7 @@ class Tagger:
         letters = "".join(values)
         self._ascii_keys = letters.isascii() and "?" not in letters
         self._values = list(values.values())
+        self._checks = hitloop.boundaries(self._values)
         if self._ascii_keys:
             # The text then goes over as ASCII bytes (see _candidates): the bytes automaton
             # skips the str one's offset bookkeeping, 5-10% of the pass.
@@ -287,7 +288,9 @@ class Tagger:
             )
         else:
             hits = automaton.find_matches_as_indexes(low, overlapping=True)
-        starts, ends, targets, senses = _LOOPS.select(text, norm, hits, self._values, self._variant)
+        starts, ends, targets, senses = _LOOPS.select(
+            text, norm, hits, self._values, self._variant, self._checks
+        )
         return starts, ends, targets, low, senses
 
     def tag(self, text: str, anchors: Iterable[str] = ()) -> list[Mention]:

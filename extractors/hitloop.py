@@ -20,7 +20,7 @@ from extractors.records import Mention
 if TYPE_CHECKING:  # C types for the compiled build, read by Cython; annotations to Python
     import cython
 
-__all__ = ["ASCII_WORD", "is_cjk", "is_word", "mentions", "select"]
+__all__ = ["ASCII_WORD", "boundaries", "is_cjk", "is_word", "mentions", "select"]
 
 # How a hit on a key is checked (see Tagger._build). One alias per key is the rule; several
 # (two entities sharing a name, or one name in both case modes) are tried in order, the first
@@ -54,19 +54,27 @@ ASCII_WORD = frozenset(c for c in map(chr, range(128)) if is_word(c))
 _new = object.__new__
 
 
+def boundaries(values: list[tuple[Any, ...]]) -> bytes:
+    """For select, each key's checks (left, right, mode, ...) as one byte: 1 for the left
+    boundary, 2 for the right, the mode times 4."""
+    return bytes(left | right << 1 | mode << 2 for left, right, mode, *_ in values)
+
+
 def select(
     text: str,
     norm: str,
     hits: list[tuple[int, int, int]],
     values: list[tuple[Any, ...]],
     variant: Callable[[str, str, int, int, str, Any], Any],
+    checks: bytes,
 ) -> tuple[list[int], list[int], list[Any], list[tuple[int, str, str]]]:
     """The hits (key index, start, end: overlapping ones too, by end, and at one end the
     longest first) that pass their checks, leftmost first, the longest where they overlap, as
     their starts, ends and targets (three lists: no tuple per hit for the cyclic garbage
     collector to walk); and the other senses' words found, as (start, key, text). `values`:
     each key's checks (Tagger._build); `variant`: Tagger._variant, for a case-sensitive alias
-    in another case."""
+    in another case; `checks`: for each key, its boundaries and mode as one byte (`boundaries`,
+    read before its value is unpacked: nearly half the hits fail a boundary)."""
     n: cython.Py_ssize_t = len(text)
     index: cython.Py_ssize_t
     start: cython.Py_ssize_t
@@ -74,9 +82,8 @@ def select(
     i: cython.Py_ssize_t
     chosen_end: cython.Py_ssize_t = 0  # end of the last chosen hit
     mode: cython.int
+    check: cython.int
     c: cython.Py_UCS4
-    left: cython.bint
-    right: cython.bint
     # The modes as C ints (a module global is a Python object, looked up at each use).
     any_case: cython.int = ANY_CASE
     same_case: cython.int = SAME_CASE
@@ -88,24 +95,26 @@ def select(
     targets: list[Any] = []
     senses: list[tuple[int, str, str]] = []
     for index, start, end in hits:
-        left, right, mode, expect, target, alts = values[index]
+        check = checks[index]
         # The right boundary first: it is what most failing hits fail, a misspelling variant
         # that is the name less its last letter ("anthropi" in "anthropic").
         # A word character: [0-9A-Za-z_] spelt out, which Cython compiles to a switch.
-        if right and end < n:
+        if check & 2 and end < n:
             c = text[end]
             if c < "\x80":
                 if c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz":
                     continue
             elif is_word(c):
                 continue
-        if left and start:
+        if check & 1 and start:
             c = text[start - 1]
             if c < "\x80":
                 if c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz":
                     continue
             elif is_word(c):
                 continue
+        mode = check >> 2
+        _left, _right, _mode, expect, target, alts = values[index]
         if mode == sense:
             senses.append((start, expect, text[start:end]))
             continue

@@ -87,6 +87,10 @@ _CAPITALISED = re.compile(r"[A-Z][a-z]+")
 _PARTICLES = frozenset("La Le Les De Del Der Den Van Von Al El Di Da Du The".split())
 
 ACCEPT, REJECT, UNDECIDED = 1, -1, 0
+# How sure an alias is (Tagger): plain, ambiguous, a misspelling; and each one's first state.
+_AMBIGUOUS, _MISSPELT = 1, 2
+_STATES = (ACCEPT, UNDECIDED, UNDECIDED)
+_ACCEPTED = ACCEPT.__eq__
 # `follow` tokens for the kind of thing the entity is (see _kind_of_thing).
 _KINDS = frozenset({"<org>", "<model>", "<command>"})
 # After a name and its comma: a word that may be a verb said to it ("Alexa, play …"), an
@@ -197,6 +201,7 @@ class _Text:
             other = lexicons["other"].find(text, lower(normalise(text)), 0)
         self._other = _sorted(other)
         self._stops: list[int] | None = None
+        self._windows = 0
 
     def other(self, lo: int, hi: int) -> list[tuple[str, str]]:
         """Other senses' words within lo:hi."""
@@ -231,8 +236,12 @@ class _Text:
         and the mention's own sentence."""
         text = self.text
         stops = self._stops
-        if stops is None:  # where sentence ends may start, found once for the text
+        # Where sentence ends may start: in the window only for a text's first window (most
+        # texts have one; a long text's whole scan would cost more), for the whole text once
+        # a second one is asked for.
+        if stops is None and self._windows:
             stops = self._stops = _stops(text, 0, len(text))
+        self._windows += 1
         lo = max(0, start - WINDOW)
         befores = [m.end() for m in _boundaries(text, lo, start, stops)]
         own_lo = befores[-1] if befores else lo
@@ -369,8 +378,10 @@ class Resolver:
         elsewhere in the same article (its title and body are tagged apart); `other`, the
         other senses' words of the text as (start, key, text) when the tagger found them
         already (where they stand as words, in the normalised, lowercased text)."""
-        state = [ACCEPT if h == 0 else UNDECIDED for h in hows]
-        pending = [i for i, h in enumerate(hows) if h == 1]
+        # Lists built by C loops (map, compress), not comprehensions: a text has some fifty
+        # mentions and these run once per text or more.
+        state = list(map(_STATES.__getitem__, hows))
+        pending = list(compress(range(len(hows)), map(_AMBIGUOUS.__eq__, hows)))
         seen = _Text(text, self._lexicons, other) if pending else None
         senses = self.senses
         # The entities whose other senses' words the text has at all (most texts: none).
@@ -379,7 +390,10 @@ class Resolver:
             assert seen is not None
             entity = entities[i]
             sense = senses[entity]
-            verdict = self._collocation(text, sense, starts[i], ends[i], seen)
+            # Its kind of thing (_kind_of_thing) can only confirm it: not asked of a name
+            # that counts unless said otherwise when no other sense's word is in the text.
+            kinds = sense.sure != "always" or entity in doubted
+            verdict = self._collocation(text, sense, starts[i], ends[i], seen, kinds)
             # A name that is the entity unless said otherwise, with no other sense's word
             # anywhere near, is decided here (its neighbourhood could only agree).
             if (
@@ -394,8 +408,8 @@ class Resolver:
             state[i] = verdict
         if 2 in hows:  # a misspelling counts when the entity or a relative is named right
             named = set(anchors)
-            named.update(compress(entities, [v == ACCEPT for v in state]))
-            for i in [i for i, h in enumerate(hows) if h == 2]:
+            named.update(compress(entities, map(_ACCEPTED, state)))
+            for i in compress(range(len(hows)), map(_MISSPELT.__eq__, hows)):
                 state[i] = ACCEPT if named & self._family(entities[i]) else REJECT
         # Neighbourhoods, until no more mentions are decided: a name confirmed near another
         # (Meta near Llama) vouches for it.
@@ -403,7 +417,7 @@ class Resolver:
         while todo:
             assert seen is not None
             confirmed = set(anchors)
-            confirmed.update(compress(entities, [v == ACCEPT for v in state]))
+            confirmed.update(compress(entities, map(_ACCEPTED, state)))
             left = []
             for i in todo:
                 verdict = self._neighbourhood(seen, i, entities, starts, ends, state, confirmed)
@@ -415,12 +429,12 @@ class Resolver:
             if len(left) == len(todo):
                 break
             todo = left
-        keep = [v == ACCEPT for v in state]
+        keep = list(map(_ACCEPTED, state))
         if todo:
             # One sense per discourse: a name confirmed once counts wherever nothing near it
             # contradicts it; "anchor" names need their anchor.
             counted = set(anchors)
-            counted.update(compress(entities, [v == ACCEPT for v in state]))
+            counted.update(compress(entities, map(_ACCEPTED, state)))
             for i in todo:
                 keep[i] = senses[entities[i]].sure == "context" and entities[i] in counted
         return keep
@@ -434,9 +448,13 @@ class Resolver:
             family = self._families[entity] = self.watchlist.family(entity)
         return family
 
-    def _collocation(self, text: str, sense: _Sense, start: int, end: int, seen: _Text) -> int:
+    def _collocation(
+        self, text: str, sense: _Sense, start: int, end: int, seen: _Text, kinds: bool = True
+    ) -> int:
         """ACCEPT or REJECT when the words right next to the name decide, else UNDECIDED.
-        Cheap tests first: most names stand between lower-case words and punctuation."""
+        Cheap tests first: most names stand between lower-case words and punctuation.
+        `kinds`: whether to ask what kind of thing the words say it is (_kind_of_thing), the
+        last test, which can only confirm it."""
         after = text[end : end + 1]
         if after == "-" and _OWNED.match(text, end):
             return ACCEPT
@@ -453,8 +471,15 @@ class Resolver:
                 # "Apple Bank", "Oracle Energy": another organisation's name.
                 if bare in ORGANISATIONS:
                     return REJECT
-        if (sense.versions and _VERSION.match(text, end)) or (
-            sense.sizes and _SIZE.match(text, end)
+        # A version or a size has a digit within its first three characters: most names have
+        # none after them, and a str test is cheaper than a regex's match.
+        if (
+            (sense.versions or sense.sizes)
+            and _has_digit(text[end : end + 3])
+            and (
+                (sense.versions and _VERSION.match(text, end))
+                or (sense.sizes and _SIZE.match(text, end))
+            )
         ):
             return ACCEPT
         pword = ""
@@ -472,7 +497,8 @@ class Resolver:
             return REJECT
         if after == ",":
             return self._after_comma(text, sense, start, end, seen)
-        if sense.kinds:
+        # The kind of thing it is needs a word after it, or "'s" (_kind_of_thing).
+        if kinds and sense.kinds and (word or after in "'’"):
             return self._kind_of_thing(text, sense, end, bare.lower(), pword.lower(), after)
         return UNDECIDED
 
@@ -624,6 +650,11 @@ class Resolver:
         return ACCEPT if _TECH.hits(seen.words("tech", lo, hi)) else UNDECIDED
 
 
+def _has_digit(chars: str) -> bool:
+    """Whether `chars` has a character that \\d matches (str.isdecimal, in a str pattern)."""
+    return any(c.isdecimal() for c in chars)
+
+
 @cache
 def _surnames_upper() -> frozenset[str]:
     return frozenset(s.upper() for s in surnames())
@@ -640,6 +671,10 @@ def _previous_word(before: str) -> str:
     end = len(before) - 1
     if end < 1 or before[end] not in _SPACES or not _is_word(before[end - 1]):
         return ""
+    # Most words are letters after a space: the regex's answer, without reversing the text.
+    word = before[:end].rpartition(" ")[2]
+    if word.isalnum():
+        return word
     run = _RUN_BACKWARDS.match(before[end - 1 :: -1])
     assert run is not None  # the pattern matches the empty string
     return run.group()[::-1].lstrip(".+'’-")

@@ -33,7 +33,14 @@ from extractors.disambiguation import exclusion_hints
 from extractors.entities import Tagger, _in_code, load_watchlist, parse_watchlist
 from extractors.fuzzy import BUDGET, misspellings
 from extractors.records import Mention, Watchlist
-from extractors.senses_resolver import Resolver, _previous_word
+from extractors.senses_resolver import (
+    _SIZE,
+    _VERSION,
+    Resolver,
+    _has_digit,
+    _previous_word,
+    _Text,
+)
 from extractors.text import sentence_spans
 from seeds import SEEDS_DIR
 from tests.helpers import SEED_SLUGS, seed_text
@@ -527,3 +534,33 @@ def test_a_compiled_build_older_than_its_source_is_not_used() -> None:
         assert entities._loops() is built
     finally:
         os.utime(so, ns=(kept.st_atime_ns, kept.st_mtime_ns))
+
+
+def test_a_version_or_size_has_a_digit_where_the_prefilter_looks() -> None:
+    """The resolver asks its version and size regexes only when one of the three characters
+    after a name is a digit (senses_resolver._has_digit): every match has one there."""
+    rng = random.Random(11)
+    pieces = ["v", "V", "-", " ", "\u00a0", "\n", "1", "٣", "²", ".", "5", "B", "m", "x", "b"]
+    tried = matched = 0
+    for _ in range(20000):
+        after = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
+        tried += 1
+        for regex in (_VERSION, _SIZE):
+            if regex.match(after):
+                matched += 1
+                assert _has_digit(after[:3]), after
+    assert matched > tried // 10
+
+
+def test_a_texts_first_window_is_found_as_its_later_ones() -> None:
+    """_Text.window looks for sentence ends in the window alone for a text's first window,
+    in the whole text from its second: the same window either way."""
+    rng = random.Random(5)
+    words = ["Amazon", "said", "the", "river.", "Claude", "wrote!", "A", "model?", "…", "\n", "x"]
+    for _ in range(300):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 400)))
+        spans = [(m.start(), m.end()) for m in re.finditer(r"Amazon|Claude", text)]
+        for start, end in spans[:3]:
+            once, twice = _Text(text, {}, []), _Text(text, {}, [])
+            twice.window(0, 0)  # its first window: the one asked next uses the whole text
+            assert once.window(start, end) == twice.window(start, end), (text, start)

@@ -189,6 +189,7 @@ def generate(
         {k: params[k] for k in ("n", "start", "span", "version")},
     )
     con.execute("INSERT INTO article_urls SELECT article_id, article_id, url FROM articles")
+    con.execute("INSERT INTO url_hashes SELECT md5_number_lower(url_key) FROM article_urls")
     con.execute(
         """
         INSERT INTO article_feeds (article_id, feed_id, entry_guid, first_seen_at)

@@ -282,9 +282,10 @@ def test_url_keys_are_found_by_hash_and_without_one(tmp_path: Path) -> None:
         record_watchlist(con, rows.entity_rows(WATCHLIST))
         store(con)
         hashed = "SELECT md5_number_lower(url_key) AS h FROM article_urls ORDER BY h"
-        assert con.execute(hashed).fetchall() == con.execute(
-            "SELECT url_hash FROM url_hashes ORDER BY url_hash"
-        ).fetchall()
+        assert (
+            con.execute(hashed).fetchall()
+            == con.execute("SELECT url_hash FROM url_hashes ORDER BY url_hash").fetchall()
+        )
         stored = snapshot(con)
         replay(con)
         assert snapshot(con) == stored

@@ -35,7 +35,9 @@ from warehouse.articles import (
     FEED_LINK_KEY,
     URL_KEY,
     append_batch,
+    articles_for_keys,
     link_entries,
+    unseen_keys,
     upgrade_articles,
 )
 from warehouse.database import migrate, migrations, open_warehouse
@@ -173,11 +175,13 @@ def keys_once(con: duckdb.DuckDBPyConnection) -> None:
 def test_a_warehouse_migrated_from_0013_keeps_every_row(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
     con = warehouse_at(path, 13)
-    # Today's writers keep the deals ledger through migration 0016's deal_rows_pending; a
-    # stand-in for this connection lets them write a warehouse at 0013.
+    # Today's writers keep the deals ledger through migration 0016's deal_rows_pending, and
+    # URL hashes in 0018's url_hashes; stand-ins for this connection let them write a
+    # warehouse at 0013.
     con.execute(
         "CREATE TEMP TABLE deal_rows_pending AS SELECT *, NULL::TIMESTAMPTZ AS t FROM deals LIMIT 0"
     )
+    con.execute("CREATE TEMP TABLE url_hashes (url_hash UBIGINT)")
     record_watchlist(con, rows.entity_rows(WATCHLIST))
     store(con)
     search.refresh_index(con)  # the full-text index reads `articles`
@@ -269,3 +273,26 @@ def test_the_keys_writers_match_on_are_the_tables_keys() -> None:
         ).fetchall()
     }
     assert declared == KEYS
+
+
+def test_url_keys_are_found_by_hash_and_without_one(tmp_path: Path) -> None:
+    """`url_hashes` (migration 0018) holds the hash of every stored URL key, so a replay finds
+    each; a URL row written without its hash (SQL of its own) is still found, by its key."""
+    with open_warehouse(tmp_path / "w.duckdb") as con:
+        record_watchlist(con, rows.entity_rows(WATCHLIST))
+        store(con)
+        hashed = "SELECT md5_number_lower(url_key) AS h FROM article_urls ORDER BY h"
+        assert (
+            con.execute(hashed).fetchall()
+            == con.execute("SELECT url_hash FROM url_hashes ORDER BY url_hash").fetchall()
+        )
+        stored = snapshot(con)
+        replay(con)
+        assert snapshot(con) == stored
+        con.execute("DELETE FROM url_hashes")  # every hash missing, as after a foreign writer
+        con.execute("INSERT INTO url_hashes VALUES (1)")  # and one that leads nowhere
+        replay(con)
+        assert snapshot(con) | {"main.url_hashes": []} == stored | {"main.url_hashes": []}
+        keys = [r[0] for r in con.execute("SELECT url_key FROM article_urls").fetchall()]
+        assert unseen_keys(con, [*keys, "no-such-key"]) == {"no-such-key"}
+        assert set(articles_for_keys(con, keys)) == set(keys)

@@ -63,25 +63,29 @@ class BatchCounts:
 
 
 def unseen_keys(con: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> set[str]:
-    """The URL keys that lead to no stored article, in one anti-join (not a query per key)."""
-    wanted = sorted(set(keys))
-    if not wanted:
-        return set()
-    with register_rows(con, "_keys", [{"url_key": k} for k in wanted]):
-        found = con.execute(
-            "SELECT k.url_key FROM _keys k ANTI JOIN article_urls u USING (url_key)"
-        ).fetchall()
-    return {r[0] for r in found}
+    """The URL keys that lead to no stored article (one lookup, not a query per key)."""
+    wanted = set(keys)
+    return wanted - set(articles_for_keys(con, wanted))
 
 
 def articles_for_keys(con: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> dict[str, str]:
-    """URL key -> article id, for the keys that lead to a stored article (one join: the table
-    keeps no key index since migration 0014, and a scan of the keys is as fast as any
-    lookup by a list of constants)."""
+    """URL key -> article id, for the keys that lead to a stored article. `article_urls`
+    keeps no key index (migration 0014), so the keys' hashes are looked for first in
+    `url_hashes` (migration 0018: integers, scanned in milliseconds where the strings took
+    a tenth of a second), and the strings compared only when a hash is found, or when a
+    row of `article_urls` has no hash (the two tables' counts differ): most keys a batch
+    brings are new."""
     wanted = sorted(set(keys))
     if not wanted:
         return {}
     with register_rows(con, "_keys", [{"url_key": k} for k in wanted]):
+        hit = con.execute(
+            "SELECT (SELECT count(*) FROM url_hashes) <> (SELECT count(*) FROM article_urls)"
+            " OR EXISTS (SELECT 1 FROM url_hashes"
+            " WHERE url_hash IN (SELECT md5_number_lower(url_key) FROM _keys))"
+        ).fetchone()
+        if not (hit and hit[0]):
+            return {}
         rows = con.execute(
             "SELECT u.url_key, u.article_id FROM _keys k JOIN article_urls u USING (url_key)"
         ).fetchall()
@@ -101,10 +105,12 @@ def _by_content(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> dict[str, 
 
 def _resolve(
     con: duckdb.DuckDBPyConnection, articles: Sequence[Row]
-) -> tuple[dict[str, str], list[Row]]:
-    """(every key of the batch -> the article it belongs to, the rows that are new)."""
+) -> tuple[dict[str, str], list[Row], set[str]]:
+    """(every key of the batch -> the article it belongs to, the rows that are new, the keys
+    of the batch already stored)."""
     keys = [k for a in articles for k in (a["article_id"], a["entry_key"])]
     known = articles_for_keys(con, keys)
+    stored = set(known)
     hashes = {str(a.get("content_hash") or "") for a in articles} - {""}
     by_hash = _by_content(con, sorted(hashes))
     new: list[Row] = []
@@ -119,7 +125,7 @@ def _resolve(
             if text_hash:
                 by_hash[text_hash] = found
         known[a["article_id"]] = known[a["entry_key"]] = found
-    return known, new
+    return known, new, stored
 
 
 @retried  # on a lake: after a commit conflict with another worker's batch
@@ -144,7 +150,7 @@ def append_batch(
     con.execute("BEGIN TRANSACTION")
     try:
         take_turn(con)  # on a lake: one writer of the batch tables at a time
-        owner, new = _resolve(con, articles)
+        owner, new, stored = _resolve(con, articles)
         stamped = [{**a, "t": a.get("published_at") or a["fetched_at"]} for a in new]
         clusters = assign_stories(con, stamped, stories, near_bits)
         sources = _sources(con, new, article_feeds)
@@ -153,26 +159,40 @@ def append_batch(
             | {"cluster_id": clusters[a["article_id"]], "site_name": sources[a["article_id"]]}
             for a in new
         ]
-        added_ids = _insert_articles(con, rows)
-        store_keys(con, stamped)
-        urls = [
-            {"url_key": key, "article_id": owner[key], "url": url}
+        # What `_resolve` found new is stored as is, without an anti-join per table (each a
+        # scan of 1M strings): an article's id is one of its URL keys, and every stored
+        # article's keys are in `article_urls` (written with it, in this transaction); story
+        # keys, deals and mentions are of the articles added here; writers take turns.
+        insert_rows(con, "articles", rows, skip_existing=False)
+        added_ids = {r["article_id"] for r in rows}
+        store_keys(con, stamped, fresh=True)
+        urls = {
+            key: {"url_key": key, "article_id": owner[key], "url": url}
             for a in articles
             for key, url in (
                 (a["article_id"], a["canonical_url"]),
                 (a["entry_key"], a["entry_url"]),
             )
-        ]
-        insert_new(con, "article_urls", list({u["url_key"]: u for u in urls}.values()), URL_KEY)
+            if key not in stored
+        }
+        _insert_urls(con, list(urls.values()))
         links = feed_links(article_feeds, owner, keep_unknown=True)
-        insert_new(con, "article_feeds", links, FEED_LINK_KEY)
+        # Links of the articles added here are new; those of stored articles may be stored.
+        fresh = [r for r in links if r["article_id"] in added_ids]
+        insert_rows(con, "article_feeds", fresh, skip_existing=False)
+        stale = [r for r in links if r["article_id"] not in added_ids]
+        insert_new(con, "article_feeds", stale, FEED_LINK_KEY)
         # Mentions and deals only of the articles this transaction added: a replayed batch
         # adds none, so `mentions` needs no key (migration 0012).
         ours = unique_and_ours(mentions, added_ids)
-        our_deals = [r for r in deals if r["article_id"] in added_ids]
+        first_deals: dict[tuple[str, int], Row] = {}  # the first of a key, as insert_new
+        for r in deals:
+            if r["article_id"] in added_ids:
+                first_deals.setdefault((r["article_id"], r["deal_no"]), r)
+        our_deals = list(first_deals.values())
         counts = [
             insert_rows(con, "mentions", ours, skip_existing=False),
-            len(insert_new(con, "deals", our_deals, DEAL_KEY)),
+            insert_rows(con, "deals", our_deals, skip_existing=False),
         ]
         times = {a["article_id"]: a["t"] for a in stamped if a["article_id"] in added_ids}
         article_entities.add(con, ours, times)
@@ -180,7 +200,7 @@ def append_batch(
         deal_ledger.refresh(
             con, deal_ledger.groups_of(our_deals), {a: t for a, t in times.items() if a in dated}
         )
-        earliest_dates(con, {r["article_id"] for r in links})  # after `add`: it retimes
+        earliest_dates(con, {k[0] for k in links})  # after `add`: it retimes
         con.execute("COMMIT")
     except BaseException:
         rollback(con)  # also after a failed COMMIT (a DuckLake conflict)
@@ -193,11 +213,12 @@ def append_batch(
     )
 
 
-def _insert_articles(con: duckdb.DuckDBPyConnection, rows: Sequence[Row]) -> set[str]:
-    """Insert article rows whose id is not stored yet; the ids inserted."""
-    if not rows:
-        return set()
-    return set(insert_new(con, "articles", rows, ARTICLE_KEY, returning="article_id"))
+def _insert_urls(con: duckdb.DuckDBPyConnection, urls: Sequence[Row]) -> None:
+    """Insert `article_urls` rows (keys not stored), and their hashes (`articles_for_keys`)."""
+    if urls:
+        with register_rows(con, "_urls", urls):
+            con.execute("INSERT INTO article_urls BY NAME SELECT * FROM _urls")
+            con.execute("INSERT INTO url_hashes SELECT md5_number_lower(url_key) FROM _urls")
 
 
 def unique_and_ours(mentions: Iterable[Row], article_ids: set[str]) -> list[Row]:

@@ -258,3 +258,17 @@ def test_on_a_ducklake_the_writers_and_the_migration_keep_it(tmp_path: Path, cat
         assert entity_days.stored(con) == before
         in_step(con, V1)
         assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (17,)
+
+
+def test_families_walked_in_python_are_the_views(tmp_path: Path) -> None:
+    # Deep, branching, cyclic and dangling parent links.
+    links = {"a": None, "b": "a", "c": "b", "d": "c", "e": "a", "x": "y", "y": "x",
+             "z": "gone", "solo": None}  # fmt: skip
+    with open_warehouse(tmp_path / "w.duckdb") as con:
+        for version, parents in (("v1", V1), ("v2", V2), ("v3", links)):
+            watchlist(con, parents, version)
+            view = sorted(
+                (str(a), str(e)) for a, e in con.execute(entity_days._FAMILIES).fetchall()
+            )
+            assert entity_days.current_families(con) == view
+            assert view

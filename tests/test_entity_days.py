@@ -47,7 +47,7 @@ def watchlist(con: duckdb.DuckDBPyConnection, parents: dict[str, str | None], ve
                 "loaded_at": datetime.now(UTC),
             }
             for e, p in parents.items()
-        ],  # fmt: skip
+        ],
     )
 
 

@@ -2,8 +2,9 @@
 mentions, deals, clusters and fetch history, the deals ledger, feeds.
 
 Every reader returns plain dicts (the web's pages and its JSON API show the same rows). Pages
-are LIMIT/OFFSET; counts over time read `article_entities` (one row per article and entity,
-with the article's time), never the raw mentions joined with articles.
+are LIMIT/OFFSET; counts over time read `entity_days` (per entity and day) for whole days and
+`article_entities` (one row per article and entity, with the article's time) for the rest,
+never the raw mentions joined with articles.
 """
 
 from __future__ import annotations

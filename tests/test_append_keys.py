@@ -182,6 +182,12 @@ def test_a_warehouse_migrated_from_0013_keeps_every_row(tmp_path: Path) -> None:
         "CREATE TEMP TABLE deal_rows_pending AS SELECT *, NULL::TIMESTAMPTZ AS t FROM deals LIMIT 0"
     )
     con.execute("CREATE TEMP TABLE url_hashes (url_hash UBIGINT)")
+    # And migration 0017's day counts, which they keep with article_entities.
+    con.execute(
+        "CREATE TEMP TABLE entity_days (entity_id VARCHAR, day DATE, rollup BOOLEAN,"
+        " articles BIGINT, mentions BIGINT)"
+    )
+    con.execute("CREATE TEMP TABLE entity_days_families (ancestor_id VARCHAR, entity_id VARCHAR)")
     record_watchlist(con, rows.entity_rows(WATCHLIST))
     store(con)
     search.refresh_index(con)  # the full-text index reads `articles`

@@ -120,3 +120,54 @@ def test_pages_within_and_beyond_the_phrase_pool_agree(
                 assert paged == whole  # every column: taken from the pool or from articles
                 flagged += sum(r["phrase"] for r in whole)
         assert flagged
+
+
+@pytest.mark.parametrize("pool", [search.PHRASE_POOL, 4])
+def test_words_found_by_document_ids_give_the_search_by_articles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pool: int
+) -> None:
+    # Words without phrases, filtered by time at most: ranked on document ids and the
+    # documents' times kept with the index. Many ties (texts and times repeated), so the
+    # article keys that break them decide; the same pages as the search joining every
+    # match with its article (what runs when the times are not current).
+    monkeypatch.setattr(search, "PHRASE_POOL", pool)
+    rng = random.Random(11)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    texts = [" ".join(rng.choices(WORDS, k=rng.randint(3, 12))) for _ in range(6)]
+    with open_warehouse(tmp_path / "w.duckdb") as con:
+        articles = [
+            article(f"a{i:03}", rng.choice(["Compute deal", "Cloud news", ""]),
+                    rng.choice(texts), start + timedelta(hours=rng.randint(0, 6)))
+            for i in range(150)
+        ]  # fmt: skip
+        append_batch(con, articles, [], [], [])
+        search.refresh_index(con)
+        assert search.times_current(con)
+        asks = [
+            (q, dict(sort=sort, limit=limit, offset=offset, since=since, until=until))
+            for q in ("compute deal", "cloud", "38", "gpu chips lab", "nothing-matches-this")
+            for sort in ("relevance", "date")
+            for limit, offset in ((20, 0), (3, 2))
+            for since, until in ((None, None), (start + timedelta(hours=2), None),
+                                 (None, start + timedelta(hours=4)))
+        ]  # fmt: skip
+        found = [search_articles(con, q, **kw) for q, kw in asks]  # type: ignore[arg-type]
+        assert sum(total for total, _ in found) > 1000
+
+        def by_articles() -> list[tuple[int, list[dict[str, object]]]]:
+            return [search_articles(con, q, **kw) for q, kw in asks]  # type: ignore[arg-type]
+
+        con.execute("DROP TABLE fts_main_articles.doc_times_state")
+        assert not search.times_current(con)
+        assert by_articles() == found
+        search.refresh_if_needed(con)  # the index is current: only the times are taken
+        assert search.times_current(con)
+        # An article's time moved (a feed gave an earlier date): not current until taken
+        # again, and the answers are those of the new time either way.
+        con.execute("UPDATE articles SET published_at = ? WHERE article_id = 'a007'", [start])
+        assert search.index_state(con) == "current" and not search.times_current(con)
+        moved = by_articles()
+        assert moved != found
+        search.refresh_if_needed(con)
+        assert search.times_current(con)
+        assert [search_articles(con, q, **kw) for q, kw in asks] == moved  # type: ignore[arg-type]

@@ -5,7 +5,8 @@ mentions. Reading them from `mentions` means joining every mention with its arti
 mentions: most of the digest's time); this table holds the same counts, one row per article
 and entity, in time order, so a week is a short scan by time. Every writer of mentions or of
 an article's time keeps it in step (warehouse/articles.py); `rebuild` recomputes it from the
-raw mentions, and tests/test_article_entities.py checks the two agree.
+raw mentions, and tests/test_article_entities.py checks the two agree. Each change is passed on to
+warehouse/entity_days.py (the same counts per entity and day, for the web's charts).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime
 
 import duckdb
 
+from warehouse import entity_days
 from warehouse.append import Row, insert_rows
 
 # A mention's identity (the primary key `mentions` had before migration 0012).
@@ -49,12 +51,15 @@ def add(
         {"article_id": a, "entity_id": e, "t": times[a], "mentions": n}
         for (a, e), n in sorted(counts.items(), key=lambda x: (times[x[0][0]], x[0]))
     ]
-    return insert_rows(con, "article_entities", rows, skip_existing=False)
+    stored = insert_rows(con, "article_entities", rows, skip_existing=False)
+    entity_days.added(con, rows)
+    return stored
 
 
 def forget(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> None:
     """Drop the counts of these articles (their mentions are being replaced)."""
     if article_ids:
+        entity_days.changing(con, article_ids, -1)
         con.execute(
             "DELETE FROM article_entities WHERE article_id IN (SELECT unnest($ids))",
             {"ids": list(article_ids)},
@@ -64,6 +69,7 @@ def forget(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> None:
 def retime(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> None:
     """Give these articles' rows their article's time again (after its date changed)."""
     if article_ids:
+        entity_days.changing(con, article_ids, -1)
         con.execute(
             """
             UPDATE article_entities SET t = coalesce(a.published_at, a.fetched_at)
@@ -74,12 +80,14 @@ def retime(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> None:
             """,
             {"ids": list(article_ids)},
         )
+        entity_days.changing(con, article_ids, 1)
 
 
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:
     """Recompute the whole table from the raw mentions (after every mention was replaced)."""
     con.execute("DELETE FROM article_entities")
     con.execute("INSERT INTO article_entities " + _FROM_MENTIONS.format(where=""))
+    entity_days.rebuild(con)
 
 
 def from_mentions(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, datetime, int]]:

@@ -111,6 +111,7 @@ def refresh_index(con: duckdb.DuckDBPyConnection) -> None:
             " lower = 1, overwrite = 1)"
         )
         con.execute(_POSTINGS)
+        refresh_times(con)
         con.execute(
             "MERGE INTO search_index_state USING (SELECT 1 AS id, ?::BIGINT AS articles,"
             " ?::UBIGINT AS fingerprint, ?::TIMESTAMPTZ AS built_at) AS s"
@@ -153,13 +154,8 @@ _POSTINGS = """
 """
 
 
-def _scores(terms: list[int], holding: list[str]) -> str:
-    """Every article matching any of the term ids `terms` with its BM25 score (the sum of
-    its terms' parts), from the postings; `holding`: conditions on the documents (those
-    holding a phrase). One term: its parts are the scores. More: each term's documents
-    joined on the document (a full outer join; a part missing adds 0.0, which changes no
-    sum), 2-3x faster than grouping every posting by document (two words every article
-    holds at 1M articles, same scores)."""
+def _doc_scores(terms: list[int], holding: list[str]) -> str:
+    """`_scores` by document id (docid, score), without the articles' keys: see there."""
     only = " AND ".join(["true", *holding])
     lists = [
         f"(SELECT docid, subscore AS s{n} FROM fts_main_articles.postings"
@@ -168,11 +164,57 @@ def _scores(terms: list[int], holding: list[str]) -> str:
     ]
     joined = " FULL OUTER JOIN ".join([lists[0], *(f"{x} USING (docid)" for x in lists[1:])])
     total = " + ".join(f"coalesce(s{n}, 0.0)" for n in range(len(terms)))
-    parts = f"SELECT docid, {total} AS score FROM {joined}"
+    return f"SELECT docid, {total} AS score FROM {joined}"
+
+
+def _scores(terms: list[int], holding: list[str]) -> str:
+    """Every article matching any of the term ids `terms` with its BM25 score (the sum of
+    its terms' parts), from the postings; `holding`: conditions on the documents (those
+    holding a phrase). One term: its parts are the scores. More: each term's documents
+    joined on the document (a full outer join; a part missing adds 0.0, which changes no
+    sum), 2-3x faster than grouping every posting by document (two words every article
+    holds at 1M articles, same scores)."""
     return (
-        f"SELECT d.name AS article_id, p.score FROM ({parts}) p"
+        f"SELECT d.name AS article_id, p.score FROM ({_doc_scores(terms, holding)}) p"
         " JOIN fts_main_articles.docs d USING (docid)"
     )
+
+
+# Each document's time (its article's: published, else fetched) with a fingerprint of the
+# articles' times it was taken from: a search ranks and filters by time on document ids,
+# without joining every match with `articles` on their text keys (most of a common word's
+# search at 1M articles), but only while no article's time changed since (an undated
+# article takes a feed's date later; `refresh_if_needed` takes the times again, a few
+# seconds at 1M articles, without rebuilding the index).
+_TIMES_FINGERPRINT = "coalesce(bit_xor(hash(article_id, published_at, fetched_at)), 0)"
+
+
+def refresh_times(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)take the documents' times and their fingerprint (in the caller's transaction)."""
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE fts_main_articles.doc_times AS
+        SELECT d.docid, coalesce(a.published_at, a.fetched_at) AS t
+        FROM fts_main_articles.docs d JOIN articles a ON a.article_id = d.name
+        ORDER BY d.docid
+        """
+    )
+    con.execute(
+        "CREATE OR REPLACE TABLE fts_main_articles.doc_times_state AS"
+        f" SELECT {_TIMES_FINGERPRINT} AS fingerprint FROM articles"
+    )
+
+
+def times_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the documents' times are the articles' times now."""
+    try:
+        row = con.execute(
+            f"SELECT (SELECT fingerprint FROM fts_main_articles.doc_times_state)"
+            f" = (SELECT {_TIMES_FINGERPRINT} FROM articles)"
+        ).fetchone()
+    except duckdb.CatalogException:
+        return False  # an index built before the times were kept
+    return bool(row and row[0])
 
 
 def has_postings(con: duckdb.DuckDBPyConnection) -> bool:
@@ -192,6 +234,14 @@ def refresh_if_needed(con: duckdb.DuckDBPyConnection, *, force: bool = False) ->
     state = index_state(con)
     if force or state != CURRENT:
         refresh_index(con)
+    elif not times_current(con):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            refresh_times(con)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
     return state
 
 
@@ -384,6 +434,14 @@ def search_articles(
             holding.append("docid IN (SELECT unnest($holding::BIGINT[]))")
             params["holding"] = docs
     params["whole"] = phrase_sql(q.words)
+    if (
+        postings
+        and not q.phrases
+        and not (entity or kind or source)
+        and (sort == "date" or offset + limit <= PHRASE_POOL)
+        and times_current(con)
+    ):
+        return _by_documents(con, terms_found, params["whole"], since, until, sort, limit, offset)
     where: list[str] = ["true"]
     if entity:
         where.append(
@@ -494,6 +552,113 @@ def search_articles(
 
 
 _SITE = "coalesce(nullif(a.site_name, ''), split_part(a.url, '/', 3))"
+
+
+def _edge(name: str, rows: str, first: str, second: str, k: int) -> str:
+    """A CTE `name`: the `k`-th row of `rows` by `first` DESC, `second` DESC (NULLS LAST),
+    as (a, b); no row when there are fewer."""
+    return (
+        f"{name} AS MATERIALIZED (SELECT {first} AS a, {second} AS b FROM {rows}"
+        f" ORDER BY {first} DESC NULLS LAST, {second} DESC NULLS LAST LIMIT 1 OFFSET {k - 1})"
+    )
+
+
+def _best(rows: str, first: str, second: str, edge: str) -> str:
+    """The rows of `rows` (docid, score, t) that can be among the first k by `first`
+    DESC, `second` DESC (NULLS LAST), k-th row `edge` (`_edge`): those up to it, ties
+    included (the article's key, which breaks the last ties, is read only for them)."""
+    return f"""
+        SELECT h.* FROM {rows} h LEFT JOIN {edge} e ON true
+        WHERE e.a IS NULL OR h.{first} > e.a
+           OR (h.{first} = e.a AND (e.b IS NULL OR h.{second} >= e.b))
+    """
+
+
+def _by_documents(
+    con: duckdb.DuckDBPyConnection,
+    terms: list[int],
+    whole: str,
+    since: datetime | None,
+    until: datetime | None,
+    sort: str,
+    limit: int,
+    offset: int,
+) -> tuple[int, list[dict[str, Any]]]:
+    """`search_articles` of words without phrases, filtered by time at most, by relevance
+    within the pool or by date: the same rows, found on document ids and the documents'
+    times (`refresh_times`, current: checked by the caller). Only the pool's and the
+    page's candidates are joined with their articles (the whole matches were, by their
+    text keys: most of the time of a word most articles hold)."""
+    when = ["true"]
+    params: dict[str, Any] = {"whole": whole, "limit": limit, "offset": offset}
+    if since:
+        when.append("dt.t >= $since")
+        params["since"] = since
+    if until:
+        when.append("dt.t < $until")
+        params["until"] = until
+    edges = [_edge("pool_edge", "hits", "score", "t", PHRASE_POOL)]
+    if sort == "relevance":
+        page = """
+            SELECT article_id, score, t, phrase, title, published_at, site, url, text
+            FROM pool ORDER BY phrase DESC, score DESC, t DESC NULLS LAST, article_id
+            LIMIT $limit OFFSET $offset"""
+        order = "phrase DESC, score DESC, t DESC NULLS LAST, article_id"
+    else:
+        page = f"""
+            SELECT r.article_id, r.score, r.t, coalesce(p.phrase, false) AS phrase, a.title,
+                   a.published_at, {_SITE} AS site, a.canonical_url AS url,
+                   left(a.text, 100000) AS text
+            FROM (SELECT d.name AS article_id, c.score, c.t
+                  FROM ({_best("hits", "t", "score", "page_edge")}) c
+                  JOIN fts_main_articles.docs d USING (docid)
+                  ORDER BY c.t DESC NULLS LAST, c.score DESC, article_id
+                  LIMIT $limit OFFSET $offset) r
+            JOIN articles a USING (article_id)
+            LEFT JOIN pool p USING (article_id)"""
+        order = "t DESC NULLS LAST, score DESC, article_id"
+        edges.append(_edge("page_edge", "hits", "t", "score", offset + limit))
+    rows = dicts_of(
+        con.execute(
+            f"""
+            WITH hits AS MATERIALIZED (
+                SELECT s.docid, s.score, dt.t
+                FROM ({_doc_scores(terms, [])}) s
+                JOIN fts_main_articles.doc_times dt USING (docid)
+                WHERE {" AND ".join(when)}
+            ),
+            {", ".join(edges)},
+            pool AS MATERIALIZED (
+                SELECT r.*,
+                       regexp_matches(coalesce(a.title, '') || ' ' || coalesce(a.text, '')
+                                      || left(r.article_id, 0), $whole) AS phrase,
+                       a.title, a.published_at, {_SITE} AS site, a.canonical_url AS url,
+                       left(a.text, 100000) AS text
+                FROM (SELECT d.name AS article_id, c.score, c.t
+                      FROM ({_best("hits", "score", "t", "pool_edge")}) c
+                      JOIN fts_main_articles.docs d USING (docid)
+                      ORDER BY c.score DESC, c.t DESC NULLS LAST, article_id
+                      LIMIT {PHRASE_POOL}) r
+                JOIN articles a USING (article_id)
+            ),
+            page AS MATERIALIZED ({page})
+            SELECT article_id, round(score, 4) AS rounded, title, published_at, site, url,
+                   phrase, text, (SELECT count(*) FROM hits) AS total
+            FROM page ORDER BY {order}
+            """,
+            params,
+        )
+    )
+    total = int(rows[0]["total"]) if rows else 0
+    for r in rows:
+        del r["total"]
+        r["score"] = r.pop("rounded")
+    return total, rows
+
+
+def dicts_of(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    columns = [d[0] for d in cursor.description or []]
+    return [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
 
 
 def search(

@@ -2,17 +2,20 @@
 mentions, deals, clusters and fetch history, the deals ledger, feeds.
 
 Every reader returns plain dicts (the web's pages and its JSON API show the same rows). Pages
-are LIMIT/OFFSET; counts over time read `article_entities` (one row per article and entity,
-with the article's time), never the raw mentions joined with articles.
+are LIMIT/OFFSET; counts over time read `entity_days` (per entity and day) for whole days and
+`article_entities` (one row per article and entity, with the article's time) for the rest,
+never the raw mentions joined with articles.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import duckdb
 
+from warehouse import entity_days
 from warehouse.queries import ARTICLE_TIME
 
 SOURCE = "coalesce(nullif(a.site_name, ''), split_part(a.url, '/', 3))"
@@ -105,6 +108,10 @@ def names(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, str]:
     return {str(r[0]): str(r[1]) for r in rows}
 
 
+def _utc(t: datetime) -> datetime:
+    return t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC)
+
+
 def series(
     con: duckdb.DuckDBPyConnection,
     entity_ids: list[str],
@@ -114,17 +121,15 @@ def series(
     *,
     rollup: bool = True,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Each entity's mentions and articles per day or ISO week (its Monday) in [start, end),
-    every period present (zeros included). `rollup`: its descendants count for it (aws and
-    bedrock for amazon), else only its own mentions."""
+    """Each entity's mentions and articles per UTC day or ISO week (its Monday) in
+    [start, end), every period present (zeros included). `rollup`: its descendants count for
+    it (aws and bedrock for amazon), else only its own mentions."""
     if unit not in UNITS:
         raise ValueError(f"unit must be day or week, not {unit!r}")
-    # The wanted entities' families first (a few rows), so that only their rows of
-    # article_entities are joined and grouped. Rows are counted per quarter hour (integer
-    # arithmetic) before the quarters are put in days or weeks: date_trunc in the session's
-    # time zone on every row was most of the time, and day and week boundaries fall on
-    # quarter hours in every time zone in use. An article's rows share its time, so its
-    # quarter: articles counted per quarter add up.
+    # The whole days of [start, end) are read from entity_days (a few rows per entity and
+    # day, warehouse/entity_days.py); only what lies outside them (a start or end within a
+    # day), and a family whose day rows were counted with other members than the
+    # watchlist's, from article_entities (one row per article and entity).
     family = (
         "SELECT DISTINCT entity_id, ancestor_id FROM v_entity_rollup"
         " WHERE list_contains($ids, ancestor_id)"
@@ -132,52 +137,100 @@ def series(
         else "SELECT entity_id, entity_id AS ancestor_id FROM v_entities"
         " WHERE list_contains($ids, entity_id)"
     )
-    # An entity alone in its family (no descendants, or rollup off) has one row per article
-    # in article_entities: its rows are its articles, counted without count(DISTINCT),
-    # which hashed every row's article id (most of a long series' time). The families are
-    # read first, so that only the counts needed are in the query (each reads the rows).
-    members = con.execute(family, {"ids": entity_ids}).fetchall()
-    size: dict[str, int] = {}
-    for _, ancestor in members:
-        size[ancestor] = size.get(ancestor, 0) + 1
+    members: dict[str, set[str]] = {}
+    for member, ancestor in con.execute(family, {"ids": entity_ids}).fetchall():
+        members.setdefault(str(ancestor), set()).add(str(member))
+    counted = entity_days.families(con)
+    start, end = _utc(start), _utc(end)
+    first = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    first += timedelta(days=1) if first < start else timedelta(0)
+    last = end.replace(hour=0, minute=0, second=0, microsecond=0)
+    whole = first < last
+    # Per entity: the entity_days rows that hold its counts (own rows of its only member,
+    # or its family's rows), or none: counted from article_entities.
+    tabled: dict[str, tuple[str, bool]] = {}
+    for ancestor, fam in members.items():
+        if whole and len(fam) == 1:
+            tabled[ancestor] = (next(iter(fam)), False)
+        elif whole and counted.get(ancestor) == fam:
+            tabled[ancestor] = (ancestor, True)
+    pairs = [(m, a, len(fam) == 1, a in tabled) for a, fam in members.items() for m in fam]
+    ranges = [("$start", "$end", False)]
+    if start < first:
+        ranges.append(("$start", "$first", True))
+    if last < end and whole:
+        ranges.append(("$last", "$end", True))
+    # Rows are counted per quarter hour (integer arithmetic) before the quarters are put in
+    # days: date_trunc on every row was most of the time, and day boundaries fall on quarter
+    # hours. An entity alone in its family has one row per article: its rows are its
+    # articles, counted without count(DISTINCT).
     parts = [
         f"""
             SELECT r.ancestor_id AS id, floor(epoch_us(ae.t) / 9e8)::BIGINT AS quarter,
                    sum(ae.mentions) AS mentions, {articles} AS articles
             FROM article_entities ae JOIN family r ON r.entity_id = ae.entity_id
-            WHERE ae.t >= $start AND ae.t < $end AND r.alone = {alone}
+            WHERE ae.t >= {low} AND ae.t < {high} AND r.alone = {alone} AND r.tabled = {fast}
             GROUP BY ALL
         """
+        for low, high, fast in ranges
         for alone, articles in ((True, "count(*)"), (False, "count(DISTINCT ae.article_id)"))
-        if any((n == 1) == alone for n in size.values())
-    ] or ["SELECT NULL::VARCHAR AS id, 0 AS quarter, 0 AS mentions, 0 AS articles LIMIT 0"]
-    rows = con.execute(
-        f"""
+        if any(p[2] == alone and p[3] == fast for p in pairs)
+    ]
+    days = [
+        "SELECT id, timezone('UTC', to_timestamp(quarter * 900))::DATE AS day,"
+        f" sum(mentions) AS mentions, sum(articles) AS articles FROM ({part}) GROUP BY ALL"
+        for part in parts
+    ]
+    if tabled:
+        days.append(
+            """
+            SELECT w.id, d.day, d.mentions, d.articles
+            FROM entity_days d JOIN tabled w ON d.entity_id = w.source AND d.rollup = w.rollup
+            WHERE d.day >= timezone('UTC', $first)::DATE AND d.day < timezone('UTC', $last)::DATE
+            """
+        )
+    sql = f"""
         WITH periods AS (
-            SELECT unnest(generate_series(date_trunc($unit, $start::TIMESTAMPTZ),
-                                          $end::TIMESTAMPTZ - INTERVAL 1 SECOND,
+            SELECT unnest(generate_series(date_trunc($unit, timezone('UTC', $start)),
+                                          timezone('UTC', $end) - INTERVAL 1 SECOND,
                                           CASE $unit WHEN 'day' THEN INTERVAL 1 DAY
-                                                     ELSE INTERVAL 7 DAY END)) AS period
+                                                     ELSE INTERVAL 7 DAY END))::DATE AS period
         ),
         wanted AS (SELECT unnest($ids::VARCHAR[]) AS id),
-        family AS MATERIALIZED (
-            SELECT entity_id, ancestor_id, count(*) OVER (PARTITION BY ancestor_id) = 1 AS alone
-            FROM ({family})
+        family AS (
+            SELECT unnest($member::VARCHAR[]) AS entity_id,
+                   unnest($ancestor::VARCHAR[]) AS ancestor_id,
+                   unnest($alone::BOOLEAN[]) AS alone, unnest($tabled::BOOLEAN[]) AS tabled
         ),
-        quarters AS ({" UNION ALL ".join(parts)}),
+        tabled AS (
+            SELECT unnest($tabled_id::VARCHAR[]) AS id, unnest($source::VARCHAR[]) AS source,
+                   unnest($rollup::BOOLEAN[]) AS rollup
+        ),
         counts AS (
-            SELECT id, date_trunc($unit, to_timestamp(quarter * 900)) AS period,
-                   sum(mentions) AS mentions, sum(articles) AS articles
-            FROM quarters GROUP BY ALL
+            SELECT id, date_trunc($unit, day)::DATE AS period, sum(mentions) AS mentions,
+                   sum(articles) AS articles
+            FROM ({
+        " UNION ALL ".join(days)
+        or "SELECT NULL AS id, NULL::DATE AS day, 0 AS mentions, 0 AS articles LIMIT 0"
+    })
+            GROUP BY ALL
         )
-        SELECT w.id, p.period::DATE AS period, coalesce(c.mentions, 0) AS mentions,
+        SELECT w.id, p.period, coalesce(c.mentions, 0) AS mentions,
                coalesce(c.articles, 0) AS articles
         FROM wanted w CROSS JOIN periods p
         LEFT JOIN counts c ON c.id = w.id AND c.period = p.period
         ORDER BY w.id, p.period
-        """,
-        {"unit": unit, "start": start, "end": end, "ids": entity_ids},
-    ).fetchall()
+        """
+    params = {
+            "unit": unit, "start": start, "end": end, "first": first, "last": last,
+            "ids": entity_ids, "member": [p[0] for p in pairs],
+            "ancestor": [p[1] for p in pairs], "alone": [p[2] for p in pairs],
+            "tabled": [p[3] for p in pairs], "tabled_id": list(tabled),
+            "source": [v[0] for v in tabled.values()],
+            "rollup": [v[1] for v in tabled.values()],
+    }  # fmt: skip
+    used = set(re.findall(r"\$(\w+)", sql))
+    rows = con.execute(sql, {k: v for k, v in params.items() if k in used}).fetchall()
     out: dict[str, list[dict[str, Any]]] = {i: [] for i in entity_ids}
     for eid, period, mentions, articles in rows:
         out[eid].append({"period": period, "mentions": int(mentions), "articles": int(articles)})

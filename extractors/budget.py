@@ -74,6 +74,7 @@ class Clock:
                 self.cut = f"over the {self.budget.wall_seconds:g} s wall-clock backstop"
         return bool(self.cut)
 
+
 # Deal finding runs over runs of whole sentences of at most this many characters and
 # mentions, one `find_deals` call each, with the clock checked between them: the rules cost
 # sentences x mentions within a call, so bounding both makes the whole linear in the text.

@@ -71,10 +71,11 @@ def last_run(home: Path) -> dict[str, Any]:
 
 def role(command: str) -> str:
     """Which part of an ingest's process tree a command is."""
-    if "uvicorn" in command or "prefect" in command:
-        return "prefect server"
+    # The pool first: its command line carries sys.path, which may name a "prefect" folder.
     if "forkserver" in command:
         return "analysis pool"  # the fork server and the workers it forks
+    if "uvicorn" in command or "prefect" in command:
+        return "prefect server"
     if "flows.cli" in command:
         return "ingest process"
     return "other"
@@ -96,6 +97,12 @@ def cpu_during_run(measured: dict[str, Any], run: dict[str, Any]) -> dict[str, f
     for point in timeline:
         if before[0] <= point[0] <= after[0]:
             last |= {pid: (command, cpu) for pid, command, _, cpu in point[2]}
+    # Read at every sample (benchmarks/measure.py): a process that ended between two points
+    # of the timeline, or lived within one, counts up to its last sample.
+    at_end = {pid for pid, _, _, _ in after[2]}
+    for pid, command, _, seen, cpu in measured.get("cpu_last") or []:
+        if pid not in at_end and before[0] <= seen <= after[0]:
+            last[pid] = (command, max(cpu, last.get(pid, ("", 0.0))[1]))
     out: dict[str, float] = {}
     for pid, (command, cpu) in last.items():
         key = role(command)
@@ -141,6 +148,8 @@ def bench_ingest(
             "min_host_interval": min_host_interval,
             # Where the CPU went while the run's own steps ran (issue 19: the gap to the limit).
             "cpu_during_run": cpu_during_run(first, first_run),
+            # The tree's CPU no process was seen using (the figures above miss it).
+            "cpu_unattributed_s": first.get("cpu_unattributed_s"),
             # Who held the memory at the peak, by part of the tree.
             "peak_rss_by_role": peak_by_role(first),
         },

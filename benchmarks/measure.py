@@ -15,7 +15,10 @@ nothing else (not the benchmark runner, its servers or its pools):
   pages split between the processes that share them, closer to what the tree really costs).
   Who held what: the RSS of each process at the peak (`peak_by_process`), a timeline of the
   tree's RSS by process every second (`timeline`), and the CPU time each process had used
-  when last seen (`cpu_by_process`; a process seen only briefly may have used a little more).
+  when last seen, read at every sample (`cpu_by_process`, and `cpu_last` with when each was
+  first and last seen: a process may use up to one sample's worth more after it, and one
+  born and gone between two samples is missed). `cpu_unattributed_s` is the tree's CPU time
+  that no process was seen using: what those figures miss.
 
 Writes the figures as JSON to OUT.json; exits with the command's status.
 """
@@ -131,6 +134,7 @@ class TreeSampler(threading.Thread):
         # (seconds since start, tree RSS MB, [(pid, command, RSS MB, CPU s so far)])
         self.timeline: list[tuple[float, float, list[tuple[int, str, float, float]]]] = []
         self.cpu: dict[int, tuple[str, float]] = {}  # pid -> (command, CPU s when last seen)
+        self.seen: dict[int, tuple[float, float]] = {}  # pid -> (first, last seen, s since start)
         self._stop_event = threading.Event()
 
     def run(self) -> None:
@@ -149,14 +153,23 @@ class TreeSampler(threading.Thread):
         now = time.monotonic() - self.started
         if rss > self.peak_rss:
             self.peak_breakdown = [(_command(pid), round(r / 1e6, 1)) for pid, r in each]
+        # CPU at every sample, not only at the timeline's points: a pool's workers exit
+        # between two points (their last second was lost), a short-lived process within one.
+        cpus: dict[int, float] = {}
+        for pid, _ in each:
+            cpu = _cpu(pid)
+            name = self.cpu[pid][0] if pid in self.cpu else _command(pid)
+            if cpu:
+                if name == "?":  # gone, or its command unreadable yet: look again next time
+                    name = _command(pid)
+                self.cpu[pid] = (name, cpu)
+                self.seen[pid] = (self.seen.get(pid, (now, now))[0], now)
+            cpus[pid] = cpu
         if not self.timeline or now - self.timeline[-1][0] >= TIMELINE_EVERY:
             point: list[tuple[int, str, float, float]] = []
             for pid, r in each:
                 name = self.cpu[pid][0] if pid in self.cpu else _command(pid)
-                cpu = _cpu(pid)
-                if cpu:
-                    self.cpu[pid] = (name, cpu)
-                point.append((pid, name[:60], round(r / 1e6, 1), round(cpu, 2)))
+                point.append((pid, name[:60], round(r / 1e6, 1), round(cpus[pid], 2)))
             self.timeline.append((round(now, 2), round(rss / 1e6, 1), point))
         self.peak_rss = max(self.peak_rss, rss)
         self.peak_pss = max(self.peak_pss, pss)
@@ -196,13 +209,14 @@ def measure(command: list[str]) -> dict[str, Any]:
     orphans = _reap_orphans(time.monotonic() + ORPHAN_WAIT)
     sampler.stop()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     return {
         "returncode": status,
         "started_epoch": round(started_epoch, 3),
         "wall_s": round(wall, 3),
         "cpu_user_s": round(after.ru_utime - before.ru_utime, 3),
         "cpu_system_s": round(after.ru_stime - before.ru_stime, 3),
-        "cpu_s": round(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, 3),
+        "cpu_s": round(cpu, 3),
         "peak_rss_mb": round(sampler.peak_rss / 1e6, 1),
         "peak_pss_mb": round(sampler.peak_pss / 1e6, 1),
         "peak_processes": sampler.peak_processes,
@@ -210,6 +224,13 @@ def measure(command: list[str]) -> dict[str, Any]:
         "memory_samples": sampler.samples,
         "timeline": sampler.timeline,
         "cpu_by_process": sorted(sampler.cpu.values(), key=lambda c: -c[1]),
+        # [pid, command, first seen, last seen (s since start), CPU s when last seen]
+        "cpu_last": [
+            [pid, name[:60], round(first, 2), round(last, 2), round(cpu_s, 2)]
+            for pid, (name, cpu_s) in sampler.cpu.items()
+            for first, last in [sampler.seen[pid]]
+        ],
+        "cpu_unattributed_s": round(cpu - sum(c for _, c in sampler.cpu.values()), 2),
         "orphans_reaped": orphans,
         "subreaper": subreaper,
     }

@@ -7,7 +7,6 @@ here is picklable and touches neither the network nor the warehouse.
 from __future__ import annotations
 
 import hashlib
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -22,7 +21,7 @@ from extractors.text import sentence_spans
 from extractors.urls import canonical_url, same_site, url_key
 
 if TYPE_CHECKING:
-    from extractors.budget import Budget
+    from extractors.budget import Budget, Clock
     from extractors.records import Deal
     from extractors.stories import StoryKey
 
@@ -121,19 +120,20 @@ def tag_text(
     title: str,
     text: str,
     budget: Budget | None = None,
-    started: float | None = None,
+    clock: Clock | None = None,
     published: datetime | None = None,
 ) -> Tags:
     """The mentions (title first, then body, each with its context) and deals of an article,
     within `budget`: the first `budget.text_chars` of the text (and title) are analysed, and
-    deal finding stops when `budget.seconds` have passed since `started` (time.monotonic,
-    default now); mentions are always kept. `note` says what was left out. `published` dates
-    the deals' relative years ("last year") and tells earlier deals from news. Without
-    `budget`, extractors.budget's DEFAULT_BUDGET."""
-    from extractors.budget import DEFAULT_BUDGET, deals_within, leading
+    deal finding stops when `clock` (default: started now, on `budget`) is over its budget
+    (`budget.seconds` of this thread's CPU time, or the wall-clock backstop); mentions are
+    always kept. `note` says what was left out. `published` dates the deals' relative years
+    ("last year") and tells earlier deals from news. Without `budget`, extractors.budget's
+    DEFAULT_BUDGET."""
+    from extractors.budget import DEFAULT_BUDGET, Clock, deals_within, leading
 
     budget = DEFAULT_BUDGET if budget is None else budget
-    started = time.monotonic() if started is None else started
+    clock = Clock(budget) if clock is None else clock
     notes: list[str] = []
     part = leading(text, budget.text_chars)
     if len(part) < len(text):
@@ -145,12 +145,11 @@ def tag_text(
     title_found = tagger.tag(head, anchors={m.entity for m in found})
     title_mentions = _with_context(head, title_found, True, width, sentence_spans(head))
     body_mentions = _with_context(part, found, False, width, spans)
-    deadline = started + budget.seconds
     day = published.date() if published else None
-    deals, reached = deals_within(part, found, spans, tagger.watchlist.ancestors, deadline, day)
+    deals, reached = deals_within(part, found, spans, tagger.watchlist.ancestors, clock, day)
     if reached < len(part):
         done = f"deals sought up to character {reached:,}" if reached else "deal finding skipped"
-        notes.append(f"over the {budget.seconds:g} s analysis budget: {done}")
+        notes.append(f"{clock.cut}: {done}")
     return Tags(tuple(title_mentions + body_mentions), tuple(deals), "; ".join(notes))
 
 
@@ -179,12 +178,12 @@ def analyse(item: PageInput, tagger: Tagger, budget: Budget | None = None) -> An
     clock starts here, so a slow extraction leaves less time for deals; without it,
     extractors.budget's DEFAULT_BUDGET)."""
     from extractors.article import extract_article
-    from extractors.budget import DEFAULT_BUDGET, leading
+    from extractors.budget import DEFAULT_BUDGET, Clock, leading
     from extractors.fingerprint import as_bigint, simhash
     from extractors.stories import story_key
 
-    started = time.monotonic()
     budget = DEFAULT_BUDGET if budget is None else budget
+    clock = Clock(budget)  # this thread's CPU time: a busy machine does not cut deals
     entry = item.entry
     page_error, page_outcome = item.page_error, item.page_outcome
     article = None
@@ -229,7 +228,7 @@ def analyse(item: PageInput, tagger: Tagger, budget: Budget | None = None) -> An
     )
     analysed_text = leading(text, budget.text_chars)
     fp = simhash(analysed_text)
-    tags = tag_text(tagger, title, text, budget, started, published.value)
+    tags = tag_text(tagger, title, text, budget, clock, published.value)
     return AnalysedArticle(
         article_id=url_key(canonical),
         entry_key=url_key(entry.url),

@@ -31,9 +31,14 @@ MAX_STORED_CHARS = 1_000_000
 # A mention's context: the words around it in its sentence, at most this long with the "…"
 # that marks a cut. Whole sentences fit (99th percentile 271 characters).
 CONTEXT_CHARS = 300
-# Analysis time per page (from extraction on) before deal finding stops: a real page takes
-# 30-50 ms of CPU.
+# Analysis time per page (from extraction on) before deal finding stops, in CPU time of the
+# thread analysing it: a real page takes 30-50 ms of CPU. CPU time, not wall-clock time, so a
+# busy machine (a worker waiting for a core) does not cut deals: what is stored must not
+# depend on the load.
 ANALYSIS_SECONDS = 5.0
+# And a wall-clock backstop, twelve times as long: a page whose analysis blocks without using
+# CPU (it should not: analysis does no I/O) still ends.
+WALL_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -41,10 +46,34 @@ class Budget:
     text_chars: int = MAX_TEXT_CHARS
     stored_chars: int = MAX_STORED_CHARS
     context_chars: int = CONTEXT_CHARS
-    seconds: float = ANALYSIS_SECONDS
+    seconds: float = ANALYSIS_SECONDS  # CPU seconds of the analysing thread
+    wall_seconds: float = WALL_SECONDS
 
 
 DEFAULT_BUDGET = Budget()
+
+
+class Clock:
+    """A page's analysis time since it was started: CPU time of the thread that started it
+    (time.thread_time: other threads and processes of a busy machine do not count) against
+    `budget.seconds`, wall-clock time against the `budget.wall_seconds` backstop. Use it in
+    the thread that started it. `cut` says which limit was passed ("" while within both)."""
+
+    def __init__(self, budget: Budget = DEFAULT_BUDGET) -> None:
+        self.budget = budget
+        self.cpu_started = time.thread_time()
+        self.wall_started = time.monotonic()
+        self.cut = ""
+
+    def over(self) -> bool:
+        """Whether the page is over its budget (checked between runs of deal finding)."""
+        if not self.cut:
+            if time.thread_time() - self.cpu_started > self.budget.seconds:
+                self.cut = f"over the {self.budget.seconds:g} s analysis budget (CPU time)"
+            elif time.monotonic() - self.wall_started > self.budget.wall_seconds:
+                self.cut = f"over the {self.budget.wall_seconds:g} s wall-clock backstop"
+        return bool(self.cut)
+
 
 # Deal finding runs over runs of whole sentences of at most this many characters and
 # mentions, one `find_deals` call each, with the clock checked between them: the rules cost
@@ -108,17 +137,17 @@ def deals_within(
     mentions: Sequence[Mention],
     spans: Sequence[tuple[int, int]],
     ancestors: Callable[[str], Sequence[str]] | None,
-    deadline: float,
+    clock: Clock | None,
     published: date | None = None,
 ) -> tuple[list[Deal], int]:
-    """The deals `find_deals` finds in `text`, sought run by run of sentences until the clock
-    (time.monotonic) passes `deadline`; with how far the search got (len(text) when done).
-    `published` is the article's day (see `find_deals`)."""
+    """The deals `find_deals` finds in `text`, sought run by run of sentences until `clock`
+    is over its budget (never without a clock); with how far the search got (len(text) when
+    done). `published` is the article's day (see `find_deals`)."""
     starts = [m.start for m in mentions]
     span_starts = [s for s, _ in spans]
     found: list[Deal] = []
     for cs, ce in deal_chunks(spans, starts):
-        if time.monotonic() > deadline:
+        if clock is not None and clock.over():
             return fold_deals(found, published), cs
         lo, hi = bisect_left(starts, cs), bisect_left(starts, ce)
         inside = [m for m in mentions[lo:hi] if m.end <= ce]

@@ -80,16 +80,39 @@ def with_capped_db(
 ) -> T:
     """`work` on the warehouse opened with `caps`, or opened again without the caps if
     DuckDB runs out of memory under them (its transaction is rolled back: `work` must be
-    safe to repeat after that, as the ingest's writes are)."""
+    safe to repeat after that, as the ingest's writes are). `work` of several transactions
+    goes step by step to `capped_steps`."""
+    result: T = capped_steps(settings, [work], caps)[0]
+    return result
+
+
+def capped_steps(
+    settings: Settings,
+    steps: Sequence[Callable[[duckdb.DuckDBPyConnection], Any]],
+    caps: Mapping[str, str] = INGEST_DB,
+) -> list[Any]:
+    """The results of `steps`, run in order on one opening of the warehouse with `caps`.
+    When DuckDB runs out of memory under them, the warehouse is opened again without the
+    caps and the steps go on from the one that failed (its transaction rolled back: each
+    step must be safe to repeat after a failure of its own). A step done is not done again:
+    a batch's append, once committed, would add nothing the second time and count nothing."""
     import duckdb
 
+    results: list[Any] = []
     try:
         with open_db(settings, config=caps) as con:
-            return work(con)
+            for work in steps:
+                results.append(work(con))
+        return results
     except duckdb.OutOfMemoryException as exc:
-        log.debug("out of memory under %s, again without: %s", dict(caps), exc)
-    with open_db(settings) as con:
-        return work(con)
+        log.debug(
+            "out of memory under %s at step %d of %d, on without: %s",
+            dict(caps), len(results) + 1, len(steps), exc,
+        )  # fmt: skip
+    with open_db(settings) as con:  # also when closing ran out: then no step is left
+        for work in steps[len(results) :]:
+            results.append(work(con))
+    return results
 
 
 @dataclass
@@ -274,13 +297,16 @@ def store(
     allowed = settings.fetch_limits().allowed_private_hosts
     from flows.stories import STORY_RULE  # here: a run with nothing new never needs numpy
 
-    def write(con: duckdb.DuckDBPyConnection) -> BatchCounts:
-        counts = append_batch(con, articles, links, mentions, deals, stories=STORY_RULE)
+    def append(con: duckdb.DuckDBPyConnection) -> BatchCounts:
+        return append_batch(con, articles, links, mentions, deals, stories=STORY_RULE)
+
+    def tries(con: duckdb.DuckDBPyConnection) -> None:
         # Pages that failed: kept so they are fetched again when due (flows/page_retry.py).
         record_page_tries(con, first_tries(analysed, allowed, now), first=True)
-        return counts
 
-    return with_capped_db(settings, write)
+    # Two steps: the append's counts stand even if recording the tries runs out of memory.
+    counts: BatchCounts = capped_steps(settings, [append, tries])[0]
+    return counts
 
 
 def refresh_search(settings: Settings, changed: bool) -> None:
@@ -298,12 +324,14 @@ def finish_run(
     entries are stored (see keep_validators); rebuild the search index (`refresh_search`)."""
     links = feed_links.rows(datetime.now(UTC))
 
-    def write(con: duckdb.DuckDBPyConnection) -> None:
-        link_entries(con, links)
-        keep_validators(con, rows.fetch_rows(fetches, "", {}))
-        refresh_if_needed(con, force=changed)
-
-    with_capped_db(settings, write)
+    capped_steps(
+        settings,
+        [
+            lambda con: link_entries(con, links),
+            lambda con: keep_validators(con, rows.fetch_rows(fetches, "", {})),
+            lambda con: refresh_if_needed(con, force=changed),
+        ],
+    )
 
 
 def write_run(settings: Settings, row: dict[str, Any]) -> None:

@@ -4,7 +4,12 @@ benchmarks/measure.py records."""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
 from benchmarks.ingest import cpu_during_run, peak_by_role, role
+from benchmarks.measure import main as measure_main
 
 CLI, SERVER, POOL = (
     "-m flows.cli ingest --feeds f",
@@ -18,6 +23,10 @@ def test_roles_of_the_commands_of_an_ingest_tree() -> None:
     assert role(SERVER) == "prefect server"
     assert role(POOL) == "analysis pool"
     assert role("-B -c from multiprocessing.resource_tracker import main") == "other"
+    # A pool started from a checkout in a folder named "prefect..." is still the pool.
+    assert role(POOL + "; main(11, 12, ['__main__'], **{'sys_path': ['/w/prefect-x'") == (
+        "analysis pool"
+    )
 
 
 def test_cpu_during_the_run_counts_only_its_window_and_workers_that_exited() -> None:
@@ -40,6 +49,30 @@ def test_cpu_during_the_run_counts_only_its_window_and_workers_that_exited() -> 
         "analysis pool": 1.5,
         "window_s": 3.0,
     }
+    # Read at every sample: worker 3 went on until 7.8 s; worker 4 lived between two points
+    # of the timeline; process 5 ran after the run only.
+    measured["cpu_last"] = [
+        [1, CLI, 0.0, 9.0, 9.0],
+        [3, POOL, 5.5, 7.8, 2.5],
+        [4, POOL, 6.2, 6.9, 0.75],
+        [5, POOL, 8.5, 8.9, 3.0],
+    ]
+    assert cpu_during_run(measured, run)["analysis pool"] == 3.25
+
+
+def test_the_cpu_of_a_process_that_lives_between_two_timeline_points_is_counted(
+    tmp_path: Path,
+) -> None:
+    # A child that burns CPU and ends well within a second, as a pool's worker ends between
+    # two points of the timeline: it was missed, and the pool's CPU read as a few hundredths.
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass"
+    spawn = f"import subprocess, sys, time; time.sleep(0.2); subprocess.run([sys.executable, '-c', {burn!r}]); time.sleep(1.2)"
+    out = tmp_path / "m.json"
+    assert measure_main([str(out), "--", sys.executable, "-c", spawn]) == 0
+    measured = json.loads(out.read_text())
+    child = [c for c in measured["cpu_last"] if "process_time" in c[1]]
+    assert len(child) == 1 and child[0][4] >= 0.25
+    assert measured["cpu_unattributed_s"] < 0.2
 
 
 def test_peak_memory_by_part_sums_the_processes_of_each_part() -> None:

@@ -8,6 +8,9 @@ from __future__ import annotations
 import itertools
 import random
 import re
+import sys
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -136,7 +139,7 @@ def test_a_page_over_its_time_budget_keeps_mentions_skips_deals_and_says_so(
     over = analyse(page, TAGGER, Budget(seconds=0))
     assert over.mentions == full.mentions
     assert over.deals == ()
-    assert over.analysis_note == "over the 0 s analysis budget: deal finding skipped"
+    assert over.analysis_note == "over the 0 s analysis budget (CPU time): deal finding skipped"
     with open_warehouse(tmp_path / "w.duckdb") as con:
         arts, mentions, deals = rows.article_rows([over], "run", WHEN, "v")
         append_batch(con, arts, [], mentions, deals)
@@ -154,7 +157,7 @@ def test_deals_found_run_by_run_are_the_deals_of_the_whole_text() -> None:
     spans = sentence_spans(text)
     assert len(list(deal_chunks(spans, [m.start for m in found]))) > 1
     whole = find_deals(text, found, TAGGER.watchlist.ancestors)
-    runs, reached = deals_within(text, found, spans, TAGGER.watchlist.ancestors, float("inf"))
+    runs, reached = deals_within(text, found, spans, TAGGER.watchlist.ancestors, None)
     assert runs == whole and reached == len(text)
     for deal in runs:
         assert text[deal.start : deal.start + len(deal.evidence)] == deal.evidence
@@ -226,3 +229,46 @@ def test_text_past_the_stored_length_is_cut_and_said() -> None:
     notes = article.analysis_note.split("; ")
     assert notes[0] == f"text stored up to character {len(article.text):,} of {len(text):,}"
     assert re.fullmatch(rf"text analysed up to character [\d,]+ of {len(article.text):,}", notes[1])
+
+
+def test_a_busy_machine_does_not_cut_deal_finding() -> None:
+    # Under load the thread analysing a page waits for a core: wall-clock time passes, its
+    # CPU time does not, and what is stored must not depend on the load (deal counts did).
+    # A thread holding the interpreter in C code (sorting) makes this one wait the same way.
+    page = PageInput(entry(published=None), "https://news.example/a", seed_html(SEED_SLUGS[0]))
+    analyse(page, TAGGER)  # imports and first-call costs, out of the measurement below
+    cpu = time.thread_time()
+    full = analyse(page, TAGGER, Budget(seconds=float("inf")))
+    budget = Budget(seconds=5 * (time.thread_time() - cpu) + 0.01)  # room to spare
+    assert full.deals
+    shuffled = random.Random(1).sample(range(300_000), 300_000)
+    stop = threading.Event()
+
+    def hog() -> None:
+        while not stop.is_set():
+            sorted(shuffled)  # holds the interpreter tens of ms at a time
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.0005)  # this thread gets half a millisecond between two sorts
+    hogs = [threading.Thread(target=hog) for _ in range(2)]
+    for h in hogs:
+        h.start()
+    try:
+        started = time.monotonic()
+        busy = analyse(page, TAGGER, budget)
+        waited = time.monotonic() - started
+    finally:
+        stop.set()
+        for h in hogs:
+            h.join()
+        sys.setswitchinterval(interval)
+    assert waited > budget.seconds  # on the wall's clock, the page is over its budget
+    assert busy.deals == full.deals and busy.mentions == full.mentions
+    assert busy.analysis_note == full.analysis_note == ""
+
+
+def test_a_page_that_blocks_is_cut_by_the_wall_clock_backstop() -> None:
+    page = PageInput(entry(published=None), "https://news.example/a", seed_html(SEED_SLUGS[0]))
+    over = analyse(page, TAGGER, Budget(seconds=float("inf"), wall_seconds=0))
+    assert over.deals == () and over.mentions
+    assert over.analysis_note == "over the 0 s wall-clock backstop: deal finding skipped"

@@ -6,10 +6,13 @@ theirs (tests/postgres.py, Debian's postgresql package), a new database per lake
 
 - Ingest: N `labwatch ingest` processes started at once on one home whose warehouse is a
   new, empty lake, over the bench corpus; the wall time from the first start to the last
-  exit, the articles the runs stored (the warehouse's `runs` table) and so articles/s. The
-  reference is one such process on a DuckDB file. On this 2-core machine the curve (N
-  workers against 1) is the figure, not the absolute speed. A configuration the ingest cannot
-  run yet is reported as "not measured" with the reason the runs recorded.
+  exit, the CPU time of the processes and of the catalog's PostgreSQL, the articles the runs
+  stored (the warehouse's `runs` table), so articles/s and CPU seconds per article; the
+  machine's load average before and after. The reference is one such process on a DuckDB
+  file, measured in the same run. On this 2-core machine (one ingest already uses both
+  cores) the curve (N workers against 1) is the figure, not the absolute speed, and CPU per
+  article says what coordinating the workers costs. A configuration the ingest cannot run
+  is reported as "not measured" with the reason the runs recorded.
 - Digest: the synthetic warehouse of the warehouse bench (benchmarks/storage.py `generate`,
   1M articles and 10M mentions by default) in a DuckDB file, copied into a lake by `labwatch
   migrate-warehouse`; then every digest query of that bench (benchmarks/storage.py
@@ -19,11 +22,14 @@ theirs (tests/postgres.py, Debian's postgresql package), a new database per lake
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -31,7 +37,7 @@ from typing import Any
 
 from benchmarks.corpus import Corpus
 from benchmarks.ingest import prepare_home
-from benchmarks.measure import REPO, clean_env
+from benchmarks.measure import REPO, clean_env, run_measured
 from benchmarks.report import Line
 from benchmarks.storage import _timed, generate, queries
 from extractors.records import Watchlist
@@ -47,17 +53,56 @@ class LakeUnavailable(RuntimeError):
     """No PostgreSQL to keep a lake's catalog in."""
 
 
+@dataclass
+class Catalogs:
+    """The throwaway PostgreSQL server: new databases on it, and the CPU it has used."""
+
+    create_database: Callable[[], str]
+    data: Path  # the cluster's data folder (postmaster.pid)
+
+    def cpu_s(self) -> float:
+        """CPU seconds of the server's processes so far: the postmaster's own and its
+        reaped children's, plus those of its live children (backends, background workers)."""
+        try:
+            root = int((self.data / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return 0.0
+        total = _ticks(root, children=True)
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            fields = _stat_fields(stat)
+            if fields and int(fields[1]) == root:
+                total += _ticks(int(stat.parent.name), children=False)
+        return total / os.sysconf("SC_CLK_TCK")
+
+
+def _stat_fields(stat: Path) -> list[str]:
+    """/proc/PID/stat after the command name: state, ppid, …; [] if the process is gone."""
+    try:
+        text = stat.read_text()
+    except OSError:
+        return []
+    return text[text.rindex(")") + 2 :].split()
+
+
+def _ticks(pid: int, children: bool) -> int:
+    fields = _stat_fields(Path(f"/proc/{pid}/stat"))
+    if not fields:
+        return 0
+    # utime, stime, cutime, cstime are fields 14-17 of stat(5); [0] here is field 3.
+    own = int(fields[11]) + int(fields[12])
+    return own + (int(fields[13]) + int(fields[14]) if children else 0)
+
+
 @contextmanager
-def catalogs() -> Iterator[Callable[[], str]]:
-    """A throwaway PostgreSQL cluster on loopback, as the tests start theirs; yields a
-    function that makes a new, empty database on it and returns its conninfo."""
+def catalogs() -> Iterator[Catalogs]:
+    """A throwaway PostgreSQL cluster on loopback, as the tests start theirs."""
     from tests import postgres
 
     bin_dir = postgres._bin_dir()
     if bin_dir is None:
         raise LakeUnavailable("PostgreSQL is not installed (apt-get install postgresql)")
     with postgres.started(bin_dir) as server:
-        yield server.create_database
+        yield Catalogs(server.create_database, server.folder / "data")
 
 
 def lake_home(home: Path, corpus: Corpus, lake: DuckLakeWarehouse | None) -> Path:
@@ -72,27 +117,32 @@ def lake_home(home: Path, corpus: Corpus, lake: DuckLakeWarehouse | None) -> Pat
     return feeds
 
 
-def ingest_at_once(home: Path, feeds: Path, workers: int, logs: Path, name: str) -> dict[str, Any]:
-    """`workers` ingest processes on `home` started together; wall time and what they stored."""
-    command = [sys.executable, "-m", "flows.cli", "ingest", "--feeds", str(feeds)]
-    command += ["--home", str(home)]
-    started = time.perf_counter()
+def at_once(codes: Path, logs: str, workers: int, command: list[str]) -> None:
+    """Start `workers` copies of `command` together, each writing to LOGS-<n>.log; wait for
+    all, write their exit statuses to `codes`. Run under benchmarks.measure, so its figures
+    (wall, CPU, memory) are those of all the copies."""
     processes = []
     for n in range(workers):
-        log = (logs / f"{name}-{n}.log").open("wb")
-        processes.append(
-            (
-                subprocess.Popen(
-                    command, stdout=log, stderr=subprocess.STDOUT, env=clean_env(), cwd=REPO
-                ),
-                log,
-            )
-        )
-    codes = []
-    for process, log in processes:
-        codes.append(process.wait())
-        log.close()
-    wall = time.perf_counter() - started
+        with open(f"{logs}-{n}.log", "wb") as log:
+            processes.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT))
+    codes.write_text(json.dumps([p.wait() for p in processes]), encoding="utf-8")
+
+
+def ingest_at_once(
+    home: Path, feeds: Path, workers: int, logs: Path, name: str, catalog: Catalogs | None
+) -> dict[str, Any]:
+    """`workers` ingest processes on `home` started together; wall and CPU time, what they
+    stored, and the machine's load around the run."""
+    ingest = [sys.executable, "-m", "flows.cli", "ingest", "--feeds", str(feeds)]
+    ingest += ["--home", str(home)]
+    codes_file = logs / f"{name}-codes.json"
+    launcher = [sys.executable, "-m", "benchmarks.lake", str(codes_file), str(logs / name)]
+    load_before = os.getloadavg()[0]
+    catalog_before = catalog.cpu_s() if catalog else 0.0
+    tree = run_measured([*launcher, str(workers), "--", *ingest], logs, name)
+    catalog_cpu = catalog.cpu_s() - catalog_before if catalog else 0.0
+    codes: list[int] = json.loads(codes_file.read_text(encoding="utf-8"))
+    wall, cpu = tree["wall_s"], tree["cpu_s"]
     from flows.settings import load_settings
 
     with open_warehouse(load_settings(home).warehouse, read_only=True) as con:
@@ -105,14 +155,25 @@ def ingest_at_once(home: Path, feeds: Path, workers: int, logs: Path, name: str)
     result: dict[str, Any] = {
         "workers": workers,
         "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
+        "catalog_cpu_s": round(catalog_cpu, 2),
+        "peak_rss_mb": tree["peak_rss_mb"],
+        "load_before": round(load_before, 2),
+        "load_after": round(os.getloadavg()[0], 2),
         "exit_codes": codes,
         "runs": [{"status": s, "feeds": f, "articles": a, "error": e} for s, f, a, e in runs],
         "articles": articles,
         "articles_stored": stored[0] if stored else 0,
         "articles_per_s": round(articles / wall, 2),
+        "cpu_ms_per_article": round(1000 * (cpu + catalog_cpu) / articles, 1) if articles else None,
     }
+    # Exit status 1 with a completed run is a worker that found every feed held by the
+    # others (`labwatch ingest` exits 1 when it fetched no feed): not a failure here.
     broken = [r for r in result["runs"] if r["status"] not in ("completed", "skipped")]
-    if broken or any(codes) or not articles:
+    failed = [c for c in codes if c not in (0, 1)] or (
+        len(runs) != workers and [c for c in codes if c]
+    )
+    if broken or failed or not articles:
         said = [_last_error(logs / f"{name}-{n}.log") for n in range(workers)]
         first = (
             broken[0]["error"]
@@ -131,22 +192,32 @@ def _last_error(log: Path) -> str:
     return next((line for line in reversed(lines) if line.startswith("labwatch ingest:")), "")
 
 
-def bench_lake_ingest(corpus: Corpus, workdir: Path, made: Callable[[], str]) -> dict[str, Any]:
+def bench_lake_ingest(
+    corpus: Corpus, workdir: Path, catalog: Catalogs, workers: tuple[int, ...]
+) -> dict[str, Any]:
     root = workdir / "lake-ingest"
     root.mkdir(parents=True, exist_ok=True)
     home = root / "file-1"
-    file_run = ingest_at_once(home, lake_home(home, corpus, None), 1, root, "file-1")
+    file_run = ingest_at_once(home, lake_home(home, corpus, None), 1, root, "file-1", None)
     by_workers: dict[str, Any] = {}
-    for n in WORKERS:
+    for n in workers:
         home = root / f"lake-{n}"
-        lake = DuckLakeWarehouse(made(), f"{root / f'lake-{n}-data'}/")
+        lake = DuckLakeWarehouse(catalog.create_database(), f"{root / f'lake-{n}-data'}/")
         feeds = lake_home(home, corpus, lake)
-        by_workers[str(n)] = ingest_at_once(home, feeds, n, root, f"lake-{n}")
+        by_workers[str(n)] = ingest_at_once(home, feeds, n, root, f"lake-{n}", catalog)
         if "not_measured" in by_workers[str(n)]:
             reason = by_workers[str(n)]["not_measured"]
-            for rest in WORKERS[WORKERS.index(n) + 1 :]:
+            for rest in workers[workers.index(n) + 1 :]:
                 by_workers[str(rest)] = {"workers": rest, "not_measured": f"as with {n}: {reason}"}
             break
+    one = by_workers.get("1", {})
+    for got in by_workers.values():
+        if "not_measured" in got:
+            continue
+        if one.get("articles_per_s") and "not_measured" not in one:
+            got["speedup_vs_lake_1"] = round(got["articles_per_s"] / one["articles_per_s"], 2)
+        if file_run.get("articles_per_s") and "not_measured" not in file_run:
+            got["speedup_vs_file_1"] = round(got["articles_per_s"] / file_run["articles_per_s"], 2)
     return {"file_1_worker": file_run, "lake": by_workers, "pages_served": len(corpus.pages)}
 
 
@@ -188,6 +259,8 @@ def bench_lake_digest(
         raise RuntimeError(f"migrate-warehouse failed: {copy.stderr[-1000:]}")
     timings: dict[str, dict[str, Any]] = {}
     for name, run in queries(week).items():
+        if "(before 00" in name:  # the file's old views: the warehouse bench times those
+            continue
         f_cold, f_warm, f_rows = _time_query(source, run)
         l_cold, l_warm, l_rows = _time_query(lake, run)
         timings[name] = {
@@ -213,19 +286,41 @@ def bench_lake(
     watchlist: Watchlist,
     articles: int,
     mentions: int,
+    workers: tuple[int, ...] = WORKERS,
 ) -> dict[str, Any]:
     """Both measurements on one PostgreSQL server; a part that cannot run says why."""
     try:
-        with catalogs() as made:
+        with catalogs() as catalog:
             ingest = (
-                bench_lake_ingest(corpus, workdir, made)
+                bench_lake_ingest(corpus, workdir, catalog, workers)
                 if corpus is not None
                 else {"not_measured": "no corpus served"}
             )
-            digest = bench_lake_digest(workdir, watchlist, made, articles, mentions)
+            digest = bench_lake_digest(
+                workdir, watchlist, catalog.create_database, articles, mentions
+            )
     except LakeUnavailable as exc:
         return {"not_measured": str(exc)}
     return {"ingest": ingest, "digest": digest}
+
+
+def _ingest_line(label: str, got: dict[str, Any]) -> Line:
+    if "not_measured" in got:
+        return Line(SECTION, label, f"not measured: {got['not_measured']}")
+    speed = [
+        f"x{got[key]:.2f} {against}"
+        for key, against in (("speedup_vs_lake_1", "of 1 lake worker"),
+                             ("speedup_vs_file_1", "of the file"))
+        if key in got
+    ]  # fmt: skip
+    cpu = got["cpu_ms_per_article"]
+    return Line(
+        SECTION,
+        label,
+        f"{got['articles']} articles in {got['wall_s']:.1f} s ({got['articles_per_s']:.2f}/s"
+        + "".join(f", {s}" for s in speed)
+        + f"); CPU {cpu:.0f} ms/article; load {got['load_before']:.1f}->{got['load_after']:.1f}",
+    )
 
 
 def lake_lines(r: dict[str, Any]) -> list[Line]:
@@ -237,32 +332,10 @@ def lake_lines(r: dict[str, Any]) -> list[Line]:
     if "not_measured" in ingest:
         out.append(Line(SECTION, "ingest", f"not measured: {ingest['not_measured']}"))
     else:
-        ref = ingest["file_1_worker"]
-        out.append(
-            Line(
-                SECTION,
-                "ingest, DuckDB file, 1 worker",
-                f"{ref['articles']} articles in {ref['wall_s']:.1f} s "
-                f"({ref['articles_per_s']:.1f}/s)",
-            )
-        )
-        one = ingest["lake"].get("1", {})
+        out.append(_ingest_line("ingest, DuckDB file, 1 worker", ingest["file_1_worker"]))
         for n, got in ingest["lake"].items():
             label = f"ingest, DuckLake, {n} worker{'s' if n != '1' else ''}"
-            if "not_measured" in got:
-                out.append(Line(SECTION, label, f"not measured: {got['not_measured']}"))
-                continue
-            curve = (
-                got["articles_per_s"] / one["articles_per_s"] if one.get("articles_per_s") else 0
-            )
-            out.append(
-                Line(
-                    SECTION,
-                    label,
-                    f"{got['articles']} articles in {got['wall_s']:.1f} s "
-                    f"({got['articles_per_s']:.1f}/s, x{curve:.2f} of 1 worker)",
-                )
-            )
+            out.append(_ingest_line(label, got))
     d = lake["digest"]
     out.append(
         Line(
@@ -285,3 +358,16 @@ def lake_lines(r: dict[str, Any]) -> list[Line]:
             )
         )
     return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) < 5 or args[3] != "--" or not args[2].isdigit():
+        print("usage: python -m benchmarks.lake CODES.json LOGS N -- COMMAND [ARG ...]")
+        return 2
+    at_once(Path(args[0]), args[1], int(args[2]), args[4:])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -35,7 +35,7 @@ from benchmarks.clustering import bench_clustering
 from benchmarks.corpus import Corpus, CorpusSpec, serve_corpus
 from benchmarks.extraction import bench_extraction
 from benchmarks.ingest import bench_ingest
-from benchmarks.lake import bench_lake, lake_lines
+from benchmarks.lake import WORKERS, bench_lake, lake_lines
 from benchmarks.measure import MeasurementError
 from benchmarks.naive import bench_naive
 from benchmarks.network import Network
@@ -116,6 +116,14 @@ def parser() -> argparse.ArgumentParser:
         "--cluster-articles", type=int, default=5000, help="articles clustered (default 5000)"
     )
     p.add_argument("--workdir", type=Path, help="keep the corpus, warehouses and logs here")
+    p.add_argument(
+        "--lake-workers",
+        type=int,
+        nargs="+",
+        default=list(WORKERS),
+        metavar="N",
+        help="ingest workers at once on the DuckLake (default 1 2 4)",
+    )
     return p
 
 
@@ -213,7 +221,12 @@ def run(args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Any], list[r
                 _step("oneoff", results, lambda: bench_oneoff(served_all, workdir, repeats))
             if "lake" in wanted:
                 size = (args.articles_synthetic, args.mentions_synthetic)
-                _step("lake", results, lambda: bench_lake(served_all, workdir, watchlist, *size))
+                lake_workers = tuple(sorted(set(args.lake_workers)))
+                _step(
+                    "lake",
+                    results,
+                    lambda: bench_lake(served_all, workdir, watchlist, *size, lake_workers),
+                )
     if "tagging" in wanted:
         texts = corpus_texts(args.corpus, watchlist, args.seed)
         sizes = (args.aliases, args.text_mb, args.tag_budget)
@@ -245,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     args.started = datetime.now(UTC).isoformat(timespec="seconds")
     if min(args.feeds, args.hosts, args.entries, args.workers, args.oneoff_repeats) < 1:
         p.error("--feeds, --entries, --workers and --oneoff-repeats must be at least 1")
+    if min(args.lake_workers) < 1:
+        p.error("--lake-workers must be at least 1")
     if args.hosts > 254:
         p.error("--hosts must be 1 to 254")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="labwatch-bench-"))

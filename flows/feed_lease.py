@@ -5,8 +5,9 @@ a time through leases in the catalog (warehouse/ducklake_lease.py `claim_feeds`)
 those, and claims more until none is left: two workers started together share the feed list
 between them, a lone worker fetches it all. The leases end with the run (`release`); a
 worker killed mid-run leaves its feeds to run out after `LEASE_TTL`, then another run takes
-them. On a DuckDB file (one ingest at a time) there is no lease and every due feed is
-fetched at once, as before.
+them. The lease also carries the run's heartbeat (`beat_for`), by which the next runs tell
+a killed run from a live one. On a DuckDB file (one ingest at a time) there is no lease and
+every due feed is fetched at once, as before.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from extractors.fetch import FetchLimits
 from extractors.records import FeedFetch, FeedSpec
 from flows.connection import open_db
 from flows.progress import log
+from flows.run_heartbeat import RunHeartbeat
 from flows.settings import Settings
 from warehouse.backend import DuckLakeWarehouse
 
@@ -45,6 +47,15 @@ class FeedLease:
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.started = datetime.now(UTC)
         self.claimed: list[str] = []
+        self.heartbeat: RunHeartbeat | None = None
+
+    def beat_for(self, run_id: str) -> None:
+        """Start the heartbeat of the run `run_id` (flows/run_heartbeat.py): on a lake, the
+        next runs tell it alive by its beats, dead once they stop. Call before writing the
+        run's `running` row; it beats until the lease is released."""
+        if self.heartbeat is None:
+            self.heartbeat = RunHeartbeat(self.settings, run_id, self.worker)
+            self.heartbeat.start()
 
     def fetch(
         self, feeds: Sequence[FeedSpec], limits: FetchLimits, tick: Tick | None = None
@@ -76,6 +87,8 @@ class FeedLease:
     def release(self) -> None:
         """End this run's leases (its feeds are done); a failure is only logged: the leases
         run out by themselves."""
+        if self.heartbeat is not None:
+            self.heartbeat.stop()
         if not self.claimed:
             return
         from warehouse.ducklake_lease import release_feeds

@@ -507,6 +507,8 @@ def _ingest(
     limits = settings.fetch_limits()
     summary = IngestSummary(run_id=uuid.uuid4().hex[:16])
     started = datetime.now(UTC)
+    if lease is not None:  # a lake: the run beats, so that a killed one is told from a live one
+        lease.beat_for(summary.run_id)
     write_run(settings, summary.run_row("running", started))
     try:
         feeds, summary.feeds_skipped = prepare_task(

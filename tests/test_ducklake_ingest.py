@@ -26,6 +26,7 @@ from tests.helpers import STORED, rss_feed, seed_paragraphs, stored, story_item,
 from tests.test_ducklake import lake_home, serve_dated_world
 from warehouse.backend import Location
 from warehouse.database import open_warehouse
+from warehouse.ducklake_heartbeat import STALE_AFTER, mark_stale_runs
 from warehouse.errors import QueryError
 from warehouse.search import search_articles
 
@@ -253,6 +254,11 @@ def test_a_killed_workers_feeds_wait_for_its_leases_to_run_out(
         until = con.execute("SELECT min(until) - max(claimed_at) FROM feed_leases"
                             " WHERE until > now()").fetchone()  # fmt: skip
     assert until is not None and until[0] >= timedelta(hours=1)  # the dead worker's, for now
+    with open_warehouse(lake, read_only=True) as con:
+        dead = con.execute("SELECT run_id FROM runs WHERE status = 'running'").fetchall()
+        beats = con.execute("SELECT run_id FROM run_heartbeats").fetchall()
+    assert len(dead) == 1 and beats == dead  # it beat before its row was written
+    (dead_run,) = dead[0]
     before = feed_requests(httpserver)
 
     # The next run fetches every feed but those: they wait.
@@ -267,13 +273,85 @@ def test_a_killed_workers_feeds_wait_for_its_leases_to_run_out(
     assert set(fetched) == {f"/f{f:02d}.xml" for f in range(FEEDS)} - held_paths
     assert all(n == 1 for n in fetched.values())
     assert second["feeds_fetched"] == FEEDS - len(held)
+    # Its heartbeat is seconds old: for all the second run knows, it is alive.
+    assert run_status(lake, dead_run) == ("running", None)
 
     # Their leases run out (here: their end moved to the past, as time would), then a run
     # takes exactly those.
     with open_warehouse(lake) as con:
         con.execute("UPDATE feed_leases SET until = now() - INTERVAL 1 SECOND WHERE until > now()")
+        # And its last beat is as old as a dead run's gets (STALE_AFTER and more).
+        con.execute(
+            "UPDATE run_heartbeats SET beat_at = beat_at - ? WHERE run_id = ?",
+            [STALE_AFTER + timedelta(minutes=1), dead_run],
+        )
     before = feed_requests(httpserver)
     third = run_ingest(home=str(home), overrides=overrides(httpserver.port))
     fetched = feed_requests(httpserver) - before
     assert held_paths <= set(fetched) and all(n == 1 for n in fetched.values())
     assert third["feeds_fetched"] == FEEDS  # theirs too now (the others: due again)
+    # The third run found the dead run's heartbeat stopped: interrupted, and says whose.
+    status, error = run_status(lake, dead_run)
+    assert status == "interrupted" and error and "no heartbeat from worker" in error
+    assert (
+        run_status(lake, second["run_id"])[0]
+        == run_status(lake, third["run_id"])[0]
+        == ("completed")
+    )
+
+
+def run_status(lake: Location, run_id: str) -> tuple[str, str | None]:
+    with open_warehouse(lake, read_only=True) as con:
+        row = con.execute("SELECT status, error FROM runs WHERE run_id = ?", [run_id]).fetchone()
+    assert row is not None, run_id
+    return str(row[0]), row[1]
+
+
+def test_a_live_runs_heartbeat_keeps_it_running_and_a_stopped_one_does_not(
+    tmp_path: Path, catalog: str
+) -> None:
+    """Two runs `running` on a lake, each with a heartbeat thread; one thread stops (its
+    process killed, as far as the lake can tell). The next run's check marks that one
+    interrupted and leaves the one still beating alone, however long it has run."""
+    from flows.ingest import IngestSummary, write_run
+    from flows.run_heartbeat import RunHeartbeat
+
+    settings = load_settings(lake_home(tmp_path / "home", catalog, tmp_path / "lakedata"))
+    long_ago = datetime.now(UTC) - timedelta(hours=3)
+    beating = {}
+    for run_id, worker in (("live", "host-a:1"), ("dead", "host-b:2")):
+        beating[run_id] = RunHeartbeat(settings, run_id, worker, every=0.2)
+        beating[run_id].start()
+        write_run(settings, IngestSummary(run_id=run_id).run_row("running", long_ago))
+    beating["dead"].stop()
+    dead_beat = beat_of(settings, "dead")
+    deadline = time.monotonic() + 120
+    while beat_of(settings, "live") < dead_beat + timedelta(seconds=2):
+        assert time.monotonic() < deadline, "the live run's heartbeat did not advance"
+        time.sleep(0.2)
+    assert beat_of(settings, "dead") == dead_beat  # stopped means stopped
+    # A cutoff between the two beats: the dead run's is older, the live one's newer.
+    cutoff = dead_beat + (beat_of(settings, "live") - dead_beat) / 2
+    with open_warehouse(settings.warehouse) as con:
+        now = datetime.now(UTC)
+        stale = mark_stale_runs(con, stale_after=now - cutoff, now=now)
+    beating["live"].stop()
+    assert [r.run_id for r in stale] == ["dead"] and stale[0].worker == "host-b:2"
+    status, error = run_status(settings.warehouse, "dead")
+    assert status == "interrupted" and error and "host-b:2" in error
+    assert run_status(settings.warehouse, "live") == ("running", None)
+    # On a DuckDB file the ingest lock decides, as before: no heartbeat needed.
+    file_settings = load_settings(tmp_path / "file-home")
+    write_run(file_settings, IngestSummary(run_id="old").run_row("running", long_ago))
+    write_run(file_settings, IngestSummary(run_id="new").run_row("running", datetime.now(UTC)))
+    assert run_status(file_settings.warehouse, "old")[0] == "interrupted"
+
+
+def beat_of(settings: Any, run_id: str) -> datetime:
+    with open_warehouse(settings.warehouse, read_only=True) as con:
+        row = con.execute(
+            "SELECT max(beat_at) FROM run_heartbeats WHERE run_id = ?", [run_id]
+        ).fetchone()
+    assert row is not None and row[0] is not None, run_id
+    beat: datetime = row[0]
+    return beat

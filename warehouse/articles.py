@@ -200,7 +200,7 @@ def append_batch(
         deal_ledger.refresh(
             con, deal_ledger.groups_of(our_deals), {a: t for a, t in times.items() if a in dated}
         )
-        earliest_dates(con, {k[0] for k in links})  # after `add`: it retimes
+        earliest_dates(con, {r["article_id"] for r in links})  # after `add`: it retimes
         con.execute("COMMIT")
     except BaseException:
         rollback(con)  # also after a failed COMMIT (a DuckLake conflict)

@@ -365,7 +365,7 @@ def migrate_lake(con: duckdb.DuckDBPyConnection, where: str) -> int:
 # The lake's own tables, beside labwatch's schema: the writers' turn (warehouse/
 # ducklake_lease.py `take_turn`) and the feed leases. migrate-warehouse copies neither.
 TURNS_TABLE = "write_turns"
-LAKE_ONLY = (TURNS_TABLE, "feed_leases")
+LAKE_ONLY = (TURNS_TABLE, "feed_leases", "run_heartbeats")  # coordination, not data
 _TURNS = [
     f"CREATE TABLE {TURNS_TABLE} (turns BIGINT NOT NULL)",
     f"INSERT INTO {TURNS_TABLE} VALUES (0)",

@@ -2,8 +2,9 @@
 
 Every ingest batch commits a snapshot and small Parquet files (or rows inlined in the
 catalog); left alone, reads slow down and the folder fills with files no snapshot needs.
-In order: inlined rows flushed into Parquet, adjacent small files merged, snapshots older
-than `keep` expired, then the files only they used deleted. Reads and writes may go on
+In order: the heartbeats of ended runs forgotten (warehouse/ducklake_heartbeat.py), inlined
+rows flushed into Parquet, adjacent small files merged, snapshots older than `keep` expired,
+then the files only they used deleted. Reads and writes may go on
 meanwhile: a file is deleted only once no kept snapshot refers to it.
 """
 
@@ -15,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 
 from warehouse.ducklake import ALIAS
+from warehouse.ducklake_heartbeat import forget_finished
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class Maintained:
     snapshots_before: int
     snapshots_after: int
     files_deleted: int
+    heartbeats_deleted: int = 0
 
 
 def _counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
@@ -38,6 +41,7 @@ def _counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
 def maintain_lake(con: duckdb.DuckDBPyConnection, keep: timedelta) -> Maintained:
     """Compact the lake attached to `con` as `lake`, keeping `keep` of history."""
     files_before, snapshots_before = _counts(con)
+    heartbeats = forget_finished(con)  # one row per ended run, else kept for ever
     con.execute(f"CALL ducklake_flush_inlined_data('{ALIAS}')")
     con.execute(f"CALL ducklake_merge_adjacent_files('{ALIAS}')")
     cutoff = datetime.now(UTC) - keep
@@ -46,4 +50,6 @@ def maintain_lake(con: duckdb.DuckDBPyConnection, keep: timedelta) -> Maintained
         f"CALL ducklake_cleanup_old_files('{ALIAS}', older_than => ?)", [cutoff]
     ).fetchall()
     files_after, snapshots_after = _counts(con)
-    return Maintained(files_before, files_after, snapshots_before, snapshots_after, len(deleted))
+    return Maintained(
+        files_before, files_after, snapshots_before, snapshots_after, len(deleted), heartbeats
+    )

@@ -34,9 +34,13 @@ def latest_runs(
 
 def mark_interrupted(con: duckdb.DuckDBPyConnection) -> None:
     """Mark ingest and refetch runs still `running` as interrupted: called by a run that holds
-    the ingest lock, so any such run was killed mid-way. Not on a DuckLake: several workers
-    ingest at once there (no lock), so a run still `running` may well be alive."""
+    the ingest lock, so any such run was killed mid-way. On a DuckLake several workers ingest
+    at once (no lock), so a run still `running` may well be alive: there only the runs whose
+    heartbeat stopped are (warehouse/ducklake_heartbeat.py)."""
     if is_lake(con):
+        from warehouse.ducklake_heartbeat import mark_stale_runs
+
+        mark_stale_runs(con)
         return
     con.execute(
         "UPDATE runs SET status = 'interrupted', ended_at = now() "

@@ -7,7 +7,7 @@ import io
 import os
 import subprocess
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -217,3 +217,16 @@ def newest_week_digests(reference: Any, other: Any) -> tuple[str, Any, Any]:
     with open_warehouse(other, read_only=True) as con:
         got = digest_data(con, week, now)
     return week, got, expected
+
+
+def all_at_once(work: Callable[..., Any], calls: Sequence[tuple[Any, ...]], timeout: float) -> list[Any]:
+    """`work(*args, gate)` for each `args` of `calls`, each in its own spawned process, with
+    a barrier as `gate` that `work` waits on where the processes should start together: a
+    start at a clock time can pass before a loaded machine has started them all."""
+    import multiprocessing
+
+    spawn = multiprocessing.get_context("spawn")
+    with spawn.Manager() as manager, spawn.Pool(len(calls)) as pool:
+        gate = manager.Barrier(len(calls), timeout=timeout)
+        runs = [pool.apply_async(work, (*args, gate)) for args in calls]
+        return [r.get(timeout=timeout) for r in runs]

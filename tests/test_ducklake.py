@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -15,7 +16,14 @@ from pytest_httpserver import HTTPServer
 from flows.cli import main
 from flows.digest_render import render_markdown
 from flows.settings import SettingsError, load_settings
-from tests.helpers import dated_feeds, newest_week_digests, seed_paragraphs, story_page, v_views
+from tests.helpers import (
+    all_at_once,
+    dated_feeds,
+    newest_week_digests,
+    seed_paragraphs,
+    story_page,
+    v_views,
+)
 from tests.helpers import sql_csv as sql
 from tests.postgres import PostgresServer
 from tests.test_ingest_pipeline import ingest
@@ -394,16 +402,15 @@ def test_a_lake_with_its_data_files_on_s3(
     assert not (tmp_path / "unused").exists()
 
 
-def claim_all(lake: DuckLakeWarehouse, name: str, ids: list[str], start_at: float) -> list[str]:
-    """One worker process: open the lake, wait for the common start, claim 3 at a time."""
-    import time
+def claim_all(lake: DuckLakeWarehouse, name: str, ids: list[str], gate: Any) -> list[str]:
+    """One worker process: open the lake, wait for the others, claim 3 at a time."""
     from datetime import timedelta
 
     from warehouse.ducklake_lease import claim_feeds
 
     got: list[str] = []
     with open_warehouse(lake) as con:
-        time.sleep(max(0.0, start_at - time.time()))
+        gate.wait()
         while batch := claim_feeds(con, name, ids, ttl=timedelta(hours=1), limit=3):
             got += batch
     return got
@@ -414,8 +421,6 @@ def test_two_workers_never_hold_one_feed(tmp_path: Path, catalog: str) -> None:
     """Two worker processes claim feeds from one 40-feed list at the same time, a few at a
     time: every feed is claimed exactly once; a released or expired lease can be claimed
     again."""
-    import multiprocessing
-    import time
     from datetime import timedelta
 
     from warehouse.ducklake_lease import claim_feeds, release_feeds
@@ -426,10 +431,7 @@ def test_two_workers_never_hold_one_feed(tmp_path: Path, catalog: str) -> None:
     feeds = [f"feed{n:02d}" for n in range(40)]
 
     def race(ids: list[str]) -> dict[str, list[str]]:
-        start_at = time.time() + 20  # both processes started and connected by then
-        with multiprocessing.get_context("spawn").Pool(2) as pool:
-            runs = {n: pool.apply_async(claim_all, (lake, n, ids, start_at)) for n in "ab"}
-            return {n: r.get(timeout=600) for n, r in runs.items()}
+        return dict(zip("ab", all_at_once(claim_all, [(lake, n, ids) for n in "ab"], 600), strict=True))
 
     first = race(feeds)
     assert sorted(first["a"] + first["b"]) == feeds  # each once: none twice, none left
@@ -451,13 +453,11 @@ def test_two_workers_never_hold_one_feed(tmp_path: Path, catalog: str) -> None:
         assert claim_feeds(con, "d", feeds, ttl=hour) == sorted(first["a"])
 
 
-def open_at(lake: DuckLakeWarehouse, start_at: float) -> int:
-    """One worker process: wait for the common start, then open the lake for writing."""
-    import time
-
+def open_at(lake: DuckLakeWarehouse, gate: Any) -> int:
+    """One worker process: wait for the others, then open the lake for writing."""
     from warehouse.ducklake import lake_schema_version
 
-    time.sleep(max(0.0, start_at - time.time()))
+    gate.wait()
     with open_warehouse(lake) as con:
         return lake_schema_version(con)
 
@@ -470,15 +470,9 @@ def test_workers_starting_on_a_new_catalog_at_once_all_open_it(
     started together on a new lake): DuckLake's catalog tables are created once, and every
     worker opens the lake instead of failing on the other's half-made catalog. Three new
     catalogs, to give the race its chances."""
-    import multiprocessing
-    import time
-
     from warehouse.database import latest_version
 
-    with multiprocessing.get_context("spawn").Pool(4) as pool:
-        for n in range(3):
-            lake = DuckLakeWarehouse(postgres.create_database(), f"{tmp_path}/data{n}/")
-            start_at = time.time() + 10  # every process started by then
-            runs = [pool.apply_async(open_at, (lake, start_at)) for _ in range(4)]
-            versions = [r.get(timeout=600) for r in runs]
-            assert versions == [latest_version(0, str(lake))] * 4
+    for n in range(3):
+        lake = DuckLakeWarehouse(postgres.create_database(), f"{tmp_path}/data{n}/")
+        versions = all_at_once(open_at, [(lake,)] * 4, timeout=600)
+        assert versions == [latest_version(0, str(lake))] * 4

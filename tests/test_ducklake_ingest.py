@@ -6,7 +6,6 @@ feeds and pages a loopback server whose request log counts each feed's fetches."
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import subprocess
@@ -22,7 +21,16 @@ from pytest_httpserver import HTTPServer
 
 from flows.cli import main
 from flows.settings import load_settings
-from tests.helpers import STORED, rss_feed, seed_paragraphs, stored, story_item, story_page, v_views
+from tests.helpers import (
+    STORED,
+    all_at_once,
+    rss_feed,
+    seed_paragraphs,
+    stored,
+    story_item,
+    story_page,
+    v_views,
+)
 from tests.test_ducklake import lake_home, serve_dated_world
 from warehouse.backend import Location
 from warehouse.database import open_warehouse
@@ -149,11 +157,13 @@ def lake_homes(tmp_path: Path, catalog: str, feeds: list[str], *names: str) -> l
     return homes
 
 
-def ingest_at(home: str, port: int, start_at: float) -> dict[str, Any]:
-    """One worker process: wait for the common start, then ingest the home's feed list."""
+def ingest_at(home: str, port: int, gate: Any = None) -> dict[str, Any]:
+    """One worker process: wait for the others at `gate` (see tests/helpers.py
+    `all_at_once`), then ingest the home's feed list."""
     from flows.ingest import run_ingest
 
-    time.sleep(max(0.0, start_at - time.time()))
+    if gate is not None:
+        gate.wait()
     return run_ingest(home=home, overrides=overrides(port, workers=1))
 
 
@@ -171,10 +181,7 @@ def test_two_ingests_at_once_on_one_lake_fetch_each_feed_once_and_store_each_art
     with open_warehouse(lake):
         pass  # the schema, made once beforehand (two first opens may race to make it)
 
-    start_at = time.time() + 25  # both processes started and their modules loaded by then
-    with multiprocessing.get_context("spawn").Pool(2) as pool:
-        runs = [pool.apply_async(ingest_at, (str(h), httpserver.port, start_at)) for h in homes]
-        one, two = (r.get(timeout=800) for r in runs)
+    one, two = all_at_once(ingest_at, [(str(h), httpserver.port) for h in homes], timeout=800)
 
     # No feed fetched twice, none left out, and both workers did their share.
     assert feed_requests(httpserver) == Counter(f"/f{f:02d}.xml" for f in range(FEEDS))
@@ -224,7 +231,7 @@ def test_a_killed_workers_feeds_wait_for_its_leases_to_run_out(
     # A worker killed (SIGKILL: no clean-up) as soon as it holds feeds.
     code = (
         "import sys; from tests.test_ducklake_ingest import ingest_at;"
-        f" ingest_at({str(home)!r}, {httpserver.port}, 0)"
+        f" ingest_at({str(home)!r}, {httpserver.port})"
     )
     child = subprocess.Popen([sys.executable, "-c", code], cwd=Path(__file__).parent.parent)
     held: list[str] = []

@@ -219,7 +219,9 @@ def newest_week_digests(reference: Any, other: Any) -> tuple[str, Any, Any]:
     return week, got, expected
 
 
-def all_at_once(work: Callable[..., Any], calls: Sequence[tuple[Any, ...]], timeout: float) -> list[Any]:
+def all_at_once(
+    work: Callable[..., Any], calls: Sequence[tuple[Any, ...]], timeout: float
+) -> list[Any]:
     """`work(*args, gate)` for each `args` of `calls`, each in its own spawned process, with
     a barrier as `gate` that `work` waits on where the processes should start together: a
     start at a clock time can pass before a loaded machine has started them all."""

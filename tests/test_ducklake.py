@@ -431,7 +431,9 @@ def test_two_workers_never_hold_one_feed(tmp_path: Path, catalog: str) -> None:
     feeds = [f"feed{n:02d}" for n in range(40)]
 
     def race(ids: list[str]) -> dict[str, list[str]]:
-        return dict(zip("ab", all_at_once(claim_all, [(lake, n, ids) for n in "ab"], 600), strict=True))
+        return dict(
+            zip("ab", all_at_once(claim_all, [(lake, n, ids) for n in "ab"], 600), strict=True)
+        )
 
     first = race(feeds)
     assert sorted(first["a"] + first["b"]) == feeds  # each once: none twice, none left

@@ -2,9 +2,9 @@
 Amazon and Google, …" after a sentence about Anthropic; "OpenAI has agreed to acquire
 Statsig. The ChatGPT maker will pay $1.1 billion … for the start-up."
 
-A description ("the start-up", "the company", "the chipmaker", "the French start-up", "the
-ChatGPT maker") becomes a mention of the entity it stands for, so the deal rules read it as
-that party:
+A description ("the start-up", "the company", "the brand", "the chipmaker", "the French
+start-up", "the ChatGPT maker") becomes a mention of the entity it stands for, so the deal
+rules read it as that party:
 
 - "the <product> maker/developer" is the product's maker;
 - at the start of a sentence it is the previous sentence's subject (its first party);
@@ -27,7 +27,7 @@ from extractors.records import Mention
 
 _DESCRIPTION = re.compile(
     r"\b[Tt]he\s+(?P<fill>(?:[\w.-]+\s+){0,3}?)"
-    r"(?P<noun>start-?up|company|firm|lab|chipmaker|giant|maker|developer)\b(?!-)"
+    r"(?P<noun>start-?up|company|firm|brand|lab|chipmaker|giant|maker|developer)\b(?!-)"
 )
 # a description followed by a name or "of" is a title ("the start-up Anthropic", "the maker
 # of Claude"); one with a preposition of its own is a phrase ("the company behind X")

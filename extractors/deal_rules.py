@@ -589,6 +589,10 @@ RULES: list[Rule] = [
     Rule("merge-and", _compile(rf"(?P<inv>{P})", r"\s+and\s+", rf"(?P<tgt>{P})",
                                r"\s+(?:to\s+)?merge\b"),
          pairs("merger"), ("merge",)),
+    # "the merger of A and B", "Founded through the merger of A with B"
+    Rule("merger-of", _compile(r"\b(?:merger|combination)\s+(?:of|between)\s+(?:the\s+)?",
+                               rf"(?P<inv>{P})", r"\s+(?:and|with)\s+(?:the\s+)?", rf"(?P<tgt>{P})"),
+         pairs("merger"), ("merger of", "merger between", "combination of", "combination between")),
     Rule("combine", _compile(r"\bcombin(?:e|es|ed|ing)\s+", rf"(?P<inv>{P})",
                              r"\s+(?:with|and)\s+", rf"(?P<tgt>{P})"),
          pairs("merger"), ("combin",)),
@@ -602,8 +606,14 @@ RULES: list[Rule] = [
          pairs("partnership", tail=False), ("between",)),
     Rule("partnered", _compile(L("inv"), r"\s+(?:has\s+|have\s+|had\s+|will\s+)?(?:partnered|"
                                r"team(?:s|ed)?(?:\s+up)?|partners|join(?:s|ed)?\s+forces|"
-                               r"(?:is|are)\s+partnering)\s+with\s+", L("tgt")),
+                               r"(?:is|are)\s+partnering)\s+with\s+(?:the\s+)?", L("tgt")),
          pairs("partnership", tail=False), ("partner", "teamed", "teams", "forces")),
+    # "San Francisco, in partnership with Recology, is …": the partner in an aside
+    Rule("in-partnership", _compile(rf"(?P<inv>{P})", r",?\s+(?:in\s+(?:a\s+)?(?:partnership|"
+                                    r"collaboration)|together)\s+with\s+(?:the\s+)?",
+                                    rf"(?P<tgt>{P})"),
+         pairs("partnership", tail=False), ("partnership with", "collaboration with",
+                                            "together with")),
     # "A and B have partnered to …": the partners are the subject
     Rule("partnered-and", _compile(L("inv"), r"\s+(?:have\s+|had\s+|will\s+)?(?:partnered|"
                                    r"teamed\s+up|joined\s+forces|are\s+partnering)\b(?!\s+with)"),

@@ -70,14 +70,14 @@ MAX_SENTENCE = 1500  # longer "sentences" are lists or markup debris, not deal r
 # a cheap test for a description that may stand for a party (extractors/deal_anaphora.py)
 # (not the speaker of a quote: ", the company said.")
 _DESCRIBED = re.compile(
-    r"\b[Tt]he\s(?:[\w.-]+\s){0,3}?(?:start-?up|company|firm|lab|chipmaker|giant|maker|developer)"
+    r"\b[Tt]he\s(?:[\w.-]+\s){0,3}?(?:start-?up|company|firm|brand|lab|chipmaker|giant|maker|developer)"
     r"\b(?!\s(?:said|says|told|added)\b)"
 )
 _FIRST = itemgetter(0)
 _START = attrgetter("start")
 # the nouns a description of a party ends in ("the start-up", "the chipmaker")
 _DESCRIPTION_NOUNS = (
-    "start-up", "startup", "company", "firm", " lab", "giant", "maker", "developer"
+    "start-up", "startup", "company", "firm", "brand", " lab", "giant", "maker", "developer"
 )  # fmt: skip
 _WILL = re.compile(r"\bwill\b")  # an aside saying what will happen is news, not background
 _SOURCED = re.compile(r"report|accord|said|sources|people|person")  # on the lowered sentence
@@ -263,11 +263,19 @@ def find_deals(
     # sentences with two parties; and those right after them, which may name a party by
     # a description ("The company is also hiring the start-up's staff")
     pairs = [i for i, inside in by_sentence.items() if len({m.entity for m in inside}) > 1]
-    if not pairs:
+    # and sentences naming one party right before a sentence naming another, which may
+    # name the first by a description ("Innomotics … . The company partnered with Zalaris")
+    chains = [
+        i - 1
+        for i, inside in by_sentence.items()
+        if i - 1 in by_sentence
+        and {m.entity for m in inside} != {m.entity for m in by_sentence[i - 1]}
+    ]
+    if not pairs and not chains:
         return []
     found: list[Deal] = []
     paired = set(pairs)
-    described = _described(text, spans, pairs)
+    described = _described(text, spans, sorted({*pairs, *chains}) if chains else pairs)
     for i in sorted({*pairs, *described}) if described else pairs:
         inside = by_sentence.get(i, [])
         start, end = spans[i]
@@ -648,9 +656,11 @@ def _add(
 def _settle(deals: list[Deal]) -> list[Deal]:
     """One sentence's deals without repeats: a joint venture is not also a partnership of its
     partners, an acqui-hire not also a licence or an acquisition (it takes their amount), and
-    the same deal found by two rules is one."""
+    the same deal found by two rules is one; an acquisition is not also a stake without an
+    amount in the same company ("acquiring all of the outstanding shares of Y")."""
     ventures = {frozenset(e for e, _ in d.roles) for d in deals if d.kind == "joint_venture"}
     hires = {(d.investor, d.target) for d in deals if d.kind == "acquihire"}
+    bought = {(d.investor, d.target, d.status) for d in deals if d.kind == "acquisition"}
     paid = {
         (d.investor, d.target): d
         for d in deals
@@ -662,6 +672,13 @@ def _settle(deals: list[Deal]) -> list[Deal]:
         if d.kind == "partnership" and any({d.investor, d.target} <= v for v in ventures):
             continue
         if d.kind in ("licensing", "acquisition") and (d.investor, d.target) in hires:
+            continue
+        if (
+            d.kind == "investment"
+            and d.amount_usd is None
+            and not d.roles
+            and (d.investor, d.target, d.status) in bought
+        ):
             continue
         if d.kind == "acquihire" and d.amount_usd is None and (d.investor, d.target) in paid:
             p = paid[(d.investor, d.target)]

@@ -124,7 +124,7 @@ TECH = _words(
     workflow, api key, tokens, benchmark, inference, training, fine-tuned, engine,
     generative, machine learning, neural, chat, smart, wearable, streaming, e-commerce,
     ecommerce, seller, sellers, marketplace, retailer, prime, store, shopping, analytics,
-    ads, advertising, marketing, social media"""
+    ads, advertising, marketing, social media, linux, workload, workloads, devops, saas"""
 )
 
 

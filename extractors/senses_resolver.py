@@ -66,6 +66,8 @@ _BOUNDARY = re.compile(r"(?=[.!?…\n])(?:[.!?…][\"'”’)\]]*\s+|\n)")
 _BOUNDARY_STARTS = ".!?…\n"
 _VERSION = re.compile(r"[-\s]?v?\d+(?:\.\d+)*[a-z]?\b")
 _SIZE = re.compile(r"[-\s]?\d+(?:\.\d+)?[BbMm]\b")
+# A price right after a name: a shop's listing ("View at Amazon $169", "Amazon £17.99").
+_PRICE = re.compile(r"[ \u00a0](?:US|C|A)?[$£€¥₹][ \u00a0]?\d")
 _NEXT_WORD = re.compile(r"[ \u00a0]([A-Za-z][\w.+'’-]*\w|[A-Za-z])")
 _SPACES = frozenset(" \u00a0")
 # What a word right before a name may be made of.
@@ -141,6 +143,7 @@ class _Sense:
         self.follow_folded = frozenset(w.lower() for w in self.follow)
         self.versions = "<version>" in entity.follow
         self.sizes = "<size>" in entity.follow
+        self.prices = "<price>" in entity.follow
         # The kinds of thing the words next to the name may say it is (_kind_of_thing).
         self.kinds = frozenset(w for w in entity.follow if w in _KINDS)
 
@@ -471,6 +474,8 @@ class Resolver:
                 # "Apple Bank", "Oracle Energy": another organisation's name.
                 if bare in ORGANISATIONS:
                     return REJECT
+        if sense.prices and after in _SPACES and _PRICE.match(text, end):
+            return ACCEPT
         # A version or a size has a digit within its first three characters: most names have
         # none after them, and a str test is cheaper than a regex's match.
         if (

@@ -16,7 +16,8 @@ Each `[[entity]]` has an `id`, `name`, `kind` and optional `parent`, plus:
   ("place", "food", "person", …); `sense_words`: more words of those other senses;
 - `follow`: words that, right after an ambiguous alias, make it this entity ("Claude Code",
   "Mistral Large"); "<version>" stands for a version number ("Claude 3", "Phi-3.5"),
-  "<size>" for a model size ("Falcon 180B");
+  "<size>" for a model size ("Falcon 180B"), "<price>" for a price, as a shop's listings
+  put it ("View at Amazon $169");
 - `exclude`: regular expressions; a mention inside a match ("Amazon rainforest",
   "Meta-analysis") does not count;
 - `fuzzy`: whether a one-edit misspelling of its long names (7 letters or more) counts

@@ -1,0 +1,74 @@
+"""The deal rules added after the blind set (tests/data/deals_blind.jsonl), each on sentences
+written for the test, with near-misses: a merger named as a noun ("the merger of A and B"),
+a partner in an aside ("A, in partnership with B, …"), a partner named with "the", a party
+named by a description in the sentence after the one that names it ("The company partnered
+with B"), and a takeover of all the shares that is not also a stake."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractors.deals import find_deals
+from extractors.entities import Tagger, load_watchlist
+from seeds import SEEDS_DIR
+
+TAGGER = Tagger(load_watchlist(SEEDS_DIR / "watchlist.toml"))
+
+
+def deals_in(text: str) -> set[tuple[str, str, str]]:
+    return {
+        (d.kind, d.investor, d.target)
+        for d in find_deals(text, TAGGER.tag(text), TAGGER.watchlist.ancestors)
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a merger as a noun
+        (
+            "Born of the merger of Google Brain and DeepMind, the lab now has 6,000 staff.",
+            {("merger", "google-brain", "google-deepmind")},
+        ),
+        (
+            "Analysts compared Nvidia with Amazon after the merger of two chip start-ups.",
+            set(),
+        ),
+        # a partner in an aside
+        (
+            "Salesforce, in partnership with Anthropic, is bringing Claude to its customers.",
+            {("partnership", "anthropic", "salesforce")},
+        ),
+        ("Salesforce, in a statement, said Anthropic had not raised prices.", set()),
+        # a partner named with "the"
+        (
+            "Nvidia has partnered with the Technology Innovation Institute on chip design.",
+            {("partnership", "nvidia", "tii")},
+        ),
+        # the sentence after the one naming the party
+        (
+            "Mistral AI opened an office in London. The company has partnered with IBM on "
+            "research.",
+            {("partnership", "ibm", "mistral-ai")},
+        ),
+        (
+            "Apple sells most of its phones in China. The brand has partnered with Alibaba there.",
+            {("partnership", "alibaba", "apple")},
+        ),
+        (
+            "Mistral AI opened an office in London. The company said IBM was a rival.",
+            set(),
+        ),
+        (
+            "Mistral AI opened an office in London. IBM has partnered with a bank.",
+            set(),
+        ),
+        # all the shares: the takeover, not also a stake
+        (
+            "Microsoft agreed to acquire all of the outstanding shares of Nebius.",
+            {("acquisition", "microsoft", "nebius")},
+        ),
+    ],
+)
+def test_blind_set_families(text: str, expected: set[tuple[str, str, str]]) -> None:
+    assert deals_in(text) == expected

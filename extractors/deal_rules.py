@@ -822,6 +822,12 @@ RULES: list[Rule] = [
                               r"(?:\d+(?:\.\d+)?\s?(?:%|per\s?cent)|partly|partially|majority|"
                               r"minority|jointly)[- ]owned\s+by\s+", L("inv")),
          background_pairs("investment"), ("owned by",)),
+    # "Periscope Data — now owned by Sisense — is …", "LinkedIn, which is owned by Microsoft,":
+    # the owner bought it, as in "Microsoft-owned LinkedIn" (a share owned is a stake: above)
+    Rule("owned-by-aside", _compile(rf"(?P<tgt>{P})\s*(?:,|—|–|--|\()\s*(?:which\s+is\s+|that\s+is\s+)?"
+                                    r"(?:now\s+|also\s+)?(?:wholly\s+)?owned\s+by\s+", L("inv"),
+                                    r"\s*(?:,|—|–|--|\))"),
+         background_pairs("acquisition"), ("owned by",)),
     # "Amazon has committed $8 billion to Anthropic" (money, not "committed to using")
     Rule("commit-to", _compile(L("inv"), GAP, r"\bcommit(?:s|ted|ting)?\s+(?:(?:[\w-]+)\s+){0,2}?",
                                A, r"\s+(?:(?:[\w-]+)\s+){0,2}?to\s+", _FILL, L("tgt"),

@@ -63,6 +63,12 @@ def deals_in(text: str) -> set[tuple[str, str, str]]:
             "Mistral AI opened an office in London. IBM has partnered with a bank.",
             set(),
         ),
+        # owned by, in an aside: the owner bought it
+        (
+            "Hugging Face — now owned by Amazon — hosts a million models.",
+            {("acquisition", "amazon", "hugging-face")},
+        ),
+        ("Hugging Face — now used by Amazon — hosts a million models.", set()),
         # all the shares: the takeover, not also a stake
         (
             "Microsoft agreed to acquire all of the outstanding shares of Nebius.",

@@ -609,11 +609,10 @@ RULES: list[Rule] = [
                                r"(?:is|are)\s+partnering)\s+with\s+(?:the\s+)?", L("tgt")),
          pairs("partnership", tail=False), ("partner", "teamed", "teams", "forces")),
     # "San Francisco, in partnership with Recology, is …": the partner in an aside
-    Rule("in-partnership", _compile(rf"(?P<inv>{P})", r",?\s+(?:in\s+(?:a\s+)?(?:partnership|"
-                                    r"collaboration)|together)\s+with\s+(?:the\s+)?",
-                                    rf"(?P<tgt>{P})"),
-         pairs("partnership", tail=False), ("partnership with", "collaboration with",
-                                            "together with")),
+    # (not "A, together with B, invested in C": co-investors, not partners)
+    Rule("in-partnership", _compile(rf"(?P<inv>{P})", r",?\s+in\s+(?:a\s+)?(?:partnership|"
+                                    r"collaboration)\s+with\s+(?:the\s+)?", rf"(?P<tgt>{P})"),
+         pairs("partnership", tail=False), ("partnership with", "collaboration with")),
     # "A and B have partnered to …": the partners are the subject
     Rule("partnered-and", _compile(L("inv"), r"\s+(?:have\s+|had\s+|will\s+)?(?:partnered|"
                                    r"teamed\s+up|joined\s+forces|are\s+partnering)\b(?!\s+with)"),

@@ -28,6 +28,9 @@ def _found(text: str) -> list[tuple[str, str]]:
         "Sellers enrolled in the Amazon Marketplace Fulfilment scheme pay a monthly fee.",
         # Its devices.
         "The app runs on iPads, Android tablets and Amazon Fire tablets.",
+        # "fires" the verb: the company dismissing people.
+        "Amazon fires 300 warehouse staff after the strike.",
+        "Amazon fires its head of devices.",
     ],
 )
 def test_amazon_the_shop(text: str) -> None:
@@ -39,6 +42,8 @@ def test_amazon_the_shop(text: str) -> None:
     [
         "Loggers cleared more land in the Amazon Basin last year.",
         "Researchers counted every Amazon fire seen from orbit in August.",
+        "Amazon fires burned across two states in September.",
+        "Smoke from Amazon fires reached the coast.",
         "The expedition spent six weeks in the Amazon.",
     ],
 )

@@ -120,6 +120,10 @@ def investing(m: re.Match[str], ctx: Context) -> list[Found]:
         elif round_of:
             roles = ((inv[0], "participant"),)
             found.append(Found("investment", inv[0], t, ctx.text, m.span(), roles, amount))
+        elif joined := _joined(ctx, m.end(), {inv[0], t}):
+            # "X invested in Y alongside Z", "…, joined by Z": co-investors of one round
+            roles = tuple((i, "participant") for i in (inv[0], *joined))
+            found.append(Found("investment", inv[0], t, ctx.text, m.span(), roles))
         else:
             found.append(Found("investment", inv[0], t, ctx.text, m.span()))
             # "X will invest $10 billion in Y, and Z up to $5 billion": Z's own deal
@@ -261,6 +265,20 @@ _FROM = re.compile(
 )
 
 
+def _joined(ctx: Context, at: int, known: set[int]) -> list[int]:
+    """Parties said to take part right after a clause that ends at `at` ("alongside Z",
+    "with participation from Z", "joined by Z"), in the same clause: not those in `known`."""
+    clause = re.split(r"[;.]\s", ctx.text[at:], maxsplit=1)[0]
+    out: list[int] = []
+    for pm in _PARTICIPANTS.finditer(clause):
+        if pm.start() > 40:  # a list further on belongs to something else
+            break
+        for p in ctx.group(pm, "part") or ctx.group(pm, "part2"):
+            if p not in known and p not in out:
+                out.append(p)
+    return out
+
+
 def _round(
     ctx: Context, m: re.Match[str], target: int, leads: list[int], participants: list[int]
 ) -> list[Found]:
@@ -274,21 +292,25 @@ def _round(
             or ctx.group(lm, "lead3")
             or ctx.group(lm, "hyphen")
         )
+    # Backers in the order the sentence names them: "from A, alongside B" has A first.
+    named: list[tuple[int, int]] = [(-1, p) for p in participants]
     for pm in _PARTICIPANTS.finditer(scope):
-        participants += ctx.group(pm, "part") or ctx.group(pm, "part2")
+        named += [(pm.start(), p) for p in ctx.group(pm, "part") or ctx.group(pm, "part2")]
+    takers = [p for _, p in named]
     sources: list[int] = []
     for fm in _FROM.finditer(scope):
         sources += ctx.group(fm, "src")
+        named += [(fm.start(), p) for p in ctx.group(fm, "src")]
     members: list[tuple[int, str]] = []
     for p in leads:
         if p != target and p not in dict(members):
             members.append((p, "lead"))
-    for p in participants + sources:
+    for _, p in sorted(named, key=lambda n: n[0]):
         if p != target and p not in dict(members):
             members.append((p, "participant"))
     if not members:
         return []
-    plain = not leads and not participants and len(sources) == 1
+    plain = not leads and not takers and len(sources) == 1
     roles = () if plain else tuple(members)
     return [Found("investment", members[0][0], target, ctx.text, m.span(), roles)]
 

@@ -2,7 +2,8 @@
 written for the test, with near-misses: a merger named as a noun ("the merger of A and B"),
 a partner in an aside ("A, in partnership with B, …"), a partner named with "the", a party
 named by a description in the sentence after the one that names it ("The company partnered
-with B"), and a takeover of all the shares that is not also a stake."""
+with B"), a takeover of all the shares that is not also a stake, and co-investors named after
+the deal ("X invested in Y alongside Z")."""
 
 from __future__ import annotations
 
@@ -78,3 +79,38 @@ def deals_in(text: str) -> set[tuple[str, str, str]]:
 )
 def test_blind_set_families(text: str, expected: set[tuple[str, str, str]]) -> None:
     assert deals_in(text) == expected
+
+
+def backers_in(text: str) -> list[tuple[str, str, tuple[tuple[str, str], ...]]]:
+    found = find_deals(text, TAGGER.tag(text), TAGGER.watchlist.ancestors)
+    return [(d.investor, d.target, d.roles) for d in found if d.kind == "investment"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A co-investor named after a plain "X invested in Y": one round, both take part.
+        (
+            "Nvidia invested in Mistral AI alongside Microsoft last spring.",
+            [("nvidia", "mistral-ai", (("nvidia", "participant"), ("microsoft", "participant")))],
+        ),
+        (
+            "Google put $300 million into Anthropic, joined by Amazon.",
+            [("google", "anthropic", (("google", "participant"), ("amazon", "participant")))],
+        ),
+        # The round's backers in the order the sentence names them: the source first.
+        (
+            "Cohere raised $500 million from Nvidia, alongside Oracle.",
+            [("nvidia", "cohere", (("nvidia", "participant"), ("oracle", "participant")))],
+        ),
+        # A list in another clause is not this deal's.
+        (
+            "Amazon invested in Anthropic; Google, alongside other backers, invested in Mistral AI.",
+            [("amazon", "anthropic", ()), ("google", "mistral-ai", ())],
+        ),
+    ],
+)
+def test_co_investors_named_after_the_deal(
+    text: str, expected: list[tuple[str, str, tuple[tuple[str, str], ...]]]
+) -> None:
+    assert backers_in(text) == expected

@@ -16,11 +16,11 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from extractors.hitloop import EXCLUDE_WINDOW, ruled_out
 from extractors.typography import NORMALISE
 
 __all__ = ["EXCLUDE_WINDOW", "Exclusion", "case_exceptions", "exclusion_hints"]
 
-EXCLUDE_WINDOW = 120  # characters around a mention searched for `exclude` patterns
 
 # Characters that case-insensitively match an ASCII letter yet do not lowercase to it (İ, ı,
 # ſ): where the text has one, the shortcuts that look for words in the lowercased text (the
@@ -177,24 +177,15 @@ class Exclusion:
         can skip to."""
         lo = start - EXCLUDE_WINDOW if start > EXCLUDE_WINDOW else 0
         hi = end + EXCLUDE_WINDOW
-        gates = self.gates
-        if gates is not None and not (exceptions and _CASE_EXCEPTIONS.search(text, lo, hi)):
-            # A match that contains the mention lies within its pattern's longest match of
-            # it, so a pattern's required strings are looked for there only (a few dozen
-            # characters, where the window has some 250): most mentions end here.
-            for width, sets in gates:
-                a, b = end - width, start + width
-                span = low[a if a > lo else lo : b if b < hi else hi]
-                for strings in sets:
-                    for string in strings:
-                        if string in span:
-                            break
-                    else:
-                        break  # a set is missing: this pattern contains no mention here
-                else:
-                    break  # this pattern may: look closer, as below
-            else:
-                return False
+        # A match that contains the mention lies within its pattern's longest match of it,
+        # so a pattern's required strings are looked for there only (a few dozen
+        # characters, where the window has some 250): most mentions end here.
+        if (
+            self.gates is not None
+            and not (exceptions and _CASE_EXCEPTIONS.search(text, lo, hi))
+            and ruled_out(low, start, end, self)
+        ):
+            return False
         regex = (
             self.regex
             if self.hints is None

@@ -14,13 +14,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from extractors.disambiguation import EXCLUDE_WINDOW
 from extractors.records import Mention
 
 if TYPE_CHECKING:  # C types for the compiled build, read by Cython; annotations to Python
     import cython
 
-__all__ = ["ASCII_WORD", "boundaries", "is_cjk", "is_word", "mentions", "select"]
+__all__ = [
+    "ASCII_WORD",
+    "EXCLUDE_WINDOW",
+    "boundaries",
+    "is_cjk",
+    "is_word",
+    "mentions",
+    "ruled_out",
+    "select",
+]
+
+EXCLUDE_WINDOW = 120  # characters around a mention searched for `exclude` patterns
 
 # How a hit on a key is checked (see Tagger._build). One alias per key is the rule; several
 # (two entities sharing a name, or one name in both case modes) are tried in order, the first
@@ -202,7 +212,7 @@ def mentions(
         # Exclusion.contains's first test, its gates, is done here (most calls end there).
         if (
             exclude is not None
-            and (exceptions or exclude.gates is None or not _ruled_out(low, start, end, exclude))
+            and (exceptions or exclude.gates is None or not ruled_out(low, start, end, exclude))
             and exclude.contains(text, low, start, end, exceptions)
         ):
             dropped.append(i)
@@ -234,10 +244,11 @@ def mentions(
     return out, dropped, entities, hows
 
 
-def _ruled_out(low: str, start: int, end: int, exclude: Any) -> bool:
-    """Whether no pattern of `exclude` (an extractors.disambiguation.Exclusion) can match
-    around start:end, by its gates: Exclusion.contains's loop over them, for a text without
-    case exceptions."""
+def ruled_out(low: str, start: int, end: int, exclude: Any) -> bool:
+    """Whether no pattern of `exclude` (an extractors.disambiguation.Exclusion, with gates)
+    can match around start:end, by its gates: the strings each pattern needs, looked for in
+    the part of `low` its longest match of the mention could cover. Exclusion.contains asks
+    it too (the Python build), for a text without case exceptions."""
     lo: cython.Py_ssize_t = start - EXCLUDE_WINDOW if start > EXCLUDE_WINDOW else 0
     hi: cython.Py_ssize_t = end + EXCLUDE_WINDOW
     a: cython.Py_ssize_t

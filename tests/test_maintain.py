@@ -4,6 +4,7 @@ under Prefect's test harness on a lake in a real PostgreSQL, with many small app
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -90,7 +91,7 @@ def snapshots(con: Any) -> int:
 @pytest.mark.flow
 @pytest.mark.usefixtures("prefect_harness")
 def test_the_maintenance_flow_compacts_the_lake_and_expires_old_snapshots(
-    tmp_path: Path, catalog: str
+    tmp_path: Path, catalog: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from flows.maintain import maintain
 
@@ -125,9 +126,10 @@ def test_the_maintenance_flow_compacts_the_lake_and_expires_old_snapshots(
     # `labwatch maintain-warehouse` runs the same function once: a second row, nothing to
     # merge now; `labwatch runs --flow maintain` lists both.
     assert main(["maintain-warehouse", "--home", str(home), "--keep-days", "0", "-q"]) == 0
-    with open_warehouse(where, read_only=True) as con:
-        statuses = con.execute("SELECT status FROM runs WHERE flow = 'maintain'").fetchall()
-    assert statuses == [("completed",), ("completed",)]
+    capsys.readouterr()
+    assert main(["runs", "--flow", "maintain", "--format", "json", "--home", str(home)]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert [(r["flow"], r["status"]) for r in shown] == [("maintain", "completed")] * 2
 
 
 @pytest.mark.flow
@@ -137,13 +139,19 @@ def test_a_failed_maintenance_is_recorded_with_its_reason(tmp_path: Path, catalo
 
     data = tmp_path / "data"
     home = lake_home(tmp_path / "home", catalog, data)
-    append_small_batches(load_settings(home).warehouse)
-    lost = sorted(lake_files(data))[0]
+    where = load_settings(home).warehouse
+    append_small_batches(where)
+    with open_warehouse(where, read_only=True) as con:
+        row = con.execute(
+            "SELECT min(data_file) FROM ducklake_list_files('lake', 'runs')"
+        ).fetchone()
+    assert row is not None
+    lost = Path(str(row[0]))
     lost.unlink()  # a data file lost (a disk, a careless rm): merging it cannot work
 
     with pytest.raises(Exception, match=lost.name) as raised:
         maintain(home=str(home), keep_days=0)
-    with open_warehouse(load_settings(home).warehouse, read_only=True) as con:
+    with open_warehouse(where, read_only=True) as con:
         recorded = con.execute("SELECT status, error FROM runs WHERE flow = 'maintain'").fetchall()
     ((status, error),) = recorded
     assert status == "failed" and lost.name in error

@@ -15,6 +15,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from extractors.urls import redact_text
 from flows.connection import open_db
 from flows.oneoff import flow_run_id, prefect_flows, run_logger
 from flows.prefect_env import quiet_interrupts
@@ -48,7 +49,7 @@ def run_maintain(home: str | None = None, keep_days: float | None = None) -> dic
         with open_db(settings) as con:
             done = maintain_lake(con, timedelta(days=settings.maintain_keep_days))
     except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"
+        error = redact_text(f"{type(exc).__name__}: {exc}")  # no password of a URL in runs
         run_logger().error("maintenance failed: %s", error)
         _record_run(settings, {**run, "status": "failed", "error": error})
         raise

@@ -4,7 +4,7 @@ Every ingest batch commits a snapshot and small Parquet files (or rows inlined i
 catalog); left alone, reads slow down and the folder fills with files no snapshot needs.
 In order: the heartbeats of ended runs forgotten (warehouse/ducklake_heartbeat.py), inlined
 rows flushed into Parquet, adjacent small files merged, snapshots older than `keep` expired,
-then the files no snapshot has needed for `keep` deleted. Reads and writes may go on
+then the files only they used deleted. Reads and writes may go on
 meanwhile: a file is deleted only once no kept snapshot refers to it, and a step whose
 commit conflicts with a worker's is run again on the newer snapshot (`retry_conflicts`).
 `labwatch maintain-warehouse` and the scheduled flow (flows/maintain.py) call it.
@@ -62,13 +62,11 @@ def maintain_lake(con: duckdb.DuckDBPyConnection, keep: timedelta) -> Maintained
 
     call(f"CALL ducklake_flush_inlined_data('{ALIAS}')")
     call(f"CALL ducklake_merge_adjacent_files('{ALIAS}')")
-    call(f"CALL ducklake_expire_snapshots('{ALIAS}', older_than => ?)", datetime.now(UTC) - keep)
-    # The files only expired snapshots used are scheduled for deletion when they expire; the
-    # ones scheduled `keep` ago are deleted (a reader still on an expired snapshot has had as
-    # long). So `keep` 0 deletes what this very run expired, 7 what expired a week ago.
-    deleted = call(
-        f"CALL ducklake_cleanup_old_files('{ALIAS}', older_than => ?)", datetime.now(UTC) - keep
-    )
+    cutoff = datetime.now(UTC) - keep
+    call(f"CALL ducklake_expire_snapshots('{ALIAS}', older_than => ?)", cutoff)
+    # The files only expired snapshots used, scheduled for deletion before the same cutoff
+    # (measured: with `keep` 0, every file the merge replaced is deleted in this very run).
+    deleted = call(f"CALL ducklake_cleanup_old_files('{ALIAS}', older_than => ?)", cutoff)
     files_after, snapshots_after = _counts(con)
     return Maintained(
         files_before, files_after, snapshots_before, snapshots_after, len(deleted), heartbeats

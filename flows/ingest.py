@@ -378,12 +378,13 @@ def summarise_batch(
 
 
 def log_feeds(summary: IngestSummary, seconds: float) -> None:
+    held = summary.feeds_held  # due, but another worker's (a lake): not backing off
     log.info(
-        "feeds: %d due, %d fetched (%d not modified), %d failed, %d backing off; "
+        "feeds: %d due, %d fetched (%d not modified), %d failed, %d backing off%s; "
         "%d new entries; %.1f s",
-        summary.feeds_total - summary.feeds_skipped, summary.feeds_fetched,
-        summary.feeds_not_modified, summary.feeds_failed, summary.feeds_skipped,
-        summary.entries_new, seconds,
+        summary.feeds_total - summary.feeds_skipped + held, summary.feeds_fetched,
+        summary.feeds_not_modified, summary.feeds_failed, summary.feeds_skipped - held,
+        f", {held} held by other workers" if held else "", summary.entries_new, seconds,
     )  # fmt: skip
     for url, reason in summary.failures:
         log.debug("feed failed: %s: %s", url, reason)

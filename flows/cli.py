@@ -243,6 +243,12 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         print("\n".join(ingest_report(summary, figures)))
         print(f"  warehouse         {settings.warehouse}")
     # Every feed failing is worth a non-zero status; some failing is a normal day on the web.
+    # On a lake, every due feed held by other workers is not a failure: they fetch them.
+    held = summary.get("feeds_held", 0)
+    if held and not summary["feeds_fetched"] and not summary["feeds_failed"]:
+        if not args.quiet:
+            print(f"labwatch ingest: all {held} due feeds are being fetched by other workers")
+        return 0
     return 1 if summary["feeds_total"] and not summary["feeds_fetched"] else 0
 
 
@@ -692,24 +698,21 @@ def cmd_migrate_warehouse(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_maintain_warehouse(args: argparse.Namespace, settings: Settings) -> int:
-    from datetime import timedelta
+    # The scheduled flow's function, run once here (not a Prefect flow run): one row in runs.
+    from flows.maintain import run_maintain
 
-    from warehouse.ducklake_maintain import maintain_lake
-
-    if args.keep_days < 0:
+    if args.keep_days is not None and args.keep_days < 0:
         raise UsageError(f"--keep-days {args.keep_days:g}: must be 0 or more")
-    if isinstance(settings.warehouse, Path):
-        if not args.quiet:
-            print("labwatch maintain-warehouse: a DuckDB warehouse needs no maintenance")
-        return 0
-    with open_db(settings) as con:
-        done = maintain_lake(con, timedelta(days=args.keep_days))
+    done = run_maintain(str(settings.home), args.keep_days)
     if not args.quiet:
-        print(
-            f"labwatch maintain-warehouse: data files {done.files_before} -> {done.files_after}"
-            f" ({done.files_deleted} deleted), snapshots {done.snapshots_before} -> "
-            f"{done.snapshots_after}"
-        )
+        if "skipped" in done:
+            print(f"labwatch maintain-warehouse: {done['skipped']}")
+        else:
+            print(
+                f"labwatch maintain-warehouse: data files {done['files_before']} -> "
+                f"{done['files_after']} ({done['files_deleted']} deleted), snapshots "
+                f"{done['snapshots_before']} -> {done['snapshots_after']}"
+            )
     return 0
 
 
@@ -818,9 +821,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "serve",
         parents=[common],
-        help="run the ingest and digest on their schedules until Ctrl-C (Prefect serve)",
+        help="run the ingest and digest (and a DuckLake's maintenance) on their schedules "
+        "until Ctrl-C (Prefect serve)",
         description="Serve the ingest (every ingest_every_minutes) and the weekly digest "
-        "(digest_cron in timezone) from this process. Without PREFECT_API_URL, a Prefect "
+        "(digest_cron in timezone) from this process; on a DuckLake warehouse also its "
+        "compaction and snapshot expiry (labwatch-maintain, at maintain_cron, keeping "
+        "maintain_keep_days). It prints each deployment and its next run. Without "
+        "PREFECT_API_URL, a Prefect "
         "server is started on 127.0.0.1:PORT for as long as it runs (its UI shows the runs; "
         "ingest, refetch and digest typed meanwhile report to it too).",
     )
@@ -850,7 +857,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("runs", parents=[common], help="the latest flow runs and their figures")
     p.add_argument("--limit", type=positive_int, default=10, help="how many runs (default 10)")
-    p.add_argument("--flow", choices=("ingest", "refetch", "digest"), help="only runs of this flow")
+    p.add_argument(
+        "--flow", choices=("ingest", "refetch", "digest", "maintain"), help="only runs of this flow"
+    )
     add_format(p)
     p.set_defaults(func=cmd_runs)
 
@@ -1103,9 +1112,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--keep-days",
         type=float,
-        default=7.0,
+        default=None,
         metavar="DAYS",
-        help="keep this much history (time travel) before expiring snapshots (default 7)",
+        help="keep this much history (time travel) before expiring snapshots (default: the "
+        "maintain_keep_days setting, 7). `labwatch serve` runs this daily on a DuckLake "
+        "(maintain_cron)",
     )
     p.set_defaults(func=cmd_maintain_warehouse)
     return parser

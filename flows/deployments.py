@@ -1,7 +1,9 @@
-"""The two deployments users schedule: ingest every N minutes, the digest once a week.
+"""The deployments users schedule: ingest every N minutes, the digest once a week, and on a
+DuckLake warehouse its maintenance (compaction, snapshot expiry) daily.
 
 `labwatch serve` serves them from one process; prefect.yaml declares the same ones for
-`prefect deploy --all` (a test keeps the two in step). Schedules come from the settings.
+`prefect deploy --all` on a DuckDB file, prefect-ducklake.yaml those of a lake (a test keeps
+each in step). Schedules come from the settings.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flows.settings import Settings, SettingsError
+from warehouse.backend import DuckLakeWarehouse
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
 
 INGEST = "labwatch-ingest"
 DIGEST = "labwatch-digest"
+MAINTAIN = "labwatch-maintain"  # a DuckLake warehouse only
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,8 @@ def _minutes(interval: timedelta) -> str:
 
 
 def plans(settings: Settings) -> list[Plan]:
-    """The ingest and digest deployments for these settings."""
+    """The ingest and digest deployments for these settings, and the maintenance one when
+    the warehouse is a DuckLake (a DuckDB file needs none)."""
     try:
         ZoneInfo(settings.timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -70,7 +75,20 @@ def plans(settings: Settings) -> list[Plan]:
         raise SettingsError("setting ingest_every_minutes: must be more than 0")
     if not _croniter().is_valid(settings.digest_cron):
         raise SettingsError(f"setting digest_cron: not a cron expression: {settings.digest_cron!r}")
+    if not _croniter().is_valid(settings.maintain_cron):
+        raise SettingsError(
+            f"setting maintain_cron: not a cron expression: {settings.maintain_cron!r}"
+        )
     home = str(settings.home.resolve())
+    maintain = Plan(
+        name=MAINTAIN,
+        flow="flows.maintain.maintain",
+        interval=None,
+        cron=settings.maintain_cron,
+        timezone=settings.timezone,
+        parameters={"home": home},  # keep_days: maintain_keep_days at run time
+    )
+    lake = isinstance(settings.warehouse, DuckLakeWarehouse)
     return [
         Plan(
             name=INGEST,
@@ -88,6 +106,7 @@ def plans(settings: Settings) -> list[Plan]:
             timezone=settings.timezone,
             parameters={"home": home},  # week: the last complete one at run time
         ),
+        *([maintain] if lake else []),
     ]
 
 
@@ -104,8 +123,13 @@ def to_deployment(plan: Plan) -> RunnerDeployment:
 
     from flows.digest import digest
     from flows.ingest import ingest
+    from flows.maintain import maintain
 
-    flow: Any = {"flows.ingest.ingest": ingest, "flows.digest.digest": digest}[plan.flow]
+    flow: Any = {
+        "flows.ingest.ingest": ingest,
+        "flows.digest.digest": digest,
+        "flows.maintain.maintain": maintain,
+    }[plan.flow]
     schedule = (
         Interval(plan.interval, timezone=plan.timezone)
         if plan.interval is not None

@@ -123,6 +123,7 @@ class IngestSummary:
     feeds_fetched: int = 0  # answered, changed or not
     feeds_not_modified: int = 0
     feeds_failed: int = 0
+    feeds_held: int = 0  # of the skipped: due, but held by other workers (a lake); not in runs
     entries: int = 0
     entries_new: int = 0
     entries_rejected: int = 0  # items whose link cannot be fetched (see v_entry_failures)
@@ -139,7 +140,9 @@ class IngestSummary:
     def run_row(
         self, status: str, started: datetime, error: str = "", flow: str = "ingest"
     ) -> dict[str, Any]:
-        figures = {k: v for k, v in asdict(self).items() if k not in ("run_id", "failures")}
+        figures = {
+            k: v for k, v in asdict(self).items() if k not in ("run_id", "failures", "feeds_held")
+        }
         return {
             "run_id": self.run_id,
             "flow": flow,
@@ -375,12 +378,13 @@ def summarise_batch(
 
 
 def log_feeds(summary: IngestSummary, seconds: float) -> None:
+    held = summary.feeds_held  # due, but another worker's (a lake): not backing off
     log.info(
-        "feeds: %d due, %d fetched (%d not modified), %d failed, %d backing off; "
+        "feeds: %d due, %d fetched (%d not modified), %d failed, %d backing off%s; "
         "%d new entries; %.1f s",
-        summary.feeds_total - summary.feeds_skipped, summary.feeds_fetched,
-        summary.feeds_not_modified, summary.feeds_failed, summary.feeds_skipped,
-        summary.entries_new, seconds,
+        summary.feeds_total - summary.feeds_skipped + held, summary.feeds_fetched,
+        summary.feeds_not_modified, summary.feeds_failed, summary.feeds_skipped - held,
+        f", {held} held by other workers" if held else "", summary.entries_new, seconds,
     )  # fmt: skip
     for url, reason in summary.failures:
         log.debug("feed failed: %s: %s", url, reason)
@@ -517,7 +521,8 @@ def _ingest(
         summary.feeds_total = len(feeds) + summary.feeds_skipped
         counter = Progress("feeds", len(feeds))
         fetches = fetch_feeds_task(quote(feeds), limits, counter.tick, quote(lease))
-        summary.feeds_skipped += len(feeds) - len(fetches)  # another worker's (a lake)
+        summary.feeds_held = len(feeds) - len(fetches)  # another worker's (a lake)
+        summary.feeds_skipped += summary.feeds_held
         counter.close()
         memory.trim()  # the feeds' bodies and parse trees are gone; their entries stay
         feed_links = FeedLinks(fetches)  # every entry keyed once for the whole run

@@ -1,4 +1,5 @@
-"""`labwatch serve`: the ingest and digest deployments served from one long-running process.
+"""`labwatch serve`: the ingest and digest deployments (and a DuckLake's maintenance) served
+from one long-running process.
 
 Prefect schedules runs only through a real API server (its ephemeral server runs no
 scheduler), so when no PREFECT_API_URL is set we start `prefect server start` on loopback,
@@ -135,7 +136,7 @@ def schedule_lines(items: list[Plan], now: datetime) -> list[str]:
     lines = []
     for plan in items:
         first = plan.next_runs(now)[0]
-        lines.append(f"  {plan.name:<16} {plan.describe():<28} next {first:%Y-%m-%d %H:%M:%S %Z}")
+        lines.append(f"  {plan.name:<18} {plan.describe():<28} next {first:%Y-%m-%d %H:%M:%S %Z}")
     return lines
 
 
@@ -237,7 +238,8 @@ def sigint_as_one_signal() -> Iterator[None]:
 
 
 def serve_deployments(settings: Settings, port: int, say: Callable[[str], None]) -> None:
-    """Serve the ingest and digest deployments until Ctrl-C or SIGTERM.
+    """Serve the deployments of `plans` (ingest, digest; a lake's maintenance) until Ctrl-C
+    or SIGTERM.
 
     A run in flight when we stop is stopped by Prefect with SIGTERM; each batch is one
     warehouse transaction, so it is committed or rolled back, never half-written, and the

@@ -93,6 +93,10 @@ class Settings(BaseModel):
     ingest_every_minutes: Annotated[float, Gt(0), Le(44_640)] = 30.0  # up to 31 days
     digest_cron: str = "0 7 * * 1"  # Monday 07:00 ...
     timezone: str = "UTC"  # ... in this IANA time zone
+    # A DuckLake warehouse only: its compaction and snapshot expiry (flows/maintain.py),
+    # daily at a quiet hour in `timezone`, keeping this many days of snapshots (time travel).
+    maintain_cron: str = "15 3 * * *"
+    maintain_keep_days: Annotated[float, Ge(0), Le(3650)] = 7.0
     # An Apprise URL (mailto://, slack://, ntfy://, ...): the digest flow sends its headline.
     notify_url: str = ""
     # Where the digests folder is served (https://example.org/labwatch/): notifications link
@@ -118,7 +122,7 @@ class Settings(BaseModel):
     @field_validator(
         "timeout", "max_bytes", "per_host_connections", "min_host_interval", "max_retries",
         "backoff_minutes", "batch_size", "workers", "lock_wait", "ingest_every_minutes",
-        "web_port", mode="before",
+        "web_port", "maintain_keep_days", mode="before",
     )  # fmt: skip
     @classmethod
     def _no_bool(cls, value: Any) -> Any:

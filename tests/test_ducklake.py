@@ -147,7 +147,9 @@ def test_a_migrated_warehouse_answers_as_the_duckdb_one(
             for name in [*tables, *views]:
                 # schema_migrations: when each was applied differs, the versions may not.
                 picked = "version, name" if name == "schema_migrations" else "*"
-                query = f"SELECT {picked} FROM {name} ORDER BY ALL"
+                # The lake's maintenance runs (maintain-warehouse, below): the lake's own.
+                where = " WHERE flow <> 'maintain'" if name == "runs" else ""
+                query = f"SELECT {picked} FROM {name}{where} ORDER BY ALL"
                 assert run_sql(on_lake, query) == run_sql(on_file, query), name
 
     same_rows()

@@ -67,6 +67,8 @@ def test_deployments_carry_the_schedules_and_parameters_of_the_settings(tmp_path
         ("timezone", "Mars/Olympus", "unknown time zone"),
         ("digest_cron", "every monday", "not a cron expression"),
         ("ingest_every_minutes", 0, "must be more than 0"),
+        # Checked on a DuckDB home too, where it is not used: a mistake is not left lying.
+        ("maintain_cron", "every night", "setting maintain_cron: not a cron expression"),
     ],
 )
 def test_bad_schedules_are_refused(tmp_path: Path, setting: str, value: Any, message: str) -> None:
@@ -74,10 +76,16 @@ def test_bad_schedules_are_refused(tmp_path: Path, setting: str, value: Any, mes
         plans(load_settings(tmp_path, **{setting: value}))
 
 
-def test_prefect_yaml_declares_the_same_deployments_as_serve() -> None:
-    doc = yaml.safe_load((ROOT / "prefect.yaml").read_text())
+@pytest.mark.parametrize(
+    ("prefect_file", "warehouse"),
+    [("prefect.yaml", ""), ("prefect-ducklake.yaml", "ducklake:postgres:host=db")],
+)
+def test_prefect_yaml_declares_the_same_deployments_as_serve(
+    prefect_file: str, warehouse: str
+) -> None:
+    doc = yaml.safe_load((ROOT / prefect_file).read_text())
     declared = {d["name"]: d for d in doc["deployments"]}
-    for plan in plans(Settings()):
+    for plan in plans(Settings(warehouse=warehouse)):
         d = declared.pop(plan.name)
         module, _, function = plan.flow.rpartition(".")
         assert d["entrypoint"] == f"{module.replace('.', '/')}.py:{function}"
@@ -89,6 +97,17 @@ def test_prefect_yaml_declares_the_same_deployments_as_serve() -> None:
             assert schedule["cron"] == plan.cron
         assert set(d["parameters"]) == set(plan.parameters)
     assert not declared
+
+
+def test_the_lake_prefect_file_is_prefect_yaml_and_the_maintenance_deployment() -> None:
+    file_doc, lake_doc = (
+        yaml.safe_load((ROOT / name).read_text())
+        for name in ("prefect.yaml", "prefect-ducklake.yaml")
+    )
+    *same, maintain = lake_doc.pop("deployments")
+    assert same == file_doc.pop("deployments") and lake_doc == file_doc  # pull step, version
+    assert maintain["name"] == "labwatch-maintain"
+    assert maintain["work_pool"] == same[0]["work_pool"]
 
 
 def free_port() -> int:

@@ -167,12 +167,10 @@ def ingest_at_once(
         "articles_per_s": round(articles / wall, 2),
         "cpu_ms_per_article": round(1000 * (cpu + catalog_cpu) / articles, 1) if articles else None,
     }
-    # Exit status 1 with a completed run is a worker that found every feed held by the
-    # others (`labwatch ingest` exits 1 when it fetched no feed): not a failure here.
+    # A worker that finds every feed held by the others exits 0 (`labwatch ingest`), so any
+    # other status is a failure.
     broken = [r for r in result["runs"] if r["status"] not in ("completed", "skipped")]
-    failed = [c for c in codes if c not in (0, 1)] or (
-        len(runs) != workers and [c for c in codes if c]
-    )
+    failed = [c for c in codes if c != 0]
     if broken or failed or not articles:
         said = [_last_error(logs / f"{name}-{n}.log") for n in range(workers)]
         first = (

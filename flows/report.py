@@ -9,12 +9,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TextIO
 
 
+def _skipped(skipped: int, held: int) -> str:
+    """The end of the feeds line: feeds not due (backing off), and on a lake those due but
+    held by other workers, apart."""
+    parts = [f"{skipped - held} not due"] if skipped > held else []
+    parts += [f"{held} held by other workers"] if held else []
+    return "".join(f", {p}" for p in parts) + ")"
+
+
 def ingest_report(summary: Mapping[str, Any], totals: Mapping[str, int]) -> list[str]:
     s = summary
     lines = [
         f"  feeds fetched     {s['feeds_fetched']} of {s['feeds_total']}"
         f" ({s['feeds_not_modified']} not modified, {s['feeds_failed']} failed"
-        + (f", {s['feeds_skipped']} not due)" if s["feeds_skipped"] else ")"),
+        + _skipped(s["feeds_skipped"], s.get("feeds_held", 0)),
         f"  entries           {s['entries']} ({s['entries_new']} new"
         + (
             f", {s['entries_rejected']} rejected: see v_entry_failures)"

@@ -345,3 +345,27 @@ def test_ingest_summary_points_to_where_failures_are() -> None:
     text = "\n".join(ingest_report(summary, {"articles": 30, "mentions": 0, "deals": 0}))
     assert "... and 10 more" in text
     assert "articles.page_error" in text
+
+
+@pytest.mark.parametrize(
+    ("skipped", "held", "ending"),
+    [
+        (0, 0, "0 failed)"),
+        (2, 0, "0 failed, 2 not due)"),
+        (3, 3, "0 failed, 3 held by other workers)"),
+        (5, 3, "0 failed, 2 not due, 3 held by other workers)"),
+    ],
+)
+def test_feeds_backing_off_and_feeds_held_by_other_workers_are_told_apart(
+    skipped: int, held: int, ending: str
+) -> None:
+    from flows.report import ingest_report
+
+    summary = {
+        "feeds_fetched": 1, "feeds_total": 1 + skipped, "feeds_not_modified": 0,
+        "feeds_failed": 0, "feeds_skipped": skipped, "feeds_held": held, "entries": 0,
+        "entries_new": 0, "pages_fetched": 0, "pages_blocked": 0, "pages_failed": 0,
+        "articles_new": 0, "mentions": 0, "deals": 0,
+    }  # fmt: skip
+    first = ingest_report(summary, {"articles": 0, "mentions": 0, "deals": 0})[0]
+    assert first.endswith(f"1 of {1 + skipped} (0 not modified, {ending}")

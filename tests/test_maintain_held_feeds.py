@@ -108,7 +108,7 @@ def test_a_worker_finding_every_feed_held_exits_0_and_all_failing_still_exits_1(
         assert main(["ingest", "--home", str(two)]) == 0
         out = capsys.readouterr().out
         assert f"all {FEEDS} due feeds are being fetched by other workers" in out
-        assert "feeds fetched     0 of 3" in out
+        assert "feeds fetched     0 of 3 (0 not modified, 0 failed, 3 held by other workers)" in out
         # The run's log line counts them as held, not as backing off.
         assert "0 backing off, 3 held by other workers" in caplog.text
     finally:

@@ -368,6 +368,21 @@ def _query_term_ids(con: duckdb.DuckDBPyConnection, words: tuple[str, ...]) -> l
     return sorted(int(r[0]) for r in rows)
 
 
+def _time_range(
+    column: str, since: datetime | None, until: datetime | None, params: dict[str, Any]
+) -> list[str]:
+    """The conditions keeping `column` in [since, until) (either end may be open); their
+    parameters are added to `params`."""
+    conditions = []
+    if since:
+        conditions.append(f"{column} >= $since")
+        params["since"] = since
+    if until:
+        conditions.append(f"{column} < $until")
+        params["until"] = until
+    return conditions
+
+
 def search_articles(
     con: duckdb.DuckDBPyConnection,
     query: str,
@@ -458,12 +473,7 @@ def search_articles(
     if source:
         where.append(f"{_SITE} = $source")
         params["source"] = source
-    if since:
-        where.append("coalesce(a.published_at, a.fetched_at) >= $since")
-        params["since"] = since
-    if until:
-        where.append("coalesce(a.published_at, a.fetched_at) < $until")
-        params["until"] = until
+    where += _time_range("coalesce(a.published_at, a.fetched_at)", since, until, params)
     order = (
         "phrase DESC, score DESC, t DESC NULLS LAST, article_id"
         if sort == "relevance"
@@ -591,12 +601,7 @@ def _by_documents(
     text keys: most of the time of a word most articles hold)."""
     when = ["true"]
     params: dict[str, Any] = {"whole": whole, "limit": limit, "offset": offset}
-    if since:
-        when.append("dt.t >= $since")
-        params["since"] = since
-    if until:
-        when.append("dt.t < $until")
-        params["until"] = until
+    when += _time_range("dt.t", since, until, params)
     edges = [_edge("pool_edge", "hits", "score", "t", PHRASE_POOL)]
     if sort == "relevance":
         page = """

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
@@ -108,6 +110,25 @@ def ran_on(worker_log: str, run_id: str) -> bool:
         f"submitting flow run '{run_id}'" in worker_log
         and f"Aborted submission of flow run '{run_id}'" not in worker_log
     )
+
+
+def until_two_workers_hold_feeds(home: Path, timeout: float = 600) -> None:
+    """Wait until two workers hold live feed leases in `home`'s lake (each has claimed its
+    first chunk and waits at the gate)."""
+    lake = load_settings(home).warehouse
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with open_warehouse(lake, read_only=True) as con:
+                (workers,) = con.execute(
+                    "SELECT count(DISTINCT worker) FROM feed_leases WHERE until > now()"
+                ).fetchone() or (0,)
+        except duckdb.Error:  # no lease table yet: no run has claimed
+            workers = 0
+        if workers >= 2:
+            return
+        assert time.monotonic() < deadline, f"{workers} worker(s) claimed feeds in {timeout} s"
+        time.sleep(0.5)
 
 
 def requests_by_path(httpserver: HTTPServer, since: int) -> Counter[str]:
@@ -211,6 +232,10 @@ def test_two_workers_ingest_a_40_feed_world_once(
     logs = [server.start_worker(f"worker-{n}") for n in (1, 2)]
     try:
         server.wait_for(run_ids, timeout=900, started=True)
+        if backend == "ducklake":
+            # Started is not yet claiming: a worker still importing could find every feed
+            # claimed by the other. Held shut until each holds a share, the runs overlap.
+            until_two_workers_hold_feeds(home)
         gate.set()
         runs = server.wait_for(run_ids, timeout=900)
     finally:

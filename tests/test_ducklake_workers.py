@@ -123,7 +123,7 @@ def until_two_workers_hold_feeds(home: Path, timeout: float = 600) -> None:
                 (workers,) = con.execute(
                     "SELECT count(DISTINCT worker) FROM feed_leases WHERE until > now()"
                 ).fetchone() or (0,)
-        except duckdb.Error:  # no lease table yet: no run has claimed
+        except duckdb.Error:  # no lease table yet, or the lake still being set up by a run
             workers = 0
         if workers >= 2:
             return

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 
@@ -200,7 +200,11 @@ def append_batch(
         deal_ledger.refresh(
             con, deal_ledger.groups_of(our_deals), {a: t for a, t in times.items() if a in dated}
         )
-        earliest_dates(con, {r["article_id"] for r in links})  # after `add`: it retimes
+        # After `add`: a move retimes. The new articles' feed links are all in this batch, so
+        # their dates are read from it; only stored articles' links are looked up.
+        moves = new_article_moves(rows, fresh, _now(con))
+        moves += stored_moves(con, {r["article_id"] for r in stale})
+        move_dates(con, moves)
         con.execute("COMMIT")
     except BaseException:
         rollback(con)  # also after a failed COMMIT (a DuckLake conflict)
@@ -266,11 +270,25 @@ def earliest_dates(con: duckdb.DuckDBPyConnection, article_ids: Iterable[str]) -
     from the page's metadata stays; a date that came from a feed entry (or none) becomes the
     earliest plausible date a feed gave it, so an aggregator's later entry never makes the
     original look newer than its copies."""
+    move_dates(con, stored_moves(con, article_ids))
+
+
+# The plausible dates of a feed entry, as `stored_moves` has them: from the web's first day
+# to a day ahead of now.
+_FIRST_PLAUSIBLE = datetime(1991, 8, 6, tzinfo=UTC)
+_AHEAD = timedelta(days=1)
+
+
+def stored_moves(
+    con: duckdb.DuckDBPyConnection, article_ids: Iterable[str]
+) -> list[tuple[str, datetime]]:
+    """(article, its earliest date) of the stored articles among `article_ids` whose date
+    moves (`earliest_dates`), from their stored feed links."""
     ids = sorted(article_ids)
     if not ids:
-        return
+        return []
     # The moves found first, then made: a DuckLake has no UPDATE ... RETURNING.
-    changed = con.execute(
+    return con.execute(
         """
         SELECT a.article_id, f.first
         FROM articles a JOIN (
@@ -287,6 +305,44 @@ def earliest_dates(con: duckdb.DuckDBPyConnection, article_ids: Iterable[str]) -
         """,
         {"ids": ids},
     ).fetchall()
+
+
+def new_article_moves(
+    articles: Sequence[Row], links: Sequence[Row], now: datetime
+) -> list[tuple[str, datetime]]:
+    """`stored_moves` of articles just stored whose feed links are all in `links`, read from
+    the rows in hand (no lookup in 1M articles): the same moves by the same rule, `now`
+    being the transaction's time as SQL's now()."""
+    dates: dict[str, list[datetime]] = {}
+    for r in links:
+        d = _aware(r.get("entry_published_at"))
+        if d is not None and _FIRST_PLAUSIBLE <= d <= now + _AHEAD:
+            dates.setdefault(r["article_id"], []).append(d)
+    moves = []
+    for a in articles:
+        given = dates.get(a["article_id"])
+        if not given:
+            continue
+        first, published = min(given), _aware(a.get("published_at"))
+        if published is None or (first < published and published in given):
+            moves.append((a["article_id"], first))
+    return moves
+
+
+def _aware(d: datetime | None) -> datetime | None:
+    """`d` as the warehouse reads it: a time without a zone is UTC (the session's zone)."""
+    return d.replace(tzinfo=UTC) if d is not None and d.tzinfo is None else d
+
+
+def _now(con: duckdb.DuckDBPyConnection) -> datetime:
+    """The transaction's now(): the same clock `stored_moves` compares with."""
+    row = con.execute("SELECT now()").fetchone()
+    assert row is not None  # a select without FROM gives one row
+    return _aware(row[0]) or datetime.now(UTC)
+
+
+def move_dates(con: duckdb.DuckDBPyConnection, changed: Sequence[tuple[str, datetime]]) -> None:
+    """Give these articles their earliest date, and their entity counts and deals with it."""
     if changed:
         with register_rows(con, "_moved", [{"article_id": a, "first": t} for a, t in changed]):
             con.execute(

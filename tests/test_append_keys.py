@@ -53,11 +53,12 @@ KEYS = {
 Batch = tuple[list[Row], list[Row], list[Row], list[Row]]
 
 
-def generated(n: int, seed: int = 3) -> list[AnalysedArticle]:
-    """`n` analysed articles from feed text, half of them dated by their feed entry only."""
+def generated(n: int, seed: int = 3, first: int = 0) -> list[AnalysedArticle]:
+    """`n` analysed articles from feed text, half of them dated by their feed entry only;
+    numbered (URL and hour) from `first`."""
     gen = TextGenerator(WATCHLIST, random.Random(seed))
     out = []
-    for k in range(n):
+    for k in range(first, first + n):
         g = gen.article()
         url = f"https://site{k % 3}.example/news/{k}"
         when = WHEN + timedelta(hours=k)

@@ -21,6 +21,7 @@ as when the digest runs once a week) and once more on the same connection (warm)
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 import random
@@ -95,6 +96,21 @@ def analysed_articles(watchlist: Watchlist, n: int, seed: int = 9) -> list[Analy
             )
         )
     return out
+
+
+def feed_links(analysed: Sequence[AnalysedArticle], now: datetime) -> list[dict[str, Any]]:
+    """The `article_feeds` rows of these articles' feed entries, as the ingest passes them to
+    `append_batch` (flows/ingest.py `FeedLinks.rows`), each from one of the synthetic
+    warehouse's feeds (`generate`)."""
+    return [
+        rows.article_feed_row(
+            a.entry_key,
+            hashlib.md5(f"feed{k % 200}".encode()).hexdigest(),
+            FeedEntry(a.url, a.title, a.url, a.published, a.author, "", ""),
+            now,
+        )
+        for k, a in enumerate(analysed)
+    ]
 
 
 def bench_append(path: Path, watchlist: Watchlist, articles: int) -> dict[str, Any]:
@@ -492,18 +508,21 @@ def bench_large(path: Path, watchlist: Watchlist, articles: int, mentions: int) 
     if computed != kept:
         raise MeasurementError("the kept deals ledger differs from the one computed from scratch")
     # Ingest batches appended to the large warehouse, each on a fresh connection as the
-    # ingest opens one per batch (open, append, close with its checkpoint): the cost of
-    # storing as the warehouse grows.
+    # ingest opens one per batch (open, append, close with its checkpoint), with the feed
+    # links of its entries as the ingest passes them: the cost of storing as the warehouse
+    # grows.
     analysed = analysed_articles(watchlist, BATCH * AT_SIZE_BATCHES, seed=11)
     now = datetime.now(UTC)
     walls: list[float] = []
     cpus: list[float] = []  # this process's CPU (DuckDB's threads included): the load's share
     stored: list[int] = []
     for i in range(0, len(analysed), BATCH):
-        batch = rows.article_rows(analysed[i : i + BATCH], "bench", now, watchlist.version)
+        part = analysed[i : i + BATCH]
+        batch = rows.article_rows(part, "bench", now, watchlist.version)
+        links = feed_links(part, now)
         started, cpu = time.perf_counter(), time.process_time()
         with open_warehouse(path) as con:
-            c = append_batch(con, batch[0], [], batch[1], batch[2])
+            c = append_batch(con, batch[0], links, batch[1], batch[2])
         walls.append(time.perf_counter() - started)
         cpus.append(time.process_time() - cpu)
         stored.append(c.articles + c.mentions + c.deals)

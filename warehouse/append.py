@@ -24,7 +24,11 @@ Row = Mapping[str, Any]
 
 @contextmanager
 def register_rows(con: duckdb.DuckDBPyConnection, name: str, rows: Sequence[Row]) -> Iterator[None]:
-    """Rows visible to SQL as the relation `name` for the duration of the block."""
+    """Rows visible to SQL as the relation `name` for the duration of the block.
+
+    Also the way to hand SQL a list of values: DuckDB converts a list parameter value by
+    value, trying to import pandas for each (not installed: a search of the import path
+    every time): 4 ms for 64 keys against 1.3 ms as a relation."""
     # Columns from every row's keys, not only the first row's (which is what from_pylist does).
     columns = list(dict.fromkeys(key for row in rows for key in row))
     con.register(name, pa.table({c: [row.get(c) for row in rows] for c in columns}))

@@ -95,11 +95,12 @@ def articles_for_keys(con: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> di
 def _by_content(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> dict[str, str]:
     if not hashes:
         return {}
-    rows = con.execute(
-        "SELECT content_hash, min(article_id) FROM articles "
-        "WHERE content_hash IN (SELECT unnest($h)) GROUP BY content_hash",
-        {"h": hashes},
-    ).fetchall()
+    # A relation, not a list parameter (warehouse/append.py `register_rows`).
+    with register_rows(con, "_hashes", [{"h": h} for h in hashes]):
+        rows = con.execute(
+            "SELECT content_hash, min(article_id) FROM articles "
+            "WHERE content_hash IN (SELECT h FROM _hashes) GROUP BY content_hash"
+        ).fetchall()
     return dict(rows)
 
 
@@ -288,23 +289,24 @@ def stored_moves(
     if not ids:
         return []
     # The moves found first, then made: a DuckLake has no UPDATE ... RETURNING.
-    return con.execute(
-        """
-        SELECT a.article_id, f.first
-        FROM articles a JOIN (
-            SELECT article_id, min(entry_published_at) AS first,
-                   list(entry_published_at) AS dates
-            FROM article_feeds
-            WHERE article_id IN (SELECT unnest($ids))
-              AND entry_published_at >= TIMESTAMPTZ '1991-08-06'
-              AND entry_published_at <= now() + INTERVAL 1 DAY
-            GROUP BY article_id
-        ) f ON a.article_id = f.article_id
-        WHERE a.published_at IS NULL
-           OR (f.first < a.published_at AND list_contains(f.dates, a.published_at))
-        """,
-        {"ids": ids},
-    ).fetchall()
+    with register_rows(con, "_ids", [{"article_id": a} for a in ids]):
+        moves: list[tuple[str, datetime]] = con.execute(
+            """
+            SELECT a.article_id, f.first
+            FROM articles a JOIN (
+                SELECT article_id, min(entry_published_at) AS first,
+                       list(entry_published_at) AS dates
+                FROM article_feeds
+                WHERE article_id IN (SELECT article_id FROM _ids)
+                  AND entry_published_at >= TIMESTAMPTZ '1991-08-06'
+                  AND entry_published_at <= now() + INTERVAL 1 DAY
+                GROUP BY article_id
+            ) f ON a.article_id = f.article_id
+            WHERE a.published_at IS NULL
+               OR (f.first < a.published_at AND list_contains(f.dates, a.published_at))
+            """
+        ).fetchall()
+    return moves
 
 
 def new_article_moves(
@@ -376,13 +378,13 @@ def _sources(
         feed_of.setdefault(r["article_id"], r["feed_id"])
     names: dict[str, str] = {}
     if feed_of:
-        names = dict(
-            con.execute(
-                "SELECT feed_id, coalesce(nullif(title, ''), nullif(name, ''), '') FROM feeds "
-                "WHERE feed_id IN (SELECT unnest($f))",
-                {"f": sorted(set(feed_of.values()))},
-            ).fetchall()
-        )
+        with register_rows(con, "_feed_ids", [{"f": f} for f in sorted(set(feed_of.values()))]):
+            names = dict(
+                con.execute(
+                    "SELECT feed_id, coalesce(nullif(title, ''), nullif(name, ''), '') FROM feeds "
+                    "WHERE feed_id IN (SELECT f FROM _feed_ids)"
+                ).fetchall()
+            )
     out = {}
     for a in new:
         feed = feed_of.get(a["entry_key"]) or feed_of.get(a["article_id"], "")

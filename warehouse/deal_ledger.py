@@ -27,17 +27,12 @@ _PENDING = ("deal_groups_pending", "deal_times_pending", "deal_rows_pending")
 _KEYS = "article_id, deal_no, deal_id, t, kind, investor_id, target_id"
 # The pending groups' reports with their times (new, else kept): what 0016's
 # v_pending_deal_reports and v_pending_deals read. Only these groups' kept keys are joined:
-# a join with every kept key cost more than the rest. The groups' reports are found by the
-# key columns of `deals` first, and only those rows read whole (reading every row whole for
-# the semi-join took twice as long at 100k deals).
+# a join with every kept key cost more than the rest.
 _PENDING_ROWS = """
     INSERT INTO deal_rows_pending
     SELECT d.*, coalesce(n.t, k.t) AS t
     FROM deals d
-    SEMI JOIN (
-        SELECT article_id, deal_no FROM deals
-        SEMI JOIN deal_groups_pending USING (kind, investor_id, target_id)
-    ) USING (article_id, deal_no)
+    SEMI JOIN deal_groups_pending USING (kind, investor_id, target_id)
     LEFT JOIN deal_times_pending n USING (article_id)
     LEFT JOIN (
         SELECT * FROM deal_report_keys

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from itertools import chain
 from typing import Any
 
 import duckdb
@@ -29,8 +30,9 @@ def register_rows(con: duckdb.DuckDBPyConnection, name: str, rows: Sequence[Row]
     Also the way to hand SQL a list of values: DuckDB converts a list parameter value by
     value, trying to import pandas for each (not installed: a search of the import path
     every time): 4 ms for 64 keys against 1.3 ms as a relation."""
-    # Columns from every row's keys, not only the first row's (which is what from_pylist does).
-    columns = list(dict.fromkeys(key for row in rows for key in row))
+    # Columns from every row's keys, not only the first row's (which is what from_pylist does),
+    # in the order met (chained in C: a generator over 4,000 mentions' keys took 4 ms).
+    columns = list(dict.fromkeys(chain.from_iterable(rows)))
     con.register(name, pa.table({c: [row.get(c) for row in rows] for c in columns}))
     try:
         yield

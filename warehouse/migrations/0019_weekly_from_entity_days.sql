@@ -22,13 +22,21 @@
 --   and its children's, each once, are in no entity_days row;
 -- * its totals are out of step with article_entities: rows, mentions, and both weighted by
 --   the day (rows written, dropped or moved to another day by a writer that does not go
---   through warehouse/article_entities.py). One scan of two narrow columns.
+--   through warehouse/article_entities.py; one scan of two narrow columns), or a family's
+--   mentions on a day are not its members' (a few thousand rows of entity_days itself).
 CREATE OR REPLACE VIEW v_entity_days_kept AS
 WITH rollup_pairs AS (SELECT DISTINCT entity_id, ancestor_id FROM v_entity_rollup),
 families AS (
     SELECT ancestor_id, entity_id FROM rollup_pairs
     WHERE ancestor_id IN (SELECT ancestor_id FROM rollup_pairs
                           GROUP BY ancestor_id HAVING count(*) > 1)
+),
+-- Each family's mentions per day as its members' own rows give them.
+members_days AS (
+    SELECT f.ancestor_id AS entity_id, d.day, sum(d.mentions) AS mentions
+    FROM entity_days d JOIN entity_days_families f USING (entity_id)
+    WHERE NOT d.rollup
+    GROUP BY ALL
 )
 SELECT coalesce(
     NOT EXISTS (SELECT ancestor_id, entity_id FROM entity_days_families
@@ -40,6 +48,9 @@ SELECT coalesce(
                     WHERE NOT rollup
                       AND entity_id IN (SELECT ancestor_id FROM rollup_pairs)
                       AND entity_id NOT IN (SELECT entity_id FROM v_entities))
+    AND NOT EXISTS (SELECT 1 FROM members_days m
+                    FULL JOIN (SELECT * FROM entity_days WHERE rollup) r USING (entity_id, day)
+                    WHERE m.mentions IS DISTINCT FROM r.mentions)
     AND (SELECT [count(*), coalesce(sum(mentions), 0), coalesce(sum(n), 0),
                  coalesce(sum(n * mentions), 0)]
          FROM (SELECT mentions, floor(epoch_us(t) / 864e8)::BIGINT AS n FROM article_entities))

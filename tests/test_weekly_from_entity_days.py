@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from benchmarks.run import WATCHLIST
-from benchmarks.storage import _view_of_migration, generate
+from benchmarks.storage import VIEWS_BEFORE_0019, generate
 from extractors.watchlist import load_watchlist
 from tests.test_entity_days import V1, V2, batches, watchlist
 from tests.test_warehouse import article, mention
@@ -24,7 +24,7 @@ from warehouse.backend import DuckLakeWarehouse
 from warehouse.database import open_warehouse
 
 # The view as 0016 defined it (from article_entities): what 0019's must give.
-OLD = _view_of_migration(16, "v_mentions_weekly")
+OLD = VIEWS_BEFORE_0019["v_mentions_weekly"]
 # West and east of UTC, whole, half- and quarter-hour offsets, with and without summer time
 # (Chatham: +12:45 in winter, +13:45 in summer; London: 0 in winter).
 ZONES = (
@@ -155,7 +155,7 @@ def test_watchlist_changes_and_a_retag(tmp_path: Path) -> None:
              "parent_id": p, "aliases": [e], "loaded_at": datetime.now(UTC)}
             for e, p in V1.items()
         ]  # fmt: skip
-        arts, ments = edge_batch("e")
+        _, ments = edge_batch("e")
         replace_tags(con, [*ments[::2], mention("a", 0, "bedrock")], [], entities, "v3")
         same_as_0016(con, exact=True)
 
@@ -170,7 +170,9 @@ def test_dangling_parents_and_cycles(tmp_path: Path) -> None:
         watchlist(con, dangling, "v2")
         append_batch(con, [article("i")], [], [mention("i", 0, "bedrock")], [])
         same_as_0016(con, exact=True)
-        gone = "SELECT sum(mentions), sum(mentions_rollup) FROM v_mentions_weekly WHERE entity_id = ?"
+        gone = (
+            "SELECT sum(mentions), sum(mentions_rollup) FROM v_mentions_weekly WHERE entity_id = ?"
+        )
         bedrock = con.execute(gone, ["bedrock"]).fetchone()
         assert bedrock is not None and bedrock[0] > 0
         assert con.execute(gone, ["gone"]).fetchone() == (0, bedrock[0])

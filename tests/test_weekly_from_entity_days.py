@@ -22,6 +22,7 @@ from tests.test_warehouse import article, mention
 from warehouse.articles import append_batch, replace_tags
 from warehouse.backend import DuckLakeWarehouse
 from warehouse.database import open_warehouse
+from warehouse.digest_queries import TREND_WEEKS, _weekly, _weekly_from_rows, weeks_ending
 
 # The view as 0016 defined it (from article_entities): what 0019's must give.
 OLD = VIEWS_BEFORE_0019["v_mentions_weekly"]
@@ -128,6 +129,23 @@ def test_every_zone_gives_0016s_rows_from_entity_days(generated: Path) -> None:
             " AND iso_week IN ('2025-W24', '2025-W25') ORDER BY 1"
         ).fetchall()
         assert [w for w, _ in edge] == ["2025-W24", "2025-W25"]
+
+
+def test_the_digests_weeks_are_those_counted_from_rows(generated: Path) -> None:
+    def weekly(rows: list[dict[str, object]]) -> list[tuple[object, ...]]:
+        return sorted(tuple(r.values()) for r in rows)
+
+    with open_warehouse(generated, read_only=True) as con:
+        newest = con.execute("SELECT max(iso_week) FROM v_mentions_weekly").fetchone()
+        assert newest is not None
+        for last in ["2021-W02", "2025-W01", "2025-W26", str(newest[0])]:
+            weeks = weeks_ending(last, TREND_WEEKS)
+            # UTC: from v_mentions_weekly (entity_days); the digest's weeks are UTC weeks.
+            found = weekly(_weekly(con, weeks))
+            assert found and found == weekly(_weekly_from_rows(con, weeks)), last
+            con.execute("SET TimeZone = 'Asia/Kolkata'")
+            assert weekly(_weekly(con, weeks)) == found, last
+            con.execute("SET TimeZone = 'UTC'")
 
 
 def small_world(con: duckdb.DuckDBPyConnection) -> None:

@@ -105,6 +105,8 @@ def bench_append(path: Path, watchlist: Watchlist, articles: int) -> dict[str, A
         for i in range(0, len(analysed), BATCH)
     ]
     stored = [0, 0, 0]
+    for old in (path, path.with_name(path.name + ".wal")):
+        old.unlink(missing_ok=True)  # a fresh warehouse: a kept --workdir holds these articles
     with open_warehouse(path) as con:
         record_watchlist(con, rows.entity_rows(watchlist))
         started = time.perf_counter()

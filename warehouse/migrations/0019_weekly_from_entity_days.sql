@@ -8,8 +8,10 @@
 -- UTC day is read from `entity_days` only when it lies wholly inside one local week (in UTC
 -- every day does); a day that a local Monday midnight cuts in two is counted from its
 -- `article_entities` rows, grouped as entity_days.py `_COUNTS` groups them. Every midnight
--- of the zones in use falls on a quarter hour (as 0015 and 0016 rely on), so a day is
--- whole when its first and last quarter hours are in one week.
+-- of the zones in use falls on a quarter hour (as 0015 and 0016 rely on), and the week
+-- changes at most once in a day whose clocks are not changed (summer time), so such a day
+-- is whole when its first and last quarter hours are in one week; a day the clocks change
+-- in is counted from its rows (a few a year).
 
 -- One row: whether entity_days gives exactly what 0016 counts from article_entities. Not
 -- when:
@@ -70,11 +72,14 @@ WITH rollup_pairs AS MATERIALIZED (
     SELECT DISTINCT entity_id, ancestor_id FROM v_entity_rollup
 ),
 kept AS MATERIALIZED (SELECT kept_exact FROM v_entity_days_kept),
--- Each UTC day stored, its local ISO week, and whether the whole day lies in it.
+-- Each UTC day stored, its local ISO week, and whether the whole day lies in it: its last
+-- quarter hour is in that week too, 23:45 later by the local clock (not changed that day).
 days AS (
     SELECT day, n, iso_week,
            iso_week = isoyear(to_timestamp(n * 86400 + 85500)) || '-W'
-               || lpad(week(to_timestamp(n * 86400 + 85500))::VARCHAR, 2, '0') AS whole
+               || lpad(week(to_timestamp(n * 86400 + 85500))::VARCHAR, 2, '0')
+           AND epoch(to_timestamp(n * 86400 + 85500)::TIMESTAMP)
+               - epoch(to_timestamp(n * 86400)::TIMESTAMP) = 85500 AS whole
     FROM (
         SELECT day, n, isoyear(to_timestamp(n * 86400)) || '-W'
                    || lpad(week(to_timestamp(n * 86400))::VARCHAR, 2, '0') AS iso_week

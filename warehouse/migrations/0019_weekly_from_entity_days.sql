@@ -86,30 +86,50 @@ days AS (
         FROM (SELECT DISTINCT day, day - DATE '1970-01-01' AS n FROM entity_days)
     )
 ),
--- The quarter hours of the days cut in two, each with its local week.
+-- The quarter hours of the days cut in two, each with its local week. A cut day's rows
+-- in its largest part (the most quarter hours in one week) are not read: that part is the
+-- day's entity_days counts less those of the other parts (an article lies in one part).
 cut_quarters AS (
-    SELECT q.q AS quarter, isoyear(to_timestamp(q.q * 900)) || '-W'
+    SELECT d.day, q.q AS quarter, isoyear(to_timestamp(q.q * 900)) || '-W'
                || lpad(week(to_timestamp(q.q * 900))::VARCHAR, 2, '0') AS iso_week
     FROM days d, range(d.n * 96, d.n * 96 + 96) q(q)
     WHERE NOT d.whole
 ),
-cut AS (
-    SELECT ae.article_id, ae.entity_id, ae.mentions, p.iso_week
-    FROM article_entities ae
-    JOIN cut_quarters p ON p.quarter = floor(epoch_us(ae.t) / 9e8)::BIGINT
+largest AS (
+    SELECT day, arg_max(iso_week, quarters) AS iso_week
+    FROM (SELECT day, iso_week, count(*) AS quarters FROM cut_quarters GROUP BY ALL)
+    GROUP BY day
 ),
--- Counts per entity and week as entity_days holds them per day (entity_days.py `_COUNTS`):
--- the whole days' rows added up, and the cut days' rows counted alike.
+cut AS (
+    SELECT ae.article_id, ae.entity_id, ae.mentions, p.day, p.iso_week
+    FROM article_entities ae
+    JOIN (SELECT * FROM cut_quarters ANTI JOIN largest USING (day, iso_week)) p
+        ON p.quarter = floor(epoch_us(ae.t) / 9e8)::BIGINT
+),
+-- The other parts' counts as entity_days counts a day (entity_days.py `_COUNTS`).
+cut_counts AS (
+    SELECT entity_id, day, iso_week, false AS rollup, count(*) AS articles,
+           sum(mentions) AS mentions
+    FROM cut GROUP BY ALL
+    UNION ALL
+    SELECT f.ancestor_id, c.day, c.iso_week, true, count(DISTINCT c.article_id), sum(c.mentions)
+    FROM cut c JOIN entity_days_families f USING (entity_id)
+    GROUP BY ALL
+),
+-- Counts per entity and week: whole days' and cut days' entity_days rows in their (largest)
+-- week, the other parts' counts in their week and taken from the largest part's.
 week_counts AS (
     SELECT d.entity_id, w.iso_week, d.rollup, d.articles, d.mentions
     FROM entity_days d JOIN days w USING (day)
     WHERE w.whole
     UNION ALL
-    SELECT entity_id, iso_week, false, count(*), sum(mentions) FROM cut GROUP BY ALL
+    SELECT d.entity_id, l.iso_week, d.rollup, d.articles, d.mentions
+    FROM entity_days d JOIN largest l USING (day)
     UNION ALL
-    SELECT f.ancestor_id, c.iso_week, true, count(DISTINCT c.article_id), sum(c.mentions)
-    FROM cut c JOIN entity_days_families f USING (entity_id)
-    GROUP BY ALL
+    SELECT entity_id, iso_week, rollup, articles, mentions FROM cut_counts
+    UNION ALL
+    SELECT c.entity_id, l.iso_week, c.rollup, -c.articles, -c.mentions
+    FROM cut_counts c JOIN largest l USING (day)
 ),
 -- What each count is for: its own entity's columns (own counts), and the rolled-up
 -- columns of the entity it rolls up to, from the family's counts where it has one (each
@@ -156,6 +176,8 @@ FROM counted x
 LEFT JOIN v_entities e ON e.entity_id = x.entity_id
 WHERE (SELECT kept_exact FROM kept)
 GROUP BY x.entity_id, x.iso_week
+-- A part's counts taken from the largest part's can leave none there.
+HAVING sum(x.articles) FILTER (WHERE NOT x.own) > 0
 UNION ALL
 SELECT x.entity_id, any_value(e.name) AS name, any_value(e.kind) AS kind, x.iso_week,
        coalesce(sum(x.mentions), 0)::BIGINT AS mentions,

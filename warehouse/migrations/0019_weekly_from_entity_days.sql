@@ -6,12 +6,13 @@
 -- (`rollup` false) and, for an ancestor with descendants, its family's (each article once):
 -- a week is the sum of its days. Weeks are in the session's time zone and days in UTC, so a
 -- UTC day is read from `entity_days` only when it lies wholly inside one local week (in UTC
--- every day does); a day that a local Monday midnight cuts in two is counted from its
--- `article_entities` rows, grouped as entity_days.py `_COUNTS` groups them. Every midnight
+-- every day does); of a day that a local Monday midnight cuts in two, the smaller part is
+-- counted from its `article_entities` rows, grouped as entity_days.py `_COUNTS` groups
+-- them, and the larger is the day's entity_days counts less the smaller. Every midnight
 -- of the zones in use falls on a quarter hour (as 0015 and 0016 rely on), and the week
 -- changes at most once in a day whose clocks are not changed (summer time), so such a day
 -- is whole when its first and last quarter hours are in one week; a day the clocks change
--- in is counted from its rows (a few a year).
+-- in is taken as cut (a few a year).
 
 -- One row: whether entity_days gives exactly what 0016 counts from article_entities. Not
 -- when:

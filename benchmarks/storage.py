@@ -339,6 +339,10 @@ VIEWS_BEFORE_0016 = {
 # v_co_mentions as migration 0016 defined it (0018 replaced it), timed in the same run.
 VIEWS_BEFORE_0018 = {"v_co_mentions": _view_of_migration(16, "v_co_mentions")}
 
+# v_mentions_weekly as migration 0016 defined it (0019 replaced it), timed in the same run,
+# and the oracle of tests/test_weekly_from_entity_days.py.
+VIEWS_BEFORE_0019 = {"v_mentions_weekly": _view_of_migration(16, "v_mentions_weekly")}
+
 
 def queries(week: str) -> dict[str, Callable[[duckdb.DuckDBPyConnection], object]]:
     """The digest's queries and the views, by name: each returns its fetched rows."""
@@ -347,6 +351,12 @@ def queries(week: str) -> dict[str, Callable[[duckdb.DuckDBPyConnection], object
 
     def sql(text: str, **params: object) -> Callable[[duckdb.DuckDBPyConnection], object]:
         return lambda con: con.execute(text, params or None).fetchall()
+
+    def zoned(zone: str, text: str) -> Callable[[duckdb.DuckDBPyConnection], object]:
+        """`text` in a session time zone other than UTC (the connection is the query's own)."""
+        return lambda con: con.execute(f"SET TimeZone = '{zone}'").execute(text).fetchall()
+
+    weekly_0016 = VIEWS_BEFORE_0019["v_mentions_weekly"]
 
     found: dict[str, Callable[[duckdb.DuckDBPyConnection], object]] = {
         "digest_data (whole digest)": lambda con: digest(con, week),
@@ -389,6 +399,23 @@ def queries(week: str) -> dict[str, Callable[[duckdb.DuckDBPyConnection], object
             f"SELECT * FROM ({VIEWS_BEFORE_0018['v_co_mentions']}) WHERE iso_week = $w"
             " ORDER BY articles DESC",
             w=week,
+        ),
+        "v_mentions_weekly, one week (before 0019)": sql(
+            f"SELECT * FROM ({weekly_0016}) WHERE iso_week = $w ORDER BY mentions_rollup DESC",
+            w=week,
+        ),
+        "v_mentions_weekly, all weeks (before 0019)": sql(
+            f"SELECT entity_id, iso_week, mentions_rollup FROM ({weekly_0016})"
+        ),
+        "v_mentions_weekly, all weeks, every column (before 0019)": sql(
+            f"SELECT * FROM ({weekly_0016})"
+        ),
+        # Off UTC, the days a local Monday midnight cuts in two are counted from their rows.
+        "v_mentions_weekly, all weeks, every column, Asia/Kolkata": zoned(
+            "Asia/Kolkata", "SELECT * FROM v_mentions_weekly"
+        ),
+        "v_mentions_weekly, all weeks, every column, Asia/Kolkata (before 0019)": zoned(
+            "Asia/Kolkata", f"SELECT * FROM ({weekly_0016})"
         ),
         "v_deals (deals ledger)": deals_ledger,
         "v_feed_health": sql("SELECT * FROM v_feed_health"),

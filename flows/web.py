@@ -40,6 +40,7 @@ from flows.digest_render import deal_roles, money, safe_url
 from flows.settings import Settings
 from flows.web_chart import Chart, line_chart
 from flows.web_text import entity_href, snippet, with_mentions
+from warehouse import index_facts
 from warehouse import web_queries as q
 from warehouse.backend import SEARCH_NEEDS_A_FILE
 from warehouse.digest_queries import (
@@ -59,8 +60,6 @@ from warehouse.errors import (
 from warehouse.queries import iso_week, lock_down, newest_article_week, week_bounds
 from warehouse.search import (
     SORTS,
-    index_state,
-    load_fts,
     parse_query,
     phrase_pattern,
     search_articles,
@@ -176,13 +175,11 @@ def _cell(value: Any) -> Any:
 
 
 @contextmanager
-def reader(settings: Settings, *, fts: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def reader(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection for one request, closed after it: locked down (no other file
-    read or written); for a search, the search extension loaded first (loading reads its
-    file, and takes longer than most pages: only searches pay for it)."""
+    read or written). Search needs no extension loaded here: it stems the query in a
+    connection of its own (warehouse/query_terms.py)."""
     with open_db(settings, read_only=True) as con:
-        if fts:
-            load_fts(con)
         lock_down(con)
         yield con
 
@@ -307,8 +304,10 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
         sort: str = "relevance",
         page_no: int = Query(1, alias="page"),
     ) -> HTMLResponse:
-        result = run_search(q_, entity, kind, source, since, until, sort, page_no, PER_PAGE)
         with reader(settings) as con:
+            result = run_search(
+                con, q_, entity, kind, source, since, until, sort, page_no, PER_PAGE
+            )
             choices = {"entities": q.entity_choices(con)}
         for item in result["items"]:
             item["snippet"] = snippet_of(item.pop("text"), q_)
@@ -319,8 +318,8 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
         )  # fmt: skip
 
     def run_search(
-        text: str, entity: str, kind: str, source: str, since: str, until: str, sort: str,
-        page_no: int, per_page: int,
+        con: duckdb.DuckDBPyConnection, text: str, entity: str, kind: str, source: str,
+        since: str, until: str, sort: str, page_no: int, per_page: int,
     ) -> dict[str, Any]:  # fmt: skip
         _choice(sort, SORTS, "sort")
         start, stop = _moment(_day(since, "since")), _day(until, "until")
@@ -329,16 +328,15 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
             return _paged([], 0, page_no, per_page) | {"note": ""}
         if not isinstance(settings.warehouse, Path):  # a DuckLake (issue 18)
             raise QueryError(SEARCH_NEEDS_A_FILE)
-        with reader(settings, fts=True) as con:
-            state = index_state(con)
-            total, items = search_articles(
-                con, text, entity=entity or None, kind=kind or None, source=source or None,
-                since=start, until=_moment(stop + timedelta(days=1)) if stop else None,
-                sort=sort, limit=per_page, offset=(page_no - 1) * per_page,
-            )  # fmt: skip
+        total, items = search_articles(
+            con, text, entity=entity or None, kind=kind or None, source=source or None,
+            since=start, until=_moment(stop + timedelta(days=1)) if stop else None,
+            sort=sort, limit=per_page, offset=(page_no - 1) * per_page,
+            path=settings.warehouse,
+        )  # fmt: skip
         note = (
             "the search index is behind the newest articles (the next ingest rebuilds it)"
-            if state == "stale"
+            if index_facts.facts(con, settings.warehouse).state == "stale"
             else ""
         )
         return _paged(items, total, page_no, per_page) | {"note": note}
@@ -468,8 +466,8 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
         status: str = "",
         page_no: int = Query(1, alias="page"),
     ) -> HTMLResponse:
-        result = deal_data(kind, party, year, status, page_no, PER_PAGE, sources=True)
         with reader(settings) as con:
+            result = deal_data(con, kind, party, year, status, page_no, PER_PAGE, sources=True)
             everyone = q.entity_choices(con)
         return page(
             "deals.html.j2", kind=kind, party=party, year=year, status=status, result=result,
@@ -478,23 +476,22 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
         )  # fmt: skip
 
     def deal_data(
-        kind: str, party: str, year: str, status: str, page_no: int, per_page: int,
-        *, sources: bool,
+        con: duckdb.DuckDBPyConnection, kind: str, party: str, year: str, status: str,
+        page_no: int, per_page: int, *, sources: bool,
     ) -> dict[str, Any]:  # fmt: skip
         _choice(kind, q.DEAL_KINDS, "kind")
         _choice(status, q.DEAL_STATUSES, "status")
         if year and not re.fullmatch(r"\d{4}", year):
             raise HTTPException(400, f"year must be four digits, not {year!r}")
         page_no, per_page = _page(page_no), _per_page(per_page)
-        with reader(settings) as con:
-            total, rows = q.deals(
-                con, kind=kind or None, party=party or None, year=int(year) if year else None,
-                status=status or None, limit=per_page, offset=(page_no - 1) * per_page,
-            )  # fmt: skip
-            if sources:
-                reports = q.deal_sources(con, [r["deal_id"] for r in rows])
-                for r in rows:
-                    r["reports"] = reports[r["deal_id"]]
+        total, rows = q.deals(
+            con, kind=kind or None, party=party or None, year=int(year) if year else None,
+            status=status or None, limit=per_page, offset=(page_no - 1) * per_page,
+        )  # fmt: skip
+        if sources:
+            reports = q.deal_sources(con, [r["deal_id"] for r in rows])
+            for r in rows:
+                r["reports"] = reports[r["deal_id"]]
         return _paged(rows, total, page_no, per_page)
 
     @app.get("/feeds", response_class=HTMLResponse, include_in_schema=False)
@@ -612,7 +609,8 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
     ) -> Response:
         """Full-text search (BM25; quoted phrases must appear as written), with a snippet
         of each article around the words found (plain text)."""
-        result = run_search(q_, entity, kind, source, since, until, sort, page, per_page)
+        with reader(settings) as con:
+            result = run_search(con, q_, entity, kind, source, since, until, sort, page, per_page)
         for item in result["items"]:
             item["snippet"] = snippet_of(item.pop("text"), q_).striptags()
         return out(result, format, "search")
@@ -628,8 +626,10 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
         format: str = "json",
     ) -> Response:
         """The deals ledger, largest first; each deal with the articles reporting it."""
-        return out(deal_data(kind, party, year, status, page, per_page, sources=format == "json"),
-                   format, "deals")  # fmt: skip
+        with reader(settings) as con:
+            data = deal_data(con, kind, party, year, status, page, per_page,
+                             sources=format == "json")  # fmt: skip
+        return out(data, format, "deals")
 
     @app.get("/api/feeds", tags=["feeds"])
     def api_feeds(format: str = "json") -> Response:

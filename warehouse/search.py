@@ -18,11 +18,12 @@ from typing import Any
 
 import duckdb
 
+from warehouse import index_facts, query_terms, search_ranking
 from warehouse.database import open_warehouse
 from warehouse.ducklake import is_lake
 from warehouse.errors import QueryError, WarehouseLockedError
 
-CURRENT, MISSING, STALE = "current", "missing", "stale"
+CURRENT, MISSING, STALE = index_facts.CURRENT, index_facts.MISSING, index_facts.STALE
 UNAVAILABLE = "unavailable"  # on a DuckLake, which cannot hold the index
 NO_INDEX_ON_LAKE = (
     "search needs a DuckDB warehouse: the full-text index cannot live in a DuckLake; "
@@ -35,6 +36,11 @@ INDEX_FORMAT = 0x6C77_0003_F75E_A2C1
 # Characters between words: DuckDB's default ('(\\.|[^a-z])+') drops digits, so "38" (as in
 # "$38 billion") was never indexed and never found.
 _IGNORE = r"(\.|[^a-z0-9])+"
+# The fingerprints (over `articles` and `article_entities`) of what the index, the documents'
+# times and the entities' documents were built from.
+ARTICLES_HASH = "coalesce(bit_xor(hash(article_id, title, text_source, content_hash)), 0)"
+TIMES_HASH = "coalesce(bit_xor(hash(article_id, published_at, fetched_at)), 0)"
+ENTITIES_HASH = "coalesce(bit_xor(hash(article_id, entity_id)), 0)"
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -73,10 +79,7 @@ def has_index(con: duckdb.DuckDBPyConnection) -> bool:
 def articles_fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     """(number of articles, a hash over their keys, titles, text sources and content hashes):
     cheap (no text is read) and changed by any article added, removed or given new text."""
-    row = con.execute(
-        "SELECT count(*), coalesce(bit_xor(hash(article_id, title, text_source, content_hash)),"
-        " 0) FROM articles"
-    ).fetchone()
+    row = con.execute(f"SELECT count(*), {ARTICLES_HASH} FROM articles").fetchone()
     return (int(row[0]), int(row[1]) ^ INDEX_FORMAT) if row else (0, INDEX_FORMAT)
 
 
@@ -112,6 +115,7 @@ def refresh_index(con: duckdb.DuckDBPyConnection) -> None:
         )
         con.execute(_POSTINGS)
         refresh_times(con)
+        refresh_entities(con)
         con.execute(
             "MERGE INTO search_index_state USING (SELECT 1 AS id, ?::BIGINT AS articles,"
             " ?::UBIGINT AS fingerprint, ?::TIMESTAMPTZ AS built_at) AS s"
@@ -186,7 +190,7 @@ def _scores(terms: list[int], holding: list[str]) -> str:
 # search at 1M articles), but only while no article's time changed since (an undated
 # article takes a feed's date later; `refresh_if_needed` takes the times again, a few
 # seconds at 1M articles, without rebuilding the index).
-_TIMES_FINGERPRINT = "coalesce(bit_xor(hash(article_id, published_at, fetched_at)), 0)"
+_TIMES_FINGERPRINT = TIMES_HASH
 
 
 def refresh_times(con: duckdb.DuckDBPyConnection) -> None:
@@ -217,6 +221,39 @@ def times_current(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(row and row[0])
 
 
+# Each entity's documents with a fingerprint of the `article_entities` rows they were taken
+# from: a search filtered by entity or kind keeps the documents naming them as ids, without
+# joining every match with its article's entities on their text keys (664,450 articles of
+# the most-named entity at 1M articles). Taken again by `refresh_if_needed` when the
+# entities changed (a retag) without the articles changing; until then searches join.
+def refresh_entities(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)take the entities' documents and their fingerprint (in the caller's transaction)."""
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE fts_main_articles.entity_docs AS
+        SELECT DISTINCT ae.entity_id, d.docid
+        FROM article_entities ae JOIN fts_main_articles.docs d ON d.name = ae.article_id
+        ORDER BY ae.entity_id, d.docid
+        """
+    )
+    con.execute(
+        "CREATE OR REPLACE TABLE fts_main_articles.entity_docs_state AS"
+        f" SELECT {ENTITIES_HASH} AS fingerprint FROM article_entities"
+    )
+
+
+def entities_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the entities' documents are article_entities's now."""
+    try:
+        row = con.execute(
+            "SELECT (SELECT fingerprint FROM fts_main_articles.entity_docs_state)"
+            f" = (SELECT {ENTITIES_HASH} FROM article_entities)"
+        ).fetchone()
+    except duckdb.CatalogException:
+        return False  # an index built before the entities' documents were kept
+    return bool(row and row[0])
+
+
 def has_postings(con: duckdb.DuckDBPyConnection) -> bool:
     row = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'fts_main_articles'"
@@ -234,10 +271,13 @@ def refresh_if_needed(con: duckdb.DuckDBPyConnection, *, force: bool = False) ->
     state = index_state(con)
     if force or state != CURRENT:
         refresh_index(con)
-    elif not times_current(con):
+    elif not times_current(con) or not entities_current(con):
         con.execute("BEGIN TRANSACTION")
         try:
-            refresh_times(con)
+            if not times_current(con):
+                refresh_times(con)
+            if not entities_current(con):
+                refresh_entities(con)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -313,22 +353,25 @@ def phrase_sql(words: tuple[str, ...]) -> str:
     )
 
 
-def _term_ids(con: duckdb.DuckDBPyConnection, words: tuple[str, ...]) -> list[int] | None:
+def _term_ids(
+    con: duckdb.DuckDBPyConnection, words: tuple[str, ...], facts: index_facts.IndexFacts
+) -> list[int] | None:
     """The index's term ids of `words` (stopwords are not indexed: left out), or None when
     one of them is in no article."""
-    rows = con.execute(
-        """
-        SELECT t.term, d.termid
-        FROM (SELECT DISTINCT stem(w, 'porter') AS term
-              FROM (SELECT unnest(fts_main_articles.tokenize($p)) AS w)
-              WHERE w <> '' AND w NOT IN (SELECT sw FROM fts_main_articles.stopwords)) t
-        LEFT JOIN fts_main_articles.dict d USING (term)
-        """,
-        {"p": " ".join(words)},
-    ).fetchall()
-    if any(termid is None for _, termid in rows):
+    stems = query_terms.terms(facts.tokenize, " ".join(words), facts.stopwords)
+    found = _lookup(con, stems)
+    if len(found) < len(stems):
         return None
-    return sorted(int(termid) for _, termid in rows)
+    return sorted(found)
+
+
+def _lookup(con: duckdb.DuckDBPyConnection, stems: list[str]) -> list[int]:
+    """The term ids of those of `stems` the index holds."""
+    rows = con.execute(
+        "SELECT termid FROM fts_main_articles.dict WHERE term IN (SELECT unnest($t::VARCHAR[]))",
+        {"t": stems},
+    ).fetchall()
+    return [int(r[0]) for r in rows]
 
 
 HOLDING_LIST = 100_000  # documents: when even the rarest word is in more, all are read
@@ -358,14 +401,11 @@ def _holding(con: duckdb.DuckDBPyConnection, terms: list[int]) -> list[int] | No
     return docs or []
 
 
-def _query_term_ids(con: duckdb.DuckDBPyConnection, words: tuple[str, ...]) -> list[int]:
+def _query_term_ids(
+    con: duckdb.DuckDBPyConnection, words: tuple[str, ...], facts: index_facts.IndexFacts
+) -> list[int]:
     """The term ids of those of `words` that are in the index (a search finds any)."""
-    rows = con.execute(
-        "SELECT termid FROM fts_main_articles.dict WHERE term IN"
-        " (SELECT stem(unnest(fts_main_articles.tokenize($q)), 'porter'))",
-        {"q": " ".join(words)},
-    ).fetchall()
-    return sorted(int(r[0]) for r in rows)
+    return sorted(_lookup(con, query_terms.terms(facts.tokenize, " ".join(words))))
 
 
 def _time_range(
@@ -383,6 +423,17 @@ def _time_range(
     return conditions
 
 
+# Ranked in this process on document ids (warehouse/search_ranking.py) where it can be; off:
+# always the SQL below (the equivalence tests compare the two).
+RANK_IN_PROCESS = True
+_FAMILY = "SELECT entity_id FROM v_entity_rollup WHERE ancestor_id = $v"
+_OF_KIND = "SELECT entity_id FROM v_entities WHERE kind = $v"
+
+
+def _entity_ids(con: duckdb.DuckDBPyConnection, sql: str, value: str) -> list[str]:
+    return sorted({str(r[0]) for r in con.execute(sql, {"v": value}).fetchall()})
+
+
 def search_articles(
     con: duckdb.DuckDBPyConnection,
     query: str,
@@ -395,27 +446,30 @@ def search_articles(
     sort: str = "relevance",
     limit: int = 20,
     offset: int = 0,
+    path: Path | None = None,
 ) -> tuple[int, list[dict[str, Any]]]:
     """(number of matches, one page of them as dicts with each article's text for snippets).
 
     Every word is scored by BM25; quoted phrases must appear word for word. By relevance,
     articles holding the whole query as typed (a phrase, even unquoted) come first, then by
     score; by date, newest first. Filters: an entity (or a descendant) mentioned, an entity
-    kind mentioned, a source (site), a time range [since, until)."""
-    load_fts(con)
-    if not has_index(con):
-        raise QueryError(
-            NO_INDEX_ON_LAKE
-            if is_lake(con)
-            else "no search index yet: run `labwatch search --reindex`"
-        )
+    kind mentioned, a source (site), a time range [since, until). `path`: the warehouse
+    file `con` reads, whose index facts are then kept while it is unchanged
+    (warehouse/index_facts.py)."""
+    if is_lake(con):
+        raise QueryError(NO_INDEX_ON_LAKE)
+    facts = index_facts.facts(con, path)
+    if facts.state == MISSING:
+        raise QueryError("no search index yet: run `labwatch search --reindex`")
     if sort not in SORTS:
         raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
     q = parse_query(query)
     if not q.words:
         return 0, []
-    postings = has_postings(con)
-    terms_found = _query_term_ids(con, q.words) if postings else []
+    postings = facts.postings
+    if not postings:
+        load_fts(con)  # match_bm25 and stem, for an index built before the postings
+    terms_found = _query_term_ids(con, q.words, facts) if postings else []
     if postings and not terms_found:
         return 0, []
     filters = ["true"]
@@ -435,7 +489,7 @@ def search_articles(
         )
         params[f"p{n}"] = phrase_sql(words)
         if postings:
-            terms = _term_ids(con, words)
+            terms = _term_ids(con, words, facts)
             if terms is None:
                 return 0, []
             required.update(terms)
@@ -450,24 +504,46 @@ def search_articles(
             params["holding"] = docs
     params["whole"] = phrase_sql(q.words)
     if (
+        RANK_IN_PROCESS
+        and postings
+        and facts.times_current
+        and not source
+        and (facts.entities_current or not (entity or kind))
+        and (sort == "date" or offset + limit <= PHRASE_POOL)
+    ):
+        times = index_facts.kept(con, path, "doc_times", search_ranking.DocTimes)
+        entity_sets = []
+        if entity:
+            entity_sets.append(_entity_ids(con, _FAMILY, entity))
+        if kind:
+            entity_sets.append(_entity_ids(con, _OF_KIND, kind))
+        found = search_ranking.rank(
+            con, times, terms_found, holding=params.get("holding"),
+            phrases=[params[f"p{n}"] for n in range(len(q.phrases))], whole=params["whole"],
+            entity_sets=entity_sets, since=since, until=until, sort=sort, limit=limit,
+            offset=offset, pool_size=PHRASE_POOL, site=_SITE,
+        )  # fmt: skip
+        if found is not None:
+            return found
+    if (
         postings
         and not q.phrases
         and not (entity or kind or source)
         and (sort == "date" or offset + limit <= PHRASE_POOL)
-        and times_current(con)
+        and facts.times_current
     ):
         return _by_documents(con, terms_found, params["whole"], since, until, sort, limit, offset)
     where: list[str] = ["true"]
     if entity:
         where.append(
             "a.article_id IN (SELECT article_id FROM article_entities WHERE entity_id IN"
-            " (SELECT entity_id FROM v_entity_rollup WHERE ancestor_id = $entity))"
+            f" ({_FAMILY.replace('$v', '$entity')}))"
         )
         params["entity"] = entity
     if kind:
         where.append(
             "a.article_id IN (SELECT article_id FROM article_entities WHERE entity_id IN"
-            " (SELECT entity_id FROM v_entities WHERE kind = $kind))"
+            f" ({_OF_KIND.replace('$v', '$kind')}))"
         )
         params["kind"] = kind
     if source:

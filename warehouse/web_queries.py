@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from warehouse import entity_days
+from warehouse import entity_days, entity_pairs
 from warehouse.queries import ARTICLE_TIME
 
 SOURCE = "coalesce(nullif(a.site_name, ''), split_part(a.url, '/', 3))"
@@ -248,41 +248,94 @@ def co_mentioned(
     """The entities named most often in the same articles as `entity_id` (or a descendant):
     articles in common, its own family left out; only articles of [start, end) when given
     (the entity page's chart period), else of all time."""
-    # A semi join, and count(*): article_entities holds one row per article and entity
-    # (tests/test_article_entities.py), so an entity's rows among the family's articles are
-    # its articles in common (2.4x faster than joining with the distinct articles and
-    # counting them distinct). A period is applied to both sides: an article's rows all
-    # carry its time, and article_entities is in time order, so the scan skips the rest
-    # (all time, for the most-named entity: most of the entity page's time).
+    # Whole weeks of the period are read from entity_pair_weeks (warehouse/entity_pairs.py),
+    # when it holds the entity's counts: its own rows for an entity alone in its family, its
+    # family's rows while they were counted with the watchlist's family. The days at the
+    # ends, or everything when it does not, are counted from article_entities.
+    members = set(family(con, entity_id))
+    rollup = None
+    if members == {entity_id}:
+        rollup = False
+    elif len(members) > 1 and entity_pairs.families(con).get(entity_id) == members:
+        rollup = True
     params: dict[str, Any] = {"id": entity_id, "limit": limit}
-    period = ""
-    if start is not None:
-        period += " AND {t} >= $start"
-        params["start"] = start
-    if end is not None:
-        period += " AND {t} < $end"
-        params["end"] = end
+    counts: list[str] = []
+    ranges: list[tuple[datetime | None, datetime | None]] = [(start, end)]
+    if rollup is not None:
+        first = _monday(start, later=True) if start is not None else None
+        last = _monday(end, later=False) if end is not None else None
+        if first is None or last is None or first < last:
+            weeks = ["entity_id = $id", "rollup = $rollup"]
+            params["rollup"] = rollup
+            if first is not None:
+                weeks.append("week >= $first")
+                params["first"] = first.date()
+            if last is not None:
+                weeks.append("week < $last")
+                params["last"] = last.date()
+            counts.append(
+                "SELECT other_id AS entity_id, sum(articles) AS articles FROM entity_pair_weeks"
+                f" WHERE {' AND '.join(weeks)} GROUP BY other_id"
+            )
+            ranges = [(start, first), (last, end)]
+    for n, (low, high) in enumerate(ranges):
+        if (low is None and counts) or (high is None and counts) or (low and high and low >= high):
+            continue  # covered by the weeks, or empty
+        counts.append(_co_counts(n, low, high, params))
     return dicts(
         con.execute(
             f"""
             WITH family AS (SELECT entity_id FROM v_entity_rollup WHERE ancestor_id = $id),
-            mine AS (SELECT article_id FROM article_entities
-                     WHERE entity_id IN (SELECT entity_id FROM family) {period.format(t="t")})
-            SELECT o.entity_id, any_value(e.name) AS name, any_value(e.kind) AS kind,
-                   count(*) AS articles
-            FROM article_entities o SEMI JOIN mine USING (article_id)
-            JOIN v_entities e ON e.entity_id = o.entity_id
-            WHERE o.entity_id NOT IN (SELECT entity_id FROM family)
-              AND o.entity_id NOT IN (SELECT ancestor_id FROM v_entity_rollup
+            counts AS ({" UNION ALL ".join(counts)})
+            SELECT c.entity_id, any_value(e.name) AS name, any_value(e.kind) AS kind,
+                   sum(c.articles)::BIGINT AS articles
+            FROM counts c JOIN v_entities e ON e.entity_id = c.entity_id
+            WHERE c.entity_id NOT IN (SELECT entity_id FROM family)
+              AND c.entity_id NOT IN (SELECT ancestor_id FROM v_entity_rollup
                                       WHERE entity_id = $id)
-              {period.format(t="o.t")}
-            GROUP BY o.entity_id
+            GROUP BY c.entity_id
             ORDER BY articles DESC, name
             LIMIT $limit
             """,
             params,
         )
     )
+
+
+def _monday(t: datetime, *, later: bool) -> datetime:
+    """The Monday midnight (UTC) on or after `t` (`later`), else on or before it."""
+    t = _utc(t)
+    day = t.replace(hour=0, minute=0, second=0, microsecond=0)
+    if later:
+        day += timedelta(days=1) if day < t else timedelta(0)
+        return day + timedelta(days=(7 - day.weekday()) % 7)
+    return day - timedelta(days=day.weekday())
+
+
+def _co_counts(n: int, start: datetime | None, end: datetime | None, params: dict[str, Any]) -> str:
+    """Per other entity, the articles of [start, end) (either end open) it shares with the
+    family (`family` of the caller's query), from article_entities; params added to `params`."""
+    # A semi join, and count(*): article_entities holds one row per article and entity
+    # (tests/test_article_entities.py), so an entity's rows among the family's articles are
+    # its articles in common (2.4x faster than joining with the distinct articles and
+    # counting them distinct). A period is applied to both sides: an article's rows all
+    # carry its time, and article_entities is in time order, so the scan skips the rest.
+    period = ""
+    if start is not None:
+        period += f" AND {{t}} >= $start{n}"
+        params[f"start{n}"] = start
+    if end is not None:
+        period += f" AND {{t}} < $end{n}"
+        params[f"end{n}"] = end
+    return f"""
+        SELECT o.entity_id, count(*) AS articles
+        FROM article_entities o SEMI JOIN (
+            SELECT article_id FROM article_entities
+            WHERE entity_id IN (SELECT entity_id FROM family) {period.format(t="t")}
+        ) mine USING (article_id)
+        WHERE true {period.format(t="o.t")}
+        GROUP BY o.entity_id
+    """
 
 
 def entity_articles(

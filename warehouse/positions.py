@@ -13,6 +13,7 @@ among the newest 750 of 1M; 3-10 ms with the range).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 import duckdb
@@ -85,3 +86,60 @@ def names_at(con: duckdb.DuckDBPyConnection, docids: Sequence[int]) -> dict[int,
         ).fetchall()
         out |= {int(d): str(n) for d, n in rows}
     return out
+
+
+def articles_by_time(
+    con: duckdb.DuckDBPyConnection,
+    wanted: Sequence[tuple[str, Any]],
+    columns: str,
+) -> dict[str, dict[str, Any]]:
+    """The articles of `wanted` (article key, the article's time as article_entities holds
+    it) by key, `columns` SQL over `a`. Read where their times put them: `articles` is
+    appended about in time order, so a filter on the times' range skips most of the table
+    (an article's time is its published_at, or fetched_at when it has none: both ranges
+    are asked for); any key not found there (a time out of step) is read by a scan."""
+    found: dict[str, dict[str, Any]] = {}
+    if not wanted:
+        return found
+    keys = sorted({k for k, _ in wanted})
+    times = [t for _, t in wanted]
+    params = {"keys": keys, "lo": min(times), "hi": max(times)}
+    chosen = "a.article_id IN (SELECT unnest($keys::VARCHAR[]))"
+    if max(times) - min(times) > WIDEST:
+        return _by_keys(con, keys, columns)
+    cursor = con.execute(
+        f"""
+        SELECT a.article_id AS _key, {columns} FROM articles a
+        WHERE a.published_at BETWEEN $lo AND $hi AND {chosen}
+        UNION ALL
+        SELECT a.article_id AS _key, {columns} FROM articles a
+        WHERE a.published_at IS NULL AND a.fetched_at BETWEEN $lo AND $hi AND {chosen}
+        """,
+        params,
+    )
+    names = [d[0] for d in cursor.description or []]
+    for row in cursor.fetchall():
+        r = dict(zip(names, row, strict=True))
+        found[r.pop("_key")] = r
+    missing = [k for k in keys if k not in found]
+    return found | _by_keys(con, missing, columns) if missing else found
+
+
+# Times further apart than this are read by their keys: the range would be most of the table.
+WIDEST = timedelta(days=31)
+
+
+def _by_keys(
+    con: duckdb.DuckDBPyConnection, keys: Sequence[str], columns: str
+) -> dict[str, dict[str, Any]]:
+    cursor = con.execute(
+        f"SELECT a.article_id AS _key, {columns} FROM articles a"
+        " WHERE a.article_id IN (SELECT unnest($keys::VARCHAR[]))",
+        {"keys": list(keys)},
+    )
+    names = [d[0] for d in cursor.description or []]
+    found: dict[str, dict[str, Any]] = {}
+    for row in cursor.fetchall():
+        r = dict(zip(names, row, strict=True))
+        found[r.pop("_key")] = r
+    return found

@@ -18,7 +18,7 @@ from typing import Any
 
 import duckdb
 
-from warehouse import index_facts, query_terms, search_ranking
+from warehouse import index_facts, query_terms, rollup, search_ranking
 from warehouse.database import open_warehouse
 from warehouse.ducklake import is_lake
 from warehouse.errors import QueryError, WarehouseLockedError
@@ -514,7 +514,7 @@ def search_articles(
         times = index_facts.kept(con, path, "doc_times", search_ranking.DocTimes)
         entity_sets = []
         if entity:
-            entity_sets.append(_entity_ids(con, _FAMILY, entity))
+            entity_sets.append(rollup.members(rollup.rollup_pairs(con), entity))
         if kind:
             entity_sets.append(_entity_ids(con, _OF_KIND, kind))
         found = search_ranking.rank(

@@ -190,7 +190,8 @@ def rank(
              "site": r["site"], "url": r["url"], "phrase": r["phrase"], "text": r["text"],
              "score": score}
         )  # fmt: skip
-    return total, out
+    # The SQL takes the total from the page's rows: a page past the last match says 0.
+    return (total if out else 0), out
 
 
 def _rounded(con: duckdb.DuckDBPyConnection, scores: list[float]) -> list[float]:

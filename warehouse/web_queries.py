@@ -15,9 +15,10 @@ from typing import Any
 
 import duckdb
 
-from warehouse import entity_days, entity_pairs
+from warehouse import entity_days, entity_pairs, rollup
 from warehouse.positions import articles_by_time
 from warehouse.queries import ARTICLE_TIME
+from warehouse.rollup import rollup_pairs
 
 SOURCE = "coalesce(nullif(a.site_name, ''), split_part(a.url, '/', 3))"
 UNITS = ("day", "week")
@@ -95,11 +96,7 @@ def newest_day(con: duckdb.DuckDBPyConnection) -> date:
 
 def family(con: duckdb.DuckDBPyConnection, entity_id: str) -> list[str]:
     """The entity and its descendants in the watchlist in use (none when it is not in it)."""
-    rows = con.execute(
-        "SELECT DISTINCT entity_id FROM v_entity_rollup WHERE ancestor_id = ? ORDER BY ALL",
-        [entity_id],
-    ).fetchall()
-    return [str(r[0]) for r in rows]
+    return rollup.members(rollup.rollup_pairs(con), entity_id)
 
 
 def names(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, str]:
@@ -131,16 +128,11 @@ def series(
     # day, warehouse/entity_days.py); only what lies outside them (a start or end within a
     # day), and a family whose day rows were counted with other members than the
     # watchlist's, from article_entities (one row per article and entity).
-    family = (
-        "SELECT DISTINCT entity_id, ancestor_id FROM v_entity_rollup"
-        " WHERE list_contains($ids, ancestor_id)"
-        if rollup
-        else "SELECT entity_id, entity_id AS ancestor_id FROM v_entities"
-        " WHERE list_contains($ids, entity_id)"
-    )
+    links = rollup_pairs(con)
     members: dict[str, set[str]] = {}
-    for member, ancestor in con.execute(family, {"ids": entity_ids}).fetchall():
-        members.setdefault(str(ancestor), set()).add(str(member))
+    for ancestor, member in links:
+        if ancestor in entity_ids and (rollup or member == ancestor):
+            members.setdefault(ancestor, set()).add(member)
     counted = entity_days.families(con)
     start, end = _utc(start), _utc(end)
     first = start.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -253,21 +245,25 @@ def co_mentioned(
     # when it holds the entity's counts: its own rows for an entity alone in its family, its
     # family's rows while they were counted with the watchlist's family. The days at the
     # ends, or everything when it does not, are counted from article_entities.
-    members = set(family(con, entity_id))
-    rollup = None
+    pairs = rollup_pairs(con)
+    members = set(rollup.members(pairs, entity_id))
+    rolled = None
     if members == {entity_id}:
-        rollup = False
+        rolled = False
     elif len(members) > 1 and entity_pairs.families(con).get(entity_id) == members:
-        rollup = True
-    params: dict[str, Any] = {"id": entity_id, "limit": limit}
+        rolled = True
+    params: dict[str, Any] = {
+        "id": entity_id, "limit": limit, "family": sorted(members),
+        "ancestors": rollup.ancestors(pairs, entity_id),
+    }  # fmt: skip
     counts: list[str] = []
     ranges: list[tuple[datetime | None, datetime | None]] = [(start, end)]
-    if rollup is not None:
+    if rolled is not None:
         first = _monday(start, later=True) if start is not None else None
         last = _monday(end, later=False) if end is not None else None
         if first is None or last is None or first < last:
             weeks = ["entity_id = $id", "rollup = $rollup"]
-            params["rollup"] = rollup
+            params["rollup"] = rolled
             if first is not None:
                 weeks.append("week >= $first")
                 params["first"] = first.date()
@@ -283,24 +279,19 @@ def co_mentioned(
         if (low is None and counts) or (high is None and counts) or (low and high and low >= high):
             continue  # covered by the weeks, or empty
         counts.append(_co_counts(n, low, high, params))
-    return dicts(
-        con.execute(
-            f"""
-            WITH family AS (SELECT entity_id FROM v_entity_rollup WHERE ancestor_id = $id),
-            counts AS ({" UNION ALL ".join(counts)})
+    sql = f"""
+            WITH counts AS ({" UNION ALL ".join(counts)})
             SELECT c.entity_id, any_value(e.name) AS name, any_value(e.kind) AS kind,
                    sum(c.articles)::BIGINT AS articles
             FROM counts c JOIN v_entities e ON e.entity_id = c.entity_id
-            WHERE c.entity_id NOT IN (SELECT entity_id FROM family)
-              AND c.entity_id NOT IN (SELECT ancestor_id FROM v_entity_rollup
-                                      WHERE entity_id = $id)
+            WHERE NOT list_contains($family, c.entity_id)
+              AND NOT list_contains($ancestors, c.entity_id)
             GROUP BY c.entity_id
             ORDER BY articles DESC, name
             LIMIT $limit
-            """,
-            params,
-        )
-    )
+            """
+    used = set(re.findall(r"\$(\w+)", sql))
+    return dicts(con.execute(sql, {k: v for k, v in params.items() if k in used}))
 
 
 def _monday(t: datetime, *, later: bool) -> datetime:
@@ -315,7 +306,7 @@ def _monday(t: datetime, *, later: bool) -> datetime:
 
 def _co_counts(n: int, start: datetime | None, end: datetime | None, params: dict[str, Any]) -> str:
     """Per other entity, the articles of [start, end) (either end open) it shares with the
-    family (`family` of the caller's query), from article_entities; params added to `params`."""
+    family (the caller's `$family`), from article_entities; params added to `params`."""
     # A semi join, and count(*): article_entities holds one row per article and entity
     # (tests/test_article_entities.py), so an entity's rows among the family's articles are
     # its articles in common (2.4x faster than joining with the distinct articles and
@@ -332,7 +323,7 @@ def _co_counts(n: int, start: datetime | None, end: datetime | None, params: dic
         SELECT o.entity_id, count(*) AS articles
         FROM article_entities o SEMI JOIN (
             SELECT article_id FROM article_entities
-            WHERE entity_id IN (SELECT entity_id FROM family) {period.format(t="t")}
+            WHERE list_contains($family, entity_id) {period.format(t="t")}
         ) mine USING (article_id)
         WHERE true {period.format(t="o.t")}
         GROUP BY o.entity_id
@@ -349,17 +340,17 @@ def entity_articles(
     # it does not is a wider window, at last all time, read.
     row = con.execute("SELECT max(t) FROM article_entities").fetchone()
     newest = row[0] if row else None
+    members = family(con, entity_id)
     for days in (14, 120, None):
         since = newest - timedelta(days=days) if newest is not None and days else None
         hits = con.execute(
             """
             SELECT article_id, max(t) AS t, sum(mentions) AS mentions
             FROM article_entities
-            WHERE entity_id IN (SELECT entity_id FROM v_entity_rollup WHERE ancestor_id = $id)
-              AND ($since IS NULL OR t >= $since)
+            WHERE list_contains($family, entity_id) AND ($since IS NULL OR t >= $since)
             GROUP BY article_id ORDER BY t DESC, article_id LIMIT $limit OFFSET $offset
             """,
-            {"id": entity_id, "limit": limit, "offset": offset, "since": since},
+            {"family": members, "limit": limit, "offset": offset, "since": since},
         ).fetchall()
         if since is None or len(hits) == limit:
             # The articles read where their times put them, not by a scan of every key.

@@ -9,6 +9,7 @@ checked against their keys."""
 
 from __future__ import annotations
 
+import math
 import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -184,3 +185,16 @@ def test_reads_by_position_and_time_are_checked(tmp_path: Path) -> None:
         hints.append((str(rows[7][1]), rows[0][2]))  # a time out of step: found by its key
         by_time = positions.articles_by_time(con, hints, "a.title")
         assert {k: r["title"] for k, r in by_time.items()} == {k: want[k] for k, _ in hints}
+
+
+def test_scores_are_rounded_as_duckdb_rounds() -> None:
+    rng = random.Random(8)
+    scores = [rng.random() * 30 for _ in range(20_000)]
+    scores += [(k + 0.5) / 10_000 for k in range(0, 300_000, 11)]  # halves, as written
+    scores += [math.nextafter(s, 0) for s in scores[-3000:]] + [0.0, 2.00005, 12.34565]
+    want = duckdb.execute(
+        "SELECT list_transform($s::DOUBLE[], x -> round(x, 4))", {"s": scores}
+    ).fetchone()
+    assert want is not None
+    assert [search_ranking.rounded(s) for s in scores] == want[0]
+    assert any(search_ranking.rounded(s) != round(s, 4) for s in scores)  # not Python's

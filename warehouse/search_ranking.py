@@ -16,6 +16,7 @@ phrase first among the pool); by date: time, score, key.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -169,7 +170,16 @@ def rank(
         " left(a.text, 100000) AS text"
     )
     if sort == "relevance":
-        read = rows_at(con, "articles", "article_id", pool, columns, {"whole": whole})
+        # The page is the pool ordered by (phrase DESC, score, time, key). If the pool's first
+        # offset + limit rows all hold the whole query as a phrase, they are the page's rows
+        # and no later one can come before them: the texts of the rest are not read (for
+        # the usual search, 20 rows instead of 500).
+        first = pool[: offset + limit]
+        read = rows_at(con, "articles", "article_id", first, columns, {"whole": whole})
+        if len(read) < len(first) or not all(r["phrase"] for r in read.values()):
+            read |= rows_at(
+                con, "articles", "article_id", pool[offset + limit :], columns, {"whole": whole}
+            )
         shown = [(d, k) for d, k in pool if k in read]
         shown.sort(key=lambda x: (not read[x[1]]["phrase"], -scores[x[0]], -int(key[x[0]]), x[1]))
         page = shown[offset : offset + limit]
@@ -181,25 +191,24 @@ def rank(
         for k, r in read.items():
             r["phrase"] = bool(r["phrase"]) and k in in_pool
         page = [(d, k) for d, k in page if k in read]
-    rounded = _rounded(con, [float(scores[d]) for d, _ in page])
     out = []
-    for (_, k), score in zip(page, rounded, strict=True):
+    for d, k in page:
         r = read[k]
         out.append(
             {"article_id": k, "title": r["title"], "published_at": r["published_at"],
              "site": r["site"], "url": r["url"], "phrase": r["phrase"], "text": r["text"],
-             "score": score}
+             "score": rounded(float(scores[d]))}
         )  # fmt: skip
     # The SQL takes the total from the page's rows: a page past the last match says 0.
     return (total if out else 0), out
 
 
-def _rounded(con: duckdb.DuckDBPyConnection, scores: list[float]) -> list[float]:
-    """round(score, 4) as DuckDB rounds (the SQL path's figures)."""
-    if not scores:
-        return []
-    row = con.execute(
-        "SELECT list_transform($s::DOUBLE[], x -> round(x, 4))", {"s": scores}
-    ).fetchone()
-    assert row is not None
-    return [float(x) for x in row[0]]
+def rounded(score: float) -> float:
+    """round(score, 4) as DuckDB computes it (std::round(x * 10^4) / 10^4: halves away from
+    zero, on the product's double), not Python's round (halves to even, on the decimal
+    value): the SQL path's figures (tests/test_search_ranking.py compares the two)."""
+    scaled = score * 10000.0
+    whole = math.floor(scaled)
+    if scaled - whole >= 0.5:
+        whole += 1
+    return whole / 10000.0

@@ -40,6 +40,7 @@ from flows.digest_render import deal_roles, money, safe_url
 from flows.settings import Settings
 from flows.web_chart import Chart, line_chart
 from flows.web_text import entity_href, snippet, with_mentions
+from flows.web_together import together
 from warehouse import index_facts
 from warehouse import web_queries as q
 from warehouse.backend import SEARCH_NEEDS_A_FILE
@@ -180,6 +181,9 @@ def reader(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
     read or written). Search needs no extension loaded here: it stems the query in a
     connection of its own (warehouse/query_terms.py)."""
     with open_db(settings, read_only=True) as con:
+        # The session's time zone (UTC, set on opening) for the cursors of this opening too
+        # (flows/web_together.py): a setting cannot change once locked down.
+        con.execute("SET GLOBAL TimeZone = 'UTC'")
         lock_down(con)
         yield con
 
@@ -280,17 +284,21 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
                 start, end = week_bounds(week)
             except InvalidWeekError as exc:
                 raise HTTPException(400, str(exc)) from None
-            this, last = figures(con, start, end)
-            return {
-                "week": week, "start": start, "end": end,
-                "last_day": (end - timedelta(days=1)).date(), "this": this, "last": last,
-                "stories": top_stories(con, start, end, limit=10),
-                "deals": deals_of_week(con, start, end),
-                "leaders": q.leading_entities(con, start, end),
-                "failing": failing_feeds(con, start, end),
-                "previous": iso_week((start - timedelta(days=7)).date()),
-                "next": iso_week(end.date()),
-            }  # fmt: skip
+            parts = together(con, {
+                "figures": lambda c: figures(c, start, end),
+                "stories": lambda c: top_stories(c, start, end, limit=10),
+                "deals": lambda c: deals_of_week(c, start, end),
+                "leaders": lambda c: q.leading_entities(c, start, end),
+                "failing": lambda c: failing_feeds(c, start, end),
+            })  # fmt: skip
+        this, last = parts["figures"]
+        return {
+            "week": week, "start": start, "end": end,
+            "last_day": (end - timedelta(days=1)).date(), "this": this, "last": last,
+            "stories": parts["stories"], "deals": parts["deals"], "leaders": parts["leaders"],
+            "failing": parts["failing"], "previous": iso_week((start - timedelta(days=7)).date()),
+            "next": iso_week(end.date()),
+        }  # fmt: skip
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search_page(
@@ -366,23 +374,24 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
             start, end = _weeks_range(unit, _day(since, "since"), _day(until, "until"),
                                       q.newest_day(con))  # fmt: skip
             ids = [entity_id] + ([c["entity_id"] for c in found["children"]] if not rollup else [])
-            data = q.series(con, ids, unit, start, end, rollup=bool(rollup))
-            labels = {entity_id: found["name"]} | {
-                c["entity_id"]: c["name"] for c in found["children"]
-            }
-            if not rollup:
-                labels[entity_id] = f"{found['name']} (own mentions)"
-            context = {
-                "e": found, "unit": unit, "rollup": rollup, "measure": measure,
-                "since": start.date(), "until": (end - timedelta(days=1)).date(),
-                "chart": chart_of(data, labels, unit, measure),
-                "totals": {k: sum(p[measure] for p in v) for k, v in data.items()},
-                "co": q.co_mentioned(con, entity_id, start=start, end=end),
-                "deals": q.entity_deals(con, entity_id),
-                "articles": q.entity_articles(con, entity_id, limit=PER_PAGE,
-                                              offset=(page_no - 1) * PER_PAGE),
-                "page": page_no,
-            }  # fmt: skip
+            parts = together(con, {
+                "series": lambda c: q.series(c, ids, unit, start, end, rollup=bool(rollup)),
+                "co": lambda c: q.co_mentioned(c, entity_id, start=start, end=end),
+                "deals": lambda c: q.entity_deals(c, entity_id),
+                "articles": lambda c: q.entity_articles(c, entity_id, limit=PER_PAGE,
+                                                        offset=(page_no - 1) * PER_PAGE),
+            })  # fmt: skip
+        data = parts.pop("series")
+        labels = {entity_id: found["name"]} | {c["entity_id"]: c["name"] for c in found["children"]}
+        if not rollup:
+            labels[entity_id] = f"{found['name']} (own mentions)"
+        context = {
+            "e": found, "unit": unit, "rollup": rollup, "measure": measure,
+            "since": start.date(), "until": (end - timedelta(days=1)).date(),
+            "chart": chart_of(data, labels, unit, measure),
+            "totals": {k: sum(p[measure] for p in v) for k, v in data.items()},
+            "page": page_no,
+        } | parts  # fmt: skip
         return page("entity.html.j2", **context)
 
     def chart_of(
@@ -449,13 +458,15 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
             found = q.article(con, article_id)
             if found is None:
                 raise HTTPException(404, f"no article {article_id!r}")
-            return {
-                "article": found,
-                "mentions": q.article_mentions(con, article_id),
-                "deals": q.article_deals(con, article_id),
-                "story": q.same_story(con, found),
-                "history": q.fetch_history(con, article_id),
-            }
+            return {"article": found} | together(
+                con,
+                {
+                    "mentions": lambda c: q.article_mentions(c, article_id),
+                    "deals": lambda c: q.article_deals(c, article_id),
+                    "story": lambda c: q.same_story(c, found),
+                    "history": lambda c: q.fetch_history(c, article_id),
+                },
+            )
 
     @app.get("/deals", response_class=HTMLResponse, include_in_schema=False)
     def deals_page(

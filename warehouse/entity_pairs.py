@@ -90,12 +90,7 @@ def sync_families(con: duckdb.DuckDBPyConnection) -> bool:
     )
     if current == counted:
         return False
-    con.execute("DELETE FROM entity_pair_families")
-    if current:
-        with register_rows(
-            con, "_pair_families", [{"ancestor_id": a, "entity_id": e} for a, e in current]
-        ):
-            con.execute("INSERT INTO entity_pair_families BY NAME SELECT * FROM _pair_families")
+    _record_families(con, current)
     con.execute("DELETE FROM entity_pair_weeks WHERE rollup")
     con.execute(
         "INSERT INTO entity_pair_weeks SELECT * FROM ("
@@ -103,6 +98,16 @@ def sync_families(con: duckdb.DuckDBPyConnection) -> bool:
         + ") WHERE rollup ORDER BY week, entity_id, other_id"
     )
     return True
+
+
+def _record_families(con: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]]) -> None:
+    """Make `pairs` (ancestor, member) the families counted."""
+    con.execute("DELETE FROM entity_pair_families")
+    if pairs:
+        with register_rows(
+            con, "_pair_families", [{"ancestor_id": a, "entity_id": e} for a, e in pairs]
+        ):
+            con.execute("INSERT INTO entity_pair_families BY NAME SELECT * FROM _pair_families")
 
 
 def added(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -130,13 +135,7 @@ def changing(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], sign: i
 
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:
     """Count everything again from article_entities (after every row of it was replaced)."""
-    con.execute("DELETE FROM entity_pair_families")
-    families = current_families(con)
-    if families:
-        with register_rows(
-            con, "_pair_families", [{"ancestor_id": a, "entity_id": e} for a, e in families]
-        ):
-            con.execute("INSERT INTO entity_pair_families BY NAME SELECT * FROM _pair_families")
+    _record_families(con, current_families(con))
     con.execute("DELETE FROM entity_pair_weeks")
     con.execute(
         f"INSERT INTO entity_pair_weeks SELECT * FROM ({_COUNTS.format(rows='article_entities')})"

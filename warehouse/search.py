@@ -193,32 +193,41 @@ def _scores(terms: list[int], holding: list[str]) -> str:
 _TIMES_FINGERPRINT = TIMES_HASH
 
 
+def _take(con: duckdb.DuckDBPyConnection, name: str, select: str, source: str, hashed: str) -> None:
+    """(Re)create fts_main_articles.`name` as `select`, and `name`_state with the fingerprint
+    (`hashed` over `source`) of what it was taken from (in the caller's transaction)."""
+    con.execute(f"CREATE OR REPLACE TABLE fts_main_articles.{name} AS {select}")
+    con.execute(
+        f"CREATE OR REPLACE TABLE fts_main_articles.{name}_state AS"
+        f" SELECT {hashed} AS fingerprint FROM {source}"
+    )
+
+
+def _current(con: duckdb.DuckDBPyConnection, name: str, source: str, hashed: str) -> bool:
+    """Whether fts_main_articles.`name` was taken from `source` as it is now."""
+    try:
+        row = con.execute(
+            f"SELECT (SELECT fingerprint FROM fts_main_articles.{name}_state)"
+            f" = (SELECT {hashed} FROM {source})"
+        ).fetchone()
+    except duckdb.CatalogException:
+        return False  # an index built before the table was kept
+    return bool(row and row[0])
+
+
 def refresh_times(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)take the documents' times and their fingerprint (in the caller's transaction)."""
-    con.execute(
-        """
-        CREATE OR REPLACE TABLE fts_main_articles.doc_times AS
-        SELECT d.docid, coalesce(a.published_at, a.fetched_at) AS t
-        FROM fts_main_articles.docs d JOIN articles a ON a.article_id = d.name
-        ORDER BY d.docid
-        """
-    )
-    con.execute(
-        "CREATE OR REPLACE TABLE fts_main_articles.doc_times_state AS"
-        f" SELECT {_TIMES_FINGERPRINT} AS fingerprint FROM articles"
-    )
+    _take(
+        con, "doc_times",
+        "SELECT d.docid, coalesce(a.published_at, a.fetched_at) AS t"
+        " FROM fts_main_articles.docs d JOIN articles a ON a.article_id = d.name ORDER BY d.docid",
+        "articles", _TIMES_FINGERPRINT,
+    )  # fmt: skip
 
 
 def times_current(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the documents' times are the articles' times now."""
-    try:
-        row = con.execute(
-            f"SELECT (SELECT fingerprint FROM fts_main_articles.doc_times_state)"
-            f" = (SELECT {_TIMES_FINGERPRINT} FROM articles)"
-        ).fetchone()
-    except duckdb.CatalogException:
-        return False  # an index built before the times were kept
-    return bool(row and row[0])
+    return _current(con, "doc_times", "articles", _TIMES_FINGERPRINT)
 
 
 # Each entity's documents with a fingerprint of the `article_entities` rows they were taken
@@ -228,30 +237,17 @@ def times_current(con: duckdb.DuckDBPyConnection) -> bool:
 # entities changed (a retag) without the articles changing; until then searches join.
 def refresh_entities(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)take the entities' documents and their fingerprint (in the caller's transaction)."""
-    con.execute(
-        """
-        CREATE OR REPLACE TABLE fts_main_articles.entity_docs AS
-        SELECT DISTINCT ae.entity_id, d.docid
-        FROM article_entities ae JOIN fts_main_articles.docs d ON d.name = ae.article_id
-        ORDER BY ae.entity_id, d.docid
-        """
-    )
-    con.execute(
-        "CREATE OR REPLACE TABLE fts_main_articles.entity_docs_state AS"
-        f" SELECT {ENTITIES_HASH} AS fingerprint FROM article_entities"
-    )
+    _take(
+        con, "entity_docs",
+        "SELECT DISTINCT ae.entity_id, d.docid FROM article_entities ae"
+        " JOIN fts_main_articles.docs d ON d.name = ae.article_id ORDER BY ae.entity_id, d.docid",
+        "article_entities", ENTITIES_HASH,
+    )  # fmt: skip
 
 
 def entities_current(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the entities' documents are article_entities's now."""
-    try:
-        row = con.execute(
-            "SELECT (SELECT fingerprint FROM fts_main_articles.entity_docs_state)"
-            f" = (SELECT {ENTITIES_HASH} FROM article_entities)"
-        ).fetchone()
-    except duckdb.CatalogException:
-        return False  # an index built before the entities' documents were kept
-    return bool(row and row[0])
+    return _current(con, "entity_docs", "article_entities", ENTITIES_HASH)
 
 
 def has_postings(con: duckdb.DuckDBPyConnection) -> bool:

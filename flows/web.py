@@ -5,7 +5,9 @@ same data as JSON under /api, CSV for every table.
 Each request opens the warehouse read-only and closes it before answering (`reader`), as
 `labwatch sql` does: an ingest is never locked out for longer than one page takes, and a page
 asked for while an ingest writes waits for the ingest's short transaction (up to `lock_wait`)
-instead of failing. Untrusted text (feeds, pages, the user's watchlist) reaches HTML only
+instead of failing. A page's independent queries run at once on cursors of that one opening
+(flows/web_together.py). Nothing of the warehouse is kept between requests but what search
+knows of its index, and only while the file is unchanged (warehouse/index_facts.py). Untrusted text (feeds, pages, the user's watchlist) reaches HTML only
 through Jinja2's autoescape or flows/web_text.py, which escapes every piece it joins.
 
 Listening: loopback only by default; another address only with a `web_token`, which every

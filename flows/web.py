@@ -7,8 +7,10 @@ Each request opens the warehouse read-only and closes it before answering (`read
 asked for while an ingest writes waits for the ingest's short transaction (up to `lock_wait`)
 instead of failing. A page's independent queries run at once on cursors of that one opening
 (flows/web_together.py). Nothing of the warehouse is kept between requests but what search
-knows of its index, and only while the file is unchanged (warehouse/index_facts.py). Untrusted text (feeds, pages, the user's watchlist) reaches HTML only
-through Jinja2's autoescape or flows/web_text.py, which escapes every piece it joins.
+knows of its index, and only while the file is unchanged (warehouse/index_facts.py).
+
+Untrusted text (feeds, pages, the user's watchlist) reaches HTML only through Jinja2's
+autoescape or flows/web_text.py, which escapes every piece it joins.
 
 Listening: loopback only by default; another address only with a `web_token`, which every
 request must then carry (a bearer header, or `?token=` once: it is kept in a cookie).
@@ -456,19 +458,22 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
         return page("article.html.j2", **data)
 
     def article_data(article_id: str) -> dict[str, Any]:
+        def with_story(c: duckdb.DuckDBPyConnection) -> tuple[dict[str, Any] | None, Any]:
+            found = q.article(c, article_id)
+            return found, q.same_story(c, found) if found else []
+
         with reader(settings) as con:
-            found = q.article(con, article_id)
-            if found is None:
-                raise HTTPException(404, f"no article {article_id!r}")
-            return {"article": found} | together(
-                con,
-                {
-                    "mentions": lambda c: q.article_mentions(c, article_id),
-                    "deals": lambda c: q.article_deals(c, article_id),
-                    "story": lambda c: q.same_story(c, found),
-                    "history": lambda c: q.fetch_history(c, article_id),
-                },
-            )
+            parts = together(con, {
+                "article": with_story,  # the story needs the article: after it, meanwhile
+                "mentions": lambda c: q.article_mentions(c, article_id),
+                "deals": lambda c: q.article_deals(c, article_id),
+                "history": lambda c: q.fetch_history(c, article_id),
+            })  # fmt: skip
+        found, story = parts["article"]
+        if found is None:
+            raise HTTPException(404, f"no article {article_id!r}")
+        return {"article": found, "mentions": parts["mentions"], "deals": parts["deals"],
+                "story": story, "history": parts["history"]}  # fmt: skip
 
     @app.get("/deals", response_class=HTMLResponse, include_in_schema=False)
     def deals_page(

@@ -62,7 +62,13 @@ from warehouse.errors import (
     WarehouseLockedError,
     WarehouseMissingError,
 )
-from warehouse.queries import iso_week, lock_down, newest_article_week, week_bounds
+from warehouse.queries import (
+    iso_week,
+    lock_down,
+    newest_article_week,
+    utc_for_cursors,
+    week_bounds,
+)
 from warehouse.search import (
     SORTS,
     parse_query,
@@ -185,9 +191,7 @@ def reader(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
     read or written). Search needs no extension loaded here: it stems the query in a
     connection of its own (warehouse/query_terms.py)."""
     with open_db(settings, read_only=True) as con:
-        # The session's time zone (UTC, set on opening) for the cursors of this opening too
-        # (flows/web_together.py): a setting cannot change once locked down.
-        con.execute("SET GLOBAL TimeZone = 'UTC'")
+        utc_for_cursors(con)  # for flows/web_together.py
         lock_down(con)
         yield con
 

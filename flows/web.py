@@ -71,6 +71,7 @@ from warehouse.queries import (
 )
 from warehouse.search import (
     SORTS,
+    load_fts,
     parse_query,
     phrase_pattern,
     search_articles,
@@ -186,14 +187,25 @@ def _cell(value: Any) -> Any:
 
 
 @contextmanager
-def reader(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+def reader(settings: Settings, *, fts: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection for one request, closed after it: locked down (no other file
-    read or written). Search needs no extension loaded here: it stems the query in a
-    connection of its own (warehouse/query_terms.py)."""
+    read or written); `fts`: the search extension loaded first (an index without its
+    postings is searched with the extension's functions; otherwise search needs none here:
+    it stems the query in a connection of its own, warehouse/query_terms.py)."""
     with open_db(settings, read_only=True) as con:
+        if fts:
+            load_fts(con)
         utc_for_cursors(con)  # for flows/web_together.py
         lock_down(con)
         yield con
+
+
+def search_reader(settings: Settings) -> Any:
+    """`reader` for a search: the extension loaded unless the index is known to have its
+    postings (warehouse/index_facts.py, while the file is unchanged)."""
+    path = settings.warehouse
+    known = index_facts.known(path) if isinstance(path, Path) else None
+    return reader(settings, fts=not (known and known.postings))
 
 
 def _weeks_range(
@@ -320,7 +332,7 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
         sort: str = "relevance",
         page_no: int = Query(1, alias="page"),
     ) -> HTMLResponse:
-        with reader(settings) as con:
+        with search_reader(settings) as con:
             result = run_search(
                 con, q_, entity, kind, source, since, until, sort, page_no, PER_PAGE
             )
@@ -631,7 +643,7 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
     ) -> Response:
         """Full-text search (BM25; quoted phrases must appear as written), with a snippet
         of each article around the words found (plain text)."""
-        with reader(settings) as con:
+        with search_reader(settings) as con:
             result = run_search(con, q_, entity, kind, source, since, until, sort, page, per_page)
         for item in result["items"]:
             item["snippet"] = snippet_of(item.pop("text"), q_).striptags()

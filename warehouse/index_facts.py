@@ -67,6 +67,15 @@ def facts(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> IndexFact
     return found
 
 
+def known(path: Path) -> IndexFacts | None:
+    """The facts kept for `path` if the file has not changed since, else None (no
+    connection needed: a reader that must load the fts extension before it locks its
+    connection down asks this first)."""
+    with _LOCK:
+        kept = _CACHE.get(path)
+    return kept[1] if kept and kept[0] == file_key(path) else None
+
+
 def kept(
     con: duckdb.DuckDBPyConnection,
     path: Path | None,

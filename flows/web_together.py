@@ -16,11 +16,17 @@ from typing import Any
 
 import duckdb
 
+from warehouse.ducklake import is_lake
+
 Query = Callable[[duckdb.DuckDBPyConnection], Any]
 
 
 def together(con: duckdb.DuckDBPyConnection, calls: Mapping[str, Query]) -> dict[str, Any]:
-    """Each call's result by name, the calls run at once on cursors of `con`."""
+    """Each call's result by name, the calls run at once on cursors of `con`; one after the
+    other on `con` itself for a DuckLake (a cursor is a session of its own, and the lake is
+    the default database only of the session that attached it)."""
+    if is_lake(con):
+        return {name: call(con) for name, call in calls.items()}
     with ThreadPoolExecutor(max_workers=max(1, len(calls))) as pool:
         futures = {name: pool.submit(_on_cursor, con, call) for name, call in calls.items()}
         return {name: future.result() for name, future in futures.items()}

@@ -474,21 +474,24 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
         return page("article.html.j2", **data)
 
     def article_data(article_id: str) -> dict[str, Any]:
-        def with_story(c: duckdb.DuckDBPyConnection) -> tuple[dict[str, Any] | None, Any]:
-            found = q.article(c, article_id)
-            return found, q.same_story(c, found) if found else []
+        def after_article(c: duckdb.DuckDBPyConnection) -> tuple[Any, Any, Any]:
+            found, position = q.article_at(c, article_id)
+            if found is None:
+                return None, [], []
+            # Its mentions read where its position puts them, then its story.
+            near = None if position is None else (position, found["t"])
+            return found, q.article_mentions(c, article_id, near), q.same_story(c, found)
 
         with reader(settings) as con:
             parts = together(con, {
-                "article": with_story,  # the story needs the article: after it, meanwhile
-                "mentions": lambda c: q.article_mentions(c, article_id),
+                "article": after_article,  # mentions and story need the article: after it
                 "deals": lambda c: q.article_deals(c, article_id),
                 "history": lambda c: q.fetch_history(c, article_id),
             })  # fmt: skip
-        found, story = parts["article"]
+        found, mentions, story = parts["article"]
         if found is None:
             raise HTTPException(404, f"no article {article_id!r}")
-        return {"article": found, "mentions": parts["mentions"], "deals": parts["deals"],
+        return {"article": found, "mentions": mentions, "deals": parts["deals"],
                 "story": story, "history": parts["history"]}  # fmt: skip
 
     @app.get("/deals", response_class=HTMLResponse, include_in_schema=False)

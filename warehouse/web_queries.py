@@ -16,6 +16,8 @@ from typing import Any
 import duckdb
 
 from warehouse import entity_days, entity_pairs, rollup
+from warehouse.article_rows import mentions_near
+from warehouse.ducklake import is_lake
 from warehouse.positions import articles_by_time
 from warehouse.queries import ARTICLE_TIME
 from warehouse.rollup import rollup_pairs
@@ -474,30 +476,49 @@ def entity_deals(con: duckdb.DuckDBPyConnection, entity_id: str) -> list[dict[st
 
 
 def article(con: duckdb.DuckDBPyConnection, article_id: str) -> dict[str, Any] | None:
-    return one(
+    return article_at(con, article_id)[0]
+
+
+def article_at(
+    con: duckdb.DuckDBPyConnection, article_id: str
+) -> tuple[dict[str, Any] | None, int | None]:
+    """The article and its position in `articles` (None on a DuckLake: no rowid to read by)."""
+    position = "" if is_lake(con) else ", a.rowid AS _position"
+    found = one(
         con.execute(
             f"""
             SELECT a.article_id, a.title, a.canonical_url AS url, {SOURCE} AS site, a.author,
                    a.published_at, a.fetched_at, {ARTICLE_TIME} AS t, a.language, a.text,
                    a.text_source, a.extractor, a.page_error, a.page_kind, a.cluster_id,
-                   a.analysis_note
+                   a.analysis_note{position}
             FROM articles a WHERE a.article_id = ?
             """,
             [article_id],
         )
     )
+    at = found.pop("_position", None) if found else None
+    return found, None if at is None else int(at)
 
 
-def article_mentions(con: duckdb.DuckDBPyConnection, article_id: str) -> list[dict[str, Any]]:
-    """An article's mentions in offset order (title's first), with each entity's name."""
-    return dicts(
-        con.execute(
-            "SELECT m.entity_id, e.name, e.kind, m.surface, m.start_offset, m.end_offset,"
-            " m.in_title FROM mentions m LEFT JOIN v_entities e USING (entity_id)"
-            " WHERE m.article_id = ? ORDER BY m.in_title DESC, m.start_offset",
-            [article_id],
-        )
-    )
+MENTIONS = (
+    "SELECT m.entity_id, e.name, e.kind, m.surface, m.start_offset, m.end_offset,"
+    " m.in_title FROM {mentions} m LEFT JOIN v_entities e USING (entity_id)"
+    " WHERE m.article_id = $id ORDER BY m.in_title DESC, m.start_offset"
+)
+
+
+def article_mentions(
+    con: duckdb.DuckDBPyConnection, article_id: str, near: tuple[int, datetime] | None = None
+) -> list[dict[str, Any]]:
+    """An article's mentions in offset order (title's first), with each entity's name.
+    `near`: the article's position in `articles` and its time, to read its mentions where
+    they were appended (warehouse/article_rows.py) rather than by a scan."""
+    params: dict[str, object] = {"id": article_id}
+    if near is not None:
+        rows = mentions_near(con, MENTIONS, params, *near)
+        if rows is not None:
+            return rows
+    return dicts(con.execute(MENTIONS.format(mentions="mentions"), params))
 
 
 def same_story(con: duckdb.DuckDBPyConnection, article: dict[str, Any]) -> list[dict[str, Any]]:

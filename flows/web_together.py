@@ -1,8 +1,8 @@
 """A page's independent queries run at once, each on a cursor of its own.
 
-A page of `labwatch web` asks several questions of one warehouse opening (an article's
-mentions, deals, story and fetch history; an entity's series, co-mentions, deals and
-articles). Each is a scan on its own; DuckDB runs queries of different cursors of one
+A page of `labwatch web` asks several questions of one warehouse opening (an article with
+its mentions and story, its deals, its fetch history; an entity's series, co-mentions, deals
+and articles). Each is a scan on its own; DuckDB runs queries of different cursors of one
 connection in parallel (it releases the interpreter lock while it works), so the page waits
 for the slowest, not for their sum. Cursors share the opening's database and its locked-down
 settings; the session's time zone is per cursor, so `flows/web.py` `reader` sets it globally.

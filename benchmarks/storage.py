@@ -45,7 +45,7 @@ from extractors.entities import Tagger
 from extractors.records import FeedEntry, PageInput, Watchlist
 from extractors.urls import url_key
 from flows import rows
-from warehouse import deal_ledger, entity_days, web_queries
+from warehouse import deal_ledger, entity_days, entity_pairs, web_queries
 from warehouse.append import insert_rows, record_watchlist
 from warehouse.articles import append_batch, articles_for_keys, unseen_keys
 from warehouse.database import migrations, open_warehouse
@@ -247,6 +247,7 @@ def generate(
         """
     )
     entity_days.rebuild(con)  # and their counts per day, as append_batch keeps them (0017)
+    entity_pairs.rebuild(con)  # and the articles entities share per week (0020)
     con.execute(
         """
         INSERT INTO deals (article_id, kind, investor_id, target_id, amount_usd,

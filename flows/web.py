@@ -5,8 +5,12 @@ same data as JSON under /api, CSV for every table.
 Each request opens the warehouse read-only and closes it before answering (`reader`), as
 `labwatch sql` does: an ingest is never locked out for longer than one page takes, and a page
 asked for while an ingest writes waits for the ingest's short transaction (up to `lock_wait`)
-instead of failing. Untrusted text (feeds, pages, the user's watchlist) reaches HTML only
-through Jinja2's autoescape or flows/web_text.py, which escapes every piece it joins.
+instead of failing. A page's independent queries run at once on cursors of that one opening
+(flows/web_together.py). Nothing of the warehouse is kept between requests but what search
+knows of its index, and only while the file is unchanged (warehouse/index_facts.py).
+
+Untrusted text (feeds, pages, the user's watchlist) reaches HTML only through Jinja2's
+autoescape or flows/web_text.py, which escapes every piece it joins.
 
 Listening: loopback only by default; another address only with a `web_token`, which every
 request must then carry (a bearer header, or `?token=` once: it is kept in a cookie).
@@ -40,6 +44,8 @@ from flows.digest_render import deal_roles, money, safe_url
 from flows.settings import Settings
 from flows.web_chart import Chart, line_chart
 from flows.web_text import entity_href, snippet, with_mentions
+from flows.web_together import together
+from warehouse import index_facts
 from warehouse import web_queries as q
 from warehouse.backend import SEARCH_NEEDS_A_FILE
 from warehouse.digest_queries import (
@@ -56,10 +62,15 @@ from warehouse.errors import (
     WarehouseLockedError,
     WarehouseMissingError,
 )
-from warehouse.queries import iso_week, lock_down, newest_article_week, week_bounds
+from warehouse.queries import (
+    iso_week,
+    lock_down,
+    newest_article_week,
+    utc_for_cursors,
+    week_bounds,
+)
 from warehouse.search import (
     SORTS,
-    index_state,
     load_fts,
     parse_query,
     phrase_pattern,
@@ -178,13 +189,23 @@ def _cell(value: Any) -> Any:
 @contextmanager
 def reader(settings: Settings, *, fts: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection for one request, closed after it: locked down (no other file
-    read or written); for a search, the search extension loaded first (loading reads its
-    file, and takes longer than most pages: only searches pay for it)."""
+    read or written); `fts`: the search extension loaded first (an index without its
+    postings is searched with the extension's functions; otherwise search needs none here:
+    it stems the query in a connection of its own, warehouse/query_terms.py)."""
     with open_db(settings, read_only=True) as con:
         if fts:
             load_fts(con)
+        utc_for_cursors(con)  # for flows/web_together.py
         lock_down(con)
         yield con
+
+
+def search_reader(settings: Settings) -> Any:
+    """`reader` for a search: the extension loaded unless the index is known to have its
+    postings (warehouse/index_facts.py, while the file is unchanged)."""
+    path = settings.warehouse
+    known = index_facts.known(path) if isinstance(path, Path) else None
+    return reader(settings, fts=not (known and known.postings))
 
 
 def _weeks_range(
@@ -283,17 +304,21 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
                 start, end = week_bounds(week)
             except InvalidWeekError as exc:
                 raise HTTPException(400, str(exc)) from None
-            this, last = figures(con, start, end)
-            return {
-                "week": week, "start": start, "end": end,
-                "last_day": (end - timedelta(days=1)).date(), "this": this, "last": last,
-                "stories": top_stories(con, start, end, limit=10),
-                "deals": deals_of_week(con, start, end),
-                "leaders": q.leading_entities(con, start, end),
-                "failing": failing_feeds(con, start, end),
-                "previous": iso_week((start - timedelta(days=7)).date()),
-                "next": iso_week(end.date()),
-            }  # fmt: skip
+            parts = together(con, {
+                "figures": lambda c: figures(c, start, end),
+                "stories": lambda c: top_stories(c, start, end, limit=10),
+                "deals": lambda c: deals_of_week(c, start, end),
+                "leaders": lambda c: q.leading_entities(c, start, end),
+                "failing": lambda c: failing_feeds(c, start, end),
+            })  # fmt: skip
+        this, last = parts["figures"]
+        return {
+            "week": week, "start": start, "end": end,
+            "last_day": (end - timedelta(days=1)).date(), "this": this, "last": last,
+            "stories": parts["stories"], "deals": parts["deals"], "leaders": parts["leaders"],
+            "failing": parts["failing"], "previous": iso_week((start - timedelta(days=7)).date()),
+            "next": iso_week(end.date()),
+        }  # fmt: skip
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search_page(
@@ -307,8 +332,10 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
         sort: str = "relevance",
         page_no: int = Query(1, alias="page"),
     ) -> HTMLResponse:
-        result = run_search(q_, entity, kind, source, since, until, sort, page_no, PER_PAGE)
-        with reader(settings) as con:
+        with search_reader(settings) as con:
+            result = run_search(
+                con, q_, entity, kind, source, since, until, sort, page_no, PER_PAGE
+            )
             choices = {"entities": q.entity_choices(con)}
         for item in result["items"]:
             item["snippet"] = snippet_of(item.pop("text"), q_)
@@ -319,8 +346,8 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
         )  # fmt: skip
 
     def run_search(
-        text: str, entity: str, kind: str, source: str, since: str, until: str, sort: str,
-        page_no: int, per_page: int,
+        con: duckdb.DuckDBPyConnection, text: str, entity: str, kind: str, source: str,
+        since: str, until: str, sort: str, page_no: int, per_page: int,
     ) -> dict[str, Any]:  # fmt: skip
         _choice(sort, SORTS, "sort")
         start, stop = _moment(_day(since, "since")), _day(until, "until")
@@ -329,16 +356,15 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
             return _paged([], 0, page_no, per_page) | {"note": ""}
         if not isinstance(settings.warehouse, Path):  # a DuckLake (issue 18)
             raise QueryError(SEARCH_NEEDS_A_FILE)
-        with reader(settings, fts=True) as con:
-            state = index_state(con)
-            total, items = search_articles(
-                con, text, entity=entity or None, kind=kind or None, source=source or None,
-                since=start, until=_moment(stop + timedelta(days=1)) if stop else None,
-                sort=sort, limit=per_page, offset=(page_no - 1) * per_page,
-            )  # fmt: skip
+        total, items = search_articles(
+            con, text, entity=entity or None, kind=kind or None, source=source or None,
+            since=start, until=_moment(stop + timedelta(days=1)) if stop else None,
+            sort=sort, limit=per_page, offset=(page_no - 1) * per_page,
+            path=settings.warehouse,
+        )  # fmt: skip
         note = (
             "the search index is behind the newest articles (the next ingest rebuilds it)"
-            if state == "stale"
+            if index_facts.facts(con, settings.warehouse).state == "stale"
             else ""
         )
         return _paged(items, total, page_no, per_page) | {"note": note}
@@ -368,23 +394,24 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
             start, end = _weeks_range(unit, _day(since, "since"), _day(until, "until"),
                                       q.newest_day(con))  # fmt: skip
             ids = [entity_id] + ([c["entity_id"] for c in found["children"]] if not rollup else [])
-            data = q.series(con, ids, unit, start, end, rollup=bool(rollup))
-            labels = {entity_id: found["name"]} | {
-                c["entity_id"]: c["name"] for c in found["children"]
-            }
-            if not rollup:
-                labels[entity_id] = f"{found['name']} (own mentions)"
-            context = {
-                "e": found, "unit": unit, "rollup": rollup, "measure": measure,
-                "since": start.date(), "until": (end - timedelta(days=1)).date(),
-                "chart": chart_of(data, labels, unit, measure),
-                "totals": {k: sum(p[measure] for p in v) for k, v in data.items()},
-                "co": q.co_mentioned(con, entity_id, start=start, end=end),
-                "deals": q.entity_deals(con, entity_id),
-                "articles": q.entity_articles(con, entity_id, limit=PER_PAGE,
-                                              offset=(page_no - 1) * PER_PAGE),
-                "page": page_no,
-            }  # fmt: skip
+            parts = together(con, {
+                "series": lambda c: q.series(c, ids, unit, start, end, rollup=bool(rollup)),
+                "co": lambda c: q.co_mentioned(c, entity_id, start=start, end=end),
+                "deals": lambda c: q.entity_deals(c, entity_id),
+                "articles": lambda c: q.entity_articles(c, entity_id, limit=PER_PAGE,
+                                                        offset=(page_no - 1) * PER_PAGE),
+            })  # fmt: skip
+        data = parts.pop("series")
+        labels = {entity_id: found["name"]} | {c["entity_id"]: c["name"] for c in found["children"]}
+        if not rollup:
+            labels[entity_id] = f"{found['name']} (own mentions)"
+        context = {
+            "e": found, "unit": unit, "rollup": rollup, "measure": measure,
+            "since": start.date(), "until": (end - timedelta(days=1)).date(),
+            "chart": chart_of(data, labels, unit, measure),
+            "totals": {k: sum(p[measure] for p in v) for k, v in data.items()},
+            "page": page_no,
+        } | parts  # fmt: skip
         return page("entity.html.j2", **context)
 
     def chart_of(
@@ -447,17 +474,25 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
         return page("article.html.j2", **data)
 
     def article_data(article_id: str) -> dict[str, Any]:
-        with reader(settings) as con:
-            found = q.article(con, article_id)
+        def after_article(c: duckdb.DuckDBPyConnection) -> tuple[Any, Any, Any]:
+            found, position = q.article_at(c, article_id)
             if found is None:
-                raise HTTPException(404, f"no article {article_id!r}")
-            return {
-                "article": found,
-                "mentions": q.article_mentions(con, article_id),
-                "deals": q.article_deals(con, article_id),
-                "story": q.same_story(con, found),
-                "history": q.fetch_history(con, article_id),
-            }
+                return None, [], []
+            # Its mentions read where its position puts them, then its story.
+            near = None if position is None else (position, found["t"])
+            return found, q.article_mentions(c, article_id, near), q.same_story(c, found)
+
+        with reader(settings) as con:
+            parts = together(con, {
+                "article": after_article,  # mentions and story need the article: after it
+                "deals": lambda c: q.article_deals(c, article_id),
+                "history": lambda c: q.fetch_history(c, article_id),
+            })  # fmt: skip
+        found, mentions, story = parts["article"]
+        if found is None:
+            raise HTTPException(404, f"no article {article_id!r}")
+        return {"article": found, "mentions": mentions, "deals": parts["deals"],
+                "story": story, "history": parts["history"]}  # fmt: skip
 
     @app.get("/deals", response_class=HTMLResponse, include_in_schema=False)
     def deals_page(
@@ -468,8 +503,8 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
         status: str = "",
         page_no: int = Query(1, alias="page"),
     ) -> HTMLResponse:
-        result = deal_data(kind, party, year, status, page_no, PER_PAGE, sources=True)
         with reader(settings) as con:
+            result = deal_data(con, kind, party, year, status, page_no, PER_PAGE, sources=True)
             everyone = q.entity_choices(con)
         return page(
             "deals.html.j2", kind=kind, party=party, year=year, status=status, result=result,
@@ -478,23 +513,22 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
         )  # fmt: skip
 
     def deal_data(
-        kind: str, party: str, year: str, status: str, page_no: int, per_page: int,
-        *, sources: bool,
+        con: duckdb.DuckDBPyConnection, kind: str, party: str, year: str, status: str,
+        page_no: int, per_page: int, *, sources: bool,
     ) -> dict[str, Any]:  # fmt: skip
         _choice(kind, q.DEAL_KINDS, "kind")
         _choice(status, q.DEAL_STATUSES, "status")
         if year and not re.fullmatch(r"\d{4}", year):
             raise HTTPException(400, f"year must be four digits, not {year!r}")
         page_no, per_page = _page(page_no), _per_page(per_page)
-        with reader(settings) as con:
-            total, rows = q.deals(
-                con, kind=kind or None, party=party or None, year=int(year) if year else None,
-                status=status or None, limit=per_page, offset=(page_no - 1) * per_page,
-            )  # fmt: skip
-            if sources:
-                reports = q.deal_sources(con, [r["deal_id"] for r in rows])
-                for r in rows:
-                    r["reports"] = reports[r["deal_id"]]
+        total, rows = q.deals(
+            con, kind=kind or None, party=party or None, year=int(year) if year else None,
+            status=status or None, limit=per_page, offset=(page_no - 1) * per_page,
+        )  # fmt: skip
+        if sources:
+            reports = q.deal_sources(con, [r["deal_id"] for r in rows])
+            for r in rows:
+                r["reports"] = reports[r["deal_id"]]
         return _paged(rows, total, page_no, per_page)
 
     @app.get("/feeds", response_class=HTMLResponse, include_in_schema=False)
@@ -612,7 +646,8 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
     ) -> Response:
         """Full-text search (BM25; quoted phrases must appear as written), with a snippet
         of each article around the words found (plain text)."""
-        result = run_search(q_, entity, kind, source, since, until, sort, page, per_page)
+        with search_reader(settings) as con:
+            result = run_search(con, q_, entity, kind, source, since, until, sort, page, per_page)
         for item in result["items"]:
             item["snippet"] = snippet_of(item.pop("text"), q_).striptags()
         return out(result, format, "search")
@@ -628,8 +663,10 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
         format: str = "json",
     ) -> Response:
         """The deals ledger, largest first; each deal with the articles reporting it."""
-        return out(deal_data(kind, party, year, status, page, per_page, sources=format == "json"),
-                   format, "deals")  # fmt: skip
+        with reader(settings) as con:
+            data = deal_data(con, kind, party, year, status, page, per_page,
+                             sources=format == "json")  # fmt: skip
+        return out(data, format, "deals")
 
     @app.get("/api/feeds", tags=["feeds"])
     def api_feeds(format: str = "json") -> Response:

@@ -189,6 +189,12 @@ def test_a_warehouse_migrated_from_0013_keeps_every_row(tmp_path: Path) -> None:
         " articles BIGINT, mentions BIGINT)"
     )
     con.execute("CREATE TEMP TABLE entity_days_families (ancestor_id VARCHAR, entity_id VARCHAR)")
+    # And migration 0020's pair counts per week.
+    con.execute(
+        "CREATE TEMP TABLE entity_pair_weeks (entity_id VARCHAR, other_id VARCHAR, week DATE,"
+        " rollup BOOLEAN, articles BIGINT)"
+    )
+    con.execute("CREATE TEMP TABLE entity_pair_families (ancestor_id VARCHAR, entity_id VARCHAR)")
     record_watchlist(con, rows.entity_rows(WATCHLIST))
     store(con)
     search.refresh_index(con)  # the full-text index reads `articles`

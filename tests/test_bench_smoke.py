@@ -176,6 +176,7 @@ def test_web_answers_every_page(results: dict[str, Any]) -> None:
     assert len(web["pages"]) >= 15
     for page in web["pages"].values():
         assert page["bytes"] > 0 and page["cold_ms"] > 0 and page["warm_max_ms"] > 0
+        assert page["warm_cpu_ms"] > 0
 
 
 def test_the_lake_digest_answers_as_the_file_and_the_ingest_says_what_it_measured(

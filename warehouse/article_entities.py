@@ -6,7 +6,8 @@ mentions: most of the digest's time); this table holds the same counts, one row 
 and entity, in time order, so a week is a short scan by time. Every writer of mentions or of
 an article's time keeps it in step (warehouse/articles.py); `rebuild` recomputes it from the
 raw mentions, and tests/test_article_entities.py checks the two agree. Each change is passed on to
-warehouse/entity_days.py (the same counts per entity and day, for the web's charts).
+warehouse/entity_days.py (the same counts per entity and day, for the web's charts) and
+warehouse/entity_pairs.py (articles shared by two entities per week, for its co-mentions).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import datetime
 
 import duckdb
 
-from warehouse import entity_days
+from warehouse import entity_days, entity_pairs
 from warehouse.append import Row, insert_rows
 
 # A mention's identity (the primary key `mentions` had before migration 0012).
@@ -53,6 +54,7 @@ def add(
     ]
     stored = insert_rows(con, "article_entities", rows, skip_existing=False)
     entity_days.added(con, rows)
+    entity_pairs.added(con, rows)
     return stored
 
 
@@ -60,6 +62,7 @@ def forget(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> None:
     """Drop the counts of these articles (their mentions are being replaced)."""
     if article_ids:
         entity_days.changing(con, article_ids, -1)
+        entity_pairs.changing(con, article_ids, -1)
         con.execute(
             "DELETE FROM article_entities WHERE article_id IN (SELECT unnest($ids))",
             {"ids": list(article_ids)},
@@ -70,6 +73,7 @@ def retime(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> None:
     """Give these articles' rows their article's time again (after its date changed)."""
     if article_ids:
         entity_days.changing(con, article_ids, -1)
+        entity_pairs.changing(con, article_ids, -1)
         con.execute(
             """
             UPDATE article_entities SET t = coalesce(a.published_at, a.fetched_at)
@@ -81,6 +85,7 @@ def retime(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> None:
             {"ids": list(article_ids)},
         )
         entity_days.changing(con, article_ids, 1)
+        entity_pairs.changing(con, article_ids, 1)
 
 
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:
@@ -88,6 +93,7 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DELETE FROM article_entities")
     con.execute("INSERT INTO article_entities " + _FROM_MENTIONS.format(where=""))
     entity_days.rebuild(con)
+    entity_pairs.rebuild(con)
 
 
 def from_mentions(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, datetime, int]]:

@@ -24,6 +24,13 @@ def lock_down(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("SET lock_configuration = true")
 
 
+def utc_for_cursors(con: duckdb.DuckDBPyConnection) -> None:
+    """The cursors of `con` in UTC too: the time zone set on opening (warehouse/database.py)
+    is the session's, and a cursor is a session of its own; once locked down, no setting
+    changes, so this comes first."""
+    con.execute("SET GLOBAL TimeZone = 'UTC'")
+
+
 def run_sql(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Run a user's SQL; return (column names, rows). DuckDB's message on error, no traceback."""
     try:

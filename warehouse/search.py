@@ -18,11 +18,12 @@ from typing import Any
 
 import duckdb
 
+from warehouse import index_facts, query_terms, rollup, search_ranking
 from warehouse.database import open_warehouse
 from warehouse.ducklake import is_lake
 from warehouse.errors import QueryError, WarehouseLockedError
 
-CURRENT, MISSING, STALE = "current", "missing", "stale"
+CURRENT, MISSING, STALE = index_facts.CURRENT, index_facts.MISSING, index_facts.STALE
 UNAVAILABLE = "unavailable"  # on a DuckLake, which cannot hold the index
 NO_INDEX_ON_LAKE = (
     "search needs a DuckDB warehouse: the full-text index cannot live in a DuckLake; "
@@ -35,6 +36,11 @@ INDEX_FORMAT = 0x6C77_0003_F75E_A2C1
 # Characters between words: DuckDB's default ('(\\.|[^a-z])+') drops digits, so "38" (as in
 # "$38 billion") was never indexed and never found.
 _IGNORE = r"(\.|[^a-z0-9])+"
+# The fingerprints (over `articles` and `article_entities`) of what the index, the documents'
+# times and the entities' documents were built from.
+ARTICLES_HASH = "coalesce(bit_xor(hash(article_id, title, text_source, content_hash)), 0)"
+TIMES_HASH = "coalesce(bit_xor(hash(article_id, published_at, fetched_at)), 0)"
+ENTITIES_HASH = "coalesce(bit_xor(hash(article_id, entity_id)), 0)"
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -73,10 +79,7 @@ def has_index(con: duckdb.DuckDBPyConnection) -> bool:
 def articles_fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     """(number of articles, a hash over their keys, titles, text sources and content hashes):
     cheap (no text is read) and changed by any article added, removed or given new text."""
-    row = con.execute(
-        "SELECT count(*), coalesce(bit_xor(hash(article_id, title, text_source, content_hash)),"
-        " 0) FROM articles"
-    ).fetchone()
+    row = con.execute(f"SELECT count(*), {ARTICLES_HASH} FROM articles").fetchone()
     return (int(row[0]), int(row[1]) ^ INDEX_FORMAT) if row else (0, INDEX_FORMAT)
 
 
@@ -112,6 +115,7 @@ def refresh_index(con: duckdb.DuckDBPyConnection) -> None:
         )
         con.execute(_POSTINGS)
         refresh_times(con)
+        refresh_entities(con)
         con.execute(
             "MERGE INTO search_index_state USING (SELECT 1 AS id, ?::BIGINT AS articles,"
             " ?::UBIGINT AS fingerprint, ?::TIMESTAMPTZ AS built_at) AS s"
@@ -186,35 +190,64 @@ def _scores(terms: list[int], holding: list[str]) -> str:
 # search at 1M articles), but only while no article's time changed since (an undated
 # article takes a feed's date later; `refresh_if_needed` takes the times again, a few
 # seconds at 1M articles, without rebuilding the index).
-_TIMES_FINGERPRINT = "coalesce(bit_xor(hash(article_id, published_at, fetched_at)), 0)"
+_TIMES_FINGERPRINT = TIMES_HASH
+
+
+def _take(con: duckdb.DuckDBPyConnection, name: str, select: str, source: str, hashed: str) -> None:
+    """(Re)create fts_main_articles.`name` as `select`, and `name`_state with the fingerprint
+    (`hashed` over `source`) of what it was taken from (in the caller's transaction)."""
+    con.execute(f"CREATE OR REPLACE TABLE fts_main_articles.{name} AS {select}")
+    con.execute(
+        f"CREATE OR REPLACE TABLE fts_main_articles.{name}_state AS"
+        f" SELECT {hashed} AS fingerprint FROM {source}"
+    )
+
+
+def _current(con: duckdb.DuckDBPyConnection, name: str, source: str, hashed: str) -> bool:
+    """Whether fts_main_articles.`name` was taken from `source` as it is now."""
+    try:
+        row = con.execute(
+            f"SELECT (SELECT fingerprint FROM fts_main_articles.{name}_state)"
+            f" = (SELECT {hashed} FROM {source})"
+        ).fetchone()
+    except duckdb.CatalogException:
+        return False  # an index built before the table was kept
+    return bool(row and row[0])
 
 
 def refresh_times(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)take the documents' times and their fingerprint (in the caller's transaction)."""
-    con.execute(
-        """
-        CREATE OR REPLACE TABLE fts_main_articles.doc_times AS
-        SELECT d.docid, coalesce(a.published_at, a.fetched_at) AS t
-        FROM fts_main_articles.docs d JOIN articles a ON a.article_id = d.name
-        ORDER BY d.docid
-        """
-    )
-    con.execute(
-        "CREATE OR REPLACE TABLE fts_main_articles.doc_times_state AS"
-        f" SELECT {_TIMES_FINGERPRINT} AS fingerprint FROM articles"
-    )
+    _take(
+        con, "doc_times",
+        "SELECT d.docid, coalesce(a.published_at, a.fetched_at) AS t"
+        " FROM fts_main_articles.docs d JOIN articles a ON a.article_id = d.name ORDER BY d.docid",
+        "articles", _TIMES_FINGERPRINT,
+    )  # fmt: skip
 
 
 def times_current(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the documents' times are the articles' times now."""
-    try:
-        row = con.execute(
-            f"SELECT (SELECT fingerprint FROM fts_main_articles.doc_times_state)"
-            f" = (SELECT {_TIMES_FINGERPRINT} FROM articles)"
-        ).fetchone()
-    except duckdb.CatalogException:
-        return False  # an index built before the times were kept
-    return bool(row and row[0])
+    return _current(con, "doc_times", "articles", _TIMES_FINGERPRINT)
+
+
+# Each entity's documents with a fingerprint of the `article_entities` rows they were taken
+# from: a search filtered by entity or kind keeps the documents naming them as ids, without
+# joining every match with its article's entities on their text keys (664,450 articles of
+# the most-named entity at 1M articles). Taken again by `refresh_if_needed` when the
+# entities changed (a retag) without the articles changing; until then searches join.
+def refresh_entities(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)take the entities' documents and their fingerprint (in the caller's transaction)."""
+    _take(
+        con, "entity_docs",
+        "SELECT DISTINCT ae.entity_id, d.docid FROM article_entities ae"
+        " JOIN fts_main_articles.docs d ON d.name = ae.article_id ORDER BY ae.entity_id, d.docid",
+        "article_entities", ENTITIES_HASH,
+    )  # fmt: skip
+
+
+def entities_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the entities' documents are article_entities's now."""
+    return _current(con, "entity_docs", "article_entities", ENTITIES_HASH)
 
 
 def has_postings(con: duckdb.DuckDBPyConnection) -> bool:
@@ -234,10 +267,13 @@ def refresh_if_needed(con: duckdb.DuckDBPyConnection, *, force: bool = False) ->
     state = index_state(con)
     if force or state != CURRENT:
         refresh_index(con)
-    elif not times_current(con):
+    elif not times_current(con) or not entities_current(con):
         con.execute("BEGIN TRANSACTION")
         try:
-            refresh_times(con)
+            if not times_current(con):
+                refresh_times(con)
+            if not entities_current(con):
+                refresh_entities(con)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -313,22 +349,40 @@ def phrase_sql(words: tuple[str, ...]) -> str:
     )
 
 
-def _term_ids(con: duckdb.DuckDBPyConnection, words: tuple[str, ...]) -> list[int] | None:
+def _term_ids(
+    con: duckdb.DuckDBPyConnection,
+    words: tuple[str, ...],
+    facts: index_facts.IndexFacts,
+    known: dict[str, int | None],
+) -> list[int] | None:
     """The index's term ids of `words` (stopwords are not indexed: left out), or None when
     one of them is in no article."""
-    rows = con.execute(
-        """
-        SELECT t.term, d.termid
-        FROM (SELECT DISTINCT stem(w, 'porter') AS term
-              FROM (SELECT unnest(fts_main_articles.tokenize($p)) AS w)
-              WHERE w <> '' AND w NOT IN (SELECT sw FROM fts_main_articles.stopwords)) t
-        LEFT JOIN fts_main_articles.dict d USING (term)
-        """,
-        {"p": " ".join(words)},
-    ).fetchall()
-    if any(termid is None for _, termid in rows):
+    stems = query_terms.terms(facts.tokenize, " ".join(words), facts.stopwords)
+    found = _lookup(con, stems, known)
+    if len(found) < len(stems):
         return None
-    return sorted(int(termid) for _, termid in rows)
+    return sorted(found.values())
+
+
+def _lookup(
+    con: duckdb.DuckDBPyConnection, stems: list[str], known: dict[str, int | None]
+) -> dict[str, int]:
+    """The term ids of those of `stems` the index holds; `known`: stems looked up already
+    in this search (None: not in the index). One equality per stem: the scan skips most of
+    the dictionary for each (2 ms), where a join with the list read all of it (16 ms)."""
+    missing = sorted({s for s in stems if s not in known})
+    if missing:
+        rows = con.execute(
+            " UNION ALL ".join(
+                f"SELECT term, termid FROM fts_main_articles.dict WHERE term = $t{n}"
+                for n in range(len(missing))
+            ),
+            {f"t{n}": s for n, s in enumerate(missing)},
+        ).fetchall()
+        found = {str(t): int(i) for t, i in rows}
+        for s in missing:
+            known[s] = found.get(s)
+    return {s: i for s in stems if (i := known[s]) is not None}
 
 
 HOLDING_LIST = 100_000  # documents: when even the rarest word is in more, all are read
@@ -358,14 +412,16 @@ def _holding(con: duckdb.DuckDBPyConnection, terms: list[int]) -> list[int] | No
     return docs or []
 
 
-def _query_term_ids(con: duckdb.DuckDBPyConnection, words: tuple[str, ...]) -> list[int]:
+def _query_term_ids(
+    con: duckdb.DuckDBPyConnection,
+    words: tuple[str, ...],
+    facts: index_facts.IndexFacts,
+    known: dict[str, int | None],
+) -> list[int]:
     """The term ids of those of `words` that are in the index (a search finds any)."""
-    rows = con.execute(
-        "SELECT termid FROM fts_main_articles.dict WHERE term IN"
-        " (SELECT stem(unnest(fts_main_articles.tokenize($q)), 'porter'))",
-        {"q": " ".join(words)},
-    ).fetchall()
-    return sorted(int(r[0]) for r in rows)
+    return sorted(
+        set(_lookup(con, query_terms.terms(facts.tokenize, " ".join(words)), known).values())
+    )
 
 
 def _time_range(
@@ -383,6 +439,17 @@ def _time_range(
     return conditions
 
 
+# Ranked in this process on document ids (warehouse/search_ranking.py) where it can be; off:
+# always the SQL below (the equivalence tests compare the two).
+RANK_IN_PROCESS = True
+_FAMILY = "SELECT entity_id FROM v_entity_rollup WHERE ancestor_id = $v"
+_OF_KIND = "SELECT entity_id FROM v_entities WHERE kind = $v"
+
+
+def _entity_ids(con: duckdb.DuckDBPyConnection, sql: str, value: str) -> list[str]:
+    return sorted({str(r[0]) for r in con.execute(sql, {"v": value}).fetchall()})
+
+
 def search_articles(
     con: duckdb.DuckDBPyConnection,
     query: str,
@@ -395,27 +462,31 @@ def search_articles(
     sort: str = "relevance",
     limit: int = 20,
     offset: int = 0,
+    path: Path | None = None,
 ) -> tuple[int, list[dict[str, Any]]]:
     """(number of matches, one page of them as dicts with each article's text for snippets).
 
     Every word is scored by BM25; quoted phrases must appear word for word. By relevance,
     articles holding the whole query as typed (a phrase, even unquoted) come first, then by
     score; by date, newest first. Filters: an entity (or a descendant) mentioned, an entity
-    kind mentioned, a source (site), a time range [since, until)."""
-    load_fts(con)
-    if not has_index(con):
-        raise QueryError(
-            NO_INDEX_ON_LAKE
-            if is_lake(con)
-            else "no search index yet: run `labwatch search --reindex`"
-        )
+    kind mentioned, a source (site), a time range [since, until). `path`: the warehouse
+    file `con` reads, whose index facts are then kept while it is unchanged
+    (warehouse/index_facts.py)."""
+    if is_lake(con):
+        raise QueryError(NO_INDEX_ON_LAKE)
+    facts = index_facts.facts(con, path)
+    if facts.state == MISSING:
+        raise QueryError("no search index yet: run `labwatch search --reindex`")
     if sort not in SORTS:
         raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
     q = parse_query(query)
     if not q.words:
         return 0, []
-    postings = has_postings(con)
-    terms_found = _query_term_ids(con, q.words) if postings else []
+    postings = facts.postings
+    if not postings:
+        load_fts(con)  # match_bm25 and stem, for an index built before the postings
+    known: dict[str, int | None] = {}  # stems looked up in this search
+    terms_found = _query_term_ids(con, q.words, facts, known) if postings else []
     if postings and not terms_found:
         return 0, []
     filters = ["true"]
@@ -435,7 +506,7 @@ def search_articles(
         )
         params[f"p{n}"] = phrase_sql(words)
         if postings:
-            terms = _term_ids(con, words)
+            terms = _term_ids(con, words, facts, known)
             if terms is None:
                 return 0, []
             required.update(terms)
@@ -450,24 +521,46 @@ def search_articles(
             params["holding"] = docs
     params["whole"] = phrase_sql(q.words)
     if (
+        RANK_IN_PROCESS
+        and postings
+        and facts.times_current
+        and not source
+        and (facts.entities_current or not (entity or kind))
+        and (sort == "date" or offset + limit <= PHRASE_POOL)
+    ):
+        times = index_facts.kept(con, path, "doc_times", search_ranking.DocTimes)
+        entity_sets = []
+        if entity:
+            entity_sets.append(rollup.members(rollup.rollup_pairs(con), entity))
+        if kind:
+            entity_sets.append(_entity_ids(con, _OF_KIND, kind))
+        found = search_ranking.rank(
+            con, times, terms_found, holding=params.get("holding"),
+            phrases=[params[f"p{n}"] for n in range(len(q.phrases))], whole=params["whole"],
+            entity_sets=entity_sets, since=since, until=until, sort=sort, limit=limit,
+            offset=offset, pool_size=PHRASE_POOL, site=_SITE,
+        )  # fmt: skip
+        if found is not None:
+            return found
+    if (
         postings
         and not q.phrases
         and not (entity or kind or source)
         and (sort == "date" or offset + limit <= PHRASE_POOL)
-        and times_current(con)
+        and facts.times_current
     ):
         return _by_documents(con, terms_found, params["whole"], since, until, sort, limit, offset)
     where: list[str] = ["true"]
     if entity:
         where.append(
             "a.article_id IN (SELECT article_id FROM article_entities WHERE entity_id IN"
-            " (SELECT entity_id FROM v_entity_rollup WHERE ancestor_id = $entity))"
+            f" ({_FAMILY.replace('$v', '$entity')}))"
         )
         params["entity"] = entity
     if kind:
         where.append(
             "a.article_id IN (SELECT article_id FROM article_entities WHERE entity_id IN"
-            " (SELECT entity_id FROM v_entities WHERE kind = $kind))"
+            f" ({_OF_KIND.replace('$v', '$kind')}))"
         )
         params["kind"] = kind
     if source:

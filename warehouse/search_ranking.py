@@ -1,0 +1,214 @@
+"""Search ranked in this process, on document ids, with numpy: the rows `search_articles`'s
+SQL gives, at a fraction of the cost when a word is in most articles.
+
+A word every article holds has a million postings; adding up its terms' parts, filtering,
+counting and taking the best few in SQL joined a million rows per term (0.5-1 s at 1M
+articles). Here each term's postings are read as two arrays (about 25 ms per million) and
+the rest is array arithmetic over the document ids: the sum of a document's parts in term
+order (the same additions as the SQL's, so the same floating-point scores), the documents'
+times kept with the index (`fts_main_articles.doc_times`), the entities' documents kept with
+it (`entity_docs`) for the entity and kind filters. Only the few documents that can be on
+the page (or in the phrase pool), ties included, get their keys read, and only those rows of
+`articles` are read, by position (warehouse/positions.py). The order is the SQL's: score
+DESC, time DESC NULLS LAST, article key (by relevance, holders of the whole query as a
+phrase first among the pool); by date: time, score, key.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import duckdb
+import numpy as np
+import numpy.typing as npt
+
+from warehouse.positions import names_at, rows_at
+
+PHRASE_TEXTS = 5_000  # documents whose texts are read for quoted phrases; more: the SQL path
+_NO_TIME = np.iinfo(np.int64).min  # sorts last by time DESC, as NULLS LAST
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _micros(t: datetime) -> int:
+    """Microseconds since the epoch, exactly (a naive time is UTC, the session's zone)."""
+    aware = t if t.tzinfo else t.replace(tzinfo=UTC)
+    return (aware - _EPOCH) // timedelta(microseconds=1)
+
+
+class DocTimes:
+    """Every document's time (microseconds; `_NO_TIME` where it has none) and whether the
+    index has the document at all, indexed by docid."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        got = con.execute(
+            "SELECT docid, epoch_us(t) AS us FROM fts_main_articles.doc_times"
+        ).fetchnumpy()
+        docids = np.asarray(got["docid"], dtype=np.int64)
+        size = int(docids.max()) + 1 if len(docids) else 0
+        us = got["us"]
+        none = np.ma.getmaskarray(us)
+        self.key = np.full(size, _NO_TIME, dtype=np.int64)
+        self.key[docids[~none]] = np.ma.getdata(us)[~none].astype(np.int64)
+        self.dated = np.zeros(size, dtype=bool)
+        self.dated[docids[~none]] = True
+        self.present = np.zeros(size, dtype=bool)
+        self.present[docids] = True
+
+
+def _docs(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> npt.NDArray[Any]:
+    got = con.execute(sql, params).fetchnumpy()
+    return np.asarray(next(iter(got.values())), dtype=np.int64)
+
+
+def _top(
+    idx: npt.NDArray[np.int64], first: npt.NDArray[Any], second: npt.NDArray[Any], k: int
+) -> npt.NDArray[np.int64]:
+    """The documents of `idx` that can be among the first `k` by `first` DESC, `second`
+    DESC: those up to the k-th, ties with it included (their keys decide)."""
+    if len(idx) <= k:
+        return idx
+    f = first[idx]
+    kth = np.partition(f, len(f) - k)[len(f) - k]
+    above, tied = idx[f > kth], idx[f == kth]
+    rest = k - len(above)
+    s = second[tied]
+    kth2 = np.partition(s, len(s) - rest)[len(s) - rest]
+    return np.concatenate([above, tied[s >= kth2]])
+
+
+def rank(
+    con: duckdb.DuckDBPyConnection,
+    times: DocTimes,
+    terms: Sequence[int],
+    *,
+    holding: Sequence[int] | None,
+    phrases: Sequence[str],
+    whole: str,
+    entity_sets: Sequence[Sequence[str]],
+    since: datetime | None,
+    until: datetime | None,
+    sort: str,
+    limit: int,
+    offset: int,
+    pool_size: int,
+    site: str,
+) -> tuple[int, list[dict[str, Any]]] | None:
+    """`search_articles`'s answer, or None when it is better left to the SQL (more than
+    PHRASE_TEXTS documents to read for phrases). `entity_sets`: each a list of entities,
+    one of which a match must name (the entity's family; the kind's entities)."""
+    if phrases and holding is None:
+        return None  # every word of the phrases is in most articles: too many texts to read
+    size = len(times.present)
+    scores = np.zeros(size, dtype=np.float64)
+    matched = np.zeros(size, dtype=bool)
+    only = " AND docid IN (SELECT unnest($d::BIGINT[]))" if holding is not None else ""
+    for termid in terms:
+        got = con.execute(
+            f"SELECT docid, subscore FROM fts_main_articles.postings WHERE termid = $t{only}",
+            {"t": termid} | ({"d": list(holding)} if holding is not None else {}),
+        ).fetchnumpy()
+        docids = np.asarray(got["docid"], dtype=np.int64)
+        inside = docids < size
+        docids = docids[inside]
+        scores[docids] += np.asarray(got["subscore"], dtype=np.float64)[inside]
+        matched[docids] = True
+    mask = matched & times.present
+    if since is not None:
+        mask &= times.dated & (times.key >= _micros(since))
+    if until is not None:
+        mask &= times.dated & (times.key < _micros(until))
+    for entities in entity_sets:
+        docids = _docs(
+            con,
+            "SELECT docid FROM fts_main_articles.entity_docs"
+            " WHERE entity_id IN (SELECT unnest($e::VARCHAR[]))",
+            {"e": list(entities)},
+        )
+        allowed = np.zeros(size, dtype=bool)
+        allowed[docids[docids < size]] = True
+        mask &= allowed
+    if phrases:
+        candidates = [int(d) for d in np.flatnonzero(mask)]
+        if len(candidates) > PHRASE_TEXTS:
+            return None
+        names = names_at(con, candidates)
+        held = rows_at(
+            con, "articles", "article_id", [(d, names[d]) for d in candidates if d in names],
+            " AND ".join(
+                f"regexp_matches(coalesce(a.title, '') || ' ' || coalesce(a.text, ''), $p{n})"
+                for n in range(len(phrases))
+            ) + " AS held",
+            {f"p{n}": p for n, p in enumerate(phrases)},
+        )  # fmt: skip
+        keep = np.zeros(size, dtype=bool)
+        for d in candidates:
+            row = held.get(names.get(d, ""))
+            keep[d] = bool(row and row["held"])
+        mask &= keep
+    matches = np.flatnonzero(mask)
+    total = len(matches)
+    if not total:
+        return 0, []
+    key = times.key
+
+    def ordered(idx: npt.NDArray[np.int64], by_time: bool) -> list[tuple[int, str]]:
+        names = names_at(con, [int(d) for d in idx])
+        docs = [int(d) for d in idx if int(d) in names]
+        if by_time:
+            docs.sort(key=lambda d: (-int(key[d]), -scores[d], names[d]))
+        else:
+            docs.sort(key=lambda d: (-scores[d], -int(key[d]), names[d]))
+        return [(d, names[d]) for d in docs]
+
+    pool = ordered(_top(matches, scores, key, pool_size), by_time=False)[:pool_size]
+    columns = (
+        f"regexp_matches(coalesce(a.title, '') || ' ' || coalesce(a.text, ''), $whole) AS phrase,"
+        f" a.title, a.published_at, {site} AS site, a.canonical_url AS url,"
+        " left(a.text, 100000) AS text"
+    )
+    if sort == "relevance":
+        # The page is the pool ordered by (phrase DESC, score, time, key). If the pool's first
+        # offset + limit rows all hold the whole query as a phrase, they are the page's rows
+        # and no later one can come before them: the texts of the rest are not read (for
+        # the usual search, 20 rows instead of 500).
+        first = pool[: offset + limit]
+        read = rows_at(con, "articles", "article_id", first, columns, {"whole": whole})
+        if len(read) < len(first) or not all(r["phrase"] for r in read.values()):
+            read |= rows_at(
+                con, "articles", "article_id", pool[offset + limit :], columns, {"whole": whole}
+            )
+        shown = [(d, k) for d, k in pool if k in read]
+        shown.sort(key=lambda x: (not read[x[1]]["phrase"], -scores[x[0]], -int(key[x[0]]), x[1]))
+        page = shown[offset : offset + limit]
+    else:
+        page = ordered(_top(matches, key, scores, offset + limit), by_time=True)
+        page = page[offset : offset + limit]
+        read = rows_at(con, "articles", "article_id", page, columns, {"whole": whole})
+        in_pool = {k for _, k in pool}
+        for k, r in read.items():
+            r["phrase"] = bool(r["phrase"]) and k in in_pool
+        page = [(d, k) for d, k in page if k in read]
+    out = []
+    for d, k in page:
+        r = read[k]
+        out.append(
+            {"article_id": k, "title": r["title"], "published_at": r["published_at"],
+             "site": r["site"], "url": r["url"], "phrase": r["phrase"], "text": r["text"],
+             "score": rounded(float(scores[d]))}
+        )  # fmt: skip
+    # The SQL takes the total from the page's rows: a page past the last match says 0.
+    return (total if out else 0), out
+
+
+def rounded(score: float) -> float:
+    """round(score, 4) as DuckDB computes it (std::round(x * 10^4) / 10^4: halves away from
+    zero, on the product's double), not Python's round (halves to even, on the decimal
+    value): the SQL path's figures (tests/test_search_ranking.py compares the two)."""
+    scaled = score * 10000.0
+    whole = math.floor(scaled)
+    if scaled - whole >= 0.5:
+        whole += 1
+    return whole / 10000.0

@@ -24,6 +24,7 @@ from extractors.analyse import AnalysedArticle, analyse
 from extractors.entities import Tagger
 from extractors.records import PageInput, Watchlist
 from flows import memory
+from flows.pool_context import LeanForkServer
 
 # Below this many pages, starting worker processes costs more than it saves.
 POOL_THRESHOLD = 8
@@ -143,11 +144,9 @@ class Analyser:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            # forkserver, not fork: the flow runs threads (Prefect's), and forking a threaded
-            # process can deadlock the child.
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
-                mp_context=multiprocessing.get_context("forkserver"),
+                mp_context=LeanForkServer(),
                 initializer=_init_worker,
                 initargs=(self.watchlist,),
             )

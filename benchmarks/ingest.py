@@ -111,10 +111,12 @@ def cpu_during_run(measured: dict[str, Any], run: dict[str, Any]) -> dict[str, f
     return out
 
 
-def peak_by_role(measured: dict[str, Any]) -> dict[str, float]:
+def peak_by_role(measured: dict[str, Any], figure: int = 0) -> dict[str, float]:
+    """MB each part of the tree held at the peak: RSS (`figure` 0), PSS (1) or USS (2)."""
     out: dict[str, float] = {}
-    for command, mb in measured.get("peak_by_process", []):
-        out[role(command)] = round(out.get(role(command), 0.0) + mb, 1)
+    for command, *mb in measured.get("peak_by_process", []):
+        if figure < len(mb):
+            out[role(command)] = round(out.get(role(command), 0.0) + mb[figure], 1)
     return out
 
 
@@ -152,6 +154,8 @@ def bench_ingest(
             "cpu_unattributed_s": first.get("cpu_unattributed_s"),
             # Who held the memory at the peak, by part of the tree.
             "peak_rss_by_role": peak_by_role(first),
+            "peak_pss_by_role": peak_by_role(first, 1),
+            "peak_uss_by_role": peak_by_role(first, 2),
         },
         "rerun": {**second, **second_run},
         "empty_flow": {"fresh": fresh, "warm": warm},

@@ -72,8 +72,8 @@ def last_run(home: Path) -> dict[str, Any]:
 def role(command: str) -> str:
     """Which part of an ingest's process tree a command is."""
     # The pool first: its command line carries sys.path, which may name a "prefect" folder.
-    if "forkserver" in command:
-        return "analysis pool"  # the fork server and the workers it forks
+    if "multiprocessing.spawn" in command or "forkserver" in command:
+        return "analysis pool"  # its workers (before issue 19's change: a fork server too)
     if "uvicorn" in command or "prefect" in command:
         return "prefect server"
     if "flows.cli" in command:

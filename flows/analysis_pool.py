@@ -24,7 +24,7 @@ from extractors.analyse import AnalysedArticle, analyse
 from extractors.entities import Tagger
 from extractors.records import PageInput, Watchlist
 from flows import memory
-from flows.pool_context import LeanForkServer
+from flows.pool_context import LeanSpawn
 
 # Below this many pages, starting worker processes costs more than it saves.
 POOL_THRESHOLD = 8
@@ -36,8 +36,8 @@ def _exit_with_parent() -> None:
     """Exit this worker when the process that started it ends, however it ends.
 
     A pool worker waits on a queue whose write end it holds itself, so it never sees its
-    parent die. The parent's sentinel (a pipe the parent holds open; forkserver children get
-    one too) reads as closed once the parent is gone.
+    parent die. The parent's sentinel (a pipe the parent holds open, flows/pool_context.py)
+    reads as closed once the parent is gone.
     """
     parent = multiprocessing.parent_process()
     if parent is None:
@@ -146,7 +146,7 @@ class Analyser:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
-                mp_context=LeanForkServer(),
+                mp_context=LeanSpawn(),
                 initializer=_init_worker,
                 initargs=(self.watchlist,),
             )

@@ -23,6 +23,8 @@ def test_roles_of_the_commands_of_an_ingest_tree() -> None:
     assert role(CLI) == "ingest process"
     assert role(SERVER) == "prefect server"
     assert role(POOL) == "analysis pool"
+    spawned = "-B -c from multiprocessing.spawn import spawn_main; spawn_main(tracker_fd=8)"
+    assert role(spawned) == "analysis pool"
     assert role("-B -c from multiprocessing.resource_tracker import main") == "other"
     # A pool started from a checkout in a folder named "prefect..." is still the pool.
     assert role(POOL + "; main(11, 12, ['__main__'], **{'sys_path': ['/w/prefect-x'") == (

@@ -93,6 +93,14 @@ class Pending:
         self._done = done
         self._futures = futures or []
 
+    def done(self) -> bool:
+        """Whether `result()` would not wait for the pool."""
+        return self._done is not None or all(f.done() for f in self._futures)
+
+    def futures(self) -> list[Future[list[AnalysedArticle]]]:
+        """What to wait on (with others, `concurrent.futures.wait`) until `done()`."""
+        return [] if self._done is not None else list(self._futures)
+
     def result(self) -> list[AnalysedArticle]:
         if self._done is None:
             self._done = [a for f in self._futures for a in f.result()]

@@ -15,6 +15,7 @@ import asyncio
 import uuid
 from collections import deque
 from collections.abc import Callable, Container, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,7 +32,7 @@ from flows import memory, rows
 from flows.analysis_pool import Analyser, Pending
 from flows.connection import open_db
 from flows.feed_lease import FeedLease, feed_lease
-from flows.fetch_ahead import PageFetcher
+from flows.fetch_ahead import PageFetcher, PendingPages
 from flows.oneoff import flow_run_id, prefect_flows, quote, step
 from flows.page_retry import (
     RetryCounts,
@@ -559,6 +560,17 @@ def _ingest(
             log_batch(number, batches, pages, counts, pages_done)
             memory.trim()  # the batch's pages and rows, freed
 
+        def store_while_fetching(fetching: PendingPages) -> None:
+            # A slow network: the batches the pool has finished are stored while the next
+            # one downloads, not after it (oldest first).
+            while in_flight and not fetching.done():
+                oldest = in_flight[0][2]
+                if oldest.done():
+                    finish_batch(*in_flight.popleft())
+                else:
+                    either: list[Future[Any]] = [*fetching.futures(), *oldest.futures()]
+                    wait(either, return_when=FIRST_COMPLETED)
+
         # A pipeline: while batch N-2 is stored, batches N-1 and N are on the pool and batch
         # N+1 downloads (in the page fetcher's thread), so the cores are not idle while we
         # wait on the network or DuckDB: the pool has a batch in hand when it finishes one,
@@ -573,6 +585,8 @@ def _ingest(
             fetching = fetcher.submit(chunks[0]) if chunks else None
             in_flight: deque[tuple[int, PageTally, Pending]] = deque()
             for number in range(1, len(chunks) + 1):
+                assert fetching is not None  # a batch is downloading until the last
+                store_while_fetching(fetching)
                 pages = fetch_pages_task(quote(fetching))
                 fetching = fetcher.submit(chunks[number]) if number < len(chunks) else None
                 in_flight.append((number, PageTally.of(pages), analyser.submit(pages)))

@@ -567,9 +567,9 @@ def _ingest(
                 oldest = in_flight[0][2]
                 if oldest.done():
                     finish_batch(*in_flight.popleft())
-                else:
+                else:  # the first to finish of what is not done yet (done ones return at once)
                     either: list[Future[Any]] = [*fetching.futures(), *oldest.futures()]
-                    wait(either, return_when=FIRST_COMPLETED)
+                    wait([f for f in either if not f.done()], return_when=FIRST_COMPLETED)
 
         # A pipeline: while batch N-2 is stored, batches N-1 and N are on the pool and batch
         # N+1 downloads (in the page fetcher's thread), so the cores are not idle while we

@@ -79,7 +79,7 @@ def bench_extraction(
     cpu: dict[str, list[float]] = {}
     extracted: list[tuple[float, bool]] = []
     analysed: list[tuple[float, int]] = []
-    # forkserver, as labwatch's own pool: the runner has server threads, and fork copies them.
+    # forkserver, not fork: the runner has server threads, and fork copies them.
     context = multiprocessing.get_context("forkserver")
     with context.Pool(workers, initializer=_init, initargs=(watchlist,)) as pool:
         assert all(pool.map(_ready, range(workers * 2)))

@@ -72,8 +72,8 @@ def last_run(home: Path) -> dict[str, Any]:
 def role(command: str) -> str:
     """Which part of an ingest's process tree a command is."""
     # The pool first: its command line carries sys.path, which may name a "prefect" folder.
-    if "forkserver" in command:
-        return "analysis pool"  # the fork server and the workers it forks
+    if "multiprocessing.spawn" in command or "forkserver" in command:
+        return "analysis pool"  # its workers (before issue 19's change: a fork server too)
     if "uvicorn" in command or "prefect" in command:
         return "prefect server"
     if "flows.cli" in command:
@@ -111,10 +111,12 @@ def cpu_during_run(measured: dict[str, Any], run: dict[str, Any]) -> dict[str, f
     return out
 
 
-def peak_by_role(measured: dict[str, Any]) -> dict[str, float]:
+def peak_by_role(measured: dict[str, Any], figure: int = 0) -> dict[str, float]:
+    """MB each part of the tree held at the peak: RSS (`figure` 0), PSS (1) or USS (2)."""
     out: dict[str, float] = {}
-    for command, mb in measured.get("peak_by_process", []):
-        out[role(command)] = round(out.get(role(command), 0.0) + mb, 1)
+    for command, *mb in measured.get("peak_by_process", []):
+        if figure < len(mb):
+            out[role(command)] = round(out.get(role(command), 0.0) + mb[figure], 1)
     return out
 
 
@@ -152,6 +154,8 @@ def bench_ingest(
             "cpu_unattributed_s": first.get("cpu_unattributed_s"),
             # Who held the memory at the peak, by part of the tree.
             "peak_rss_by_role": peak_by_role(first),
+            "peak_pss_by_role": peak_by_role(first, 1),
+            "peak_uss_by_role": peak_by_role(first, 2),
         },
         "rerun": {**second, **second_run},
         "empty_flow": {"fresh": fresh, "warm": warm},

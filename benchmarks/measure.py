@@ -13,12 +13,14 @@ nothing else (not the benchmark runner, its servers or its pools):
 - peak memory: the process tree is sampled every 50 ms from /proc; the peak of the summed
   RSS (shared pages counted once per process, as `ps` does) and of the summed PSS (shared
   pages split between the processes that share them, closer to what the tree really costs).
-  Who held what: the RSS of each process at the peak (`peak_by_process`), a timeline of the
-  tree's RSS by process every second (`timeline`), and the CPU time each process had used
-  when last seen, read at every sample (`cpu_by_process`, and `cpu_last` with when each was
-  first and last seen: a process may use up to one sample's worth more after it, and one
-  born and gone between two samples is missed). `cpu_unattributed_s` is the tree's CPU time
-  that no process was seen using: what those figures miss.
+  Who held what: the RSS, PSS and USS (the pages it alone maps) of each process at the
+  peak (`peak_by_process`: command and MB), a timeline of the tree's RSS by process every
+  second (`timeline`), and the CPU time each process had used when last seen, read at
+  every sample (`cpu_by_process`, and `cpu_last` with when each was first and last seen: a
+  process may use up to one sample's worth more after it, and one born and gone between two
+  samples is missed; one gone between being listed and read keeps its last figure).
+  `cpu_unattributed_s` is the tree's CPU time that no process was seen using: what those
+  figures miss.
 
 Writes the figures as JSON to OUT.json; exits with the command's status.
 """
@@ -82,21 +84,23 @@ def descendants(root: int) -> list[int]:
     return out
 
 
-def _memory(pid: int) -> tuple[int, int]:
-    """(RSS, PSS) of one process in bytes; (0, 0) if it is gone."""
+def _memory(pid: int) -> tuple[int, int, int]:
+    """(RSS, PSS, USS) of one process in bytes; zeros if it is gone. USS: the pages no other
+    process maps (what ending it would give back); PSS adds its share of the shared ones."""
     try:
         rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE
     except (OSError, IndexError, ValueError):
-        return 0, 0
-    pss = 0
+        return 0, 0, 0
+    fields: dict[str, int] = {}
     try:
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                pss = int(line.split()[1]) * 1024
-                break
-    except (OSError, ValueError):
-        pss = rss
-    return rss, pss
+            name, _, value = line.partition(":")
+            if name in ("Pss", "Private_Clean", "Private_Dirty"):
+                fields[name] = int(value.split()[0]) * 1024
+    except (OSError, ValueError, IndexError):
+        return rss, rss, rss
+    uss = fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0)
+    return rss, fields.get("Pss", rss), uss
 
 
 def _cpu(pid: int) -> float:
@@ -128,7 +132,8 @@ class TreeSampler(threading.Thread):
         self.peak_rss = 0
         self.peak_pss = 0
         self.peak_processes = 0
-        self.peak_breakdown: list[tuple[str, float]] = []  # (command, RSS MB) at the peak
+        # (command, RSS, PSS, USS MB) of each process at the peak of the tree's RSS
+        self.peak_breakdown: list[tuple[str, float, float, float]] = []
         self.samples = 0
         self.started = time.monotonic()
         # (seconds since start, tree RSS MB, [(pid, command, RSS MB, CPU s so far)])
@@ -143,37 +148,41 @@ class TreeSampler(threading.Thread):
             self._stop_event.wait(SAMPLE_EVERY)
 
     def sample(self) -> None:
-        pids = descendants(self.root)
-        rss = pss = 0
-        each: list[tuple[int, int]] = []
-        for pid in pids:
-            r, p = _memory(pid)
-            rss, pss = rss + r, pss + p
-            each.append((pid, r))
         now = time.monotonic() - self.started
+        self.record(now, [(pid, *_memory(pid), _cpu(pid)) for pid in descendants(self.root)])
+
+    def record(self, now: float, readings: list[tuple[int, int, int, int, float]]) -> None:
+        """One sample: (pid, RSS, PSS, USS, CPU s) of each process of the tree, read at `now`
+        (s since start). A process that ended between being listed and being read reads as
+        zeros: it keeps the CPU it was last seen with, and holds no memory."""
+        rss = sum(r[1] for r in readings)
+        pss = sum(r[2] for r in readings)
         if rss > self.peak_rss:
-            self.peak_breakdown = [(_command(pid), round(r / 1e6, 1)) for pid, r in each]
+            self.peak_breakdown = [
+                (_command(pid), round(r / 1e6, 1), round(p / 1e6, 1), round(u / 1e6, 1))
+                for pid, r, p, u, _ in readings
+                if r
+            ]
         # CPU at every sample, not only at the timeline's points: a pool's workers exit
         # between two points (their last second was lost), a short-lived process within one.
         cpus: dict[int, float] = {}
-        for pid, _ in each:
-            cpu = _cpu(pid)
+        for pid, _, _, _, cpu in readings:
             name = self.cpu[pid][0] if pid in self.cpu else _command(pid)
             if cpu:
                 if name == "?":  # gone, or its command unreadable yet: look again next time
                     name = _command(pid)
                 self.cpu[pid] = (name, cpu)
                 self.seen[pid] = (self.seen.get(pid, (now, now))[0], now)
-            cpus[pid] = cpu
+            cpus[pid] = cpu or self.cpu.get(pid, ("", 0.0))[1]
         if not self.timeline or now - self.timeline[-1][0] >= TIMELINE_EVERY:
             point: list[tuple[int, str, float, float]] = []
-            for pid, r in each:
+            for pid, r, _, _, _ in readings:
                 name = self.cpu[pid][0] if pid in self.cpu else _command(pid)
                 point.append((pid, name[:60], round(r / 1e6, 1), round(cpus[pid], 2)))
             self.timeline.append((round(now, 2), round(rss / 1e6, 1), point))
         self.peak_rss = max(self.peak_rss, rss)
         self.peak_pss = max(self.peak_pss, pss)
-        self.peak_processes = max(self.peak_processes, len(pids))
+        self.peak_processes = max(self.peak_processes, len(readings))
         self.samples += 1
 
     def stop(self) -> None:

@@ -73,6 +73,8 @@ def _ingest_lines(r: Mapping[str, Any]) -> list[Line]:
             ing["peak_rss_mb"] < PEAK_MEMORY_MB,
         ),
         Line(s1, "peak RSS by part of the tree", _parts(ing.get("peak_rss_by_role", {}), "MB")),
+        Line(s1, "same, PSS (shared pages split)", _parts(ing.get("peak_pss_by_role", {}), "MB")),
+        Line(s1, "same, USS (pages of its own)", _parts(ing.get("peak_uss_by_role", {}), "MB")),
         Line(s1, "CPU during the run's steps, by part", _parts(ing.get("cpu_during_run", {}), "s")),
         Line(s1, "empty Prefect flow, fresh / warm home", f"{fresh} / {warm:.1f} s"),
         Line(

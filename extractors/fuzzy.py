@@ -17,6 +17,8 @@ import string
 from collections.abc import Iterable
 from functools import cache
 
+from extractors.wordset import WordSet
+
 MIN_LENGTH = 7
 BUDGET = 500_000  # misspellings kept in the automaton, at most (about 150 MB, some seconds)
 _LETTERS = string.ascii_lowercase
@@ -28,10 +30,12 @@ def eligible(name: str) -> bool:
 
 
 @cache
-def english_words() -> frozenset[str]:
+def english_words() -> WordSet:
+    """The English words, lowercase, as a compact set (a Python set of them is 49 MB in every
+    analysis worker; extractors/wordset.py)."""
     from english_words import get_english_words_set
 
-    return frozenset(get_english_words_set(["web2", "gcide"], lower=True))
+    return WordSet(get_english_words_set(["web2", "gcide"], lower=True))
 
 
 def one_edit_variants(name: str) -> set[str]:
@@ -61,8 +65,10 @@ def misspellings(names: Iterable[str], taken: set[str]) -> dict[str, str]:
     for name in names:
         if not eligible(name):
             continue
-        for variant in one_edit_variants(name):
-            if variant in taken or variant in words:
+        variants = [v for v in one_edit_variants(name) if v not in taken]
+        # The name's variants looked up in one go: one by one costs a few µs each.
+        for variant, is_word in zip(variants, words.contains_each(variants), strict=True):
+            if is_word:
                 continue
             if variant in found and found[variant] != name:
                 clashes.add(variant)

@@ -196,19 +196,19 @@ APPOSITIVE_OWN = _words(
 )
 
 
-@cache
-def _census(name: str) -> frozenset[str]:
+def _census(name: str) -> list[str]:
     # Each line: NAME, frequency, cumulative frequency, rank.
     text = resources.files("names").joinpath(name).read_text(encoding="utf-8")
-    return frozenset(line.split(maxsplit=1)[0].capitalize() for line in text.splitlines() if line)
+    return [line.split(maxsplit=1)[0].capitalize() for line in text.splitlines() if line]
 
 
 @cache
 def given_names() -> frozenset[str]:
     """Given names, capitalised ("Claude", "Alexa", "Fiona")."""
-    return _census("dist.male.first") | _census("dist.female.first")
+    return frozenset(_census("dist.male.first")) | frozenset(_census("dist.female.first"))
 
 
 def surnames() -> frozenset[str]:
-    """Surnames, capitalised ("Monet", "Chung", "Crosby")."""
-    return _census("dist.all.last")
+    """Surnames, capitalised ("Monet", "Chung", "Crosby"). Read at each call: the tagger keeps
+    them in a compact form of its own (extractors/senses_resolver.py)."""
+    return frozenset(_census("dist.all.last"))

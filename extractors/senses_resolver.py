@@ -55,6 +55,7 @@ from extractors.senses import (
     surnames,
 )
 from extractors.typography import lower, normalise
+from extractors.wordset import WordSet
 
 __all__ = ["WINDOW", "Resolver"]
 
@@ -661,8 +662,9 @@ def _has_digit(chars: str) -> bool:
 
 
 @cache
-def _surnames_upper() -> frozenset[str]:
-    return frozenset(s.upper() for s in surnames())
+def _surnames_upper() -> WordSet:
+    # 89,000 names: 9 MB as a Python set in every analysis worker, 3 MB as a WordSet.
+    return WordSet({s.upper() for s in surnames()})
 
 
 # The run of word characters and . + ' ’ - that ends right before a name's space, read

@@ -24,6 +24,7 @@ from extractors.analyse import AnalysedArticle, analyse
 from extractors.entities import Tagger
 from extractors.records import PageInput, Watchlist
 from flows import memory
+from flows.pool_context import LeanSpawn
 
 # Below this many pages, starting worker processes costs more than it saves.
 POOL_THRESHOLD = 8
@@ -35,8 +36,8 @@ def _exit_with_parent() -> None:
     """Exit this worker when the process that started it ends, however it ends.
 
     A pool worker waits on a queue whose write end it holds itself, so it never sees its
-    parent die. The parent's sentinel (a pipe the parent holds open; forkserver children get
-    one too) reads as closed once the parent is gone.
+    parent die. The parent's sentinel (a pipe the parent holds open, flows/pool_context.py)
+    reads as closed once the parent is gone.
     """
     parent = multiprocessing.parent_process()
     if parent is None:
@@ -92,6 +93,14 @@ class Pending:
         self._done = done
         self._futures = futures or []
 
+    def done(self) -> bool:
+        """Whether `result()` would not wait for the pool."""
+        return self._done is not None or all(f.done() for f in self._futures)
+
+    def futures(self) -> list[Future[list[AnalysedArticle]]]:
+        """What to wait on (with others, `concurrent.futures.wait`) until `done()`."""
+        return [] if self._done is not None else list(self._futures)
+
     def result(self) -> list[AnalysedArticle]:
         if self._done is None:
             self._done = [a for f in self._futures for a in f.result()]
@@ -143,11 +152,9 @@ class Analyser:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            # forkserver, not fork: the flow runs threads (Prefect's), and forking a threaded
-            # process can deadlock the child.
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
-                mp_context=multiprocessing.get_context("forkserver"),
+                mp_context=LeanSpawn(),
                 initializer=_init_worker,
                 initargs=(self.watchlist,),
             )

@@ -41,6 +41,14 @@ class PendingPages:
         self._future = future
         self.entries, self._limits, self._tick = entries, limits, tick
 
+    def done(self) -> bool:
+        """Whether `result()` would not wait for the background fetch."""
+        return self._future is None or self._future.done()
+
+    def futures(self) -> list[concurrent.futures.Future[list[PageInput]]]:
+        """What to wait on (with others, `concurrent.futures.wait`) until `done()`."""
+        return [] if self._future is None else [self._future]
+
     def result(self) -> list[PageInput]:
         if self._future is not None:
             future, self._future = self._future, None

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections import deque
 from collections.abc import Callable, Container, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,7 +32,7 @@ from flows import memory, rows
 from flows.analysis_pool import Analyser, Pending
 from flows.connection import open_db
 from flows.feed_lease import FeedLease, feed_lease
-from flows.fetch_ahead import PageFetcher
+from flows.fetch_ahead import PageFetcher, PendingPages
 from flows.oneoff import flow_run_id, prefect_flows, quote, step
 from flows.page_retry import (
     RetryCounts,
@@ -71,6 +73,10 @@ T = TypeVar("T")
 # 460-478 MB with the defaults; 8.0 s and 344 MB with these (work larger than the cap
 # spills to a temporary file next to the warehouse).
 INGEST_DB = {"threads": "1", "memory_limit": "256MB"}
+
+# Batches on the analysis pool while the ingest stores an earlier one: with one, the pool
+# ran dry whenever a store (a checkpoint, a growing deal ledger) outlasted an analysis.
+ANALYSED_AHEAD = 2
 
 
 def with_capped_db(
@@ -364,14 +370,27 @@ def page_counts(pages: Sequence[PageInput]) -> tuple[int, int, int]:
     return fetched, blocked, len(pages) - fetched - blocked
 
 
-def summarise_batch(
-    summary: IngestSummary, pages: Sequence[PageInput], counts: BatchCounts
-) -> None:
-    fetched, blocked, failed = page_counts(pages)
-    summary.pages_fetched += fetched
-    summary.pages_blocked += blocked
-    summary.pages_failed += failed
-    summary.failures += [(p.entry.url, p.page_error) for p in pages if p.html is None]
+@dataclass(frozen=True)
+class PageTally:
+    """What a batch's pages came to: kept while the batch waits for its analysis and its
+    store, where the pages themselves (5-10 MB a batch) are let go."""
+
+    fetched: int
+    blocked: int
+    failed: int
+    failures: tuple[tuple[str, str], ...]  # (url, reason) of each page not fetched
+
+    @classmethod
+    def of(cls, pages: Sequence[PageInput]) -> PageTally:
+        failures = tuple((p.entry.url, p.page_error) for p in pages if p.html is None)
+        return cls(*page_counts(pages), failures)
+
+
+def summarise_batch(summary: IngestSummary, pages: PageTally, counts: BatchCounts) -> None:
+    summary.pages_fetched += pages.fetched
+    summary.pages_blocked += pages.blocked
+    summary.pages_failed += pages.failed
+    summary.failures += pages.failures
     summary.articles_new += counts.articles
     summary.mentions += counts.mentions
     summary.deals += counts.deals
@@ -391,18 +410,16 @@ def log_feeds(summary: IngestSummary, seconds: float) -> None:
 
 
 def log_batch(
-    number: int, batches: int, pages: Sequence[PageInput], counts: BatchCounts, done: Progress
+    number: int, batches: int, pages: PageTally, counts: BatchCounts, done: Progress
 ) -> None:
-    fetched, blocked, failed = page_counts(pages)
     log.info(
         "batch %d/%d: %d pages fetched, %d blocked, %d failed; %d new articles, %d mentions, "
         "%d deals; %d/%d pages at %s",
-        number, batches, fetched, blocked, failed, counts.articles,
+        number, batches, pages.fetched, pages.blocked, pages.failed, counts.articles,
         counts.mentions, counts.deals, done.done, done.total, rate(done.done, done.seconds),
     )  # fmt: skip
-    for p in pages:
-        if p.html is None:
-            log.debug("page not fetched: %s: %s", p.entry.url, p.page_error)
+    for url, reason in pages.failures:
+        log.debug("page not fetched: %s: %s", url, reason)
 
 
 def _task(fn: Any, name: str, retries: int = 0) -> Any:
@@ -533,7 +550,7 @@ def _ingest(
         pages_done = Progress("pages", len(entries))
         batches = -(-len(entries) // settings.batch_size)
 
-        def finish_batch(number: int, pages: list[PageInput], pending: Pending) -> None:
+        def finish_batch(number: int, pages: PageTally, pending: Pending) -> None:
             analysed = analyse_task(quote(pending))
             counts = store_task(
                 settings, summary.run_id, quote(analysed), quote(feed_links), watchlist.version
@@ -543,9 +560,21 @@ def _ingest(
             log_batch(number, batches, pages, counts, pages_done)
             memory.trim()  # the batch's pages and rows, freed
 
-        # A pipeline: batch N is analysed on the pool while batch N+1 downloads (in the
-        # page fetcher's thread) and batch N-1 is stored, so the cores are not idle while
-        # we wait on the network or DuckDB. Three batches at most are held at a time.
+        def store_while_fetching(fetching: PendingPages) -> None:
+            # A slow network: the batches the pool has finished are stored while the next
+            # one downloads, not after it (oldest first).
+            while in_flight and not fetching.done():
+                oldest = in_flight[0][2]
+                if oldest.done():
+                    finish_batch(*in_flight.popleft())
+                else:  # the first to finish of what is not done yet (done ones return at once)
+                    either: list[Future[Any]] = [*fetching.futures(), *oldest.futures()]
+                    wait([f for f in either if not f.done()], return_when=FIRST_COMPLETED)
+
+        # A pipeline: while batch N-2 is stored, batches N-1 and N are on the pool and batch
+        # N+1 downloads (in the page fetcher's thread), so the cores are not idle while we
+        # wait on the network or DuckDB: the pool has a batch in hand when it finishes one,
+        # even when a store takes longer than an analysis. Stored in the order fetched.
         size = settings.batch_size
         chunks = [entries[start : start + size] for start in range(0, len(entries), size)]
         with (
@@ -554,16 +583,18 @@ def _ingest(
         ):
             analyser.warm_up(len(entries))
             fetching = fetcher.submit(chunks[0]) if chunks else None
-            in_flight: tuple[int, list[PageInput], Pending] | None = None
+            in_flight: deque[tuple[int, PageTally, Pending]] = deque()
             for number in range(1, len(chunks) + 1):
+                assert fetching is not None  # a batch is downloading until the last
+                store_while_fetching(fetching)
                 pages = fetch_pages_task(quote(fetching))
                 fetching = fetcher.submit(chunks[number]) if number < len(chunks) else None
-                pending = analyser.submit(pages)
-                if in_flight:
-                    finish_batch(*in_flight)
-                in_flight = (number, pages, pending)
-            if in_flight:
-                finish_batch(*in_flight)
+                in_flight.append((number, PageTally.of(pages), analyser.submit(pages)))
+                del pages  # the pool's work items hold them until analysed, then they go
+                if len(in_flight) > ANALYSED_AHEAD:
+                    finish_batch(*in_flight.popleft())
+            while in_flight:
+                finish_batch(*in_flight.popleft())
             retry_pages(settings, summary, analyser, watchlist.version, force=force)
         changed = bool(summary.articles_new or summary.articles_upgraded)
         finish_task(settings, quote(fetches), quote(feed_links), changed)

@@ -97,3 +97,21 @@ def test_process_pool_gives_the_same_results_as_inline() -> None:
         assert pooled._tagger is None
     inline = Analyser(WATCHLIST, workers=1)(pages)
     assert on_pool == inline
+
+
+def test_pool_workers_import_only_what_analysing_needs() -> None:
+    """A worker does not import its parent's main module again (here pytest's; for the
+    ingest, flows.cli with its settings, HTTP and console libraries): issue 19's memory."""
+    with Analyser(WATCHLIST, workers=2) as pooled:
+        pooled(
+            [PageInput(entry(), "https://example.com/story", seed_html(SEED_SLUGS[0]))]
+            * POOL_THRESHOLD
+        )
+        # eval: a builtin, so the worker imports nothing more to run it.
+        ask = "sorted(__import__('sys').modules), hasattr(__import__('__main__'), '__file__')"
+        modules, main_file = pooled._executor().submit(eval, ask).result()
+    assert "extractors.analyse" in modules and "flows.analysis_pool" in modules
+    heavy = {"pytest", "_pytest", "flows.cli", "flows.settings", "pydantic", "httpx", "rich"}
+    assert heavy.isdisjoint(modules), heavy & set(modules)
+    assert {"prefect", "duckdb", "pyarrow"}.isdisjoint(modules)
+    assert not main_file  # the fork server's own `-c` main, not a script's

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from benchmarks.ingest import cpu_during_run, peak_by_role, role
+from benchmarks.measure import TreeSampler
 from benchmarks.measure import main as measure_main
 
 CLI, SERVER, POOL = (
@@ -22,6 +23,8 @@ def test_roles_of_the_commands_of_an_ingest_tree() -> None:
     assert role(CLI) == "ingest process"
     assert role(SERVER) == "prefect server"
     assert role(POOL) == "analysis pool"
+    spawned = "-B -c from multiprocessing.spawn import spawn_main; spawn_main(tracker_fd=8)"
+    assert role(spawned) == "analysis pool"
     assert role("-B -c from multiprocessing.resource_tracker import main") == "other"
     # A pool started from a checkout in a folder named "prefect..." is still the pool.
     assert role(POOL + "; main(11, 12, ['__main__'], **{'sys_path': ['/w/prefect-x'") == (
@@ -82,3 +85,36 @@ def test_peak_memory_by_part_sums_the_processes_of_each_part() -> None:
         "analysis pool": 301.0,
         "prefect server": 230.0,
     }
+
+
+def test_peak_pss_and_uss_by_part_and_the_older_two_figure_rows() -> None:
+    measured = {"peak_by_process": [[CLI, 400.0, 300.0, 250.0], [POOL, 90.0, 60.0, 40.0]]}
+    assert peak_by_role(measured, 1) == {"ingest process": 300.0, "analysis pool": 60.0}
+    assert peak_by_role(measured, 2) == {"ingest process": 250.0, "analysis pool": 40.0}
+    assert peak_by_role({"peak_by_process": [[CLI, 400.0]]}, 1) == {}
+
+
+def test_a_process_gone_between_listing_and_reading_keeps_its_cpu_and_holds_no_memory() -> None:
+    sampler = TreeSampler(root=0)
+    sampler.record(0.0, [(7, 50_000_000, 40_000_000, 30_000_000, 1.25)])
+    sampler.record(0.5, [(7, 60_000_000, 45_000_000, 35_000_000, 2.5)])
+    # Listed, then gone before its figures were read: zeros, as /proc gives nothing.
+    sampler.record(1.5, [(7, 0, 0, 0, 0.0), (8, 20_000_000, 20_000_000, 20_000_000, 0.1)])
+    last = sampler.timeline[-1]
+    assert last[0] == 1.5 and [(pid, cpu) for pid, _, _, cpu in last[2]] == [(7, 2.5), (8, 0.1)]
+    assert sampler.cpu[7][1] == 2.5 and sampler.peak_rss == 60_000_000
+    assert [mb for _, *mb in sampler.peak_breakdown] == [[60.0, 45.0, 35.0]]
+    assert sampler.peak_pss == 45_000_000
+
+
+def test_the_peak_is_read_per_process_as_rss_pss_and_uss(tmp_path: Path) -> None:
+    hold = "b = bytearray(60_000_000); import time; time.sleep(1.0)"
+    out = tmp_path / "m.json"
+    assert measure_main([str(out), "--", sys.executable, "-c", hold]) == 0
+    measured = json.loads(out.read_text())
+    # Ours only: the wrapper runs in this process, whose other children (a pool's resource
+    # tracker left by an earlier test) are in the tree too.
+    [(rss, pss, uss)] = [
+        mb for command, *mb in measured["peak_by_process"] if "bytearray" in command
+    ]
+    assert rss >= pss >= uss >= 60.0

@@ -244,7 +244,7 @@ def test_a_killed_ingest_leaves_no_process_running_and_search_still_works(
         helpers = descendants(proc.pid)
         pool = {p for p, cmd in helpers.items() if "multiprocessing" in cmd}
         servers = {p for p, cmd in helpers.items() if "prefect.server.api.server" in cmd}
-        assert len(pool) >= 2, helpers  # the forkserver and its workers (and a tracker)
+        assert len(pool) >= 2, helpers  # the workers (and a resource tracker)
         assert len(servers) == 1, helpers
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)

@@ -16,58 +16,41 @@ uses: about 20 MB a worker.
 
 from __future__ import annotations
 
-import io
-import os
-from multiprocessing import context, popen_spawn_posix, reduction, resource_tracker, spawn, util
+import threading
+from collections.abc import Callable
+from multiprocessing import context, popen_spawn_posix, spawn
 from typing import Any
 
 # What a new process is told to import as its main module: the parent's. A worker needs
 # none of it.
 _MAIN_MODULE = ("init_main_from_name", "init_main_from_path")
+_LOCK = threading.Lock()  # one launch at a time swaps spawn's function
+
+
+def _lean(original: Callable[[str], dict[str, Any]]) -> Callable[[str], dict[str, Any]]:
+    def get_preparation_data(name: str) -> dict[str, Any]:
+        data = original(name)
+        for key in _MAIN_MODULE:
+            data.pop(key, None)
+        return data
+
+    return get_preparation_data
 
 
 class _LeanPopen(popen_spawn_posix.Popen):
-    """`popen_spawn_posix.Popen` whose `_launch` (Python 3.11's, line for line) leaves the
-    main module out of what the new process is told."""
-
-    _fds: list[int]  # set by the original's __init__ (not in typeshed's stubs)
+    """`popen_spawn_posix.Popen` whose launch leaves the main module out of what the new
+    process is told. The standard `_launch` runs unchanged (so this follows the running
+    Python's version of it); only the `spawn.get_preparation_data` it calls is wrapped, for
+    the length of the launch."""
 
     def _launch(self, process_obj: Any) -> None:
-        tracker_fd = resource_tracker.getfd()
-        assert tracker_fd is not None  # getfd() starts the tracker if it is not running
-        self._fds.append(tracker_fd)
-        prep_data = spawn.get_preparation_data(process_obj._name)
-        for key in _MAIN_MODULE:
-            prep_data.pop(key, None)
-        fp = io.BytesIO()
-        context.set_spawning_popen(self)
-        try:
-            reduction.dump(prep_data, fp)
-            reduction.dump(process_obj, fp)
-        finally:
-            context.set_spawning_popen(None)
-        parent_r = child_w = child_r = parent_w = None
-        try:
-            parent_r, child_w = os.pipe()
-            child_r, parent_w = os.pipe()
-            cmd = spawn.get_command_line(tracker_fd=tracker_fd, pipe_handle=child_r)
-            self._fds.extend([child_r, child_w])
-            # typeshed says bytes; the original passes the str get_executable() returns.
-            executable: Any = spawn.get_executable()
-            self.pid = util.spawnv_passfds(executable, cmd, self._fds)
-            # The child reads its parent's end as closed once the parent is gone (what
-            # flows/analysis_pool.py `_exit_with_parent` waits on).
-            self.sentinel = parent_r
-            with open(parent_w, "wb", closefd=False) as f:
-                f.write(fp.getbuffer())
-        finally:
-            close_fds = util.close_fds  # type: ignore[attr-defined]  # not in typeshed's stubs
-            self.finalizer = util.Finalize(
-                self, close_fds, [fd for fd in (parent_r, parent_w) if fd is not None]
-            )
-            for fd in (child_r, child_w):
-                if fd is not None:
-                    os.close(fd)
+        with _LOCK:
+            original = spawn.get_preparation_data
+            spawn.get_preparation_data = _lean(original)  # type: ignore[assignment]
+            try:
+                super()._launch(process_obj)  # type: ignore[misc]  # not in typeshed's stubs
+            finally:
+                spawn.get_preparation_data = original
 
 
 class _LeanProcess(context.SpawnProcess):

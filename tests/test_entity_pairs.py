@@ -89,7 +89,7 @@ def test_migration_counts_articles_already_stored(tmp_path: Path) -> None:
         before = entity_pairs.stored(con)
         assert len(before) > 5
     con = duckdb.connect(str(path))
-    con.execute("DELETE FROM schema_migrations WHERE version = 21")
+    con.execute("DELETE FROM schema_migrations WHERE version = 20")
     con.execute("DROP TABLE entity_pair_weeks")
     con.execute("DROP TABLE entity_pair_families")
     con.close()
@@ -194,7 +194,7 @@ def test_on_a_ducklake_the_writers_and_the_migration_keep_it(
     with open_warehouse(lake) as con:  # the migration undone, to run it as a lake runs it
         before = entity_pairs.stored(con)
         latest = con.execute("SELECT max(version) FROM schema_migrations").fetchone()
-        con.execute("DELETE FROM schema_migrations WHERE version >= 21")
+        con.execute("DELETE FROM schema_migrations WHERE version >= 20")
         con.execute("DROP TABLE entity_pair_weeks")
         con.execute("DROP TABLE entity_pair_families")
     with open_warehouse(lake) as con:

@@ -236,10 +236,12 @@ def test_on_a_ducklake(tmp_path: Path, catalog: str) -> None:
     with open_warehouse(lake) as con:
         small_world(con)
         same_as_0016(con, exact=True, zones=("UTC", "Asia/Kolkata", "America/Los_Angeles"))
-        # A lake runs what comes after its newest migration: 0019 again, as rewritten.
+        # A lake runs what comes after its newest migration: 0019 (and what follows it)
+        # again, as rewritten.
+        latest = con.execute("SELECT max(version) FROM schema_migrations").fetchone()
         con.execute("DELETE FROM schema_migrations WHERE version >= 19")
     with open_warehouse(lake) as con:
-        assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (19,)
+        assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == latest
         same_as_0016(con, exact=True, zones=("UTC", "Pacific/Chatham"))
         watchlist(con, V2, "v2")
         same_as_0016(con, exact=False, zones=("UTC",))

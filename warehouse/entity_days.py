@@ -28,6 +28,7 @@ from typing import Any
 import duckdb
 
 from warehouse.append import register_rows
+from warehouse.rollup import rollup_pairs
 
 # The families of the watchlist in use: ancestors with at least one descendant, each with
 # every member (itself included).
@@ -86,17 +87,7 @@ def current_families(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     """`_FAMILIES` as sorted (ancestor, member) pairs, walked up the parents here (v_entity_rollup's
     walk: at most 16 steps, up to a parent not in the watchlist) from the watchlist's parent
     links: a few rows, where the recursive view cost about 16 ms of CPU on every batch."""
-    parent = {
-        str(e): (str(p) if p is not None else None)
-        for e, p in con.execute("SELECT entity_id, parent_id FROM v_entities").fetchall()
-    }
-    pairs: set[tuple[str, str]] = set()
-    for entity in parent:
-        ancestor, depth = entity, 0
-        pairs.add((entity, entity))
-        while ancestor in parent and parent[ancestor] is not None and depth < 16:
-            ancestor, depth = str(parent[ancestor]), depth + 1
-            pairs.add((ancestor, entity))
+    pairs = rollup_pairs(con)
     members: dict[str, int] = {}
     for ancestor, _ in pairs:
         members[ancestor] = members.get(ancestor, 0) + 1

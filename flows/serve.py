@@ -190,16 +190,46 @@ def _runs_in_flight() -> list[int]:
 async def _end_runs_in_flight(grace: float = RUN_GRACE) -> None:
     """SIGTERM the flow runs in flight and wait for them to end, looking every 0.1 s
     (Prefect's own cancellation looks every 3 s). A run stopped this way commits or rolls
-    back its batch and records itself as interrupted; the runner reaps it."""
-    runs = _runs_in_flight()
-    for pid in runs:
-        with suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
+    back its batch and records itself as interrupted; the runner reaps it. A run the runner
+    was still starting when we stopped appears while we wait: it is sent SIGTERM too."""
+    signalled: set[int] = set()
     deadline = time.monotonic() + grace
-    while runs and time.monotonic() < deadline:
+    while time.monotonic() < deadline:
+        runs = _runs_in_flight()
+        if not runs:
+            return
+        for pid in set(runs) - signalled:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+            signalled.add(pid)
         await asyncio.sleep(0.1)
-        still = set(_runs_in_flight())
-        runs = [pid for pid in runs if pid in still]
+
+
+def record_runs_left_running(settings: Settings) -> None:
+    """Mark ingest runs still `running` as interrupted once serve has stopped its runs, as
+    the next run would. A run killed before it could record its end (one the runner was
+    starting as we stopped, killed by the runner's own shutdown) leaves its row `running`
+    until then, and `labwatch runs` would show it running. Only with the ingest lock free:
+    then no ingest is alive (one started outside serve keeps its row). A DuckLake's runs
+    are told apart by their heartbeats instead; a warehouse never written is left alone."""
+    from duckdb import Error as DuckDBError
+
+    from warehouse.database import open_warehouse
+    from warehouse.errors import WarehouseError
+    from warehouse.run_lock import ingest_lock
+    from warehouse.runs import mark_interrupted
+
+    if not isinstance(settings.warehouse, Path) or not settings.warehouse.exists():
+        return
+    # Never holds serve's stop for long: a writer elsewhere (`labwatch sql --write`) keeps
+    # the file, and the next run marks the rows then. An ingest holding the lock, a locked
+    # or damaged file: WarehouseError.
+    with (
+        suppress(WarehouseError, DuckDBError, OSError),
+        ingest_lock(settings.warehouse),
+        open_warehouse(settings.warehouse, lock_wait=5) as con,
+    ):
+        mark_interrupted(con)
 
 
 def _drain_prefect_workers() -> None:
@@ -280,4 +310,5 @@ def serve_deployments(settings: Settings, port: int, say: Callable[[str], None])
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+    record_runs_left_running(settings)
     say("labwatch serve: stopped")

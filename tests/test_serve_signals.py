@@ -82,7 +82,7 @@ def test_ctrl_c_stops_serve_in_order_like_sigterm(
     # The run in flight ended as a recorded run, not one left "running"; what it stored is
     # whole (each batch is one transaction), and it never stored more than there is.
     statuses = {r[0] for r in query(home, "SELECT status FROM runs WHERE flow = 'ingest'")}
-    assert "interrupted" in statuses and "running" not in statuses, statuses
+    assert "interrupted" in statuses and "running" not in statuses, (statuses, after)
     (stored,) = query(home, "SELECT count(*) FROM articles")[0]
     assert stored < ARTICLES
 

@@ -33,6 +33,7 @@ from flows.analysis_pool import Analyser, Pending
 from flows.connection import open_db
 from flows.feed_lease import FeedLease, feed_lease
 from flows.fetch_ahead import PageFetcher, PendingPages
+from flows.held_signals import held_signals
 from flows.oneoff import flow_run_id, prefect_flows, quote, step
 from flows.page_retry import (
     RetryCounts,
@@ -601,7 +602,8 @@ def _ingest(
     except BaseException as exc:
         # Stopped from outside (serve stopping: SIGTERM, Ctrl-C) is not a failure of the run.
         status = "failed" if isinstance(exc, Exception) else "interrupted"
-        write_run(settings, summary.run_row(status, started, f"{type(exc).__name__}: {exc}"))
+        with held_signals():  # a second Ctrl-C or SIGTERM waits until the row is written
+            write_run(settings, summary.run_row(status, started, f"{type(exc).__name__}: {exc}"))
         raise
     write_run(settings, summary.run_row("completed", started))
     log.info(
@@ -639,7 +641,8 @@ def run_refetch(
                 error = f"{type(exc).__name__}: {exc}"
                 # Stopped from outside (Ctrl-C, SIGTERM) is not a failure, as for ingest.
                 status = "failed" if isinstance(exc, Exception) else "interrupted"
-                write_run(settings, summary.run_row(status, started, error, flow="refetch"))
+                with held_signals():
+                    write_run(settings, summary.run_row(status, started, error, flow="refetch"))
                 raise
             write_run(settings, summary.run_row("completed", started, flow="refetch"))
     except IngestRunningError as exc:

@@ -22,11 +22,9 @@ from pytest_httpserver import HTTPServer
 
 from flows.ingest import run_ingest
 from flows.seed_site import seed_feed_urls, seed_host
-from flows.settings import load_settings
-from flows.web import web_server
 from flows.web_ready import Readiness
-from tests.helpers import rss_feed, story_item, story_page
-from tests.test_web import free_port, web_env
+from tests.helpers import rss_feed, story_item, story_page, web_in_thread
+from tests.test_web import web_env
 from warehouse import index_facts, search
 from warehouse.database import open_warehouse
 
@@ -39,26 +37,19 @@ def served(home: Path, seed_site: str) -> Iterator[tuple[Path, str, Readiness, H
     site with one more story for a later ingest. Yields (file, address, readiness, site)."""
     site = HTTPServer(host="127.0.0.1", port=0)
     site.start()
-    hosts = [seed_host(seed_site), f"127.0.0.1:{site.port}"]
-    (home / "labwatch.toml").write_text(
-        f"allowed_private_hosts = {json.dumps(hosts)}\n"
-        "min_host_interval = 0\nmax_retries = 0\nworkers = 1\n",
-        encoding="utf-8",
-    )
-    result = run_ingest(feed_urls=seed_feed_urls(seed_site), home=str(home))
-    assert result.get("articles_new") == 2, result
-    port = free_port()
-    server = web_server(load_settings(home), "127.0.0.1", port)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
     try:
-        ready: Readiness = server.config.app.state.ready
-        yield home / "labwatch.duckdb", f"http://127.0.0.1:{port}", ready, site
+        hosts = [seed_host(seed_site), f"127.0.0.1:{site.port}"]
+        (home / "labwatch.toml").write_text(
+            f"allowed_private_hosts = {json.dumps(hosts)}\n"
+            "min_host_interval = 0\nmax_retries = 0\nworkers = 1\n",
+            encoding="utf-8",
+        )
+        result = run_ingest(feed_urls=seed_feed_urls(seed_site), home=str(home))
+        assert result.get("articles_new") == 2, result
+        with web_in_thread(home) as (base, server):
+            ready: Readiness = server.config.app.state.ready
+            yield home / "labwatch.duckdb", base, ready, site
     finally:
-        server.should_exit = True
-        thread.join(timeout=30)
         site.clear()
         site.stop()
 

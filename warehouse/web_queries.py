@@ -18,7 +18,7 @@ import duckdb
 from warehouse import entity_days, entity_pairs, rollup
 from warehouse.article_rows import mentions_near
 from warehouse.ducklake import is_lake
-from warehouse.positions import articles_by_time
+from warehouse.positions import articles_by_key, articles_by_time
 from warehouse.queries import ARTICLE_TIME
 from warehouse.rollup import rollup_pairs
 
@@ -431,22 +431,31 @@ def deals(
 def deal_sources(
     con: duckdb.DuckDBPyConnection, deal_ids: list[str]
 ) -> dict[str, list[dict[str, Any]]]:
-    """The articles reporting each deal: id, title, site, time and their own evidence."""
+    """The articles reporting each deal: id, title, site, time and their own evidence. The
+    articles are read by position (`articles_by_key`, not a join comparing 1M keys); ties of
+    one deal's times in the articles' key order."""
     out: dict[str, list[dict[str, Any]]] = {d: [] for d in deal_ids}
     if not deal_ids:
         return out
-    for r in dicts(
+    reports = dicts(
         con.execute(
-            f"""
-            SELECT r.deal_id, a.article_id, a.title, {SOURCE} AS site, r.t, r.evidence
-            FROM v_deal_reports r JOIN articles a USING (article_id)
-            WHERE list_contains($ids, r.deal_id)
-            ORDER BY r.deal_id, r.t
+            """
+            SELECT r.deal_id, r.article_id, r.t, r.evidence FROM v_deal_reports r
+            WHERE list_contains($ids, r.deal_id) ORDER BY r.deal_id, r.t, r.article_id
             """,
             {"ids": deal_ids},
         )
-    ):
-        out[r.pop("deal_id")].append(r)
+    )
+    keys = {r["article_id"] for r in reports}
+    columns = f"a.title, {SOURCE} AS site"
+    articles = articles_by_key(con, keys, columns, by_position=not is_lake(con))
+    for r in reports:
+        a = articles.get(r["article_id"])
+        if a is not None:  # a report of no stored article is left out, as the join did
+            out[r["deal_id"]].append(
+                {"article_id": r["article_id"], "title": a["title"], "site": a["site"],
+                 "t": r["t"], "evidence": r["evidence"]}
+            )  # fmt: skip
     return out
 
 
@@ -482,20 +491,15 @@ def article(con: duckdb.DuckDBPyConnection, article_id: str) -> dict[str, Any] |
 def article_at(
     con: duckdb.DuckDBPyConnection, article_id: str
 ) -> tuple[dict[str, Any] | None, int | None]:
-    """The article and its position in `articles` (None on a DuckLake: no rowid to read by)."""
-    position = "" if is_lake(con) else ", a.rowid AS _position"
-    found = one(
-        con.execute(
-            f"""
-            SELECT a.article_id, a.title, a.canonical_url AS url, {SOURCE} AS site, a.author,
-                   a.published_at, a.fetched_at, {ARTICLE_TIME} AS t, a.language, a.text,
-                   a.text_source, a.extractor, a.page_error, a.page_kind, a.cluster_id,
-                   a.analysis_note{position}
-            FROM articles a WHERE a.article_id = ?
-            """,
-            [article_id],
-        )
-    )
+    """The article and its position in `articles` (None on a DuckLake: no rowid to read by);
+    read where `article_hashes` puts it (`articles_by_key`), not by a scan of every key."""
+    lake = is_lake(con)
+    position = "" if lake else ", a.rowid AS _position"
+    columns = f"""a.article_id, a.title, a.canonical_url AS url, {SOURCE} AS site, a.author,
+                  a.published_at, a.fetched_at, {ARTICLE_TIME} AS t, a.language, a.text,
+                  a.text_source, a.extractor, a.page_error, a.page_kind, a.cluster_id,
+                  a.analysis_note{position}"""
+    found = articles_by_key(con, [article_id], columns, by_position=not lake).get(article_id)
     at = found.pop("_position", None) if found else None
     return found, None if at is None else int(at)
 

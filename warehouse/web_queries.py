@@ -431,31 +431,22 @@ def deals(
 def deal_sources(
     con: duckdb.DuckDBPyConnection, deal_ids: list[str]
 ) -> dict[str, list[dict[str, Any]]]:
-    """The articles reporting each deal: id, title, site, time and their own evidence. The
-    articles are read by position (`articles_by_key`, not a join comparing 1M keys); ties of
-    one deal's times in the articles' key order."""
+    """The articles reporting each deal: id, title, site, time and their own evidence."""
     out: dict[str, list[dict[str, Any]]] = {d: [] for d in deal_ids}
     if not deal_ids:
         return out
-    reports = dicts(
+    for r in dicts(
         con.execute(
-            """
-            SELECT r.deal_id, r.article_id, r.t, r.evidence FROM v_deal_reports r
-            WHERE list_contains($ids, r.deal_id) ORDER BY r.deal_id, r.t, r.article_id
+            f"""
+            SELECT r.deal_id, a.article_id, a.title, {SOURCE} AS site, r.t, r.evidence
+            FROM v_deal_reports r JOIN articles a USING (article_id)
+            WHERE list_contains($ids, r.deal_id)
+            ORDER BY r.deal_id, r.t
             """,
             {"ids": deal_ids},
         )
-    )
-    keys = {r["article_id"] for r in reports}
-    columns = f"a.title, {SOURCE} AS site"
-    articles = articles_by_key(con, keys, columns, by_position=not is_lake(con))
-    for r in reports:
-        a = articles.get(r["article_id"])
-        if a is not None:  # a report of no stored article is left out, as the join did
-            out[r["deal_id"]].append(
-                {"article_id": r["article_id"], "title": a["title"], "site": a["site"],
-                 "t": r["t"], "evidence": r["evidence"]}
-            )  # fmt: skip
+    ):
+        out[r.pop("deal_id")].append(r)
     return out
 
 

@@ -15,6 +15,7 @@ so an ingest is never held up for longer than one page would hold it.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -28,6 +29,7 @@ from warehouse.errors import QueryError, WarehouseError
 POLL = 0.5  # seconds between looks at the file's state (an os.stat each)
 START_WAIT = 10.0  # seconds the server waits for the first pass before it answers anyway
 
+log = logging.getLogger("labwatch")
 Opener = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
 
 
@@ -61,15 +63,21 @@ class Readiness:
         self.passes += 1
         return True
 
+    def _pass(self) -> None:
+        try:
+            self.prepare()
+        except Exception:  # anything else: the requests compute it as before; keep watching
+            log.exception("web: could not prepare search for %s", self.path)
+
     def _run(self) -> None:
-        self.prepare()
+        self._pass()
         self._first.set()
         seen = index_facts.file_key(self.path)
         while not self._stop.wait(self.poll):
             now = index_facts.file_key(self.path)
             # Changed since the last pass, and not since the last look: the writer is done.
             if now == seen and now not in (self.prepared, self._tried):
-                self.prepare()
+                self._pass()
             seen = now
 
     def start(self, wait: float = START_WAIT) -> None:

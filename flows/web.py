@@ -82,6 +82,7 @@ from warehouse.search import (
 
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
 PER_PAGE = 20
+SOURCES_LISTED = 5  # a deal's reports the ledger page lists (templates/web/deals.html.j2)
 MAX_PER_PAGE = 200
 MAX_COMPARE = 5
 TOKEN_COOKIE = "labwatch_token"
@@ -526,7 +527,10 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
         page_no: int = Query(1, alias="page"),
     ) -> HTMLResponse:
         with reader(settings) as con:
-            result = deal_data(con, kind, party, year, status, page_no, PER_PAGE, sources=True)
+            result = deal_data(
+                con, kind, party, year, status, page_no, PER_PAGE, sources=True,
+                first=SOURCES_LISTED,
+            )  # fmt: skip
             everyone = q.entity_choices(con)
         return page(
             "deals.html.j2", kind=kind, party=party, year=year, status=status, result=result,
@@ -536,8 +540,10 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
 
     def deal_data(
         con: duckdb.DuckDBPyConnection, kind: str, party: str, year: str, status: str,
-        page_no: int, per_page: int, *, sources: bool,
+        page_no: int, per_page: int, *, sources: bool, first: int | None = None,
     ) -> dict[str, Any]:  # fmt: skip
+        """`sources`: each deal's reports with their articles; `first`: only the first so
+        many, and their number (`report_count`)."""
         _choice(kind, q.DEAL_KINDS, "kind")
         _choice(status, q.DEAL_STATUSES, "status")
         if year and not re.fullmatch(r"\d{4}", year):
@@ -547,7 +553,11 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
             con, kind=kind or None, party=party or None, year=int(year) if year else None,
             status=status or None, limit=per_page, offset=(page_no - 1) * per_page,
         )  # fmt: skip
-        if sources:
+        if sources and first:
+            firsts = q.deal_first_sources(con, [r["deal_id"] for r in rows], first)
+            for r in rows:
+                r["report_count"], r["reports"] = firsts[r["deal_id"]]
+        elif sources:
             reports = q.deal_sources(con, [r["deal_id"] for r in rows])
             for r in rows:
                 r["reports"] = reports[r["deal_id"]]

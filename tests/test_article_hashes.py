@@ -1,7 +1,8 @@
 """Articles read by their key through `article_hashes` (migration 0021; warehouse/positions.py
-`articles_by_key`): the article page's article equals what the scan on the keys gave, with
-the table in step, out of step, missing; the writers and the migration keep it in the order
-of `articles`, on a DuckDB file and on a DuckLake."""
+`articles_by_key`): the article page's article equals what the scan on the keys gave, and
+the deals ledger's first sources of each deal what the join gave, with the table in step,
+out of step, missing; the writers and the migration keep it in the order of `articles`, on
+a DuckDB file and on a DuckLake."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ import pytest
 from benchmarks.run import WATCHLIST
 from benchmarks.storage import generate
 from extractors.watchlist import load_watchlist
-from tests.test_warehouse import article, mention
+from tests.test_deal_ledger_kept import deal
+from tests.test_warehouse import NOW, article, mention
 from warehouse import web_queries as q
 from warehouse.articles import append_batch
 from warehouse.backend import DuckLakeWarehouse
@@ -44,6 +46,18 @@ def batches() -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
         yield arts, [mention(a, 0) for a in ids[::2]]
 
 
+def reports() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """12 articles reporting one deal (half of them at one time: ties), 3 another, 1 a third."""
+    arts = [
+        article(f"r{i:02d}", published_at=NOW - timedelta(hours=i % 6 if i % 2 else 0))
+        for i in range(12)
+    ]
+    deals = [deal(f"r{i:02d}", 0, "amazon", "anthropic", 4e9) for i in range(12)]
+    deals += [deal(f"r{i:02d}", 1, "aws", "openai", None, kind="compute") for i in range(3)]
+    deals.append(deal("r11", 2, "microsoft", "mistral", 2e9))
+    return arts, deals
+
+
 @pytest.fixture(scope="module")
 def con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
     path = tmp_path_factory.mktemp("hashes") / "w.duckdb"
@@ -51,6 +65,8 @@ def con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyCon
         generate(con, load_watchlist(WATCHLIST), 400, 3_200)
         for arts, ments in batches():
             append_batch(con, arts, [], ments, [])
+        arts, deals = reports()
+        append_batch(con, arts, [], [], deals)
         yield con
 
 
@@ -73,6 +89,12 @@ def same_reader(con: duckdb.DuckDBPyConnection) -> None:
         rows = q.dicts(con.execute(ARTICLE, [key]))
         want = (rows[0], rows[0].pop("_position")) if rows else (None, None)
         assert q.article_at(con, key) == want
+    deal_ids = [r[0] for r in con.execute("SELECT DISTINCT deal_id FROM v_deals").fetchall()]
+    every = q.deal_sources(con, deal_ids)  # the join on the keys
+    assert max(len(v) for v in every.values()) == 12  # more than the page lists
+    for first in (1, 5, 20):
+        want = {d: (len(v), v[:first]) for d, v in every.items()}
+        assert q.deal_first_sources(con, deal_ids, first) == want
 
 
 def test_the_hash_is_duckdbs(con: duckdb.DuckDBPyConnection) -> None:
@@ -83,7 +105,7 @@ def test_the_hash_is_duckdbs(con: duckdb.DuckDBPyConnection) -> None:
 
 def test_the_writers_keep_it_in_step(con: duckdb.DuckDBPyConnection) -> None:
     assert in_step(con)
-    assert con.execute("SELECT count(*) FROM article_hashes").fetchone() == (490,)
+    assert con.execute("SELECT count(*) FROM article_hashes").fetchone() == (502,)
 
 
 def test_readers_equal_the_scans(con: duckdb.DuckDBPyConnection) -> None:

@@ -217,6 +217,7 @@ def generate(
     )
     con.execute("INSERT INTO article_urls SELECT article_id, article_id, url FROM articles")
     con.execute("INSERT INTO url_hashes SELECT md5_number_lower(url_key) FROM article_urls")
+    con.execute("INSERT INTO article_hashes SELECT md5_number_lower(article_id) FROM articles")
     con.execute(
         """
         INSERT INTO article_feeds (article_id, feed_id, entry_guid, first_seen_at)

@@ -7,7 +7,8 @@ Each request opens the warehouse read-only and closes it before answering (`read
 asked for while an ingest writes waits for the ingest's short transaction (up to `lock_wait`)
 instead of failing. A page's independent queries run at once on cursors of that one opening
 (flows/web_together.py). Nothing of the warehouse is kept between requests but what search
-knows of its index, and only while the file is unchanged (warehouse/index_facts.py).
+knows of its index, and only while the file is unchanged (warehouse/index_facts.py); it is
+prepared when the server starts and after each change of the file (flows/web_ready.py).
 
 Untrusted text (feeds, pages, the user's watchlist) reaches HTML only through Jinja2's
 autoescape or flows/web_text.py, which escapes every piece it joins.
@@ -18,13 +19,14 @@ request must then carry (a bearer header, or `?token=` once: it is kept in a coo
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hmac
 import io
 import ipaddress
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -43,6 +45,7 @@ from flows.connection import open_db
 from flows.digest_render import deal_roles, money, safe_url
 from flows.settings import Settings
 from flows.web_chart import Chart, line_chart
+from flows.web_ready import Readiness
 from flows.web_text import entity_href, snippet, with_mentions
 from flows.web_together import together
 from warehouse import index_facts
@@ -79,6 +82,7 @@ from warehouse.search import (
 
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
 PER_PAGE = 20
+SOURCES_LISTED = 5  # a deal's reports the ledger page lists (templates/web/deals.html.j2)
 MAX_PER_PAGE = 200
 MAX_COMPARE = 5
 TOKEN_COOKIE = "labwatch_token"
@@ -227,7 +231,26 @@ def _weeks_range(
 
 
 def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The templates compiled (10-20 ms each, paid by each page's first answer), and
+        # search's per-file state prepared before the first request and after each ingest
+        # (flows/web_ready.py); a DuckLake has no search index to prepare.
+        for name in _ENV.list_templates():
+            _ENV.get_template(name)
+        if not isinstance(settings.warehouse, Path):
+            yield
+            return
+        ready = Readiness(settings.warehouse, lambda: reader(settings))
+        app.state.ready = ready
+        await asyncio.to_thread(ready.start)
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(ready.stop)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="labwatch",
         summary="Read-only access to the labwatch warehouse: entities, mentions over time, "
         "articles, search, deals, feeds. Every list is paginated; add format=csv for CSV.",
@@ -504,7 +527,10 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
         page_no: int = Query(1, alias="page"),
     ) -> HTMLResponse:
         with reader(settings) as con:
-            result = deal_data(con, kind, party, year, status, page_no, PER_PAGE, sources=True)
+            result = deal_data(
+                con, kind, party, year, status, page_no, PER_PAGE, sources=True,
+                first=SOURCES_LISTED,
+            )  # fmt: skip
             everyone = q.entity_choices(con)
         return page(
             "deals.html.j2", kind=kind, party=party, year=year, status=status, result=result,
@@ -514,8 +540,10 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
 
     def deal_data(
         con: duckdb.DuckDBPyConnection, kind: str, party: str, year: str, status: str,
-        page_no: int, per_page: int, *, sources: bool,
+        page_no: int, per_page: int, *, sources: bool, first: int | None = None,
     ) -> dict[str, Any]:  # fmt: skip
+        """`sources`: each deal's reports with their articles; `first`: only the first so
+        many, and their number (`report_count`)."""
         _choice(kind, q.DEAL_KINDS, "kind")
         _choice(status, q.DEAL_STATUSES, "status")
         if year and not re.fullmatch(r"\d{4}", year):
@@ -525,7 +553,11 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
             con, kind=kind or None, party=party or None, year=int(year) if year else None,
             status=status or None, limit=per_page, offset=(page_no - 1) * per_page,
         )  # fmt: skip
-        if sources:
+        if sources and first:
+            firsts = q.deal_first_sources(con, [r["deal_id"] for r in rows], first)
+            for r in rows:
+                r["report_count"], r["reports"] = firsts[r["deal_id"]]
+        elif sources:
             reports = q.deal_sources(con, [r["deal_id"] for r in rows])
             for r in rows:
                 r["reports"] = reports[r["deal_id"]]

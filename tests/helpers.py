@@ -232,3 +232,27 @@ def all_at_once(
         gate = manager.Barrier(len(calls), timeout=timeout)
         runs = [pool.apply_async(work, (*args, gate)) for args in calls]
         return [r.get(timeout=timeout) for r in runs]
+
+
+@contextlib.contextmanager
+def web_in_thread(home: Path) -> Iterator[tuple[str, Any]]:
+    """`labwatch web` over `home` in a thread of this process, on a free loopback port, until
+    the block ends; yields (its address without a trailing slash, the uvicorn server)."""
+    import threading
+    import time
+
+    from benchmarks.web import _free_port
+    from flows.settings import load_settings
+    from flows.web import web_server
+
+    port = _free_port()
+    server = web_server(load_settings(home), "127.0.0.1", port)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}", server
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

@@ -183,6 +183,7 @@ def test_a_warehouse_migrated_from_0013_keeps_every_row(tmp_path: Path) -> None:
         "CREATE TEMP TABLE deal_rows_pending AS SELECT *, NULL::TIMESTAMPTZ AS t FROM deals LIMIT 0"
     )
     con.execute("CREATE TEMP TABLE url_hashes (url_hash UBIGINT)")
+    con.execute("CREATE TEMP TABLE article_hashes (article_hash UBIGINT)")  # and 0021's
     # And migration 0017's day counts, which they keep with article_entities.
     con.execute(
         "CREATE TEMP TABLE entity_days (entity_id VARCHAR, day DATE, rollup BOOLEAN,"

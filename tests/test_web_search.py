@@ -99,35 +99,22 @@ def test_the_web_searches_an_index_without_postings(tmp_path: Path) -> None:
     # An index built before the postings (searched with the fts extension's functions,
     # which the web loads before it locks the connection down), then one with them (no
     # extension: the answers are the same). Over real HTTP from the server on loopback.
-    import threading
-    import time
     import urllib.request
 
-    from benchmarks.web import _free_port
-    from flows.settings import load_settings
-    from flows.web import web_server
+    from tests.helpers import web_in_thread
 
     path = tmp_path / "labwatch.duckdb"
     with open_warehouse(path) as con:
         append_batch(con, [article("story", "Compute deal", "A $38 billion deal.", T)], [], [], [])
         refresh_index(con)
         con.execute("DROP TABLE fts_main_articles.postings")
-    port = _free_port()
-    server = web_server(load_settings(tmp_path), "127.0.0.1", port)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    try:
-        url = f"http://127.0.0.1:{port}/api/search?q=38+billion"
+    with web_in_thread(tmp_path) as (base, _):
+        url = f"{base}/api/search?q=38+billion"
         with urllib.request.urlopen(url, timeout=60) as response:
             before = response.read()
         with open_warehouse(path) as con:
             refresh_index(con)  # the postings built
         with urllib.request.urlopen(url, timeout=60) as response:
             after = response.read()
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
     assert b'"total":1' in before and b'"article_id":"story"' in before
     assert after == before

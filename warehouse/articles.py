@@ -165,6 +165,7 @@ def append_batch(
         # article's keys are in `article_urls` (written with it, in this transaction); story
         # keys, deals and mentions are of the articles added here; writers take turns.
         insert_rows(con, "articles", rows, skip_existing=False)
+        _insert_hashes(con, [r["article_id"] for r in rows])
         added_ids = {r["article_id"] for r in rows}
         store_keys(con, stamped, fresh=True)
         urls = {
@@ -224,6 +225,14 @@ def _insert_urls(con: duckdb.DuckDBPyConnection, urls: Sequence[Row]) -> None:
         with register_rows(con, "_urls", urls):
             con.execute("INSERT INTO article_urls BY NAME SELECT * FROM _urls")
             con.execute("INSERT INTO url_hashes SELECT md5_number_lower(url_key) FROM _urls")
+
+
+def _insert_hashes(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> None:
+    """Append the articles' hashes to `article_hashes` in the order they were appended to
+    `articles` (migration 0021: a hash's position there is its article's position)."""
+    if article_ids:
+        with register_rows(con, "_ids", [{"article_id": a} for a in article_ids]):
+            con.execute("INSERT INTO article_hashes SELECT md5_number_lower(article_id) FROM _ids")
 
 
 def unique_and_ours(mentions: Iterable[Row], article_ids: set[str]) -> list[Row]:

@@ -5,13 +5,16 @@ are, and how it splits and drops words: at 1M articles the fingerprints alone ar
 every article (about 0.2 s), which every search paid. They change only when the warehouse
 file does, so `facts` keeps them per process, keyed by the file's identity, size and
 modification time (and its write-ahead log's): a reader holds its connection open while it
-asks, and a writer cannot change the file while a reader has it open.
+asks, and a writer cannot change the file while a reader has it open. `labwatch web` fills
+them ahead, when it starts and after each change of the file (flows/web_ready.py), so that a
+request finds them ready.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,9 +36,15 @@ class IndexFacts:
     stopwords: frozenset[str]
 
 
-_CACHE: dict[Path, tuple[tuple[int, ...], IndexFacts]] = {}
 _KEPT: dict[tuple[Path, str], tuple[tuple[int, ...], Any]] = {}
 _LOCK = threading.Lock()
+# One computation at a time per (file, name): a request that finds one running (the web's
+# preparation, flows/web_ready.py, or another request) waits for it and takes its value.
+_GATES: dict[tuple[Path, str], threading.Lock] = {}
+# How many times each (file, name) was computed in this process: the record tests read to
+# tell a value prepared ahead from one a request had to compute.
+COMPUTED: Counter[tuple[Path, str]] = Counter()
+FACTS = "facts"  # the name `facts` keeps its IndexFacts under
 T = TypeVar("T")
 
 
@@ -54,26 +63,21 @@ def file_key(path: Path) -> tuple[int, ...]:
 def facts(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> IndexFacts:
     """The index's facts as `con` sees them; kept for `path` while the file is unchanged
     (call with `con` open on `path`, so that no writer can change it meanwhile)."""
-    if path is None:
-        return read_facts(con)
-    key = file_key(path)
-    with _LOCK:
-        kept = _CACHE.get(path)
-    if kept and kept[0] == key:
-        return kept[1]
-    found = read_facts(con)
-    with _LOCK:
-        _CACHE[path] = (key, found)
-    return found
+    return kept(con, path, FACTS, read_facts)
 
 
 def known(path: Path) -> IndexFacts | None:
     """The facts kept for `path` if the file has not changed since, else None (no
     connection needed: a reader that must load the fts extension before it locks its
     connection down asks this first)."""
+    return ready(path, FACTS)
+
+
+def ready(path: Path, name: str) -> Any | None:
+    """The value kept under `name` for `path` if the file has not changed since, else None."""
     with _LOCK:
-        kept = _CACHE.get(path)
-    return kept[1] if kept and kept[0] == file_key(path) else None
+        found = _KEPT.get((path, name))
+    return found[1] if found and found[0] == file_key(path) else None
 
 
 def kept(
@@ -83,17 +87,26 @@ def kept(
     compute: Callable[[duckdb.DuckDBPyConnection], T],
 ) -> T:
     """`compute(con)`, kept under `name` for `path` while the file is unchanged (as `facts`);
-    computed every time without a path."""
+    computed every time without a path. Never computed twice at once for one file and name:
+    a caller that finds it being computed waits and takes the value if it is for the same
+    state of the file."""
     if path is None:
         return compute(con)
     key = file_key(path)
     with _LOCK:
         found = _KEPT.get((path, name))
+        gate = _GATES.setdefault((path, name), threading.Lock())
     if found and found[0] == key:
         return found[1]  # type: ignore[no-any-return]
-    value = compute(con)
-    with _LOCK:
-        _KEPT[(path, name)] = (key, value)
+    with gate:
+        with _LOCK:
+            found = _KEPT.get((path, name))
+        if found and found[0] == key:
+            return found[1]  # type: ignore[no-any-return]
+        value = compute(con)
+        with _LOCK:
+            _KEPT[(path, name)] = (key, value)
+            COMPUTED[(path, name)] += 1
     return value
 
 

@@ -446,6 +446,23 @@ _FAMILY = "SELECT entity_id FROM v_entity_rollup WHERE ancestor_id = $v"
 _OF_KIND = "SELECT entity_id FROM v_entities WHERE kind = $v"
 
 
+DOC_TIMES = "doc_times"  # the name the documents' times are kept under (index_facts.kept)
+
+
+def prepare(con: duckdb.DuckDBPyConnection, path: Path) -> index_facts.IndexFacts:
+    """Fill what `search_articles` keeps per state of the file `con` has open at `path`
+    (the index's facts, the documents' times) and the stemmer of warehouse/query_terms.py,
+    so that the next search on this state reads none of them."""
+    facts = index_facts.facts(con, path)
+    if facts.state == MISSING:
+        return facts
+    if facts.postings:
+        query_terms.terms(facts.tokenize, "a", facts.stopwords)  # loads fts there, once
+        if RANK_IN_PROCESS and facts.times_current:
+            index_facts.kept(con, path, DOC_TIMES, search_ranking.DocTimes)
+    return facts
+
+
 def _entity_ids(con: duckdb.DuckDBPyConnection, sql: str, value: str) -> list[str]:
     return sorted({str(r[0]) for r in con.execute(sql, {"v": value}).fetchall()})
 
@@ -528,7 +545,7 @@ def search_articles(
         and (facts.entities_current or not (entity or kind))
         and (sort == "date" or offset + limit <= PHRASE_POOL)
     ):
-        times = index_facts.kept(con, path, "doc_times", search_ranking.DocTimes)
+        times = index_facts.kept(con, path, DOC_TIMES, search_ranking.DocTimes)
         entity_sets = []
         if entity:
             entity_sets.append(rollup.members(rollup.rollup_pairs(con), entity))

@@ -18,7 +18,7 @@ import duckdb
 from warehouse import entity_days, entity_pairs, rollup
 from warehouse.article_rows import mentions_near
 from warehouse.ducklake import is_lake
-from warehouse.positions import articles_by_time
+from warehouse.positions import articles_by_key, articles_by_time
 from warehouse.queries import ARTICLE_TIME
 from warehouse.rollup import rollup_pairs
 
@@ -441,12 +441,50 @@ def deal_sources(
             SELECT r.deal_id, a.article_id, a.title, {SOURCE} AS site, r.t, r.evidence
             FROM v_deal_reports r JOIN articles a USING (article_id)
             WHERE list_contains($ids, r.deal_id)
-            ORDER BY r.deal_id, r.t
+            ORDER BY r.deal_id, r.t, a.article_id
             """,
             {"ids": deal_ids},
         )
     ):
         out[r.pop("deal_id")].append(r)
+    return out
+
+
+def deal_first_sources(
+    con: duckdb.DuckDBPyConnection, deal_ids: list[str], first: int
+) -> dict[str, tuple[int, list[dict[str, Any]]]]:
+    """Each deal's number of reports and its first `first` of `deal_sources` (the ledger
+    page lists five): their articles read by position (`articles_by_key`), not joined with
+    every article's key (the largest deals have 1,672 reports; reading all their articles
+    by position costs more than the join)."""
+    out: dict[str, tuple[int, list[dict[str, Any]]]] = {d: (0, []) for d in deal_ids}
+    if not deal_ids:
+        return out
+    reports = dicts(
+        con.execute(
+            """
+            SELECT deal_id, article_id, t, evidence, n FROM (
+                SELECT r.deal_id, r.article_id, r.t, r.evidence,
+                       count(*) OVER (PARTITION BY r.deal_id) AS n,
+                       row_number() OVER (PARTITION BY r.deal_id ORDER BY r.t, r.article_id) AS k
+                FROM v_deal_reports r WHERE list_contains($ids, r.deal_id))
+            WHERE k <= $first ORDER BY deal_id, t, article_id
+            """,
+            {"ids": deal_ids, "first": first},
+        )
+    )
+    found = articles_by_key(
+        con, {r["article_id"] for r in reports}, f"a.title, {SOURCE} AS site",
+        by_position=not is_lake(con),
+    )  # fmt: skip
+    for r in reports:
+        a = found.get(r["article_id"])
+        if a is None:  # a report of no stored article (none while in step): as the join
+            continue
+        listed = out[r["deal_id"]][1]
+        listed.append({"article_id": r["article_id"], "title": a["title"], "site": a["site"],
+                       "t": r["t"], "evidence": r["evidence"]})  # fmt: skip
+        out[r["deal_id"]] = (int(r["n"]), listed)
     return out
 
 
@@ -482,20 +520,15 @@ def article(con: duckdb.DuckDBPyConnection, article_id: str) -> dict[str, Any] |
 def article_at(
     con: duckdb.DuckDBPyConnection, article_id: str
 ) -> tuple[dict[str, Any] | None, int | None]:
-    """The article and its position in `articles` (None on a DuckLake: no rowid to read by)."""
-    position = "" if is_lake(con) else ", a.rowid AS _position"
-    found = one(
-        con.execute(
-            f"""
-            SELECT a.article_id, a.title, a.canonical_url AS url, {SOURCE} AS site, a.author,
-                   a.published_at, a.fetched_at, {ARTICLE_TIME} AS t, a.language, a.text,
-                   a.text_source, a.extractor, a.page_error, a.page_kind, a.cluster_id,
-                   a.analysis_note{position}
-            FROM articles a WHERE a.article_id = ?
-            """,
-            [article_id],
-        )
-    )
+    """The article and its position in `articles` (None on a DuckLake: no rowid to read by);
+    read where `article_hashes` puts it (`articles_by_key`), not by a scan of every key."""
+    lake = is_lake(con)
+    position = "" if lake else ", a.rowid AS _position"
+    columns = f"""a.article_id, a.title, a.canonical_url AS url, {SOURCE} AS site, a.author,
+                  a.published_at, a.fetched_at, {ARTICLE_TIME} AS t, a.language, a.text,
+                  a.text_source, a.extractor, a.page_error, a.page_kind, a.cluster_id,
+                  a.analysis_note{position}"""
+    found = articles_by_key(con, [article_id], columns, by_position=not lake).get(article_id)
     at = found.pop("_position", None) if found else None
     return found, None if at is None else int(at)
 

@@ -196,6 +196,13 @@ def run(args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Any], list[r
         with serve_corpus(spec, workdir / "corpus", watchlist) as corpus:
             pages, feeds, served_all = corpus.pages, corpus.feed_urls, corpus
             if "ingest" in loopback:
+                # The limit the ingest is compared with, measured right before it as well as
+                # after: a ratio of two wall times holds only if both saw the same machine.
+                _step(
+                    "limit_before",
+                    results,
+                    lambda: bench_extraction(pages, watchlist, args.workers, passes=("analyse",)),
+                )
                 fresh = not args.no_fresh_flow
                 served = corpus
                 _step(

@@ -82,6 +82,15 @@ def test_extraction_and_naive_baseline_cover_the_same_pages(results: dict[str, A
     extraction, analysis = r["extraction"]["extraction"], r["extraction"]["analysis"]
     assert extraction["pages"] == extraction["pages_with_text"] == PAGES
     assert analysis["pages"] == PAGES and analysis["mentions"] > 0
+    # The analysis limit is measured right before the ingest too, each pass with the load
+    # other processes put on the machine meanwhile, and the ingest with its own.
+    before = r["limit_before"]["analysis"]
+    assert before["pages"] == PAGES and before["mentions"] == analysis["mentions"]
+    assert "extraction" not in r["limit_before"]
+    for passes in (before, analysis, extraction):
+        assert len(passes["walls_s"]) == len(passes["others_cores"]) == 2
+        assert all(cores >= 0 for cores in passes["others_cores"])
+    assert r["ingest"]["ingest"]["machine"]["others_cores"] >= 0
     naive = r["naive"]
     _measured(naive)
     assert naive["feeds"] == FEEDS
@@ -135,6 +144,8 @@ def test_the_table_reports_every_target(results: dict[str, Any]) -> None:
         "8 one-off commands", "9 web", "10 lake",
     }  # fmt: skip
     assert all(row["verdict"] in ("yes", "NO") for row in targets)
+    overlap = next(row for row in table if row["figure"].endswith("/ analysis limit"))
+    assert overlap["target"] == "<= 1.3x" and overlap["measured"].endswith("x")
     rerun = next(row for row in table if row["figure"] == "pages fetched")
     assert (rerun["measured"], rerun["verdict"]) == ("0", "yes")
     assert results["meta"]["sizes"]["pages"] == PAGES

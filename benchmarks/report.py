@@ -14,6 +14,9 @@ from typing import Any
 
 PEAK_MEMORY_MB = 600
 PEAK_MEMORY_AT = 5000  # articles
+# Cores other processes may keep busy (benchmarks/machine.py) for a wall-time ratio of the
+# ingest to the analysis limit to be judged against its target.
+QUIET_CORES = 0.25
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,13 @@ def _overlap_lines(r: Mapping[str, Any], section: str) -> list[Line]:
     others = [*before.get("others_cores", []), *ana.get("others_cores", [])]
     spent = sum(v for k, v in ing.get("cpu_during_run", {}).items() if k != "window_s")
     seen = ing.get("machine", {}).get("others_cores")
+    # Others' work slows the analysis on every core but the ingest's serial part on one,
+    # so under load the wall-time ratio reads better than it is: judged on a quiet machine.
+    busiest = max([*others, seen or 0.0])
+    quiet = busiest <= QUIET_CORES
+    judged = (
+        f"{ratio}x" if quiet else f"{ratio}x (not judged: others kept {busiest:.2f} cores busy)"
+    )
     return [
         Line(
             section,
@@ -126,7 +136,13 @@ def _overlap_lines(r: Mapping[str, Any], section: str) -> list[Line]:
             + " ".join(f"{w:.1f}" for w in ana["walls_s"])
             + f" s (median {limit:.1f} s)",
         ),
-        Line(section, "the run's own steps / analysis limit", f"{ratio}x", "<= 1.3x", ratio <= 1.3),
+        Line(
+            section,
+            "the run's own steps / analysis limit",
+            judged,
+            "<= 1.3x",
+            ratio <= 1.3 if quiet else None,
+        ),
         Line(
             section,
             "others' cores busy: ingest / analysis passes",

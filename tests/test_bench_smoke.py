@@ -137,7 +137,8 @@ def test_warehouse_appends_and_queries_the_synthetic_data(results: dict[str, Any
 
 def test_the_table_reports_every_target(results: dict[str, Any]) -> None:
     table = results["table"]
-    targets = [row for row in table if row["target"]]
+    # The overlap ratio is judged only on a quiet machine (benchmarks/report.py QUIET_CORES).
+    targets = [row for row in table if row["target"] and "not judged" not in row["measured"]]
     assert {row["section"] for row in table} == {
         "1 ingest", "2 extraction limit", "3 naive baseline", "3b realistic network",
         "4 re-run, unchanged feeds", "5 tagging", "6 warehouse", "7 story clustering",
@@ -145,7 +146,8 @@ def test_the_table_reports_every_target(results: dict[str, Any]) -> None:
     }  # fmt: skip
     assert all(row["verdict"] in ("yes", "NO") for row in targets)
     overlap = next(row for row in table if row["figure"].endswith("/ analysis limit"))
-    assert overlap["target"] == "<= 1.3x" and overlap["measured"].endswith("x")
+    assert overlap["target"] == "<= 1.3x" and "x" in overlap["measured"]
+    assert (overlap["verdict"] == "") == ("not judged" in overlap["measured"])
     rerun = next(row for row in table if row["figure"] == "pages fetched")
     assert (rerun["measured"], rerun["verdict"]) == ("0", "yes")
     assert results["meta"]["sizes"]["pages"] == PAGES

@@ -105,7 +105,7 @@ class PageInput:
     page_error: str = ""
     page_outcome: str = ""  # "" when fetched, else the FetchError outcome class
     # None: `html` is as given. A string (the HTTP Content-Type, maybe ""): `html` is the
-    # response's body, still to be decoded with it (extractors.crawl.decoded), which the
+    # response's body, still to be decoded with it (extractors.charset.decoded), which the
     # ingest leaves to its analysis workers.
     content_type: str | None = None
 

@@ -7,12 +7,16 @@ when a measurement itself breaks.
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 PEAK_MEMORY_MB = 600
 PEAK_MEMORY_AT = 5000  # articles
+# Cores other processes may keep busy (benchmarks/machine.py) for a wall-time ratio of the
+# ingest to the analysis limit to be judged against its target.
+QUIET_CORES = 0.25
 
 
 @dataclass(frozen=True)
@@ -94,12 +98,63 @@ def _ingest_lines(r: Mapping[str, Any]) -> list[Line]:
             f"{ana['wall_s']:.1f} s ({ana['pages_per_s']:.1f} pages/s, "
             f"{ana['cpu_ms_per_page']:.0f} ms CPU a page)",
         ),
-        Line(s2, "the run's own steps / analysis limit", f"{_ratio(ing['run_s'], ana['wall_s'])}x"),
+        *_overlap_lines(r, s2),
         # CPU time is far less disturbed by other work on a shared machine than wall time.
         Line(
             s2,
             "CPU: ingest / extraction / analysis",
             f"{ing['cpu_s']:.1f} s / {ext['cpu_s']:.1f} s / {ana['cpu_s']:.1f} s",
+        ),
+    ]
+
+
+def _overlap_lines(r: Mapping[str, Any], section: str) -> list[Line]:
+    """The run's own steps against the whole analysis alone (issue 19's 1.3x), from the
+    analysis limit measured right before the ingest and right after it: the median of
+    those passes, with the load other processes put on the machine during each side."""
+    ing, ana = r["ingest"]["ingest"], r["extraction"]["analysis"]
+    before = r.get("limit_before", {}).get("analysis", {})
+    walls = [*before.get("walls_s", []), *ana["walls_s"]]
+    limit = statistics.median(walls)
+    ratio = _ratio(ing["run_s"], limit)
+    others = [*before.get("others_cores", []), *ana.get("others_cores", [])]
+    spent = sum(v for k, v in ing.get("cpu_during_run", {}).items() if k != "window_s")
+    seen = ing.get("machine", {}).get("others_cores")
+    # Others' work slows the analysis on every core but the ingest's serial part on one,
+    # so under load the wall-time ratio reads better than it is: judged on a quiet machine.
+    busiest = max([*others, seen or 0.0])
+    quiet = busiest <= QUIET_CORES
+    judged = (
+        f"{ratio}x" if quiet else f"{ratio}x (not judged: others kept {busiest:.2f} cores busy)"
+    )
+    return [
+        Line(
+            section,
+            "whole analysis: passes before / after the ingest",
+            " ".join(f"{w:.1f}" for w in before.get("walls_s", []))
+            + " / "
+            + " ".join(f"{w:.1f}" for w in ana["walls_s"])
+            + f" s (median {limit:.1f} s)",
+        ),
+        Line(
+            section,
+            "the run's own steps / analysis limit",
+            judged,
+            "<= 1.3x",
+            ratio <= 1.3 if quiet else None,
+        ),
+        Line(
+            section,
+            "others' cores busy: ingest / analysis passes",
+            f"{seen if seen is not None else '?'} / "
+            + (f"{min(others):.2f}-{max(others):.2f}" if others else "?"),
+        ),
+        # Where the wall-time ratio would sit on an idle machine with every core busy: CPU,
+        # which other work disturbs far less than wall time.
+        Line(
+            section,
+            "CPU of the run's steps / of the analysis",
+            f"{spent:.1f} s / {ana['cpu_s']:.1f} s = {_ratio(spent, ana['cpu_s'])}x",
         ),
     ]
 

@@ -95,6 +95,13 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="extraction processes")
     p.add_argument(
+        "--limit-repeats",
+        type=int,
+        default=2,
+        help="passes of the extraction and analysis limits, before the ingest and after it "
+        "(default 2 each; the ratio uses the median of the analysis passes)",
+    )
+    p.add_argument(
         "--oneoff-repeats",
         type=int,
         default=3,
@@ -196,6 +203,15 @@ def run(args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Any], list[r
         with serve_corpus(spec, workdir / "corpus", watchlist) as corpus:
             pages, feeds, served_all = corpus.pages, corpus.feed_urls, corpus
             if "ingest" in loopback:
+                # The limit the ingest is compared with, measured right before it as well as
+                # after: a ratio of two wall times holds only if both saw the same machine.
+                _step(
+                    "limit_before",
+                    results,
+                    lambda: bench_extraction(
+                        pages, watchlist, args.workers, args.limit_repeats, ("analyse",)
+                    ),
+                )
                 fresh = not args.no_fresh_flow
                 served = corpus
                 _step(
@@ -205,7 +221,9 @@ def run(args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Any], list[r
                 )
             if "extraction" in wanted:
                 _step(
-                    "extraction", results, lambda: bench_extraction(pages, watchlist, args.workers)
+                    "extraction",
+                    results,
+                    lambda: bench_extraction(pages, watchlist, args.workers, args.limit_repeats),
                 )
             if "naive" in loopback:
                 _step("naive", results, lambda: bench_naive(feeds, workdir))
@@ -258,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     args.started = datetime.now(UTC).isoformat(timespec="seconds")
     if min(args.feeds, args.hosts, args.entries, args.workers, args.oneoff_repeats) < 1:
         p.error("--feeds, --entries, --workers and --oneoff-repeats must be at least 1")
+    if args.limit_repeats < 1:
+        p.error("--limit-repeats must be at least 1")
     if min(args.lake_workers) < 1:
         p.error("--lake-workers must be at least 1")
     if args.hosts > 254:

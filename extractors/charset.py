@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import codecs
 import re
+from dataclasses import replace
 
 from charset_normalizer import from_bytes
+
+from extractors.records import PageInput
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -118,3 +121,11 @@ def decode_html(body: bytes, content_type: str = "") -> str:
     """The page as text; undecodable bytes become U+FFFD rather than an error."""
     codec, _ = detect_charset(body, content_type)
     return undo_mojibake(body.decode(codec, errors="replace"))
+
+
+def decoded(page: PageInput) -> PageInput:
+    """`page` as `extractors.crawl.fetch_pages` gives it: a body fetched with `decode=False`
+    (bytes and the content type), decoded as it would have been then."""
+    if page.content_type is None or not isinstance(page.html, bytes):
+        return page
+    return replace(page, html=decode_html(page.html, page.content_type), content_type=None)

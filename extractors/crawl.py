@@ -128,7 +128,9 @@ async def fetch_feeds(
         return list(await asyncio.gather(*(_counted(_fetch_feed(fetcher, f), tick) for f in feeds)))
 
 
-async def _fetch_page(fetcher: Fetcher, robots: RobotsCache, entry: FeedEntry) -> PageInput:
+async def _fetch_page(
+    fetcher: Fetcher, robots: RobotsCache, entry: FeedEntry, decode: bool = True
+) -> PageInput:
     try:
         await fetcher.check_address(entry.url)
         if not await robots.allowed(entry.url):
@@ -144,7 +146,10 @@ async def _fetch_page(fetcher: Fetcher, robots: RobotsCache, entry: FeedEntry) -
             page_error=f"not HTML: served as {result.content_type}",
             page_outcome=HARD,
         )
-    html = await asyncio.to_thread(decode_html, result.body, result.headers.get("content-type", ""))
+    content_type = result.headers.get("content-type", "")
+    if not decode:
+        return PageInput(entry, result.final_url, html=result.body, content_type=content_type)
+    html = await asyncio.to_thread(decode_html, result.body, content_type)
     return PageInput(entry, result.final_url, html=html)
 
 
@@ -158,10 +163,16 @@ async def fetch_pages(
 
 
 async def fetch_pages_with(
-    fetcher: Fetcher, robots: RobotsCache, entries: Sequence[FeedEntry], tick: Tick | None = None
+    fetcher: Fetcher,
+    robots: RobotsCache,
+    entries: Sequence[FeedEntry],
+    tick: Tick | None = None,
+    decode: bool = True,
 ) -> list[PageInput]:
     """`fetch_pages` with a fetcher and robots rules kept from batch to batch (an ingest's
-    run): its connections, TLS setup and each host's robots.txt serve every batch."""
-    return list(
-        await asyncio.gather(*(_counted(_fetch_page(fetcher, robots, e), tick) for e in entries))
-    )
+    run): its connections, TLS setup and each host's robots.txt serve every batch. Without
+    `decode`, each page keeps its body as bytes and its content type, for
+    `extractors.charset.decoded` to turn into text later, in another process (the ingest's
+    analysis workers)."""
+    fetches = (_counted(_fetch_page(fetcher, robots, e, decode), tick) for e in entries)
+    return list(await asyncio.gather(*fetches))

@@ -104,6 +104,10 @@ class PageInput:
     html: str | bytes | None = None
     page_error: str = ""
     page_outcome: str = ""  # "" when fetched, else the FetchError outcome class
+    # None: `html` is as given. A string (the HTTP Content-Type, maybe ""): `html` is the
+    # response's body, still to be decoded with it (extractors.charset.decoded), which the
+    # ingest leaves to its analysis workers.
+    content_type: str | None = None
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from types import TracebackType
 
 from extractors.analyse import AnalysedArticle, analyse
+from extractors.charset import decoded
 from extractors.entities import Tagger
 from extractors.records import PageInput, Watchlist
 from flows import memory
@@ -77,7 +78,9 @@ def _ready() -> bool:
 def _analyse_chunk(pages: Sequence[PageInput]) -> list[AnalysedArticle]:
     assert _worker_tagger is not None
     try:
-        return [analyse(page, _worker_tagger) for page in pages]
+        # Pages come as fetched (bytes): decoding here, not in the ingest, keeps it off the
+        # one process whose CPU is not spread over the cores.
+        return [analyse(decoded(page), _worker_tagger) for page in pages]
     finally:
         memory.trim()  # the pages' parse trees, freed: a worker stays at its working size
 
@@ -136,7 +139,7 @@ class Analyser:
         caller can fetch the next batch and store the last one meanwhile."""
         # Small batches inline, unless the pool is up anyway (a run's last, short batch).
         if self.workers == 1 or (self._pool is None and len(pages) < POOL_THRESHOLD):
-            return Pending(done=[analyse(p, self.tagger) for p in pages])
+            return Pending(done=[analyse(decoded(p), self.tagger) for p in pages])
         chunk = max(1, len(pages) // (self.workers * 4))
         chunks = [pages[i : i + chunk] for i in range(0, len(pages), chunk)]
         return Pending(futures=[self._executor().submit(_analyse_chunk, c) for c in chunks])

@@ -85,7 +85,8 @@ class PageFetcher:
             fetcher = Fetcher(self.limits)
             await fetcher.__aenter__()
             self._fetcher, self._robots = fetcher, RobotsCache(fetcher)
-        return await fetch_pages_with(self._fetcher, self._robots, entries, self.tick)
+        # Bodies undecoded: the analysis workers decode them (flows/analysis_pool.py).
+        return await fetch_pages_with(self._fetcher, self._robots, entries, self.tick, decode=False)
 
     async def _close(self) -> None:
         if self._fetcher is not None:

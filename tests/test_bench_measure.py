@@ -118,3 +118,8 @@ def test_the_peak_is_read_per_process_as_rss_pss_and_uss(tmp_path: Path) -> None
         mb for command, *mb in measured["peak_by_process"] if "bytearray" in command
     ]
     assert rss >= pss >= uss >= 60.0
+    # PSS is read near the peak only (it costs the kernel a page-table walk), so it is there;
+    # the wrapper's own CPU, which the machine spends beside the command, is reported.
+    assert measured["peak_pss_mb"] >= 60.0
+    # (Run here in the test's process, it also counts the CPU of this process's other threads.)
+    assert measured["wrapper_cpu_s"] > 0

@@ -8,9 +8,11 @@ from dataclasses import replace
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from extractors.crawl import fetch_feeds, fetch_pages
-from extractors.fetch import FetchLimits
-from extractors.records import NOT_MODIFIED, OK, FeedEntry, FeedFetch, FeedSpec
+from extractors.charset import decoded
+from extractors.crawl import fetch_feeds, fetch_pages, fetch_pages_with
+from extractors.fetch import Fetcher, FetchLimits
+from extractors.records import NOT_MODIFIED, OK, FeedEntry, FeedFetch, FeedSpec, PageInput
+from extractors.robots import RobotsCache
 
 LIMITS = FetchLimits(min_host_interval=0, max_retries=0)
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>
@@ -104,3 +106,42 @@ def test_pages_obey_robots_and_the_address_guard(httpserver: HTTPServer) -> None
     (blocked,) = asyncio.run(fetch_pages([entry(f"{base}/news/1")], LIMITS))
     assert blocked.page_outcome == "blocked" and "non-public address" in blocked.page_error
     assert len(httpserver.log) == before
+
+
+def test_pages_fetched_undecoded_decode_later_to_the_same_pages(httpserver: HTTPServer) -> None:
+    """The ingest fetches bodies as bytes and has its workers decode them: each page must
+    come out as fetch_pages gives it, whatever told its encoding (header, meta, BOM,
+    detection, nothing, or UTF-8 labelled latin-1)."""
+    pages = {
+        "/header": ("<p>caf\xe9 – 5 €</p>".encode("cp1252"), "text/html; charset=windows-1252"),
+        "/greek": ("<p>\u03ad</p>".encode("iso-8859-7"), "text/html; charset=iso-8859-7"),
+        "/meta": ('<meta charset="iso-8859-2"><p>Łódź</p>'.encode("iso-8859-2"), "text/html"),
+        "/bom": (b"\xef\xbb\xbf<p>na\xc3\xafve</p>", "text/html"),
+        "/none": ("<p>Straße</p>".encode(), ""),
+        "/mislabelled": ("<p>doesn’t</p>".encode(), "text/html; charset=iso-8859-1"),
+        "/mojibake": ("<p>doesn’t</p>".encode().decode("cp1252").encode(), "text/html"),
+        "/empty": (b"", "text/html"),
+    }
+    httpserver.expect_request("/robots.txt").respond_with_data("User-agent: *\nAllow: /\n")
+    for path, (body, content_type) in pages.items():
+        response = Response(body, content_type=content_type)
+        if not content_type:  # none at all: werkzeug would say text/plain
+            del response.headers["Content-Type"]
+        httpserver.expect_request(path).respond_with_response(response)
+    allowed = replace(LIMITS, allowed_private_hosts=frozenset({f"127.0.0.1:{httpserver.port}"}))
+    entries = [entry(f"http://127.0.0.1:{httpserver.port}{path}") for path in pages]
+
+    async def both() -> tuple[list[PageInput], list[PageInput]]:
+        async with Fetcher(allowed) as fetcher:
+            robots = RobotsCache(fetcher)
+            raw = await fetch_pages_with(fetcher, robots, entries, decode=False)
+            return raw, await fetch_pages_with(fetcher, robots, entries)
+
+    raw, pages_now = asyncio.run(both())
+    assert [(type(p.html), p.content_type is None, p.page_error) for p in raw] == [
+        (bytes, False, "")
+    ] * len(pages)
+    assert [decoded(p) for p in raw] == pages_now
+    assert all(isinstance(p.html, str) and p.content_type is None for p in pages_now)
+    assert "café – 5 €" in str(pages_now[0].html) and "\u03ad" in str(pages_now[1].html)
+    assert "Łódź" in str(pages_now[2].html)

@@ -91,16 +91,16 @@ def _compute_pending(con: duckdb.DuckDBPyConnection, *, in_time_order: bool = Fa
     `in_time_order`: insert in time order (a whole rebuild), so scans by time skip more."""
     con.execute(_PENDING_ROWS)
     order = " ORDER BY t" if in_time_order else ""
-    new_keys = con.execute(f"SELECT {_KEYS} FROM v_pending_deal_reports{order}").to_arrow_table()
+    # v_pending_deal_reports reads the pending rows only (0016), not the kept keys: the
+    # touched groups' keys are deleted, then inserted from the view, with nothing held in
+    # the process between the two.
     con.execute(
         "DELETE FROM deal_report_keys "
         + _IN_PENDING.format(t="deal_report_keys", i="investor_id", g="target_id")
     )
-    con.register("_new_keys", new_keys)
-    try:
-        con.execute(f"INSERT INTO deal_report_keys SELECT {_KEYS} FROM _new_keys")
-    finally:
-        con.unregister("_new_keys")
+    con.execute(
+        f"INSERT INTO deal_report_keys SELECT {_KEYS} FROM v_pending_deal_reports{order}"
+    )
     con.execute(
         "DELETE FROM deal_ledger " + _IN_PENDING.format(t="deal_ledger", i="investor", g="target")
     )

@@ -23,8 +23,10 @@ import duckdb
 
 Row = Mapping[str, Any]
 
-_SCALARS = {str: "VARCHAR", bool: "BOOLEAN", int: "BIGINT", float: "DOUBLE", date: "DATE"}
-_UNKNOWN = None  # every value None (or an empty list): Arrow's null type
+_SCALARS = {
+    str: "VARCHAR", bool: "BOOLEAN", int: "BIGINT", float: "DOUBLE", date: "DATE", bytes: "BLOB",
+}  # fmt: skip
+_NONE = '"NULL"'  # no value to type a column or element by: Arrow's null type, DuckDB's NULL
 
 
 @contextmanager
@@ -33,46 +35,50 @@ def rows_relation(con: duckdb.DuckDBPyConnection, name: str, rows: Sequence[Row]
     order met; a key missing from a row is NULL) until the block ends."""
     columns = list(dict.fromkeys(chain.from_iterable(rows)))
     types = {c: _type_of([row.get(c) for row in rows]) for c in columns}
-    known = [c for c in columns if types[c] is not _UNKNOWN]
-    # A column with no value is NULL of no type, as Arrow's null type reads: it takes the
-    # type of whatever it meets (a typed NULL column would not, in coalesce(x, col)).
-    table = name if len(known) == len(columns) else f"{name}_rows"
-    doubles = [c for c in known if types[c] == "DOUBLE"]
-    payload = json.dumps([_as_json(row, doubles) for row in rows], default=_iso)
-    fields = ", ".join(f"{json.dumps(c)}: {json.dumps(types[c])}" for c in known)
-    if known:
+    # JSON cannot be read as NULL's type: such parts are read as VARCHAR, then cast, so that
+    # they take the type of whatever they meet (coalesce(x, col)), as Arrow's null type does.
+    # Bytes travel as hex, read as VARCHAR and unhexed.
+    untyped = [c for c in columns if _NONE in types[c] or types[c] == "BLOB"]
+    table = f"{name}_rows" if untyped else name
+    if columns:
+        read = {c: "VARCHAR" if types[c] == "BLOB" else types[c] for c in columns}
+        fields = ", ".join(
+            f"{json.dumps(c)}: {json.dumps(read[c].replace(_NONE, 'VARCHAR'))}" for c in columns
+        )
+        fix = [c for c in columns if types[c] in ("DOUBLE", "BLOB")]
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT r.* FROM"
             f" (SELECT unnest(from_json($rows, '[{{{_quoted(fields)}}}]')) AS r)",
-            {"rows": payload},
+            {"rows": json.dumps([_as_json(row, fix) for row in rows], default=_iso)},
         )
-    else:  # no typed column: only the row count matters
+    else:  # rows without keys: only their number
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT NULL AS _ FROM range($n)",
             {"n": len(rows)},
         )
-    if table != name:
+    if untyped:
         selected = ", ".join(
-            _ident(c) if types[c] is not _UNKNOWN else f"NULL AS {_ident(c)}" for c in columns
+            _read_back(c, types[c]) if c in untyped else _ident(c) for c in columns
         )
         con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {selected} FROM {table}")
     try:
         yield
     finally:
-        if table != name:
+        if untyped:
             con.execute(f"DROP VIEW IF EXISTS temp.{name}")
         con.execute(f"DROP TABLE IF EXISTS temp.{table}")
 
 
-def _type_of(values: Sequence[Any]) -> str | None:
-    """The SQL type Arrow infers for these Python values (None when none has a type)."""
+def _type_of(values: Sequence[Any]) -> str:
+    """The SQL type of the column Arrow infers from these Python values."""
     kinds = set(map(type, values)) - {type(None)}
     if not kinds:
-        return _UNKNOWN
+        return _NONE
     if kinds == {int, float}:
         return "DOUBLE"  # Arrow promotes a mix of ints and floats
     if len(kinds) > 1:
-        raise TypeError(f"values of several types in one column: {sorted(k.__name__ for k in kinds)}")
+        found = sorted(k.__name__ for k in kinds)
+        raise TypeError(f"values of several types in one column: {found}")
     (kind,) = kinds
     if kind is datetime:
         aware = any(v.tzinfo is not None for v in values if v is not None)
@@ -80,28 +86,32 @@ def _type_of(values: Sequence[Any]) -> str | None:
     if kind in _SCALARS:
         return _SCALARS[kind]
     if kind is list or kind is tuple:
-        inner = _type_of([x for v in values if v is not None for x in v])
-        # Empty lists only: VARCHAR elements, which cast to any list type on insert.
-        return f"{inner or 'VARCHAR'}[]"
+        return _type_of([x for v in values if v is not None for x in v]) + "[]"
     if kind is dict:
-        keys = list(dict.fromkeys(chain.from_iterable(v for v in values if v is not None)))
-        parts = [
-            f"{_ident(k)} {_type_of([v.get(k) for v in values if v is not None]) or 'VARCHAR'}"
-            for k in keys
-        ]
+        given = [v for v in values if v is not None]
+        keys = list(dict.fromkeys(chain.from_iterable(given)))
+        parts = [f"{_ident(k)} {_type_of([v.get(k) for v in given])}" for k in keys]
         return f"STRUCT({', '.join(parts)})"
     raise TypeError(f"no SQL type for {kind.__name__} values")
 
 
-def _as_json(row: Row, doubles: Sequence[str]) -> Mapping[str, Any]:
-    """The row as JSON carries it: NaN and infinities (not JSON) as strings DuckDB casts.
-    Keys of no column (all None) are left in: `from_json` reads only the columns named."""
+def _as_json(row: Row, fix: Sequence[str]) -> Mapping[str, Any]:
+    """The row as JSON carries it: NaN and infinities (not JSON) as strings DuckDB casts,
+    bytes as hex. Keys of no column are left in: `from_json` reads only the columns named."""
     out = row if isinstance(row, dict) else dict(row)
-    for c in doubles:
+    for c in fix:
         v = out.get(c)
-        if isinstance(v, float) and not math.isfinite(v):
+        if isinstance(v, bytes):
+            out = {**out, c: v.hex()}
+        elif isinstance(v, float) and not math.isfinite(v):
             out = {**out, c: str(v)}
     return out
+
+
+def _read_back(column: str, kind: str) -> str:
+    """The expression giving `column` its type again, from how JSON carried it."""
+    value = f"unhex({_ident(column)})" if kind == "BLOB" else f"CAST({_ident(column)} AS {kind})"
+    return f"{value} AS {_ident(column)}"
 
 
 def _iso(value: Any) -> str:

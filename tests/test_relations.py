@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta, timezone
+from enum import IntEnum, StrEnum
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,18 @@ def both_ways(rows: Sequence[Row]) -> tuple[Any, Any]:
     return ours, reference
 
 
+class Kind(StrEnum):
+    PAGE = "page"
+
+
+class Level(IntEnum):
+    HIGH = 3
+
+
+class Moment(datetime):
+    pass
+
+
 EDGES: list[list[dict[str, Any]]] = [
     # ints and floats in one column, NaN and infinities, an int beyond 2**53
     [{"a": 1, "f": 0.1}, {"a": 2.5, "f": float("nan")}, {"a": 3, "f": float("-inf")},
@@ -79,6 +92,8 @@ EDGES: list[list[dict[str, Any]]] = [
      {"roles": [], "bands": []}, {"roles": None, "bands": None}],
     [{"roles": [], "only_empty": []}],
     [{"column with space": 1, 'q"uote': "v"}],
+    # subclasses of the types (an enum of strings, another library's datetime)
+    [{"s": Kind.PAGE, "t": Moment(2026, 3, 4, 5, 6, tzinfo=UTC), "i": Level.HIGH}],
 ]  # fmt: skip
 
 

@@ -76,7 +76,7 @@ def rows_relation(con: duckdb.DuckDBPyConnection, name: str, rows: Sequence[Row]
 
 def _type_of(values: Sequence[Any]) -> str:
     """The SQL type of the column Arrow infers from these Python values."""
-    kinds = set(map(type, values)) - {type(None)}
+    kinds = {_base(k) for k in set(map(type, values))} - {type(None)}
     if not kinds:
         return _NONE
     if kinds == {int, float}:
@@ -98,6 +98,18 @@ def _type_of(values: Sequence[Any]) -> str:
         parts = [f"{_ident(k)} {_type_of([v.get(k) for v in given])}" for k in keys]
         return f"STRUCT({', '.join(parts)})"
     raise TypeError(f"no SQL type for {kind.__name__} values")
+
+
+# The types a value's type is read as (bool before int, datetime before date: subclasses).
+_BASES = (bool, int, float, str, bytes, datetime, date, list, tuple, dict)
+
+
+def _base(kind: type) -> type:
+    """`kind`, or the type of _BASES it derives from (a str enum is a str, a datetime of
+    another library a datetime), as Arrow reads them."""
+    if kind in _BASES:
+        return kind
+    return next((base for base in _BASES if issubclass(kind, base)), kind)
 
 
 def _as_json(values: list[Any], kind: str) -> str:

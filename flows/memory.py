@@ -42,11 +42,8 @@ def limit_heaps(arenas: int = ARENAS) -> None:
 
 
 def trim() -> None:
-    """Return the free memory of every heap to the system, Arrow's pool's too (the
-    warehouse hands rows to DuckDB as Arrow tables; its allocator keeps what they freed)."""
-    arrow = sys.modules.get("pyarrow")  # only if the warehouse has loaded it
-    if arrow is not None:
-        arrow.default_memory_pool().release_unused()
+    """Return the free memory of every heap to the system. (The warehouse hands rows to
+    DuckDB as JSON, warehouse/relations.py: no Arrow pool of its own to release.)"""
     libc = _glibc()
     if libc is not None:
         libc.malloc_trim(0)

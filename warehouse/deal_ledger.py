@@ -91,16 +91,20 @@ def _compute_pending(con: duckdb.DuckDBPyConnection, *, in_time_order: bool = Fa
     `in_time_order`: insert in time order (a whole rebuild), so scans by time skip more."""
     con.execute(_PENDING_ROWS)
     order = " ORDER BY t" if in_time_order else ""
-    new_keys = con.execute(f"SELECT {_KEYS} FROM v_pending_deal_reports{order}").to_arrow_table()
+    # The new keys are computed before the kept ones are deleted (0013's view read those), in
+    # a temporary table: not fetched into the process.
     con.execute(
-        "DELETE FROM deal_report_keys "
-        + _IN_PENDING.format(t="deal_report_keys", i="investor_id", g="target_id")
+        "CREATE OR REPLACE TEMP TABLE _new_keys AS"
+        f" SELECT {_KEYS} FROM v_pending_deal_reports{order}"
     )
-    con.register("_new_keys", new_keys)
     try:
+        con.execute(
+            "DELETE FROM deal_report_keys "
+            + _IN_PENDING.format(t="deal_report_keys", i="investor_id", g="target_id")
+        )
         con.execute(f"INSERT INTO deal_report_keys SELECT {_KEYS} FROM _new_keys")
     finally:
-        con.unregister("_new_keys")
+        con.execute("DROP TABLE IF EXISTS temp._new_keys")
     con.execute(
         "DELETE FROM deal_ledger " + _IN_PENDING.format(t="deal_ledger", i="investor", g="target")
     )

@@ -1,0 +1,168 @@
+"""Rows handed to SQL through JSON (warehouse/relations.py) read as the Arrow tables they
+replaced read (issue 19: the ingest's process no longer imports pyarrow): the same values
+and the same types, column by column, and the same stored rows after every write of an
+ingest's history. The Arrow registration is the reference, as it was in warehouse/append.py."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta, timezone
+from enum import IntEnum, StrEnum
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from tests.test_append_keys import batch, generated, history, snapshot, store
+from warehouse.append import Row, register_rows
+from warehouse.database import open_warehouse
+from warehouse.relations import rows_relation
+
+# The Arrow registration rows_relation replaced: the reference.
+
+
+@contextmanager
+def arrow_relation(
+    con: duckdb.DuckDBPyConnection, name: str, rows: Sequence[Row]
+) -> Iterator[None]:
+    import pyarrow as pa
+
+    columns = list(dict.fromkeys(chain.from_iterable(rows)))
+    con.register(name, pa.table({c: [row.get(c) for row in rows] for c in columns}))
+    try:
+        yield
+    finally:
+        con.unregister(name)
+
+
+def as_sql_sees(con: duckdb.DuckDBPyConnection, name: str) -> tuple[list[Any], list[Any]]:
+    """(each column's name and type as an expression sees it, every row in order)."""
+    columns = [r[0] for r in con.execute(f"SELECT * FROM {name} LIMIT 0").description or []]
+    types = con.execute(
+        "SELECT "
+        + ", ".join("typeof(" + '"' + c.replace('"', '""') + '")' for c in columns)
+        + f" FROM {name} LIMIT 1"
+    ).fetchone()
+    return list(zip(columns, types or (), strict=False)), con.execute(
+        f"SELECT * FROM {name}"
+    ).fetchall()
+
+
+def both_ways(rows: Sequence[Row]) -> tuple[Any, Any]:
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")  # as open_warehouse sets it
+    with rows_relation(con, "_ours", rows):
+        ours = as_sql_sees(con, "_ours")
+    with arrow_relation(con, "_ref", rows):
+        reference = as_sql_sees(con, "_ref")
+    return ours, reference
+
+
+class Kind(StrEnum):
+    PAGE = "page"
+
+
+class Level(IntEnum):
+    HIGH = 3
+
+
+class Moment(datetime):
+    pass
+
+
+EDGES: list[list[dict[str, Any]]] = [
+    # ints and floats in one column, NaN and infinities, an int beyond 2**53
+    [{"a": 1, "f": 0.1}, {"a": 2.5, "f": float("nan")}, {"a": 3, "f": float("-inf")},
+     {"a": None, "f": 2**62 + 0.0}, {"a": 2, "f": 1e300}],
+    [{"i": 2**63 - 1, "b": True}, {"i": -(2**63), "b": None}, {"i": None, "b": False}],
+    # a key missing from some rows, a column with no value at all
+    [{"x": "a", "n": None}, {"n": None, "y": "it's \"quoted\" \\ é 漢字 \n"}, {"x": "", "y": None}],
+    # times with and without zone, other offsets, microseconds; dates
+    [{"t": datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC), "d": date(2026, 1, 2),
+      "n": datetime(2026, 1, 2, 3, 4, 5)},
+     {"t": datetime(2026, 1, 2, 3, 4, tzinfo=timezone(timedelta(hours=5, minutes=45))),
+      "d": None, "n": None}],
+    # lists of structs (deal roles), empty lists, lists of ints
+    [{"roles": [{"entity_id": "openai", "role": "lead"}], "bands": [1, -2**62]},
+     {"roles": [], "bands": []}, {"roles": None, "bands": None}],
+    [{"roles": [], "only_empty": []}],
+    [{"column with space": 1, 'q"uote': "v"}],
+    # subclasses of the types (an enum of strings, another library's datetime)
+    [{"s": Kind.PAGE, "t": Moment(2026, 3, 4, 5, 6, tzinfo=UTC), "i": Level.HIGH}],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("rows", EDGES, ids=range(len(EDGES)))
+def test_edge_values_read_as_arrow_read_them(rows: list[dict[str, Any]]) -> None:
+    ours, reference = both_ways(rows)
+    # NaN is not equal to itself: compare the rows' text
+    assert ours[0] == reference[0]
+    assert repr(ours[1]) == repr(reference[1])
+
+
+def test_an_ingests_rows_read_as_arrow_read_them() -> None:
+    arts, links, mentions, deals = batch([(f"feed-{n % 2}", a) for n, a in enumerate(generated(8))])
+    assert deals and mentions
+    for rows in (arts, links, mentions, deals):
+        ours, reference = both_ways(rows)
+        assert ours == reference
+
+
+def test_an_ingests_history_stores_the_rows_arrow_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with open_warehouse(tmp_path / "ours.duckdb") as con:
+        store(con)
+        ours = snapshot(con)
+    monkeypatch.setattr("warehouse.append.rows_relation", arrow_relation)
+    with open_warehouse(tmp_path / "arrow.duckdb") as con:
+        store(con)
+        reference = snapshot(con)
+    assert ours == reference
+    assert sum(len(rows) for rows in ours.values()) > 1000
+    assert history()  # the same history both times (generated from fixed seeds)
+
+
+def test_a_relation_is_gone_after_its_block_even_after_an_error() -> None:
+    con = duckdb.connect()
+    with pytest.raises(RuntimeError), register_rows(con, "_r", [{"a": 1, "n": None}]):
+        assert con.execute("SELECT a, n FROM _r").fetchall() == [(1, None)]
+        raise RuntimeError
+    left = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE NOT internal"
+        " UNION ALL SELECT count(*) FROM duckdb_views() WHERE NOT internal"
+    ).fetchall()
+    assert left == [(0,), (0,)]
+    with register_rows(con, "_r", []):  # no rows: a relation of none
+        assert con.execute("SELECT count(*) FROM _r").fetchall() == [(0,)]
+
+
+def test_values_of_several_types_in_one_column_are_refused() -> None:
+    con = duckdb.connect()
+    with pytest.raises(TypeError), register_rows(con, "_r", [{"a": 1}, {"a": "1"}]):
+        pass
+
+
+def test_storing_a_batch_imports_no_pyarrow(tmp_path: Path) -> None:
+    # A process of its own: this one imported pyarrow for the reference above.
+    code = f"""
+import sys
+from pathlib import Path
+from tests.test_append_keys import store
+from warehouse.database import open_warehouse
+with open_warehouse(Path({str(tmp_path / "w.duckdb")!r})) as con:
+    store(con)
+    stored = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+print(stored, sorted(m for m in sys.modules if m.split(".")[0] in ("pyarrow", "pandas")))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    ).stdout.split(" ", 1)  # fmt: skip
+    assert int(out[0]) > 0
+    assert out[1].strip() == "[]"

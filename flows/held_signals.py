@@ -4,8 +4,8 @@ A run stopped from outside can be sent two signals. Under `labwatch serve` a flo
 not always keep serve's blocked SIGINT (seen in /proc: some runs' main threads have it
 unblocked), so a terminal's Ctrl-C reaches the run and serve's SIGTERM follows a moment
 later; a user may also press Ctrl-C twice. The second one, landing while the run wrote its
-`interrupted` row, aborted the write and left the run `running` in the warehouse (about one
-stop in ten on a loaded machine). Held here, it waits until the row is written and is
+`interrupted` row, aborted the write and left the run `running` in the warehouse (in CI,
+and once in 29 stops here under load). Held here, it waits until the row is written and is
 raised then, so the run still stops.
 """
 

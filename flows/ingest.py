@@ -46,6 +46,7 @@ from flows.page_retry import (
 from flows.prefect_env import quiet_interrupts
 from flows.progress import Progress, log, rate
 from flows.settings import Settings, load_settings
+from flows.store_groups import StoreGroups
 from warehouse.append import record_watchlist, replace_row, upsert_feeds
 from warehouse.articles import BatchCounts, append_batch, link_entries, unseen_keys
 from warehouse.ducklake_lease import in_turn
@@ -386,6 +387,16 @@ class PageTally:
         failures = tuple((p.entry.url, p.page_error) for p in pages if p.html is None)
         return cls(*page_counts(pages), failures)
 
+    @classmethod
+    def joined(cls, tallies: Sequence[PageTally]) -> PageTally:
+        """The tally of several batches' pages."""
+        return cls(
+            sum(t.fetched for t in tallies),
+            sum(t.blocked for t in tallies),
+            sum(t.failed for t in tallies),
+            tuple(f for t in tallies for f in t.failures),
+        )
+
 
 def summarise_batch(summary: IngestSummary, pages: PageTally, counts: BatchCounts) -> None:
     summary.pages_fetched += pages.fetched
@@ -410,17 +421,23 @@ def log_feeds(summary: IngestSummary, seconds: float) -> None:
         log.debug("feed failed: %s: %s", url, reason)
 
 
-def log_batch(
-    number: int, batches: int, pages: PageTally, counts: BatchCounts, done: Progress
-) -> None:
+def log_batch(number: int, batches: int, pages: PageTally, done: Progress) -> None:
     log.info(
-        "batch %d/%d: %d pages fetched, %d blocked, %d failed; %d new articles, %d mentions, "
-        "%d deals; %d/%d pages at %s",
-        number, batches, pages.fetched, pages.blocked, pages.failed, counts.articles,
-        counts.mentions, counts.deals, done.done, done.total, rate(done.done, done.seconds),
+        "batch %d/%d: %d pages fetched, %d blocked, %d failed; %d/%d pages at %s",
+        number, batches, pages.fetched, pages.blocked, pages.failed, done.done, done.total,
+        rate(done.done, done.seconds),
     )  # fmt: skip
     for url, reason in pages.failures:
         log.debug("page not fetched: %s: %s", url, reason)
+
+
+def log_store(numbers: Sequence[int], batches: int, counts: BatchCounts) -> None:
+    span = f"{numbers[0]}-{numbers[-1]}" if len(numbers) > 1 else f"{numbers[0]}"
+    log.info(
+        "stored batch%s %s/%d: %d new articles, %d mentions, %d deals",
+        "es" if len(numbers) > 1 else "", span, batches, counts.articles, counts.mentions,
+        counts.deals,
+    )  # fmt: skip
 
 
 def _task(fn: Any, name: str, retries: int = 0) -> Any:
@@ -549,28 +566,41 @@ def _ingest(
         summary.entries_new = len(entries)
         log_feeds(summary, counter.seconds)
         pages_done = Progress("pages", len(entries))
-        batches = -(-len(entries) // settings.batch_size)
+        batches_total = -(-len(entries) // settings.batch_size)
 
-        def finish_batch(number: int, pages: PageTally, pending: Pending) -> None:
-            analysed = analyse_task(quote(pending))
+        def store_batches(batches: Sequence[tuple[int, PageTally, list[AnalysedArticle]]]) -> None:
+            analysed = [a for _, _, batch in batches for a in batch]
             counts = store_task(
                 settings, summary.run_id, quote(analysed), quote(feed_links), watchlist.version
             )
+            pages = PageTally.joined([tally for _, tally, _ in batches])
             summarise_batch(summary, pages, counts)
+            log_store([number for number, _, _ in batches], batches_total, counts)
+            memory.trim()  # the batches' pages and rows, freed
+
+        waiting = StoreGroups(settings.store_size, store_batches)
+
+        def finish_batch(number: int, pages: PageTally, pending: Pending) -> None:
+            analysed: list[AnalysedArticle] = analyse_task(quote(pending))
             pages_done.close()
-            log_batch(number, batches, pages, counts, pages_done)
-            memory.trim()  # the batch's pages and rows, freed
+            log_batch(number, batches_total, pages, pages_done)
+            waiting.add((number, pages, analysed), len(analysed))
 
         def store_while_fetching(fetching: PendingPages) -> None:
-            # A slow network: the batches the pool has finished are stored while the next
-            # one downloads, not after it (oldest first).
-            while in_flight and not fetching.done():
-                oldest = in_flight[0][2]
-                if oldest.done():
+            # A slow network: batches the pool has finished are stored while the next one
+            # downloads, not after it (oldest first), without waiting for `store_size`:
+            # the cores would be idle meanwhile.
+            while not fetching.done():
+                if in_flight and in_flight[0][2].done():
                     finish_batch(*in_flight.popleft())
-                else:  # the first to finish of what is not done yet (done ones return at once)
+                elif waiting:
+                    waiting.flush()
+                elif in_flight:  # the first to finish of the oldest batch and the download
+                    oldest = in_flight[0][2]
                     either: list[Future[Any]] = [*fetching.futures(), *oldest.futures()]
                     wait([f for f in either if not f.done()], return_when=FIRST_COMPLETED)
+                else:
+                    return
 
         # A pipeline: while batch N-2 is stored, batches N-1 and N are on the pool and batch
         # N+1 downloads (in the page fetcher's thread), so the cores are not idle while we
@@ -596,6 +626,7 @@ def _ingest(
                     finish_batch(*in_flight.popleft())
             while in_flight:
                 finish_batch(*in_flight.popleft())
+            waiting.flush()
             retry_pages(settings, summary, analyser, watchlist.version, force=force)
         changed = bool(summary.articles_new or summary.articles_upgraded)
         finish_task(settings, quote(fetches), quote(feed_links), changed)

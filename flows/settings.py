@@ -83,7 +83,10 @@ class Settings(BaseModel):
     max_retries: Annotated[int, Ge(0), Le(10)] = 2
     # A failing feed waits this × its consecutive failures.
     backoff_minutes: Annotated[float, Ge(0), Le(1440)] = 30.0
-    batch_size: Annotated[int, Ge(1), Le(10_000)] = 64  # articles per fetch/extract/store batch
+    batch_size: Annotated[int, Ge(1), Le(10_000)] = 64  # articles per fetch/extract batch
+    # Analysed batches are stored together once this many articles are ready (one opening,
+    # ledger refresh and checkpoint for them all); at once when the run waits on the network.
+    store_size: Annotated[int, Ge(1), Le(100_000)] = 256
     workers: Annotated[int, Ge(1), Le(256)] = Field(
         default_factory=lambda: max(1, os.cpu_count() or 1)
     )
@@ -121,8 +124,8 @@ class Settings(BaseModel):
 
     @field_validator(
         "timeout", "max_bytes", "per_host_connections", "min_host_interval", "max_retries",
-        "backoff_minutes", "batch_size", "workers", "lock_wait", "ingest_every_minutes",
-        "web_port", "maintain_keep_days", mode="before",
+        "backoff_minutes", "batch_size", "store_size", "workers", "lock_wait",
+        "ingest_every_minutes", "web_port", "maintain_keep_days", mode="before",
     )  # fmt: skip
     @classmethod
     def _no_bool(cls, value: Any) -> Any:

@@ -77,6 +77,7 @@ def test_example_file_is_valid_and_holds_the_defaults(home: Path) -> None:
         ("batch_size", "-1", "an integer from 1 to 10,000"),  # stored nothing, kept validators
         ("batch_size", "0", "an integer from 1 to 10,000"),  # ZeroDivisionError
         ("batch_size", "2.5", "an integer from 1 to 10,000"),
+        ("store_size", "0", "an integer from 1 to 100,000"),
         ("workers", "0", "an integer from 1 to 256"),
         ("per_host_connections", "0", "an integer from 1 to 100"),
         ("max_retries", "-1", "an integer from 0 to 10"),

@@ -103,7 +103,7 @@ def profile(workdir: Path, batches: int) -> list[dict[str, float]]:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     p.add_argument("--workdir", type=Path, required=True, help="the warehouse bench's workdir")
-    p.add_argument("--batches", type=int, default=6, help="batches of 64 appended (6)")
+    p.add_argument("--batches", type=int, default=6, help="stores of the ingest's size (256) appended (6)")
     args = p.parse_args(argv)
     runs = profile(args.workdir, max(2, args.batches))
     for n, r in enumerate(runs):

@@ -1,5 +1,5 @@
 """What story clustering costs: MinHash signatures of N generated articles, and storing them
-in batches of 64 with the LSH join and the verification, against the same batches stored with
+in stores of the ingest's size (256) with the LSH join and the verification, against the same batches stored with
 no clustering at all. The report sets the sum against the time the ingest takes for N
 articles (measured in the same run).
 
@@ -103,7 +103,7 @@ def _store(
 
 
 def clustering_cost(path: Path, watchlist: Watchlist, texts: list[str]) -> dict[str, Any]:
-    """Signatures of `texts`, then the texts stored 6 minutes apart in batches of 64 with and
+    """Signatures of `texts`, then the texts stored 6 minutes apart in stores of the ingest's size with and
     without clustering (warehouses `path`-on and `path`-off)."""
     started = time.perf_counter()
     keys = [story_key(t) for t in texts]

@@ -251,7 +251,7 @@ def _warehouse_lines(r: Mapping[str, Any]) -> list[Line]:
     out = [
         Line(
             s6,
-            f"append_batch, batches of {app['batch_size']}",
+            f"append_batch, stores of {app['batch_size']} articles",
             f"{app['rows_per_s']:,} rows/s ({app['articles']} articles, {app['rows']} rows)",
             ">= 100k rows/s",
             app["rows_per_s"] >= 100_000,

@@ -6,11 +6,11 @@ in batches of the ingest's size, into a fresh warehouse made by `open_warehouse`
 applied). A raw `warehouse.append.insert_rows` of mention rows is timed too.
 
 "Rows" in the append figures are the rows a batch stored in `articles`, `mentions` and
-`deals` (`BatchCounts`: new articles + their mentions + their deals; a batch of 64 generated
-articles is about 64 + 4,000 + 600 rows). The rows of the tables kept alongside (URLs, story
+`deals` (`BatchCounts`: new articles + their mentions + their deals; a store of 256 generated
+articles is about 256 + 16,000 + 2,400 rows). The rows of the tables kept alongside (URLs, story
 keys, article_entities, the deals ledger) are not counted, and the time is each batch's
 whole store: at size, opening the warehouse, `append_batch` and closing it (its checkpoint),
-as the ingest opens it once per batch.
+as the ingest opens it once per store.
 
 The large warehouse (1M articles, 10M mentions by default) is generated inside DuckDB with SQL
 (`range`), over two years of ISO weeks, with the watchlist's entities mentioned with a skew
@@ -45,6 +45,7 @@ from extractors.entities import Tagger
 from extractors.records import FeedEntry, PageInput, Watchlist
 from extractors.urls import url_key
 from flows import rows
+from flows.settings import Settings
 from warehouse import deal_ledger, entity_days, entity_pairs, web_queries
 from warehouse.append import insert_rows, record_watchlist
 from warehouse.articles import append_batch, articles_for_keys, unseen_keys
@@ -52,7 +53,9 @@ from warehouse.database import migrations, open_warehouse
 from warehouse.named_query import named_queries, run_named
 from warehouse.queries import deals_ledger, newest_article_week, totals
 
-BATCH = 64  # the ingest's default batch_size
+# Articles per append_batch: the ingest's default store size (analysed batches are stored
+# together, flows/store_groups.py).
+BATCH: int = Settings.model_fields["store_size"].default
 SPAN_WEEKS = 104  # ending this week, so queries relative to today find data
 AT_SIZE_BATCHES = 3  # batches appended to the large warehouse
 UNIQUE_TEXTS = 200  # analysed once each, then copied under new keys

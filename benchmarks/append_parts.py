@@ -1,7 +1,7 @@
-"""Where a batch's store goes at size: `python -m benchmarks.append_parts --workdir DIR`.
+"""Where a store goes at size: `python -m benchmarks.append_parts --workdir DIR`.
 
-Appends batches of the ingest's size to a copy of the large synthetic warehouse that
-`python -m benchmarks.run --only warehouse --workdir DIR` keeps in DIR
+Appends stores of the ingest's size (`store_size`, 256 articles) to a copy of the large
+synthetic warehouse that `python -m benchmarks.run --only warehouse --workdir DIR` keeps in DIR
 (`large-generated.duckdb`), each as the ingest stores it: opened with the ingest's DuckDB
 settings, `append_batch` with the entries' feed links, closed (its checkpoint). Prints each
 batch's wall and CPU time, then the CPU seconds of each part averaged over the batches: the
@@ -103,7 +103,7 @@ def profile(workdir: Path, batches: int) -> list[dict[str, float]]:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     p.add_argument("--workdir", type=Path, required=True, help="the warehouse bench's workdir")
-    p.add_argument("--batches", type=int, default=6, help="stores of the ingest's size (256) appended (6)")
+    p.add_argument("--batches", type=int, default=6, help="stores appended (6)")
     args = p.parse_args(argv)
     runs = profile(args.workdir, max(2, args.batches))
     for n, r in enumerate(runs):

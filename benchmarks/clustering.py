@@ -1,7 +1,7 @@
 """What story clustering costs: MinHash signatures of N generated articles, and storing them
-in stores of the ingest's size (256) with the LSH join and the verification, against the same batches stored with
-no clustering at all. The report sets the sum against the time the ingest takes for N
-articles (measured in the same run).
+in stores of the ingest's size (256) with the LSH join and the verification, against the
+same stores with no clustering at all. The report sets the sum against the time the ingest
+takes for N articles (measured in the same run).
 
 The texts must share shingles as news does, or the join and the verification are measured on
 the wrong number of candidates. The ingest corpus's texts (benchmarks/textgen.py) draw over
@@ -103,8 +103,8 @@ def _store(
 
 
 def clustering_cost(path: Path, watchlist: Watchlist, texts: list[str]) -> dict[str, Any]:
-    """Signatures of `texts`, then the texts stored 6 minutes apart in stores of the ingest's size with and
-    without clustering (warehouses `path`-on and `path`-off)."""
+    """Signatures of `texts`, then the texts stored 6 minutes apart in stores of the ingest's
+    size, with and without clustering (warehouses `path`-on and `path`-off)."""
     started = time.perf_counter()
     keys = [story_key(t) for t in texts]
     keys_s = time.perf_counter() - started

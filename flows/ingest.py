@@ -587,13 +587,14 @@ def _ingest(
             waiting.add((number, pages, analysed), len(analysed))
 
         def store_while_fetching(fetching: PendingPages) -> None:
-            # A slow network: batches the pool has finished are stored while the next one
-            # downloads, not after it (oldest first), without waiting for `store_size`:
-            # the cores would be idle meanwhile.
+            # A slow network: batches the pool has finished are taken while the next one
+            # downloads (oldest first), and once the pool has none left to analyse, they
+            # are stored without waiting for `store_size`: the cores would be idle. While
+            # the pool has work, a store would take its CPU, as the download ends anyway.
             while not fetching.done():
                 if in_flight and in_flight[0][2].done():
                     finish_batch(*in_flight.popleft())
-                elif waiting:
+                elif waiting and not in_flight:
                     waiting.flush()
                 elif in_flight:  # the first to finish of the oldest batch and the download
                     oldest = in_flight[0][2]

@@ -12,6 +12,7 @@ with no wait between them share one opening).
 from __future__ import annotations
 
 import asyncio
+import gc
 import uuid
 from collections import deque
 from collections.abc import Callable, Container, Mapping, Sequence
@@ -565,6 +566,10 @@ def _ingest(
         summarise_fetches(summary, fetches)
         summary.entries_new = len(entries)
         log_feeds(summary, counter.seconds)
+        # What the run holds from here to its end (imports, the feeds' entries) is left out
+        # of the cyclic collector's passes, which walked all of it 34 times at 5,000 articles
+        # (1.5 s of the ingest process's CPU); `finally` hands it back.
+        gc.freeze()
         pages_done = Progress("pages", len(entries))
         batches_total = -(-len(entries) // settings.batch_size)
 
@@ -637,6 +642,8 @@ def _ingest(
         with held_signals():  # a second Ctrl-C or SIGTERM waits until the row is written
             write_run(settings, summary.run_row(status, started, f"{type(exc).__name__}: {exc}"))
         raise
+    finally:
+        gc.unfreeze()
     write_run(settings, summary.run_row("completed", started))
     log.info(
         "ingest %s completed in %.1f s: %d new articles, %d mentions, %d deals",

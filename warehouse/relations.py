@@ -43,23 +43,21 @@ def rows_relation(con: duckdb.DuckDBPyConnection, name: str, rows: Sequence[Row]
     table = f"{name}_rows" if untyped else name
     if columns:
         # One JSON array per column (a list of objects took twice as long to write and read),
-        # unnested side by side: the arrays are as long as the rows. The parameters are read
-        # from a subquery: `from_json($c)` is a constant, which DuckDB folds into one list
-        # value of an object per element before unnesting it, ten times slower.
-        read = {
-            c: "VARCHAR" if types[c] == "BLOB" else types[c].replace(_NONE, "VARCHAR")
-            for c in columns
-        }
-        given = ", ".join(f"$c{n} AS c{n}" for n in range(len(columns)))
-        lists = ", ".join(
-            f"from_json(c{n}, '{_quoted(json.dumps([read[c]]))}') AS l{n}"
+        # all in one object parameter (DuckDB converts each parameter apart, trying to import
+        # pandas every time), unnested side by side: the arrays are as long as the rows. The
+        # parameter is read from a subquery: `from_json($j)` is a constant, which DuckDB folds
+        # into one value of an object per element before unnesting it, ten times slower.
+        arrays = {
+            f"c{n}": "VARCHAR" if types[c] == "BLOB" else types[c].replace(_NONE, "VARCHAR")
             for n, c in enumerate(columns)
-        )
-        selected = ", ".join(f"unnest(l{n}) AS {_ident(c)}" for n, c in enumerate(columns))
+        }
+        shape = json.dumps({a: [t] for a, t in arrays.items()})
+        selected = ", ".join(f"unnest(s.c{n}) AS {_ident(c)}" for n, c in enumerate(columns))
+        parts = (f'"c{n}":{_as_json(values[c], types[c])}' for n, c in enumerate(columns))
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table} AS"
-            f" SELECT {selected} FROM (SELECT {lists} FROM (SELECT {given}))",
-            {f"c{n}": _as_json(values[c], types[c]) for n, c in enumerate(columns)},
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {selected}"
+            f" FROM (SELECT from_json(j, '{_quoted(shape)}') AS s FROM (SELECT $j AS j))",
+            {"j": "{" + ",".join(parts) + "}"},
         )
     else:  # rows without keys: only their number
         con.execute(

@@ -115,3 +115,15 @@ def test_migration_counts_mentions_already_stored(tmp_path: Path) -> None:
     with open_warehouse(path) as con:  # 0012 applied again: it counts what is stored
         assert [(a, e, n) for a, e, _, n in in_step(con)] == [("a", "openai", 2), ("b", "meta", 1)]
         assert con.execute("SELECT count(*) FROM mentions").fetchone() == (3,)
+
+
+def test_unique_mentions_keeps_the_first_of_each_key_in_order() -> None:
+    a, b = mention("a", 0, "openai"), mention("b", 0, "openai")
+    again = {**a, "entity_id": "anthropic"}  # the key of `a` again: dropped
+    in_title = {**a, "in_title": True}  # another key: title, not text
+    rows = [a, b, again, in_title, {**b}]
+    assert article_entities.unique_mentions(iter(rows)) == [a, b, in_title]
+    assert article_entities.unique_mentions([a, b]) == [a, b]
+    # A row without a part of the key counts it as None, as before.
+    partial = [{"article_id": "c", "start_offset": 1}, {"article_id": "c", "start_offset": 1}]
+    assert article_entities.unique_mentions(partial) == partial[:1]

@@ -14,6 +14,7 @@ from enum import IntEnum, StrEnum
 from itertools import chain
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
@@ -63,6 +64,10 @@ def both_ways(rows: Sequence[Row]) -> tuple[Any, Any]:
     return ours, reference
 
 
+SHARED = datetime(2026, 5, 6, 7, 8, 9, tzinfo=UTC)
+FALL_BACK = datetime(2026, 11, 1, 1, 30, tzinfo=ZoneInfo("America/New_York"))
+
+
 class Kind(StrEnum):
     PAGE = "page"
 
@@ -94,6 +99,13 @@ EDGES: list[list[dict[str, Any]]] = [
     [{"column with space": 1, 'q"uote': "v"}],
     # subclasses of the types (an enum of strings, another library's datetime)
     [{"s": Kind.PAGE, "t": Moment(2026, 3, 4, 5, 6, tzinfo=UTC), "i": Level.HIGH}],
+    # rows of as many keys, not the same ones; a row with a key more than the first
+    [{"a": 1, "b": "x"}, {"a": 2, "c": True}, {"b": "y", "c": False}],
+    [{"a": 1, "b": "x"}, {"a": 2, "b": "y", "c": True}],
+    # one time object shared by rows; times equal in Python, not as instants (the hour a
+    # clock goes back, twice: fold 0 and 1) or as text (one instant at two offsets)
+    [{"t": SHARED, "u": FALL_BACK}, {"t": SHARED, "u": FALL_BACK.replace(fold=1)},
+     {"t": None, "u": datetime(2026, 11, 1, 5, 30, tzinfo=UTC)}, {"t": SHARED, "u": None}],
 ]  # fmt: skip
 
 

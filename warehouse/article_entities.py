@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from operator import itemgetter
 
 import duckdb
 
@@ -23,6 +24,8 @@ from warehouse.append import Row, insert_rows
 
 # A mention's identity (the primary key `mentions` had before migration 0012).
 MENTION_KEY = ("article_id", "in_title", "start_offset")
+_mention_key = itemgetter(*MENTION_KEY)
+_article_entity = itemgetter("article_id", "entity_id")
 
 # The aggregate as the raw mentions give it, for the articles in `_ids` or all.
 _FROM_MENTIONS = """
@@ -36,10 +39,15 @@ _FROM_MENTIONS = """
 
 def unique_mentions(mentions: Iterable[Row]) -> list[Row]:
     """The mention rows without repeats of a key (the first kept), as the key used to ensure."""
-    seen: dict[tuple[object, ...], Row] = {}
-    for m in mentions:
-        seen.setdefault(tuple(m.get(k) for k in MENTION_KEY), m)
-    return list(seen.values())
+    rows = list(mentions)
+    try:  # keys made by C code (itemgetter), not a Python `get` per part
+        keys = list(map(_mention_key, rows))
+    except KeyError:  # a row without a part of the key: None, as `get` gives
+        keys = [tuple(m.get(k) for k in MENTION_KEY) for m in rows]
+    first = dict(zip(reversed(keys), reversed(rows), strict=True))  # the first of a key wins
+    if len(first) == len(rows):  # the usual case: no repeats
+        return rows
+    return list(map(first.__getitem__, dict.fromkeys(keys)))  # in the order first met
 
 
 def add(
@@ -47,7 +55,7 @@ def add(
 ) -> int:
     """Count `mentions` (rows just stored, of articles with no counts yet) per article and
     entity; `times` is each article's time (published, else fetched)."""
-    counts = Counter((m["article_id"], m["entity_id"]) for m in mentions)
+    counts = Counter(map(_article_entity, mentions))
     rows = [
         {"article_id": a, "entity_id": e, "t": times[a], "mentions": n}
         for (a, e), n in sorted(counts.items(), key=lambda x: (times[x[0][0]], x[0]))

@@ -67,6 +67,8 @@ class StoryRule:
 # Keyed articles whose stored candidates are found and scored together: bounds the candidate
 # and score tables (rows x candidates) when many articles are placed again at once (retag).
 STORED_CHUNK = 1024
+# Scores computed at once at most: a batch of wire copies meets most of the stored articles.
+_SCORES_AT_ONCE = 1 << 22
 
 
 def _key(a: Row) -> StoredKey | None:
@@ -194,9 +196,7 @@ def _stored_best(
         if met is None:
             continue
         rows = np.flatnonzero(met.allowed.any(axis=1))
-        # A few million scores at a time at most (a batch of wire copies meets most of the
-        # stored articles; retag places every article again).
-        step = max(1, (1 << 22) // len(met.keys))
+        step = max(1, _SCORES_AT_ONCE // len(met.keys))
         for s in range(0, len(rows), step):
             part = rows[s : s + step]
             table = rule.table([chunk[r][1] for r in part], met.keys)

@@ -79,16 +79,23 @@ def world(seed: int, size: int = 160) -> list[dict[str, Any]]:
     return rows
 
 
-def batches(rows: list[dict[str, Any]], seed: int) -> Iterator[list[dict[str, Any]]]:
+SIZES = (1, 3, 17, 40)
+
+
+def batches(
+    rows: list[dict[str, Any]], seed: int, sizes: tuple[int, ...] = SIZES
+) -> Iterator[list[dict[str, Any]]]:
     rng = random.Random(seed)
     start = 0
     while start < len(rows):
-        size = rng.choice((1, 3, 17, 40))
+        size = rng.choice(sizes)
         yield rows[start : start + size]
         start += size
 
 
-def reference(rows: list[dict[str, Any]], seed: int, ties: dict[str, int]) -> dict[str, str]:
+def reference(
+    rows: list[dict[str, Any]], seed: int, ties: dict[str, int], sizes: tuple[int, ...] = SIZES
+) -> dict[str, str]:
     """Each article, in order: among the stored articles sharing a band with it within the
     window, the first in time order (then id) of those `matches` scores highest; among the
     earlier ones of its batch, one per story (its last on the article's bands, in their
@@ -97,7 +104,7 @@ def reference(rows: list[dict[str, Any]], seed: int, ties: dict[str, int]) -> di
     window = STORY_RULE.window
     stored: list[tuple[str, datetime, StoryKey, str]] = []  # (id, time, key, story)
     clusters: dict[str, str] = {}
-    for batch in batches(rows, seed):
+    for batch in batches(rows, seed, sizes):
         placed: list[tuple[str, StoryKey]] = []  # (story, key) of the batch's keyed ones
         for a in batch:
             aid, t = a["article_id"], a["published_at"]
@@ -139,10 +146,14 @@ def first_best(
 
 
 def placed(
-    target: Path | DuckLakeWarehouse, rows: list[dict[str, Any]], seed: int, rule: StoryRule
+    target: Path | DuckLakeWarehouse,
+    rows: list[dict[str, Any]],
+    seed: int,
+    rule: StoryRule,
+    sizes: tuple[int, ...] = SIZES,
 ) -> dict[str, str]:
     with open_warehouse(target) as con:
-        for batch in batches(rows, seed):
+        for batch in batches(rows, seed, sizes):
             append_batch(con, batch, [], [], [], stories=rule)
         found = con.execute("SELECT article_id, coalesce(cluster_id, article_id) FROM articles")
         return dict(found.fetchall())
@@ -159,6 +170,15 @@ def test_placement_is_the_rule_pair_by_pair_on_shared_bands_and_ties(
     assert placed(tmp_path / "pairwise.duckdb", rows, seed, PAIRWISE) == expected
     # The world tests the choices: ties were broken, stories joined and not all into one.
     assert ties["first of equals"] > 10 and ties["stored over near"] > 0
+    assert len(rows) > len(set(expected.values())) > 5
+
+
+def test_placement_of_batches_of_more_than_64(tmp_path: Path) -> None:
+    """Batches of 130 and 200 new articles: their bands' holders take several 64-bit words,
+    each word's every bit used."""
+    rows = world(6, size=330)
+    expected = reference(rows, 6, {"first of equals": 0, "stored over near": 0}, (130, 200))
+    assert placed(tmp_path / "large.duckdb", rows, 6, STORY_RULE, (130, 200)) == expected
     assert len(rows) > len(set(expected.values())) > 5
 
 

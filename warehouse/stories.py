@@ -94,27 +94,28 @@ def _stored_candidates(
     chunk: Sequence[tuple[int, StoredKey]],
     window: timedelta,
 ) -> _Candidates | None:
-    """The candidates of `chunk` (index in `new`, key with bands). Each distinct band of the
-    chunk goes to SQL with the chunk's articles that hold it as bits (`_ub`, 64 articles a
-    column), and story_bands, filtered by those bands and the span of the chunk's windows (a
+    """The candidates of `chunk` (index in `new`, key with bands). SQL turns the chunk's
+    bands into the articles holding each distinct band, as bits (`_ub`, 64 articles a
+    column); story_bands, filtered by those bands and the span of the chunk's windows (a
     filter on the plain column: older row groups are skipped), comes back as one row per
     stored article: the OR of its bands' bits, its time. The window and the article itself
     are then checked pair by pair. A join of each new article's bands with story_bands made
     a row per shared band (1.5M for 256 wire copies against 4,600 stored ones), for SQL to
     make distinct and Python to read."""
-    given = np.array([b for _, k in chunk for b in k.bands], dtype=np.int64)
-    owner = np.repeat(np.arange(len(chunk)), [len(k.bands) for _, k in chunk])
-    bands, band_no = np.unique(given, return_inverse=True)
     words = -(-len(chunk) // 64)
-    holds = np.zeros((len(bands), words * 64), dtype=bool)
-    holds[band_no, owner] = True
-    bits = np.packbits(holds, axis=1, bitorder="little").view("<i8")
     masks = [f"m{w}" for w in range(words)]
-    names = ["band", *masks]
-    columns = zip(bands.tolist(), *bits.T.tolist(), strict=True)
-    ub = [dict(zip(names, values, strict=True)) for values in columns]
-    ids = [{"r": r, "t": new[i]["t"]} for r, (i, _) in enumerate(chunk)]
-    with register_rows(con, "_ni", ids), register_rows(con, "_ub", ub):
+    ids = [{"r": r, "t": new[i]["t"], "bands": list(k.bands)} for r, (i, k) in enumerate(chunk)]
+    # Bit r % 64 of mask r // 64: new article r holds the band.
+    holders = ", ".join(
+        f"bit_or(CASE WHEN r // 64 = {w} THEN CAST(1::UBIGINT << (r % 64) AS UBIGINT)"
+        f" ELSE 0::UBIGINT END) AS m{w}"
+        for w in range(words)
+    )
+    with register_rows(con, "_ni", ids):
+        con.execute(  # dropped with the other tables below
+            f"CREATE OR REPLACE TEMP TABLE _ub AS SELECT band, {holders}"
+            " FROM (SELECT r, unnest(bands) AS band FROM _ni) GROUP BY band"
+        )
         # Each article's window as a join on the column (TIMESTAMPTZ) compares it.
         span = con.execute(
             "SELECT epoch_us(CAST(t - to_days($days) AS TIMESTAMPTZ)),"
@@ -151,13 +152,13 @@ def _stored_candidates(
             " FROM _met m JOIN _olds o USING (article_id) ORDER BY o.j"
         ).fetchnumpy()
     finally:
-        con.execute("DROP TABLE IF EXISTS _met")
-        con.execute("DROP TABLE IF EXISTS _olds")
+        for table in ("_ub", "_met", "_olds"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
     if not olds:
         return None
     j = np.asarray(met["j"], dtype=np.int64)
     at = np.asarray(met["t"], dtype=np.int64)[:, None]
-    held_bits = np.stack([np.asarray(met[m], dtype="<i8") for m in masks], axis=1)
+    held_bits = np.stack([np.asarray(met[m], dtype="<u8") for m in masks], axis=1)
     sharing = np.unpackbits(
         held_bits.view(np.uint8), axis=1, count=len(chunk), bitorder="little"
     ).astype(bool)

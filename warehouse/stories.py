@@ -1,6 +1,7 @@
 """Stories in the warehouse: each article's story key (`story_keys`, `story_bands`), the
-candidates an article's LSH bands find (one join), and the story (`articles.cluster_id`) each
-article is placed in.
+candidates an article's LSH bands find (one filtered read of `story_bands` for a batch, a
+row per stored candidate with the batch's articles it shares a band with as bits), and the
+story (`articles.cluster_id`) each article is placed in.
 
 Whether two candidates tell the same story is not decided here: the caller hands in a
 `StoryRule` (flows/stories.py passes extractors/stories.py's), so the warehouse stores keys
@@ -67,6 +68,7 @@ class StoryRule:
 # Keyed articles whose stored candidates are found and scored together: bounds the candidate
 # and score tables (rows x candidates) when many articles are placed again at once (retag).
 STORED_CHUNK = 1024
+_NEAR_BLOCK = 256  # articles of a batch scored at once against the batch's earlier ones
 # Scores computed at once at most: a batch of wire copies meets most of the stored articles.
 _SCORES_AT_ONCE = 1 << 22
 
@@ -246,9 +248,6 @@ def _by_key(con: duckdb.DuckDBPyConnection, new: Sequence[Row], rule: StoryRule)
                 for b in keyed[p][1].bands:
                     members.setdefault(b, set()).add(p)
     return clusters
-
-
-_NEAR_BLOCK = 256  # articles of `new` scored against their earlier candidates at once
 
 
 def _bits_set(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint8]:

@@ -193,10 +193,12 @@ def match_scores(keys: Sequence[Signed], others: Sequence[Signed]) -> npt.NDArra
     for r, a in enumerate(keys):
         np.equal(theirs, np.frombuffer(a.signature, dtype="<u4")[:, None], out=equal)
         counts[r] = equal.view(np.uint64).sum(axis=0, dtype=np.uint64).view(np.uint8)
-    mine = np.fromiter((a.shingles for a in keys), dtype=np.int64, count=len(keys))[:, None]
-    their = np.fromiter((o.shingles for o in others), dtype=np.int64, count=len(others))
+    # Shingle counts as floats: their sums and minima are whole numbers far below 2**53,
+    # exact in floats, so equal to the integer sum or minimum converted.
+    mine = np.fromiter((a.shingles for a in keys), dtype=np.float64, count=len(keys))[:, None]
+    their = np.fromiter((o.shingles for o in others), dtype=np.float64, count=len(others))
     j = counts[:, : len(others)].astype(np.float64) / size
-    shared = j * (mine + their).astype(np.float64) / (1 + j)
-    c = np.minimum(1.0, shared / np.minimum(mine, their).astype(np.float64))
+    shared = j * (mine + their) / (1 + j)
+    c = np.minimum(1.0, shared / np.minimum(mine, their))
     found[...] = np.where((j >= MIN_JACCARD) & (c >= CONTAINMENT), c, 0.0)
     return found

@@ -19,6 +19,7 @@ import pytest
 import warehouse.stories
 from extractors.stories import PERMUTATIONS, StoryKey, match_scores, matches
 from flows.stories import STORY_RULE
+from tests.test_story_assignment import article
 from warehouse.articles import append_batch
 from warehouse.backend import DuckLakeWarehouse
 from warehouse.database import open_warehouse
@@ -57,25 +58,8 @@ def world(seed: int, size: int = 160) -> list[dict[str, Any]]:
             rng.choice((20, 40, 80, 300)),
             tuple(rng.choices(range(12), k=rng.randint(1, 6))),
         )
-        rows.append(
-            {
-                "article_id": aid,
-                "entry_key": aid,
-                "entry_url": f"https://{aid}.example/news",
-                "url": f"https://{aid}.example/news",
-                "canonical_url": f"https://{aid}.example/news",
-                "title": aid,
-                "text": aid,
-                "text_source": "page",
-                "published_at": when,
-                "fetched_at": when,
-                "fingerprint": None,  # no SimHash fallback: a keyless article is its own story
-                "run_id": "r1",
-                "story_signature": key.signature if keyed else None,
-                "story_shingles": key.shingles if keyed else None,
-                "story_bands": list(key.bands) if keyed else None,
-            }
-        )
+        # No SimHash fingerprint: an article without a key is a story of its own.
+        rows.append(article(aid, when, aid, aid, None, key if keyed else None))
     return rows
 
 

@@ -113,46 +113,46 @@ def _stored_candidates(
         f" ELSE 0::UBIGINT END) AS m{w}"
         for w in range(words)
     )
-    with register_rows(con, "_ni", ids):
-        con.execute(  # dropped with the other tables below
-            f"CREATE OR REPLACE TEMP TABLE _ub AS SELECT band, {holders}"
-            " FROM (SELECT r, unnest(bands) AS band FROM _ni) GROUP BY band"
-        )
-        # Each article's window as a join on the column (TIMESTAMPTZ) compares it.
-        span = con.execute(
-            "SELECT epoch_us(CAST(t - to_days($days) AS TIMESTAMPTZ)),"
-            " epoch_us(CAST(t + to_days($days) AS TIMESTAMPTZ)) FROM _ni ORDER BY r",
-            {"days": window.days},
-        ).fetchnumpy()
-        low, high = (np.asarray(span[c], dtype=np.int64) for c in span)
-        # A day's slack: this filter only narrows the scan; each pair is checked below.
-        first = _EPOCH + timedelta(microseconds=int(low.min())) - timedelta(days=1)
-        last = _EPOCH + timedelta(microseconds=int(high.max())) + timedelta(days=1)
-        held = ", ".join(f"bit_or(u.{m}) AS {m}" for m in masks)
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _met AS SELECT b.article_id, b.t, {held}"
-            " FROM story_bands b JOIN _ub u ON u.band = b.band"
-            " WHERE b.t >= $first AND b.t <= $last GROUP BY b.article_id, b.t",
-            {"first": first, "last": last},
-        )
     try:
-        con.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE _olds AS
-            SELECT row_number() OVER (ORDER BY k.t, k.article_id) - 1 AS j, k.article_id,
-                   coalesce(a.cluster_id, a.article_id) AS cluster, k.signature, k.shingles
-            FROM (SELECT DISTINCT article_id FROM _met) c
-            JOIN story_keys k ON k.article_id = c.article_id
-            JOIN articles a ON a.article_id = c.article_id
-            """
-        )
-        olds = con.execute(
-            "SELECT article_id, cluster, signature, shingles FROM _olds ORDER BY j"
-        ).fetchall()
-        met = con.execute(
-            f"SELECT o.j, epoch_us(m.t) AS t, {', '.join(f'm.{m}' for m in masks)}"
-            " FROM _met m JOIN _olds o USING (article_id) ORDER BY o.j"
-        ).fetchnumpy()
+        with register_rows(con, "_ni", ids):
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _ub AS SELECT band, {holders}"
+                " FROM (SELECT r, unnest(bands) AS band FROM _ni) GROUP BY band"
+            )
+            # Each article's window as a join on the column (TIMESTAMPTZ) compares it.
+            span = con.execute(
+                "SELECT epoch_us(CAST(t - to_days($days) AS TIMESTAMPTZ)),"
+                " epoch_us(CAST(t + to_days($days) AS TIMESTAMPTZ)) FROM _ni ORDER BY r",
+                {"days": window.days},
+            ).fetchnumpy()
+            low, high = (np.asarray(span[c], dtype=np.int64) for c in span)
+            # A day's slack: this filter only narrows the scan; each pair is checked below.
+            first = _EPOCH + timedelta(microseconds=int(low.min())) - timedelta(days=1)
+            last = _EPOCH + timedelta(microseconds=int(high.max())) + timedelta(days=1)
+            held = ", ".join(f"bit_or(u.{m}) AS {m}" for m in masks)
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _met AS SELECT b.article_id, b.t, {held}"
+                " FROM story_bands b JOIN _ub u ON u.band = b.band"
+                " WHERE b.t >= $first AND b.t <= $last GROUP BY b.article_id, b.t",
+                {"first": first, "last": last},
+            )
+            con.execute(
+                """
+                CREATE OR REPLACE TEMP TABLE _olds AS
+                SELECT row_number() OVER (ORDER BY k.t, k.article_id) - 1 AS j, k.article_id,
+                       coalesce(a.cluster_id, a.article_id) AS cluster, k.signature, k.shingles
+                FROM (SELECT DISTINCT article_id FROM _met) c
+                JOIN story_keys k ON k.article_id = c.article_id
+                JOIN articles a ON a.article_id = c.article_id
+                """
+            )
+            olds = con.execute(
+                "SELECT article_id, cluster, signature, shingles FROM _olds ORDER BY j"
+            ).fetchall()
+            met = con.execute(
+                f"SELECT o.j, epoch_us(m.t) AS t, {', '.join(f'm.{m}' for m in masks)}"
+                " FROM _met m JOIN _olds o USING (article_id) ORDER BY o.j"
+            ).fetchnumpy()
     finally:
         for table in ("_ub", "_met", "_olds"):
             con.execute(f"DROP TABLE IF EXISTS {table}")

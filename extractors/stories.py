@@ -170,21 +170,35 @@ def matches(a: Signed, b: Signed) -> float:
     return c if c >= CONTAINMENT else 0.0
 
 
-def match_scores(keys: Sequence[Signed], others: Sequence[Signed]) -> list[list[float]]:
-    """`matches(a, b)` for each a of `keys` (a row each) and each b of `others`, in one pass
-    over the signatures of `others` (a batch of wire copies meets most of the stored
-    articles). The same float operations in the same order as `matches`, so the scores are
-    equal, not merely close."""
-    if not others:
-        return [[] for _ in keys]
+def match_scores(keys: Sequence[Signed], others: Sequence[Signed]) -> npt.NDArray[np.float64]:
+    """`matches(a, b)` for each a of `keys` (a row each) and each b of `others`, at once (a
+    batch of wire copies meets most of the stored articles). The same float operations in
+    the same order as `matches`, so the scores are equal, not merely close."""
+    found = np.zeros((len(keys), len(others)))
+    if not keys or not others:
+        return found
     size = len(others[0].signature) // 4
-    y = np.frombuffer(b"".join(o.signature for o in others), dtype="<u4").reshape(-1, size)
-    theirs = np.fromiter((o.shingles for o in others), dtype=np.int64, count=len(others))
-    table = []
-    for a in keys:
-        x = np.frombuffer(a.signature, dtype="<u4")
-        j = np.count_nonzero(y == x, axis=1).astype(np.float64) / len(x)
-        shared = j * (a.shingles + theirs).astype(np.float64) / (1 + j)
-        c = np.minimum(1.0, shared / np.minimum(a.shingles, theirs).astype(np.float64))
-        table.append(np.where((j >= MIN_JACCARD) & (c >= CONTAINMENT), c, 0.0).tolist())
-    return table
+    if size > 255:  # the counts below are bytes
+        raise ValueError(f"signatures of {size} minima: at most 255 are compared")
+    # Positions as rows, the others side by side (padded to a multiple of 8): a key's equal
+    # minima are 128 comparisons of whole rows, counted by adding the rows of equal bytes 8
+    # at a time as 64-bit words (each byte's sum stays under 256, so no carry crosses).
+    width = -(-len(others) // 8) * 8
+    theirs = np.zeros((size, width), dtype=np.uint32)
+    theirs[:, : len(others)] = (
+        np.frombuffer(b"".join(o.signature for o in others), dtype="<u4").reshape(-1, size).T
+    )
+    equal = np.empty((size, width), dtype=bool)
+    counts = np.empty((len(keys), width), dtype=np.uint8)
+    for r, a in enumerate(keys):
+        np.equal(theirs, np.frombuffer(a.signature, dtype="<u4")[:, None], out=equal)
+        counts[r] = equal.view(np.uint64).sum(axis=0, dtype=np.uint64).view(np.uint8)
+    # Shingle counts as floats: their sums and minima are whole numbers far below 2**53,
+    # exact in floats, so equal to the integer sum or minimum converted.
+    mine = np.fromiter((a.shingles for a in keys), dtype=np.float64, count=len(keys))[:, None]
+    their = np.fromiter((o.shingles for o in others), dtype=np.float64, count=len(others))
+    j = counts[:, : len(others)].astype(np.float64) / size
+    shared = j * (mine + their) / (1 + j)
+    c = np.minimum(1.0, shared / np.minimum(mine, their))
+    found[...] = np.where((j >= MIN_JACCARD) & (c >= CONTAINMENT), c, 0.0)
+    return found

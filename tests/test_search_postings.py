@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_search import article
+from tests.test_search_build import extension_index
 from warehouse import search
 from warehouse.articles import append_batch
 from warehouse.database import open_warehouse
@@ -72,8 +73,9 @@ def test_postings_give_match_bm25s_results(
         assert found[('"38 billion"', "date")][0] > 0
         assert found[('"nothing matches"', "date")][0] == 0
         assert sum(total for total, _ in found.values()) > 1000
-        # The index as built before the postings: searched with match_bm25 on every article.
-        con.execute("DROP TABLE fts_main_articles.postings")
+        # The index as the extension built it before the postings were: searched with
+        # match_bm25 on every article.
+        extension_index(con)
         assert not has_postings(con)
         for (q, sort), (total, rows) in found.items():
             old_total, old_rows = search_articles(con, q, sort=sort, limit=50)
@@ -87,7 +89,7 @@ def test_an_index_without_postings_is_stale_and_rebuilt_with_them(tmp_path: Path
         when = datetime(2026, 1, 1, tzinfo=UTC)
         append_batch(con, [article("a", "Compute deal", "A compute deal.", when)], [], [], [])
         refresh_index(con)
-        con.execute("DROP TABLE fts_main_articles.postings")
+        extension_index(con)
         # As an index of the format before: its fingerprint does not match.
         con.execute("UPDATE search_index_state SET fingerprint = fingerprint + 1")
         assert index_state(con) == "stale"

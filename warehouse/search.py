@@ -106,14 +106,7 @@ def refresh_index(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("BEGIN TRANSACTION")
     try:
         articles, fingerprint = articles_fingerprint(con)
-        if has_index(con):
-            con.execute("DROP TABLE IF EXISTS fts_main_articles.postings")
-        con.execute(
-            "PRAGMA create_fts_index('articles', 'article_id', 'title', 'text', stemmer ="
-            f" 'porter', stopwords = 'english', ignore = '{_IGNORE}', strip_accents = 1,"
-            " lower = 1, overwrite = 1)"
-        )
-        con.execute(_POSTINGS)
+        _build(con)
         refresh_times(con)
         refresh_entities(con)
         con.execute(
@@ -130,22 +123,109 @@ def refresh_index(con: duckdb.DuckDBPyConnection) -> None:
         raise
 
 
+# What `PRAGMA create_fts_index('articles', 'article_id', 'title', 'text', stemmer = 'porter',
+# stopwords = 'english', ignore = _IGNORE, strip_accents = 1, lower = 1)` builds and search
+# reads (its `tokenize` macro, `stopwords`, `docs`, `dict`, `stats`), the same rows, and the
+# postings, built here in fewer steps: the extension writes a row for every word of every
+# article (`terms`), updates each document's length and each word's id row by row, and stems
+# every occurrence of a word; here each article's distinct words are counted first and each
+# distinct word stemmed once. `refresh_index` under the ingest's caps (one thread, 256 MB):
+# at 5,000 articles (31M characters) 4.6 s of CPU with the extension's build, 3.0 s with
+# this; at 1M articles (512M characters) the extension's ran out of memory after 47 s (and
+# took 52 s of CPU and 3.6 GB without the caps), this 20 s and 434 MB. The tables are
+# identical (tests/test_search_build.py). Term ids differ (any numbering serves: search
+# looks them up by term). The stopwords are the extension's own list, taken from an index
+# it builds over an empty table (in a database of its own, in memory), so they cannot drift
+# from what `stopwords = 'english'` means.
+_TOKENIZE = (
+    "string_split_regex(regexp_replace(lower(strip_accents(CAST(s AS VARCHAR))),"
+    f" '{_IGNORE}', ' ', 'g'), '\\s+')"
+)
+# The tokenize macro's words, split faster: after the replacement only [a-z0-9] runs and
+# single spaces are left, so splitting on ' ' is splitting on '\s+' (0.5 s less at 5,000).
+_WORDS = (
+    "string_split(regexp_replace(lower(strip_accents(CAST({col} AS VARCHAR))),"
+    f" '{_IGNORE}', ' ', 'g'), ' ')"
+)
+_BUILD = [
+    "DROP SCHEMA IF EXISTS fts_main_articles CASCADE",
+    "CREATE SCHEMA fts_main_articles",
+    "CREATE TABLE fts_main_articles.stopwords AS SELECT unnest($stopwords::VARCHAR[]) AS sw",
+    f"CREATE MACRO fts_main_articles.tokenize(s) AS {_TOKENIZE}",
+    # Each article's distinct words (not stopwords) with their counts, title and text.
+    f"""CREATE TEMP TABLE labwatch_fts_words AS
+    WITH words AS (
+        SELECT rowid AS docid, unnest({_WORDS.format(col="title")}) AS w FROM articles
+        UNION ALL
+        SELECT rowid AS docid, unnest({_WORDS.format(col="text")}) AS w FROM articles
+    )
+    SELECT docid, w, count(*) AS n FROM words
+    WHERE len(w) > 0 AND w NOT IN (SELECT sw FROM fts_main_articles.stopwords)
+    GROUP BY docid, w""",
+    """CREATE TEMP TABLE labwatch_fts_tf AS
+    WITH stems AS (
+        SELECT w, stem(w, 'porter') AS term FROM (SELECT DISTINCT w FROM labwatch_fts_words)
+    )
+    SELECT f.docid, s.term, sum(f.n)::BIGINT AS tf
+    FROM labwatch_fts_words f JOIN stems s USING (w)
+    GROUP BY f.docid, s.term""",
+    "DROP TABLE labwatch_fts_words",
+    """CREATE TABLE fts_main_articles.docs AS
+    WITH lengths AS (SELECT docid, sum(tf)::BIGINT AS len FROM labwatch_fts_tf GROUP BY docid)
+    SELECT a.rowid AS docid, a.article_id AS name, coalesce(l.len, 0)::BIGINT AS len
+    FROM articles a LEFT JOIN lengths l ON l.docid = a.rowid
+    ORDER BY a.rowid""",
+    """CREATE TABLE fts_main_articles.dict AS
+    SELECT (row_number() OVER (ORDER BY term) - 1)::BIGINT AS termid, term, df
+    FROM (SELECT term, count(*)::BIGINT AS df FROM labwatch_fts_tf GROUP BY term)
+    ORDER BY termid""",
+    """CREATE TABLE fts_main_articles.stats AS
+    SELECT count(docid) AS num_docs, sum(len) / count(len) AS avgdl
+    FROM fts_main_articles.docs""",
+]
+
+
+_STOPWORDS: list[list[str]] = []
+
+
+def english_stopwords() -> list[str]:
+    """The fts extension's English stopwords, in its order (read once per process)."""
+    if not _STOPWORDS:
+        with duckdb.connect(":memory:") as probe:
+            load_fts(probe)
+            probe.execute("CREATE TABLE probe (id VARCHAR, body VARCHAR)")
+            probe.execute("PRAGMA create_fts_index('probe', 'id', 'body', stopwords = 'english')")
+            words = probe.execute("SELECT sw FROM fts_main_probe.stopwords").fetchall()
+        _STOPWORDS.append([str(w[0]) for w in words])
+    return _STOPWORDS[0]
+
+
+def _build(con: duckdb.DuckDBPyConnection) -> None:
+    """The index's tables and postings, in the caller's transaction (see _BUILD)."""
+    for statement in _BUILD:
+        con.execute(
+            statement, {"stopwords": english_stopwords()} if "$stopwords" in statement else None
+        )
+    con.execute(_POSTINGS)
+    con.execute("DROP TABLE labwatch_fts_tf")
+
+
 # Each term's documents with the term's BM25 part of their score, in term order: what
-# match_bm25 computes at every search from `terms` (one row per word of every article: 61M
-# at 1M synthetic articles), counting and scoring every matching document's occurrences. It
-# depends on the term and the document only (its count in the document, the document's
-# length, the term's document frequency, the corpus size and mean length), so it is computed
-# once here; a search sums it for its terms. The expression is match_bm25's (k 1.2, b 0.75),
-# so the scores are the same numbers. The counts are joined with `dict` before `docs` in a
-# materialised step: in the index's own transaction its tables have no statistics yet, and
-# DuckDB then planned dict x docs as a cross product (97 s of CPU at 50,000 articles, against
-# 0.6 s for this form, with identical postings).
+# match_bm25 computes at every search from the extension's `terms` (one row per word of
+# every article: 61M at 1M synthetic articles), counting and scoring every matching
+# document's occurrences. It depends on the term and the document only (its count in the
+# document, the document's length, the term's document frequency, the corpus size and mean
+# length), so it is computed once here; a search sums it for its terms. The expression is
+# match_bm25's (k 1.2, b 0.75), so the scores are the same numbers. The counts are joined
+# with `dict` before `docs` in a materialised step: in the index's own transaction its
+# tables have no statistics yet, and DuckDB then plans dict x docs as a cross product (1.4 s
+# of CPU at 5,000 articles against 0.56 s for this form, with identical postings; 97 s
+# against 0.6 s at 50,000 in the extension's tables).
 _POSTINGS = """
     CREATE TABLE fts_main_articles.postings AS
     WITH tf AS MATERIALIZED (
-        SELECT t.termid, t.docid, count(*) AS tf, any_value(dict.df) AS df
-        FROM fts_main_articles.terms t JOIN fts_main_articles.dict dict USING (termid)
-        GROUP BY t.termid, t.docid
+        SELECT d.termid, d.df, tf.docid, tf.tf
+        FROM labwatch_fts_tf tf JOIN fts_main_articles.dict d USING (term)
     )
     SELECT tf.termid, tf.docid,
            log((((s.num_docs - tf.df) + 0.5) / (tf.df + 0.5)) + 1)

@@ -1,0 +1,126 @@
+"""The search index labwatch builds (warehouse/search.py `_BUILD`) holds what DuckDB's fts
+extension builds with `create_fts_index`: the same stopwords and tokenize macro, documents
+and lengths, terms and document frequencies, corpus statistics, and postings scored by
+match_bm25's expression, on texts that exercise the tokenizer (accents, capitals, digits,
+dots, punctuation that is not ASCII, stopwords, empty and missing titles, gaps in the rows)."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.test_search import article
+from warehouse import search
+from warehouse.articles import append_batch
+from warehouse.database import open_warehouse
+
+WORDS = (
+    "Compute deal cloud CLOUD clouds clouding provider's chips lab model training inference "
+    "funding round billion million partnership acquisition naïve café Café CAFÉ résumé "
+    "Zürich Ångström façade déjà-vu U.S. e.g. 3.5 $38bn 2026 4,000 A100s GPU-hours "
+    "the and of it's won't THE “quoted” ‘single’ em—dash en–dash …ellipsis 日本語 Ελλάδα "
+    "Straße ﬁnance ½ ² x²"
+).split()
+
+
+def extension_index(con: duckdb.DuckDBPyConnection) -> None:
+    """The index as DuckDB's fts extension builds it (and labwatch did before it built its
+    own): `terms`, `fields` and match_bm25 included, no postings."""
+    search.load_fts(con)
+    con.execute(
+        "PRAGMA create_fts_index('articles', 'article_id', 'title', 'text', stemmer ="
+        f" 'porter', stopwords = 'english', ignore = '{search._IGNORE}', strip_accents = 1,"
+        " lower = 1, overwrite = 1)"
+    )
+
+
+def _snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    def rows(sql: str) -> list[tuple[object, ...]]:
+        return sorted(con.execute(sql).fetchall())
+
+    return {
+        "stopwords": rows("SELECT sw FROM fts_main_articles.stopwords"),
+        "tokenize": rows(
+            "SELECT macro_definition FROM duckdb_functions() WHERE schema_name ="
+            " 'fts_main_articles' AND function_name = 'tokenize'"
+        ),
+        "docs": rows("SELECT docid, name, len FROM fts_main_articles.docs"),
+        "dict": rows("SELECT term, df FROM fts_main_articles.dict"),
+        "stats": rows("SELECT num_docs, avgdl FROM fts_main_articles.stats"),
+    }
+
+
+def _postings(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int], float]:
+    return {
+        (str(term), int(docid)): float(score)
+        for term, docid, score in con.execute(
+            "SELECT d.term, p.docid, p.subscore FROM fts_main_articles.postings p"
+            " JOIN fts_main_articles.dict d USING (termid)"
+        ).fetchall()
+    }
+
+
+# The postings from the extension's tables, as labwatch computed them before it built its own.
+_EXTENSION_POSTINGS = """
+    CREATE TABLE fts_main_articles.postings AS
+    WITH tf AS MATERIALIZED (
+        SELECT t.termid, t.docid, count(*) AS tf, any_value(dict.df) AS df
+        FROM fts_main_articles.terms t JOIN fts_main_articles.dict dict USING (termid)
+        GROUP BY t.termid, t.docid
+    )
+    SELECT tf.termid, tf.docid,
+           log((((s.num_docs - tf.df) + 0.5) / (tf.df + 0.5)) + 1)
+           * ((tf.tf * (1.2 + 1))
+              / (tf.tf + (1.2 * ((1 - 0.75) + (0.75 * (docs.len / s.avgdl)))))) AS subscore
+    FROM tf
+    JOIN fts_main_articles.docs docs USING (docid)
+    CROSS JOIN fts_main_articles.stats s
+"""
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_index_is_the_extensions(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def words(low: int, high: int) -> str:
+        return " ".join(rng.choices(WORDS, k=rng.randint(low, high)))
+
+    articles = [
+        article(f"a{i}", rng.choice([words(1, 8), "", words(1, 3)]),
+                rng.choice([words(0, 60), ". ".join(words(3, 20) for _ in range(5)), ""]),
+                start + timedelta(hours=i))
+        for i in range(160)
+    ]  # fmt: skip
+    for a in articles[::17]:
+        a["title"] = None
+    with open_warehouse(tmp_path / "w.duckdb") as con:
+        append_batch(con, articles[:100], [], [], [])
+        con.execute("DELETE FROM articles WHERE article_id IN ('a3', 'a50', 'a51')")  # gaps
+        append_batch(con, articles[100:], [], [], [])
+        search.refresh_index(con)
+        ours, our_postings = _snapshot(con), _postings(con)
+        assert search.has_postings(con) and search.index_state(con) == search.CURRENT
+        extension_index(con)
+        con.execute(_EXTENSION_POSTINGS)
+        theirs, their_postings = _snapshot(con), _postings(con)
+    assert len(ours["docs"]) == 157 and len(ours["dict"]) > 40  # type: ignore[arg-type]
+    assert ("cafe", 0) not in ours["dict"]  # type: ignore[operator]
+    assert ours == theirs
+    assert our_postings.keys() == their_postings.keys()
+    assert list(our_postings.values()) == pytest.approx(
+        [their_postings[k] for k in our_postings], rel=1e-12
+    )
+
+
+def test_an_empty_warehouse_gets_an_empty_index(tmp_path: Path) -> None:
+    with open_warehouse(tmp_path / "w.duckdb") as con:
+        search.refresh_index(con)
+        assert search.index_state(con) == search.CURRENT
+        assert search.search_articles(con, "compute")[0] == 0
+        count = con.execute("SELECT count(*) FROM fts_main_articles.postings").fetchone()
+        assert count == (0,)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import uuid
 from collections import deque
 from collections.abc import Callable, Container, Mapping, Sequence
@@ -343,6 +344,9 @@ def finish_run(
             lambda con: keep_validators(con, rows.fetch_rows(fetches, "", {})),
             lambda con: refresh_if_needed(con, force=changed),
         ],
+        # The analysis pool is gone by now: the index is built on as many threads as it had
+        # workers, up to the cores (its words step took half the wall time on two).
+        {**INGEST_DB, "threads": str(max(1, min(settings.workers, os.cpu_count() or 1)))},
     )
 
 

@@ -152,12 +152,13 @@ _BUILD = [
     "CREATE SCHEMA fts_main_articles",
     "CREATE TABLE fts_main_articles.stopwords AS SELECT unnest($stopwords::VARCHAR[]) AS sw",
     f"CREATE MACRO fts_main_articles.tokenize(s) AS {_TOKENIZE}",
-    # Each article's distinct words (not stopwords) with their counts, title and text.
-    f"""CREATE TEMP TABLE labwatch_fts_words AS
+    # Each article's distinct words (not stopwords) with their counts, title and text: the
+    # texts read in parts (see _words).
+    """CREATE TEMP TABLE labwatch_fts_words AS
     WITH words AS (
-        SELECT rowid AS docid, unnest({_WORDS.format(col="title")}) AS w FROM articles
+        SELECT rowid AS docid, unnest({title}) AS w FROM articles
         UNION ALL
-        SELECT rowid AS docid, unnest({_WORDS.format(col="text")}) AS w FROM articles
+        {texts}
     )
     SELECT docid, w, count(*) AS n FROM words
     WHERE len(w) > 0 AND w NOT IN (SELECT sw FROM fts_main_articles.stopwords)
@@ -200,9 +201,31 @@ def english_stopwords() -> list[str]:
     return _STOPWORDS[0]
 
 
+def _words(parts: int) -> dict[str, str]:
+    """The words step's SQL pieces: the texts read in `parts` branches of a UNION ALL, each
+    taking every `parts`-th row. DuckDB splits a scan's work by row group (122,880 rows), so
+    up to that many articles one branch is one thread, whatever the threads allowed; with a
+    branch per thread the words of 5,000 articles took half the wall time on 2 threads, for
+    the same CPU."""
+    text = _WORDS.format(col="text")
+    if parts == 1:
+        texts = f"SELECT rowid AS docid, unnest({text}) AS w FROM articles"
+    else:
+        texts = " UNION ALL ".join(
+            f"SELECT rowid AS docid, unnest({text}) AS w FROM articles WHERE rowid % {parts} = {k}"
+            for k in range(parts)
+        )
+    return {"title": _WORDS.format(col="title"), "texts": texts}
+
+
 def _build(con: duckdb.DuckDBPyConnection) -> None:
-    """The index's tables and postings, in the caller's transaction (see _BUILD)."""
+    """The index's tables and postings, in the caller's transaction (see _BUILD), on as many
+    threads as the connection allows."""
+    row = con.execute("SELECT current_setting('threads')").fetchone()
+    words = _words(max(1, min(int(row[0]) if row else 1, 8)))
     for statement in _BUILD:
+        if "{texts}" in statement:
+            statement = statement.format(**words)
         con.execute(
             statement, {"stopwords": english_stopwords()} if "$stopwords" in statement else None
         )

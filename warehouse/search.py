@@ -154,7 +154,7 @@ _BUILD = [
     f"CREATE MACRO fts_main_articles.tokenize(s) AS {_TOKENIZE}",
     # Each article's distinct words (not stopwords) with their counts, title and text: the
     # texts read in parts (see _words).
-    """CREATE TEMP TABLE labwatch_fts_words AS
+    """CREATE OR REPLACE TEMP TABLE labwatch_fts_words AS
     WITH words AS (
         SELECT rowid AS docid, unnest({title}) AS w FROM articles
         UNION ALL
@@ -163,7 +163,7 @@ _BUILD = [
     SELECT docid, w, count(*) AS n FROM words
     WHERE len(w) > 0 AND w NOT IN (SELECT sw FROM fts_main_articles.stopwords)
     GROUP BY docid, w""",
-    """CREATE TEMP TABLE labwatch_fts_tf AS
+    """CREATE OR REPLACE TEMP TABLE labwatch_fts_tf AS
     WITH stems AS (
         SELECT w, stem(w, 'porter') AS term FROM (SELECT DISTINCT w FROM labwatch_fts_words)
     )

@@ -28,8 +28,8 @@ from extractors.errors import (
     RedirectError,
     TooLargeError,
 )
-from extractors.fetch import Fetcher, FetchLimits, FetchResult, _is_public
-from tests.servers import counting_servers, cut_off_server
+from extractors.fetch import Fetcher, FetchLimits, FetchResult, _is_public, _ReplyCookies
+from tests.servers import counting_servers, cut_off_server, raw_server
 
 # No pacing and no retries unless a test is about them: each test sees one request's outcome.
 FAST = FetchLimits(min_host_interval=0, max_retries=0)
@@ -278,3 +278,52 @@ def test_allowed_private_hosts(httpserver: HTTPServer) -> None:
     other_port = replace(FAST, allowed_private_hosts=frozenset({"127.0.0.1:1"}))
     with pytest.raises(BlockedAddressError):
         get(url, other_port, allow_private=False)
+
+
+def test_cookies_set_by_a_response_go_back_to_its_host(httpserver: HTTPServer) -> None:
+    """The client's jar skips responses that set no cookie (for speed); the ones that do
+    set one still count, and a response without one keeps it."""
+    httpserver.expect_request("/login").respond_with_response(
+        Response("in", headers={"Set-Cookie": "session=abc; Path=/"})
+    )
+    httpserver.expect_request("/echo").respond_with_handler(
+        lambda r: Response(r.headers.get("Cookie", "none"))
+    )
+
+    async def run() -> list[bytes]:
+        async with Fetcher(FAST) as fetcher:
+            # httpx keeps the jar where Fetcher puts its own (a rename would show here).
+            assert isinstance(fetcher._client and fetcher._client.cookies, _ReplyCookies)
+            urls = ["/echo", "/login", "/echo", "/echo"]
+            return [
+                (await fetcher.get(httpserver.url_for(u), allow_private=True)).body for u in urls
+            ]
+
+    assert asyncio.run(run()) == [b"none", b"in", b"session=abc", b"session=abc"]
+
+
+def test_a_connection_the_server_closed_is_not_reused() -> None:
+    """A server that answers once per connection and closes it: the pool must see the
+    close (its socket readable) and open a new connection, not fail on the dead one."""
+    connections = []
+
+    def answer_once(conn: socket.socket) -> bool:
+        connections.append(conn.recv(65536))
+        body = b"<rss/>"
+        head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n\r\n"  # keep-alive
+        conn.sendall(head.encode() + body)
+        return False  # closed right after
+
+    with raw_server(answer_once) as base:
+
+        async def run() -> list[FetchResult]:
+            async with Fetcher(FAST) as fetcher:
+                results = []
+                for _ in range(3):
+                    results.append(await fetcher.get(f"{base}/feed.xml", allow_private=True))
+                    await asyncio.sleep(0.1)  # the server's close arrives
+                return results
+
+        results = asyncio.run(run())
+    assert [(r.body, r.attempts) for r in results] == [(b"<rss/>", 1)] * 3
+    assert len(connections) == 3

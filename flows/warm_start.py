@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 
 from extractors.crawl import Tick
+from flows.progress import log
 
 # CPU seconds the feed step's other threads use before the pool starts: about five feeds of
 # 50 entries parsed; the threads a run has besides (Prefect's, the lake's heartbeat) use a
@@ -51,6 +52,7 @@ class WarmWhenParsing:
     def __call__(self) -> None:
         if self._tick is not None:
             self._tick()
-        if not self.started and self._others() >= self._cpu:
+        if not self.started and (others := self._others()) >= self._cpu:
             self.started = True
+            log.debug("analysis pool started: %.2f s of CPU parsing feeds", others)
             self._start()

@@ -144,10 +144,12 @@ class Analyser:
         chunks = [pages[i : i + chunk] for i in range(0, len(pages), chunk)]
         return Pending(futures=[self._executor().submit(_analyse_chunk, c) for c in chunks])
 
-    def warm_up(self, pages: int) -> None:
-        """Start the pool's workers now if `pages` will go to it, so they import and build
-        their tagger (a second or two each) while this process fetches the first batch."""
-        if self.workers == 1 or pages < POOL_THRESHOLD:
+    def warm_up(self, pages: int | None = None) -> None:
+        """Start the pool's workers now, so they import and build their tagger (a second or
+        two each) while this process does other work: reading the feeds, when how many pages
+        there will be is not known yet (`pages` None), or fetching the first batch. Not when
+        `pages` are known and too few for the pool."""
+        if self.workers == 1 or (pages is not None and pages < POOL_THRESHOLD):
             return
         pool = self._executor()
         for _ in range(self.workers):
@@ -164,8 +166,10 @@ class Analyser:
         return self._pool
 
     def close(self, abandon: bool = False) -> None:
-        """Stop the pool; `abandon` (the run is ending on an error or an interrupt) stops
-        the workers at once instead of waiting for the chunks they are analysing."""
+        """Stop the pool; `abandon` (the run is ending on an error or an interrupt, or warm
+        workers are not needed after all) stops the workers at once instead of waiting for
+        the chunks they are analysing or for their start. The analyser stays usable: a
+        later batch starts a new pool."""
         if self._pool is not None:
             pool, self._pool = self._pool, None
             workers = list((getattr(pool, "_processes", None) or {}).values())

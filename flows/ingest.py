@@ -49,6 +49,7 @@ from flows.prefect_env import quiet_interrupts
 from flows.progress import Progress, log, rate
 from flows.settings import Settings, load_settings
 from flows.store_groups import StoreGroups
+from flows.warm_start import WarmWhenParsing
 from warehouse.append import record_watchlist, replace_row, upsert_feeds
 from warehouse.articles import BatchCounts, append_batch, link_entries, unseen_keys
 from warehouse.ducklake_lease import in_turn
@@ -554,13 +555,17 @@ def _ingest(
     if lease is not None:  # a lake: the run beats, so that a killed one is told from a live one
         lease.beat_for(summary.run_id)
     write_run(settings, summary.run_row("running", started))
+    analyser = Analyser(watchlist, settings.workers)
     try:
         feeds, summary.feeds_skipped = prepare_task(
             settings, feed_urls, feeds_file, watchlist, force, save
         )
         summary.feeds_total = len(feeds) + summary.feeds_skipped
         counter = Progress("feeds", len(feeds))
-        fetches = fetch_feeds_task(quote(feeds), limits, counter.tick, quote(lease))
+        # The pool's workers start while the feeds are read, once these are seen being
+        # parsed (flows/warm_start.py): on the core the parser leaves idle, not after it.
+        warming = WarmWhenParsing(analyser.warm_up, counter.tick)
+        fetches = fetch_feeds_task(quote(feeds), limits, warming, quote(lease))
         summary.feeds_held = len(feeds) - len(fetches)  # another worker's (a lake)
         summary.feeds_skipped += summary.feeds_held
         counter.close()
@@ -569,6 +574,8 @@ def _ingest(
         entries = select_task(settings, summary.run_id, quote(fetches), quote(feed_links))
         summarise_fetches(summary, fetches)
         summary.entries_new = len(entries)
+        if warming.started and not entries:
+            analyser.close(abandon=True)  # nothing to analyse: the warm workers go at once
         log_feeds(summary, counter.seconds)
         # What the run holds from here to its end (imports, the feeds' entries) is left out
         # of the cyclic collector's passes, which walked all of it 34 times at 5,000 articles
@@ -618,11 +625,8 @@ def _ingest(
         # even when a store takes longer than an analysis. Stored in the order fetched.
         size = settings.batch_size
         chunks = [entries[start : start + size] for start in range(0, len(entries), size)]
-        with (
-            Analyser(watchlist, settings.workers) as analyser,
-            PageFetcher(limits, pages_done.tick) as fetcher,
-        ):
-            analyser.warm_up(len(entries))
+        with analyser, PageFetcher(limits, pages_done.tick) as fetcher:
+            analyser.warm_up(len(entries))  # when the feeds were not parsed enough to start it
             fetching = fetcher.submit(chunks[0]) if chunks else None
             in_flight: deque[tuple[int, PageTally, Pending]] = deque()
             for number in range(1, len(chunks) + 1):
@@ -643,6 +647,8 @@ def _ingest(
     except BaseException as exc:
         # Stopped from outside (serve stopping: SIGTERM, Ctrl-C) is not a failure of the run.
         status = "failed" if isinstance(exc, Exception) else "interrupted"
+        # Workers started while the feeds were read, when the run stopped before the batches.
+        analyser.close(abandon=True)
         with held_signals():  # a second Ctrl-C or SIGTERM waits until the row is written
             write_run(settings, summary.run_row(status, started, f"{type(exc).__name__}: {exc}"))
         raise

@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 
 import duckdb
 
-from warehouse import article_entities, deal_ledger
+from warehouse import article_entities, deal_ledger, store_checkpoint
 from warehouse.append import Row, insert_new, insert_rows, record_watchlist, register_rows
 from warehouse.ducklake import rollback
 from warehouse.ducklake_lease import retried, take_turn
@@ -146,8 +146,10 @@ def append_batch(
     `entry_url` and the story key (warehouse/stories.py `STORY_FIELDS`); `article_feeds` rows
     carry the entry key as `article_id`. Mentions and deals are stored only for articles this
     batch actually added. New articles are placed in their stories by `stories` (the ingest
-    passes flows/stories.py `STORY_RULE`); without one, by SimHash alone.
+    passes flows/stories.py `STORY_RULE`); without one, by SimHash alone. The checkpoint of
+    `con`'s instance then merges row groups only every few stores (warehouse/store_checkpoint.py).
     """
+    store_checkpoint.defer_merges(con)
     con.execute("BEGIN TRANSACTION")
     try:
         take_turn(con)  # on a lake: one writer of the batch tables at a time

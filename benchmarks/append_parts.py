@@ -7,7 +7,9 @@ settings, `append_batch` with the entries' feed links, closed (its checkpoint). 
 batch's wall and CPU time, then the CPU seconds of each part averaged over the batches: the
 SQL a warehouse function runs (attributed to the outermost of PARTS on the stack), the
 commit, the opening and the closing. The first batch warms the caches and is left out of
-the averages. Not part of `make bench`: a profile for whoever works on appends (issue 19).
+the averages. A store's checkpoint merges the row groups of the stores before it only every
+few stores (warehouse/store_checkpoint.py): the default of 9 batches averages over two
+merges. Not part of `make bench`: a profile for whoever works on appends (issue 19).
 """
 
 from __future__ import annotations
@@ -103,7 +105,7 @@ def profile(workdir: Path, batches: int) -> list[dict[str, float]]:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     p.add_argument("--workdir", type=Path, required=True, help="the warehouse bench's workdir")
-    p.add_argument("--batches", type=int, default=6, help="stores appended (6)")
+    p.add_argument("--batches", type=int, default=9, help="stores appended (9)")
     args = p.parse_args(argv)
     runs = profile(args.workdir, max(2, args.batches))
     for n, r in enumerate(runs):

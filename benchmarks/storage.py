@@ -52,12 +52,15 @@ from warehouse.articles import append_batch, articles_for_keys, unseen_keys
 from warehouse.database import migrations, open_warehouse
 from warehouse.named_query import named_queries, run_named
 from warehouse.queries import deals_ledger, newest_article_week, totals
+from warehouse.store_checkpoint import MERGE_AT
 
 # Articles per append_batch: the ingest's default store size (analysed batches are stored
 # together, flows/store_groups.py).
 BATCH: int = Settings.model_fields["store_size"].default
 SPAN_WEEKS = 104  # ending this week, so queries relative to today find data
-AT_SIZE_BATCHES = 3  # batches appended to the large warehouse
+# Batches appended to the large warehouse: the last one merges the small row groups the
+# others left (warehouse/store_checkpoint.py), so the rows/s are those of stores on average.
+AT_SIZE_BATCHES = MERGE_AT + 1
 UNIQUE_TEXTS = 200  # analysed once each, then copied under new keys
 
 

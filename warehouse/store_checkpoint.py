@@ -4,9 +4,8 @@ DuckDB 1.5 puts each committed append in a row group of its own, and the checkpo
 follows (the store's connection closing) merges small row groups at the end of each table
 into fewer (its vacuum, rewriting rows stored by the stores before), and chooses each new
 segment's compression by trying every method on it (FSST's symbol table the costliest, and
-often not the method chosen). In a store of 256 articles these were most of the checkpoint's
-CPU: 0.19 of 0.32 s at 1M articles, 0.11 of 0.18 s in a new warehouse (docs/benchmarks.md,
-"The store's CPU").
+often not the method chosen). At 1M articles the merging was half of a store's checkpoint
+(0.18 s of CPU) and FSST's analysis half of the rest (docs/benchmarks.md, "The store's CPU").
 
 So a store (`defer_merges`, called by warehouse/articles.py `append_batch`) turns both off
 for its connection's checkpoint: its rows go to disk as new row groups, compressed without
@@ -26,8 +25,8 @@ from warehouse.ducklake import is_lake
 
 # Small row groups (fewer rows than DuckDB always merges, 2048) of `article_hashes` at which a
 # store merges instead of deferring: each store of new articles appends one to it. Four keeps
-# the file within a fifth of its size with a merge at every store (the replay of a
-# 5,000-article run: 93 MB against 75 MB; 110 MB with eight), for most of the CPU saved.
+# the file within a quarter of its size with a merge at every store (the replay of a
+# 5,000-article run: 92 MB against 74 MB; 110 MB with eight), for most of the CPU saved.
 MERGE_AT = 4
 _SMALL = 2048
 

@@ -51,3 +51,36 @@ def test_ledger_kept_batch_by_batch_equals_a_rebuild(tmp_path: Path) -> None:
         assert link_entries(con, earlier) == 6
         assert deal_ledger.stored(con) == deal_ledger.computed(con)
         assert deal_ledger.stored(con) != before
+
+
+def test_a_tranche_first_reported_between_two_kept_ones_moves_what_follows(
+    tmp_path: Path,
+) -> None:
+    # Three tranches of one deal, far apart in amount (three deals), reported at 9:00 and
+    # 11:00 in one store, then at 10:00 in the next: the 11:00 deal's reports do not change,
+    # but it now follows the 10:00 one (the refresh computes only changed deals again).
+    arts = generated(3, seed=31)
+
+    def tranche(n: int, amount: float) -> dict[str, object]:
+        return {
+            "article_id": arts[n].article_id, "deal_no": 99, "kind": "investment",
+            "investor_id": "investor-x", "target_id": "target-y", "amount_usd": amount,
+            "amount_max_usd": amount, "qualifier": "", "year": None,
+            "evidence": f"X invests a tranche of ${amount:,.0f} in Y.",
+            "status": "reported", "roles": [], "currency": "USD", "amount": amount,
+            "amount_max": amount, "tranche": True,
+        }  # fmt: skip
+
+    first = batch([("feed-a", arts[0]), ("feed-a", arts[2])])
+    second = batch([("feed-a", arts[1])])
+    with open_warehouse(tmp_path / "w.duckdb") as con:
+        append_batch(con, *first[:3], [*first[3], tranche(0, 1e9), tranche(2, 1e11)])
+        assert deal_ledger.stored(con) == deal_ledger.computed(con)
+        append_batch(con, *second[:3], [*second[3], tranche(1, 1e10)])
+        assert deal_ledger.stored(con) == deal_ledger.computed(con)
+        chain = con.execute(
+            "SELECT amount_usd, (SELECT amount_usd FROM deal_ledger p WHERE p.deal_id = l.follows)"
+            " FROM deal_ledger l WHERE investor = 'investor-x' AND target = 'target-y'"
+            " ORDER BY first_reported"
+        ).fetchall()
+        assert chain == [(1e9, None), (1e10, 1e9), (1e11, 1e10)]

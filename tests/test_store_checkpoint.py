@@ -52,6 +52,7 @@ def store_all(path: Path, after_append: Callable[[duckdb.DuckDBPyConnection], No
     for arts, links, mentions, deals in batches:
         with open_warehouse(path) as con:
             append_batch(con, arts, links, mentions, deals, stories=STORY_RULE)
+            after_append(con)
     with open_warehouse(path) as con:
         link_entries(con, later)
         upgrade_articles(con, up_arts, up_mentions, up_deals, stories=STORY_RULE)

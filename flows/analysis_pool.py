@@ -16,8 +16,8 @@ import multiprocessing.connection
 import os
 import signal
 import threading
-from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from types import TracebackType
 
 from extractors.analyse import analyse
@@ -152,16 +152,26 @@ class Analyser:
         chunks = [pages[i : i + chunk] for i in range(0, len(pages), chunk)]
         return Pending(futures=[self._executor().submit(_analyse_chunk, c) for c in chunks])
 
-    def warm_up(self, pages: int | None = None) -> None:
+    def warm_up(
+        self, pages: int | None = None, on_ready: Callable[[Executor], None] | None = None
+    ) -> None:
         """Start the pool's workers now, so they import and build their tagger (a second or
         two each) while this process does other work: reading the feeds, when how many pages
         there will be is not known yet (`pages` None), or fetching the first batch. Not when
-        `pages` are known and too few for the pool."""
+        `pages` are known and too few for the pool. `on_ready(pool)` is called as each
+        worker is taken to be ready (from the pool's thread): the feeds are parsed there
+        too (extractors/crawl.py `FeedParsers`)."""
         if self.workers == 1 or (pages is not None and pages < POOL_THRESHOLD):
             return
         pool = self._executor()
+
+        def started(ready: Future[bool]) -> None:
+            if on_ready is not None and not ready.cancelled() and ready.exception() is None:
+                on_ready(pool)
+
         for _ in range(self.workers):
-            pool.submit(_ready)  # each submit starts a worker until all are up
+            # Each submit starts a worker, until all are up.
+            pool.submit(_ready).add_done_callback(started)
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from extractors.crawl import Tick, fetch_feeds
+from extractors.crawl import FeedParsers, Tick, fetch_feeds
 from extractors.errors import BLOCKED
 from extractors.feedlist import feed_spec, load_feed_list
 from extractors.fetch import FetchLimits
@@ -232,11 +232,13 @@ def fetch_all_feeds(
     limits: FetchLimits,
     tick: Tick | None = None,
     lease: FeedLease | None = None,
+    parsers: FeedParsers | None = None,
 ) -> list[FeedFetch]:
-    """Every feed (on a lake: those this run leases, flows/feed_lease.py)."""
+    """Every feed (on a lake: those this run leases, flows/feed_lease.py), parsed by
+    `parsers` (by default in a thread)."""
     if lease is not None:
-        return lease.fetch(feeds, limits, tick)
-    return asyncio.run(fetch_feeds(feeds, limits, tick))
+        return lease.fetch(feeds, limits, tick, parsers)
+    return asyncio.run(fetch_feeds(feeds, limits, tick, parsers))
 
 
 class FeedLinks:
@@ -564,9 +566,13 @@ def _ingest(
         summary.feeds_total = len(feeds) + summary.feeds_skipped
         counter = Progress("feeds", len(feeds))
         # The pool's workers start while the feeds are read, once these are seen being
-        # parsed (flows/warm_start.py): on the core the parser leaves idle, not after it.
-        warming = WarmWhenParsing(analyser.warm_up, counter.tick)
-        fetches = fetch_feeds_task(quote(feeds), limits, warming, quote(lease))
+        # parsed (flows/warm_start.py): on the core the parser leaves idle, not after it;
+        # once up, they parse feeds too, beside this process's thread.
+        parsers = FeedParsers()
+        warming = WarmWhenParsing(lambda: analyser.warm_up(on_ready=parsers.add), counter.tick)
+        fetches = fetch_feeds_task(quote(feeds), limits, warming, quote(lease), quote(parsers))
+        if parsers.in_executors:
+            log.debug("feeds parsed by the analysis pool: %d", parsers.in_executors)
         summary.feeds_held = len(feeds) - len(fetches)  # another worker's (a lake)
         summary.feeds_skipped += summary.feeds_held
         counter.close()

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Awaitable, Callable, Sequence
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from concurrent.futures import BrokenExecutor, Executor
+from contextlib import asynccontextmanager, suppress
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -31,6 +34,7 @@ from extractors.records import (
     FeedFetch,
     FeedSpec,
     PageInput,
+    ParsedFeed,
 )
 from extractors.robots import RobotsCache
 from extractors.urls import redact
@@ -54,7 +58,105 @@ def _conditional_headers(feed: FeedSpec) -> dict[str, str]:
     return headers
 
 
-async def _fetch_feed(fetcher: Fetcher, feed: FeedSpec) -> FeedFetch:
+Parse = Callable[[bytes, str, Mapping[str, str]], Awaitable[ParsedFeed]]
+_Job = tuple[bytes, str, dict[str, str], "asyncio.Future[ParsedFeed]"]
+
+
+class FeedParsers:
+    """Where fetched feeds are parsed: in one thread of this process (the parser holds the
+    GIL: more threads parse no faster), and in the executors `add`ed while the feeds are read
+    (the ingest's analysis pool, once its workers are up: then the feeds are parsed on the
+    cores, not only under this process's GIL), each feed by whichever is free first. One
+    object serves every `fetch_feeds` of a run (a lake's run fetches in chunks)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._executors: list[Executor] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._jobs: asyncio.Queue[_Job] | None = None
+        self._consumers: list[asyncio.Task[None]] = []
+        self.in_executors = 0  # feeds parsed in an added executor
+
+    def add(self, executor: Executor) -> None:
+        """Parse in `executor` too, a feed at a time (call once per worker to use); from any
+        thread."""
+        with self._lock:
+            self._executors.append(executor)
+            loop = self._loop
+        if loop is not None:
+            with suppress(RuntimeError):  # the loop closed meanwhile: the feeds are read
+                loop.call_soon_threadsafe(self._consume_in, executor)
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[Parse]:
+        """`parse(body, url, headers)` for the feeds fetched within the block."""
+        jobs: asyncio.Queue[_Job] = asyncio.Queue()
+        with self._lock:
+            self._loop, self._jobs = asyncio.get_running_loop(), jobs
+            executors = list(self._executors)
+        self._consumers = [asyncio.create_task(self._consume(jobs, None))]
+        for executor in executors:
+            self._consume_in(executor)
+
+        async def parse(body: bytes, url: str, headers: Mapping[str, str]) -> ParsedFeed:
+            done: asyncio.Future[ParsedFeed] = asyncio.get_running_loop().create_future()
+            jobs.put_nowait((body, url, dict(headers), done))
+            return await done
+
+        try:
+            yield parse
+        finally:
+            with self._lock:
+                self._loop = self._jobs = None
+            for task in self._consumers:
+                task.cancel()
+            await asyncio.gather(*self._consumers, return_exceptions=True)
+            self._consumers = []
+
+    def _consume_in(self, executor: Executor) -> None:
+        if self._jobs is not None:
+            self._consumers.append(asyncio.create_task(self._consume(self._jobs, executor)))
+
+    async def _consume(self, jobs: asyncio.Queue[_Job], executor: Executor | None) -> None:
+        while True:
+            job = await jobs.get()
+            body, url, headers, done = job
+            if done.done():  # its fetch was cancelled
+                continue
+            try:
+                parsed = await self._parse(executor, body, url, headers)
+            except _ExecutorGone:
+                jobs.put_nowait(job)  # parsed by another consumer; this one ends
+                return
+            except Exception as exc:  # the parser's own: NotAFeedError, or a fault
+                if not done.done():
+                    done.set_exception(exc)
+                continue
+            if not done.done():
+                done.set_result(parsed)
+
+    async def _parse(
+        self, executor: Executor | None, body: bytes, url: str, headers: dict[str, str]
+    ) -> ParsedFeed:
+        if executor is None:
+            return await asyncio.to_thread(parse_feed, body, url=url, headers=headers)
+        try:
+            future = executor.submit(parse_feed, body, url=url, headers=headers)
+        except RuntimeError as exc:  # shut down (the run is ending) or broken
+            raise _ExecutorGone from exc
+        try:
+            parsed = await asyncio.wrap_future(future)
+        except BrokenExecutor as exc:  # a worker died
+            raise _ExecutorGone from exc
+        self.in_executors += 1
+        return parsed
+
+
+class _ExecutorGone(Exception):
+    """An added executor can parse no more."""
+
+
+async def _fetch_feed(fetcher: Fetcher, feed: FeedSpec, parse: Parse) -> FeedFetch:
     started = datetime.now(UTC)
     loop = asyncio.get_running_loop()
     t0 = loop.time()
@@ -96,10 +198,8 @@ async def _fetch_feed(fetcher: Fetcher, feed: FeedSpec) -> FeedFetch:
     if result.content_type.startswith(_NOT_FEED_TYPES):
         return replace(fetched, outcome=HARD, error=f"not a feed: served as {result.content_type}")
     try:
-        # Parsing is CPU work; a thread keeps the other fetches moving meanwhile.
-        parsed = await asyncio.to_thread(
-            parse_feed, result.body, url=result.final_url, headers=result.headers
-        )
+        # Parsing is CPU work: elsewhere than this thread, so the other fetches keep moving.
+        parsed = await parse(result.body, result.final_url, result.headers)
     except NotAFeedError as exc:
         return replace(fetched, outcome=NotAFeedError.outcome, error=str(exc), body_hash="")
     failed = unusable(parsed)
@@ -121,11 +221,16 @@ async def _counted(work: Awaitable[T], tick: Tick | None) -> T:
 
 
 async def fetch_feeds(
-    feeds: Sequence[FeedSpec], limits: FetchLimits, tick: Tick | None = None
+    feeds: Sequence[FeedSpec],
+    limits: FetchLimits,
+    tick: Tick | None = None,
+    parsers: FeedParsers | None = None,
 ) -> list[FeedFetch]:
-    """Fetch and parse every feed concurrently, in the order given."""
-    async with Fetcher(limits) as fetcher:
-        return list(await asyncio.gather(*(_counted(_fetch_feed(fetcher, f), tick) for f in feeds)))
+    """Fetch and parse every feed concurrently, in the order given (parsed by `parsers`:
+    by default in a thread of this process)."""
+    async with Fetcher(limits) as fetcher, (parsers or FeedParsers()).running() as parse:
+        fetches = (_counted(_fetch_feed(fetcher, f, parse), tick) for f in feeds)
+        return list(await asyncio.gather(*fetches))
 
 
 async def _fetch_page(

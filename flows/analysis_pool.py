@@ -16,21 +16,23 @@ import multiprocessing.connection
 import os
 import signal
 import threading
-from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from types import TracebackType
 
-from extractors.analyse import AnalysedArticle, analyse
+from extractors.analyse import analyse
 from extractors.charset import decoded
 from extractors.entities import Tagger
 from extractors.records import PageInput, Watchlist
 from flows import memory
+from flows.analysed import Analysed, with_rows
 from flows.pool_context import LeanSpawn
 
 # Below this many pages, starting worker processes costs more than it saves.
 POOL_THRESHOLD = 8
 
 _worker_tagger: Tagger | None = None
+_worker_version = ""  # the watchlist's version, which the mention rows carry
 
 
 def _exit_with_parent() -> None:
@@ -53,7 +55,7 @@ def _exit_with_parent() -> None:
 
 
 def _init_worker(watchlist: Watchlist) -> None:
-    global _worker_tagger
+    global _worker_tagger, _worker_version
     # Ctrl-C in a terminal reaches the whole process group: the parent decides what happens
     # (it closes the pool, or ends and `_exit_with_parent` ends us), so a worker waiting for
     # work does not print a KeyboardInterrupt traceback of its own.
@@ -68,6 +70,7 @@ def _init_worker(watchlist: Watchlist) -> None:
     import extractors.stories  # noqa: F401
 
     _worker_tagger = Tagger(watchlist)
+    _worker_version = watchlist.version
     memory.trim()  # building the tagger's tables left freed heap behind
 
 
@@ -75,12 +78,14 @@ def _ready() -> bool:
     return _worker_tagger is not None
 
 
-def _analyse_chunk(pages: Sequence[PageInput]) -> list[AnalysedArticle]:
+def _analyse_chunk(pages: Sequence[PageInput]) -> list[Analysed]:
     assert _worker_tagger is not None
     try:
         # Pages come as fetched (bytes): decoding here, not in the ingest, keeps it off the
-        # one process whose CPU is not spread over the cores.
-        return [analyse(decoded(page), _worker_tagger) for page in pages]
+        # one process whose CPU is not spread over the cores; so do the mentions and deals
+        # sent back as rows (flows/analysed.py).
+        tagger, version = _worker_tagger, _worker_version
+        return [with_rows(analyse(decoded(page), tagger), version) for page in pages]
     finally:
         memory.trim()  # the pages' parse trees, freed: a worker stays at its working size
 
@@ -90,8 +95,8 @@ class Pending:
 
     def __init__(
         self,
-        done: list[AnalysedArticle] | None = None,
-        futures: list[Future[list[AnalysedArticle]]] | None = None,
+        done: list[Analysed] | None = None,
+        futures: list[Future[list[Analysed]]] | None = None,
     ) -> None:
         self._done = done
         self._futures = futures or []
@@ -100,11 +105,11 @@ class Pending:
         """Whether `result()` would not wait for the pool."""
         return self._done is not None or all(f.done() for f in self._futures)
 
-    def futures(self) -> list[Future[list[AnalysedArticle]]]:
+    def futures(self) -> list[Future[list[Analysed]]]:
         """What to wait on (with others, `concurrent.futures.wait`) until `done()`."""
         return [] if self._done is not None else list(self._futures)
 
-    def result(self) -> list[AnalysedArticle]:
+    def result(self) -> list[Analysed]:
         if self._done is None:
             self._done = [a for f in self._futures for a in f.result()]
         return self._done
@@ -131,7 +136,7 @@ class Analyser:
             self._tagger = Tagger(self.watchlist)
         return self._tagger
 
-    def __call__(self, pages: Sequence[PageInput]) -> list[AnalysedArticle]:
+    def __call__(self, pages: Sequence[PageInput]) -> list[Analysed]:
         return self.submit(pages).result()
 
     def submit(self, pages: Sequence[PageInput]) -> Pending:
@@ -139,21 +144,34 @@ class Analyser:
         caller can fetch the next batch and store the last one meanwhile."""
         # Small batches inline, unless the pool is up anyway (a run's last, short batch).
         if self.workers == 1 or (self._pool is None and len(pages) < POOL_THRESHOLD):
-            return Pending(done=[analyse(decoded(p), self.tagger) for p in pages])
+            version = self.watchlist.version  # the tagger built only for pages to tag
+            return Pending(
+                done=[with_rows(analyse(decoded(p), self.tagger), version) for p in pages]
+            )
         chunk = max(1, len(pages) // (self.workers * 4))
         chunks = [pages[i : i + chunk] for i in range(0, len(pages), chunk)]
         return Pending(futures=[self._executor().submit(_analyse_chunk, c) for c in chunks])
 
-    def warm_up(self, pages: int | None = None) -> None:
+    def warm_up(
+        self, pages: int | None = None, on_ready: Callable[[Executor], None] | None = None
+    ) -> None:
         """Start the pool's workers now, so they import and build their tagger (a second or
         two each) while this process does other work: reading the feeds, when how many pages
         there will be is not known yet (`pages` None), or fetching the first batch. Not when
-        `pages` are known and too few for the pool."""
+        `pages` are known and too few for the pool. `on_ready(pool)` is called as each
+        worker is taken to be ready (from the pool's thread): the feeds are parsed there
+        too (extractors/crawl.py `FeedParsers`)."""
         if self.workers == 1 or (pages is not None and pages < POOL_THRESHOLD):
             return
         pool = self._executor()
+
+        def started(ready: Future[bool]) -> None:
+            if on_ready is not None and not ready.cancelled() and ready.exception() is None:
+                on_ready(pool)
+
         for _ in range(self.workers):
-            pool.submit(_ready)  # each submit starts a worker until all are up
+            # Each submit starts a worker, until all are up.
+            pool.submit(_ready).add_done_callback(started)
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:

@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from extractors.crawl import Tick, fetch_feeds
+from extractors.crawl import FeedParsers, Tick, fetch_feeds
 from extractors.fetch import FetchLimits
 from extractors.records import FeedFetch, FeedSpec
 from flows.connection import open_db
@@ -58,7 +58,11 @@ class FeedLease:
             self.heartbeat.start()
 
     def fetch(
-        self, feeds: Sequence[FeedSpec], limits: FetchLimits, tick: Tick | None = None
+        self,
+        feeds: Sequence[FeedSpec],
+        limits: FetchLimits,
+        tick: Tick | None = None,
+        parsers: FeedParsers | None = None,
     ) -> list[FeedFetch]:
         """Fetch the `feeds` this run holds or can claim, a chunk at a time, in the order
         given; the others are another worker's."""
@@ -77,7 +81,7 @@ class FeedLease:
                     self.claimed += mine
                 if not mine:
                     break
-                got = asyncio.run(fetch_feeds([by_id[i] for i in mine], limits, tick))
+                got = asyncio.run(fetch_feeds([by_id[i] for i in mine], limits, tick, parsers))
                 fetched.update((f.feed.feed_id, f) for f in got)
                 mine = []
         if len(fetched) < len(feeds):

@@ -23,14 +23,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from extractors.analyse import AnalysedArticle
-from extractors.crawl import Tick, fetch_feeds
+from extractors.crawl import FeedParsers, Tick, fetch_feeds
 from extractors.errors import BLOCKED
 from extractors.feedlist import feed_spec, load_feed_list
 from extractors.fetch import FetchLimits
 from extractors.records import NOT_MODIFIED, FeedEntry, FeedFetch, FeedSpec, PageInput, Watchlist
 from extractors.urls import redact, redact_text, url_key
 from flows import memory, rows
+from flows.analysed import Analysed, batch_rows
 from flows.analysis_pool import Analyser, Pending
 from flows.connection import open_db
 from flows.feed_lease import FeedLease, feed_lease
@@ -232,11 +232,13 @@ def fetch_all_feeds(
     limits: FetchLimits,
     tick: Tick | None = None,
     lease: FeedLease | None = None,
+    parsers: FeedParsers | None = None,
 ) -> list[FeedFetch]:
-    """Every feed (on a lake: those this run leases, flows/feed_lease.py)."""
+    """Every feed (on a lake: those this run leases, flows/feed_lease.py), parsed by
+    `parsers` (by default in a thread)."""
     if lease is not None:
-        return lease.fetch(feeds, limits, tick)
-    return asyncio.run(fetch_feeds(feeds, limits, tick))
+        return lease.fetch(feeds, limits, tick, parsers)
+    return asyncio.run(fetch_feeds(feeds, limits, tick, parsers))
 
 
 class FeedLinks:
@@ -298,16 +300,16 @@ def select_and_log(
 def store(
     settings: Settings,
     run_id: str,
-    analysed: Sequence[AnalysedArticle],
+    analysed: Sequence[Analysed],
     fetches: Sequence[FeedFetch] | FeedLinks,
     version: str,
 ) -> BatchCounts:
     """Append a batch in one transaction, with the feed links of its articles."""
     now = datetime.now(UTC)
-    keys = {a.entry_key for a in analysed}
+    keys = {a.article.entry_key for a in analysed}
     feed_links = fetches if isinstance(fetches, FeedLinks) else FeedLinks(fetches)
     links = feed_links.rows(now, keys)
-    articles, mentions, deals = rows.article_rows(analysed, run_id, now, version)
+    articles, mentions, deals = batch_rows(analysed, run_id, now, version)
     allowed = settings.fetch_limits().allowed_private_hosts
     from flows.stories import STORY_RULE  # here: a run with nothing new never needs numpy
 
@@ -316,7 +318,8 @@ def store(
 
     def tries(con: duckdb.DuckDBPyConnection) -> None:
         # Pages that failed: kept so they are fetched again when due (flows/page_retry.py).
-        record_page_tries(con, first_tries(analysed, allowed, now), first=True)
+        tried = first_tries([a.article for a in analysed], allowed, now)
+        record_page_tries(con, tried, first=True)
 
     # Two steps: the append's counts stand even if recording the tries runs out of memory.
     counts: BatchCounts = capped_steps(settings, [append, tries])[0]
@@ -563,9 +566,13 @@ def _ingest(
         summary.feeds_total = len(feeds) + summary.feeds_skipped
         counter = Progress("feeds", len(feeds))
         # The pool's workers start while the feeds are read, once these are seen being
-        # parsed (flows/warm_start.py): on the core the parser leaves idle, not after it.
-        warming = WarmWhenParsing(analyser.warm_up, counter.tick)
-        fetches = fetch_feeds_task(quote(feeds), limits, warming, quote(lease))
+        # parsed (flows/warm_start.py): on the core the parser leaves idle, not after it;
+        # once up, they parse feeds too, beside this process's thread.
+        parsers = FeedParsers()
+        warming = WarmWhenParsing(lambda: analyser.warm_up(on_ready=parsers.add), counter.tick)
+        fetches = fetch_feeds_task(quote(feeds), limits, warming, quote(lease), quote(parsers))
+        if parsers.in_executors:
+            log.debug("feeds parsed by the analysis pool: %d", parsers.in_executors)
         summary.feeds_held = len(feeds) - len(fetches)  # another worker's (a lake)
         summary.feeds_skipped += summary.feeds_held
         counter.close()
@@ -584,7 +591,7 @@ def _ingest(
         pages_done = Progress("pages", len(entries))
         batches_total = -(-len(entries) // settings.batch_size)
 
-        def store_batches(batches: Sequence[tuple[int, PageTally, list[AnalysedArticle]]]) -> None:
+        def store_batches(batches: Sequence[tuple[int, PageTally, list[Analysed]]]) -> None:
             analysed = [a for _, _, batch in batches for a in batch]
             counts = store_task(
                 settings, summary.run_id, quote(analysed), quote(feed_links), watchlist.version
@@ -597,7 +604,7 @@ def _ingest(
         waiting = StoreGroups(settings.store_size, store_batches)
 
         def finish_batch(number: int, pages: PageTally, pending: Pending) -> None:
-            analysed: list[AnalysedArticle] = analyse_task(quote(pending))
+            analysed: list[Analysed] = analyse_task(quote(pending))
             pages_done.close()
             log_batch(number, batches_total, pages, pages_done)
             waiting.add((number, pages, analysed), len(analysed))

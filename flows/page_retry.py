@@ -27,6 +27,7 @@ from extractors.errors import BLOCKED, RATE_LIMITED, SOFT
 from extractors.fetch import FetchLimits, host_allowed
 from extractors.records import FeedEntry, PageInput
 from flows import rows
+from flows.analysed import Analysed
 from flows.connection import open_db
 from flows.settings import Settings
 from warehouse.articles import upgrade_articles
@@ -112,7 +113,7 @@ class RetryCounts:
 def store_retries(
     settings: Settings,
     ids: Sequence[str],
-    analysed: Sequence[AnalysedArticle],
+    analysed: Sequence[Analysed],
     version: str,
 ) -> RetryCounts:
     """Upgrade the articles whose page arrived; record the try of every page."""
@@ -122,7 +123,8 @@ def store_retries(
     mentions: list[dict[str, Any]] = []
     deals: list[dict[str, Any]] = []
     tries: list[dict[str, Any]] = []
-    for article_id, a in zip(ids, analysed, strict=True):
+    for article_id, shipped in zip(ids, analysed, strict=True):
+        a = shipped.article
         arrived = a.text_source == PAGE
         tries.append(
             {
@@ -137,8 +139,8 @@ def store_retries(
         if arrived:
             # The stored article keeps its id, whatever the page's canonical URL says.
             upgrades.append(rows.upgrade_row(article_id, a, version))
-            mentions += rows.mention_rows(article_id, a.mentions, version)
-            deals += rows.deal_rows(article_id, a.deals)
+            mentions += shipped.mention_rows(article_id, version)
+            deals += shipped.deal_rows(article_id)
     from flows.stories import STORY_RULE  # here: most runs have no page to retry (numpy)
 
     with open_db(settings) as con:

@@ -75,35 +75,40 @@ def article_rows(
     articles: Iterable[AnalysedArticle], run_id: str, now: datetime, version: str
 ) -> tuple[list[NewRow], list[NewRow], list[NewRow]]:
     """(articles, mentions, deals) rows for a batch."""
-    from flows.stories import story_fields
-
     arts: list[NewRow] = []
     mentions: list[NewRow] = []
     deals: list[NewRow] = []
     for a in articles:
-        arts.append(
-            {
-                "article_id": a.article_id,
-                "entry_key": a.entry_key,
-                "entry_url": a.url,
-                "url": a.url,
-                "canonical_url": a.canonical_url,
-                "page_kind": a.page_kind or None,
-                "page_error": a.page_error or None,
-                "page_outcome": a.page_outcome or None,
-                "published_source": a.published_source or None,
-                "analysis_note": a.analysis_note or None,
-                "fetched_at": now,
-                "run_id": run_id,
-                "watchlist_version": version,
-            }
-            | _text_fields(a)
-            # Not article columns: the story key, stored apart (warehouse/stories.py).
-            | story_fields(a.story)
-        )
+        arts.append(article_row(a, run_id, now, version))
         mentions.extend(mention_rows(a.article_id, a.mentions, version))
         deals.extend(deal_rows(a.article_id, a.deals))
     return arts, mentions, deals
+
+
+def article_row(a: AnalysedArticle, run_id: str, now: datetime, version: str) -> NewRow:
+    """The `articles` row of `a` (its mentions and deals are rows of their own)."""
+    from flows.stories import story_fields
+
+    return (
+        {
+            "article_id": a.article_id,
+            "entry_key": a.entry_key,
+            "entry_url": a.url,
+            "url": a.url,
+            "canonical_url": a.canonical_url,
+            "page_kind": a.page_kind or None,
+            "page_error": a.page_error or None,
+            "page_outcome": a.page_outcome or None,
+            "published_source": a.published_source or None,
+            "analysis_note": a.analysis_note or None,
+            "fetched_at": now,
+            "run_id": run_id,
+            "watchlist_version": version,
+        }
+        | _text_fields(a)
+        # Not article columns: the story key, stored apart (warehouse/stories.py).
+        | story_fields(a.story)
+    )
 
 
 def mention_rows(article_id: str, mentions: Iterable[TaggedMention], version: str) -> list[NewRow]:

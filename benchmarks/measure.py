@@ -13,8 +13,9 @@ nothing else (not the benchmark runner, its servers or its pools):
 - peak memory: the process tree is sampled every 50 ms from /proc; the peak of the summed
   RSS (shared pages counted once per process, as `ps` does) and of the summed PSS (shared
   pages split between the processes that share them, closer to what the tree really costs;
-  read only while the RSS is within a tenth of its peak, as it costs the kernel a walk of
-  each process's page tables).
+  read only while the RSS is within a tenth of its peak, and there twice a second or when
+  the RSS rises by 1% above its peak, as it costs the kernel a walk of each process's page
+  tables).
   Who held what: the RSS, PSS and USS (the pages it alone maps) of each process at the
   peak (`peak_by_process`: command and MB), a timeline of the tree's RSS by process every
   second (`timeline`), and the CPU time each process had used when last seen, read at
@@ -48,6 +49,11 @@ _PAGE = os.sysconf("SC_PAGE_SIZE")
 _TICK = os.sysconf("SC_CLK_TCK")
 TIMELINE_EVERY = 1.0  # seconds between two points of the memory timeline
 PSS_NEAR_PEAK = 0.9  # PSS and USS are read while the tree's RSS is at least this share of its peak
+# ... at most every PSS_EVERY seconds, unless the tree's RSS rises by PSS_NEW_PEAK of its peak:
+# reading them costs the kernel a page-table walk of each process, 7 ms a sample for three
+# processes of 560 MB, most of the wrapper's CPU beside the command (issue 19).
+PSS_EVERY = 0.5
+PSS_NEW_PEAK = 0.01
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -151,6 +157,9 @@ class TreeSampler(threading.Thread):
         self.timeline: list[tuple[float, float, list[tuple[int, str, float, float]]]] = []
         self.cpu: dict[int, tuple[str, float]] = {}  # pid -> (command, CPU s when last seen)
         self.seen: dict[int, tuple[float, float]] = {}  # pid -> (first, last seen, s since start)
+        self.pss_reads = 0
+        self._pss_read_at = -PSS_EVERY
+        self._pss_uss: dict[int, tuple[int, int]] = {}  # pid -> (PSS, USS) when last read
         self._stop_event = threading.Event()
 
     def run(self) -> None:
@@ -162,25 +171,37 @@ class TreeSampler(threading.Thread):
         now = time.monotonic() - self.started
         rss = [(pid, _rss(pid)) for pid in descendants(self.root)]
         # PSS and USS (smaps_rollup: the kernel walks the process's page tables, 1-2 ms for
-        # a few hundred MB) only near the peak: the CPU this wrapper takes from the machine
-        # the command runs on went from 4.9 to 4.0 ms a sample (issue 19).
-        if sum(r for _, r in rss) >= PSS_NEAR_PEAK * self.peak_rss:
+        # a few hundred MB) only near the peak, and there only twice a second or on a new
+        # peak: the RSS, the figure the target is on, is read at every sample.
+        total = sum(r for _, r in rss)
+        near = total >= PSS_NEAR_PEAK * self.peak_rss
+        due = now - self._pss_read_at >= PSS_EVERY or total > (1 + PSS_NEW_PEAK) * self.peak_rss
+        if near and due:
             readings = [(pid, *_memory(pid, r), _cpu(pid)) for pid, r in rss]
+            self._pss_read_at = now
         else:
             readings = [(pid, r, 0, 0, _cpu(pid)) for pid, r in rss]
-        self.record(now, readings)
+        self.record(now, readings, pss_read=near and due)
 
-    def record(self, now: float, readings: list[tuple[int, int, int, int, float]]) -> None:
+    def record(
+        self, now: float, readings: list[tuple[int, int, int, int, float]], pss_read: bool = True
+    ) -> None:
         """One sample: (pid, RSS, PSS, USS, CPU s) of each process of the tree, read at `now`
         (s since start). A process that ended between being listed and being read reads as
-        zeros: it keeps the CPU it was last seen with, and holds no memory."""
+        zeros: it keeps the CPU it was last seen with, and holds no memory. Without
+        `pss_read` the PSS and USS were not read (zeros): a new peak's breakdown takes each
+        process's last read ones, and the peak PSS is left as it was."""
         rss = sum(r[1] for r in readings)
-        pss = sum(r[2] for r in readings)
+        if pss_read:
+            self.pss_reads += 1
+            self._pss_uss.update((pid, (p, u)) for pid, r, p, u, _ in readings if r)
+            self.peak_pss = max(self.peak_pss, sum(r[2] for r in readings))
         if rss > self.peak_rss:
             self.peak_breakdown = [
                 (_command(pid), round(r / 1e6, 1), round(p / 1e6, 1), round(u / 1e6, 1))
-                for pid, r, p, u, _ in readings
+                for pid, r, _, _, _ in readings
                 if r
+                for p, u in [self._pss_uss.get(pid, (0, 0))]
             ]
         # CPU at every sample, not only at the timeline's points: a pool's workers exit
         # between two points (their last second was lost), a short-lived process within one.
@@ -200,7 +221,6 @@ class TreeSampler(threading.Thread):
                 point.append((pid, name[:60], round(r / 1e6, 1), round(cpus[pid], 2)))
             self.timeline.append((round(now, 2), round(rss / 1e6, 1), point))
         self.peak_rss = max(self.peak_rss, rss)
-        self.peak_pss = max(self.peak_pss, pss)
         self.peak_processes = max(self.peak_processes, len(readings))
         self.samples += 1
 
@@ -251,6 +271,7 @@ def measure(command: list[str]) -> dict[str, Any]:
         "peak_processes": sampler.peak_processes,
         "peak_by_process": sampler.peak_breakdown,
         "memory_samples": sampler.samples,
+        "pss_samples": sampler.pss_reads,
         "timeline": sampler.timeline,
         "cpu_by_process": sorted(sampler.cpu.values(), key=lambda c: -c[1]),
         # [pid, command, first seen, last seen (s since start), CPU s when last seen]

@@ -315,7 +315,13 @@ def _warehouse_lines(r: Mapping[str, Any]) -> list[Line]:
         Line(
             s6,
             f"append_batch of {app['batch_size']} at {big['articles']:,} articles"
-            + (", fresh connection" if at_size is not None else ""),
+            + (", fresh connection" if at_size is not None else "")
+            + (
+                f", ledger once for {len(big['append_batches_at_size_s'])} stores"
+                f" ({big['append_ledger_catch_up_s']:.2f} s)"
+                if "append_ledger_catch_up_s" in big
+                else ""
+            ),
             f"{big['append_batch_at_size_s']:.2f} s"
             + (f" ({at_size:,} rows/s)" if at_size is not None else ""),
             ">= 100k rows/s" if at_size is not None else "",

@@ -50,6 +50,7 @@ from flows.progress import Progress, log, rate
 from flows.settings import Settings, load_settings
 from flows.store_groups import StoreGroups
 from flows.warm_start import WarmWhenParsing
+from warehouse import deal_ledger
 from warehouse.append import record_watchlist, replace_row, upsert_feeds
 from warehouse.articles import BatchCounts, append_batch, link_entries, unseen_keys
 from warehouse.ducklake_lease import in_turn
@@ -314,7 +315,10 @@ def store(
     from flows.stories import STORY_RULE  # here: a run with nothing new never needs numpy
 
     def append(con: duckdb.DuckDBPyConnection) -> BatchCounts:
-        return append_batch(con, articles, links, mentions, deals, stories=STORY_RULE)
+        # The deals ledger of the run's stores is computed once, by the closing step.
+        return append_batch(
+            con, articles, links, mentions, deals, stories=STORY_RULE, defer_ledger=True
+        )
 
     def tries(con: duckdb.DuckDBPyConnection) -> None:
         # Pages that failed: kept so they are fetched again when due (flows/page_retry.py).
@@ -338,7 +342,9 @@ def finish_run(
 ) -> None:
     """In one opening of the warehouse, in this order: record feeds that carry articles stored
     earlier (the same story seen in another feed); keep the feeds' validators now that their
-    entries are stored (see keep_validators); rebuild the search index (`refresh_search`)."""
+    entries are stored (see keep_validators); compute the deals ledger of the groups the
+    run's stores left pending (warehouse/deal_ledger.py `catch_up`); rebuild the search index
+    (`refresh_search`)."""
     links = feed_links.rows(datetime.now(UTC))
 
     capped_steps(
@@ -346,6 +352,7 @@ def finish_run(
         [
             lambda con: link_entries(con, links),
             lambda con: keep_validators(con, rows.fetch_rows(fetches, "", {})),
+            deal_ledger.catch_up,
             lambda con: refresh_if_needed(con, force=changed),
         ],
         # The analysis pool is gone by now: the index is built on as many threads as it had
@@ -357,8 +364,11 @@ def finish_run(
 def write_run(settings: Settings, row: dict[str, Any]) -> None:
     with open_db(settings) as con:
         if row["status"] == "running":
-            # We hold the ingest lock, so a run still marked running was killed mid-way.
+            # We hold the ingest lock, so a run still marked running was killed mid-way; and
+            # the deals its stores left pending are computed now, not at this run's end.
             mark_interrupted(con)
+            if deal_ledger.catch_up(con):
+                log.info("deals ledger: brought up to date after a run that did not finish")
         replace_row(con, "runs", row)
 
 

@@ -5,11 +5,14 @@ benchmarks/measure.py records."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 from benchmarks.ingest import cpu_during_run, peak_by_role, role
-from benchmarks.measure import TreeSampler
+from benchmarks.measure import PSS_EVERY, TreeSampler
 from benchmarks.measure import main as measure_main
 
 CLI, SERVER, POOL = (
@@ -105,6 +108,41 @@ def test_a_process_gone_between_listing_and_reading_keeps_its_cpu_and_holds_no_m
     assert sampler.cpu[7][1] == 2.5 and sampler.peak_rss == 60_000_000
     assert [mb for _, *mb in sampler.peak_breakdown] == [[60.0, 45.0, 35.0]]
     assert sampler.peak_pss == 45_000_000
+
+
+def test_a_sample_without_pss_keeps_the_peak_pss_and_the_last_read_figures() -> None:
+    sampler = TreeSampler(root=0)
+    sampler.record(0.0, [(7, 50_000_000, 40_000_000, 30_000_000, 1.0)])
+    # A new RSS peak where PSS and USS were not read: its breakdown takes the last read ones.
+    sampler.record(0.1, [(7, 55_000_000, 0, 0, 1.1)], pss_read=False)
+    assert sampler.peak_rss == 55_000_000 and sampler.peak_pss == 40_000_000
+    assert [mb for _, *mb in sampler.peak_breakdown] == [[55.0, 40.0, 30.0]]
+    assert sampler.pss_reads == 1
+
+
+def test_pss_is_read_near_the_peak_twice_a_second_or_on_a_risen_peak() -> None:
+    hold = "b = bytearray(40_000_000); import sys; sys.stdin.read()"
+    child = subprocess.Popen([sys.executable, "-c", hold], stdin=subprocess.PIPE)
+    try:
+        sampler = TreeSampler(root=os.getpid())
+        deadline = time.monotonic() + 10
+        while sampler.peak_rss < 40_000_000 and time.monotonic() < deadline:
+            sampler.sample()  # until the child holds its bytes: each a new peak, read
+        risen = sampler.pss_reads
+        assert risen >= 1 and sampler.peak_pss >= 40_000_000
+        started = time.monotonic()
+        for _ in range(5):
+            sampler.sample()
+        quick = time.monotonic() - started < PSS_EVERY
+        time.sleep(PSS_EVERY)
+        sampler.sample()
+        # Five samples within half a second of a steady tree read PSS at most once (the
+        # first may fall due), the one after the pause reads it again.
+        if quick:
+            assert risen + 1 <= sampler.pss_reads <= risen + 2
+        assert sampler.samples >= 7 and sampler.pss_reads > risen
+    finally:
+        child.communicate(b"")
 
 
 def test_the_peak_is_read_per_process_as_rss_pss_and_uss(tmp_path: Path) -> None:

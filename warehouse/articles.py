@@ -33,7 +33,7 @@ import duckdb
 
 from warehouse import article_entities, deal_ledger, store_checkpoint
 from warehouse.append import Row, insert_new, insert_rows, record_watchlist, register_rows
-from warehouse.ducklake import rollback
+from warehouse.ducklake import is_lake, rollback
 from warehouse.ducklake_lease import retried, take_turn
 from warehouse.stories import (
     DEFAULT_NEAR_BITS,
@@ -139,6 +139,7 @@ def append_batch(
     *,
     stories: StoryRule | None = None,
     near_bits: int = DEFAULT_NEAR_BITS,
+    defer_ledger: bool = False,
 ) -> BatchCounts:
     """Store a batch of analysed articles in one transaction.
 
@@ -148,6 +149,9 @@ def append_batch(
     batch actually added. New articles are placed in their stories by `stories` (the ingest
     passes flows/stories.py `STORY_RULE`); without one, by SimHash alone. The checkpoint of
     `con`'s instance then merges row groups only every few stores (warehouse/store_checkpoint.py).
+    `defer_ledger`: leave the deals ledger of the batch's deals pending
+    (warehouse/deal_ledger.py `defer`) for the caller to `catch_up` once after several stores,
+    as the ingest does; ignored on a DuckLake, where workers share the warehouse.
     """
     store_checkpoint.defer_merges(con)
     con.execute("BEGIN TRANSACTION")
@@ -201,14 +205,17 @@ def append_batch(
         times = {a["article_id"]: a["t"] for a in stamped if a["article_id"] in added_ids}
         article_entities.add(con, ours, times)
         dated = {r["article_id"] for r in our_deals}
-        deal_ledger.refresh(
-            con, deal_ledger.groups_of(our_deals), {a: t for a, t in times.items() if a in dated}
-        )
+        # The ledger of a store's groups is most of its fixed cost once the warehouse is
+        # large (issue 19): a run computes it once, at its end, for all its stores.
+        defer_ledger = defer_ledger and not is_lake(con)
+        ledger = deal_ledger.defer if defer_ledger else deal_ledger.refresh
+        dated_times = {a: t for a, t in times.items() if a in dated}
+        ledger(con, deal_ledger.groups_of(our_deals), dated_times)
         # After `add`: a move retimes. The new articles' feed links are all in this batch, so
         # their dates are read from it; only stored articles' links are looked up.
         moves = new_article_moves(rows, fresh, _now(con))
         moves += stored_moves(con, {r["article_id"] for r in stale})
-        move_dates(con, moves)
+        move_dates(con, moves, defer_ledger=defer_ledger)
         con.execute("COMMIT")
     except BaseException:
         rollback(con)  # also after a failed COMMIT (a DuckLake conflict)
@@ -354,8 +361,14 @@ def _now(con: duckdb.DuckDBPyConnection) -> datetime:
     return _aware(row[0]) or datetime.now(UTC)
 
 
-def move_dates(con: duckdb.DuckDBPyConnection, changed: Sequence[tuple[str, datetime]]) -> None:
-    """Give these articles their earliest date, and their entity counts and deals with it."""
+def move_dates(
+    con: duckdb.DuckDBPyConnection,
+    changed: Sequence[tuple[str, datetime]],
+    *,
+    defer_ledger: bool = False,
+) -> None:
+    """Give these articles their earliest date, and their entity counts and deals with it
+    (the deals' ledger left pending if `defer_ledger`, as `append_batch` takes it)."""
     if changed:
         with register_rows(con, "_moved", [{"article_id": a, "first": t} for a, t in changed]):
             con.execute(
@@ -364,7 +377,8 @@ def move_dates(con: duckdb.DuckDBPyConnection, changed: Sequence[tuple[str, date
             )
     moved = [r[0] for r in changed]
     article_entities.retime(con, moved)
-    deal_ledger.refresh(con, deal_ledger.groups_of_articles(con, moved), dict(changed))
+    ledger = deal_ledger.defer if defer_ledger else deal_ledger.refresh
+    ledger(con, deal_ledger.groups_of_articles(con, moved), dict(changed))
 
 
 def publisher(site_name: str, url: str, feed_name: str) -> str:

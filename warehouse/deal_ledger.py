@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 
 from warehouse.append import Row, register_rows
+from warehouse.ducklake import rollback
 
 Group = dict[str, str]
 
@@ -67,21 +68,58 @@ def refresh(
     con: duckdb.DuckDBPyConnection, groups: Sequence[Group], times: Mapping[str, datetime]
 ) -> None:
     """Compute again the ledger of these groups (inside the caller's transaction, after its
-    deals and article times are written). `times` holds the time (published, else fetched)
-    of every article whose deals are new or whose time changed; the other reports keep the
-    time kept with them."""
+    deals and article times are written), and of any groups left pending by `defer`.
+    `times` holds the time (published, else fetched) of every article whose deals are new or
+    whose time changed; the other reports keep the time kept with them."""
+    if groups:
+        defer(con, groups, times)
+        _compute_pending(con)
+
+
+def defer(
+    con: duckdb.DuckDBPyConnection, groups: Sequence[Group], times: Mapping[str, datetime]
+) -> None:
+    """Leave these groups (and the articles' times, as `refresh` takes them) pending, to be
+    computed with the others by the next `refresh` or `catch_up`, in the caller's
+    transaction: an ingest's stores defer, its closing step catches up (flows/ingest.py). Until
+    then the ledger reads as it was before these reports. Times come only with groups: an
+    article without deals has no report to time."""
     if not groups:
         return
     # Relations, not list parameters: DuckDB converts a list of 200 structs in 0.4 s.
     with register_rows(con, "_groups", groups):
         con.execute(
             "INSERT INTO deal_groups_pending SELECT DISTINCT kind, investor_id, target_id"
-            " FROM _groups"
+            " FROM _groups EXCEPT SELECT * FROM deal_groups_pending"
         )
     if times:
+        # An article's latest time wins: one left pending earlier may have moved since.
         with register_rows(con, "_times", [{"article_id": a, "t": t} for a, t in times.items()]):
+            con.execute(
+                "DELETE FROM deal_times_pending WHERE article_id IN (SELECT article_id FROM _times)"
+            )
             con.execute("INSERT INTO deal_times_pending SELECT article_id, t FROM _times")
-    _compute_pending(con)
+
+
+def is_pending(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether groups wait for their ledger (left by `defer`)."""
+    row = con.execute("SELECT EXISTS (SELECT 1 FROM deal_groups_pending)").fetchone()
+    return bool(row and row[0])
+
+
+def catch_up(con: duckdb.DuckDBPyConnection) -> bool:
+    """Compute the groups left pending by `defer`, in a transaction of its own; whether there
+    were any. Cheap when none are: one look at an empty table."""
+    if not is_pending(con):
+        return False
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _compute_pending(con)
+        con.execute("COMMIT")
+    except BaseException:
+        rollback(con)  # also after a failed COMMIT
+        raise
+    return True
 
 
 def _compute_pending(con: duckdb.DuckDBPyConnection, *, in_time_order: bool = False) -> None:
@@ -117,9 +155,12 @@ def _compute_pending(con: duckdb.DuckDBPyConnection, *, in_time_order: bool = Fa
 
 
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:
-    """Compute the whole ledger again (after every deal was replaced)."""
+    """Compute the whole ledger again (after every deal was replaced), the groups left
+    pending by `defer` with the others."""
     con.execute("DELETE FROM deal_report_keys")
     con.execute("DELETE FROM deal_ledger")
+    for table in _PENDING:  # every time is read again from `articles`
+        con.execute(f"DELETE FROM {table}")
     con.execute(
         "INSERT INTO deal_groups_pending SELECT DISTINCT kind, investor_id, target_id FROM deals"
     )

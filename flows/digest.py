@@ -26,6 +26,7 @@ from flows.oneoff import flow_run_id, prefect_flows, run_logger
 from flows.prefect_env import quiet_interrupts
 from flows.progress import log
 from flows.settings import Settings, load_settings
+from warehouse import deal_ledger
 from warehouse.append import replace_row
 from warehouse.database import require_warehouse
 from warehouse.digest_queries import canonical_week, digest_data, digest_index
@@ -120,6 +121,9 @@ def build_digest(settings: Settings, week: str, now: datetime | None = None) -> 
     digests/index.html and send the notification, if one is configured."""
     week = canonical_week(week)  # validate before touching anything
     with open_db(settings) as con:
+        # Deals an ingest stored but has not yet put in the ledger (it does so at its end;
+        # a run killed before then leaves them): the digest reports them.
+        deal_ledger.catch_up(con)
         data = digest_data(con, week, now)
     settings.digests_dir.mkdir(parents=True, exist_ok=True)
     md_path = settings.digests_dir / f"{week}.md"

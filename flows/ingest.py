@@ -54,6 +54,7 @@ from warehouse import deal_ledger
 from warehouse.append import record_watchlist, replace_row, upsert_feeds
 from warehouse.articles import BatchCounts, append_batch, link_entries, unseen_keys
 from warehouse.ducklake_lease import in_turn
+from warehouse.errors import WarehouseError
 from warehouse.feed_state import (
     feed_states,
     is_due,
@@ -367,9 +368,23 @@ def write_run(settings: Settings, row: dict[str, Any]) -> None:
             # We hold the ingest lock, so a run still marked running was killed mid-way; and
             # the deals its stores left pending are computed now, not at this run's end.
             mark_interrupted(con)
-            if deal_ledger.catch_up(con):
-                log.info("deals ledger: brought up to date after a run that did not finish")
+            catch_up_ledger(con)
         replace_row(con, "runs", row)
+        if row["status"] == "failed":
+            catch_up_ledger(con)  # the stores that did end are in the ledger, as after a run
+
+
+def catch_up_ledger(con: duckdb.DuckDBPyConnection) -> None:
+    """Compute the deals a run's stores left pending (warehouse/deal_ledger.py) outside the
+    run's own closing step: at the start of the next run, and after a failed one. Best
+    effort: a failure is logged and leaves them for the next try, not the run stopped."""
+    import duckdb
+
+    try:
+        if deal_ledger.catch_up(con):
+            log.info("deals ledger: brought up to date after a run that did not finish")
+    except (duckdb.Error, WarehouseError) as exc:
+        log.warning("deals ledger not brought up to date (the next run tries again): %s", exc)
 
 
 def summarise_fetches(summary: IngestSummary, fetches: Sequence[FeedFetch]) -> None:

@@ -4,6 +4,7 @@ benchmarks/measure.py records."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -118,6 +119,24 @@ def test_a_sample_without_pss_keeps_the_peak_pss_and_the_last_read_figures() -> 
     assert sampler.peak_rss == 55_000_000 and sampler.peak_pss == 40_000_000
     assert [mb for _, *mb in sampler.peak_breakdown] == [[55.0, 40.0, 30.0]]
     assert sampler.pss_reads == 1
+
+
+def test_a_steady_climb_reads_pss_at_every_step_of_a_hundredth() -> None:
+    sampler = TreeSampler(root=0)
+    rss, reads, now = 100_000_000, [], 0.0
+    for _ in range(40):  # 0.5% a sample, 50 ms apart: the peak moves at every one
+        rss, now = int(rss * 1.005), now + 0.05
+        if sampler.pss_due(now, rss):
+            sampler._pss_read_at, sampler._pss_read_rss = now, rss
+            reads.append(rss)
+        sampler.peak_rss = max(sampler.peak_rss, rss)
+    # Read at least every 1% of the climb (every other sample), so the last read is within
+    # a hundredth of the peak; not at every sample.
+    assert all(b <= a * 1.0101 for a, b in itertools.pairwise(reads))
+    assert rss <= reads[-1] * 1.0101 and len(reads) < 40
+    # Far below the peak, never; at the peak after half a second, again.
+    assert not sampler.pss_due(now + 5, rss // 2)
+    assert sampler.pss_due(now + PSS_EVERY, rss)
 
 
 def test_pss_is_read_near_the_peak_twice_a_second_or_on_a_risen_peak() -> None:

@@ -7,7 +7,7 @@ as it was before the deferred stores."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from flows.digest import build_digest
+from flows.ingest import IngestSummary, write_run
 from flows.rows import article_rows, entity_rows
 from flows.seed_site import seed_feed_urls, seed_host
 from flows.settings import load_settings
@@ -154,3 +155,21 @@ def test_the_digest_reports_deals_a_killed_run_left_pending(home: Path) -> None:
     assert "- **Investment**: Nvidia → Perplexity, \\$200M; 1 source this week" in markdown
     with open_warehouse(settings.warehouse) as con:
         assert not deal_ledger.is_pending(con)
+
+
+def test_a_failed_run_leaves_the_ledger_up_to_date_with_the_stores_that_ended(
+    home: Path,
+) -> None:
+    settings = load_settings(home)
+    first, second, *_ = batches()
+    with open_warehouse(settings.warehouse) as con:
+        append_batch(con, *first, defer_ledger=True)
+        append_batch(con, *second, defer_ledger=True)
+        assert deal_ledger.is_pending(con)
+    # The run's row written as failed (its closing step never ran): the ledger caught up.
+    started = datetime.now(UTC)
+    write_run(settings, IngestSummary(run_id="r1").run_row("failed", started, "OSError: x"))
+    with open_warehouse(settings.warehouse) as con:
+        assert not deal_ledger.is_pending(con)
+        kept = ledger_rows(con)
+        assert kept == deal_ledger.computed(con) and kept[1]

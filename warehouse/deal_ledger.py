@@ -18,11 +18,12 @@ from typing import Any
 import duckdb
 
 from warehouse.append import Row, register_rows
-from warehouse.ducklake import rollback
+from warehouse.ducklake_lease import in_turn
 
 Group = dict[str, str]
 
-# A writer's transaction fills these and empties them before it commits (0013, 0016).
+# A writer's transaction fills these and empties them before it commits (0013, 0016), but
+# `defer` leaves its groups and times there, committed, until `catch_up` or a `refresh`.
 _PENDING = ("deal_groups_pending", "deal_times_pending", "deal_rows_pending")
 
 _KEYS = "article_id, deal_no, deal_id, t, kind, investor_id, target_id"
@@ -109,16 +110,12 @@ def is_pending(con: duckdb.DuckDBPyConnection) -> bool:
 
 def catch_up(con: duckdb.DuckDBPyConnection) -> bool:
     """Compute the groups left pending by `defer`, in a transaction of its own; whether there
-    were any. Cheap when none are: one look at an empty table."""
+    were any. Cheap when none are: one look at an empty table. On a lake (pending groups
+    come there only with a migrated file) it takes the writers' turn, so two workers
+    starting together do not both insert the same ledger rows."""
     if not is_pending(con):
         return False
-    con.execute("BEGIN TRANSACTION")
-    try:
-        _compute_pending(con)
-        con.execute("COMMIT")
-    except BaseException:
-        rollback(con)  # also after a failed COMMIT
-        raise
+    in_turn(con, lambda: _compute_pending(con))
     return True
 
 

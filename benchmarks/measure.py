@@ -56,6 +56,8 @@ PSS_NEAR_PEAK = 0.9  # PSS and USS are read while the tree's RSS is at least thi
 PSS_EVERY = 0.5
 PSS_NEW_PEAK = 0.01
 REPO = Path(__file__).resolve().parents[1]
+# A kernel built with CONFIG_PROC_CHILDREN lists each task's children (`descendants`).
+_HAS_CHILDREN = Path(f"/proc/self/task/{os.getpid()}/children").exists()
 
 
 def become_subreaper() -> bool:
@@ -106,10 +108,6 @@ def descendants(root: int) -> list[int]:
             out += found
             todo += found
     return out
-
-
-# A kernel built with CONFIG_PROC_CHILDREN lists each task's children.
-_HAS_CHILDREN = Path(f"/proc/self/task/{os.getpid()}/children").exists()
 
 
 def scanned_descendants(root: int) -> list[int]:
@@ -203,8 +201,8 @@ class TreeSampler(threading.Thread):
         now = time.monotonic() - self.started
         rss = [(pid, _rss(pid)) for pid in descendants(self.root)]
         # PSS and USS (smaps_rollup: the kernel walks the process's page tables, 1-2 ms for
-        # a few hundred MB) only near the peak, and there only twice a second or on a new
-        # peak: the RSS, the figure the target is on, is read at every sample.
+        # a few hundred MB) only near the peak, and there twice a second or after a rise of
+        # 1% (`pss_due`): the RSS, the figure the target is on, is read at every sample.
         total = sum(r for _, r in rss)
         due = self.pss_due(now, total)
         if due:

@@ -17,6 +17,7 @@ import string
 from collections.abc import Iterable
 from functools import cache
 
+from extractors.word_cache import cached_word_set, package_version
 from extractors.wordset import WordSet
 
 MIN_LENGTH = 7
@@ -32,10 +33,16 @@ def eligible(name: str) -> bool:
 @cache
 def english_words() -> WordSet:
     """The English words, lowercase, as a compact set (a Python set of them is 49 MB in every
-    analysis worker; extractors/wordset.py)."""
-    from english_words import get_english_words_set
+    analysis worker; extractors/wordset.py), kept in the user's cache between workers
+    (extractors/word_cache.py)."""
 
-    return WordSet(get_english_words_set(["web2", "gcide"], lower=True))
+    def build() -> set[str]:
+        from english_words import get_english_words_set
+
+        return get_english_words_set(["web2", "gcide"], lower=True)
+
+    name = f"english-words-{package_version('english-words')}-web2-gcide-lower"
+    return cached_word_set(name, build)
 
 
 def one_edit_variants(name: str) -> set[str]:

@@ -55,6 +55,7 @@ from extractors.senses import (
     surnames,
 )
 from extractors.typography import lower, normalise
+from extractors.word_cache import cached_word_set, package_version
 from extractors.wordset import WordSet
 
 __all__ = ["WINDOW", "Resolver"]
@@ -663,8 +664,12 @@ def _has_digit(chars: str) -> bool:
 
 @cache
 def _surnames_upper() -> WordSet:
-    # 89,000 names: 9 MB as a Python set in every analysis worker, 3 MB as a WordSet.
-    return WordSet({s.upper() for s in surnames()})
+    # 89,000 names: 9 MB as a Python set in every analysis worker, 3 MB as a WordSet, read
+    # from the user's cache after the first build (extractors/word_cache.py).
+    return cached_word_set(
+        f"names-{package_version('names')}-dist.all.last-upper",
+        lambda: {s.upper() for s in surnames()},
+    )
 
 
 # The run of word characters and . + ' ’ - that ends right before a name's space, read

@@ -39,7 +39,8 @@ def english_words() -> WordSet:
     def build() -> set[str]:
         from english_words import get_english_words_set
 
-        return get_english_words_set(["web2", "gcide"], lower=True)
+        words: set[str] = get_english_words_set(["web2", "gcide"], lower=True)
+        return words
 
     name = f"english-words-{package_version('english-words')}-web2-gcide-lower"
     return cached_word_set(name, build)

@@ -44,7 +44,11 @@ def cached_word_set(name: str, build: Callable[[], Iterable[str]]) -> WordSet:
     """The WordSet of `build()`'s words, read from the cache file `name` when it holds one
     intact, else built and written there. `name` must change whenever the words would
     (the source package's version and the lists taken, as the callers name them)."""
-    path = cache_dir() / f"{name}.words"
+    try:
+        path = cache_dir() / f"{name}.words"
+    except RuntimeError as exc:  # no home folder to find a cache in (Path.home)
+        log.debug("word set %s not cached: %s", name, exc)
+        return WordSet(build())
     try:
         return WordSet.from_bytes(path.read_bytes())
     except FileNotFoundError:
@@ -59,7 +63,7 @@ def cached_word_set(name: str, build: Callable[[], Iterable[str]]) -> WordSet:
 def _write(path: Path, data: bytes) -> None:
     """`data` at `path`, whole or not at all; nothing but a debug line if it cannot be."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
         try:
             with os.fdopen(fd, "wb") as out:

@@ -32,11 +32,6 @@ _MAGIC = b"LWWORDS1"
 _HEADER = struct.Struct("<8sII")
 
 
-def word_hash(word: str) -> int:
-    """The hash a WordSet files `word` under: CRC-32 of its UTF-8 (stable across processes)."""
-    return zlib.crc32(_utf8(word))
-
-
 class WordSet:
     """An immutable set of str whose `in` answers as a frozenset of the same words does."""
 
@@ -106,7 +101,7 @@ class WordSet:
 
     def to_bytes(self) -> bytes:
         """The set as `from_bytes` reads it back."""
-        text = _utf8(self._text)
+        text = self._text.encode("utf-8", "surrogatepass")
         body = (
             _HEADER.pack(_MAGIC, len(self._hashes), len(text))
             + self._hashes.tobytes()

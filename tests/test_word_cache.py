@@ -88,6 +88,15 @@ def test_a_cache_that_cannot_be_written_costs_only_the_build(
     assert blocked.read_text() == "not a folder"
 
 
+def test_without_a_home_folder_the_set_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", no_home)
+    assert answers(cached_word_set("test", lambda: set(WORDS))) == expected()
+
+
 # A worker's start: the tagger's two word sets, with the packages that ship their words
 # made unimportable, so they can only come from the cache.
 _WITHOUT_PACKAGES = """

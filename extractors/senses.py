@@ -210,5 +210,7 @@ def given_names() -> frozenset[str]:
 
 def surnames() -> frozenset[str]:
     """Surnames, capitalised ("Monet", "Chung", "Crosby"). Read at each call: the tagger keeps
-    them in a compact form of its own (extractors/senses_resolver.py)."""
+    them in a compact form of its own (extractors/senses_resolver.py), in the user's cache
+    under the `names` package's version: a change to what this returns must change that
+    cache name too (`_surnames_upper`), or workers keep reading the old set."""
     return frozenset(_census("dist.all.last"))

@@ -17,7 +17,7 @@ import string
 from collections.abc import Iterable
 from functools import cache
 
-from extractors.word_cache import cached_word_set, package_version
+from extractors.word_cache import cached, package_version
 from extractors.wordset import WordSet
 
 MIN_LENGTH = 7
@@ -36,14 +36,13 @@ def english_words() -> WordSet:
     analysis worker; extractors/wordset.py), kept in the user's cache between workers
     (extractors/word_cache.py)."""
 
-    def build() -> set[str]:
+    def build() -> WordSet:
         from english_words import get_english_words_set
 
-        words: set[str] = get_english_words_set(["web2", "gcide"], lower=True)
-        return words
+        return WordSet(get_english_words_set(["web2", "gcide"], lower=True))
 
-    name = f"english-words-{package_version('english-words')}-web2-gcide-lower"
-    return cached_word_set(name, build)
+    name = f"english-words-{package_version('english-words')}-web2-gcide-lower.words"
+    return cached(name, build, WordSet.from_bytes, WordSet.to_bytes)
 
 
 def one_edit_variants(name: str) -> set[str]:

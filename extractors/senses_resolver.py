@@ -55,7 +55,7 @@ from extractors.senses import (
     surnames,
 )
 from extractors.typography import lower, normalise
-from extractors.word_cache import cached_word_set, package_version
+from extractors.word_cache import cached, package_version
 from extractors.wordset import WordSet
 
 __all__ = ["WINDOW", "Resolver"]
@@ -666,9 +666,11 @@ def _has_digit(chars: str) -> bool:
 def _surnames_upper() -> WordSet:
     # 89,000 names: 9 MB as a Python set in every analysis worker, 3 MB as a WordSet, read
     # from the user's cache after the first build (extractors/word_cache.py).
-    return cached_word_set(
-        f"names-{package_version('names')}-dist.all.last-upper",
-        lambda: {s.upper() for s in surnames()},
+    return cached(
+        f"names-{package_version('names')}-dist.all.last-upper.words",
+        lambda: WordSet({s.upper() for s in surnames()}),
+        WordSet.from_bytes,
+        WordSet.to_bytes,
     )
 
 

@@ -9,7 +9,9 @@ version, and the next read it back in a few milliseconds.
 
 A missing, unreadable, damaged or foreign file is built again and replaced; a cache that
 cannot be written (a read-only home) costs only the build. Writers never leave half a file:
-each writes its own temporary file and renames it into place.
+each writes its own temporary file and renames it into place. The module knows files, not
+word sets: the callers pass how a set is built, written and read (extractors/fuzzy.py,
+extractors/senses_resolver.py), so it stays below both in the layers.
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-
-from extractors.wordset import WordSet
+from typing import TypeVar
 
 log = logging.getLogger("labwatch")
+
+T = TypeVar("T")
 
 
 def cache_dir() -> Path:
@@ -40,24 +43,27 @@ def package_version(name: str) -> str:
         return "unknown"
 
 
-def cached_word_set(name: str, build: Callable[[], Iterable[str]]) -> WordSet:
-    """The WordSet of `build()`'s words, read from the cache file `name` when it holds one
-    intact, else built and written there. `name` must change whenever the words would
-    (the source package's version and the lists taken, as the callers name them)."""
+def cached(
+    name: str, build: Callable[[], T], load: Callable[[bytes], T], dump: Callable[[T], bytes]
+) -> T:
+    """What `load` reads from the cache file `name` when the file holds it intact (`load`
+    raises ValueError otherwise), else `build()`, written there with `dump`. `name` must
+    change whenever what `build` makes would (the source package's version and the lists
+    taken, as the callers name them)."""
     try:
-        path = cache_dir() / f"{name}.words"
+        path = cache_dir() / name
     except RuntimeError as exc:  # no home folder to find a cache in (Path.home)
-        log.debug("word set %s not cached: %s", name, exc)
-        return WordSet(build())
+        log.debug("%s not cached: %s", name, exc)
+        return build()
     try:
-        return WordSet.from_bytes(path.read_bytes())
+        return load(path.read_bytes())
     except FileNotFoundError:
         pass
     except (OSError, ValueError) as exc:
-        log.debug("word set %s rebuilt: %s", path, exc)
-    words = WordSet(build())
-    _write(path, words.to_bytes())
-    return words
+        log.debug("%s built again: %s", path, exc)
+    made = build()
+    _write(path, dump(made))
+    return made
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -73,4 +79,4 @@ def _write(path: Path, data: bytes) -> None:
             Path(temporary).unlink(missing_ok=True)
             raise
     except OSError as exc:
-        log.debug("word set not cached at %s: %s", path, exc)
+        log.debug("not cached at %s: %s", path, exc)

@@ -7,16 +7,22 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from extractors.word_cache import cache_dir, cached_word_set
+from extractors.word_cache import cache_dir, cached
 from extractors.wordset import WordSet
 
 ROOT = Path(__file__).resolve().parent.parent
 WORDS = {"", "a", "é", "日本", "\ud800", "x" * 300, "Monet", "monet", "naïve", "Straße"}
 PROBES = [*WORDS, "b", "MONET", "\ud801", "x" * 299, "日", "nai\u0308ve", "strasse"]
+
+
+def cached_word_set(name: str, build: Callable[[], set[str]]) -> WordSet:
+    """A word set through the cache, as extractors/fuzzy.py keeps the English words."""
+    return cached(f"{name}.words", lambda: WordSet(build()), WordSet.from_bytes, WordSet.to_bytes)
 
 
 def answers(words: WordSet) -> list[bool]:

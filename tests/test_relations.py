@@ -22,7 +22,7 @@ import pytest
 from tests.test_append_keys import batch, generated, history, snapshot, store
 from warehouse.append import Row, register_rows
 from warehouse.database import open_warehouse
-from warehouse.relations import rows_relation
+from warehouse.relations import dictionary, rows_relation
 
 # The Arrow registration rows_relation replaced: the reference.
 
@@ -115,6 +115,57 @@ def test_edge_values_read_as_arrow_read_them(rows: list[dict[str, Any]]) -> None
     # NaN is not equal to itself: compare the rows' text
     assert ours[0] == reference[0]
     assert repr(ours[1]) == repr(reference[1])
+
+
+# Columns of repeated values, long enough to travel as their distinct values and a number
+# a row (warehouse/relations.py `dictionary`): text with quotes and NULLs, times of one
+# instant at two offsets and of a clock going back (equal in Python, not as text), dates,
+# bytes, enum strings, a key the first rows lack; beside columns that go as they are.
+REPEATED: list[dict[str, Any]] = [
+    {
+        "s": ["a", None, 'it\'s "q" \\ é 漢字\n', ""][n % 4],
+        "t": [SHARED, SHARED.astimezone(timezone(timedelta(hours=-3))), None][n % 3],
+        "u": [FALL_BACK, FALL_BACK.replace(fold=1)][n % 2],
+        "d": [date(2026, 1, 2), None][n % 2],
+        "b": [b"\x00\xff", b"", None][n % 3],
+        "e": Kind.PAGE,
+        "i": n % 3,
+        "distinct": f"row {n}",
+        **({"late": ["x", "y"][n % 2]} if n >= 10 else {}),
+    }
+    for n in range(40)
+]
+
+
+def test_repeated_values_travel_once_and_read_as_arrow_read_them() -> None:
+    assert REPEATED[0].keys() != REPEATED[-1].keys()
+    encoded = [c for c in REPEATED[-1] if dictionary(as_json_values(REPEATED, c)) is not None]
+    assert encoded == ["s", "t", "u", "d", "b", "late"]
+    ours, reference = both_ways(REPEATED)
+    assert ours == reference
+    # the rows' order kept, past a sort by the distinct values
+    ours, reference = both_ways(REPEATED[::-1])
+    assert ours == reference
+
+
+def as_json_values(rows: Sequence[Row], column: str) -> list[Any]:
+    """A column's values as rows_relation hands them to JSON (ISO times, hex bytes)."""
+    from warehouse.relations import _json_ready, _type_of
+
+    values = [r.get(column) for r in rows]
+    return _json_ready(values, _type_of(values))
+
+
+def test_only_text_columns_of_repeats_long_enough_are_encoded() -> None:
+    repeats = ["a", "b", None] * 11
+    uniques, codes = dictionary(repeats) or ([], [])
+    assert uniques == ["a", "b", None]
+    assert [uniques[c] for c in codes] == repeats
+    assert dictionary(repeats[:31]) is None  # too short to pay
+    assert dictionary([f"v{n % 17}" for n in range(33)]) is None  # more than half distinct
+    assert dictionary([f"v{n % 16}" for n in range(32)]) is not None  # half distinct
+    assert dictionary([1, 2] * 20) is None  # numbers go as they are
+    assert dictionary([["a"], ["b"]] * 20) is None  # lists too
 
 
 def test_an_ingests_rows_read_as_arrow_read_them() -> None:

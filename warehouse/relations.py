@@ -49,15 +49,42 @@ def rows_relation(con: duckdb.DuckDBPyConnection, name: str, rows: Sequence[Row]
         # parameter is read from a subquery: `from_json($j)` is a constant, which DuckDB folds
         # into one value of an object per element before unnesting it, ten times slower.
         arrays = {
-            f"c{n}": "VARCHAR" if types[c] == "BLOB" else types[c].replace(_NONE, "VARCHAR")
+            n: "VARCHAR" if types[c] == "BLOB" else types[c].replace(_NONE, "VARCHAR")
             for n, c in enumerate(columns)
         }
-        shape = json.dumps({a: [t] for a, t in arrays.items()})
-        selected = ", ".join(f"unnest(s.c{n}) AS {_ident(c)}" for n, c in enumerate(columns))
-        parts = (f'"c{n}":{_as_json(values[c], types[c])}' for n, c in enumerate(columns))
+        ready = {n: _json_ready(values[c], types[c]) for n, c in enumerate(columns)}
+        coded = {
+            n: d
+            for n, c in enumerate(columns)
+            if types[c] in _TEXT and (d := dictionary(ready[n])) is not None
+        }
+        shape: dict[str, list[str]] = {}
+        parts = []
+        for n, kind in arrays.items():
+            if n in coded:
+                uniques, codes = coded[n]
+                shape[f"d{n}"], shape[f"c{n}"] = [kind], ["UINTEGER"]
+                parts += [f'"d{n}":{_dumps(uniques)}', f'"c{n}":{json.dumps(codes)}']
+            else:
+                shape[f"c{n}"] = [kind]
+                parts.append(f'"c{n}":{_dumps(ready[n])}')
+        typed = _quoted(json.dumps(shape))
+        source = f"(SELECT from_json(j, '{typed}') AS s FROM (SELECT $j AS j))"
+        if coded:
+            # A column of repeated values (a batch's mentions: its article ids, sentences,
+            # watchlist version) travels as its distinct values and one number a row: a
+            # fifth of the JSON to write and parse, each value looked up after the unnest.
+            inner = [f"unnest(s.c{n}) AS k{n}" for n in arrays]
+            inner += [f"s.d{n} AS d{n}" for n in coded]
+            selected = ", ".join(
+                (f"d{n}[k{n} + 1]" if n in coded else f"k{n}") + f" AS {_ident(c)}"
+                for n, c in enumerate(columns)
+            )
+            source = f"(SELECT {', '.join(inner)} FROM {source})"
+        else:
+            selected = ", ".join(f"unnest(s.c{n}) AS {_ident(c)}" for n, c in enumerate(columns))
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {selected}"
-            f" FROM (SELECT from_json(j, '{_quoted(shape)}') AS s FROM (SELECT $j AS j))",
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {selected} FROM {source}",
             {"j": "{" + ",".join(parts) + "}"},
         )
     else:  # rows without keys: only their number
@@ -133,16 +160,42 @@ def _base(kind: type) -> type:
     return next((base for base in _BASES if issubclass(kind, base)), kind)
 
 
-def _as_json(values: list[Any], kind: str) -> str:
-    """A column's values as one JSON array: NaN and infinities (not JSON) as strings DuckDB
-    casts, bytes as hex."""
+def _json_ready(values: list[Any], kind: str) -> list[Any]:
+    """A column's values as JSON carries them: NaN and infinities (not JSON) as strings
+    DuckDB casts, bytes as hex, times and dates as ISO text."""
     if kind == "BLOB":
-        values = [v.hex() if v is not None else None for v in values]
-    elif kind == "DOUBLE":
-        values = [str(v) if isinstance(v, float) and not math.isfinite(v) else v for v in values]
-    elif kind in ("TIMESTAMP", "TIMESTAMPTZ", "DATE"):
-        values = _iso_each(values)
+        return [v.hex() if v is not None else None for v in values]
+    if kind == "DOUBLE":
+        return [str(v) if isinstance(v, float) and not math.isfinite(v) else v for v in values]
+    if kind in ("TIMESTAMP", "TIMESTAMPTZ", "DATE"):
+        return _iso_each(values)
+    return values
+
+
+def _dumps(values: list[Any]) -> str:
     return json.dumps(values, default=_iso)
+
+
+# The types whose values JSON carries as text, which `dictionary` may shorten.
+_TEXT = ("VARCHAR", "TIMESTAMP", "TIMESTAMPTZ", "DATE", "BLOB")
+# Columns shorter than this go as they are: the dictionary would save less than it costs.
+_DICTIONARY_MIN_ROWS = 32
+
+
+def dictionary(values: list[Any]) -> tuple[list[Any], list[int]] | None:
+    """A column of text (strings, ISO times, hex bytes; None) whose distinct values are at
+    most half its length, as (the distinct values in the order met, each row's position in
+    them); None for any other column. By equality of the text, which is the value SQL reads."""
+    if len(values) < _DICTIONARY_MIN_ROWS:
+        return None
+    try:
+        uniques = dict.fromkeys(values)
+    except TypeError:  # lists, structs
+        return None
+    if len(uniques) * 2 > len(values) or any(v is not None and type(v) is not str for v in uniques):
+        return None
+    position = {v: i for i, v in enumerate(uniques)}
+    return list(uniques), list(map(position.__getitem__, values))
 
 
 def _read_back(column: str, kind: str) -> str:

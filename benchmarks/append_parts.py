@@ -74,18 +74,19 @@ def _part(sql: str) -> str:
     return outer or " ".join(sql.split())[:24]
 
 
-def profile(workdir: Path, batches: int) -> list[dict[str, float]]:
-    """The parts' CPU seconds of each batch (with "wall" and "cpu" for the whole batch)."""
+def profile(workdir: Path, batches: int, size: int = BATCH) -> list[dict[str, float]]:
+    """The parts' CPU seconds of each batch of `size` articles (with "wall" and "cpu" for the
+    whole batch)."""
     path = workdir / "append-parts.duckdb"
     Path(f"{path}.wal").unlink(missing_ok=True)
     shutil.copyfile(workdir / "large-generated.duckdb", path)
     connect(path).close()  # migrated, untimed
     watchlist = load_watchlist(SEEDS_DIR / "watchlist.toml")
-    analysed = analysed_articles(watchlist, BATCH * batches, seed=11)
+    analysed = analysed_articles(watchlist, size * batches, seed=11)
     now = datetime.now(UTC)
     out = []
-    for i in range(0, len(analysed), BATCH):
-        part = analysed[i : i + BATCH]
+    for i in range(0, len(analysed), size):
+        part = analysed[i : i + size]
         arts, mentions, deals = rows.article_rows(part, "bench", now, watchlist.version)
         links = feed_links(part, now)
         times: dict[str, float] = defaultdict(float)
@@ -115,8 +116,15 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     p.add_argument("--workdir", type=Path, required=True, help="the warehouse bench's workdir")
     p.add_argument("--batches", type=int, default=9, help="stores appended (9)")
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        default=BATCH,
+        help=f"articles a store ({BATCH}, the ingest's store_size); two sizes tell a store's"
+        " fixed cost from its cost a row",
+    )
     args = p.parse_args(argv)
-    *runs, closing = profile(args.workdir, max(2, args.batches))
+    *runs, closing = profile(args.workdir, max(2, args.batches), max(1, args.batch_size))
     for n, r in enumerate(runs):
         print(f"batch {n}: {r['wall']:.3f} s wall, {r['cpu']:.3f} s CPU, {r['rows']:.0f} rows")
     timed = runs[1:]

@@ -20,7 +20,7 @@ from operator import itemgetter
 import duckdb
 
 from warehouse import entity_days, entity_pairs
-from warehouse.append import Row, insert_rows
+from warehouse.append import Row, register_rows
 
 # A mention's identity (the primary key `mentions` had before migration 0012).
 MENTION_KEY = ("article_id", "in_title", "start_offset")
@@ -60,10 +60,17 @@ def add(
         {"article_id": a, "entity_id": e, "t": times[a], "mentions": n}
         for (a, e), n in sorted(counts.items(), key=lambda x: (times[x[0][0]], x[0]))
     ]
-    stored = insert_rows(con, "article_entities", rows, skip_existing=False)
-    entity_days.added(con, rows)
-    entity_pairs.added(con, rows)
-    return stored
+    if not rows:
+        return 0
+    # Handed to SQL once for the three tables that count them (three times was 4% of a
+    # store's CPU at 1M articles).
+    with register_rows(con, "_article_entities", rows):
+        inserted = con.execute(
+            "INSERT INTO article_entities BY NAME SELECT * FROM _article_entities"
+        ).fetchone()
+        entity_days.added(con, "_article_entities")
+        entity_pairs.added(con, "_article_entities")
+    return int(inserted[0]) if inserted else 0
 
 
 def forget(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> None:

@@ -110,13 +110,11 @@ def _record_families(con: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]
             con.execute("INSERT INTO entity_pair_families BY NAME SELECT * FROM _pair_families")
 
 
-def added(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Count `rows`, just inserted into article_entities (articles that had none)."""
-    if not rows:
-        return
-    recounted = sync_families(con)  # a recount of the families saw `rows` already
-    with register_rows(con, "_pair_rows", rows):
-        _apply(con, "_pair_rows", {}, 1, own_only=recounted)
+def added(con: duckdb.DuckDBPyConnection, relation: str) -> None:
+    """Count the rows of `relation` (a temporary relation of `article_entities` rows), just
+    inserted into article_entities (articles that had none)."""
+    recounted = sync_families(con)  # a recount of the families saw the rows already
+    _apply(con, relation, {}, 1, own_only=recounted)
 
 
 def changing(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], sign: int) -> None:

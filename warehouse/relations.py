@@ -72,8 +72,9 @@ def rows_relation(con: duckdb.DuckDBPyConnection, name: str, rows: Sequence[Row]
         source = f"(SELECT from_json(j, '{typed}') AS s FROM (SELECT $j AS j))"
         if coded:
             # A column of repeated values (a batch's mentions: its article ids, sentences,
-            # watchlist version) travels as its distinct values and one number a row: a
-            # fifth of the JSON to write and parse, each value looked up after the unnest.
+            # watchlist version) travels as its distinct values and one number a row, each
+            # value looked up after the unnest: less JSON to write and parse (a bench
+            # batch's mentions 4.1 -> 0.85 MB; 42 -> 33 ms of CPU at 1M articles).
             inner = [f"unnest(s.c{n}) AS k{n}" for n in arrays]
             inner += [f"s.d{n} AS d{n}" for n in coded]
             selected = ", ".join(

@@ -166,6 +166,24 @@ def test_only_text_columns_of_repeats_long_enough_are_encoded() -> None:
     assert dictionary([f"v{n % 16}" for n in range(32)]) is not None  # half distinct
     assert dictionary([1, 2] * 20) is None  # numbers go as they are
     assert dictionary([["a"], ["b"]] * 20) is None  # lists too
+    assert dictionary([Kind.PAGE, "page"] * 20) is None  # and subclasses of str
+
+
+class Folded(str):
+    """A string equal to any other of the same letters, whatever their case."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and self.lower() == other.lower()
+
+    def __hash__(self) -> int:
+        return hash(self.lower())
+
+
+def test_strings_equal_in_python_but_not_as_text_keep_their_text() -> None:
+    rows = [{"s": Folded("A") if n % 2 else "a"} for n in range(40)]
+    ours, reference = both_ways(rows)
+    assert ours == reference
+    assert {r[0] for r in ours[1]} == {"a", "A"}
 
 
 def test_an_ingests_rows_read_as_arrow_read_them() -> None:

@@ -6,9 +6,11 @@ Here each column travels as one JSON array, the arrays in one object in one stri
 parameter (a list parameter is converted value by value, 1.7 s for a batch's mentions), and
 DuckDB's `from_json` reads the arrays, unnested side by side, into a temporary table of the
 connection, with the column types Arrow infers from the same Python values. It costs more
-CPU than Arrow's conversion and imports nothing: 3,700 mentions copied into a table take
+CPU than Arrow's conversion and imports nothing: 3,700 mentions copied into a table took
 8 ms against Arrow's 4.4 ms (13 ms with the arrays as constants, before the subquery form
-below; a list of row objects took twice as long as arrays per column)."""
+below; a list of row objects took twice as long as arrays per column). A store's 16,300
+mentions, with their repeated text sent once (`dictionary`): 31-35 ms against Arrow's
+26-31 ms, and 44-46 ms without the dictionary (session 16)."""
 
 from __future__ import annotations
 
@@ -181,19 +183,18 @@ def _dumps(values: list[Any]) -> str:
 _TEXT = ("VARCHAR", "TIMESTAMP", "TIMESTAMPTZ", "DATE", "BLOB")
 # Columns shorter than this go as they are: the dictionary would save less than it costs.
 _DICTIONARY_MIN_ROWS = 32
+_PLAIN = {str, type(None)}
 
 
 def dictionary(values: list[Any]) -> tuple[list[Any], list[int]] | None:
     """A column of text (strings, ISO times, hex bytes; None) whose distinct values are at
     most half its length, as (the distinct values in the order met, each row's position in
     them); None for any other column. By equality of the text, which is the value SQL reads."""
-    if len(values) < _DICTIONARY_MIN_ROWS:
+    # Plain strings only: a subclass may call equal what SQL would read as other text.
+    if len(values) < _DICTIONARY_MIN_ROWS or not set(map(type, values)) <= _PLAIN:
         return None
-    try:
-        uniques = dict.fromkeys(values)
-    except TypeError:  # lists, structs
-        return None
-    if len(uniques) * 2 > len(values) or any(v is not None and type(v) is not str for v in uniques):
+    uniques = dict.fromkeys(values)
+    if len(uniques) * 2 > len(values):
         return None
     position = {v: i for i, v in enumerate(uniques)}
     return list(uniques), list(map(position.__getitem__, values))

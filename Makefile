@@ -12,7 +12,7 @@ help:
 	@echo "make test   - install the dev extras and run the whole test suite"
 	@echo "make test-fast - the suite without the tests marked slow (own Prefect servers, bench smoke)"
 	@echo "make lint   - ruff and mypy"
-	@echo "make bench  - benchmarks: ingest vs its limit and a naive script, tagging, warehouse, web, lake (~15-20 min)"
+	@echo "make bench  - benchmarks: ingest vs its limit and a naive script, tagging, warehouse, web, lake (~10-20 min)"
 	@echo "make clean  - remove $(VENV) and ./data"
 
 $(BIN)/python:

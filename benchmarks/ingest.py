@@ -121,6 +121,42 @@ def peak_by_role(measured: dict[str, Any], figure: int = 0) -> dict[str, float]:
     return out
 
 
+def measure_ingest(
+    corpus: Corpus, workdir: Path, home: Path, name: str, min_host_interval: float = 0.0
+) -> dict[str, Any]:
+    """`labwatch ingest` of the corpus's feeds into `home` (a fresh one: every page new),
+    measured as `name`: its process tree's figures, the run's own from the warehouse, and
+    where its CPU and memory went."""
+    feeds = prepare_home(home, corpus, min_host_interval)
+    command = [sys.executable, "-m", "flows.cli", "ingest", "--feeds", str(feeds)]
+    command += ["--home", str(home)]
+    watch = MachineWatch()
+    first = run_measured(command, workdir, name)
+    first["machine"] = watch.others(float(first["cpu_s"]) + float(first["wrapper_cpu_s"]))
+    first_run = last_run(home)
+    articles = int(first_run["articles_new"])
+    # The run's own steps: `labwatch ingest` no longer starts a Prefect server (section 8 of
+    # docs/benchmarks.md), so its wall time minus an empty flow's no longer measures its work.
+    work = max(float(first_run["run_s"]), 1e-9)
+    return {
+        **first,
+        **first_run,
+        "pages_served": len(corpus.pages),
+        "articles_per_s": round(articles / float(first["wall_s"]), 2),
+        # Without the interpreter's start and exit: the run's own steps (runs table).
+        "articles_per_s_run_steps": round(articles / work, 2),
+        "min_host_interval": min_host_interval,
+        # Where the CPU went while the run's own steps ran (issue 19: the gap to the limit).
+        "cpu_during_run": cpu_during_run(first, first_run),
+        # The tree's CPU no process was seen using (the figures above miss it).
+        "cpu_unattributed_s": first.get("cpu_unattributed_s"),
+        # Who held the memory at the peak, by part of the tree.
+        "peak_rss_by_role": peak_by_role(first),
+        "peak_pss_by_role": peak_by_role(first, 1),
+        "peak_uss_by_role": peak_by_role(first, 2),
+    }
+
+
 def bench_ingest(
     corpus: Corpus, workdir: Path, min_host_interval: float = 0.0, fresh_flow: bool = True
 ) -> dict[str, Any]:
@@ -132,36 +168,12 @@ def bench_ingest(
 
     # Without it, the ingest is Prefect's first start on this home (slower, and not timed apart).
     fresh = run_measured(empty, workdir, "empty-flow-fresh") if fresh_flow else None
-    watch = MachineWatch()
-    first = run_measured(command, workdir, "ingest")
-    first["machine"] = watch.others(float(first["cpu_s"]) + float(first["wrapper_cpu_s"]))
-    first_run = last_run(home)
+    first = measure_ingest(corpus, workdir, home, "ingest", min_host_interval)
     second = run_measured(command, workdir, "ingest-rerun")
     second_run = last_run(home)
     warm = run_measured(empty, workdir, "empty-flow-warm")
-
-    articles = int(first_run["articles_new"])
-    # The run's own steps: `labwatch ingest` no longer starts a Prefect server (section 8 of
-    # docs/benchmarks.md), so its wall time minus an empty flow's no longer measures its work.
-    work = max(float(first_run["run_s"]), 1e-9)
     return {
-        "ingest": {
-            **first,
-            **first_run,
-            "pages_served": len(corpus.pages),
-            "articles_per_s": round(articles / float(first["wall_s"]), 2),
-            # Without the interpreter's start and exit: the run's own steps (runs table).
-            "articles_per_s_run_steps": round(articles / work, 2),
-            "min_host_interval": min_host_interval,
-            # Where the CPU went while the run's own steps ran (issue 19: the gap to the limit).
-            "cpu_during_run": cpu_during_run(first, first_run),
-            # The tree's CPU no process was seen using (the figures above miss it).
-            "cpu_unattributed_s": first.get("cpu_unattributed_s"),
-            # Who held the memory at the peak, by part of the tree.
-            "peak_rss_by_role": peak_by_role(first),
-            "peak_pss_by_role": peak_by_role(first, 1),
-            "peak_uss_by_role": peak_by_role(first, 2),
-        },
+        "ingest": first,
         "rerun": {**second, **second_run},
         "empty_flow": {"fresh": fresh, "warm": warm},
     }

@@ -1,7 +1,8 @@
 """Run labwatch's benchmarks: `python -m benchmarks.run [--feeds N ...]` from the repository root.
 
 Serves a generated corpus on loopback, then measures, in one run, so ratios compare figures
-taken on the same machine at the same time: (1) `labwatch ingest` end to end, (2) the
+taken on the same machine at the same time: (1) `labwatch ingest` end to end, (1b) again
+at 5,000 articles on a corpus of its own, between two passes of its analysis limit, (2) the
 extraction limit, (3) a naive baseline script, (4) a re-run over unchanged feeds next to an
 empty Prefect flow, (3b) the ingest and the naive script again over a realistic network
 (NETWORK below), (5) tagging alone, (6) the warehouse, (7) story clustering, (8) one-off
@@ -41,6 +42,8 @@ from benchmarks.naive import bench_naive
 from benchmarks.network import Network
 from benchmarks.oneoff import bench_oneoff
 from benchmarks.realistic import bench_realistic
+from benchmarks.report import PEAK_MEMORY_AT
+from benchmarks.scale import bench_scale, scale_spec
 from benchmarks.storage import bench_warehouse
 from benchmarks.tagging import bench_tagging
 from benchmarks.textgen import TextGenerator, seed_texts
@@ -50,8 +53,8 @@ from extractors.watchlist import load_watchlist
 from seeds import SEEDS_DIR
 
 MEASUREMENTS = (
-    "ingest", "extraction", "naive", "tagging", "warehouse", "clustering", "oneoff", "web",
-    "lake",
+    "ingest", "extraction", "scale", "naive", "tagging", "warehouse", "clustering", "oneoff",
+    "web", "lake",
 )  # fmt: skip
 NETWORKS = ("both", "loopback", "realistic")
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "latest.json"
@@ -75,6 +78,14 @@ def parser() -> argparse.ArgumentParser:
         help="also serve the real pages of DIR (e.g. ../shared/corpus)",
     )
     size.add_argument("--seed", type=int, default=9, help="random seed of the generated corpus")
+    size.add_argument(
+        "--scale-articles",
+        type=int,
+        default=PEAK_MEMORY_AT,
+        metavar="N",
+        help=f"articles of the ingest measured at size, on a corpus of its own (default "
+        f"{PEAK_MEMORY_AT:,}, where issue 19 sets the memory target; 0 skips it)",
+    )
     p.add_argument(
         "--min-host-interval",
         type=float,
@@ -169,6 +180,7 @@ def meta(args: argparse.Namespace, corpus: Corpus | None) -> dict[str, Any]:
             "real_pages": str(args.corpus) if args.corpus else None,
             "aliases": args.aliases,
             "text_mb": args.text_mb,
+            "scale_articles": args.scale_articles,
             "append_articles": args.append_articles,
             "articles_synthetic": args.articles_synthetic,
             "mentions_synthetic": args.mentions_synthetic,
@@ -245,6 +257,9 @@ def run(args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Any], list[r
                     results,
                     lambda: bench_lake(served_all, workdir, watchlist, *size, lake_workers),
                 )
+    if "scale" in wanted and args.scale_articles:
+        spec = scale_spec(args.scale_articles, args.hosts, args.seed)
+        _step("scale", results, lambda: bench_scale(spec, workdir, watchlist, args.workers))
     if "tagging" in wanted:
         texts = corpus_texts(args.corpus, watchlist, args.seed)
         sizes = (args.aliases, args.text_mb, args.tag_budget)
@@ -276,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     args.started = datetime.now(UTC).isoformat(timespec="seconds")
     if min(args.feeds, args.hosts, args.entries, args.workers, args.oneoff_repeats) < 1:
         p.error("--feeds, --entries, --workers and --oneoff-repeats must be at least 1")
+    if args.scale_articles < 0:
+        p.error("--scale-articles must be 0 (skip) or more")
     if args.limit_repeats < 1:
         p.error("--limit-repeats must be at least 1")
     if min(args.lake_workers) < 1:

@@ -121,15 +121,19 @@ def peak_by_role(measured: dict[str, Any], figure: int = 0) -> dict[str, float]:
     return out
 
 
+def ingest_command(corpus: Corpus, home: Path, min_host_interval: float = 0.0) -> list[str]:
+    """`labwatch ingest` of the corpus's feeds into `home`, prepared for it (prepare_home)."""
+    feeds = prepare_home(home, corpus, min_host_interval)
+    return [sys.executable, "-m", "flows.cli", "ingest", "--feeds", str(feeds), "--home", str(home)]
+
+
 def measure_ingest(
     corpus: Corpus, workdir: Path, home: Path, name: str, min_host_interval: float = 0.0
 ) -> dict[str, Any]:
     """`labwatch ingest` of the corpus's feeds into `home` (a fresh one: every page new),
     measured as `name`: its process tree's figures, the run's own from the warehouse, and
     where its CPU and memory went."""
-    feeds = prepare_home(home, corpus, min_host_interval)
-    command = [sys.executable, "-m", "flows.cli", "ingest", "--feeds", str(feeds)]
-    command += ["--home", str(home)]
+    command = ingest_command(corpus, home, min_host_interval)
     watch = MachineWatch()
     first = run_measured(command, workdir, name)
     first["machine"] = watch.others(float(first["cpu_s"]) + float(first["wrapper_cpu_s"]))
@@ -161,9 +165,7 @@ def bench_ingest(
     corpus: Corpus, workdir: Path, min_host_interval: float = 0.0, fresh_flow: bool = True
 ) -> dict[str, Any]:
     home = workdir / "home"
-    feeds = prepare_home(home, corpus, min_host_interval)
-    command = [sys.executable, "-m", "flows.cli", "ingest", "--feeds", str(feeds)]
-    command += ["--home", str(home)]
+    command = ingest_command(corpus, home, min_host_interval)  # the re-run's
     empty = [sys.executable, "-m", "benchmarks.empty_flow", str(home)]
 
     # Without it, the ingest is Prefect's first start on this home (slower, and not timed apart).

@@ -366,6 +366,24 @@ def _warehouse_lines(r: Mapping[str, Any]) -> list[Line]:
             at_size >= 100_000 if at_size is not None else None,
         ),
     )
+    index = r["warehouse"].get("index")
+    if index:
+        whole, after = index["whole"], index["after_run"]
+        out += [
+            Line(
+                s6,
+                f"search index built whole ({index['documents'] - index['new_articles']:,}"
+                f" articles, {index['threads']} threads)",
+                f"{whole['wall_s']:.2f} s ({whole['cpu_s']:.1f} s CPU)",
+            ),
+            Line(
+                s6,
+                f"search index after a run's {index['new_articles']:,} new articles"
+                " (the closing step)",
+                f"{after['wall_s']:.2f} s ({after['cpu_s']:.1f} s CPU);"
+                f" whole / this {_ratio(whole['wall_s'], after['wall_s'])}x",
+            ),
+        ]
     return out
 
 

@@ -492,12 +492,17 @@ def bench_lookups(path: Path) -> dict[str, dict[str, Any]]:
     return timings
 
 
+def kept_copy(path: Path) -> Path:
+    """Where `large_warehouse` keeps the warehouse it generated for `path`."""
+    return path.with_name(path.stem + "-generated.duckdb")
+
+
 def large_warehouse(path: Path, watchlist: Watchlist, articles: int, mentions: int) -> float:
     """A fresh large warehouse at `path`: generated (returns the seconds it took), or copied
     from the one generated earlier the same day with the same sizes, kept beside it (a fixed
     `--workdir` runs again without the minutes of generation; returns 0.0). Copied, it is
     migrated to the current schema before anything is timed."""
-    kept = path.with_name(path.stem + "-generated.duckdb")
+    kept = kept_copy(path)
     label = path.with_name(path.stem + "-generated.json")
     wanted = {
         "articles": articles, "mentions": mentions, "watchlist": watchlist.version,
@@ -597,7 +602,12 @@ def bench_large(path: Path, watchlist: Watchlist, articles: int, mentions: int) 
 def bench_warehouse(
     workdir: Path, watchlist: Watchlist, append_articles: int, articles: int, mentions: int
 ) -> dict[str, Any]:
+    from benchmarks.search_index import bench_index  # it takes this module's articles
+
+    large = workdir / "large.duckdb"
     return {
         "append": bench_append(workdir / "append.duckdb", watchlist, append_articles),
-        "large": bench_large(workdir / "large.duckdb", watchlist, articles, mentions),
+        "large": bench_large(large, watchlist, articles, mentions),
+        # The run's closing step at that size: the search index after a run's stores.
+        "index": bench_index(kept_copy(large), workdir / "index.duckdb", watchlist),
     }

@@ -161,6 +161,11 @@ def test_warehouse_appends_and_queries_the_synthetic_data(results: dict[str, Any
             "v_co_mentions, one week", "v_feed_health"} <= set(large["queries"])  # fmt: skip
     # The digest's week is a whole week with data in it.
     assert large["queries"]["v_mentions_weekly, one week"]["rows"] > 0
+    # The search index at that size, whole and after a run's stores: every new article in it.
+    index = warehouse["index"]
+    assert index["new_articles"] == index["stores"] * append["batch_size"] > 0
+    assert index["documents"] == ARTICLES + index["new_articles"]
+    assert index["whole"]["wall_s"] > 0 and index["after_run"]["wall_s"] > 0
 
 
 def test_the_table_reports_every_target(results: dict[str, Any]) -> None:

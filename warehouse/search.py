@@ -147,23 +147,31 @@ _WORDS = (
     "string_split(regexp_replace(lower(strip_accents(CAST({col} AS VARCHAR))),"
     f" '{_IGNORE}', ' ', 'g'), ' ')"
 )
-_BUILD = [
-    "DROP SCHEMA IF EXISTS fts_main_articles CASCADE",
-    "CREATE SCHEMA fts_main_articles",
-    "CREATE TABLE fts_main_articles.stopwords AS SELECT unnest($stopwords::VARCHAR[]) AS sw",
-    f"CREATE MACRO fts_main_articles.tokenize(s) AS {_TOKENIZE}",
-    # Each article's distinct words (not stopwords) with their counts, title and text: the
-    # texts read in parts (see _words).
+# Each document's key: what its words come from, as the index's fingerprint sees it
+# (ARTICLES_HASH), so a document whose key is unchanged at the same docid has the same words.
+_DOC_KEY = "hash(article_id, title, text_source, content_hash)"
+# The words of documents the last build counted are taken from its postings (their `tf`),
+# not read and split again: a run's closing step at 1M stored articles tokenised all of them
+# to add a few hundred (the words and their counts, 13 of its 15 s). Only documents new, or
+# at a docid whose key changed (an upgraded text; rowids moved), are read. Everything from
+# the counts on is built whole as before: every new document moves the corpus's size and
+# mean length, which every posting's score depends on.
+_COUNT = [
+    "CREATE OR REPLACE TEMP TABLE labwatch_fts_sw AS SELECT unnest($stopwords::VARCHAR[]) AS sw",
+    f"""CREATE OR REPLACE TEMP TABLE labwatch_fts_keys AS
+    SELECT rowid AS docid, {_DOC_KEY} AS key FROM articles""",
+    # Each new document's distinct words (not stopwords) with their counts, title and text:
+    # the texts read in parts (see _words).
     """CREATE OR REPLACE TEMP TABLE labwatch_fts_words AS
     WITH words AS (
-        SELECT rowid AS docid, unnest({title}) AS w FROM articles
+        SELECT rowid AS docid, unnest({title}) AS w FROM articles WHERE {fresh}
         UNION ALL
         {texts}
     )
     SELECT docid, w, count(*) AS n FROM words
-    WHERE len(w) > 0 AND w NOT IN (SELECT sw FROM fts_main_articles.stopwords)
+    WHERE len(w) > 0 AND w NOT IN (SELECT sw FROM labwatch_fts_sw)
     GROUP BY docid, w""",
-    """CREATE OR REPLACE TEMP TABLE labwatch_fts_tf AS
+    """INSERT INTO labwatch_fts_tf
     WITH stems AS (
         SELECT w, stem(w, 'porter') AS term FROM (SELECT DISTINCT w FROM labwatch_fts_words)
     )
@@ -171,6 +179,12 @@ _BUILD = [
     FROM labwatch_fts_words f JOIN stems s USING (w)
     GROUP BY f.docid, s.term""",
     "DROP TABLE labwatch_fts_words",
+]
+_BUILD = [
+    "DROP SCHEMA IF EXISTS fts_main_articles CASCADE",
+    "CREATE SCHEMA fts_main_articles",
+    "CREATE TABLE fts_main_articles.stopwords AS SELECT sw FROM labwatch_fts_sw",
+    f"CREATE MACRO fts_main_articles.tokenize(s) AS {_TOKENIZE}",
     """CREATE TABLE fts_main_articles.docs AS
     WITH lengths AS (SELECT docid, sum(tf)::BIGINT AS len FROM labwatch_fts_tf GROUP BY docid)
     SELECT a.rowid AS docid, a.article_id AS name, coalesce(l.len, 0)::BIGINT AS len
@@ -183,6 +197,8 @@ _BUILD = [
     """CREATE TABLE fts_main_articles.stats AS
     SELECT count(docid) AS num_docs, sum(len) / count(len) AS avgdl
     FROM fts_main_articles.docs""",
+    # What the next build compares its documents with (see _COUNT).
+    "CREATE TABLE fts_main_articles.doc_keys AS SELECT * FROM labwatch_fts_keys ORDER BY docid",
 ]
 
 
@@ -206,31 +222,78 @@ def _words(parts: int) -> dict[str, str]:
     taking every `parts`-th row. DuckDB splits a scan's work by row group (122,880 rows), so
     up to that many articles one branch is one thread, whatever the threads allowed; with a
     branch per thread the words of 5,000 articles took half the wall time on 2 threads, for
-    the same CPU."""
+    the same CPU. Only the documents whose words are not kept (`_FRESH`)."""
     text = _WORDS.format(col="text")
     if parts == 1:
-        texts = f"SELECT rowid AS docid, unnest({text}) AS w FROM articles"
+        texts = f"SELECT rowid AS docid, unnest({text}) AS w FROM articles WHERE {_FRESH}"
     else:
         texts = " UNION ALL ".join(
-            f"SELECT rowid AS docid, unnest({text}) AS w FROM articles WHERE rowid % {parts} = {k}"
+            f"SELECT rowid AS docid, unnest({text}) AS w FROM articles"
+            f" WHERE rowid % {parts} = {k} AND {_FRESH}"
             for k in range(parts)
         )
-    return {"title": _WORDS.format(col="title"), "texts": texts}
+    return {"title": _WORDS.format(col="title"), "texts": texts, "fresh": _FRESH}
 
 
-def _build(con: duckdb.DuckDBPyConnection) -> None:
-    """The index's tables and postings, in the caller's transaction (see _BUILD), on as many
-    threads as the connection allows."""
+# The articles whose words are read: those the kept counts do not cover.
+_FRESH = "rowid NOT IN (SELECT docid FROM labwatch_fts_kept)"
+
+
+def _keep_counts(con: duckdb.DuckDBPyConnection) -> int:
+    """Fill labwatch_fts_tf with the word counts of the documents the index holds whose key
+    (`_DOC_KEY`) at their docid is unchanged, from its postings, and labwatch_fts_kept with
+    their docids; return how many. None kept from an index built before the counts were
+    kept in it (no `tf`, no `doc_keys`): it is built whole."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE labwatch_fts_tf (docid BIGINT, term VARCHAR, tf BIGINT)"
+    )
+    con.execute("CREATE OR REPLACE TEMP TABLE labwatch_fts_kept (docid BIGINT)")
+    held = {
+        (str(t), str(c))
+        for t, c in con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns()"
+            " WHERE schema_name = 'fts_main_articles' AND table_name IN ('postings', 'doc_keys')"
+        ).fetchall()
+    }
+    if not {("postings", "tf"), ("doc_keys", "key")} <= held:
+        return 0
+    con.execute(
+        "INSERT INTO labwatch_fts_kept SELECT docid FROM labwatch_fts_keys"
+        " JOIN fts_main_articles.doc_keys USING (docid, key)"
+    )
+    con.execute(
+        "INSERT INTO labwatch_fts_tf SELECT p.docid, d.term, p.tf"
+        " FROM fts_main_articles.postings p JOIN fts_main_articles.dict d USING (termid)"
+        " WHERE p.docid IN (SELECT docid FROM labwatch_fts_kept)"
+    )
+    row = con.execute("SELECT count(*) FROM labwatch_fts_kept").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _build(con: duckdb.DuckDBPyConnection, *, reuse: bool = True) -> int:
+    """The index's tables and postings, in the caller's transaction (see _COUNT and _BUILD),
+    on as many threads as the connection allows; the words of documents the index held
+    unchanged are taken from it unless not `reuse`. Returns how many documents' were."""
     row = con.execute("SELECT current_setting('threads')").fetchone()
     words = _words(max(1, min(int(row[0]) if row else 1, 8)))
-    for statement in _BUILD:
-        if "{texts}" in statement:
-            statement = statement.format(**words)
+    for statement in _COUNT[:2]:
         con.execute(
             statement, {"stopwords": english_stopwords()} if "$stopwords" in statement else None
         )
+    if reuse:
+        kept = _keep_counts(con)
+    else:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE labwatch_fts_tf (docid BIGINT, term VARCHAR, tf BIGINT)"
+        )
+        con.execute("CREATE OR REPLACE TEMP TABLE labwatch_fts_kept (docid BIGINT)")
+        kept = 0
+    for statement in [*_COUNT[2:], *_BUILD]:
+        con.execute(statement.format(**words) if "{texts}" in statement else statement)
     con.execute(_POSTINGS)
-    con.execute("DROP TABLE labwatch_fts_tf")
+    for temp in ("labwatch_fts_tf", "labwatch_fts_kept", "labwatch_fts_keys", "labwatch_fts_sw"):
+        con.execute(f"DROP TABLE {temp}")
+    return kept
 
 
 # Each term's documents with the term's BM25 part of their score, in term order: what
@@ -243,7 +306,8 @@ def _build(con: duckdb.DuckDBPyConnection) -> None:
 # with `dict` before `docs` in a materialised step: in the index's own transaction its
 # tables have no statistics yet, and DuckDB then plans dict x docs as a cross product (1.4 s
 # of CPU at 5,000 articles against 0.56 s for this form, with identical postings; 97 s
-# against 0.6 s at 50,000 in the extension's tables).
+# against 0.6 s at 50,000 in the extension's tables). Each posting keeps the count it was
+# scored from (`tf`): the next build takes the unchanged documents' words from there (_COUNT).
 _POSTINGS = """
     CREATE TABLE fts_main_articles.postings AS
     WITH tf AS MATERIALIZED (
@@ -253,7 +317,8 @@ _POSTINGS = """
     SELECT tf.termid, tf.docid,
            log((((s.num_docs - tf.df) + 0.5) / (tf.df + 0.5)) + 1)
            * ((tf.tf * (1.2 + 1))
-              / (tf.tf + (1.2 * ((1 - 0.75) + (0.75 * (docs.len / s.avgdl)))))) AS subscore
+              / (tf.tf + (1.2 * ((1 - 0.75) + (0.75 * (docs.len / s.avgdl)))))) AS subscore,
+           tf.tf
     FROM tf
     JOIN fts_main_articles.docs docs USING (docid)
     CROSS JOIN fts_main_articles.stats s

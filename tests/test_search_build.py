@@ -129,10 +129,22 @@ def test_an_empty_warehouse_gets_an_empty_index(tmp_path: Path) -> None:
 
 
 def _whole(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
-    """Every table of the index as rows (postings with the counts they were scored from)."""
-    tables = ("stopwords", "docs", "dict", "stats", "doc_keys", "postings")
-    return {t: con.execute(f"SELECT * FROM fts_main_articles.{t} ORDER BY ALL").fetchall()
-            for t in tables}  # fmt: skip
+    """Every table of the index as rows, terms by their text (a rebuild keeps the ids of the
+    terms it had and numbers new ones after them; a build from nothing numbers them in
+    order: any numbering serves), postings with the counts they were scored from."""
+    tables = ("stopwords", "docs", "stats", "doc_keys")
+    whole: dict[str, object] = {
+        t: con.execute(f"SELECT * FROM fts_main_articles.{t} ORDER BY ALL").fetchall()
+        for t in tables
+    }
+    whole["dict"] = con.execute(
+        "SELECT term, df FROM fts_main_articles.dict ORDER BY ALL"
+    ).fetchall()
+    whole["postings"] = con.execute(
+        "SELECT d.term, p.docid, p.subscore, p.tf FROM fts_main_articles.postings p"
+        " JOIN fts_main_articles.dict d USING (termid) ORDER BY ALL"
+    ).fetchall()
+    return whole
 
 
 def _rebuilt(con: duckdb.DuckDBPyConnection) -> tuple[int, dict[str, object], dict[str, object]]:
@@ -166,6 +178,7 @@ def test_a_rebuild_reads_only_new_and_changed_texts(tmp_path: Path) -> None:
         search.refresh_index(con)
         first = _whole(con)
         assert len(first["doc_keys"]) == 60  # type: ignore[arg-type]
+        ids = dict(con.execute("SELECT term, termid FROM fts_main_articles.dict").fetchall())
         append_batch(con, articles[60:], [], [], [])
         con.execute("DELETE FROM articles WHERE article_id = 'a5'")
         con.execute(
@@ -177,8 +190,12 @@ def test_a_rebuild_reads_only_new_and_changed_texts(tmp_path: Path) -> None:
         # Of the 60 indexed: a5 gone, a7 and a9 read again (their keys moved), 57 kept.
         assert kept == 57
         assert reused == whole
-        assert ("zeppelin", 2) in {(t, df) for _, t, df in whole["dict"]}  # type: ignore[union-attr]
+        assert ("zeppelin", 2) in whole["dict"]  # type: ignore[operator]
         assert search.search_articles(con, "quasar")[0] == 1
+        # Terms kept their ids; the new ones come after them.
+        now = dict(con.execute("SELECT term, termid FROM fts_main_articles.dict").fetchall())
+        assert all(now[t] == ids[t] for t in ids if t in now)
+        assert min(now[t] for t in now.keys() - ids.keys()) > max(ids.values())
         # Built again with nothing changed: every document's words kept, the same index.
         kept, reused, whole = _rebuilt(con)
         assert kept == 89 and reused == whole

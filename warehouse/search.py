@@ -153,13 +153,11 @@ _DOC_KEY = "hash(article_id, title, text_source, content_hash)"
 # The words of documents the last build counted are taken from its postings (their `tf`),
 # not read and split again: a run's closing step at 1M stored articles tokenised all of them
 # to add a few hundred (the words and their counts, 13 of its 15 s). Only documents new, or
-# at a docid whose key changed (an upgraded text; rowids moved), are read. Everything from
-# the counts on is built whole as before: every new document moves the corpus's size and
-# mean length, which every posting's score depends on.
+# at a docid whose key changed (an upgraded text; rowids moved), are read (`_keep` fills the
+# kept documents' counts, term ids and lengths). Terms keep their ids; new ones are numbered
+# after them. From the counts on everything is built whole as before: every new document
+# moves the corpus's size and mean length, which every posting's score depends on.
 _COUNT = [
-    "CREATE OR REPLACE TEMP TABLE labwatch_fts_sw AS SELECT unnest($stopwords::VARCHAR[]) AS sw",
-    f"""CREATE OR REPLACE TEMP TABLE labwatch_fts_keys AS
-    SELECT rowid AS docid, {_DOC_KEY} AS key FROM articles""",
     # Each new document's distinct words (not stopwords) with their counts, title and text:
     # the texts read in parts (see _words).
     """CREATE OR REPLACE TEMP TABLE labwatch_fts_words AS
@@ -171,14 +169,26 @@ _COUNT = [
     SELECT docid, w, count(*) AS n FROM words
     WHERE len(w) > 0 AND w NOT IN (SELECT sw FROM labwatch_fts_sw)
     GROUP BY docid, w""",
-    """INSERT INTO labwatch_fts_tf
+    """CREATE OR REPLACE TEMP TABLE labwatch_fts_new AS
     WITH stems AS (
         SELECT w, stem(w, 'porter') AS term FROM (SELECT DISTINCT w FROM labwatch_fts_words)
     )
     SELECT f.docid, s.term, sum(f.n)::BIGINT AS tf
     FROM labwatch_fts_words f JOIN stems s USING (w)
     GROUP BY f.docid, s.term""",
-    "DROP TABLE labwatch_fts_words",
+    # Every term with its id: the kept ones', then the new terms in order.
+    """CREATE OR REPLACE TEMP TABLE labwatch_fts_terms AS
+    SELECT termid, term FROM labwatch_fts_old_terms
+    UNION ALL
+    SELECT (SELECT coalesce(max(termid), -1) FROM labwatch_fts_old_terms)
+           + row_number() OVER (ORDER BY term) AS termid, term
+    FROM (SELECT DISTINCT term FROM labwatch_fts_new
+          WHERE term NOT IN (SELECT term FROM labwatch_fts_old_terms))""",
+    """INSERT INTO labwatch_fts_tf
+    SELECT n.docid, t.termid, n.tf
+    FROM labwatch_fts_new n JOIN labwatch_fts_terms t USING (term)""",
+    """INSERT INTO labwatch_fts_lengths
+    SELECT docid, sum(tf)::BIGINT FROM labwatch_fts_new GROUP BY docid""",
 ]
 _BUILD = [
     "DROP SCHEMA IF EXISTS fts_main_articles CASCADE",
@@ -186,13 +196,14 @@ _BUILD = [
     "CREATE TABLE fts_main_articles.stopwords AS SELECT sw FROM labwatch_fts_sw",
     f"CREATE MACRO fts_main_articles.tokenize(s) AS {_TOKENIZE}",
     """CREATE TABLE fts_main_articles.docs AS
-    WITH lengths AS (SELECT docid, sum(tf)::BIGINT AS len FROM labwatch_fts_tf GROUP BY docid)
     SELECT a.rowid AS docid, a.article_id AS name, coalesce(l.len, 0)::BIGINT AS len
-    FROM articles a LEFT JOIN lengths l ON l.docid = a.rowid
+    FROM articles a LEFT JOIN labwatch_fts_lengths l ON l.docid = a.rowid
     ORDER BY a.rowid""",
     """CREATE TABLE fts_main_articles.dict AS
-    SELECT (row_number() OVER (ORDER BY term) - 1)::BIGINT AS termid, term, df
-    FROM (SELECT term, count(*)::BIGINT AS df FROM labwatch_fts_tf GROUP BY term)
+    SELECT t.termid, t.term, c.df
+    FROM labwatch_fts_terms t
+    JOIN (SELECT termid, count(*)::BIGINT AS df FROM labwatch_fts_tf GROUP BY termid) c
+    USING (termid)
     ORDER BY termid""",
     """CREATE TABLE fts_main_articles.stats AS
     SELECT count(docid) AS num_docs, sum(len) / count(len) AS avgdl
@@ -200,6 +211,12 @@ _BUILD = [
     # What the next build compares its documents with (see _COUNT).
     "CREATE TABLE fts_main_articles.doc_keys AS SELECT * FROM labwatch_fts_keys ORDER BY docid",
 ]
+# The build's working tables, dropped at its end.
+_TEMPS = (
+    "labwatch_fts_sw", "labwatch_fts_keys", "labwatch_fts_kept", "labwatch_fts_old_terms",
+    "labwatch_fts_tf", "labwatch_fts_lengths", "labwatch_fts_words", "labwatch_fts_new",
+    "labwatch_fts_terms",
+)  # fmt: skip
 
 
 _STOPWORDS: list[list[str]] = []
@@ -239,15 +256,23 @@ def _words(parts: int) -> dict[str, str]:
 _FRESH = "rowid NOT IN (SELECT docid FROM labwatch_fts_kept)"
 
 
-def _keep_counts(con: duckdb.DuckDBPyConnection) -> int:
-    """Fill labwatch_fts_tf with the word counts of the documents the index holds whose key
-    (`_DOC_KEY`) at their docid is unchanged, from its postings, and labwatch_fts_kept with
-    their docids; return how many. None kept from an index built before the counts were
-    kept in it (no `tf`, no `doc_keys`): it is built whole."""
+def _keep(con: duckdb.DuckDBPyConnection, reuse: bool) -> int:
+    """The documents whose words the build takes from the index it replaces (unless not
+    `reuse`): those whose key (`_DOC_KEY`) at their docid is unchanged, their ids in
+    labwatch_fts_kept, their counts by term id in labwatch_fts_tf (from the postings), their
+    lengths in labwatch_fts_lengths, the old terms and ids in labwatch_fts_old_terms; returns
+    how many. None from an index built before the counts were kept in it (no `tf`, no
+    `doc_keys`): it is built whole."""
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE labwatch_fts_tf (docid BIGINT, term VARCHAR, tf BIGINT)"
+        "CREATE OR REPLACE TEMP TABLE labwatch_fts_keys AS"
+        f" SELECT rowid AS docid, {_DOC_KEY} AS key FROM articles"
     )
     con.execute("CREATE OR REPLACE TEMP TABLE labwatch_fts_kept (docid BIGINT)")
+    con.execute("CREATE OR REPLACE TEMP TABLE labwatch_fts_old_terms (termid BIGINT, term VARCHAR)")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE labwatch_fts_tf (docid BIGINT, termid BIGINT, tf BIGINT)"
+    )
+    con.execute("CREATE OR REPLACE TEMP TABLE labwatch_fts_lengths (docid BIGINT, len BIGINT)")
     held = {
         (str(t), str(c))
         for t, c in con.execute(
@@ -255,17 +280,18 @@ def _keep_counts(con: duckdb.DuckDBPyConnection) -> int:
             " WHERE schema_name = 'fts_main_articles' AND table_name IN ('postings', 'doc_keys')"
         ).fetchall()
     }
-    if not {("postings", "tf"), ("doc_keys", "key")} <= held:
+    if not reuse or not {("postings", "tf"), ("doc_keys", "key")} <= held:
         return 0
-    con.execute(
+    for statement in (
         "INSERT INTO labwatch_fts_kept SELECT docid FROM labwatch_fts_keys"
-        " JOIN fts_main_articles.doc_keys USING (docid, key)"
-    )
-    con.execute(
-        "INSERT INTO labwatch_fts_tf SELECT p.docid, d.term, p.tf"
-        " FROM fts_main_articles.postings p JOIN fts_main_articles.dict d USING (termid)"
-        " WHERE p.docid IN (SELECT docid FROM labwatch_fts_kept)"
-    )
+        " JOIN fts_main_articles.doc_keys USING (docid, key)",
+        "INSERT INTO labwatch_fts_old_terms SELECT termid, term FROM fts_main_articles.dict",
+        "INSERT INTO labwatch_fts_tf SELECT docid, termid, tf FROM fts_main_articles.postings"
+        " WHERE docid IN (SELECT docid FROM labwatch_fts_kept)",
+        "INSERT INTO labwatch_fts_lengths SELECT docid, len FROM fts_main_articles.docs"
+        " WHERE docid IN (SELECT docid FROM labwatch_fts_kept)",
+    ):
+        con.execute(statement)
     row = con.execute("SELECT count(*) FROM labwatch_fts_kept").fetchone()
     return int(row[0]) if row else 0
 
@@ -276,23 +302,17 @@ def _build(con: duckdb.DuckDBPyConnection, *, reuse: bool = True) -> int:
     unchanged are taken from it unless not `reuse`. Returns how many documents' were."""
     row = con.execute("SELECT current_setting('threads')").fetchone()
     words = _words(max(1, min(int(row[0]) if row else 1, 8)))
-    for statement in _COUNT[:2]:
-        con.execute(
-            statement, {"stopwords": english_stopwords()} if "$stopwords" in statement else None
-        )
-    if reuse:
-        kept = _keep_counts(con)
-    else:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE labwatch_fts_tf (docid BIGINT, term VARCHAR, tf BIGINT)"
-        )
-        con.execute("CREATE OR REPLACE TEMP TABLE labwatch_fts_kept (docid BIGINT)")
-        kept = 0
-    for statement in [*_COUNT[2:], *_BUILD]:
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE labwatch_fts_sw AS"
+        " SELECT unnest($stopwords::VARCHAR[]) AS sw",
+        {"stopwords": english_stopwords()},
+    )
+    kept = _keep(con, reuse)
+    for statement in [*_COUNT, *_BUILD]:
         con.execute(statement.format(**words) if "{texts}" in statement else statement)
     con.execute(_POSTINGS)
-    for temp in ("labwatch_fts_tf", "labwatch_fts_kept", "labwatch_fts_keys", "labwatch_fts_sw"):
-        con.execute(f"DROP TABLE {temp}")
+    for temp in _TEMPS:
+        con.execute(f"DROP TABLE IF EXISTS {temp}")
     return kept
 
 
@@ -312,7 +332,7 @@ _POSTINGS = """
     CREATE TABLE fts_main_articles.postings AS
     WITH tf AS MATERIALIZED (
         SELECT d.termid, d.df, tf.docid, tf.tf
-        FROM labwatch_fts_tf tf JOIN fts_main_articles.dict d USING (term)
+        FROM labwatch_fts_tf tf JOIN fts_main_articles.dict d USING (termid)
     )
     SELECT tf.termid, tf.docid,
            log((((s.num_docs - tf.df) + 0.5) / (tf.df + 0.5)) + 1)

@@ -5,7 +5,8 @@ works offline with nothing downloaded at run time. The index is a snapshot, buil
 transaction together with a fingerprint of the articles it covers (`search_index_state`). It
 is rebuilt when it is missing (a run killed before building it) or stale (the articles'
 fingerprint differs): at the end of every ingest, and by `labwatch search` itself before it
-searches (`ensure_index`), so a search never misses what is stored.
+searches (`ensure_index`), so a search never misses what is stored. A rebuild reads only the
+texts of new and changed articles: the others' word counts come from the index it replaces.
 """
 
 from __future__ import annotations

@@ -1059,7 +1059,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--reindex",
         action="store_true",
-        help="rebuild the search index first (it is rebuilt by itself when missing or stale)",
+        help="rebuild the search index first, from every article's text (it is rebuilt by "
+        "itself when missing or stale)",
     )
     add_format(p)
     p.set_defaults(func=cmd_search)

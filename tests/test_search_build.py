@@ -150,6 +150,7 @@ def _whole(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
 def _rebuilt(con: duckdb.DuckDBPyConnection) -> tuple[int, dict[str, object], dict[str, object]]:
     """(documents whose words were kept, the index built reusing its counts, the index built
     from the texts alone), the second rolled back."""
+    search.load_fts(con)  # the stemmer
     con.execute("BEGIN TRANSACTION")
     kept = search._build(con)
     reused = _whole(con)
@@ -211,3 +212,50 @@ def test_an_index_without_counts_is_built_from_the_texts(tmp_path: Path) -> None
         kept, reused, whole = _rebuilt(con)
         assert kept == 0 and reused == whole
         assert len(whole["postings"]) > 20  # type: ignore[arg-type]
+
+
+def test_words_taken_another_way_are_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An index built another way (INDEX_FORMAT bumped, as when the characters between words
+    # change) is stale, and its word counts are not kept: every text is read again. So is
+    # every text when asked for a whole rebuild (`labwatch search --reindex`).
+    articles = [article(f"a{i}", "Compute deal", f"cloud chips {i} lab", datetime(2026, 1, 1, tzinfo=UTC)) for i in range(20)]  # fmt: skip
+    with open_warehouse(tmp_path / "w.duckdb") as con:
+        append_batch(con, articles, [], [], [])
+        assert search.refresh_index(con) == 0
+        assert search.refresh_index(con) == 20
+        assert search.refresh_index(con, whole=True) == 0
+        monkeypatch.setattr(search, "INDEX_FORMAT", search.INDEX_FORMAT + 1)
+        assert search.index_state(con) == search.STALE
+        assert search.refresh_index(con) == 0
+        assert search.refresh_index(con) == 20
+
+
+def test_the_dictionary_is_in_term_order_whatever_the_ids(tmp_path: Path) -> None:
+    # A search looks a term up by equality, which skips most of a dictionary in term order;
+    # new terms get ids after the kept ones, so the table is ordered by term, not by id.
+    with open_warehouse(tmp_path / "w.duckdb") as con:
+        append_batch(con, [article("m", "", "mango melon", datetime(2026, 1, 1, tzinfo=UTC))], [], [], [])  # fmt: skip
+        search.refresh_index(con)
+        append_batch(con, [article("a", "", "apple zucchini", datetime(2026, 1, 2, tzinfo=UTC))], [], [], [])  # fmt: skip
+        assert search.refresh_index(con) == 1
+        rows = con.execute("SELECT term, termid FROM fts_main_articles.dict").fetchall()
+    assert [t for t, _ in rows] == sorted(t for t, _ in rows)
+    assert dict(rows)["appl"] > dict(rows)["melon"]  # numbered after the kept terms
+
+
+def test_reindex_repairs_counts_an_index_holds_wrong(tmp_path: Path) -> None:
+    # `labwatch search --reindex` (ensure_index's force) reads every text again: counts an
+    # index holds wrong (a damaged file, a bug fixed since) are not carried on.
+    path = tmp_path / "w.duckdb"
+    articles = [article(f"a{i}", "Compute deal", f"cloud chips {i} lab", datetime(2026, 1, 1, tzinfo=UTC)) for i in range(20)]  # fmt: skip
+    with open_warehouse(path) as con:
+        append_batch(con, articles, [], [], [])
+        search.refresh_index(con)
+        con.execute("UPDATE fts_main_articles.postings SET tf = tf + 7")
+    search.ensure_index(path, 5.0, force=True)
+    with open_warehouse(path) as con:
+        _, reused, whole = _rebuilt(con)
+    assert reused == whole
+    assert {tf for *_, tf in whole["postings"]} == {1}  # type: ignore[union-attr]

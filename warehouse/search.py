@@ -11,6 +11,7 @@ texts of new and changed articles: the others' word counts come from the index i
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,7 +33,8 @@ NO_INDEX_ON_LAKE = (
 )
 
 # How the index is built: mixed into its fingerprint, so an index built another way (before
-# numbers were indexed) is stale and rebuilt. Bump it when the PRAGMA below changes.
+# numbers were indexed) is stale and rebuilt, and into every document's key (`_build_key`),
+# so that rebuild reads every text again. Bump it when the way words are taken changes.
 INDEX_FORMAT = 0x6C77_0003_F75E_A2C1
 # Characters between words: DuckDB's default ('(\\.|[^a-z])+') drops digits, so "38" (as in
 # "$38 billion") was never indexed and never found.
@@ -99,15 +101,16 @@ def index_state(con: duckdb.DuckDBPyConnection) -> str:
     return CURRENT
 
 
-def refresh_index(con: duckdb.DuckDBPyConnection) -> None:
+def refresh_index(con: duckdb.DuckDBPyConnection, *, whole: bool = False) -> int:
     """(Re)build the index over articles' title and text: English stemming and stopwords.
     One transaction with the fingerprint it covers: a run killed meanwhile leaves the last
-    index and its fingerprint as they were."""
+    index and its fingerprint as they were. The words of articles the index held unchanged
+    are taken from it unless `whole`; returns for how many articles they were."""
     load_fts(con)
     con.execute("BEGIN TRANSACTION")
     try:
         articles, fingerprint = articles_fingerprint(con)
-        _build(con)
+        kept = _build(con, reuse=not whole)
         refresh_times(con)
         refresh_entities(con)
         con.execute(
@@ -122,6 +125,7 @@ def refresh_index(con: duckdb.DuckDBPyConnection) -> None:
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    return kept
 
 
 # What `PRAGMA create_fts_index('articles', 'article_id', 'title', 'text', stemmer = 'porter',
@@ -149,8 +153,9 @@ _WORDS = (
     f" '{_IGNORE}', ' ', 'g'), ' ')"
 )
 # Each document's key: what its words come from, as the index's fingerprint sees it
-# (ARTICLES_HASH), so a document whose key is unchanged at the same docid has the same words.
-_DOC_KEY = "hash(article_id, title, text_source, content_hash)"
+# (ARTICLES_HASH), and how they were taken (`_build_key`), so a document whose key is
+# unchanged at the same docid has the same words.
+_DOC_KEY = "hash(article_id, title, text_source, content_hash, $build::UBIGINT)"
 # The words of documents the last build counted are taken from its postings (their `tf`),
 # not read and split again: a run's closing step at 1M stored articles tokenised all of them
 # to add a few hundred (the words and their counts, 13 of its 15 s). Only documents new, or
@@ -205,7 +210,7 @@ _BUILD = [
     FROM labwatch_fts_terms t
     JOIN (SELECT termid, count(*)::BIGINT AS df FROM labwatch_fts_tf GROUP BY termid) c
     USING (termid)
-    ORDER BY termid""",
+    ORDER BY term""",  # in term order, whatever the ids: a search's lookup skips most of it
     """CREATE TABLE fts_main_articles.stats AS
     SELECT count(docid) AS num_docs, sum(len) / count(len) AS avgdl
     FROM fts_main_articles.docs""",
@@ -253,6 +258,16 @@ def _words(parts: int) -> dict[str, str]:
     return {"title": _WORDS.format(col="title"), "texts": texts, "fresh": _FRESH}
 
 
+def _build_key() -> int:
+    """How words are taken from a text: the index's format, the characters between words,
+    the stopwords and DuckDB's version (its stemmer). Any change makes every document's key
+    new, so no word counts are kept from an index built another way."""
+    way = "\n".join(
+        [str(INDEX_FORMAT), _IGNORE, _WORDS, "porter", duckdb.__version__, *english_stopwords()]
+    )
+    return int.from_bytes(hashlib.blake2b(way.encode(), digest_size=8).digest(), "big")
+
+
 # The articles whose words are read: those the kept counts do not cover.
 _FRESH = "rowid NOT IN (SELECT docid FROM labwatch_fts_kept)"
 
@@ -266,7 +281,8 @@ def _keep(con: duckdb.DuckDBPyConnection, reuse: bool) -> int:
     `doc_keys`): it is built whole."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE labwatch_fts_keys AS"
-        f" SELECT rowid AS docid, {_DOC_KEY} AS key FROM articles"
+        f" SELECT rowid AS docid, {_DOC_KEY} AS key FROM articles",
+        {"build": _build_key()},
     )
     con.execute("CREATE OR REPLACE TEMP TABLE labwatch_fts_kept (docid BIGINT)")
     con.execute("CREATE OR REPLACE TEMP TABLE labwatch_fts_old_terms (termid BIGINT, term VARCHAR)")
@@ -447,15 +463,18 @@ def has_postings(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(row and row[0])
 
 
-def refresh_if_needed(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> str:
+def refresh_if_needed(
+    con: duckdb.DuckDBPyConnection, *, force: bool = False, whole: bool = False
+) -> str:
     """Rebuild the index if `force`, or if it is missing or stale; return the state found.
-    A DuckLake cannot hold the index (docs/scale-out.md): nothing to build there."""
+    `whole`: from every article's text (refresh_index). A DuckLake cannot hold the index
+    (docs/scale-out.md): nothing to build there."""
     if is_lake(con):
         return UNAVAILABLE
     load_fts(con)
     state = index_state(con)
     if force or state != CURRENT:
-        refresh_index(con)
+        refresh_index(con, whole=whole)
     elif not times_current(con) or not entities_current(con):
         con.execute("BEGIN TRANSACTION")
         try:
@@ -472,7 +491,8 @@ def refresh_if_needed(con: duckdb.DuckDBPyConnection, *, force: bool = False) ->
 
 def ensure_index(path: Path, lock_wait: float, *, force: bool = False) -> str:
     """Make the index current before a search (a read-write open only when it is not);
-    return a note for the user, or "" when there is nothing to say."""
+    return a note for the user, or "" when there is nothing to say. `force` (`labwatch
+    search --reindex`): rebuilt from every article's text, nothing taken from the index."""
     if not force:
         with open_warehouse(path, read_only=True, lock_wait=lock_wait) as con:
             load_fts(con)
@@ -483,7 +503,7 @@ def ensure_index(path: Path, lock_wait: float, *, force: bool = False) -> str:
         state = "asked for"
     try:
         with open_warehouse(path, lock_wait=lock_wait) as con:
-            refresh_if_needed(con, force=True)
+            refresh_if_needed(con, force=True, whole=force)
     except WarehouseLockedError:
         if state == STALE:
             return (

@@ -163,6 +163,8 @@ _DOC_KEY = "hash(article_id, title, text_source, content_hash, $build::UBIGINT)"
 # kept documents' counts, term ids and lengths). Terms keep their ids; new ones are numbered
 # after them. From the counts on everything is built whole as before: every new document
 # moves the corpus's size and mean length, which every posting's score depends on.
+# What `_keep` takes from the index it replaces, as views on it (empty when nothing is kept).
+_OLD_VIEWS = ("labwatch_fts_old_terms", "labwatch_fts_old_tf", "labwatch_fts_old_lengths")
 _COUNT = [
     # Each new document's distinct words (not stopwords) with their counts, title and text:
     # the texts read in parts (see _words).
@@ -190,11 +192,19 @@ _COUNT = [
            + row_number() OVER (ORDER BY term) AS termid, term
     FROM (SELECT DISTINCT term FROM labwatch_fts_new
           WHERE term NOT IN (SELECT term FROM labwatch_fts_old_terms))""",
-    """INSERT INTO labwatch_fts_tf
+    # Every document's counts by term id, and its length: the kept ones', then the new.
+    # (Tables made whole, not inserted into: an insert ran on one thread, 1.0 s at 1M.)
+    """CREATE OR REPLACE TEMP TABLE labwatch_fts_tf AS
+    SELECT docid, termid, tf FROM labwatch_fts_old_tf
+    UNION ALL
     SELECT n.docid, t.termid, n.tf
     FROM labwatch_fts_new n JOIN labwatch_fts_terms t USING (term)""",
-    """INSERT INTO labwatch_fts_lengths
-    SELECT docid, sum(tf)::BIGINT FROM labwatch_fts_new GROUP BY docid""",
+    """CREATE OR REPLACE TEMP TABLE labwatch_fts_lengths AS
+    SELECT docid, len FROM labwatch_fts_old_lengths
+    UNION ALL
+    SELECT docid, sum(tf)::BIGINT AS len FROM labwatch_fts_new GROUP BY docid""",
+    # The views on the index replaced go before it does.
+    *(f"DROP VIEW {view}" for view in _OLD_VIEWS),
 ]
 _BUILD = [
     "DROP SCHEMA IF EXISTS fts_main_articles CASCADE",
@@ -219,9 +229,8 @@ _BUILD = [
 ]
 # The build's working tables, dropped at its end.
 _TEMPS = (
-    "labwatch_fts_sw", "labwatch_fts_keys", "labwatch_fts_kept", "labwatch_fts_old_terms",
-    "labwatch_fts_tf", "labwatch_fts_lengths", "labwatch_fts_words", "labwatch_fts_new",
-    "labwatch_fts_terms",
+    "labwatch_fts_sw", "labwatch_fts_keys", "labwatch_fts_kept", "labwatch_fts_tf",
+    "labwatch_fts_lengths", "labwatch_fts_words", "labwatch_fts_new", "labwatch_fts_terms",
 )  # fmt: skip
 
 
@@ -275,21 +284,16 @@ _FRESH = "rowid NOT IN (SELECT docid FROM labwatch_fts_kept)"
 def _keep(con: duckdb.DuckDBPyConnection, reuse: bool) -> int:
     """The documents whose words the build takes from the index it replaces (unless not
     `reuse`): those whose key (`_DOC_KEY`) at their docid is unchanged, their ids in
-    labwatch_fts_kept, their counts by term id in labwatch_fts_tf (from the postings), their
-    lengths in labwatch_fts_lengths, the old terms and ids in labwatch_fts_old_terms; returns
-    how many. None from an index built before the counts were kept in it (no `tf`, no
-    `doc_keys`): it is built whole."""
+    labwatch_fts_kept; their counts by term id (labwatch_fts_old_tf, from the postings),
+    their lengths (labwatch_fts_old_lengths) and the old terms' ids (labwatch_fts_old_terms)
+    as views; returns how many. None from an index built before the counts were kept in it
+    (no `tf`, no `doc_keys`): it is built whole."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE labwatch_fts_keys AS"
         f" SELECT rowid AS docid, {_DOC_KEY} AS key FROM articles",
         {"build": _build_key()},
     )
     con.execute("CREATE OR REPLACE TEMP TABLE labwatch_fts_kept (docid BIGINT)")
-    con.execute("CREATE OR REPLACE TEMP TABLE labwatch_fts_old_terms (termid BIGINT, term VARCHAR)")
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE labwatch_fts_tf (docid BIGINT, termid BIGINT, tf BIGINT)"
-    )
-    con.execute("CREATE OR REPLACE TEMP TABLE labwatch_fts_lengths (docid BIGINT, len BIGINT)")
     held = {
         (str(t), str(c))
         for t, c in con.execute(
@@ -297,18 +301,25 @@ def _keep(con: duckdb.DuckDBPyConnection, reuse: bool) -> int:
             " WHERE schema_name = 'fts_main_articles' AND table_name IN ('postings', 'doc_keys')"
         ).fetchall()
     }
-    if not reuse or not {("postings", "tf"), ("doc_keys", "key")} <= held:
-        return 0
-    for statement in (
-        "INSERT INTO labwatch_fts_kept SELECT docid FROM labwatch_fts_keys"
-        " JOIN fts_main_articles.doc_keys USING (docid, key)",
-        "INSERT INTO labwatch_fts_old_terms SELECT termid, term FROM fts_main_articles.dict",
-        "INSERT INTO labwatch_fts_tf SELECT docid, termid, tf FROM fts_main_articles.postings"
-        " WHERE docid IN (SELECT docid FROM labwatch_fts_kept)",
-        "INSERT INTO labwatch_fts_lengths SELECT docid, len FROM fts_main_articles.docs"
-        " WHERE docid IN (SELECT docid FROM labwatch_fts_kept)",
-    ):
-        con.execute(statement)
+    kept = " WHERE docid IN (SELECT docid FROM labwatch_fts_kept)"
+    if reuse and {("postings", "tf"), ("doc_keys", "key")} <= held:
+        con.execute(
+            "INSERT INTO labwatch_fts_kept SELECT docid FROM labwatch_fts_keys"
+            " JOIN fts_main_articles.doc_keys USING (docid, key)"
+        )
+        views = (
+            "SELECT termid, term FROM fts_main_articles.dict",
+            f"SELECT docid, termid, tf FROM fts_main_articles.postings{kept}",
+            f"SELECT docid, len FROM fts_main_articles.docs{kept}",
+        )
+    else:
+        views = (
+            "SELECT NULL::BIGINT AS termid, NULL::VARCHAR AS term WHERE false",
+            "SELECT NULL::BIGINT AS docid, NULL::BIGINT AS termid, NULL::BIGINT AS tf WHERE false",
+            "SELECT NULL::BIGINT AS docid, NULL::BIGINT AS len WHERE false",
+        )
+    for view, select in zip(_OLD_VIEWS, views, strict=True):
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS {select}")
     row = con.execute("SELECT count(*) FROM labwatch_fts_kept").fetchone()
     return int(row[0]) if row else 0
 

@@ -162,8 +162,9 @@ _DOC_KEY = "hash(article_id, title, text_source, content_hash, $build::UBIGINT)"
 # at a docid whose key changed (an upgraded text; rowids moved), are read (`_keep` fills the
 # kept documents' counts, term ids and lengths). Terms keep their ids; new ones are numbered
 # after them. From the counts on everything is built whole as before: every new document
-# moves the corpus's size and mean length, which every posting's score depends on.
-# What `_keep` takes from the index it replaces, as views on it (empty when nothing is kept).
+# moves the corpus's size and mean length, which every posting's score depends on. What
+# `_keep` takes from the index it replaces comes as views on it (`_OLD_VIEWS`, empty when
+# nothing is kept).
 _OLD_VIEWS = ("labwatch_fts_old_terms", "labwatch_fts_old_tf", "labwatch_fts_old_lengths")
 _COUNT = [
     # Each new document's distinct words (not stopwords) with their counts, title and text:

@@ -159,13 +159,9 @@ _DOC_KEY = "hash(article_id, title, text_source, content_hash, $build::UBIGINT)"
 # The words of documents the last build counted are taken from its postings (their `tf`),
 # not read and split again: a run's closing step at 1M stored articles tokenised all of them
 # to add a few hundred (the words and their counts, 13 of its 15 s). Only documents new, or
-# at a docid whose key changed (an upgraded text; rowids moved), are read (`_keep` fills the
-# kept documents' counts, term ids and lengths). Terms keep their ids; new ones are numbered
-# after them. From the counts on everything is built whole as before: every new document
-# moves the corpus's size and mean length, which every posting's score depends on. What
-# `_keep` takes from the index it replaces comes as views on it (`_OLD_VIEWS`, empty when
-# nothing is kept).
-_OLD_VIEWS = ("labwatch_fts_old_terms", "labwatch_fts_old_tf", "labwatch_fts_old_lengths")
+# at a docid whose key changed (an upgraded text; rowids moved), are read. From the counts
+# on everything is built whole as before: every new document moves the corpus's size and
+# mean length, which every posting's score depends on.
 _COUNT = [
     # Each new document's distinct words (not stopwords) with their counts, title and text:
     # the texts read in parts (see _words).
@@ -185,6 +181,14 @@ _COUNT = [
     SELECT f.docid, s.term, sum(f.n)::BIGINT AS tf
     FROM labwatch_fts_words f JOIN stems s USING (w)
     GROUP BY f.docid, s.term""",
+]
+# When documents are kept (`_keep`: their counts, lengths and the old terms' ids come as
+# views on the index replaced, `_OLD_VIEWS`), terms keep their ids and new ones are numbered
+# after them, and every count goes by term id. When none is, the counts stay by term and the
+# ids are numbered in term order (`_WHOLE`): finding every count's id took 1.0 s of one
+# thread at 1M articles, and the lengths and terms as tables 1.1 s more.
+_OLD_VIEWS = ("labwatch_fts_old_terms", "labwatch_fts_old_tf", "labwatch_fts_old_lengths")
+_KEPT = [
     # Every term with its id: the kept ones', then the new terms in order.
     """CREATE OR REPLACE TEMP TABLE labwatch_fts_terms AS
     SELECT termid, term FROM labwatch_fts_old_terms
@@ -194,7 +198,7 @@ _COUNT = [
     FROM (SELECT DISTINCT term FROM labwatch_fts_new
           WHERE term NOT IN (SELECT term FROM labwatch_fts_old_terms))""",
     # Every document's counts by term id, and its length: the kept ones', then the new.
-    # (Tables made whole, not inserted into: an insert ran on one thread, 1.0 s at 1M.)
+    # (Tables made whole, not inserted into: an insert ran on one thread.)
     """CREATE OR REPLACE TEMP TABLE labwatch_fts_tf AS
     SELECT docid, termid, tf FROM labwatch_fts_old_tf
     UNION ALL
@@ -207,6 +211,22 @@ _COUNT = [
     # The views on the index replaced go before it does.
     *(f"DROP VIEW {view}" for view in _OLD_VIEWS),
 ]
+_WHOLE = {
+    "counts": "labwatch_fts_new",
+    "by": "term",
+    "lengths": "(SELECT docid, sum(tf)::BIGINT AS len FROM labwatch_fts_new GROUP BY docid)",
+    "dict": """SELECT (row_number() OVER (ORDER BY term) - 1)::BIGINT AS termid, term, df
+    FROM (SELECT term, count(*)::BIGINT AS df FROM labwatch_fts_new GROUP BY term)""",
+}
+_KEPT_PARTS = {
+    "counts": "labwatch_fts_tf",
+    "by": "termid",
+    "lengths": "labwatch_fts_lengths",
+    "dict": """SELECT t.termid, t.term, c.df
+    FROM labwatch_fts_terms t
+    JOIN (SELECT termid, count(*)::BIGINT AS df FROM labwatch_fts_tf GROUP BY termid) c
+    USING (termid)""",
+}
 _BUILD = [
     "DROP SCHEMA IF EXISTS fts_main_articles CASCADE",
     "CREATE SCHEMA fts_main_articles",
@@ -214,14 +234,10 @@ _BUILD = [
     f"CREATE MACRO fts_main_articles.tokenize(s) AS {_TOKENIZE}",
     """CREATE TABLE fts_main_articles.docs AS
     SELECT a.rowid AS docid, a.article_id AS name, coalesce(l.len, 0)::BIGINT AS len
-    FROM articles a LEFT JOIN labwatch_fts_lengths l ON l.docid = a.rowid
+    FROM articles a LEFT JOIN {lengths} l ON l.docid = a.rowid
     ORDER BY a.rowid""",
-    """CREATE TABLE fts_main_articles.dict AS
-    SELECT t.termid, t.term, c.df
-    FROM labwatch_fts_terms t
-    JOIN (SELECT termid, count(*)::BIGINT AS df FROM labwatch_fts_tf GROUP BY termid) c
-    USING (termid)
-    ORDER BY term""",  # in term order, whatever the ids: a search's lookup skips most of it
+    # In term order, whatever the ids: a search's lookup of a term skips most of it.
+    "CREATE TABLE fts_main_articles.dict AS {dict} ORDER BY term",
     """CREATE TABLE fts_main_articles.stats AS
     SELECT count(docid) AS num_docs, sum(len) / count(len) AS avgdl
     FROM fts_main_articles.docs""",
@@ -285,10 +301,10 @@ _FRESH = "rowid NOT IN (SELECT docid FROM labwatch_fts_kept)"
 def _keep(con: duckdb.DuckDBPyConnection, reuse: bool) -> int:
     """The documents whose words the build takes from the index it replaces (unless not
     `reuse`): those whose key (`_DOC_KEY`) at their docid is unchanged, their ids in
-    labwatch_fts_kept; their counts by term id (labwatch_fts_old_tf, from the postings),
-    their lengths (labwatch_fts_old_lengths) and the old terms' ids (labwatch_fts_old_terms)
-    as views; returns how many. None from an index built before the counts were kept in it
-    (no `tf`, no `doc_keys`): it is built whole."""
+    labwatch_fts_kept; when there are any, their counts by term id (labwatch_fts_old_tf,
+    from the postings), their lengths (labwatch_fts_old_lengths) and the old terms' ids
+    (labwatch_fts_old_terms) as views; returns how many. None from an index built before the
+    counts were kept in it (no `tf`, no `doc_keys`): it is built whole."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE labwatch_fts_keys AS"
         f" SELECT rowid AS docid, {_DOC_KEY} AS key FROM articles",
@@ -302,27 +318,27 @@ def _keep(con: duckdb.DuckDBPyConnection, reuse: bool) -> int:
             " WHERE schema_name = 'fts_main_articles' AND table_name IN ('postings', 'doc_keys')"
         ).fetchall()
     }
-    kept = " WHERE docid IN (SELECT docid FROM labwatch_fts_kept)"
-    if reuse and {("postings", "tf"), ("doc_keys", "key")} <= held:
-        con.execute(
-            "INSERT INTO labwatch_fts_kept SELECT docid FROM labwatch_fts_keys"
-            " JOIN fts_main_articles.doc_keys USING (docid, key)"
-        )
-        views = (
-            "SELECT termid, term FROM fts_main_articles.dict",
-            f"SELECT docid, termid, tf FROM fts_main_articles.postings{kept}",
-            f"SELECT docid, len FROM fts_main_articles.docs{kept}",
-        )
-    else:
-        views = (
-            "SELECT NULL::BIGINT AS termid, NULL::VARCHAR AS term WHERE false",
-            "SELECT NULL::BIGINT AS docid, NULL::BIGINT AS termid, NULL::BIGINT AS tf WHERE false",
-            "SELECT NULL::BIGINT AS docid, NULL::BIGINT AS len WHERE false",
-        )
-    for view, select in zip(_OLD_VIEWS, views, strict=True):
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS {select}")
+    if not reuse or not {("postings", "tf"), ("doc_keys", "key")} <= held:
+        return 0
+    con.execute(
+        "INSERT INTO labwatch_fts_kept SELECT docid FROM labwatch_fts_keys"
+        " JOIN fts_main_articles.doc_keys USING (docid, key)"
+    )
     row = con.execute("SELECT count(*) FROM labwatch_fts_kept").fetchone()
-    return int(row[0]) if row else 0
+    kept = int(row[0]) if row else 0
+    if kept:
+        only = " WHERE docid IN (SELECT docid FROM labwatch_fts_kept)"
+        for view, select in zip(
+            _OLD_VIEWS,
+            (
+                "SELECT termid, term FROM fts_main_articles.dict",
+                f"SELECT docid, termid, tf FROM fts_main_articles.postings{only}",
+                f"SELECT docid, len FROM fts_main_articles.docs{only}",
+            ),
+            strict=True,
+        ):
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS {select}")
+    return kept
 
 
 def _build(con: duckdb.DuckDBPyConnection, *, reuse: bool = True) -> int:
@@ -337,9 +353,12 @@ def _build(con: duckdb.DuckDBPyConnection, *, reuse: bool = True) -> int:
         {"stopwords": english_stopwords()},
     )
     kept = _keep(con, reuse)
-    for statement in [*_COUNT, *_BUILD]:
+    for statement in [*_COUNT, *(_KEPT if kept else [])]:
         con.execute(statement.format(**words) if "{texts}" in statement else statement)
-    con.execute(_POSTINGS)
+    parts = _KEPT_PARTS if kept else _WHOLE
+    for statement in [*_BUILD, _POSTINGS]:
+        placed = any("{" + name + "}" in statement for name in parts)
+        con.execute(statement.format(**parts) if placed else statement)
     for temp in _TEMPS:
         con.execute(f"DROP TABLE IF EXISTS {temp}")
     return kept
@@ -361,7 +380,7 @@ _POSTINGS = """
     CREATE TABLE fts_main_articles.postings AS
     WITH tf AS MATERIALIZED (
         SELECT d.termid, d.df, tf.docid, tf.tf
-        FROM labwatch_fts_tf tf JOIN fts_main_articles.dict d USING (termid)
+        FROM {counts} tf JOIN fts_main_articles.dict d USING ({by})
     )
     SELECT tf.termid, tf.docid,
            log((((s.num_docs - tf.df) + 0.5) / (tf.df + 0.5)) + 1)

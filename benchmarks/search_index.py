@@ -2,7 +2,7 @@
 
 An ingest ends by bringing the full-text index up to date over every stored article
 (docs/architecture.md, step 8). Built whole, that grows with the warehouse, and a run of a
-few hundred new articles into 1M stored ones paid all of it: 13-15 s at 1M. The index now
+few hundred new articles into 1M stored ones paid all of it: 11-15 s at 1M. The index now
 takes the words of the documents it held unchanged from its own postings and reads only the
 new and changed texts (warehouse/search.py `_COUNT`). Measured here on a copy of the large
 warehouse: the index built whole, then a run's stores (`RUN_STORES`, of the ingest's size) appended

@@ -155,3 +155,43 @@ def test_a_full_disk_is_named_and_leaves_the_data_intact(
     again = ingest(feed_urls=[feed], home=str(home))
     assert again["articles_new"] == stored - len(after)
     assert count(path, "SELECT count(*) FROM articles") == stored
+
+
+def test_an_interrupt_while_opening_leaves_the_file_closed(tmp_path: Path) -> None:
+    # Ctrl-C (or serve stopping) landing while a writer opens the warehouse, in its migration
+    # check: the connection is closed, so the run's closing row can open the file again,
+    # with other settings. Left open, DuckDB refused that opening ("a different configuration
+    # than existing connections") and the run stayed "running". The interrupt is raised by a
+    # trace function where the real `migrate` starts, as a signal handler would raise it.
+    import sys
+    from types import FrameType
+    from typing import Any
+
+    import duckdb
+
+    from warehouse import database
+
+    path = tmp_path / "w.duckdb"
+    with open_warehouse(path):
+        pass
+
+    def interrupt(frame: FrameType, event: str, arg: Any) -> None:
+        if event == "call" and frame.f_code is database.migrate.__code__:
+            raise KeyboardInterrupt
+
+    sys.settrace(interrupt)  # type: ignore[arg-type]
+    try:
+        with pytest.raises(KeyboardInterrupt) as caught:
+            database.connect(path, config={"threads": "1", "memory_limit": "256MB"})
+    finally:
+        sys.settrace(None)
+    assert caught.value  # the traceback (and whatever its frames hold) is still alive here
+    with open_warehouse(path, config={"threads": "2"}) as con:
+        assert con.execute("SELECT count(*) FROM runs").fetchone() == (0,)
+    with pytest.raises(duckdb.Error, match="different configuration"):
+        # What the same opening left open does: the check above is not vacuous.
+        kept = duckdb.connect(str(path), config={"threads": "1"})
+        try:
+            duckdb.connect(str(path), config={"threads": "2"})
+        finally:
+            kept.close()

@@ -216,9 +216,13 @@ def connect(
         con.execute("SET TimeZone = 'UTC'")
         if not read_only:
             migrate(con, path)
-    except Exception as exc:
-        con.close()
-        named = warehouse_error(exc, path)
+    except BaseException as exc:
+        # Closed on an interrupt too (Ctrl-C, serve stopping): left open, it kept the file
+        # open in this process with this opening's settings, and the run's closing row then
+        # could not open it with others ("a different configuration").
+        with suppress(duckdb.Error):
+            con.close()
+        named = warehouse_error(exc, path) if isinstance(exc, Exception) else None
         if named:
             raise named from exc
         raise

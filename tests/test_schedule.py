@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -135,11 +136,20 @@ def query(home: Path, sql: str) -> list[tuple[Any, ...]]:
 
 
 def api(url: str, body: dict[str, Any]) -> Any:
-    request = urllib.request.Request(
-        url, json.dumps(body).encode(), {"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.load(response)
+    """POST `body` to the Prefect API. A 429, 502 or 503 is tried again, as Prefect's own
+    client does (`PREFECT_CLIENT_MAX_RETRIES`): the server answers 503 while its SQLite
+    database is busy, which a loaded machine made once in CI."""
+    for attempt in range(6):
+        request = urllib.request.Request(
+            url, json.dumps(body).encode(), {"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as exc:
+            if exc.code not in (429, 502, 503) or attempt == 5:
+                raise
+            time.sleep(2**attempt)
 
 
 @pytest.mark.slow

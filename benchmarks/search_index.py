@@ -23,15 +23,15 @@ from benchmarks.measure import MeasurementError
 from benchmarks.storage import BATCH, analysed_articles
 from extractors.records import Watchlist
 from flows import rows
-from flows.ingest import INGEST_DB
+from flows.ingest import closing_db
 from warehouse.articles import append_batch
 from warehouse.database import open_warehouse
 from warehouse.search import refresh_if_needed
 
 # A run's stores: a run of a few hundred new articles, as a scheduled ingest brings.
 RUN_STORES = 2
-# The closing step's settings (flows/ingest.py `finish_run`): the caps, a thread per worker.
-CLOSING_DB = {**INGEST_DB, "threads": str(os.cpu_count() or 1)}
+# The closing step's settings with the default workers, one a core.
+CLOSING_DB = closing_db(os.cpu_count() or 1)
 
 
 def _timed_refresh(path: Path) -> dict[str, float]:

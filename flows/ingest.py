@@ -356,10 +356,15 @@ def finish_run(
             deal_ledger.catch_up,
             lambda con: refresh_if_needed(con, force=changed),
         ],
-        # The analysis pool is gone by now: the index is built on as many threads as it had
-        # workers, up to the cores (its words step took half the wall time on two).
-        {**INGEST_DB, "threads": str(max(1, min(settings.workers, os.cpu_count() or 1)))},
+        closing_db(settings.workers),
     )
+
+
+def closing_db(workers: int) -> dict[str, str]:
+    """The closing step's DuckDB settings: the ingest's caps, but the analysis pool is gone
+    by now, so the index is built on as many threads as it had workers, up to the cores (its
+    words step took half the wall time on two)."""
+    return {**INGEST_DB, "threads": str(max(1, min(workers, os.cpu_count() or 1)))}
 
 
 def write_run(settings: Settings, row: dict[str, Any]) -> None:

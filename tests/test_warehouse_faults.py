@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
+import duckdb
 import pytest
 from pytest_httpserver import HTTPServer
 
 from tests.test_cli import labwatch
 from tests.test_concurrency import serve_site
+from warehouse import database
 from warehouse.append import insert_rows
 from warehouse.database import open_warehouse
 
@@ -163,14 +168,6 @@ def test_an_interrupt_while_opening_leaves_the_file_closed(tmp_path: Path) -> No
     # with other settings. Left open, DuckDB refused that opening ("a different configuration
     # than existing connections") and the run stayed "running". The interrupt is raised by a
     # trace function where the real `migrate` starts, as a signal handler would raise it.
-    import sys
-    from types import FrameType
-    from typing import Any
-
-    import duckdb
-
-    from warehouse import database
-
     path = tmp_path / "w.duckdb"
     with open_warehouse(path):
         pass

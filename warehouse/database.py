@@ -212,20 +212,25 @@ def connect(
                 ) from exc
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
+    ready = False
     try:
         con.execute("SET TimeZone = 'UTC'")
         if not read_only:
             migrate(con, path)
-    except BaseException as exc:
-        # Closed on an interrupt too (Ctrl-C, serve stopping): left open, it kept the file
-        # open in this process with this opening's settings, and the run's closing row then
-        # could not open it with others ("a different configuration").
-        with suppress(duckdb.Error):
-            con.close()
-        named = warehouse_error(exc, path) if isinstance(exc, Exception) else None
+        ready = True
+    except Exception as exc:
+        named = warehouse_error(exc, path)
         if named:
             raise named from exc
         raise
+    finally:
+        # Closed however the opening failed, an interrupt included (Ctrl-C, then serve's
+        # SIGTERM while the first is handled): left open, it kept the file open in this
+        # process with this opening's settings, and the run's closing row then could not
+        # open it with others ("a different configuration").
+        if not ready:
+            with suppress(duckdb.Error):
+                con.close()
     return con
 
 

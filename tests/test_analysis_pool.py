@@ -115,3 +115,24 @@ def test_pool_workers_import_only_what_analysing_needs() -> None:
     assert heavy.isdisjoint(modules), heavy & set(modules)
     assert {"prefect", "duckdb", "pyarrow"}.isdisjoint(modules)
     assert not main_file  # the fork server's own `-c` main, not a script's
+
+
+def test_a_worker_ends_with_its_output_flushed(capfd: pytest.CaptureFixture[str]) -> None:
+    """A worker's exit skips the interpreter's teardown of its heap (flows/analysis_pool.py
+    `_exit_at_once`: the run's closing step waited for it) but not what it printed, still
+    in its buffer, and it exits with 0 once the pool is shut down."""
+    with Analyser(WATCHLIST, workers=2) as pooled:
+        pooled(
+            [PageInput(entry(), "https://example.com/story", seed_html(SEED_SLUGS[0]))]
+            * POOL_THRESHOLD
+        )
+        pool = pooled._executor()
+        workers = list(pool._processes.values())  # type: ignore[attr-defined]
+        # Output to a file (capfd's), not a terminal: held in the worker's buffer.
+        for _ in range(len(workers) * 4):
+            pool.submit(eval, "print('printed before exit', end='')").result()
+    for worker in workers:
+        worker.join(timeout=10)
+        assert worker.exitcode == 0
+    out, _ = capfd.readouterr()
+    assert "printed before exit" in out

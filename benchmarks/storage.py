@@ -50,6 +50,7 @@ from warehouse import deal_ledger, entity_days, entity_pairs, web_queries
 from warehouse.append import insert_rows, record_watchlist
 from warehouse.articles import append_batch, articles_for_keys, unseen_keys
 from warehouse.database import migrations, open_warehouse
+from warehouse.list_param import json_list
 from warehouse.named_query import named_queries, run_named
 from warehouse.queries import deals_ledger, newest_article_week, totals
 from warehouse.store_checkpoint import MERGE_AT
@@ -62,6 +63,11 @@ SPAN_WEEKS = 104  # ending this week, so queries relative to today find data
 # others left (warehouse/store_checkpoint.py), so the rows/s are those of stores on average.
 AT_SIZE_BATCHES = MERGE_AT + 1
 UNIQUE_TEXTS = 200  # analysed once each, then copied under new keys
+# What `generate`'s texts hold besides the sentence every one repeats: a word in 5% of them
+# and one in 1%, as a lab's name is in a real warehouse, so that a search for a word in
+# thousands of articles but not in most is timed too (benchmarks/web.py). Part of the kept
+# warehouse's label: a warehouse generated with other texts is generated again.
+TEXTS = "frontier 5%, sovereign 1%"
 
 
 def digest_data() -> Callable[[duckdb.DuckDBPyConnection, str], object]:
@@ -177,7 +183,7 @@ def generate(
         "n": articles,
         "m": mentions,
         "per": per_article,
-        "ids": _zipf_ids(watchlist),
+        "ids": json_list(_zipf_ids(watchlist)),
         "start": start,
         "span": int((datetime.now(UTC) - start).total_seconds()),  # the last article: now
         "version": watchlist.version,
@@ -213,7 +219,9 @@ def generate(
                'https://site' || (i % 200) || '.example/news/' || i,
                'Synthetic story ' || i || ' on the AI industry',
                $start + to_seconds((i * $span // $n)::BIGINT), 'Site ' || (i % 200), 'en',
-               repeat('Synthetic article text about AI labs and their cloud providers. ', 8),
+               repeat('Synthetic article text about AI labs and their cloud providers. ', 8)
+               || CASE WHEN i % 20 = 0 THEN 'Frontier training runs. ' ELSE '' END
+               || CASE WHEN i % 100 = 7 THEN 'A sovereign fund invested. ' ELSE '' END,
                'page', 'synthetic', md5('text' || i),
                $start + to_seconds((i * $span // $n)::BIGINT) + INTERVAL 1 HOUR, 'bench',
                $version, (hash(i) >> 1)::BIGINT, md5((i - i % 3)::VARCHAR)
@@ -236,7 +244,8 @@ def generate(
         """
         INSERT INTO mentions
         SELECT md5((i // $per)::VARCHAR),
-               $ids[1 + (hash(i // $per, (i % $per) % 4) % len($ids))::INTEGER],
+               ($ids::JSON::VARCHAR[])[
+                   1 + (hash(i // $per, (i % $per) % 4) % len($ids::JSON::VARCHAR[]))::INTEGER],
                'Name', (i % $per) * 97, (i % $per) * 97 + 4,
                'A sentence naming an entity of the watchlist.', false,
                $version
@@ -261,8 +270,8 @@ def generate(
                            amount_max_usd, qualifier, year, evidence)
         SELECT md5((a * 10)::VARCHAR), (['investment', 'acquisition', 'partnership',
                'compute'])[1 + (a % 4)::INTEGER],
-               $ids[1 + (hash(a, 1) % len($ids))::INTEGER],
-               $ids[1 + (hash(a, 2) % len($ids))::INTEGER],
+               ($ids::JSON::VARCHAR[])[1 + (hash(a, 1) % len($ids::JSON::VARCHAR[]))::INTEGER],
+               ($ids::JSON::VARCHAR[])[1 + (hash(a, 2) % len($ids::JSON::VARCHAR[]))::INTEGER],
                CASE WHEN a % 3 = 0 THEN NULL ELSE (1 + a % 50) * 1e8 END, NULL,
                CASE WHEN a % 5 = 0 THEN 'up to' ELSE '' END, 2020 + (a % 6)::INTEGER,
                'Evidence sentence for the deal.'
@@ -507,6 +516,7 @@ def large_warehouse(path: Path, watchlist: Watchlist, articles: int, mentions: i
     wanted = {
         "articles": articles, "mentions": mentions, "watchlist": watchlist.version,
         "day": datetime.now(UTC).date().isoformat(),  # the data ends today
+        "texts": TEXTS,
     }  # fmt: skip
     for old in (path, path.with_name(path.name + ".wal")):
         old.unlink(missing_ok=True)  # a run's appended batches are not the next one's start

@@ -59,6 +59,9 @@ def paths(path: Path) -> dict[str, str]:
     return {
         "home": "/",
         "search, a common phrase": "/search?q=cloud+providers",
+        "search, a word in 5% of articles": "/search?q=frontier",
+        "search, a quoted phrase in 1% of articles": "/search?q=%22sovereign+fund%22",
+        "search, a quoted phrase in 5% of articles": "/search?q=%22frontier+training%22",
         "search, a number": "/search?q=123456",
         "search, a quoted phrase, by date": "/search?q=%22story+123456%22&sort=date",
         "search, filtered by entity": f"/search?q=labs&entity={e1}",

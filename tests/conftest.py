@@ -20,8 +20,9 @@ import pytest  # noqa: E402
 
 from flows.seed_site import serve_seed_site  # noqa: E402
 
-# The PostgreSQL server and catalog fixtures of the DuckLake tests, and a Prefect server on it.
-pytest_plugins = ["tests.postgres", "tests.prefect_server"]
+# The PostgreSQL server and catalog fixtures of the DuckLake tests, a Prefect server on it, and
+# the guard that no list parameter reaches DuckDB from labwatch's code.
+pytest_plugins = ["tests.postgres", "tests.prefect_server", "tests.list_params"]
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ import duckdb
 
 from warehouse import entity_days, entity_pairs
 from warehouse.append import Row, register_rows
+from warehouse.list_param import json_list
 
 # A mention's identity (the primary key `mentions` had before migration 0012).
 MENTION_KEY = ("article_id", "in_title", "start_offset")
@@ -79,8 +80,9 @@ def forget(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> None:
         entity_days.changing(con, article_ids, -1)
         entity_pairs.changing(con, article_ids, -1)
         con.execute(
-            "DELETE FROM article_entities WHERE article_id IN (SELECT unnest($ids))",
-            {"ids": list(article_ids)},
+            "DELETE FROM article_entities"
+            " WHERE article_id IN (SELECT unnest($ids::JSON::VARCHAR[]))",
+            {"ids": json_list(article_ids)},
         )
 
 
@@ -94,10 +96,10 @@ def retime(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> None:
             UPDATE article_entities SET t = coalesce(a.published_at, a.fetched_at)
             FROM articles a
             WHERE article_entities.article_id = a.article_id
-              AND a.article_id IN (SELECT unnest($ids))
+              AND a.article_id IN (SELECT unnest($ids::JSON::VARCHAR[]))
               AND article_entities.t <> coalesce(a.published_at, a.fetched_at)
             """,
-            {"ids": list(article_ids)},
+            {"ids": json_list(article_ids)},
         )
         entity_days.changing(con, article_ids, 1)
         entity_pairs.changing(con, article_ids, 1)

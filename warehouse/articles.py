@@ -35,6 +35,7 @@ from warehouse import article_entities, deal_ledger, store_checkpoint
 from warehouse.append import Row, insert_new, insert_rows, record_watchlist, register_rows
 from warehouse.ducklake import is_lake, rollback
 from warehouse.ducklake_lease import retried, take_turn
+from warehouse.list_param import json_list
 from warehouse.stories import (
     DEFAULT_NEAR_BITS,
     STORY_FIELDS,
@@ -529,7 +530,8 @@ def upgrade_articles(
         touched = deal_ledger.groups_of_articles(con, upgraded)
         for table in ("mentions", "deals"):
             con.execute(
-                f"DELETE FROM {table} WHERE article_id IN (SELECT unnest($ids))", {"ids": upgraded}
+                f"DELETE FROM {table} WHERE article_id IN (SELECT unnest($ids::JSON::VARCHAR[]))",
+                {"ids": json_list(upgraded)},
             )
         ours = unique_and_ours(mentions, done)
         insert_rows(con, "mentions", ours, skip_existing=False)

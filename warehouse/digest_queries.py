@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 
 from warehouse.errors import InvalidWeekError
+from warehouse.list_param import json_list
 from warehouse.queries import ARTICLE_TIME, iso_week, newest_article_week, week_bounds
 
 # A spike: at least SPIKE_MIN_MENTIONS mentions in at least SPIKE_MIN_ARTICLES articles, and at
@@ -298,12 +299,12 @@ def _week_of(weeks: list[str]) -> tuple[str, str, dict[str, Any]]:
     assert weeks == weeks_ending(weeks[-1], len(weeks)), "consecutive weeks, oldest first"
     return (
         "t >= $weeks_start AND t < $weeks_end",
-        "$week_names[1 + floor((epoch(t) - $weeks_epoch) / 604800)::INTEGER]",
+        "($week_names::JSON::VARCHAR[])[1 + floor((epoch(t) - $weeks_epoch) / 604800)::INTEGER]",
         {
             "weeks_start": first,
             "weeks_end": last,
             "weeks_epoch": first.timestamp(),
-            "week_names": weeks,
+            "week_names": json_list(weeks),
         },
     )
 
@@ -326,9 +327,10 @@ def _weekly(con: duckdb.DuckDBPyConnection, weeks: list[str]) -> list[dict[str, 
             SELECT entity_id, name, kind, iso_week, mentions_rollup AS mentions,
                    articles_rollup AS articles
             FROM v_mentions_weekly
-            WHERE list_contains($weeks, iso_week) AND list_contains($kinds, kind)
+            WHERE list_contains($weeks::JSON::VARCHAR[], iso_week)
+              AND list_contains($kinds::JSON::VARCHAR[], kind)
             """,
-            {"weeks": weeks, "kinds": list(DIGEST_KINDS)},
+            {"weeks": json_list(weeks), "kinds": json_list(DIGEST_KINDS)},
         )
     )
 
@@ -356,10 +358,10 @@ def _weekly_from_rows(con: duckdb.DuckDBPyConnection, weeks: list[str]) -> list[
                    p.iso_week, sum(p.mentions)::BIGINT AS mentions, count(*) AS articles
             FROM per_article p
             JOIN v_entities e ON e.entity_id = p.entity_id
-            WHERE e.kind IN (SELECT unnest($kinds))
+            WHERE e.kind IN (SELECT unnest($kinds::JSON::VARCHAR[]))
             GROUP BY p.entity_id, p.iso_week
             """,
-            {"kinds": list(DIGEST_KINDS), **params},
+            {"kinds": json_list(DIGEST_KINDS), **params},
         )
     )
 
@@ -498,8 +500,9 @@ def _entity_names(con: duckdb.DuckDBPyConnection, ids: set[str]) -> dict[str, st
     if not ids:
         return {}
     rows = con.execute(
-        "SELECT entity_id, name FROM v_entities WHERE entity_id IN (SELECT unnest($ids))",
-        {"ids": sorted(ids)},
+        "SELECT entity_id, name FROM v_entities WHERE entity_id IN"
+        " (SELECT unnest($ids::JSON::VARCHAR[]))",
+        {"ids": json_list(sorted(ids))},
     ).fetchall()
     return {str(e): str(n) for e, n in rows}
 
@@ -695,8 +698,8 @@ def new_entities(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime)
         str(e): (str(n), str(k))
         for e, n, k in con.execute(
             "SELECT entity_id, coalesce(name, entity_id), coalesce(kind, '') FROM v_entities"
-            " WHERE entity_id IN (SELECT unnest($ids))",
-            {"ids": [r[0] for r in new]},
+            " WHERE entity_id IN (SELECT unnest($ids::JSON::VARCHAR[]))",
+            {"ids": json_list(r[0] for r in new)},
         ).fetchall()
     }
     rows = sorted(new, key=lambda r: (-int(r[1]), r[0]))

@@ -32,6 +32,7 @@ import duckdb
 
 from warehouse.ducklake import TURNS_TABLE, is_lake, rollback
 from warehouse.errors import WarehouseError
+from warehouse.list_param import json_list
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -125,9 +126,9 @@ def _seed(con: duckdb.DuckDBPyConnection, feed_ids: Sequence[str]) -> None:
     con.execute("BEGIN TRANSACTION")
     con.execute(
         "INSERT INTO feed_leases (feed_id)"
-        " SELECT DISTINCT f FROM unnest(?::VARCHAR[]) t(f)"
+        " SELECT DISTINCT f FROM unnest(?::JSON::VARCHAR[]) t(f)"
         " WHERE f NOT IN (SELECT feed_id FROM feed_leases)",
-        [list(feed_ids)],
+        [json_list(feed_ids)],
     )
     con.execute("COMMIT")
 
@@ -154,19 +155,19 @@ def claim_feeds(
         con.execute("BEGIN TRANSACTION")
         rows = con.execute(
             "SELECT feed_id FROM (SELECT DISTINCT feed_id FROM feed_leases"
-            " WHERE feed_id IN (SELECT unnest($ids::VARCHAR[]))"
+            " WHERE feed_id IN (SELECT unnest($ids::JSON::VARCHAR[]))"
             " AND feed_id NOT IN (SELECT feed_id FROM feed_leases WHERE until > $now"
             " OR ($since IS NOT NULL AND claimed_at >= $since)))"
-            " ORDER BY list_position($ids::VARCHAR[], feed_id)"
+            " ORDER BY list_position($ids::JSON::VARCHAR[], feed_id)"
             + (f" LIMIT {int(limit)}" if limit is not None else ""),
-            {"ids": list(feed_ids), "now": now, "since": not_since},
+            {"ids": json_list(feed_ids), "now": now, "since": not_since},
         ).fetchall()
         mine = [str(r[0]) for r in rows]
         if mine:
             con.execute(
                 "UPDATE feed_leases SET worker = ?, until = ?, claimed_at = ? WHERE feed_id IN"
-                " (SELECT unnest(?::VARCHAR[]))",
-                [worker, now + ttl, now, mine],
+                " (SELECT unnest(?::JSON::VARCHAR[]))",
+                [worker, now + ttl, now, json_list(mine)],
             )
         con.execute("COMMIT")
         return mine
@@ -181,8 +182,8 @@ def release_feeds(con: duckdb.DuckDBPyConnection, worker: str, feed_ids: Sequenc
         con.execute("BEGIN TRANSACTION")
         con.execute(
             "UPDATE feed_leases SET until = NULL"
-            " WHERE worker = ? AND feed_id IN (SELECT unnest(?::VARCHAR[]))",
-            [worker, list(feed_ids)],
+            " WHERE worker = ? AND feed_id IN (SELECT unnest(?::JSON::VARCHAR[]))",
+            [worker, json_list(feed_ids)],
         )
         con.execute("COMMIT")
 

@@ -28,6 +28,7 @@ from typing import Any
 import duckdb
 
 from warehouse.append import register_rows
+from warehouse.list_param import json_list
 from warehouse.rollup import rollup_pairs
 
 # The families of the watchlist in use: ancestors with at least one descendant, each with
@@ -133,8 +134,9 @@ def changing(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], sign: i
     sync_families(con)
     _apply(
         con,
-        "(SELECT * FROM article_entities WHERE article_id IN (SELECT unnest($ids)))",
-        {"ids": list(article_ids)},
+        "(SELECT * FROM article_entities"
+        " WHERE article_id IN (SELECT unnest($ids::JSON::VARCHAR[])))",
+        {"ids": json_list(article_ids)},
         sign,
     )
 

@@ -30,6 +30,7 @@ import duckdb
 
 from warehouse.append import register_rows
 from warehouse.entity_days import current_families
+from warehouse.list_param import json_list
 
 # The week counts of `rows` (article_entities rows, each article with all its rows):
 # (entity_id, other_id, week, rollup, articles).
@@ -125,8 +126,9 @@ def changing(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], sign: i
     sync_families(con)
     _apply(
         con,
-        "(SELECT * FROM article_entities WHERE article_id IN (SELECT unnest($ids)))",
-        {"ids": list(article_ids)},
+        "(SELECT * FROM article_entities"
+        " WHERE article_id IN (SELECT unnest($ids::JSON::VARCHAR[])))",
+        {"ids": json_list(article_ids)},
         sign,
     )
 

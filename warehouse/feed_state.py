@@ -16,6 +16,7 @@ import duckdb
 from warehouse.append import Row, insert_rows, register_rows
 from warehouse.ducklake import rollback
 from warehouse.ducklake_lease import retried, take_turn
+from warehouse.list_param import json_list
 
 BACKOFF_CAP = timedelta(hours=24)
 DEFAULT_BACKOFF_STEP = timedelta(minutes=30)
@@ -39,9 +40,9 @@ def feed_states(
         )
     return _dicts(
         con.execute(
-            f"SELECT {_FEED_COLUMNS} FROM feeds WHERE feed_id IN (SELECT unnest($ids)) "
-            "ORDER BY added_at, url",
-            {"ids": list(feed_ids)},
+            f"SELECT {_FEED_COLUMNS} FROM feeds"
+            " WHERE feed_id IN (SELECT unnest($ids::JSON::VARCHAR[])) ORDER BY added_at, url",
+            {"ids": json_list(feed_ids)},
         )
     )
 
@@ -147,8 +148,8 @@ def add_feeds(con: duckdb.DuckDBPyConnection, feeds: Sequence[Row]) -> int:
     only as one-offs)."""
     if not feeds:
         return 0
-    ids = {"ids": [f["feed_id"] for f in feeds]}
-    where = "WHERE NOT listed AND feed_id IN (SELECT unnest($ids))"
+    ids = {"ids": json_list(f["feed_id"] for f in feeds)}
+    where = "WHERE NOT listed AND feed_id IN (SELECT unnest($ids::JSON::VARCHAR[]))"
     row = con.execute(f"SELECT count(*) FROM feeds {where}", ids).fetchone()
     promoted = int(row[0]) if row else 0
     if promoted:

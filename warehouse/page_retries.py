@@ -16,6 +16,7 @@ import duckdb
 from warehouse.append import Row, insert_rows, register_rows
 from warehouse.ducklake import rollback
 from warehouse.ducklake_lease import retried, take_turn
+from warehouse.list_param import json_list
 
 
 def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -44,7 +45,8 @@ def failed_pages(
             FROM articles a LEFT JOIN page_retries r USING (article_id)
             WHERE a.text_source <> 'page' AND a.page_outcome IS NOT NULL
               AND ($outcomes IS NULL
-                   OR coalesce(r.outcome, a.page_outcome) IN (SELECT unnest($outcomes)))
+                   OR coalesce(r.outcome, a.page_outcome)
+                      IN (SELECT unnest($outcomes::JSON::VARCHAR[])))
               AND ($since IS NULL OR coalesce(a.published_at, a.fetched_at) >= $since)
               AND ($feed IS NULL OR a.article_id IN
                    (SELECT article_id FROM article_feeds WHERE feed_id = $feed))
@@ -52,7 +54,7 @@ def failed_pages(
             ORDER BY a.fetched_at, a.article_id
             """,
             {
-                "outcomes": list(outcomes) if outcomes is not None else None,
+                "outcomes": json_list(outcomes) if outcomes is not None else None,
                 "since": since,
                 "feed": feed_id,
                 "run": exclude_run,
@@ -73,9 +75,10 @@ def retry_inputs(
             """
             SELECT article_id, url, coalesce(title, '') AS title, coalesce(author, '') AS author,
                    published_at, coalesce(text, '') AS text, text_source
-            FROM articles WHERE article_id IN (SELECT unnest($ids)) ORDER BY article_id
+            FROM articles WHERE article_id IN (SELECT unnest($ids::JSON::VARCHAR[]))
+            ORDER BY article_id
             """,
-            {"ids": list(article_ids)},
+            {"ids": json_list(article_ids)},
         )
     )
 

@@ -20,6 +20,8 @@ from typing import Any
 
 import duckdb
 
+from warehouse.list_param import json_list
+
 
 def at(positions: Sequence[int], column: str = "rowid") -> str:
     """A filter on `column` for `positions`: the range they span (which the scan uses to skip
@@ -58,8 +60,8 @@ def rows_at(
     missing = [k for k in expected if k not in found]
     if missing:
         cursor = con.execute(
-            sql + f"a.{key} IN (SELECT unnest($_keys::VARCHAR[]))",
-            dict(params or {}) | {"_keys": missing},
+            sql + f"a.{key} IN (SELECT unnest($_keys::JSON::VARCHAR[]))",
+            dict(params or {}) | {"_keys": json_list(missing)},
         )
         names = [d[0] for d in cursor.description or []]
         for row in cursor.fetchall():
@@ -83,8 +85,8 @@ def names_at(con: duckdb.DuckDBPyConnection, docids: Sequence[int]) -> dict[int,
     if missing:
         rows = con.execute(
             "SELECT docid, name FROM fts_main_articles.docs"
-            " WHERE docid IN (SELECT unnest($d::BIGINT[]))",
-            {"d": missing},
+            " WHERE docid IN (SELECT unnest($d::JSON::BIGINT[]))",
+            {"d": json_list(missing)},
         ).fetchall()
         out |= {int(d): str(n) for d, n in rows}
     return out
@@ -105,8 +107,8 @@ def articles_by_time(
         return found
     keys = sorted({k for k, _ in wanted})
     times = [t for _, t in wanted]
-    params = {"keys": keys, "lo": min(times), "hi": max(times)}
-    chosen = "a.article_id IN (SELECT unnest($keys::VARCHAR[]))"
+    params = {"keys": json_list(keys), "lo": min(times), "hi": max(times)}
+    chosen = "a.article_id IN (SELECT unnest($keys::JSON::VARCHAR[]))"
     if max(times) - min(times) > WIDEST:
         return _by_keys(con, keys, columns)
     cursor = con.execute(
@@ -136,8 +138,8 @@ def _by_keys(
 ) -> dict[str, dict[str, Any]]:
     cursor = con.execute(
         f"SELECT a.article_id AS _key, {columns} FROM articles a"
-        " WHERE a.article_id IN (SELECT unnest($keys::VARCHAR[]))",
-        {"keys": list(keys)},
+        " WHERE a.article_id IN (SELECT unnest($keys::JSON::VARCHAR[]))",
+        {"keys": json_list(keys)},
     )
     names = [d[0] for d in cursor.description or []]
     found: dict[str, dict[str, Any]] = {}

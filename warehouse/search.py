@@ -24,6 +24,7 @@ from warehouse import index_facts, query_terms, rollup, search_ranking
 from warehouse.database import open_warehouse
 from warehouse.ducklake import is_lake
 from warehouse.errors import QueryError, WarehouseLockedError
+from warehouse.list_param import json_list
 
 CURRENT, MISSING, STALE = index_facts.CURRENT, index_facts.MISSING, index_facts.STALE
 UNAVAILABLE = "unavailable"  # on a DuckLake, which cannot hold the index
@@ -349,8 +350,8 @@ def _build(con: duckdb.DuckDBPyConnection, *, reuse: bool = True) -> int:
     words = _words(max(1, min(int(row[0]) if row else 1, 8)))
     con.execute(
         "CREATE OR REPLACE TEMP TABLE labwatch_fts_sw AS"
-        " SELECT unnest($stopwords::VARCHAR[]) AS sw",
-        {"stopwords": english_stopwords()},
+        " SELECT unnest($stopwords::JSON::VARCHAR[]) AS sw",
+        {"stopwords": json_list(english_stopwords())},
     )
     kept = _keep(con, reuse)
     for statement in [*_COUNT, *(_KEPT if kept else [])]:
@@ -635,9 +636,9 @@ def _holding(con: duckdb.DuckDBPyConnection, terms: list[int]) -> list[int] | No
     other term in turn (postings are in term order: a term's rows are a few blocks). None
     when even the rarest is in more than HOLDING_LIST documents."""
     by_df = con.execute(
-        "SELECT termid, df FROM fts_main_articles.dict WHERE list_contains($t, termid)"
-        " ORDER BY df, termid",
-        {"t": terms},
+        "SELECT termid, df FROM fts_main_articles.dict"
+        " WHERE list_contains($t::JSON::BIGINT[], termid) ORDER BY df, termid",
+        {"t": json_list(terms)},
     ).fetchall()
     if by_df[0][1] > HOLDING_LIST:
         return None
@@ -645,8 +646,8 @@ def _holding(con: duckdb.DuckDBPyConnection, terms: list[int]) -> list[int] | No
     for termid, _ in by_df:
         rows = con.execute(
             "SELECT docid FROM fts_main_articles.postings WHERE termid = $t"
-            + (" AND docid IN (SELECT unnest($d::BIGINT[]))" if docs is not None else ""),
-            {"t": termid} | ({"d": docs} if docs is not None else {}),
+            + (" AND docid IN (SELECT unnest($d::JSON::BIGINT[]))" if docs is not None else ""),
+            {"t": termid} | ({"d": json_list(docs)} if docs is not None else {}),
         ).fetchall()
         docs = [int(r[0]) for r in rows]
         if not docs:
@@ -770,14 +771,15 @@ def search_articles(
                 return 0, []
             required.update(terms)
     holding: list[str] = []
+    docs: list[int] | None = None
     if required:
         docs = _holding(con, sorted(required))
         # None: every word is in most articles; listing them would cost more than it saves.
         if docs is not None and not docs:
             return 0, []
         if docs is not None:
-            holding.append("docid IN (SELECT unnest($holding::BIGINT[]))")
-            params["holding"] = docs
+            holding.append("docid IN (SELECT unnest($holding::JSON::BIGINT[]))")
+            params["holding"] = json_list(docs)
     params["whole"] = phrase_sql(q.words)
     if (
         RANK_IN_PROCESS
@@ -794,7 +796,7 @@ def search_articles(
         if kind:
             entity_sets.append(_entity_ids(con, _OF_KIND, kind))
         found = search_ranking.rank(
-            con, times, terms_found, holding=params.get("holding"),
+            con, times, terms_found, holding=docs,
             phrases=[params[f"p{n}"] for n in range(len(q.phrases))], whole=params["whole"],
             entity_sets=entity_sets, since=since, until=until, sort=sort, limit=limit,
             offset=offset, pool_size=PHRASE_POOL, site=_SITE,

@@ -25,6 +25,7 @@ import duckdb
 import numpy as np
 import numpy.typing as npt
 
+from warehouse.list_param import json_list
 from warehouse.positions import names_at, rows_at
 
 PHRASE_TEXTS = 5_000  # documents whose texts are read for quoted phrases; more: the SQL path
@@ -104,11 +105,11 @@ def rank(
     size = len(times.present)
     scores = np.zeros(size, dtype=np.float64)
     matched = np.zeros(size, dtype=bool)
-    only = " AND docid IN (SELECT unnest($d::BIGINT[]))" if holding is not None else ""
+    only = " AND docid IN (SELECT unnest($d::JSON::BIGINT[]))" if holding is not None else ""
     for termid in terms:
         got = con.execute(
             f"SELECT docid, subscore FROM fts_main_articles.postings WHERE termid = $t{only}",
-            {"t": termid} | ({"d": list(holding)} if holding is not None else {}),
+            {"t": termid} | ({"d": json_list(holding)} if holding is not None else {}),
         ).fetchnumpy()
         docids = np.asarray(got["docid"], dtype=np.int64)
         inside = docids < size
@@ -124,8 +125,8 @@ def rank(
         docids = _docs(
             con,
             "SELECT docid FROM fts_main_articles.entity_docs"
-            " WHERE entity_id IN (SELECT unnest($e::VARCHAR[]))",
-            {"e": list(entities)},
+            " WHERE entity_id IN (SELECT unnest($e::JSON::VARCHAR[]))",
+            {"e": json_list(entities)},
         )
         allowed = np.zeros(size, dtype=bool)
         allowed[docids[docids < size]] = True

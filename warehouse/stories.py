@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from warehouse.append import Row, insert_new, insert_rows, register_rows
+from warehouse.list_param import json_list
 
 DEFAULT_NEAR_BITS = 12
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -304,8 +305,8 @@ def _nearest_stored(
         r: (aid, cluster)
         for r, aid, cluster in con.execute(
             "SELECT rowid, article_id, coalesce(cluster_id, article_id) FROM articles"
-            " WHERE rowid IN (SELECT unnest($r))",
-            {"r": wanted},
+            " WHERE rowid IN (SELECT unnest($r::JSON::BIGINT[]))",
+            {"r": json_list(wanted)},
         ).fetchall()
     }
     nearest: dict[str, str] = {}
@@ -404,13 +405,16 @@ def refresh_stories(
         return 0
     found = con.execute(
         "SELECT article_id, coalesce(cluster_id, article_id), coalesce(published_at, fetched_at)"
-        " FROM articles WHERE article_id IN (SELECT unnest($ids))",
-        {"ids": ids},
+        " FROM articles WHERE article_id IN (SELECT unnest($ids::JSON::VARCHAR[]))",
+        {"ids": json_list(ids)},
     ).fetchall()
     before: dict[str, str] = {r[0]: r[1] for r in found}
     when: dict[str, datetime] = {r[0]: r[2] for r in found}
     for table in ("story_keys", "story_bands"):
-        con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT unnest($ids))", {"ids": ids})
+        con.execute(
+            f"DELETE FROM {table} WHERE article_id IN (SELECT unnest($ids::JSON::VARCHAR[]))",
+            {"ids": json_list(ids)},
+        )
     stamped = sorted(
         ({**a, "t": when[a["article_id"]]} for a in articles if a["article_id"] in when),
         key=lambda a: (a["t"], a["article_id"]),
@@ -423,9 +427,10 @@ def refresh_stories(
     ]
     if moved:
         others = con.execute(
-            "SELECT article_id, cluster_id FROM articles WHERE cluster_id IN (SELECT unnest($m))"
-            " AND article_id NOT IN (SELECT unnest($ids))",
-            {"m": sorted(moved), "ids": ids},
+            "SELECT article_id, cluster_id FROM articles WHERE cluster_id IN"
+            " (SELECT unnest($m::JSON::VARCHAR[])) AND article_id NOT IN"
+            " (SELECT unnest($ids::JSON::VARCHAR[]))",
+            {"m": json_list(sorted(moved)), "ids": json_list(ids)},
         ).fetchall()
         changes += [{"article_id": a, "cluster_id": _follow(moved, c)} for a, c in others]
     if changes:

@@ -18,6 +18,7 @@ import duckdb
 from warehouse import entity_days, entity_pairs, rollup
 from warehouse.article_rows import mentions_near
 from warehouse.ducklake import is_lake
+from warehouse.list_param import json_list
 from warehouse.positions import articles_by_key, articles_by_time
 from warehouse.queries import ARTICLE_TIME
 from warehouse.rollup import rollup_pairs
@@ -103,7 +104,8 @@ def family(con: duckdb.DuckDBPyConnection, entity_id: str) -> list[str]:
 
 def names(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, str]:
     rows = con.execute(
-        "SELECT entity_id, name FROM v_entities WHERE list_contains(?, entity_id)", [ids]
+        "SELECT entity_id, name FROM v_entities WHERE list_contains(?::JSON::VARCHAR[], entity_id)",
+        [json_list(ids)],
     ).fetchall()
     return {str(r[0]): str(r[1]) for r in rows}
 
@@ -191,15 +193,17 @@ def series(
                                           CASE $unit WHEN 'day' THEN INTERVAL 1 DAY
                                                      ELSE INTERVAL 7 DAY END))::DATE AS period
         ),
-        wanted AS (SELECT unnest($ids::VARCHAR[]) AS id),
+        wanted AS (SELECT unnest($ids::JSON::VARCHAR[]) AS id),
         family AS (
-            SELECT unnest($member::VARCHAR[]) AS entity_id,
-                   unnest($ancestor::VARCHAR[]) AS ancestor_id,
-                   unnest($alone::BOOLEAN[]) AS alone, unnest($tabled::BOOLEAN[]) AS tabled
+            SELECT unnest($member::JSON::VARCHAR[]) AS entity_id,
+                   unnest($ancestor::JSON::VARCHAR[]) AS ancestor_id,
+                   unnest($alone::JSON::BOOLEAN[]) AS alone,
+                   unnest($tabled::JSON::BOOLEAN[]) AS tabled
         ),
         tabled AS (
-            SELECT unnest($tabled_id::VARCHAR[]) AS id, unnest($source::VARCHAR[]) AS source,
-                   unnest($rollup::BOOLEAN[]) AS rollup
+            SELECT unnest($tabled_id::JSON::VARCHAR[]) AS id,
+                   unnest($source::JSON::VARCHAR[]) AS source,
+                   unnest($rollup::JSON::BOOLEAN[]) AS rollup
         ),
         counts AS (
             SELECT id, date_trunc($unit, day)::DATE AS period, sum(mentions) AS mentions,
@@ -218,11 +222,11 @@ def series(
         """
     params = {
             "unit": unit, "start": start, "end": end, "first": first, "last": last,
-            "ids": entity_ids, "member": [p[0] for p in pairs],
-            "ancestor": [p[1] for p in pairs], "alone": [p[2] for p in pairs],
-            "tabled": [p[3] for p in pairs], "tabled_id": list(tabled),
-            "source": [v[0] for v in tabled.values()],
-            "rollup": [v[1] for v in tabled.values()],
+            "ids": json_list(entity_ids), "member": json_list(p[0] for p in pairs),
+            "ancestor": json_list(p[1] for p in pairs), "alone": json_list(p[2] for p in pairs),
+            "tabled": json_list(p[3] for p in pairs), "tabled_id": json_list(tabled),
+            "source": json_list(v[0] for v in tabled.values()),
+            "rollup": json_list(v[1] for v in tabled.values()),
     }  # fmt: skip
     used = set(re.findall(r"\$(\w+)", sql))
     rows = con.execute(sql, {k: v for k, v in params.items() if k in used}).fetchall()
@@ -255,8 +259,8 @@ def co_mentioned(
     elif len(members) > 1 and entity_pairs.families(con).get(entity_id) == members:
         rolled = True
     params: dict[str, Any] = {
-        "id": entity_id, "limit": limit, "family": sorted(members),
-        "ancestors": rollup.ancestors(pairs, entity_id),
+        "id": entity_id, "limit": limit, "family": json_list(sorted(members)),
+        "ancestors": json_list(rollup.ancestors(pairs, entity_id)),
     }  # fmt: skip
     counts: list[str] = []
     ranges: list[tuple[datetime | None, datetime | None]] = [(start, end)]
@@ -286,8 +290,8 @@ def co_mentioned(
             SELECT c.entity_id, any_value(e.name) AS name, any_value(e.kind) AS kind,
                    sum(c.articles)::BIGINT AS articles
             FROM counts c JOIN v_entities e ON e.entity_id = c.entity_id
-            WHERE NOT list_contains($family, c.entity_id)
-              AND NOT list_contains($ancestors, c.entity_id)
+            WHERE NOT list_contains($family::JSON::VARCHAR[], c.entity_id)
+              AND NOT list_contains($ancestors::JSON::VARCHAR[], c.entity_id)
             GROUP BY c.entity_id
             ORDER BY articles DESC, name
             LIMIT $limit
@@ -325,7 +329,7 @@ def _co_counts(n: int, start: datetime | None, end: datetime | None, params: dic
         SELECT o.entity_id, count(*) AS articles
         FROM article_entities o SEMI JOIN (
             SELECT article_id FROM article_entities
-            WHERE list_contains($family, entity_id) {period.format(t="t")}
+            WHERE list_contains($family::JSON::VARCHAR[], entity_id) {period.format(t="t")}
         ) mine USING (article_id)
         WHERE true {period.format(t="o.t")}
         GROUP BY o.entity_id
@@ -349,10 +353,11 @@ def entity_articles(
             """
             SELECT article_id, max(t) AS t, sum(mentions) AS mentions
             FROM article_entities
-            WHERE list_contains($family, entity_id) AND ($since IS NULL OR t >= $since)
+            WHERE list_contains($family::JSON::VARCHAR[], entity_id)
+              AND ($since IS NULL OR t >= $since)
             GROUP BY article_id ORDER BY t DESC, article_id LIMIT $limit OFFSET $offset
             """,
-            {"family": members, "limit": limit, "offset": offset, "since": since},
+            {"family": json_list(members), "limit": limit, "offset": offset, "since": since},
         ).fetchall()
         if since is None or len(hits) == limit:
             # The articles read where their times put them, not by a scan of every key.
@@ -396,11 +401,11 @@ def deals(
         # The party's family read once, not once per deal (a correlated count was 0.4 s at
         # 100k deals).
         filters.append(
-            "(list_contains($family::VARCHAR[], d.investor)"
-            " OR list_contains($family::VARCHAR[], d.target)"
-            " OR list_has_any(list_transform(d.roles, x -> x.entity_id), $family::VARCHAR[]))"
+            "(list_contains($family::JSON::VARCHAR[], d.investor)"
+            " OR list_contains($family::JSON::VARCHAR[], d.target)"
+            " OR list_has_any(list_transform(d.roles, x -> x.entity_id), $family::JSON::VARCHAR[]))"
         )
-        params["family"] = family(con, party)
+        params["family"] = json_list(family(con, party))
     if year:
         filters.append("coalesce(d.year, year(d.first_reported)) = $year")
         params["year"] = year
@@ -440,10 +445,10 @@ def deal_sources(
             f"""
             SELECT r.deal_id, a.article_id, a.title, {SOURCE} AS site, r.t, r.evidence
             FROM v_deal_reports r JOIN articles a USING (article_id)
-            WHERE list_contains($ids, r.deal_id)
+            WHERE list_contains($ids::JSON::VARCHAR[], r.deal_id)
             ORDER BY r.deal_id, r.t, a.article_id
             """,
-            {"ids": deal_ids},
+            {"ids": json_list(deal_ids)},
         )
     ):
         out[r.pop("deal_id")].append(r)
@@ -467,10 +472,10 @@ def deal_first_sources(
                 SELECT r.deal_id, r.article_id, r.t, r.evidence,
                        count(*) OVER (PARTITION BY r.deal_id) AS n,
                        row_number() OVER (PARTITION BY r.deal_id ORDER BY r.t, r.article_id) AS k
-                FROM v_deal_reports r WHERE list_contains($ids, r.deal_id))
+                FROM v_deal_reports r WHERE list_contains($ids::JSON::VARCHAR[], r.deal_id))
             WHERE k <= $first ORDER BY deal_id, t, article_id
             """,
-            {"ids": deal_ids, "first": first},
+            {"ids": json_list(deal_ids), "first": first},
         )
     )
     found = articles_by_key(

@@ -259,3 +259,17 @@ def test_reindex_repairs_counts_an_index_holds_wrong(tmp_path: Path) -> None:
         _, reused, whole = _rebuilt(con)
     assert reused == whole
     assert {tf for *_, tf in whole["postings"]} == {1}  # type: ignore[union-attr]
+
+
+def test_the_stopwords_kept_are_the_extensions_own() -> None:
+    """warehouse/fts_stopwords.py holds the fts extension's English list, read from the
+    extension here as labwatch once read it at every process's first build."""
+    with duckdb.connect() as probe:
+        search.load_fts(probe)
+        probe.execute("CREATE TABLE probe (id VARCHAR, body VARCHAR)")
+        probe.execute("PRAGMA create_fts_index('probe', 'id', 'body', stopwords = 'english')")
+        words = [
+            str(r[0]) for r in probe.execute("SELECT sw FROM fts_main_probe.stopwords").fetchall()
+        ]
+    assert len(words) > 500
+    assert search.english_stopwords() == words

@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from warehouse import index_facts, query_terms, rollup, search_ranking
+from warehouse import fts_stopwords, index_facts, query_terms, rollup, search_ranking
 from warehouse.database import open_warehouse
 from warehouse.ducklake import is_lake
 from warehouse.errors import QueryError, WarehouseLockedError
@@ -252,19 +252,9 @@ _TEMPS = (
 )  # fmt: skip
 
 
-_STOPWORDS: list[list[str]] = []
-
-
 def english_stopwords() -> list[str]:
-    """The fts extension's English stopwords, in its order (read once per process)."""
-    if not _STOPWORDS:
-        with duckdb.connect(":memory:") as probe:
-            load_fts(probe)
-            probe.execute("CREATE TABLE probe (id VARCHAR, body VARCHAR)")
-            probe.execute("PRAGMA create_fts_index('probe', 'id', 'body', stopwords = 'english')")
-            words = probe.execute("SELECT sw FROM fts_main_probe.stopwords").fetchall()
-        _STOPWORDS.append([str(w[0]) for w in words])
-    return _STOPWORDS[0]
+    """The fts extension's English stopwords, in its order (warehouse/fts_stopwords.py)."""
+    return list(fts_stopwords.ENGLISH)
 
 
 def _words(parts: int) -> dict[str, str]:

@@ -79,7 +79,7 @@ def _init_worker(watchlist: Watchlist) -> None:
 
 def _exit_at_once() -> None:
     """A worker's end, once the pool is shut down: without tearing down its heap (the
-    tagger's tables, the English word list, the extraction libraries), which took 0.13-0.17 s
+    tagger's tables, the English word list, the extraction libraries), which took 0.09-0.17 s
     that the ingest waited for in the pool's shutdown before its closing step. Its results
     went back as it made them, and multiprocessing has flushed its output and run its own
     clean-up before the interpreter's exit handlers; its log handlers are flushed here.

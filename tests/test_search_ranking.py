@@ -114,6 +114,89 @@ def test_the_same_rows_on_random_words(tmp_path: Path, monkeypatch: pytest.Monke
         assert both_ways(con, path, asks) > len(asks) // 3
 
 
+def test_holding_lists_the_documents_holding_every_word(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "w.duckdb"
+    with open_warehouse(path) as con:
+        append_batch(con, random_articles(seed=6, count=300, hours=90, sentences=2, longest=12),
+                     [], [], [])  # fmt: skip
+        search.refresh_index(con)
+        facts = index_facts.read_facts(con)
+        sets = [("rain",), ("rain", "chips"), ("38", "billion", "gpu"), ("compute", "deal"),
+                ("rain", "weather", "region", "quarter", "growth"),
+                tuple("rain weather region revenue quarter growth data center gpu lab".split())]  # fmt: skip
+        held = []
+        for words in sets:
+            terms = search._term_ids(con, words, facts, {})
+            assert terms is not None
+            want = con.execute(
+                "SELECT docid FROM fts_main_articles.postings"
+                " WHERE termid IN (SELECT unnest($t::BIGINT[]))"
+                " GROUP BY docid HAVING count(*) = $n ORDER BY docid",
+                {"t": terms, "n": len(terms)},
+            ).fetchall()
+            held.append(search._holding(con, terms))
+            assert held[-1] == [r[0] for r in want], words
+        assert held[-1] == [] and all(held[:-1])
+        # Even the rarest word in more documents than HOLDING_LIST: none listed.
+        monkeypatch.setattr(search, "HOLDING_LIST", 3)
+        assert search._holding(con, search._term_ids(con, ("rain",), facts, {}) or []) is None
+
+
+class Statements:
+    """A connection that keeps the SQL of each statement it runs (for what rank reads)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.sql: list[str] = []
+
+    def execute(self, sql: str, *args: Any) -> duckdb.DuckDBPyConnection:
+        self.sql.append(sql)
+        return self.con.execute(sql, *args)
+
+
+def test_phrases_with_too_many_texts_to_read_are_left_before_any_posting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "w.duckdb"
+    with open_warehouse(path) as con:
+        articles = random_articles(seed=9, count=200, hours=400, sentences=3, longest=20)
+        append_batch(con, articles, [], [], [])
+        search.refresh_index(con)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    with open_warehouse(path, read_only=True) as con:
+        facts = index_facts.read_facts(con)
+        terms = search._term_ids(con, ("funding", "round"), facts, {})
+        assert terms is not None
+        holding = search._holding(con, terms)
+        assert holding is not None and len(holding) > 20
+        times = search_ranking.DocTimes(con)
+        monkeypatch.setattr(search_ranking, "PHRASE_TEXTS", len(holding) - 1)
+        ask: dict[str, Any] = {
+            "holding": holding, "phrases": [search.phrase_sql(("funding", "round"))],
+            "whole": search.phrase_sql(("funding", "round")), "entity_sets": [],
+            "since": None, "until": None, "sort": "relevance", "limit": 20, "offset": 0,
+            "pool_size": 500, "site": search._SITE,
+        }  # fmt: skip
+        seen = Statements(con)
+        assert search_ranking.rank(seen, times, terms, **ask) is None  # type: ignore[arg-type]
+        assert not any("postings" in sql for sql in seen.sql)
+        # A time range leaving few enough: ranked here, and as the SQL ranks them.
+        ask["since"] = start + timedelta(hours=300)
+        seen = Statements(con)
+        found = search_ranking.rank(seen, times, terms, **ask)  # type: ignore[arg-type]
+        assert found is not None and any("postings" in sql for sql in seen.sql)
+        search.RANK_IN_PROCESS = False
+        try:
+            want = search.search_articles(
+                con, '"funding round"', since=start + timedelta(hours=300)
+            )
+        finally:
+            search.RANK_IN_PROCESS = True
+        assert found == want and want[0] > 0
+
+
 def test_facts_follow_the_file(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
     when = datetime(2025, 6, 1, tzinfo=UTC)  # before every article

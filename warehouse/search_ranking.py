@@ -103,20 +103,10 @@ def rank(
     if phrases and holding is None:
         return None  # every word of the phrases is in most articles: too many texts to read
     size = len(times.present)
-    scores = np.zeros(size, dtype=np.float64)
-    matched = np.zeros(size, dtype=bool)
-    only = " AND docid IN (SELECT unnest($d::JSON::BIGINT[]))" if holding is not None else ""
-    for termid in terms:
-        got = con.execute(
-            f"SELECT docid, subscore FROM fts_main_articles.postings WHERE termid = $t{only}",
-            {"t": termid} | ({"d": json_list(holding)} if holding is not None else {}),
-        ).fetchnumpy()
-        docids = np.asarray(got["docid"], dtype=np.int64)
-        inside = docids < size
-        docids = docids[inside]
-        scores[docids] += np.asarray(got["subscore"], dtype=np.float64)[inside]
-        matched[docids] = True
-    mask = matched & times.present
+    # The filters first: with phrases, whether there are too many texts to read is known
+    # before any posting is read (a phrase in 5% of 1M articles read its terms' postings,
+    # 40-50 ms, to be left to the SQL).
+    mask = times.present.copy()
     if since is not None:
         mask &= times.dated & (times.key >= _micros(since))
     if until is not None:
@@ -131,6 +121,27 @@ def rank(
         allowed = np.zeros(size, dtype=bool)
         allowed[docids[docids < size]] = True
         mask &= allowed
+    if holding is not None:
+        # Only the documents holding every word of the phrases can hold the phrases.
+        holders = np.asarray(holding, dtype=np.int64)
+        allowed = np.zeros(size, dtype=bool)
+        allowed[holders[holders < size]] = True
+        mask &= allowed
+        if phrases and int(np.count_nonzero(mask)) > PHRASE_TEXTS:
+            return None
+    scores = np.zeros(size, dtype=np.float64)
+    matched = np.zeros(size, dtype=bool)
+    for termid in terms:
+        got = con.execute(
+            "SELECT docid, subscore FROM fts_main_articles.postings WHERE termid = $t",
+            {"t": termid},
+        ).fetchnumpy()
+        docids = np.asarray(got["docid"], dtype=np.int64)
+        inside = docids < size
+        docids = docids[inside]
+        scores[docids] += np.asarray(got["subscore"], dtype=np.float64)[inside]
+        matched[docids] = True
+    mask &= matched
     if phrases:
         candidates = [int(d) for d in np.flatnonzero(mask)]
         if len(candidates) > PHRASE_TEXTS:

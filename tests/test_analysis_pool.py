@@ -117,6 +117,18 @@ def test_pool_workers_import_only_what_analysing_needs() -> None:
     assert not main_file  # the fork server's own `-c` main, not a script's
 
 
+# Run in a worker: an object its interpreter's teardown would finalise (`__main__`'s
+# globals are cleared at exit), which says so on the worker's standard output.
+TORN_DOWN = """
+import os, sys
+class _Torn:
+    def __del__(self, write=os.write):
+        write(1, b'torn down;')
+if not hasattr(sys.modules['__main__'], '_torn'):
+    sys.modules['__main__']._torn = _Torn()
+"""
+
+
 def test_a_worker_ends_with_its_output_flushed(capfd: pytest.CaptureFixture[str]) -> None:
     """A worker's exit skips the interpreter's teardown of its heap (flows/analysis_pool.py
     `_exit_at_once`: the run's closing step waited for it) but not what it printed, still
@@ -130,9 +142,11 @@ def test_a_worker_ends_with_its_output_flushed(capfd: pytest.CaptureFixture[str]
         workers = list(pool._processes.values())  # type: ignore[attr-defined]
         # Output to a file (capfd's), not a terminal: held in the worker's buffer.
         for _ in range(len(workers) * 4):
+            pool.submit(exec, TORN_DOWN).result()
             pool.submit(eval, "print('printed before exit', end='')").result()
     for worker in workers:
         worker.join(timeout=10)
         assert worker.exitcode == 0
     out, _ = capfd.readouterr()
     assert "printed before exit" in out
+    assert "torn down" not in out  # with the teardown, each worker that ran one says so

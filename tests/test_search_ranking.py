@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pytest
 
 from benchmarks.run import WATCHLIST
@@ -195,6 +196,40 @@ def test_phrases_with_too_many_texts_to_read_are_left_before_any_posting(
         finally:
             search.RANK_IN_PROCESS = True
         assert found == want and want[0] > 0
+
+
+def test_phrases_are_looked_for_at_positions_checked_against_their_keys(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    with open_warehouse(path) as con:
+        append_batch(con, random_articles(seed=9, count=200, hours=90, sentences=3, longest=20),
+                     [], [], [])  # fmt: skip
+        search.refresh_index(con)
+        facts = index_facts.read_facts(con)
+        terms = search._term_ids(con, ("funding", "round"), facts, {})
+        assert terms is not None
+        holding = np.asarray(search._holding(con, terms), dtype=np.int64)
+        pattern = search.phrase_sql(("funding", "round"))
+        by_key = con.execute(
+            "SELECT d.docid FROM fts_main_articles.docs d JOIN articles a ON a.article_id = d.name"
+            " WHERE regexp_matches(coalesce(a.title, '') || ' ' || coalesce(a.text, ''), $p)"
+            " ORDER BY d.docid",
+            {"p": pattern},
+        ).fetchall()
+        held = search_ranking._holding_phrases(con, holding, [pattern])
+        assert held is not None and 0 < len(held) < len(holding)
+        assert sorted(held.tolist()) == [r[0] for r in by_key]
+        # Two documents whose articles are not where their ids say (as after a rewrite of
+        # the table): not read there, but left to the SQL, which reads by key.
+        first, other = int(holding[0]), int(holding[-1])
+        con.execute(
+            "UPDATE fts_main_articles.docs SET name = CASE docid WHEN $a THEN"
+            " (SELECT name FROM fts_main_articles.docs WHERE docid = $b) ELSE"
+            " (SELECT name FROM fts_main_articles.docs WHERE docid = $a) END"
+            " WHERE docid IN ($a, $b)",
+            {"a": first, "b": other},
+        )
+        assert search_ranking._holding_phrases(con, holding, [pattern]) is None
+        assert search_ranking._holding_phrases(con, holding[1:-1], [pattern]) is not None
 
 
 def test_facts_follow_the_file(tmp_path: Path) -> None:

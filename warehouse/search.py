@@ -629,8 +629,9 @@ def _holding(con: duckdb.DuckDBPyConnection, terms: list[int]) -> list[int] | No
     blocks). None when even the rarest is in more than HOLDING_LIST documents.
 
     Each term's documents are read as an array and narrowed here, by a mask indexed by
-    docid: a term in 5% of 1M articles, narrowed in SQL by the list so far (as JSON), took
-    40-58 ms; read and masked, 3-4 ms (docs/benchmarks.md, session 20)."""
+    docid: two terms each in 5% of 1M articles, the second narrowed in SQL by the list so
+    far (as JSON), took 37-58 ms on a fresh connection; read and masked, 17-28 ms
+    (docs/benchmarks.md, session 20)."""
     by_df = con.execute(
         "SELECT termid, df FROM fts_main_articles.dict"
         " WHERE termid IN (SELECT unnest($t::JSON::BIGINT[])) ORDER BY df, termid",

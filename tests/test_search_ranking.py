@@ -140,6 +140,15 @@ def test_holding_lists_the_documents_holding_every_word(
             held.append(search._holding(con, terms))
             assert held[-1] == [r[0] for r in want], words
         assert held[-1] == [] and all(held[:-1])
+        # Postings read in docid order are taken as they come; any other order is sorted.
+        checks = [[], [4], [1, 5, 9], [1, 1, 2], [3, 1]]
+        assert [search._ascending(np.asarray(c, dtype=np.int64)) for c in checks] == [
+            True,
+            True,
+            True,
+            False,
+            False,
+        ]
         # Even the rarest word in more documents than HOLDING_LIST: none listed.
         monkeypatch.setattr(search, "HOLDING_LIST", 3)
         assert search._holding(con, search._term_ids(con, ("rain",), facts, {}) or []) is None

@@ -645,16 +645,21 @@ def _holding(con: duckdb.DuckDBPyConnection, terms: list[int]) -> list[int] | No
             "SELECT docid FROM fts_main_articles.postings WHERE termid = $t", {"t": termid}
         ).fetchnumpy()
         found = np.asarray(got["docid"], dtype=np.int64)
-        if docs is None:
-            docs = np.unique(found)
-        else:
+        if docs is not None:
             kept = np.zeros(int(docs[-1]) + 1, dtype=bool)
             kept[docs] = True
             found = found[found <= docs[-1]]
-            docs = np.unique(found[kept[found]])
+            found = found[kept[found]]
+        # Postings come in docid order (the index writes them so): sorted already, most often.
+        docs = found if _ascending(found) else np.unique(found)
         if not len(docs):
             return []
     return [] if docs is None else docs.tolist()
+
+
+def _ascending(values: npt.NDArray[np.int64]) -> bool:
+    """Whether `values` rise strictly (sorted, no value twice)."""
+    return len(values) < 2 or bool(np.all(values[1:] > values[:-1]))
 
 
 def _query_term_ids(

@@ -105,7 +105,7 @@ def _holding_phrases(
         f"SELECT d.docid, a.article_id = d.name AS same, {every} AS held"
         " FROM fts_main_articles.docs d JOIN articles a ON a.rowid = d.docid"
         " WHERE d.docid IN (SELECT unnest($d::JSON::BIGINT[]))",
-        {"d": json_list([int(d) for d in docids])} | {f"p{n}": p for n, p in enumerate(phrases)},
+        {"d": json_list(docids.tolist())} | {f"p{n}": p for n, p in enumerate(phrases)},
     ).fetchnumpy()
     found = np.asarray(got["docid"], dtype=np.int64)
     same = np.asarray(got["same"], dtype=bool)

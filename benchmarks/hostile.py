@@ -29,6 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
+from benchmarks.ingest import fresh_home
 from benchmarks.measure import clean_env, run_measured
 from seeds import SITE_DIR
 from warehouse.database import open_warehouse
@@ -127,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, served in inputs(host).items():
             routes.clear()
             routes.update(served)
-            home = workdir / name
+            home = fresh_home(workdir / name)
             # Prefect's first start on a home creates its database: done before, not timed.
             # (A generous start-up timeout: on a loaded machine the server is slow to start.)
             env = clean_env(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="600")

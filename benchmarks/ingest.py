@@ -11,6 +11,7 @@ ingest runs. Figures on what each run did come from the warehouse's `runs` table
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,15 @@ RUN_FIGURES = (
     "entries_new", "pages_fetched", "pages_failed", "pages_blocked", "articles_new",
     "mentions", "deals",
 )  # fmt: skip
+
+
+def fresh_home(home: Path) -> Path:
+    """`home` emptied: a measured ingest starts from no warehouse and no Prefect state. A
+    fixed --workdir keeps the last run's homes, whose warehouse already held every page (the
+    ingest then stored none and its figures measured nothing)."""
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    return home
 
 
 def prepare_home(home: Path, corpus: Corpus, min_host_interval: float) -> Path:
@@ -164,7 +174,7 @@ def measure_ingest(
 def bench_ingest(
     corpus: Corpus, workdir: Path, min_host_interval: float = 0.0, fresh_flow: bool = True
 ) -> dict[str, Any]:
-    home = workdir / "home"
+    home = fresh_home(workdir / "home")
     command = ingest_command(corpus, home, min_host_interval)  # the re-run's
     empty = [sys.executable, "-m", "benchmarks.empty_flow", str(home)]
 

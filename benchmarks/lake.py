@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.corpus import Corpus
-from benchmarks.ingest import prepare_home
+from benchmarks.ingest import fresh_home, prepare_home
 from benchmarks.measure import REPO, clean_env, run_measured
 from benchmarks.report import Line
 from benchmarks.storage import _timed, generate, queries
@@ -194,8 +194,7 @@ def _last_error(log: Path) -> str:
 def bench_lake_ingest(
     corpus: Corpus, workdir: Path, catalog: Catalogs, workers: tuple[int, ...]
 ) -> dict[str, Any]:
-    root = workdir / "lake-ingest"
-    root.mkdir(parents=True, exist_ok=True)
+    root = fresh_home(workdir / "lake-ingest")  # its homes and lakes' files, from none
     home = root / "file-1"
     file_run = ingest_at_once(home, lake_home(home, corpus, None), 1, root, "file-1", None)
     by_workers: dict[str, Any] = {}

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.corpus import Corpus
-from benchmarks.ingest import prepare_home
+from benchmarks.ingest import fresh_home, prepare_home
 from benchmarks.measure import clean_env, run_measured
 from warehouse.database import open_warehouse
 
@@ -26,7 +26,7 @@ TARGET_S = 2.0  # issue 19: a one-off digest or nothing-due ingest finishes unde
 
 
 def _home(corpus: Corpus, workdir: Path) -> tuple[Path, Path]:
-    home = workdir / "oneoff-home"
+    home = fresh_home(workdir / "oneoff-home")
     prepare_home(home, corpus, 0.0)
     feeds = home / "oneoff-feeds.toml"
     feeds.write_text(

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from benchmarks.corpus import Corpus
-from benchmarks.ingest import last_run, prepare_home
+from benchmarks.ingest import fresh_home, last_run, prepare_home
 from benchmarks.measure import run_measured
 from benchmarks.naive import bench_naive
 from benchmarks.network import Network
@@ -45,7 +45,7 @@ def bench_realistic(
 ) -> dict[str, Any]:
     work = workdir / "realistic"
     work.mkdir(parents=True, exist_ok=True)
-    home = work / "home"
+    home = fresh_home(work / "home")
     feeds = prepare_home(home, corpus, min_host_interval)
     command = [sys.executable, "-m", "flows.cli", "ingest", "--feeds", str(feeds)]
     command += ["--home", str(home)]

@@ -18,7 +18,7 @@ from typing import Any
 
 from benchmarks.corpus import CorpusSpec, serve_corpus
 from benchmarks.extraction import bench_extraction
-from benchmarks.ingest import measure_ingest
+from benchmarks.ingest import fresh_home, measure_ingest
 from extractors.records import Watchlist
 
 ENTRIES = 50  # pages a feed, as in a large news site's feed
@@ -37,6 +37,7 @@ def bench_scale(
     one right after (a ratio of two wall times holds only if both saw the same machine)."""
     with serve_corpus(spec, workdir / "corpus-scale", watchlist) as corpus:
         before = bench_extraction(corpus.pages, watchlist, workers, 1, ("analyse",))
-        ingest = measure_ingest(corpus, workdir, workdir / "home-scale", "ingest-scale")
+        home = fresh_home(workdir / "home-scale")
+        ingest = measure_ingest(corpus, workdir, home, "ingest-scale")
         after = bench_extraction(corpus.pages, watchlist, workers, 1, ("analyse",))
     return {"ingest": ingest, "limit_before": before["analysis"], "limit_after": after["analysis"]}

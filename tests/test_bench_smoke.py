@@ -263,3 +263,23 @@ def test_the_lake_digest_runs_again_in_the_workdir_it_ran_in(
     digest = again["digest"]
     assert digest["articles"] == ARTICLES and digest["mentions"] == MENTIONS
     assert all(q["same_row_count"] for q in digest["queries"].values())
+
+
+def test_a_second_run_in_the_same_workdir_measures_fresh_ingests(
+    results: dict[str, Any], work: Path
+) -> None:
+    # A fixed --workdir keeps the last run's homes: each measured ingest starts from an empty
+    # one all the same (it found every page stored, and measured nothing).
+    assert results["results"]["ingest"]["ingest"]["articles_new"] == PAGES
+    out = work / "again.json"
+    status = main(
+        [
+            *("--feeds", str(FEEDS), "--hosts", "2", "--entries", str(ENTRIES)),
+            *("--no-fresh-flow", "--network", "loopback", "--scale-articles", str(SCALE)),
+            *("--only", "ingest", "scale", "--out", str(out), "--workdir", str(work / "files")),
+        ]
+    )
+    assert status == 0
+    again = json.loads(out.read_text(encoding="utf-8"))["results"]
+    assert again["ingest"]["ingest"]["articles_new"] == PAGES
+    assert again["scale"]["ingest"]["articles_new"] == SCALE

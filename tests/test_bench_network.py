@@ -6,6 +6,8 @@ benchmark's to report."""
 from __future__ import annotations
 
 import io
+import socket
+import time
 import urllib.request
 from pathlib import Path
 
@@ -71,3 +73,30 @@ def test_the_corpus_serves_the_same_bytes_over_either_network(tmp_path: Path) ->
             per_host[name] = per_host.get(name, 0.0) + cost
         expected = max(per_host.values()) / PER_HOST_CONNECTIONS
         assert abs(network_limit(corpus, net) - expected) < 1e-9
+
+
+def test_the_corpus_answers_without_nagles_delay(tmp_path: Path) -> None:
+    """Python's http.server leaves Nagle's algorithm on: a body's last part then waits for the
+    client's delayed ACK. The corpus's sites turn it off on every connection, as real servers
+    do: read here from the server's own socket once it has answered."""
+    spec = CorpusSpec(feeds=1, hosts=1, entries=2, seed=5)
+    watchlist = load_watchlist(SEEDS_DIR / "watchlist.toml")
+    with serve_corpus(spec, tmp_path / "corpus", watchlist) as corpus:
+        site = corpus.sites[0]
+        seen: list[int] = []
+        answered = site.shutdown_request
+
+        def recorded(request: socket.socket | tuple[bytes, socket.socket]) -> None:
+            assert isinstance(request, socket.socket)  # the server's side of a connection
+            seen.append(request.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            answered(request)
+
+        site.shutdown_request = recorded  # type: ignore[method-assign]
+        for page in corpus.pages:
+            with urllib.request.urlopen(page.url, timeout=10) as response:
+                assert response.read() == page.path.read_bytes()
+        deadline = time.monotonic() + 10  # the handler's thread closes after the client reads
+        while len(seen) < len(corpus.pages) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert len(seen) == len(corpus.pages)
+    assert all(seen)

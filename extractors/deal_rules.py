@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Protocol
 
 import ahocorasick_rs
@@ -57,7 +58,7 @@ USE_WORDS = re.compile(
 @dataclass(frozen=True)
 class Rule:
     name: str
-    pattern: re.Pattern[str]
+    source: str  # the pattern, matched without regard to case (`pattern`)
     build: Builder
     needs: tuple[str, ...] = ()  # the lowercased sentence holds one of these, or skip
     also: re.Pattern[str] | None = None  # and, when set, this matches in the sentence
@@ -65,9 +66,17 @@ class Rule:
     # same matches, several times faster than IGNORECASE (whose alternations skip nothing).
     fast: re.Pattern[str] | None = None
 
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """The pattern with IGNORECASE, for the sentences `fast` cannot read: those whose
+        lowering changes their length ("İ"), which are few. Compiled when first needed:
+        compiling all of them took 36 ms of every process that finds deals (each analysis
+        worker's start, issue 19)."""
+        return re.compile(self.source, re.IGNORECASE)
 
-def _compile(*parts: str) -> re.Pattern[str]:
-    return re.compile("".join(parts), re.IGNORECASE)
+
+def _pattern(*parts: str) -> str:
+    return "".join(parts)
 
 
 def pairs(kind: str, *, tail: bool = True, by_kind: bool = False, swap: bool = False) -> Builder:
@@ -417,7 +426,7 @@ _DESIGNATIONS = tuple(
 
 RULES: list[Rule] = [
     # --- investments
-    Rule("invest", _compile(L("inv"), GAP, _INVEST_VERB, GAP,
+    Rule("invest", _pattern(L("inv"), GAP, _INVEST_VERB, GAP,
                             r"\b(?:in|into|for\s+access\s+to|for\s+a\s+stake\s+in)\s+",
                             r"(?:(?:the|its|a|an)\s+(?:[\w-]+\s+){0,2}?(?:funding\s+)?round\s+"
                             # ("in Abu Dhabi's G42", "in French start-up Mistral AI")
@@ -426,30 +435,30 @@ RULES: list[Rule] = [
                             # ("in Y, and Z $5 billion": Z is a second investor, not a target)
                             r"(?!\s+\ue002)"),
          investing, ("invest", " pour", " put", " pump", " inject", " plough", " sink", " sank", " plow")),
-    Rule("possessive-stake", _compile(L("inv", possessive="required"), r"\s+", _WORDS, "{0,4}?",
+    Rule("possessive-stake", _pattern(L("inv", possessive="required"), r"\s+", _WORDS, "{0,4}?",
                                       r"(?:", _STAKE, r"|backing|funding)\s+(?:of\s+[^\ue000\ue002;]{0,25}?\s+)?(?:in|into)\s+",
                                       L("tgt")),
          lambda m, ctx: [replace(f, background=True) if _TOTAL.search(m.group()) else f
                          for f in pairs("investment")(m, ctx)],
          ("invest", "stake", "holding", "backing", "funding")),
-    Rule("possessive-headline", _compile(rf"(?P<inv>{P})['’]s\s+(?:{A}\s+)?", rf"(?P<tgt>{P})",
+    Rule("possessive-headline", _pattern(rf"(?P<inv>{P})['’]s\s+(?:{A}\s+)?", rf"(?P<tgt>{P})",
                                          r"\s+(?:investment|stake)\b"),
          pairs("investment"), ("investment", "stake")),
-    Rule("stake-noun", _compile(L("inv"), GAP, r"\b(?:complet|finali[sz]|clos|seal|announc|"
+    Rule("stake-noun", _pattern(L("inv"), GAP, r"\b(?:complet|finali[sz]|clos|seal|announc|"
                                 r"unveil|confirm|mak|weigh|consider|explor|plan)\w*\s+",
                                 _WORDS, "{0,6}?", _STAKE, r"\s+(?:in|into|of)\s+", L("tgt")),
          pairs("investment"), ("investment", "stake")),
-    Rule("stake-headline", _compile(L("inv"), GAP, r"\b(?:complet|finali[sz]|clos|seal|announc|"
+    Rule("stake-headline", _pattern(L("inv"), GAP, r"\b(?:complet|finali[sz]|clos|seal|announc|"
                                     r"confirm)\w*\s+", _WORDS, "{0,6}?",
                                     rf"(?P<tgt>{P})(?:{APOS})?\s+(?:[\w-]+\s+)?(?:investment|stake)\b"),
          pairs("investment"), ("investment", "stake")),
-    Rule("stake-verb", _compile(L("inv"), GAP, r"\b(?:take|takes|took|taking|acquir\w+|buy|buys|"
+    Rule("stake-verb", _pattern(L("inv"), GAP, r"\b(?:take|takes|took|taking|acquir\w+|buy|buys|"
                                 r"bought|buying|hold|holds|held|own|owns|owned|build|builds|has|have|had|"
                                 r"built|purchas\w+|secur\w+|get|gets|got|control|controls|controlled)\s+",
                                 _WORDS, "{0,5}?", r"(?:stake|position|holding|interest|share)s?\s+",
                                 r"(?:of\s+[^\ue000;]{0,25}?\s+)?(?:in|of)\s+", L("tgt", possessive="optional")),
          lambda m, ctx: holding(m, ctx), ("stake", "position", "holding", "interest", " share")),
-    Rule("stake-fraction", _compile(L("inv"), GAP, r"\b(?:bought|buys|buy|buying|acquired|"
+    Rule("stake-fraction", _pattern(L("inv"), GAP, r"\b(?:bought|buys|buy|buying|acquired|"
                                     r"acquires|acquire|took|takes|take|owns?|holds?|controls?)\s+"
                                     r"(?:(?:nearly|almost|about|roughly|around|just\s+(?:under|"
                                     r"over)|more\s+than|over|some)\s+)?(?:half|a\s+third|a\s+"
@@ -457,22 +466,22 @@ RULES: list[Rule] = [
                                     r"per\s?cent))\s+(?:stake\s+)?(?:of|in)\s+(?:the\s+)?", _FILL,
                                     L("tgt", possessive="optional")),
          lambda m, ctx: holding(m, ctx) if fill_ok(m.group("fill")) else [], (" half", " third", " quarter", "majority", "minority", "%", "per cent", "percent")),
-    Rule("back", _compile(L("inv"), GAP, r"\b(?:back|backs|backed|backing)\s+", L("tgt")),
+    Rule("back", _pattern(L("inv"), GAP, r"\b(?:back|backs|backed|backing)\s+", L("tgt")),
          investing, (" back",)),
-    Rule("backed-by", _compile(L("tgt"), GAP, r"\b(?:is|was|are|were|has\s+been|have\s+been|"
+    Rule("backed-by", _pattern(L("tgt"), GAP, r"\b(?:is|was|are|were|has\s+been|have\s+been|"
                                r"is\s+being)\s+(?:\w+\s+)?(?:backed|funded)\s+by\s+", L("inv")),
          pairs("investment"), ("backed", "funded")),
-    Rule("backer-of", _compile(rf"(?P<tgt>{P})['’]s\s+(?:(?:largest|biggest|main|major|key|"
+    Rule("backer-of", _pattern(rf"(?P<tgt>{P})['’]s\s+(?:(?:largest|biggest|main|major|key|"
                                r"early|lead|top|first|longtime|long-time|existing)\s+)?"
                                rf"(?:backer|investor|shareholder|funder)s?,?\s+", L("inv")),
          background_pairs("investment"), ("backer", "investor", "shareholder", "funder")),
-    Rule("backer-aside", _compile(rf"(?P<inv>{P}),\s+(?:the\s+)?(?P<tgt>{P})['’]s\s+(?:"
+    Rule("backer-aside", _pattern(rf"(?P<inv>{P}),\s+(?:the\s+)?(?P<tgt>{P})['’]s\s+(?:"
                                   r"(?:largest|biggest|main|major|key|early|lead|top|first|"
                                   r"longtime|long-time|existing)\s+)?(?:backer|investor|"
                                   r"shareholder|funder)\b"),
          background_pairs("investment"), ("backer", "investor", "shareholder", "funder")),
     # "Y has deals with X1 and X2, receiving $A and $B from each, respectively"
-    Rule("receiving-each", _compile(rf"(?P<tgt>{P})", GAP, r"\bdeals?\s+with\s+(?:both\s+)?",
+    Rule("receiving-each", _pattern(rf"(?P<tgt>{P})", GAP, r"\bdeals?\s+with\s+(?:both\s+)?",
                                     rf"(?P<inv>{P})\s+and\s+(?P<inv2>{P})", GAP,
                                     rf"\breceiving\s+(?P<a1>{A})\s+and\s+(?P<a2>{A})\s+from\s+each"),
          lambda m, ctx: [
@@ -480,34 +489,34 @@ RULES: list[Rule] = [
                    ctx.text, m.span(), amount=ctx.amounts(m.group(a))[0])
              for g, a in (("inv", "a1"), ("inv2", "a2"))],
          ("receiving",)),
-    Rule("holder-of", _compile(L("inv"), r"\s+(?:is|are|was|were|remains?|has\s+been|have\s+"
+    Rule("holder-of", _pattern(L("inv"), r"\s+(?:is|are|was|were|remains?|has\s+been|have\s+"
                                r"been)\s+(?:also\s+)?(?:a|an|the)\s+(?:[\w-]+\s+){0,2}?(?:backer|"
                                r"investor|shareholder|stakeholder|funder)s?\s+(?:in|of)\s+", L("tgt")),
          background_pairs("investment"), _HOLDER_OF),
-    Rule("among-holders", _compile(L("inv"), r"\s+(?:is|are|was|were|remains?)\s+(?:also\s+)?"
+    Rule("among-holders", _pattern(L("inv"), r"\s+(?:is|are|was|were|remains?)\s+(?:also\s+)?"
                                    r"(?:among|one\s+of)\s+", rf"(?P<tgt>{P})['’]s\s+(?:[\w-]+\s+)"
                                    r"{0,2}?(?:backers|investors|shareholders|funders)"),
          background_pairs("investment"), ("among", "one of")),
     # "A and B were among the backers of Y's $N round (, which C led)"
-    Rule("among-round", _compile(L("part"), r"\s+(?:was|were|is|are)\s+(?:also\s+)?among\s+"
+    Rule("among-round", _pattern(L("part"), r"\s+(?:was|were|is|are)\s+(?:also\s+)?among\s+"
                                  r"(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:backers|investors|participants)\s+"
                                  rf"(?:of|in)\s+(?P<tgt>{P})['’]s\s+(?:(?:[\w-]+|{A})\s+){{0,4}}?"
                                  rf"{_ROUND}"),
          lambda m, ctx: leading(m, ctx), ("among",)),
     # "Participants in Y's round included A and B"
-    Rule("round-members", _compile(r"\b(?:participants|investors|backers)\s+in\s+(?:the\s+)?",
+    Rule("round-members", _pattern(r"\b(?:participants|investors|backers)\s+in\s+(?:the\s+)?",
                                    rf"(?P<tgt>{P})['’]s\s+(?:(?:[\w-]+|{A})\s+){{0,4}}?{_ROUND}",
                                    r"\s+(?:also\s+)?(?:included|include|includes|were|are)\s+",
                                    L("part")),
          lambda m, ctx: leading(m, ctx), ("participants in", "investors in", "backers in")),
-    Rule("investors-include", _compile(r"\binvestors\s+in\s+", L("tgt"),
+    Rule("investors-include", _pattern(r"\binvestors\s+in\s+", L("tgt"),
                                        r"\s+(?:also\s+)?include\s+", L("inv")),
          pairs("investment"), ("investors",)),
-    Rule("join-round", _compile(L("inv"), GAP, r"\b(?:join\w*|participat\w*\s+in|took\s+part\s+in|"
+    Rule("join-round", _pattern(L("inv"), GAP, r"\b(?:join\w*|participat\w*\s+in|took\s+part\s+in|"
                                 r"take\s+part\s+in|taking\s+part\s+in)\s+", rf"(?P<tgt>{P})['’]s\s+",
                                 rf"(?:(?:[\w-]+|{A})\s+){{0,4}}?(?:funding\s+)?(?:round|raise|financing)"),
          lambda m, ctx: joined(m, ctx), (" join", "particip", "part in")),
-    Rule("stock", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:receiv\w*|get|gets|got|tak\w*|took|buy|buys|buying|"
+    Rule("stock", _pattern(rf"(?P<inv>{P})", GAP, r"\b(?:receiv\w*|get|gets|got|tak\w*|took|buy|buys|buying|"
                            r"bought|purchas\w*)\s+", rf"(?P<amt>{A})\s+(?:of|in)\s+", rf"(?P<tgt>{P})",
                            r"\s+(?:stock|shares|equity)"),
          lambda m, ctx: [Found("investment", ctx.group(m, "inv")[0],
@@ -515,7 +524,7 @@ RULES: list[Rule] = [
                                amount=ctx.amounts(m.group("amt"))[0])],
          ("stock", "shares", "equity")),
     # --- funding rounds
-    Rule("raise", _compile(rf"(?P<tgt>{P})", GAP, r"\b(?:rais(?:e|es|ed|ing)|secur(?:e|es|ed|ing)|"
+    Rule("raise", _pattern(rf"(?P<tgt>{P})", GAP, r"\b(?:rais(?:e|es|ed|ing)|secur(?:e|es|ed|ing)|"
                            r"clos(?:e|es|ed|ing)|land(?:s|ed)?|nabb(?:ed)?|bagg?(?:ed|s)?|"
                            r"receiv(?:e|es|ed)|complet(?:e|es|ed)|finali[sz](?:e|es|ed|ing)|"
                            r"pull(?:s|ed)\s+in|haul(?:s|ed)\s+in|get|gets|got)\b",
@@ -526,75 +535,75 @@ RULES: list[Rule] = [
                            r"(?:,\s*", A, r")?,?\s+(?:in|from|led|at|to|as)\b)"),
          raising, (" rais", " secur", " clos", " land", " nabb", " bag", " receiv", " complet",
                    " final", " pull", " haul", " got ", " get ", " gets ")),
-    Rule("lead-round", _compile(L("lead"), r"\s+(?:also\s+)?(?:co-)?led\s+(?:(?:the|a|an)\s+)?",
+    Rule("lead-round", _pattern(L("lead"), r"\s+(?:also\s+)?(?:co-)?led\s+(?:(?:the|a|an)\s+)?",
                                 rf"(?:(?P<tgt0>{P})['’]s\s+)?", _WORDS, "{0,4}?", _LED_ROUND,
                                 r"(?:\s+(?:[\w-]+\s+){0,2}?(?:in|for|of|into)\s+(?P<tgt1>",
                                 P, "))?"),
          lambda m, ctx: leading_targets(m, ctx), (" led ", "-led ")),
-    Rule("round-led-by", _compile(rf"(?P<tgt>{P})['’]s\s+(?:{A}\s+)?(?:[\w-]+\s+){{0,3}}?",
+    Rule("round-led-by", _pattern(rf"(?P<tgt>{P})['’]s\s+(?:{A}\s+)?(?:[\w-]+\s+){{0,3}}?",
                                   _ROUND, r"\w*\s+(?:[\w-]+\s+){0,2}?(?:was|is|has\s+been|"
                                   r"were)\s+(?:also\s+)?(?:co-)?led\s+by\b"),
          lambda m, ctx: raising(m, ctx), tuple(f"{v} {c}led by" for v in ("was", "is", "been", "were")
                                               for c in ("", "co-", "also ", "also co-"))),
-    Rule("round-values", _compile(_ROUND, r",?\s+(?:co-)?led\s+by\s+[^;]{0,120}?\b(?:values|valued|"
+    Rule("round-values", _pattern(_ROUND, r",?\s+(?:co-)?led\s+by\s+[^;]{0,120}?\b(?:values|valued|"
                                   rf"valuing)\s+(?P<tgt>{P})"),
          lambda m, ctx: raising(m, ctx), ("led by",)),
-    Rule("lead-to-be", _compile(L("lead"), GAP, r"\b(?:lead|leads|leading)\s+(?:(?:a|an|the)\s+)?",
+    Rule("lead-to-be", _pattern(L("lead"), GAP, r"\b(?:lead|leads|leading)\s+(?:(?:a|an|the)\s+)?",
                                 _WORDS, "{0,5}?", _ROUND, r"\b", GAP, r"\b(?:in|for|of|into)\s+",
                                 rf"(?P<tgt>{P})"),
          leading, ("lead",)),
-    Rule("join-round-for", _compile(L("part"), GAP, r"\b(?:join(?:s|ed|ing)?|participat\w*|"
+    Rule("join-round-for", _pattern(L("part"), GAP, r"\b(?:join(?:s|ed|ing)?|participat\w*|"
                                     r"took\s+part|take\s+part)\s+", rf"(?:(?P<lead>{P})\s+)?",
                                     r"(?:in\s+)?(?:(?:a|an|the)\s+)?", _WORDS, "{0,4}?", _ROUND,
                                     r"\s+(?:for|in|of|into)\s+", rf"(?P<tgt>{P})"),
          lambda m, ctx: join_round_for(m, ctx), (" join", "particip", "took part", "take part", "taking part")),
-    Rule("led-round", _compile(rf"(?P<lead>{P})-led\s+", _WORDS, "{0,3}?", _ROUND,
+    Rule("led-round", _pattern(rf"(?P<lead>{P})-led\s+", _WORDS, "{0,3}?", _ROUND,
                                rf"\s+(?:in|for|of|into)\s+(?P<tgt>{P})"),
          leading, ("-led",)),
     # --- acquisitions
     # ("Nvidia buys Lambda cloud capacity", "buys AMD shares": not the company itself)
-    Rule("acquire", _compile(L("inv"), GAP, _ACQUIRE, _ASSETS_OF, _FILL, L("tgt"), r"(?!['’]|\s+(?:cloud|"
+    Rule("acquire", _pattern(L("inv"), GAP, _ACQUIRE, _ASSETS_OF, _FILL, L("tgt"), r"(?!['’]|\s+(?:cloud|"
                              r"capacity|chips?|GPUs?|TPUs?|servers?|shares|stock|services|"
                              r"products|hardware|equipment|compute|computing|stakes?)\b)"),
          filled("acquisition"), ("acqui", " buy", "bought", "purchas", "snap", "took over", "take over", "takes over",
           "taking over", "absorb")),
     # "X has agreed to pay $1.3 billion for Y", "X inks $8 billion deal for Y" (headlines),
     # "X has held talks about bidding for Y", "Y walked away from a takeover offer from X"
-    Rule("pay-for", _compile(L("inv"), GAP, r"\bpa(?:y|ys|id|ying)\s+(?:[\w-]+\s+){0,2}?", A,
+    Rule("pay-for", _pattern(L("inv"), GAP, r"\bpa(?:y|ys|id|ying)\s+(?:[\w-]+\s+){0,2}?", A,
                              r"(?:\s+in\s+(?:cash|stock|cash\s+and\s+stock))?\s+for\s+", _FILL,
                              L("tgt"), _NOT_THE_COMPANY),
          filled("acquisition"), (" pay", " paid")),
-    Rule("deal-for", _compile(L("inv"), GAP, _DEAL_VERB, r"\s+(?:(?:a|an)\s+)?(?:", A, r"\s+)?",
+    Rule("deal-for", _pattern(L("inv"), GAP, _DEAL_VERB, r"\s+(?:(?:a|an)\s+)?(?:", A, r"\s+)?",
                               r"(?:[\w-]+\s+){0,2}?(?:deal|agreement|pact)\s+(?:for|to\s+(?:buy|"
                               r"acquire))\s+", _FILL, L("tgt"), _NOT_THE_COMPANY),
          lambda m, ctx: [f for f in filled("acquisition")(m, ctx)
                          if ctx.kinds[f.target] in ("lab", "company")],
          ("deal for", "deal to", "agreement for", "agreement to", "pact for", "pact to")),
-    Rule("bid-for", _compile(L("inv"), GAP, r"\b(?:bid|bids|bidding|made\s+(?:a|an)\s+(?:[\w-]+\s+)?"
+    Rule("bid-for", _pattern(L("inv"), GAP, r"\b(?:bid|bids|bidding|made\s+(?:a|an)\s+(?:[\w-]+\s+)?"
                              r"(?:bid|offer))\s+for\s+", _FILL, L("tgt"), _NOT_THE_COMPANY),
          filled("acquisition"), ("bid", "offer for")),
-    Rule("offer-from", _compile(rf"(?P<tgt>{P})", GAP, rf"(?:{A}\s+)?(?:[\w-]+\s+)?(?:takeover|"
+    Rule("offer-from", _pattern(rf"(?P<tgt>{P})", GAP, rf"(?:{A}\s+)?(?:[\w-]+\s+)?(?:takeover|"
                                 r"acquisition|buyout)\s+(?:offer|bid|approach|proposal)s?\s+from\s+",
                                 rf"(?P<inv>{P})"),
          pairs("acquisition"), ("takeover", "buyout", "acquisition offer", "acquisition bid",
                                 "acquisition approach", "acquisition proposal")),
-    Rule("acquired-by", _compile(L("tgt"), GAP, r"\b(?:was|were|had\s+been|has\s+been|is\s+being|"
+    Rule("acquired-by", _pattern(L("tgt"), GAP, r"\b(?:was|were|had\s+been|has\s+been|is\s+being|"
                                  r"will\s+be|to\s+be|be|being|is|are)\s+(?:\w+\s+){0,2}?(?:acquired|"
                                  r"bought|purchased|snapped\s+up|taken\s+over|absorbed)\s+by\s+"
                                  r"(?:[\w'’-]+\s+){0,3}?", L("inv")),
          pairs("acquisition"), ("acquired", "bought", "purchased", "snapped", "taken over",
                                "absorbed")),
-    Rule("acquisition-of", _compile(L("inv", possessive="required"), r"\s+", _WORDS, "{0,4}?",
+    Rule("acquisition-of", _pattern(L("inv", possessive="required"), r"\s+", _WORDS, "{0,4}?",
                                     r"(?:acquisitions?|purchases?|takeover|buyout|buy-out)\s+of\s+",
                                     _FILL, L("tgt"), r"(?!['’])"),
          filled("acquisition"), ("acquisition", "purchase", "takeover", "buyout", "buy-out")),
-    Rule("announced-acquisition", _compile(L("inv"), GAP, r"\b(?:announc\w*|complet\w*|clos\w*|"
+    Rule("announced-acquisition", _pattern(L("inv"), GAP, r"\b(?:announc\w*|complet\w*|clos\w*|"
                                            r"finali[sz]\w*|through|via|unveil\w*|confirm\w*)\s+"
                                            r"(?:(?:its|the|a|an|their)\s+)?", _WORDS, "{0,3}?",
                                            r"(?:acquisition|purchase|takeover|buyout)\s+of\s+",
                                            _FILL, L("tgt"), r"(?!['’])"),
          filled("acquisition"), ("acquisition", "purchase", "takeover", "buyout")),
-    Rule("approached", _compile(rf"(?P<tgt>{P})", GAP, r"\bapproached\s+by\s+", rf"(?P<inv>{P})",
+    Rule("approached", _pattern(rf"(?P<tgt>{P})", GAP, r"\bapproached\s+by\s+", rf"(?P<inv>{P})",
                                 r"\s+(?:about|over|regarding|for|with)\s+(?:(?:a|an|the)\s+)?"
                                 r"(?:[\w-]+\s+)?(?P<noun>takeover|acquisition|buyout|purchase|"
                                 r"investment|deal|sale)"),
@@ -602,154 +611,154 @@ RULES: list[Rule] = [
                               else "acquisition")(m, ctx),
          ("approached",)),
     # --- mergers
-    Rule("merge-form", _compile(r"\bmerged?\s+with\s+", rf"(?P<inv>{P})", r"\s+to\s+form\s+",
+    Rule("merge-form", _pattern(r"\bmerged?\s+with\s+", rf"(?P<inv>{P})", r"\s+to\s+form\s+",
                                 rf"(?P<tgt>{P})"),
          pairs("merger"), ("merge",)),
-    Rule("merge-with", _compile(r"\bmerged?\s+(?:[\w,-]+\s+){0,4}?", rf"(?P<inv>{P})",
+    Rule("merge-with", _pattern(r"\bmerged?\s+(?:[\w,-]+\s+){0,4}?", rf"(?P<inv>{P})",
                                 r",?\s+with\s+", rf"(?P<tgt>{P})"),
          pairs("merger"), ("merge",)),
-    Rule("merge-and", _compile(rf"(?P<inv>{P})", r"\s+and\s+", rf"(?P<tgt>{P})",
+    Rule("merge-and", _pattern(rf"(?P<inv>{P})", r"\s+and\s+", rf"(?P<tgt>{P})",
                                r"\s+(?:to\s+)?merge\b"),
          pairs("merger"), ("merge",)),
     # "the merger of A and B", "Founded through the merger of A with B"
-    Rule("merger-of", _compile(r"\b(?:merger|combination)\s+(?:of|between)\s+(?:the\s+)?",
+    Rule("merger-of", _pattern(r"\b(?:merger|combination)\s+(?:of|between)\s+(?:the\s+)?",
                                rf"(?P<inv>{P})", r"\s+(?:and|with)\s+(?:the\s+)?", rf"(?P<tgt>{P})"),
          pairs("merger"), ("merger of", "merger between", "combination of", "combination between")),
-    Rule("combine", _compile(r"\bcombin(?:e|es|ed|ing)\s+", rf"(?P<inv>{P})",
+    Rule("combine", _pattern(r"\bcombin(?:e|es|ed|ing)\s+", rf"(?P<inv>{P})",
                              r"\s+(?:with|and)\s+", rf"(?P<tgt>{P})"),
          pairs("merger"), ("combin",)),
     # --- partnerships and deals of any kind (compute, licensing) by their words
-    Rule("partnership-of", _compile(rf"(?P<inv>{P})", APOS, r"\s+(?:\w+\s+){0,2}(?:partnership|"
+    Rule("partnership-of", _pattern(rf"(?P<inv>{P})", APOS, r"\s+(?:\w+\s+){0,2}(?:partnership|"
                                     r"alliance)\s+with\s+", rf"(?P<tgt>{P})"),
          pairs("partnership", tail=False), ("partnership", "alliance")),
-    Rule("partnership-between", _compile(r"\b(?:partnership|relationship|alliance|tie-?up)\s+"
+    Rule("partnership-between", _pattern(r"\b(?:partnership|relationship|alliance|tie-?up)\s+"
                                          r"between\s+", rf"(?P<inv>{P})", r"\s+and\s+",
                                          rf"(?P<tgt>{P})", r"(?=[^.]*\bpartner)"),
          pairs("partnership", tail=False), ("between",)),
-    Rule("partnered", _compile(L("inv"), r"\s+(?:has\s+|have\s+|had\s+|will\s+)?(?:partnered|"
+    Rule("partnered", _pattern(L("inv"), r"\s+(?:has\s+|have\s+|had\s+|will\s+)?(?:partnered|"
                                r"team(?:s|ed)?(?:\s+up)?|partners|join(?:s|ed)?\s+forces|"
                                r"(?:is|are)\s+partnering)\s+with\s+(?:the\s+)?", L("tgt")),
          pairs("partnership", tail=False), ("partner", "teamed", "teams", "forces")),
     # "San Francisco, in partnership with Recology, is …": the partner in an aside
     # (not "A, together with B, invested in C": co-investors, not partners)
-    Rule("in-partnership", _compile(rf"(?P<inv>{P})", r",?\s+in\s+(?:a\s+)?(?:partnership|"
+    Rule("in-partnership", _pattern(rf"(?P<inv>{P})", r",?\s+in\s+(?:a\s+)?(?:partnership|"
                                     r"collaboration)\s+with\s+(?:the\s+)?", rf"(?P<tgt>{P})"),
          pairs("partnership", tail=False), ("partnership with", "collaboration with")),
     # "A and B have partnered to …": the partners are the subject
-    Rule("partnered-and", _compile(L("inv"), r"\s+(?:have\s+|had\s+|will\s+)?(?:partnered|"
+    Rule("partnered-and", _pattern(L("inv"), r"\s+(?:have\s+|had\s+|will\s+)?(?:partnered|"
                                    r"teamed\s+up|joined\s+forces|are\s+partnering)\b(?!\s+with)"),
          lambda m, ctx: _among(m, ctx),
          ("partnered", "teamed up", "joined forces", "are partnering")),
-    Rule("deal-with", _compile(L("inv"), GAP, _DEAL_VERB, r"\s+(?:(?:a|an|the|its|their|two|"
+    Rule("deal-with", _pattern(L("inv"), GAP, _DEAL_VERB, r"\s+(?:(?:a|an|the|its|their|two|"
                                r"new|similar)\s+)?", _WORDS, "{0,6}?", _DEAL_NOUN,
                                # "a five-year deal worth $17.4 billion with Y"
                                rf"(?:\s+(?:worth|valued\s+at)\s+(?:[\w-]+\s+){{0,2}}?{A})?",
                                r"\s+with\s+(?:both\s+)?", L("tgt")),
          generic, ("deal", "agreement", "contract", "partnership", "pact", "alliance", "tie",
                    "collaboration", "memorand", "mou", "arrangement")),
-    Rule("deal-between", _compile(L("inv"), r"\s+(?:have\s+|has\s+|had\s+|will\s+|jointly\s+)?",
+    Rule("deal-between", _pattern(L("inv"), r"\s+(?:have\s+|has\s+|had\s+|will\s+|jointly\s+)?",
                                   _DEAL_VERB, r"\s+(?:(?:a|an|the)\s+)?", _WORDS, "{0,6}?",
                                   _DEAL_NOUN, r"\b"),
          lambda m, ctx: generic(m, ctx) if len(ctx.group(m, "inv")) > 1 else [],
          ("deal", "agreement", "contract", "partnership", "pact", "alliance", "tie",
           "collaboration", "memorand", "mou", "arrangement")),
-    Rule("deal-possessive", _compile(L("inv", possessive="required"), r"\s+", _WORDS, "{0,4}?",
+    Rule("deal-possessive", _pattern(L("inv", possessive="required"), r"\s+", _WORDS, "{0,4}?",
                                      r"(?:deals?|agreements?|contracts?|pacts?|tie-?ups?)\s+with\s+",
                                      L("tgt")),
          generic, ("deal", "agreement", "contract", "pact", "tie-up", "tie up")),
-    Rule("deal-expanded", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:expand|extend|increas|boost|"
+    Rule("deal-expanded", _pattern(rf"(?P<inv>{P})", GAP, r"\b(?:expand|extend|increas|boost|"
                                    r"enlarg|sign|ink|renew)\w*\s+(?:its|their|a|an|the)\s+",
                                    rf"(?:{A}\s+)?(?P<tgt>{P})\s+(?:[\w-]+\s+)?",
                                    r"(?:contract|deal|agreement)"),
          generic, ("contract", "deal", "agreement")),
-    Rule("said-pay", _compile(rf"(?P<tgt>{P})\s+(?:said|says)\s+(?:that\s+)?", rf"(?P<inv>{P})",
+    Rule("said-pay", _pattern(rf"(?P<tgt>{P})\s+(?:said|says)\s+(?:that\s+)?", rf"(?P<inv>{P})",
                               GAP, r"\b(?:pay|pays|paid|spend|spends|spent)\b", GAP,
                               r"\b(?:under|as\s+part\s+of)\s+(?:an?|the|its|their)\s+",
                               r"(?:[\w-]+\s+){0,2}?(?:agreement|contract|deal)"),
          lambda m, ctx: generic(m, ctx), (" pay", " paid", "spend", "spent")),
     # --- compute
-    Rule("provide-with", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:provid\w*|suppl(?:y|ies|ied|ying)|"
+    Rule("provide-with", _pattern(rf"(?P<inv>{P})", GAP, r"\b(?:provid\w*|suppl(?:y|ies|ied|ying)|"
                                   r"giv(?:e|es|ing)|gave|equip\w*)\s+", L("tgt"),
                                   r"\s+with\s+", GAP, r"\b(?:compute|computing|computational|"
                                   r"processing|chips?|GPUs?|TPUs?|gigawatts?|capacity|servers?|"
                                   r"accelerators?|infrastructure|power)\b"),
          pairs("compute"), ("provid", "suppl", "giv", "gave", "equip")),
-    Rule("supply-to", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:suppl(?:y|ies|ied|ying)|provid\w*|"
+    Rule("supply-to", _pattern(rf"(?P<inv>{P})", GAP, r"\b(?:suppl(?:y|ies|ied|ying)|provid\w*|"
                                r"deliver\w*|sell(?:s|ing)?|sold|rent(?:s|ed|ing)?|leas\w*)\s+",
                                r"[^\ue000;]{0,80}?\bto\s+", L("tgt")),
          supplying, ("suppl", "provid", "deliver", "sell", "sold", "rent", "leas")),
-    Rule("give-capacity", _compile(rf"(?P<inv>{P})", GAP, r"\bto\s+give\s+", rf"(?P<tgt>{P})",
+    Rule("give-capacity", _pattern(rf"(?P<inv>{P})", GAP, r"\bto\s+give\s+", rf"(?P<tgt>{P})",
                                    r"\s+(?:[\w-]+\s+){0,3}?(?:capacity|compute|computing|access)"),
          pairs("compute"), (" give",)),
-    Rule("provider-of", _compile(rf"(?P<inv>{P})", r"[^;]*?", r"\b(?:provider|supplier)\s+of\s+",
+    Rule("provider-of", _pattern(rf"(?P<inv>{P})", r"[^;]*?", r"\b(?:provider|supplier)\s+of\s+",
                                  GAP, r"\b(?:compute|computing|computational|processing|cloud)\b",
                                  GAP, r"\bfor\s+", rf"(?P<tgt>{P})"),
          pairs("compute"), ("provider", "supplier")),
-    Rule("offer-use", _compile(r"\boffer\w*\s+", rf"(?P<tgt>{P})", r"\s+(?:the\s+)?(?:use\s+of|"
+    Rule("offer-use", _pattern(r"\boffer\w*\s+", rf"(?P<tgt>{P})", r"\s+(?:the\s+)?(?:use\s+of|"
                                r"access\s+to)\s+(?:", P, APOS, r"\s+)?", rf"(?P<inv>{P})", GAP,
                                r"\b(?:cloud|computing|compute|GPUs?|data\s+cent)"),
          pairs("compute"), ("offer",)),
-    Rule("buy-from", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:buy(?:s|ing)?|bought|purchas\w*|"
+    Rule("buy-from", _pattern(rf"(?P<inv>{P})", GAP, r"\b(?:buy(?:s|ing)?|bought|purchas\w*|"
                               r"rent(?:s|ed|ing)?|leas\w*|procur\w*|sourc\w*|spend(?:s|ing)?|"
                               r"spent|us(?:e|es|ed|ing))\b[^\ue000;]{0,80}?\b(?:from|on|with)\s+",
                               L("tgt", possessive="optional")),
          buying_compute, (" buy", "bought", "purchas", " rent", " leas", "procur", "sourc", "spen",
                           " use", " using")),
-    Rule("buy-of", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:buy\w*|bought|purchas\w*|spend\w*|"
+    Rule("buy-of", _pattern(rf"(?P<inv>{P})", GAP, r"\b(?:buy\w*|bought|purchas\w*|spend\w*|"
                             r"spent|commit\w*)\b[^\ue000;]{0,60}?\bof\s+", rf"(?P<tgt>{P})",
                             r"\s+(?:cloud\s+)?(?:services|capacity|compute|computing|cloud|"
                             r"chips|GPUs|TPUs)"),
          pairs("compute", swap=True), (" buy", "bought", "purchas", "spen", "commit")),
-    Rule("use-chips", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:us(?:e|es|ed|ing)|deploy\w*|run\w*|"
+    Rule("use-chips", _pattern(rf"(?P<inv>{P})", GAP, r"\b(?:us(?:e|es|ed|ing)|deploy\w*|run\w*|"
                                r"rent\w*|buy\w*|bought|purchas\w*|access\w*|train\w*)\b"
                                r"[^\ue000;]{0,60}?", rf"(?P<tgt>{P})['’]s\s+(?:[\w-]+\s+){{0,2}}?",
                                _CHIPS, r"\b"),
          pairs("compute", swap=True), (" use", " using", "deploy", " run", " rent", " buy", "bought",
                                        "purchas", "access", " train")),
-    Rule("primary-provider", _compile(rf"(?P<tgt>{P})", GAP, r"\b(?:mak(?:e|es|ing)|made|nam(?:e|es|ed|"
+    Rule("primary-provider", _pattern(rf"(?P<tgt>{P})", GAP, r"\b(?:mak(?:e|es|ing)|made|nam(?:e|es|ed|"
                                       r"ing)|select\w*|chos\w+|choos\w+|pick\w*|designat\w*)\s+",
                                       rf"(?P<inv>{P})\s+(?:as\s+)?(?:its|their)\s+(?:[\w-]+\s+){{0,2}}?"
                                       r"(?:cloud|compute|computing|training|infrastructure|chip|GPU)\s+"
                                       r"(?:partner|provider|supplier)"),
          pairs("compute"), _PROVIDER_TITLES),
-    Rule("the-provider-for", _compile(r"\b(?:mak(?:e|es|ing)|made|nam(?:e|es|ed|ing))\s+",
+    Rule("the-provider-for", _pattern(r"\b(?:mak(?:e|es|ing)|made|nam(?:e|es|ed|ing))\s+",
                                       rf"(?P<inv>{P})\s+(?:the|a|an)\s+(?:[\w-]+\s+){{0,2}}?(?:cloud|"
                                       r"compute|computing|training|infrastructure)\s+(?:partner|"
                                       rf"provider|supplier)\s+(?:for|of|to)\s+(?P<tgt>{P})"),
          pairs("compute"), _PROVIDER_TITLES),
     # "Y has picked Oracle Cloud Infrastructure to extend …": a cloud chosen is a provider
-    Rule("pick-cloud", _compile(rf"(?P<tgt>{P})", GAP, r"\b(?:pick(?:s|ed)?|select(?:s|ed)?|"
+    Rule("pick-cloud", _pattern(rf"(?P<tgt>{P})", GAP, r"\b(?:pick(?:s|ed)?|select(?:s|ed)?|"
                                 r"chose|chosen|choos(?:e|es|ing))\s+", rf"(?P<inv>{P})",
                                 r"(?!['’])\s+(?:to|for|as)\b"),
          lambda m, ctx: [f for f in pairs("compute")(m, ctx) if ctx.kinds[f.investor] == "cloud"
                          and "distribut" not in until_party(ctx.text, m.end(), 60)],
          (" pick", " select", " chose", " choos")),
-    Rule("tap", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:tap(?:s|ped|ping)?|add(?:s|ed|ing)?|"
+    Rule("tap", _pattern(rf"(?P<inv>{P})", GAP, r"\b(?:tap(?:s|ped|ping)?|add(?:s|ed|ing)?|"
                          r"turn(?:s|ed)?\s+to|sign(?:s|ed)?\s+up)\s+", rf"(?P<tgt>{P})",
                          r"\s+(?:as\s+(?:a|an)\s+)?(?:[\w-]+\s+){0,2}?(?:for|as)\s+",
                          r"[^\ue000;]{0,40}?\b(?:compute|computing|capacity|cloud|chips|GPUs|"
                          r"supplier|provider)"),
          pairs("compute", swap=True, by_kind=True), (" tap", " add", " turn", " sign")),
     # --- licensing and acqui-hires
-    Rule("pay", _compile(rf"(?P<inv>{P})", GAP, r"\bpa(?:y|ys|id|ying)\s+", rf"(?P<tgt>{P})",
+    Rule("pay", _pattern(rf"(?P<inv>{P})", GAP, r"\bpa(?:y|ys|id|ying)\s+", rf"(?P<tgt>{P})",
                          r"(?!['’])[^;]{0,120}"),
          paying, (" pay", " paid")),
-    Rule("pay-to-license", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:pa(?:y|ys|id|ying)|spend\w*|spent)"
+    Rule("pay-to-license", _pattern(rf"(?P<inv>{P})", GAP, r"\b(?:pa(?:y|ys|id|ying)|spend\w*|spent)"
                                     r"\s+[^\ue000;]{0,50}?\bto\s+licen[cs]e\s+", rf"(?P<tgt>{P})",
                                     APOS),
          licensing, ("licen",)),
-    Rule("license-of", _compile(rf"(?P<inv>{P})", GAP, r"\blicen[cs](?:e|es|ed|ing)\s+",
+    Rule("license-of", _pattern(rf"(?P<inv>{P})", GAP, r"\blicen[cs](?:e|es|ed|ing)\s+",
                                 rf"(?P<tgt>{P})['’]s?"),
          licensing, ("licen",)),
     # "Apple will license Gemini for Siri": a model licensed by its name (its maker licenses)
-    Rule("license-product", _compile(rf"(?P<inv>{P})", GAP, r"\blicen[cs](?:e|es|ed|ing)\s+"
+    Rule("license-product", _pattern(rf"(?P<inv>{P})", GAP, r"\blicen[cs](?:e|es|ed|ing)\s+"
                                      rf"(?P<tgt>{P})(?!['’])"),
          lambda m, ctx: [f for f in pairs("licensing")(m, ctx) if ctx.kinds[f.target] == "product"],
          ("licen",)),
-    Rule("license-to", _compile(rf"(?P<tgt>{P})", GAP, r"\blicen[cs](?:e|es|ed|ing)\s+(?:its|their)"
+    Rule("license-to", _pattern(rf"(?P<tgt>{P})", GAP, r"\blicen[cs](?:e|es|ed|ing)\s+(?:its|their)"
                                 r"\s+(?:[\w-]+\s+){0,3}?to\s+", rf"(?P<inv>{P})"),
          pairs("licensing"), ("licen",)),
-    Rule("hire-staff", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:hire[sd]?|hiring|rehire[sd]?|"
+    Rule("hire-staff", _pattern(rf"(?P<inv>{P})", GAP, r"\b(?:hire[sd]?|hiring|rehire[sd]?|"
                                 r"poach\w*|acquir(?:e|es|ed|ing)|brought\s+on|took\s+on)\s+"
                                 r"(?:(?:most|many|some|much|several|dozens|all|the)\s+(?:of\s+)?)?",
                                 rf"(?P<tgt>{P})['’]s?\s+(?:[\w-]+\s+){{0,2}}?(?:staff|team|"
@@ -757,30 +766,30 @@ RULES: list[Rule] = [
                                 r"engineers|executives|leadership|chief|CEO|people)"),
          pairs("acquihire"), ("hire", "hiring", "poach", "acqui", "brought on", "took on")),
     # --- joint ventures
-    Rule("joint-venture", _compile(L("inv"), GAP, r"\b(?:announc\w*|form\w*|launch\w*|set\s+up|"
+    Rule("joint-venture", _pattern(L("inv"), GAP, r"\b(?:announc\w*|form\w*|launch\w*|set\s+up|"
                                    r"sets\s+up|creat\w*|establish\w*|team\w*\s+up|unveil\w*)\b"
                                    r"[^\ue000;]{0,80}?\b(?:joint[ -]venture|(?:investment\s+)?fund\b)"),
          joint_venture, ("joint venture", "joint-venture", " fund ", " fund,", " fund.")),
     # --- distribution: a platform offers a lab's models
-    Rule("models-via", _compile(rf"(?P<tgt>{P})", GAP, r"\b(?:offer\w*|mak\w+|sell\w*|provid\w+)\s+",
+    Rule("models-via", _pattern(rf"(?P<tgt>{P})", GAP, r"\b(?:offer\w*|mak\w+|sell\w*|provid\w+)\s+",
                                 r"(?:its|their)\s+(?:\w+\s+){0,2}models\s+(?:available\s+)?",
                                 r"(?:via|through|on)\s+", L("inv", possessive="optional")),
          pairs("distribution", tail=False), ("models",)),
-    Rule("access-through", _compile(r"\boffer\s+access\s+through\s+", rf"(?P<inv>{P})", r",?\s+to\s+",
+    Rule("access-through", _pattern(r"\boffer\s+access\s+through\s+", rf"(?P<inv>{P})", r",?\s+to\s+",
                                     GAP, r"\bmodels\b", GAP, r"(?:such\s+as|including|like)\s+",
                                     L("tgt")),
          pairs("distribution", tail=False), ("offer access",)),
-    Rule("models-available", _compile(rf"(?P<tgt>{P})", APOS, r"\s+(?:[\w-]+\s+){0,3}?models?\s+",
+    Rule("models-available", _pattern(rf"(?P<tgt>{P})", APOS, r"\s+(?:[\w-]+\s+){0,3}?models?\s+",
                                       r"(?:are\s+|is\s+|will\s+be\s+)?(?:now\s+)?(?:available|"
                                       r"offered|hosted)\s+(?:first\s+)?(?:on|via|through|in)\s+",
                                       rf"(?P<inv>{P})"),
          pairs("distribution", tail=False), ("available", "offered", "hosted")),
-    Rule("make-available", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:mak(?:e|es|ing)|made)\s+",
+    Rule("make-available", _pattern(rf"(?P<inv>{P})", GAP, r"\b(?:mak(?:e|es|ing)|made)\s+",
                                     rf"(?P<tgt>{P})(?:['’]s)?\s+(?:(?:{P}|[\w-]+)\s+){{0,3}}?",
                                     r"(?:available|accessible)\b(?:\s+(?:to|on|via|through|in|"
                                     rf"inside)\s+(?:[\w-]+\s+){{0,2}}?(?P<inv2>{P}))?"),
          lambda m, ctx: hosting(m, ctx, product=True), ("available", "accessible")),
-    Rule("host-models", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:host\w*|offer\w*|add\w*|bring\w*|"
+    Rule("host-models", _pattern(rf"(?P<inv>{P})", GAP, r"\b(?:host\w*|offer\w*|add\w*|bring\w*|"
                                  r"integrat\w*|deploy\w*|distribut\w*)\s+(?:models\s+from\s+)?",
                                  # ("Grok 3", "xAI's Grok", "Meta's Llama models")
                                  rf"(?P<tgt>{P})", _VERSION, r"(?:['’]s\s+(?:", P, _VERSION,
@@ -789,7 +798,7 @@ RULES: list[Rule] = [
          lambda m, ctx: hosting(m, ctx, product=True), (" host", " offer", " add", " bring",
                                                         "integrat", "deploy", "distribut")),
     # "X carries/hosts (the latest) models from A, B and C"
-    Rule("models-from", _compile(rf"(?P<inv>{P})", GAP, r"\b(?:host\w*|offer\w*|add\w*|bring\w*|"
+    Rule("models-from", _pattern(rf"(?P<inv>{P})", GAP, r"\b(?:host\w*|offer\w*|add\w*|bring\w*|"
                                  r"carr(?:y|ies|ied|ying)|list\w*|sell\w*|feature\w*)\s+"
                                  r"(?:[\w-]+\s+){0,2}?models\s+from\s+", L("tgt")),
          lambda m, ctx: hosting(m, ctx), ("models from",)),
@@ -797,7 +806,7 @@ RULES: list[Rule] = [
     # --- issue 14, round 4
     # "A led a $N round in Y, with B and C participating": the lead is not watched (no party
     # before "led"), the watched participants are the round's members
-    Rule("unwatched-lead", _compile(r"(?<![\ue001’'])\s(?:also\s+)?(?:co-)?(?:led|leads|leading|lead)\s+",
+    Rule("unwatched-lead", _pattern(r"(?<![\ue001’'])\s(?:also\s+)?(?:co-)?(?:led|leads|leading|lead)\s+",
                                     rf"(?:(?:the|a|an)\s+)?(?:{A}\s+)?(?:[\w-]+\s+){{0,3}}?",
                                     _LED_ROUND, r"\s+(?:[\w-]+\s+){0,2}?(?:in|for|of|into)\s+",
                                     rf"(?P<tgt>{P})"),
@@ -805,15 +814,15 @@ RULES: list[Rule] = [
     # "Y's $N funding, led by A, also drew B and C": the round named by its company
     # (both only where no party comes before: anchored at the sentence's start, they stop at
     # its first party)
-    Rule("round-of", _compile(rf"^[^\ue000]*?(?P<tgt>{P})['’]s\s+(?:{A}\s+)?(?:[\w-]+\s+){{0,3}}?",
+    Rule("round-of", _pattern(rf"^[^\ue000]*?(?P<tgt>{P})['’]s\s+(?:{A}\s+)?(?:[\w-]+\s+){{0,3}}?",
                               _ROUND, r"\b(?!\s+(?:in|for|of|into)\s)"),
          lambda m, ctx: raising(m, ctx), ("round", "funding", "financing", "series", "raise")),
-    Rule("round-in", _compile(r"^[^\ue000]*?\b(?:the|a|an|its|their)\s+", rf"(?:{A}\s+)?",
+    Rule("round-in", _pattern(r"^[^\ue000]*?\b(?:the|a|an|its|their)\s+", rf"(?:{A}\s+)?",
                               r"(?:[\w-]+\s+){0,3}?", _ROUND, r"\s+(?:in|for|of|into)\s+",
                               rf"(?P<tgt>{P})"),
          lambda m, ctx: raising(m, ctx), ("round", "funding", "financing", "series", "raise")),
     # "Y announced a strategic investment from X"
-    Rule("investment-from", _compile(rf"(?P<tgt>{P})", GAP, r"\b(?:announc|receiv|secur|land|"
+    Rule("investment-from", _pattern(rf"(?P<tgt>{P})", GAP, r"\b(?:announc|receiv|secur|land|"
                                      r"got|gets|won|wins|clos|complet|accept|tak)\w*\s+(?:(?:a|an|"
                                      rf"the|new|fresh)\s+)?(?:{A}\s+)?(?:[\w-]+\s+){{0,2}}?"
                                      r"(?:investment|funding|backing|financing|capital)\s+from\s+"
@@ -822,41 +831,41 @@ RULES: list[Rule] = [
                                "financing from", "capital from")),
     # A cumulative stake: "X's latest injection takes its total investment in Y to $N", "the
     # deal brings X's total investment in Y to $N": the total, an earlier deal's sum
-    Rule("cumulative", _compile(L("inv", possessive="optional"), r"(?P<gap>", GAP, r")\b(?:brings?|"
+    Rule("cumulative", _pattern(L("inv", possessive="optional"), r"(?P<gap>", GAP, r")\b(?:brings?|"
                                 r"bringing|brought|takes?|taking|took|lifts?|lifting|lifted|"
                                 r"raises?|raising|raised|push(?:es|ed|ing)?|boost\w*)\s+",
                                 r"(?:its|their|his|her)\s+", _CUMULATIVE),
          lambda m, ctx: cumulative(m, ctx), ("total", "overall", "cumulative", "combined")),
-    Rule("cumulative-of", _compile(r"\b(?:brings?|bringing|brought|takes?|taking|took|lifts?|"
+    Rule("cumulative-of", _pattern(r"\b(?:brings?|bringing|brought|takes?|taking|took|lifts?|"
                                    r"lifting|lifted|raises?|raising|raised|push(?:es|ed|ing)?|"
                                    r"boost\w*)\s+", L("inv", possessive="required"), r"\s+",
                                    _CUMULATIVE),
          lambda m, ctx: cumulative(m, ctx), ("total", "overall", "cumulative", "combined")),
     # An ownership share stated as the deal: "Amazon is Anthropic's largest investor",
     # "Anthropic, in which Alphabet owns about 14%,"
-    Rule("is-holder", _compile(L("inv"), r"\s+(?:is|are|was|were|remains?|has\s+been|have\s+"
+    Rule("is-holder", _pattern(L("inv"), r"\s+(?:is|are|was|were|remains?|has\s+been|have\s+"
                                r"been)\s+(?:also\s+)?", rf"(?P<tgt>{P})['’]s\s+(?:[\w-]+\s+){{0,2}}?"
                                r"(?:backer|investor|shareholder|stakeholder|funder|owner)s?\b"),
          background_pairs("investment"), ("backer", "investor", "shareholder", "funder", "owner")),
     # "Anthropic is roughly 14% owned by Google"
-    Rule("owned-by", _compile(rf"(?P<tgt>{P})\s+(?:is|are|was|were|remains?)\s+(?:[\w-]+\s+){{0,2}}?"
+    Rule("owned-by", _pattern(rf"(?P<tgt>{P})\s+(?:is|are|was|were|remains?)\s+(?:[\w-]+\s+){{0,2}}?"
                               r"(?:\d+(?:\.\d+)?\s?(?:%|per\s?cent)|partly|partially|majority|"
                               r"minority|jointly)[- ]owned\s+by\s+", L("inv")),
          background_pairs("investment"), ("owned by",)),
     # "Periscope Data — now owned by Sisense — is …", "LinkedIn, which is owned by Microsoft,":
     # the owner bought it, as in "Microsoft-owned LinkedIn" (a share owned is a stake: above)
-    Rule("owned-by-aside", _compile(rf"(?P<tgt>{P})\s*(?:,|—|–|--|\()\s*(?:which\s+is\s+|that\s+is\s+)?"
+    Rule("owned-by-aside", _pattern(rf"(?P<tgt>{P})\s*(?:,|—|–|--|\()\s*(?:which\s+is\s+|that\s+is\s+)?"
                                     r"(?:now\s+|also\s+)?(?:wholly\s+)?owned\s+by\s+", L("inv"),
                                     r"\s*(?:,|—|–|--|\))"),
          background_pairs("acquisition"), ("owned by",)),
     # "Amazon has committed $8 billion to Anthropic" (money, not "committed to using")
-    Rule("commit-to", _compile(L("inv"), GAP, r"\bcommit(?:s|ted|ting)?\s+(?:(?:[\w-]+)\s+){0,2}?",
+    Rule("commit-to", _pattern(L("inv"), GAP, r"\bcommit(?:s|ted|ting)?\s+(?:(?:[\w-]+)\s+){0,2}?",
                                A, r"\s+(?:(?:[\w-]+)\s+){0,2}?to\s+", _FILL, L("tgt"),
                                r"(?!['’])"),
          lambda m, ctx: [f for f in filled("investment")(m, ctx)
                          if ctx.kinds[f.target] in ("lab", "company")],
          ("commit",)),
-    Rule("in-which-holds", _compile(rf"(?P<tgt>{P}),?\s+in\s+which\s+", L("inv"),
+    Rule("in-which-holds", _pattern(rf"(?P<tgt>{P}),?\s+in\s+which\s+", L("inv"),
                                     r"\s+(?:also\s+)?(?:owns|holds|has|had|controls|held|owned)\b"),
          background_pairs("investment"), ("in which",)),
     # A cloud chosen, phrased as a designation: "Anthropic makes AWS its primary training
@@ -866,13 +875,13 @@ RULES: list[Rule] = [
     # for it, not tried at every word)
     # (one pattern for the three, opening on the designated party: scanned for its marker,
     # not tried at every word; the verb before it is read by the builder)
-    Rule("designate", _compile(rf"(?P<inv>{P})\s+(?:(?P<copula>will\s+(?:be(?:come)?|remain)|"
+    Rule("designate", _pattern(rf"(?P<inv>{P})\s+(?:(?P<copula>will\s+(?:be(?:come)?|remain)|"
                                r"becomes|became|is\s+(?:now\s+)?becoming|has\s+become|is\s+now|"
                                r"is|remains|continues\s+to\s+be)\s+)?(?:as\s+)?(?:(?P<tgt>",
                                P, r")['’]s\s+|(?:its|their|the|a|an)\s+)?", _PROVIDER_TITLE),
          lambda m, ctx: designation(m, ctx), _DESIGNATIONS),
     # "OpenAI moved its primary cloud from Microsoft to Oracle", "Y is shifting workloads to X"
-    Rule("move-to", _compile(rf"(?P<tgt>{P})", GAP, r"\b(?:mov|shift|switch|migrat|transfer)\w*\s+"
+    Rule("move-to", _pattern(rf"(?P<tgt>{P})", GAP, r"\b(?:mov|shift|switch|migrat|transfer)\w*\s+"
                              r"(?:(?:its|their|some|most|all|part)\s+)?[^;\ue000]{0,50}?"
                              rf"(?:\bfrom\s+{P}\s+)?\bto\s+(?P<inv>{P})"),
          lambda m, ctx: [f for f in pairs("compute", by_kind=True)(m, ctx)
@@ -880,7 +889,7 @@ RULES: list[Rule] = [
          (" mov", " shift", " switch", "migrat", "transfer")),
     # "Grok will be available to Azure customers through Azure AI Foundry", "Grok is coming
     # to Azure": a model named by its product name, offered on a platform
-    Rule("product-available", _compile(rf"(?P<tgt>{P})", _VERSION, r"\s+(?:models?\s+)?"
+    Rule("product-available", _pattern(rf"(?P<tgt>{P})", _VERSION, r"\s+(?:models?\s+)?"
                                        r"(?:(?:is|are|will\s+be|becomes?|became)\s+(?:now\s+)?"
                                        r"(?:available|offered|hosted|coming|arriving|launching)|"
                                        # "Grok 3 arrives on Azure", "Llama lands on Bedrock"
@@ -896,7 +905,7 @@ RULES: list[Rule] = [
                                                         "arriv", "launching", "lands", "landed",
                                                         "debut", "comes", "came")),
     # "a joint venture between India's Tata Group and Airbus"
-    Rule("venture-between", _compile(r"\bjoint[ -]ventures?\s+(?:between|of|with)\s+",
+    Rule("venture-between", _pattern(r"\bjoint[ -]ventures?\s+(?:between|of|with)\s+",
                                      r"(?:[\w-]+['’]s\s+)?", L("inv"),
                                      r"(?!\s+(?:and|&)\b)"),
          joint_venture, ("joint venture", "joint-venture")),
@@ -1153,11 +1162,23 @@ _ALSO: dict[str, re.Pattern[str]] = {
 }
 
 
-def _lowered(pattern: re.Pattern[str]) -> re.Pattern[str]:
-    return re.compile(pattern.pattern.lower().replace("(?p<", "(?P<"))
+def lower_outside_escapes(pattern: str) -> str:
+    """A pattern's letters in lower case, its escapes (\\S, \\W) and group names kept."""
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern[i] == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+        else:
+            out.append(pattern[i].lower())
+            i += 1
+    return "".join(out).replace("(?p<", "(?P<")
 
 
-RULES = [replace(r, also=_ALSO.get(r.name), fast=_lowered(r.pattern)) for r in RULES]
+RULES = [
+    replace(r, also=_ALSO.get(r.name), fast=re.compile(lower_outside_escapes(r.source)))
+    for r in RULES
+]
 
 # Which rules a sentence can match: one Aho-Corasick pass for every rule's keywords,
 # overlapping (" joint venture" holds " join" and "joint venture"); a keyword found also counts
@@ -1172,19 +1193,6 @@ _KEYWORD_RULES = [frozenset(i for j in _INSIDE[k] for i in _RULES_OF[j]) for k i
 
 _CALLED: dict[frozenset[int], Plan] = {}
 _BY_PRODUCT = frozenset({"host-models"})
-
-
-def lower_outside_escapes(pattern: str) -> str:
-    """A pattern's letters in lower case, its escapes (\\S, \\W) and group names kept."""
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern[i] == "\\":
-            out.append(pattern[i : i + 2])
-            i += 2
-        else:
-            out.append(pattern[i].lower())
-            i += 1
-    return "".join(out).replace("(?p<", "(?P<")
 
 
 # the case-insensitive `also` tests, lowered: run case-sensitively on the lowered sentence

@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
+from functools import cache
 from types import TracebackType
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -206,17 +207,28 @@ class PinnedBackend(httpcore.AnyIOBackend):
         raise error
 
 
+@cache
+def trusted_certificates() -> ssl.SSLContext:
+    """certifi's certificates, as httpx trusts them by default, loaded once a process: each
+    load is about 20 ms of CPU, and every fetcher (a run makes two or more) loaded them twice
+    (issue 19). A context is safe to share between connections and threads."""
+    return httpx.create_ssl_context(trust_env=False)
+
+
 class _PinnedTransport(httpx.AsyncHTTPTransport):
     """httpx's transport over a connection pool that uses `PinnedBackend`."""
 
     def __init__(
         self, backend: PinnedBackend, limits: httpx.Limits, ssl_context: ssl.SSLContext | None
     ) -> None:
-        super().__init__(limits=limits, trust_env=False)
+        context = ssl_context or trusted_certificates()
+        # `verify` given the context: httpx would otherwise load the certificates for a pool
+        # that the line below replaces.
+        super().__init__(verify=context, limits=limits, trust_env=False)
         # httpx builds its pool without a network_backend parameter; this is its attribute
         # for the pool in 0.27 and 0.28 (a test connects through it, so a change shows).
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context or httpx.create_ssl_context(trust_env=False),
+            ssl_context=context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,

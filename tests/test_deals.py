@@ -3,7 +3,9 @@ with a positive and a near-miss sentence, rounds, currencies, tranches and years
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -541,3 +543,27 @@ def test_round_members_are_participants_of_one_round() -> None:
         ("investment", "microsoft", "openai"): {"microsoft": "participant", "nvidia": "participant"}
     }
     assert roles_of("Email start-up Agari raises $2.5M from Alloy, Nvidia And Microsoft.") == {}
+
+
+def test_a_sentence_whose_lowering_moves_offsets_finds_the_same_deals() -> None:
+    """A capital I with a dot lowers to two characters ("İ"), so a sentence holding it
+    cannot be matched on its lowered form (extractors/deals.py `_match`): each rule's
+    case-insensitive pattern reads it instead (compiled when first needed,
+    extractors/deal_rules.py `Rule.pattern`). Both ways find the same deals in every sentence
+    of the deals gold set, its words outside the names in capitals (as a headline may be)
+    so that the case matters to the patterns."""
+    gold = Path(__file__).parent / "data" / "deals_gold.jsonl"
+    texts = [json.loads(line)["text"] for line in gold.read_text(encoding="utf-8").splitlines()]
+    found = 0
+    for text in texts:
+        names = [(m.start, m.end) for m in TAGGER.tag(text)]
+        shouted = "".join(
+            c.upper() if c.isascii() and not any(a <= i < b for a, b in names) else c
+            for i, c in enumerate(text)
+        )
+        dotted = f"{shouted} (İstanbul)"
+        assert len(dotted.lower()) != len(dotted)  # read by the case-insensitive patterns
+        plain = deals_in(f"{shouted} (Istanbul)")
+        assert deals_in(dotted) == plain, text
+        found += len(plain)
+    assert found > 200  # most gold sentences hold a deal: the comparison is not of nothing

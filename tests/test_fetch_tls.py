@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from extractors.errors import FetchError
-from extractors.fetch import Fetcher, FetchLimits, FetchResult
+from extractors.fetch import Fetcher, FetchLimits, FetchResult, trusted_certificates
 
 NAME = "news.pinned.test"  # resolves to 127.0.0.1 here, through the patched resolver
 FAST = FetchLimits(min_host_interval=0, max_retries=0, connect_timeout=2.0)
@@ -193,3 +193,37 @@ def test_a_certificate_for_another_name_is_refused(tmp_path: Path, lookups: list
     finally:
         server.stop()
     assert server.hosts == []  # no request was sent over the unverified connection
+
+
+def test_fetchers_trust_certifis_certificates_loaded_once(
+    tmp_path: Path, lookups: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fetcher given no context of its own trusts certifi's certificates, as httpx does
+    (the test CA is not among them: its certificate is refused), loaded once for every
+    fetcher of the process (issue 19: each load is about 20 ms of CPU)."""
+    trusted_certificates()  # loaded now, if nothing before did
+    loads: list[object] = []
+    real = ssl.create_default_context
+
+    def counted(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+        loads.append((args, kwargs))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ssl, "create_default_context", counted)
+    _, cert, key = make_certs(tmp_path, NAME)  # its CA is not given to the fetcher
+    server = TLSServer(cert, key)
+    server.start()
+    limits = replace(FAST, allowed_private_hosts=frozenset({f"{NAME}:{server.port}"}))
+
+    async def run() -> None:
+        for _ in range(2):
+            async with Fetcher(limits) as fetcher:
+                with pytest.raises(FetchError):
+                    await fetcher.get(f"https://{NAME}:{server.port}/a")
+
+    try:
+        asyncio.run(run())
+    finally:
+        server.stop()
+    assert loads == []
+    assert server.hosts == []  # refused before any request went over the connection

@@ -19,12 +19,12 @@ import ipaddress
 import logging
 import socket
 import ssl
+import threading
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
-from functools import cache
 from types import TracebackType
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -207,12 +207,19 @@ class PinnedBackend(httpcore.AnyIOBackend):
         raise error
 
 
-@cache
+_per_thread = threading.local()
+
+
 def trusted_certificates() -> ssl.SSLContext:
-    """certifi's certificates, as httpx trusts them by default, loaded once a process: each
+    """certifi's certificates, as httpx trusts them by default, loaded once a thread: each
     load is about 20 ms of CPU, and every fetcher (a run makes two or more) loaded them twice
-    (issue 19). A context is safe to share between connections and threads."""
-    return httpx.create_ssl_context(trust_env=False)
+    (issue 19). Not shared between threads: httpcore sets the context's ALPN protocols as it
+    opens each connection, which OpenSSL may be copying for another thread's meanwhile. A
+    fetcher opens its connections in the thread of its event loop."""
+    context: ssl.SSLContext | None = getattr(_per_thread, "context", None)
+    if context is None:
+        context = _per_thread.context = httpx.create_ssl_context(trust_env=False)
+    return context
 
 
 class _PinnedTransport(httpx.AsyncHTTPTransport):

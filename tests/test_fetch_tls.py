@@ -195,13 +195,20 @@ def test_a_certificate_for_another_name_is_refused(tmp_path: Path, lookups: list
     assert server.hosts == []  # no request was sent over the unverified connection
 
 
-def test_fetchers_trust_certifis_certificates_loaded_once(
+def test_fetchers_trust_certifis_certificates_loaded_once_a_thread(
     tmp_path: Path, lookups: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A fetcher given no context of its own trusts certifi's certificates, as httpx does
     (the test CA is not among them: its certificate is refused), loaded once for every
-    fetcher of the process (issue 19: each load is about 20 ms of CPU)."""
-    trusted_certificates()  # loaded now, if nothing before did
+    fetcher of a thread (issue 19: each load is about 20 ms of CPU); another thread has its
+    own, as httpcore changes a context's ALPN protocols at each connection."""
+    mine = trusted_certificates()  # loaded now, if nothing before did
+    theirs: list[ssl.SSLContext] = []
+    other = threading.Thread(target=lambda: theirs.append(trusted_certificates()))
+    other.start()
+    other.join()
+    assert theirs[0] is not mine and trusted_certificates() is mine
+    assert theirs[0].verify_mode == ssl.CERT_REQUIRED and theirs[0].check_hostname
     loads: list[object] = []
     real = ssl.create_default_context
 

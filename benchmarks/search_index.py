@@ -4,10 +4,11 @@ An ingest ends by bringing the full-text index up to date over every stored arti
 (docs/architecture.md, step 8). Built whole, that grows with the warehouse, and a run of a
 few hundred new articles into 1M stored ones paid all of it: 11-15 s at 1M. The index now
 takes the words of the documents it held unchanged from its own postings and reads only the
-new and changed texts (warehouse/search.py `_COUNT`). Measured here on a copy of the large
-warehouse: the index built whole, then a run's stores (`RUN_STORES`, of the ingest's size) appended
-(as a run stores them), then the index brought up to date as the closing step does, under its
-DuckDB settings (the ingest's caps, a thread per core).
+new and changed texts (warehouse/search.py `_COUNT`), and updates itself in place, appending
+the new documents' postings (`_UPDATE`: postings are counts, scored when read). Measured here
+on a copy of the large warehouse: the index built whole, then a run's stores (`RUN_STORES`,
+of the ingest's size) appended (as a run stores them), then the index brought up to date as
+the closing step does, under its DuckDB settings (the ingest's caps, a thread per core).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from tests.test_search import article
-from warehouse import search
+from warehouse import bm25, search
 from warehouse.articles import append_batch
 from warehouse.database import open_warehouse
 
@@ -55,11 +55,22 @@ def _snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
 
 
 def _postings(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int], float]:
+    """Each posting's BM25 part by (term, document): kept with the extension's postings
+    (`subscore`), computed as a search computes it from labwatch's (warehouse/bm25.py)."""
+    columns = {
+        str(c)
+        for (c,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'fts_main_articles'"
+            " AND table_name = 'postings'"
+        ).fetchall()
+    }
+    score = "p.subscore" if "subscore" in columns else bm25.SUBSCORE
     return {
-        (str(term), int(docid)): float(score)
-        for term, docid, score in con.execute(
-            "SELECT d.term, p.docid, p.subscore FROM fts_main_articles.postings p"
-            " JOIN fts_main_articles.dict d USING (termid)"
+        (str(term), int(docid)): float(value)
+        for term, docid, value in con.execute(
+            f"SELECT dd.term, p.docid, {score} FROM fts_main_articles.postings p"
+            " JOIN fts_main_articles.dict dd USING (termid)"
+            " JOIN fts_main_articles.docs docs USING (docid) CROSS JOIN fts_main_articles.stats s"
         ).fetchall()
     }
 
@@ -141,8 +152,10 @@ def _whole(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
         "SELECT term, df FROM fts_main_articles.dict ORDER BY ALL"
     ).fetchall()
     whole["postings"] = con.execute(
-        "SELECT d.term, p.docid, p.subscore, p.tf FROM fts_main_articles.postings p"
-        " JOIN fts_main_articles.dict d USING (termid) ORDER BY ALL"
+        f"SELECT dd.term, p.docid, {bm25.SUBSCORE}, p.tf FROM fts_main_articles.postings p"
+        " JOIN fts_main_articles.dict dd USING (termid)"
+        " JOIN fts_main_articles.docs docs USING (docid) CROSS JOIN fts_main_articles.stats s"
+        " ORDER BY ALL"
     ).fetchall()
     return whole
 
@@ -162,11 +175,26 @@ def _rebuilt(con: duckdb.DuckDBPyConnection) -> tuple[int, dict[str, object], di
     return kept, reused, whole
 
 
-def test_a_rebuild_reads_only_new_and_changed_texts(tmp_path: Path) -> None:
+def _sorted_postings(con: duckdb.DuckDBPyConnection) -> int:
+    """The postings the last full build wrote (an update in place leaves it as it was)."""
+    row = con.execute("SELECT sorted_postings FROM fts_main_articles.layout").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+@pytest.mark.parametrize("in_place", [False, True])
+def test_a_rebuild_reads_only_new_and_changed_texts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_place: bool
+) -> None:
     # The index built again after a run: articles added, one deleted, one given its page's
     # text in place (an upgrade), one keyed anew under the same rowid. The words of the
     # others come from the last build's postings; every table must equal a build from the
-    # texts alone, scores included (the corpus's size and mean length moved).
+    # texts alone, scores included (the corpus's size and mean length moved). Here a run
+    # adds half as many articles again: a full build from the kept counts, unless the share
+    # of postings an update may append is raised (`in_place`), when the index is updated in
+    # place (`_UPDATE`) and must hold the same.
+    if in_place:
+        monkeypatch.setattr(search, "APPENDED_SHARE", 100.0)
     rng = random.Random(7)
     start = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -174,10 +202,12 @@ def test_a_rebuild_reads_only_new_and_changed_texts(tmp_path: Path) -> None:
         return ". ".join(" ".join(rng.choices(WORDS, k=rng.randint(3, 20))) for _ in range(4))
 
     articles = [article(f"a{i}", text(), text(), start + timedelta(hours=i)) for i in range(90)]
+    articles[5]["text"] += " xylophone"  # a word only the article deleted below holds
     with open_warehouse(tmp_path / "w.duckdb") as con:
         append_batch(con, articles[:60], [], [], [])
         search.refresh_index(con)
         first = _whole(con)
+        assert ("xylophon", 1) in first["dict"]  # type: ignore[operator]
         assert len(first["doc_keys"]) == 60  # type: ignore[arg-type]
         ids = dict(con.execute("SELECT term, termid FROM fts_main_articles.dict").fetchall())
         append_batch(con, articles[60:], [], [], [])
@@ -187,11 +217,14 @@ def test_a_rebuild_reads_only_new_and_changed_texts(tmp_path: Path) -> None:
             " content_hash = 'changed' WHERE article_id = 'a7'"
         )
         con.execute("UPDATE articles SET title = 'zeppelin' WHERE article_id = 'a9'")
+        sorted_before = _sorted_postings(con)
         kept, reused, whole = _rebuilt(con)
         # Of the 60 indexed: a5 gone, a7 and a9 read again (their keys moved), 57 kept.
         assert kept == 57
+        assert (_sorted_postings(con) == sorted_before) is in_place
         assert reused == whole
         assert ("zeppelin", 2) in whole["dict"]  # type: ignore[operator]
+        assert not any(term == "xylophon" for term, _ in whole["dict"])  # type: ignore[attr-defined]
         assert search.search_articles(con, "quasar")[0] == 1
         # Terms kept their ids; the new ones come after them.
         now = dict(con.execute("SELECT term, termid FROM fts_main_articles.dict").fetchall())
@@ -200,6 +233,21 @@ def test_a_rebuild_reads_only_new_and_changed_texts(tmp_path: Path) -> None:
         # Built again with nothing changed: every document's words kept, the same index.
         kept, reused, whole = _rebuilt(con)
         assert kept == 89 and reused == whole
+
+        # Searches find what they find after a build from the texts alone, scores included,
+        # ranked in this process and by the SQL.
+        def searches() -> list[object]:
+            found = []
+            for query in ("zeppelin cloud", "compute", '"cloud provider"', "chips 2026"):
+                for ranked in (True, False):
+                    monkeypatch.setattr(search, "RANK_IN_PROCESS", ranked)
+                    found.append(search.search_articles(con, query, limit=50))
+            return found
+
+        before = searches()
+        assert all(total for total, _ in before)  # type: ignore[misc]
+        search.refresh_index(con, whole=True)
+        assert searches() == before
 
 
 def test_an_index_without_counts_is_built_from_the_texts(tmp_path: Path) -> None:

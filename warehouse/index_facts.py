@@ -29,7 +29,7 @@ CURRENT, MISSING, STALE = "current", "missing", "stale"
 @dataclass(frozen=True)
 class IndexFacts:
     state: str  # CURRENT, MISSING or STALE
-    postings: bool  # fts_main_articles.postings exists
+    postings: bool  # fts_main_articles.postings exists, with each posting's count
     times_current: bool  # fts_main_articles.doc_times holds the articles' times now
     entities_current: bool  # fts_main_articles.entity_docs holds article_entities now
     tokenize: str  # the index's tokenize macro (how a text is split into words)
@@ -117,6 +117,15 @@ def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {str(r[0]) for r in rows}
 
 
+def postings_counted(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the index's postings hold each posting's count (`tf`), which a search scores."""
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'fts_main_articles'"
+        " AND table_name = 'postings' AND column_name = 'tf'"
+    ).fetchone()
+    return bool(row and row[0])
+
+
 def read_facts(con: duckdb.DuckDBPyConnection) -> IndexFacts:
     """The facts, read now: the articles' fingerprints in one scan of `articles`."""
     from warehouse import search  # its fingerprints' definitions (search imports this module)
@@ -136,6 +145,12 @@ def read_facts(con: duckdb.DuckDBPyConnection) -> IndexFacts:
     except duckdb.CatalogException:
         built = None  # a warehouse from before the state was kept (migration 0006)
     state = CURRENT if built and (int(built[0]), int(built[1])) == fingerprint else STALE
+    # Postings are read as counts (warehouse/bm25.py); an index whose postings were only
+    # scored (built before they kept counts) is stale: rebuilt by whoever can, and searched
+    # meanwhile as an index without postings.
+    counted = "postings" in tables and postings_counted(con)
+    if "postings" in tables and not counted:
+        state = STALE
     times = False
     if "doc_times_state" in tables:
         kept = con.execute("SELECT fingerprint FROM fts_main_articles.doc_times_state").fetchone()
@@ -152,6 +167,4 @@ def read_facts(con: duckdb.DuckDBPyConnection) -> IndexFacts:
     stopwords = frozenset(
         str(r[0]) for r in con.execute("SELECT sw FROM fts_main_articles.stopwords").fetchall()
     )
-    return IndexFacts(
-        state, "postings" in tables, times, entities, str(macro[0]) if macro else "", stopwords
-    )
+    return IndexFacts(state, counted, times, entities, str(macro[0]) if macro else "", stopwords)

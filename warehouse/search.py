@@ -6,7 +6,9 @@ transaction together with a fingerprint of the articles it covers (`search_index
 is rebuilt when it is missing (a run killed before building it) or stale (the articles'
 fingerprint differs): at the end of every ingest, and by `labwatch search` itself before it
 searches (`ensure_index`), so a search never misses what is stored. A rebuild reads only the
-texts of new and changed articles: the others' word counts come from the index it replaces.
+texts of new and changed articles: the others' word counts come from the index it replaces,
+which it updates in place (`_UPDATE`): postings are counts, scored when a search reads them
+(warehouse/bm25.py), so a kept document's postings never change.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from warehouse import fts_stopwords, index_facts, query_terms, rollup, search_ranking
+from warehouse.bm25 import SUBSCORE
 from warehouse.database import open_warehouse
 from warehouse.ducklake import is_lake
 from warehouse.errors import QueryError, WarehouseLockedError
@@ -90,7 +93,8 @@ def articles_fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
 
 
 def index_state(con: duckdb.DuckDBPyConnection) -> str:
-    """CURRENT, MISSING or STALE (built over other articles than those stored now)."""
+    """CURRENT, MISSING or STALE (built over other articles than those stored now, or with
+    postings that hold no counts: warehouse/index_facts.py)."""
     if not has_index(con):
         return MISSING
     try:
@@ -100,6 +104,8 @@ def index_state(con: duckdb.DuckDBPyConnection) -> str:
     except duckdb.CatalogException:
         return STALE  # a warehouse from before the state was kept (migration 0006)
     if row is None or (int(row[0]), int(row[1])) != articles_fingerprint(con):
+        return STALE
+    if has_postings(con) and not index_facts.postings_counted(con):
         return STALE
     return CURRENT
 
@@ -247,10 +253,68 @@ _BUILD = [
     # What the next build compares its documents with (see _COUNT).
     "CREATE TABLE fts_main_articles.doc_keys AS SELECT * FROM labwatch_fts_keys ORDER BY docid",
 ]
+# How many postings a full build wrote in term order (see APPENDED_SHARE).
+_LAYOUT = (
+    "CREATE TABLE fts_main_articles.layout AS"
+    " SELECT count(*)::BIGINT AS sorted_postings FROM fts_main_articles.postings"
+)
+# An update of the index in place, when documents are kept: what a full build from the kept
+# counts would hold (tests/test_search_build.py compares the two), without rewriting what
+# the kept documents hold. The documents it held and does not keep (removed, given a new
+# text, moved to another rowid) go, with their postings; the new documents' postings are
+# appended in term order; each term's document frequency moves by the documents it lost and
+# gained (a term no document holds any more goes); new terms are numbered after the others,
+# in term order, as a full build from kept counts numbers them.
+_UPDATE = [
+    """CREATE OR REPLACE TEMP TABLE labwatch_fts_gone AS
+    SELECT docid FROM fts_main_articles.docs
+    WHERE docid NOT IN (SELECT docid FROM labwatch_fts_kept)""",
+    """CREATE OR REPLACE TEMP TABLE labwatch_fts_delta AS
+    SELECT term, sum(n)::BIGINT AS n FROM (
+        SELECT d.term, -count(*) AS n
+        FROM fts_main_articles.postings p JOIN fts_main_articles.dict d USING (termid)
+        WHERE p.docid IN (SELECT docid FROM labwatch_fts_gone) GROUP BY d.term
+        UNION ALL
+        SELECT term, count(*) AS n FROM labwatch_fts_new GROUP BY term
+    ) GROUP BY term""",
+    *(
+        f"DELETE FROM fts_main_articles.{table}"
+        " WHERE docid IN (SELECT docid FROM labwatch_fts_gone)"
+        for table in ("postings", "docs", "doc_keys")
+    ),
+    """INSERT INTO fts_main_articles.dict
+    SELECT (SELECT coalesce(max(termid), -1) FROM fts_main_articles.dict)
+           + row_number() OVER (ORDER BY term) AS termid, term, 0::BIGINT AS df
+    FROM labwatch_fts_delta
+    WHERE term NOT IN (SELECT term FROM fts_main_articles.dict)
+    ORDER BY term""",
+    """UPDATE fts_main_articles.dict SET df = dict.df + x.n FROM labwatch_fts_delta x
+    WHERE dict.term = x.term AND x.n <> 0""",
+    "DELETE FROM fts_main_articles.dict WHERE df = 0",
+    """INSERT INTO fts_main_articles.postings
+    SELECT d.termid, n.docid, n.tf
+    FROM labwatch_fts_new n JOIN fts_main_articles.dict d USING (term)
+    ORDER BY d.termid, n.docid""",
+    """INSERT INTO fts_main_articles.docs
+    SELECT a.rowid AS docid, a.article_id AS name, coalesce(l.len, 0)::BIGINT AS len
+    FROM articles a
+    LEFT JOIN (SELECT docid, sum(tf)::BIGINT AS len FROM labwatch_fts_new GROUP BY docid) l
+        ON l.docid = a.rowid
+    WHERE a.rowid NOT IN (SELECT docid FROM labwatch_fts_kept)
+    ORDER BY a.rowid""",
+    """CREATE OR REPLACE TABLE fts_main_articles.stats AS
+    SELECT count(docid) AS num_docs, sum(len) / count(len) AS avgdl
+    FROM fts_main_articles.docs""",
+    """INSERT INTO fts_main_articles.doc_keys
+    SELECT * FROM labwatch_fts_keys
+    WHERE docid NOT IN (SELECT docid FROM labwatch_fts_kept)
+    ORDER BY docid""",
+]
 # The build's working tables, dropped at its end.
 _TEMPS = (
     "labwatch_fts_sw", "labwatch_fts_keys", "labwatch_fts_kept", "labwatch_fts_tf",
     "labwatch_fts_lengths", "labwatch_fts_words", "labwatch_fts_new", "labwatch_fts_terms",
+    "labwatch_fts_gone", "labwatch_fts_delta",
 )  # fmt: skip
 
 
@@ -346,53 +410,72 @@ def _build(con: duckdb.DuckDBPyConnection, *, reuse: bool = True) -> int:
         {"stopwords": json_list(english_stopwords())},
     )
     kept = _keep(con, reuse)
-    for statement in [*_COUNT, *(_KEPT if kept else [])]:
+    for statement in _COUNT:
         con.execute(statement.format(**words) if "{texts}" in statement else statement)
-    parts = _KEPT_PARTS if kept else _WHOLE
-    for statement in [*_BUILD, _POSTINGS]:
-        placed = any("{" + name + "}" in statement for name in parts)
-        con.execute(statement.format(**parts) if placed else statement)
+    if kept and _updatable(con):
+        for view in _OLD_VIEWS:
+            con.execute(f"DROP VIEW {view}")
+        for statement in _UPDATE:
+            con.execute(statement)
+    else:
+        for statement in _KEPT if kept else []:
+            con.execute(statement)
+        parts = _KEPT_PARTS if kept else _WHOLE
+        for statement in [*_BUILD, _POSTINGS, _LAYOUT]:
+            placed = any("{" + name + "}" in statement for name in parts)
+            con.execute(statement.format(**parts) if placed else statement)
     for temp in _TEMPS:
         con.execute(f"DROP TABLE IF EXISTS {temp}")
     return kept
 
 
-# Each term's documents with the term's BM25 part of their score, in term order: what
-# match_bm25 computes at every search from the extension's `terms` (one row per word of
-# every article: 61M at 1M synthetic articles), counting and scoring every matching
-# document's occurrences. It depends on the term and the document only (its count in the
-# document, the document's length, the term's document frequency, the corpus size and mean
-# length), so it is computed once here; a search sums it for its terms. The expression is
-# match_bm25's (k 1.2, b 0.75), so the scores are the same numbers. The counts are joined
-# with `dict` before `docs` in a materialised step: in the index's own transaction its
-# tables have no statistics yet, and DuckDB then plans dict x docs as a cross product (1.4 s
-# of CPU at 5,000 articles against 0.56 s for this form, with identical postings; 97 s
-# against 0.6 s at 50,000 in the extension's tables). Each posting keeps the count it was
-# scored from (`tf`): the next build takes the unchanged documents' words from there (_COUNT).
+def _updatable(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the index can be updated in place (`_UPDATE`): it has the layout of this way
+    of building (postings counted, not scored: `_LAYOUT`) and, with this build's new
+    postings, fewer appended since its last full build than APPENDED_SHARE of them."""
+    try:
+        row = con.execute(
+            "SELECT (SELECT sorted_postings FROM fts_main_articles.layout),"
+            " (SELECT count(*) FROM fts_main_articles.postings),"
+            " (SELECT count(*) FROM labwatch_fts_new)"
+        ).fetchone()
+    except duckdb.CatalogException:
+        return False  # an index built before its postings were scored when read
+    if row is None or row[0] is None:
+        return False
+    sorted_postings, postings, new = (int(v) for v in row)
+    return postings + new - sorted_postings <= sorted_postings * APPENDED_SHARE
+
+
+# Each term's documents with the term's count in each, in term order, then document order:
+# what match_bm25 reads from the extension's `terms` (one row per word of every article: 61M
+# at 1M synthetic articles), counted once here. A posting's BM25 part is computed when a
+# search reads it (warehouse/bm25.py): it depends on the corpus's size and mean length,
+# which every new article moves, so postings scored when built were all scored again at
+# every rebuild (2.1 s of the closing step's 4.5 s at 1M articles); as counts, the postings
+# of kept documents stay as they are (`_UPDATE`).
 _POSTINGS = """
     CREATE TABLE fts_main_articles.postings AS
-    WITH tf AS MATERIALIZED (
-        SELECT d.termid, d.df, tf.docid, tf.tf
-        FROM {counts} tf JOIN fts_main_articles.dict d USING ({by})
-    )
-    SELECT tf.termid, tf.docid,
-           log((((s.num_docs - tf.df) + 0.5) / (tf.df + 0.5)) + 1)
-           * ((tf.tf * (1.2 + 1))
-              / (tf.tf + (1.2 * ((1 - 0.75) + (0.75 * (docs.len / s.avgdl)))))) AS subscore,
-           tf.tf
-    FROM tf
-    JOIN fts_main_articles.docs docs USING (docid)
-    CROSS JOIN fts_main_articles.stats s
-    ORDER BY tf.termid, tf.docid
+    SELECT d.termid, tf.docid, tf.tf
+    FROM {counts} tf JOIN fts_main_articles.dict d USING ({by})
+    ORDER BY d.termid, tf.docid
 """
+# The postings of a full build are in term order; an update (`_UPDATE`) appends the new
+# documents' after them, which a term's lookup reads as one more block each. Once the
+# postings appended since the last full build are more than this share of them, the next
+# build is full again (from the kept counts: no text read again), so that a lookup never
+# reads more than a few percent of the postings beyond its term's own.
+APPENDED_SHARE = 1 / 16
 
 
 def _doc_scores(terms: list[int], holding: list[str]) -> str:
     """`_scores` by document id (docid, score), without the articles' keys: see there."""
     only = " AND ".join(["true", *holding])
     lists = [
-        f"(SELECT docid, subscore AS s{n} FROM fts_main_articles.postings"
-        f" WHERE termid = {termid} AND {only}) t{n}"
+        f"(SELECT p.docid, {SUBSCORE} AS s{n} FROM fts_main_articles.postings p"
+        " JOIN fts_main_articles.docs docs USING (docid)"
+        " JOIN fts_main_articles.dict dd USING (termid) CROSS JOIN fts_main_articles.stats s"
+        f" WHERE p.termid = {termid} AND {only}) t{n}"
         for n, termid in enumerate(terms)
     ]
     joined = " FULL OUTER JOIN ".join([lists[0], *(f"{x} USING (docid)" for x in lists[1:])])

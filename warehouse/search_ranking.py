@@ -27,6 +27,7 @@ import duckdb
 import numpy as np
 import numpy.typing as npt
 
+from warehouse.bm25 import IDF, norms, parts
 from warehouse.list_param import json_list
 from warehouse.positions import names_at, rows_at
 
@@ -45,8 +46,9 @@ def _micros(t: datetime) -> int:
 
 
 class DocTimes:
-    """Every document's time (microseconds; `_NO_TIME` where it has none) and whether the
-    index has the document at all, indexed by docid."""
+    """Every document's time (microseconds; `_NO_TIME` where it has none), whether the index
+    has the document at all, and the part of a posting's BM25 score its length gives
+    (warehouse/bm25.py `norms`), indexed by docid."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         got = con.execute(
@@ -62,6 +64,15 @@ class DocTimes:
         self.dated[docids[~none]] = True
         self.present = np.zeros(size, dtype=bool)
         self.present[docids] = True
+        # Read apart, not joined with the times (a join of two tables of 1M rows): docs
+        # holds the same documents.
+        lengths = con.execute("SELECT docid, len FROM fts_main_articles.docs").fetchnumpy()
+        at = np.asarray(lengths["docid"], dtype=np.int64)
+        inside = at < size
+        length = np.zeros(size, dtype=np.float64)
+        length[at[inside]] = np.asarray(lengths["len"], dtype=np.float64)[inside]
+        row = con.execute("SELECT avgdl FROM fts_main_articles.stats").fetchone()
+        self.norm = norms(length, float(row[0]) if row and row[0] is not None else 0.0)
 
 
 def _docs(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> npt.NDArray[Any]:
@@ -166,15 +177,24 @@ def rank(
             return None
     scores = np.zeros(size, dtype=np.float64)
     matched = np.zeros(size, dtype=bool)
+    idf = dict(
+        con.execute(
+            f"SELECT dd.termid, {IDF} FROM fts_main_articles.dict dd"
+            " CROSS JOIN fts_main_articles.stats s"
+            " WHERE dd.termid IN (SELECT unnest($t::JSON::BIGINT[]))",
+            {"t": json_list(list(terms))},
+        ).fetchall()
+    )
     for termid in terms:
         got = con.execute(
-            "SELECT docid, subscore FROM fts_main_articles.postings WHERE termid = $t",
+            "SELECT docid, tf FROM fts_main_articles.postings WHERE termid = $t",
             {"t": termid},
         ).fetchnumpy()
         docids = np.asarray(got["docid"], dtype=np.int64)
         inside = docids < size
         docids = docids[inside]
-        scores[docids] += np.asarray(got["subscore"], dtype=np.float64)[inside]
+        tf = np.asarray(got["tf"], dtype=np.int64)[inside]
+        scores[docids] += parts(float(idf[termid]), tf, times.norm[docids])
         matched[docids] = True
     mask &= matched
     if phrases:

@@ -321,3 +321,69 @@ def test_the_stopwords_kept_are_the_extensions_own() -> None:
         ]
     assert len(words) > 500
     assert search.english_stopwords() == words
+
+
+def _mentions(aid: str, entities: list[str]) -> list[dict[str, object]]:
+    return [
+        {"article_id": aid, "entity_id": e, "surface": e, "start_offset": 10 * n,
+         "end_offset": 10 * n + 5, "sentence": "", "in_title": False, "watchlist_version": "v"}
+        for n, e in enumerate(entities)
+    ]  # fmt: skip
+
+
+def test_an_update_in_place_keeps_the_entities_documents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The entities' documents (what a search filtered by entity reads) are updated with the
+    # documents when only new and changed documents' rows moved, and taken whole when a
+    # kept document's rows changed (a retag); either way they are the rows of now.
+    monkeypatch.setattr(search, "APPENDED_SHARE", 100.0)
+    taken_whole: list[int] = []
+    whole_take = search.refresh_entities
+    monkeypatch.setattr(
+        search, "refresh_entities", lambda con: (taken_whole.append(1), whole_take(con))
+    )
+    rng = random.Random(11)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    named = ["openai", "anthropic", "amazon", "google"]
+
+    def batch(ids: range) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+        arts = [article(f"a{i}", "Compute deal", " ".join(rng.choices(WORDS, k=12)), start + timedelta(hours=i)) for i in ids]  # fmt: skip
+        mentions = [
+            m for i in ids for m in _mentions(f"a{i}", rng.sample(named, rng.randint(0, 2)))
+        ]
+        return arts, mentions
+
+    def expected(con: duckdb.DuckDBPyConnection) -> list[tuple[object, ...]]:
+        return sorted(
+            con.execute(
+                "SELECT ae.entity_id, d.docid FROM article_entities ae"
+                " JOIN fts_main_articles.docs d ON d.name = ae.article_id"
+            ).fetchall()
+        )
+
+    def held(con: duckdb.DuckDBPyConnection) -> list[tuple[object, ...]]:
+        return sorted(con.execute("SELECT * FROM fts_main_articles.entity_docs").fetchall())
+
+    with open_warehouse(tmp_path / "w.duckdb") as con:
+        arts, mentions = batch(range(40))
+        append_batch(con, arts, [], mentions, [])
+        search.refresh_index(con)
+        assert taken_whole == [1] and held(con) == expected(con)
+        # A run: new articles, one deleted, one given a new text (a new document).
+        arts, mentions = batch(range(40, 60))
+        append_batch(con, arts, [], mentions, [])
+        con.execute("DELETE FROM articles WHERE article_id = 'a5'")
+        con.execute("DELETE FROM article_entities WHERE article_id = 'a5'")
+        con.execute("UPDATE articles SET content_hash = 'changed' WHERE article_id = 'a7'")
+        assert search.refresh_index(con) == 38
+        assert taken_whole == [1]  # updated in place
+        assert search.entities_current(con) and held(con) == expected(con)
+        assert len(held(con)) > 20
+        # A retag of a kept article, then a run: the entities' documents taken whole.
+        con.execute("UPDATE article_entities SET entity_id = 'google' WHERE article_id = 'a9'")
+        arts, mentions = batch(range(60, 70))
+        append_batch(con, arts, [], mentions, [])
+        search.refresh_index(con)
+        assert taken_whole == [1, 1]
+        assert search.entities_current(con) and held(con) == expected(con)

@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from tests.test_search import article
-from warehouse import bm25, search
+from warehouse import bm25, index_facts, search
 from warehouse.articles import append_batch
 from warehouse.database import open_warehouse
 
@@ -71,6 +71,8 @@ def _postings(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int], float]:
             f"SELECT dd.term, p.docid, {score} FROM fts_main_articles.postings p"
             " JOIN fts_main_articles.dict dd USING (termid)"
             " JOIN fts_main_articles.docs docs USING (docid) CROSS JOIN fts_main_articles.stats s"
+            # Each posting carries its document's length (labwatch's postings).
+            + (" WHERE p.len = docs.len" if "len" in columns else "")
         ).fetchall()
     }
 
@@ -152,9 +154,8 @@ def _whole(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
         "SELECT term, df FROM fts_main_articles.dict ORDER BY ALL"
     ).fetchall()
     whole["postings"] = con.execute(
-        f"SELECT dd.term, p.docid, {bm25.SUBSCORE}, p.tf FROM fts_main_articles.postings p"
-        " JOIN fts_main_articles.dict dd USING (termid)"
-        " JOIN fts_main_articles.docs docs USING (docid) CROSS JOIN fts_main_articles.stats s"
+        f"SELECT dd.term, p.docid, {bm25.SUBSCORE}, p.tf, p.len FROM fts_main_articles.postings p"
+        " JOIN fts_main_articles.dict dd USING (termid) CROSS JOIN fts_main_articles.stats s"
         " ORDER BY ALL"
     ).fetchall()
     return whole
@@ -306,7 +307,7 @@ def test_reindex_repairs_counts_an_index_holds_wrong(tmp_path: Path) -> None:
     with open_warehouse(path) as con:
         _, reused, whole = _rebuilt(con)
     assert reused == whole
-    assert {tf for *_, tf in whole["postings"]} == {1}  # type: ignore[union-attr]
+    assert {row[3] for row in whole["postings"]} == {1}  # type: ignore[union-attr]  # tf
 
 
 def test_the_stopwords_kept_are_the_extensions_own() -> None:
@@ -387,3 +388,34 @@ def test_an_update_in_place_keeps_the_entities_documents(
         search.refresh_index(con)
         assert taken_whole == [1, 1]
         assert search.entities_current(con) and held(con) == expected(con)
+
+
+def test_postings_without_their_lengths_give_the_same_searches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An index built before postings carried their documents' lengths (scored from `docs`,
+    # joined) answers as one that carries them, ranked in this process and by the SQL.
+    rng = random.Random(5)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    articles = [article(f"a{i}", " ".join(rng.choices(WORDS, k=4)), " ".join(rng.choices(WORDS, k=30)), start + timedelta(hours=i)) for i in range(60)]  # fmt: skip
+    queries = ("cloud deal", "compute", '"cloud provider"', "chips 2026", "café")
+
+    def searches(con: duckdb.DuckDBPyConnection) -> list[object]:
+        found = []
+        for query in queries:
+            for ranked in (True, False):
+                monkeypatch.setattr(search, "RANK_IN_PROCESS", ranked)
+                found.append(search.search_articles(con, query, limit=50))
+                found.append(search.search_articles(con, query, limit=5, offset=3, sort="date"))
+        return found
+
+    with open_warehouse(tmp_path / "w.duckdb") as con:
+        append_batch(con, articles, [], [], [])
+        search.refresh_index(con)
+        assert index_facts.read_facts(con).lengths
+        carried = searches(con)
+        con.execute("ALTER TABLE fts_main_articles.postings DROP COLUMN len")
+        facts = index_facts.read_facts(con)
+        assert facts.postings and not facts.lengths
+        assert searches(con) == carried
+    assert sum(total for total, _ in carried[::2]) > 50  # type: ignore[misc]

@@ -30,6 +30,7 @@ CURRENT, MISSING, STALE = "current", "missing", "stale"
 class IndexFacts:
     state: str  # CURRENT, MISSING or STALE
     postings: bool  # fts_main_articles.postings exists, with each posting's count
+    lengths: bool  # and each posting's document's length (else joined from `docs`)
     times_current: bool  # fts_main_articles.doc_times holds the articles' times now
     entities_current: bool  # fts_main_articles.entity_docs holds article_entities now
     tokenize: str  # the index's tokenize macro (how a text is split into words)
@@ -117,13 +118,17 @@ def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {str(r[0]) for r in rows}
 
 
+def _postings_columns(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'fts_main_articles'"
+        " AND table_name = 'postings'"
+    ).fetchall()
+    return {str(r[0]) for r in rows}
+
+
 def postings_counted(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the index's postings hold each posting's count (`tf`), which a search scores."""
-    row = con.execute(
-        "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'fts_main_articles'"
-        " AND table_name = 'postings' AND column_name = 'tf'"
-    ).fetchone()
-    return bool(row and row[0])
+    return "tf" in _postings_columns(con)
 
 
 def read_facts(con: duckdb.DuckDBPyConnection) -> IndexFacts:
@@ -132,7 +137,7 @@ def read_facts(con: duckdb.DuckDBPyConnection) -> IndexFacts:
 
     tables = _tables(con)
     if "docs" not in tables:
-        return IndexFacts(MISSING, False, False, False, "", frozenset())
+        return IndexFacts(MISSING, False, False, False, False, "", frozenset())
     row = con.execute(
         f"SELECT count(*), {search.ARTICLES_HASH}, {search.TIMES_HASH} FROM articles"
     ).fetchone()
@@ -148,7 +153,8 @@ def read_facts(con: duckdb.DuckDBPyConnection) -> IndexFacts:
     # Postings are read as counts (warehouse/bm25.py); an index whose postings were only
     # scored (built before they kept counts) is stale: rebuilt by whoever can, and searched
     # meanwhile as an index without postings.
-    counted = "postings" in tables and postings_counted(con)
+    columns = _postings_columns(con) if "postings" in tables else set()
+    counted = "tf" in columns
     if "postings" in tables and not counted:
         state = STALE
     times = False
@@ -167,4 +173,7 @@ def read_facts(con: duckdb.DuckDBPyConnection) -> IndexFacts:
     stopwords = frozenset(
         str(r[0]) for r in con.execute("SELECT sw FROM fts_main_articles.stopwords").fetchall()
     )
-    return IndexFacts(state, counted, times, entities, str(macro[0]) if macro else "", stopwords)
+    return IndexFacts(
+        state, counted, counted and "len" in columns, times, entities,
+        str(macro[0]) if macro else "", stopwords,
+    )  # fmt: skip

@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from warehouse import fts_stopwords, index_facts, query_terms, rollup, search_ranking
-from warehouse.bm25 import SUBSCORE
+from warehouse.bm25 import SUBSCORE, subscore
 from warehouse.database import open_warehouse
 from warehouse.ducklake import is_lake
 from warehouse.errors import QueryError, WarehouseLockedError
@@ -292,10 +292,6 @@ _UPDATE = [
     """UPDATE fts_main_articles.dict SET df = dict.df + x.n FROM labwatch_fts_delta x
     WHERE dict.term = x.term AND x.n <> 0""",
     "DELETE FROM fts_main_articles.dict WHERE df = 0",
-    """INSERT INTO fts_main_articles.postings
-    SELECT d.termid, n.docid, n.tf
-    FROM labwatch_fts_new n JOIN fts_main_articles.dict d USING (term)
-    ORDER BY d.termid, n.docid""",
     """INSERT INTO fts_main_articles.docs
     SELECT a.rowid AS docid, a.article_id AS name, coalesce(l.len, 0)::BIGINT AS len
     FROM articles a
@@ -303,6 +299,12 @@ _UPDATE = [
         ON l.docid = a.rowid
     WHERE a.rowid NOT IN (SELECT docid FROM labwatch_fts_kept)
     ORDER BY a.rowid""",
+    """INSERT INTO fts_main_articles.postings
+    SELECT d.termid, n.docid, n.tf, l.len
+    FROM labwatch_fts_new n JOIN fts_main_articles.dict d USING (term)
+    JOIN (SELECT docid, sum(tf)::BIGINT AS len FROM labwatch_fts_new GROUP BY docid) l
+        USING (docid)
+    ORDER BY d.termid, n.docid""",
     """CREATE OR REPLACE TABLE fts_main_articles.stats AS
     SELECT count(docid) AS num_docs, sum(len) / count(len) AS avgdl
     FROM fts_main_articles.docs""",
@@ -513,11 +515,19 @@ def _updatable(con: duckdb.DuckDBPyConnection) -> bool:
 # which every new article moves, so postings scored when built were all scored again at
 # every rebuild (2.1 s of the closing step's 4.5 s at 1M articles); as counts, the postings
 # of kept documents stay as they are (`_UPDATE`).
+# Each posting carries its document's length, which a kept document keeps: a search scores
+# it without joining `docs`. The counts are joined with `dict` before `docs` in a
+# materialised step: in the index's own transaction its tables have no statistics yet, and
+# DuckDB then plans dict x docs as a cross product (session 12).
 _POSTINGS = """
     CREATE TABLE fts_main_articles.postings AS
-    SELECT d.termid, tf.docid, tf.tf
-    FROM {counts} tf JOIN fts_main_articles.dict d USING ({by})
-    ORDER BY d.termid, tf.docid
+    WITH tf AS MATERIALIZED (
+        SELECT d.termid, tf.docid, tf.tf
+        FROM {counts} tf JOIN fts_main_articles.dict d USING ({by})
+    )
+    SELECT tf.termid, tf.docid, tf.tf, docs.len
+    FROM tf JOIN fts_main_articles.docs docs USING (docid)
+    ORDER BY tf.termid, tf.docid
 """
 # The postings of a full build are in term order; an update (`_UPDATE`) appends the new
 # documents' after them, which a term's lookup reads as one more block each. Once the
@@ -527,13 +537,19 @@ _POSTINGS = """
 APPENDED_SHARE = 1 / 16
 
 
-def _doc_scores(terms: list[int], holding: list[str]) -> str:
-    """`_scores` by document id (docid, score), without the articles' keys: see there."""
+def _doc_scores(terms: list[int], holding: list[str], lengths: bool = True) -> str:
+    """`_scores` by document id (docid, score), without the articles' keys: see there.
+    `lengths`: the postings carry their documents' lengths (else joined from `docs`)."""
     only = " AND ".join(["true", *holding])
+    score, docs = (
+        (SUBSCORE, "")
+        if lengths
+        else (subscore("docs.len"), " JOIN fts_main_articles.docs docs USING (docid)")
+    )
     lists = [
-        f"(SELECT p.docid, {SUBSCORE} AS s{n} FROM fts_main_articles.postings p"
-        " JOIN fts_main_articles.docs docs USING (docid)"
-        " JOIN fts_main_articles.dict dd USING (termid) CROSS JOIN fts_main_articles.stats s"
+        f"(SELECT p.docid, {score} AS s{n} FROM fts_main_articles.postings p{docs}"
+        f" CROSS JOIN (SELECT df FROM fts_main_articles.dict WHERE termid = {termid}) dd"
+        " CROSS JOIN fts_main_articles.stats s"
         f" WHERE p.termid = {termid} AND {only}) t{n}"
         for n, termid in enumerate(terms)
     ]
@@ -542,7 +558,7 @@ def _doc_scores(terms: list[int], holding: list[str]) -> str:
     return f"SELECT docid, {total} AS score FROM {joined}"
 
 
-def _scores(terms: list[int], holding: list[str]) -> str:
+def _scores(terms: list[int], holding: list[str], lengths: bool = True) -> str:
     """Every article matching any of the term ids `terms` with its BM25 score (the sum of
     its terms' parts), from the postings; `holding`: conditions on the documents (those
     holding a phrase). One term: its parts are the scores. More: each term's documents
@@ -550,7 +566,7 @@ def _scores(terms: list[int], holding: list[str]) -> str:
     sum), 2-3x faster than grouping every posting by document (two words every article
     holds at 1M articles, same scores)."""
     return (
-        f"SELECT d.name AS article_id, p.score FROM ({_doc_scores(terms, holding)}) p"
+        f"SELECT d.name AS article_id, p.score FROM ({_doc_scores(terms, holding, lengths)}) p"
         " JOIN fts_main_articles.docs d USING (docid)"
     )
 
@@ -959,7 +975,9 @@ def search_articles(
         and (sort == "date" or offset + limit <= PHRASE_POOL)
         and facts.times_current
     ):
-        return _by_documents(con, terms_found, params["whole"], since, until, sort, limit, offset)
+        return _by_documents(
+            con, terms_found, params["whole"], since, until, sort, limit, offset, facts.lengths
+        )
     where: list[str] = ["true"]
     if entity:
         where.append(
@@ -985,7 +1003,7 @@ def search_articles(
     # An index built before the postings were (a stale one a read-only reader cannot
     # rebuild) is searched the slow way, with match_bm25 on every article.
     scored = (
-        f"SELECT a.*, s.score FROM ({_scores(terms_found, holding)}) s"
+        f"SELECT a.*, s.score FROM ({_scores(terms_found, holding, facts.lengths)}) s"
         " JOIN articles a USING (article_id)"
         if postings
         else "SELECT * FROM (SELECT *, fts_main_articles.match_bm25(article_id, $q) AS score"
@@ -1096,6 +1114,7 @@ def _by_documents(
     sort: str,
     limit: int,
     offset: int,
+    lengths: bool = True,
 ) -> tuple[int, list[dict[str, Any]]]:
     """`search_articles` of words without phrases, filtered by time at most, by relevance
     within the pool or by date: the same rows, found on document ids and the documents'
@@ -1131,7 +1150,7 @@ def _by_documents(
             f"""
             WITH hits AS MATERIALIZED (
                 SELECT s.docid, s.score, dt.t
-                FROM ({_doc_scores(terms, [])}) s
+                FROM ({_doc_scores(terms, [], lengths)}) s
                 JOIN fts_main_articles.doc_times dt USING (docid)
                 WHERE {" AND ".join(when)}
             ),

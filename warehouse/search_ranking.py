@@ -191,9 +191,10 @@ def rank(
             {"t": termid},
         ).fetchnumpy()
         docids = np.asarray(got["docid"], dtype=np.int64)
-        inside = docids < size
-        docids = docids[inside]
-        tf = np.asarray(got["tf"], dtype=np.int64)[inside]
+        tf = np.asarray(got["tf"], dtype=np.int64)
+        if len(docids) and int(docids.max()) >= size:  # not in the times read (no copies else)
+            inside = docids < size
+            docids, tf = docids[inside], tf[inside]
         scores[docids] += parts(float(idf[termid]), tf, times.norm[docids])
         matched[docids] = True
     mask &= matched

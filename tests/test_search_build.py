@@ -368,6 +368,7 @@ def test_an_update_in_place_keeps_the_entities_documents(
 
     with open_warehouse(tmp_path / "w.duckdb") as con:
         arts, mentions = batch(range(40))
+        mentions += [{**_mentions("a3", ["openai"])[0], "start_offset": 500, "end_offset": 505}]
         append_batch(con, arts, [], mentions, [])
         search.refresh_index(con)
         assert taken_whole == [1] and held(con) == expected(con)
@@ -381,20 +382,32 @@ def test_an_update_in_place_keeps_the_entities_documents(
         assert taken_whole == [1]  # updated in place
         assert search.entities_current(con) and held(con) == expected(con)
         assert len(held(con)) > 20
+        # An article deleted without its entities' rows (by hand: labwatch deletes none),
+        # then a run: the check fails though `article_entities` did not move, and they are
+        # taken whole, without the deleted article's document.
+        con.execute("DELETE FROM articles WHERE article_id = 'a3'")
+        arts, _ = batch(range(70, 75))
+        append_batch(con, arts, [], [], [])  # naming nobody: `article_entities` as it was
+        search.refresh_index(con)
+        assert taken_whole == [1, 1]
+        assert search.entities_current(con) and held(con) == expected(con)
+        con.execute("DELETE FROM article_entities WHERE article_id = 'a3'")
         # A retag of a kept article, then a run: the entities' documents taken whole.
         con.execute("UPDATE article_entities SET entity_id = 'google' WHERE article_id = 'a9'")
         arts, mentions = batch(range(60, 70))
         append_batch(con, arts, [], mentions, [])
         search.refresh_index(con)
-        assert taken_whole == [1, 1]
+        assert taken_whole == [1, 1, 1]
         assert search.entities_current(con) and held(con) == expected(con)
 
 
-def test_postings_without_their_lengths_give_the_same_searches(
+def test_indexes_built_before_give_the_same_searches(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # An index built before postings carried their documents' lengths (scored from `docs`,
-    # joined) answers as one that carries them, ranked in this process and by the SQL.
+    # joined), and one built before they kept counts (their parts kept scored, read as they
+    # are by a reader that cannot build it again), answer as one of today, ranked in this
+    # process and by the SQL.
     rng = random.Random(5)
     start = datetime(2026, 1, 1, tzinfo=UTC)
     articles = [article(f"a{i}", " ".join(rng.choices(WORDS, k=4)), " ".join(rng.choices(WORDS, k=30)), start + timedelta(hours=i)) for i in range(60)]  # fmt: skip
@@ -412,10 +425,61 @@ def test_postings_without_their_lengths_give_the_same_searches(
     with open_warehouse(tmp_path / "w.duckdb") as con:
         append_batch(con, articles, [], [], [])
         search.refresh_index(con)
-        assert index_facts.read_facts(con).lengths
+        assert index_facts.read_facts(con).scoring == "len"
         carried = searches(con)
         con.execute("ALTER TABLE fts_main_articles.postings DROP COLUMN len")
         facts = index_facts.read_facts(con)
-        assert facts.postings and not facts.lengths
+        assert facts.postings and facts.scoring == "docs"
+        assert searches(con) == carried
+        con.execute(
+            "CREATE TEMP TABLE scored AS SELECT p.termid, p.docid,"
+            f" {bm25.subscore('docs.len')} AS subscore FROM fts_main_articles.postings p"
+            " JOIN fts_main_articles.docs docs USING (docid)"
+            " JOIN fts_main_articles.dict dd USING (termid) CROSS JOIN fts_main_articles.stats s"
+        )
+        con.execute(
+            "CREATE OR REPLACE TABLE fts_main_articles.postings AS"
+            " SELECT * FROM scored ORDER BY termid, docid"
+        )
+        facts = index_facts.read_facts(con)
+        assert facts.postings and facts.scoring == "subscore" and facts.state == search.STALE
         assert searches(con) == carried
     assert sum(total for total, _ in carried[::2]) > 50  # type: ignore[misc]
+
+
+def test_a_full_build_comes_once_updates_appended_their_share(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Updates in place append postings after the ones in term order; once they would pass
+    # APPENDED_SHARE of those, the build is full again (the postings in term order anew),
+    # whatever was deleted meanwhile.
+    monkeypatch.setattr(search, "APPENDED_SHARE", 0.25)
+    rng = random.Random(3)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def run(ids: range) -> None:
+        arts = [article(f"a{i}", "", " ".join(rng.choices(WORDS, k=20)), start + timedelta(hours=i)) for i in ids]  # fmt: skip
+        append_batch(con, arts, [], [], [])
+
+    def layout() -> tuple[int, int]:
+        row = con.execute("SELECT * FROM fts_main_articles.layout").fetchone()
+        assert row is not None
+        return int(row[0]), int(row[1])
+
+    with open_warehouse(tmp_path / "w.duckdb") as con:
+        run(range(100))
+        search.refresh_index(con)
+        sorted_postings, appended = layout()
+        assert appended == 0
+        steps = []
+        for n in range(6):
+            con.execute(f"DELETE FROM articles WHERE article_id = 'a{n}'")
+            run(range(100 + 8 * n, 108 + 8 * n))
+            search.refresh_index(con)
+            steps.append(layout())
+    # In place while the appended postings stay within a quarter, then a full build.
+    full = [n for n, (s, a) in enumerate(steps) if a == 0]
+    assert full and full[0] > 0
+    assert all(s == sorted_postings and a > 0 for s, a in steps[: full[0]])
+    assert steps[full[0] - 1][1] <= sorted_postings * 0.25
+    assert steps[full[0]][0] != sorted_postings

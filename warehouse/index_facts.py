@@ -29,8 +29,12 @@ CURRENT, MISSING, STALE = "current", "missing", "stale"
 @dataclass(frozen=True)
 class IndexFacts:
     state: str  # CURRENT, MISSING or STALE
-    postings: bool  # fts_main_articles.postings exists, with each posting's count
-    lengths: bool  # and each posting's document's length (else joined from `docs`)
+    postings: bool  # fts_main_articles.postings exists, with counts or scores
+    # How a posting's BM25 part is had (warehouse/bm25.py): "len", from its count and its
+    # document's length, both in the posting; "docs", its length joined from `docs` (an index
+    # built before postings carried it); "subscore", kept scored (built before they kept
+    # counts: stale, searched as it is until a writer builds it again).
+    scoring: str
     times_current: bool  # fts_main_articles.doc_times holds the articles' times now
     entities_current: bool  # fts_main_articles.entity_docs holds article_entities now
     tokenize: str  # the index's tokenize macro (how a text is split into words)
@@ -137,7 +141,7 @@ def read_facts(con: duckdb.DuckDBPyConnection) -> IndexFacts:
 
     tables = _tables(con)
     if "docs" not in tables:
-        return IndexFacts(MISSING, False, False, False, False, "", frozenset())
+        return IndexFacts(MISSING, False, "", False, False, "", frozenset())
     row = con.execute(
         f"SELECT count(*), {search.ARTICLES_HASH}, {search.TIMES_HASH} FROM articles"
     ).fetchone()
@@ -155,6 +159,7 @@ def read_facts(con: duckdb.DuckDBPyConnection) -> IndexFacts:
     # meanwhile as an index without postings.
     columns = _postings_columns(con) if "postings" in tables else set()
     counted = "tf" in columns
+    scoring = ("len" if "len" in columns else "docs") if counted else "subscore"
     if "postings" in tables and not counted:
         state = STALE
     times = False
@@ -174,6 +179,6 @@ def read_facts(con: duckdb.DuckDBPyConnection) -> IndexFacts:
         str(r[0]) for r in con.execute("SELECT sw FROM fts_main_articles.stopwords").fetchall()
     )
     return IndexFacts(
-        state, counted, counted and "len" in columns, times, entities,
+        state, counted or "subscore" in columns, scoring, times, entities,
         str(macro[0]) if macro else "", stopwords,
     )  # fmt: skip

@@ -254,10 +254,11 @@ _BUILD = [
     # What the next build compares its documents with (see _COUNT).
     "CREATE TABLE fts_main_articles.doc_keys AS SELECT * FROM labwatch_fts_keys ORDER BY docid",
 ]
-# How many postings a full build wrote in term order (see APPENDED_SHARE).
+# How many postings a full build wrote in term order, and how many updates in place have
+# appended since (see APPENDED_SHARE).
 _LAYOUT = (
-    "CREATE TABLE fts_main_articles.layout AS"
-    " SELECT count(*)::BIGINT AS sorted_postings FROM fts_main_articles.postings"
+    "CREATE TABLE fts_main_articles.layout AS SELECT count(*)::BIGINT AS sorted_postings,"
+    " 0::BIGINT AS appended_postings FROM fts_main_articles.postings"
 )
 # An update of the index in place, when documents are kept: what a full build from the kept
 # counts would hold (tests/test_search_build.py compares the two), without rewriting what
@@ -312,6 +313,8 @@ _UPDATE = [
     SELECT * FROM labwatch_fts_keys
     WHERE docid NOT IN (SELECT docid FROM labwatch_fts_kept)
     ORDER BY docid""",
+    """UPDATE fts_main_articles.layout
+    SET appended_postings = appended_postings + (SELECT count(*) FROM labwatch_fts_new)""",
 ]
 # The build's working tables, dropped at its end.
 _TEMPS = (
@@ -477,6 +480,9 @@ def _update_entities(con: duckdb.DuckDBPyConnection, kept: int, gone: int) -> No
     assert row is not None
     now, fresh = int(row[0]), int(row[1])
     if kept ^ gone ^ fresh != now:
+        # Not current, whatever `article_entities` says (its rows may not have moved while
+        # documents holding some went): `refresh_index` takes them whole.
+        con.execute("DELETE FROM fts_main_articles.entity_docs_state")
         return
     con.execute(
         "DELETE FROM fts_main_articles.entity_docs"
@@ -493,19 +499,19 @@ def _update_entities(con: duckdb.DuckDBPyConnection, kept: int, gone: int) -> No
 def _updatable(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the index can be updated in place (`_UPDATE`): it has the layout of this way
     of building (postings counted, not scored: `_LAYOUT`) and, with this build's new
-    postings, fewer appended since its last full build than APPENDED_SHARE of them."""
+    postings, no more appended since its last full build than APPENDED_SHARE of the
+    postings that build wrote."""
     try:
         row = con.execute(
-            "SELECT (SELECT sorted_postings FROM fts_main_articles.layout),"
-            " (SELECT count(*) FROM fts_main_articles.postings),"
-            " (SELECT count(*) FROM labwatch_fts_new)"
+            "SELECT sorted_postings, appended_postings,"
+            " (SELECT count(*) FROM labwatch_fts_new) FROM fts_main_articles.layout"
         ).fetchone()
     except duckdb.CatalogException:
         return False  # an index built before its postings were scored when read
     if row is None or row[0] is None:
         return False
-    sorted_postings, postings, new = (int(v) for v in row)
-    return postings + new - sorted_postings <= sorted_postings * APPENDED_SHARE
+    sorted_postings, appended, new = (int(v) for v in row)
+    return appended + new <= sorted_postings * APPENDED_SHARE
 
 
 # Each term's documents with the term's count in each, in term order, then document order:
@@ -537,15 +543,19 @@ _POSTINGS = """
 APPENDED_SHARE = 1 / 16
 
 
-def _doc_scores(terms: list[int], holding: list[str], lengths: bool = True) -> str:
+# A posting's part, and what it is read with, by how the index has it (IndexFacts.scoring).
+_SCORING = {
+    "len": (SUBSCORE, ""),
+    "docs": (subscore("docs.len"), " JOIN fts_main_articles.docs docs USING (docid)"),
+    "subscore": ("p.subscore", ""),
+}
+
+
+def _doc_scores(terms: list[int], holding: list[str], scoring: str = "len") -> str:
     """`_scores` by document id (docid, score), without the articles' keys: see there.
-    `lengths`: the postings carry their documents' lengths (else joined from `docs`)."""
+    `scoring`: how the index has a posting's part (`_SCORING`)."""
     only = " AND ".join(["true", *holding])
-    score, docs = (
-        (SUBSCORE, "")
-        if lengths
-        else (subscore("docs.len"), " JOIN fts_main_articles.docs docs USING (docid)")
-    )
+    score, docs = _SCORING[scoring]
     lists = [
         f"(SELECT p.docid, {score} AS s{n} FROM fts_main_articles.postings p{docs}"
         f" CROSS JOIN (SELECT df FROM fts_main_articles.dict WHERE termid = {termid}) dd"
@@ -558,7 +568,7 @@ def _doc_scores(terms: list[int], holding: list[str], lengths: bool = True) -> s
     return f"SELECT docid, {total} AS score FROM {joined}"
 
 
-def _scores(terms: list[int], holding: list[str], lengths: bool = True) -> str:
+def _scores(terms: list[int], holding: list[str], scoring: str = "len") -> str:
     """Every article matching any of the term ids `terms` with its BM25 score (the sum of
     its terms' parts), from the postings; `holding`: conditions on the documents (those
     holding a phrase). One term: its parts are the scores. More: each term's documents
@@ -566,7 +576,7 @@ def _scores(terms: list[int], holding: list[str], lengths: bool = True) -> str:
     sum), 2-3x faster than grouping every posting by document (two words every article
     holds at 1M articles, same scores)."""
     return (
-        f"SELECT d.name AS article_id, p.score FROM ({_doc_scores(terms, holding, lengths)}) p"
+        f"SELECT d.name AS article_id, p.score FROM ({_doc_scores(terms, holding, scoring)}) p"
         " JOIN fts_main_articles.docs d USING (docid)"
     )
 
@@ -964,7 +974,7 @@ def search_articles(
             con, times, terms_found, holding=docs,
             phrases=[params[f"p{n}"] for n in range(len(q.phrases))], whole=params["whole"],
             entity_sets=entity_sets, since=since, until=until, sort=sort, limit=limit,
-            offset=offset, pool_size=PHRASE_POOL, site=_SITE,
+            offset=offset, pool_size=PHRASE_POOL, site=_SITE, scored=facts.scoring == "subscore",
         )  # fmt: skip
         if found is not None:
             return found
@@ -976,7 +986,7 @@ def search_articles(
         and facts.times_current
     ):
         return _by_documents(
-            con, terms_found, params["whole"], since, until, sort, limit, offset, facts.lengths
+            con, terms_found, params["whole"], since, until, sort, limit, offset, facts.scoring
         )
     where: list[str] = ["true"]
     if entity:
@@ -1003,7 +1013,7 @@ def search_articles(
     # An index built before the postings were (a stale one a read-only reader cannot
     # rebuild) is searched the slow way, with match_bm25 on every article.
     scored = (
-        f"SELECT a.*, s.score FROM ({_scores(terms_found, holding, facts.lengths)}) s"
+        f"SELECT a.*, s.score FROM ({_scores(terms_found, holding, facts.scoring)}) s"
         " JOIN articles a USING (article_id)"
         if postings
         else "SELECT * FROM (SELECT *, fts_main_articles.match_bm25(article_id, $q) AS score"
@@ -1114,7 +1124,7 @@ def _by_documents(
     sort: str,
     limit: int,
     offset: int,
-    lengths: bool = True,
+    scoring: str = "len",
 ) -> tuple[int, list[dict[str, Any]]]:
     """`search_articles` of words without phrases, filtered by time at most, by relevance
     within the pool or by date: the same rows, found on document ids and the documents'
@@ -1150,7 +1160,7 @@ def _by_documents(
             f"""
             WITH hits AS MATERIALIZED (
                 SELECT s.docid, s.score, dt.t
-                FROM ({_doc_scores(terms, [], lengths)}) s
+                FROM ({_doc_scores(terms, [], scoring)}) s
                 JOIN fts_main_articles.doc_times dt USING (docid)
                 WHERE {" AND ".join(when)}
             ),

@@ -142,10 +142,12 @@ def rank(
     offset: int,
     pool_size: int,
     site: str,
+    scored: bool = False,
 ) -> tuple[int, list[dict[str, Any]]] | None:
     """`search_articles`'s answer, or None when it is better left to the SQL (more than
     PHRASE_TEXTS documents to read for phrases). `entity_sets`: each a list of entities,
-    one of which a match must name (the entity's family; the kind's entities)."""
+    one of which a match must name (the entity's family; the kind's entities). `scored`:
+    the postings hold their parts, not counts (an index built before they did)."""
     if phrases and holding is None:
         return None  # every word of the phrases is in most articles: too many texts to read
     size = len(times.present)
@@ -187,15 +189,20 @@ def rank(
     )
     for termid in terms:
         got = con.execute(
-            "SELECT docid, tf FROM fts_main_articles.postings WHERE termid = $t",
+            f"SELECT docid, {'subscore' if scored else 'tf'} AS v"
+            " FROM fts_main_articles.postings WHERE termid = $t",
             {"t": termid},
         ).fetchnumpy()
         docids = np.asarray(got["docid"], dtype=np.int64)
-        tf = np.asarray(got["tf"], dtype=np.int64)
-        if len(docids) and int(docids.max()) >= size:  # not in the times read (no copies else)
+        inside: Any = slice(None)  # every posting, unless some lie beyond the times read
+        if len(docids) and int(docids.max()) >= size:
             inside = docids < size
-            docids, tf = docids[inside], tf[inside]
-        scores[docids] += parts(float(idf[termid]), tf, times.norm[docids])
+            docids = docids[inside]
+        if scored:  # an index whose postings were kept scored (IndexFacts.scoring)
+            scores[docids] += np.asarray(got["v"], dtype=np.float64)[inside]
+        else:
+            tf = np.asarray(got["v"], dtype=np.int64)[inside]
+            scores[docids] += parts(float(idf[termid]), tf, times.norm[docids])
         matched[docids] = True
     mask &= matched
     if phrases:

@@ -37,5 +37,3 @@ def test_numpy_gives_the_sqls_scores(num_docs: int, df: int, total_length: int) 
         idf, avgdl = con.execute(f"SELECT {bm25.IDF}, s.avgdl FROM dd, s").fetchone()  # type: ignore[misc]
     mine = bm25.parts(float(idf), tf, bm25.norms(length.astype(np.float64), float(avgdl)))
     assert np.array_equal(mine, np.asarray(sql, dtype=np.float64))
-    # The form of an index whose postings do not carry their lengths: the same expression.
-    assert bm25.subscore("docs.len") == bm25.SUBSCORE.replace("p.len", "docs.len")

@@ -156,7 +156,7 @@ def read_facts(con: duckdb.DuckDBPyConnection) -> IndexFacts:
     state = CURRENT if built and (int(built[0]), int(built[1])) == fingerprint else STALE
     # Postings are read as counts (warehouse/bm25.py); an index whose postings were only
     # scored (built before they kept counts) is stale: rebuilt by whoever can, and searched
-    # meanwhile as an index without postings.
+    # meanwhile with its scores as they are (`scoring` "subscore").
     columns = _postings_columns(con) if "postings" in tables else set()
     counted = "tf" in columns
     scoring = ("len" if "len" in columns else "docs") if counted else "subscore"

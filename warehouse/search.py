@@ -270,6 +270,8 @@ _LAYOUT = (
 _GONE = """CREATE OR REPLACE TEMP TABLE labwatch_fts_gone AS
     SELECT docid FROM fts_main_articles.docs
     WHERE docid NOT IN (SELECT docid FROM labwatch_fts_kept)"""
+# The new documents' lengths: their counts summed.
+_NEW_LENGTHS = "(SELECT docid, sum(tf)::BIGINT AS len FROM labwatch_fts_new GROUP BY docid)"
 _UPDATE = [
     """CREATE OR REPLACE TEMP TABLE labwatch_fts_delta AS
     SELECT term, sum(n)::BIGINT AS n FROM (
@@ -293,18 +295,15 @@ _UPDATE = [
     """UPDATE fts_main_articles.dict SET df = dict.df + x.n FROM labwatch_fts_delta x
     WHERE dict.term = x.term AND x.n <> 0""",
     "DELETE FROM fts_main_articles.dict WHERE df = 0",
-    """INSERT INTO fts_main_articles.docs
+    f"""INSERT INTO fts_main_articles.docs
     SELECT a.rowid AS docid, a.article_id AS name, coalesce(l.len, 0)::BIGINT AS len
-    FROM articles a
-    LEFT JOIN (SELECT docid, sum(tf)::BIGINT AS len FROM labwatch_fts_new GROUP BY docid) l
-        ON l.docid = a.rowid
+    FROM articles a LEFT JOIN {_NEW_LENGTHS} l ON l.docid = a.rowid
     WHERE a.rowid NOT IN (SELECT docid FROM labwatch_fts_kept)
     ORDER BY a.rowid""",
-    """INSERT INTO fts_main_articles.postings
+    f"""INSERT INTO fts_main_articles.postings
     SELECT d.termid, n.docid, n.tf, l.len
     FROM labwatch_fts_new n JOIN fts_main_articles.dict d USING (term)
-    JOIN (SELECT docid, sum(tf)::BIGINT AS len FROM labwatch_fts_new GROUP BY docid) l
-        USING (docid)
+    JOIN {_NEW_LENGTHS} l USING (docid)
     ORDER BY d.termid, n.docid""",
     """CREATE OR REPLACE TABLE fts_main_articles.stats AS
     SELECT count(docid) AS num_docs, sum(len) / count(len) AS avgdl
@@ -470,7 +469,7 @@ def _update_entities(con: duckdb.DuckDBPyConnection, kept: int, gone: int) -> No
     the new documents' added. Only when the rows of the documents kept are those they were
     taken from: the fingerprint now is the one they were taken with, less the rows of the
     documents gone, plus the new documents' (the hash is an XOR over rows). Otherwise (a
-    retag changed them) they are left as they were, no longer current, and taken whole
+    retag changed them) their state is cleared, so `refresh_index` takes them whole
     (`refresh_entities`)."""
     row = con.execute(
         f"SELECT (SELECT {ENTITIES_HASH} FROM article_entities),"
@@ -520,9 +519,9 @@ def _updatable(con: duckdb.DuckDBPyConnection) -> bool:
 # search reads it (warehouse/bm25.py): it depends on the corpus's size and mean length,
 # which every new article moves, so postings scored when built were all scored again at
 # every rebuild (2.1 s of the closing step's 4.5 s at 1M articles); as counts, the postings
-# of kept documents stay as they are (`_UPDATE`).
-# Each posting carries its document's length, which a kept document keeps: a search scores
-# it without joining `docs`. The counts are joined with `dict` before `docs` in a
+# of kept documents stay as they are (`_UPDATE`). Each posting carries its document's
+# length, which a kept document keeps: a search scores it without joining `docs`. The
+# counts are joined with `dict` before `docs` in a
 # materialised step: in the index's own transaction its tables have no statistics yet, and
 # DuckDB then plans dict x docs as a cross product (session 12).
 _POSTINGS = """

@@ -179,13 +179,17 @@ def rank(
             return None
     scores = np.zeros(size, dtype=np.float64)
     matched = np.zeros(size, dtype=bool)
-    idf = dict(
-        con.execute(
-            f"SELECT dd.termid, {IDF} FROM fts_main_articles.dict dd"
-            " CROSS JOIN fts_main_articles.stats s"
-            " WHERE dd.termid IN (SELECT unnest($t::JSON::BIGINT[]))",
-            {"t": json_list(list(terms))},
-        ).fetchall()
+    idf = (
+        {}
+        if scored
+        else dict(
+            con.execute(
+                f"SELECT dd.termid, {IDF} FROM fts_main_articles.dict dd"
+                " CROSS JOIN fts_main_articles.stats s"
+                " WHERE dd.termid IN (SELECT unnest($t::JSON::BIGINT[]))",
+                {"t": json_list(list(terms))},
+            ).fetchall()
+        )
     )
     for termid in terms:
         got = con.execute(

@@ -10,14 +10,17 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from flows.cli import main
 from flows.settings import load_settings
@@ -113,12 +116,13 @@ def test_labwatch_ingest_into_a_lake_stores_what_it_stores_into_a_file(
 FEEDS = 40
 
 
-def serve_shared_world(httpserver: HTTPServer) -> list[str]:
+def serve_shared_world(httpserver: HTTPServer, hold: threading.Event | None = None) -> list[str]:
     """FEEDS feeds of 4 entries: each feed's own two stories, and two it shares with its
     neighbours (the same URL in two feeds, which two workers may both find new); every fifth
     feed's second page is a copy of its first's text under its own URL (the copy stored is
     the first stored: both in one feed, so in one worker's order). The feeds share a title:
-    an article's source is the feed it was stored from."""
+    an article's source is the feed it was stored from. `hold`: each feed is answered once
+    it is set (a threaded server's handler waits for it, up to HOLD_FOR, then sets it)."""
     base = f"http://127.0.0.1:{httpserver.port}"
     paragraphs = seed_paragraphs()
     start = datetime(2026, 11, 16, tzinfo=UTC)
@@ -131,9 +135,15 @@ def serve_shared_world(httpserver: HTTPServer) -> list[str]:
             story_item(base, story, start + timedelta(hours=f * 4 + n))
             for n, story in enumerate(own + shared)
         ]
-        httpserver.expect_request(f"/f{f:02d}.xml").respond_with_data(
-            rss_feed("Wire", items), content_type="application/rss+xml"
-        )
+        feed = rss_feed("Wire", items)
+        if hold is None:
+            httpserver.expect_request(f"/f{f:02d}.xml").respond_with_data(
+                feed, content_type="application/rss+xml"
+            )
+        else:
+            httpserver.expect_request(f"/f{f:02d}.xml").respond_with_handler(
+                held_until(hold, Response(feed, content_type="application/rss+xml"))
+            )
         feeds.append(f"{base}/f{f:02d}.xml")
         for story in [*own, f"s{f}"]:
             shown = f"{f}-a" if story.endswith("-b") and f % 5 == 0 else story
@@ -143,6 +153,55 @@ def serve_shared_world(httpserver: HTTPServer) -> list[str]:
             )
     httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
     return feeds
+
+
+# Longer than a loaded machine's start of a second worker, shorter than a fetch's timeout.
+HOLD_FOR = 40.0
+
+
+def held_until(hold: threading.Event, response: Response) -> Callable[[Request], Response]:
+    """A handler answering `response` once `hold` is set; after HOLD_FOR it sets `hold`
+    itself, so that a run whose second worker never comes still ends, and fails its test."""
+
+    def handler(_: Request) -> Response:
+        if not hold.wait(HOLD_FOR):
+            hold.set()
+        return response
+
+    return handler
+
+
+@pytest.fixture
+def threaded_server() -> Iterator[HTTPServer]:
+    """A loopback server that answers each request in a thread of its own, so that one
+    held answer does not hold the others."""
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+def when_two_workers_hold_leases(lake: Location, seen: threading.Event) -> threading.Thread:
+    """A thread that sets `seen` once the lake's leases are of two workers (each has
+    claimed its first feeds), polling the catalog as another client would."""
+
+    def poll() -> None:
+        while not seen.is_set():
+            try:
+                with open_warehouse(lake, read_only=True) as con:
+                    workers = con.execute(
+                        "SELECT count(DISTINCT worker) FROM feed_leases WHERE worker IS NOT NULL"
+                    ).fetchone()
+            except Exception:  # no lease yet (the first claim makes the table); try again
+                workers = None
+            if workers is not None and workers[0] >= 2:
+                seen.set()
+            seen.wait(0.2)
+
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+    return thread
 
 
 def lake_homes(tmp_path: Path, catalog: str, feeds: list[str], *names: str) -> list[Path]:
@@ -173,15 +232,23 @@ def feed_requests(httpserver: HTTPServer) -> Counter[str]:
 
 @pytest.mark.flow
 def test_two_ingests_at_once_on_one_lake_fetch_each_feed_once_and_store_each_article_once(
-    tmp_path: Path, httpserver: HTTPServer, catalog: str
+    tmp_path: Path, threaded_server: HTTPServer, catalog: str
 ) -> None:
-    feeds = serve_shared_world(httpserver)
+    # The workers start together, but a loaded machine may set one up seconds after the
+    # other, and a loopback feed is fetched in milliseconds: the first could fetch every
+    # feed before the second claims one. So the feeds are answered once both workers hold
+    # leases, as a slow host would keep the first busy; which feeds each claims is theirs.
+    httpserver = threaded_server
+    both_claimed = threading.Event()
+    feeds = serve_shared_world(httpserver, hold=both_claimed)
     homes = lake_homes(tmp_path, catalog, feeds, "worker1", "worker2")
     lake = load_settings(homes[0]).warehouse
     with open_warehouse(lake):
         pass  # the schema, made once beforehand (two first opens may race to make it)
 
+    poller = when_two_workers_hold_leases(lake, both_claimed)
     one, two = all_at_once(ingest_at, [(str(h), httpserver.port) for h in homes], timeout=800)
+    poller.join(timeout=60)
 
     # No feed fetched twice, none left out, and both workers did their share.
     assert feed_requests(httpserver) == Counter(f"/f{f:02d}.xml" for f in range(FEEDS))

@@ -449,10 +449,15 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
             "labwatch search needs a DuckDB warehouse: its full-text index cannot live in "
             "DuckLake yet; use labwatch sql with ILIKE instead (docs/scale-out.md)"
         )
+
     # The index is rebuilt when asked, or when it is missing or stale (a killed ingest).
-    note = ensure_index(settings.warehouse, settings.lock_wait, force=args.reindex)
-    if note and not args.quiet:
-        print(f"labwatch search: {note}", file=sys.stderr)
+    def say(note: str) -> None:
+        if not args.quiet:
+            print(f"labwatch search: {note}", file=sys.stderr, flush=True)
+
+    note = ensure_index(settings.warehouse, settings.lock_wait, force=args.reindex, starting=say)
+    if note:
+        say(note)
     if not words:
         return 0
     since = datetime.combine(args.since, time(), tzinfo=UTC) if args.since else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -95,3 +96,34 @@ def test_search_command(tmp_path: Path, db: duckdb.DuckDBPyConnection) -> None:
     out = labwatch("search", "compute deal", "--limit", "1", "--format", "json", home=tmp_path)
     assert out.returncode == 0, out.stderr
     assert [r["title"] for r in json.loads(out.stdout)] == ["Compute deal: AWS to supply chips"]
+
+
+def test_search_says_what_it_builds_before_the_wait(
+    tmp_path: Path, db: duckdb.DuckDBPyConnection
+) -> None:
+    # A whole build takes a minute at 1M articles: the user is told what is being built, and
+    # over how many articles, before the wait; after it, how long it took.
+    db.execute("DROP SCHEMA fts_main_articles CASCADE")  # as a killed ingest leaves it
+    db.close()
+    (tmp_path / "w.duckdb").rename(tmp_path / "labwatch.duckdb")
+    took = r" in \d+\.\d s"
+    out = labwatch("search", "compute deal", "--format", "csv", home=tmp_path)
+    assert out.returncode == 0, out.stderr
+    first, then = out.stderr.splitlines()
+    assert first == "labwatch search: the search index is missing: building it (4 articles)..."
+    assert re.fullmatch(f"labwatch search: the search index was missing: rebuilt it{took}", then)
+    assert len(out.stdout.splitlines()) == 1 + 3  # the header, then what the index finds
+
+    out = labwatch("search", "compute deal", home=tmp_path)
+    assert out.returncode == 0 and out.stderr == ""  # current: nothing to build, nothing said
+
+    out = labwatch("search", "--reindex", home=tmp_path)
+    assert out.returncode == 0, out.stderr
+    first, then = out.stderr.splitlines()
+    assert first == (
+        "labwatch search: rebuilding the search index from every article's text (4 articles)..."
+    )
+    assert re.fullmatch(f"labwatch search: rebuilt the search index{took}", then)
+
+    out = labwatch("search", "--reindex", "--quiet", home=tmp_path)
+    assert out.returncode == 0 and out.stderr == ""

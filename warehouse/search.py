@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -682,10 +684,18 @@ def refresh_if_needed(
     return state
 
 
-def ensure_index(path: Path, lock_wait: float, *, force: bool = False) -> str:
+def ensure_index(
+    path: Path,
+    lock_wait: float,
+    *,
+    force: bool = False,
+    starting: Callable[[str], None] | None = None,
+) -> str:
     """Make the index current before a search (a read-write open only when it is not);
     return a note for the user, or "" when there is nothing to say. `force` (`labwatch
-    search --reindex`): rebuilt from every article's text, nothing taken from the index."""
+    search --reindex`): rebuilt from every article's text, nothing taken from the index.
+    `starting` is told what is about to be built before the work starts: a whole build
+    takes a minute at 1M articles, which a user should not wait through in silence."""
     if not force:
         with open_warehouse(path, read_only=True, lock_wait=lock_wait) as con:
             load_fts(con)
@@ -696,7 +706,11 @@ def ensure_index(path: Path, lock_wait: float, *, force: bool = False) -> str:
         state = "asked for"
     try:
         with open_warehouse(path, lock_wait=lock_wait) as con:
+            if starting is not None:
+                starting(_building(con, state))
+            started = time.perf_counter()
             refresh_if_needed(con, force=True, whole=force)
+            took = time.perf_counter() - started
     except WarehouseLockedError:
         if state == STALE:
             return (
@@ -704,7 +718,20 @@ def ensure_index(path: Path, lock_wait: float, *, force: bool = False) -> str:
                 "ingest, which rebuilds it when it ends): results may miss the newest"
             )
         raise
-    return f"the search index was {state}: rebuilt it" if state != "asked for" else ""
+    if state == "asked for":
+        return f"rebuilt the search index in {took:.1f} s"
+    return f"the search index was {state}: rebuilt it in {took:.1f} s"
+
+
+def _building(con: duckdb.DuckDBPyConnection, state: str) -> str:
+    """What `ensure_index` is about to do, with the number of articles it covers."""
+    row = con.execute("SELECT count(*) FROM articles").fetchone()
+    articles = f"{int(row[0]) if row else 0:,} articles"
+    if state == "asked for":
+        return f"rebuilding the search index from every article's text ({articles})..."
+    if state == STALE:
+        return f"the search index is behind the articles: bringing it up to date ({articles})..."
+    return f"the search index is {state}: building it ({articles})..."
 
 
 @dataclass(frozen=True)

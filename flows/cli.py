@@ -406,14 +406,17 @@ def cmd_deals(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from warehouse.export import check_target, export_tables
+    from warehouse.export import Exported, check_target, export_tables
 
     check_target(args.folder, overwrite=args.overwrite)  # before waiting for the warehouse
+
+    def written(e: Exported) -> None:  # as each file is done: a large export takes a while
+        if not args.quiet:
+            print(f"  {e.table:<18} {e.rows:>9} rows  {e.path}", flush=True)
+
     with open_db(settings, read_only=True) as con:
-        exported = export_tables(con, args.folder, overwrite=args.overwrite)
+        exported = export_tables(con, args.folder, overwrite=args.overwrite, written=written)
     if not args.quiet:
-        for e in exported:
-            print(f"  {e.table:<18} {e.rows:>9} rows  {e.path}")
         print(f"labwatch export: {len(exported)} tables to {args.folder} (schema in README.md)")
     return 0
 

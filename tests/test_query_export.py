@@ -19,7 +19,7 @@ from tests.helpers import SEED_SLUGS, seed_html
 from tests.test_cli import labwatch
 from warehouse.articles import append_batch
 from warehouse.database import open_warehouse
-from warehouse.export import base_tables
+from warehouse.export import Exported, base_tables, export_tables
 
 WHEN = datetime(2024, 5, 13, 11, tzinfo=UTC)
 # Each seed's date as the seed feeds give it (seeds/site/feed.xml): the feed's date wins.
@@ -101,6 +101,28 @@ def test_export_round_trip(home: Path, tmp_path: Path) -> None:
     assert duckdb.sql(
         f"SELECT count(*) FROM '{tmp_path / 'export' / 'articles.parquet'}'"
     ).fetchone() == (2,)
+
+
+def test_export_tells_of_each_table_once_its_file_is_written(home: Path, tmp_path: Path) -> None:
+    # A large export takes a while: each table is reported as its file is done, with the rows
+    # it holds, before the next is written and before the README.
+    fill(home)
+    folder = tmp_path / "export"
+    seen: list[tuple[str, int, list[str]]] = []
+
+    def written(e: Exported) -> None:
+        seen.append((e.table, e.rows, sorted(p.name for p in folder.iterdir())))
+
+    with open_warehouse(home / "labwatch.duckdb", read_only=True) as con:
+        tables = base_tables(con)
+        counts = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone() for t in tables}
+        done = export_tables(con, folder, written=written)
+    assert [t for t, _, _ in seen] == [e.table for e in done] == tables
+    for n, (table, got, present) in enumerate(seen):
+        assert counts[table] == (got,), table
+        assert present == sorted(f"{t}.parquet" for t in tables[: n + 1])  # no README yet
+    assert counts["mentions"] != (0,) and counts["articles"] == (len(SEED_SLUGS),)
+    assert (folder / "README.md").exists()
 
 
 def test_the_duckdb_command_line_reads_the_warehouse(home: Path) -> None:

@@ -8,6 +8,7 @@ are never written over by surprise.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,10 +50,15 @@ def check_target(folder: Path, *, overwrite: bool = False) -> None:
 
 
 def export_tables(
-    con: duckdb.DuckDBPyConnection, folder: Path, *, overwrite: bool = False
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    *,
+    overwrite: bool = False,
+    written: Callable[[Exported], None] | None = None,
 ) -> list[Exported]:
     """Write each table to `folder/<table>.parquet` (zstd) and `folder/README.md`; `folder`
-    must be new or empty unless `overwrite`."""
+    must be new or empty unless `overwrite`. `written` is told of each table once its file
+    is written: at 1M articles an export takes a quarter of a minute, `mentions` most of it."""
     check_target(folder, overwrite=overwrite)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -62,11 +68,13 @@ def export_tables(
     for table in base_tables(con):
         path = folder / f"{table}.parquet"
         escaped = str(path).replace("'", "''")
-        con.execute(
+        # COPY answers the number of rows it wrote: no second scan to count them.
+        (count,) = con.execute(
             f"COPY (SELECT * FROM \"{table}\") TO '{escaped}' (FORMAT parquet, COMPRESSION zstd)"
-        )
-        (count,) = con.execute(f'SELECT count(*) FROM "{table}"').fetchone() or (0,)
+        ).fetchone() or (0,)
         done.append(Exported(table, int(count), path))
+        if written is not None:
+            written(done[-1])
     (folder / "README.md").write_text(_schema_readme(con, done), encoding="utf-8")
     return done
 

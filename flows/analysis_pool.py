@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from extractors.analyse import analyse
 from extractors.charset import decoded
@@ -29,6 +30,9 @@ from extractors.records import PageInput, Watchlist
 from flows import memory
 from flows.analysed import Analysed, with_rows
 from flows.pool_context import LeanSpawn
+
+if TYPE_CHECKING:
+    from flows.retag_rows import Retagged, StoredArticle
 
 # Below this many pages, starting worker processes costs more than it saves.
 POOL_THRESHOLD = 8
@@ -104,6 +108,16 @@ def _analyse_chunk(pages: Sequence[PageInput]) -> list[Analysed]:
         memory.trim()  # the pages' parse trees, freed: a worker stays at its working size
 
 
+def _retag_chunk(articles: Sequence[StoredArticle]) -> Retagged:
+    from flows.retag_rows import retag_rows  # a retag's workers only
+
+    assert _worker_tagger is not None
+    try:
+        return retag_rows(articles, _worker_tagger, _worker_version)
+    finally:
+        memory.trim()
+
+
 class Pending:
     """A batch being analysed: `result()` waits for it, in the order the pages were given."""
 
@@ -165,6 +179,16 @@ class Analyser:
         chunk = max(1, len(pages) // (self.workers * 4))
         chunks = [pages[i : i + chunk] for i in range(0, len(pages), chunk)]
         return Pending(futures=[self._executor().submit(_analyse_chunk, c) for c in chunks])
+
+    def retag(self, articles: Sequence[StoredArticle]) -> Future[Retagged]:
+        """Tag stored articles again (flows/retag.py): on the pool, or here with one worker."""
+        if self.workers == 1:
+            from flows.retag_rows import retag_rows
+
+            done: Future[Retagged] = Future()
+            done.set_result(retag_rows(articles, self.tagger, self.watchlist.version))
+            return done
+        return self._executor().submit(_retag_chunk, articles)
 
     def warm_up(
         self, pages: int | None = None, on_ready: Callable[[Executor], None] | None = None

@@ -383,8 +383,17 @@ def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_retag(args: argparse.Namespace, settings: Settings) -> int:
+    import logging
+
+    from flows.oneoff import show_progress_lines
+    from flows.progress import log, show_live_progress
     from flows.retag import retag
 
+    # Its progress lines, as an ingest's: a retag of a large warehouse takes minutes.
+    log.setLevel(logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO)
+    if not args.quiet:
+        show_progress_lines()
+        show_live_progress(True)
     r = retag(settings)
     if not args.quiet:
         print(

@@ -713,7 +713,7 @@ def run_refetch(
     summary = IngestSummary(run_id=uuid.uuid4().hex[:16])
     started = datetime.now(UTC)
     try:
-        with ingest_lock(settings.warehouse):
+        with ingest_lock(settings.warehouse, holder="refetch"):
             write_run(settings, summary.run_row("running", started, flow="refetch"))
             try:
                 watchlist = settings.load_watchlist()

@@ -41,8 +41,8 @@ class Progress:
         self.started = time.monotonic()
         self._drawn = 0.0
 
-    def tick(self) -> None:
-        self.done += 1
+    def tick(self, count: int = 1) -> None:
+        self.done += count
         now = time.monotonic()
         if self.live and (now - self._drawn >= 0.1 or self.done == self.total):
             self._drawn = now

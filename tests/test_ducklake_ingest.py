@@ -112,6 +112,23 @@ def test_labwatch_ingest_into_a_lake_stores_what_it_stores_into_a_file(
     ):
         search_articles(con, "OpenAI")
 
+    # A retag after a watchlist edit (its rows staged in the home, then swapped in on the
+    # lake in one transaction) stores on the lake what it stores in the file.
+    for home in (file_at, lake_at):
+        extra = home / "mine.toml"
+        extra.write_text(
+            '[[entity]]\nid = "wire-desk"\nname = "Wire"\nkind = "company"\naliases = ["Wire"]\n'
+        )
+        with (home / "labwatch.toml").open("a", encoding="utf-8") as toml:
+            toml.write(f'watchlist_extra = "{extra}"\n')
+        assert main(["retag", "--home", str(home)]) == 0, capsys.readouterr().err
+        assert not list(home.glob("retag-*.duckdb*"))
+    said = capsys.readouterr().out.splitlines()
+    assert len(said) == 2 and said[0] == said[1] and "mentions" in said[0], said
+    retagged = ("mentions", "deals", "article_entities", "deal_ledger", "entity_days")
+    assert stored(lake, retagged) == stored(file, retagged)
+    assert stored(file, ("mentions",)) != {"mentions": in_file["mentions"]}  # it changed them
+
 
 FEEDS = 40
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from extractors.analyse import analyse
 from extractors.records import FeedEntry, PageInput
 from flows import rows
 from flows.settings import load_settings
-from tests.helpers import SEED_SLUGS, seed_html, seed_text
+from tests.helpers import SEED_SLUGS, seed_html, seed_text, stored
 from tests.test_cli import labwatch
 from warehouse.articles import append_batch
 from warehouse.database import open_warehouse
@@ -100,3 +102,138 @@ def test_retag_refreshes_stored_deals(home: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert f"deals {len(fresh) + 1} -> {len(fresh)}" in out.stdout
     assert stored_deals(home) == fresh
+
+
+# What a retag writes: the tags, the kept counts and ledger made from them, and the articles'
+# fingerprints, versions and story keys.
+RETAGGED = ("articles", "mentions", "deals", "story_keys", "story_bands", "article_entities",
+            "deal_ledger", "deal_report_keys", "entity_days", "entity_pair_weeks")  # fmt: skip
+
+
+def fill_many(home: Path, n: int) -> None:
+    """`n` articles, the seeds' texts each made its own by a sentence of its own at the start
+    of every paragraph; three
+    stored without a fingerprint and three without a story key, as an older labwatch left
+    them."""
+    settings = load_settings(home)
+    from extractors.entities import Tagger
+    from warehouse.append import record_watchlist
+
+    tagger = Tagger(settings.load_watchlist())
+    analysed = []
+    for k in range(n):
+        slug = SEED_SLUGS[k % 2]
+        html = seed_html(slug).replace(b"<p>", f"<p>Edition {k} from desk {k * 7}. ".encode())
+        url = f"https://time.example/{slug}-{k}"
+        entry = FeedEntry(url, f"{slug} {k}", url, WHEN, "", "", "")
+        analysed.append(analyse(PageInput(entry, url, html), tagger))
+    arts, mentions, deals = rows.article_rows(analysed, "r", WHEN, tagger.watchlist.version)
+    with open_warehouse(settings.warehouse) as con:
+        record_watchlist(con, rows.entity_rows(tagger.watchlist))
+        append_batch(con, arts, [], mentions, deals)
+        for sql in (
+            "UPDATE articles SET fingerprint = NULL WHERE article_id IN"
+            " (SELECT article_id FROM articles ORDER BY article_id LIMIT 3)",
+            "DELETE FROM story_keys WHERE article_id IN"
+            " (SELECT article_id FROM articles ORDER BY article_id DESC LIMIT 3)",
+            "DELETE FROM story_bands WHERE article_id NOT IN (SELECT article_id FROM story_keys)",
+        ):
+            con.execute(sql)
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == (n,)
+
+
+def add_time_magazine(home: Path) -> None:
+    extra = home / "mine.toml"
+    extra.write_text(
+        '[[entity]]\nid = "time-magazine"\nname = "TIME"\nkind = "company"\naliases = ["TIME"]\n'
+    )
+    (home / "labwatch.toml").write_text(f'watchlist_extra = "{extra}"\n')
+
+
+def test_retag_on_the_pool_stores_what_one_process_stores(home: Path, tmp_path: Path) -> None:
+    # Tagged a few articles at a time on worker processes, staged, then swapped in: the
+    # same rows as tagged in this process, and, with the watchlist unchanged, the same tags
+    # as the ingest stored.
+    import multiprocessing
+    import shutil
+
+    from flows.retag import retag
+
+    fill_many(home, 12)
+    warehouse = home / "labwatch.duckdb"
+    ingested = stored(warehouse, ("mentions", "deals"))
+
+    workers_seen: list[int] = []
+
+    def during(done: int, total: int) -> None:
+        workers_seen.append(len(multiprocessing.active_children()))
+
+    same = retag(load_settings(home, workers=2), chunk=2, progress=during)
+    assert same.articles == 12 and len(workers_seen) == 6 and min(workers_seen) >= 2
+    assert stored(warehouse, ("mentions", "deals")) == ingested
+    with open_warehouse(warehouse, read_only=True) as con:
+        assert con.execute(
+            "SELECT count(fingerprint), (SELECT count(*) FROM story_keys) FROM articles"
+        ).fetchone() == (12, 12)  # filled in, and the story keys given again
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copy(warehouse, other / "labwatch.duckdb")
+
+    for h in (home, other):
+        add_time_magazine(h)
+    on_pool = retag(load_settings(home, workers=2), chunk=5)
+    here = retag(load_settings(other, workers=1))
+    assert on_pool == here and on_pool.mentions_after > on_pool.mentions_before
+    assert stored(warehouse, RETAGGED) == stored(other / "labwatch.duckdb", RETAGGED)
+    assert not list(home.glob("*.retag.duckdb*"))  # the staging file is gone
+
+
+def test_retag_holds_the_run_lock_and_leaves_nothing_when_stopped(home: Path) -> None:
+    from flows.retag import retag
+    from warehouse.errors import IngestRunningError
+    from warehouse.run_lock import ingest_lock
+
+    fill_many(home, 3)
+    warehouse = home / "labwatch.duckdb"
+    settings = load_settings(home)
+
+    # While it tags, no ingest can start: one storing articles between the retag's read and
+    # its swap would lose their tags.
+    refused: list[str] = []
+
+    def during(done: int, total: int) -> None:
+        with pytest.raises(IngestRunningError) as exc, ingest_lock(warehouse):
+            pass
+        refused.append(str(exc.value))
+
+    retag(settings, chunk=1, progress=during)
+    assert len(refused) == 3 and all("a retag is running on" in r for r in refused), refused
+    with ingest_lock(warehouse):
+        pass  # released
+
+    # An ingest running: the retag is refused, saying so, and changes nothing.
+    add_time_magazine(home)
+    before = stored(warehouse, RETAGGED)
+    with ingest_lock(warehouse):
+        out = labwatch("retag", home=home)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "another ingest is running on" in out.stderr
+    assert "run labwatch retag again once it ends" in out.stderr
+    assert stored(warehouse, RETAGGED) == before
+
+    # Stopped half way: every tag as it was, no staging file left, the lock free.
+    def stop(done: int, total: int) -> None:
+        if done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        retag(load_settings(home), chunk=1, progress=stop)
+    assert stored(warehouse, RETAGGED) == before
+    assert not list(home.glob("*.retag.duckdb*"))
+    assert retag(load_settings(home)).mentions_after > before_count(before)
+
+
+def before_count(tables: dict[str, object]) -> int:
+    mentions = tables["mentions"]
+    assert isinstance(mentions, list)
+    return len(mentions)

@@ -420,15 +420,32 @@ def _sources(
 
 def article_texts(
     con: duckdb.DuckDBPyConnection, batch: int = 1000
-) -> Iterator[list[tuple[str, str, str, int | None, datetime | None]]]:
-    """Every stored article as (article_id, title, text, fingerprint, published_at), in
-    batches."""
-    cursor = con.execute(
-        "SELECT article_id, coalesce(title, ''), coalesce(text, ''), fingerprint, published_at "
-        "FROM articles ORDER BY article_id"
+) -> Iterator[list[tuple[str, str, str, int | None, datetime | None, bytes | None]]]:
+    """Every stored article as (article_id, title, text, fingerprint, published_at, its
+    stored story signature or None), in batches, in the order stored. A scan, not a sort
+    (sorting a million texts held them all), read through a cursor of its own so `con` is
+    free between batches: it looks up each batch's signatures (a join would hold every
+    article's)."""
+    cursor = con.cursor()  # a connection of its own: on a lake, set to the lake as `con` is
+    row = con.execute("SELECT current_database()").fetchone()
+    if row:
+        cursor.execute(f'USE "{str(row[0]).replace(chr(34), chr(34) * 2)}"')
+    cursor.execute(
+        "SELECT article_id, coalesce(title, ''), coalesce(text, ''), fingerprint, published_at"
+        " FROM articles"
     )
-    while rows := cursor.fetchmany(batch):
-        yield rows
+    try:
+        while rows := cursor.fetchmany(batch):
+            signatures = dict(
+                con.execute(
+                    "SELECT article_id, signature FROM story_keys"
+                    " WHERE article_id IN (SELECT unnest($ids::JSON::VARCHAR[]))",
+                    {"ids": json_list(r[0] for r in rows)},
+                ).fetchall()
+            )
+            yield [(*r, signatures.get(r[0])) for r in rows]
+    finally:
+        cursor.close()
 
 
 def replace_tags(
@@ -442,32 +459,94 @@ def replace_tags(
     """Swap every article's mentions and deals for new ones, in one transaction: readers see
     the old tags or the new, never a mix. `fingerprints` (article_id, fingerprint) fill in
     those missing. Returns (mentions, deals) stored."""
+    unique, first = tag_rows(mentions, deals)
+    with (
+        register_rows(con, "_new_mentions", unique or [_NO_MENTION]),
+        register_rows(con, "_new_deals", first or [_NO_DEAL]),
+        register_rows(con, "_new_fingerprints", list(fingerprints) or [_NO_FINGERPRINT]),
+    ):
+        return _swap_tags(
+            con, "_new_mentions", "_new_deals", "_new_fingerprints", entities, version
+        )
+
+
+# A relation of no rows still needs a column to be one: these rows are left out (`_swap_tags`
+# takes only rows with an article id).
+_NO_MENTION: Row = {"article_id": None}
+_NO_DEAL: Row = {"article_id": None}
+_NO_FINGERPRINT: Row = {"article_id": None, "fingerprint": None}
+
+
+def tag_rows(mentions: Iterable[Row], deals: Iterable[Row]) -> tuple[list[Row], list[Row]]:
+    """The mention and deal rows a retag stores: each mention key once, each deal key
+    (article, deal number) once, the first of each kept, in the order given. Both keys
+    hold the article id, so the rows of a few articles at a time come out the same as
+    of all at once."""
+    first: dict[tuple[str, int], Row] = {}
+    for d in deals:
+        first.setdefault((d["article_id"], d["deal_no"]), d)
+    return article_entities.unique_mentions(mentions), list(first.values())
+
+
+def replace_staged_tags(
+    con: duckdb.DuckDBPyConnection,
+    staging: str,
+    entities: Sequence[Row],
+    version: str,
+) -> tuple[int, int]:
+    """`replace_tags` from the tables `mentions`, `deals` and `fingerprints` of the DuckDB
+    file `staging` (rows as `tag_rows` gives them, written by a retag as it tagged), read
+    from there in the one transaction: a warehouse's tags never go through this process."""
+    con.execute(f"ATTACH '{_quoted(staging)}' AS _retag (READ_ONLY)")
+    try:
+        return _swap_tags(
+            con, "_retag.mentions", "_retag.deals", "_retag.fingerprints", entities, version
+        )
+    finally:
+        con.execute("DETACH _retag")
+
+
+def _quoted(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def _swap_tags(
+    con: duckdb.DuckDBPyConnection,
+    mentions: str,
+    deals: str,
+    fingerprints: str,
+    entities: Sequence[Row],
+    version: str,
+) -> tuple[int, int]:
+    """Every mention and deal replaced by the rows of the relations `mentions` and `deals`,
+    the fingerprints of `fingerprints` filled in, the watchlist recorded and every kept
+    count computed again, in one transaction."""
     con.execute("BEGIN TRANSACTION")
     try:
         take_turn(con)  # on a lake: one writer of the batch tables at a time
         con.execute("DELETE FROM mentions")
         con.execute("DELETE FROM deals")
-        stored = (
-            insert_rows(
-                con, "mentions", article_entities.unique_mentions(mentions), skip_existing=False
-            ),
-            len(insert_new(con, "deals", deals, DEAL_KEY)),
-        )
+        stored = [
+            con.execute(
+                f"INSERT INTO {table} BY NAME SELECT * FROM {source} WHERE article_id IS NOT NULL"
+            ).fetchone()
+            for table, source in (("mentions", mentions), ("deals", deals))
+        ]
         record_watchlist(con, entities)
         con.execute("UPDATE articles SET watchlist_version = ?", [version])
-        if fingerprints:
-            with register_rows(con, "_fp", fingerprints):
-                con.execute(
-                    "UPDATE articles SET fingerprint = f.fingerprint FROM _fp f "
-                    "WHERE articles.article_id = f.article_id"
-                )
+        con.execute(
+            "UPDATE articles SET fingerprint = f.fingerprint"
+            f" FROM (SELECT * FROM {fingerprints} WHERE article_id IS NOT NULL) f"
+            " WHERE articles.article_id = f.article_id"
+        )
         article_entities.rebuild(con)
         deal_ledger.rebuild(con)
         con.execute("COMMIT")
     except BaseException:
         rollback(con)  # also after a failed COMMIT (a DuckLake conflict)
         raise
-    return stored
+    m, d = (int(r[0]) if r else 0 for r in stored)
+    return m, d
 
 
 # Columns a page's text brings when it replaces the feed's text of a stored article.

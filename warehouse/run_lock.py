@@ -1,4 +1,4 @@
-"""One ingest at a time per warehouse: an advisory lock file beside it.
+"""One ingest (or retag) at a time per warehouse: an advisory lock file beside it.
 
 DuckDB already serialises writers, but two ingests interleaving their short transactions
 would fetch the same feeds twice and race on the same articles. The second run is refused
@@ -23,8 +23,15 @@ from warehouse.errors import IngestRunningError
 __all__ = ["IngestRunningError", "ingest_lock"]
 
 
+# What each holder of the lock is called in the refusal its holding causes.
+_HOLDERS = {"ingest": "another ingest", "refetch": "a refetch", "retag": "a retag"}
+
+
 @contextmanager
-def ingest_lock(warehouse: Location) -> Iterator[None]:
+def ingest_lock(warehouse: Location, holder: str = "ingest") -> Iterator[None]:
+    """Hold the warehouse's run lock for the block, as `holder`: a flow ("ingest",
+    "refetch") or "retag". A retag reads every article, then replaces every tag: it holds
+    the lock so that no run stores articles between the two (their tags would be lost)."""
     if not isinstance(warehouse, Path):  # a DuckLake: feed leases instead
         yield
         return
@@ -35,13 +42,18 @@ def ingest_lock(warehouse: Location) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "another process"
-            raise IngestRunningError(
-                f"another ingest is running on {warehouse} (pid {holder}); "
+            pid, _, what = os.pread(fd, 64, 0).decode(errors="replace").strip().partition(" ")
+            running = _HOLDERS.get(what or "ingest", f"a {what}")
+            then = (
                 "this run stops here, the next scheduled one will pick up"
+                if holder in ("ingest", "refetch")  # flows: serve runs them again
+                else f"run labwatch {holder} again once it ends"
+            )
+            raise IngestRunningError(
+                f"{running} is running on {warehouse} (pid {pid or '?'}); {then}"
             ) from None
         os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        os.pwrite(fd, f"{os.getpid()} {holder}".encode(), 0)
         try:
             yield
         finally:

@@ -10,7 +10,8 @@ whatever the warehouse's size (it held every mention before: 785 MB for 5,000 ar
 Then one transaction swaps every tag for the staged ones (warehouse/articles.py
 `replace_staged_tags`): readers see the old tags or the new, never a mix. The run lock is held
 throughout (warehouse/run_lock.py), so no ingest stores articles between the read and the
-swap, whose tags the swap would drop.
+swap. A DuckLake has no such lock: there the swap replaces only the tags of the articles
+read, and an article another worker stored meanwhile keeps the tags it was stored with.
 """
 
 from __future__ import annotations
@@ -143,6 +144,7 @@ def _create_staging(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "CREATE TABLE _retag.fingerprints AS SELECT article_id, fingerprint FROM articles LIMIT 0"
     )
+    con.execute("CREATE TABLE _retag.articles AS SELECT article_id FROM articles LIMIT 0")
 
 
 def _stage(con: duckdb.DuckDBPyConnection, tagged: Retagged) -> None:
@@ -150,6 +152,7 @@ def _stage(con: duckdb.DuckDBPyConnection, tagged: Retagged) -> None:
         ("mentions", tagged.mentions),
         ("deals", tagged.deals),
         ("fingerprints", tagged.fingerprints),
+        ("articles", [{"article_id": a} for a in tagged.article_ids]),
     ):
         if staged:
             with register_rows(con, "_staged", staged):

@@ -28,6 +28,7 @@ class Retagged:
     those whose story key is missing or no longer their text's."""
 
     articles: int = 0
+    article_ids: list[str] = field(default_factory=list)
     mentions: list[Row] = field(default_factory=list)
     deals: list[Row] = field(default_factory=list)
     fingerprints: list[Row] = field(default_factory=list)
@@ -35,7 +36,7 @@ class Retagged:
 
 
 def retag_rows(articles: Sequence[StoredArticle], tagger: Tagger, version: str) -> Retagged:
-    out = Retagged(articles=len(articles))
+    out = Retagged(articles=len(articles), article_ids=[a[0] for a in articles])
     mentions: list[Row] = []
     deals: list[Row] = []
     for article_id, title, text, fingerprint, published, signature in articles:

@@ -147,7 +147,8 @@ def add_time_magazine(home: Path) -> None:
     extra.write_text(
         '[[entity]]\nid = "time-magazine"\nname = "TIME"\nkind = "company"\naliases = ["TIME"]\n'
     )
-    (home / "labwatch.toml").write_text(f'watchlist_extra = "{extra}"\n')
+    with (home / "labwatch.toml").open("a", encoding="utf-8") as toml:
+        toml.write(f'watchlist_extra = "{extra}"\n')
 
 
 def test_retag_on_the_pool_stores_what_one_process_stores(home: Path, tmp_path: Path) -> None:
@@ -237,3 +238,47 @@ def before_count(tables: dict[str, object]) -> int:
     mentions = tables["mentions"]
     assert isinstance(mentions, list)
     return len(mentions)
+
+
+def test_a_retag_on_a_lake_leaves_an_article_stored_meanwhile_its_tags(
+    tmp_path: Path, catalog: str
+) -> None:
+    # On a DuckLake no lock keeps other workers' ingests out while a retag reads: an article
+    # one of them stores meanwhile keeps the mentions and deals it was stored with. Only
+    # the articles the retag read have theirs swapped.
+    from extractors.entities import Tagger
+    from flows.retag import retag
+    from tests.test_ducklake import lake_home
+
+    home = lake_home(tmp_path / "lake", catalog, tmp_path / "data")
+    lake = load_settings(home).warehouse
+    fill_many(home, 4)
+    tagger = Tagger(load_settings(home).load_watchlist())
+    url = "https://time.example/late"
+    html = seed_html(SEED_SLUGS[0]).replace(b"<p>", b"<p>Filed late. ")
+    late = analyse(PageInput(FeedEntry(url, "late", url, WHEN, "", "", ""), url, html), tagger)
+    arts, mentions, deals = rows.article_rows([late], "r", WHEN, tagger.watchlist.version)
+    assert mentions and deals
+
+    def meanwhile(done: int, total: int) -> None:
+        if done == 1:  # the retag has read its articles' first chunk, and goes on reading
+            with open_warehouse(lake) as con:
+                append_batch(con, arts, [], mentions, deals)
+
+    add_time_magazine(home)
+    result = retag(load_settings(home), chunk=1, progress=meanwhile)
+    assert result.articles == 4
+    with open_warehouse(lake, read_only=True) as con:
+        kept = con.execute(
+            "SELECT count(*), count(DISTINCT watchlist_version) FROM mentions WHERE article_id = ?",
+            [late.article_id],
+        ).fetchone()
+        versions = con.execute(
+            "SELECT count(DISTINCT watchlist_version) FROM articles WHERE article_id <> ?",
+            [late.article_id],
+        ).fetchone()
+        totals = con.execute(
+            "SELECT (SELECT count(*) FROM mentions), (SELECT count(*) FROM deals)"
+        ).fetchone()
+    assert kept == (len(mentions), 1)  # as stored, with the watchlist it was tagged with
+    assert versions == (1,) and totals == (result.mentions_after, result.deals_after)

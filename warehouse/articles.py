@@ -496,12 +496,16 @@ def replace_staged_tags(
 ) -> tuple[int, int]:
     """`replace_tags` from the tables `mentions`, `deals` and `fingerprints` of the DuckDB
     file `staging` (rows as `tag_rows` gives them, written by a retag as it tagged), read
-    from there in the one transaction: a warehouse's tags never go through this process."""
+    from there in the one transaction: a warehouse's tags never go through this process.
+    Only the articles of its table `articles` (those the retag read) have their tags
+    replaced: on a DuckLake, where no lock keeps other workers out, an article another
+    ingest stored meanwhile keeps its own."""
     con.execute(f"ATTACH '{_quoted(staging)}' AS _retag (READ_ONLY)")
     try:
         return _swap_tags(
-            con, "_retag.mentions", "_retag.deals", "_retag.fingerprints", entities, version
-        )
+            con, "_retag.mentions", "_retag.deals", "_retag.fingerprints", entities, version,
+            articles="_retag.articles",
+        )  # fmt: skip
     finally:
         con.execute("DETACH _retag")
 
@@ -517,23 +521,25 @@ def _swap_tags(
     fingerprints: str,
     entities: Sequence[Row],
     version: str,
+    *,
+    articles: str | None = None,
 ) -> tuple[int, int]:
-    """Every mention and deal replaced by the rows of the relations `mentions` and `deals`,
-    the fingerprints of `fingerprints` filled in, the watchlist recorded and every kept
-    count computed again, in one transaction."""
+    """Every mention and deal (or those of the articles in the relation `articles`) replaced
+    by the rows of the relations `mentions` and `deals`, the fingerprints of `fingerprints`
+    filled in, the watchlist recorded and every kept count computed again, in one
+    transaction; returns the mentions and deals stored then."""
+    of = f" WHERE article_id IN (SELECT article_id FROM {articles})" if articles else ""
     con.execute("BEGIN TRANSACTION")
     try:
         take_turn(con)  # on a lake: one writer of the batch tables at a time
-        con.execute("DELETE FROM mentions")
-        con.execute("DELETE FROM deals")
-        stored = [
+        con.execute("DELETE FROM mentions" + of)
+        con.execute("DELETE FROM deals" + of)
+        for table, source in (("mentions", mentions), ("deals", deals)):
             con.execute(
                 f"INSERT INTO {table} BY NAME SELECT * FROM {source} WHERE article_id IS NOT NULL"
-            ).fetchone()
-            for table, source in (("mentions", mentions), ("deals", deals))
-        ]
+            )
         record_watchlist(con, entities)
-        con.execute("UPDATE articles SET watchlist_version = ?", [version])
+        con.execute("UPDATE articles SET watchlist_version = ?" + of, [version])
         con.execute(
             "UPDATE articles SET fingerprint = f.fingerprint"
             f" FROM (SELECT * FROM {fingerprints} WHERE article_id IS NOT NULL) f"
@@ -541,12 +547,12 @@ def _swap_tags(
         )
         article_entities.rebuild(con)
         deal_ledger.rebuild(con)
+        stored = tag_counts(con)
         con.execute("COMMIT")
     except BaseException:
         rollback(con)  # also after a failed COMMIT (a DuckLake conflict)
         raise
-    m, d = (int(r[0]) if r else 0 for r in stored)
-    return m, d
+    return stored
 
 
 # Columns a page's text brings when it replaces the feed's text of a stored article.

@@ -34,8 +34,8 @@ from flows.progress import Progress, log, rate
 from flows.retag_rows import Retagged, StoredArticle
 from flows.settings import Settings
 from flows.stories import STORY_RULE
-from warehouse.append import register_rows
 from warehouse.articles import article_texts, replace_staged_tags, tag_counts
+from warehouse.retag_staging import article_count, stage, staging_attached
 from warehouse.run_lock import ingest_lock
 from warehouse.stories import update_stories
 
@@ -75,15 +75,13 @@ def retag(
         # otherwise keep what it read cached up to most of the machine's memory.
         with open_db(settings, read_only=True, config=READ_DB) as con:
             before = tag_counts(con)
-            (total,) = con.execute("SELECT count(*) FROM articles").fetchone() or (0,)
+            total = article_count(con)
             workers = settings.workers if total >= POOL_THRESHOLD else 1
             log.info("retag: tagging %d articles with watchlist %s on %d worker(s)",
                      total, watchlist.version, workers)  # fmt: skip
-            con.execute(f"ATTACH '{_quoted(str(staging))}' AS _retag (READ_WRITE)")
-            _create_staging(con)
             counter = Progress("articles", total)
             last_report = time.monotonic()
-            with Analyser(watchlist, workers) as analyser:
+            with staging_attached(con, staging), Analyser(watchlist, workers) as analyser:
                 for tagged in _in_order(analyser, article_texts(con), chunk, workers * AHEAD):
                     _stage(con, tagged)
                     stories += tagged.stories
@@ -95,7 +93,6 @@ def retag(
                         log.info("retag: %d of %d articles tagged (%s)", counter.done, total,
                                  rate(counter.done, counter.seconds))  # fmt: skip
             counter.close()
-            con.execute("DETACH _retag")
         log.info("retag: %d articles tagged in %.1f s; replacing every tag", counter.done,
                  counter.seconds)  # fmt: skip
         with open_db(settings) as con:
@@ -137,26 +134,11 @@ def _in_order(
         yield pending.popleft().result()
 
 
-def _create_staging(con: duckdb.DuckDBPyConnection) -> None:
-    """The staged tables, with the warehouse's own column types."""
-    con.execute("CREATE TABLE _retag.mentions AS SELECT * FROM mentions LIMIT 0")
-    con.execute("CREATE TABLE _retag.deals AS SELECT * FROM deals LIMIT 0")
-    con.execute(
-        "CREATE TABLE _retag.fingerprints AS SELECT article_id, fingerprint FROM articles LIMIT 0"
-    )
-    con.execute("CREATE TABLE _retag.articles AS SELECT article_id FROM articles LIMIT 0")
-
-
 def _stage(con: duckdb.DuckDBPyConnection, tagged: Retagged) -> None:
-    for table, staged in (
-        ("mentions", tagged.mentions),
-        ("deals", tagged.deals),
-        ("fingerprints", tagged.fingerprints),
-        ("articles", [{"article_id": a} for a in tagged.article_ids]),
-    ):
-        if staged:
-            with register_rows(con, "_staged", staged):
-                con.execute(f"INSERT INTO _retag.{table} BY NAME SELECT * FROM _staged")
+    stage(con, "mentions", tagged.mentions)
+    stage(con, "deals", tagged.deals)
+    stage(con, "fingerprints", tagged.fingerprints)
+    stage(con, "articles", [{"article_id": a} for a in tagged.article_ids])
 
 
 @contextmanager
@@ -181,7 +163,3 @@ def _staging(settings: Settings) -> Iterator[Path]:
 def _remove(path: Path) -> None:
     for p in (path, path.with_name(path.name + ".wal")):
         p.unlink(missing_ok=True)
-
-
-def _quoted(text: str) -> str:
-    return text.replace("'", "''")

@@ -1090,9 +1090,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Tag every stored article again with the current watchlist, on every core "
         "(the workers setting), and swap all mentions and deals in one transaction; give "
         "story keys to articles stored without one and place them in their stories. The new "
-        "rows are staged in a file beside the warehouse as they are made, so memory does not "
-        "grow with the warehouse. Holds the ingest lock: ingests that start meanwhile are "
-        "skipped, and a retag is refused while an ingest runs.",
+        "rows are staged in a file beside the warehouse as they are made, so memory while "
+        "tagging does not grow with the warehouse. Holds the ingest lock: ingests that "
+        "start meanwhile are skipped, and a retag is refused while an ingest runs.",
     )
     p.set_defaults(func=cmd_retag)
 

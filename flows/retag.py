@@ -5,8 +5,10 @@ those is placed in its story again (warehouse/stories.py `refresh_stories`).
 
 The articles are read in order with the warehouse open read-only (searches and the web go on
 meanwhile), tagged a chunk at a time on the analysis pool's workers, and their new rows
-written as they come to a staging file beside the warehouse: memory holds a few chunks,
-whatever the warehouse's size (it held every mention before: 785 MB for 5,000 articles).
+written as they come to a staging file beside the warehouse: while tagging, memory holds a
+few chunks whatever the warehouse's size (it held every mention before: 2.2 GB for 20,000
+articles). Still held whole: the story fields of articles whose story key is missing or
+stale (every article of a warehouse older than migration 0011), placed after the swap.
 Then one transaction swaps every tag for the staged ones (warehouse/articles.py
 `replace_staged_tags`): readers see the old tags or the new, never a mix. The run lock is held
 throughout (warehouse/run_lock.py), so no ingest stores articles between the read and the
@@ -16,6 +18,7 @@ read, and an article another worker stored meanwhile keeps the tags it was store
 
 from __future__ import annotations
 
+import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -42,6 +45,9 @@ from warehouse.stories import update_stories
 CHUNK = 64  # articles a worker tags at a time: a few hundred KB of rows back
 AHEAD = 3  # chunks a worker has in hand: the next is there when it finishes one
 READ_DB = {"threads": "1", "memory_limit": "256MB"}  # flows/ingest.py INGEST_DB
+# The swap's DuckDB memory: the whole warehouse's tags go through it in one transaction,
+# 2.1 GB at 120,000 articles without a cap.
+SWAP_DB = {"memory_limit": "512MB"}
 REPORT_EVERY = 15.0  # seconds between log lines while tagging (a terminal also gets a counter)
 
 
@@ -95,10 +101,8 @@ def retag(
             counter.close()
         log.info("retag: %d articles tagged in %.1f s; replacing every tag", counter.done,
                  counter.seconds)  # fmt: skip
+        stored = _swap(settings, staging, rows.entity_rows(watchlist), watchlist.version)
         with open_db(settings) as con:
-            stored = replace_staged_tags(
-                con, str(staging), rows.entity_rows(watchlist), watchlist.version
-            )
             # A second transaction: a retag stopped between the two is completed by the next.
             # In article id order, as they were read before: which of them founds a story
             # depends on the order.
@@ -114,6 +118,22 @@ def retag(
         story_keys=len(stories),
         story_moves=moves,
     )
+
+
+def _swap(
+    settings: Settings, staging: Path, entities: list[dict[str, Any]], version: str
+) -> tuple[int, int]:
+    """`replace_staged_tags` with DuckDB's memory capped (SWAP_DB; it spills to disk what
+    does not fit), or without the cap when even that runs out (the swap's transaction is
+    rolled back first, so it is done once)."""
+    try:
+        with open_db(settings, config=SWAP_DB) as con:
+            return replace_staged_tags(con, str(staging), entities, version)
+    except duckdb.OutOfMemoryException as exc:
+        log.info("retag: the swap needs more than %s of memory; again without a cap (%s)",
+                 SWAP_DB["memory_limit"], exc)  # fmt: skip
+    with open_db(settings) as con:
+        return replace_staged_tags(con, str(staging), entities, version)
 
 
 def _in_order(
@@ -149,15 +169,27 @@ def _staging(settings: Settings) -> Iterator[Path]:
     if isinstance(settings.warehouse, Path):
         path = settings.warehouse.with_name(settings.warehouse.name + ".retag.duckdb")
     else:
-        import os
-
         path = settings.home / f"retag-{os.getpid()}.duckdb"
+        for left in settings.home.glob("retag-*.duckdb"):  # killed retags' (SIGKILL)
+            pid = left.name.removeprefix("retag-").removesuffix(".duckdb")
+            if pid.isdigit() and not _alive(int(pid)):
+                _remove(left)
     path.parent.mkdir(parents=True, exist_ok=True)
     _remove(path)  # a killed retag's
     try:
         yield path
     finally:
         _remove(path)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
 
 
 def _remove(path: Path) -> None:

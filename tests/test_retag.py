@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -266,8 +267,13 @@ def test_a_retag_on_a_lake_leaves_an_article_stored_meanwhile_its_tags(
                 append_batch(con, arts, [], mentions, deals)
 
     add_time_magazine(home)
+    # A retag killed outright left its staging file; one of a live process is left alone.
+    dead, live = home / "retag-4194305.duckdb", home / f"retag-{os.getppid()}.duckdb"
+    for left in (dead, live):
+        left.write_bytes(b"")
     result = retag(load_settings(home), chunk=1, progress=meanwhile)
     assert result.articles == 4
+    assert sorted(p.name for p in home.glob("retag-*")) == [live.name]
     with open_warehouse(lake, read_only=True) as con:
         kept = con.execute(
             "SELECT count(*), count(DISTINCT watchlist_version) FROM mentions WHERE article_id = ?",

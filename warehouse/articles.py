@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import duckdb
 
@@ -460,21 +462,28 @@ def replace_tags(
     the old tags or the new, never a mix. `fingerprints` (article_id, fingerprint) fill in
     those missing. Returns (mentions, deals) stored."""
     unique, first = tag_rows(mentions, deals)
-    with (
-        register_rows(con, "_new_mentions", unique or [_NO_MENTION]),
-        register_rows(con, "_new_deals", first or [_NO_DEAL]),
-        register_rows(con, "_new_fingerprints", list(fingerprints) or [_NO_FINGERPRINT]),
-    ):
+    given: dict[str, Sequence[Row]] = {
+        "_new_mentions": unique, "_new_deals": first, "_new_fingerprints": fingerprints,
+    }  # fmt: skip
+    names: dict[str, str] = {}
+    with ExitStack() as relations:
+        for name, given_rows in given.items():
+            if given_rows:
+                relations.enter_context(register_rows(con, name, given_rows))
+                names[name] = name
+            else:  # a relation of the table's own shape, and none of its rows
+                names[name] = f"(SELECT {_EMPTY[name]} LIMIT 0)"
         return _swap_tags(
-            con, "_new_mentions", "_new_deals", "_new_fingerprints", entities, version
-        )
+            con, names["_new_mentions"], names["_new_deals"], names["_new_fingerprints"],
+            entities, version,
+        )  # fmt: skip
 
 
-# A relation of no rows still needs a column to be one: these rows are left out (`_swap_tags`
-# takes only rows with an article id).
-_NO_MENTION: Row = {"article_id": None}
-_NO_DEAL: Row = {"article_id": None}
-_NO_FINGERPRINT: Row = {"article_id": None, "fingerprint": None}
+_EMPTY = {
+    "_new_mentions": "* FROM mentions",
+    "_new_deals": "* FROM deals",
+    "_new_fingerprints": "article_id, fingerprint FROM articles",
+}
 
 
 def tag_rows(mentions: Iterable[Row], deals: Iterable[Row]) -> tuple[list[Row], list[Row]]:
@@ -482,9 +491,9 @@ def tag_rows(mentions: Iterable[Row], deals: Iterable[Row]) -> tuple[list[Row], 
     (article, deal number) once, the first of each kept, in the order given. Both keys
     hold the article id, so the rows of a few articles at a time come out the same as
     of all at once."""
-    first: dict[tuple[str, int], Row] = {}
+    first: dict[tuple[Any, Any], Row] = {}
     for d in deals:
-        first.setdefault((d["article_id"], d["deal_no"]), d)
+        first.setdefault((d.get("article_id"), d.get("deal_no")), d)
     return article_entities.unique_mentions(mentions), list(first.values())
 
 
@@ -535,14 +544,12 @@ def _swap_tags(
         con.execute("DELETE FROM mentions" + of)
         con.execute("DELETE FROM deals" + of)
         for table, source in (("mentions", mentions), ("deals", deals)):
-            con.execute(
-                f"INSERT INTO {table} BY NAME SELECT * FROM {source} WHERE article_id IS NOT NULL"
-            )
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {source}")
         record_watchlist(con, entities)
         con.execute("UPDATE articles SET watchlist_version = ?" + of, [version])
         con.execute(
             "UPDATE articles SET fingerprint = f.fingerprint"
-            f" FROM (SELECT * FROM {fingerprints} WHERE article_id IS NOT NULL) f"
+            f" FROM {fingerprints} f"
             " WHERE articles.article_id = f.article_id"
         )
         article_entities.rebuild(con)

@@ -132,6 +132,16 @@ def query_param(text: str) -> tuple[str, str]:
     return key.strip(), value.strip()
 
 
+def _progress_level(args: argparse.Namespace) -> None:
+    """The `labwatch` logger's level and the live counters, as -q and -v ask."""
+    import logging
+
+    from flows.progress import log, show_live_progress
+
+    log.setLevel(logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO)
+    show_live_progress(not args.quiet)
+
+
 def _prefect(
     settings: Settings, args: argparse.Namespace, server: bool = True, one_off: bool = False
 ) -> bool:
@@ -149,12 +159,7 @@ def _prefect(
     )
 
     configure_prefect(settings, verbose=args.verbose, quiet=args.quiet)
-    import logging
-
-    from flows.progress import log, show_live_progress
-
-    log.setLevel(logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO)
-    show_live_progress(not args.quiet)
+    _progress_level(args)
     for pid in clean_leftover_servers(settings):
         if not args.quiet:
             print(
@@ -383,17 +388,13 @@ def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_retag(args: argparse.Namespace, settings: Settings) -> int:
-    import logging
-
     from flows.oneoff import show_progress_lines
-    from flows.progress import log, show_live_progress
     from flows.retag import retag
 
     # Its progress lines, as an ingest's: a retag of a large warehouse takes minutes.
-    log.setLevel(logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO)
+    _progress_level(args)
     if not args.quiet:
         show_progress_lines()
-        show_live_progress(True)
     r = retag(settings)
     if not args.quiet:
         print(

@@ -59,7 +59,8 @@ def _process_start(pid: int) -> str | None:
 process_start = _process_start
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process `pid` exists (another user's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -99,7 +100,7 @@ def clean_leftover_servers(settings: Settings) -> list[int]:
         except (OSError, ValueError, KeyError, TypeError):
             record.unlink(missing_ok=True)
             continue
-        if _alive(owner) and _process_start(owner) == info.get("owner_start"):
+        if pid_alive(owner) and _process_start(owner) == info.get("owner_start"):
             continue  # its labwatch still runs and will stop it
         if info.get("start") and _process_start(pid) == info["start"]:
             kill = os.killpg if info.get("group") else os.kill

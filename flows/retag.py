@@ -33,6 +33,7 @@ import duckdb
 from flows import rows
 from flows.analysis_pool import POOL_THRESHOLD, Analyser
 from flows.connection import open_db
+from flows.prefect_env import pid_alive
 from flows.progress import Progress, log, rate
 from flows.retag_rows import Retagged, StoredArticle
 from flows.settings import Settings
@@ -128,12 +129,12 @@ def _swap(
     rolled back first, so it is done once)."""
     try:
         with open_db(settings, config=SWAP_DB) as con:
-            return replace_staged_tags(con, str(staging), entities, version)
+            return replace_staged_tags(con, staging, entities, version)
     except duckdb.OutOfMemoryException as exc:
         log.info("retag: the swap needs more than %s of memory; again without a cap (%s)",
                  SWAP_DB["memory_limit"], exc)  # fmt: skip
     with open_db(settings) as con:
-        return replace_staged_tags(con, str(staging), entities, version)
+        return replace_staged_tags(con, staging, entities, version)
 
 
 def _in_order(
@@ -172,7 +173,7 @@ def _staging(settings: Settings) -> Iterator[Path]:
         path = settings.home / f"retag-{os.getpid()}.duckdb"
         for left in settings.home.glob("retag-*.duckdb"):  # killed retags' (SIGKILL)
             pid = left.name.removeprefix("retag-").removesuffix(".duckdb")
-            if pid.isdigit() and not _alive(int(pid)):
+            if pid.isdigit() and not pid_alive(int(pid)):
                 _remove(left)
     path.parent.mkdir(parents=True, exist_ok=True)
     _remove(path)  # a killed retag's
@@ -180,16 +181,6 @@ def _staging(settings: Settings) -> Iterator[Path]:
         yield path
     finally:
         _remove(path)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's
-        return True
-    return True
 
 
 def _remove(path: Path) -> None:

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -38,6 +39,7 @@ from warehouse.append import Row, insert_new, insert_rows, record_watchlist, reg
 from warehouse.ducklake import is_lake, rollback
 from warehouse.ducklake_lease import retried, take_turn
 from warehouse.list_param import json_list
+from warehouse.retag_staging import SHAPES, staging_attached
 from warehouse.stories import (
     DEFAULT_NEAR_BITS,
     STORY_FIELDS,
@@ -463,27 +465,19 @@ def replace_tags(
     those missing. Returns (mentions, deals) stored."""
     unique, first = tag_rows(mentions, deals)
     given: dict[str, Sequence[Row]] = {
-        "_new_mentions": unique, "_new_deals": first, "_new_fingerprints": fingerprints,
+        "mentions": unique, "deals": first, "fingerprints": fingerprints,
     }  # fmt: skip
     names: dict[str, str] = {}
     with ExitStack() as relations:
-        for name, given_rows in given.items():
+        for table, given_rows in given.items():
             if given_rows:
-                relations.enter_context(register_rows(con, name, given_rows))
-                names[name] = name
+                names[table] = f"_new_{table}"
+                relations.enter_context(register_rows(con, names[table], given_rows))
             else:  # a relation of the table's own shape, and none of its rows
-                names[name] = f"(SELECT {_EMPTY[name]} LIMIT 0)"
+                names[table] = f"({SHAPES[table]} LIMIT 0)"
         return _swap_tags(
-            con, names["_new_mentions"], names["_new_deals"], names["_new_fingerprints"],
-            entities, version,
-        )  # fmt: skip
-
-
-_EMPTY = {
-    "_new_mentions": "* FROM mentions",
-    "_new_deals": "* FROM deals",
-    "_new_fingerprints": "article_id, fingerprint FROM articles",
-}
+            con, names["mentions"], names["deals"], names["fingerprints"], entities, version
+        )
 
 
 def tag_rows(mentions: Iterable[Row], deals: Iterable[Row]) -> tuple[list[Row], list[Row]]:
@@ -499,7 +493,7 @@ def tag_rows(mentions: Iterable[Row], deals: Iterable[Row]) -> tuple[list[Row], 
 
 def replace_staged_tags(
     con: duckdb.DuckDBPyConnection,
-    staging: str,
+    staging: Path,
     entities: Sequence[Row],
     version: str,
 ) -> tuple[int, int]:
@@ -509,18 +503,11 @@ def replace_staged_tags(
     Only the articles of its table `articles` (those the retag read) have their tags
     replaced: on a DuckLake, where no lock keeps other workers out, an article another
     ingest stored meanwhile keeps its own."""
-    con.execute(f"ATTACH '{_quoted(staging)}' AS _retag (READ_ONLY)")
-    try:
+    with staging_attached(con, staging, read_only=True):
         return _swap_tags(
             con, "_retag.mentions", "_retag.deals", "_retag.fingerprints", entities, version,
             articles="_retag.articles",
         )  # fmt: skip
-    finally:
-        con.execute("DETACH _retag")
-
-
-def _quoted(text: str) -> str:
-    return text.replace("'", "''")
 
 
 def _swap_tags(

@@ -18,7 +18,8 @@ import duckdb
 from warehouse.append import Row, register_rows
 
 TABLES = ("mentions", "deals", "fingerprints", "articles")
-_SHAPES = {
+# Each staged table as a query of the warehouse (its columns and their types).
+SHAPES = {
     "mentions": "SELECT * FROM mentions",
     "deals": "SELECT * FROM deals",
     "fingerprints": "SELECT article_id, fingerprint FROM articles",
@@ -27,14 +28,18 @@ _SHAPES = {
 
 
 @contextmanager
-def staging_attached(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[None]:
-    """The new, empty staging file at `path` attached to `con` (read-only on the warehouse:
-    the attachment is written) until the block ends."""
+def staging_attached(
+    con: duckdb.DuckDBPyConnection, path: Path, *, read_only: bool = False
+) -> Iterator[None]:
+    """The staging file at `path` attached to `con` as `_retag` until the block ends: new and
+    empty, its tables made, to be written (through the retag's read-only connection to the
+    warehouse); or, `read_only`, as written, for the swap."""
     quoted = str(path).replace("'", "''")
-    con.execute(f"ATTACH '{quoted}' AS _retag (READ_WRITE)")
+    con.execute(f"ATTACH '{quoted}' AS _retag ({'READ_ONLY' if read_only else 'READ_WRITE'})")
     try:
-        for table in TABLES:
-            con.execute(f"CREATE TABLE _retag.{table} AS {_SHAPES[table]} LIMIT 0")
+        if not read_only:
+            for table in TABLES:
+                con.execute(f"CREATE TABLE _retag.{table} AS {SHAPES[table]} LIMIT 0")
         yield
     finally:
         con.execute("DETACH _retag")

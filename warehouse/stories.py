@@ -374,12 +374,6 @@ def store_keys(con: duckdb.DuckDBPyConnection, new: Sequence[Row], *, fresh: boo
     insert_rows(con, "story_bands", bands, skip_existing=False)
 
 
-def stored_signatures(con: duckdb.DuckDBPyConnection) -> dict[str, bytes]:
-    """article id -> stored MinHash signature, for every article that has a story key."""
-    rows = con.execute("SELECT article_id, signature FROM story_keys").fetchall()
-    return {a: bytes(s) for a, s in rows}
-
-
 def _follow(moved: dict[str, str], cluster: str) -> str:
     seen = {cluster}
     while cluster in moved and moved[cluster] not in seen:

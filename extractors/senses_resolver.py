@@ -87,6 +87,7 @@ _PLACE_BEFORE = frozenset(
     "colombian ecuadorian venezuelan".split()
 )
 _CAPITALISED = re.compile(r"[A-Z][a-z]+")
+_POSSESSIVE = re.compile(r"['’]s?$")
 # Capitalised words that start names without being one: "La Sportiva", "Van Halen".
 _PARTICLES = frozenset("La Le Les De Del Der Den Van Von Al El Di Da Du The".split())
 
@@ -135,7 +136,7 @@ class _Sense:
         self.sure = entity.sure
         self.family = family
         self.anchors = anchors
-        self.context = _Terms(entity.context)
+        self.context = _Terms(_with_surnames(entity.context))
         other = [w for s in entity.senses for w in SENSE_CLASSES[s]] + list(entity.sense_words)
         # Words marked "^" count only right next to the name.
         self.other = _Terms([w.lower() for w in other if not w.startswith("^")])
@@ -148,6 +149,23 @@ class _Sense:
         self.prices = "<price>" in entity.follow
         # The kinds of thing the words next to the name may say it is (_kind_of_thing).
         self.kinds = frozenset(w for w in entity.follow if w in _KINDS)
+
+
+def _with_surnames(terms: Sequence[str]) -> list[str]:
+    """Context terms, and the last word alone of those that are a proper name of two or three
+    capitalised words ending in no dictionary word: a story names "Mustafa Suleyman" once
+    and "Suleyman" after ("Sam Altman" gives "Altman", "Menlo Park" nothing)."""
+    out = list(terms)
+    for term in terms:
+        words = term.split()
+        if (
+            2 <= len(words) <= 3
+            and all(_CAPITALISED.fullmatch(w) for w in words)
+            and words[-1].lower() not in english_words()
+            and words[-1] not in out
+        ):
+            out.append(words[-1])
+    return out
 
 
 _TECH = _Terms(sorted(TECH))
@@ -500,7 +518,8 @@ class Resolver:
                     self._given_name(pword) or self._other_name(text, start - len(pword) - 1, pword)
                 ):
                     return REJECT
-        if word[:1].isupper() and self._surname(text[start:end], word, sense):
+        # A surname in the possessive is one still: "Claude Shannon's paper".
+        if word[:1].isupper() and self._surname(text[start:end], _POSSESSIVE.sub("", word), sense):
             return REJECT
         if after == ",":
             return self._after_comma(text, sense, start, end, seen)

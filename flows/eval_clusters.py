@@ -65,13 +65,21 @@ def _html_title(path: Path) -> str:
 
 @cache
 def _project_stories(folder: Path) -> dict[str, dict[str, Any]]:
-    with (folder / "stories.toml").open("rb") as f:
-        return {s["id"]: s for s in tomllib.load(f)["story"]}
+    """The project's written stories: every TOML file of the folder (stories.toml, the wire
+    stories; rewrites.toml, the paraphrases of corpus articles)."""
+    found: dict[str, dict[str, Any]] = {}
+    for path in sorted(folder.glob("*.toml")):
+        with path.open("rb") as f:
+            for story in tomllib.load(f).get("story", []):
+                if story["id"] in found:
+                    raise PairFileError(f"story {story['id']!r} is in two files of {folder}")
+                found[story["id"]] = story
+    return found
 
 
 def source_text(ref: str, corpus: Path | None, stories: Path = REPO_STORIES) -> tuple[str, str]:
     """(title, body) of a pair side's text: `corpus:<folder>/<id>` (ground truth body and the
-    page's title), `story:<id>` (tests/data/clusters/stories.toml) or `seed:<slug>`."""
+    page's title), `story:<id>` (tests/data/clusters/*.toml) or `seed:<slug>`."""
     kind, _, name = ref.partition(":")
     if kind == "corpus":
         if corpus is None:
@@ -85,7 +93,7 @@ def source_text(ref: str, corpus: Path | None, stories: Path = REPO_STORIES) -> 
     if kind == "story":
         story = _project_stories(stories).get(name)
         if story is None:
-            raise PairFileError(f"no story {name!r} in {stories / 'stories.toml'}")
+            raise PairFileError(f"no story {name!r} in {stories}/*.toml")
         return story["title"], story["text"].strip()
     if kind == "seed":
         path = EXPECTED_DIR / f"{name}.txt"

@@ -58,6 +58,9 @@ def test_one_sense_per_collocation(text: str, expected: list[str]) -> None:
         ("Claude Debussy wrote La Mer at the seaside.", []),
         ("Alexa Demie starred in the second season.", []),
         ("Nova Pilbeam acted in two Hitchcock films.", []),
+        # in the possessive too, beside the industry's words (the ambiguity set's amb:20)
+        ("Claude Shannon's 1948 paper is behind every language model's loss function.", []),
+        ("Alexa Chung’s new label sells through an app.", []),
         # a given name before it makes it a surname
         ("Fiona Apple released her first album in years.", []),
         # unless the watchlist lists the next word as the entity's own
@@ -142,6 +145,17 @@ def test_only_with_an_anchor() -> None:
     # The parent is no anchor: a page that links to Amazon says nothing of "Titan".
     assert entities("Buy it on Amazon. Titan racks hold 300 kg.") == ["amazon"]
     assert entities("Titan Text Embeddings are priced per token.") == ["amazon-titan"]
+
+
+def test_a_context_persons_surname_alone_is_context_too() -> None:
+    # The watchlist names "Mustafa Suleyman" and "Arthur Mensch"; stories name them once in
+    # full, then by surname.
+    assert entities("Inflection hired a new chief executive once Suleyman had left.") == [
+        "inflection-ai"
+    ]
+    assert entities("Mistral is hiring in London, Mensch told reporters.") == ["mistral-ai"]
+    # A place's last word is no surname of anyone, and a dictionary word adds nothing.
+    assert entities("Inflection slowed after the park closed.") == []
 
 
 def test_the_title_is_read_with_its_article() -> None:

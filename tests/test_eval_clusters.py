@@ -1,0 +1,45 @@
+"""`labwatch eval clusters`: the project's written stories, read from every TOML file of
+the pair set's folder, and the repository's pair files well formed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from flows.eval_clusters import REPO_STORIES, PairFileError, _project_stories, source_text
+
+STORY = '[[story]]\nid = "{id}"\ntitle = "{title}"\ntext = """\n{text}\n"""\n'
+
+
+def test_stories_come_from_every_toml_file_of_the_folder(tmp_path: Path) -> None:
+    (tmp_path / "stories.toml").write_text(STORY.format(id="a", title="A", text="First."))
+    (tmp_path / "rewrites.toml").write_text(STORY.format(id="b", title="B", text="Second."))
+    assert source_text("story:a", None, tmp_path) == ("A", "First.")
+    assert source_text("story:b", None, tmp_path) == ("B", "Second.")
+    with pytest.raises(PairFileError, match="no story 'c'"):
+        source_text("story:c", None, tmp_path)
+
+
+def test_a_story_id_in_two_files_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "stories.toml").write_text(STORY.format(id="a", title="A", text="First."))
+    (tmp_path / "rewrites.toml").write_text(STORY.format(id="a", title="B", text="Second."))
+    with pytest.raises(PairFileError, match="in two files"):
+        _project_stories(tmp_path)
+
+
+@pytest.mark.parametrize("name", ["pairs.jsonl", "rewrite_pairs.jsonl"])
+def test_every_story_a_pair_file_names_is_written(name: str) -> None:
+    stories = _project_stories(REPO_STORIES)
+    pairs = [json.loads(line) for line in (REPO_STORIES / name).read_text().splitlines()]
+    named = {
+        side["text"].removeprefix("story:")
+        for p in pairs
+        for side in (p["a"], p["b"])
+        if side["text"].startswith("story:")
+    }
+    assert named <= set(stories)
+    assert {p["label"] for p in pairs} == {"same", "different"}
+    assert {p["split"] for p in pairs} == {"tune", "check"}
+    assert len({p["id"] for p in pairs}) == len(pairs)

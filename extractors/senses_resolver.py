@@ -95,6 +95,8 @@ ACCEPT, REJECT, UNDECIDED = 1, -1, 0
 # How sure an alias is (Tagger): plain, ambiguous, a misspelling; and each one's first state.
 _AMBIGUOUS, _MISSPELT = 1, 2
 _STATES = (ACCEPT, UNDECIDED, UNDECIDED)
+# What stands between two items of a list of names: "Claude, Llama, Nova and Titan".
+_LIST_JOINT = re.compile(r",\s*(?:(?:and|or)\s+)?|\s+(?:and|or|&)\s+|\s*/\s*")
 _ACCEPTED = ACCEPT.__eq__
 # `follow` tokens for the kind of thing the entity is (see _kind_of_thing).
 _KINDS = frozenset({"<org>", "<model>", "<command>"})
@@ -149,6 +151,34 @@ class _Sense:
         self.prices = "<price>" in entity.follow
         # The kinds of thing the words next to the name may say it is (_kind_of_thing).
         self.kinds = frozenset(w for w in entity.follow if w in _KINDS)
+
+
+# Kinds of entity that stand in one list: labs and their models ("OpenAI, Mistral and
+# Llama"), clouds, companies.
+_LIST_KINDS = {"lab": "ai", "product": "ai"}
+
+
+def _listed_beside(
+    text: str,
+    i: int,
+    entities: Sequence[str],
+    starts: Sequence[int],
+    ends: Sequence[int],
+    state: Sequence[int],
+    kinds: dict[str, str],
+) -> bool:
+    """Whether mention `i` is an item of a list whose next or previous item is a mention of
+    its kind that counts: names listed together are things of one kind ("lists Claude,
+    Llama, Nova and Titan", "benchmarked Llama, Mistral and Phi"), so such a neighbour
+    confirms it as a relative's mention would ("Microsoft, Falcon 9 and …" does not: a
+    company is no model). Only for names nothing decided yet: a word of another sense right
+    next to a name still rejects it first."""
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(state) and state[j] == ACCEPT and kinds[entities[j]] == kinds[entities[i]]:
+            lo, hi = (ends[j], starts[i]) if j < i else (ends[i], starts[j])
+            if hi - lo <= 7 and _LIST_JOINT.fullmatch(text, lo, hi):
+                return True
+    return False
 
 
 def _with_surnames(terms: Sequence[str]) -> list[str]:
@@ -354,6 +384,7 @@ class Resolver:
             if e.ambiguous
         }
         self._families: dict[str, frozenset[str]] = {}
+        self._list_kinds = {e.id: _LIST_KINDS.get(e.kind, e.kind) for e in watchlist.entities}
         # For each other sense's word, the entities it casts doubt on.
         doubts: dict[str, set[str]] = {}
         for entity, sense in self.senses.items():
@@ -444,6 +475,10 @@ class Resolver:
             left = []
             for i in todo:
                 verdict = self._neighbourhood(seen, i, entities, starts, ends, state, confirmed)
+                if verdict == UNDECIDED and _listed_beside(
+                    text, i, entities, starts, ends, state, self._list_kinds
+                ):
+                    verdict = ACCEPT
                 if verdict == UNDECIDED:
                     left.append(i)
                 elif verdict == ACCEPT:

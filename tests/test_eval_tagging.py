@@ -118,7 +118,7 @@ def test_the_tagger_meets_its_targets_on_the_gold_set() -> None:
 @pytest.mark.parametrize(
     ("name", "precision", "recall"),
     # The figures docs/tagging.md reports for the blind sets, as floors (overall).
-    [("tagging_blind2", 0.99, 0.99), ("tagging_ambiguity", 0.91, 0.785)],
+    [("tagging_blind2", 0.99, 0.99), ("tagging_ambiguity", 0.91, 0.805)],
 )
 def test_the_tagger_holds_its_figures_on_the_blind_sets(
     name: str, precision: float, recall: float

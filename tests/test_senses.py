@@ -147,6 +147,22 @@ def test_only_with_an_anchor() -> None:
     assert entities("Titan Text Embeddings are priced per token.") == ["amazon-titan"]
 
 
+def test_a_name_listed_beside_one_that_counts_counts() -> None:
+    # Names listed together are things of one kind: each confirms the next.
+    assert entities("Our router sends prompts to Claude, Llama, Phi or Titan by task.") == [
+        "claude", "llama", "phi", "amazon-titan",
+    ]  # fmt: skip
+    assert entities("OpenAI / Mistral / Phi all ship small models now.") == [
+        "openai", "mistral-ai", "phi",
+    ]  # fmt: skip
+    # A list of nothing that counts confirms nothing, and another sense's word rejects first.
+    assert entities("Falcon, Titan and Nova were names of old Chevrolet and Ford cars.") == []
+    # Only a neighbour of its kind: a company listed beside a rocket says nothing of it.
+    assert entities("Microsoft, Falcon 9 and Titan moon probes were in one briefing.") == [
+        "microsoft"
+    ]
+
+
 def test_a_context_persons_surname_alone_is_context_too() -> None:
     # The watchlist names "Mustafa Suleyman" and "Arthur Mensch"; stories name them once in
     # full, then by surname.

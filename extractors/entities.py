@@ -37,6 +37,7 @@ import re
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
+from functools import cached_property
 from itertools import compress
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -160,6 +161,14 @@ class Tagger:
         self._exclude = {e.id: Exclusion(e.exclude) for e in watchlist.entities if e.exclude}
         self._resolver = Resolver(watchlist)
         self._automaton = self._build()
+
+    @cached_property
+    def name_words(self) -> frozenset[str]:
+        """The watchlist's name words, which a story key leaves out of a text's names
+        (extractors/stories.py `name_words`; imported here when asked: it brings numpy)."""
+        from extractors.stories import name_words
+
+        return name_words(self.watchlist)
 
     def __getstate__(self) -> dict[str, Any]:
         return {"watchlist": self.watchlist, "budget": self.misspelling_budget}

@@ -24,8 +24,9 @@ from typing import Any
 from extractors.analyse import content_hash
 from extractors.errors import InputError
 from extractors.fingerprint import NEAR_DUPLICATE_BITS, distance, simhash
-from extractors.stories import StoryFacts, same_story, story_key
-from seeds import EXPECTED_DIR
+from extractors.stories import StoryFacts, name_words, same_story, story_key
+from extractors.watchlist import load_watchlist
+from seeds import EXPECTED_DIR, SEEDS_DIR
 
 SAME, DIFFERENT = "same", "different"
 BASE_TIME = datetime(2026, 11, 16, 8, tzinfo=UTC)
@@ -310,8 +311,15 @@ def simhash_rule(a: Text, b: Text) -> bool:
     return x is not None and y is not None and distance(x, y) <= NEAR_DUPLICATE_BITS
 
 
+@cache
+def _default_name_words() -> frozenset[str]:
+    """The default watchlist's name words, left out of a text's names as the ingest does."""
+    return name_words(load_watchlist(SEEDS_DIR / "watchlist.toml"))
+
+
 def facts(t: Text) -> StoryFacts:
-    return StoryFacts(story_key(t.body), t.published, content_hash(t.body))
+    key = story_key(t.body, _default_name_words())
+    return StoryFacts(key, t.published, content_hash(t.body))
 
 
 def story_rule(a: Text, b: Text) -> bool:

@@ -10,10 +10,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from extractors.entities import Tagger, load_watchlist
 from extractors.fingerprint import as_bigint, simhash
-from extractors.stories import StoryKey, match_scores, matches, story_key
+from extractors.stories import (
+    CONTAINMENT,
+    StoryKey,
+    containment,
+    match_scores,
+    matches,
+    story_key,
+)
 from flows.eval_clusters import REPO_STORIES, _project_stories, rewrite
 from flows.stories import STORY_RULE, story_fields
+from seeds import SEEDS_DIR
 from warehouse.articles import append_batch
 from warehouse.database import open_warehouse
 from warehouse.stories import StoryRule
@@ -119,3 +128,53 @@ def test_story_assignment_is_the_rule_applied_pair_by_pair(tmp_path: Path) -> No
     joined = [(a, c) for a, c in expected.items() if c != a]
     assert any(batch_of[a] == batch_of[c] for a, c in joined)
     assert any(batch_of[a] != batch_of[c] for a, c in joined)
+
+
+# stories.toml's "anthropic-funding" told again in other words, as another outlet would
+# (written for this test): the same names and figures, few of the same word sequences.
+RETOLD = (
+    "Two sovereign wealth funds from the Gulf have led a $6 billion investment in Anthropic,"
+    " the maker of the Claude chatbots, putting a $180 billion price on the company, it"
+    " announced on Monday.\n\n"
+    "People familiar with the talks said the start-up had first hoped to raise about $4"
+    " billion. Spark Capital and Menlo Ventures, which backed it before, put in more money"
+    " as well.\n\n"
+    "According to Krishna Rao, its finance chief, the cash will go towards data centres and"
+    " new engineering teams in London, Dublin and Zurich; he would not put a figure on chip"
+    " spending.\n\n"
+    "Regulators in Britain still have to approve the investment, which should close before"
+    " the month is out. Amazon and Google have both committed money to the company, set up"
+    " in 2021 by people who left OpenAI."
+)
+
+
+def test_a_story_retold_in_other_words_joins_it_and_another_story_does_not(
+    tmp_path: Path,
+) -> None:
+    """Placed by the names both tell (extractors/stories.py): the retelling joins the story
+    it retells, stored in an earlier batch; the company's other story of the week, which
+    names many of the same companies, stays a story of its own."""
+    stories = _project_stories(REPO_STORIES)
+    first, other = stories["anthropic-funding"], stories["anthropic-model"]
+    texts = {"first": first["text"].strip(), "retold": RETOLD, "other": other["text"].strip()}
+    # The names without the watchlist's own, as the ingest's analysis keys them.
+    common = Tagger(load_watchlist(SEEDS_DIR / "watchlist.toml")).name_words
+    keys = {aid: story_key(text, common) for aid, text in texts.items()}
+    assert all(k is not None for k in keys.values())
+    first_key, retold_key = keys["first"], keys["retold"]
+    assert first_key is not None and retold_key is not None
+    # Not by their shingles: a wire copy's rule would keep them apart.
+    assert containment(first_key, retold_key) < CONTAINMENT
+    rows = [
+        article(aid, WHEN + timedelta(hours=hours), aid, texts[aid], None, keys[aid])
+        for aid, hours in (("first", 0), ("retold", 5), ("other", 30))
+    ]
+    with open_warehouse(tmp_path / "retold.duckdb") as con:
+        append_batch(con, rows[:1], [], [], [], stories=STORY_RULE)
+        append_batch(con, rows[1:], [], [], [], stories=STORY_RULE)
+        found = dict(
+            con.execute(
+                "SELECT article_id, coalesce(cluster_id, article_id) FROM articles"
+            ).fetchall()
+        )
+    assert found == {"first": "first", "retold": "first", "other": "other"}

@@ -17,7 +17,14 @@ import numpy as np
 import pytest
 
 import warehouse.stories
-from extractors.stories import PERMUTATIONS, StoryKey, match_scores, matches
+from extractors.stories import (
+    NAME_PERMUTATIONS,
+    PERMUTATIONS,
+    StoryKey,
+    match_scores,
+    matches,
+    names_jaccard,
+)
 from flows.stories import STORY_RULE
 from tests.test_story_assignment import article
 from warehouse.articles import append_batch
@@ -29,23 +36,34 @@ WHEN = datetime(2025, 5, 12, 9, tzinfo=UTC)
 PAIRWISE = StoryRule(match=STORY_RULE.match, window=STORY_RULE.window)
 
 
-def signatures(rng: random.Random, n: int) -> list[bytes]:
+def signatures(
+    rng: random.Random, n: int, size: int = PERMUTATIONS, spread: tuple[int, ...] = (2, 3, 4)
+) -> list[bytes]:
     """`n` signatures whose minima come from a few values, so two agree at a quarter to a
-    half of their places: containments around the rule's threshold."""
+    half of their places: containments around the rule's threshold. A wider `spread`: two
+    agree at a tenth or so, below it."""
     return [
-        np.array(
-            [rng.randrange(rng.choice((2, 3, 4))) for _ in range(PERMUTATIONS)], "<u4"
-        ).tobytes()
+        np.array([rng.randrange(rng.choice(spread)) for _ in range(size)], "<u4").tobytes()
         for _ in range(n)
     ]
 
 
-def world(seed: int, size: int = 160) -> list[dict[str, Any]]:
+def with_names(rng: random.Random, sigs: list[bytes]) -> list[bytes]:
+    """The signatures, two in three with a names part (from a few values: agreements around
+    the names threshold), the others without (a text naming too few things, or a key stored
+    before names parts)."""
+    names = signatures(rng, 4, NAME_PERMUTATIONS)
+    return [s + rng.choice(names) if rng.random() < 2 / 3 else s for s in sigs]
+
+
+def world(seed: int, size: int = 160, names: bool = False) -> list[dict[str, Any]]:
     """Article rows with story keys from 8 signatures, 4 shingle counts and 12 band values
     (repeats within a key included), times on whole days (pairs exactly 30 days apart) and
-    shared hours (candidates with equal times, told apart by id); a few with no key."""
+    shared hours (candidates with equal times, told apart by id); a few with no key.
+    `names`: most signatures with a names part too."""
     rng = random.Random(seed)
-    sigs = signatures(rng, 8)
+    # With names parts, shingles that rarely match: the names decide most stories.
+    sigs = with_names(rng, signatures(rng, 8, spread=(6, 8, 12))) if names else signatures(rng, 8)
     rows = []
     for n in range(size):
         aid = f"a{rng.randrange(10**6):06d}-{n}"  # ids not in arrival order
@@ -157,6 +175,21 @@ def test_placement_is_the_rule_pair_by_pair_on_shared_bands_and_ties(
     assert len(rows) > len(set(expected.values())) > 5
 
 
+def test_placement_with_names_parts_is_the_rule_pair_by_pair(tmp_path: Path) -> None:
+    """Keys with and without a names part: stories joined by their names as well (the
+    rule's lower scores) are placed as the reference places them."""
+    rows = world(8, names=True)
+    expected = reference(rows, 8, {"first of equals": 0, "stored over near": 0})
+    assert placed(tmp_path / "names.duckdb", rows, 8, STORY_RULE) == expected
+    keys = [
+        StoryKey(r["story_signature"], r["story_shingles"], ()) for r in rows if r["story_bands"]
+    ]
+    scores = match_scores(keys, keys)
+    # Some pairs matched by their names alone: below the shingles' threshold, above 0.
+    assert ((scores > 0) & (scores < 0.4)).any()
+    assert len(rows) > len(set(expected.values())) > 5
+
+
 def test_placement_of_batches_of_more_than_64(tmp_path: Path) -> None:
     """Batches of 130 and 200 new articles: their bands' holders take several 64-bit words,
     each word's every bit used."""
@@ -197,3 +230,22 @@ def test_scores_at_once_are_the_rule_on_equal_and_padded_keys() -> None:
             [matches(a, b) for b in others] for a in keys
         ]
     assert match_scores([], keys).shape == (0, len(keys))
+
+
+def test_scores_at_once_are_the_rule_with_names_parts() -> None:
+    """Signatures with a names part and without, mixed in both arguments: equal to the rule
+    pair by pair, and some pairs matched by names alone."""
+    rng = random.Random(11)
+    sigs = with_names(rng, [*signatures(rng, 6, spread=(6, 8, 12)), bytes(4 * PERMUTATIONS)])
+    keys = [StoryKey(s, n, ()) for s in sigs for n in (20, 300)]
+    for others in (keys, keys[:1], keys[2:11]):
+        assert match_scores(keys, others).tolist() == [
+            [matches(a, b) for b in others] for a in keys
+        ]
+    by_names = [
+        (a, b)
+        for a in keys
+        for b in keys
+        if 0 < matches(a, b) < 0.4 and (names_jaccard(a.signature, b.signature) or 0) >= 0.45
+    ]
+    assert by_names

@@ -193,7 +193,10 @@ def story_key(text: str, common: frozenset[str] = frozenset()) -> StoryKey | Non
     if len(named) >= MIN_NAMES:
         minima = _minima(_word_hashes(sorted(named)), _NAME_A, _NAME_B)
         key += minima.tobytes()
-        bands += name_band_keys(minima)
+        # The names bands first: where a story is met on several of an article's bands, the
+        # warehouse offers the story's last article on the last of them (warehouse/stories.py
+        # `_by_key`), which should be one that shares the text when one does.
+        bands = name_band_keys(minima) + bands
     return StoryKey(key, len(shingles), bands)
 
 

@@ -45,6 +45,13 @@ def test_a_names_part_only_for_texts_naming_enough() -> None:
     assert len(long_key.signature) > 4 * PERMUTATIONS
     assert len(long_key.bands) == BANDS + NAME_BANDS
     # Names bands are never shingle bands, and without both parts there is no agreement.
-    assert not set(long_key.bands[BANDS:]) & set(long_key.bands[:BANDS])
+    assert not set(long_key.bands[:NAME_BANDS]) & set(long_key.bands[NAME_BANDS:])
+    # The names part comes first among the bands (the warehouse offers a story's article
+    # met on the last of them), after the shingles in the signature; the shingles' part is
+    # the key the text has without names.
+    bare = story_key(many, frozenset(names(many)))
+    assert bare is not None and len(bare.signature) == 4 * PERMUTATIONS
+    assert long_key.bands[NAME_BANDS:] == bare.bands
+    assert long_key.signature[: 4 * PERMUTATIONS] == bare.signature
     assert names_jaccard(short_key.signature, long_key.signature) is None
     assert names_jaccard(long_key.signature, long_key.signature) == 1.0

@@ -960,7 +960,11 @@ def build_parser() -> argparse.ArgumentParser:
         "before (SimHash) and after, per split (tune, check)",
     )
     a.add_argument(
-        "file", type=Path, metavar="FILE", help="pairs (tests/data/clusters/pairs.jsonl)"
+        "file",
+        type=Path,
+        metavar="FILE",
+        help="pairs (tests/data/clusters/pairs.jsonl: wire copies; rewrite_pairs.jsonl: stories"
+        " retold in other words)",
     )
     a.add_argument(
         "--corpus", type=Path, metavar="DIR", help="the corpus the pairs name (../shared/corpus)"

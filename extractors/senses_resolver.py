@@ -12,6 +12,9 @@ The rules, in order, for each mention by an ambiguous alias (the watchlist's `am
    - a name that is a given name, followed by a capitalised word that is a surname or no
      dictionary word, is a person ("Claude Monet", "Alexa Chung"), unless the watchlist
      lists that word in `follow`;
+   - for a company's, lab's or cloud's name, an article before it and a word after it that
+     ends the phrase (a preposition, an auxiliary, a full stop) reject it: what takes an
+     article is another thing ("up the Amazon to see", "the Oracle at Delphi");
    - a `follow` word, a version number or a model size right after it confirms it ("Claude
      Code", "Gemini 2.5", "Phi-3", "Falcon 180B"), and so does "-owned", "-backed" and the
      like ("Meta-owned").
@@ -87,6 +90,23 @@ _PLACE_BEFORE = frozenset(
     "colombian ecuadorian venezuelan".split()
 )
 _CAPITALISED = re.compile(r"[A-Z][a-z]+")
+# A company's name takes an article only as a modifier ("the Amazon deal", "an Apple
+# spokesperson"); an article, the name, then a word that cannot continue a noun phrase is
+# another thing the name means, that takes one ("up the Amazon to see", "of the Amazon
+# every week", "the Oracle at Delphi", "the mistral blows"). Prepositions but "of" ("the
+# Amazon of China"), "for" and "as" (what a company is likened to); auxiliaries; determiners;
+# a few adverbs. Not "that", "which", "and", "or" nor a comma: "the Amazon that Bezos built",
+# "the Amazon and Google clouds".
+_ARTICLES = frozenset(("the", "a", "an"))
+_STOPS = frozenset(".;:!?")
+_AFTER_STOP = frozenset(("", " ", "\n", "\u00a0"))
+_PHRASE_ENDS = frozenset(
+    """to into in on onto at from with by through across near toward towards under over up
+    down off around along beyond between during since until is was are were has had have
+    will would can could may might must should shall does did isn't wasn't aren't hasn't
+    hadn't won't can't every each this these those its their his her our some any now still
+    again""".split()
+)
 _POSSESSIVE = re.compile(r"['’]s?$")
 # Capitalised words that start names without being one: "La Sportiva", "Van Halen".
 _PARTICLES = frozenset("La Le Les De Del Der Den Van Von Al El Di Da Du The".split())
@@ -144,6 +164,7 @@ class _Sense:
         self.other = _Terms([w.lower() for w in other if not w.startswith("^")])
         self.other_words = frozenset(w.lower().lstrip("^") for w in other)
         self.place = "place" in entity.senses
+        self.organisation = entity.kind != "product"
         self.follow = frozenset(w for w in entity.follow if not w.startswith("<"))
         self.follow_folded = frozenset(w.lower() for w in self.follow)
         self.versions = "<version>" in entity.follow
@@ -549,6 +570,8 @@ class Resolver:
                 low = pword.lower()
                 if low in sense.other_words or (sense.place and low in _PLACE_BEFORE):
                     return REJECT
+                if low in _ARTICLES and sense.organisation and _ends_phrase(text, end, word):
+                    return REJECT
                 if pword[0].isupper() and (
                     self._given_name(pword) or self._other_name(text, start - len(pword) - 1, pword)
                 ):
@@ -709,6 +732,15 @@ class Resolver:
         if near or confirmed & sense.family:
             return ACCEPT
         return ACCEPT if _TECH.hits(seen.words("tech", lo, hi)) else UNDECIDED
+
+
+def _ends_phrase(text: str, end: int, word: str) -> bool:
+    """Whether the name ending at `end` ends its noun phrase: the next word (`word`, "" if
+    none) is one of _PHRASE_ENDS, or a full stop, semicolon, colon, question or exclamation
+    mark follows it before white space or the end of the text."""
+    if word:
+        return word.lower() in _PHRASE_ENDS
+    return text[end : end + 1] in _STOPS and text[end + 1 : end + 2] in _AFTER_STOP
 
 
 def _has_digit(chars: str) -> bool:

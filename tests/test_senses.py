@@ -359,3 +359,30 @@ def test_other_organisations(text: str, expected: list[str]) -> None:
 )
 def test_other_senses_in_their_own_words(text: str, expected: list[str]) -> None:
     assert entities(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an article, the name, then a word that cannot continue a noun phrase: another thing
+        # that takes an article (a river, a wind, an oracle)
+        ("Researchers flew drones over the Amazon to count the surviving trees.", []),
+        ("Satellites photograph the Amazon every week for the monitoring project.", []),
+        ("Tourists still visit the Oracle at Delphi's ruins by the thousand.", []),
+        ("In March the Mistral can blow for days, and the farmers plant hedges.", []),
+        ("The delegates then travelled up the Amazon.", []),
+        ("Few reporters have seen the Amazon: the trip takes a week.", []),
+        # the name modifying a noun, or likened to: the company
+        ("The Amazon deal gives Anthropic a primary cloud provider.", ["amazon", "anthropic"]),
+        ("Flipkart, the Amazon of India, raised money from Walmart.", ["amazon"]),
+        ("An Apple spokesperson declined to comment on the report.", ["apple"]),
+        ("Workers at the Amazon warehouse in Bessemer voted on a union.", ["amazon"]),
+        ("Analysts compared the Amazon and Microsoft clouds on price.", ["amazon", "microsoft"]),
+        # without an article, the name is not judged by this rule
+        ("Amazon to invest $4 billion in Anthropic.", ["amazon", "anthropic"]),
+        # a product's name is not: "a Copilot in every PC" names Microsoft's assistant
+        ("Microsoft wants a Copilot in every Windows PC by next year.", ["copilot", "microsoft"]),
+    ],
+)
+def test_an_article_before_a_name_that_ends_its_phrase(text: str, expected: list[str]) -> None:
+    assert sorted(entities(text)) == sorted(expected)

@@ -93,6 +93,7 @@ _BEFORE_STEMS = ("up", "as ", "at ", "more", "over", "above", "excess", "north",
                  "around", "roughly", "approx", "nearly", "almost", "close", "some", "estimated",
                  "additional", "another", "further", "extra", "incremental", "fresh",
                  "between", "minimum")  # fmt: skip
+_PLUS = re.compile(r"(?:-plus\b|\+(?!\w))", re.IGNORECASE)
 _AND_SECOND = re.compile(r"\s+and\s+" + _one_re("d"), re.IGNORECASE)
 # A cheap test before the full pattern: a currency sign or code, or a number with a unit.
 MONEY_HINT = re.compile(r"[$€£¥₹₩]|\b(?:USD|EUR|GBP|JPY|RMB|CNY|CHF|dollars|euros|pounds|yen)\b")
@@ -173,6 +174,10 @@ def find_amounts(text: str) -> list[Amount]:
             high = low
         qual = before.group("qual") if before else None
         qualifier = _QUALIFIERS[" ".join(qual.lower().split())] if qual else ""
+        plus = _PLUS.match(text, end)
+        if plus:  # "a $500 million-plus round", "$1bn+": more than it says
+            qualifier = qualifier or "more than"
+            end = plus.end()
         if before and before.group() and (not between or second):
             start = before.start()
         found.append(

@@ -28,6 +28,13 @@ PREMODIFIER = re.compile(
     rf"(?P<mod>{P})(?:['’]s)?\s+(?P<fill>(?:[\w&().-]+\s+){{0,5}}?)(?P<title>{_TITLE})\s+(?={P})",
     re.IGNORECASE,
 )
+# A verb is no pre-modifier: "OpenAI approached Cursor maker Anysphere", "Meta buys AI
+# chip maker Rivos" name the subject, a verb and the head's title (a past tense, or a deal's
+# verb in the present).
+_VERB_FIRST = re.compile(
+    r"[a-z]+ed\s|(?:approach|buy|acquire|invest|hire|back|join|take|sign|sell|license|licence|"
+    r"tap|pick|name|court|eye|target|snap|nab|land|bag|woo|pursue|poach|fund|lead)s?\s"
+)
 # "Amazon-backed Anthropic", "Microsoft-owned LinkedIn"
 HYPHENATED = re.compile(
     rf"(?P<mod>{P})-(?P<how>backed|funded|supported|owned|controlled)\s+(?:[\w-]+\s+){{0,3}}?(?P<head>{P})",
@@ -153,7 +160,7 @@ def reduce(skeleton: str, kinds: Sequence[str], two_parties: bool = False) -> Re
     if _titled(skeleton):
         for m in PREMODIFIER.finditer(skeleton):
             head_m = MARK.match(skeleton, m.end())
-            if head_m is None or not fill_ok(m.group("fill")):
+            if head_m is None or not fill_ok(m.group("fill")) or _VERB_FIRST.match(m.group("fill")):
                 continue
             cuts.append((m.start(), m.end()))
             title = m.group("title").lower()

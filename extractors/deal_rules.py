@@ -251,11 +251,12 @@ _LEAD = re.compile(
 )
 _PARTICIPANTS = re.compile(
     r"\b(?:with\s+participation\s+from|participation\s+from|joined\s+by|alongside|as\s+well\s+as|"
-    r"investors?\s+(?:that\s+|which\s+|who\s+)?(?:including|included|include|includes|such\s+as)|"
+    r"(?:investors?|backers?|participants?)\s+(?:that\s+|which\s+|who\s+)?(?:also\s+)?"
+    r"(?:including|included|include|includes|such\s+as)|"
     r"(?:that|which)\s+(?:also\s+)?(?:included|includes|include|drew|attracted)|"
     # "Y's Series C, led by A, included B and C"
     r"(?:also\s+)?(?:included|includes)|"
-    r"(?:also\s+)?drew(?:\s+money\s+from)?|attracted|including|backers?\s+(?:including|such\s+as))\s+"
+    r"(?:also\s+)?(?:drew|draws|draw|drawing)(?:\s+money\s+from)?|attract(?:ed|s)|including)\s+"
     rf"(?:(?:[\w-]+\s+){{0,2}}?){L('part')}"
     # backers the watchlist does not name may close the list: "with A, B and Khosla
     # Ventures also taking part", "with A, DST Global and GIC joining"
@@ -529,7 +530,7 @@ RULES: list[Rule] = [
                            r"receiv(?:e|es|ed)|complet(?:e|es|ed)|finali[sz](?:e|es|ed|ing)|"
                            r"pull(?:s|ed)\s+in|haul(?:s|ed)\s+in|get|gets|got)\b",
                            # money for itself: a round, or an amount in or from something
-                           r"(?=\s+(?:(?:a|an|its|the|their|new|fresh)\s+)?(?:", A,
+                           r"(?=\s+(?:(?:a|an|its|the|their|new|fresh)\s+)?(?:[\w-]+\s+)?(?:", A,
                            r",?\s+)?(?:[\w-]+\s+){0,3}?(?:round|funding|financing|Series|seed|"
                            r"raise|money|capital|cash)\b|\s+(?:(?:a|an)\s+)?", A,
                            r"(?:,\s*", A, r")?,?\s+(?:in|from|led|at|to|as)\b)"),
@@ -822,13 +823,18 @@ RULES: list[Rule] = [
                               rf"(?P<tgt>{P})"),
          lambda m, ctx: raising(m, ctx), ("round", "funding", "financing", "series", "raise")),
     # "Y announced a strategic investment from X"
+    # (and in a headline's words: "OpenAI Gets Multibillion-Dollar Lifeline From Microsoft",
+    # "Y Snags Funding From X's Vision Fund")
     Rule("investment-from", _pattern(rf"(?P<tgt>{P})", GAP, r"\b(?:announc|receiv|secur|land|"
-                                     r"got|gets|won|wins|clos|complet|accept|tak)\w*\s+(?:(?:a|an|"
+                                     r"got|gets|won|wins|clos|complet|accept|tak|snag|nab|bag|"
+                                     r"pull|rak)\w*\s+(?:(?:a|an|"
                                      rf"the|new|fresh)\s+)?(?:{A}\s+)?(?:[\w-]+\s+){{0,2}}?"
-                                     r"(?:investment|funding|backing|financing|capital)\s+from\s+"
-                                     r"(?:[\w-]+\s+){0,2}?", L("inv")),
+                                     r"(?:investment|funding|backing|financing|capital|lifeline|"
+                                     r"cash|money|injection|infusion|funds)\s+from\s+"
+                                     r"(?:[\w-]+\s+){0,2}?", L("inv", possessive="optional")),
          pairs("investment"), ("investment from", "funding from", "backing from",
-                               "financing from", "capital from")),
+                               "financing from", "capital from", "lifeline from", "cash from",
+                               "money from", "injection from", "infusion from", "funds from")),
     # A cumulative stake: "X's latest injection takes its total investment in Y to $N", "the
     # deal brings X's total investment in Y to $N": the total, an earlier deal's sum
     Rule("cumulative", _pattern(L("inv", possessive="optional"), r"(?P<gap>", GAP, r")\b(?:brings?|"
@@ -904,12 +910,48 @@ RULES: list[Rule] = [
          lambda m, ctx: hosting(m, ctx, product=True), ("available", "offered", "hosted", "coming",
                                                         "arriv", "launching", "lands", "landed",
                                                         "debut", "comes", "came")),
+    # --- round 5 (the `tune5` part of tests/data/deals_gold.jsonl)
+    # "Y sold a 4% stake to X", "Y is selling shares to X": the buyer invests
+    Rule("sell-stake", _pattern(L("tgt"), GAP, r"\b(?:sell|sells|sold|selling)\s+", _WORDS, "{0,5}?",
+                                r"(?:stakes?|shares|equity|holdings?)\s+(?:in\s+itself\s+)?to\s+",
+                                r"(?:[\w-]+\s+){0,2}?", L("inv")),
+         pairs("investment"), ("sell", "sold")),
+    # "Y is selling itself to X", "Y agreed to sell itself to X": an acquisition
+    Rule("sell-itself", _pattern(L("tgt"), GAP, r"\b(?:sell|sells|sold|selling)\s+(?:itself|"
+                                 r"the\s+company|the\s+business)\s+to\s+", L("inv")),
+         pairs("acquisition"), ("itself to", "company to", "business to")),
+    # "Y, whose investors include A and B, …": a stake held, background
+    Rule("whose-backers", _pattern(rf"(?P<tgt>{P}),?\s+whose\s+(?:[\w-]+\s+)?(?:investors|backers|"
+                                   r"shareholders|funders)\s+(?:also\s+)?(?:include|included|includes|"
+                                   r"are|were)\s+", L("inv")),
+         background_pairs("investment"), ("whose",)),
+    # "X tops up its Anthropic stake", "X ups its stake in Y": money on top of a stake
+    Rule("top-up", _pattern(L("inv"), GAP, r"\b(?:top(?:s|ped|ping)?\s+up|up(?:s|ped|ping)?|"
+                            r"rais(?:e|es|ed|ing)|increas(?:e|es|ed|ing)|boost(?:s|ed|ing)?|"
+                            r"lift(?:s|ed|ing)?)\s+(?:its\s+|their\s+)?",
+                            rf"(?:(?P<tgt>{P})(?:{APOS})?\s+(?:stake|investment|holding)\b|"
+                            rf"(?:stake|investment|holding)\s+in\s+(?P<tgt2>{P}))"),
+         lambda m, ctx: [replace(f, tranche=True) for f in _top_up(m, ctx)],
+         ("top", " up", "rais", "increas", "boost", "lift")),
+    # "X approached Y about an acquisition": talks (the status words say how they ended)
+    Rule("approached-about", _pattern(L("inv"), GAP, r"\bapproach(?:ed|es)?\s+", _FILL, L("tgt"),
+                                      r"\s+(?:about|over|regarding|with)\s+(?:(?:a|an|the)\s+)?"
+                                      r"(?:[\w-]+\s+)?(?P<noun>takeover|acquisition|buyout|purchase|"
+                                      r"investment|sale)"),
+         lambda m, ctx: pairs("investment" if m.group("noun").lower() == "investment"
+                              else "acquisition")(m, ctx) if fill_ok(m.group("fill")) else [],
+         ("approach",)),
     # "a joint venture between India's Tata Group and Airbus"
     Rule("venture-between", _pattern(r"\bjoint[ -]ventures?\s+(?:between|of|with)\s+",
                                      r"(?:[\w-]+['’]s\s+)?", L("inv"),
                                      r"(?!\s+(?:and|&)\b)"),
          joint_venture, ("joint venture", "joint-venture")),
 ]  # fmt: skip
+
+
+def _top_up(m: re.Match[str], ctx: Context) -> list[Found]:
+    inv, tgt = ctx.group(m, "inv"), ctx.group(m, "tgt") or ctx.group(m, "tgt2")
+    return [Found("investment", i, t, ctx.text, m.span()) for i in inv for t in tgt]
 
 
 def holding(m: re.Match[str], ctx: Context) -> list[Found]:

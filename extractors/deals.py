@@ -83,9 +83,16 @@ _WILL = re.compile(r"\bwill\b")  # an aside saying what will happen is news, not
 _SOURCED = re.compile(r"report|accord|said|sources|people|person")  # on the lowered sentence
 _REPORTEDLY = re.compile(
     r"\b(?:reportedly|reported|according\s+to\s+(?:people|sources|a\s+person|someone|those|"
-    r"two|three|several)|(?:is|are|was|were)\s+said\s+to|sources\s+(?:said|say)|people\s+"
+    r"two|three|several|(?:[\w-]+\s+)?(?:media|reports?|press)\b|a\s+(?:[\w-]+\s+)?report)|"
+    r"(?:is|are|was|were)\s+said\s+to|said\s+to\s+(?:be|have)|sources\s+(?:said|say)|people\s+"
     r"(?:familiar|briefed|with\s+knowledge)|person\s+(?:familiar|briefed))\b",
     re.IGNORECASE,
+)
+# A publication as the source, as "X reported" names one: "according to The Information",
+# "according to Wired." (a name of at most three capitalised words ending the clause; not
+# "according to the Chinese group's chairman", "according to a filing").
+_ACCORDING_TO_NAME = re.compile(
+    r"\baccording\s+to\s+(?:the\s+|The\s+)?[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,2}\s*(?:[,;.]|$)"
 )
 _DENIED = (
     r"\b(?:den(?:y|ies|ied|ying)|no\s+longer|pull(?:s|ed)?\s+out|walk(?:s|ed)?\s+away|"
@@ -473,16 +480,18 @@ def _deal(
 ) -> Deal | None:
     """The deal a rule found, with its amount, qualifier, year and status read around it."""
     inv, tgt = s.mentions[f.investor], s.mentions[f.target]
-    maker = None
-    if tgt.kind == "product" and f.kind in ("distribution", "licensing") and ancestors:
-        maker = next(iter(ancestors(tgt.entity)), None)  # "make Llama available": Meta's
+    maker = _named_maker(tgt, s, ancestors)  # "invest in ChatGPT maker": OpenAI
+    if maker is None and tgt.kind == "product" and f.kind in ("distribution", "licensing"):
+        maker = next(iter(ancestors(tgt.entity)), None) if ancestors else None  # Meta's Llama
+    inv_maker = _named_maker(inv, s, ancestors)
     if (tgt.kind == "product" and maker is None) or (
-        inv.kind == "product" and f.kind != "distribution"
+        inv.kind == "product" and f.kind != "distribution" and inv_maker is None
     ):
         return None  # models and apps are not parties to deals; their makers are
     if f.by_kind and _RANK[tgt.kind] > _RANK[inv.kind]:
         inv, tgt = tgt, inv  # the cloud (or the company) supplies; the lab buys
-    investor, target = inv.entity, maker or tgt.entity
+        inv_maker, maker = maker, inv_maker
+    investor, target = inv_maker or inv.entity, maker or tgt.entity
     if f.kind in ("compute", "distribution"):
         investor = _narrow(investor, s.mentions, ancestors)
     roles = tuple((s.mentions[i].entity, role) for i, role in f.roles)
@@ -505,13 +514,15 @@ def _deal(
     if f.share and amount and not qualifier:  # "up to $5 billion and $10 billion, respectively"
         first = K.AMOUNT_MARK.search(text, a, b)
         qualifier = s.amounts[int(first.group(1))].qualifier if first else ""
-    if s.sourced and _REPORTEDLY.search(text[a:b] + tail):
-        qualifier = f"{qualifier}, reportedly" if qualifier else "reportedly"
     year = find_year(region, s.today)
     if year is None:
         prefix = text[max(text.rfind(",", 0, a), text.rfind(";", 0, a)) + 1 : a]
         if K.OPEN not in prefix:
             year = find_year(prefix, s.today)
+    status = _status(f, text[a:b] + _before_comma(tail) if s.cued else "", year, s.today)
+    # A report's word is on the news, not on an earlier deal the sentence recalls.
+    if s.sourced and _sourced(text, a, b, tail, whole=status != "background"):
+        qualifier = f"{qualifier}, reportedly" if qualifier else "reportedly"
     tranche = (
         f.tranche
         or bool(amount and (amount.tranche or _EXPANDS.search(text[a:b])))
@@ -527,13 +538,43 @@ def _deal(
         year=year,
         evidence=s.text,
         start=s.start,
-        status=_status(f, text[a:b] + _before_comma(tail) if s.cued else "", year, s.today),
+        status=status,
         roles=roles,
         currency=amount.currency if amount else "USD",
         amount=amount.low if amount else None,
         amount_max=amount.high if amount else None,
         tranche=tranche,
     )
+
+
+def _sourced(text: str, a: int, b: int, tail: str, *, whole: bool = True) -> bool:
+    """Whether the deal matched at text[a:b] is told on a report's word: in the match or up to
+    the next party, or (`whole`) in what the sentence says before its first party or after
+    its last ("…, according to people familiar with the matter", "…, Bloomberg reported":
+    the attribution of the whole sentence, which a round's later parties cut off the tail)."""
+    parts = [text[a:b] + tail]
+    if whole:
+        first, last = text.find(K.OPEN), text.rfind(K.CLOSE)
+        parts += [text[: max(first, 0)], text[last + 1 :] if last >= 0 else ""]
+    return any(_REPORTEDLY.search(p) or _ACCORDING_TO_NAME.search(p) for p in parts if p)
+
+
+# A product named for its maker: "ChatGPT maker", "the Claude developer" (not "ChatGPT maker
+# OpenAI", whose head is the party: extractors/deal_clauses.py `PREMODIFIER`).
+_MAKER_TITLE = re.compile(
+    r"['’]?s?\s+(?:maker|developer|creator|owner|parent|builder|company)\b(?![ \u00a0]+[A-Z0-9])"
+)
+
+
+def _named_maker(
+    m: Mention, s: _Sentence, ancestors: Callable[[str], Sequence[str]] | None
+) -> str | None:
+    """The maker of product `m` when the sentence names the product for its maker."""
+    if m.kind != "product" or ancestors is None:
+        return None
+    if not _MAKER_TITLE.match(s.text, m.end - s.start):
+        return None
+    return next(iter(ancestors(m.entity)), None)
 
 
 def _kin(a: str, b: str, ancestors: Callable[[str], Sequence[str]]) -> bool:

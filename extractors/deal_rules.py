@@ -44,6 +44,7 @@ COMPUTE_WORDS = re.compile(
 LICENSE_WORDS = re.compile(r"\blicen[cs](?:e|es|ed|ing)\b", re.IGNORECASE)
 HIRE_WORDS = re.compile(
     r"\b(?:hire[sd]?|hiring|rehire[sd]?|poach(?:es|ed|ing)?|bring\s+over|brought\s+over|"
+    r"bring\s+aboard|brought\s+aboard|"
     r"bring\s+on|brought\s+on|join(?:s|ed|ing)?\s+(?:the\s+)?\w+['’]s?\s+(?:team|staff))\b",
     re.IGNORECASE,
 )
@@ -760,12 +761,14 @@ RULES: list[Rule] = [
                                 r"\s+(?:[\w-]+\s+){0,3}?to\s+", rf"(?P<inv>{P})"),
          pairs("licensing"), ("licen",)),
     Rule("hire-staff", _pattern(rf"(?P<inv>{P})", GAP, r"\b(?:hire[sd]?|hiring|rehire[sd]?|"
-                                r"poach\w*|acquir(?:e|es|ed|ing)|brought\s+on|took\s+on)\s+"
+                                r"poach\w*|acquir(?:e|es|ed|ing)|brought\s+on|took\s+on|"
+                                r"(?:bring|brings|bringing|brought)\s+(?:aboard|on\s+board))\s+"
                                 r"(?:(?:most|many|some|much|several|dozens|all|the)\s+(?:of\s+)?)?",
-                                rf"(?P<tgt>{P})['’]s?\s+(?:[\w-]+\s+){{0,2}}?(?:staff|team|"
+                                rf"(?P<tgt>{P})(?:['’]s?)?\s+(?:[\w-]+\s+){{0,2}}?(?:staff|team|"
                                 r"employees|workforce|talent|founders?|co-founders?|researchers|"
                                 r"engineers|executives|leadership|chief|CEO|people)"),
-         pairs("acquihire"), ("hire", "hiring", "poach", "acqui", "brought on", "took on")),
+         pairs("acquihire"), ("hire", "hiring", "poach", "acqui", "brought on", "took on",
+                              "aboard", "on board")),
     # --- joint ventures
     Rule("joint-venture", _pattern(L("inv"), GAP, r"\b(?:announc\w*|form\w*|launch\w*|set\s+up|"
                                    r"sets\s+up|creat\w*|establish\w*|team\w*\s+up|unveil\w*)\b"
@@ -902,6 +905,9 @@ RULES: list[Rule] = [
                                        r"(?:now\s+)?(?:arriv(?:es|ed)|lands|landed|debut(?:s|ed)|"
                                        r"comes|came))\s+"
                                        rf"(?:to\s+{P}\s+(?:customers|users|developers|clients)\s+)?"
+                                       # "available as a fully managed model in Bedrock"
+                                       r"(?:as\s+(?:a|an)\s+(?:[\w-]+\s+){0,3}?(?:models?|"
+                                       r"services?|options?|offerings?)\s+)?"
                                        r"(?:first\s+)?(?:on|via|through|in|to|inside)\s+"
                                        rf"(?:[\w-]+\s+){{0,2}}?(?P<inv>{P})",
                                        # (not a release on every cloud: "available on AWS,
@@ -941,6 +947,15 @@ RULES: list[Rule] = [
          lambda m, ctx: pairs("investment" if m.group("noun").lower() == "investment"
                               else "acquisition")(m, ctx) if fill_ok(m.group("fill")) else [],
          ("approach",)),
+    # "Y is in discussions with X about a cloud deal": a deal in talks, its kind as any deal's
+    Rule("talks-about-deal", _pattern(L("inv"), GAP, r"\b(?:in|held|holding|hold|holds|began|"
+                                      r"started|opened|entered)\s+(?:(?:early|advanced|final|"
+                                      r"preliminary|exclusive)\s+)?(?:talks|discussions|"
+                                      r"negotiations)\s+with\s+", L("tgt"),
+                                      r"\s+(?:about|over|on|for|regarding|toward|towards)\s+"
+                                      r"(?:(?:a|an|the|its|their|possible|potential)\s+)?",
+                                      _WORDS, "{0,5}?", _DEAL_NOUN, r"\b"),
+         generic, ("talks with", "discussions with", "negotiations with")),
     # "a joint venture between India's Tata Group and Airbus"
     Rule("venture-between", _pattern(r"\bjoint[ -]ventures?\s+(?:between|of|with)\s+",
                                      r"(?:[\w-]+['’]s\s+)?", L("inv"),
@@ -1197,7 +1212,7 @@ _ALSO: dict[str, re.Pattern[str]] = {
     "will-be-provider": _DESIGNATED,
     "product-available": re.compile(
         r"\b(?:available|offered|hosted|coming|arriv\w+|launching|lands|landed|debut\w*|comes|"
-        r"came)\s+(?:\S+\s+){0,3}?"
+        r"came)\s+(?:\S+\s+){0,6}?"
         r"(?:on|via|through|in|to|inside)\s",
         re.IGNORECASE,
     ),

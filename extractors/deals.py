@@ -103,7 +103,9 @@ _DENIED = (
 )
 _TALKS = (
     r"\b(?:in\s+(?:early\s+|advanced\s+|final\s+)?(?:talks|discussions|negotiations)|"
-    r"held\s+talks|holding\s+talks|talks\s+(?:to|with|over|about)|discuss(?:ing|es)|"
+    r"(?:held|holding|hold|holds|began|opened)\s+(?:(?:early|preliminary|informal)\s+)?"
+    r"(?:talks|discussions|negotiations)|talks\s+(?:to|with|over|about)|discuss(?:ing|es)|"
+    r"discussions\s+(?:with|about|over|on)|"
     r"negotiat(?:ing|es)|consider(?:s|ing|ed)|weigh(?:s|ing|ed)|explor(?:es|ing|ed)|"
     r"mull(?:s|ing|ed)|"
     r"near(?:s|ing)|close\s+to\s+(?:a\s+|an\s+)?(?:deal|agreement)|could|might|"

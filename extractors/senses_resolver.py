@@ -98,6 +98,12 @@ _CAPITALISED = re.compile(r"[A-Z][a-z]+")
 # a few adverbs. Not "that", "which", "and", "or" nor a comma: "the Amazon that Bezos built",
 # "the Amazon and Google clouds".
 _ARTICLES = frozenset(("the", "a", "an"))
+_DEAL_PREPOSITIONS = frozenset(("with", "in", "of", "into"))
+_DEAL_BEFORE = re.compile(
+    r"\b(?:deals?|agreements?|partnerships?|investments?|stakes?|acquisition|takeover|merger|"
+    r"contracts?|talks|tie-up)[ \u00a0]+(?:with|in|of|into)[ \u00a0]+$",
+    re.IGNORECASE,
+)
 _STOPS = frozenset(".;:!?")
 _AFTER_STOP = frozenset(("", " ", "\n", "\u00a0"))
 _PHRASE_ENDS = frozenset(
@@ -124,6 +130,16 @@ _KINDS = frozenset({"<org>", "<model>", "<command>"})
 # actor's part ("played by"), or an appositive ("Nova, a six-year-old border collie, …")
 # whose first word is in lower case (or a number), up to the next comma, stop, bracket or
 # dash.
+# An appositive's head that calls the name a company: "the start-up", "an AI lab".
+_ORG_HEAD = re.compile(
+    r"(?:[\w-]+[ \u00a0]+){0,2}?(?:start-?ups?|company|firm|lab|laboratory|developer|maker|"
+    r"chipmaker|unicorn)\b"
+)
+# (not evidence of the industry themselves)
+_ORG_HEADS = frozenset(
+    "startup start-up startups start-ups company companies firm lab laboratory developer maker"
+    " chipmaker unicorn".split()
+)
 _APPOSITIVE = re.compile(
     r",[ \u00a0]+(?:(?:an?|the)[ \u00a0]+(?P<phrase>[a-z0-9][^,;.:!?()\n—–]{0,80})"
     r"|(?P<role>(?:played|portrayed|voiced) by)\b"
@@ -570,8 +586,15 @@ class Resolver:
                 low = pword.lower()
                 if low in sense.other_words or (sense.place and low in _PLACE_BEFORE):
                     return REJECT
-                if low in _ARTICLES and sense.organisation and _ends_phrase(text, end, word):
+                if low in _ARTICLES and sense.organisation and _ends_phrase(text, end, word, low):
                     return REJECT
+                # "a deal with Inflection", "a stake in Mistral": a party to a deal is a company
+                if (
+                    low in _DEAL_PREPOSITIONS
+                    and sense.organisation
+                    and _DEAL_BEFORE.search(text, max(0, start - 40), start)
+                ):
+                    return ACCEPT
                 if pword[0].isupper() and (
                     self._given_name(pword) or self._other_name(text, start - len(pword) - 1, pword)
                 ):
@@ -628,6 +651,15 @@ class Resolver:
                 if "<command>" in sense.kinds and opens and verb in COMMAND_VERBS
                 else UNDECIDED
             )
+        # "SSI, the start-up said", "Thinking Machines, the start-up founded by former OpenAI
+        # executives": a company's name called a company, with the industry's words near.
+        lo, hi = m.start("phrase"), m.end("phrase")
+        if (
+            sense.organisation
+            and _ORG_HEAD.match(text, lo)
+            and _TECH.hits(seen.words("tech", max(0, start - 200), hi + 100)) - _ORG_HEADS
+        ):
+            return ACCEPT
         # The subject it defines: at the head of a sentence, or after "the" ("The Oracle, a
         # fortune-teller…"); not a name ending a list or a clause ("from Google, Apple, and
         # Amazon, the bar is higher").
@@ -734,12 +766,17 @@ class Resolver:
         return ACCEPT if _TECH.hits(seen.words("tech", lo, hi)) else UNDECIDED
 
 
-def _ends_phrase(text: str, end: int, word: str) -> bool:
+def _ends_phrase(text: str, end: int, word: str, article: str = "the") -> bool:
     """Whether the name ending at `end` ends its noun phrase: the next word (`word`, "" if
-    none) is one of _PHRASE_ENDS, or a full stop, semicolon, colon, question or exclamation
-    mark follows it before white space or the end of the text."""
+    none) is one of _PHRASE_ENDS (or "of" after "a"/"an": "an Alphabet of British Birds";
+    "the Amazon of China" is likened to the company), the text ends there (a headline's
+    "Gateway to the Amazon"), or a full stop, semicolon, colon, question or exclamation mark
+    follows it before white space or the end of the text."""
     if word:
-        return word.lower() in _PHRASE_ENDS
+        low = word.lower()
+        return low in _PHRASE_ENDS or (low == "of" and article != "the")
+    if end >= len(text.rstrip()):
+        return True
     return text[end : end + 1] in _STOPS and text[end + 1 : end + 2] in _AFTER_STOP
 
 

@@ -386,3 +386,29 @@ def test_other_senses_in_their_own_words(text: str, expected: list[str]) -> None
 )
 def test_an_article_before_a_name_that_ends_its_phrase(text: str, expected: list[str]) -> None:
     assert sorted(entities(text)) == sorted(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the name ends a headline after "the": the river, not the company
+        ("Camera Crews Return to the Amazon", []),
+        # "an X of …" is a thing of that name, as "the X of …" is not ("the Amazon of India")
+        ("A Field Guide Becomes an Alphabet of Garden Birds", []),
+        # a party to a deal is a company
+        (
+            "Regulators looked at Microsoft's deal with Inflection last spring.",
+            ["inflection-ai", "microsoft"],
+        ),
+        ("The inflection point came when costs fell.", []),
+        # an appositive that calls the name a company, with the industry's words near
+        (
+            "Google Cloud will rent its TPUs to Lambda, the start-up said on Monday.",
+            ["google-cloud", "lambda"],
+        ),
+        # ... but being called a start-up is not the industry's word itself
+        ("Lambda, the start-up that sells school lunches, raised prices.", []),
+    ],
+)
+def test_what_a_companys_name_stands_in(text: str, expected: list[str]) -> None:
+    assert sorted(entities(text)) == sorted(expected)

@@ -32,8 +32,8 @@ PREMODIFIER = re.compile(
 # chip maker Rivos" name the subject, a verb and the head's title (a past tense, or a deal's
 # verb in the present).
 _VERB_FIRST = re.compile(
-    r"[a-z]+ed\s|(?:approach|buy|acquire|invest|hire|back|join|take|sign|sell|license|licence|"
-    r"tap|pick|name|court|eye|target|snap|nab|land|bag|woo|pursue|poach|fund|lead)s?\s"
+    r"[a-z]+ed\s|(?i:approach|buy|acquire|invest|hire|back|join|take|sign|sell|license|"
+    r"licence|tap|pick|name|court|eye|target|snap|nab|land|bag|woo|pursue|poach|fund|lead)s?\s"
 )
 # "Amazon-backed Anthropic", "Microsoft-owned LinkedIn"
 HYPHENATED = re.compile(

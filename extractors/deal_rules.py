@@ -264,7 +264,7 @@ _PARTICIPANTS = re.compile(
     rf"|(?:\bwith\s+)?{L('part2')}{_UNWATCHED}\s+(?:(?:are|is|were|was|will\s+be|have|has)\s+)?"
     r"(?:also\s+)?(?:taking\s+part|took\s+part|participating|"
     r"participated|joining|joined|investing|invested|putting\s+in|pil(?:e|es|ed|ing)\s+in|"
-    r"(?:(?:was|were)\s+)?among\s+(?:the|its|their)\s+(?:[\w-]+\s+){0,2}?(?:backers|investors|"
+    r"(?:(?:was|were)\s+)?among\s+(?:(?:the|its|their)\s+)?(?:[\w-]+\s+){0,2}?(?:backers|investors|"
     r"participants)|"
     r"expected\s+to\s+(?:take\s+part|participate|join|invest))\b",
     re.IGNORECASE,
@@ -482,6 +482,13 @@ RULES: list[Rule] = [
                                   r"longtime|long-time|existing)\s+)?(?:backer|investor|"
                                   r"shareholder|funder)\b"),
          background_pairs("investment"), ("backer", "investor", "shareholder", "funder")),
+    # "Nvidia, an investor in Mistral AI, will …", "IBM, an early backer of Hugging Face, is"
+    Rule("investor-in-aside", _pattern(rf"(?P<inv>{P}),\s+(?:an?|the|one)\s+(?:of\s+the\s+)?"
+                                       r"(?:(?:largest|biggest|main|major|key|early|lead|top|first|"
+                                       r"longtime|long-time|existing|other)\s+)?(?:backers?|"
+                                       r"investors?|shareholders?|funders?)\s+(?:in|of)\s+",
+                                       rf"(?P<tgt>{P})"),
+         background_pairs("investment"), ("backer", "investor", "shareholder", "funder")),
     # "Y has deals with X1 and X2, receiving $A and $B from each, respectively"
     Rule("receiving-each", _pattern(rf"(?P<tgt>{P})", GAP, r"\bdeals?\s+with\s+(?:both\s+)?",
                                     rf"(?P<inv>{P})\s+and\s+(?P<inv2>{P})", GAP,
@@ -658,7 +665,9 @@ RULES: list[Rule] = [
                                r"\s+with\s+(?:both\s+)?", L("tgt")),
          generic, ("deal", "agreement", "contract", "partnership", "pact", "alliance", "tie",
                    "collaboration", "memorand", "mou", "arrangement")),
-    Rule("deal-between", _pattern(L("inv"), r"\s+(?:have\s+|has\s+|had\s+|will\s+|jointly\s+)?",
+    Rule("deal-between", _pattern(L("inv"), r"\s+(?:have\s+|has\s+|had\s+|will\s+|jointly\s+|"
+                                  r"today\s+|(?:on\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|"
+                                  r"Saturday|Sunday)\s+|recently\s+|also\s+)?",
                                   _DEAL_VERB, r"\s+(?:(?:a|an|the)\s+)?", _WORDS, "{0,6}?",
                                   _DEAL_NOUN, r"\b"),
          lambda m, ctx: generic(m, ctx) if len(ctx.group(m, "inv")) > 1 else [],
@@ -956,6 +965,33 @@ RULES: list[Rule] = [
                                       r"(?:(?:a|an|the|its|their|possible|potential)\s+)?",
                                       _WORDS, "{0,5}?", _DEAL_NOUN, r"\b"),
          generic, ("talks with", "discussions with", "negotiations with")),
+    # "the acquisition of Y by X", "the $1.7 billion purchase of Y by X"
+    Rule("acquisition-of-by", _pattern(r"\b(?:acquisition|purchase|takeover|buyout)\s+of\s+",
+                                       _FILL, rf"(?P<tgt>{P})\s+by\s+", L("inv")),
+         filled("acquisition"), ("acquisition of", "purchase of", "takeover of", "buyout of")),
+    # "In a deal with Oracle, OpenAI will rent …": the deal's two parties, its kind by its words
+    Rule("in-deal-with", _pattern(r"\b(?:in|under)\s+(?:a|an|the|its)\s+(?:[\w-]+\s+){0,3}?",
+                                  _DEAL_NOUN, r"\s+with\s+", rf"(?P<tgt>{P}),\s+", L("inv")),
+         generic, ("deal with", "agreement with", "contract with", "partnership with")),
+    # "Meta's reported talks with Oracle over a cloud deal"
+    Rule("talks-possessive", _pattern(L("inv", possessive="required"), r"\s+(?:[\w-]+\s+)?"
+                                      r"(?:talks|discussions|negotiations)\s+with\s+", L("tgt"),
+                                      r"\s+(?:about|over|on|for|regarding)\s+(?:(?:a|an|the)\s+)?",
+                                      _WORDS, "{0,5}?", _DEAL_NOUN, r"\b"),
+         generic, ("talks with", "discussions with", "negotiations with")),
+    # "OpenAI grants Microsoft rights to its models": the grantee licenses them
+    Rule("grant-rights", _pattern(rf"(?P<tgt>{P})", GAP, r"\bgrant(?:s|ed|ing)?\s+", L("inv"),
+                                  r"\s+(?:(?:[\w-]+)\s+){0,2}?(?:rights?|licen[cs]es?|access)\s+"
+                                  r"(?:to|for|of)\b"),
+         pairs("licensing"), ("grant",)),
+    # "Reddit will receive $60 million a year from Google for access to its posts": paid for
+    # use, a licence
+    Rule("paid-for-access", _pattern(rf"(?P<tgt>{P})", GAP, r"\b(?:receiv\w*|get|gets|got|earn\w*|"
+                                     r"be\s+paid)\s+(?:[\w-]+\s+){0,2}?", A, r"[^\ue000;]{0,30}?\s+"
+                                     r"from\s+", L("inv"), r"\s+(?:for\s+(?:access|the\s+(?:right|"
+                                     r"use))|to\s+(?:use|access|train))\b"),
+         pairs("licensing"), ("for access", "for the right", "for the use", "to use", "to access",
+                              "to train")),
     # "a joint venture between India's Tata Group and Airbus"
     Rule("venture-between", _pattern(r"\bjoint[ -]ventures?\s+(?:between|of|with)\s+",
                                      r"(?:[\w-]+['’]s\s+)?", L("inv"),

@@ -196,13 +196,15 @@ _CUES_LOW = re.compile(R.lower_outside_escapes(_CUES.pattern))
 # ("whether X would buy a stake in Y", "if X were to buy Y"). Denials of reports ("denied
 # that", "no plans to") are deals with status `denied`; "not only", "not yet" negate nothing.
 _NEGATION = re.compile(r"\b(?:not|never|neither|nor)\b(?!\s+(?:only|just|yet)\b)|n['’]t\b", re.I)
-_SUPPOSED = re.compile(r"\b(?:whether|if)\b", re.IGNORECASE)
+# (and a supposition by inversion at the head of the clause: "Should Apple decide to buy
+# Perplexity, …", "Were Amazon to take a stake in Mistral, …", "Had X bought Y, …")
+_SUPPOSED = re.compile(r"\b(?:whether|if)\b|^\W*(?:should|were|had)\s+$", re.IGNORECASE)
 # a clause with a subject of its own: a match across it pairs the wrong parties (the clause
 # is read again with the sentence's subject, `_coordinated`)
 _NEW_SUBJECT = re.compile(r",\s+(?:but|and|while|yet)\s+(?:it|they)\s", re.IGNORECASE)
 _NEITHER = re.compile(r"\bneither\b", re.I)
 _NEGATION_STEMS = ("not", "Not", "ever", "either", "nor", "n't", "n’t")  # cheap tests first
-_SUPPOSED_STEMS = ("if", "If", "hether")
+_SUPPOSED_STEMS = ("if", "If", "hether", "Should", "Were", "Had")
 _EXPANDS = re.compile(r"\b(?:expand|extend|increas|boost|top)\w*\b", re.IGNORECASE)
 _NEXT_TRANCHE = re.compile(
     r"\b(?:second|third|fourth|next|new|latest|final|follow-on|additional|another|further)\s+"

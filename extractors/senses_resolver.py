@@ -98,6 +98,14 @@ _CAPITALISED = re.compile(r"[A-Z][a-z]+")
 # a few adverbs. Not "that", "which", "and", "or" nor a comma: "the Amazon that Bezos built",
 # "the Amazon and Google clouds".
 _ARTICLES = frozenset(("the", "a", "an"))
+# A company's name as the subject of what companies do ("Lambda Raises $1.5 Billion", "Meta
+# buys Manus", "Dow Jones sued Perplexity": the object too, below): not after an article ("the
+# Amazon released more carbon"), nor inside another name ("Apple Records bought").
+_CORPORATE_VERBS = frozenset(
+    """acquires acquired buys bought invests invested raises raised backs backed hires hired
+    sues sued partners partnered signs signed inks inked tapped agrees agreed
+    files filed""".split()
+)
 _DEAL_PREPOSITIONS = frozenset(("with", "in", "of", "into"))
 _DEAL_BEFORE = re.compile(
     r"\b(?:deals?|agreements?|partnerships?|investments?|stakes?|acquisition|takeover|merger|"
@@ -599,6 +607,12 @@ class Resolver:
                     self._given_name(pword) or self._other_name(text, start - len(pword) - 1, pword)
                 ):
                     return REJECT
+        if (
+            sense.organisation
+            and bare.lower() in _CORPORATE_VERBS
+            and pword.lower() not in _ARTICLES
+        ):
+            return ACCEPT
         # A surname in the possessive is one still: "Claude Shannon's paper".
         if word[:1].isupper() and self._surname(text[start:end], _POSSESSIVE.sub("", word), sense):
             return REJECT

@@ -616,7 +616,15 @@ def _amount(f: K.Found, text: str, tail: str, s: _Sentence) -> Amount | None:
         for k in K.AMOUNT_MARK.findall(where):
             if int(k) not in s.valuations:
                 return s.amounts[int(k)]
+    if f.kind == "acquisition":  # "the purchase of Y, valued at $8 billion": the price paid
+        for where in (text[a:b], tail if f.tail else ""):
+            for mark in K.AMOUNT_MARK.finditer(where):  # (not "values the company at $N")
+                if _PRICED.search(where, 0, mark.start()):
+                    return s.amounts[int(mark.group(1))]
     return None
+
+
+_PRICED = re.compile(r",\s+(?:valued|priced)\s+at\s+$")
 
 
 _ASIDE_WORDS = re.compile(r",\s+(?:which|who|whose)\b[^,;]*(?:,|$)", re.IGNORECASE)

@@ -177,3 +177,20 @@ def test_an_earlier_deal_recalled_is_not_reported_by_the_sentences_source() -> N
 def test_plus_after_an_amount_is_more_than(text: str, low: float, qualifier: str) -> None:
     (amount,) = find_amounts(text)
     assert (amount.low, amount.qualifier) == (low, qualifier)
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        # the price of a purchase, given as what it is valued at
+        ("Salesforce's purchase of Cohere, valued at about $6 billion, has closed.", 6e9),
+        # a value put on the company bought is no price
+        (
+            "Salesforce acquired Cohere in an all-stock deal that values the start-up at $6 billion.",
+            None,
+        ),
+    ],
+)
+def test_an_acquisition_valued_at(text: str, amount: float | None) -> None:
+    (deal,) = found(text)
+    assert (deal.kind, deal.amount) == ("acquisition", amount)

@@ -261,9 +261,10 @@ _PARTICIPANTS = re.compile(
     rf"(?:(?:[\w-]+\s+){{0,2}}?){L('part')}"
     # backers the watchlist does not name may close the list: "with A, B and Khosla
     # Ventures also taking part", "with A, DST Global and GIC joining"
-    rf"|(?:\bwith\s+)?{L('part2')}{_UNWATCHED}\s+(?:(?:are|is|were|was|will\s+be|have|has)\s+)?"
+    rf"|(?:\bwith\s+(?:[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){{0,3}},\s+){{0,3}})?{L('part2')}{_UNWATCHED}"
+    r"\s+(?:(?:are|is|were|was|will\s+be|have|has)\s+)?"
     r"(?:also\s+)?(?:taking\s+part|took\s+part|participating|"
-    r"participated|joining|joined|investing|invested|putting\s+in|pil(?:e|es|ed|ing)\s+in|"
+    r"participated|joining|joined|join|joins|investing|invested|putting\s+in|pil(?:e|es|ed|ing)\s+in|"
     r"(?:(?:was|were)\s+)?among\s+(?:(?:the|its|their)\s+)?(?:[\w-]+\s+){0,2}?(?:backers|investors|"
     r"participants)|"
     r"expected\s+to\s+(?:take\s+part|participate|join|invest))\b",
@@ -348,7 +349,8 @@ def leading(m: re.Match[str], ctx: Context) -> list[Found]:
 
 _INVEST_VERB = (
     r"\b(?:invest(?:s|ed|ing)?|pour(?:s|ed|ing)?|put(?:s|ting)?|pump(?:s|ed|ing)?|"
-    r"inject(?:s|ed|ing)?|plough(?:s|ed|ing)?|sink(?:s|ing)?|sank|plow(?:s|ed|ing)?)\b"
+    r"inject(?:s|ed|ing)?|plough(?:s|ed|ing)?|sink(?:s|ing)?|sank|plow(?:s|ed|ing)?|"
+    r"wire[sd]?|wiring)\b"
 )
 _STAKE = r"(?:investments?|stakes?|holdings?)"
 _DEAL_NOUN = (
@@ -436,7 +438,13 @@ RULES: list[Rule] = [
                             rf"(?P<tgt>{ITEM}(?:\s*,\s*{ITEM})*(?:,?\s+(?:and|&)\s+{ITEM})?)",
                             # ("in Y, and Z $5 billion": Z is a second investor, not a target)
                             r"(?!\s+\ue002)"),
-         investing, ("invest", " pour", " put", " pump", " inject", " plough", " sink", " sank", " plow")),
+         investing, ("invest", " pour", " put", " pump", " inject", " plough", " sink", " sank", " plow",
+                     " wire", " wiring")),
+    # "SoftBank wires the final $22.5bn to OpenAI": money sent to a company
+    Rule("wire-to", _pattern(L("inv"), GAP, r"\b(?:wire[sd]?|wiring|transferr(?:ed|ing)|transfers?)\s+",
+                             r"(?:(?:the|its|a|an|final|remaining|last|first|another)\s+){0,2}", A,
+                             r"(?:\s+(?:[\w-]+\s+){0,5}?)?\s*(?:to|into)\s+", L("tgt")),
+         pairs("investment"), (" wire", " wiring", "transfer")),
     Rule("possessive-stake", _pattern(L("inv", possessive="required"), r"\s+", _WORDS, "{0,4}?",
                                       r"(?:", _STAKE, r"|backing|funding)\s+(?:of\s+[^\ue000\ue002;]{0,25}?\s+)?(?:in|into)\s+",
                                       L("tgt")),
@@ -627,8 +635,13 @@ RULES: list[Rule] = [
                                 r",?\s+with\s+", rf"(?P<tgt>{P})"),
          pairs("merger"), ("merge",)),
     Rule("merge-and", _pattern(rf"(?P<inv>{P})", r"\s+and\s+", rf"(?P<tgt>{P})",
-                               r"\s+(?:to\s+)?merge\b"),
-         pairs("merger"), ("merge",)),
+                               r"\s+(?:(?:to|will|agreed\s+to|plan\s+to)\s+)?(?:merge|combine)\b"),
+         pairs("merger"), ("merge", "combine")),
+    # "SpaceX merges with xAI", "X agreed to merge with Y": the subject and its partner
+    Rule("merges-with", _pattern(rf"(?P<inv>{P})", r"\s+(?:(?:has|have|had|will|would|agreed\s+to|"
+                                 r"plans?\s+to|is\s+to|to)\s+)?", r"\b(?:merg(?:e|es|ed|ing)|"
+                                 r"combin(?:e|es|ed|ing))\s+with\s+", rf"(?P<tgt>{P})"),
+         pairs("merger"), ("merg", "combin")),
     # "the merger of A and B", "Founded through the merger of A with B"
     Rule("merger-of", _pattern(r"\b(?:merger|combination)\s+(?:of|between)\s+(?:the\s+)?",
                                rf"(?P<inv>{P})", r"\s+(?:and|with)\s+(?:the\s+)?", rf"(?P<tgt>{P})"),

@@ -136,3 +136,63 @@ def test_gold_set_is_as_documented() -> None:
         assert r["source"] in ("corpus", "seed", "written")
         if r["source"] != "written":
             assert r["file"] and r["license"] and r["id"] in readme
+
+
+FRESH = DATA / "deals_fresh.jsonl"
+FRESH_WATCHLIST = DATA / "deals_fresh_watchlist.toml"
+
+
+@pytest.fixture(scope="module")
+def fresh_scores() -> dict[str, object]:
+    tagger = Tagger(load_watchlist(SEEDS_DIR / "watchlist.toml", FRESH_WATCHLIST))
+    fresh = load_gold(FRESH)
+    return {
+        split: evaluate_deals([s for s in fresh if s.split == split], default_finder(tagger))
+        for split in ("tune5", "check5", "check6")
+    }
+
+
+@pytest.mark.parametrize(
+    ("split", "sentences", "precision", "recall", "amounts"),
+    [
+        # Floors at the figures of the round that added them (docs/deals.md, "Round 5"): each
+        # part was scored blind first (recall 0.412, 0.396 and 0.261 then). tune5 and check5
+        # were tuned on after; check6, written in six registers of real press, only for a
+        # few families after its blind figure: what the finder does on text it has not seen.
+        ("tune5", 55, 0.93, 0.65, 0.95),
+        ("check5", 55, 0.95, 0.55, 0.95),
+        ("check6", 90, 0.85, 0.30, 0.90),
+    ],
+)
+def test_fresh_set_floors(
+    fresh_scores: dict[str, object],
+    split: str,
+    sentences: int,
+    precision: float,
+    recall: float,
+    amounts: float,
+) -> None:
+    from flows.eval_deals import DealScores
+
+    scores = fresh_scores[split]
+    assert isinstance(scores, DealScores)
+    assert scores.sentences == sentences
+    assert scores.overall.precision >= precision, scores.errors
+    assert scores.overall.recall >= recall, scores.errors
+    assert scores.amount_overall.share >= amounts, scores.errors
+
+
+def test_fresh_set_is_well_formed() -> None:
+    import tomllib
+
+    known = {e["id"] for e in tomllib.loads(FRESH_WATCHLIST.read_text("utf-8"))["entity"]}
+    known |= {e.id for e in load_watchlist(SEEDS_DIR / "watchlist.toml").entities}
+    rows = [json.loads(line) for line in FRESH.read_text(encoding="utf-8").splitlines()]
+    assert len({r["id"] for r in rows}) == len(rows) == 200
+    assert {r["split"] for r in rows} == {"tune5", "check5", "check6"}
+    for r in rows:
+        assert r["source"] == "written" and r["text"] and r["date"]
+        for d in r["deals"]:
+            assert {d["investor"], d["target"]} <= known, (r["id"], d)
+            if d["kind"] in ("partnership", "merger", "joint_venture"):
+                assert d["investor"] < d["target"], r["id"]

@@ -87,7 +87,14 @@ def test_bad_gold_files_are_refused(tmp_path: Path) -> None:
     assert out.returncode == 2 and "--gold" in out.stderr
 
 
-SETS = ["tagging_gold", "tagging_blind", "tagging_news", "tagging_blind2", "tagging_ambiguity"]
+SETS = [
+    "tagging_gold",
+    "tagging_blind",
+    "tagging_news",
+    "tagging_blind2",
+    "tagging_ambiguity",
+    "tagging_ambiguity2",
+]
 
 
 @pytest.mark.parametrize("name", SETS)
@@ -118,7 +125,11 @@ def test_the_tagger_meets_its_targets_on_the_gold_set() -> None:
 @pytest.mark.parametrize(
     ("name", "precision", "recall"),
     # The figures docs/tagging.md reports for the blind sets, as floors (overall).
-    [("tagging_blind2", 0.99, 0.99), ("tagging_ambiguity", 0.91, 0.805)],
+    [
+        ("tagging_blind2", 0.99, 0.99),
+        ("tagging_ambiguity", 0.92, 0.82),
+        ("tagging_ambiguity2", 0.93, 0.89),
+    ],
 )
 def test_the_tagger_holds_its_figures_on_the_blind_sets(
     name: str, precision: float, recall: float

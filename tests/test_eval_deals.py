@@ -83,14 +83,19 @@ def test_a_bad_gold_line_is_named(tmp_path: Path, home: Path) -> None:
     assert f"{bad}:2:" in out.stderr
 
 
-@pytest.fixture(scope="module")
-def gold_scores() -> dict[str, object]:
-    tagger = Tagger(load_watchlist(SEEDS_DIR / "watchlist.toml", GOLD_WATCHLIST))
-    gold = load_gold(GOLD)
+def scores_by_split(path: Path, extra: Path, splits: tuple[str, ...]) -> dict[str, object]:
+    """The finder's scores on each part of a gold file, with its extra watchlist."""
+    tagger = Tagger(load_watchlist(SEEDS_DIR / "watchlist.toml", extra))
+    gold = load_gold(path)
     return {
         split: evaluate_deals([s for s in gold if s.split == split], default_finder(tagger))
-        for split in ("tune", "check", "check2", "check3", "check4")
+        for split in splits
     }
+
+
+@pytest.fixture(scope="module")
+def gold_scores() -> dict[str, object]:
+    return scores_by_split(GOLD, GOLD_WATCHLIST, ("tune", "check", "check2", "check3", "check4"))
 
 
 @pytest.mark.parametrize(
@@ -144,12 +149,7 @@ FRESH_WATCHLIST = DATA / "deals_fresh_watchlist.toml"
 
 @pytest.fixture(scope="module")
 def fresh_scores() -> dict[str, object]:
-    tagger = Tagger(load_watchlist(SEEDS_DIR / "watchlist.toml", FRESH_WATCHLIST))
-    fresh = load_gold(FRESH)
-    return {
-        split: evaluate_deals([s for s in fresh if s.split == split], default_finder(tagger))
-        for split in ("tune5", "check5", "check6", "check7")
-    }
+    return scores_by_split(FRESH, FRESH_WATCHLIST, ("tune5", "check5", "check6", "check7"))
 
 
 @pytest.mark.parametrize(

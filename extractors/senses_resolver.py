@@ -14,7 +14,10 @@ The rules, in order, for each mention by an ambiguous alias (the watchlist's `am
      lists that word in `follow`;
    - for a company's, lab's or cloud's name, an article before it and a word after it that
      ends the phrase (a preposition, an auxiliary, a full stop) reject it: what takes an
-     article is another thing ("up the Amazon to see", "the Oracle at Delphi");
+     article is another thing ("up the Amazon to see", "the Oracle at Delphi"); a deal's noun
+     before it ("a deal with Inflection"), a company's verb after it ("Lambda Raises $1.5
+     Billion") or an appositive calling it a start-up with the industry's words near ("SSI,
+     the start-up said") confirm it;
    - a `follow` word, a version number or a model size right after it confirms it ("Claude
      Code", "Gemini 2.5", "Phi-3", "Falcon 180B"), and so does "-owned", "-backed" and the
      like ("Meta-owned").
@@ -98,20 +101,6 @@ _CAPITALISED = re.compile(r"[A-Z][a-z]+")
 # a few adverbs. Not "that", "which", "and", "or" nor a comma: "the Amazon that Bezos built",
 # "the Amazon and Google clouds".
 _ARTICLES = frozenset(("the", "a", "an"))
-# A company's name as the subject of what companies do ("Lambda Raises $1.5 Billion", "Meta
-# buys Manus", "Dow Jones sued Perplexity": the object too, below): not after an article ("the
-# Amazon released more carbon"), nor inside another name ("Apple Records bought").
-_CORPORATE_VERBS = frozenset(
-    """acquires acquired buys bought invests invested raises raised backs backed hires hired
-    sues sued partners partnered signs signed inks inked tapped agrees agreed
-    files filed""".split()
-)
-_DEAL_PREPOSITIONS = frozenset(("with", "in", "of", "into"))
-_DEAL_BEFORE = re.compile(
-    r"\b(?:deals?|agreements?|partnerships?|investments?|stakes?|acquisition|takeover|merger|"
-    r"contracts?|talks|tie-up)[ \u00a0]+(?:with|in|of|into)[ \u00a0]+$",
-    re.IGNORECASE,
-)
 _STOPS = frozenset(".;:!?")
 _AFTER_STOP = frozenset(("", " ", "\n", "\u00a0"))
 _PHRASE_ENDS = frozenset(
@@ -120,6 +109,21 @@ _PHRASE_ENDS = frozenset(
     will would can could may might must should shall does did isn't wasn't aren't hasn't
     hadn't won't can't every each this these those its their his her our some any now still
     again""".split()
+)
+# A company's name right before what companies do is the company ("Lambda Raises $1.5
+# Billion", "Meta buys Manus"), unless an article stands before it ("the Amazon released
+# more carbon"). Not "picks" nor "taps": nouns too ("Meta Picks for Season 3").
+_CORPORATE_VERBS = frozenset(
+    """acquires acquired buys bought invests invested raises raised backs backed hires hired
+    sues sued partners partnered signs signed inks inked tapped agrees agreed
+    files filed""".split()
+)
+# A party to a deal is a company: "a deal with Inflection", "a stake in Mistral".
+_DEAL_PREPOSITIONS = frozenset(("with", "in", "of", "into"))
+_DEAL_BEFORE = re.compile(
+    r"\b(?:deals?|agreements?|partnerships?|investments?|stakes?|acquisition|takeover|merger|"
+    r"contracts?|talks|tie-up)[ \u00a0]+(?:with|in|of|into)[ \u00a0]+$",
+    re.IGNORECASE,
 )
 _POSSESSIVE = re.compile(r"['’]s?$")
 # Capitalised words that start names without being one: "La Sportiva", "Van Halen".
@@ -134,20 +138,20 @@ _LIST_JOINT = re.compile(r",\s*(?:(?:and|or)\s+)?|\s+(?:and|or|&)\s+|\s*/\s*")
 _ACCEPTED = ACCEPT.__eq__
 # `follow` tokens for the kind of thing the entity is (see _kind_of_thing).
 _KINDS = frozenset({"<org>", "<model>", "<command>"})
-# After a name and its comma: a word that may be a verb said to it ("Alexa, play …"), an
-# actor's part ("played by"), or an appositive ("Nova, a six-year-old border collie, …")
-# whose first word is in lower case (or a number), up to the next comma, stop, bracket or
-# dash.
 # An appositive's head that calls the name a company: "the start-up", "an AI lab".
 _ORG_HEAD = re.compile(
     r"(?:[\w-]+[ \u00a0]+){0,2}?(?:start-?ups?|company|firm|lab|laboratory|developer|maker|"
     r"chipmaker|unicorn)\b"
 )
-# (not evidence of the industry themselves)
+# (the industry's words, but no evidence of the industry when they call the name so)
 _ORG_HEADS = frozenset(
     "startup start-up startups start-ups company companies firm lab laboratory developer maker"
     " chipmaker unicorn".split()
 )
+# After a name and its comma: a word that may be a verb said to it ("Alexa, play …"), an
+# actor's part ("played by"), or an appositive ("Nova, a six-year-old border collie, …")
+# whose first word is in lower case (or a number), up to the next comma, stop, bracket or
+# dash.
 _APPOSITIVE = re.compile(
     r",[ \u00a0]+(?:(?:an?|the)[ \u00a0]+(?P<phrase>[a-z0-9][^,;.:!?()\n—–]{0,80})"
     r"|(?P<role>(?:played|portrayed|voiced) by)\b"

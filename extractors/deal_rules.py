@@ -938,7 +938,7 @@ RULES: list[Rule] = [
          lambda m, ctx: hosting(m, ctx, product=True), ("available", "offered", "hosted", "coming",
                                                         "arriv", "launching", "lands", "landed",
                                                         "debut", "comes", "came")),
-    # --- round 5 (the `tune5` part of tests/data/deals_gold.jsonl)
+    # --- round 5 (tests/data/deals_fresh.jsonl: the families of its `tune5` and `check5` parts)
     # "Y sold a 4% stake to X", "Y is selling shares to X": the buyer invests
     Rule("sell-stake", _pattern(L("tgt"), GAP, r"\b(?:sell|sells|sold|selling)\s+", _WORDS, "{0,5}?",
                                 r"(?:stakes?|shares|equity|holdings?)\s+(?:in\s+itself\s+)?to\s+",
@@ -959,7 +959,7 @@ RULES: list[Rule] = [
                             r"lift(?:s|ed|ing)?)\s+(?:its\s+|their\s+)?",
                             rf"(?:(?P<tgt>{P})(?:{APOS})?\s+(?:stake|investment|holding)\b|"
                             rf"(?:stake|investment|holding)\s+in\s+(?P<tgt2>{P}))"),
-         lambda m, ctx: [replace(f, tranche=True) for f in _top_up(m, ctx)],
+         lambda m, ctx: _top_up(m, ctx),
          ("top", " up", "rais", "increas", "boost", "lift")),
     # "X approached Y about an acquisition": talks (the status words say how they ended)
     Rule("approached-about", _pattern(L("inv"), GAP, r"\bapproach(?:ed|es)?\s+", _FILL, L("tgt"),
@@ -1014,8 +1014,9 @@ RULES: list[Rule] = [
 
 
 def _top_up(m: re.Match[str], ctx: Context) -> list[Found]:
+    """ "X tops up its Y stake", "X raises its stake in Y": a tranche of X's investment."""
     inv, tgt = ctx.group(m, "inv"), ctx.group(m, "tgt") or ctx.group(m, "tgt2")
-    return [Found("investment", i, t, ctx.text, m.span()) for i in inv for t in tgt]
+    return [Found("investment", i, t, ctx.text, m.span(), tranche=True) for i in inv for t in tgt]
 
 
 def holding(m: re.Match[str], ctx: Context) -> list[Found]:

@@ -36,7 +36,8 @@ _SYMBOLS = {
     "¥": "JPY", "jpy": "JPY", "yen": "JPY", "rmb": "CNY", "cny": "CNY", "hk$": "HKD",
     "hkd": "HKD", "c$": "CAD", "ca$": "CAD", "cad": "CAD", "a$": "AUD", "aud": "AUD",
     "chf": "CHF", "₹": "INR", "inr": "INR", "₩": "KRW", "krw": "KRW",
-    "dollars": "USD", "us dollars": "USD", "euros": "EUR", "pounds": "GBP",
+    "dollars": "USD", "us dollars": "USD", "euros": "EUR", "pounds": "GBP", "won": "KRW",
+    "yuan": "CNY", "rupees": "INR",
 }  # fmt: skip
 _UNITS = {
     "trillion": 1e12, "tn": 1e12, "trn": 1e12, "billion": 1e9, "bn": 1e9, "b": 1e9,
@@ -51,7 +52,8 @@ _UNIT = (
     r"(?:[Tt]rillion|TRILLION|[Bb]illion|BILLION|[Mm]illion|MILLION|[Tt]housand|trn|tn|[Bb]n|BN|"
     r"[Mm]n|mln|[Bb]|[Mm]|[Kk])"
 )
-_WORD_CUR = r"(?:US\s+[Dd]ollars|[Dd]ollars|[Ee]uros|[Pp]ounds|[Yy]en)"
+# ("won" only after a scale, as the pattern below reads it: "22.8 trillion won")
+_WORD_CUR = r"(?:US\s+[Dd]ollars|[Dd]ollars|[Ee]uros|[Pp]ounds|[Yy]en|won|[Yy]uan|[Rr]upees)"
 # One amount: "$4 billion", "$24.1-billion", "€1.7bn", "EUR 600 million", "5 billion dollars".
 _ONE = (
     rf"(?:(?P<{{p}}cur>{_CUR})\s?(?P<{{p}}num>{_NUM})(?:\s?-?\s?(?P<{{p}}unit>{_UNIT})\b)?"
@@ -96,7 +98,10 @@ _BEFORE_STEMS = ("up", "as ", "at ", "more", "over", "above", "excess", "north",
 _PLUS = re.compile(r"(?:-plus\b|\+(?!\w))", re.IGNORECASE)
 _AND_SECOND = re.compile(r"\s+and\s+" + _one_re("d"), re.IGNORECASE)
 # A cheap test before the full pattern: a currency sign or code, or a number with a unit.
-MONEY_HINT = re.compile(r"[$€£¥₹₩]|\b(?:USD|EUR|GBP|JPY|RMB|CNY|CHF|dollars|euros|pounds|yen)\b")
+MONEY_HINT = re.compile(
+    r"[$€£¥₹₩]|\b(?:USD|EUR|GBP|JPY|RMB|CNY|CHF|HKD|CAD|AUD|INR|KRW|dollars|euros|pounds|yen|won|"
+    r"[Yy]uan|[Rr]upees)\b"
+)
 
 
 @dataclass(frozen=True)

@@ -184,7 +184,9 @@ def generic(m: re.Match[str], ctx: Context) -> list[Found]:
     for i in inv:
         for t in tgt:
             kinds = {ctx.kinds[i], ctx.kinds[t]}
-            if LICENSE_WORDS.search(words):
+            if LICENSE_WORDS.search(words) or (
+                _DATA_DEAL.search(words) and not COMPUTE_WORDS.search(words)
+            ):
                 kind = "acquihire" if HIRE_WORDS.search(words) else "licensing"
                 found.append(Found(kind, i, t, ctx.text, m.span()))
             elif _TO_SELL.search(words):  # "a deal with Y to sell Claude models": a platform
@@ -194,6 +196,13 @@ def generic(m: re.Match[str], ctx: Context) -> list[Found]:
             else:
                 found.append(Found("partnership", i, t, ctx.text, m.span(), tail=False))
     return found
+
+
+# a deal for data or content to train on is a licence: "a $60 million a year deal with Reddit
+# for AI training data", "a content deal" (not compute to train on: checked first)
+_DATA_DEAL = re.compile(
+    r"\b(?:training\s+data|(?:content|data)\s+(?:deal|agreement|pact|contract)s?)\b", re.IGNORECASE
+)
 
 
 def paying(m: re.Match[str], ctx: Context) -> list[Found]:
@@ -219,9 +228,17 @@ def licensing(m: re.Match[str], ctx: Context) -> list[Found]:
 def buying_compute(m: re.Match[str], ctx: Context) -> list[Found]:
     """ "X buys/rents/taps … compute from Y": Y supplies X."""
     words = m.group() + ctx.text[m.end() : m.end() + 30]
-    if not COMPUTE_WORDS.search(words):
-        return []
-    return pairs("compute", swap=True)(m, ctx)
+    if COMPUTE_WORDS.search(words):
+        return pairs("compute", swap=True)(m, ctx)
+    # "Meta agrees to spend $10 billion on Google Cloud": money spent on a cloud buys its compute
+    if _SPENT_ON.search(m.group()):
+        return [f for f in pairs("compute", swap=True)(m, ctx) if ctx.kinds[f.investor] == "cloud"]
+    return []
+
+
+_SPENT_ON = re.compile(
+    r"\b(?:spen(?:d|ds|ding|t)|commit\w*)\b[^\ue000]*\bon\s+\ue000", re.IGNORECASE
+)
 
 
 def supplying(m: re.Match[str], ctx: Context) -> list[Found]:
@@ -362,6 +379,7 @@ _DEAL_VERB = (
     r"reach(?:es|ed|ing)?|announc(?:e|es|ed|ing)|land(?:s|ed|ing)?|agree[sd]?|"
     r"enter(?:s|ed|ing)?(?:\s+into)?|has|have|had|form(?:s|ed|ing)?|launch(?:es|ed|ing)?|"
     r"expand(?:s|ed|ing)?|extend(?:s|ed|ing)?|renew(?:s|ed|ing)?|clinch(?:es|ed)?|"
+    r"deepen(?:s|ed|ing)?|broaden(?:s|ed|ing)?|widen(?:s|ed|ing)?|strengthen(?:s|ed|ing)?|"
     r"finali[sz](?:e|es|ed|ing)|unveil(?:s|ed|ing)?|cut|cuts|secur(?:e|es|ed|ing))"
 )
 _WORDS = r"(?:(?:[\w,%.-]+|" + A + r",?)\s+)"
@@ -377,6 +395,17 @@ _ASSETS_OF = (
     r"(?:\s+of\s+common\s+stock)?)\s+of\s+)?"
 )
 _ROUND = r"(?:round|funding|raise|financing|Series\s+[A-Z]\b|seed)"
+# A party named as a noun's modifier: "$40 billion OpenAI round", "Databricks' Series J",
+# "the Y cloud contract" (a few words may follow it: "OpenAI funding round")
+# (words of a noun phrase, not a preposition or article: "joined Nvidia in a round for Y"
+# names Y's round, "backed away from Y's round" backs nothing)
+_NOT_NOUN = r"(?!(?:in|into|for|of|a|an|the|with|to|from|by|at|on|as|away|out|off)\s)"
+_PREMODIFIER = rf"(?P<tgt>{P})(?:{APOS})?\s+(?:{_NOT_NOUN}(?:[\w-]+|{A})\s+){{0,3}}?"
+# money on top: "with another $4 billion"
+_MORE = re.compile(r"\b(?:another|further|additional|extra)\b", re.IGNORECASE)
+# the words between a verb and the noun phrase's party: "leads a new $40 billion OpenAI round"
+_BEFORE_PREMODIFIER = rf"(?:(?:a|an|the)\s+)?(?:new\s+)?(?:{A}\s+)?(?:{_NOT_NOUN}[\w-]+\s+){{0,2}}?"
+_PREMODIFIER_OR_OWNER = rf"(?:(?:the|a|an)\s+)?(?P<tgt>{P})(?:{APOS})?\s+"
 # after a company bought: not its products, capacity or shares
 _NOT_THE_COMPANY = (
     r"(?!['’]|\s+(?:cloud|capacity|chips?|GPUs?|TPUs?|servers?|shares|stock|services|products|"
@@ -454,7 +483,7 @@ RULES: list[Rule] = [
     Rule("possessive-headline", _pattern(rf"(?P<inv>{P})['’]s\s+(?:{A}\s+)?", rf"(?P<tgt>{P})",
                                          r"\s+(?:investment|stake)\b"),
          pairs("investment"), ("investment", "stake")),
-    Rule("stake-noun", _pattern(L("inv"), GAP, r"\b(?:complet|finali[sz]|clos|seal|announc|"
+    Rule("stake-noun", _pattern(L("inv"), GAP, r"\b(?:complet|finali[sz]|finish|clos|seal|announc|"
                                 r"unveil|confirm|mak|weigh|consider|explor|plan)\w*\s+",
                                 _WORDS, "{0,6}?", _STAKE, r"\s+(?:in|into|of)\s+", L("tgt")),
          pairs("investment"), ("investment", "stake")),
@@ -542,15 +571,20 @@ RULES: list[Rule] = [
          ("stock", "shares", "equity")),
     # --- funding rounds
     Rule("raise", _pattern(rf"(?P<tgt>{P})", GAP, r"\b(?:rais(?:e|es|ed|ing)|secur(?:e|es|ed|ing)|"
-                           r"clos(?:e|es|ed|ing)|land(?:s|ed)?|nabb(?:ed)?|bagg?(?:ed|s)?|"
+                           r"clos(?:e|es|ed|ing)|land(?:s|ed)?|nab(?:s|bed|bing)?|bagg?(?:ed|s)?|"
+                           r"snag(?:s|ged)?|pick(?:s|ed|ing)?\s+up|collect(?:s|ed)?|"
+                           r"negotiat(?:e|es|ed|ing)|"
                            r"receiv(?:e|es|ed)|complet(?:e|es|ed)|finali[sz](?:e|es|ed|ing)|"
                            r"pull(?:s|ed)\s+in|haul(?:s|ed)\s+in|get|gets|got)\b",
                            # money for itself: a round, or an amount in or from something
                            r"(?=\s+(?:(?:a|an|its|the|their|new|fresh)\s+)?(?:[\w-]+\s+)?(?:", A,
                            r",?\s+)?(?:[\w-]+\s+){0,3}?(?:round|funding|financing|Series|seed|"
-                           r"raise|money|capital|cash)\b|\s+(?:(?:a|an)\s+)?", A,
+                           r"raise|money|capital|cash)\b|\s+(?:(?:a|an|about|around|roughly|"
+                           r"nearly|almost|some|over|approximately|another|more\s+than|"
+                           r"up\s+to|at\s+least)\s+)*", A,
                            r"(?:,\s*", A, r")?,?\s+(?:in|from|led|at|to|as)\b)"),
-         raising, (" rais", " secur", " clos", " land", " nabb", " bag", " receiv", " complet",
+         raising, (" rais", " secur", " clos", " land", " nab", " bag", " receiv", " complet",
+                   " snag", " pick", " collect", "negotiat",
                    " final", " pull", " haul", " got ", " get ", " gets ")),
     Rule("lead-round", _pattern(L("lead"), r"\s+(?:also\s+)?(?:co-)?led\s+(?:(?:the|a|an)\s+)?",
                                 rf"(?:(?P<tgt0>{P})['’]s\s+)?", _WORDS, "{0,4}?", _LED_ROUND,
@@ -754,8 +788,7 @@ RULES: list[Rule] = [
     Rule("pick-cloud", _pattern(rf"(?P<tgt>{P})", GAP, r"\b(?:pick(?:s|ed)?|select(?:s|ed)?|"
                                 r"chose|chosen|choos(?:e|es|ing))\s+", rf"(?P<inv>{P})",
                                 r"(?!['’])\s+(?:to|for|as)\b"),
-         lambda m, ctx: [f for f in pairs("compute")(m, ctx) if ctx.kinds[f.investor] == "cloud"
-                         and "distribut" not in until_party(ctx.text, m.end(), 60)],
+         lambda m, ctx: [f for f in pairs("compute")(m, ctx) if _picked_for_compute(m, ctx, f)],
          (" pick", " select", " chose", " choos")),
     Rule("tap", _pattern(rf"(?P<inv>{P})", GAP, r"\b(?:tap(?:s|ped|ping)?|add(?:s|ed|ing)?|"
                          r"turn(?:s|ed)?\s+to|sign(?:s|ed)?\s+up)\s+", rf"(?P<tgt>{P})",
@@ -819,7 +852,7 @@ RULES: list[Rule] = [
                                  r"integrat\w*|deploy\w*|distribut\w*)\s+(?:models\s+from\s+)?",
                                  # ("Grok 3", "xAI's Grok", "Meta's Llama models")
                                  rf"(?P<tgt>{P})", _VERSION, r"(?:['’]s\s+(?:", P, _VERSION,
-                                 r"\s+)?(?:(?:[\w-]+\s+){0,2}?models?\b)?)?",
+                                 r"\s+)?(?:(?:[\w-]+\s+){0,2}?models?\b)?|\s+(?:[\w-]+\s+)?models?\b)?",
                                  r"\s*(?:(?:on|in|to|into|via|through)\s+", rf"(?P<inv2>{P}))?"),
          lambda m, ctx: hosting(m, ctx, product=True), (" host", " offer", " add", " bring",
                                                         "integrat", "deploy", "distribut")),
@@ -920,11 +953,11 @@ RULES: list[Rule] = [
          (" mov", " shift", " switch", "migrat", "transfer")),
     # "Grok will be available to Azure customers through Azure AI Foundry", "Grok is coming
     # to Azure": a model named by its product name, offered on a platform
-    Rule("product-available", _pattern(rf"(?P<tgt>{P})", _VERSION, r"\s+(?:models?\s+)?"
+    Rule("product-available", _pattern(rf"(?P<tgt>{P})", _VERSION, r"\s+(?:(?:[\w-]+\s+)?models?\s+)?"
                                        r"(?:(?:is|are|will\s+be|becomes?|became)\s+(?:now\s+)?"
                                        r"(?:available|offered|hosted|coming|arriving|launching)|"
                                        # "Grok 3 arrives on Azure", "Llama lands on Bedrock"
-                                       r"(?:now\s+)?(?:arriv(?:es|ed)|lands|landed|debut(?:s|ed)|"
+                                       r"(?:now\s+)?(?:arriv(?:e|es|ed)|lands|landed|debut(?:s|ed)|"
                                        r"comes|came))\s+"
                                        rf"(?:to\s+{P}\s+(?:customers|users|developers|clients)\s+)?"
                                        # "available as a fully managed model in Bedrock"
@@ -1010,7 +1043,165 @@ RULES: list[Rule] = [
                                      r"(?:[\w-]+['’]s\s+)?", L("inv"),
                                      r"(?!\s+(?:and|&)\b)"),
          joint_venture, ("joint venture", "joint-venture")),
+    # --- round 6: a party named inside the deal's noun phrase, as headlines and ledes name
+    # it ("SoftBank leads $40 billion OpenAI round", "Amazon lands $38 billion OpenAI cloud
+    # contract"), found missing by a grid of the plain forms of each kind
+    # "X leads $N Y round", "X to co-lead Y's Series B": the lead of Y's round
+    Rule("lead-premodifier", _pattern(L("lead"), GAP, r"\b(?:co-)?(?:lead|leads|leading|led)\s+",
+                                      _BEFORE_PREMODIFIER, _PREMODIFIER, _ROUND, r"\b"),
+         lambda m, ctx: _round(ctx, m, ctx.group(m, "tgt")[0], ctx.group(m, "lead"), [])
+         if ctx.group(m, "tgt") else [],
+         (" lead", " led", "co-lead", "co-led")),
+    # "Meta joined Databricks' $10 billion Series J", "Nvidia backed Mistral AI's €600 million
+    # round", "A and B took part in the $N Y round": members of Y's round
+    Rule("join-premodifier", _pattern(L("part"), GAP, r"\b(?:join(?:s|ed|ing)?|back(?:s|ed|ing)?|"
+                                      r"participat(?:e|es|ed|ing)\s+in|t(?:ake|akes|ook|aking)\s+"
+                                      r"part\s+in|c(?:ome|omes|ame)\s+in\s+on|invest(?:s|ed|ing)?"
+                                      r"\s+in)\s+", _BEFORE_PREMODIFIER, _PREMODIFIER, _ROUND, r"\b"),
+         lambda m, ctx: _round(ctx, m, ctx.group(m, "tgt")[0], [], ctx.group(m, "part"))
+         if ctx.group(m, "tgt") else [],
+         (" join", " back", "particip", "part in", "in on", "invest")),
+    # "Nvidia, Nokia and Dell came in as strategic investors in Nscale's round"
+    Rule("came-in-as", _pattern(L("part"), GAP, r"\b(?:c(?:ome|omes|ame)\s+in|sign(?:s|ed)\s+on|"
+                                r"join(?:s|ed)?)\s+as\s+(?:(?:a|an|the)\s+)?(?:[\w-]+\s+)?"
+                                r"(?:investors?|backers?)\b(?:\s+in\s+", _PREMODIFIER_OR_OWNER,
+                                r"(?:[\w-]+\s+){0,3}?", _ROUND, r")?"),
+         lambda m, ctx: _round(ctx, m, ctx.group(m, "tgt")[0], [], ctx.group(m, "part"))
+         if ctx.group(m, "tgt") else [],
+         ("as strategic", "as investor", "as backer", "as an investor", "as a backer",
+          "as the lead", "as lead", "as new", "as early")),
+    # "X lands/wins/signs a $38 billion Y cloud contract": a deal named by its other party
+    Rule("deal-premodifier", _pattern(L("inv"), GAP, r"\b(?:land(?:s|ed|ing)?|win(?:s|ning)?|won|"
+                                      r"secur(?:e|es|ed|ing)|bag(?:s|ged)?|nab(?:s|bed)?|"
+                                      r"sign(?:s|ed|ing)?|ink(?:s|ed|ing)?|strik(?:e|es|ing)|"
+                                      r"struck|clinch(?:es|ed)?|scor(?:e|es|ed)|seal(?:s|ed|ing)?|"
+                                      r"expand(?:s|ed|ing)?|extend(?:s|ed|ing)?|renew(?:s|ed|ing)?|"
+                                      r"boost(?:s|ed|ing)?|deepen(?:s|ed|ing)?|broaden(?:s|ed|ing)?)"
+                                      r"\s+", _BEFORE_PREMODIFIER, _PREMODIFIER,
+                                      r"(?P<noun>deal|contract|pact|agreement|order)s?\b"),
+         generic,
+         (" land", " win", " won", " secur", " bag", " nab", " sign", " ink", "strik", "struck",
+          "clinch", "scor", " seal", "expand", "extend", "renew", "boost", "deepen", "broaden")),
+    # "AWS wins $38 billion contract from OpenAI": a contract awarded
+    Rule("contract-from", _pattern(L("inv"), GAP, r"\b(?:land(?:s|ed|ing)?|win(?:s|ning)?|won|"
+                                   r"secur(?:e|es|ed|ing)|bag(?:s|ged)?|nab(?:s|bed)?|"
+                                   r"receiv(?:e|es|ed|ing)|get|gets|got)\s+(?:(?:a|an|the)\s+)?"
+                                   r"(?:new\s+)?(?:", A, r"\s+)?(?:[\w-]+\s+){0,3}?"
+                                   r"(?:contract|order|deal)s?\s+from\s+", L("tgt")),
+         generic,
+         ("contract from", "order from", "deal from", "contracts from", "orders from")),
+    # "Y agrees to $700 million takeover by X", "Y backs a sweetened buyout by X"
+    Rule("takeover-by", _pattern(L("tgt"), GAP, r"\b(?:takeover|acquisition|buyout|purchase)\s+"
+                                 r"by\s+", L("inv")),
+         pairs("acquisition"), ("takeover by", "acquisition by", "buyout by", "purchase by")),
+    # "Nvidia's $700 million deal for Run:ai": a deal for a company, its purchase
+    Rule("deal-for-possessive", _pattern(L("inv", possessive="required"), r"\s+(?:", A, r"\s+)?"
+                                         r"(?:[\w-]+\s+){0,2}?(?:deal|bid|offer|swoop)\s+for\s+",
+                                         _FILL, L("tgt"), _NOT_THE_COMPANY),
+         filled("acquisition"), ("deal for", "bid for", "offer for", "swoop for")),
+    # "Wiz sells to Google for $32 billion": a company sold
+    Rule("sells-to", _pattern(L("tgt"), r"\s+(?:(?:has|have|had|will|to|agrees\s+to|agreed\s+to)\s+)?"
+                              r"(?:sell|sells|sold)\s+to\s+", L("inv"), r"(?!['’])"),
+         pairs("acquisition"), ("sell to", "sells to", "sold to")),
+    # "Broadcom to make custom AI chips for OpenAI", "Samsung signs $16.5 billion deal to make
+    # chips for Tesla": chips made for a buyer
+    Rule("make-chips-for", _pattern(L("inv"), GAP, r"\b(?:mak(?:e|es|ing)|made|build(?:s|ing)?|"
+                                    r"built|design(?:s|ed|ing)?|manufactur(?:e|es|ed|ing)|"
+                                    r"produc(?:e|es|ed|ing)|suppl(?:y|ies|ied|ying)|"
+                                    r"deliver(?:s|ed|ing)?)\s+(?:[\w-]+\s+){0,3}?(?:chips?|"
+                                    r"processors?|accelerators?|semiconductors?|silicon|servers?|"
+                                    r"supercomputers?|GPUs?|memory)\s+for\s+", L("tgt"),
+                                    r"(?!['’])"),
+         pairs("compute"), ("chip", "processor", "accelerator", "semiconductor", "silicon",
+                            "server", "supercomputer", "gpu", "memory")),
+    # "SpaceX and xAI are discussing a merger", "A and B weigh a combination"
+    Rule("merger-talks", _pattern(L("inv"), r"\s+(?:are|were|have\s+been|had\s+been)?\s*(?:in\s+)?"
+                                  r"(?:discuss\w*|weigh\w*|consider\w*|explor\w*|negotiat\w*|"
+                                  r"talks\s+(?:on|about|over))\s+(?:(?:a|an|the)\s+)?"
+                                  r"(?:possible\s+|potential\s+)?(?:merger|combination)\b"),
+         lambda m, ctx: _among_kind(m, ctx, "merger"), ("merger", "combination")),
+    # "G42 lands $1.5 billion Microsoft investment": money received, named by its investor
+    Rule("received-premodifier", _pattern(L("tgt"), GAP, r"\b(?:land(?:s|ed)?|get|gets|got|"
+                                          r"secur(?:e|es|ed)|receiv(?:e|es|ed)|win|wins|won|"
+                                          r"bag(?:s|ged)?|nab(?:s|bed)?|snag(?:s|ged)?|"
+                                          r"attract(?:s|ed)?)\s+(?:(?:a|an|the)\s+)?(?:new\s+)?"
+                                          r"(?:", A, r"\s+)?(?:[\w-]+\s+){0,2}?", rf"(?P<inv>{P})",
+                                          rf"(?:{APOS})?\s+(?:[\w-]+\s+){{0,2}}?(?:investment|"
+                                          r"funding|backing|cash|money|injection|infusion|"
+                                          r"lifeline)\b"),
+         pairs("investment"), (" land", " get", " got", " secur", " receiv", " win", " won",
+                                " bag", " nab", " snag", "attract")),
+    # "ASML becomes Mistral AI's top shareholder with a €1.3 billion investment": a stake
+    # taken now (not a stake held: `is-holder`)
+    Rule("becomes-holder", _pattern(L("inv"), GAP, r"\b(?:becom(?:e|es|ing)|became)\s+",
+                                    rf"(?P<tgt>{P})['’]s\s+(?:[\w-]+\s+){{0,2}}?(?:shareholder|"
+                                    r"investor|backer|stakeholder|owner)s?\b"),
+         pairs("investment"), ("shareholder", "investor", "backer", "stakeholder", "owner")),
+    # "Amazon doubles down on Anthropic with another $4 billion": more money for a company
+    Rule("doubles-down", _pattern(L("inv"), GAP, r"\b(?:doubl(?:e|es|ed|ing)\s+down|"
+                                  r"up(?:s|ped|ping)?\s+(?:its|their)\s+(?:[\w-]+\s+)?bet|"
+                                  r"rais(?:e|es|ed|ing)\s+(?:its|their)\s+(?:[\w-]+\s+)?bet|"
+                                  r"go(?:es)?\s+all[- ]in|went\s+all[- ]in)\s+on\s+", L("tgt"),
+                                  r"\s+with\s+(?:(?:another|a\s+further|an\s+additional|an?\s+"
+                                  r"extra|a\s+new)\s+)?", A),
+         lambda m, ctx: [replace(f, tranche=bool(_MORE.search(m.group())))
+                         for f in pairs("investment")(m, ctx)],
+         ("down on", "bet on", "all-in on", "all in on")),
+    # "OpenAI becomes an AWS customer", "Y signed on as a CoreWeave client": a provider's
+    # customer buys its compute (a cloud's, or where the sentence says compute)
+    Rule("becomes-customer", _pattern(L("tgt"), GAP, r"\b(?:becom(?:e|es|ing)|became|"
+                                      r"sign(?:s|ed)?\s+on\s+as|join(?:s|ed)?\s+as)\s+(?:(?:a|an|the)\s+)?"
+                                      r"(?:[\w-]+\s+){0,2}?", rf"(?P<inv>{P})\s+(?:[\w-]+\s+)?"
+                                      r"(?:customer|client|tenant)s?\b"),
+         lambda m, ctx: _customer(m, ctx), ("customer", "client", "tenant")),
+    # "Cerebras wins Mistral AI as a customer": the same, told by the provider
+    Rule("wins-customer", _pattern(L("inv"), GAP, r"\b(?:win(?:s|ning)?|won|land(?:s|ed)?|"
+                                   r"add(?:s|ed)?|sign(?:s|ed)?|secur(?:e|es|ed)|bag(?:s|ged)?)\s+",
+                                   L("tgt"), r"\s+as\s+(?:(?:a|an|its|their)\s+)?(?:[\w-]+\s+){0,2}?"
+                                   r"(?:customer|client|tenant)s?\b"),
+         lambda m, ctx: _customer(m, ctx), ("customer", "client", "tenant")),
+    # "CoreWeave's biggest customer is Microsoft": a customer named, background compute
+    Rule("customer-is", _pattern(rf"(?P<inv>{P})['’]s\s+(?:[\w-]+\s+){{0,2}}?(?:customer|client)"
+                                 r"\s+(?:is|was|remains|has\s+been)\s+", rf"(?P<tgt>{P})(?!['’])"),
+         lambda m, ctx: [replace(f, background=True) for f in _customer(m, ctx)],
+         ("customer is", "customer was", "customer remains", "customer has been", "client is")),
+    # "Alphabet merges Google Brain and DeepMind": two parties merged by a third
+    Rule("merges-list", _pattern(r"\bmerg(?:e|es|ed|ing)\s+(?:its\s+|their\s+)?", L("inv"),
+                                 r"(?!['’])"),
+         lambda m, ctx: _among_kind(m, ctx, "merger"), ("merge",)),
 ]  # fmt: skip
+
+
+def _picked_for_compute(m: re.Match[str], ctx: Context, f: Found) -> bool:
+    """A provider picked: a cloud (not to distribute), or any company picked for compute
+    ("picks Cerebras for fast inference"; not "picked Nvidia to supply chips", which may be
+    a supplier among others)."""
+    after = until_party(ctx.text, m.end(), 60)
+    if ctx.kinds[f.investor] == "cloud":
+        return "distribut" not in after
+    return m.group().lower().endswith("for") and bool(
+        COMPUTE_WORDS.search(after) or _INFERENCE.search(after)
+    )
+
+
+def _customer(m: re.Match[str], ctx: Context) -> list[Found]:
+    """A provider's customer: compute when the provider is a cloud or the sentence speaks of
+    compute ("its GPUs", "for inference"); otherwise no deal this reader can type."""
+    found = pairs("compute")(m, ctx)
+    if COMPUTE_WORDS.search(ctx.text) or _INFERENCE.search(ctx.text):
+        return found
+    return [f for f in found if ctx.kinds[f.investor] == "cloud"]
+
+
+_INFERENCE = re.compile(r"\b(?:inference|training\s+runs?)\b", re.IGNORECASE)
+
+
+def _among_kind(m: re.Match[str], ctx: Context, kind: str) -> list[Found]:
+    """The listed parties' deal of a symmetric `kind`, the first with each other."""
+    parties = ctx.group(m, "inv")
+    if len(set(parties)) < 2:
+        return []
+    return [Found(kind, parties[0], p, ctx.text, m.span(), tail=False) for p in parties[1:]]
 
 
 def _top_up(m: re.Match[str], ctx: Context) -> list[Found]:

@@ -99,7 +99,7 @@ _DENIED = (
     r"br(?:oke|eak|eaks)\s+down|f(?:ell|alls?)\s+(?:apart|through)|collaps(?:e|es|ed)|"
     r"call(?:s|ed)?\s+off|scrap(?:s|ped)|abandon(?:s|ed)|rebuff(?:s|ed)|reject(?:s|ed)|"
     r"turn(?:s|ed)\s+down|not\s+in\s+talks|no\s+plans|rul(?:e|es|ed)\s+out|"
-    r"(?:dropp|back)ed\s+out|terminat(?:e|es|ed)|declin(?:e|es|ed|ing)\s+to)\b"
+    r"(?:drop(?:s|ped|ping)?|back(?:s|ed|ing)?)\s+out|terminat(?:e|es|ed)|declin(?:e|es|ed|ing)\s+to)\b"
 )
 _TALKS = (
     r"\b(?:in\s+(?:early\s+|advanced\s+|final\s+)?(?:talks|discussions|negotiations)|"

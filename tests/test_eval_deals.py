@@ -39,7 +39,8 @@ SMALL = [
      "deals": [{"kind": "investment", "investor": "microsoft", "target": "openai",
                 "amount": 1e10}]},
     # gold wants a deal the finder cannot see (a pronoun): a miss
-    {"id": "s2", "split": "check", "text": "Amazon said it would back the Anthropic round.",
+    {"id": "s2", "split": "check",
+     "text": "Anthropic is raising again, and Amazon said it would back it.",
      "deals": [{"kind": "investment", "investor": "amazon", "target": "anthropic"}]},
     # the finder finds a deal the gold says is not there: a false positive
     {"id": "s3", "split": "check", "text": "Nvidia acquired Mistral AI.", "deals": []},
@@ -68,7 +69,7 @@ def test_the_command_prints_scores_and_every_miss(tmp_path: Path, home: Path) ->
     assert out.stdout.index("tune: 1 sentences") < out.stdout.index("check: 2 sentences")
     assert "all: 3 sentences" in out.stdout
     assert (
-        "s2 (check) miss: investment amazon anthropic\n    Amazon said it would back" in out.stdout
+        "s2 (check) miss: investment amazon anthropic\n    Anthropic is raising again" in out.stdout
     )
     assert "s3 (check) false positive: acquisition nvidia mistral-ai" in out.stdout
     lines = [line.split() for line in out.stdout.splitlines() if line.startswith("all ")]

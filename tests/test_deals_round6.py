@@ -1,0 +1,134 @@
+"""The deal rules of round 6 (docs/deals.md, "Round 6"): the plain forms of each kind of deal
+as headlines and ledes write them, where a party is named inside the deal's noun phrase
+("SoftBank leads $40 billion OpenAI round", "lands a $38 billion OpenAI cloud contract"),
+with the near-misses each rule must leave alone. Sentences written for the test."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractors.amounts import find_amounts
+from extractors.deals import find_deals
+from extractors.entities import Tagger, load_watchlist
+from extractors.records import Deal
+from seeds import SEEDS_DIR
+
+TAGGER = Tagger(load_watchlist(SEEDS_DIR / "watchlist.toml"))
+
+
+def found(text: str) -> list[Deal]:
+    return find_deals(text, TAGGER.tag(text), TAGGER.watchlist.ancestors)
+
+
+def deals_in(text: str) -> set[tuple[str, str, str]]:
+    return {(d.kind, d.investor, d.target) for d in found(text)}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the lead of a round named by its company
+        ("Nvidia leads $2 billion Mistral AI funding round", {("investment", "nvidia", "mistral-ai")}),
+        ("Microsoft to co-lead Cohere's $500 million Series D", {("investment", "microsoft", "cohere")}),
+        ("Nvidia leads Microsoft in the race for AI chips.", set()),
+        # members of a round named by its company
+        ("Meta joined Perplexity's $500 million Series C round.", {("investment", "meta", "perplexity")}),
+        ("Salesforce backed Hugging Face's $235 million round.",
+         {("investment", "salesforce", "hugging-face")}),
+        ("Nvidia and Amazon took part in the $4 billion xAI round.",
+         {("investment", "nvidia", "xai")}),
+        ("Amazon joins Nvidia in a $600 million round for Mistral AI.",
+         {("investment", "amazon", "mistral-ai")}),
+        ("Nvidia backed away from OpenAI's funding round.", set()),
+        ("Nvidia, IBM and Salesforce came in as strategic investors in Cohere's round.",
+         {("investment", "nvidia", "cohere")}),
+        # money received, named by its investor; a round's verbs
+        ("Cohere lands $500 million Nvidia investment", {("investment", "nvidia", "cohere")}),
+        ("Perplexity nabs $500 million in funding led by Nvidia.",
+         {("investment", "nvidia", "perplexity")}),
+        ("Stability AI has picked up about $50 million from Nvidia.",
+         {("investment", "nvidia", "stability-ai")}),
+        ("Anthropic is negotiating a $750 million raise led by Google.",
+         {("investment", "google", "anthropic")}),
+        ("Apple picked up the award from Nvidia on stage.", set()),
+        # a stake taken now, and more money for a company
+        ("Nvidia becomes Mistral AI's largest shareholder with a €1 billion investment.",
+         {("investment", "nvidia", "mistral-ai")}),
+        ("Nvidia becomes Apple's most valuable rival.", set()),
+        ("Amazon doubles down on Anthropic with another $4 billion.",
+         {("investment", "amazon", "anthropic")}),
+        ("Amazon doubles down on AI with another $4 billion in data centres.", set()),
+        # a deal or contract named by its other party
+        ("CoreWeave lands $14 billion Meta cloud contract", {("compute", "coreweave", "meta")}),
+        ("CoreWeave expands Meta deal to $14 billion.", {("compute", "coreweave", "meta")}),
+        ("Google Cloud wins $10 billion contract from Meta.", {("compute", "google-cloud", "meta")}),
+        ("Cohere signs OpenAI-style cloud contract.", set()),
+        ("Anthropic lands Amazon veteran to run its cloud deals.", set()),
+        # acquisitions told from the company sold
+        ("Lambda agrees to $1.5 billion takeover by Nvidia.", {("acquisition", "nvidia", "lambda")}),
+        ("Nvidia's $700 million deal for Lambda won approval.", {("acquisition", "nvidia", "lambda")}),
+        ("Lambda sells to Nvidia for $1.5 billion.", {("acquisition", "nvidia", "lambda")}),
+        ("Nvidia sells chips to Lambda.", {("compute", "nvidia", "lambda")}),
+        # chips made for a buyer
+        ("IBM to make custom AI chips for OpenAI.", {("compute", "ibm", "openai")}),
+        ("IBM makes memory chips for Nvidia's latest GPUs.", set()),
+        # mergers talked of, and two units merged by their parent
+        ("xAI and Perplexity are discussing a merger.", {("merger", "perplexity", "xai")}),
+        ("Alphabet merges Google Brain and Google DeepMind.",
+         {("merger", "google-brain", "google-deepmind")}),
+        # a provider's customer
+        ("OpenAI becomes an AWS customer in a $38 billion deal.", {("compute", "aws", "openai")}),
+        ("Microsoft's biggest customer is OpenAI.", set()),
+        ("CoreWeave's biggest customer is Microsoft.", {("compute", "coreweave", "microsoft")}),
+        ("Cohere picks Nvidia for fast inference.", {("compute", "nvidia", "cohere")}),
+        ("Cohere picks Nvidia veteran as chief executive.", set()),
+        ("Meta agrees to spend $10 billion on Google Cloud.", {("compute", "google-cloud", "meta")}),
+        # platforms offering a lab's models, and deals for data
+        ("Oracle offers OpenAI models to its cloud customers.",
+         {("distribution", "oracle", "openai")}),
+        ("OpenAI open-weight models arrive on AWS.", {("distribution", "aws", "openai")}),
+        ("Amazon and Anthropic deepen partnership.", {("partnership", "amazon", "anthropic")}),
+        ("Google inks $60 million a year deal with Perplexity for AI training data.",
+         {("licensing", "google", "perplexity")}),
+        ("Mistral AI signed a cloud agreement with CoreWeave to train its next models.",
+         {("compute", "coreweave", "mistral-ai")}),
+    ],
+)  # fmt: skip
+def test_round_six_phrasings(text: str, expected: set[tuple[str, str, str]]) -> None:
+    assert deals_in(text) == expected
+
+
+def test_the_lead_and_amount_of_a_premodified_round() -> None:
+    (deal,) = found("Microsoft leads $6.6 billion OpenAI funding round")
+    assert (deal.investor, deal.target, deal.amount) == ("microsoft", "openai", 6.6e9)
+    assert dict(deal.roles) == {"microsoft": "lead"}
+
+
+def test_more_money_is_a_tranche() -> None:
+    (deal,) = found("Amazon doubles down on Anthropic with another $4 billion.")
+    assert deal.tranche and deal.amount == 4e9
+
+
+def test_dropping_out_of_talks_is_denied() -> None:
+    (deal,) = found("Apple drops out of talks to invest in OpenAI.")
+    assert (deal.kind, deal.status) == ("investment", "denied")
+
+
+def test_a_customer_named_is_background() -> None:
+    (deal,) = found("CoreWeave's biggest customer is Microsoft.")
+    assert deal.status == "background"
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "low"),
+    [
+        ("a 22.8 trillion won contract", "KRW", 22.8e12),
+        ("5 billion yuan of chips", "CNY", 5e9),
+        ("a 100 billion rupees plan", "INR", 100e9),
+        # "won" is a currency only after a scale
+        ("the $3 million won by the team", "USD", 3e6),
+    ],
+)
+def test_currency_words_after_a_scale(text: str, currency: str, low: float) -> None:
+    (amount,) = find_amounts(text)
+    assert (amount.currency, amount.low) == (currency, low)

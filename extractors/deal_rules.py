@@ -1169,7 +1169,64 @@ RULES: list[Rule] = [
     Rule("merges-list", _pattern(r"\bmerg(?:e|es|ed|ing)\s+(?:its\s+|their\s+)?", L("inv"),
                                  r"(?!['’])"),
          lambda m, ctx: _among_kind(m, ctx, "merger"), ("merge",)),
+    # "the Microsoft-OpenAI partnership", "the IBM-Anthropic tie-up": two parties joined by a
+    # hyphen or slash before the deal's noun
+    Rule("pair-noun", _pattern(rf"(?P<inv>{P})\s*[-–/]\s*(?P<tgt>{P})\s+(?:[\w-]+\s+){{0,2}}?",
+                               r"(?P<noun>deals?|partnerships?|tie-?ups?|alliances?|pacts?|"
+                               r"agreements?|contracts?|mergers?|joint[ -]ventures?)\b"),
+         lambda m, ctx: _pair_noun(m, ctx), ("deal", "partnership", "tie", "alliance", "pact",
+                                             "agreement", "contract", "merger", "venture")),
+    # "Apple, Google in talks over Gemini deal": the listed parties' talks about a deal
+    Rule("talks-over-deal", _pattern(L("inv"), r"\s+(?:(?:are|were|have\s+been|had\s+been|remain)"
+                                     r"\s+)?(?:in\s+)?(?:(?:early|advanced|final|preliminary|"
+                                     r"exclusive)\s+)?(?:talks|discussions|negotiations)\s+"
+                                     r"(?:over|about|on|for|regarding)\s+(?:(?:a|an|the|possible|"
+                                     r"potential|new)\s+)*", _WORDS, "{0,4}?", _DEAL_NOUN, r"\b"),
+         lambda m, ctx: generic(m, ctx) if len(ctx.group(m, "inv")) > 1 else [],
+         ("talks", "discussions", "negotiations")),
+    # "Google completes $32 billion Wiz acquisition": a purchase named by the company bought
+    Rule("acquisition-premodifier", _pattern(L("inv"), GAP, r"\b(?:complet|clos|finali[sz]|"
+                                             r"announc|seal|wrap|unveil|mak|agree\w*\s+to|"
+                                             r"confirm|pursu)\w*\s+", _BEFORE_PREMODIFIER,
+                                             _PREMODIFIER, r"(?:acquisition|purchase|takeover|"
+                                             r"buyout)\b"),
+         pairs("acquisition"), ("acquisition", "purchase", "takeover", "buyout")),
+    # "Google and Amazon investments in Anthropic", "the Microsoft investment in OpenAI": a
+    # headline's investment without the possessive
+    Rule("investment-in-plain", _pattern(L("inv"), r"\s+(?:[\w-]+\s+)?(?:investments?|stakes?)\s+"
+                                         r"(?:in|into)\s+", L("tgt"),
+                                         r"(?!\s+(?:rivals?|competitors?|peers?)\b)"),
+         pairs("investment"), ("investment", "stake")),
+    # "Anthropic counts Google and Amazon among its biggest investors": stakes held
+    Rule("counts-among", _pattern(L("tgt"), GAP, r"\bcount(?:s|ed)?\s+", L("inv"), r"\s+among\s+"
+                                  r"(?:its|their)\s+(?:[\w-]+\s+){0,2}?(?:investors|backers|"
+                                  r"shareholders)\b"),
+         background_pairs("investment"), ("among its", "among their")),
+    # "Anthropic, backed by Amazon and Google, raised …": backers in an aside
+    Rule("backed-by-aside", _pattern(rf"(?P<tgt>{P})\s*(?:,|—|–|--|\()\s*(?:which\s+is\s+|"
+                                     r"itself\s+)?(?:also\s+)?(?:heavily\s+|partly\s+)?"
+                                     r"(?:backed|funded)\s+by\s+", L("inv"),
+                                     r"\s*(?:,|—|–|--|\))"),
+         background_pairs("investment"), ("backed by", "funded by")),
 ]  # fmt: skip
+
+
+def _pair_noun(m: re.Match[str], ctx: Context) -> list[Found]:
+    """The deal of "the X-Y <noun>": a merger or joint venture by its noun, else what its words
+    say (`generic`)."""
+    noun = m.group("noun").lower()
+    (a,), (b,) = ctx.group(m, "inv"), ctx.group(m, "tgt")
+    if noun.startswith("merger"):
+        return [Found("merger", a, b, ctx.text, m.span(), tail=False)]
+    if noun.startswith("joint"):
+        roles = ((a, "partner"), (b, "partner"))
+        return [Found("joint_venture", a, b, ctx.text, m.span(), roles)]
+    found = generic(m, ctx)
+    if noun.startswith(("deal", "agreement", "contract")):
+        # a bare "deal" says nothing of its kind ("the rumored Apple-Perplexity deal" was a
+        # purchase): only what its words make of it, not a partnership by default
+        return [f for f in found if f.kind != "partnership"]
+    return found
 
 
 def _picked_for_compute(m: re.Match[str], ctx: Context, f: Found) -> bool:

@@ -92,6 +92,24 @@ def deals_in(text: str) -> set[tuple[str, str, str]]:
          {("licensing", "google", "perplexity")}),
         ("Mistral AI signed a cloud agreement with CoreWeave to train its next models.",
          {("compute", "coreweave", "mistral-ai")}),
+        # two parties joined before the deal's noun
+        ("The Microsoft-OpenAI partnership is being renegotiated.",
+         {("partnership", "microsoft", "openai")}),
+        ("The IBM-Anthropic tie-up will put Claude in IBM software.",
+         {("partnership", "anthropic", "ibm")}),
+        ("The rumored Apple-Perplexity deal would cost $14 billion.", set()),
+        ("The Microsoft-OpenAI rivalry is heating up.", set()),
+        # talks over a deal; a purchase named by the company bought
+        ("Apple, Google in talks over cloud deal.", {("compute", "google", "apple")}),
+        ("Google completes $32 billion Cohere acquisition.", {("acquisition", "google", "cohere")}),
+        # investments without the possessive; stakes held
+        ("FTC opens inquiry into Google and Amazon investments in Anthropic.",
+         {("investment", "google", "anthropic"), ("investment", "amazon", "anthropic")}),
+        ("Google investments in Anthropic rivals have grown.", set()),
+        ("Anthropic counts Google and Amazon among its biggest investors.",
+         {("investment", "google", "anthropic"), ("investment", "amazon", "anthropic")}),
+        ("Anthropic, backed by Amazon and Google, raised more money.",
+         {("investment", "amazon", "anthropic"), ("investment", "google", "anthropic")}),
     ],
 )  # fmt: skip
 def test_round_six_phrasings(text: str, expected: set[tuple[str, str, str]]) -> None:

@@ -96,7 +96,10 @@ _ACCORDING_TO_NAME = re.compile(
 )
 _DENIED = (
     r"\b(?:den(?:y|ies|ied|ying)|no\s+longer|pull(?:s|ed)?\s+out|walk(?:s|ed)?\s+away|"
-    r"br(?:oke|eak|eaks)\s+down|f(?:ell|alls?)\s+(?:apart|through)|collaps(?:e|es|ed)|"
+    r"br(?:oke|eak|eaks)\s+down|f(?:ell|alls?|allen)\s+(?:apart|through)|collaps(?:e|es|ed)|"
+    # "ended its collaboration agreement with", "passed on an option to buy"
+    r"end(?:s|ed|ing)\s+(?:its|their|the)\s+(?:[\w-]+\s+){0,2}?(?:partnership|collaboration|"
+    r"agreement|deal|relationship|talks|alliance)|pass(?:es|ed)\s+on|"
     r"call(?:s|ed)?\s+off|scrap(?:s|ped)|abandon(?:s|ed)|rebuff(?:s|ed)|reject(?:s|ed)|"
     r"turn(?:s|ed)\s+down|not\s+in\s+talks|no\s+plans|rul(?:e|es|ed)\s+out|"
     r"(?:drop(?:s|ped|ping)?|back(?:s|ed|ing)?)\s+out|terminat(?:e|es|ed)|declin(?:e|es|ed|ing)\s+to)\b"
@@ -110,6 +113,10 @@ _TALKS = (
     r"mull(?:s|ing|ed)|"
     r"near(?:s|ing)|close\s+to\s+(?:a\s+|an\s+)?(?:deal|agreement)|could|might|"
     r"(?-i:may)|expected\s+to\s+(?!close|complete)|seek(?:s|ing)|potential|possible|proposed|"
+    # "close to finalizing", "closes in on", "preparing to raise", "floated buying" (not a
+    # letter of intent or a non-binding memorandum: signed, they are reported, as g166)
+    r"close\s+to\s+(?:final|sign|clinch|seal|agree)\w*|clos(?:e|es|ing)\s+in\s+on|"
+    r"prepar(?:e|es|ing)\s+to|float(?:s|ed|ing)|"
     r"tr(?:y|ies|ied)\s+to|attempt(?:s|ed)\s+to|approached|(?:is|are)\s+(?:raising|"
     r"finali[sz]ing|looking\s+to)|aims?\s+to\s+raise|plans?\s+to\s+raise|in\s+the\s+process)\b"
 )
@@ -117,7 +124,10 @@ _BACKGROUND = (
     r"\b(?:already|previously|existing|for\s+years|(?:has|have|had)\s+long|had\s+(?:invested|"
     r"backed|bought|acquired)|first\s+invested|since\s+(?:19|20)\d\d|in\s+the\s+past|"
     # a cumulative stake: "has poured $13 billion in total into Y", "has invested $4bn to date"
-    r"in\s+total|to\s+date|all\s+told|cumulative(?:ly)?)\b"
+    r"in\s+total|to\s+date|all\s+told|cumulative(?:ly)?|"
+    # a stake's worth or a gain on it: "Microsoft's stake in OpenAI is worth $135 billion",
+    # "a gain on Amazon's Anthropic stake" (a stake held, not taken)
+    r"stakes?\b[^.;]{0,40}?\b(?:is|was|are|were)\s+(?:now\s+)?(?:worth|valued)|gains?\s+on)\b"
 )
 # One pass for every status cue; the strongest found wins (denied, then talks, then background).
 # Every cue holds one of these: most windows hold none, and skip the regex.
@@ -142,6 +152,11 @@ _CUE_STEMS = (
     "rul",
     "out",
     "terminat",
+    "end",
+    "pass",
+    "prepar",
+    "float",
+    "in on",
     "declin",
     "talks",
     "discuss",
@@ -184,6 +199,8 @@ _CUE_STEMS = (
     "to date",
     "all told",
     "cumulative",
+    "stake",
+    "gain",
 )
 _CUE_FINDER = ahocorasick_rs.AhoCorasick(_CUE_STEMS)  # one pass, not a test per stem
 _CUES = re.compile(
@@ -521,9 +538,11 @@ def _deal(
     year = find_year(region, s.today)
     if year is None:
         prefix = text[max(text.rfind(",", 0, a), text.rfind(";", 0, a)) + 1 : a]
-        if K.OPEN not in prefix:
-            year = find_year(prefix, s.today)
+        # a date that opens the clause, before any party ("In April 2023 Alphabet combined …")
+        year = find_year(prefix.split(K.OPEN, 1)[0], s.today)
     status = _status(f, text[a:b] + _before_comma(tail) if s.cued else "", year, s.today)
+    if status == "reported" and _AFTER_EARLIER.search(text, max(0, a - 40), a):
+        status = "background"  # "two years after Google paid …": an earlier deal recalled
     # A report's word is on the news, not on an earlier deal the sentence recalls.
     if s.sourced and _sourced(text, a, b, tail, whole=status != "background"):
         qualifier = f"{qualifier}, reportedly" if qualifier else "reportedly"
@@ -628,6 +647,16 @@ _PRICED = re.compile(r",\s+(?:valued|priced)\s+at\s+$")
 
 
 _ASIDE_WORDS = re.compile(r",\s+(?:which|who|whose)\b[^,;]*(?:,|$)", re.IGNORECASE)
+
+
+# A deal in a clause of time before the news: "Two years after Google paid $2.7 billion to
+# license …, the start-up is exploring a sale", "days after Google hired …"
+# (and a stake valued: "a $9.5 billion gain on Amazon's Anthropic stake")
+_AFTER_EARLIER = re.compile(
+    r"\b(?:(?:days|weeks|months?|years?)\s+(?:after|since)|(?:gains?|loss(?:es)?|"
+    r"write-?downs?)\s+on)\s+(?:(?:the|its|their)\s+)?$",
+    re.IGNORECASE,
+)
 
 
 def _status(f: K.Found, window: str, year: int | None, today: date | None) -> str:

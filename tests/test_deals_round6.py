@@ -150,3 +150,34 @@ def test_a_customer_named_is_background() -> None:
 def test_currency_words_after_a_scale(text: str, currency: str, low: float) -> None:
     (amount,) = find_amounts(text)
     assert (amount.currency, amount.low) == (currency, low)
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        # deals that ended or were passed on
+        ("Cohere has ended its partnership with Oracle, its chief executive said.", "denied"),
+        ("Microsoft passed on an option to buy more capacity from CoreWeave.", "denied"),
+        ("OpenAI's planned acquisition of Cohere has fallen apart.", "denied"),
+        # deals not done yet
+        ("Perplexity is close to finalizing a $500 million round led by Nvidia.", "in_talks"),
+        ("Oracle Closes In on Takeover of Cohere", "in_talks"),
+        ("Microsoft and OpenAI signed a non-binding letter of intent on their partnership.",
+         "reported"),
+        ("Apple executives have floated buying Perplexity.", "in_talks"),
+        # stakes held, and earlier deals recalled
+        ("Microsoft's stake in OpenAI is worth about $135 billion, analysts estimate.", "background"),
+        ("A $9.5 billion gain on Amazon's stake in Anthropic flattered its profit.", "background"),
+        ("Two years after Google paid $2.7 billion to license Cohere's models, Cohere is for sale.",
+         "background"),
+        # a date that opens the clause, before any party: an earlier year than the article's
+        ("In April 2023 Alphabet combined Google DeepMind with Google Brain.", "background"),
+        # and the news itself
+        ("Microsoft took a stake in OpenAI worth $10 billion on Monday.", "reported"),
+    ],
+)  # fmt: skip
+def test_round_six_statuses(text: str, status: str) -> None:
+    from datetime import date
+
+    deals = find_deals(text, TAGGER.tag(text), TAGGER.watchlist.ancestors, date(2025, 6, 1))
+    assert deals and {d.status for d in deals} == {status}, deals

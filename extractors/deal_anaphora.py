@@ -35,6 +35,12 @@ _TITLE_AFTER = re.compile(r"(?:['’]s)?\s+(?:of|behind|that\s+makes|called|name
 _CLAUSE = re.compile(r"[,;]\s|\s(?:while|whereas|but)\s")
 _SPEAKER = re.compile(r"\b(?:said|says|added|noted|told\s+\w+)\s+(?:that\s+)?$")
 _KINDS = {"chipmaker": ("company",)}
+# a name that only says whose people they are ("former Google researchers"; not "Adept's
+# co-founders", where the company is named)
+_PEOPLE_OF = re.compile(
+    r"\s+(?:researchers?|employees?|engineers?|executives?|veterans?|alumni|staff(?:ers)?|"
+    r"scientists?|co-?founders?|founders?|insiders?)\b"
+)
 _ANY = ("lab", "company")
 
 
@@ -121,6 +127,8 @@ def _antecedent(
     for x in sorted(mentions, key=lambda x: -x.start):
         if x.start >= at or x.start < lo:
             continue
+        if _PEOPLE_OF.match(text, x.end):
+            continue  # "founded by two former Google researchers": people, not the company
         if x.entity not in own and fits(x.entity) and x.kind != "product":
             return x.entity
     return None

@@ -111,7 +111,10 @@ _HAS_BRAND = re.compile(
 # "Anthropic will use up to one million Google TPUs": with only the buyer and the brand in
 # the sentence, the brand is the supplier, read as "Google's TPUs"
 _USES_BRAND = re.compile(
-    r"\b(?:us(?:e|es|ed|ing)|deploy\w*|rent\w*|buy\w*|bought|purchas\w*|train\w*)\b"
+    r"\b(?:us(?:e|es|ed|ing)|deploy\w*|rent\w*|buy\w*|bought|purchas\w*|train\w*|"
+    # ("runs on Cerebras hardware", "spend $3 billion on Nvidia hardware", "offer Nvidia chips")
+    r"run(?:s|ning)?|ran|serv(?:e|es|ed|ing)|power(?:s|ed|ing)?|offer(?:s|ed|ing)?|"
+    r"spen(?:d|ds|ding|t))\b"
     r"(?:[^\ue000;,]|,(?=\d)){0,60}?$",  # in its clause ("deploy 100,000 Nvidia GPUs")
     re.IGNORECASE,
 )

@@ -41,6 +41,8 @@ COMPUTE_WORDS = re.compile(
     r"processors?|AI\s+factor(?:y|ies)|Trainium|Blackwell)\b",
     re.IGNORECASE,
 )
+# bought from a chipmaker: "spend $3 billion on Nvidia hardware"
+_HARDWARE = re.compile(r"\b(?:hardware|systems|racks?)\b", re.IGNORECASE)
 LICENSE_WORDS = re.compile(r"\blicen[cs](?:e|es|ed|ing)\b", re.IGNORECASE)
 HIRE_WORDS = re.compile(
     r"\b(?:hire[sd]?|hiring|rehire[sd]?|poach(?:es|ed|ing)?|bring\s+over|brought\s+over|"
@@ -228,7 +230,7 @@ def licensing(m: re.Match[str], ctx: Context) -> list[Found]:
 def buying_compute(m: re.Match[str], ctx: Context) -> list[Found]:
     """ "X buys/rents/taps … compute from Y": Y supplies X."""
     words = m.group() + ctx.text[m.end() : m.end() + 30]
-    if COMPUTE_WORDS.search(words):
+    if COMPUTE_WORDS.search(words) or _HARDWARE.search(words):
         return pairs("compute", swap=True)(m, ctx)
     # "Meta agrees to spend $10 billion on Google Cloud": money spent on a cloud buys its compute
     if _SPENT_ON.search(m.group()):
@@ -259,9 +261,14 @@ def joint_venture(m: re.Match[str], ctx: Context) -> list[Found]:
 # --- funding rounds
 
 # names the watchlist does not hold, after a list's watched ones: capitalised words
-_UNWATCHED = r"(?:(?:\s*,\s*|,?\s+(?:and|&)\s+)[A-Z][^,;\ue000\ue002]{0,60}?)*"
+# ("and former GitHub chief executive Nat Friedman": a name after its lowercase title)
+_UNWATCHED = (
+    r"(?:(?:\s*,\s*|,?\s+(?:and|&)\s+)(?:(?:former|ex-|early|angel|individual|other)[\w-]*\s+)?"
+    r"[A-Z][^,;\ue000\ue002]{0,60}?)*"
+)
 _LEAD = re.compile(
-    rf"\b(?:co-)?led\s+by\s+(?:(?:[\w-]+\s+){{0,3}}?){L('lead')}"
+    rf"\b(?:co-)?led\s+by\s+(?:(?:[\w-]+\s+){{0,3}}?)"
+    rf"(?:[A-Z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*){{0,3}}\s*,\s*){{0,3}}{L('lead')}"
     rf"|\bwith\s+{L('lead3')}\s+(?:leading|as\s+(?:the\s+)?lead(?:\s+investor)?)\b"
     rf"|{L('lead2')}\s+(?:also\s+)?(?:co-)?led\b(?!\s+by)"
     rf"|(?P<hyphen>{P})-led\b",
@@ -278,10 +285,12 @@ _PARTICIPANTS = re.compile(
     rf"(?:(?:[\w-]+\s+){{0,2}}?){L('part')}"
     # backers the watchlist does not name may close the list: "with A, B and Khosla
     # Ventures also taking part", "with A, DST Global and GIC joining"
-    rf"|(?:\bwith\s+(?:[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){{0,3}},\s+){{0,3}})?{L('part2')}{_UNWATCHED}"
+    rf"|(?:\bwith\s+(?:(?:existing|earlier|previous|new|returning|other)\s+(?:backers|investors)\s+)?"
+    rf"(?:[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){{0,3}},\s+){{0,3}})?{L('part2')}{_UNWATCHED}"
     r"\s+(?:(?:are|is|were|was|will\s+be|have|has)\s+)?"
     r"(?:also\s+)?(?:taking\s+part|took\s+part|participating|"
-    r"participated|joining|joined|join|joins|investing|invested|putting\s+in|pil(?:e|es|ed|ing)\s+in|"
+    r"participated|joining|joined|join|joins|investing|invested|putting\s+(?:(?:money|cash)\s+)?in|"
+    r"pil(?:e|es|ed|ing)\s+in|"
     r"(?:(?:was|were)\s+)?among\s+(?:(?:the|its|their)\s+)?(?:[\w-]+\s+){0,2}?(?:backers|investors|"
     r"participants)|"
     r"expected\s+to\s+(?:take\s+part|participate|join|invest))\b",
@@ -395,6 +404,12 @@ _ASSETS_OF = (
     r"(?:\s+of\s+common\s+stock)?)\s+of\s+)?"
 )
 _ROUND = r"(?:round|funding|raise|financing|Series\s+[A-Z]\b|seed)"
+# A party that only qualifies a noun after it is not the subject: "a start-up founded by two
+# former Google researchers, said it had raised …"
+_NOT_A_MODIFIER = (
+    r"(?!\s+(?:researchers?|employees?|engineers?|executives?|veterans?|alumni|staff(?:ers)?|"
+    r"scientists?|co-?founders?|founders?|insiders?)\b)"
+)
 # A party named as a noun's modifier: "$40 billion OpenAI round", "Databricks' Series J",
 # "the Y cloud contract" (a few words may follow it: "OpenAI funding round")
 # (words of a noun phrase, not a preposition or article: "joined Nvidia in a round for Y"
@@ -570,7 +585,8 @@ RULES: list[Rule] = [
                                amount=ctx.amounts(m.group("amt"))[0])],
          ("stock", "shares", "equity")),
     # --- funding rounds
-    Rule("raise", _pattern(rf"(?P<tgt>{P})", GAP, r"\b(?:rais(?:e|es|ed|ing)|secur(?:e|es|ed|ing)|"
+    Rule("raise", _pattern(rf"(?P<tgt>{P})", _NOT_A_MODIFIER, GAP,
+                           r"\b(?:rais(?:e|es|ed|ing)|secur(?:e|es|ed|ing)|announc(?:e|es|ed|ing)|"
                            r"clos(?:e|es|ed|ing)|land(?:s|ed)?|nab(?:s|bed|bing)?|bagg?(?:ed|s)?|"
                            r"snag(?:s|ged)?|pick(?:s|ed|ing)?\s+up|collect(?:s|ed)?|"
                            r"negotiat(?:e|es|ed|ing)|"
@@ -579,11 +595,11 @@ RULES: list[Rule] = [
                            # money for itself: a round, or an amount in or from something
                            r"(?=\s+(?:(?:a|an|its|the|their|new|fresh)\s+)?(?:[\w-]+\s+)?(?:", A,
                            r",?\s+)?(?:[\w-]+\s+){0,3}?(?:round|funding|financing|Series|seed|"
-                           r"raise|money|capital|cash)\b|\s+(?:(?:a|an|about|around|roughly|"
+                           r"raise|money|capital|cash|investment)\b|\s+(?:(?:a|an|about|around|roughly|"
                            r"nearly|almost|some|over|approximately|another|more\s+than|"
                            r"up\s+to|at\s+least)\s+)*", A,
                            r"(?:,\s*", A, r")?,?\s+(?:in|from|led|at|to|as)\b)"),
-         raising, (" rais", " secur", " clos", " land", " nab", " bag", " receiv", " complet",
+         raising, (" rais", " secur", " clos", " land", " nab", " bag", " receiv", " complet", "announc",
                    " snag", " pick", " collect", "negotiat",
                    " final", " pull", " haul", " got ", " get ", " gets ")),
     Rule("lead-round", _pattern(L("lead"), r"\s+(?:also\s+)?(?:co-)?led\s+(?:(?:the|a|an)\s+)?",
@@ -768,11 +784,14 @@ RULES: list[Rule] = [
                             r"chips|GPUs|TPUs)"),
          pairs("compute", swap=True), (" buy", "bought", "purchas", "spen", "commit")),
     Rule("use-chips", _pattern(rf"(?P<inv>{P})", GAP, r"\b(?:us(?:e|es|ed|ing)|deploy\w*|run\w*|"
-                               r"rent\w*|buy\w*|bought|purchas\w*|access\w*|train\w*)\b"
-                               r"[^\ue000;]{0,60}?", rf"(?P<tgt>{P})['’]s\s+(?:[\w-]+\s+){{0,2}}?",
-                               _CHIPS, r"\b"),
+                               r"rent\w*|buy\w*|bought|purchas\w*|access\w*|train\w*|"
+                               # "AWS will offer Nvidia's new superchips on EC2"
+                               r"offer(?:s|ed|ing)?|add(?:s|ed|ing)?|bring(?:s|ing)?|brought)\b"
+                               r"[^\ue000;]{0,60}?", rf"(?P<tgt>{P})['’]s\s+(?!own\b)",
+                               r"(?:[\w-]+\s+){0,2}?", _CHIPS, r"\b"),
          pairs("compute", swap=True), (" use", " using", "deploy", " run", " rent", " buy", "bought",
-                                       "purchas", "access", " train")),
+                                       "purchas", "access", " train", " offer", " add", " bring",
+                                       " brought")),
     Rule("primary-provider", _pattern(rf"(?P<tgt>{P})", GAP, r"\b(?:mak(?:e|es|ing)|made|nam(?:e|es|ed|"
                                       r"ing)|select\w*|chos\w+|choos\w+|pick\w*|designat\w*)\s+",
                                       rf"(?P<inv>{P})\s+(?:as\s+)?(?:its|their)\s+(?:[\w-]+\s+){{0,2}}?"
@@ -791,10 +810,10 @@ RULES: list[Rule] = [
          lambda m, ctx: [f for f in pairs("compute")(m, ctx) if _picked_for_compute(m, ctx, f)],
          (" pick", " select", " chose", " choos")),
     Rule("tap", _pattern(rf"(?P<inv>{P})", GAP, r"\b(?:tap(?:s|ped|ping)?|add(?:s|ed|ing)?|"
-                         r"turn(?:s|ed)?\s+to|sign(?:s|ed)?\s+up)\s+", rf"(?P<tgt>{P})",
-                         r"\s+(?:as\s+(?:a|an)\s+)?(?:[\w-]+\s+){0,2}?(?:for|as)\s+",
+                         r"turn(?:s|ed)?\s+to|sign(?:s|ed)?\s+up)\s+", L("tgt"),
+                         r"\s+(?:as\s+(?:a|an)\s+)?(?:[\w-]+\s+){0,2}?(?:(?:for|as)\s+",
                          r"[^\ue000;]{0,40}?\b(?:compute|computing|capacity|cloud|chips|GPUs|"
-                         r"supplier|provider)"),
+                         r"supplier|provider|inference))"),
          pairs("compute", swap=True, by_kind=True), (" tap", " add", " turn", " sign")),
     # --- licensing and acqui-hires
     Rule("pay", _pattern(rf"(?P<inv>{P})", GAP, r"\bpa(?:y|ys|id|ying)\s+", rf"(?P<tgt>{P})",
@@ -1169,6 +1188,50 @@ RULES: list[Rule] = [
     Rule("merges-list", _pattern(r"\bmerg(?:e|es|ed|ing)\s+(?:its\s+|their\s+)?", L("inv"),
                                  r"(?!['’])"),
          lambda m, ctx: _among_kind(m, ctx, "merger"), ("merge",)),
+    # "Perplexity's Sonar model now runs on Cerebras hardware", "Microsoft will run Bing's
+    # search on Oracle Cloud Infrastructure": what runs on a provider's systems buys compute
+    Rule("runs-on", _pattern(L("tgt", possessive="optional"), GAP, r"\b(?:run(?:s|ning)?|ran|"
+                             r"train(?:s|ed|ing)?|serv(?:e|es|ed|ing)|host(?:s|ed|ing)?|"
+                             r"power(?:s|ed|ing)?)\b[^\ue000;]{0,60}?\b(?:on|in|using|atop)\s+",
+                             L("inv", possessive="optional"),
+                             # (not "on Apple's own servers": one's own systems)
+                             r"(?!\s+own\b)(?:\s+(?:[\w-]+\s+){0,2}?"
+                             r"(?P<hw>hardware|chips?|GPUs?|TPUs?|accelerators?|systems|servers|"
+                             r"clusters?|superchips?|supercomputers?|infrastructure|data\s+"
+                             r"cent(?:er|re)s?|wafers?))?\b"),
+         lambda m, ctx: [f for f in pairs("compute")(m, ctx)
+                         if m.group("hw") or ctx.kinds[f.investor] == "cloud"],
+         (" run", " ran", " train", " serv", " host", " power")),
+    # "Cohere is launching its new model first on Microsoft Azure": a platform offers it
+    Rule("launch-on", _pattern(L("tgt"), GAP, r"\b(?:launch(?:es|ed|ing)?|releas(?:e|es|ed|ing)|"
+                               r"debut(?:s|ed|ing)?|roll(?:s|ed|ing)?\s+out)\s+(?:its\s+)?"
+                               r"(?:[\w+.-]+\s+){0,4}?models?\s+"
+                               r"(?:first\s+|exclusively\s+)?(?:on|via|through|in)\s+"
+                               r"(?:[\w-]+\s+)?", L("inv")),
+         pairs("distribution", tail=False), ("launch", "releas", "debut", "roll")),
+    # "Amazon's Alexa+ will lean on Anthropic's Claude": a model licensed for a product
+    Rule("lean-on-model", _pattern(L("inv", possessive="optional"), GAP, r"\b(?:lean(?:s|ed|ing)?|"
+                                   r"rel(?:y|ies|ied|ying)|draw(?:s|ing)?|drew)\s+on\s+",
+                                   rf"(?P<tgt>{P})['’]s\s+(?P<model>{P})"),
+         lambda m, ctx: [f for f in pairs("licensing")(m, ctx)
+                         if ctx.kinds[ctx.parties(m.group("model"))[0]] == "product"],
+         ("lean", "rely", "relies", "relied", "draw", "drew")),
+    # "LinkedIn, which Microsoft bought for $26.2bn in 2016": a company's owner, an earlier deal
+    Rule("which-bought", _pattern(rf"(?P<tgt>{P}),?\s+which\s+", L("inv"), r"\s+(?:had\s+)?"
+                                  r"(?:bought|acquired|purchased|took\s+over|snapped\s+up)\b"),
+         background_pairs("acquisition"), ("which",)),
+    # "the social network was folded into xAI": a merger
+    Rule("folded-into", _pattern(L("inv"), r"\s+(?:(?:was|were|is|has\s+been|had\s+been|will\s+be)"
+                                 r"\s+)?fold(?:s|ed|ing)?\s+(?:[\w-]+\s+){0,3}?into\s+", L("tgt")),
+         pairs("merger", tail=False), ("folded into", "fold into", "folds into", "folding")),
+    # "Mistral AI has been talking to investors including Abu Dhabi's MGX about raising"
+    Rule("talking-to-investors", _pattern(L("tgt"), GAP, r"\b(?:talk(?:s|ed|ing)?|speak(?:s|ing)?|"
+                                          r"spoke|discuss(?:es|ed|ing)?|negotiat(?:e|es|ed|ing)|"
+                                          r"in\s+talks)\s+(?:to|with)\s+(?:potential\s+|new\s+)?"
+                                          r"(?:investors|backers)\s+(?:including|such\s+as|like)\s+"
+                                          r"(?:[\w-]+\s+)?(?:[\w-]+['’]s\s+)?", L("inv")),
+         pairs("investment"), ("investors including", "investors such as", "investors like",
+                               "backers including")),
     # "the Microsoft-OpenAI partnership", "the IBM-Anthropic tie-up": two parties joined by a
     # hyphen or slash before the deal's noun
     Rule("pair-noun", _pattern(rf"(?P<inv>{P})\s*[-–/]\s*(?P<tgt>{P})\s+(?:[\w-]+\s+){{0,2}}?",
@@ -1446,7 +1509,7 @@ _ROUND_NAMED = re.compile(
 _ALSO: dict[str, re.Pattern[str]] = {
     "round-values": re.compile(r"\bvalu(?:es|ed|ing)\b", re.IGNORECASE),
     "supply-to": COMPUTE_WORDS,
-    "buy-from": COMPUTE_WORDS,
+    "buy-from": re.compile(rf"{COMPUTE_WORDS.pattern}|{_HARDWARE.pattern}", re.IGNORECASE),
     "join-round": _ROUND_WORDS,
     "join-round-for": _ROUND_WORDS,
     "among-holders": re.compile(

@@ -106,6 +106,7 @@ _DENIED = (
 )
 _TALKS = (
     r"\b(?:in\s+(?:early\s+|advanced\s+|final\s+)?(?:talks|discussions|negotiations)|"
+    r"talking\s+(?:to|with)|"
     r"(?:held|holding|hold|holds|began|opened)\s+(?:(?:early|preliminary|informal)\s+)?"
     r"(?:talks|discussions|negotiations)|talks\s+(?:to|with|over|about)|discuss(?:ing|es)|"
     r"discussions\s+(?:with|about|over|on)|"

@@ -150,7 +150,9 @@ FRESH_WATCHLIST = DATA / "deals_fresh_watchlist.toml"
 
 @pytest.fixture(scope="module")
 def fresh_scores() -> dict[str, object]:
-    return scores_by_split(FRESH, FRESH_WATCHLIST, ("tune5", "check5", "check6", "check7"))
+    return scores_by_split(
+        FRESH, FRESH_WATCHLIST, ("tune5", "check5", "check6", "check7", "check8", "check9")
+    )
 
 
 @pytest.mark.parametrize(
@@ -162,10 +164,16 @@ def fresh_scores() -> dict[str, object]:
         # few families after its blind figure: what the finder does on text it has not seen.
         ("tune5", 55, 0.93, 0.65, 0.95),
         ("check5", 55, 0.95, 0.55, 0.95),
-        ("check6", 90, 0.85, 0.30, 0.90),
-        # check7: written last, by ten kinds of writer, and never tuned on (recall 0.235
-        # before this round's rules, 0.243 after).
-        ("check7", 100, 0.84, 0.24, 0.95),
+        ("check6", 90, 0.86, 0.35, 0.88),
+        # check7: written by ten kinds of writer, never tuned on (recall 0.235 before round
+        # 5, 0.243 after, 0.287 after round 6, whose grid of plain forms was written after
+        # its errors had been read: no longer wholly blind).
+        ("check7", 100, 0.88, 0.28, 0.95),
+        # Round 6 (docs/deals.md): check8, ordinary news, scored blind (0.940 / 0.429), then
+        # tuned on; check9, written last, scored before and after and never tuned on (0.880 /
+        # 0.301 before, 0.883 / 0.363 after): what the finder does on news it has not seen.
+        ("check8", 120, 0.95, 0.49, 0.95),
+        ("check9", 120, 0.88, 0.36, 0.97),
     ],
 )
 def test_fresh_set_floors(
@@ -192,8 +200,8 @@ def test_fresh_set_is_well_formed() -> None:
     known = {e["id"] for e in tomllib.loads(FRESH_WATCHLIST.read_text("utf-8"))["entity"]}
     known |= {e.id for e in load_watchlist(SEEDS_DIR / "watchlist.toml").entities}
     rows = [json.loads(line) for line in FRESH.read_text(encoding="utf-8").splitlines()]
-    assert len({r["id"] for r in rows}) == len(rows) == 300
-    assert {r["split"] for r in rows} == {"tune5", "check5", "check6", "check7"}
+    assert len({r["id"] for r in rows}) == len(rows) == 540
+    assert {r["split"] for r in rows} == {"tune5", "check5", "check6", "check7", "check8", "check9"}
     for r in rows:
         assert r["source"] == "written" and r["text"] and r["date"]
         for d in r["deals"]:

@@ -594,7 +594,9 @@ def eval_deals(args: argparse.Namespace, settings: Settings) -> int:
     find = ev.default_finder(Tagger(watchlist))
     splits = [*sorted({s.split for s in gold if s.split}, key=lambda x: (x != "tune", x)), "all"]
     results = {
-        split: ev.evaluate_deals([s for s in gold if split in ("all", s.split)], find)
+        split: ev.evaluate_deals(
+            [s for s in gold if split in ("all", s.split)], find, per_text=args.per_article
+        )
         for split in splits
     }
     if args.format == "json":
@@ -1004,6 +1006,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help="entities the gold names beyond the watchlist (tests/data/deals_gold_watchlist.toml)",
+    )
+    a.add_argument(
+        "--per-article",
+        action="store_true",
+        help="each gold text is a whole article: a kind of deal between two parties counts "
+        "once per text, however many of its sentences state it (tests/data/deals_articles.jsonl)",
     )
     add_format(a)
     p.set_defaults(func=cmd_eval)

@@ -220,13 +220,17 @@ def default_finder(tagger: Tagger) -> Callable[[str, date | None], list[Deal]]:
     return find
 
 
-def _score_triples(scores: DealScores, s: GoldSentence, found: list[Deal]) -> None:
+def _score_triples(
+    scores: DealScores, s: GoldSentence, found: list[Deal], per_text: bool = False
+) -> None:
     got: Counter[Triple] = Counter()
     want: Counter[Triple] = Counter()
     for d in found:
         got.update(t for t, _ in triples(d.kind, d.investor, d.target, d.roles))
     for g in s.deals:
         want.update(t for t, _ in triples(g.kind, g.investor, g.target, g.roles))
+    if per_text:  # a whole article's deals: each once, however many sentences state it
+        got, want = Counter(set(got)), Counter(set(want))
     for triple in got | want:
         tp = min(got[triple], want[triple])
         k = scores.kind(triple[0])
@@ -262,14 +266,19 @@ def _score_deal(scores: DealScores, s: GoldSentence, f: Deal, g: GoldDeal) -> No
 
 
 def evaluate_deals(
-    gold: Sequence[GoldSentence], find: Callable[[str, date | None], list[Deal]]
+    gold: Sequence[GoldSentence],
+    find: Callable[[str, date | None], list[Deal]],
+    per_text: bool = False,
 ) -> DealScores:
-    """Score `find` (text, article date -> deals) on the gold sentences."""
+    """Score `find` (text, article date -> deals) on the gold sentences. `per_text`: each
+    text is a whole article, and a (kind, investor, target) counts once per text, found or
+    wanted, however many of its sentences state it (the fields are scored on the best
+    pairs, as per sentence)."""
     scores = DealScores()
     for s in gold:
         scores.sentences += 1
         found = find(s.text, s.day)
-        _score_triples(scores, s, found)
+        _score_triples(scores, s, found, per_text)
         for f, g in _pair_up(found, s.deals):
             _score_deal(scores, s, f, g)
     return scores

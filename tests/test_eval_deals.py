@@ -76,6 +76,37 @@ def test_the_command_prints_scores_and_every_miss(tmp_path: Path, home: Path) ->
     assert lines[-1][:6] == ["all", "1", "1", "1", "0.500", "0.500"]
 
 
+# An article whose lede states a deal and whose background recalls an earlier one between
+# the same two parties: one investment of Amazon's in Anthropic, as the article's deals go.
+ARTICLE = [
+    {"id": "a1", "split": "articles", "date": "2024-03-27",
+     "text": "Amazon invested $2.75 billion in Anthropic on Wednesday. Amazon had already "
+             "invested $1.25 billion in Anthropic last year. Google has also backed Anthropic.",
+     "deals": [{"kind": "investment", "investor": "amazon", "target": "anthropic",
+                "amount": 2.75e9},
+               {"kind": "investment", "investor": "google", "target": "anthropic",
+                "status": "background"}]},
+]  # fmt: skip
+
+
+def test_per_article_scoring_counts_a_deal_once(tmp_path: Path, home: Path) -> None:
+    """Per sentence, two deals of one kind between the same parties in one text are one right
+    and one false positive against a gold that lists the pair once; per article, the pair's
+    deal of that kind counts once."""
+    gold = load_gold(write_gold(tmp_path / "a.jsonl", ARTICLE))
+    find = default_finder(Tagger(load_watchlist(SEEDS_DIR / "watchlist.toml")))
+    assert len([d for d in find(gold[0].text, gold[0].day) if d.investor == "amazon"]) == 2
+    per_sentence = evaluate_deals(gold, find).overall
+    per_article = evaluate_deals(gold, find, per_text=True).overall
+    assert per_sentence.fp > per_article.fp == 0
+    assert per_article.tp == 2 and per_article.fn == 0
+    out = labwatch("eval", "deals", "--gold", str(tmp_path / "a.jsonl"), "--per-article", home=home)
+    assert out.returncode == 0, out.stderr
+    assert [line.split()[:4] for line in out.stdout.splitlines() if line.startswith("all ")][
+        -1
+    ] == ["all", "2", "0", "0"]
+
+
 def test_a_bad_gold_line_is_named(tmp_path: Path, home: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps(SMALL[0]) + "\n{not json\n", encoding="utf-8")

@@ -77,6 +77,17 @@ def deal_roles(roles: tuple[tuple[str, str, str], ...]) -> str:
     return "; ".join(parts)
 
 
+# Kinds whose two parties have no direction (extractors/deals.py SYMMETRIC, stored in
+# alphabetical order): an arrow between them would say who did what to whom.
+_SYMMETRIC_KINDS = frozenset({"partnership", "merger", "joint_venture"})
+
+
+def deal_link(kind: str) -> str:
+    """What stands between a deal's two parties: "→" from investor, buyer or provider to the
+    other party; "↔" for a partnership, merger or joint venture, whose order is alphabetical."""
+    return "↔" if kind in _SYMMETRIC_KINDS else "→"
+
+
 def deal_status(status: str) -> str:
     """The status shown on a deal card: nothing for a reported deal, else its words."""
     return "" if status == "reported" else status.replace("_", " ")
@@ -187,7 +198,8 @@ def briefing(data: DigestData) -> str:
         amount = money(big.amount_usd, big.amount_max_usd, big.qualifier)
         what = "The largest new deal" if len(new_deals) > 1 else "The one new deal"
         out.append(
-            f"{what}: {big.investor_name} → {big.target_name}, {big.kind}, {amount} "
+            f"{what}: {big.investor_name} {deal_link(big.kind)} {big.target_name}, {big.kind}, "
+            f"{amount} "
             f"({big.sources_week} {plural(big.sources_week, 'source')})."
         )
     risers = sorted(
@@ -445,7 +457,7 @@ def _md_labs(data: DigestData) -> list[str]:
         ]
         out += [f"- {_md_story(st)}" for st in sec.stories]
         out += [
-            f"- Deal: {md(d.investor_name)} → {md(d.target_name)}, {md(d.kind)}, "
+            f"- Deal: {md(d.investor_name)} {deal_link(d.kind)} {md(d.target_name)}, {md(d.kind)}, "
             f"{md(money(d.amount_usd, d.amount_max_usd, d.qualifier))} ({d.status})"
             for d in sec.deals
         ]
@@ -517,8 +529,9 @@ def render_markdown(data: DigestData) -> str:
             status = f" *({md(deal_status(d.deal_status))})*" if deal_status(d.deal_status) else ""
             roles = deal_roles(d.roles)
             out += [
-                f"- **{md(d.kind.capitalize())}**{status}: {md(d.investor_name)} → "
-                f"{md(d.target_name)}, {md(money(d.amount_usd, d.amount_max_usd, d.qualifier))}"
+                f"- **{md(d.kind.capitalize())}**{status}: {md(d.investor_name)} "
+                f"{deal_link(d.kind)} {md(d.target_name)}, "
+                f"{md(money(d.amount_usd, d.amount_max_usd, d.qualifier))}"
                 f"{year}; {sources}",
                 "",
                 *([f"  {md(roles)}", ""] if roles else []),
@@ -617,6 +630,7 @@ def _context(data: DigestData) -> dict[str, Any]:
         "plural": plural,
         "deal_roles": deal_roles,
         "deal_status": deal_status,
+        "deal_link": deal_link,
         "safe_url": safe_url,
         "heat": heat,
         "spark": spark,

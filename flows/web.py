@@ -42,7 +42,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from extractors.errors import ServeError
 from flows.connection import open_db
-from flows.digest_render import deal_roles, money, safe_url
+from flows.digest_render import deal_link, deal_roles, money, safe_url
 from flows.settings import Settings
 from flows.web_chart import Chart, line_chart
 from flows.web_ready import Readiness
@@ -103,6 +103,8 @@ _ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+# (a global, so that the macros templates import see it too)
+_ENV.globals["deal_link"] = deal_link
 
 
 def is_loopback(host: str) -> bool:

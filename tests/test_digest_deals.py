@@ -37,3 +37,27 @@ def test_deal_cards_show_status_and_roles(home: Path) -> None:
     # A reported deal carries no status tag.
     card = html[html.index("Perplexity</strong>") - 200 : html.index("Perplexity</strong>")]
     assert "tag status" not in card
+
+
+PARTNERS = Deal(
+    "partnership", "anthropic", "google", None, None, "", None,
+    "Anthropic and Google struck a partnership.", 0,
+)  # fmt: skip
+
+
+def test_a_partnership_has_no_direction(home: Path) -> None:
+    """The two parties of a partnership are stored in alphabetical order: the digest links
+    them with "↔", not the arrow that says who invests in or supplies whom."""
+    settings = load_settings(home)
+    store(settings, [
+        analysed("r1", day(0, 1), {"perplexity": 1, "nvidia": 1}, deals=(ROUND,)),
+        analysed("p1", day(0, 2), {"anthropic": 1, "google": 1}, deals=(PARTNERS,)),
+    ])  # fmt: skip
+    result = build_digest(settings, WEEK, AFTER)
+    markdown = result.markdown.read_text(encoding="utf-8")
+    assert "- **Partnership**: Anthropic ↔ Google, undisclosed" in markdown
+    assert "Anthropic → Google" not in markdown
+    assert "- **Investment**: Nvidia → Perplexity" in markdown
+    html = result.html.read_text(encoding="utf-8")
+    assert "<strong>Anthropic</strong> ↔ <strong>Google</strong>" in html
+    assert "<strong>Nvidia</strong> → <strong>Perplexity</strong>" in html

@@ -375,6 +375,9 @@ def test_deals_ledger(world: World) -> None:
     assert status == 200 and headers["content-type"].startswith("text/csv")
     assert csv_text.splitlines()[0].startswith("deal_id,kind,investor")
     assert get(world.base + "/deals?kind=gift")[0] == 400
+    # A partnership's parties, in alphabetical order, have no arrow between them.
+    partners = text_of(page(world, "/deals?kind=partnership"))
+    assert "Microsoft ↔ OpenAI" in partners and "Microsoft → OpenAI" not in partners
 
 
 def test_feeds_and_digests(world: World) -> None:

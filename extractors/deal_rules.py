@@ -1218,7 +1218,10 @@ RULES: list[Rule] = [
          ("lean", "rely", "relies", "relied", "draw", "drew")),
     # "LinkedIn, which Microsoft bought for $26.2bn in 2016": a company's owner, an earlier deal
     Rule("which-bought", _pattern(rf"(?P<tgt>{P}),?\s+which\s+", L("inv"), r"\s+(?:had\s+)?"
-                                  r"(?:bought|acquired|purchased|took\s+over|snapped\s+up)\b"),
+                                  r"(?:bought|acquired|purchased|took\s+over|snapped\s+up)\b"
+                                  # (not a stake or shares bought in it)
+                                  r"(?!\s+(?:an?\s+)?(?:[\d.]+\s?%\s+)?(?:stakes?|shares|equity|"
+                                  r"into)\b)"),
          background_pairs("acquisition"), ("which",)),
     # "the social network was folded into xAI": a merger
     Rule("folded-into", _pattern(L("inv"), r"\s+(?:(?:was|were|is|has\s+been|had\s+been|will\s+be)"

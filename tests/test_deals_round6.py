@@ -131,6 +131,7 @@ def deals_in(text: str) -> set[tuple[str, str, str]]:
         # an owner in a relative clause; talks with named investors
         ("Inflection AI, which Microsoft acquired in 2024, is for sale.",
          {("acquisition", "microsoft", "inflection-ai")}),
+        ("Cohere, which Nvidia bought shares in last year, is for sale.", set()),
         ("Mistral AI has been talking to investors including Abu Dhabi's Nvidia about raising "
          "money.", {("investment", "nvidia", "mistral-ai")}),
     ],

@@ -9,19 +9,7 @@ import pytest
 
 from extractors.amounts import find_amounts
 from extractors.deals import find_deals
-from extractors.entities import Tagger, load_watchlist
-from extractors.records import Deal
-from seeds import SEEDS_DIR
-
-TAGGER = Tagger(load_watchlist(SEEDS_DIR / "watchlist.toml"))
-
-
-def found(text: str) -> list[Deal]:
-    return find_deals(text, TAGGER.tag(text), TAGGER.watchlist.ancestors)
-
-
-def deals_in(text: str) -> set[tuple[str, str, str]]:
-    return {(d.kind, d.investor, d.target) for d in found(text)}
+from tests.test_deals_round5 import TAGGER, deals_in, found
 
 
 @pytest.mark.parametrize(

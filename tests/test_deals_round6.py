@@ -115,7 +115,8 @@ from tests.test_deals_round5 import TAGGER, deals_in, found
         ("Cohere is launching its new Command model first on Microsoft Azure.",
          {("distribution", "azure", "cohere")}),
         ("OpenAI released two open-weight models that run on AWS and Azure.", set()),
-        ("Tesla will spend about $3 billion on Nvidia hardware this year.", set()),
+        ("Meta will spend about $3 billion on Nvidia hardware this year.",
+         {("compute", "nvidia", "meta")}),
         # an owner in a relative clause; talks with named investors
         ("Inflection AI, which Microsoft acquired in 2024, is for sale.",
          {("acquisition", "microsoft", "inflection-ai")}),

@@ -1068,8 +1068,7 @@ RULES: list[Rule] = [
     # "X leads $N Y round", "X to co-lead Y's Series B": the lead of Y's round
     Rule("lead-premodifier", _pattern(L("lead"), GAP, r"\b(?:co-)?(?:lead|leads|leading|led)\s+",
                                       _BEFORE_PREMODIFIER, _PREMODIFIER, _ROUND, r"\b"),
-         lambda m, ctx: _round(ctx, m, ctx.group(m, "tgt")[0], ctx.group(m, "lead"), [])
-         if ctx.group(m, "tgt") else [],
+         leading,
          (" lead", " led", "co-lead", "co-led")),
     # "Meta joined Databricks' $10 billion Series J", "Nvidia backed Mistral AI's €600 million
     # round", "A and B took part in the $N Y round": members of Y's round
@@ -1077,16 +1076,14 @@ RULES: list[Rule] = [
                                       r"participat(?:e|es|ed|ing)\s+in|t(?:ake|akes|ook|aking)\s+"
                                       r"part\s+in|c(?:ome|omes|ame)\s+in\s+on|invest(?:s|ed|ing)?"
                                       r"\s+in)\s+", _BEFORE_PREMODIFIER, _PREMODIFIER, _ROUND, r"\b"),
-         lambda m, ctx: _round(ctx, m, ctx.group(m, "tgt")[0], [], ctx.group(m, "part"))
-         if ctx.group(m, "tgt") else [],
+         leading,
          (" join", " back", "particip", "part in", "in on", "invest")),
     # "Nvidia, Nokia and Dell came in as strategic investors in Nscale's round"
     Rule("came-in-as", _pattern(L("part"), GAP, r"\b(?:c(?:ome|omes|ame)\s+in|sign(?:s|ed)\s+on|"
                                 r"join(?:s|ed)?)\s+as\s+(?:(?:a|an|the)\s+)?(?:[\w-]+\s+)?"
                                 r"(?:investors?|backers?)\b(?:\s+in\s+", _PREMODIFIER_OR_OWNER,
                                 r"(?:[\w-]+\s+){0,3}?", _ROUND, r")?"),
-         lambda m, ctx: _round(ctx, m, ctx.group(m, "tgt")[0], [], ctx.group(m, "part"))
-         if ctx.group(m, "tgt") else [],
+         leading,
          ("as strategic", "as investor", "as backer", "as an investor", "as a backer",
           "as the lead", "as lead", "as new", "as early")),
     # "X lands/wins/signs a $38 billion Y cloud contract": a deal named by its other party
@@ -1138,7 +1135,7 @@ RULES: list[Rule] = [
                                   r"(?:discuss\w*|weigh\w*|consider\w*|explor\w*|negotiat\w*|"
                                   r"talks\s+(?:on|about|over))\s+(?:(?:a|an|the)\s+)?"
                                   r"(?:possible\s+|potential\s+)?(?:merger|combination)\b"),
-         lambda m, ctx: _among_kind(m, ctx, "merger"), ("merger", "combination")),
+         lambda m, ctx: _among(m, ctx, "merger"), ("merger", "combination")),
     # "G42 lands $1.5 billion Microsoft investment": money received, named by its investor
     Rule("received-premodifier", _pattern(L("tgt"), GAP, r"\b(?:land(?:s|ed)?|get|gets|got|"
                                           r"secur(?:e|es|ed)|receiv(?:e|es|ed)|win|wins|won|"
@@ -1187,7 +1184,7 @@ RULES: list[Rule] = [
     # "Alphabet merges Google Brain and DeepMind": two parties merged by a third
     Rule("merges-list", _pattern(r"\bmerg(?:e|es|ed|ing)\s+(?:its\s+|their\s+)?", L("inv"),
                                  r"(?!['’])"),
-         lambda m, ctx: _among_kind(m, ctx, "merger"), ("merge",)),
+         lambda m, ctx: _among(m, ctx, "merger"), ("merge",)),
     # "Perplexity's Sonar model now runs on Cerebras hardware", "Microsoft will run Bing's
     # search on Oracle Cloud Infrastructure": what runs on a provider's systems buys compute
     Rule("runs-on", _pattern(L("tgt", possessive="optional"), GAP, r"\b(?:run(?:s|ning)?|ran|"
@@ -1319,14 +1316,6 @@ def _customer(m: re.Match[str], ctx: Context) -> list[Found]:
 _INFERENCE = re.compile(r"\b(?:inference|training\s+runs?)\b", re.IGNORECASE)
 
 
-def _among_kind(m: re.Match[str], ctx: Context, kind: str) -> list[Found]:
-    """The listed parties' deal of a symmetric `kind`, the first with each other."""
-    parties = ctx.group(m, "inv")
-    if len(set(parties)) < 2:
-        return []
-    return [Found(kind, parties[0], p, ctx.text, m.span(), tail=False) for p in parties[1:]]
-
-
 def _top_up(m: re.Match[str], ctx: Context) -> list[Found]:
     """ "X tops up its Y stake", "X raises its stake in Y": a tranche of X's investment."""
     inv, tgt = ctx.group(m, "inv"), ctx.group(m, "tgt") or ctx.group(m, "tgt2")
@@ -1436,10 +1425,11 @@ def designated(
     return [Found("compute", i, t, ctx.text, span, by_kind=True) for i in inv for t in tgt]
 
 
-def _among(m: re.Match[str], ctx: Context) -> list[Found]:
-    """ "A and B have partnered": the first partner with each other."""
+def _among(m: re.Match[str], ctx: Context, kind: str = "partnership") -> list[Found]:
+    """ "A and B have partnered", "A and B are discussing a merger": the listed parties' deal
+    of a symmetric `kind`, the first with each other."""
     inv = ctx.group(m, "inv")
-    return [Found("partnership", inv[0], t, ctx.text, m.span(), tail=False) for t in inv[1:]]
+    return [Found(kind, inv[0], t, ctx.text, m.span(), tail=False) for t in inv[1:]]
 
 
 def leading_targets(m: re.Match[str], ctx: Context) -> list[Found]:

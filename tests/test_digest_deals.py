@@ -20,18 +20,23 @@ TALKS = Deal(
 )  # fmt: skip
 
 
-def test_deal_cards_show_status_and_roles(home: Path) -> None:
+def digest_of(home: Path, second: tuple[str, dict[str, int], Deal]) -> tuple[str, str]:
+    """The week's digest (Markdown, HTML) of the round above and one more article."""
     settings = load_settings(home)
+    key, entities, deal = second
     store(settings, [
         analysed("r1", day(0, 1), {"perplexity": 1, "nvidia": 1}, deals=(ROUND,)),
-        analysed("t1", day(0, 2), {"apple": 1, "mistral-ai": 1}, deals=(TALKS,)),
+        analysed(key, day(0, 2), entities, deals=(deal,)),
     ])  # fmt: skip
     result = build_digest(settings, WEEK, AFTER)
-    markdown = result.markdown.read_text(encoding="utf-8")
+    return result.markdown.read_text(encoding="utf-8"), result.html.read_text(encoding="utf-8")
+
+
+def test_deal_cards_show_status_and_roles(home: Path) -> None:
+    markdown, html = digest_of(home, ("t1", {"apple": 1, "mistral-ai": 1}, TALKS))
     assert "- **Investment**: Nvidia → Perplexity, \\$200M; 1 source this week" in markdown
     assert "  Led by Nvidia and Salesforce; with IBM\n" in markdown
     assert "- **Investment** *(in talks)*: Apple → Mistral AI, undisclosed" in markdown
-    html = result.html.read_text(encoding="utf-8")
     assert '<span class="tag status">in talks</span>' in html
     assert '<p class="roles">Led by Nvidia and Salesforce; with IBM</p>' in html
     # A reported deal carries no status tag.
@@ -48,16 +53,9 @@ PARTNERS = Deal(
 def test_a_partnership_has_no_direction(home: Path) -> None:
     """The two parties of a partnership are stored in alphabetical order: the digest links
     them with "↔", not the arrow that says who invests in or supplies whom."""
-    settings = load_settings(home)
-    store(settings, [
-        analysed("r1", day(0, 1), {"perplexity": 1, "nvidia": 1}, deals=(ROUND,)),
-        analysed("p1", day(0, 2), {"anthropic": 1, "google": 1}, deals=(PARTNERS,)),
-    ])  # fmt: skip
-    result = build_digest(settings, WEEK, AFTER)
-    markdown = result.markdown.read_text(encoding="utf-8")
+    markdown, html = digest_of(home, ("p1", {"anthropic": 1, "google": 1}, PARTNERS))
     assert "- **Partnership**: Anthropic ↔ Google, undisclosed" in markdown
     assert "Anthropic → Google" not in markdown
     assert "- **Investment**: Nvidia → Perplexity" in markdown
-    html = result.html.read_text(encoding="utf-8")
     assert "<strong>Anthropic</strong> ↔ <strong>Google</strong>" in html
     assert "<strong>Nvidia</strong> → <strong>Perplexity</strong>" in html

@@ -161,6 +161,7 @@ def test_warehouse_appends_and_queries_the_synthetic_data(results: dict[str, Any
     append, large = warehouse["append"], warehouse["large"]
     assert append["articles"] == APPEND and append["mentions"] > 0
     assert append["rows"] == append["articles"] + append["mentions"] + append["deals"]
+    assert append["ledger_catch_up_s"] >= 0  # the stores leave the ledger to one catch-up
     assert append["insert_rows"]["rows"] == append["mentions"]
     assert (large["articles"], large["mentions"]) == (ARTICLES, MENTIONS)
     assert {"digest_data (whole digest)", "v_mentions_weekly, one week", "v_deals (deals ledger)",

@@ -29,7 +29,8 @@ from typing import Any
 from benchmarks.storage import BATCH, analysed_articles
 from benchmarks.textgen import DEALS, MENTIONS, NEUTRAL, TextGenerator, seed_texts
 from extractors.records import Watchlist
-from extractors.stories import StoryKey, name_words, story_key
+from extractors.stories import StoryKey, story_key
+from extractors.story_names import name_words
 from flows import rows
 from flows.eval_clusters import EDITS, rewrite
 from flows.stories import STORY_RULE

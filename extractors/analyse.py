@@ -251,6 +251,6 @@ def analyse(item: PageInput, tagger: Tagger, budget: Budget | None = None) -> An
         mentions=tags.mentions,
         deals=tags.deals,
         published_source=published.source,
-        story=story_key(analysed_text, tagger.name_words),
+        story=story_key(analysed_text, tagger.name_words, title),
         analysis_note="; ".join(n for n in (*notes, tags.note, published.note) if n),
     )

@@ -166,7 +166,7 @@ class Tagger:
     def name_words(self) -> frozenset[str]:
         """The watchlist's name words, which a story key leaves out of a text's names
         (extractors/stories.py `name_words`; imported here when asked: it brings numpy)."""
-        from extractors.stories import name_words
+        from extractors.story_names import name_words
 
         return name_words(self.watchlist)
 

@@ -14,7 +14,9 @@ same event) keeps few shingles but most of its names and figures: the people, co
 places and products it names mid-sentence and its numbers. So a key has a second part, a
 MinHash of that set of *names* (when a text has at least `MIN_NAMES`), with LSH bands of its
 own; two texts whose names agree at least `NAMES_JACCARD` are the same story too, ranked
-below any match of shingles.
+below any match of shingles. Another outlet's own report of the event shares too few of
+either; what it shares is its lead, the figure and the names it opens with: a third part,
+extractors/story_leads.py, links reports published within days whose leads share both.
 
 LSH makes matching incremental: a signature is cut into bands, each band hashed to one
 64-bit key; articles sharing a key are candidates, and only candidates are compared. The
@@ -28,16 +30,16 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, cast
 
 import numpy as np
 import numpy.typing as npt
 
-from extractors.records import Watchlist
+from extractors.story_leads import LEAD_WINDOW, lead_band_keys, lead_hashes, lead_part, split_lead
+from extractors.story_names import names
 
 SHINGLE = 3  # words per shingle, as for SimHash
 PERMUTATIONS = 128
@@ -73,23 +75,17 @@ NAME_ROWS = 3
 NAME_BANDS = 21  # over the first NAME_BANDS * NAME_ROWS minima
 MIN_NAMES = 12
 NAMES_JACCARD = 0.45
-_CALENDAR = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday january february march april"
-    " may june july august september october november december".split()
-)
 # A names match's score is its agreement times this: at most half the lowest match of
 # shingles, so a candidate that shares the text wins over one that only shares its names.
 NAMES_SCALE = CONTAINMENT / 2
 _SHINGLE_BYTES = 4 * PERMUTATIONS  # the signature's shingle minima; its names minima follow
+_NAMES_BYTES = 4 * NAME_PERMUTATIONS
+_SIZES = (_SHINGLE_BYTES, _SHINGLE_BYTES + _NAMES_BYTES)  # a signature before its lead part
+# A lead match's score: below any match of names (NAMES_JACCARD times NAMES_SCALE and up).
+LEAD_SCORE = NAMES_JACCARD * NAMES_SCALE / 2
+_LEAD_SECONDS = LEAD_WINDOW.total_seconds()
 
 _WORD = re.compile(r"\w+")
-# A name or figure: a token starting with a letter or digit, with the letters, digits and
-# joiners names and figures carry ("F-150", "16-inch", "1.5", "O'Brien").
-_TOKEN = re.compile(r"[^\W_][\w'’.-]*")
-# A sentence's first token: after the text's start or a sentence break (white space after
-# . ! ?, or a new line), past what starts no token.
-_FIRST_TOKEN = re.compile(r"(?:\A|(?<=[.!?])\s|\n)[\W_]*?([^\W_][\w'’.-]*)")
-_YEAR = re.compile(r"(?:19|20)\d\d")
 _PRIME = (1 << 61) - 1
 _PRIME_U = np.uint64(_PRIME)
 _SHIFT = np.uint64(61)
@@ -117,10 +113,14 @@ class StoryKey:
     """What an article contributes to story matching."""
 
     # PERMUTATIONS unsigned 32-bit minima of the shingles, little-endian, then
-    # NAME_PERMUTATIONS of the names when the text has MIN_NAMES of them
+    # NAME_PERMUTATIONS of the names when the text has MIN_NAMES of them, then the lead part
+    # when its lead gives a figure and a name (extractors/story_leads.py `lead_part`)
     signature: bytes
     shingles: int  # distinct shingles in the text
     bands: tuple[int, ...]  # LSH band keys as signed 64-bit ints (DuckDB BIGINT)
+    # The article's time (POSIX seconds) when known to whoever compares keys: the warehouse
+    # gives each key its article's; a lead part matches only within LEAD_WINDOW.
+    t: float | None = None
 
 
 class Signed(Protocol):
@@ -131,6 +131,8 @@ class Signed(Protocol):
     def signature(self) -> bytes: ...
     @property
     def shingles(self) -> int: ...
+    @property
+    def t(self) -> float | None: ...
 
 
 def _words(text: str) -> list[str]:
@@ -150,31 +152,6 @@ def shingle_hashes(text: str) -> npt.NDArray[np.uint64]:
     with np.errstate(over="ignore"):  # wrap-around multiplication is the hash
         folded = sum((h[i : i + n] * _FOLD[i] for i in range(SHINGLE)), np.uint64(0))
     return np.unique((folded >> np.uint64(32)) ^ (folded & _MASK))
-
-
-def name_words(watchlist: Watchlist) -> frozenset[str]:
-    """The lowercased words of the watchlist's names and aliases, which `names` leaves out."""
-    return frozenset(
-        word.lower()
-        for e in watchlist.entities
-        for alias in (e.name, *e.aliases, *e.aliases_ignore_case)
-        for word in alias.split()
-    )
-
-
-def names(text: str, common: frozenset[str] = frozenset()) -> set[str]:
-    """What a text names, lowercased: the capitalised words that do not start a sentence
-    (people, companies, places, products) and the numbers other than years; not days,
-    months, nor the words of `common` (`name_words` of the watchlist)."""
-    # Every token by one C pass (a sentence break is white space, which no token holds, so
-    # they are a sentence's tokens in turn); a capitalised word counts when it stands
-    # somewhere other than a sentence's start.
-    found = [t.rstrip(".’'") for t in _TOKEN.findall(text) if not t[0].islower()]
-    capitals = Counter(t for t in found if t[:1].isupper() and len(t) > 1)
-    starts = Counter(t.rstrip(".’'") for t in _FIRST_TOKEN.findall(text))
-    named = {t.lower() for t, n in capitals.items() if n > starts[t]}
-    named.update(t for t in found if t[:1].isdigit() and not _YEAR.fullmatch(t))
-    return named - _CALENDAR - common
 
 
 def _minima(
@@ -204,9 +181,10 @@ def _minima(
     return out
 
 
-def story_key(text: str, common: frozenset[str] = frozenset()) -> StoryKey | None:
+def story_key(text: str, common: frozenset[str] = frozenset(), title: str = "") -> StoryKey | None:
     """The text's MinHash signature and LSH bands; None for texts too short to compare.
-    `common`: the watchlist's name words (`name_words`), left out of the text's names."""
+    `common`: the watchlist's name words (`name_words`), left out of the text's names.
+    `title`: the headline, read with the text's first words for the lead part."""
     shingles = shingle_hashes(text)
     if len(shingles) < MIN_SHINGLES:
         return None
@@ -220,7 +198,8 @@ def story_key(text: str, common: frozenset[str] = frozenset()) -> StoryKey | Non
         # warehouse offers the story's last article on the last of them (warehouse/stories.py
         # `_by_key`), which should be one that shares the text when one does.
         bands = name_band_keys(minima) + bands
-    return StoryKey(key, len(shingles), bands)
+    lead = lead_hashes(title, text)
+    return StoryKey(key + lead_part(lead), len(shingles), bands + lead_band_keys(lead))
 
 
 def band_keys(signature: npt.NDArray[np.uint32]) -> tuple[int, ...]:
@@ -249,14 +228,35 @@ def jaccard(a: bytes, b: bytes) -> float:
     return float(np.count_nonzero(x == y)) / PERMUTATIONS
 
 
+def names_part(signature: bytes) -> bytes | None:
+    """The names minima of a signature, or None when it has none (too few names, or a key
+    stored before there were names parts)."""
+    rest, _ = split_lead(signature, _SIZES)
+    return rest[_SHINGLE_BYTES:] if len(rest) > _SHINGLE_BYTES else None
+
+
 def names_jaccard(a: bytes, b: bytes) -> float | None:
     """Estimated Jaccard similarity of two texts' names, or None when either has no names
-    part (too few names, or a key stored before there were names parts)."""
-    if len(a) <= _SHINGLE_BYTES or len(b) <= _SHINGLE_BYTES:
+    part."""
+    x, y = names_part(a), names_part(b)
+    if x is None or y is None:
         return None
-    x = np.frombuffer(a, dtype="<u4", offset=_SHINGLE_BYTES)
-    y = np.frombuffer(b, dtype="<u4", offset=_SHINGLE_BYTES)
-    return float(np.count_nonzero(x == y)) / NAME_PERMUTATIONS
+    same = np.frombuffer(x, dtype="<u4") == np.frombuffer(y, dtype="<u4")
+    return float(np.count_nonzero(same)) / NAME_PERMUTATIONS
+
+
+def lead_of(signature: bytes) -> npt.NDArray[np.uint32]:
+    """The lead part's hashes of a signature (empty without one)."""
+    return split_lead(signature, _SIZES)[1]
+
+
+def same_lead(a: Signed, b: Signed) -> bool:
+    """Whether two keys' leads share a (figure, name) pair and their articles are at most
+    LEAD_WINDOW apart (both times known)."""
+    if a.t is None or b.t is None or abs(a.t - b.t) > _LEAD_SECONDS:
+        return False
+    x, y = lead_of(a.signature), lead_of(b.signature)
+    return bool(len(x) and len(y) and np.intersect1d(x, y).size)
 
 
 def containment(a: Signed, b: Signed) -> float:
@@ -282,26 +282,34 @@ def candidates(a: StoryKey, b: StoryKey) -> bool:
 
 
 def same_story(a: StoryFacts, b: StoryFacts) -> bool:
-    """The rule the warehouse applies to an article and one of its LSH candidates."""
+    """The rule the warehouse applies to an article and one of its LSH candidates (each key
+    given its article's time, as the warehouse gives it)."""
     if a.published and b.published and abs(a.published - b.published) > WINDOW:
         return False
     if a.content_hash and a.content_hash == b.content_hash:
         return True
     if a.key is None or b.key is None or not candidates(a.key, b.key):
         return False
-    return matches(a.key, b.key) > 0
+    return matches(_timed(a.key, a.published), _timed(b.key, b.published)) > 0
+
+
+def _timed(key: StoryKey, when: datetime | None) -> StoryKey:
+    return replace(key, t=when.timestamp()) if when is not None else key
 
 
 def matches(a: Signed, b: Signed) -> float:
     """The verification step for two LSH candidates: their containment when they are the
     same story by their shingles; else, when their names agree at least NAMES_JACCARD, that
-    agreement scaled below any match of shingles (times NAMES_SCALE); else 0."""
+    agreement scaled below any match of shingles (times NAMES_SCALE); else LEAD_SCORE when
+    their leads say the same (`same_lead`); else 0."""
     if jaccard(a.signature, b.signature) >= MIN_JACCARD:
         c = containment(a, b)
         if c >= CONTAINMENT:
             return c
     j = names_jaccard(a.signature, b.signature)
-    return j * NAMES_SCALE if j is not None and j >= NAMES_JACCARD else 0.0
+    if j is not None and j >= NAMES_JACCARD:
+        return j * NAMES_SCALE
+    return LEAD_SCORE if same_lead(a, b) else 0.0
 
 
 def _equal_minima(
@@ -344,13 +352,17 @@ def match_scores(keys: Sequence[Signed], others: Sequence[Signed]) -> npt.NDArra
     c = np.minimum(1.0, shared / np.minimum(mine, their))
     found[...] = np.where((j >= MIN_JACCARD) & (c >= CONTAINMENT), c, 0.0)
     # The names parts, where both have one.
-    rows = [r for r, a in enumerate(keys) if len(a.signature) > cut]
-    cols = [n for n, o in enumerate(others) if len(o.signature) > cut]
+    mine_names, their_names = (
+        [names_part(a.signature) for a in keys],
+        [names_part(o.signature) for o in others],
+    )
+    rows = [r for r, x in enumerate(mine_names) if x is not None]
+    cols = [n for n, x in enumerate(their_names) if x is not None]
     if rows and cols:
         agree = (
             _equal_minima(
-                [keys[r].signature[cut:] for r in rows],
-                [others[n].signature[cut:] for n in cols],
+                [cast(bytes, mine_names[r]) for r in rows],
+                [cast(bytes, their_names[n]) for n in cols],
                 NAME_PERMUTATIONS,
             )
             / NAME_PERMUTATIONS
@@ -359,4 +371,27 @@ def match_scores(keys: Sequence[Signed], others: Sequence[Signed]) -> npt.NDArra
         found[np.ix_(rows, cols)] = np.where(
             (part == 0.0) & (agree >= NAMES_JACCARD), agree * NAMES_SCALE, part
         )
+    _lead_scores(keys, others, found)
     return found
+
+
+def _lead_scores(
+    keys: Sequence[Signed], others: Sequence[Signed], found: npt.NDArray[np.float64]
+) -> None:
+    """LEAD_SCORE where `same_lead` and nothing else matched: the others' lead hashes are
+    looked up by value, so only pairs sharing one are compared in time."""
+    holders: dict[int, list[int]] = {}
+    for n, o in enumerate(others):
+        if o.t is not None:
+            for h in lead_of(o.signature).tolist():
+                holders.setdefault(h, []).append(n)
+    if not holders:
+        return
+    for r, a in enumerate(keys):
+        if a.t is None:
+            continue
+        met = {n for h in lead_of(a.signature).tolist() for n in holders.get(h, ())}
+        for n in met:
+            t = others[n].t
+            if found[r, n] == 0.0 and t is not None and abs(a.t - t) <= _LEAD_SECONDS:
+                found[r, n] = LEAD_SCORE

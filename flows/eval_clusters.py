@@ -24,7 +24,8 @@ from typing import Any
 from extractors.analyse import content_hash
 from extractors.errors import InputError
 from extractors.fingerprint import NEAR_DUPLICATE_BITS, distance, simhash
-from extractors.stories import StoryFacts, name_words, same_story, story_key
+from extractors.stories import StoryFacts, same_story, story_key
+from extractors.story_names import name_words
 from extractors.watchlist import load_watchlist
 from seeds import EXPECTED_DIR, SEEDS_DIR
 
@@ -318,7 +319,7 @@ def _default_name_words() -> frozenset[str]:
 
 
 def facts(t: Text) -> StoryFacts:
-    key = story_key(t.body, _default_name_words())
+    key = story_key(t.body, _default_name_words(), t.title)
     return StoryFacts(key, t.published, content_hash(t.body))
 
 

@@ -47,7 +47,7 @@ def retag_rows(articles: Sequence[StoredArticle], tagger: Tagger, version: str) 
             fingerprint = as_bigint(simhash(text))
             if fingerprint is not None:
                 out.fingerprints.append({"article_id": article_id, "fingerprint": fingerprint})
-        key = stored_text_key(text, tagger.name_words)
+        key = stored_text_key(text, tagger.name_words, title or "")
         stored = bytes(signature) if signature is not None else None
         if (key.signature if key else None) != stored:
             out.stories.append(

@@ -21,12 +21,14 @@ def story_fields(key: StoryKey | None) -> dict[str, Any]:
     }
 
 
-def stored_text_key(text: str, common: frozenset[str] = frozenset()) -> StoryKey | None:
-    """The story key of a stored article's text, as the ingest computed it (extractors/
-    analyse.py: over the text the budget analyses, the watchlist's name words `common` left
-    out of its names: the tagger's `name_words`)."""
+def stored_text_key(
+    text: str, common: frozenset[str] = frozenset(), title: str = ""
+) -> StoryKey | None:
+    """The story key of a stored article's text and title, as the ingest computed it
+    (extractors/analyse.py: over the text the budget analyses, the watchlist's name words
+    `common` left out of its names: the tagger's `name_words`)."""
     # Here, not at the top: extractors.budget loads the deal rules (hundreds of regexes,
     # seconds of CPU and megabytes), which the ingest's own process, storing, never needs.
     from extractors.budget import DEFAULT_BUDGET, leading
 
-    return story_key(leading(text, DEFAULT_BUDGET.text_chars), common)
+    return story_key(leading(text, DEFAULT_BUDGET.text_chars), common, title)

@@ -6,6 +6,7 @@ copies, stored batch by batch in real warehouses, against a plain reference of t
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,7 @@ def reference(rows: list[dict[str, Any]], batch: int) -> dict[str, str]:
             key = story_key(a["text"])
             assert key is not None
             t = a["published_at"]
+            key = replace(key, t=t.timestamp())  # its time, as the warehouse gives each key
             options = [
                 (cluster, k)
                 for aid, when, k, cluster in sorted(stored, key=lambda s: (s[1], s[0]))

@@ -9,10 +9,10 @@ from extractors.stories import (
     MIN_NAMES,
     NAME_BANDS,
     PERMUTATIONS,
-    names,
     names_jaccard,
     story_key,
 )
+from extractors.story_names import names
 from seeds import SEEDS_DIR
 
 COMMON = Tagger(load_watchlist(SEEDS_DIR / "watchlist.toml")).name_words

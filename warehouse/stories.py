@@ -42,6 +42,7 @@ class StoredKey:
     signature: bytes
     shingles: int
     bands: tuple[int, ...] = ()
+    t: float | None = None  # the article's time (POSIX seconds), for rules that read it
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,13 @@ _SCORES_AT_ONCE = 1 << 22
 def _key(a: Row) -> StoredKey | None:
     if not a.get("story_signature"):
         return None
-    return StoredKey(a["story_signature"], int(a["story_shingles"]), tuple(a["story_bands"]))
+    t = a.get("t")
+    return StoredKey(
+        a["story_signature"],
+        int(a["story_shingles"]),
+        tuple(a["story_bands"]),
+        t.timestamp() if isinstance(t, datetime) else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -141,14 +148,15 @@ def _stored_candidates(
                 """
                 CREATE OR REPLACE TEMP TABLE _olds AS
                 SELECT row_number() OVER (ORDER BY k.t, k.article_id) - 1 AS j, k.article_id,
-                       coalesce(a.cluster_id, a.article_id) AS cluster, k.signature, k.shingles
+                       coalesce(a.cluster_id, a.article_id) AS cluster, k.signature, k.shingles,
+                       epoch_us(k.t) AS t
                 FROM (SELECT DISTINCT article_id FROM _met) c
                 JOIN story_keys k ON k.article_id = c.article_id
                 JOIN articles a ON a.article_id = c.article_id
                 """
             )
             olds = con.execute(
-                "SELECT article_id, cluster, signature, shingles FROM _olds ORDER BY j"
+                "SELECT article_id, cluster, signature, shingles, t FROM _olds ORDER BY j"
             ).fetchall()
             met = con.execute(
                 f"SELECT o.j, epoch_us(m.t) AS t, {', '.join(f'm.{m}' for m in masks)}"
@@ -175,8 +183,11 @@ def _stored_candidates(
     for r, (i, _) in enumerate(chunk):
         allowed[r, where.get(new[i]["article_id"], [])] = False
     return _Candidates(
-        [cluster for _, cluster, _, _ in olds],
-        [StoredKey(bytes(signature), shingles) for _, _, signature, shingles in olds],
+        [cluster for _, cluster, *_ in olds],
+        [
+            StoredKey(bytes(signature), shingles, (), t / 1e6 if t is not None else None)
+            for _, _, signature, shingles, t in olds
+        ],
         allowed,
     )
 

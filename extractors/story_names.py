@@ -1,0 +1,47 @@
+"""What a text names, for story keys: the capitalised words inside its sentences (people,
+companies, places, products) and its figures, read by the names part of a story key
+(extractors/stories.py) and by its lead part (extractors/story_leads.py)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from extractors.records import Watchlist
+
+CALENDAR = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april"
+    " may june july august september october november december".split()
+)
+# A name or figure: a token starting with a letter or digit, with the letters, digits and
+# joiners names and figures carry ("F-150", "16-inch", "1.5", "O'Brien").
+_TOKEN = re.compile(r"[^\W_][\w'’.-]*")
+# A sentence's first token: after the text's start or a sentence break (white space after
+# . ! ?, or a new line), past what starts no token.
+_FIRST_TOKEN = re.compile(r"(?:\A|(?<=[.!?])\s|\n)[\W_]*?([^\W_][\w'’.-]*)")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def name_words(watchlist: Watchlist) -> frozenset[str]:
+    """The lowercased words of the watchlist's names and aliases, which `names` leaves out."""
+    return frozenset(
+        word.lower()
+        for e in watchlist.entities
+        for alias in (e.name, *e.aliases, *e.aliases_ignore_case)
+        for word in alias.split()
+    )
+
+
+def names(text: str, common: frozenset[str] = frozenset()) -> set[str]:
+    """What a text names, lowercased: the capitalised words that do not start a sentence
+    (people, companies, places, products) and the numbers other than years; not days,
+    months, nor the words of `common` (`name_words` of the watchlist)."""
+    # Every token by one C pass (a sentence break is white space, which no token holds, so
+    # they are a sentence's tokens in turn); a capitalised word counts when it stands
+    # somewhere other than a sentence's start.
+    found = [t.rstrip(".’'") for t in _TOKEN.findall(text) if not t[0].islower()]
+    capitals = Counter(t for t in found if t[:1].isupper() and len(t) > 1)
+    starts = Counter(t.rstrip(".’'") for t in _FIRST_TOKEN.findall(text))
+    named = {t.lower() for t, n in capitals.items() if n > starts[t]}
+    named.update(t for t in found if t[:1].isdigit() and not _YEAR.fullmatch(t))
+    return named - CALENDAR - common

@@ -1,0 +1,177 @@
+"""The lead part of a story key (extractors/story_leads.py): another outlet's own report of an
+event joins the event's story when both lead with its figure and a name within days; a
+different story that recalls the figure later in its text, or a report days later, does not."""
+
+from __future__ import annotations
+
+import random
+import tomllib
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from extractors.stories import (
+    LEAD_SCORE,
+    NAMES_JACCARD,
+    StoryKey,
+    lead_of,
+    match_scores,
+    matches,
+    names_jaccard,
+    names_part,
+    story_key,
+)
+from extractors.story_leads import LEAD_WINDOW, figures, lead_hashes, lead_names, lead_text
+from flows.eval_clusters import REPO_STORIES
+from flows.stories import STORY_RULE, story_fields
+from warehouse.articles import append_batch
+from warehouse.database import open_warehouse
+
+WHEN = datetime(2026, 3, 9, 14, tzinfo=UTC)
+
+# One event told by two outlets in their own words (written for this test).
+FIRST = (
+    "Northwind Robotics said on Monday it had raised $640 million in a funding round led by"
+    " Granite Peak Capital, valuing the warehouse-automation company at $5.2 billion.\n\n"
+    "The round more than doubles the valuation the company reached eighteen months ago. Chief"
+    " executive Dana Whitlock said the money would pay for a second factory in Ohio and for"
+    " hiring software engineers in Toronto.\n\n"
+    "Existing backers Harbor Lane Ventures and Ostrava Partners also invested, the company said"
+    " in a statement. It did not disclose revenue but said orders had tripled last year."
+)
+SECOND = (
+    "Granite Peak Capital has led a $640m investment in Northwind Robotics, according to people"
+    " briefed on the deal, as investors keep pouring money into machines that pick and pack"
+    " online orders.\n\n"
+    "The financing puts a price of about $5.2bn on the Pittsburgh start-up. Whitlock, who"
+    " co-founded the business in 2019 after a decade at a carmaker, told reporters the company"
+    " wanted to open a plant in Ohio before the end of the year.\n\n"
+    "Analysts at Corbel Research said demand from grocers had surprised the industry, though"
+    " they warned that a slowdown in retail could hurt smaller suppliers."
+)
+# A third outlet's report, its own words again (stored days later in the warehouse test).
+THIRD = (
+    "Warehouse robot maker Northwind Robotics has closed a $640 million round, a week of"
+    " filings show, with Granite Peak Capital writing the largest cheque.\n\n"
+    "Investors who spoke on condition of anonymity said the valuation of $5.2 billion was"
+    " driven by long contracts with grocers rather than by sales of hardware.\n\n"
+    "The company has hired a former Amazon logistics executive to run its operations and"
+    " plans to announce a European partner before the summer."
+)
+# The same company's other story of that week: it names the round, with its figure, only in
+# a background sentence, past the lead.
+OTHER = (
+    "Northwind Robotics has agreed to supply picking arms to Brightcart, the grocery delivery"
+    " group, in a three-year contract covering forty warehouses across the Midwest, the two"
+    " companies said on Wednesday.\n\n"
+    "The first machines will be installed in Chicago in the summer. Brightcart said the arms"
+    " would let it handle twice as many orders a night without adding staff.\n\n"
+    "The deal comes days after Northwind raised $640 million from Granite Peak Capital and"
+    " other investors at a valuation of $5.2 billion."
+)
+
+
+def key(text: str, title: str, hours: float) -> StoryKey:
+    found = story_key(text, frozenset(), title)
+    assert found is not None
+    return replace(found, t=(WHEN + timedelta(hours=hours)).timestamp())
+
+
+def test_figures_are_written_one_way_and_bare_numbers_are_not_figures() -> None:
+    assert figures("raised $2bn, or $2 billion, or 2 billion dollars") == ["2e+09"]
+    assert figures("up 40%, 40 per cent and 40 percent") == ["40%"]
+    assert figures("a 500MW site, then 1.4 GW more") == ["5e+08W", "1.4e+09W"]
+    assert figures("€1.73bn and 412,880 cars at $6.99") == ["1.73e+09", "412880", "6.99"]
+    assert figures("In 2026 Llama 5 ran at 1080p on 9 of 10 tries") == []
+
+
+def test_a_lead_is_the_headline_and_the_first_words() -> None:
+    text = " ".join(f"w{n}" for n in range(100))
+    assert lead_text("Title here", text).split() == ["Title", "here.", *text.split()[:40]]
+    # Names as the names part reads them, with the watchlist's, without figures and two-letter
+    # words; in the order met.
+    names = lead_names("Report: Nvidia and the EU met Mistral AI for $2bn in Paris.")
+    assert names == ["nvidia", "mistral", "paris"]
+    assert len(lead_hashes("", "No figure here, only Nvidia and Mistral in Paris.")) == 0
+    assert len(lead_hashes("", "Talks between Nvidia and Mistral: 40%, then 40 per cent.")) == 2
+
+
+def test_the_lead_part_leaves_the_other_parts_as_they_read() -> None:
+    with_title = story_key(FIRST, frozenset(), "Orders at Northwind are up 200%")
+    plain = story_key(FIRST, frozenset())
+    assert with_title is not None and plain is not None
+    assert len(lead_of(with_title.signature)) > len(lead_of(plain.signature)) > 0
+    assert names_part(with_title.signature) == names_part(plain.signature)
+    assert names_jaccard(with_title.signature, plain.signature) == 1.0
+    # Lead bands come after the others: a key's shingles and names bands are unchanged.
+    assert with_title.bands[: len(plain.bands)] != () and set(plain.bands) & set(with_title.bands)
+    few_names = story_key(
+        "The deal was small by the standards of the industry and drew little notice at the"
+        " time, but Acme paid $3 million to Zenith for the plant on Tuesday morning."
+    )
+    assert few_names is not None
+    assert names_part(few_names.signature) is None and len(lead_of(few_names.signature)) == 2
+
+
+def test_another_outlets_report_is_the_story_within_days_and_a_recall_is_not() -> None:
+    first = key(FIRST, "Northwind Robotics raises $640 million at $5.2 billion valuation", 0)
+    second = key(SECOND, "Granite Peak leads $640m round in Northwind", 20)
+    other = key(OTHER, "Northwind to supply picking arms to Brightcart", 48)
+    # Not by their shingles or names: only their leads say they are one event.
+    assert (names_jaccard(first.signature, second.signature) or 0.0) < NAMES_JACCARD
+    assert matches(first, second) == matches(second, first) == LEAD_SCORE
+    assert set(first.bands) & set(second.bands)  # candidates of each other
+    assert matches(first, other) == matches(second, other) == 0.0
+    late = replace(second, t=first.t + LEAD_WINDOW.total_seconds() + 3600)  # type: ignore[operator]
+    assert matches(first, late) == 0.0
+    assert matches(first, replace(second, t=None)) == 0.0  # a time unknown: no lead match
+
+
+def test_lead_scores_at_once_equal_one_pair_at_a_time() -> None:
+    stories = tomllib.loads((REPO_STORIES / "reports.toml").read_text(encoding="utf-8"))["story"]
+    rng = random.Random(4)
+    keys = []
+    for s in stories:
+        found = story_key(s["text"], frozenset(), s["title"])
+        if found is not None:
+            # Spread over a week, so some leads that agree are too far apart.
+            t = WHEN.timestamp() + s["hours"] * 3600 + rng.choice([0, 0, 4 * 86400])
+            keys.append(replace(found, t=t if rng.random() > 0.1 else None))
+    scores = match_scores(keys[:40], keys)
+    assert scores.tolist() == [[matches(a, b) for b in keys] for a in keys[:40]]
+    assert (scores == LEAD_SCORE).sum() >= 8  # the set has leads that agree, and they count
+
+
+def row(aid: str, title: str, text: str, hours: float) -> dict[str, Any]:
+    when = WHEN + timedelta(hours=hours)
+    url = f"https://{aid}.example/news"
+    return {
+        "article_id": aid, "entry_key": aid, "entry_url": url, "url": url, "canonical_url": url,
+        "title": title, "text": text, "text_source": "page", "published_at": when,
+        "fetched_at": when, "fingerprint": None, "run_id": "r1",
+    } | story_fields(story_key(text, frozenset(), title))  # fmt: skip
+
+
+def test_the_warehouse_places_another_outlets_report_in_the_events_story(tmp_path: Path) -> None:
+    """Stored in later batches: the other outlet's report joins the first report's story
+    (the warehouse gives each key its article's time); the company's other story, and the
+    same report seen four days later, stay stories of their own."""
+    title = "Northwind Robotics raises $640 million at $5.2 billion valuation"
+    batches = [
+        [row("first", title, FIRST, 0)],
+        [row("second", "Granite Peak leads $640m round in Northwind", SECOND, 20)],
+        [row("other", "Northwind to supply picking arms to Brightcart", OTHER, 30)],
+        [row("late", "Northwind Robotics' $640 million round, four days on", THIRD, 100)],
+    ]
+    with open_warehouse(tmp_path / "leads.duckdb") as con:
+        for batch in batches:
+            append_batch(con, batch, [], [], [], stories=STORY_RULE)
+        found = dict(
+            con.execute(
+                "SELECT article_id, coalesce(cluster_id, article_id) FROM articles"
+            ).fetchall()
+        )
+    assert found["second"] == "first"
+    assert found["other"] == "other"
+    assert found["late"] == "late"  # 80 hours after the second report: past LEAD_WINDOW

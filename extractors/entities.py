@@ -56,6 +56,7 @@ from extractors.hitloop import URLISH as _URLISH
 from extractors.hitloop import is_word as _is_word
 from extractors.records import Entity, Mention, Watchlist
 from extractors.senses_resolver import Resolver
+from extractors.story_names import name_words
 from extractors.typography import INVISIBLE, INVISIBLE_CHARS, NORMALISE, lower, normalise, squeeze
 from extractors.watchlist import load_watchlist, parse_watchlist
 
@@ -165,9 +166,7 @@ class Tagger:
     @cached_property
     def name_words(self) -> frozenset[str]:
         """The watchlist's name words, which a story key leaves out of a text's names
-        (extractors/stories.py `name_words`; imported here when asked: it brings numpy)."""
-        from extractors.story_names import name_words
-
+        (extractors/story_names.py `name_words`)."""
         return name_words(self.watchlist)
 
     def __getstate__(self) -> dict[str, Any]:

@@ -33,7 +33,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Protocol, cast
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -352,19 +352,12 @@ def match_scores(keys: Sequence[Signed], others: Sequence[Signed]) -> npt.NDArra
     c = np.minimum(1.0, shared / np.minimum(mine, their))
     found[...] = np.where((j >= MIN_JACCARD) & (c >= CONTAINMENT), c, 0.0)
     # The names parts, where both have one.
-    mine_names, their_names = (
-        [names_part(a.signature) for a in keys],
-        [names_part(o.signature) for o in others],
-    )
-    rows = [r for r, x in enumerate(mine_names) if x is not None]
-    cols = [n for n, x in enumerate(their_names) if x is not None]
-    if rows and cols:
+    named = [(r, x) for r, a in enumerate(keys) if (x := names_part(a.signature)) is not None]
+    met = [(n, x) for n, o in enumerate(others) if (x := names_part(o.signature)) is not None]
+    if named and met:
+        rows, cols = [r for r, _ in named], [n for n, _ in met]
         agree = (
-            _equal_minima(
-                [cast(bytes, mine_names[r]) for r in rows],
-                [cast(bytes, their_names[n]) for n in cols],
-                NAME_PERMUTATIONS,
-            )
+            _equal_minima([x for _, x in named], [x for _, x in met], NAME_PERMUTATIONS)
             / NAME_PERMUTATIONS
         )
         part = found[np.ix_(rows, cols)]

@@ -38,7 +38,14 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from extractors.story_leads import LEAD_WINDOW, lead_band_keys, lead_hashes, lead_part, split_lead
+from extractors.story_leads import (
+    LEAD_WINDOW,
+    Lead,
+    lead_band_keys,
+    lead_of_text,
+    lead_part,
+    split_lead,
+)
 from extractors.story_names import names
 
 SHINGLE = 3  # words per shingle, as for SimHash
@@ -114,7 +121,8 @@ class StoryKey:
 
     # PERMUTATIONS unsigned 32-bit minima of the shingles, little-endian, then
     # NAME_PERMUTATIONS of the names when the text has MIN_NAMES of them, then the lead part
-    # when its lead gives a figure and a name (extractors/story_leads.py `lead_part`)
+    # when its lead gives a name and a figure or a headline's kind of happening
+    # (extractors/story_leads.py `lead_part`)
     signature: bytes
     shingles: int  # distinct shingles in the text
     bands: tuple[int, ...]  # LSH band keys as signed 64-bit ints (DuckDB BIGINT)
@@ -198,7 +206,9 @@ def story_key(text: str, common: frozenset[str] = frozenset(), title: str = "") 
         # warehouse offers the story's last article on the last of them (warehouse/stories.py
         # `_by_key`), which should be one that shares the text when one does.
         bands = name_band_keys(minima) + bands
-    lead = lead_hashes(title, text)
+    # The lead reads a word at a sentence's start as a name when the text names it elsewhere,
+    # or when it is the watchlist's (`common`, left out of the names part).
+    lead = lead_of_text(title, text, frozenset(named) | common)
     return StoryKey(key + lead_part(lead), len(shingles), bands + lead_band_keys(lead))
 
 
@@ -245,18 +255,18 @@ def names_jaccard(a: bytes, b: bytes) -> float | None:
     return float(np.count_nonzero(same)) / NAME_PERMUTATIONS
 
 
-def lead_of(signature: bytes) -> npt.NDArray[np.uint32]:
-    """The lead part's hashes of a signature (empty without one)."""
+def lead_of(signature: bytes) -> Lead:
+    """The lead part of a signature (NO_LEAD without one)."""
     return split_lead(signature, _SIZES)[1]
 
 
 def same_lead(a: Signed, b: Signed) -> bool:
-    """Whether two keys' leads share a (figure, name) pair and their articles are at most
+    """Whether two keys' leads tell one event (`Lead.same`: a shared (figure, name) pair, or
+    the headlines' kind of happening and two names) and their articles are at most
     LEAD_WINDOW apart (both times known)."""
     if a.t is None or b.t is None or abs(a.t - b.t) > _LEAD_SECONDS:
         return False
-    x, y = lead_of(a.signature), lead_of(b.signature)
-    return bool(len(x) and len(y) and np.intersect1d(x, y).size)
+    return lead_of(a.signature).same(lead_of(b.signature), timedelta(seconds=abs(a.t - b.t)))
 
 
 def containment(a: Signed, b: Signed) -> float:
@@ -372,19 +382,26 @@ def _lead_scores(
     keys: Sequence[Signed], others: Sequence[Signed], found: npt.NDArray[np.float64]
 ) -> None:
     """LEAD_SCORE where `same_lead` and nothing else matched: the others' lead hashes are
-    looked up by value, so only pairs sharing one are compared in time."""
+    looked up by value, so only pairs sharing one are compared."""
+    leads: dict[int, Lead] = {}
     holders: dict[int, list[int]] = {}
     for n, o in enumerate(others):
-        if o.t is not None:
-            for h in lead_of(o.signature).tolist():
+        if o.t is not None and len(lead := lead_of(o.signature)):
+            leads[n] = lead
+            for h in lead.hashes().tolist():
                 holders.setdefault(h, []).append(n)
     if not holders:
         return
     for r, a in enumerate(keys):
-        if a.t is None:
+        if a.t is None or not len(mine := lead_of(a.signature)):
             continue
-        met = {n for h in lead_of(a.signature).tolist() for n in holders.get(h, ())}
+        met = {n for h in mine.hashes().tolist() for n in holders.get(h, ())}
         for n in met:
             t = others[n].t
-            if found[r, n] == 0.0 and t is not None and abs(a.t - t) <= _LEAD_SECONDS:
+            if (
+                found[r, n] == 0.0
+                and t is not None
+                and abs(a.t - t) <= _LEAD_SECONDS
+                and mine.same(leads[n], timedelta(seconds=abs(a.t - t)))
+            ):
                 found[r, n] = LEAD_SCORE

@@ -32,6 +32,11 @@ def name_words(watchlist: Watchlist) -> frozenset[str]:
     )
 
 
+def capitalised(text: str) -> list[str]:
+    """The capitalised words of a text, lowercased, in the order met, wherever they stand."""
+    return [t.rstrip(".’'").lower() for t in _TOKEN.findall(text) if t[:1].isupper()]
+
+
 def names(text: str, common: frozenset[str] = frozenset()) -> set[str]:
     """What a text names, lowercased: the capitalised words that do not start a sentence
     (people, companies, places, products) and the numbers other than years; not days,

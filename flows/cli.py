@@ -959,14 +959,15 @@ def build_parser() -> argparse.ArgumentParser:
         "clusters",
         parents=[common],
         help="pair precision and recall of story clustering on a labelled pair file, "
-        "before (SimHash) and after, per split (tune, check)",
+        "before (SimHash), after, and by the lead part alone, per split (tune, check)",
     )
     a.add_argument(
         "file",
         type=Path,
         metavar="FILE",
         help="pairs (tests/data/clusters/pairs.jsonl: wire copies; rewrite_pairs.jsonl: stories"
-        " retold in other words)",
+        " retold in other words; report_pairs.jsonl: other outlets' own reports; feed_pairs.jsonl:"
+        " real feeds' entries of one week, labelled by event)",
     )
     a.add_argument(
         "--corpus", type=Path, metavar="DIR", help="the corpus the pairs name (../shared/corpus)"

@@ -25,7 +25,8 @@ from extractors.analyse import content_hash
 from extractors.errors import InputError
 from extractors.fingerprint import NEAR_DUPLICATE_BITS, distance, simhash
 from extractors.stories import StoryFacts, same_story, story_key
-from extractors.story_names import name_words
+from extractors.story_leads import Lead, lead_of_text
+from extractors.story_names import name_words, names
 from extractors.watchlist import load_watchlist
 from seeds import EXPECTED_DIR, SEEDS_DIR
 
@@ -79,10 +80,41 @@ def _project_stories(folder: Path) -> dict[str, dict[str, Any]]:
     return found
 
 
+@cache
+def _feed_entries(path: Path) -> list[tuple[str, str]]:
+    """(title, text) of each entry of a corpus feed, in the feed's order: the headline, and
+    the entry's content or summary (the longer) as plain text."""
+    import feedparser
+
+    def plain(value: str) -> str:
+        from html import unescape
+
+        return " ".join(unescape(re.sub(r"<[^>]+>", " ", value or "")).split())
+
+    entries = []
+    for e in feedparser.parse(path.read_bytes()).entries:
+        summary = plain(e.get("summary", ""))
+        content = " ".join(plain(c.get("value", "")) for c in e.get("content", []))
+        entries.append((plain(e.get("title", "")), max(content, summary, key=len)))
+    return entries
+
+
 def source_text(ref: str, corpus: Path | None, stories: Path = REPO_STORIES) -> tuple[str, str]:
     """(title, body) of a pair side's text: `corpus:<folder>/<id>` (ground truth body and the
-    page's title), `story:<id>` (tests/data/clusters/*.toml) or `seed:<slug>`."""
+    page's title), `feed:<folder>/<file>#<n>` (a corpus feed's entry n: its headline and its
+    summary or content), `story:<id>` (tests/data/clusters/*.toml) or `seed:<slug>`."""
     kind, _, name = ref.partition(":")
+    if kind == "feed":
+        if corpus is None:
+            raise PairFileError(f"{ref} needs the corpus folder (--corpus DIR)")
+        file, _, n = name.partition("#")
+        path = corpus / file
+        if not path.is_file():
+            raise PairFileError(f"no such corpus feed: {path}")
+        entries = _feed_entries(path)
+        if not n.isdigit() or int(n) >= len(entries):
+            raise PairFileError(f"{ref}: {path.name} has {len(entries)} entries")
+        return entries[int(n)]
     if kind == "corpus":
         if corpus is None:
             raise PairFileError(f"{ref} needs the corpus folder (--corpus DIR)")
@@ -328,7 +360,23 @@ def story_rule(a: Text, b: Text) -> bool:
     return same_story(facts(a), facts(b))
 
 
-RULES: dict[str, Callable[[Text, Text], bool]] = {"simhash": simhash_rule, "stories": story_rule}
+def lead_rule(a: Text, b: Text) -> bool:
+    """The lead part alone (extractors/story_leads.py `Lead.same`, with its time windows), read
+    as `story_key` reads it but for texts of any length: what it adds to the story rule, and
+    what it says of a feed's short entries, which are too short for a story key."""
+    common = _default_name_words()
+
+    def lead(t: Text) -> Lead:
+        return lead_of_text(t.title, t.body, frozenset(names(t.body, common)) | common)
+
+    return lead(a).same(lead(b), abs(a.published - b.published))
+
+
+RULES: dict[str, Callable[[Text, Text], bool]] = {
+    "simhash": simhash_rule,
+    "stories": story_rule,
+    "leads": lead_rule,
+}
 
 
 @dataclass

@@ -22,7 +22,8 @@ from extractors.stories import (
     names_part,
     story_key,
 )
-from extractors.story_leads import LEAD_WINDOW, figures, lead_hashes, lead_names, lead_text
+from extractors.story_events import headline_events
+from extractors.story_leads import LEAD_WINDOW, figures, lead_names, lead_of_text, lead_text
 from flows.eval_clusters import REPO_STORIES
 from flows.stories import STORY_RULE, story_fields
 from warehouse.articles import append_batch
@@ -84,6 +85,10 @@ def test_figures_are_written_one_way_and_bare_numbers_are_not_figures() -> None:
     assert figures("a 500MW site, then 1.4 GW more") == ["5e+08W", "1.4e+09W"]
     assert figures("€1.73bn and 412,880 cars at $6.99") == ["1.73e+09", "412880", "6.99"]
     assert figures("In 2026 Llama 5 ran at 1080p on 9 of 10 tries") == []
+    # Scale letters after a currency sign, hyphened scale words, "bln"; not a model's size.
+    assert figures("raised $9B at a $310B valuation") == ["9e+09", "3.1e+11"]
+    assert figures("a 1.4-gigawatt campus and 2.6 bln euros") == ["1.4e+09W", "2.6e+09"]
+    assert figures("Llama 70B ran a 5k test past a 5-m wall") == []
 
 
 def test_a_lead_is_the_headline_and_the_first_words() -> None:
@@ -93,8 +98,17 @@ def test_a_lead_is_the_headline_and_the_first_words() -> None:
     # words; in the order met.
     names = lead_names("Report: Nvidia and the EU met Mistral AI for $2bn in Paris.")
     assert names == ["nvidia", "mistral", "paris"]
-    assert len(lead_hashes("", "No figure here, only Nvidia and Mistral in Paris.")) == 0
-    assert len(lead_hashes("", "Talks between Nvidia and Mistral: 40%, then 40 per cent.")) == 2
+    # A possessive is its name; a hyphened name is also its capitalised parts; a word that
+    # starts a sentence is a name when the text names it elsewhere (`known`).
+    assert lead_names("Talks on Macron's plan. Then Russia-Ukraine talks.") == [
+        "macron", "russia", "russia-ukraine", "ukraine"
+    ]  # fmt: skip
+    assert lead_names("Databricks agreed. Tidewell said so.", frozenset({"databricks"})) == [
+        "databricks"
+    ]
+    assert not len(lead_of_text("", "No figure here, only Nvidia and Mistral in Paris."))
+    lead = lead_of_text("", "Talks between Nvidia and Mistral: 40%, then 40 per cent.")
+    assert len(lead.pairs) == 2 and not len(lead.events)
 
 
 def test_the_lead_part_leaves_the_other_parts_as_they_read() -> None:
@@ -127,6 +141,56 @@ def test_another_outlets_report_is_the_story_within_days_and_a_recall_is_not() -
     late = replace(second, t=first.t + LEAD_WINDOW.total_seconds() + 3600)  # type: ignore[operator]
     assert matches(first, late) == 0.0
     assert matches(first, replace(second, t=None)) == 0.0  # a time unknown: no lead match
+
+
+# One outage told by two outlets, with no figure in either lead (written for this test), and
+# the company's stories of that week that share its names.
+OUTAGE = (
+    "Skyline, the cloud service Northwind Robotics runs for its warehouse customers, stopped"
+    " dispatching orders for most of Tuesday morning, leaving grocers in Ohio unable to pack"
+    " deliveries, the company said.\n\nNorthwind said a faulty configuration change was to"
+    " blame and that no data had been lost. Service was restored by the afternoon."
+)
+OUTAGE_B = (
+    "Grocers that rely on Northwind Robotics were left scrambling on Tuesday after Skyline,"
+    " its order-dispatch platform, went dark for several hours.\n\nA spokesperson blamed a"
+    " configuration error and apologised to customers, some of whom said they had to pack"
+    " orders by hand until the afternoon."
+)
+HIRE = (
+    "Northwind Robotics has hired the former head of Brightcart's delivery network to run"
+    " Skyline, its cloud service for warehouse customers, the company said on Wednesday.\n\n"
+    "She starts next month and will report to chief executive Dana Whitlock."
+)
+OTHER_OUTAGE = (
+    "Brightcart, the grocery delivery group and a Northwind customer, said its app was down"
+    " for two hours on Wednesday evening because of a fault at its payment processor.\n\nThe"
+    " company said orders placed during the outage would be delivered on Thursday."
+)
+
+
+def test_a_headline_kind_of_happening_and_two_names_tell_one_event() -> None:
+    assert headline_events("Skyline outage strands grocers") == ["outage"]
+    assert headline_events("Northwind hires Brightcart delivery chief") == ["appointment"]
+    first = key(OUTAGE, "Northwind's Skyline suffers outage, grocers stranded", 0)
+    second = key(OUTAGE_B, "Skyline outage leaves Northwind customers packing by hand", 6)
+    hire = key(HIRE, "Northwind hires Brightcart delivery chief to run Skyline", 24)
+    other = key(OTHER_OUTAGE, "Brightcart app outage delays Northwind grocery orders", 30)
+    assert matches(first, second) == matches(second, first) == LEAD_SCORE
+    assert set(first.bands) & set(second.bands)  # candidates of each other
+    # Without a figure to go by, only within EVENT_WINDOW (36 hours), not LEAD_WINDOW's 72.
+    assert first.t is not None
+    assert matches(first, replace(second, t=first.t + 35 * 3600)) == LEAD_SCORE
+    assert matches(first, replace(second, t=first.t + 40 * 3600)) == 0.0
+    assert matches(first, hire) == 0.0  # the same names, another kind of happening
+    assert matches(first, other) == 0.0  # the same kind, one name shared
+    # Both leads with figures, none the same: two outages, not one.
+    sized = key(
+        OUTAGE.replace("most of", "12,000 orders on"), "Grocers stranded by Skyline outage", 0
+    )
+    resized = key(OUTAGE_B.replace("several", "3,400 orders in"), "Skyline outage: Northwind", 5)
+    assert matches(sized, resized) == 0.0
+    assert matches(sized, second) == LEAD_SCORE  # one lead without figures: nothing against it
 
 
 def test_lead_scores_at_once_equal_one_pair_at_a_time() -> None:

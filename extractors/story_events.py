@@ -21,58 +21,48 @@ from __future__ import annotations
 import re
 
 # Each kind: the words headlines report it with (whole words, any case), as outlets vary
-# them ("sue", "taken to court"; "resigns", "quits", "steps down"). Not words that also
-# stand for something else in headlines: bare "strike" (a war's), "leaves" ("leaves users
-# stranded"), "administration" (a government), "fires" (a blaze).
+# them ("sued", "taken to court"; "resigns", "quits", "steps down"). Not words headlines
+# also use for something else: "fine" ("fine-tune"), "rules" ("new rules", "ruling party"),
+# "beats" ("beats estimates"), "is down" (a share price), "crash" (a game, a share price),
+# "to buy" ("where to buy"), "blocks", "hires", "charges" ("charges ahead"), "listing",
+# "dead" ("Dead Space"), "tribute" ("tribute band"), "storm" ("a storm of criticism"),
+# "landslide" (an election's), "union vote" ("European Union vote"), bare "strike" (a
+# war's), "leaves" ("leaves users stranded").
 KINDS: dict[str, str] = {
-    "death": (
-        r"dies|died|dead|death|passes away|passed away|obituary|mourn(?:s|ed|ing)?|tributes?"
-    ),
+    "death": r"dies|died|death of|passes away|passed away|obituary|mourn(?:s|ed|ing)?",
     "listing": (
-        r"ipo|initial public offering|goes? public|going public|listing|s-1|prospectus"
+        r"ipo|initial public offering|goes public|going public|s-1 filing|prospectus"
         r"|(?:market|trading|stock|share) debut"
     ),
     "recall": r"recalls?|recalled|recalling|contaminat(?:ed|ion)",
-    "outage": (
-        r"outages?|went down|goes down|is down|down for|offline|disruptions?|disrupt(?:s|ed)?"
-        r"|glitch(?:es)?|fault"
-    ),
-    "crash": r"crash(?:es|ed)?",
+    "outage": r"outages?|went down|goes down|offline|disruptions?|disrupt(?:s|ed)|glitch(?:es)?",
     "lawsuit": (
-        r"sues?|sued|suing|lawsuits?|class action|legal action|(?:taken|takes?|taking) .{0,40}"
-        r"to court|files? suit"
+        r"sues?|sued|suing|lawsuits?|class action|legal action"
+        r"|(?:taken|takes?|taking)(?: \S+){0,2} to court|files? suit"
     ),
     "ruling": (
-        r"convicted|sentenced|guilty|acquitted|verdict|rul(?:es|ed|ing)(?! out)|overturns?"
-        r"|upholds?|strikes? down|struck down"
+        r"convicted|sentenced|guilty|acquitted|verdict|ruled|rules (?:against|in favou?r)"
+        r"|overturns?|upholds?|strikes? down|struck down"
     ),
-    "fine": r"fined?|fines|penalty|penalties|penalised|penalized|ordered to pay",
-    "layoffs": (
-        r"layoffs?|lays off|laid off|job cuts|cuts? .{0,20}jobs|axes .{0,20}jobs|redundancies"
-    ),
+    "fine": r"fined|fines|penalty|penalised|penalized|ordered to pay",
+    "layoffs": r"layoffs?|lays off|laid off|job cuts|cuts? (?:\S+ )?jobs|redundancies",
     "breach": (
-        r"breach(?:ed|es)?|hack(?:ed|ers?)?|cyberattack|cyber-attack|data leak|ransomware"
+        r"breach(?:ed|es)?|hacked|hackers|cyberattack|cyber-attack|data leak|ransomware"
         r"|stolen data|exposed (?:data|records)"
     ),
-    "takeover": (
-        r"acquires?|acquired|acquisition|takeover|buyout|to buy|buys|bought|merger|merges?"
-        r"|bid for|rejects? .{0,30}bid"
-    ),
+    "takeover": r"acquires?|acquired|acquisition|takeover|buyout|buys|merger|bid for",
     "departure": (
         r"resigns?|resigned|resignation|steps? down|stepping down|quits?|ousted|sacked|sacks"
-        r"|dismissed|dismisses|departs|departure|exits|to leave|is leaving|leaves the company"
+        r"|dismissed|dismisses|departs|departure|exits|to leave|is leaving"
     ),
-    "appointment": r"appoints?|appointed|hires?|hired|sworn in|takes over|new (?:ceo|chief)",
-    "arrest": r"arrest(?:s|ed)?|detained|charged|charges|indicted|indictment",
-    "ban": r"bans?|banned|banning|blocks?|blocked|cuts? off|disqualified|disqualifies",
-    "halt": r"halts?|halted|halting|pauses?|paused|suspends?|suspended|suspension",
-    "withdrawal": (
-        r"pulls?|pulled|withdraws?|withdrawn|removes?|removed|delays?|delayed|postpones?"
-        r"|postponed|scraps?|scrapped"
-    ),
-    "inquiry": r"investigation|probe|investigates|inquiry",
+    "appointment": r"appoints?|appointed|sworn in|new (?:ceo|chief executive)|named (?:ceo|chief)",
+    "arrest": r"arrest(?:s|ed)?|detained|charged (?:with|over|in)|indicted|indictment",
+    "ban": r"bans?|banned|banning|cuts? off|disqualified|disqualifies",
+    "halt": r"halts?|halted|halting|suspends?|suspended|suspension",
+    "withdrawal": r"withdraws?|withdrawn|pulled from|removed from|postpones?|postponed|scrapped",
+    "inquiry": r"investigation|investigates|inquiry|probe into|opens (?:a )?probe",
     "walkout": (
-        r"walkout|walk out|walks out|on strike|strike action|strikers|pickets?|picket lines?"
+        r"walkout|walk out|walks out|on strike|strike action|strikers|picket lines?"
         r"|(?:pilots|workers|staff|unions?|drivers|nurses|doctors|teachers|developers"
         r"|employees|crew) (?:to )?strike"
     ),
@@ -80,24 +70,31 @@ KINDS: dict[str, str] = {
         r"bankrupt|bankruptcy|insolvency|insolvent|chapter 11|creditor protection"
         r"|protection from creditors|(?:enters|goes into|collapses into) administration"
     ),
-    "grounding": r"grounds|grounded|grounding",
-    "closure": r"closure|shuts?|shutting|shut down",
+    "grounding": r"grounded|grounding",
+    "closure": r"closure|shuts|shutting|shut down",
     "disaster": (
-        r"earthquake|quake|tremor|tsunami|floods?|flooding|wildfires?|bushfires?|hurricane"
-        r"|cyclone|typhoon|storm|tornado|eruption|landslide|avalanche|derail(?:s|ed|ment)"
-        r"|explosion|blast"
+        r"earthquake|quake|tsunami|floods|flooding|wildfires?|bushfires?|hurricane|cyclone"
+        r"|typhoon|tornado|eruption|avalanche|derailed|derailment|explosion"
     ),
     "result": (
-        r"beat(?:s|en)?|defeat(?:s|ed)?|thrash(?:es|ed)?|routs?|edges? past|draws? with"
-        r"|held to a draw|victory over|win over|knocked out"
+        r"defeat(?:s|ed)|thrash(?:es|ed)|edges? past|draws? with|held to a draw|victory over"
+        r"|win over|knocked out"
     ),
-    "election": r"elected|re-elected|landslide|wins (?:the )?election|election (?:win|victory)",
-    "sanction": (r"export (?:ban|curbs?|controls?|restrictions?)|blacklist(?:s|ed)?|entity list"),
-    "union": r"unionis(?:e|es|ed|ing)|unioniz(?:e|es|ed|ing)|union vote",
+    "election": r"elected|re-elected|wins (?:the )?election|election (?:win|victory)",
+    "sanction": r"export (?:ban|curbs?|controls?|restrictions?)|blacklist(?:s|ed)?|entity list",
+    "union": r"unionis(?:e|es|ed|ing)|unioniz(?:e|es|ed|ing)|vote to join (?:a |the )?union",
 }
-_KIND = {kind: re.compile(rf"\b(?:{words})\b", re.IGNORECASE) for kind, words in KINDS.items()}
+# One pass over the headline: each kind a named group, so the kinds come in the order the
+# headline gives them; a word's start is checked once, before any kind's words are tried.
+_KINDS = re.compile(
+    r"\b(?:" + "|".join(f"(?P<{kind}>{words})" for kind, words in KINDS.items()) + r")\b"
+)
 
 
 def headline_events(title: str) -> list[str]:
-    """The kinds of happening a headline reports, in KINDS' order."""
-    return [kind for kind, pattern in _KIND.items() if pattern.search(title)]
+    """The kinds of happening a headline reports, in the order it reports them."""
+    found: dict[str, None] = {}
+    for m in _KINDS.finditer(title.lower()):  # the words are lower case: faster than IGNORECASE
+        if m.lastgroup:
+            found[m.lastgroup] = None
+    return list(found)

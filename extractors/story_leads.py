@@ -45,12 +45,17 @@ MAX_FIGURES = 4
 MAX_NAMES = 10
 MAX_EVENTS = 3  # kinds of happening a headline contributes at most
 MIN_EVENT_NAMES = 2  # names two leads share besides their headlines' kind of happening
+LEAD_CHARS = 600  # a headline, and a lead's words, past this are cut: no lead is longer
+# Each part's count is a byte of the signature's count word (`lead_part`).
+assert MAX_FIGURES * MAX_NAMES < 256 and MAX_EVENTS * MAX_NAMES < 256
 # The lead part ends the signature: its hashes, their number and this mark (little-endian
 # 32-bit words), so that a signature with or without a names part before it reads back.
 MARK = 0x4441454C  # "LEAD"
 _MARK_BYTES = MARK.to_bytes(4, "little")
 _POSSESSIVE = re.compile(r"['’]s$")
-_HYPHENED = re.compile(r"\b[A-Z][\w'’]*(?:-[\w'’]+)+")
+# Not after a word's letter or apostrophe: a lookbehind, not \b, which an apostrophe would
+# restart after at every one ("A'A'A'..." quadratic on hostile headlines).
+_HYPHENED = re.compile(r"(?<![\w'’-])[A-Z][\w'’]*(?:-[\w'’]+)+")
 _FOLD = (0xD6E8FEB86659FD93, 0xA0761D6478BD642F)  # a lead band is no shingles or names band
 _UNITS = {
     "bn": 1e9, "bln": 1e9, "billion": 1e9, "mn": 1e6, "mln": 1e6, "m": 1e6, "million": 1e6,
@@ -74,9 +79,11 @@ _FIGURE = re.compile(
 
 
 def lead_text(title: str, text: str) -> str:
-    """The headline and the first LEAD_WORDS words of the text."""
-    words = text.split(maxsplit=LEAD_WORDS)[:LEAD_WORDS]
-    return f"{title}.\n{' '.join(words)}" if title else " ".join(words)
+    """The headline and the first LEAD_WORDS words of the text, each at most LEAD_CHARS
+    characters (a hostile page's one-word headline of a megabyte reads as a short one)."""
+    words = " ".join(text[: 50 * LEAD_CHARS].split(maxsplit=LEAD_WORDS)[:LEAD_WORDS])
+    title = title[:LEAD_CHARS]
+    return f"{title}.\n{words[:LEAD_CHARS]}" if title else words[:LEAD_CHARS]
 
 
 def figures(text: str) -> list[str]:
@@ -112,7 +119,16 @@ def plain_name(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
-def lead_names(text: str, known: frozenset[str] = frozenset()) -> list[str]:
+class _Plain(frozenset[str]):
+    """Known words already as leads compare them (`_plain_known`)."""
+
+
+def _plain_known(known: frozenset[str]) -> _Plain:
+    """Known words as leads compare them: only a few have a possessive or accents to drop."""
+    return _Plain(known.union(plain_name(k) for k in known if not k.isascii() or "'" in k))
+
+
+def lead_names(text: str, known: frozenset[str] | _Plain = frozenset()) -> list[str]:
     """The names of a lead in the order met: extractors/story_names.py `names`, with the
     watchlist's own (who the event is about) and without figures and two-letter names ("AI",
     "US", "EU": in every lead of a warehouse's week). `known`: words the whole text names,
@@ -120,7 +136,7 @@ def lead_names(text: str, known: frozenset[str] = frozenset()) -> list[str]:
     that name Databricks at all). Each is a `plain_name`, and a hyphened name is also each
     of its capitalised parts ("Russia-Ukraine talks", "Paris-based")."""
     # Known words as leads compare them: only a few have a possessive or accents to drop.
-    plain = known.union(plain_name(k) for k in known if not k.isascii() or "'" in k)
+    plain = known if isinstance(known, _Plain) else _plain_known(known)
     found = names(text).union(w for w in capitalised(text) if plain_name(w) in plain)
     parts = {p.lower() for m in _HYPHENED.findall(text) for p in m.split("-") if p[:1].isupper()}
     kept = {plain_name(n) for n in found | parts}
@@ -175,22 +191,36 @@ def _hashes(values: set[str]) -> npt.NDArray[np.uint32]:
     return np.array(sorted({zlib.crc32(v.encode()) for v in values}), dtype="<u4")
 
 
+def _title_case(title: str) -> bool:
+    """Whether a headline capitalises most of its words of four letters or more (Title
+    Case), so that its capitals say nothing of which words are names."""
+    long = [w for w in title.split() if len(w) > 3 and w[:1].isalpha()]
+    return len(long) >= 3 and sum(w[:1].isupper() for w in long) > 0.6 * len(long)
+
+
 def lead_of_text(title: str, text: str, known: frozenset[str] = frozenset()) -> Lead:
     """The lead of an article: NO_LEAD when it gives no name, or neither a figure nor a
     headline's kind of happening. `known`: as for `lead_names`."""
     lead = lead_text(title, text)
-    found, named = figures(lead)[:MAX_FIGURES], lead_names(lead, known)[:MAX_NAMES]
-    kinds = headline_events(title)[:MAX_EVENTS]
+    plain = _plain_known(known)  # once for the lead, the headline and the text's words
+    found, named = figures(lead)[:MAX_FIGURES], lead_names(lead, plain)[:MAX_NAMES]
+    kinds = headline_events(title[:LEAD_CHARS])[:MAX_EVENTS]
     if not named or not (found or kinds):
         return NO_LEAD
     pairs = _hashes({f"{f}\x1f{n}" for f in found for n in named})
     if not kinds:
         return Lead(pairs, _EMPTY, _EMPTY, _hashes(set(found)))
-    headline = set(lead_names(title, known)) & set(named)
+    # Who the happening concerns: the headline's names, and the names of the lead's words.
+    # A headline in Title Case capitalises "Sued" and "Over": of its words only those the
+    # text names too.
+    headline = lead_names(title[:LEAD_CHARS], plain)
+    if _title_case(title[:LEAD_CHARS]):
+        headline = [n for n in headline if n in plain]
+    body = lead_names(lead_text("", text), plain)[:MAX_NAMES]
     return Lead(
         pairs,
-        _hashes({f"{k}\x1e{n}" for k in kinds for n in headline}),
-        _hashes(set(named)),
+        _hashes({f"{k}\x1e{n}" for k in kinds for n in headline[:MAX_NAMES]}),
+        _hashes({*body, *headline[:MAX_NAMES]}),
         _hashes(set(found)),
     )
 

@@ -12,10 +12,12 @@ the headline and the text's first `LEAD_WORDS` words, each pair hashed to 32 bit
 reports published within `LEAD_WINDOW` whose leads share a pair (a figure and a name) are
 the same story, ranked below any match of names or shingles (extractors/stories.py
 `matches`). Each pair is also an LSH band, so such reports are candidates of each other.
+Most leads give no figure; for them the headline's kind of happening (a death, an outage,
+a lawsuit: extractors/story_events.py) paired with its names does the same within
+`EVENT_WINDOW`, when the leads share MIN_EVENT_NAMES names (`Lead.same`).
 
-Measured in docs/extraction.md ("Other outlets' own reports"): on the set's blind parts
-11 of 48 reports and briefs linked, none of its 60 different stories merged, nor any
-different pair of the other pair sets.
+Measured in docs/extraction.md ("Other outlets' own reports", "Reports that lead with no
+figure").
 """
 
 from __future__ import annotations
@@ -135,7 +137,6 @@ def lead_names(text: str, known: frozenset[str] | _Plain = frozenset()) -> list[
     which count where they start a sentence too ("Databricks agreed ..." opens most leads
     that name Databricks at all). Each is a `plain_name`, and a hyphened name is also each
     of its capitalised parts ("Russia-Ukraine talks", "Paris-based")."""
-    # Known words as leads compare them: only a few have a possessive or accents to drop.
     plain = known if isinstance(known, _Plain) else _plain_known(known)
     found = names(text).union(w for w in capitalised(text) if plain_name(w) in plain)
     parts = {p.lower() for m in _HYPHENED.findall(text) for p in m.split("-") if p[:1].isupper()}
@@ -201,10 +202,11 @@ def _title_case(title: str) -> bool:
 def lead_of_text(title: str, text: str, known: frozenset[str] = frozenset()) -> Lead:
     """The lead of an article: NO_LEAD when it gives no name, or neither a figure nor a
     headline's kind of happening. `known`: as for `lead_names`."""
+    title = title[:LEAD_CHARS]
     lead = lead_text(title, text)
     plain = _plain_known(known)  # once for the lead, the headline and the text's words
     found, named = figures(lead)[:MAX_FIGURES], lead_names(lead, plain)[:MAX_NAMES]
-    kinds = headline_events(title[:LEAD_CHARS])[:MAX_EVENTS]
+    kinds = headline_events(title)[:MAX_EVENTS]
     if not named or not (found or kinds):
         return NO_LEAD
     pairs = _hashes({f"{f}\x1f{n}" for f in found for n in named})
@@ -213,8 +215,8 @@ def lead_of_text(title: str, text: str, known: frozenset[str] = frozenset()) -> 
     # Who the happening concerns: the headline's names, and the names of the lead's words.
     # A headline in Title Case capitalises "Sued" and "Over": of its words only those the
     # text names too.
-    headline = lead_names(title[:LEAD_CHARS], plain)
-    if _title_case(title[:LEAD_CHARS]):
+    headline = lead_names(title, plain)
+    if _title_case(title):
         headline = [n for n in headline if n in plain]
     body = lead_names(lead_text("", text), plain)[:MAX_NAMES]
     return Lead(

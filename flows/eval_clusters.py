@@ -27,6 +27,7 @@ from extractors.fingerprint import NEAR_DUPLICATE_BITS, distance, simhash
 from extractors.stories import StoryFacts, same_story, story_key
 from extractors.story_leads import Lead, lead_of_text
 from extractors.story_names import name_words, names
+from extractors.text import html_to_text
 from extractors.watchlist import load_watchlist
 from seeds import EXPECTED_DIR, SEEDS_DIR
 
@@ -86,10 +87,8 @@ def _feed_entries(path: Path) -> list[tuple[str, str]]:
     the entry's content or summary (the longer) as plain text."""
     import feedparser
 
-    def plain(value: str) -> str:
-        from html import unescape
-
-        return " ".join(unescape(re.sub(r"<[^>]+>", " ", value or "")).split())
+    def plain(value: str) -> str:  # flat: the lead reads words, not paragraphs
+        return " ".join(html_to_text(value or "").split())
 
     entries = []
     for e in feedparser.parse(path.read_bytes()).entries:

@@ -11,8 +11,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from extractors.fingerprint import as_bigint, simhash
 from extractors.stories import (
     LEAD_SCORE,
+    MIN_SHINGLES,
     NAMES_JACCARD,
     StoryKey,
     lead_of,
@@ -23,7 +25,14 @@ from extractors.stories import (
     story_key,
 )
 from extractors.story_events import headline_events
-from extractors.story_leads import LEAD_WINDOW, figures, lead_names, lead_of_text, lead_text
+from extractors.story_leads import (
+    LEAD_WINDOW,
+    figures,
+    lead_band_keys,
+    lead_names,
+    lead_of_text,
+    lead_text,
+)
 from flows.eval_clusters import REPO_STORIES
 from flows.stories import STORY_RULE, story_fields
 from warehouse.articles import append_batch
@@ -229,11 +238,18 @@ def test_lead_scores_at_once_equal_one_pair_at_a_time() -> None:
     rng = random.Random(4)
     keys = []
     for s in stories:
-        found = story_key(s["text"], frozenset(), s["title"])
-        if found is not None:
+        # Each text, and a feed's teaser of it: its first words, keyed by their lead alone.
+        teaser = " ".join(s["text"].split()[:14])
+        for found in (
+            story_key(s["text"], frozenset(), s["title"]),
+            story_key(teaser, frozenset(), s["title"]),
+        ):
+            if found is None:
+                continue
             # Spread over a week, so some leads that agree are too far apart.
             t = WHEN.timestamp() + s["hours"] * 3600 + rng.choice([0, 0, 4 * 86400])
             keys.append(replace(found, t=t if rng.random() > 0.1 else None))
+    assert sum(k.shingles < MIN_SHINGLES for k in keys[:40]) >= 10
     scores = match_scores(keys[:40], keys)
     assert scores.tolist() == [[matches(a, b) for b in keys] for a in keys[:40]]
     assert (scores == LEAD_SCORE).sum() >= 8  # the set has leads that agree, and they count
@@ -271,3 +287,71 @@ def test_the_warehouse_places_another_outlets_report_in_the_events_story(tmp_pat
     assert found["second"] == "first"
     assert found["other"] == "other"
     assert found["late"] == "late"  # 80 hours after the second report: past LEAD_WINDOW
+
+
+def test_a_text_too_short_to_compare_is_keyed_by_its_lead_alone() -> None:
+    """A feed's one-line summary (its page failed) has too few words for shingles or names,
+    but its lead still says which event it reports."""
+    title = "Northwind Robotics raises $640 million at $5.2 billion valuation"
+    teaser = "Northwind Robotics said on Monday it had raised $640 million in a funding round."
+    short = key(teaser, title, 2)
+    assert short.shingles < MIN_SHINGLES
+    assert short.bands == lead_band_keys(lead_of(short.signature))  # found by its lead alone
+    first, other = key(FIRST, title, 0), key(OTHER, "Northwind to supply picking arms", 30)
+    # The teaser is word for word in the first report, yet what links them is the lead: a
+    # short text's shingles are never compared (one chance minimum would read as all of it).
+    assert matches(short, first) == matches(first, short) == LEAD_SCORE
+    assert matches(short, other) == 0.0
+    assert matches(short, replace(first, t=short.t + LEAD_WINDOW.total_seconds() + 1)) == 0.0  # type: ignore[operator]
+    # No name, or neither a figure nor a headline's kind of happening: nothing to go by.
+    assert story_key("The company said on Monday it had raised $640 million.", frozenset()) is None
+    assert (
+        story_key("Northwind Robotics said on Monday it was opening an office.", frozenset())
+        is None
+    )
+    assert story_key("", frozenset(), title) is not None  # a headline alone gives a lead
+
+
+def test_a_teaser_joins_the_events_story_and_falls_back_to_simhash(tmp_path: Path) -> None:
+    """In the warehouse: a teaser whose lead tells a stored report's event joins its story on
+    arrival; a later report joins an earlier teaser of its batch by its lead; a teaser whose
+    lead matches nothing is placed by SimHash, as a text with no key is."""
+    title = "Northwind Robotics raises $640 million at $5.2 billion valuation"
+    teaser = "Northwind Robotics said on Monday it had raised $640 million in a funding round."
+    # A kind of happening and one name: a lead, but two names are needed to match by it.
+    recall = "The grocery group Brightcart is recalling its scanners after a fault, it said."
+    rows = [
+        [row("first", title, FIRST, 0)],
+        [row("teaser", "Northwind raises $640m", teaser, 2)],
+        [
+            row("recall", "Brightcart recalls scanners", recall, 40),
+            row("recall-again", "Brightcart recalls scanners", recall + " …", 41),
+            row(
+                "outage",
+                "Skyline outage strands grocers at Northwind Robotics",
+                " ".join(OUTAGE.split()[:14]),
+                42,
+            ),
+            row(
+                "outage-report",
+                "Skyline outage leaves Northwind customers packing by hand",
+                OUTAGE_B,
+                44,
+            ),
+        ],
+    ]
+    for batch in rows:
+        for r in batch:
+            r["fingerprint"] = as_bigint(simhash(r["text"]))
+    assert story_key(recall, frozenset(), "Brightcart recalls scanners") is not None
+    with open_warehouse(tmp_path / "teasers.duckdb") as con:
+        for batch in rows:
+            append_batch(con, batch, [], [], [], stories=STORY_RULE)
+        found = dict(
+            con.execute(
+                "SELECT article_id, coalesce(cluster_id, article_id) FROM articles"
+            ).fetchall()
+        )
+    assert found["teaser"] == "first"
+    assert found["recall"] == "recall" and found["recall-again"] == "recall"  # by SimHash
+    assert found["outage"] == "outage" and found["outage-report"] == "outage"

@@ -6,7 +6,8 @@ story (`articles.cluster_id`) each article is placed in.
 Whether two candidates tell the same story is not decided here: the caller hands in a
 `StoryRule` (flows/stories.py passes extractors/stories.py's), so the warehouse stores keys
 and runs joins but holds no text-similarity logic of its own. Texts too short for a key fall
-back to SimHash within `near_bits` bits, a plain SQL distance.
+back to SimHash within `near_bits` bits, a plain SQL distance, and so do short texts whose
+key (their lead alone) matched nothing.
 
 Keys are refreshed when an article's text changes (its page replaced the feed's teaser) or
 when it has none (stored before keys existed): `refresh_stories` stores the new keys and
@@ -55,6 +56,10 @@ class StoryRule:
     match: Callable[[StoredKey, StoredKey], float]
     window: timedelta
     scores: Callable[[Sequence[StoredKey], Sequence[StoredKey]], npt.ArrayLike] | None = None
+    # Keys of fewer shingles stand for texts too short to compare by their words (the rule
+    # reads something else of them): one such key that matches nothing, and that no later
+    # article of its batch joined, is placed by SimHash as a text with no key is.
+    min_shingles: int = 0
 
     def table(
         self, keys: Sequence[StoredKey], others: Sequence[StoredKey]
@@ -358,8 +363,19 @@ def assign_stories(
     """article id -> cluster id for `new` (rows with `article_id`, `t`, `fingerprint` and the
     story fields), taken in order: by story key and `rule` when they have a key; texts too
     short for one (or every text, with no rule) join the cluster of the nearest stored or
-    earlier article within `near_bits` bits of SimHash; else their own."""
+    earlier article within `near_bits` bits of SimHash; else their own. So do keys of fewer
+    than the rule's `min_shingles` that the rule matched to nothing earlier or later."""
     clusters = _by_key(con, new, rule) if rule else {}
+    if rule and rule.min_shingles:
+        joined = {c for a, c in clusters.items() if c != a}
+        for a in new:
+            aid = a["article_id"]
+            if (
+                clusters.get(aid) == aid
+                and aid not in joined
+                and (a.get("story_shingles") or 0) < rule.min_shingles
+            ):
+                del clusters[aid]
     short = [a for a in new if a["article_id"] not in clusters]
     return clusters | _near(con, short, near_bits, rule.window if rule else SIMHASH_WINDOW)
 

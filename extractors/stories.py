@@ -218,7 +218,7 @@ def _lead_key(text: str, common: frozenset[str], title: str, shingles: int) -> S
     """The key of a text too short to compare by its words (a feed's one-line summary when
     the page failed, a headline alone): its lead part alone, found only by its lead bands;
     None when its lead gives nothing to go by either."""
-    lead = lead_of_text(title, text, frozenset(names(text, common)) | common)
+    lead = lead_of_text(title, text, frozenset(names(text, common)) | common, alone=True)
     if not len(lead):
         return None
     # The shingles part keeps the signature's layout; `matches` never compares it (fewer
@@ -280,7 +280,10 @@ def same_lead(a: Signed, b: Signed) -> bool:
     LEAD_WINDOW apart (both times known)."""
     if a.t is None or b.t is None or abs(a.t - b.t) > _LEAD_SECONDS:
         return False
-    return lead_of(a.signature).same(lead_of(b.signature), timedelta(seconds=abs(a.t - b.t)))
+    alone = min(a.shingles, b.shingles) < MIN_SHINGLES  # a key of its lead alone
+    return lead_of(a.signature).same(
+        lead_of(b.signature), timedelta(seconds=abs(a.t - b.t)), alone=alone
+    )
 
 
 def containment(a: Signed, b: Signed) -> float:
@@ -420,6 +423,10 @@ def _lead_scores(
                 found[r, n] == 0.0
                 and t is not None
                 and abs(a.t - t) <= _LEAD_SECONDS
-                and mine.same(leads[n], timedelta(seconds=abs(a.t - t)))
+                and mine.same(
+                    leads[n],
+                    timedelta(seconds=abs(a.t - t)),
+                    alone=min(a.shingles, others[n].shingles) < MIN_SHINGLES,
+                )
             ):
                 found[r, n] = LEAD_SCORE

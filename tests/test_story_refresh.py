@@ -266,3 +266,28 @@ def test_ingest_upgrade_joins_the_story_of_the_page(home: Path, httpserver: HTTP
     assert after["copy"][1] == "page" and after["copy"][2] > 20
     assert after["copy"][0] == after["wire"][0] == before["wire"][0]  # one story now
     assert after["other"][0] != after["wire"][0]
+
+
+def test_two_heads_upgraded_to_one_page_keep_their_followers_together(tmp_path: Path) -> None:
+    """Two stories' first articles, upgraded at once to copies of one short page: the later
+    joins the earlier (SimHash, in time order), and each story's other article follows its
+    head there; neither is read by the other's stale story (which swapped the followers)."""
+    first, other = (
+        "the first teaser of nothing much at all said the group on monday",
+        ("another teaser with other words entirely and so on for a while longer"),
+    )
+    rows = []
+    for aid, text, hours in (("a", first, 0), ("c", first, 1), ("b", other, 2), ("d", other, 3)):
+        r = row(aid, text, hours, "feed_summary")
+        rows.append(r | {"title": "", **story_fields(stored_text_key(text))})
+    with open_warehouse(tmp_path / "w.duckdb") as con:
+        append_batch(con, rows, [], [], [], stories=STORY_RULE)
+        assert clusters(con) == {"a": "a", "c": "a", "b": "b", "d": "b"}
+        page = "a brief page of a dozen words or so that both outlets carried verbatim today"
+        ups = [
+            {k: v for k, v in row(x, page, h).items() if k not in ("entry_key", "entry_url", "url")}
+            for x, h in (("a", 0), ("b", 2))
+        ]
+        assert stored_text_key(page) is None  # no key: placed by SimHash
+        upgrade_articles(con, ups, [], [], stories=STORY_RULE)
+        assert clusters(con) == {"a": "a", "c": "a", "b": "a", "d": "a"}

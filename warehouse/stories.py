@@ -57,8 +57,8 @@ class StoryRule:
     window: timedelta
     scores: Callable[[Sequence[StoredKey], Sequence[StoredKey]], npt.ArrayLike] | None = None
     # Keys of fewer shingles stand for texts too short to compare by their words (the rule
-    # reads something else of them): one such key that matches nothing, and that no later
-    # article of its batch joined, is placed by SimHash as a text with no key is.
+    # reads something else of them): one such key that the rule matches to nothing is then
+    # placed by SimHash as a text with no key is, with the articles of its batch that joined it.
     min_shingles: int = 0
 
     def table(
@@ -226,14 +226,18 @@ def _stored_best(
     return found
 
 
-def _by_key(con: duckdb.DuckDBPyConnection, new: Sequence[Row], rule: StoryRule) -> dict[str, str]:
+def _by_key(
+    con: duckdb.DuckDBPyConnection, new: Sequence[Row], rule: StoryRule
+) -> tuple[dict[str, str], set[str]]:
     """article id -> cluster id for the articles that have a story key: the story of the
     stored or earlier article in `new` that `rule` matches best, if any (a stored one when
-    they score the same). Of the earlier ones, each story offers one: its last article on
-    the new one's bands (in the order of its bands)."""
+    they score the same), and the ids `rule` matched to nothing (each its own story). Of the
+    earlier ones, each story offers one: its last article on the new one's bands (in the
+    order of its bands)."""
     keyed = [(i, k) for i, a in enumerate(new) if (k := _key(a)) is not None]
     stored = _stored_best(con, new, keyed, rule)
     clusters: dict[str, str] = {}
+    unmatched: set[str] = set()
     # band -> {story: its last article (`keyed` position) on the band}, in the order the
     # stories first came: what a list of every article on the band gave, read in order
     # into a dict, without reading every article.
@@ -258,13 +262,15 @@ def _by_key(con: duckdb.DuckDBPyConnection, new: Sequence[Row], rule: StoryRule)
                 best_near = (float(found[top]), list(options)[top])
             score, cluster = best_stored if best_stored[0] >= best_near[0] else best_near
             clusters[aid] = cluster if score > 0 else aid
+            if score <= 0:
+                unmatched.add(aid)
             for b in key.bands:
                 by_band.setdefault(b, {})[clusters[aid]] = p
         if block.stop < len(keyed):
             for p in block:
                 for b in keyed[p][1].bands:
                     members.setdefault(b, set()).add(p)
-    return clusters
+    return clusters, unmatched
 
 
 def _bits_set(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint8]:
@@ -279,7 +285,11 @@ _BYTE_BITS = np.array([bin(b).count("1") for b in range(256)], dtype=np.uint8)
 
 
 def _nearest_stored(
-    con: duckdb.DuckDBPyConnection, with_fp: Sequence[Row], near_bits: int, window: timedelta
+    con: duckdb.DuckDBPyConnection,
+    with_fp: Sequence[Row],
+    near_bits: int,
+    window: timedelta,
+    placing: frozenset[str] = frozenset(),
 ) -> dict[str, str]:
     """article id -> cluster of the stored article nearest in SimHash (within `near_bits`
     bits, at or after the article's time less `window`, not itself): the first stored of
@@ -327,21 +337,33 @@ def _nearest_stored(
     }
     nearest: dict[str, str] = {}
     for a, rs in zip(with_fp, ranked, strict=True):
-        first = next((found[r][1] for r in rs if found[r][0] != a["article_id"]), None)
+        # (not an article being placed again: its stored story is the one being decided)
+        first = next(
+            (
+                found[r][1]
+                for r in rs
+                if found[r][0] not in placing and found[r][0] != a["article_id"]
+            ),
+            None,
+        )
         if first is not None:
             nearest[a["article_id"]] = first
     return nearest
 
 
 def _near(
-    con: duckdb.DuckDBPyConnection, new: Sequence[Row], near_bits: int, window: timedelta
+    con: duckdb.DuckDBPyConnection,
+    new: Sequence[Row],
+    near_bits: int,
+    window: timedelta,
+    placing: frozenset[str] = frozenset(),
 ) -> dict[str, str]:
     with_fp = [
         {"article_id": a["article_id"], "fingerprint": a["fingerprint"], "t": a["t"]}
         for a in new
         if a.get("fingerprint") is not None
     ]
-    nearest = _nearest_stored(con, with_fp, near_bits, window) if with_fp else {}
+    nearest = _nearest_stored(con, with_fp, near_bits, window, placing) if with_fp else {}
     clusters: dict[str, str] = {}
     placed: list[tuple[int, str]] = []  # (fingerprint, cluster) of `new`'s articles so far
     for a in new:
@@ -358,26 +380,34 @@ def _near(
 
 
 def assign_stories(
-    con: duckdb.DuckDBPyConnection, new: Sequence[Row], rule: StoryRule | None, near_bits: int
+    con: duckdb.DuckDBPyConnection,
+    new: Sequence[Row],
+    rule: StoryRule | None,
+    near_bits: int,
+    placing: frozenset[str] = frozenset(),
 ) -> dict[str, str]:
     """article id -> cluster id for `new` (rows with `article_id`, `t`, `fingerprint` and the
     story fields), taken in order: by story key and `rule` when they have a key; texts too
     short for one (or every text, with no rule) join the cluster of the nearest stored or
     earlier article within `near_bits` bits of SimHash; else their own. So do keys of fewer
-    than the rule's `min_shingles` that the rule matched to nothing earlier or later."""
-    clusters = _by_key(con, new, rule) if rule else {}
-    if rule and rule.min_shingles:
-        joined = {c for a, c in clusters.items() if c != a}
-        for a in new:
-            aid = a["article_id"]
-            if (
-                clusters.get(aid) == aid
-                and aid not in joined
-                and (a.get("story_shingles") or 0) < rule.min_shingles
-            ):
-                del clusters[aid]
-    short = [a for a in new if a["article_id"] not in clusters]
-    return clusters | _near(con, short, near_bits, rule.window if rule else SIMHASH_WINDOW)
+    than the rule's `min_shingles` that the rule matched to nothing, with the articles of
+    `new` that joined them. `placing`: stored articles placed again (`refresh_stories`),
+    which SimHash meets as articles of `new`, in order, not by their stored stories."""
+    clusters, unmatched = _by_key(con, new, rule) if rule else ({}, set())
+    # Short keys the rule matched to nothing go by SimHash too; an article of the batch that
+    # joined one of them by its key follows it there.
+    again = {
+        a["article_id"]
+        for a in new
+        if a["article_id"] in unmatched and (a.get("story_shingles") or 0) < rule.min_shingles
+    } if rule and rule.min_shingles else set()  # fmt: skip
+    short = [a for a in new if a["article_id"] not in clusters or a["article_id"] in again]
+    near = _near(con, short, near_bits, rule.window if rule else SIMHASH_WINDOW, placing)
+    placed = clusters | near
+    for aid, cluster in clusters.items():
+        if cluster in again and aid not in again:
+            placed[aid] = near[cluster]
+    return placed
 
 
 def store_keys(con: duckdb.DuckDBPyConnection, new: Sequence[Row], *, fresh: bool = False) -> None:
@@ -440,7 +470,7 @@ def refresh_stories(
         ({**a, "t": when[a["article_id"]]} for a in articles if a["article_id"] in when),
         key=lambda a: (a["t"], a["article_id"]),
     )
-    placed = assign_stories(con, stamped, rule, near_bits)
+    placed = assign_stories(con, stamped, rule, near_bits, frozenset(ids))
     moved = {a: c for a, c in placed.items() if before[a] == a and c != a}
     after = {a: _follow(moved, c) for a, c in placed.items()}
     changes: list[dict[str, Any]] = [

@@ -57,7 +57,9 @@ BRAND = re.compile(
 ASIDE = re.compile(
     rf"(?P<head>{P}),\s+(?P<aside>(?:(?:which|who|whose|the|an?|another|one\s+of|also)\b"
     rf"|(?:the\s+)?{P}['’]s?\s+(?:[\w-]+\s+){{0,2}}?(?:{_TITLE})\b)"
-    r"[^,;\ue002]{0,160}?(?:\ue002\d+\ue003[^,;\ue002]{0,80}?)?)(?=,|;|$)",
+    # (a comma between two parties is a list's: "which OpenAI, Microsoft and Nvidia funded")
+    r"(?:[^,;\ue002]|(?<=\ue001),(?=\s*\ue000)){0,160}?(?:\ue002\d+\ue003[^,;\ue002]{0,80}?)?)"
+    r"(?=(?<!\ue001),|,(?!\s*\ue000)|;|$)",
     re.IGNORECASE,
 )
 ROUND_ASIDE = re.compile(

@@ -162,6 +162,17 @@ def background_pairs(kind: str, *, swap: bool = False) -> Builder:
     return build
 
 
+def background_of_company(kind: str) -> Builder:
+    """`background_pairs`, but not of a product: "Claude, which Amazon backed as its default
+    assistant" is no deal (an aside about a model is not about its maker)."""
+    plain = background_pairs(kind)
+
+    def build(m: re.Match[str], ctx: Context) -> list[Found]:
+        return [f for f in plain(m, ctx) if ctx.kinds[f.target] != "product"]
+
+    return build
+
+
 def filled(kind: str) -> Builder:
     """Pairs whose object may carry a title ("acquire XDR provider Cybereason"), but no phrase
     of its own ("buy chips from Nvidia" is not buying Nvidia)."""
@@ -404,6 +415,17 @@ _ASSETS_OF = (
     r"(?:\s+of\s+common\s+stock)?)\s+of\s+)?"
 )
 _ROUND = r"(?:round|funding|raise|financing|Series\s+[A-Z]\b|seed)"
+# A party named with a description in an aside ("Mistral, the French lab ...", "G42 (an Abu
+# Dhabi firm ..."): up to four words, none a party.
+_DESCRIPTION = r"(?:(?:the|a|an)\s+(?:(?!(?:which|that|who|whose|in|of|by|for|with|to|and|or)\s)[\w:-]+\s+){0,5}?)"
+# An aside about a party, before its relative clause's subject: "Anthropic, which", "Silo AI,
+# the Finnish lab that", "Run:ai, the Israeli start-up" ("that" or no pronoun only after a
+# description: "told Anthropic that AMD bought" is no aside)
+_RELATIVE = (
+    rf"(?P<tgt>{P})(?:,?\s+which\s+|\s*(?:,|—|–|--|\()\s*{_DESCRIPTION}(?:(?:which|that)\s+)?)"
+)
+# ... before "in which": "G42, in which", "Mistral, the lab in which"
+_DESCRIBED = rf"(?P<tgt>{P})(?:,?\s+|\s*(?:,|—|–|--|\()\s*{_DESCRIPTION})"
 # A party that only qualifies a noun after it is not the subject: "a start-up founded by two
 # former Google researchers, said it had raised …"
 _NOT_A_MODIFIER = (
@@ -529,17 +551,17 @@ RULES: list[Rule] = [
                                r"early|lead|top|first|longtime|long-time|existing)\s+)?"
                                rf"(?:backer|investor|shareholder|funder)s?,?\s+", L("inv")),
          background_pairs("investment"), ("backer", "investor", "shareholder", "funder")),
-    Rule("backer-aside", _pattern(rf"(?P<inv>{P}),\s+(?:the\s+)?(?P<tgt>{P})['’]s\s+(?:"
-                                  r"(?:largest|biggest|main|major|key|early|lead|top|first|"
-                                  r"longtime|long-time|existing)\s+)?(?:backer|investor|"
-                                  r"shareholder|funder)\b"),
+    Rule("backer-aside", _pattern(rf"(?P<inv>{P}),\s+(?:one\s+of\s+)?(?:the\s+)?(?P<tgt>{P})['’]s\s+(?:"
+                                  r"(?:largest|biggest|main|major|key|early|earliest|lead|top|first|"
+                                  r"longtime|long-time|existing|outside|external|strategic)\s+){0,2}"
+                                  r"(?:backer|investor|shareholder|funder)s?\b"),
          background_pairs("investment"), ("backer", "investor", "shareholder", "funder")),
     # "Nvidia, an investor in Mistral AI, will …", "IBM, an early backer of Hugging Face, is"
     Rule("investor-in-aside", _pattern(rf"(?P<inv>{P}),\s+(?:an?|the|one)\s+(?:of\s+the\s+)?"
                                        r"(?:(?:largest|biggest|main|major|key|early|lead|top|first|"
                                        r"longtime|long-time|existing|other)\s+)?(?:backers?|"
-                                       r"investors?|shareholders?|funders?)\s+(?:in|of)\s+",
-                                       rf"(?P<tgt>{P})"),
+                                       r"investors?|shareholders?|funders?)\s+(?:in|of)\s+(?:both\s+)?",
+                                       L("tgt")),
          background_pairs("investment"), ("backer", "investor", "shareholder", "funder")),
     # "Y has deals with X1 and X2, receiving $A and $B from each, respectively"
     Rule("receiving-each", _pattern(rf"(?P<tgt>{P})", GAP, r"\bdeals?\s+with\s+(?:both\s+)?",
@@ -939,7 +961,8 @@ RULES: list[Rule] = [
     # the owner bought it, as in "Microsoft-owned LinkedIn" (a share owned is a stake: above)
     Rule("owned-by-aside", _pattern(rf"(?P<tgt>{P})\s*(?:,|—|–|--|\()\s*(?:which\s+is\s+|that\s+is\s+)?"
                                     r"(?:now\s+|also\s+)?(?:wholly\s+)?owned\s+by\s+", L("inv"),
-                                    r"\s*(?:,|—|–|--|\))"),
+                                    # ("LinkedIn, owned by Microsoft since its 2016 takeover,")
+                                    r"\s*(?:,|—|–|--|\)|\s(?:since|after|following)\b)"),
          background_pairs("acquisition"), ("owned by",)),
     # "Amazon has committed $8 billion to Anthropic" (money, not "committed to using")
     Rule("commit-to", _pattern(L("inv"), GAP, r"\bcommit(?:s|ted|ting)?\s+(?:(?:[\w-]+)\s+){0,2}?",
@@ -948,9 +971,16 @@ RULES: list[Rule] = [
          lambda m, ctx: [f for f in filled("investment")(m, ctx)
                          if ctx.kinds[f.target] in ("lab", "company")],
          ("commit",)),
-    Rule("in-which-holds", _pattern(rf"(?P<tgt>{P}),?\s+in\s+which\s+", L("inv"),
-                                    r"\s+(?:also\s+)?(?:owns|holds|has|had|controls|held|owned)\b"),
-         background_pairs("investment"), ("in which",)),
+    # "Anthropic, in which Alphabet owns about 14%", "G42, in which Microsoft invested $1.5
+    # billion last year,", "Mistral, the French lab in which Nvidia took a stake"
+    Rule("in-which-holds", _pattern(_DESCRIBED, r"in\s+which\s+", L("inv"),
+                                    r"\s+(?:(?:has|have|had)\s+)?(?:also\s+|already\s+|first\s+|"
+                                    r"previously\s+|since\s+|now\s+|reportedly\s+)?"
+                                    r"(?:owns|holds|has|had|controls|held|owned|invested|poured|"
+                                    r"put|pumped|sank|sunk|ploughed|plowed|injected|"
+                                    rf"(?:took|bought|acquired|built)\s+(?:an?\s+)?(?:[\w%.-]+\s+|{A}\s+){{0,2}}?stake)\b"),
+         background_of_company("investment"),
+         ("in which",)),
     # A cloud chosen, phrased as a designation: "Anthropic makes AWS its primary training
     # partner", "xAI named Oracle Cloud the main provider for its training runs", "the deal
     # makes AWS Anthropic's primary cloud", "AWS will be Anthropic's primary cloud provider"
@@ -1214,12 +1244,50 @@ RULES: list[Rule] = [
                          if ctx.kinds[ctx.parties(m.group("model"))[0]] == "product"],
          ("lean", "rely", "relies", "relied", "draw", "drew")),
     # "LinkedIn, which Microsoft bought for $26.2bn in 2016": a company's owner, an earlier deal
-    Rule("which-bought", _pattern(rf"(?P<tgt>{P}),?\s+which\s+", L("inv"), r"\s+(?:had\s+)?"
-                                  r"(?:bought|acquired|purchased|took\s+over|snapped\s+up)\b"
-                                  # (not a stake or shares bought in it)
-                                  r"(?!\s+(?:an?\s+)?(?:[\d.]+\s?%\s+)?(?:stakes?|shares|equity|"
-                                  r"into)\b)"),
-         background_pairs("acquisition"), ("which",)),
+    # (and "Silo AI, the Finnish lab that AMD bought last year,")
+    Rule("which-bought", _pattern(_RELATIVE, L("inv"), r"\s+(?:(?:has|have|had)\s+)?"
+                                  r"(?:bought|acquired|purchased|took\s+over|snapped\s+up|"
+                                  # ("the start-up OpenAI paid $1.1 billion for")
+                                  rf"paid\s+(?:(?:about|some|roughly|nearly|around)\s+)?{A}\s+for(?=\s*(?:,|—|–|\)|$|\s+(?:in|last|this|earlier)\b)))\b"
+                                  # (not a stake or shares bought in it, nor goods bought
+                                  # from it: "the chipmaker that Microsoft bought chips from")
+                                  rf"(?!\s+(?:an?\s+)?(?:{A}\s+)?(?:[\d.]+\s?%\s+)?(?:stakes?|shares|equity|"
+                                  r"into)\b)(?!\s+(?:[\w-]+\s+){0,4}?from\b)"),
+         background_of_company("acquisition"),
+         ("bought", "acquired", "purchased", "took over", "snapped up", "paid")),
+    # "Anthropic, which Amazon has backed with $8 billion,", "Mistral, the French lab that
+    # Nvidia backed last year": an earlier investment told in an aside about its target
+    Rule("which-backed", _pattern(_RELATIVE, L("inv"), r"\s+(?:(?:has|have|had)\s+)?(?:also\s+|"
+                                  r"already\s+|first\s+|previously\s+|heavily\s+|long\s+|"
+                                  r"early\s+|since\s+|reportedly\s+)?(?:backed|backs|funded|funds|"
+                                  r"financed|bankrolled|invested\s+in(?!\s*\ue000)|"
+                                  r"helped\s+(?:to\s+)?(?:fund|finance|back|bankroll))\b"
+                                  # (not backing in a fight: "which Google backed in its
+                                  # dispute with the FTC")
+                                  r"(?!\s+(?:[\w-]+\s+){0,2}?(?:in|on|over)\s+(?:its|their|the|a)\s+"
+                                  r"(?:[\w-]+\s+)?(?:fight|dispute|case|lawsuit|suit|battle|bid|"
+                                  r"challenge|effort|push|campaign|call|plan|proposal|stance|"
+                                  r"position|appeal|complaint)s?\b)"),
+         background_of_company("investment"),
+         ("back", "fund", "financ", "bankroll", "invested in")),
+    # "Moonshot AI, whose largest outside shareholder is Alibaba"
+    Rule("whose-holder-is", _pattern(rf"(?P<tgt>{P}),?\s+whose\s+(?:(?:largest|biggest|main|major|"
+                                     r"key|early|earliest|lead|top|first|longtime|long-time|"
+                                     r"existing|outside|external|strategic|single)\s+){0,3}"
+                                     r"(?:backers?|investors?|shareholders?|funders?)\s+"
+                                     r"(?:is|are|was|were|remains?)\s+", L("inv")),
+         background_pairs("investment"), ("whose",)),
+    # "Mistral AI, whose €600 million Series B last June was led by General Catalyst"
+    Rule("whose-round-led", _pattern(rf"(?P<tgt>{P}),?\s+whose\s+(?:{A}\s+)?(?:[\w-]+\s+){{0,2}}?"
+                                     r"(?:round|series\s+[a-z]|funding|financing|raise)\b"
+                                     r"(?:\s+[\w-]+){0,4}?\s+(?:was|were|had\s+been)\s+"
+                                     r"(?:co-)?led\s+by\s+", L("inv")),
+         background_pairs("investment"), ("whose",)),
+    # "Silo AI, now part of AMD,": bought
+    Rule("now-part-of", _pattern(rf"(?P<tgt>{P})\s*(?:,|—|–|--|\()\s*(?:(?:which|that)\s+is\s+)?"
+                                 r"now\s+(?:a\s+)?part\s+of\s+", L("inv"), r"(?!['’])"),
+         background_of_company("acquisition"),
+         ("now part of", "now a part of")),
     # "the social network was folded into xAI": a merger
     Rule("folded-into", _pattern(L("inv"), r"\s+(?:(?:was|were|is|has\s+been|had\s+been|will\s+be)"
                                  r"\s+)?fold(?:s|ed|ing)?\s+(?:[\w-]+\s+){0,3}?into\s+", L("tgt")),
@@ -1266,11 +1334,14 @@ RULES: list[Rule] = [
                                   r"shareholders)\b"),
          background_pairs("investment"), ("among its", "among their")),
     # "Anthropic, backed by Amazon and Google, raised …": backers in an aside
-    Rule("backed-by-aside", _pattern(rf"(?P<tgt>{P})\s*(?:,|—|–|--|\()\s*(?:which\s+is\s+|"
-                                     r"itself\s+)?(?:also\s+)?(?:heavily\s+|partly\s+)?"
-                                     r"(?:backed|funded)\s+by\s+", L("inv"),
-                                     r"\s*(?:,|—|–|--|\))"),
-         background_pairs("investment"), ("backed by", "funded by")),
+    # (and "CoreWeave, the neocloud part-owned by Nvidia,": a share owned is a stake)
+    Rule("backed-by-aside", _pattern(rf"(?P<tgt>{P})\s*(?:,|—|–|--|\()\s*", _DESCRIPTION, "?",
+                                     r"(?:which\s+is\s+|itself\s+)?(?:also\s+)?(?:heavily\s+|partly\s+)?"
+                                     r"(?:backed|funded|part[- ]owned|(?:partly|partially|jointly|co|"
+                                     r"minority)[- ]owned)\s+by\s+", L("inv"),
+                                     # (an aside is read on its own, up to its comma)
+                                     r"\s*(?:,|—|–|--|\)|$)"),
+         background_pairs("investment"), ("backed by", "funded by", "owned by")),
 ]  # fmt: skip
 
 

@@ -377,6 +377,11 @@ def _near_pair(ordered: Sequence[Mention]) -> bool:
     )
 
 
+# An aside that is a subject relative clause: "P, which has teamed up with Q", read as the
+# clause "P has teamed up with Q" (not "P, which Q bought": its subject is another party).
+_SUBJECT_RELATIVE = re.compile(r"(?<=\ue001),\s+(?:which|who|that)\s+(?!\ue000)", re.IGNORECASE)
+
+
 def _sentence_deals(
     sentence: str,
     start: int,
@@ -400,7 +405,12 @@ def _sentence_deals(
     for clause in _coordinated(reduced.text):  # each with the rules its own words call for
         found += _match(clause, kinds, R.rules_for(clause, inside))
     for aside in reduced.asides:
-        stated = _match(aside, kinds, R.rules_for(aside, inside))
+        # "P, which has teamed up with Q" reads as the clause "P has teamed up with Q": the
+        # rules of a main clause, and its cues ("P, which declined to invest in Q": denied)
+        plain = _SUBJECT_RELATIVE.sub(" ", aside, count=1)
+        stated = _match(plain, kinds, R.rules_for(plain, inside))
+        if not stated and plain != aside:
+            stated = _match(aside, kinds, R.rules_for(aside, inside))
         found += [f if _WILL.search(aside) else replace(f, background=True) for f in stated]
     found += reduced.found
     # The same match found twice (by two rules, or in a clause read again) is read once.

@@ -962,7 +962,7 @@ RULES: list[Rule] = [
     Rule("owned-by-aside", _pattern(rf"(?P<tgt>{P})\s*(?:,|—|–|--|\()\s*(?:which\s+is\s+|that\s+is\s+)?"
                                     r"(?:now\s+|also\s+)?(?:wholly\s+)?owned\s+by\s+", L("inv"),
                                     # ("LinkedIn, owned by Microsoft since its 2016 takeover,")
-                                    r"\s*(?:,|—|–|--|\)|\s(?:since|after|following)\b)"),
+                                    r"\s*(?:,|—|–|--|\)|[.!?]?\s*$|\s(?:since|after|following)\b)"),
          background_pairs("acquisition"), ("owned by",)),
     # "Amazon has committed $8 billion to Anthropic" (money, not "committed to using")
     Rule("commit-to", _pattern(L("inv"), GAP, r"\bcommit(?:s|ted|ting)?\s+(?:(?:[\w-]+)\s+){0,2}?",
@@ -1340,7 +1340,9 @@ RULES: list[Rule] = [
                                      r"(?:backed|funded|part[- ]owned|(?:partly|partially|jointly|co|"
                                      r"minority)[- ]owned)\s+by\s+", L("inv"),
                                      # (an aside is read on its own, up to its comma)
-                                     r"\s*(?:,|—|–|--|\)|$)"),
+                                     # (or at the sentence's end: "…, said Anthropic, the
+                                     # start-up backed by Amazon.")
+                                     r"\s*(?:,|—|–|--|\)|[.!?]?\s*$)"),
          background_pairs("investment"), ("backed by", "funded by", "owned by")),
 ]  # fmt: skip
 

@@ -77,6 +77,14 @@ def deals_in(text: str) -> set[tuple[str, str, str, str]]:
             "Anthropic, the lab backed by Amazon, said revenue had tripled.",
             {("investment", "amazon", "anthropic", "background")},
         ),
+        (
+            "Revenue had tripled, said Anthropic, the lab backed by Amazon and Google.",
+            {
+                ("investment", "amazon", "anthropic", "background"),
+                ("investment", "google", "anthropic", "background"),
+            },
+        ),
+        ("Revenue had tripled, said Anthropic, the lab backed by Amazon's rivals.", set()),
         ("Anthropic, the lab praised by Amazon, said revenue had tripled.", set()),
         # a description with no pronoun: "the start-up X bought", "the lab X paid $N for"
         (

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from extractors.deal_skeleton import CLOSE, MARK, OPEN, A, Found, P, fill_ok
+from extractors.deal_skeleton import CLOSE, ITEM, MARK, OPEN, A, Found, P, fill_ok
 
 # --- reducing the skeleton: pre-modifiers and asides
 
@@ -54,14 +54,27 @@ BRAND = re.compile(
 )
 # "Anthropic, the maker of Claude," "Microsoft, which has invested in OpenAI," "Microsoft,
 # OpenAI's largest backer,": from the comma to the next comma (or the end)
+# A comma inside a list of parties that the aside holds whole: the list goes on to "and P"
+# and the aside closes after it ("whose backers include A, B and C, is …", "which counts A,
+# B and C among its investors"), or the list is the clause's subject ("which A, B and C
+# helped fund"). Not "Nvidia, an investor in OpenAI, Microsoft and Oracle rose", where the
+# list after the aside is the sentence's subject.
+_LIST_REST = rf"(?:\s*{ITEM}\s*,)*\s*{ITEM},?\s+(?:and|&)\s+{ITEM}(?:\s*(?:,|;|$)|\s+among\b)"
+_LIST_COMMA = (
+    r"(?:(?<=\ue001)|(?<=ventures)|(?<=capital)|(?<=partners)|(?<=group)|(?<=fund))"
+    rf",(?={_LIST_REST})"
+)
 ASIDE = re.compile(
-    rf"(?P<head>{P}),\s+(?P<aside>(?:(?:which|who|whose|the|an?|another|one\s+of|also)\b"
+    rf"(?P<head>{P}),\s+(?P<aside>(?:(?:which|that)\s+{ITEM}(?:\s*,\s*{ITEM})+,?\s+(?:and|&)\s+{ITEM}"
+    rf"(?=\s+[a-z])|(?:which|who|whose|the|an?|another|one\s+of|also)\b"
     rf"|(?:the\s+)?{P}['’]s?\s+(?:[\w-]+\s+){{0,2}}?(?:{_TITLE})\b)"
-    # (a comma between two parties is a list's: "which OpenAI, Microsoft and Nvidia funded")
-    r"(?:[^,;\ue002]|(?<=\ue001),(?=\s*\ue000)){0,160}?(?:\ue002\d+\ue003[^,;\ue002]{0,80}?)?)"
-    r"(?=(?<!\ue001),|,(?!\s*\ue000)|;|$)",
+    rf"(?:[^,;\ue002]|{_LIST_COMMA}){{0,160}}?(?:\ue002\d+\ue003(?:[^,;\ue002]|{_LIST_COMMA}){{0,80}}?)?)"
+    rf"(?=,(?!{_LIST_REST})|;|$)",
     re.IGNORECASE,
 )
+# A comparison fronted before the sentence's subject is no party's aside: "Like OpenAI, the
+# start-up Microsoft acquired relies on …"
+_FRONTED = re.compile(r"\b(?:like|unlike|than|besides|beyond|instead\s+of)\s+$", re.IGNORECASE)
 ROUND_ASIDE = re.compile(
     r"(?:which|that)\s+(?:also\s+)?(?:drew|attracted|included|includes|saw\s+participation)\b",
     re.IGNORECASE,
@@ -145,6 +158,8 @@ def reduce(skeleton: str, kinds: Sequence[str], two_parties: bool = False) -> Re
     cuts: list[tuple[int, int]] = []
     if CLOSE + "," in skeleton:
         for m in ASIDE.finditer(skeleton):
+            if _FRONTED.search(skeleton, max(0, m.start() - 20), m.start()):
+                continue
             if OPEN in m.group("aside") and not ROUND_ASIDE.match(m.group("aside")):
                 # (an aside without a party states no deal of its own; "…, which also drew
                 # A and B" names a round's backers and stays in the main clause)

@@ -162,6 +162,14 @@ def background_pairs(kind: str, *, swap: bool = False) -> Builder:
     return build
 
 
+# A round named just before "X, in which Y invested": the round's, not X's ("a round led by
+# General Catalyst, in which Nvidia also invested")
+_ROUND_BEFORE = re.compile(
+    r"\b(?:led|co-led|headed|by|from|round|series\s+[a-z]|funding|financing)\s+(?:\S+\s+){0,2}$",
+    re.IGNORECASE,
+)
+
+
 def background_of_company(kind: str) -> Builder:
     """`background_pairs`, but not of a product: "Claude, which Amazon backed as its default
     assistant" is no deal (an aside about a model is not about its maker)."""
@@ -416,16 +424,25 @@ _ASSETS_OF = (
 )
 _ROUND = r"(?:round|funding|raise|financing|Series\s+[A-Z]\b|seed)"
 # A party named with a description in an aside ("Mistral, the French lab ...", "G42 (an Abu
-# Dhabi firm ..."): up to four words, none a party.
-_DESCRIPTION = r"(?:(?:the|a|an)\s+(?:(?!(?:which|that|who|whose|in|of|by|for|with|to|and|or)\s)[\w:-]+\s+){0,5}?)"
+# Dhabi firm ..."): up to five words after its article, none a party nor a clause word.
+# (not a stock or a stake: "Nvidia, the stock SoftBank bought in 2019")
+_DESCRIPTION = (
+    r"(?:(?:the|a|an)\s+(?:(?!(?:which|that|who|whose|in|of|by|for|with|to|and|or|stocks?|"
+    r"shares?|stakes?|bonds?)\s)[\w:-]+\s+){0,5}?)"
+)
+# Not a party named in a comparison fronted before the subject ("Like OpenAI, the start-up
+# Microsoft acquired …"), nor one whose stake or shares are the thing ("a 49% stake in Scale
+# AI, which Meta paid $14.3 billion for")
+_NOT_FRONTED = (
+    r"(?<!\blike )(?<!\bunlike )(?<!\bthan )(?<!\bbesides )(?<!\binstead of )"
+    r"(?<!\bstake in )(?<!\bstakes in )(?<!\bshares in )(?<!\bshares of )(?<!\bstake of )"
+)
 # An aside about a party, before its relative clause's subject: "Anthropic, which", "Silo AI,
 # the Finnish lab that", "Run:ai, the Israeli start-up" ("that" or no pronoun only after a
 # description: "told Anthropic that AMD bought" is no aside)
-_RELATIVE = (
-    rf"(?P<tgt>{P})(?:,?\s+which\s+|\s*(?:,|—|–|--|\()\s*{_DESCRIPTION}(?:(?:which|that)\s+)?)"
-)
+_RELATIVE = rf"{_NOT_FRONTED}(?P<tgt>{P})(?:,?\s+which\s+|\s*(?:,|—|–|--|\()\s*{_DESCRIPTION}(?:(?:which|that)\s+)?)"
 # ... before "in which": "G42, in which", "Mistral, the lab in which"
-_DESCRIBED = rf"(?P<tgt>{P})(?:,?\s+|\s*(?:,|—|–|--|\()\s*{_DESCRIPTION})"
+_DESCRIBED = rf"{_NOT_FRONTED}(?P<tgt>{P})(?:,?\s+|\s*(?:,|—|–|--|\()\s*{_DESCRIPTION})"
 # A party that only qualifies a noun after it is not the subject: "a start-up founded by two
 # former Google researchers, said it had raised …"
 _NOT_A_MODIFIER = (
@@ -551,10 +568,12 @@ RULES: list[Rule] = [
                                r"early|lead|top|first|longtime|long-time|existing)\s+)?"
                                rf"(?:backer|investor|shareholder|funder)s?,?\s+", L("inv")),
          background_pairs("investment"), ("backer", "investor", "shareholder", "funder")),
-    Rule("backer-aside", _pattern(rf"(?P<inv>{P}),\s+(?:one\s+of\s+)?(?:the\s+)?(?P<tgt>{P})['’]s\s+(?:"
+    Rule("backer-aside", _pattern(rf"(?P<inv>{P}),\s+(?P<one>one\s+of\s+)?(?:the\s+)?(?P<tgt>{P})['’]s\s+(?:"
                                   r"(?:largest|biggest|main|major|key|early|earliest|lead|top|first|"
                                   r"longtime|long-time|existing|outside|external|strategic)\s+){0,2}"
-                                  r"(?:backer|investor|shareholder|funder)s?\b"),
+                                  # (a plural only after "one of": "Nvidia, OpenAI's investors
+                                  # said, would …" is no aside)
+                                  r"(?:backer|investor|shareholder|funder)(?(one)s|)\b"),
          background_pairs("investment"), ("backer", "investor", "shareholder", "funder")),
     # "Nvidia, an investor in Mistral AI, will …", "IBM, an early backer of Hugging Face, is"
     Rule("investor-in-aside", _pattern(rf"(?P<inv>{P}),\s+(?:an?|the|one)\s+(?:of\s+the\s+)?"
@@ -976,10 +995,13 @@ RULES: list[Rule] = [
     Rule("in-which-holds", _pattern(_DESCRIBED, r"in\s+which\s+", L("inv"),
                                     r"\s+(?:(?:has|have|had)\s+)?(?:also\s+|already\s+|first\s+|"
                                     r"previously\s+|since\s+|now\s+|reportedly\s+)?"
-                                    r"(?:owns|holds|has|had|controls|held|owned|invested|poured|"
-                                    r"put|pumped|sank|sunk|ploughed|plowed|injected|"
+                                    r"(?:owns|holds|has|had|controls|held|owned|invested|"
+                                    # (money, not "put its trust")
+                                    r"(?:poured|put|pumped|sank|sunk|ploughed|plowed|injected)"
+                                    rf"(?=\s+(?:(?:about|some|around|nearly|more\s+than|over)\s+)?(?:{A}|(?:billions|millions|money|cash)\b))|"
                                     rf"(?:took|bought|acquired|built)\s+(?:an?\s+)?(?:[\w%.-]+\s+|{A}\s+){{0,2}}?stake)\b"),
-         background_of_company("investment"),
+         lambda m, ctx: [] if _ROUND_BEFORE.search(ctx.text, max(0, m.start() - 60), m.start())
+         else background_of_company("investment")(m, ctx),
          ("in which",)),
     # A cloud chosen, phrased as a designation: "Anthropic makes AWS its primary training
     # partner", "xAI named Oracle Cloud the main provider for its training runs", "the deal
@@ -1251,8 +1273,8 @@ RULES: list[Rule] = [
                                   rf"paid\s+(?:(?:about|some|roughly|nearly|around)\s+)?{A}\s+for(?=\s*(?:,|—|–|\)|$|\s+(?:in|last|this|earlier)\b)))\b"
                                   # (not a stake or shares bought in it, nor goods bought
                                   # from it: "the chipmaker that Microsoft bought chips from")
-                                  rf"(?!\s+(?:an?\s+)?(?:{A}\s+)?(?:[\d.]+\s?%\s+)?(?:stakes?|shares|equity|"
-                                  r"into)\b)(?!\s+(?:[\w-]+\s+){0,4}?from\b)"),
+                                  rf"(?!\s+(?:an?\s+)?(?:{A}\s+|[\w%.-]+\s+){{0,2}}(?:stakes?|shares|equity|"
+                                  rf"into)\b)(?!\s+(?:[\w-]+\s+|{A}\s+){{0,4}}?from\b)"),
          background_of_company("acquisition"),
          ("bought", "acquired", "purchased", "took over", "snapped up", "paid")),
     # "Anthropic, which Amazon has backed with $8 billion,", "Mistral, the French lab that
@@ -1262,12 +1284,19 @@ RULES: list[Rule] = [
                                   r"early\s+|since\s+|reportedly\s+)?(?:backed|backs|funded|funds|"
                                   r"financed|bankrolled|invested\s+in(?!\s*\ue000)|"
                                   r"helped\s+(?:to\s+)?(?:fund|finance|back|bankroll))\b"
-                                  # (not backing in a fight: "which Google backed in its
-                                  # dispute with the FTC")
-                                  r"(?!\s+(?:[\w-]+\s+){0,2}?(?:in|on|over)\s+(?:its|their|the|a)\s+"
-                                  r"(?:[\w-]+\s+)?(?:fight|dispute|case|lawsuit|suit|battle|bid|"
-                                  r"challenge|effort|push|campaign|call|plan|proposal|stance|"
-                                  r"position|appeal|complaint)s?\b)"),
+                                  # (not backing as support: "which Google backed in its
+                                  # dispute with the FTC", "in court", "publicly", "as a
+                                  # customer"; nor "funded research at")
+                                  r"(?!\s+(?:[\w-]+\s+){0,2}?(?:in|on|over|for|against|during|before|at)"
+                                  r"\s+(?:(?:its|their|the|a|an)\s+)?(?:[\w-]+\s+){0,3}?(?:fight|dispute|"
+                                  r"case|lawsuit|suit|battle|bid|challenge|effort|push|campaign|call|"
+                                  r"plan|proposal|stance|position|appeal|complaint|court|debate|"
+                                  r"contract|tender|election|vote|bill|law|act|policy|rules?|"
+                                  r"regulators?|congress|parliament|brussels|washington)s?\b)"
+                                  r"(?!\s+(?:publicly|openly|vocally|politically|loudly|as\s+an?\s+"
+                                  r"(?:customer|partner|supplier|ally))\b)"
+                                  r"(?!\s+(?:research|studies|work|scholarships?|grants?|fellowships?|"
+                                  r"programs?|programmes?|projects?|efforts?)\b)"),
          background_of_company("investment"),
          ("back", "fund", "financ", "bankroll", "invested in")),
     # "Moonshot AI, whose largest outside shareholder is Alibaba"
@@ -1285,7 +1314,9 @@ RULES: list[Rule] = [
          background_pairs("investment"), ("whose",)),
     # "Silo AI, now part of AMD,": bought
     Rule("now-part-of", _pattern(rf"(?P<tgt>{P})\s*(?:,|—|–|--|\()\s*(?:(?:which|that)\s+is\s+)?"
-                                 r"now\s+(?:a\s+)?part\s+of\s+", L("inv"), r"(?!['’])"),
+                                 r"now\s+(?:a\s+)?part\s+of\s+", L("inv"),
+                                 # (not "now part of Nvidia Inception", a programme)
+                                 r"\s*(?:,|—|–|--|\)|[.!?]?\s*$)"),
          background_of_company("acquisition"),
          ("now part of", "now a part of")),
     # "the social network was folded into xAI": a merger

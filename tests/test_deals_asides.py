@@ -166,3 +166,64 @@ def test_the_aside_does_not_hide_the_sentences_news() -> None:
     )
     assert ("investment", "google", "anthropic", "background") in found
     assert any(d[0] == "compute" and d[3] == "reported" for d in found)
+
+
+# From a review of the rules (sentences written for it): asides and lists that must not be
+# read into deals, and statuses an aside's clause carries.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a list after an aside is the sentence's, a list inside one the aside's
+        (
+            "Microsoft, which has invested $13 billion in OpenAI, Google, which owns 14% of "
+            "Anthropic, and Amazon all reported earnings on Thursday.",
+            {
+                ("investment", "microsoft", "openai", "background"),
+                ("investment", "google", "anthropic", "background"),
+            },
+        ),
+        (
+            "Shares of Nvidia, an investor in OpenAI, Microsoft and Oracle rose on Tuesday.",
+            {("investment", "nvidia", "openai", "background")},
+        ),
+        (
+            "Investors in the round included Nvidia, which backed Mistral AI, Microsoft and "
+            "Salesforce.",
+            {("investment", "nvidia", "mistral-ai", "background")},
+        ),
+        (
+            "Mistral AI, whose shareholders include Nvidia, Microsoft and Salesforce, is now "
+            "valued at €11.7 billion.",
+            {
+                ("investment", "nvidia", "mistral-ai", "background"),
+                ("investment", "microsoft", "mistral-ai", "background"),
+                ("investment", "salesforce", "mistral-ai", "background"),
+            },
+        ),
+        # a comparison fronted before the subject, a round's "in which", support, programmes
+        ("Like OpenAI, the start-up Microsoft acquired relies on Nvidia chips.", set()),
+        (
+            "Mistral AI's Series B, co-led by Nvidia, in which Microsoft also invested, closed.",
+            {("investment", "nvidia", "mistral-ai", "reported")},
+        ),
+        ("Mistral AI, which Apple backed in court, hired staff.", set()),
+        ("Mistral AI, which Meta backed publicly, hired staff.", set()),
+        ("Mistral AI, which Nvidia backs as a customer, hired staff.", set()),
+        ("Mistral AI, the lab Apple funded research at, hired staff.", set()),
+        ("OpenAI, in which Microsoft put its trust, grew.", set()),
+        ("Mistral AI, now part of Nvidia Inception, hired staff.", set()),
+        ("Nvidia, a stock that Salesforce bought and later sold, rose.", set()),
+        ("Mistral AI, the lab that Microsoft bought a minority stake in, hired staff.", set()),
+        ("Nvidia, the chipmaker Microsoft bought $5 billion of chips from, rose.", set()),
+        ("Nvidia, OpenAI's investors said, would keep supplying chips.", set()),
+        # an aside dated with the news is the news
+        (
+            "Microsoft, which on Tuesday agreed to buy Inflection AI, rose.",
+            {("acquisition", "microsoft", "inflection-ai", "reported")},
+        ),
+    ],
+)
+def test_an_aside_is_read_as_far_as_it_goes(
+    text: str, expected: set[tuple[str, str, str, str]]
+) -> None:
+    assert deals_in(text) == expected

@@ -74,7 +74,11 @@ ASIDE = re.compile(
 )
 # A comparison fronted before the sentence's subject is no party's aside: "Like OpenAI, the
 # start-up Microsoft acquired relies on …"
-_FRONTED = re.compile(r"\b(?:like|unlike|than|besides|beyond|instead\s+of)\s+$", re.IGNORECASE)
+_FRONTED = re.compile(
+    r"\b(?:like|unlike|than|besides|beyond|instead\s+of|apart\s+from|aside\s+from|compared\s+"
+    r"(?:with|to)|as\s+with|as\s+for)\s+$",
+    re.IGNORECASE,
+)
 ROUND_ASIDE = re.compile(
     r"(?:which|that)\s+(?:also\s+)?(?:drew|attracted|included|includes|saw\s+participation)\b",
     re.IGNORECASE,
@@ -158,7 +162,7 @@ def reduce(skeleton: str, kinds: Sequence[str], two_parties: bool = False) -> Re
     cuts: list[tuple[int, int]] = []
     if CLOSE + "," in skeleton:
         for m in ASIDE.finditer(skeleton):
-            if _FRONTED.search(skeleton, max(0, m.start() - 20), m.start()):
+            if _FRONTED.search(skeleton, max(0, m.start() - 24), m.start()):
                 continue
             if OPEN in m.group("aside") and not ROUND_ASIDE.match(m.group("aside")):
                 # (an aside without a party states no deal of its own; "…, which also drew

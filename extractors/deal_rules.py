@@ -434,7 +434,8 @@ _DESCRIPTION = (
 # Microsoft acquired …"), nor one whose stake or shares are the thing ("a 49% stake in Scale
 # AI, which Meta paid $14.3 billion for")
 _NOT_FRONTED = (
-    r"(?<!\blike )(?<!\bunlike )(?<!\bthan )(?<!\bbesides )(?<!\binstead of )"
+    r"(?<!\blike )(?<!\bunlike )(?<!\bthan )(?<!\bbesides )(?<!\binstead of )(?<!\bapart from )"
+    r"(?<!\baside from )(?<!\bcompared with )(?<!\bcompared to )(?<!\bas with )(?<!\bas for )"
     r"(?<!\bstake in )(?<!\bstakes in )(?<!\bshares in )(?<!\bshares of )(?<!\bstake of )"
 )
 # An aside about a party, before its relative clause's subject: "Anthropic, which", "Silo AI,
@@ -995,7 +996,8 @@ RULES: list[Rule] = [
     Rule("in-which-holds", _pattern(_DESCRIBED, r"in\s+which\s+", L("inv"),
                                     r"\s+(?:(?:has|have|had)\s+)?(?:also\s+|already\s+|first\s+|"
                                     r"previously\s+|since\s+|now\s+|reportedly\s+)?"
-                                    r"(?:owns|holds|has|had|controls|held|owned|invested|"
+                                    r"(?:owns|holds|has|had|controls|held|owned|"
+                                    r"invested(?!\s+(?:time|effort|energy|attention|resources)\b)|"
                                     # (money, not "put its trust")
                                     r"(?:poured|put|pumped|sank|sunk|ploughed|plowed|injected)"
                                     rf"(?=\s+(?:(?:about|some|around|nearly|more\s+than|over)\s+)?(?:{A}|(?:billions|millions|money|cash)\b))|"
@@ -1270,11 +1272,15 @@ RULES: list[Rule] = [
     Rule("which-bought", _pattern(_RELATIVE, L("inv"), r"\s+(?:(?:has|have|had)\s+)?"
                                   r"(?:bought|acquired|purchased|took\s+over|snapped\s+up|"
                                   # ("the start-up OpenAI paid $1.1 billion for")
-                                  rf"paid\s+(?:(?:about|some|roughly|nearly|around)\s+)?{A}\s+for(?=\s*(?:,|—|–|\)|$|\s+(?:in|last|this|earlier)\b)))\b"
+                                  rf"paid\s+(?:(?:about|some|roughly|nearly|around)\s+)?{A}\s+for(?=\s*(?:,|—|–|\)|$|"
+                                  r"\s+(?:last|this|earlier)\b|\s+in\s+(?:(?:19|20)\d\d|january|february|march|april|"
+                                  r"may|june|july|august|september|october|november|december)\b)))\b"
                                   # (not a stake or shares bought in it, nor goods bought
                                   # from it: "the chipmaker that Microsoft bought chips from")
                                   rf"(?!\s+(?:an?\s+)?(?:{A}\s+|[\w%.-]+\s+){{0,2}}(?:stakes?|shares|equity|"
-                                  rf"into)\b)(?!\s+(?:[\w-]+\s+|{A}\s+){{0,4}}?from\b)"),
+                                  rf"into)\b)(?!\s+(?:[\w,-]+\s+|{A}\s+){{0,7}}?from\b)"
+                                  # (nor a quantity bought: "bought more than 400,000 …")
+                                  r"(?!\s+(?:(?:more|fewer|less)\s+than\s+|over\s+|about\s+|some\s+)?\d)"),
          background_of_company("acquisition"),
          ("bought", "acquired", "purchased", "took over", "snapped up", "paid")),
     # "Anthropic, which Amazon has backed with $8 billion,", "Mistral, the French lab that
@@ -1287,16 +1293,21 @@ RULES: list[Rule] = [
                                   # (not backing as support: "which Google backed in its
                                   # dispute with the FTC", "in court", "publicly", "as a
                                   # customer"; nor "funded research at")
-                                  r"(?!\s+(?:[\w-]+\s+){0,2}?(?:in|on|over|for|against|during|before|at)"
+                                  r"(?!\s+(?:[\w-]+\s+){0,2}?against\b)"
+                                  r"(?!\s+(?:[\w-]+\s+){0,2}?(?:in|on|over|for|during|before|at|through)"
                                   r"\s+(?:(?:its|their|the|a|an)\s+)?(?:[\w-]+\s+){0,3}?(?:fight|dispute|"
                                   r"case|lawsuit|suit|battle|bid|challenge|effort|push|campaign|call|"
                                   r"plan|proposal|stance|position|appeal|complaint|court|debate|"
                                   r"contract|tender|election|vote|bill|law|act|policy|rules?|"
-                                  r"regulators?|congress|parliament|brussels|washington)s?\b)"
-                                  r"(?!\s+(?:publicly|openly|vocally|politically|loudly|as\s+an?\s+"
-                                  r"(?:customer|partner|supplier|ally))\b)"
-                                  r"(?!\s+(?:research|studies|work|scholarships?|grants?|fellowships?|"
-                                  r"programs?|programmes?|projects?|efforts?)\b)"),
+                                  r"regulators?|congress|parliament|brussels|washington|crisis|"
+                                  r"turmoil|row|saga|standoff|feud)s?\b)"
+                                  r"(?!\s+(?:publicly|openly|vocally|politically|loudly|as\s+(?:an?\s+)?"
+                                  r"(?:[\w-]+\s+)?(?:customer|partner|supplier|ally))\b)"
+                                  r"(?!\s+(?:(?:an?|the)\s+)?(?:research|stud(?:y|ies)|work|scholarships?|"
+                                  r"grants?|fellowships?|programs?|programmes?|projects?|efforts?)\b)"
+                                  # (nor a thing backed that the party is only the object of:
+                                  # "which Amazon backed the idea of", "financed chips for")
+                                  r"(?!\s+(?:[\w-]+\s+){1,5}?(?:of|for|at|about|to|on)\s*(?:[,.;)—–]|$))"),
          background_of_company("investment"),
          ("back", "fund", "financ", "bankroll", "invested in")),
     # "Moonshot AI, whose largest outside shareholder is Alibaba"

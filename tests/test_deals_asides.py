@@ -216,6 +216,13 @@ def test_the_aside_does_not_hide_the_sentences_news() -> None:
         ("Mistral AI, the lab that Microsoft bought a minority stake in, hired staff.", set()),
         ("Nvidia, the chipmaker Microsoft bought $5 billion of chips from, rose.", set()),
         ("Nvidia, OpenAI's investors said, would keep supplying chips.", set()),
+        ("Compared with OpenAI, the lab Amazon funded is small.", set()),
+        ("Anthropic, which Amazon backed the idea of, raised money.", set()),
+        ("Anthropic, which Google backed as a cloud customer, raised money.", set()),
+        ("OpenAI, which Microsoft backed during the boardroom crisis, hired staff.", set()),
+        ("Cohere, the lab in which Oracle invested time, hired staff.", set()),
+        ("Mistral AI, the lab Microsoft paid $16 million for in compute credits, grew.", set()),
+        ("Nvidia, the chipmaker Microsoft bought more than 400,000 chips from, rose.", set()),
         # an aside dated with the news is the news
         (
             "Microsoft, which on Tuesday agreed to buy Inflection AI, rose.",

@@ -170,13 +170,23 @@ _ROUND_BEFORE = re.compile(
 )
 
 
+_DATED_NEWS = re.compile(
+    r"\b(?:on\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|today|yesterday|"
+    r"this\s+week)\b",
+    re.IGNORECASE,
+)
+
+
 def background_of_company(kind: str) -> Builder:
     """`background_pairs`, but not of a product: "Claude, which Amazon backed as its default
-    assistant" is no deal (an aside about a model is not about its maker)."""
-    plain = background_pairs(kind)
+    assistant" is no deal (an aside about a model is not about its maker); and news, not
+    background, when the clause is dated with the news ("which Alphabet agreed on Tuesday
+    to buy")."""
+    plain, recalled = pairs(kind), background_pairs(kind)
 
     def build(m: re.Match[str], ctx: Context) -> list[Found]:
-        return [f for f in plain(m, ctx) if ctx.kinds[f.target] != "product"]
+        found = (plain if _DATED_NEWS.search(m.group()) else recalled)(m, ctx)
+        return [f for f in found if ctx.kinds[f.target] != "product"]
 
     return build
 
@@ -994,9 +1004,9 @@ RULES: list[Rule] = [
     # "Anthropic, in which Alphabet owns about 14%", "G42, in which Microsoft invested $1.5
     # billion last year,", "Mistral, the French lab in which Nvidia took a stake"
     Rule("in-which-holds", _pattern(_DESCRIBED, r"in\s+which\s+", L("inv"),
-                                    r"\s+(?:(?:has|have|had)\s+)?(?:also\s+|already\s+|first\s+|"
+                                    r"\s+(?:(?:has|have|had)\s+)?(?:also\s+|already\s+|first\s+|both\s+|"
                                     r"previously\s+|since\s+|now\s+|reportedly\s+)?"
-                                    r"(?:owns|holds|has|had|controls|held|owned|"
+                                    r"(?:owns|holds?|has|had|controls?|held|owned|own|"
                                     r"invested(?!\s+(?:time|effort|energy|attention|resources)\b)|"
                                     # (money, not "put its trust")
                                     r"(?:poured|put|pumped|sank|sunk|ploughed|plowed|injected)"
@@ -1270,7 +1280,9 @@ RULES: list[Rule] = [
     # "LinkedIn, which Microsoft bought for $26.2bn in 2016": a company's owner, an earlier deal
     # (and "Silo AI, the Finnish lab that AMD bought last year,")
     Rule("which-bought", _pattern(_RELATIVE, L("inv"), r"\s+(?:(?:has|have|had)\s+)?"
-                                  r"(?:bought|acquired|purchased|took\s+over|snapped\s+up|"
+                                  r"(?:bought|acquired|purchased|took\s+over|snapped\s+up|took\s+private|"
+                                  # ("which Alphabet agreed in March to buy")
+                                  r"agreed\s+(?:(?:in|on|last)\s+\w+\s+)?to\s+(?:buy|acquire|purchase)|"
                                   # ("the start-up OpenAI paid $1.1 billion for")
                                   rf"paid\s+(?:(?:about|some|roughly|nearly|around)\s+)?{A}\s+for(?=\s*(?:,|—|–|\)|$|"
                                   r"\s+(?:last|this|earlier)\b|\s+in\s+(?:(?:19|20)\d\d|january|february|march|april|"
@@ -1282,7 +1294,8 @@ RULES: list[Rule] = [
                                   # (nor a quantity bought: "bought more than 400,000 …")
                                   r"(?!\s+(?:(?:more|fewer|less)\s+than\s+|over\s+|about\s+|some\s+)?\d)"),
          background_of_company("acquisition"),
-         ("bought", "acquired", "purchased", "took over", "snapped up", "paid")),
+         ("bought", "acquired", "purchased", "took over", "snapped up", "paid", "took private",
+          "to buy", "to acquire", "to purchase")),
     # "Anthropic, which Amazon has backed with $8 billion,", "Mistral, the French lab that
     # Nvidia backed last year": an earlier investment told in an aside about its target
     Rule("which-backed", _pattern(_RELATIVE, L("inv"), r"\s+(?:(?:has|have|had)\s+)?(?:also\s+|"
@@ -1375,6 +1388,30 @@ RULES: list[Rule] = [
                                   r"(?:its|their)\s+(?:[\w-]+\s+){0,2}?(?:investors|backers|"
                                   r"shareholders)\b"),
          background_pairs("investment"), ("among its", "among their")),
+    # "Manus, which counts Tencent as an investor", "… counts Amazon as its largest shareholder"
+    Rule("counts-as", _pattern(rf"(?P<tgt>{P}),?\s+which\s+(?:also\s+)?counts\s+", L("inv"),
+                               r"\s+as\s+(?:an?|its|one\s+of\s+its)\s+(?:[\w-]+\s+){0,2}?(?:investors?|"
+                               r"backers?|shareholders?|funders?|owners?)\b"),
+         background_of_company("investment"), ("counts",)),
+    # "Databricks, a portfolio company of Andreessen Horowitz"
+    Rule("portfolio-company", _pattern(rf"(?P<tgt>{P})\s*(?:,|—|–|--|\()\s*(?:an?|one)\s+(?:of\s+)?"
+                                       r"(?:the\s+)?portfolio\s+compan(?:y|ies)\s+of\s+", L("inv")),
+         background_of_company("investment"), ("portfolio compan",)),
+    # "Deci, the Israeli start-up that became a unit of Nvidia last year", "Informatica
+    # (acquired by Salesforce for $8 billion in November)": bought
+    Rule("became-unit", _pattern(_RELATIVE, r"(?:(?:has|had)\s+)?(?:became|become|is\s+now)\s+an?\s+"
+                                 r"(?:unit|subsidiary|division|part)\s+of\s+", L("inv"), r"(?!['’])"),
+         background_of_company("acquisition"), ("became a", "become a", "is now a")),
+    Rule("acquired-by-aside", _pattern(rf"(?P<tgt>{P})\s*(?:,|—|–|--|\()\s*(?:which\s+was\s+|"
+                                       r"since\s+)?(?:acquired|bought|purchased|taken\s+over)\s+by\s+",
+                                       L("inv"), r"(?!['’])"),
+         background_of_company("acquisition"), ("acquired by", "bought by", "purchased by",
+                                                "taken over by")),
+    # "Adept, whose founders Amazon hired last year": an acqui-hire
+    Rule("whose-founders-hired", _pattern(rf"(?P<tgt>{P}),?\s+whose\s+(?:co-?)?founders?(?:\s+and\s+"
+                                          r"(?:most\s+of\s+its\s+)?(?:staff|team|researchers))?\s+",
+                                          L("inv"), r"\s+(?:(?:has|had)\s+)?(?:re)?hired\b"),
+         background_of_company("acquihire"), ("whose founder", "whose co-founder", "whose cofounder")),
     # "Anthropic, backed by Amazon and Google, raised …": backers in an aside
     # (and "CoreWeave, the neocloud part-owned by Nvidia,": a share owned is a stake)
     Rule("backed-by-aside", _pattern(rf"(?P<tgt>{P})\s*(?:,|—|–|--|\()\s*", _DESCRIPTION, "?",

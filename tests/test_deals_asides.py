@@ -131,6 +131,42 @@ def deals_in(text: str) -> set[tuple[str, str, str, str]]:
             "Nvidia, one of OpenAI's biggest outside shareholders, sold shares.",
             {("investment", "nvidia", "openai", "background")},
         ),
+        # more owners and backers named in passing (check10's and check11's families, after
+        # their scores)
+        (
+            "Inflection AI, which Microsoft took private in 2024, shut its app.",
+            {("acquisition", "microsoft", "inflection-ai", "background")},
+        ),
+        (
+            "Inflection AI, which Microsoft agreed in March to buy, shut its app.",
+            {("acquisition", "microsoft", "inflection-ai", "background")},
+        ),
+        (
+            "Inflection AI, which Microsoft agreed on Tuesday to buy, shut its app.",
+            {("acquisition", "microsoft", "inflection-ai", "reported")},
+        ),
+        (
+            "Cohere, a portfolio company of Salesforce, released a model.",
+            {("investment", "salesforce", "cohere", "background")},
+        ),
+        (
+            "Inflection AI (acquired by Microsoft for $650 million in March) shut its app.",
+            {("acquisition", "microsoft", "inflection-ai", "background")},
+        ),
+        (
+            "Inflection AI, the chatbot maker that became a unit of Microsoft, shut its app.",
+            {("acquisition", "microsoft", "inflection-ai", "background")},
+        ),
+        (
+            "Cohere, which counts Oracle as an investor, released a model.",
+            {("investment", "oracle", "cohere", "background")},
+        ),
+        ("Cohere, which counts Oracle as a customer, released a model.", set()),
+        (
+            "Inflection AI, whose founders Microsoft hired in 2024, shut its app.",
+            {("acquihire", "microsoft", "inflection-ai", "background")},
+        ),
+        ("Inflection AI, whose founders Microsoft tried to hire, shut its app.", set()),
         # a list of investors in the aside
         (
             "Mistral AI, which Nvidia, Microsoft and Salesforce helped fund, hired staff.",

@@ -177,6 +177,9 @@ _DATED_NEWS = re.compile(
 )
 
 
+_CLAUSE_END = re.compile(r"[,;—–()]")
+
+
 def background_of_company(kind: str) -> Builder:
     """`background_pairs`, but not of a product: "Claude, which Amazon backed as its default
     assistant" is no deal (an aside about a model is not about its maker); and news, not
@@ -185,7 +188,11 @@ def background_of_company(kind: str) -> Builder:
     plain, recalled = pairs(kind), background_pairs(kind)
 
     def build(m: re.Match[str], ctx: Context) -> list[Found]:
-        found = (plain if _DATED_NEWS.search(m.group()) else recalled)(m, ctx)
+        # the clause's date may follow the match, up to the clause's end (which a match that
+        # ends on its aside's comma has reached)
+        end = _CLAUSE_END.search(ctx.text, m.end() - 1)
+        dated = _DATED_NEWS.search(ctx.text, m.start(), end.start() if end else len(ctx.text))
+        found = (plain if dated else recalled)(m, ctx)
         return [f for f in found if ctx.kinds[f.target] != "product"]
 
     return build

@@ -167,6 +167,14 @@ def deals_in(text: str) -> set[tuple[str, str, str, str]]:
             {("acquihire", "microsoft", "inflection-ai", "background")},
         ),
         ("Inflection AI, whose founders Microsoft tried to hire, shut its app.", set()),
+        (
+            "Inflection AI, which Microsoft agreed to buy on Tuesday, shut its app.",
+            {("acquisition", "microsoft", "inflection-ai", "reported")},
+        ),
+        (
+            "Inflection AI, now part of Microsoft, shut its app on Tuesday.",
+            {("acquisition", "microsoft", "inflection-ai", "background")},
+        ),
         # a list of investors in the aside
         (
             "Mistral AI, which Nvidia, Microsoft and Salesforce helped fund, hired staff.",

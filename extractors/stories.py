@@ -91,7 +91,6 @@ _SIZES = (_SHINGLE_BYTES, _SHINGLE_BYTES + _NAMES_BYTES)  # a signature before i
 # A lead match's score: below any match of names (NAMES_JACCARD times NAMES_SCALE and up).
 LEAD_SCORE = NAMES_JACCARD * NAMES_SCALE / 2
 _LEAD_SECONDS = LEAD_WINDOW.total_seconds()
-_NO_SHINGLES = bytes(_SHINGLE_BYTES)  # a short text's shingles part (`_lead_key`)
 
 _WORD = re.compile(r"\w+")
 _PRIME = (1 << 61) - 1
@@ -191,13 +190,12 @@ def _minima(
 
 
 def story_key(text: str, common: frozenset[str] = frozenset(), title: str = "") -> StoryKey | None:
-    """The text's MinHash signature and LSH bands; for a text too short to compare by its
-    words, its lead part alone (`_lead_key`), or None when the lead gives nothing either.
+    """The text's MinHash signature and LSH bands; None for texts too short to compare.
     `common`: the watchlist's name words (`name_words`), left out of the text's names.
     `title`: the headline, read with the text's first words for the lead part."""
     shingles = shingle_hashes(text)
     if len(shingles) < MIN_SHINGLES:
-        return _lead_key(text, common, title, len(shingles))
+        return None
     signature = _minima(shingles, _A, _B)
     key, bands = signature.tobytes(), band_keys(signature)
     named = names(text, common)
@@ -212,18 +210,6 @@ def story_key(text: str, common: frozenset[str] = frozenset(), title: str = "") 
     # or when it is the watchlist's (`common`, left out of the names part).
     lead = lead_of_text(title, text, frozenset(named) | common)
     return StoryKey(key + lead_part(lead), len(shingles), bands + lead_band_keys(lead))
-
-
-def _lead_key(text: str, common: frozenset[str], title: str, shingles: int) -> StoryKey | None:
-    """The key of a text too short to compare by its words (a feed's one-line summary when
-    the page failed, a headline alone): its lead part alone, found only by its lead bands;
-    None when its lead gives nothing to go by either."""
-    lead = lead_of_text(title, text, frozenset(names(text, common)) | common, alone=True)
-    if not len(lead):
-        return None
-    # The shingles part keeps the signature's layout; `matches` never compares it (fewer
-    # than MIN_SHINGLES).
-    return StoryKey(_NO_SHINGLES + lead_part(lead), shingles, lead_band_keys(lead))
 
 
 def band_keys(signature: npt.NDArray[np.uint32]) -> tuple[int, ...]:
@@ -280,10 +266,7 @@ def same_lead(a: Signed, b: Signed) -> bool:
     LEAD_WINDOW apart (both times known)."""
     if a.t is None or b.t is None or abs(a.t - b.t) > _LEAD_SECONDS:
         return False
-    alone = min(a.shingles, b.shingles) < MIN_SHINGLES  # a key of its lead alone
-    return lead_of(a.signature).same(
-        lead_of(b.signature), timedelta(seconds=abs(a.t - b.t)), alone=alone
-    )
+    return lead_of(a.signature).same(lead_of(b.signature), timedelta(seconds=abs(a.t - b.t)))
 
 
 def containment(a: Signed, b: Signed) -> float:
@@ -328,10 +311,8 @@ def matches(a: Signed, b: Signed) -> float:
     """The verification step for two LSH candidates: their containment when they are the
     same story by their shingles; else, when their names agree at least NAMES_JACCARD, that
     agreement scaled below any match of shingles (times NAMES_SCALE); else LEAD_SCORE when
-    their leads say the same (`same_lead`); else 0. A text of fewer than MIN_SHINGLES
-    shingles (a key of its lead alone) is compared by its lead alone."""
-    long_enough = min(a.shingles, b.shingles) >= MIN_SHINGLES
-    if long_enough and jaccard(a.signature, b.signature) >= MIN_JACCARD:
+    their leads say the same (`same_lead`); else 0."""
+    if jaccard(a.signature, b.signature) >= MIN_JACCARD:
         c = containment(a, b)
         if c >= CONTAINMENT:
             return c
@@ -378,10 +359,8 @@ def match_scores(keys: Sequence[Signed], others: Sequence[Signed]) -> npt.NDArra
     their = np.fromiter((o.shingles for o in others), dtype=np.float64, count=len(others))
     j = counts / PERMUTATIONS
     shared = j * (mine + their) / (1 + j)
-    fewer = np.minimum(mine, their)
-    with np.errstate(divide="ignore", invalid="ignore"):  # a lead-only key of no shingles
-        c = np.minimum(1.0, shared / fewer)
-    found[...] = np.where((fewer >= MIN_SHINGLES) & (j >= MIN_JACCARD) & (c >= CONTAINMENT), c, 0.0)
+    c = np.minimum(1.0, shared / np.minimum(mine, their))
+    found[...] = np.where((j >= MIN_JACCARD) & (c >= CONTAINMENT), c, 0.0)
     # The names parts, where both have one.
     named = [(r, x) for r, a in enumerate(keys) if (x := names_part(a.signature)) is not None]
     met = [(n, x) for n, o in enumerate(others) if (x := names_part(o.signature)) is not None]
@@ -423,10 +402,6 @@ def _lead_scores(
                 found[r, n] == 0.0
                 and t is not None
                 and abs(a.t - t) <= _LEAD_SECONDS
-                and mine.same(
-                    leads[n],
-                    timedelta(seconds=abs(a.t - t)),
-                    alone=min(a.shingles, others[n].shingles) < MIN_SHINGLES,
-                )
+                and mine.same(leads[n], timedelta(seconds=abs(a.t - t)))
             ):
                 found[r, n] = LEAD_SCORE

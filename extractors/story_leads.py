@@ -22,7 +22,6 @@ figure").
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 import zlib
@@ -48,12 +47,6 @@ MAX_FIGURES = 4
 MAX_NAMES = 10
 MAX_EVENTS = 3  # kinds of happening a headline contributes at most
 MIN_EVENT_NAMES = 2  # names two leads share besides their headlines' kind of happening
-# A lead that is all a key has (a text too short to compare by its words, `Lead.same` with
-# `alone`) is held to more: a shared pair only with a second name or figure shared too ("OpenAI
-# raises $6.6bn" is not "Anthropic raises $6.6bn; OpenAI rival"), a kind of happening with
-# this many names ("GitHub outage: Actions down" is not "GitHub Copilot outage hits Actions"),
-# and no percentage as a figure ("Nvidia shares fall 5%" is not "Nvidia shares rise 5%").
-ALONE_EVENT_NAMES = 3
 LEAD_CHARS = 600  # a headline, and a lead's words, past this are cut: no lead is longer
 # Each part's count is a byte of the signature's count word (`lead_part`).
 assert MAX_FIGURES * MAX_NAMES < 256 and MAX_EVENTS * MAX_NAMES < 256
@@ -171,22 +164,18 @@ class Lead:
         """What it is found by: its pairs and its events."""
         return np.concatenate([self.pairs, self.events])
 
-    def same(self, other: Lead, apart: timedelta, alone: bool = False) -> bool:
+    def same(self, other: Lead, apart: timedelta) -> bool:
         """Two leads `apart` in time tell one event: within LEAD_WINDOW they share a (figure,
         name) pair; or within EVENT_WINDOW both headlines report one kind of happening to one
         name, and the leads share MIN_EVENT_NAMES names, unless both give figures and none is
-        the same (two recalls by one carmaker in a week are of different sizes). `alone`: one
-        of them is all its key has (ALONE_EVENT_NAMES)."""
+        the same (two recalls by one carmaker in a week are of different sizes)."""
         if apart > LEAD_WINDOW:
             return False
-        shared_names = np.intersect1d(self.names, other.names).size
-        if np.intersect1d(self.pairs, other.pairs).size and (
-            not alone or shared_names >= 2 or np.intersect1d(self.figures, other.figures).size >= 2
-        ):
+        if np.intersect1d(self.pairs, other.pairs).size:
             return True
         if apart > EVENT_WINDOW or not np.intersect1d(self.events, other.events).size:
             return False
-        if shared_names < (ALONE_EVENT_NAMES if alone else MIN_EVENT_NAMES):
+        if np.intersect1d(self.names, other.names).size < MIN_EVENT_NAMES:
             return False
         return not (
             len(self.figures)
@@ -210,51 +199,33 @@ def _title_case(title: str) -> bool:
     return len(long) >= 3 and sum(w[:1].isupper() for w in long) > 0.6 * len(long)
 
 
-def lead_of_text(
-    title: str, text: str, known: frozenset[str] = frozenset(), alone: bool = False
-) -> Lead:
+def lead_of_text(title: str, text: str, known: frozenset[str] = frozenset()) -> Lead:
     """The lead of an article: NO_LEAD when it gives no name, or neither a figure nor a
-    headline's kind of happening. `known`: as for `lead_names`. `alone`: the lead is all the
-    article's key will have (no percentages: `ALONE_EVENT_NAMES`)."""
+    headline's kind of happening. `known`: as for `lead_names`."""
     title = title[:LEAD_CHARS]
     plain = _plain_known(known)  # once for the lead, the headline and the text's words
     # Who the lead concerns: the headline's names and the names of the lead's words. A
     # headline in Title Case capitalises "Sued", "Raises" and "Over": of its words only those
-    # the text (or the watchlist) names.
+    # the text (or the watchlist) names ("Acme Raises $10M Series A" and "Globex Raises $10M"
+    # shared the pair of "$10M" and "raises").
     headline = lead_names(title, plain)
     if _title_case(title):
         headline = [n for n in headline if n in plain]
-    words = lead_text("", text)
-    body = lead_names(words, plain)[:MAX_NAMES]
+    body = lead_names(lead_text("", text), plain)[:MAX_NAMES]
     named = list(dict.fromkeys([*headline, *body]))[:MAX_NAMES]
-    # A full name counts once more: two leads naming "Jesse Jackson" share more than two
-    # naming a Jackson and Chicago.
-    full = _full_names(title, headline) | _full_names(words, body)
-    found = figures(lead_text(title, text))
-    if alone:
-        found = [f for f in found if not f.endswith("%")]
-    found = found[:MAX_FIGURES]
+    found = figures(lead_text(title, text))[:MAX_FIGURES]
     kinds = headline_events(title)[:MAX_EVENTS]
     if not named or not (found or kinds):
         return NO_LEAD
+    pairs = _hashes({f"{f}\x1f{n}" for f in found for n in named})
+    if not kinds:
+        return Lead(pairs, _EMPTY, _EMPTY, _hashes(set(found)))
     return Lead(
-        _hashes({f"{f}\x1f{n}" for f in found for n in named}),
+        pairs,
         _hashes({f"{k}\x1e{n}" for k in kinds for n in headline[:MAX_NAMES]}),
-        _hashes({*body, *headline[:MAX_NAMES], *full}),
+        _hashes({*body, *headline[:MAX_NAMES]}),
         _hashes(set(found)),
     )
-
-
-_WORD_TOKEN = re.compile(r"[^\W_][\w'’-]*")
-
-
-def _full_names(text: str, named: list[str]) -> set[str]:
-    """Two names standing side by side in `text` ("Jesse Jackson"), as one name."""
-    if len(named) < 2:
-        return set()
-    known = set(named)
-    plain = [plain_name(t.lower()) for t in _WORD_TOKEN.findall(text)]
-    return {f"{a} {b}" for a, b in itertools.pairwise(plain) if a in known and b in known}
 
 
 def lead_part(lead: Lead) -> bytes:

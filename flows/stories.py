@@ -6,17 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from extractors.stories import (
-    MIN_SHINGLES,
-    WINDOW,
-    StoryKey,
-    match_scores,
-    matches,
-    story_key,
-)
+from extractors.stories import WINDOW, StoryKey, match_scores, matches, story_key
 from warehouse.stories import StoryRule
 
-STORY_RULE = StoryRule(match=matches, window=WINDOW, scores=match_scores, min_shingles=MIN_SHINGLES)
+STORY_RULE = StoryRule(match=matches, window=WINDOW, scores=match_scores)
 
 
 def story_fields(key: StoryKey | None) -> dict[str, Any]:

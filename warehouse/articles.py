@@ -6,9 +6,9 @@ text is already stored becomes a link to that article, not a second copy. New ar
 the story (`cluster_id`) of a stored or earlier-in-the-batch article that tells the same
 story: candidates share an LSH band key of their MinHash signatures (`story_bands`, one
 join), and the rule the caller hands in decides (warehouse/stories.py; the ingest passes
-extractors/stories.py's containment of shingles); texts with no key, and short texts whose
-key the rule matched to nothing, fall back to SimHash within `near_bits` bits. Syndicated
-copies of one wire story, rewritten as wire desks do, share a `cluster_id`.
+extractors/stories.py's containment of shingles); texts too short for a signature fall back
+to SimHash within `near_bits` bits. Syndicated copies of one wire story, rewritten as wire
+desks do, share a `cluster_id`.
 
 An article seen again keeps its identity; its date only ever moves earlier (the earliest
 feed that carried it, when its date came from a feed), and a source with no site name of

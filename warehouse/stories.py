@@ -6,8 +6,7 @@ story (`articles.cluster_id`) each article is placed in.
 Whether two candidates tell the same story is not decided here: the caller hands in a
 `StoryRule` (flows/stories.py passes extractors/stories.py's), so the warehouse stores keys
 and runs joins but holds no text-similarity logic of its own. Texts too short for a key fall
-back to SimHash within `near_bits` bits, a plain SQL distance, and so do short texts whose
-key (their lead alone) matched nothing.
+back to SimHash within `near_bits` bits, a plain SQL distance.
 
 Keys are refreshed when an article's text changes (its page replaced the feed's teaser) or
 when it has none (stored before keys existed): `refresh_stories` stores the new keys and
@@ -56,10 +55,6 @@ class StoryRule:
     match: Callable[[StoredKey, StoredKey], float]
     window: timedelta
     scores: Callable[[Sequence[StoredKey], Sequence[StoredKey]], npt.ArrayLike] | None = None
-    # Keys of fewer shingles stand for texts too short to compare by their words (the rule
-    # reads something else of them): one such key that the rule matches to nothing is then
-    # placed by SimHash as a text with no key is, with the articles of its batch that joined it.
-    min_shingles: int = 0
 
     def table(
         self, keys: Sequence[StoredKey], others: Sequence[StoredKey]
@@ -226,18 +221,14 @@ def _stored_best(
     return found
 
 
-def _by_key(
-    con: duckdb.DuckDBPyConnection, new: Sequence[Row], rule: StoryRule
-) -> tuple[dict[str, str], set[str]]:
+def _by_key(con: duckdb.DuckDBPyConnection, new: Sequence[Row], rule: StoryRule) -> dict[str, str]:
     """article id -> cluster id for the articles that have a story key: the story of the
     stored or earlier article in `new` that `rule` matches best, if any (a stored one when
-    they score the same), and the ids `rule` matched to nothing (each its own story). Of the
-    earlier ones, each story offers one: its last article on the new one's bands (in the
-    order of its bands)."""
+    they score the same). Of the earlier ones, each story offers one: its last article on
+    the new one's bands (in the order of its bands)."""
     keyed = [(i, k) for i, a in enumerate(new) if (k := _key(a)) is not None]
     stored = _stored_best(con, new, keyed, rule)
     clusters: dict[str, str] = {}
-    unmatched: set[str] = set()
     # band -> {story: its last article (`keyed` position) on the band}, in the order the
     # stories first came: what a list of every article on the band gave, read in order
     # into a dict, without reading every article.
@@ -262,15 +253,13 @@ def _by_key(
                 best_near = (float(found[top]), list(options)[top])
             score, cluster = best_stored if best_stored[0] >= best_near[0] else best_near
             clusters[aid] = cluster if score > 0 else aid
-            if score <= 0:
-                unmatched.add(aid)
             for b in key.bands:
                 by_band.setdefault(b, {})[clusters[aid]] = p
         if block.stop < len(keyed):
             for p in block:
                 for b in keyed[p][1].bands:
                     members.setdefault(b, set()).add(p)
-    return clusters, unmatched
+    return clusters
 
 
 def _bits_set(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint8]:
@@ -342,7 +331,7 @@ def _nearest_stored(
             (
                 found[r][1]
                 for r in rs
-                if found[r][0] not in placing and found[r][0] != a["article_id"]
+                if found[r][0] != a["article_id"] and found[r][0] not in placing
             ),
             None,
         )
@@ -389,25 +378,13 @@ def assign_stories(
     """article id -> cluster id for `new` (rows with `article_id`, `t`, `fingerprint` and the
     story fields), taken in order: by story key and `rule` when they have a key; texts too
     short for one (or every text, with no rule) join the cluster of the nearest stored or
-    earlier article within `near_bits` bits of SimHash; else their own. So do keys of fewer
-    than the rule's `min_shingles` that the rule matched to nothing, with the articles of
-    `new` that joined them. `placing`: stored articles placed again (`refresh_stories`),
-    which SimHash meets as articles of `new`, in order, not by their stored stories."""
-    clusters, unmatched = _by_key(con, new, rule) if rule else ({}, set())
-    # Short keys the rule matched to nothing go by SimHash too; an article of the batch that
-    # joined one of them by its key follows it there.
-    again = {
-        a["article_id"]
-        for a in new
-        if a["article_id"] in unmatched and (a.get("story_shingles") or 0) < rule.min_shingles
-    } if rule and rule.min_shingles else set()  # fmt: skip
-    short = [a for a in new if a["article_id"] not in clusters or a["article_id"] in again]
-    near = _near(con, short, near_bits, rule.window if rule else SIMHASH_WINDOW, placing)
-    placed = clusters | near
-    for aid, cluster in clusters.items():
-        if cluster in again and aid not in again:
-            placed[aid] = near[cluster]
-    return placed
+    earlier article within `near_bits` bits of SimHash; else their own. `placing`: stored
+    articles placed again (`refresh_stories`), which SimHash meets as articles of `new`, in
+    order, not by the stories they are leaving."""
+    clusters = _by_key(con, new, rule) if rule else {}
+    short = [a for a in new if a["article_id"] not in clusters]
+    window = rule.window if rule else SIMHASH_WINDOW
+    return clusters | _near(con, short, near_bits, window, placing)
 
 
 def store_keys(con: duckdb.DuckDBPyConnection, new: Sequence[Row], *, fresh: bool = False) -> None:

@@ -80,6 +80,16 @@ _FIGURE = re.compile(
 )
 
 
+# A company's valuation in an aside that introduces it: background every report of the
+# company repeats ("ChatGPT-maker OpenAI, valued at $500 billion, said …"), not the event's
+# figure (a round's "at a $183 billion valuation" and a deal "valued at $2.3 billion" are).
+_BOILERPLATE_VALUE = re.compile(
+    r",\s*(?:which\s+(?:is|was)\s+|most\s+recently\s+|last\s+)?valued\s+at\s+"
+    r"(?:(?:about|around|roughly|some|nearly|more\s+than|over|almost)\s+)?$",
+    re.IGNORECASE,
+)
+
+
 def lead_text(title: str, text: str) -> str:
     """The headline and the first LEAD_WORDS words of the text, each at most LEAD_CHARS
     characters (a hostile page's one-word headline of a megabyte reads as a short one)."""
@@ -94,6 +104,8 @@ def figures(text: str) -> list[str]:
     order met, once each."""
     out: dict[str, None] = {}
     for m in _FIGURE.finditer(text):
+        if _BOILERPLATE_VALUE.search(text, max(0, m.start() - 40), m.start()):
+            continue  # "ChatGPT-maker OpenAI, valued at $500 billion,": who, not what
         number = m.group("num")
         value = float(number.replace(",", ""))
         unit = (m.group("unit") or m.group("scale") or "").lower().replace(" ", "")

@@ -293,3 +293,29 @@ def test_a_title_case_headline_gives_no_names_its_text_does_not() -> None:
     c = key(acme, "Acme raises $10M to build robot chefs", 0)
     d = key(globex, "Globex raises $10M to automate tax filing", 20)
     assert matches(c, d) == 0.0
+
+
+def test_a_valuation_in_the_aside_that_introduces_a_company_is_no_event_figure() -> None:
+    """Wire reports open with the same aside about a company ("ChatGPT-maker OpenAI, valued at
+    $500 billion, …"): two different events of one week, not one story. A round's own
+    valuation and a deal's value still count."""
+    sora = (
+        "ChatGPT-maker OpenAI, valued at $500 billion, on Tuesday launched a social video app"
+        " built on its Sora model, letting users make short clips of themselves and friends"
+        " and share them in a feed much like TikTok's."
+    )
+    suit = (
+        "ChatGPT-maker OpenAI, valued at $500 billion, was sued on Thursday by a group of"
+        " novelists who say the company copied their books without permission to train the"
+        " models behind its chatbot, according to a court filing in New York."
+    )
+    a = key(sora, "OpenAI launches Sora video app", 0)
+    b = key(suit, "Novelists sue OpenAI over training data", 48)
+    assert matches(a, b) == 0.0
+    assert figures("Anthropic raised $13 billion at a $183 billion valuation.") == [
+        "1.3e+10",
+        "1.83e+11",
+    ]
+    assert figures("Meta agreed to buy Ridgeline in a deal valued at about $2.3 billion.") == [
+        "2.3e+09"
+    ]

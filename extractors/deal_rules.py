@@ -459,6 +459,9 @@ _NOT_FRONTED = (
 # the Finnish lab that", "Run:ai, the Israeli start-up" ("that" or no pronoun only after a
 # description: "told Anthropic that AMD bought" is no aside)
 _RELATIVE = rf"{_NOT_FRONTED}(?P<tgt>{P})(?:,?\s+which\s+|\s*(?:,|—|–|--|\()\s*{_DESCRIPTION}(?:(?:which|that)\s+)?)"
+# Where an aside about a party closes: its comma, dash or bracket, or the sentence's end
+# ("…, said Anthropic, the start-up backed by Amazon.")
+_ASIDE_END = r"\s*(?:,|—|–|--|\)|[.!?]?\s*$)"
 # ... before "in which": "G42, in which", "Mistral, the lab in which"
 _DESCRIBED = rf"{_NOT_FRONTED}(?P<tgt>{P})(?:,?\s+|\s*(?:,|—|–|--|\()\s*{_DESCRIPTION})"
 # A party that only qualifies a noun after it is not the subject: "a start-up founded by two
@@ -999,7 +1002,7 @@ RULES: list[Rule] = [
     Rule("owned-by-aside", _pattern(rf"(?P<tgt>{P})\s*(?:,|—|–|--|\()\s*(?:which\s+is\s+|that\s+is\s+)?"
                                     r"(?:now\s+|also\s+)?(?:wholly\s+)?owned\s+by\s+", L("inv"),
                                     # ("LinkedIn, owned by Microsoft since its 2016 takeover,")
-                                    r"\s*(?:,|—|–|--|\)|[.!?]?\s*$|\s(?:since|after|following)\b)"),
+                                    rf"(?:{_ASIDE_END}|\s(?:since|after|following)\b)"),
          background_pairs("acquisition"), ("owned by",)),
     # "Amazon has committed $8 billion to Anthropic" (money, not "committed to using")
     Rule("commit-to", _pattern(L("inv"), GAP, r"\bcommit(?:s|ted|ting)?\s+(?:(?:[\w-]+)\s+){0,2}?",
@@ -1347,7 +1350,7 @@ RULES: list[Rule] = [
     Rule("now-part-of", _pattern(rf"(?P<tgt>{P})\s*(?:,|—|–|--|\()\s*(?:(?:which|that)\s+is\s+)?"
                                  r"now\s+(?:a\s+)?part\s+of\s+", L("inv"),
                                  # (not "now part of Nvidia Inception", a programme)
-                                 r"\s*(?:,|—|–|--|\)|[.!?]?\s*$)"),
+                                 _ASIDE_END),
          background_of_company("acquisition"),
          ("now part of", "now a part of")),
     # "the social network was folded into xAI": a merger
@@ -1428,7 +1431,7 @@ RULES: list[Rule] = [
                                      # (an aside is read on its own, up to its comma)
                                      # (or at the sentence's end: "…, said Anthropic, the
                                      # start-up backed by Amazon.")
-                                     r"\s*(?:,|—|–|--|\)|[.!?]?\s*$)"),
+                                     _ASIDE_END),
          background_pairs("investment"), ("backed by", "funded by", "owned by")),
 ]  # fmt: skip
 

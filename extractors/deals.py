@@ -102,7 +102,9 @@ _DENIED = (
     r"agreement|deal|relationship|talks|alliance)|pass(?:es|ed)\s+on|"
     r"call(?:s|ed)?\s+off|scrap(?:s|ped)|abandon(?:s|ed)|rebuff(?:s|ed)|reject(?:s|ed)|"
     r"turn(?:s|ed)\s+down|not\s+in\s+talks|no\s+plans|rul(?:e|es|ed)\s+out|"
-    r"(?:drop(?:s|ped|ping)?|back(?:s|ed|ing)?)\s+out|terminat(?:e|es|ed)|declin(?:e|es|ed|ing)\s+to)\b"
+    r"(?:drop(?:s|ped|ping)?|back(?:s|ed|ing)?)\s+out|terminat(?:e|es|ed)|declin(?:e|es|ed|ing)\s+to|"
+    # ("refused to invest"; not "refused to comment")
+    r"refus(?:e|es|ed|ing)\s+to(?!\s+(?:comment|say|discuss|disclose|confirm|elaborate)\b))\b"
 )
 _TALKS = (
     r"\b(?:in\s+(?:early\s+|advanced\s+|final\s+)?(?:talks|discussions|negotiations)|"
@@ -159,6 +161,7 @@ _CUE_STEMS = (
     "float",
     "in on",
     "declin",
+    "refus",
     "talks",
     "discuss",
     "negotiat",

@@ -194,6 +194,14 @@ def deals_in(text: str) -> set[tuple[str, str, str, str]]:
             {("investment", "nvidia", "openai", "denied")},
         ),
         (
+            "Microsoft, which refused to invest in Mistral AI's last round, rose.",
+            {("investment", "microsoft", "mistral-ai", "denied")},
+        ),
+        (
+            "Microsoft, which has invested $13 billion in OpenAI, refused to comment.",
+            {("investment", "microsoft", "openai", "background")},
+        ),
+        (
             "Microsoft, which is in talks to buy Mistral AI, rose.",
             {("acquisition", "microsoft", "mistral-ai", "in_talks")},
         ),

@@ -168,15 +168,13 @@ _ROUND_BEFORE = re.compile(
     r"\b(?:led|co-led|headed|by|from|round|series\s+[a-z]|funding|financing)\s+(?:\S+\s+){0,2}$",
     re.IGNORECASE,
 )
-
-
-_DATED_NEWS = re.compile(
+# A clause dated with the news ("which Alphabet agreed on Tuesday to buy"): its deal is the
+# news, not one recalled (also read by extractors/deals.py for whole asides)
+DATED_NEWS = re.compile(
     r"\b(?:on\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|today|yesterday|"
     r"this\s+week)\b",
     re.IGNORECASE,
 )
-
-
 _CLAUSE_END = re.compile(r"[,;—–()]")
 
 
@@ -191,9 +189,22 @@ def background_of_company(kind: str) -> Builder:
         # the clause's date may follow the match, up to the clause's end (which a match that
         # ends on its aside's comma has reached)
         end = _CLAUSE_END.search(ctx.text, m.end() - 1)
-        dated = _DATED_NEWS.search(ctx.text, m.start(), end.start() if end else len(ctx.text))
+        dated = DATED_NEWS.search(ctx.text, m.start(), end.start() if end else len(ctx.text))
         found = (plain if dated else recalled)(m, ctx)
         return [f for f in found if ctx.kinds[f.target] != "product"]
+
+    return build
+
+
+def in_which_holder() -> Builder:
+    """`background_of_company` investments, but none when the "in which" follows a round's
+    lead (`_ROUND_BEFORE`)."""
+    owner = background_of_company("investment")
+
+    def build(m: re.Match[str], ctx: Context) -> list[Found]:
+        if _ROUND_BEFORE.search(ctx.text, max(0, m.start() - 60), m.start()):
+            return []
+        return owner(m, ctx)
 
     return build
 
@@ -1022,9 +1033,7 @@ RULES: list[Rule] = [
                                     r"(?:poured|put|pumped|sank|sunk|ploughed|plowed|injected)"
                                     rf"(?=\s+(?:(?:about|some|around|nearly|more\s+than|over)\s+)?(?:{A}|(?:billions|millions|money|cash)\b))|"
                                     rf"(?:took|bought|acquired|built)\s+(?:an?\s+)?(?:[\w%.-]+\s+|{A}\s+){{0,2}}?stake)\b"),
-         lambda m, ctx: [] if _ROUND_BEFORE.search(ctx.text, max(0, m.start() - 60), m.start())
-         else background_of_company("investment")(m, ctx),
-         ("in which",)),
+         in_which_holder(), ("in which",)),
     # A cloud chosen, phrased as a designation: "Anthropic makes AWS its primary training
     # partner", "xAI named Oracle Cloud the main provider for its training runs", "the deal
     # makes AWS Anthropic's primary cloud", "AWS will be Anthropic's primary cloud provider"

@@ -380,13 +380,6 @@ def _near_pair(ordered: Sequence[Mention]) -> bool:
     )
 
 
-# An aside dated with the news ("Microsoft, which on Tuesday agreed to buy …"): its deal is
-# the news, not a deal recalled
-_DATED_NEWS = re.compile(
-    r"\b(?:on\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|today|yesterday|"
-    r"this\s+week)\b",
-    re.IGNORECASE,
-)
 # An aside that is a subject relative clause: "P, which has teamed up with Q", read as the
 # clause "P has teamed up with Q" (not "P, which Q bought": its subject is another party).
 _SUBJECT_RELATIVE = re.compile(r"(?<=\ue001),\s+(?:which|who|that)\s+(?!\ue000)", re.IGNORECASE)
@@ -421,7 +414,8 @@ def _sentence_deals(
         stated = _match(plain, kinds, R.rules_for(plain, inside))
         if not stated and plain != aside:
             stated = _match(aside, kinds, R.rules_for(aside, inside))
-        news = _WILL.search(aside) or _DATED_NEWS.search(aside)
+        # (an aside dated with the news, "which on Tuesday agreed to buy …", is the news)
+        news = _WILL.search(aside) or R.DATED_NEWS.search(aside)
         found += [f if news else replace(f, background=True) for f in stated]
     found += reduced.found
     # The same match found twice (by two rules, or in a clause read again) is read once.

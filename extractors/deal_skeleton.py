@@ -20,8 +20,12 @@ AMOUNT_MARK = re.compile(AOPEN + r"(\d+)" + ACLOSE)
 # tried at word starts only, not at every character.
 GAP = r"\s*(?:[^\ue000;\s]+\s+)*?"
 APOS = r"['’]s?"
-# A party may carry its fund's name: "Salesforce Ventures", "AMD Ventures", "Nvidia's fund".
-ITEM = P + r"(?:\s+(?:ventures|capital|partners|management|investments|group|fund|holdings))?"
+# A party may carry its fund's name: "Salesforce Ventures", "AMD Ventures", "Nvidia's fund",
+# "Lightspeed Venture Partners", "ICONIQ Growth".
+ITEM = (
+    P + r"(?:\s+(?:ventures|venture|capital|partners|management|investments|group|fund|"
+    r"holdings|growth)){0,2}"
+)
 
 
 # "A, B and C"; "to A and to B", "in A and in B": a preposition said again before the last

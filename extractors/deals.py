@@ -53,6 +53,7 @@ import ahocorasick_rs
 
 from extractors import deal_anaphora as Y
 from extractors import deal_clauses as C
+from extractors import deal_rounds as D
 from extractors import deal_rules as R
 from extractors import deal_skeleton as K
 from extractors.amounts import Amount, find_amounts, find_year, parse_amount
@@ -303,7 +304,9 @@ def find_deals(
         if i - 1 in by_sentence
         and {m.entity for m in inside} != {m.entity for m in by_sentence[i - 1]}
     ]
-    if not pairs and not chains:
+    # a round announced in one sentence whose backers later ones name
+    rounds = _rounds_told_on(text, spans, by_sentence)
+    if not pairs and not chains and not rounds:
         return []
     found: list[Deal] = []
     paired = set(pairs)
@@ -331,10 +334,177 @@ def find_deals(
             if len({m.entity for m in inside}) < 2:
                 continue
         found += _sentence_deals(sentence, start, inside, ancestors, published, rules)
+    if rounds or any(d.kind == "investment" for d in found):
+        found = _rounds_across(text, spans, by_sentence, rounds, found, ancestors, published)
     # an article's licence of a company's models and its hiring of the staff (in two
     # sentences) are one acqui-hire
     hired = any(d.kind == "acquihire" for d in found)
     return fold_deals(_settle(found) if hired else found, published)
+
+
+_ROUND_REACH = 4  # the sentences after a raise that may name its backers
+
+
+def _rounds_told_on(
+    text: str, spans: Sequence[tuple[int, int]], by_sentence: dict[int, list[Mention]]
+) -> list[tuple[int, D.Announcement]]:
+    """The sentences announcing a raise that a later sentence (up to `_ROUND_REACH` on) may name
+    backers of: (sentence index, announcement). The raiser is named, or described right
+    after a sentence naming it ("The start-up raised $N")."""
+    out: list[tuple[int, D.Announcement]] = []
+    # a sentence naming a party, or right after one, with a party named after it
+    before = {j - k for j in by_sentence for k in range(1, _ROUND_REACH + 1)}
+    named = {*by_sentence, *(j + 1 for j in by_sentence)}
+    for i in sorted(before & named):
+        if i < 0 or i >= len(spans):
+            continue
+        start, end = spans[i]
+        if end - start > MAX_SENTENCE:
+            continue
+        inside = by_sentence.get(i)
+        found = D.announcement(text, spans[i], inside) if inside else None
+        if found is None and i - 1 in by_sentence:
+            found = D.described_announcement(text, spans[i], by_sentence[i - 1])
+        if found is not None:
+            out.append((i, found))
+    return out
+
+
+def _rounds_across(
+    text: str,
+    spans: Sequence[tuple[int, int]],
+    by_sentence: dict[int, list[Mention]],
+    rounds: Sequence[tuple[int, D.Announcement]],
+    found: list[Deal],
+    ancestors: Callable[[str], Sequence[str]] | None,
+    published: date | None,
+) -> list[Deal]:
+    """`found` with each announced round's backers that the next sentences name: added to the
+    round's deal found in the announcing sentence, or a deal of their own with the
+    announcement's amount, year and status (extractors/deal_rounds.py)."""
+    # a round is also one a sentence's investment deal tells ("ASML has agreed to invest
+    # €1.3bn in Mistral AI. … Existing investors including Nvidia also took part.")
+    told: list[tuple[int, str, D.Announcement | None]] = [
+        (i, ann.target.entity, ann) for i, ann in rounds
+    ]
+    raised = {i for i, _ in rounds}
+    starts = {spans[i][0]: i for i in range(len(spans))}
+    seen = {(i, t) for i, t, _ in told}
+    for d in found:
+        i = starts.get(d.start, -1)
+        if d.kind == "investment" and i >= 0 and (i, d.target) not in seen:
+            seen.add((i, d.target))
+            told.append((i, d.target, None))
+    told.sort(key=lambda x: x[0])
+    invested: dict[int, set[str]] = {}
+    for i, target, _ in told:
+        invested.setdefault(i, set()).add(target)
+    out = list(found)
+    for i, target, ann in told:
+        kin = {target, *(ancestors(target) if ancestors else ())}
+        members: dict[str, str] = {}
+        last = i
+        for j in range(i + 1, min(i + 1 + _ROUND_REACH, len(spans))):
+            start, end = spans[j]
+            if j in raised or target not in invested.get(j, {target}):
+                break  # another round (or another company's): what follows is about it
+            if end - start > MAX_SENTENCE or D.unwatched_raise(text[start:end]):
+                break
+            inside = by_sentence.get(j)
+            if not inside:
+                continue
+            if any(d.start == start and d.kind == "investment" for d in found):
+                continue  # the sentence's own investment deal: read by the rules
+            sentence = text[start:end]
+            skeleton, _ = _skeleton(sentence, start, inside, find_amounts(sentence))
+            for k, role in D.members(skeleton, [m.kind for m in inside]):
+                entity = inside[k].entity
+                if entity in kin or (ancestors and target in ancestors(entity)):
+                    continue
+                if members.get(entity) != "lead":
+                    members[entity] = role
+                last = j
+        if not members:
+            continue
+        out = _join_round(text, spans, i, last, target, ann, members, out, published)
+    return out
+
+
+def _join_round(
+    text: str,
+    spans: Sequence[tuple[int, int]],
+    i: int,
+    last: int,
+    target: str,
+    ann: D.Announcement | None,
+    members: dict[str, str],
+    found: list[Deal],
+    published: date | None,
+) -> list[Deal]:
+    """The round announced in sentence `i` with `members` named by the sentences up to `last`:
+    the announcing sentence's own deal of the round widened, else a new one."""
+    start, end = spans[i]
+    for k, d in enumerate(found):
+        if d.kind == "investment" and d.target == target and d.start == start:
+            roles = dict(d.roles) or {d.investor: "participant"}
+            for e, role in members.items():
+                if roles.get(e) != "lead":
+                    roles[e] = role
+            ordered = sorted(roles.items(), key=lambda x: x[1] != "lead")
+            investor = ordered[0][0]
+            found[k] = replace(d, investor=investor, roles=tuple(ordered))
+            return found
+    if ann is None:
+        return found
+    sentence = text[start:end]
+    amounts = [
+        a for a in find_amounts(sentence)
+        if a.start + start >= ann.target.end and not _VALUED.search(sentence, 0, a.start)
+        and not _VALUATION_WORD.match(sentence, a.end)
+    ]  # fmt: skip
+    amount = amounts[0] if amounts else None
+    window = text[ann.target.start : ann.end]
+    clause = sentence[ann.target.start - start :]
+    year = find_year(clause.split(";")[0], published)
+    status = _cue_status(window, year, published)
+    qualifier = amount.qualifier if amount else ""
+    follow = text[spans[i + 1][0] : spans[last][1]]
+    if (
+        _REPORTEDLY.search(sentence)
+        or _ACCORDING_TO_NAME.search(sentence)
+        or _REPORTEDLY.search(follow)
+    ):
+        qualifier = f"{qualifier}, reportedly" if qualifier else "reportedly"
+    ordered = sorted(members.items(), key=lambda x: x[1] != "lead")
+    evidence = (
+        text[start : spans[last][1]]
+        if last == i + 1
+        else (f"{sentence} … {text[spans[last][0] : spans[last][1]]}")
+    )
+    found.append(
+        Deal(
+            kind="investment",
+            investor=ordered[0][0],
+            target=target,
+            amount_usd=amount.low_usd if amount else None,
+            amount_max_usd=amount.high_usd if amount else None,
+            qualifier=qualifier,
+            year=year,
+            evidence=evidence,
+            start=start,
+            status=status,
+            roles=tuple(ordered),
+            currency=amount.currency if amount else "USD",
+            amount=amount.low if amount else None,
+            amount_max=amount.high if amount else None,
+        )
+    )
+    return found
+
+
+# money that values the company, not money raised ("at a valuation of $N", "valued at $N")
+_VALUED = re.compile(r"\b(?:valu\w*|worth)\s+(?:\w+\s+){0,4}?(?:at\s+|of\s+)?$", re.IGNORECASE)
+_VALUATION_WORD = re.compile(r"\s+(?:post-money\s+|pre-money\s+)?valuation", re.IGNORECASE)
 
 
 def _described(text: str, spans: Sequence[tuple[int, int]], pairs: Sequence[int]) -> set[int]:
@@ -676,6 +846,14 @@ _AFTER_EARLIER = re.compile(
 
 
 def _status(f: K.Found, window: str, year: int | None, today: date | None) -> str:
+    return _cue_status(window, year, today, background=f.background)
+
+
+def _cue_status(
+    window: str, year: int | None, today: date | None, *, background: bool = False
+) -> str:
+    """The status the cues in `window` give (denied, then talks, then background), else by
+    the year."""
     if "which" in window or "who" in window:  # "X, which already …, signed": not the deal's
         window = _ASIDE_WORDS.sub(" ", window)
     cues = {m.lastgroup for m in _CUES_LOW.finditer(window.lower())} if window else set()
@@ -684,7 +862,7 @@ def _status(f: K.Found, window: str, year: int | None, today: date | None) -> st
     for status in ("denied", "in_talks"):
         if status in cues:
             return status
-    if f.background or "background" in cues:
+    if background or "background" in cues:
         return "background"
     if year is not None and today is not None and year < today.year:
         return "background"

@@ -334,7 +334,7 @@ def find_deals(
             if len({m.entity for m in inside}) < 2:
                 continue
         found += _sentence_deals(sentence, start, inside, ancestors, published, rules)
-    if rounds or any(d.kind == "investment" for d in found):
+    if rounds or any(d.kind == "investment" and d.amount_usd is not None for d in found):
         found = _rounds_across(text, spans, by_sentence, rounds, found, ancestors, published)
     # an article's licence of a company's models and its hiring of the staff (in two
     # sentences) are one acqui-hire
@@ -382,52 +382,88 @@ def _rounds_across(
     """`found` with each announced round's backers that the next sentences name: added to the
     round's deal found in the announcing sentence, or a deal of their own with the
     announcement's amount, year and status (extractors/deal_rounds.py)."""
-    # a round is also one a sentence's investment deal tells ("ASML has agreed to invest
-    # €1.3bn in Mistral AI. … Existing investors including Nvidia also took part.")
-    told: list[tuple[int, str, D.Announcement | None]] = [
-        (i, ann.target.entity, ann) for i, ann in rounds
-    ]
     raised = {i for i, _ in rounds}
     starts = {spans[i][0]: i for i in range(len(spans))}
-    seen = {(i, t) for i, t, _ in told}
+    # an investment deal stated as news opens a round too ("ASML has agreed to invest €1.3bn
+    # in Mistral AI. … Existing investors including Nvidia also took part."), unless a raise
+    # of its company was announced just before
+    told = list(rounds)
     for d in found:
         i = starts.get(d.start, -1)
-        if d.kind == "investment" and i >= 0 and (i, d.target) not in seen:
-            seen.add((i, d.target))
-            told.append((i, d.target, None))
+        if (
+            i >= 0
+            and d.kind == "investment"
+            and d.status in ("reported", "in_talks")
+            and d.amount_usd is not None
+            and not any(
+                a.target.entity == d.target and i - _ROUND_REACH <= k <= i for k, a in rounds
+            )
+        ):
+            at = (
+                next(m for m in by_sentence.get(i, []) if m.entity == d.target)
+                if any(m.entity == d.target for m in by_sentence.get(i, []))
+                else None
+            )
+            if at is not None:
+                told.append((i, D.Announcement(at, spans[i][1], at.start)))
     told.sort(key=lambda x: x[0])
+    # the sentences with an investment deal of their own, and whose
     invested: dict[int, set[str]] = {}
-    for i, target, _ in told:
-        invested.setdefault(i, set()).add(target)
+    for d in found:
+        if d.kind == "investment" and d.start in starts:
+            invested.setdefault(starts[d.start], set()).add(d.target)
     out = list(found)
-    for i, target, ann in told:
+    for i, ann in told:
+        target = ann.target.entity
         kin = {target, *(ancestors(target) if ancestors else ())}
+        own = next(
+            (
+                d
+                for d in out
+                if d.kind == "investment" and d.target == target and d.start == spans[i][0]
+            ),
+            None,
+        )
+        status = own.status if own else _announced_status(text, spans[i], ann, published)
         members: dict[str, str] = {}
         last = i
         for j in range(i + 1, min(i + 1 + _ROUND_REACH, len(spans))):
             start, end = spans[j]
-            if j in raised or target not in invested.get(j, {target}):
-                break  # another round (or another company's): what follows is about it
-            if end - start > MAX_SENTENCE or D.unwatched_raise(text[start:end]):
+            if j in raised or end - start > MAX_SENTENCE:
+                break  # another raise: what follows is about it
+            if j in invested:
+                if target not in invested[j]:
+                    break  # another company's investment
+                continue  # the sentence's own deal of this round: read by the rules
+            sentence = text[start:end]
+            inside = by_sentence.get(j, [])
+            skeleton, _ = _skeleton(sentence, start, inside, find_amounts(sentence))
+            if D.another_round(sentence, skeleton):
                 break
-            inside = by_sentence.get(j)
             if not inside:
                 continue
-            if any(d.start == start and d.kind == "investment" for d in found):
-                continue  # the sentence's own investment deal: read by the rules
-            sentence = text[start:end]
-            skeleton, _ = _skeleton(sentence, start, inside, find_amounts(sentence))
-            for k, role in D.members(skeleton, [m.kind for m in inside]):
+            kinds = [m.kind for m in inside]
+            for k, role in D.members(skeleton, kinds, talks=status == "in_talks"):
                 entity = inside[k].entity
                 if entity in kin or (ancestors and target in ancestors(entity)):
                     continue
                 if members.get(entity) != "lead":
                     members[entity] = role
                 last = j
-        if not members:
-            continue
-        out = _join_round(text, spans, i, last, target, ann, members, out, published)
+        if members:
+            out = _join_round(text, spans, i, last, ann, own, status, members, out, published)
     return out
+
+
+def _announced_status(
+    text: str, span: tuple[int, int], ann: D.Announcement, published: date | None
+) -> str:
+    """The status of a round as its announcement tells it: its cues ("is in talks to raise"),
+    an earlier raise recalled ("last raised"), else by its year."""
+    clause = text[ann.target.start : span[1]].split(";")[0]
+    year = find_year(clause, published)
+    window = text[ann.target.start : ann.end]
+    return _cue_status(window, year, published, background=ann.earlier)
 
 
 def _join_round(
@@ -435,38 +471,33 @@ def _join_round(
     spans: Sequence[tuple[int, int]],
     i: int,
     last: int,
-    target: str,
-    ann: D.Announcement | None,
+    ann: D.Announcement,
+    own: Deal | None,
+    status: str,
     members: dict[str, str],
     found: list[Deal],
     published: date | None,
 ) -> list[Deal]:
     """The round announced in sentence `i` with `members` named by the sentences up to `last`:
-    the announcing sentence's own deal of the round widened, else a new one."""
+    the announcing sentence's own deal of the round (`own`) widened, else a new one."""
+    if own is not None:
+        roles = dict(own.roles) or {own.investor: "participant"}
+        for e, role in members.items():
+            if roles.get(e) != "lead":
+                roles[e] = role
+        ordered = sorted(roles.items(), key=lambda x: x[1] != "lead")
+        widened = replace(own, investor=ordered[0][0], roles=tuple(ordered))
+        return [widened if d is own else d for d in found]
     start, end = spans[i]
-    for k, d in enumerate(found):
-        if d.kind == "investment" and d.target == target and d.start == start:
-            roles = dict(d.roles) or {d.investor: "participant"}
-            for e, role in members.items():
-                if roles.get(e) != "lead":
-                    roles[e] = role
-            ordered = sorted(roles.items(), key=lambda x: x[1] != "lead")
-            investor = ordered[0][0]
-            found[k] = replace(d, investor=investor, roles=tuple(ordered))
-            return found
-    if ann is None:
-        return found
     sentence = text[start:end]
     amounts = [
         a for a in find_amounts(sentence)
-        if a.start + start >= ann.target.end and not _VALUED.search(sentence, 0, a.start)
+        if a.start + start >= ann.verb and not _VALUED.search(sentence, 0, a.start)
         and not _VALUATION_WORD.match(sentence, a.end)
     ]  # fmt: skip
     amount = amounts[0] if amounts else None
-    window = text[ann.target.start : ann.end]
     clause = sentence[ann.target.start - start :]
     year = find_year(clause.split(";")[0], published)
-    status = _cue_status(window, year, published)
     qualifier = amount.qualifier if amount else ""
     follow = text[spans[i + 1][0] : spans[last][1]]
     if (
@@ -479,13 +510,13 @@ def _join_round(
     evidence = (
         text[start : spans[last][1]]
         if last == i + 1
-        else (f"{sentence} … {text[spans[last][0] : spans[last][1]]}")
+        else f"{sentence} … {text[spans[last][0] : spans[last][1]]}"
     )
     found.append(
         Deal(
             kind="investment",
             investor=ordered[0][0],
-            target=target,
+            target=ann.target.entity,
             amount_usd=amount.low_usd if amount else None,
             amount_max_usd=amount.high_usd if amount else None,
             qualifier=qualifier,

@@ -78,6 +78,12 @@ L, P = "lead", "participant"
             "participated.",
             {("cohere", "reported", "nvidia", (("nvidia", L), ("salesforce", P), ("oracle", P)))},
         ),
+        # a backer's people are not the backer
+        (
+            "Mistral AI raised €385 million. Other investors include Nvidia and Microsoft "
+            "co-founder Bill Gates.",
+            {("mistral-ai", "reported", "nvidia", (("nvidia", P),))},
+        ),
         # an investment deal is a round too
         (
             "Nvidia has agreed to invest $1 billion in xAI. Existing backers including Oracle "
@@ -115,6 +121,37 @@ def test_the_round_keeps_the_announcements_amount() -> None:
         # no raise to name backers of
         "Cohere released a model on Monday. Nvidia led the round of talks with regulators.",
         "Cohere has not raised money this year. Nvidia and Oracle also took part.",
+        # a review's cases (session 31): leading, joining and taking part in other things
+        "Anthropic raised $13 billion in a Series F round. Chip stocks rose, and Nvidia and "
+        "AMD led the gains.",
+        "xAI raised $6 billion in a Series C round. Researchers from Google and Meta have also "
+        "joined.",
+        "Cohere raised $500 million in August. Google and Salesforce joined in the latest round "
+        "of tech layoffs.",
+        "xAI raised $10 billion in July. Oracle also joined the deal to take over TikTok's US "
+        "business.",
+        # backers taken back, or only supposed for a round already closed
+        "xAI raised $6 billion in a Series C round. Reports that Nvidia joined the round were "
+        "denied by the chipmaker.",
+        "Anthropic has closed a $13 billion Series F round. Microsoft and Nvidia could join the "
+        "round at a later stage.",
+        "Anthropic raised $13 billion in a Series F round. Neither Amazon nor Google invested "
+        "in the round.",
+        # another company's round, named with "a" or by a company the watchlist does not hold
+        "Cohere has closed a $500 million funding round. Separately, Nvidia led a $105 million "
+        "seed round for robotics start-up Genesis AI.",
+        "Figure AI raised $1 billion in September. Rival Apptronik raised $403 million in "
+        "February. Google led that round, with Nvidia participating.",
+        # an earlier round, by its date
+        "Anthropic said it had raised $13 billion in a Series F round. Salesforce led its $3.5 "
+        "billion Series E in March.",
+        # money that is no round: debt, a dividend, a company's own investment
+        "Oracle raised $18 billion in a bond sale on Wednesday. Citi and Salesforce led the "
+        "offering.",
+        "Microsoft raised its dividend by 10% to $0.91 a share. Nvidia and Amazon increased "
+        "their stakes in the quarter.",
+        "Apple announced a $500 billion investment in US manufacturing. Nvidia and IBM will "
+        "also invest, the company said.",
     ],
 )
 def test_near_misses(text: str) -> None:

@@ -268,7 +268,8 @@ ARTICLES = DATA / "deals_articles.jsonl"
 def test_article_set_floor() -> None:
     """Whole articles, written blind (docs/deals.md, "Round 6"), scored per article: each
     kind of deal between two parties counts once per text. Precision 0.925, recall 0.343
-    before round 6; 0.929 and 0.359 after, with nothing tuned on the set."""
+    before round 6; 0.929 and 0.359 after, with nothing tuned on the set. Round 8 (rounds
+    told across sentences, whose first rules came from three of its articles): 0.943 / 0.453."""
     from flows.eval_deals import DealScores, load_gold
 
     watchlist = load_watchlist(SEEDS_DIR / "watchlist.toml", FRESH_WATCHLIST)
@@ -276,5 +277,47 @@ def test_article_set_floor() -> None:
     scores = evaluate_deals(gold, default_finder(Tagger(watchlist)), per_text=True)
     assert isinstance(scores, DealScores) and scores.sentences == len(gold) == 40
     assert scores.overall.precision >= 0.92, scores.errors
-    assert scores.overall.recall >= 0.35, scores.errors
+    assert scores.overall.recall >= 0.44, scores.errors
     assert scores.amount_overall.share >= 0.93, scores.errors
+
+
+ROUNDS = DATA / "deals_rounds.jsonl"
+ROUNDS_WATCHLIST = DATA / "deals_rounds_watchlist.toml"
+
+
+@pytest.mark.parametrize(
+    ("split", "precision", "recall"),
+    [
+        # Round 8 (docs/deals.md): rounds told across sentences. check13 scored blind (0.848 /
+        # 0.161 before the round, 0.935 / 0.500 after its first rules), then tuned on; check14,
+        # written by another session, scored once at the end and never read (0.737 / 0.081
+        # before, 0.948 / 0.526 after).
+        ("check13", 0.95, 0.74),
+        ("check14", 0.94, 0.52),
+    ],
+)
+def test_rounds_set_floors(split: str, precision: float, recall: float) -> None:
+    from flows.eval_deals import DealScores
+
+    scores = scores_by_split(ROUNDS, ROUNDS_WATCHLIST, (split,))[split]
+    assert isinstance(scores, DealScores) and scores.sentences == 70
+    assert scores.overall.precision >= precision, scores.errors
+    assert scores.overall.recall >= recall, scores.errors
+
+
+def test_rounds_set_is_well_formed() -> None:
+    import tomllib
+
+    known = {e["id"] for e in tomllib.loads(ROUNDS_WATCHLIST.read_text("utf-8"))["entity"]}
+    fresh = {e["id"] for e in tomllib.loads(FRESH_WATCHLIST.read_text("utf-8"))["entity"]}
+    assert fresh <= known  # the fresh sets' parties, and the eight these sets add
+    known |= {e.id for e in load_watchlist(SEEDS_DIR / "watchlist.toml").entities}
+    rows = [json.loads(line) for line in ROUNDS.read_text(encoding="utf-8").splitlines()]
+    assert len({r["id"] for r in rows}) == len(rows) == 140
+    assert {r["split"] for r in rows} == {"check13", "check14"}
+    for r in rows:
+        assert r["source"] == "written" and r["text"] and r["date"]
+        for d in r["deals"]:
+            assert {d["investor"], d["target"]} <= known, (r["id"], d)
+            for member in d.get("roles", {}):
+                assert member in known, (r["id"], member)

@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from extractors.deal_skeleton import A, Context, P
+from extractors.deal_skeleton import MARK, A, P
 from extractors.records import Mention
 
 # --- the announcement, on the plain sentence after the company's name
@@ -112,8 +112,7 @@ def _raise_at(text: str, at: int, end: int) -> re.Match[str] | None:
     if r is None:
         return None
     groups = r.groupdict()
-    verb = (groups.get("verb") and r.start("verb")) or (groups.get("verb2") and r.start("verb2"))
-    if verb and _NEGATED.search(text, at, verb):
+    if _NEGATED.search(text, at, _verb_start(r)):
         return None  # "X has not raised", "X denied it was raising"
     if groups.get("obj") and _NOT_A_ROUND.search(groups["obj"]):
         return None  # "closed a $2bn bond sale", "landed a cloud contract for its round"
@@ -421,16 +420,15 @@ def members(skeleton: str, kinds: Sequence[str], *, talks: bool = False) -> list
         return []
     if _WITHDRAWN.search(skeleton):
         return []
-    ctx = Context(kinds, skeleton)
     out: dict[int, str] = {}
     first = len(skeleton)
     for pattern, role in [*((x, "lead") for x in _LEADS), *((x, "participant") for x in _PARTS)]:
         for m in pattern.finditer(skeleton):
-            if _read(skeleton, m, role, kinds, ctx, out, talks):
+            if _read(skeleton, m, role, kinds, out, talks):
                 first = min(first, m.start())
     if out:  # "… as well as B", "… alongside C" after the round's backers
         for m in _MORE.finditer(skeleton, first):
-            _read(skeleton, m, "participant", kinds, ctx, out, talks)
+            _read(skeleton, m, "participant", kinds, out, talks)
     return sorted(out.items(), key=lambda x: x[1] != "lead")
 
 
@@ -439,7 +437,6 @@ def _read(
     m: re.Match[str],
     role: str,
     kinds: Sequence[str],
-    ctx: Context,
     out: dict[int, str],
     talks: bool,
 ) -> bool:
@@ -456,12 +453,11 @@ def _read(
     if _DATED.search(skeleton, cut, _clause_end(skeleton, m.end())):
         return False  # "Lightspeed led its Series E in March": an earlier round
     added = False
-    for mark in re.finditer(rf"{P}", m.group("list")):
-        at = m.start("list") + mark.end()
-        if _PERSON_AFTER.match(skeleton, at):
+    for mark in MARK.finditer(skeleton, m.start("list"), m.end("list")):
+        if _PERSON_AFTER.match(skeleton, mark.end()):
             continue  # "Microsoft co-founder Bill Gates"
-        i = int(mark.group()[1:-1])
-        if kinds[i] != "product" and i in ctx.parties(m.group("list")):
+        i = int(mark.group(1))
+        if kinds[i] != "product":
             out.setdefault(i, role)
             added = True
     return added

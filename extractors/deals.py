@@ -399,15 +399,11 @@ def _rounds_across(
                 a.target.entity == d.target and i - _ROUND_REACH <= k <= i for k, a in rounds
             )
         ):
-            at = (
-                next(m for m in by_sentence.get(i, []) if m.entity == d.target)
-                if any(m.entity == d.target for m in by_sentence.get(i, []))
-                else None
-            )
+            at = next((m for m in by_sentence.get(i, []) if m.entity == d.target), None)
             if at is not None:
                 told.append((i, D.Announcement(at, spans[i][1], at.start)))
     told.sort(key=lambda x: x[0])
-    # the sentences with an investment deal of their own, and whose
+    # the sentences with investment deals of their own: the companies they invest in
     invested: dict[int, set[str]] = {}
     for d in found:
         if d.kind == "investment" and d.start in starts:
@@ -451,7 +447,10 @@ def _rounds_across(
                     members[entity] = role
                 last = j
         if members:
-            out = _join_round(text, spans, i, last, ann, own, status, members, out, published)
+            inside = by_sentence.get(i, [])
+            out = _join_round(
+                text, spans, i, last, ann, own, status, members, out, published, inside
+            )
     return out
 
 
@@ -477,9 +476,11 @@ def _join_round(
     members: dict[str, str],
     found: list[Deal],
     published: date | None,
+    inside: Sequence[Mention],
 ) -> list[Deal]:
-    """The round announced in sentence `i` with `members` named by the sentences up to `last`:
-    the announcing sentence's own deal of the round (`own`) widened, else a new one."""
+    """The round announced in sentence `i` (naming `inside`) with `members` named by the
+    sentences up to `last`: the announcing sentence's own deal of the round (`own`) widened,
+    else a new one."""
     if own is not None:
         roles = dict(own.roles) or {own.investor: "participant"}
         for e, role in members.items():
@@ -490,12 +491,11 @@ def _join_round(
         return [widened if d is own else d for d in found]
     start, end = spans[i]
     sentence = text[start:end]
-    amounts = [
-        a for a in find_amounts(sentence)
-        if a.start + start >= ann.verb and not _VALUED.search(sentence, 0, a.start)
-        and not _VALUATION_WORD.match(sentence, a.end)
-    ]  # fmt: skip
-    amount = amounts[0] if amounts else None
+    skeleton, kept = _skeleton(sentence, start, inside, find_amounts(sentence))
+    values = _valuations(skeleton)  # the first amount after the verb that is no valuation
+    amount = next(
+        (a for k, a in enumerate(kept) if k not in values and a.start + start >= ann.verb), None
+    )
     clause = sentence[ann.target.start - start :]
     year = find_year(clause.split(";")[0], published)
     qualifier = amount.qualifier if amount else ""
@@ -531,11 +531,6 @@ def _join_round(
         )
     )
     return found
-
-
-# money that values the company, not money raised ("at a valuation of $N", "valued at $N")
-_VALUED = re.compile(r"\b(?:valu\w*|worth)\s+(?:\w+\s+){0,4}?(?:at\s+|of\s+)?$", re.IGNORECASE)
-_VALUATION_WORD = re.compile(r"\s+(?:post-money\s+|pre-money\s+)?valuation", re.IGNORECASE)
 
 
 def _described(text: str, spans: Sequence[tuple[int, int]], pairs: Sequence[int]) -> set[int]:

@@ -16,6 +16,9 @@ rules read it as that party:
 A description before a name ("the AI start-up Anthropic") or after one ("Anthropic, the
 start-up,") is a title, not a reference, and is left alone. Only sentences that can hold a
 deal are read (the caller asks).
+
+Pronouns ("its largest investor", "its investment in") are read by
+extractors/deal_pronouns.py.
 """
 
 from __future__ import annotations
@@ -51,9 +54,12 @@ def describe(
     mentions: Sequence[Mention],
     ancestors: Callable[[str], Sequence[str]] | None,
     kinds: Callable[[str], str | None],
+    lede: tuple[int, int] | None = None,
 ) -> list[Mention]:
     """Mentions for the descriptions in text[sentence] that stand for a party; `mentions`
-    are the text's, in order; `kinds(entity)` gives an entity's kind."""
+    are the text's, in order; `kinds(entity)` gives an entity's kind. `lede`: the text's
+    first sentence, whose subject a description stands for when no nearer party fits (an
+    article calls its subject "the start-up" paragraphs later)."""
     start, end = sentence
     out: list[Mention] = []
     for m in _DESCRIPTION.finditer(text, start, end):
@@ -71,7 +77,7 @@ def describe(
             entity = next((x.entity for x in reversed(mentions) if start <= x.end <= a), None)
         if entity is None:
             entity = _antecedent(
-                text, start, previous, a, [*mentions, *out], noun, kinds, ancestors
+                text, start, previous, a, [*mentions, *out], noun, kinds, ancestors, lede
             )
         if entity is not None:
             kind = kinds(entity) or "company"
@@ -98,6 +104,7 @@ def _antecedent(
     noun: str,
     kinds: Callable[[str], str | None],
     ancestors: Callable[[str], Sequence[str]] | None,
+    lede: tuple[int, int] | None = None,
 ) -> str | None:
     allowed = _KINDS.get(noun, _ANY)
 
@@ -108,16 +115,21 @@ def _antecedent(
             kind == "cloud" and noun != "chipmaker" and not (ancestors and ancestors(entity))
         )
 
+    def subject(span: tuple[int, int] | None, own: set[str]) -> str | None:
+        """A sentence's subject: its first party that fits."""
+        if span is None:
+            return None
+        for x in mentions:
+            if span[0] <= x.start < span[1] and fits(x.entity) and x.entity not in own:
+                return x.entity
+        return None
+
+    # the lede, when it is an earlier sentence than the one before
+    earlier = lede if lede and lede[1] <= (previous or (start, start))[0] else None
     lead = text[start:at].strip(" \"'“‘(")
     if not lead:
         # the sentence's subject: the previous sentence's first party
-        if previous is None:
-            return None
-        first = [x for x in mentions if previous[0] <= x.start < previous[1]]
-        for x in first:
-            if fits(x.entity):
-                return x.entity
-        return None
+        return subject(previous, set()) or subject(earlier, set())
     cut = max((c.end() for c in _CLAUSE.finditer(text, start, at)), default=start)
     own = {x.entity for x in mentions if cut <= x.start < at}
     if text.startswith(("which ", "who "), cut):  # "OpenAI, which will take a stake in the
@@ -131,4 +143,4 @@ def _antecedent(
             continue  # "founded by two former Google researchers": people, not the company
         if x.entity not in own and fits(x.entity) and x.kind != "product":
             return x.entity
-    return None
+    return subject(earlier, own)

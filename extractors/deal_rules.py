@@ -266,7 +266,30 @@ def paying(m: re.Match[str], ctx: Context) -> list[Found]:
         return [Found("compute", t, i, ctx.text, m.span(), by_kind=True)]
     if USE_WORDS.search(words):
         return [Found("licensing", i, t, ctx.text, m.span())]
+    if _FOR_A_STAKE.search(words):  # "Meta will pay Scale AI $14.3 billion for a 49% stake"
+        return [Found("investment", i, t, ctx.text, m.span())]
     return []
+
+
+# "X's agreement to pay …": a possessive names the payer only before such a noun
+_NOMINAL_AFTER = re.compile(
+    r"['’]s?\s+(?:[\w-]+\s+)?(?:agreement|deal|offer|plan|decision|move|bid|willingness|"
+    r"commitment|pledge)\b",
+    re.IGNORECASE,
+)
+
+
+def _agreed_by(m: re.Match[str], ctx: Context) -> bool:
+    after = ctx.text[m.end("inv") : m.end("inv") + 1]
+    return after not in ("'", "’") or _NOMINAL_AFTER.match(ctx.text, m.end("inv")) is not None
+
+
+_PEOPLE = (
+    r"(?:leadership|founders?|co-?founders?|team|engineers|talent|staff|employees|researchers|"
+    r"executives|chief\s+executive|CEO|people)"
+)
+_PEOPLE_RE = re.compile(r"\b" + _PEOPLE + r"\b", re.IGNORECASE)
+_FOR_A_STAKE = re.compile(r"\bfor\s+(?:a|an|its)\s+(?:[\w%.-]+\s+){0,3}?(?:stake|shares|equity)\b")
 
 
 def licensing(m: re.Match[str], ctx: Context) -> list[Found]:
@@ -295,6 +318,18 @@ def supplying(m: re.Match[str], ctx: Context) -> list[Found]:
     if not COMPUTE_WORDS.search(m.group()):
         return []
     return pairs("compute")(m, ctx)
+
+
+_FORMED = r"(?:formed|set\s+up|created|launched|founded|established|started)"
+
+
+def _venture_of(m: re.Match[str], ctx: Context, first: list[int]) -> list[Found]:
+    """A venture formed by `first` with the listed partners (or by the listed alone)."""
+    partners = list(dict.fromkeys([*first, *ctx.group(m, "inv")]))
+    if len(partners) < 2 or any(ctx.kinds[p] == "product" for p in partners):
+        return []
+    roles = tuple((p, "partner") for p in partners)
+    return [Found("joint_venture", partners[0], partners[1], ctx.text, m.span(), roles)]
 
 
 def joint_venture(m: re.Match[str], ctx: Context) -> list[Found]:
@@ -505,7 +540,8 @@ _HOLDER_OF = tuple(f"{w}{n} {p}" for w in ("backer", "investor", "shareholder", 
                                            "funder") for n in ("", "s") for p in ("in", "of"))  # fmt: skip
 _LED_ROUND = r"(?:round|funding|raise|financing|investment|Series\s+[A-Z]\b|seed)"
 _CHIPS = (
-    r"(?:chips?|superchips?|GPUs?|TPUs?|accelerators?|processors?|servers?|capacity|compute|"
+    r"(?:chips?|superchips?|GPUs?|TPUs?|accelerators?|processors?|processing\s+units?|servers?|"
+    r"capacity|compute|"
     r"computing|cloud|infrastructure|data\s+cent(?:er|re)s?|supercomputers?|Trainium\w*|systems)"
 )
 
@@ -709,16 +745,28 @@ RULES: list[Rule] = [
           "taking over", "absorb")),
     # "X has agreed to pay $1.3 billion for Y", "X inks $8 billion deal for Y" (headlines),
     # "X has held talks about bidding for Y", "Y walked away from a takeover offer from X"
-    Rule("pay-for", _pattern(L("inv"), GAP, r"\bpa(?:y|ys|id|ying)\s+(?:[\w-]+\s+){0,2}?", A,
+    # ("Alphabet's agreement on Tuesday to pay $32 billion in cash for Wiz")
+    Rule("pay-for", _pattern(L("inv", possessive="optional"), GAP,
+                             r"\bpa(?:y|ys|id|ying)\s+(?:[\w-]+\s+){0,2}?", A,
                              r"(?:\s+in\s+(?:cash|stock|cash\s+and\s+stock))?\s+for\s+", _FILL,
                              L("tgt"), _NOT_THE_COMPANY),
-         filled("acquisition"), (" pay", " paid")),
+         lambda m, ctx: filled("acquisition")(m, ctx) if _agreed_by(m, ctx) else [],
+         (" pay", " paid")),
     Rule("deal-for", _pattern(L("inv"), GAP, _DEAL_VERB, r"\s+(?:(?:a|an)\s+)?(?:", A, r"\s+)?",
                               r"(?:[\w-]+\s+){0,2}?(?:deal|agreement|pact)\s+(?:for|to\s+(?:buy|"
                               r"acquire))\s+", _FILL, L("tgt"), _NOT_THE_COMPANY),
          lambda m, ctx: [f for f in filled("acquisition")(m, ctx)
                          if ctx.kinds[f.target] in ("lab", "company")],
          ("deal for", "deal to", "agreement for", "agreement to", "pact for", "pact to")),
+    # a company's sale to its buyer: "Windsurf's $3 billion sale to OpenAI collapsed", "the
+    # start-up whose planned sale to OpenAI", "the sale of Windsurf to OpenAI"
+    Rule("sale-to", _pattern(r"(?:", rf"(?P<tgt>{P})(?:['’]s?|,\s+(?:[^,;\ue000]{{0,60}}?\s+)?whose)\s+",
+                             rf"(?:(?:{A}|[\w-]+)\s+){{0,3}}?sale\s+|\bsale\s+of\s+(?P<tgt2>{P})\s+)",
+                             rf"to\s+(?P<inv>{P})(?!['’]|\s+of\s)"),
+         lambda m, ctx: [Found("acquisition", i, t, ctx.text, m.span())
+                         for i in ctx.group(m, "inv")
+                         for t in ctx.group(m, "tgt") or ctx.group(m, "tgt2")],
+         ("sale to", "sale of")),
     Rule("bid-for", _pattern(L("inv"), GAP, r"\b(?:bid|bids|bidding|made\s+(?:a|an)\s+(?:[\w-]+\s+)?"
                              r"(?:bid|offer))\s+for\s+", _FILL, L("tgt"), _NOT_THE_COMPANY),
          filled("acquisition"), ("bid", "offer for")),
@@ -860,9 +908,11 @@ RULES: list[Rule] = [
                                r"rent\w*|buy\w*|bought|purchas\w*|access\w*|train\w*|"
                                # "AWS will offer Nvidia's new superchips on EC2"
                                r"offer(?:s|ed|ing)?|add(?:s|ed|ing)?|bring(?:s|ing)?|brought)\b"
-                               r"[^\ue000;]{0,60}?", rf"(?P<tgt>{P})['’]s\s+(?!own\b)",
+                               # ("deploy six gigawatts of AMD graphics processors": a
+                               # maker's name before its chips, as the press writes it)
+                               r"[^\ue000;]{0,60}?", L("tgt", possessive="optional"), r"\s+(?!own\b)",
                                r"(?:[\w-]+\s+){0,2}?", _CHIPS, r"\b"),
-         pairs("compute", swap=True), (" use", " using", "deploy", " run", " rent", " buy", "bought",
+         lambda m, ctx: using_chips(m, ctx), (" use", " using", "deploy", " run", " rent", " buy", "bought",
                                        "purchas", "access", " train", " offer", " add", " bring",
                                        " brought")),
     Rule("primary-provider", _pattern(rf"(?P<tgt>{P})", GAP, r"\b(?:mak(?:e|es|ing)|made|nam(?:e|es|ed|"
@@ -889,6 +939,22 @@ RULES: list[Rule] = [
                          r"supplier|provider|inference))"),
          pairs("compute", swap=True, by_kind=True), (" tap", " add", " turn", " sign")),
     # --- licensing and acqui-hires
+    # money for a company's people or technology: "Google spent $2.4 billion on Windsurf's
+    # leadership", "Nvidia agreed to pay $20 billion for Groq's technology and top engineers",
+    # "paid $2.7 billion to bring Character.AI's founders back"
+    Rule("pay-for-people", _pattern(rf"(?P<inv>{P})", GAP, r"\b(?:pa(?:y|ys|id|ying)|spen(?:d|ds|ding|t))\s+",
+                                    r"(?:[\w-]+\s+){0,2}?", A, r"\s+(?:for|on|to\s+(?:hire|bring|"
+                                    r"poach|license|licence)(?:\s+(?:in|on|over|aboard))?)\s+(?:some\s+of\s+)?",
+                                    rf"(?P<tgt>{P})['’]s?\s+(?:[\w-]+\s+){{0,2}}?(?P<what>{_PEOPLE}|"
+                                    # (not "pay $8 billion for Cohere's models": bought or
+                                    # licensed, the sentence does not say)
+                                    r"technology|IP|intellectual\s+property)\b"),
+         lambda m, ctx: pairs(
+             "acquihire"
+             if _PEOPLE_RE.search(m.group() + until_party(ctx.text, m.end(), 40))
+             else "licensing"
+         )(m, ctx),
+         (" pay", " paid", " spen")),
     Rule("pay", _pattern(rf"(?P<inv>{P})", GAP, r"\bpa(?:y|ys|id|ying)\s+", rf"(?P<tgt>{P})",
                          r"(?!['’])[^;]{0,120}"),
          paying, (" pay", " paid")),
@@ -1000,8 +1066,15 @@ RULES: list[Rule] = [
     # An ownership share stated as the deal: "Amazon is Anthropic's largest investor",
     # "Anthropic, in which Alphabet owns about 14%,"
     Rule("is-holder", _pattern(L("inv"), r"\s+(?:is|are|was|were|remains?|has\s+been|have\s+"
-                               r"been)\s+(?:also\s+)?", rf"(?P<tgt>{P})['’]s\s+(?:[\w-]+\s+){{0,2}}?"
+                               r"been)\s+(?:(?:also|still)\s+)?", rf"(?P<tgt>{P})['’]s\s+(?:[\w-]+\s+){{0,2}}?"
                                r"(?:backer|investor|shareholder|stakeholder|funder|owner)s?\b"),
+         background_pairs("investment"), ("backer", "investor", "shareholder", "funder", "owner")),
+    # the same, told the other way round: "Anthropic's largest investor is Amazon",
+    # "Mistral's best-known corporate backer had been Microsoft"
+    Rule("holder-is", _pattern(rf"(?P<tgt>{P})['’]s\s+(?:[\w-]+\s+){{0,3}}?(?:backer|investor|"
+                               r"shareholder|stakeholder|funder|owner)s?\s+(?:to\s+date\s+|so\s+far\s+)?"
+                               r"(?:is|are|was|were|remains?|has\s+been|have\s+been|had\s+been)\s+"
+                               r"(?:(?:also|still|now)\s+)?", L("inv"), r"(?!['’])"),
          background_pairs("investment"), ("backer", "investor", "shareholder", "funder", "owner")),
     # "Anthropic is roughly 14% owned by Google"
     Rule("owned-by", _pattern(rf"(?P<tgt>{P})\s+(?:is|are|was|were|remains?)\s+(?:[\w-]+\s+){{0,2}}?"
@@ -1041,11 +1114,19 @@ RULES: list[Rule] = [
     # for it, not tried at every word)
     # (one pattern for the three, opening on the designated party: scanned for its marker,
     # not tried at every word; the verb before it is read by the builder)
-    Rule("designate", _pattern(rf"(?P<inv>{P})\s+(?:(?P<copula>will\s+(?:be(?:come)?|remain)|"
+    Rule("designate", _pattern(rf"(?P<inv>{P})\s+(?:(?P<copula>(?:will\s+(?:be(?:come)?|remain)|"
                                r"becomes|became|is\s+(?:now\s+)?becoming|has\s+become|is\s+now|"
-                               r"is|remains|continues\s+to\s+be)\s+)?(?:as\s+)?(?:(?P<tgt>",
+                               r"is|remains|continues\s+to\s+be|was|were|had\s+been)\s+"
+                               r"(?:(?:also|still)\s+)?))?"
+                               r"(?:as\s+)?(?:(?P<tgt>",
                                P, r")['’]s\s+|(?:its|their|the|a|an)\s+)?", _PROVIDER_TITLE),
          lambda m, ctx: designation(m, ctx), _DESIGNATIONS),
+    # told the other way round: "Anthropic's primary cloud provider is AWS", "OpenAI's main
+    # cloud provider remains Microsoft"
+    Rule("provider-is", _pattern(rf"(?P<tgt>{P})['’]s\s+", _PROVIDER_TITLE, r"\s+(?:to\s+date\s+)?",
+                                 r"(?P<copula>(?:is|are|was|were|remains?|has\s+been|had\s+been)\s+"
+                                 r"(?:(?:also|still|now)\s+)?)", rf"(?P<inv>{P})(?!['’])"),
+         lambda m, ctx: designated(m, ctx), _DESIGNATIONS),
     # "OpenAI moved its primary cloud from Microsoft to Oracle", "Y is shifting workloads to X"
     Rule("move-to", _pattern(rf"(?P<tgt>{P})", GAP, r"\b(?:mov|shift|switch|migrat|transfer)\w*\s+"
                              r"(?:(?:its|their|some|most|all|part)\s+)?[^;\ue000]{0,50}?"
@@ -1056,7 +1137,8 @@ RULES: list[Rule] = [
     # "Grok will be available to Azure customers through Azure AI Foundry", "Grok is coming
     # to Azure": a model named by its product name, offered on a platform
     Rule("product-available", _pattern(rf"(?P<tgt>{P})", _VERSION, r"\s+(?:(?:[\w-]+\s+)?models?\s+)?"
-                                       r"(?:(?:is|are|will\s+be|becomes?|became)\s+(?:now\s+)?"
+                                       r"(?:(?:is|are|will\s+be|becomes?|became)\s+"
+                                       r"(?:(?:now|also|already)\s+)?"
                                        r"(?:available|offered|hosted|coming|arriving|launching)|"
                                        # "Grok 3 arrives on Azure", "Llama lands on Bedrock"
                                        r"(?:now\s+)?(?:arriv(?:e|es|ed)|lands|landed|debut(?:s|ed)|"
@@ -1073,6 +1155,13 @@ RULES: list[Rule] = [
          lambda m, ctx: hosting(m, ctx, product=True), ("available", "offered", "hosted", "coming",
                                                         "arriv", "launching", "lands", "landed",
                                                         "debut", "comes", "came")),
+    # "Microsoft Foundry customers will gain access to Anthropic's frontier models": a
+    # platform's customers reach another's models through it
+    Rule("customers-access", _pattern(rf"(?P<inv>{P})\s+(?:[\w-]+\s+){{0,2}}?(?:customers|users|"
+                                      r"developers|clients|subscribers)\s+(?:(?:will|can|could|now)\s+)?"
+                                      r"(?:gain|get|have|receive|be\s+given)s?\s+access\s+to\s+",
+                                      rf"(?P<tgt>{P})['’]s?\s+(?:[\w.-]+\s+){{0,3}}?models?\b"),
+         pairs("distribution", tail=False), ("access to",)),
     # --- round 5 (tests/data/deals_fresh.jsonl: the families of its `tune5` and `check5` parts)
     # "Y sold a 4% stake to X", "Y is selling shares to X": the buyer invests
     Rule("sell-stake", _pattern(L("tgt"), GAP, r"\b(?:sell|sells|sold|selling)\s+", _WORDS, "{0,5}?",
@@ -1145,6 +1234,18 @@ RULES: list[Rule] = [
                                      r"(?:[\w-]+['’]s\s+)?", L("inv"),
                                      r"(?!\s+(?:and|&)\b)"),
          joint_venture, ("joint venture", "joint-venture")),
+    # a venture named and then said who formed it: "Stargate, the data-center venture OpenAI
+    # formed in January with SoftBank and Oracle", "the consortium, formed last year by
+    # BlackRock, Microsoft and MGX"
+    Rule("venture-formed-with", _pattern(r"\b(?:joint[ -])?(?:venture|consortium)\s+(?:that\s+)?",
+                                         rf"(?P<one>{P})\s+(?:(?:had|has|have)\s+)?{_FORMED}\s+",
+                                         r"(?:[\w-]+\s+){0,3}?with\s+", L("inv"), r"(?!['’])"),
+         lambda m, ctx: _venture_of(m, ctx, ctx.parties(m.group("one"))),
+         ("venture", "consortium")),
+    Rule("venture-formed-by", _pattern(r"\b(?:joint[ -])?(?:venture|consortium)s?,?\s+(?:which\s+was\s+"
+                                       r"|that\s+was\s+)?", _FORMED, r"\s+(?:[\w-]+\s+){0,3}?by\s+",
+                                       L("inv"), r"(?!['’])"),
+         lambda m, ctx: _venture_of(m, ctx, []), ("venture", "consortium")),
     # --- round 6: a party named inside the deal's noun phrase, as headlines and ledes name
     # it ("SoftBank leads $40 billion OpenAI round", "Amazon lands $38 billion OpenAI cloud
     # contract"), found missing by a grid of the plain forms of each kind
@@ -1540,6 +1641,31 @@ _NOT_PROVIDED = re.compile(
 _TRAINING = re.compile(r"\b(?:training|inference|hosting)\b", re.IGNORECASE)
 
 
+_HELD_COPULA = re.compile(
+    r"\b(?:remains|continues\s+to\s+be|was|were|(?:has|have|had)\s+been|still)\b", re.IGNORECASE
+)
+
+
+# chips of a brand had through another party, or let to one: "rent Nvidia GB300 capacity
+# from Oracle", "rents Nvidia GPUs to Microsoft"
+_THROUGH_ANOTHER = re.compile(
+    r"\s*(?:[\w-]+\s+){0,3}?(?:from|through|via|to|on)\s+(?:(?:its|the|a|an)\s+)?(?:[\w-]+\s+){0,2}?"
+    + OPEN,
+    re.IGNORECASE,
+)
+
+
+def using_chips(m: re.Match[str], ctx: Context) -> list[Found]:
+    """ "Y will use X's TPUs", "Y agreed to deploy six gigawatts of AMD GPUs": X supplies Y. A
+    maker named without the possessive is the brand of the chips, not the supplier, when the
+    chips come from another party named after them."""
+    if ctx.text[m.end("tgt") : m.end("tgt") + 1] not in ("'", "’") and _THROUGH_ANOTHER.match(
+        ctx.text, m.end()
+    ):
+        return []
+    return pairs("compute", swap=True)(m, ctx)
+
+
 def designation(m: re.Match[str], ctx: Context) -> list[Found]:
     """ "X will be/is Y's primary cloud provider"; "the deal makes X Y's primary cloud"; "Y
     makes/names/picks X (as) its primary cloud"."""
@@ -1591,9 +1717,20 @@ def designated(
         return []
     if ctx.kinds[tgt[0]] == "product":
         return []
+    # a standing or past designation is context, as a stake held is: "AWS remains
+    # Anthropic's primary training partner", "Microsoft was its exclusive cloud provider"
+    held = bool(_HELD_COPULA.search(m.groupdict().get("copula") or ""))
     if "distribution" in m.group("title").lower():  # "its first distribution partner"
-        return [Found("distribution", i, t, ctx.text, span, tail=False) for i in inv for t in tgt]
-    return [Found("compute", i, t, ctx.text, span, by_kind=True) for i in inv for t in tgt]
+        return [
+            Found("distribution", i, t, ctx.text, span, tail=False, background=held)
+            for i in inv
+            for t in tgt
+        ]
+    return [
+        Found("compute", i, t, ctx.text, span, by_kind=True, background=held)
+        for i in inv
+        for t in tgt
+    ]
 
 
 def _among(m: re.Match[str], ctx: Context, kind: str = "partnership") -> list[Found]:
@@ -1660,7 +1797,8 @@ _MONEY_OR_ROUND = re.compile(
 # provider" (one test for the three designation rules)
 _DESIGNATED = re.compile(
     r"(?:\b(?:mak|made|nam|select|chos|choos|pick|designat|tap|anoint|crown)\w*\s+(?:\S+\s+){1,9}?"
-    r"|\b(?:be|become|becomes|became|becoming|is|remain|remains)\s+(?:\S+\s+){0,3}?\S+['’]s\s+"
+    r"|\b(?:be|become|becomes|became|becoming|is|remain|remains|was|were|been)\s+(?:\S+\s+){0,3}?"
+    r"\S+['’]s\s+"
     r"(?:\S+\s+){0,3}?)(?:partner|provider|supplier|cloud|vendor|host)s?\b",
     re.IGNORECASE,
 )

@@ -53,6 +53,7 @@ import ahocorasick_rs
 
 from extractors import deal_anaphora as Y
 from extractors import deal_clauses as C
+from extractors import deal_pronouns as Q
 from extractors import deal_rounds as D
 from extractors import deal_rules as R
 from extractors import deal_skeleton as K
@@ -80,6 +81,8 @@ _START = attrgetter("start")
 _DESCRIPTION_NOUNS = (
     "start-up", "startup", "company", "firm", "brand", " lab", "giant", "maker", "developer"
 )  # fmt: skip
+# a pronoun that may stand for a party (extractors/deal_pronouns.py)
+_PRONOUN = re.compile(f"{Q.ITS_TITLE.pattern}|{Q.ITS_DEAL.pattern}|{Q.IT_HOLDS.pattern}")
 _WILL = re.compile(r"\bwill\b")  # an aside saying what will happen is news, not background
 _SOURCED = re.compile(r"report|accord|said|sources|people|person")  # on the lowered sentence
 _REPORTEDLY = re.compile(
@@ -311,6 +314,20 @@ def find_deals(
     found: list[Deal] = []
     paired = set(pairs)
     described = _described(text, spans, sorted({*pairs, *chains}) if chains else pairs)
+    if 0 in by_sentence:
+        # a sentence naming one party and "the start-up" or "its …" far from the others may
+        # stand for the subject of the lede (extractors/deal_anaphora.py `describe`)
+        described |= {
+            i
+            for i, inside in by_sentence.items()
+            if i > 1
+            and i not in described
+            and len({m.entity for m in inside}) == 1
+            and (
+                _DESCRIBED.search(text, *spans[i]) is not None
+                or _PRONOUN.search(text, *spans[i]) is not None
+            )
+        }
     for i in sorted({*pairs, *described}) if described else pairs:
         inside = by_sentence.get(i, [])
         start, end = spans[i]
@@ -318,22 +335,43 @@ def find_deals(
             continue
         sentence = text[start:end]
         two = i in paired
-        # "the start-up", "the company": which party? (tested first where it is needed)
-        description = i in described and (two or _DESCRIBED.search(sentence))
+        # "the start-up", "the company", "its largest investor": which party? (tested first
+        # where it is needed)
+        pronoun = i in described and _PRONOUN.search(sentence) is not None
+        description = i in described and (two or pronoun or _DESCRIBED.search(sentence))
         if not two and not description:
             continue
-        rules = R.rules_for(sentence, inside)
+        # (the rules' words read "its largest investor" as the name's "X's largest investor")
+        said = Q.as_named(sentence) if pronoun else sentence
+        rules = R.rules_for(said, inside)
         if not rules:
             continue  # no deal word: the cheap exit for most sentences with two entities
-        if description and (not two or _DESCRIBED.search(sentence)):
+        told: list[Mention] = []  # parties named by a pronoun
+        if description and (not two or pronoun or _DESCRIBED.search(sentence)):
             kinds = {m.entity: m.kind for m in ordered}
             before = spans[i - 1] if i > 0 else None
-            named = Y.describe(text, spans[i], before, ordered, ancestors, kinds.get)
+            named = Y.describe(text, spans[i], before, ordered, ancestors, kinds.get, spans[0])
+            if pronoun:
+                told = Q.pronouns(text, spans[i], before, [*ordered, *named], kinds.get)
             if named:
                 inside = sorted([*inside, *named], key=_START)
-            if len({m.entity for m in inside}) < 2:
+            if len({m.entity for m in inside} | {m.entity for m in told}) < 2:
                 continue
-        found += _sentence_deals(sentence, start, inside, ancestors, published, rules)
+        plain = _sentence_deals(sentence, start, inside, ancestors, published, rules)
+        if told:
+            # the sentence read with its pronouns as their parties adds the deals only that
+            # reading finds; rules that read "its" as a word ("expanded its agreement with")
+            # keep what they read
+            seen = {(d.kind, d.investor, d.target) for d in plain}
+            both = sorted([*inside, *told], key=_START)
+            # "ended its collaboration agreement with OpenAI": the verb before "its" says
+            ended = {t.entity for t in told if Q.ENDED_BEFORE.search(text, start, t.start)}
+            plain += [
+                replace(d, status="denied") if {d.investor, d.target} & ended else d
+                for d in _sentence_deals(sentence, start, both, ancestors, published, rules)
+                if (d.kind, d.investor, d.target) not in seen
+            ]
+        found += plain
     if rounds or any(d.kind == "investment" and d.amount_usd is not None for d in found):
         found = _rounds_across(text, spans, by_sentence, rounds, found, ancestors, published)
     # an article's licence of a company's models and its hiring of the staff (in two
@@ -552,6 +590,8 @@ def _described(text: str, spans: Sequence[tuple[int, int]], pairs: Sequence[int]
             while at >= 0:
                 out.add(bisect_right(spans, at, key=_FIRST) - 1)
                 at = text.find(noun, at + len(noun), hi)
+        for m in _PRONOUN.finditer(text, lo, hi):
+            out.add(bisect_right(spans, m.start(), key=_FIRST) - 1)
     return out
 
 
@@ -640,6 +680,8 @@ def _skeleton(
         if s < cursor:
             continue
         parts += [sentence[cursor:s], f"{opening}{i}{closing}"]
+        if opening == K.OPEN and sentence[s:e] in ("its", "Its"):
+            parts.append("’s")  # a pronoun read as its party (deal_anaphora.pronouns)
         cursor = e
     parts.append(sentence[cursor:])
     return "".join(parts), kept

@@ -182,7 +182,9 @@ FAMILIES: list[tuple[str, str, set[Brief]]] = [
     # X acquires / buys / agrees to buy Y for $N
     ("acquire", "IBM agreed to buy Stability AI for about $1.2 billion.",
      {("acquisition", "ibm", "stability-ai", 1.2e9, "USD", "reported")}),
-    ("acquire", "Nvidia buys Lambda cloud capacity for its researchers.", set()),
+    # (capacity bought is no acquisition; it is a compute deal, Lambda supplying)
+    ("acquire", "Nvidia buys Lambda cloud capacity for its researchers.",
+     {("compute", "lambda", "nvidia", None, "USD", "reported")}),
     # X signs/inks a $N compute/cloud/chip deal with Y: the cloud supplies, whoever comes first
     ("compute", "Anthropic inks a $3 billion cloud contract with CoreWeave.",
      {("compute", "coreweave", "anthropic", 3e9, "USD", "reported")}),

@@ -1,0 +1,206 @@
+"""Parties named by a pronoun: "its" and "it" where they stand for the party of a deal.
+
+- "its" before a holder's or provider's title names the other side of the title: "Microsoft,
+  its largest investor," and "Microsoft, which has poured $13 billion into OpenAI, is still
+  its main cloud provider" (its: the nearest party before that does not hold the title, else
+  the previous sentence's subject);
+- "its" before a deal's noun names the deal's owner: "Microsoft said its investment in
+  OpenAI", "on Databricks' work, including its $1.3 billion acquisition of MosaicML" (its:
+  the nearest party before that can be a subject, not inside an aside or a preposition's
+  object; "Its" opening a sentence: the previous sentence's subject);
+- "it" holding a stake: "it is the largest outside backer of Anthropic" (the party before).
+
+A pronoun whose party is unclear is left alone. extractors/deals.py reads the sentence both
+ways and keeps what only the reading with the pronouns' parties adds, so rules that read
+"its" as a word ("expanded its agreement with") keep what they read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from extractors.records import Mention
+
+_ANY = ("lab", "company")
+
+# a title that says who holds a stake in, or provides for, the party "its" stands for
+_TITLE = (
+    r"(?:[\w-]+\s+){0,2}?(?:backers?|investors?|shareholders?|stakeholders?|funders?|owners?|"
+    r"(?:cloud|compute|computing|training|infrastructure|chip|GPU)\s+(?:partner|provider|"
+    r"supplier)s?|cloud)\b(?!['’-])"
+)
+ITS_TITLE = re.compile(r"\b[Ii]ts\s+(?=" + _TITLE + ")")
+# "its" as the holder's: after an appositive's comma, or after the holder's copula
+_APPOSITIVE_BEFORE = re.compile(r"(?:,|—|–|\()\s*$")
+_COPULA_BEFORE = re.compile(
+    r"\s(?:is|are|was|were|remains?|has\s+been|had\s+been|became|becomes|will\s+(?:be|remain)|"
+    r"continues\s+to\s+be)\s+(?:(?:also|still|now)\s+)?$"
+)
+# a relative clause between the holder and its copula: "Microsoft, which …, is still its"
+_ASIDE_BEFORE = re.compile(r",\s*(?:which|who)\b[^,;]*,\s*$")
+# "its $1.3 billion acquisition of MosaicML", "doubled its investment in Anthropic": a deal
+# named by its noun, whose owner "its" stands for
+ITS_DEAL = re.compile(
+    # (not "bringing its total investment in Y to $N", a sum the deal rules read apart)
+    r"\b[Ii]ts\s+(?!(?:[\w$€£.,-]+\s+){0,4}?(?:total|overall|cumulative|combined)\b)"
+    r"(?=(?:[\w$€£.,-]+\s+){0,4}?(?:investments?|stakes?|acquisitions?|purchase|"
+    r"takeover|buyout|deal|partnership|agreement|contract|tie-up|alliance|collaboration|merger|"
+    r"backing|commitment)\s+(?:in|into|of|for|with|to)\s)"
+)
+# a deal its owner ended: "ended its collaboration agreement with OpenAI", "sold its stake in"
+ENDED_BEFORE = re.compile(
+    r"\b(?:end(?:s|ed|ing)?|scrap(?:s|ped|ping)?|abandon(?:s|ed|ing)?|terminat(?:e|es|ed|ing)|"
+    r"cancel(?:s|l?ed|l?ing)?|drop(?:s|ped|ping)?|unw(?:ind|ound)|exit(?:s|ed|ing)?|"
+    r"sold|sells?|selling|divest(?:s|ed|ing)?|(?:walk(?:s|ed)?\s+away|pull(?:s|ed)?\s+out)\s+"
+    r"(?:of|from)|call(?:s|ed)?\s+off|wr(?:ote|ites?|itten)\s+off)\s+$",
+    re.IGNORECASE,
+)
+# "it is the largest outside backer of Anthropic": the holder as "it"
+IT_HOLDS = re.compile(
+    r"\b[Ii]t\s+(?=(?:is|was|remains|has\s+been)\s+(?:(?:also|still|now)\s+)?(?:the|a|an)\s+"
+    r"(?:[\w-]+\s+){0,3}?(?:backer|investor|shareholder|stakeholder|funder|owner|"
+    r"(?:cloud|compute|computing|training)\s+(?:partner|provider|supplier))s?\s+(?:of|in|for|to)\s)"
+)
+
+
+def as_named(sentence: str) -> str:
+    """The sentence with "its" before a title or a deal's noun written as a name's possessive,
+    for the test of which rules its words call for."""
+    return ITS_DEAL.sub("its’s ", ITS_TITLE.sub("its’s ", sentence))
+
+
+def pronouns(
+    text: str,
+    sentence: tuple[int, int],
+    previous: tuple[int, int] | None,
+    mentions: Sequence[Mention],
+    kinds: Callable[[str], str | None],
+) -> list[Mention]:
+    """Mentions for "its" before a holder's or provider's title and for "it" holding one,
+    in text[sentence]; `mentions` are the text's, in order. A pronoun whose party is not
+    clear is left alone."""
+    start, end = sentence
+    out: list[Mention] = []
+    for m in ITS_TITLE.finditer(text, start, end):
+        a = m.start()
+        head = text[start:a]
+        appositive = _APPOSITIVE_BEFORE.search(head)
+        copula = None if appositive else _COPULA_BEFORE.search(head)
+        if appositive:
+            cut = start + appositive.start()
+        elif copula:
+            cut = start + copula.start()
+            aside = _ASIDE_BEFORE.search(text, start, cut)
+            cut = aside.start() if aside else cut
+        else:
+            continue
+        holders = _holders(text, mentions, start, cut)
+        if not holders:
+            continue
+        entity = _other_party(mentions, start, a, previous, holders, kinds)
+        if entity is not None:
+            out.append(Mention(entity, kinds(entity) or "company", text[a : a + 3], a, a + 3))
+    for m in ITS_DEAL.finditer(text, start, end):
+        a = m.start()
+        if any(x.start == a for x in out):
+            continue
+        entity = _owner(text, mentions, start, a, previous, kinds)
+        if entity is not None:
+            out.append(Mention(entity, kinds(entity) or "company", text[a : a + 3], a, a + 3))
+    for m in IT_HOLDS.finditer(text, start, end):
+        a = m.start()
+        entity = _other_party(mentions, start, a, previous, set(), kinds)
+        if entity is not None:
+            out.append(Mention(entity, kinds(entity) or "company", text[a : a + 2], a, a + 2))
+    return out
+
+
+def _owner(
+    text: str,
+    mentions: Sequence[Mention],
+    start: int,
+    at: int,
+    previous: tuple[int, int] | None,
+    kinds: Callable[[str], str | None],
+) -> str | None:
+    """Whose deal "its" names: the nearest party before it that can be a subject (not inside
+    an aside, not a preposition's object unless possessive: "on Databricks' work, including
+    its acquisition of"); "Its" opening a sentence is the previous sentence's subject."""
+    if not text[start:at].strip(" \"'“‘("):
+        if previous is None:
+            return None
+        for x in mentions:
+            if (
+                previous[0] <= x.start < previous[1]
+                and x.kind != "product"
+                and kinds(x.entity) in (*_ANY, "cloud")
+            ):
+                return x.entity
+        return None
+    head = text[start:at]
+    asides = [(start + g.start(), start + g.end()) for g in _ASIDE.finditer(head)]
+    for x in reversed(mentions):
+        if not (start <= x.start and x.end <= at) or x.kind == "product":
+            continue
+        if any(a <= x.start < b for a, b in asides):
+            continue
+        if _OBJECT_BEFORE.search(text, start, x.start) and not text.startswith(("'", "’"), x.end):
+            continue
+        if kinds(x.entity) in (*_ANY, "cloud"):
+            return x.entity
+        return None
+    return None
+
+
+# an aside between commas (a relative clause or an appositive) or brackets
+_ASIDE = re.compile(
+    r",\s*(?:which|who|whose|where|the|a|an|its|one)\b[^,;()]*,|\([^()]*\)|,[^,;]*['’]s\s[^,;]*,"
+)
+# a party right after a preposition is its object, not a subject
+_OBJECT_BEFORE = re.compile(
+    r"\b(?:with|to|in|into|from|of|for|by|on|over|than|against|including|like|at|about|"
+    r"between|and)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_LIST_JOIN = re.compile(r"\s*(?:,|,?\s+and|&)\s*")
+
+
+def _holders(text: str, mentions: Sequence[Mention], start: int, cut: int) -> set[str]:
+    """The parties whose names end right before `cut` (a comma or a copula): one, or a list
+    of them ("Amazon and Google remain its largest investors")."""
+    out: set[str] = set()
+    at = cut
+    for x in reversed(mentions):
+        if x.start < start or x.end > at:
+            continue
+        between = text[x.end : at]
+        if (out and not _LIST_JOIN.fullmatch(between)) or (not out and between.strip()):
+            break
+        out.add(x.entity)
+        at = x.start
+    return out
+
+
+def _other_party(
+    mentions: Sequence[Mention],
+    start: int,
+    at: int,
+    previous: tuple[int, int] | None,
+    holders: set[str],
+    kinds: Callable[[str], str | None],
+) -> str | None:
+    """The nearest lab or company before `at` in the sentence that holds no title; else the
+    previous sentence's first one."""
+
+    def fits(x: Mention) -> bool:
+        return x.entity not in holders and x.kind != "product" and kinds(x.entity) in _ANY
+
+    inside = [x for x in mentions if start <= x.start and x.end <= at and fits(x)]
+    if inside:
+        return inside[-1].entity
+    if previous is not None:
+        first = [x for x in mentions if previous[0] <= x.start < previous[1] and fits(x)]
+        if first:
+            return first[0].entity
+    return None

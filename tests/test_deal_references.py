@@ -1,0 +1,194 @@
+"""Deals whose parties an article names by reference or in a form of its own (docs/deals.md,
+"Round 9"): "its" before a holder's title or a deal's noun ("Microsoft, its largest
+investor", "doubled its investment in Anthropic"), "it" holding a stake, a description
+standing for the article's subject, titles told the other way round ("Anthropic's largest
+investor is Amazon"), a chip maker's name before its chips, a nominal payer ("Apple's
+agreement to pay"), a company's sale to its buyer, a platform's customers reaching a
+model, money paid for a company's people, a venture named before who formed it. Each form on
+sentences written for the test, with near-misses: pronouns whose party is unclear or is the
+holder itself, rivals, chips bought through or let to another party."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractors.deals import find_deals
+from extractors.entities import Tagger, load_watchlist
+from extractors.records import Deal
+from seeds import SEEDS_DIR
+
+TAGGER = Tagger(load_watchlist(SEEDS_DIR / "watchlist.toml"))
+
+
+def deals_of(text: str) -> list[Deal]:
+    return find_deals(text, TAGGER.tag(text), TAGGER.watchlist.ancestors)
+
+
+def found(text: str) -> set[tuple[str, str, str, str]]:
+    """(kind, investor, target, status) of every deal found."""
+    return {(d.kind, d.investor, d.target, d.status) for d in deals_of(text)}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "its" before a holder's title: the party before it that does not hold the title
+        (
+            "OpenAI's bid reportedly foundered over whether Microsoft, its largest investor, "
+            "would get access to the code.",
+            {("investment", "microsoft", "openai", "background")},
+        ),
+        (
+            "Microsoft, which has poured some $13 billion into OpenAI over the years, is still "
+            "its main cloud provider.",
+            {
+                ("investment", "microsoft", "openai", "background"),
+                ("compute", "microsoft", "openai", "background"),
+            },
+        ),
+        # ... or the previous sentence's subject; a list of holders holds it together
+        (
+            "Anthropic raised $4 billion on Monday. Amazon remains its biggest shareholder.",
+            {("investment", "amazon", "anthropic", "background")},
+        ),
+        (
+            "Anthropic raised $4 billion on Monday. Amazon and Google remain its largest "
+            "investors.",
+            {
+                ("investment", "amazon", "anthropic", "background"),
+                ("investment", "google", "anthropic", "background"),
+            },
+        ),
+        # "its" before a deal's noun: its owner
+        (
+            "Microsoft said its investment in OpenAI was safe.",
+            {("investment", "microsoft", "openai", "reported")},
+        ),
+        (
+            "Meta reported earnings on Wednesday. Its $14.3 billion stake in Perplexity was "
+            "written down.",
+            {("investment", "meta", "perplexity", "reported")},
+        ),
+        # a deal its owner ended
+        (
+            "Apple, which ended its partnership with OpenAI in February, said on Monday that "
+            "sales rose.",
+            {("partnership", "apple", "openai", "denied")},
+        ),
+        # a description standing for the article's subject, named in its lede
+        (
+            'Anthropic said on Tuesday it had raised $13 billion. "This is great," its finance '
+            "chief said. Amazon, which has committed $8 billion to the start-up, remains its "
+            "biggest shareholder.",
+            {("investment", "amazon", "anthropic", "background")},
+        ),
+        # titles told the other way round
+        (
+            "Anthropic's largest investors are Amazon and Google.",
+            {
+                ("investment", "amazon", "anthropic", "background"),
+                ("investment", "google", "anthropic", "background"),
+            },
+        ),
+        (
+            "OpenAI's main cloud provider remains Microsoft.",
+            {("compute", "microsoft", "openai", "background")},
+        ),
+        (
+            "Microsoft was OpenAI's exclusive cloud provider until January.",
+            {("compute", "microsoft", "openai", "background")},
+        ),
+        # a chip maker's name before its chips
+        (
+            "OpenAI agreed to deploy six gigawatts of Nvidia graphics processors.",
+            {("compute", "nvidia", "openai", "reported")},
+        ),
+        (
+            "Anthropic plans to expand its use of Google Cloud's tensor processing units.",
+            {("compute", "google-cloud", "anthropic", "reported")},
+        ),
+        # a payer named by its agreement; a stake paid for
+        (
+            "Apple's agreement on Tuesday to pay $2 billion in cash for Perplexity surprised "
+            "analysts.",
+            {("acquisition", "apple", "perplexity", "reported")},
+        ),
+        (
+            "Meta will pay Perplexity $1 billion for a 10% stake.",
+            {("investment", "meta", "perplexity", "reported")},
+        ),
+        # a company's sale to its buyer
+        (
+            "Inflection AI's $1 billion sale to Microsoft collapsed last week.",
+            {("acquisition", "microsoft", "inflection-ai", "denied")},
+        ),
+        # a platform's customers reaching another's models
+        (
+            "Microsoft Foundry customers will gain access to Anthropic's frontier models.",
+            {("distribution", "microsoft", "anthropic", "reported")},
+        ),
+        (
+            "Grok models are also available on Microsoft's Azure AI Foundry.",
+            {("distribution", "azure", "xai", "reported")},
+        ),
+        # money for a company's people (an acqui-hire) or its technology (a licence)
+        (
+            "Microsoft agreed to pay $650 million for Inflection AI's technology and most of its "
+            "staff.",
+            {("acquihire", "microsoft", "inflection-ai", "reported")},
+        ),
+        (
+            "Apple paid $1 billion to license Google's Gemini models.",
+            {("licensing", "apple", "google", "reported")},
+        ),
+    ],
+)
+def test_reference_forms(text: str, expected: set[tuple[str, str, str, str]]) -> None:
+    assert found(text) == expected
+
+
+def test_venture_named_before_its_partners() -> None:
+    """Every partner of a venture formed "with" others is one of its partners."""
+    text = (
+        "Stargate, the data-center venture OpenAI formed with Oracle and Microsoft, will build "
+        "sites in Texas."
+    )
+    (venture,) = deals_of(text)
+    assert venture.kind == "joint_venture"
+    assert {e for e, _ in venture.roles} == {"openai", "oracle", "microsoft"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the pronoun's party is the title's holder, or a rival, or no party at all
+        "Google said Microsoft, its main rival, had said nothing.",
+        "Google, which competes with OpenAI, is its main rival.",
+        "The fund said its investment in Anthropic had tripled.",
+        "OpenAI's investor relations head is Microsoft veteran Jane Doe.",
+        "Anthropic's primary cloud rival is Google.",
+        "Nvidia's sale to Microsoft of GPUs rose in the quarter.",
+    ],
+)
+def test_near_misses(text: str) -> None:
+    assert found(text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "brand", "user"),
+    [
+        # chips of a brand had through another party, or let to one: the brand supplies none
+        (
+            "Cohere signed a deal to rent Nvidia capacity from Oracle Cloud Infrastructure.",
+            "nvidia",
+            "cohere",
+        ),
+        (
+            "CoreWeave rents Nvidia GPUs to Microsoft under a $9.7 billion contract.",
+            "nvidia",
+            "coreweave",
+        ),
+    ],
+)
+def test_chips_through_another_party(text: str, brand: str, user: str) -> None:
+    assert not {d for d in deals_of(text) if d.investor == brand and d.target == user}

@@ -115,21 +115,36 @@ def _antecedent(
             kind == "cloud" and noun != "chipmaker" and not (ancestors and ancestors(entity))
         )
 
-    def subject(span: tuple[int, int] | None, own: set[str]) -> str | None:
+    def subject(span: tuple[int, int] | None) -> str | None:
         """A sentence's subject: its first party that fits."""
         if span is None:
             return None
-        for x in mentions:
-            if span[0] <= x.start < span[1] and fits(x.entity) and x.entity not in own:
-                return x.entity
-        return None
+        return next(
+            (x.entity for x in mentions if span[0] <= x.start < span[1] and fits(x.entity)), None
+        )
 
     # the lede, when it is an earlier sentence than the one before
     earlier = lede if lede and lede[1] <= (previous or (start, start))[0] else None
+
+    def topic(own: set[str]) -> str | None:
+        """The lede's one party that fits, besides the clause's own; for "the start-up" or
+        "the lab", its one lab. A lede naming a buyer and its target leaves it open."""
+        if earlier is None:
+            return None
+        named = [
+            x
+            for x in mentions
+            if earlier[0] <= x.start < earlier[1] and fits(x.entity) and x.entity not in own
+        ]
+        found = {x.entity for x in named}
+        if noun in ("start-up", "startup", "lab") and len(found) > 1:
+            found = {x.entity for x in named if x.kind == "lab"}
+        return found.pop() if len(found) == 1 else None
+
     lead = text[start:at].strip(" \"'“‘(")
     if not lead:
         # the sentence's subject: the previous sentence's first party
-        return subject(previous, set()) or subject(earlier, set())
+        return subject(previous) or topic(set())
     cut = max((c.end() for c in _CLAUSE.finditer(text, start, at)), default=start)
     own = {x.entity for x in mentions if cut <= x.start < at}
     if text.startswith(("which ", "who "), cut):  # "OpenAI, which will take a stake in the
@@ -141,6 +156,26 @@ def _antecedent(
             continue
         if _PEOPLE_OF.match(text, x.end):
             continue  # "founded by two former Google researchers": people, not the company
+        if start <= x.start and _backer(text, mentions, start, x):
+            continue  # "a round co-led by A and B, valuing the company": not a backer
         if x.entity not in own and fits(x.entity) and x.kind != "product":
             return x.entity
-    return subject(earlier, own)
+    return topic(own)
+
+
+# the backers a round is led by
+_AGENT_BEFORE = re.compile(r"\b(?:led|co-led|backed|funded)\s+by\s+$", re.IGNORECASE)
+_JOINED = re.compile(r"\s*(?:,|,?\s+and|&)\s*")
+
+
+def _backer(text: str, mentions: Sequence[Mention], start: int, x: Mention) -> bool:
+    """Whether `x` is in a list of backers ("led by A and B") in its sentence."""
+    first = x
+    for y in sorted(mentions, key=lambda y: -y.start):
+        if (
+            y.end <= first.start
+            and y.start >= start
+            and _JOINED.fullmatch(text, y.end, first.start)
+        ):
+            first = y
+    return _AGENT_BEFORE.search(text, start, first.start) is not None

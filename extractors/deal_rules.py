@@ -38,7 +38,7 @@ from extractors.deal_skeleton import (
 COMPUTE_WORDS = re.compile(
     r"\b(?:compute|computing|computational|cloud|capacity|data[- ]cent(?:er|re)s?|GPUs?|TPUs?|"
     r"chips?|superchips?|servers?|infrastructure|gigawatts?|accelerators?|supercomputers?|"
-    r"processors?|AI\s+factor(?:y|ies)|Trainium|Blackwell)\b",
+    r"processors?|AI\s+factor(?:y|ies)|Trainium|Blackwell|supply\s+(?:deal|agreement|contract)s?)\b",
     re.IGNORECASE,
 )
 # bought from a chipmaker: "spend $3 billion on Nvidia hardware"
@@ -289,6 +289,7 @@ _PEOPLE = (
     r"executives|chief\s+executive|CEO|people)"
 )
 _PEOPLE_RE = re.compile(r"\b" + _PEOPLE + r"\b", re.IGNORECASE)
+_UNWATCHED_LAST = r"(?:,?\s+and\s+[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*){0,2})?"
 _FOR_A_STAKE = re.compile(r"\bfor\s+(?:a|an|its)\s+(?:[\w%.-]+\s+){0,3}?(?:stake|shares|equity)\b")
 
 
@@ -659,14 +660,42 @@ RULES: list[Rule] = [
                    ctx.text, m.span(), amount=ctx.amounts(m.group(a))[0])
              for g, a in (("inv", "a1"), ("inv2", "a2"))],
          ("receiving",)),
-    Rule("holder-of", _pattern(L("inv"), r"\s+(?:is|are|was|were|remains?|has\s+been|have\s+"
-                               r"been)\s+(?:also\s+)?(?:a|an|the)\s+(?:[\w-]+\s+){0,2}?(?:backer|"
+    # ("Tencent and HongShan were early backers of Manus": a list may end on a name the
+    # watchlist does not hold)
+    Rule("holder-of", _pattern(L("inv"), _UNWATCHED_LAST, r"\s+(?:is|are|was|were|remains?|has\s+been|"
+                               r"have\s+been)\s+(?:also\s+)?(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){0,2}?(?:backer|"
                                r"investor|shareholder|stakeholder|funder)s?\s+(?:in|of)\s+", L("tgt")),
          background_pairs("investment"), _HOLDER_OF),
     Rule("among-holders", _pattern(L("inv"), r"\s+(?:is|are|was|were|remains?)\s+(?:also\s+)?"
                                    r"(?:among|one\s+of)\s+", rf"(?P<tgt>{P})['’]s\s+(?:[\w-]+\s+)"
                                    r"{0,2}?(?:backers|investors|shareholders|funders)"),
          background_pairs("investment"), ("among", "one of")),
+    # a round told by the valuation it gave: "Statsig was valued at $1.1 billion in a funding
+    # round led by ICONIQ", "Sequoia led a $300 million Series D that valued Harvey at $3
+    # billion" (the valuation is no amount of the deal)
+    Rule("valued-in-round", _pattern(rf"(?P<tgt>{P})\s+(?:was|is|were|had\s+been)\s+valued\s+at\s+",
+                                     rf"(?:(?:[\w-]+|{A})\s+){{0,3}}?in\s+(?:a|an|its|the)\s+",
+                                     rf"(?:(?:[\w-]+|{A})\s+){{0,3}}?{_ROUND}\s+(?:[\w-]+\s+)?",
+                                     r"(?:led|co-led)\s+by\s+", L("lead")),
+         lambda m, ctx: leading(m, ctx), ("valued at",)),
+    Rule("led-round-that-valued", _pattern(L("lead"), r"\s+(?:also\s+)?(?:led|co-led)\s+(?:a|an|the)\s+",
+                                           rf"(?:(?:[\w-]+|{A})\s+){{0,4}}?{_ROUND}\s+(?:round\s+)?",
+                                           rf"(?:that|which)\s+valued\s+(?P<tgt>{P})(?!['’])"),
+         lambda m, ctx: leading(m, ctx), ("valued",)),
+    # "SoftBank has pledged $22.5 billion toward OpenAI's latest funding round"
+    Rule("pledge-to", _pattern(L("inv"), GAP, r"\bpledg(?:e|es|ed|ing)\s+(?:[\w-]+\s+){0,2}?", A,
+                               r"\s+(?:to|toward|towards|for|in)\s+(?:the\s+)?", rf"(?P<tgt>{P})"),
+         lambda m, ctx: [f for f in pairs("investment")(m, ctx)
+                         if ctx.kinds[f.target] in ("lab", "company")],
+         ("pledg",)),
+    # "Oracle Cloud Infrastructure also counts Meta and xAI among its customers": a cloud's
+    # customers buy its compute
+    Rule("counts-customers", _pattern(rf"(?P<inv>{P})\s+(?:also\s+|already\s+|now\s+)?counts?\s+",
+                                      L("tgt"), r"\s+among\s+its\s+(?:[\w-]+\s+){0,2}?(?:customers|"
+                                      r"clients|tenants)"),
+         lambda m, ctx: [f for f in background_pairs("compute")(m, ctx)
+                         if ctx.kinds[f.investor] == "cloud"],
+         ("among its",)),
     # "A and B were among the backers of Y's $N round (, which C led)"
     Rule("among-round", _pattern(L("part"), r"\s+(?:was|were|is|are)\s+(?:also\s+)?among\s+"
                                  r"(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:backers|investors|participants)\s+"
@@ -1655,14 +1684,17 @@ _THROUGH_ANOTHER = re.compile(
 )
 
 
+_LET_OUT = re.compile(r"\b(?:rent|leas|hir)\w*\s+out\b", re.IGNORECASE)
+
+
 def using_chips(m: re.Match[str], ctx: Context) -> list[Found]:
     """ "Y will use X's TPUs", "Y agreed to deploy six gigawatts of AMD GPUs": X supplies Y. A
     maker named without the possessive is the brand of the chips, not the supplier, when the
-    chips come from another party named after them."""
-    if ctx.text[m.end("tgt") : m.end("tgt") + 1] not in ("'", "’") and _THROUGH_ANOTHER.match(
-        ctx.text, m.end()
+    chips come from another party named after them or Y lets them out."""
+    if ctx.text[m.end("tgt") : m.end("tgt") + 1] not in ("'", "’") and (
+        _THROUGH_ANOTHER.match(ctx.text, m.end()) or _LET_OUT.search(m.group())
     ):
-        return []
+        return []  # ("rents out clusters of Nvidia GPUs": what a provider offers)
     return pairs("compute", swap=True)(m, ctx)
 
 

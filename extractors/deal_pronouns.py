@@ -8,7 +8,9 @@
   OpenAI", "on Databricks' work, including its $1.3 billion acquisition of MosaicML" (its:
   the nearest party before that can be a subject, not inside an aside or a preposition's
   object; "Its" opening a sentence: the previous sentence's subject);
-- "it" holding a stake: "it is the largest outside backer of Anthropic" (the party before).
+- "it" holding a stake: "it is the largest outside backer of Anthropic" (the party before);
+- "it" doing a deal: "since it put $14.3 billion into Scale AI", "Arm, the chip designer it
+  bought" (as "its" before a deal's noun, not the party an aside is about).
 
 A pronoun whose party is unclear is left alone. extractors/deals.py reads the sentence both
 ways and keeps what only the reading with the pronouns' parties adds, so rules that read
@@ -55,6 +57,13 @@ ENDED_BEFORE = re.compile(
     r"sold|sells?|selling|divest(?:s|ed|ing)?|(?:walk(?:s|ed)?\s+away|pull(?:s|ed)?\s+out)\s+"
     r"(?:of|from)|call(?:s|ed)?\s+off|wr(?:ote|ites?|itten)\s+off)\s+$",
     re.IGNORECASE,
+)
+# "since it put $14.3 billion into Scale AI", "Arm, the chip designer it bought in 2016": the
+# doer of a deal as "it"
+IT_DOES = re.compile(
+    r"\b[Ii]t\s+(?=(?:(?:has|had|have|also|already|first|later|then|previously|recently|"
+    r"reportedly|once)\s+)*(?:bought|acquired|invested|backed|put|poured|pumped|took\s+over|"
+    r"owns|controls|licensed|paid|agreed\s+to\s+(?:buy|acquire|invest|pay|license))\b)"
 )
 # "it is the largest outside backer of Anthropic": the holder as "it"
 IT_HOLDS = re.compile(
@@ -108,6 +117,14 @@ def pronouns(
         entity = _owner(text, mentions, start, a, previous, kinds)
         if entity is not None:
             out.append(Mention(entity, kinds(entity) or "company", text[a : a + 3], a, a + 3))
+    for m in IT_DOES.finditer(text, start, end):
+        a = m.start()
+        # "Arm, the British chip designer it bought": not the party the aside is about
+        comma = text.rfind(",", start, a)
+        holders = _holders(text, mentions, start, comma) if comma >= 0 else set()
+        entity = _owner(text, mentions, start, a, previous, kinds, holders)
+        if entity is not None:
+            out.append(Mention(entity, kinds(entity) or "company", text[a : a + 2], a, a + 2))
     for m in IT_HOLDS.finditer(text, start, end):
         a = m.start()
         entity = _other_party(mentions, start, a, previous, set(), kinds)
@@ -123,10 +140,12 @@ def _owner(
     at: int,
     previous: tuple[int, int] | None,
     kinds: Callable[[str], str | None],
+    exclude: set[str] | frozenset[str] = frozenset(),
 ) -> str | None:
-    """Whose deal "its" names: the nearest party before it that can be a subject (not inside
-    an aside, not a preposition's object unless possessive: "on Databricks' work, including
-    its acquisition of"); "Its" opening a sentence is the previous sentence's subject."""
+    """Whose deal "its" names, or who "it" is (not one of `exclude`): the nearest party before
+    it that can be a subject (not inside an aside, not a preposition's object unless
+    possessive: "on Databricks' work, including its acquisition of"); "Its" opening a
+    sentence is the previous sentence's subject."""
     if not text[start:at].strip(" \"'“‘("):
         if previous is None:
             return None
@@ -143,7 +162,7 @@ def _owner(
     for x in reversed(mentions):
         if not (start <= x.start and x.end <= at) or x.kind == "product":
             continue
-        if any(a <= x.start < b for a, b in asides):
+        if any(a <= x.start < b for a, b in asides) or x.entity in exclude:
             continue
         if _OBJECT_BEFORE.search(text, start, x.start) and not text.startswith(("'", "’"), x.end):
             continue

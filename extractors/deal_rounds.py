@@ -253,7 +253,8 @@ _TOOK_PART = re.compile(
 # Authority and C", "Jeff Bezos's family office"): capitalised words, or an article and
 # capitalised words, and lower-case words after a possessive
 _OTHER = (
-    r"(?:(?:the\s+)?(?-i:[A-Z0-9])[\w&.'’-]*(?:\s+(?:(?-i:[A-Z0-9])[\w&.'’-]*|of|for))*"
+    # (a name may open on a small letter before a capital: "eBay Ventures")
+    r"(?:(?:the\s+)?(?-i:[A-Z0-9]|[a-z](?=[A-Z]))[\w&.'’-]*(?:\s+(?:(?-i:[A-Z0-9])[\w&.'’-]*|of|for))*"
     r"(?:(?<=['’]s)(?:\s+(?-i:[a-z])[\w-]*){1,3})?)"
 )
 _SEP = r"(?:\s*,\s*(?:and\s+|&\s+)?|\s+(?:and|&)\s+)"

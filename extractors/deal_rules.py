@@ -240,6 +240,10 @@ def generic(m: re.Match[str], ctx: Context) -> list[Found]:
                 found.append(Found(kind, i, t, ctx.text, m.span()))
             elif _TO_SELL.search(words):  # "a deal with Y to sell Claude models": a platform
                 found.append(Found("distribution", i, t, ctx.text, m.span()))
+            elif _DISTRIBUTION_DEAL.search(words) and "lab" in kinds and len(kinds) == 2:
+                # "Mistral AI's distribution agreement with Microsoft": the platform (the
+                # cloud or company, by kind) offers the lab's models
+                found.append(Found("distribution", t, i, ctx.text, m.span(), by_kind=True))
             elif COMPUTE_WORDS.search(words) or ("cloud" in kinds and kinds != {"cloud"}):
                 found.append(Found("compute", t, i, ctx.text, m.span(), by_kind=True))
             else:
@@ -247,6 +251,9 @@ def generic(m: re.Match[str], ctx: Context) -> list[Found]:
     return found
 
 
+_DISTRIBUTION_DEAL = re.compile(
+    r"\bdistribution\s+(?:deal|agreement|pact|contract|partnership)s?\b", re.IGNORECASE
+)
 # a deal for data or content to train on is a licence: "a $60 million a year deal with Reddit
 # for AI training data", "a content deal" (not compute to train on: checked first)
 _DATA_DEAL = re.compile(
@@ -924,7 +931,10 @@ RULES: list[Rule] = [
          pairs("compute"), ("offer",)),
     Rule("buy-from", _pattern(rf"(?P<inv>{P})", GAP, r"\b(?:buy(?:s|ing)?|bought|purchas\w*|"
                               r"rent(?:s|ed|ing)?|leas\w*|procur\w*|sourc\w*|spend(?:s|ing)?|"
-                              r"spent|us(?:e|es|ed|ing))\b[^\ue000;]{0,80}?\b(?:from|on|with)\s+",
+                              # (not across a clause: "supplies the chips used to train
+                              # models, and its bet on SSI")
+                              r"spent|us(?:e|es|ed|ing))\b(?:(?!,\s+(?:and|but|while)\s)[^\ue000;]){0,80}?"
+                              r"\b(?:from|on|with)\s+",
                               L("tgt", possessive="optional")),
          buying_compute, (" buy", "bought", "purchas", " rent", " leas", "procur", "sourc", "spen",
                           " use", " using")),

@@ -82,7 +82,9 @@ _DESCRIPTION_NOUNS = (
     "start-up", "startup", "company", "firm", "brand", " lab", "giant", "maker", "developer"
 )  # fmt: skip
 # a pronoun that may stand for a party (extractors/deal_pronouns.py)
-_PRONOUN = re.compile(f"{Q.ITS_TITLE.pattern}|{Q.ITS_DEAL.pattern}|{Q.IT_HOLDS.pattern}")
+_PRONOUN = re.compile(
+    f"{Q.ITS_TITLE.pattern}|{Q.ITS_DEAL.pattern}|{Q.IT_HOLDS.pattern}|{Q.IT_DOES.pattern}"
+)
 _WILL = re.compile(r"\bwill\b")  # an aside saying what will happen is news, not background
 _SOURCED = re.compile(r"report|accord|said|sources|people|person")  # on the lowered sentence
 _REPORTEDLY = re.compile(
@@ -220,7 +222,12 @@ _CUES_LOW = re.compile(R.lower_outside_escapes(_CUES.pattern))
 # "X did not take part in Y's round") is no deal; nor is one only asked about or supposed
 # ("whether X would buy a stake in Y", "if X were to buy Y"). Denials of reports ("denied
 # that", "no plans to") are deals with status `denied`; "not only", "not yet" negate nothing.
-_NEGATION = re.compile(r"\b(?:not|never|neither|nor)\b(?!\s+(?:only|just|yet)\b)|n['’]t\b", re.I)
+# ("rent TPUs through Google Cloud rather than buying Nvidia's processors": the other way)
+_NEGATION = re.compile(
+    r"\b(?:not|never|neither|nor)\b(?!\s+(?:only|just|yet)\b)|n['’]t\b|\brather\s+than\b|"
+    r"\binstead\s+of\b",
+    re.I,
+)
 # (and a supposition by inversion at the head of the clause: "Should Apple decide to buy
 # Perplexity, …", "Were Amazon to take a stake in Mistral, …", "Had X bought Y, …")
 _SUPPOSED = re.compile(r"\b(?:whether|if)\b|^\W*(?:should|were|had)\s+$", re.IGNORECASE)
@@ -228,7 +235,7 @@ _SUPPOSED = re.compile(r"\b(?:whether|if)\b|^\W*(?:should|were|had)\s+$", re.IGN
 # is read again with the sentence's subject, `_coordinated`)
 _NEW_SUBJECT = re.compile(r",\s+(?:but|and|while|yet)\s+(?:it|they)\s", re.IGNORECASE)
 _NEITHER = re.compile(r"\bneither\b", re.I)
-_NEGATION_STEMS = ("not", "Not", "ever", "either", "nor", "n't", "n’t")  # cheap tests first
+_NEGATION_STEMS = ("not", "Not", "ever", "either", "nor", "n't", "n’t", "rather", "instead")
 _SUPPOSED_STEMS = ("if", "If", "hether", "Should", "Were", "Had")
 _EXPANDS = re.compile(r"\b(?:expand|extend|increas|boost|top)\w*\b", re.IGNORECASE)
 _NEXT_TRANCHE = re.compile(
@@ -366,11 +373,15 @@ def find_deals(
             both = sorted([*inside, *told], key=_START)
             # "ended its collaboration agreement with OpenAI": the verb before "its" says
             ended = {t.entity for t in told if Q.ENDED_BEFORE.search(text, start, t.start)}
+            parties = {t.entity for t in told}
             plain += [
                 replace(d, status="denied") if {d.investor, d.target} & ended else d
                 for d in _sentence_deals(sentence, start, both, ancestors, published, rules)
+                # (only deals of a pronoun's party: "xAI, and it bought" is no list)
                 if (d.kind, d.investor, d.target) not in seen
+                and ({d.investor, d.target} | {e for e, _ in d.roles}) & parties
             ]
+            plain = _settle(plain)
         found += plain
     if rounds or any(d.kind == "investment" and d.amount_usd is not None for d in found):
         found = _rounds_across(text, spans, by_sentence, rounds, found, ancestors, published)
@@ -999,7 +1010,8 @@ def _add(
 
 def _settle(deals: list[Deal]) -> list[Deal]:
     """One sentence's deals without repeats: a joint venture is not also a partnership of its
-    partners, an acqui-hire not also a licence or an acquisition (it takes their amount), and
+    partners, an acqui-hire not also a licence, an acquisition or a partnership (it takes their
+    amount), and
     the same deal found by two rules is one; an acquisition is not also a stake without an
     amount in the same company ("acquiring all of the outstanding shares of Y")."""
     ventures = {frozenset(e for e, _ in d.roles) for d in deals if d.kind == "joint_venture"}
@@ -1017,6 +1029,10 @@ def _settle(deals: list[Deal]) -> list[Deal]:
             continue
         if d.kind in ("licensing", "acquisition") and (d.investor, d.target) in hires:
             continue
+        if d.kind == "partnership" and (
+            (d.investor, d.target) in hires or (d.target, d.investor) in hires
+        ):
+            continue  # "Microsoft's deal with Inflection, in which it … hired its staff"
         if (
             d.kind == "investment"
             and d.amount_usd is None

@@ -70,8 +70,17 @@ def _abbreviation(text: str, period: int) -> bool:
     if word is None:
         return False
     token = word.group(1).lower()
+    if len(token) == 1 and _LETTER_NAMED.search(text, max(0, word.start() - 12), word.start()):
+        return False  # "raised $50 million in a Series B. The company …": a name, not an initial
     # "U.S." and single initials are abbreviations; so are the words listed above.
     return token in _ABBREVIATIONS or len(token) == 1 or "." in token
+
+
+# words a capital letter names a thing after ("Series B", "Class A", "Plan B"), where the letter
+# followed by a period ends the sentence
+_LETTER_NAMED = re.compile(
+    r"\b(?:Series|Class|Round|Plan|Type|Tier|Phase|Grade|Category|Group)\s+$"
+)
 
 
 # The longest sentence analysed whole. Real sentences are far shorter (779 WCXB articles,

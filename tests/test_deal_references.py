@@ -15,6 +15,7 @@ import pytest
 from extractors.deals import find_deals
 from extractors.entities import Tagger, load_watchlist
 from extractors.records import Deal
+from extractors.text import sentence_spans
 from seeds import SEEDS_DIR
 
 TAGGER = Tagger(load_watchlist(SEEDS_DIR / "watchlist.toml"))
@@ -192,3 +193,27 @@ def test_near_misses(text: str) -> None:
 )
 def test_chips_through_another_party(text: str, brand: str, user: str) -> None:
     assert not {d for d in deals_of(text) if d.investor == brand and d.target == user}
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        # a letter naming a round or a class ends a sentence; an initial does not
+        ("Decagon closed a $131 million Series C. Its agents run on models from OpenAI.", 2),
+        ("It sold Class A. Shares rose.", 2),
+        ("John F. Kennedy spoke. He left.", 2),
+        ("Jane Q. Public said so.", 1),
+    ],
+)
+def test_sentence_ends_after_a_named_letter(text: str, sentences: int) -> None:
+    assert len(sentence_spans(text)) == sentences
+
+
+def test_a_round_is_not_joined_to_the_next_sentence() -> None:
+    """ "Series C." ended no sentence: the next one's model makers were read as backers."""
+    text = (
+        "Last June, Salesforce and Nvidia co-led Cohere's $131 million Series C. Its agents run "
+        "on models from OpenAI and Anthropic."
+    )
+    (round_,) = deals_of(text)
+    assert {e for e, _ in round_.roles} == {"salesforce", "nvidia"}

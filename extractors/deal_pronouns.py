@@ -29,6 +29,7 @@ _ANY = ("lab", "company")
 # a title that says who holds a stake in, or provides for, the party "its" stands for
 _TITLE = (
     r"(?:[\w-]+\s+){0,2}?(?:backers?|investors?|shareholders?|stakeholders?|funders?|owners?|"
+    r"customers?|clients?|"
     r"(?:cloud|compute|computing|training|infrastructure|chip|GPU)\s+(?:partner|provider|"
     r"supplier)s?|cloud)\b(?!['’-])"
 )
@@ -213,7 +214,7 @@ def _other_party(
     previous sentence's first one."""
 
     def fits(x: Mention) -> bool:
-        return x.entity not in holders and x.kind != "product" and kinds(x.entity) in _ANY
+        return x.entity not in holders and x.kind != "product" and kinds(x.entity) in (*_ANY, "cloud")
 
     inside = [x for x in mentions if start <= x.start and x.end <= at and fits(x)]
     if inside:

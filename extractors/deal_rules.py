@@ -296,6 +296,16 @@ _PEOPLE = (
     r"executives|chief\s+executive|CEO|people)"
 )
 _PEOPLE_RE = re.compile(r"\b" + _PEOPLE + r"\b", re.IGNORECASE)
+# a gap of words that does not cross into a coordinated clause (", and …", ", but …")
+_CLAUSE_GAP = r"\s*(?:(?![^\ue000;\s]*,\s+(?:and|but)\s)[^\ue000;\s]+\s+)*?"
+# a partner's title before its name: "the British group", "his rocket company" (no verb)
+_TITLED = r"(?:(?:the|its|his|her|their)\s+)?(?P<title>(?:[\w-]+\s+){0,3}?)"
+
+
+def _title_ok(m: re.Match[str]) -> bool:
+    return fill_ok(m.group("title") or "")
+
+
 _UNWATCHED_LAST = r"(?:,?\s+and\s+[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*){0,2})?"
 _FOR_A_STAKE = re.compile(r"\bfor\s+(?:a|an|its)\s+(?:[\w%.-]+\s+){0,3}?(?:stake|shares|equity)\b")
 
@@ -634,7 +644,9 @@ RULES: list[Rule] = [
                                     r"quarter|a\s+majority|a\s+minority|\d+(?:\.\d+)?\s?(?:%|"
                                     r"per\s?cent))\s+(?:stake\s+)?(?:of|in)\s+(?:the\s+)?", _FILL,
                                     L("tgt", possessive="optional")),
-         lambda m, ctx: holding(m, ctx) if fill_ok(m.group("fill")) else [], (" half", " third", " quarter", "majority", "minority", "%", "per cent", "percent")),
+         # ("own 70 per cent of the venture and Meta the rest": Meta is no company owned)
+         lambda m, ctx: holding(m, ctx) if fill_ok(m.group("fill")) and " and " not in f" {m.group('fill')}" else [],
+         (" half", " third", " quarter", "majority", "minority", "%", "per cent", "percent")),
     Rule("back", _pattern(L("inv"), GAP, r"\b(?:back|backs|backed|backing)\s+", L("tgt")),
          investing, (" back",)),
     Rule("backed-by", _pattern(L("tgt"), GAP, r"\b(?:is|was|are|were|has\s+been|have\s+been|"
@@ -849,6 +861,23 @@ RULES: list[Rule] = [
                                  r"plans?\s+to|is\s+to|to)\s+)?", r"\b(?:merg(?:e|es|ed|ing)|"
                                  r"combin(?:e|es|ed|ing))\s+with\s+", rf"(?P<tgt>{P})"),
          pairs("merger"), ("merg", "combin")),
+    # a merger named by its noun: "Recursion's merger with Exscientia", "Recursion completed a
+    # merger with the British group Exscientia", "xAI, which merged with his rocket company
+    # SpaceX" (a title before the partner)
+    Rule("merger-with", _pattern(r"(?:", L("inv", possessive="required"), r"\s+|", L("inv2"), GAP,
+                                 r"\b(?:complet|announc|agree|finali[sz]|clos|seal|sign|reach|struck|"
+                                 r"strik|pursu)\w*\s+(?:a|an|its|their|the)\s+)",
+                                 rf"(?:(?:[\w-]+|{A})\s+){{0,3}}?merger\s+with\s+", _TITLED,
+                                 rf"(?P<tgt>{P})(?!['’])"),
+         lambda m, ctx: [Found("merger", i, t, ctx.text, m.span(), tail=False)
+                         for i in ctx.group(m, "inv") or ctx.group(m, "inv2")
+                         for t in ctx.group(m, "tgt")] if _title_ok(m) else [],
+         ("merger with",)),
+    Rule("merged-with-titled", _pattern(rf"(?P<inv>{P})", r"(?:,\s+which)?\s+(?:(?:has|have|had|will|"
+                                        r"agreed\s+to|plans?\s+to)\s+)?merge[sd]?\s+with\s+",
+                                        r"(?:its|his|her|their|the|a|an)\s+", _TITLED, rf"(?P<tgt>{P})",
+                                        r"(?!['’])"),
+         lambda m, ctx: pairs("merger")(m, ctx) if _title_ok(m) else [], ("merge",)),
     # "the merger of A and B", "Founded through the merger of A with B"
     Rule("merger-of", _pattern(r"\b(?:merger|combination)\s+(?:of|between)\s+(?:the\s+)?",
                                rf"(?P<inv>{P})", r"\s+(?:and|with)\s+(?:the\s+)?", rf"(?P<tgt>{P})"),
@@ -878,7 +907,9 @@ RULES: list[Rule] = [
                                    r"teamed\s+up|joined\s+forces|are\s+partnering)\b(?!\s+with)"),
          lambda m, ctx: _among(m, ctx),
          ("partnered", "teamed up", "joined forces", "are partnering")),
-    Rule("deal-with", _pattern(L("inv"), GAP, _DEAL_VERB, r"\s+(?:(?:a|an|the|its|their|two|"
+    # (not across ", and": "invest $1 billion in Nokia to work on 6G, and unveiled
+    # partnerships with Uber" is the subject's partnership, not Nokia's)
+    Rule("deal-with", _pattern(L("inv"), _CLAUSE_GAP, _DEAL_VERB, r"\s+(?:(?:a|an|the|its|their|two|"
                                r"new|similar)\s+)?", _WORDS, "{0,6}?", _DEAL_NOUN,
                                # "a five-year deal worth $17.4 billion with Y"
                                rf"(?:\s+(?:worth|valued\s+at)\s+(?:[\w-]+\s+){{0,2}}?{A})?",
@@ -949,8 +980,9 @@ RULES: list[Rule] = [
                                r"offer(?:s|ed|ing)?|add(?:s|ed|ing)?|bring(?:s|ing)?|brought)\b"
                                # ("deploy six gigawatts of AMD graphics processors": a
                                # maker's name before its chips, as the press writes it)
+                               # ("run its applications on Microsoft's Azure cloud")
                                r"[^\ue000;]{0,60}?", L("tgt", possessive="optional"), r"\s+(?!own\b)",
-                               r"(?:[\w-]+\s+){0,2}?", _CHIPS, r"\b"),
+                               rf"(?:{P}\s+)?(?:[\w-]+\s+){{0,2}}?", _CHIPS, r"\b"),
          lambda m, ctx: using_chips(m, ctx), (" use", " using", "deploy", " run", " rent", " buy", "bought",
                                        "purchas", "access", " train", " offer", " add", " bring",
                                        " brought")),
@@ -1194,6 +1226,16 @@ RULES: list[Rule] = [
          lambda m, ctx: hosting(m, ctx, product=True), ("available", "offered", "hosted", "coming",
                                                         "arriv", "launching", "lands", "landed",
                                                         "debut", "comes", "came")),
+    # "AWS customers will be able to use the start-up's Claude models through Bedrock": a
+    # maker's models used through a platform
+    Rule("use-models-through", _pattern(r"\b(?:use|access|run|call|tap|try)\s+(?:the\s+)?",
+                                        rf"(?P<tgt>{P})(?:['’]s)?\s+(?:(?:[\w.-]+|{P})\s+){{0,3}}?",
+                                        r"models?\s+(?:through|via|on|in|inside|within)\s+(?:(?:the|its|"
+                                        rf"their)\s+)?(?:[\w-]+\s+){{0,2}}?(?P<inv>{P})",
+                                        # (not a release on every cloud: "on AWS, Azure and Google
+                                        # Cloud"; "Bedrock, Amazon's service" is an aside)
+                                        rf"(?!\s*,\s*{P}(?!['’])|,?\s+(?:and|&)\s+{P})"),
+         pairs("distribution", tail=False), ("model",)),
     # "Microsoft Foundry customers will gain access to Anthropic's frontier models": a
     # platform's customers reach another's models through it
     Rule("customers-access", _pattern(rf"(?P<inv>{P})\s+(?:[\w-]+\s+){{0,2}}?(?:customers|users|"
@@ -1404,6 +1446,13 @@ RULES: list[Rule] = [
                                  r"\s+(?:is|was|remains|has\s+been)\s+", rf"(?P<tgt>{P})(?!['’])"),
          lambda m, ctx: [replace(f, background=True) for f in _customer(m, ctx)],
          ("customer is", "customer was", "customer remains", "customer has been", "client is")),
+    # "Microsoft was also CoreWeave's largest customer last year": the same, told the other
+    # way round
+    Rule("is-customer", _pattern(L("tgt"), r"\s+(?:is|was|are|were|remains?|has\s+been|had\s+been)\s+"
+                                 r"(?:(?:also|still|now)\s+)?", rf"(?P<inv>{P})['’]s\s+(?:[\w-]+\s+){{0,2}}?",
+                                 r"(?:customer|client|tenant)s?\b(?!\s+(?:base|list|service|support|data)\b)"),
+         lambda m, ctx: [replace(f, background=True) for f in _customer(m, ctx)],
+         ("customer", "client", "tenant")),
     # "Alphabet merges Google Brain and DeepMind": two parties merged by a third
     Rule("merges-list", _pattern(r"\bmerg(?:e|es|ed|ing)\s+(?:its\s+|their\s+)?", L("inv"),
                                  r"(?!['’])"),

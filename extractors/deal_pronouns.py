@@ -214,7 +214,9 @@ def _other_party(
     previous sentence's first one."""
 
     def fits(x: Mention) -> bool:
-        return x.entity not in holders and x.kind != "product" and kinds(x.entity) in (*_ANY, "cloud")
+        return (
+            x.entity not in holders and x.kind != "product" and kinds(x.entity) in (*_ANY, "cloud")
+        )
 
     inside = [x for x in mentions if start <= x.start and x.end <= at and fits(x)]
     if inside:

@@ -306,6 +306,7 @@ def _title_ok(m: re.Match[str]) -> bool:
     return fill_ok(m.group("title") or "")
 
 
+_AMOUNT_IN = re.compile(rf"{A}\s+in\s+{P}")
 _UNWATCHED_LAST = r"(?:,?\s+and\s+[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*){0,2})?"
 _FOR_A_STAKE = re.compile(r"\bfor\s+(?:a|an|its)\s+(?:[\w%.-]+\s+){0,3}?(?:stake|shares|equity)\b")
 
@@ -701,6 +702,18 @@ RULES: list[Rule] = [
                                            rf"(?:(?:[\w-]+|{A})\s+){{0,4}}?{_ROUND}\s+(?:round\s+)?",
                                            rf"(?:that|which)\s+valued\s+(?P<tgt>{P})(?!['’])"),
          lambda m, ctx: leading(m, ctx), ("valued",)),
+    # stakes listed by their amounts: "Nvidia has been taking stakes in partners and
+    # customers, including $5 billion in Intel and $1 billion in Nokia"
+    Rule("stakes-including", _pattern(rf"(?P<inv>{P})", GAP, r"\b(?:tak(?:e|es|en|ing)|took|buy\w*|"
+                                      r"bought|invest\w*|pour\w*|put\w*|plac\w*|mak\w*|made)\s+"
+                                      r"(?:[\w-]+\s+){0,3}?(?:stakes|investments|bets)\b[^;\ue000]{0,80}?"
+                                      rf"\bincluding\s+(?P<list>{A}\s+in\s+{P}(?:(?:\s*,\s*|,?\s+and\s+)"
+                                      rf"{A}\s+in\s+{P})*)"),
+         lambda m, ctx: [
+             Found("investment", ctx.parties(m.group("inv"))[0], ctx.parties(pair.group())[0],
+                   ctx.text, m.span(), amount=ctx.amounts(pair.group())[0])
+             for pair in _AMOUNT_IN.finditer(m.group("list"))],
+         ("including",)),
     # "SoftBank has pledged $22.5 billion toward OpenAI's latest funding round"
     Rule("pledge-to", _pattern(L("inv"), GAP, r"\bpledg(?:e|es|ed|ing)\s+(?:[\w-]+\s+){0,2}?", A,
                                r"\s+(?:to|toward|towards|for|in)\s+(?:the\s+)?", rf"(?P<tgt>{P})"),

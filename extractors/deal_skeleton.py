@@ -25,6 +25,8 @@ APOS = r"['’]s?"
 ITEM = (
     P + r"(?:\s+(?:ventures|venture|capital|partners|management|investments|group|fund|"
     r"holdings|growth)){0,2}"
+    # "Nvidia's venture arm", "Salesforce's investment fund": the company invests
+    r"(?:['’]s\s+(?:(?:corporate\s+)?venture(?:[- ]capital)?\s+|investment\s+)(?:arm|fund|unit))?"
 )
 
 

@@ -488,7 +488,13 @@ def _rounds_across(
             if not inside:
                 continue
             kinds = [m.kind for m in inside]
-            for k, role in D.members(skeleton, kinds, talks=status == "in_talks"):
+            said = D.members(skeleton, kinds, talks=status == "in_talks")
+            if not said and ("whose" in skeleton or "which" in skeleton or "who" in skeleton):
+                # "Nvidia, whose processors fill Nscale's sites, joined the round": read without
+                # the aside
+                plain = C.reduce(skeleton, kinds, two_parties=False).text
+                said = D.members(plain, kinds, talks=status == "in_talks")
+            for k, role in said:
                 entity = inside[k].entity
                 if entity in kin or (ancestors and target in ancestors(entity)):
                     continue

@@ -10,6 +10,8 @@ holder itself, rivals, chips bought through or let to another party."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from extractors.deals import find_deals
@@ -22,7 +24,8 @@ TAGGER = Tagger(load_watchlist(SEEDS_DIR / "watchlist.toml"))
 
 
 def deals_of(text: str) -> list[Deal]:
-    return find_deals(text, TAGGER.tag(text), TAGGER.watchlist.ancestors)
+    """The deals of `text` as an article of 1 June 2025 (a year before that is background)."""
+    return find_deals(text, TAGGER.tag(text), TAGGER.watchlist.ancestors, date(2025, 6, 1))
 
 
 def found(text: str) -> set[tuple[str, str, str, str]]:
@@ -142,10 +145,95 @@ def found(text: str) -> set[tuple[str, str, str, str]]:
             "Apple paid $1 billion to license Google's Gemini models.",
             {("licensing", "apple", "google", "reported")},
         ),
+        # "it" doing a deal: the party before it, not the one its aside is about
+        (
+            "The deal extends Meta's spending spree since it put $14.3 billion into Perplexity "
+            "in June.",
+            {("investment", "meta", "perplexity", "reported")},
+        ),
+        (
+            "Oracle already controls Cohere, the Canadian lab it bought for $6 billion in 2024.",
+            {("acquisition", "oracle", "cohere", "background")},
+        ),
+        # a merger named by its noun, a partner with a title
+        (
+            "Perplexity completed its merger with the Canadian group Cohere in 2023.",
+            {("merger", "cohere", "perplexity", "background")},
+        ),
+        # a customer told the other way round; a cloud's customers
+        (
+            "Microsoft was also CoreWeave's largest customer last year.",
+            {("compute", "coreweave", "microsoft", "background")},
+        ),
+        (
+            "Oracle Cloud Infrastructure also counts Meta and xAI among its customers.",
+            {
+                ("compute", "oracle-cloud", "meta", "background"),
+                ("compute", "oracle-cloud", "xai", "background"),
+            },
+        ),
+        # a maker's models used through a platform; compute on a company's named cloud
+        (
+            "Amazon invested in Anthropic. AWS customers will be able to use the start-up's "
+            "Claude models through Bedrock, Amazon's service.",
+            {
+                ("investment", "amazon", "anthropic", "reported"),
+                ("distribution", "bedrock", "anthropic", "reported"),
+            },
+        ),
+        (
+            "Cohere will run its applications and services on Microsoft's Azure cloud.",
+            {("compute", "azure", "cohere", "reported")},
+        ),
+        # rounds told by the valuation they gave; a pledge; backers without an article
+        (
+            "Perplexity was valued at $9 billion in a funding round led by Nvidia in May.",
+            {("investment", "nvidia", "perplexity", "reported")},
+        ),
+        (
+            "In February, Nvidia led a $300 million Series D that valued Cohere at $3 billion.",
+            {("investment", "nvidia", "cohere", "reported")},
+        ),
+        (
+            "Nvidia has pledged $22.5 billion toward OpenAI's latest funding round.",
+            {("investment", "nvidia", "openai", "reported")},
+        ),
+        (
+            "Salesforce and HongShan were early backers of Cohere.",
+            {("investment", "salesforce", "cohere", "background")},
+        ),
+        # a company's venture arm; stakes listed by their amounts
+        (
+            "Nvidia's venture arm, which invested in Cohere in 2023, did not take part.",
+            {("investment", "nvidia", "cohere", "background")},
+        ),
+        (
+            "Nvidia has been taking stakes in partners, including $5 billion in Oracle and "
+            "$1 billion in Cohere.",
+            {
+                ("investment", "nvidia", "oracle", "reported"),
+                ("investment", "nvidia", "cohere", "reported"),
+            },
+        ),
+        # a supply agreement is compute; "rather than" negates
+        (
+            "Nvidia shares rallied after its supply agreement with OpenAI.",
+            {("compute", "nvidia", "openai", "reported")},
+        ),
     ],
 )
 def test_reference_forms(text: str, expected: set[tuple[str, str, str, str]]) -> None:
     assert found(text) == expected
+
+
+def test_a_backer_named_before_an_aside_joins_the_round() -> None:
+    text = (
+        "Cohere has raised $1.1 billion in a Series B round led by Aker. Nvidia, whose "
+        "processors fill Cohere's sites, joined the round alongside Salesforce, the company said."
+    )
+    (round_,) = deals_of(text)
+    assert (round_.investor, round_.target) == ("nvidia", "cohere")
+    assert {e for e, _ in round_.roles} == {"nvidia", "salesforce"}
 
 
 def test_venture_named_before_its_partners() -> None:
@@ -169,6 +257,8 @@ def test_venture_named_before_its_partners() -> None:
         "OpenAI's investor relations head is Microsoft veteran Jane Doe.",
         "Anthropic's primary cloud rival is Google.",
         "Nvidia's sale to Microsoft of GPUs rose in the quarter.",
+        "Cohere will rent TPUs through Google Cloud rather than buying Nvidia's processors.",
+        "Google and Microsoft were backers of the bill.",
     ],
 )
 def test_near_misses(text: str) -> None:

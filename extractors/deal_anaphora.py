@@ -146,7 +146,13 @@ def _antecedent(
         # the sentence's subject: the previous sentence's first party
         return subject(previous) or topic(set())
     cut = max((c.end() for c in _CLAUSE.finditer(text, start, at)), default=start)
-    own = {x.entity for x in mentions if cut <= x.start < at}
+    # the clause's own parties: not a preposition's object ("Google has invested $3 billion
+    # in Anthropic and owns 14% of the company": Anthropic)
+    own = {
+        x.entity
+        for x in mentions
+        if cut <= x.start < at and not _PREPOSITION_BEFORE.search(text, cut, x.start)
+    }
     if text.startswith(("which ", "who "), cut):  # "OpenAI, which will take a stake in the
         head = [x.entity for x in mentions if start <= x.end < cut]  # company": not OpenAI
         own.update(head[-1:])
@@ -163,6 +169,7 @@ def _antecedent(
     return topic(own)
 
 
+_PREPOSITION_BEFORE = re.compile(r"\b(?:in|into|of|for|to|from|on)\s+(?:the\s+)?$", re.IGNORECASE)
 # the backers a round is led by
 _AGENT_BEFORE = re.compile(r"\b(?:led|co-led|backed|funded)\s+by\s+$", re.IGNORECASE)
 _JOINED = re.compile(r"\s*(?:,|,?\s+and|&)\s*")

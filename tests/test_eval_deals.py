@@ -115,12 +115,17 @@ def test_a_bad_gold_line_is_named(tmp_path: Path, home: Path) -> None:
     assert f"{bad}:2:" in out.stderr
 
 
-def scores_by_split(path: Path, extra: Path, splits: tuple[str, ...]) -> dict[str, object]:
-    """The finder's scores on each part of a gold file, with its extra watchlist."""
+def scores_by_split(
+    path: Path, extra: Path, splits: tuple[str, ...], per_text: bool = False
+) -> dict[str, object]:
+    """The finder's scores on each part of a gold file, with its extra watchlist (`per_text`:
+    each text a whole article, as `--per-article` scores it)."""
     tagger = Tagger(load_watchlist(SEEDS_DIR / "watchlist.toml", extra))
     gold = load_gold(path)
     return {
-        split: evaluate_deals([s for s in gold if s.split == split], default_finder(tagger))
+        split: evaluate_deals(
+            [s for s in gold if s.split == split], default_finder(tagger), per_text=per_text
+        )
         for split in splits
     }
 
@@ -263,13 +268,17 @@ def test_fresh_set_is_well_formed() -> None:
 
 
 ARTICLES = DATA / "deals_articles.jsonl"
+# articles16's floor, set once at its one scoring (docs/deals.md, "Round 9")
+ARTICLES16_FLOOR = (0.0, 0.0)
 
 
 def test_article_set_floor() -> None:
     """Whole articles, written blind (docs/deals.md, "Round 6"), scored per article: each
     kind of deal between two parties counts once per text. Precision 0.925, recall 0.343
     before round 6; 0.929 and 0.359 after, with nothing tuned on the set. Round 8 (rounds
-    told across sentences, whose first rules came from three of its articles): 0.943 / 0.453."""
+    told across sentences, whose first rules came from three of its articles): 0.943 / 0.453.
+    Round 9 (parties named by reference, tuned on its misses; a016's Mellanox label added):
+    0.954 / 0.571."""
     from flows.eval_deals import DealScores, load_gold
 
     watchlist = load_watchlist(SEEDS_DIR / "watchlist.toml", FRESH_WATCHLIST)
@@ -277,8 +286,49 @@ def test_article_set_floor() -> None:
     scores = evaluate_deals(gold, default_finder(Tagger(watchlist)), per_text=True)
     assert isinstance(scores, DealScores) and scores.sentences == len(gold) == 40
     assert scores.overall.precision >= 0.92, scores.errors
-    assert scores.overall.recall >= 0.44, scores.errors
+    assert scores.overall.recall >= 0.56, scores.errors
     assert scores.amount_overall.share >= 0.93, scores.errors
+
+
+ARTICLES2 = DATA / "deals_articles2.jsonl"
+ARTICLES2_WATCHLIST = DATA / "deals_articles2_watchlist.toml"
+
+
+@pytest.mark.parametrize(
+    ("split", "precision", "recall"),
+    [
+        # Round 9 (docs/deals.md): whole articles written blind by two sessions. articles15
+        # scored once blind (0.746 / 0.293 at e23ea74), then tuned on; articles16 scored once
+        # at the end and never read.
+        ("articles15", 0.94, 0.45),
+        ("articles16", ARTICLES16_FLOOR[0], ARTICLES16_FLOOR[1]),
+    ],
+)
+def test_articles2_floors(split: str, precision: float, recall: float) -> None:
+    from flows.eval_deals import DealScores
+
+    scores = scores_by_split(ARTICLES2, ARTICLES2_WATCHLIST, (split,), per_text=True)[split]
+    assert isinstance(scores, DealScores) and scores.sentences == 40
+    assert scores.overall.precision >= precision, scores.errors
+    assert scores.overall.recall >= recall, scores.errors
+
+
+def test_articles2_set_is_well_formed() -> None:
+    import tomllib
+
+    known = {e["id"] for e in tomllib.loads(ARTICLES2_WATCHLIST.read_text("utf-8"))["entity"]}
+    rounds = {e["id"] for e in tomllib.loads(ROUNDS_WATCHLIST.read_text("utf-8"))["entity"]}
+    assert rounds <= known  # the rounds sets' parties, and the eight these sets add
+    known |= {e.id for e in load_watchlist(SEEDS_DIR / "watchlist.toml").entities}
+    rows = [json.loads(line) for line in ARTICLES2.read_text(encoding="utf-8").splitlines()]
+    assert len({r["id"] for r in rows}) == len(rows) == 80
+    assert {r["split"] for r in rows} == {"articles15", "articles16"}
+    for r in rows:
+        assert r["source"] == "written" and r["text"] and r["date"]
+        for d in r["deals"]:
+            assert {d["investor"], d["target"]} <= known, (r["id"], d)
+            for member in d.get("roles", {}):
+                assert member in known, (r["id"], member)
 
 
 ROUNDS = DATA / "deals_rounds.jsonl"

@@ -129,8 +129,8 @@ def _antecedent(
     def topic(own: set[str]) -> str | None:
         """The lede's one party that fits, besides the clause's own; for "the start-up" or
         "the lab", its one lab. A lede naming a buyer and its target leaves it open."""
-        if earlier is None:
-            return None
+        if earlier is None or _ANOTHER_ONE.search(text, earlier[1], at):
+            return None  # ("a little-known coding start-up said …": the start-up is that one)
         named = [
             x
             for x in mentions
@@ -169,6 +169,11 @@ def _antecedent(
     return topic(own)
 
 
+# a company brought in without its name after the lede: a description may stand for it
+_ANOTHER_ONE = re.compile(
+    r"\b(?:[Aa]n?|[Aa]nother|[Oo]ne)\s+(?:[\w-]+\s+){0,3}?(?:start-?up|company|firm|lab|"
+    r"chipmaker|maker|developer|group|rival)\b"
+)
 _PREPOSITION_BEFORE = re.compile(r"\b(?:in|into|of|for|to|from|on)\s+(?:the\s+)?$", re.IGNORECASE)
 # the backers a round is led by
 _AGENT_BEFORE = re.compile(r"\b(?:led|co-led|backed|funded)\s+by\s+$", re.IGNORECASE)

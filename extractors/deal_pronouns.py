@@ -55,7 +55,7 @@ ITS_DEAL = re.compile(
 ENDED_BEFORE = re.compile(
     r"\b(?:end(?:s|ed|ing)?|scrap(?:s|ped|ping)?|abandon(?:s|ed|ing)?|terminat(?:e|es|ed|ing)|"
     r"cancel(?:s|l?ed|l?ing)?|drop(?:s|ped|ping)?|unw(?:ind|ound)|exit(?:s|ed|ing)?|"
-    r"sold|sells?|selling|divest(?:s|ed|ing)?|(?:walk(?:s|ed)?\s+away|pull(?:s|ed)?\s+out)\s+"
+    r"sold|sells?|selling|divest(?:s|ed|ing)?|(?:walk(?:s|ed|ing)?\s+away|pull(?:s|ed|ing)?\s+out)\s+"
     r"(?:of|from)|call(?:s|ed)?\s+off|wr(?:ote|ites?|itten)\s+off)\s+$",
     re.IGNORECASE,
 )
@@ -66,6 +66,40 @@ IT_DOES = re.compile(
     r"reportedly|once)\s+)*(?:bought|acquired|invested|backed|put|poured|pumped|took\s+over|"
     r"owns|controls|licensed|paid|agreed\s+to\s+(?:buy|acquire|invest|pay|license))\b)"
 )
+# a verb that makes the deal "its" owns news: "doubled its investment in", "completed its
+# merger with", "signed its first deal with" (else the deal is one held: "said its
+# investment in OpenAI was safe", "disclosed its stake in")
+_DOING_BEFORE = re.compile(
+    r"\b(?:complet|announc|finali[sz]|clos|expand|doubl|tripl|increas|rais|boost|extend|sign|"
+    r"seal|unveil|agree|mak|made|deepen|strengthen|renew|launch|broaden|upp|lift|top|strik|"
+    r"struck|reach|ink|land|secur|begin|began|start|fund|financ|pay|paid)\w*\s+(?:[\w-]+\s+)?$",
+    re.IGNORECASE,
+)
+_NEGATED_BEFORE = re.compile(r"\b(?:not|never|n['’]t)\s+(?:[\w-]+\s+)?$", re.IGNORECASE)
+
+
+def told_status(
+    text: str, start: int, told: Sequence[Mention], mentions: Sequence[Mention]
+) -> dict[frozenset[str], str]:
+    """The status a pronoun's deal takes from the verb before "its", by the pair of its owner
+    and the party named right after the deal's noun: `denied` after a verb of ending ("ended
+    its partnership with OpenAI", not "would not end its"), `background` with no verb of
+    doing ("said its investment in OpenAI was safe")."""
+    out: dict[frozenset[str], str] = {}
+    for t in told:
+        if t.text not in ("its", "Its") or not ITS_DEAL.match(text, t.start):
+            continue
+        other = next((x.entity for x in mentions if t.end <= x.start <= t.end + 80), None)
+        if other is None:
+            continue
+        ended = ENDED_BEFORE.search(text, start, t.start)
+        if ended and not _NEGATED_BEFORE.search(text, start, ended.start()):
+            out[frozenset((t.entity, other))] = "denied"
+        elif not ended and not _DOING_BEFORE.search(text, start, t.start):
+            out[frozenset((t.entity, other))] = "background"
+    return out
+
+
 # "it is the largest outside backer of Anthropic": the holder as "it"
 IT_HOLDS = re.compile(
     r"\b[Ii]t\s+(?=(?:is|was|remains|has\s+been)\s+(?:(?:also|still|now)\s+)?(?:the|a|an)\s+"
@@ -108,7 +142,9 @@ def pronouns(
         holders = _holders(text, mentions, start, cut)
         if not holders:
             continue
-        entity = _other_party(mentions, start, a, previous, holders, kinds)
+        # who has investors or providers is a lab first; who has customers, a provider
+        prefer = ("cloud", "company") if _CUSTOMER.match(text, m.end()) else ("lab",)
+        entity = _other_party(mentions, start, a, previous, holders, kinds, prefer)
         if entity is not None:
             out.append(Mention(entity, kinds(entity) or "company", text[a : a + 3], a, a + 3))
     for m in ITS_DEAL.finditer(text, start, end):
@@ -128,7 +164,7 @@ def pronouns(
             out.append(Mention(entity, kinds(entity) or "company", text[a : a + 2], a, a + 2))
     for m in IT_HOLDS.finditer(text, start, end):
         a = m.start()
-        entity = _other_party(mentions, start, a, previous, set(), kinds)
+        entity = _other_party(mentions, start, a, previous, set(), kinds, ("company", "cloud"))
         if entity is not None:
             out.append(Mention(entity, kinds(entity) or "company", text[a : a + 2], a, a + 2))
     return out
@@ -145,32 +181,61 @@ def _owner(
 ) -> str | None:
     """Whose deal "its" names, or who "it" is (not one of `exclude`): the nearest party before
     it that can be a subject (not inside an aside, not a preposition's object unless
-    possessive: "on Databricks' work, including its acquisition of"); "Its" opening a
-    sentence is the previous sentence's subject."""
+    possessive: "on Databricks' work, including its acquisition of"; not a name that only
+    qualifies another, "Salesforce rival Workday said it"), a plain one before a possessive
+    ("Scale AI said Meta's new stake would not affect its partnership"); after ", but" or ",
+    and" the sentence's subject ("Microsoft says OpenAI is a partner, but it invested");
+    opening a sentence, the previous sentence's subject."""
     if not text[start:at].strip(" \"'“‘("):
         if previous is None:
             return None
-        for x in mentions:
-            if (
-                previous[0] <= x.start < previous[1]
-                and x.kind != "product"
-                and kinds(x.entity) in (*_ANY, "cloud")
-            ):
-                return x.entity
+        subjects = _subjects(text, mentions, previous[0], previous[1], kinds, exclude)
+        return subjects[0].entity if subjects else None
+    subjects = _subjects(text, mentions, start, at, kinds, exclude)
+    if not subjects:
         return None
-    head = text[start:at]
+    if _COORDINATED_BEFORE.search(text, start, at):
+        return subjects[0].entity
+    plain = [x for x in subjects if not text.startswith(("'", "’"), x.end)]
+    return (plain or subjects)[-1].entity
+
+
+def _subjects(
+    text: str,
+    mentions: Sequence[Mention],
+    start: int,
+    end: int,
+    kinds: Callable[[str], str | None],
+    exclude: set[str] | frozenset[str] = frozenset(),
+) -> list[Mention]:
+    """The parties of text[start:end] that may be a clause's subject, in order."""
+    head = text[start:end]
     asides = [(start + g.start(), start + g.end()) for g in _ASIDE.finditer(head)]
-    for x in reversed(mentions):
-        if not (start <= x.start and x.end <= at) or x.kind == "product":
+    out = []
+    for x in mentions:
+        if not (start <= x.start and x.end <= end) or x.kind == "product":
             continue
         if any(a <= x.start < b for a, b in asides) or x.entity in exclude:
             continue
         if _OBJECT_BEFORE.search(text, start, x.start) and not text.startswith(("'", "’"), x.end):
             continue
-        if kinds(x.entity) in (*_ANY, "cloud"):
-            return x.entity
-        return None
-    return None
+        if _QUALIFIES.match(text, x.end) or kinds(x.entity) not in (*_ANY, "cloud"):
+            continue
+        out.append(x)
+    return out
+
+
+# a name that only qualifies another: "Salesforce rival Workday", "Microsoft's longtime partner
+# Accenture" (small words, then a capital)
+_QUALIFIES = re.compile(
+    r"(?:['’]s?)?\s+(?:[a-z][\w-]*\s+){0,2}?(?:rival|partner|backer|investor|customer|client|"
+    r"supplier|unit|subsidiary|affiliate|peer|competitor|parent|owner|founder|co-founder|"
+    r"spin-?off|arm|portfolio\s+company|start-?up|veteran|alumn\w+)s?\s+(?-i:[A-Z])"
+)
+# "it" after ", but" or ", and": the subject of the sentence's first clause
+_COORDINATED_BEFORE = re.compile(r"(?:,|;)\s*(?:but|and|yet|while|so)?\s*$")
+# "its largest customer": the title of one who buys from the party "its" stands for
+_CUSTOMER = re.compile(r"(?:[\w-]+\s+){0,2}?(?:customers?|clients?)\b", re.IGNORECASE)
 
 
 # an aside between commas (a relative clause or an appositive) or brackets
@@ -209,20 +274,25 @@ def _other_party(
     previous: tuple[int, int] | None,
     holders: set[str],
     kinds: Callable[[str], str | None],
+    prefer: tuple[str, ...] = ("lab",),
 ) -> str | None:
-    """The nearest lab or company before `at` in the sentence that holds no title; else the
-    previous sentence's first one."""
+    """The party before `at` in the sentence that holds no title, else in the previous
+    sentence: the one of the kinds `prefer` names if one is, else the one there is; two or
+    more leave the pronoun unread ("Google invested in Anthropic. Amazon remains its biggest
+    shareholder": Anthropic, the lab; "xAI sued OpenAI. Microsoft, its largest investor,":
+    which, the text does not say)."""
 
     def fits(x: Mention) -> bool:
         return (
             x.entity not in holders and x.kind != "product" and kinds(x.entity) in (*_ANY, "cloud")
         )
 
-    inside = [x for x in mentions if start <= x.start and x.end <= at and fits(x)]
-    if inside:
-        return inside[-1].entity
-    if previous is not None:
-        first = [x for x in mentions if previous[0] <= x.start < previous[1] and fits(x)]
-        if first:
-            return first[0].entity
+    for lo, hi in ((start, at), previous or (0, 0)):
+        found = {x.entity for x in mentions if lo <= x.start and x.end <= hi and fits(x)}
+        if not found:
+            continue
+        preferred = {e for e in found if kinds(e) in prefer}
+        if len(preferred) == 1:
+            return preferred.pop()
+        return found.pop() if len(found) == 1 else None
     return None

@@ -38,7 +38,10 @@ from extractors.deal_skeleton import (
 COMPUTE_WORDS = re.compile(
     r"\b(?:compute|computing|computational|cloud|capacity|data[- ]cent(?:er|re)s?|GPUs?|TPUs?|"
     r"chips?|superchips?|servers?|infrastructure|gigawatts?|accelerators?|supercomputers?|"
-    r"processors?|AI\s+factor(?:y|ies)|Trainium|Blackwell|supply\s+(?:deal|agreement|contract)s?)\b",
+    r"processors?|AI\s+factor(?:y|ies)|Trainium|Blackwell|"
+    # (a supply agreement of chips or capacity; not of displays, batteries or power)
+    r"(?<!display\s)(?<!battery\s)(?<!power\s)(?<!energy\s)(?<!panel\s)(?<!screen\s)"
+    r"(?<!component\s)(?<!material\s)supply\s+(?:deal|agreement|contract)s?)\b",
     re.IGNORECASE,
 )
 # bought from a chipmaker: "spend $3 billion on Nvidia hardware"
@@ -240,7 +243,12 @@ def generic(m: re.Match[str], ctx: Context) -> list[Found]:
                 found.append(Found(kind, i, t, ctx.text, m.span()))
             elif _TO_SELL.search(words):  # "a deal with Y to sell Claude models": a platform
                 found.append(Found("distribution", i, t, ctx.text, m.span()))
-            elif _DISTRIBUTION_DEAL.search(words) and "lab" in kinds and len(kinds) == 2:
+            elif (
+                _DISTRIBUTION_DEAL.search(words)
+                and "lab" in kinds
+                and len(kinds) == 2
+                and _MODELS_OFFERED.search(ctx.text)
+            ):
                 # "Mistral AI's distribution agreement with Microsoft": the platform (the
                 # cloud or company, by kind) offers the lab's models
                 found.append(Found("distribution", t, i, ctx.text, m.span(), by_kind=True))
@@ -251,6 +259,8 @@ def generic(m: re.Match[str], ctx: Context) -> list[Found]:
     return found
 
 
+# (its models on the platform, not "to let merchants sell inside ChatGPT")
+_MODELS_OFFERED = re.compile(r"\b(?:models?|available|offer\w*|host\w*)\b", re.IGNORECASE)
 _DISTRIBUTION_DEAL = re.compile(
     r"\bdistribution\s+(?:deal|agreement|pact|contract|partnership)s?\b", re.IGNORECASE
 )
@@ -291,6 +301,16 @@ def _agreed_by(m: re.Match[str], ctx: Context) -> bool:
     return after not in ("'", "’") or _NOMINAL_AFTER.match(ctx.text, m.end("inv")) is not None
 
 
+def _paid_for(m: re.Match[str], ctx: Context) -> list[Found]:
+    """Money for a company's people is an acqui-hire; for its technology, a licence only when
+    the sentence says so ("Meta spent $30 billion on Nvidia's technology" bought chips)."""
+    if _PEOPLE_RE.search(m.group() + until_party(ctx.text, m.end(), 40)):
+        return pairs("acquihire")(m, ctx)
+    if LICENSE_WORDS.search(m.group()):
+        return pairs("licensing")(m, ctx)
+    return []
+
+
 _PEOPLE = (
     r"(?:leadership|founders?|co-?founders?|team|engineers|talent|staff|employees|researchers|"
     r"executives|chief\s+executive|CEO|people)"
@@ -306,6 +326,15 @@ def _title_ok(m: re.Match[str]) -> bool:
     return fill_ok(m.group("title") or "")
 
 
+# a party that ends its list item ("$1 billion in Nokia", not "$10 billion in OpenAI-related
+# data centers")
+_ITEM_END = r"(?=\s*(?:[,.;]|and\b|$))"
+# what a company's own sale is called ("its planned $3 billion sale to OpenAI"; not a "chip
+# sale", a "share sale" or a "stake sale")
+_SALE_WORDS = (
+    r"(?:planned|proposed|pending|potential|possible|agreed|attempted|failed|collapsed|aborted|"
+    r"rumou?red|long-rumou?red|all-stock|all-cash|cash|stock|cash-and-stock|\w+-dollar)"
+)
 _AMOUNT_IN = re.compile(rf"{A}\s+in\s+{P}")
 _UNWATCHED_LAST = r"(?:,?\s+and\s+[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*){0,2})?"
 _FOR_A_STAKE = re.compile(r"\bfor\s+(?:a|an|its)\s+(?:[\w%.-]+\s+){0,3}?(?:stake|shares|equity)\b")
@@ -340,6 +369,11 @@ def supplying(m: re.Match[str], ctx: Context) -> list[Found]:
 
 
 _FORMED = r"(?:formed|set\s+up|created|launched|founded|established|started)"
+_PEOPLE_AFTER = re.compile(
+    r"\s+(?:[\w-]+\s+)?(?:veterans?|alumni|alums?|researchers?|engineers?|executives?|"
+    r"employees?|staff(?:ers)?|founders?|co-?founders?|scientists?)\b",
+    re.IGNORECASE,
+)
 
 
 def _venture_of(m: re.Match[str], ctx: Context, first: list[int]) -> list[Found]:
@@ -347,8 +381,13 @@ def _venture_of(m: re.Match[str], ctx: Context, first: list[int]) -> list[Found]
     partners = list(dict.fromkeys([*first, *ctx.group(m, "inv")]))
     if len(partners) < 2 or any(ctx.kinds[p] == "product" for p in partners):
         return []
+    if _PEOPLE_AFTER.match(ctx.text, m.end()):
+        return []  # "started by Google and Meta veterans": people, not the companies
     roles = tuple((p, "partner") for p in partners)
-    return [Found("joint_venture", partners[0], partners[1], ctx.text, m.span(), roles)]
+    # (a venture named, then who formed it: its forming is context)
+    return [
+        Found("joint_venture", partners[0], partners[1], ctx.text, m.span(), roles, background=True)
+    ]
 
 
 def joint_venture(m: re.Match[str], ctx: Context) -> list[Found]:
@@ -707,16 +746,18 @@ RULES: list[Rule] = [
     Rule("stakes-including", _pattern(rf"(?P<inv>{P})", GAP, r"\b(?:tak(?:e|es|en|ing)|took|buy\w*|"
                                       r"bought|invest\w*|pour\w*|put\w*|plac\w*|mak\w*|made)\s+"
                                       r"(?:[\w-]+\s+){0,3}?(?:stakes|investments|bets)\b[^;\ue000]{0,80}?"
-                                      rf"\bincluding\s+(?P<list>{A}\s+in\s+{P}(?:(?:\s*,\s*|,?\s+and\s+)"
-                                      rf"{A}\s+in\s+{P})*)"),
+                                      rf"\bincluding\s+(?P<list>{A}\s+in\s+{P}{_ITEM_END}(?:(?:\s*,\s*|,?\s+and\s+)"
+                                      rf"{A}\s+in\s+{P}{_ITEM_END})*)"),
          lambda m, ctx: [
              Found("investment", ctx.parties(m.group("inv"))[0], ctx.parties(pair.group())[0],
-                   ctx.text, m.span(), amount=ctx.amounts(pair.group())[0])
+                   ctx.text, m.span(), amount=ctx.amounts(pair.group())[0], background=True)
              for pair in _AMOUNT_IN.finditer(m.group("list"))],
          ("including",)),
     # "SoftBank has pledged $22.5 billion toward OpenAI's latest funding round"
     Rule("pledge-to", _pattern(L("inv"), GAP, r"\bpledg(?:e|es|ed|ing)\s+(?:[\w-]+\s+){0,2}?", A,
-                               r"\s+(?:to|toward|towards|for|in)\s+(?:the\s+)?", rf"(?P<tgt>{P})"),
+                               r"\s+(?:to|toward|towards|in)\s+(?:the\s+)?", rf"(?P<tgt>{P})",
+                               # (a company's round, not "OpenAI's enterprise products")
+                               rf"(?!['’]s?\s+(?!(?:[\w-]+\s+){{0,3}}?{_ROUND}))"),
          lambda m, ctx: [f for f in pairs("investment")(m, ctx)
                          if ctx.kinds[f.target] in ("lab", "company")],
          ("pledg",)),
@@ -822,7 +863,7 @@ RULES: list[Rule] = [
     # a company's sale to its buyer: "Windsurf's $3 billion sale to OpenAI collapsed", "the
     # start-up whose planned sale to OpenAI", "the sale of Windsurf to OpenAI"
     Rule("sale-to", _pattern(r"(?:", rf"(?P<tgt>{P})(?:['’]s?|,\s+(?:[^,;\ue000]{{0,60}}?\s+)?whose)\s+",
-                             rf"(?:(?:{A}|[\w-]+)\s+){{0,3}}?sale\s+|\bsale\s+of\s+(?P<tgt2>{P})\s+)",
+                             rf"(?:(?:{A}|{_SALE_WORDS})\s+){{0,3}}?sale\s+|\bsale\s+of\s+(?P<tgt2>{P})\s+)",
                              rf"to\s+(?P<inv>{P})(?!['’]|\s+of\s)"),
          lambda m, ctx: [Found("acquisition", i, t, ctx.text, m.span())
                          for i in ctx.group(m, "inv")
@@ -1033,11 +1074,7 @@ RULES: list[Rule] = [
                                     # (not "pay $8 billion for Cohere's models": bought or
                                     # licensed, the sentence does not say)
                                     r"technology|IP|intellectual\s+property)\b"),
-         lambda m, ctx: pairs(
-             "acquihire"
-             if _PEOPLE_RE.search(m.group() + until_party(ctx.text, m.end(), 40))
-             else "licensing"
-         )(m, ctx),
+         lambda m, ctx: _paid_for(m, ctx),
          (" pay", " paid", " spen")),
     Rule("pay", _pattern(rf"(?P<inv>{P})", GAP, r"\bpa(?:y|ys|id|ying)\s+", rf"(?P<tgt>{P})",
                          r"(?!['’])[^;]{0,120}"),
@@ -1243,8 +1280,8 @@ RULES: list[Rule] = [
     # maker's models used through a platform
     Rule("use-models-through", _pattern(r"\b(?:use|access|run|call|tap|try)\s+(?:the\s+)?",
                                         rf"(?P<tgt>{P})(?:['’]s)?\s+(?:(?:[\w.-]+|{P})\s+){{0,3}}?",
-                                        r"models?\s+(?:through|via|on|in|inside|within)\s+(?:(?:the|its|"
-                                        rf"their)\s+)?(?:[\w-]+\s+){{0,2}}?(?P<inv>{P})",
+                                        r"models?\s+(?:through|via|on)\s+(?:(?:the|its|"
+                                        rf"their)\s+)?(?:[\w-]+\s+){{0,2}}?(?P<inv>{P})(?!['’])",
                                         # (not a release on every cloud: "on AWS, Azure and Google
                                         # Cloud"; "Bedrock, Amazon's service" is an aside)
                                         rf"(?!\s*,\s*{P}(?!['’])|,?\s+(?:and|&)\s+{P})"),

@@ -371,11 +371,12 @@ def find_deals(
             # keep what they read
             seen = {(d.kind, d.investor, d.target) for d in plain}
             both = sorted([*inside, *told], key=_START)
-            # "ended its collaboration agreement with OpenAI": the verb before "its" says
-            ended = {t.entity for t in told if Q.ENDED_BEFORE.search(text, start, t.start)}
+            # "ended its collaboration agreement with OpenAI", "said its investment in OpenAI
+            # was safe": the verb before "its" says
+            by_verb = Q.told_status(text, start, told, both)
             parties = {t.entity for t in told}
             plain += [
-                replace(d, status="denied") if {d.investor, d.target} & ended else d
+                _restated(d, by_verb.get(frozenset((d.investor, d.target))))
                 for d in _sentence_deals(sentence, start, both, ancestors, published, rules)
                 # (only deals of a pronoun's party: "xAI, and it bought" is no list)
                 if (d.kind, d.investor, d.target) not in seen
@@ -455,7 +456,9 @@ def _rounds_across(
     # the sentences with investment deals of their own: the companies they invest in
     invested: dict[int, set[str]] = {}
     for d in found:
-        if d.kind == "investment" and d.start in starts:
+        # (a stake held, "ASML, its largest shareholder, led the round", is not the round)
+        held = d.status == "background" and d.amount_usd is None and not d.roles
+        if d.kind == "investment" and d.start in starts and not held:
             invested.setdefault(starts[d.start], set()).add(d.target)
     out = list(found)
     for i, ann in told:
@@ -586,6 +589,13 @@ def _join_round(
         )
     )
     return found
+
+
+def _restated(d: Deal, status: str | None) -> Deal:
+    """`d` with the status its pronoun's verb gives: denied always, background over reported."""
+    if status == "denied" or (status == "background" and d.status == "reported"):
+        return replace(d, status=status)
+    return d
 
 
 def _described(text: str, spans: Sequence[tuple[int, int]], pairs: Sequence[int]) -> set[int]:

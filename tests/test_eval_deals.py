@@ -314,15 +314,25 @@ def test_articles2_floors(split: str, precision: float, recall: float) -> None:
 
 
 def test_articles2_set_is_well_formed() -> None:
+    # the rounds sets' parties, and the eight these sets add
+    assert_well_formed(
+        ARTICLES2, ARTICLES2_WATCHLIST, ROUNDS_WATCHLIST, 80, {"articles15", "articles16"}
+    )
+
+
+def assert_well_formed(
+    path: Path, watchlist: Path, holds: Path, rows_wanted: int, splits: set[str]
+) -> None:
+    """A written gold file: unique ids, its parts, every party in `watchlist` (which holds
+    every entity of `holds`) or the default watchlist."""
     import tomllib
 
-    known = {e["id"] for e in tomllib.loads(ARTICLES2_WATCHLIST.read_text("utf-8"))["entity"]}
-    rounds = {e["id"] for e in tomllib.loads(ROUNDS_WATCHLIST.read_text("utf-8"))["entity"]}
-    assert rounds <= known  # the rounds sets' parties, and the eight these sets add
+    known = {e["id"] for e in tomllib.loads(watchlist.read_text("utf-8"))["entity"]}
+    assert {e["id"] for e in tomllib.loads(holds.read_text("utf-8"))["entity"]} <= known
     known |= {e.id for e in load_watchlist(SEEDS_DIR / "watchlist.toml").entities}
-    rows = [json.loads(line) for line in ARTICLES2.read_text(encoding="utf-8").splitlines()]
-    assert len({r["id"] for r in rows}) == len(rows) == 80
-    assert {r["split"] for r in rows} == {"articles15", "articles16"}
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert len({r["id"] for r in rows}) == len(rows) == rows_wanted
+    assert {r["split"] for r in rows} == splits
     for r in rows:
         assert r["source"] == "written" and r["text"] and r["date"]
         for d in r["deals"]:
@@ -356,18 +366,5 @@ def test_rounds_set_floors(split: str, precision: float, recall: float) -> None:
 
 
 def test_rounds_set_is_well_formed() -> None:
-    import tomllib
-
-    known = {e["id"] for e in tomllib.loads(ROUNDS_WATCHLIST.read_text("utf-8"))["entity"]}
-    fresh = {e["id"] for e in tomllib.loads(FRESH_WATCHLIST.read_text("utf-8"))["entity"]}
-    assert fresh <= known  # the fresh sets' parties, and the eight these sets add
-    known |= {e.id for e in load_watchlist(SEEDS_DIR / "watchlist.toml").entities}
-    rows = [json.loads(line) for line in ROUNDS.read_text(encoding="utf-8").splitlines()]
-    assert len({r["id"] for r in rows}) == len(rows) == 140
-    assert {r["split"] for r in rows} == {"check13", "check14"}
-    for r in rows:
-        assert r["source"] == "written" and r["text"] and r["date"]
-        for d in r["deals"]:
-            assert {d["investor"], d["target"]} <= known, (r["id"], d)
-            for member in d.get("roles", {}):
-                assert member in known, (r["id"], member)
+    # the fresh sets' parties, and the eight these sets add
+    assert_well_formed(ROUNDS, ROUNDS_WATCHLIST, FRESH_WATCHLIST, 140, {"check13", "check14"})

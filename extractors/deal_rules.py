@@ -1235,7 +1235,7 @@ RULES: list[Rule] = [
     # for it, not tried at every word)
     # (one pattern for the three, opening on the designated party: scanned for its marker,
     # not tried at every word; the verb before it is read by the builder)
-    Rule("designate", _pattern(rf"(?P<inv>{P})\s+(?:(?P<copula>(?:will\s+(?:be(?:come)?|remain)|"
+    Rule("designate", _pattern(rf"(?P<inv>{P})\s+(?:(?P<copula>(?:will\s+(?:also\s+)?(?:be(?:come)?|remain)|"
                                r"becomes|became|is\s+(?:now\s+)?becoming|has\s+become|is\s+now|"
                                r"is|remains|continues\s+to\s+be|was|were|had\s+been)\s+"
                                r"(?:(?:also|still)\s+)?))?"
@@ -1780,7 +1780,8 @@ _TRAINING = re.compile(r"\b(?:training|inference|hosting)\b", re.IGNORECASE)
 
 
 _HELD_COPULA = re.compile(
-    r"\b(?:remains|continues\s+to\s+be|was|were|(?:has|have|had)\s+been|still)\b", re.IGNORECASE
+    r"\b(?:remains|continues\s+to\s+be|was|were|(?:has|have|had)\s+been|still|(?:is|are)\s+also)\b",
+    re.IGNORECASE,
 )
 
 

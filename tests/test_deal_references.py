@@ -102,6 +102,15 @@ def found(text: str) -> set[tuple[str, str, str, str]]:
             "Microsoft was OpenAI's exclusive cloud provider until January.",
             {("compute", "microsoft", "openai", "background")},
         ),
+        # "is also" states a standing designation, "will also be" news
+        (
+            "AWS is also Anthropic's primary cloud provider.",
+            {("compute", "aws", "anthropic", "background")},
+        ),
+        (
+            "AWS will also be Anthropic's primary cloud provider.",
+            {("compute", "aws", "anthropic", "reported")},
+        ),
         # a chip maker's name before its chips
         (
             "OpenAI agreed to deploy six gigawatts of Nvidia graphics processors.",

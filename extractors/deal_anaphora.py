@@ -26,6 +26,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from extractors.deal_pronouns import LIST_JOIN
+from extractors.deal_skeleton import PEOPLE_OF_WORDS
 from extractors.records import Mention
 
 _DESCRIPTION = re.compile(
@@ -40,10 +42,7 @@ _SPEAKER = re.compile(r"\b(?:said|says|added|noted|told\s+\w+)\s+(?:that\s+)?$")
 _KINDS = {"chipmaker": ("company",)}
 # a name that only says whose people they are ("former Google researchers"; not "Adept's
 # co-founders", where the company is named)
-_PEOPLE_OF = re.compile(
-    r"\s+(?:researchers?|employees?|engineers?|executives?|veterans?|alumni|staff(?:ers)?|"
-    r"scientists?|co-?founders?|founders?|insiders?)\b"
-)
+_PEOPLE_OF = re.compile(r"\s+" + PEOPLE_OF_WORDS)
 _ANY = ("lab", "company")
 
 
@@ -177,7 +176,6 @@ _ANOTHER_ONE = re.compile(
 _PREPOSITION_BEFORE = re.compile(r"\b(?:in|into|of|for|to|from|on)\s+(?:the\s+)?$", re.IGNORECASE)
 # the backers a round is led by
 _AGENT_BEFORE = re.compile(r"\b(?:led|co-led|backed|funded)\s+by\s+$", re.IGNORECASE)
-_JOINED = re.compile(r"\s*(?:,|,?\s+and|&)\s*")
 
 
 def _backer(text: str, mentions: Sequence[Mention], start: int, x: Mention) -> bool:
@@ -187,7 +185,7 @@ def _backer(text: str, mentions: Sequence[Mention], start: int, x: Mention) -> b
         if (
             y.end <= first.start
             and y.start >= start
-            and _JOINED.fullmatch(text, y.end, first.start)
+            and LIST_JOIN.fullmatch(text, y.end, first.start)
         ):
             first = y
     return _AGENT_BEFORE.search(text, start, first.start) is not None

@@ -1,9 +1,10 @@
 """Parties named by a pronoun: "its" and "it" where they stand for the party of a deal.
 
-- "its" before a holder's or provider's title names the other side of the title: "Microsoft,
-  its largest investor," and "Microsoft, which has poured $13 billion into OpenAI, is still
-  its main cloud provider" (its: the nearest party before that does not hold the title, else
-  the previous sentence's subject);
+- "its" before a holder's, provider's or customer's title names the other side of the title:
+  "Microsoft, its largest investor," and "Microsoft, which has poured $13 billion into
+  OpenAI, is still its main cloud provider" (its: the party before, in the sentence or else
+  the previous one, that does not hold the title; among several, the one lab, or for a
+  customer's title the one provider; none when that leaves two);
 - "its" before a deal's noun names the deal's owner: "Microsoft said its investment in
   OpenAI", "on Databricks' work, including its $1.3 billion acquisition of MosaicML" (its:
   the nearest party before that can be a subject, not inside an aside or a preposition's
@@ -248,7 +249,7 @@ _OBJECT_BEFORE = re.compile(
     r"between|and)\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
-_LIST_JOIN = re.compile(r"\s*(?:,|,?\s+and|&)\s*")
+LIST_JOIN = re.compile(r"\s*(?:,|,?\s+and|&)\s*")
 
 
 def _holders(text: str, mentions: Sequence[Mention], start: int, cut: int) -> set[str]:
@@ -260,7 +261,7 @@ def _holders(text: str, mentions: Sequence[Mention], start: int, cut: int) -> se
         if x.start < start or x.end > at:
             continue
         between = text[x.end : at]
-        if (out and not _LIST_JOIN.fullmatch(between)) or (not out and between.strip()):
+        if (out and not LIST_JOIN.fullmatch(between)) or (not out and between.strip()):
             break
         out.add(x.entity)
         at = x.start

@@ -23,6 +23,7 @@ from extractors.deal_skeleton import (
     GAP,
     ITEM,
     OPEN,
+    PEOPLE_OF_WORDS,
     A,
     Builder,
     Context,
@@ -311,9 +312,10 @@ def _paid_for(m: re.Match[str], ctx: Context) -> list[Found]:
     return []
 
 
+# a company's staff, hired or paid for
 _PEOPLE = (
-    r"(?:leadership|founders?|co-?founders?|team|engineers|talent|staff|employees|researchers|"
-    r"executives|chief\s+executive|CEO|people)"
+    r"(?:staff|team|employees|workforce|talent|founders?|co-?founders?|researchers|engineers|"
+    r"executives|leadership|chief|CEO|people)"
 )
 _PEOPLE_RE = re.compile(r"\b" + _PEOPLE + r"\b", re.IGNORECASE)
 # a gap of words that does not cross into a coordinated clause (", and …", ", but …")
@@ -369,11 +371,7 @@ def supplying(m: re.Match[str], ctx: Context) -> list[Found]:
 
 
 _FORMED = r"(?:formed|set\s+up|created|launched|founded|established|started)"
-_PEOPLE_AFTER = re.compile(
-    r"\s+(?:[\w-]+\s+)?(?:veterans?|alumni|alums?|researchers?|engineers?|executives?|"
-    r"employees?|staff(?:ers)?|founders?|co-?founders?|scientists?)\b",
-    re.IGNORECASE,
-)
+_PEOPLE_AFTER = re.compile(r"\s+(?:[\w-]+\s+)?" + PEOPLE_OF_WORDS, re.IGNORECASE)
 
 
 def _venture_of(m: re.Match[str], ctx: Context, first: list[int]) -> list[Found]:
@@ -1976,11 +1974,7 @@ _ALSO: dict[str, re.Pattern[str]] = {
     "stake-fraction": re.compile(
         r"(?:half|third|quarter|majority|minority|%|per\s?cent)\s+(?:stake\s+)?(?:of|in)\b", re.I
     ),
-    "hire-staff": re.compile(
-        r"\b(?:staff|team|employees|workforce|talent|founders?|co-founders?|researchers|"
-        r"engineers|executives|leadership|chief|CEO|people)\b",
-        re.IGNORECASE,
-    ),
+    "hire-staff": _PEOPLE_RE,
     "deal-possessive": re.compile(
         r"['’]s?\s+(?:\S+\s+){0,4}?(?:deals?|agreements?|contracts?|pacts?|tie-?ups?)\s+with\b",
         re.IGNORECASE,

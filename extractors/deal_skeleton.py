@@ -30,6 +30,13 @@ ITEM = (
 )
 
 
+# a company's people, not the company: "two former Google researchers", "Meta veterans"
+PEOPLE_OF_WORDS = (
+    r"(?:researchers?|employees?|engineers?|executives?|veterans?|alumni|alums?|staff(?:ers)?|"
+    r"scientists?|co-?founders?|founders?|insiders?)\b"
+)
+
+
 # "A, B and C"; "to A and to B", "in A and in B": a preposition said again before the last
 _SEP = r"(?:\s*,\s*|,?\s+(?:and|&)\s+(?:(?:to|in|into|with|from)\s+)?)"
 

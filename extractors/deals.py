@@ -492,7 +492,7 @@ def _rounds_across(
                 continue
             kinds = [m.kind for m in inside]
             said = D.members(skeleton, kinds, talks=status == "in_talks")
-            if not said and ("whose" in skeleton or "which" in skeleton or "who" in skeleton):
+            if not said and ("which" in skeleton or "who" in skeleton):  # (and "whose")
                 # "Nvidia, whose processors fill Nscale's sites, joined the round": read without
                 # the aside
                 plain = C.reduce(skeleton, kinds, two_parties=False).text
@@ -708,7 +708,7 @@ def _skeleton(
             continue
         parts += [sentence[cursor:s], f"{opening}{i}{closing}"]
         if opening == K.OPEN and sentence[s:e] in ("its", "Its"):
-            parts.append("’s")  # a pronoun read as its party (deal_anaphora.pronouns)
+            parts.append("’s")  # a pronoun read as its party (deal_pronouns.pronouns)
         cursor = e
     parts.append(sentence[cursor:])
     return "".join(parts), kept
@@ -1027,9 +1027,8 @@ def _add(
 def _settle(deals: list[Deal]) -> list[Deal]:
     """One sentence's deals without repeats: a joint venture is not also a partnership of its
     partners, an acqui-hire not also a licence, an acquisition or a partnership (it takes their
-    amount), and
-    the same deal found by two rules is one; an acquisition is not also a stake without an
-    amount in the same company ("acquiring all of the outstanding shares of Y")."""
+    amount), and the same deal found by two rules is one; an acquisition is not also a stake
+    without an amount in the same company ("acquiring all of the outstanding shares of Y")."""
     ventures = {frozenset(e for e, _ in d.roles) for d in deals if d.kind == "joint_venture"}
     hires = {(d.investor, d.target) for d in deals if d.kind == "acquihire"}
     bought = {(d.investor, d.target, d.status) for d in deals if d.kind == "acquisition"}

@@ -26,8 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from extractors.deal_pronouns import LIST_JOIN
-from extractors.deal_skeleton import PEOPLE_OF_WORDS
+from extractors.deal_skeleton import LIST_JOIN, PEOPLE_OF_WORDS
 from extractors.records import Mention
 
 _DESCRIPTION = re.compile(

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from extractors.deal_skeleton import LIST_JOIN
 from extractors.records import Mention
 
 _ANY = ("lab", "company")
@@ -249,7 +250,6 @@ _OBJECT_BEFORE = re.compile(
     r"between|and)\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
-LIST_JOIN = re.compile(r"\s*(?:,|,?\s+and|&)\s*")
 
 
 def _holders(text: str, mentions: Sequence[Mention], start: int, cut: int) -> set[str]:

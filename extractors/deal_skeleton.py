@@ -37,6 +37,10 @@ PEOPLE_OF_WORDS = (
 )
 
 
+# what joins two names of one list in the text ("A, B", "A and B", "A & B")
+LIST_JOIN = re.compile(r"\s*(?:,|,?\s+and|&)\s*")
+
+
 # "A, B and C"; "to A and to B", "in A and in B": a preposition said again before the last
 _SEP = r"(?:\s*,\s*|,?\s+(?:and|&)\s+(?:(?:to|in|into|with|from)\s+)?)"
 

@@ -28,6 +28,7 @@ from extractors.deal_skeleton import (
     Builder,
     Context,
     Found,
+    MARK,
     L,
     P,
     fill_ok,
@@ -385,6 +386,109 @@ def _venture_of(m: re.Match[str], ctx: Context, first: list[int]) -> list[Found]
     # (a venture named, then who formed it: its forming is context)
     return [
         Found("joint_venture", partners[0], partners[1], ctx.text, m.span(), roles, background=True)
+    ]
+
+
+# Joint ventures are told with partners the watchlist lacks ("MGX, Bpifrance, Mistral AI and
+# Nvidia will set up a joint venture", "with Oracle, Silver Lake and MGX"): such a list is read
+# item by item, each item a watched party or a capitalised name, with a few words before it
+# ("Abu Dhabi fund MGX", "French public bank Bpifrance").
+_LIST_ITEMS = re.compile(r"\s*,\s*(?:(?:and|&)\s+)?|\s+(?:and|&)\s+")
+# where a clause starts before its subject: a dateline's dash, a colon
+_CLAUSE_OPEN = re.compile(r".*(?:\s[-—–]\s|:\s)", re.DOTALL)
+# what may stand between a subject and its verb ("A and B on Monday agreed to set up")
+_SUBJECT_TAIL = re.compile(
+    r"(?:\s+(?:on\s+\w+day|today|this\s+week|jointly|together|have|has|had|will|would|are|is|"
+    r"plan(?:s|ned)?\s+to|agreed\s+to|agree\s+to|to|said\s+(?:they|it)\s+(?:would|will|had|have)|"
+    r"said|say))+\s*$",
+    re.IGNORECASE,
+)
+# where a list after "with" ends: a lower-case word that starts another phrase
+_LIST_END = re.compile(
+    r"[;:(]|\.(?:\s|$)|\s+(?:to|that|which|who|in|for|on|at|as|among|under|with|from|by|will|"
+    r"would|said|is|are|was|were|have|has|had|plans?|after|before|while|since)\b|,\s+(?=[a-z])"
+)
+
+
+_NEGATED = re.compile(r"\b(?:not|never|no\s+longer)\b|n['’]t\b", re.IGNORECASE)
+_NOT_IN_NAMES = frozenset(
+    "a an the its their it they he she we which who whose that said says say would will not "
+    "never no is are was were be been has have had to of with from by for in on at as than "
+    "but or if when while after before".split()
+)
+
+
+def _listed(ctx: Context, text: str) -> list[int]:
+    """The watched parties of a list whose items may be names the watchlist lacks; none when
+    `text` is not such a list (an item of more than five words, or one naming nothing)."""
+    items = _LIST_ITEMS.split(text.strip())
+    out: list[int] = []
+    for item in items:
+        words = item.split()
+        found = ctx.parties(item)
+        if not words or len(words) > 5 or len(found) > 1:
+            return []
+        if any(w.lower() in _NOT_IN_NAMES for w in words[words[0].lower() in ("its", "the") :]):
+            return []  # a clause, not a name: "Microsoft said it would not"
+        if not found and not any(w[:1].isupper() for w in words):
+            return []
+        out += found
+    return out
+
+
+def _subject_list(ctx: Context, end: int) -> list[int]:
+    """The parties of the subject that ends at `end`: from the clause's start, without what
+    stands between a subject and its verb."""
+    head = ctx.text[:end]
+    opened = _CLAUSE_OPEN.match(head)
+    head = head[opened.end() :] if opened else head
+    head = _SUBJECT_TAIL.sub("", head)
+    listed = _listed(ctx, head)
+    if listed:
+        return listed
+    # "TikTok signed a deal to form …": the clause's one party, when it opens the clause
+    found = ctx.parties(head)
+    if len(found) == 1 and MARK.match(head.lstrip()) and not _NEGATED.search(head):
+        return found
+    return []
+
+
+def _object_list(ctx: Context, start: int) -> list[int]:
+    """The parties of the list that starts at `start` ("with Oracle, Silver Lake and MGX")."""
+    tail = ctx.text[start : start + 240]
+    cut = _LIST_END.search(tail)
+    return _listed(ctx, tail[: cut.start()] if cut else tail)
+
+
+def venture_listed(m: re.Match[str], ctx: Context) -> list[Found]:
+    """ "A, B and C (will) set up a joint venture (with D and E)": the subject's parties and
+    the listed partners, names the watchlist lacks skipped."""
+    partners = _subject_list(ctx, m.start())
+    if m.group("with"):
+        partners += _object_list(ctx, m.end())
+    partners = list(dict.fromkeys(partners))
+    return _venture(m, ctx, partners, background=False)
+
+
+def venture_named(m: re.Match[str], ctx: Context) -> list[Found]:
+    """ "Stargate, the joint venture OpenAI, SoftBank and Oracle unveiled": its forming is
+    context."""
+    return _venture(m, ctx, _listed(ctx, m.group("list")), background=True)
+
+
+# the venture's size before its noun: "a $500bn joint venture", "the $10 billion venture"
+_VENTURE_SIZE = re.compile(A + r"\s+(?:[\w-]+\s+){0,2}?(?:joint[ -])?venture", re.IGNORECASE)
+
+
+def _venture(m: re.Match[str], ctx: Context, partners: list[int], background: bool) -> list[Found]:
+    if len(partners) < 2 or any(ctx.kinds[p] == "product" for p in partners):
+        return []
+    roles = tuple((p, "partner") for p in partners)
+    size = _VENTURE_SIZE.search(ctx.text, max(0, m.start() - 40), m.end())
+    amount = int(AMOUNT_MARK.findall(size.group())[0]) if size else None
+    return [
+        Found("joint_venture", partners[0], partners[1], ctx.text, m.span(), roles,
+              amount=amount, background=background)
     ]
 
 
@@ -945,20 +1049,28 @@ RULES: list[Rule] = [
                                          r"between\s+", rf"(?P<inv>{P})", r"\s+and\s+",
                                          rf"(?P<tgt>{P})", r"(?=[^.]*\bpartner)"),
          pairs("partnership", tail=False), ("between",)),
-    Rule("partnered", _pattern(L("inv"), r"\s+(?:has\s+|have\s+|had\s+|will\s+)?(?:partnered|"
+    # ("will work with OpenAI on floating data centres", "is teaming up with Alibaba")
+    Rule("partnered", _pattern(L("inv"), r"\s+(?:has\s+|have\s+|had\s+|will\s+|would\s+|to\s+|"
+                               r"agreed\s+to\s+|plans?\s+to\s+)?(?:partnered|"
                                r"team(?:s|ed)?(?:\s+up)?|partners|join(?:s|ed)?\s+forces|"
-                               r"(?:is|are)\s+partnering)\s+with\s+(?:the\s+)?", L("tgt")),
-         pairs("partnership", tail=False), ("partner", "teamed", "teams", "forces")),
+                               r"(?:is|are)\s+(?:partnering|teaming\s+up)|(?:work(?:s|ed)?|"
+                               r"(?:is|are)\s+working|collaborat(?:e|es|ed)|(?:is|are)\s+"
+                               r"collaborating)(?:\s+(?:closely|together))?)\s+with\s+(?:the\s+)?",
+                               L("tgt"), r"(?!['’])"),
+         pairs("partnership", tail=False), ("partner", "teamed", "teams", "forces", "teaming",
+                                            " work", "collaborat")),
     # "San Francisco, in partnership with Recology, is …": the partner in an aside
     # (not "A, together with B, invested in C": co-investors, not partners)
     Rule("in-partnership", _pattern(rf"(?P<inv>{P})", r",?\s+in\s+(?:a\s+)?(?:partnership|"
                                     r"collaboration)\s+with\s+(?:the\s+)?", rf"(?P<tgt>{P})"),
          pairs("partnership", tail=False), ("partnership with", "collaboration with")),
     # "A and B have partnered to …": the partners are the subject
-    Rule("partnered-and", _pattern(L("inv"), r"\s+(?:have\s+|had\s+|will\s+)?(?:partnered|"
-                                   r"teamed\s+up|joined\s+forces|are\s+partnering)\b(?!\s+with)"),
+    Rule("partnered-and", _pattern(L("inv"), r"\s+(?:have\s+|had\s+|will\s+|to\s+)?(?:partnered|"
+                                   r"team(?:s|ed)?\s+up|joined\s+forces|are\s+partnering|"
+                                   r"are\s+teaming\s+up|(?:work|collaborate)\s+together)\b(?!\s+with)"),
          lambda m, ctx: _among(m, ctx),
-         ("partnered", "teamed up", "joined forces", "are partnering")),
+         ("partnered", "team up", "teams up", "teamed up", "teaming up", "joined forces",
+          "are partnering", "together")),
     # (not across ", and": "invest $1 billion in Nokia to work on 6G, and unveiled
     # partnerships with Uber" is the subject's partnership, not Nokia's)
     Rule("deal-with", _pattern(L("inv"), _CLAUSE_GAP, _DEAL_VERB, r"\s+(?:(?:a|an|the|its|their|two|"
@@ -1038,6 +1150,20 @@ RULES: list[Rule] = [
          lambda m, ctx: using_chips(m, ctx), (" use", " using", "deploy", " run", " rent", " buy", "bought",
                                        "purchas", "access", " train", " offer", " add", " bring",
                                        " brought")),
+    # "Tesla would have about 85,000 of Nvidia's H100 chips", "Mistral deploying 18,000 of
+    # Nvidia's latest Grace Blackwell chips", "placing a $1 billion order for Nvidia's GB300
+    # servers": a count of a maker's chips held or bought, or an order for them
+    Rule("chips-count", _pattern(rf"(?P<inv>{P})", GAP, r"\b(?:(?:hav(?:e|es|ing)|had|get(?:s|ting)?|"
+                                 r"got|receiv\w*|order\w*|install\w*|deploy\w*|buy\w*|bought|"
+                                 r"purchas\w*|acquir\w*|secur\w*|add(?:s|ed|ing)?|us(?:e|es|ed|ing)|"
+                                 r"run\w*|rent\w*|lease[sd]?|leasing|spen(?:d|ds|ding|t)\s+(?:[\w-]+\s+){0,2}?"
+                                 rf"{A}\s+on)\s+(?:(?:about|around|roughly|"
+                                 r"some|nearly|almost|more\s+than|over|up\s+to|at\s+least)\s+)?"
+                                 r"\d[\d,.]*(?:\s+(?:million|thousand))?\s+of|"
+                                 r"(?:plac\w+|put\w*\s+in|sign\w*)\s+(?:(?:a|an|its)\s+)?"
+                                 rf"(?:{A}\s+)?(?:[\w-]+\s+){{0,2}}?orders?\s+for)\s+",
+                                 rf"(?P<tgt>{P})['’]s\s+(?:[\w-]+\s+){{0,3}}?", _CHIPS, r"\b"),
+         pairs("compute", swap=True), (" of ", "order")),
     Rule("primary-provider", _pattern(rf"(?P<tgt>{P})", GAP, r"\b(?:mak(?:e|es|ing)|made|nam(?:e|es|ed|"
                                       r"ing)|select\w*|chos\w+|choos\w+|pick\w*|designat\w*)\s+",
                                       rf"(?P<inv>{P})\s+(?:as\s+)?(?:its|their)\s+(?:[\w-]+\s+){{0,2}}?"
@@ -1106,6 +1232,25 @@ RULES: list[Rule] = [
                                    r"sets\s+up|creat\w*|establish\w*|team\w*\s+up|unveil\w*)\b"
                                    r"[^\ue000;]{0,80}?\b(?:joint[ -]venture|(?:investment\s+)?fund\b)"),
          joint_venture, ("joint venture", "joint-venture", " fund ", " fund,", " fund.")),
+    # "MGX, Bpifrance, Mistral AI and Nvidia will set up a joint venture", "SoftBank will
+    # form a joint venture with OpenAI", "TikTok … to Form U.S. Joint Venture With Oracle,
+    # Silver Lake and MGX": the subject's and the object's lists, unwatched names skipped
+    Rule("venture-listed", _pattern(r"\b(?:announc(?:e|es|ed|ing)|form(?:s|ed|ing)?|"
+                                    r"launch(?:es|ed|ing)?|set(?:s|ting)?\s+up|creat(?:e|es|ed|ing)|"
+                                    r"establish(?:es|ed|ing)?|unveil(?:s|ed|ing)?|"
+                                    r"confirm(?:s|ed|ing)?|agree[sd]?\s+(?:on|to)|sign(?:s|ed|ing)?)\s+"
+                                    r"(?:plans\s+for\s+)?(?:(?:a|an|the|their)\s+)?"
+                                    r"(?:[\w$€£.,/\ue002\ue003-]+\s+){0,3}?joint[ -]venture"
+                                    r"(?:\s+(?:deal|agreement|company))?(?P<with>,?\s+(?:together\s+)?"
+                                    r"(?:with|between|of)\s+)?"),
+         venture_listed, ("joint venture", "joint-venture")),
+    # "Stargate, the $500bn joint venture OpenAI, SoftBank and Oracle unveiled", "the joint
+    # venture SoftBank and OpenAI set up last year"
+    Rule("venture-named", _pattern(r"\bjoint[ -]venture\s+(?:that\s+)?(?P<list>(?:[^\ue000;]{0,40}?",
+                                   P, r"){2,}?)(?:['’]s\s+\w+\s+)?\s+(?:(?:had|has|have)\s+)?",
+                                   r"(?:announced|formed|set\s+up|created|launched|founded|"
+                                   r"established|started|unveiled)\b"),
+         venture_named, ("joint venture", "joint-venture")),
     # --- distribution: a platform offers a lab's models
     Rule("models-via", _pattern(rf"(?P<tgt>{P})", GAP, r"\b(?:offer\w*|mak\w+|sell\w*|provid\w+)\s+",
                                 r"(?:its|their)\s+(?:\w+\s+){0,2}models\s+(?:available\s+)?",

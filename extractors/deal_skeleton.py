@@ -24,7 +24,7 @@ APOS = r"['’]s?"
 # "Lightspeed Venture Partners", "ICONIQ Growth".
 ITEM = (
     P + r"(?:\s+(?:ventures|venture|capital|partners|management|investments|group|fund|"
-    r"holdings|growth)){0,2}"
+    r"holdings|growth|corp\.?|corporation|inc\.?|co\.|ltd\.?|plc|llc)){0,2}"
     # "Nvidia's venture arm", "Salesforce's investment fund": the company invests
     r"(?:['’]s\s+(?:(?:corporate\s+)?venture(?:[- ]capital)?\s+|investment\s+)(?:arm|fund|unit))?"
 )

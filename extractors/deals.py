@@ -796,6 +796,10 @@ def _deal(
     investor, target = inv_maker or inv.entity, maker or tgt.entity
     if f.kind in ("compute", "distribution"):
         investor = _narrow(investor, s.mentions, ancestors)
+    if f.kind == "compute" and _kind_of(investor, s.mentions) != "cloud":
+        # chips brought to a company's cloud go to that cloud ("Microsoft is bringing AMD's
+        # accelerators to Azure"): the buyer is narrowed as a provider is, to clouds only
+        target = _narrow(target, s.mentions, ancestors, ("cloud",))
     roles = tuple((s.mentions[i].entity, role) for i, role in f.roles)
     if f.kind in SYMMETRIC:
         investor, target = sorted((investor, target))
@@ -965,15 +969,22 @@ def _cue_status(
 
 
 def _narrow(
-    entity: str, inside: Sequence[Mention], ancestors: Callable[[str], Sequence[str]] | None
+    entity: str,
+    inside: Sequence[Mention],
+    ancestors: Callable[[str], Sequence[str]] | None,
+    kinds: tuple[str, ...] = ("cloud", "product"),
 ) -> str:
     """A company's cloud or product named in the same sentence stands in for it as provider."""
     if ancestors is None:
         return entity
     for m in inside:
-        if m.kind in ("cloud", "product") and m.entity != entity and entity in ancestors(m.entity):
+        if m.kind in kinds and m.entity != entity and entity in ancestors(m.entity):
             return m.entity
     return entity
+
+
+def _kind_of(entity: str, inside: Sequence[Mention]) -> str | None:
+    return next((m.kind for m in inside if m.entity == entity), None)
 
 
 def _key(d: Deal) -> tuple[str, str, str]:
@@ -1042,6 +1053,10 @@ def _settle(deals: list[Deal]) -> list[Deal]:
     for d in deals:
         if d.kind == "partnership" and any({d.investor, d.target} <= v for v in ventures):
             continue
+        if d.kind == "joint_venture" and any(
+            frozenset(e for e, _ in d.roles) < v for v in ventures
+        ):
+            continue  # one venture read twice, once with fewer of its partners
         if d.kind in ("licensing", "acquisition") and (d.investor, d.target) in hires:
             continue
         if d.kind == "partnership" and (

@@ -1,0 +1,180 @@
+"""Deals that are not money, as news tells them (docs/deals.md, "Round 10"): joint ventures
+whose partners are listed with names the watchlist lacks or with a company suffix ("Abu
+Dhabi fund MGX, French public bank Bpifrance, Mistral AI and Nvidia will set up a joint
+venture", "SoftBank Corp. and OpenAI"), a venture named before who formed it, a count of a
+maker's chips held or ordered, chips brought to a company's cloud, partners that team up or
+work together. Each form on sentences written for the test, with near-misses: a venture
+refused or negated, a list that is a clause, a company's people, counts of its own
+products."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from extractors.deals import find_deals
+from extractors.entities import Tagger, load_watchlist
+from extractors.records import Deal
+from seeds import SEEDS_DIR
+
+TAGGER = Tagger(load_watchlist(SEEDS_DIR / "watchlist.toml"))
+
+
+def deals_of(text: str) -> list[Deal]:
+    """The deals of `text` as an article of 1 June 2025 (a year before that is background)."""
+    return find_deals(text, TAGGER.tag(text), TAGGER.watchlist.ancestors, date(2025, 6, 1))
+
+
+def found(text: str) -> set[tuple[str, str, str, str]]:
+    """(kind, investor, target, status) of every deal found."""
+    return {(d.kind, d.investor, d.target, d.status) for d in deals_of(text)}
+
+
+def partners(text: str) -> list[tuple[frozenset[str], str]]:
+    """Each joint venture found: its partners and its status."""
+    return [
+        (frozenset(e for e, _ in d.roles), d.status)
+        for d in deals_of(text)
+        if d.kind == "joint_venture"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a subject list with names the watchlist lacks, after a dateline
+        (
+            "PARIS, Feb 10 (Reuters) - Abu Dhabi fund Aldar, French public bank Bpifrance, "
+            "Mistral AI and Nvidia will set up a joint venture to build a campus near Paris.",
+            [(frozenset({"mistral-ai", "nvidia"}), "reported")],
+        ),
+        (
+            "Oracle, Silver Lake and Microsoft on Monday agreed to form a joint venture to run "
+            "the app's US business.",
+            [(frozenset({"oracle", "microsoft"}), "reported")],
+        ),
+        # a company's suffix is part of its name
+        (
+            "IBM Corp. and Oracle Corp. will set up a 50-50 joint venture to build data "
+            "centres.",
+            [(frozenset({"ibm", "oracle"}), "reported")],
+        ),
+        (
+            "Watsonx Japan, the 50-50 joint venture of IBM Corp. and Nvidia, will start selling "
+            "its agents next year.",
+            [(frozenset({"ibm", "nvidia"}), "reported")],
+        ),
+        # the subject and the list after "with", one venture however it is read
+        (
+            "Apple signed a deal to form a joint venture with Oracle, Silver Lake and Microsoft.",
+            [(frozenset({"apple", "oracle", "microsoft"}), "reported")],
+        ),
+        (
+            "Apple Signs Deal to Form U.S. Joint Venture With Oracle, Silver Lake and Nvidia",
+            [(frozenset({"apple", "oracle", "nvidia"}), "reported")],
+        ),
+        (
+            "Microsoft will form a joint venture with OpenAI to sell AI in Japan.",
+            [(frozenset({"microsoft", "openai"}), "reported")],
+        ),
+        # a venture named, then who formed it: context
+        (
+            "Stargate, the joint venture OpenAI, Oracle and Nvidia unveiled in January, has "
+            "hired a former Meta executive.",
+            [(frozenset({"openai", "oracle", "nvidia"}), "background")],
+        ),
+        # near-misses: a venture negated, a subject that is a clause, a venture of products
+        ("Microsoft said it would not form a joint venture with OpenAI.", []),
+        ("Microsoft did not form a joint venture with OpenAI.", []),
+        (
+            "Analysts who follow Nvidia and AMD said a joint venture was unlikely.",
+            [],
+        ),
+        ("ChatGPT and Claude will set up a joint venture, a satirical site wrote.", []),
+    ],
+)
+def test_joint_ventures(text: str, expected: list[tuple[frozenset[str], str]]) -> None:
+    assert partners(text) == expected
+
+
+def test_venture_size_is_its_amount() -> None:
+    (deal,) = deals_of("Microsoft and OpenAI will set up a $2 billion joint venture in Japan.")
+    assert deal.kind == "joint_venture" and deal.amount == 2_000_000_000
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a count of a maker's chips held, deployed or bought; an order for them
+        (
+            "Apple would have about 85,000 of Nvidia's H100 chips by the end of the year.",
+            {("compute", "nvidia", "apple", "reported")},
+        ),
+        (
+            "Mistral AI will deploy 18,000 of Nvidia's latest Grace Blackwell chips.",
+            {("compute", "nvidia", "mistral-ai", "reported")},
+        ),
+        (
+            "Oracle is set to spend about $40 billion on roughly 400,000 of Nvidia's most "
+            "advanced GB200 chips.",
+            {("compute", "nvidia", "oracle", "reported")},
+        ),
+        (
+            "Apple is placing a roughly $1 billion order for Nvidia's GB300 servers.",
+            {("compute", "nvidia", "apple", "reported")},
+        ),
+        # near-misses: a company's own products counted, a share of profits
+        ("Nvidia shipped 3 million of its chips last quarter.", set()),
+        ("Apple has 2 billion of its devices in use.", set()),
+        # chips brought to a company's cloud go to the cloud; a cloud's own purchase stays
+        (
+            "Microsoft is bringing Nvidia's GB200 accelerators to Azure in a new virtual "
+            "machine series.",
+            {("compute", "nvidia", "azure", "reported")},
+        ),
+        (
+            "IBM will deploy Nvidia's H200 GPUs as a service on IBM Cloud.",
+            {("compute", "nvidia", "ibm-cloud", "reported")},
+        ),
+        (
+            "Microsoft will rent capacity from CoreWeave for Azure's customers.",
+            {("compute", "coreweave", "microsoft", "reported")},
+        ),
+    ],
+)
+def test_chips_and_clouds(text: str, expected: set[tuple[str, str, str, str]]) -> None:
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # partners that team up or work together
+        (
+            "Nvidia and Hugging Face are teaming up so developers can train models in a click.",
+            {("partnership", "hugging-face", "nvidia", "reported")},
+        ),
+        (
+            "Oracle and Microsoft Team Up to Run Oracle Database Inside Azure",
+            {("partnership", "microsoft", "oracle", "reported")},
+        ),
+        (
+            "Perplexity is teaming up with Alibaba to build a Chinese version of its app.",
+            {("partnership", "alibaba", "perplexity", "reported")},
+        ),
+        (
+            "Apple is working with Google on a new version of its assistant.",
+            {("partnership", "apple", "google", "reported")},
+        ),
+        (
+            "Nvidia will collaborate with IBM on chips for mainframes.",
+            {("partnership", "ibm", "nvidia", "reported")},
+        ),
+        # near-misses: a company's people, a partnership negated
+        ("Microsoft's engineers work with OpenAI's researchers.", set()),
+        ("Apple is not working with Google on its assistant.", set()),
+    ],
+)
+def test_partners(text: str, expected: set[tuple[str, str, str, str]]) -> None:
+    assert found(text) == expected

@@ -114,11 +114,19 @@ def _antecedent(
         )
 
     def subject(span: tuple[int, int] | None) -> str | None:
-        """A sentence's subject: its first party that fits."""
+        """A sentence's subject: its first party that fits (for "the start-up", not the
+        backers of a round: "a16z and Accel co-led Decagon's Series C")."""
         if span is None:
             return None
         return next(
-            (x.entity for x in mentions if span[0] <= x.start < span[1] and fits(x.entity)), None
+            (
+                x.entity
+                for x in mentions
+                if span[0] <= x.start < span[1]
+                and fits(x.entity)
+                and not (noun in _YOUNG and _BACKING_AFTER.match(text, x.end))
+            ),
+            None,
         )
 
     # the lede, when it is an earlier sentence than the one before
@@ -173,6 +181,12 @@ _ANOTHER_ONE = re.compile(
     r"chipmaker|maker|developer|group|rival)\b"
 )
 _PREPOSITION_BEFORE = re.compile(r"\b(?:in|into|of|for|to|from|on)\s+(?:the\s+)?$", re.IGNORECASE)
+# what a round's backers do, after their list ("A and Accel co-led", "A, B and C backed")
+_BACKING_AFTER = re.compile(
+    r"(?:\s*(?:,|,?\s+and|&)\s*[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*){0,2})*\s+(?:also\s+)?"
+    r"(?:co-)?(?:led|leads|backed|backs|invested|invests|funded|participated)\b"
+)
+_YOUNG = ("start-up", "startup", "lab")
 # the backers a round is led by
 _AGENT_BEFORE = re.compile(r"\b(?:led|co-led|backed|funded)\s+by\s+$", re.IGNORECASE)
 

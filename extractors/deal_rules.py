@@ -1672,6 +1672,23 @@ RULES: list[Rule] = [
                                r"(?:[\w-]+\s+)?", L("inv")),
          pairs("distribution", tail=False), ("launch", "releas", "debut", "roll")),
     # "Amazon's Alexa+ will lean on Anthropic's Claude": a model licensed for a product
+    # "Harvey now also uses models from Anthropic and Google", "its agents run on a mix of
+    # models from providers including OpenAI and Anthropic": a product built on another's
+    # models licenses them (as it stands: background)
+    Rule("uses-models-from", _pattern(L("inv", possessive="optional"), r"\s+(?:(?:[\w-]+\s+)?"
+                                      r"(?:agents?|apps?|products?|assistants?|tools?|services?)\s+)?"
+                                      r"(?:(?:now|also|still|already|will|would|can|could|mostly|"
+                                      r"largely|partly|primarily|currently|both|all)\s+){0,3}"
+                                      r"(?:us(?:e|es|ed|ing)|run(?:s|ning)?\s+on|ran\s+on|"
+                                      r"(?:is|are|was|were)\s+built\s+on|buil(?:ds|t)\s+on|"
+                                      r"rel(?:y|ies|ied)\s+on|tap(?:s|ped)?)\s+(?:a\s+mix\s+of\s+)?"
+                                      r"(?:[\w-]+\s+){0,2}?models\s+(?:made\s+|built\s+)?(?:from|by)\s+"
+                                      r"(?:(?:[\w-]+\s+){0,2}?(?:providers|developers|companies|labs|"
+                                      r"makers)\s*,?\s+(?:including|such\s+as|like)\s+)?",
+                                      rf"(?P<tgt>{P}(?:\s*(?:,|,?\s+and|&)\s*{P})*)", r"(?:['’]s\s+", P,
+                                      r")?"),
+         lambda m, ctx: [replace(f, background=True) for f in pairs("licensing", tail=False)(m, ctx)],
+         ("models from", "models by", "models made", "models built")),
     Rule("lean-on-model", _pattern(L("inv", possessive="optional"), GAP, r"\b(?:lean(?:s|ed|ing)?|"
                                    r"rel(?:y|ies|ied|ying)|draw(?:s|ing)?|drew)\s+on\s+",
                                    rf"(?P<tgt>{P})['’]s\s+(?P<model>{P})"),

@@ -178,3 +178,36 @@ def test_chips_and_clouds(text: str, expected: set[tuple[str, str, str, str]]) -
 )
 def test_partners(text: str, expected: set[tuple[str, str, str, str]]) -> None:
     assert found(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a product built on another's models licenses them, as it stands
+        (
+            "Perplexity now also uses models from Anthropic and Google.",
+            {
+                ("licensing", "perplexity", "anthropic", "background"),
+                ("licensing", "perplexity", "google", "background"),
+            },
+        ),
+        (
+            "Cohere's agents run on models from outside developers, including OpenAI's GPT-4.",
+            {("licensing", "cohere", "openai", "background")},
+        ),
+        # "the start-up" is not the round's backer of the sentence before
+        (
+            "Perplexity raised $500 million in a new round on Monday. Last June, Nvidia and "
+            "Salesforce co-led its previous round. The start-up's agents run on a mix of models "
+            "from providers including OpenAI and Anthropic.",
+            {
+                ("licensing", "perplexity", "anthropic", "background"),
+                ("licensing", "perplexity", "openai", "background"),
+            },
+        ),
+        # near-misses: chips that train others' models, a platform that offers them
+        ("Nvidia sells chips used to train models from OpenAI.", set()),
+    ],
+)
+def test_models_used(text: str, expected: set[tuple[str, str, str, str]]) -> None:
+    assert {d for d in found(text) if d[0] == "licensing"} == expected

@@ -164,12 +164,46 @@ def pronouns(
         entity = _owner(text, mentions, start, a, previous, kinds, holders)
         if entity is not None:
             out.append(Mention(entity, kinds(entity) or "company", text[a : a + 2], a, a + 2))
+    for speaker, a in _speaker_its(text, start, end, mentions):
+        if not any(x.start == a for x in out):
+            out.append(Mention(speaker, kinds(speaker) or "company", text[a : a + 2], a, a + 2))
     for m in IT_HOLDS.finditer(text, start, end):
         a = m.start()
         entity = _other_party(mentions, start, a, previous, set(), kinds, ("company", "cloud"))
         if entity is not None:
             out.append(Mention(entity, kinds(entity) or "company", text[a : a + 2], a, a + 2))
     return out
+
+
+# "Nebius said Meta will rent GPU capacity from it": in reported speech, "it" as the object of
+# a preposition, in a clause with a subject of its own, is the speaker ("it" right after the
+# verb of saying is read by the rules as the speaker already, or by `IT_DOES`)
+_REPORTED = re.compile(
+    r"\b(?:said|says|announced|disclosed|confirmed)(?:\s+on\s+\w+day)?(?:\s+that)?\s+", re.IGNORECASE
+)
+# (the test that a sentence may hold one: `deals._PRONOUN`)
+IT_REPORTED = re.compile(
+    r"\b(?:said|says|announced|disclosed|confirmed)\b[^.;]*?\b(?:from|with|in|into)\s+it\b"
+)
+_IT_OBJECT = re.compile(r"\b(?:from|with|in|into)\s+it\b(?!['’])")
+
+
+def _speaker_its(
+    text: str, start: int, end: int, mentions: Sequence[Mention]
+) -> list[tuple[str, int]]:
+    """(speaker, offset) for each "it" of reported speech that stands for the speaker: the
+    sentence's one party before its verb of saying."""
+    said = _REPORTED.search(text, start, end)
+    if said is None:
+        return []
+    before = {x.entity for x in mentions if start <= x.start < said.start()}
+    after = {x.entity for x in mentions if said.end() <= x.start < end}
+    if len(before) != 1:
+        return []
+    (speaker,) = before
+    if len(after - before) != 1:
+        return []  # the reported clause's own subject, then "from it"
+    return [(speaker, m.end() - 2) for m in _IT_OBJECT.finditer(text, said.end(), end)]
 
 
 def _owner(

@@ -360,7 +360,7 @@ def buying_compute(m: re.Match[str], ctx: Context) -> list[Found]:
 
 
 _SPENT_ON = re.compile(
-    r"\b(?:spen(?:d|ds|ding|t)|commit\w*)\b[^\ue000]*\bon\s+\ue000", re.IGNORECASE
+    r"\b(?:spen(?:d|ds|ding|t)|commit\w*)\b[^\ue000]*\b(?:on|with)\s+\ue000", re.IGNORECASE
 )
 
 
@@ -1588,6 +1588,19 @@ RULES: list[Rule] = [
                                     r"(?!['’])"),
          pairs("compute"), ("chip", "processor", "accelerator", "semiconductor", "silicon",
                             "server", "supercomputer", "gpu", "memory")),
+    # "G42 will build a 1-gigawatt AI computing cluster in Abu Dhabi for OpenAI", "Crusoe is
+    # developing a campus in Abilene for Oracle", "AWS will host a new AI supercomputer for
+    # Nvidia's research team": computing built or run for a buyer
+    Rule("build-site-for", _pattern(L("inv"), r"\s+(?:[\w-]+\s+){0,5}?(?:build(?:s|ing)?|built|"
+                                    r"develop(?:s|ed|ing)?|construct(?:s|ed|ing)?|host(?:s|ed|ing)?|"
+                                    r"operat(?:e|es|ed|ing)|run(?:s|ning)?|ran)\s+"
+                                    r"(?:[^\ue000;]{0,50}?\s)?(?:data[- ]cent(?:er|re)s?|clusters?|"
+                                    r"supercomputers?|campus(?:es)?|servers|capacity|"
+                                    r"(?:AI|computing|compute)\s+(?:sites?|facilit(?:y|ies)|"
+                                    r"infrastructure))\b[^\ue000;]{0,50}?\bfor\s+",
+                                    L("tgt", possessive="optional"), r"(?!\s+own\b)"),
+         pairs("compute"), (" build", " built", "develop", "construct", " host", "operat",
+                            " run", " ran")),
     # "SpaceX and xAI are discussing a merger", "A and B weigh a combination"
     Rule("merger-talks", _pattern(L("inv"), r"\s+(?:are|were|have\s+been|had\s+been)?\s*(?:in\s+)?"
                                   r"(?:discuss\w*|weigh\w*|consider\w*|explor\w*|negotiat\w*|"

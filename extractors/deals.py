@@ -83,7 +83,8 @@ _DESCRIPTION_NOUNS = (
 )  # fmt: skip
 # a pronoun that may stand for a party (extractors/deal_pronouns.py)
 _PRONOUN = re.compile(
-    f"{Q.ITS_TITLE.pattern}|{Q.ITS_DEAL.pattern}|{Q.IT_HOLDS.pattern}|{Q.IT_DOES.pattern}"
+    f"{Q.ITS_TITLE.pattern}|{Q.ITS_DEAL.pattern}|{Q.IT_HOLDS.pattern}|{Q.IT_DOES.pattern}|"
+    f"{Q.IT_REPORTED.pattern}"
 )
 _WILL = re.compile(r"\bwill\b")  # an aside saying what will happen is news, not background
 _SOURCED = re.compile(r"report|accord|said|sources|people|person")  # on the lowered sentence

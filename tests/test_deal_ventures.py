@@ -211,3 +211,39 @@ def test_partners(text: str, expected: set[tuple[str, str, str, str]]) -> None:
 )
 def test_models_used(text: str, expected: set[tuple[str, str, str, str]]) -> None:
     assert {d for d in found(text) if d[0] == "licensing"} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # computing built or run for a buyer
+        (
+            "Oracle is building a data center in Abilene, Texas, for OpenAI.",
+            {("compute", "oracle", "openai", "reported")},
+        ),
+        (
+            "Crusoe is developing a 1.2-gigawatt campus in Abilene for Oracle.",
+            {("compute", "crusoe", "oracle", "reported")},
+        ),
+        (
+            "Amazon Web Services and Nvidia said that AWS will host a new AI supercomputer for "
+            "Nvidia's own research team.",
+            {("compute", "aws", "nvidia", "reported")},
+        ),
+        # near-misses: one's own data centre, a price
+        ("Microsoft is building a data center for its own use.", set()),
+        ("Google is building a data center in Ohio for $2 billion.", set()),
+        # in reported speech "from it" is the speaker when the clause has a subject of its own
+        (
+            "Nebius said on Tuesday that Meta will rent GPU capacity from it for five years.",
+            {("compute", "nebius", "meta", "reported")},
+        ),
+        # ... but not when the clause names two parties ("it" may be either)
+        (
+            "Nebius said Meta and Microsoft will rent GPU capacity from it.",
+            set(),
+        ),
+    ],
+)
+def test_compute_built_for(text: str, expected: set[tuple[str, str, str, str]]) -> None:
+    assert found(text) == expected

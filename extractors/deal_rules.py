@@ -1270,11 +1270,14 @@ RULES: list[Rule] = [
                                     r"(?:available|accessible)\b(?:\s+(?:to|on|via|through|in|"
                                     rf"inside)\s+(?:[\w-]+\s+){{0,2}}?(?P<inv2>{P}))?"),
          lambda m, ctx: hosting(m, ctx, product=True), ("available", "accessible")),
-    Rule("host-models", _pattern(rf"(?P<inv>{P})", GAP, r"\b(?:host\w*|offer\w*|add\w*|bring\w*|"
+    # ("Salesforce and Google announced a partnership that brings Google's Gemini models into
+    # Agentforce": the partner that is not the models' maker offers them)
+    Rule("host-models", _pattern(L("inv"), GAP, r"\b(?:host\w*|offer\w*|add\w*|bring\w*|"
                                  r"integrat\w*|deploy\w*|distribut\w*)\s+(?:models\s+from\s+)?",
-                                 # ("Grok 3", "xAI's Grok", "Meta's Llama models")
-                                 rf"(?P<tgt>{P})", _VERSION, r"(?:['’]s\s+(?:", P, _VERSION,
-                                 r"\s+)?(?:(?:[\w-]+\s+){0,2}?models?\b)?|\s+(?:[\w-]+\s+)?models?\b)?",
+                                 # ("Grok 3", "xAI's Grok", "Meta's Llama models", "Mistral AI's
+                                 # flagship Mistral Large 2 model")
+                                 rf"(?P<tgt>{P})", _VERSION, r"(?:['’]s\s+(?:", rf"(?P<model>{P})", _VERSION,
+                                 r"\s+)?(?:(?:[\w.-]+\s+){0,4}?models?\b)?|\s+(?:[\w-]+\s+)?models?\b)?",
                                  r"\s*(?:(?:on|in|to|into|via|through)\s+", rf"(?P<inv2>{P}))?"),
          lambda m, ctx: hosting(m, ctx, product=True), (" host", " offer", " add", " bring",
                                                         "integrat", "deploy", "distribut")),
@@ -2078,8 +2081,15 @@ def hosting(m: re.Match[str], ctx: Context, product: bool = False) -> list[Found
     if "model" not in m.group().lower() and not (product and _names_product(m, ctx)):
         return []
     platform = ctx.group(m, "inv2") or ctx.group(m, "inv")
-    return [Found("distribution", platform[0], t, ctx.text, m.span(), tail=False)
-            for t in ctx.group(m, "tgt")]  # fmt: skip
+    if m.groupdict().get("inv2") or len(platform) == 1:
+        platform = platform[:1]
+    # the model named after its maker stands for the maker the watchlist gives it ("Google's
+    # Gemini": Google DeepMind)
+    model = ctx.parties(m.groupdict().get("model"))
+    offered = model if model and ctx.kinds[model[0]] == "product" else ctx.group(m, "tgt")
+    # (a list's members each offer them; the one that makes them is dropped with its own deal)
+    return [Found("distribution", p, t, ctx.text, m.span(), tail=False)
+            for p in platform for t in offered]  # fmt: skip
 
 
 _VERSIONED = re.compile(r"(?:\s+|-)(?:[A-Za-z]+\s+)?[\w.]*\d")

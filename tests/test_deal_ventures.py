@@ -247,3 +247,37 @@ def test_models_used(text: str, expected: set[tuple[str, str, str, str]]) -> Non
 )
 def test_compute_built_for(text: str, expected: set[tuple[str, str, str, str]]) -> None:
     assert found(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the partner that does not make the models offers them; a model named after its
+        # maker stands for the maker the watchlist gives it
+        (
+            "Salesforce and Google today announced an expanded partnership that brings "
+            "Google's Gemini models into Agentforce 360.",
+            {
+                ("distribution", "salesforce", "google-deepmind", "reported"),
+                ("partnership", "google", "salesforce", "reported"),
+            },
+        ),
+        (
+            "Microsoft and Amazon will host Meta's Llama models.",
+            {
+                ("distribution", "microsoft", "meta", "reported"),
+                ("distribution", "amazon", "meta", "reported"),
+            },
+        ),
+        # the place named after the models is the platform
+        (
+            "Microsoft and OpenAI announced a deal that brings OpenAI's models to Azure.",
+            {
+                ("distribution", "azure", "openai", "reported"),
+                ("partnership", "microsoft", "openai", "reported"),
+            },
+        ),
+    ],
+)
+def test_models_offered(text: str, expected: set[tuple[str, str, str, str]]) -> None:
+    assert found(text) == expected

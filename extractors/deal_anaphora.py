@@ -124,7 +124,10 @@ def _antecedent(
                 for x in mentions
                 if span[0] <= x.start < span[1]
                 and fits(x.entity)
-                and not (noun in _YOUNG and _BACKING_AFTER.match(text, x.end))
+                and not (
+                    noun in _YOUNG
+                    and (_BACKING_AFTER.match(text, x.end) or _BACKERS_TITLE.match(text, x.end))
+                )
             ),
             None,
         )
@@ -168,8 +171,10 @@ def _antecedent(
             continue
         if _PEOPLE_OF.match(text, x.end):
             continue  # "founded by two former Google researchers": people, not the company
-        if start <= x.start and _backer(text, mentions, start, x):
+        if _backer(text, mentions, start if start <= x.start else lo, x):
             continue  # "a round co-led by A and B, valuing the company": not a backer
+        if noun in _YOUNG and _BACKERS_TITLE.match(text, x.end):
+            continue  # "counts Microsoft and Nvidia among its investors. The start-up"
         if x.entity not in own and fits(x.entity) and x.kind != "product":
             return x.entity
     return topic(own)
@@ -187,6 +192,11 @@ _BACKING_AFTER = re.compile(
     r"(?:co-)?(?:led|leads|backed|backs|invested|invests|funded|participated)\b"
 )
 _YOUNG = ("start-up", "startup", "lab")
+# a list of a company's backers named as such ("counts A, B and C among its investors")
+_BACKERS_TITLE = re.compile(
+    r"(?:\s*(?:,|,?\s+and|&)\s*[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*){0,2})*\s+(?:among|as)\s+"
+    r"(?:its|their)\s+(?:[\w-]+\s+)?(?:investors|backers|shareholders|owners|funders)\b"
+)
 # the backers a round is led by
 _AGENT_BEFORE = re.compile(r"\b(?:led|co-led|backed|funded)\s+by\s+$", re.IGNORECASE)
 

@@ -52,7 +52,10 @@ LICENSE_WORDS = re.compile(r"\blicen[cs](?:e|es|ed|ing)\b", re.IGNORECASE)
 HIRE_WORDS = re.compile(
     r"\b(?:hire[sd]?|hiring|rehire[sd]?|poach(?:es|ed|ing)?|bring\s+over|brought\s+over|"
     r"bring\s+aboard|brought\s+aboard|"
-    r"bring\s+on|brought\s+on|join(?:s|ed|ing)?\s+(?:the\s+)?\w+['’]s?\s+(?:team|staff))\b",
+    r"bring\s+on|brought\s+on|join(?:s|ed|ing)?\s+(?:the\s+)?\w+['’]s?\s+(?:team|staff)|"
+    # ("to license Inflection AI's models and take on most of its staff")
+    r"(?:take|takes|took|taking)\s+on\s+(?:(?:most|many|some|all|much)\s+of\s+)?(?:its|their|the)\s+"
+    r"(?:[\w-]+\s+)?(?:staff|team|employees|workforce))\b",
     re.IGNORECASE,
 )
 _TO_SELL = re.compile(r"\bto\s+(?:sell|resell|offer|distribute)\s*(?:\ue000|$)", re.IGNORECASE)
@@ -395,7 +398,11 @@ def _venture_of(m: re.Match[str], ctx: Context, first: list[int]) -> list[Found]
 # ("Abu Dhabi fund MGX", "French public bank Bpifrance").
 _LIST_ITEMS = re.compile(r"\s*,\s*(?:(?:and|&)\s+)?|\s+(?:and|&)\s+")
 # where a clause starts before its subject: a dateline's dash, a colon
-_CLAUSE_OPEN = re.compile(r".*(?:\s[-—–]\s|:\s)", re.DOTALL)
+_CLAUSE_OPEN = re.compile(
+    r".*(?:\s[-—–]\s|:\s|\b(?:after|before|when|since|while|because|that|until|once|where|"
+    r"although|though)\s)",
+    re.DOTALL,
+)
 # what may stand between a subject and its verb ("A and B on Monday agreed to set up")
 _SUBJECT_TAIL = re.compile(
     r"(?:\s+(?:on\s+\w+day|today|this\s+week|jointly|together|have|has|had|will|would|are|is|"
@@ -406,7 +413,8 @@ _SUBJECT_TAIL = re.compile(
 # where a list after "with" ends: a lower-case word that starts another phrase
 _LIST_END = re.compile(
     r"[;:(]|\.(?:\s|$)|\s+(?:to|that|which|who|in|for|on|at|as|among|under|with|from|by|will|"
-    r"would|said|is|are|was|were|have|has|had|plans?|after|before|while|since)\b|,\s+(?=[a-z])"
+    r"would|said|is|are|was|were|have|has|had|plans?|after|before|while|since)\b|"
+    r",\s+(?=[a-z])(?!(?:the|its|a|an|and)\b)"
 )
 
 
@@ -464,7 +472,7 @@ def venture_listed(m: re.Match[str], ctx: Context) -> list[Found]:
     """ "A, B and C (will) set up a joint venture (with D and E)": the subject's parties and
     the listed partners, names the watchlist lacks skipped."""
     partners = _subject_list(ctx, m.start())
-    if m.group("with"):
+    if m.groupdict().get("with"):
         partners += _object_list(ctx, m.end())
     partners = list(dict.fromkeys(partners))
     return _venture(m, ctx, partners, background=False)
@@ -1055,7 +1063,12 @@ RULES: list[Rule] = [
                                r"team(?:s|ed)?(?:\s+up)?|partners|join(?:s|ed)?\s+forces|"
                                r"(?:is|are)\s+(?:partnering|teaming\s+up)|(?:work(?:s|ed)?|"
                                r"(?:is|are)\s+working|collaborat(?:e|es|ed)|(?:is|are)\s+"
-                               r"collaborating)(?:\s+(?:closely|together))?)\s+with\s+(?:the\s+)?",
+                               r"collaborating)(?:\s+(?:closely|together))?)"
+                               # ("teamed up last month with", "joined forces with defence
+                               # contractor Anduril")
+                               r"(?:\s+(?:last|this|next|earlier\s+this)\s+(?:week|month|year)|"
+                               r"\s+on\s+\w+day|\s+in\s+[A-Z][a-z]+)?"
+                               r"\s+with\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,3}?",
                                L("tgt"), r"(?!['’])"),
          pairs("partnership", tail=False), ("partner", "teamed", "teams", "forces", "teaming",
                                             " work", "collaborat")),
@@ -1240,10 +1253,25 @@ RULES: list[Rule] = [
                                     r"establish(?:es|ed|ing)?|unveil(?:s|ed|ing)?|"
                                     r"confirm(?:s|ed|ing)?|agree[sd]?\s+(?:on|to)|sign(?:s|ed|ing)?)\s+"
                                     r"(?:plans\s+for\s+)?(?:(?:a|an|the|their)\s+)?"
-                                    r"(?:[\w$€£.,/\ue002\ue003-]+\s+){0,3}?joint[ -]venture"
+                                    r"(?:[\w$€£.,/\ue002\ue003-]+\s+){0,3}?(?:joint[ -]venture"
+                                    # ("set up a 50-50 venture", "will set up a company in Japan")
+                                    r"|(?:50-50|50/50|equally[- ]owned)\s+(?:venture|company)"
+                                    r"|(?<=\sa\s)(?:new\s+)?company\b)"
                                     r"(?:\s+(?:deal|agreement|company))?(?P<with>,?\s+(?:together\s+)?"
                                     r"(?:with|between|of)\s+)?"),
-         venture_listed, ("joint venture", "joint-venture")),
+         venture_listed, ("joint venture", "joint-venture", "50-50", "50/50", "equally", "company")),
+    # "OpenAI, SoftBank and Oracle unveiled Stargate, a venture that …": the venture named
+    # after its partners' verb
+    Rule("venture-appositive", _pattern(r"\b(?:announc(?:e|es|ed)|form(?:s|ed)?|launch(?:es|ed)?|"
+                                        r"set\s+up|creat(?:e|es|ed)|unveil(?:s|ed)|establish(?:es|ed))\s+"
+                                        r"(?:[A-Z][\w.-]*\s+){0,3}[A-Z][\w.-]*,\s+(?:a|an|the)\s+"
+                                        r"(?:[\w$€£\ue002\ue003-]+\s+){0,3}?(?:joint[ -])?venture\b"),
+         venture_listed, ("venture",)),
+    # "a consortium of France's Bpifrance, the UAE investment firm MGX, Nvidia and Mistral AI"
+    Rule("consortium-of", _pattern(r"\bconsortium\s+(?:of|including|made\s+up\s+of|comprising|"
+                                   r"formed\s+by|led\s+by)\s+"),
+         lambda m, ctx: _venture(m, ctx, list(dict.fromkeys(_object_list(ctx, m.end()))), False),
+         ("consortium",)),
     # "Stargate, the $500bn joint venture OpenAI, SoftBank and Oracle unveiled", "the joint
     # venture SoftBank and OpenAI set up last year"
     Rule("venture-named", _pattern(r"\bjoint[ -]venture\s+(?:that\s+)?(?P<list>(?:[^\ue000;]{0,40}?",
@@ -1272,7 +1300,7 @@ RULES: list[Rule] = [
          lambda m, ctx: hosting(m, ctx, product=True), ("available", "accessible")),
     # ("Salesforce and Google announced a partnership that brings Google's Gemini models into
     # Agentforce": the partner that is not the models' maker offers them)
-    Rule("host-models", _pattern(L("inv"), GAP, r"\b(?:host\w*|offer\w*|add\w*|bring\w*|"
+    Rule("host-models", _pattern(L("inv"), _CLAUSE_GAP, r"\b(?:host\w*|offer\w*|add\w*|bring\w*|"
                                  r"integrat\w*|deploy\w*|distribut\w*)\s+(?:models\s+from\s+)?",
                                  # ("Grok 3", "xAI's Grok", "Meta's Llama models", "Mistral AI's
                                  # flagship Mistral Large 2 model")

@@ -281,3 +281,74 @@ def test_compute_built_for(text: str, expected: set[tuple[str, str, str, str]]) 
 )
 def test_models_offered(text: str, expected: set[tuple[str, str, str, str]]) -> None:
     assert found(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a venture named after its partners' verb, in a subordinate clause too
+        (
+            "The shares fell a week after OpenAI, Oracle and Nvidia unveiled Stargate, a venture "
+            "that promised to spend up to $500 billion.",
+            [(frozenset({"openai", "oracle", "nvidia"}), "reported")],
+        ),
+        # a consortium's members, with names the watchlist lacks and their titles
+        (
+            "A consortium of France's Bpifrance, the UAE investment firm Aldar, Nvidia and "
+            "Mistral AI will build Europe's biggest AI campus.",
+            [(frozenset({"nvidia", "mistral-ai"}), "reported")],
+        ),
+        # a 50-50 venture, a company set up together
+        (
+            "Nebius and Crusoe set up a 50-50 venture to build a campus in Norway.",
+            [(frozenset({"nebius", "crusoe"}), "reported")],
+        ),
+        (
+            "Microsoft and OpenAI will set up a company in Japan to sell AI tools.",
+            [(frozenset({"microsoft", "openai"}), "reported")],
+        ),
+        # near-miss: one company sets up a company
+        ("Microsoft said it will set up a company to sell OpenAI's tools.", []),
+    ],
+)
+def test_ventures_named(text: str, expected: list[tuple[frozenset[str], str]]) -> None:
+    assert partners(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a partner after a time or a title
+        (
+            "Anthropic teamed up last month with Palantir to offer its models to agencies.",
+            set(),  # Palantir is not watched by default: no deal
+        ),
+        (
+            "OpenAI has joined forces with chip designer Nvidia to build servers.",
+            {("partnership", "nvidia", "openai", "reported")},
+        ),
+        (
+            "Anthropic teamed up last month with Salesforce to sell its models.",
+            {("partnership", "anthropic", "salesforce", "reported")},
+        ),
+        # a licence of a company's models and the taking on of its staff is an acqui-hire
+        (
+            "Microsoft paid about $650 million to license Inflection AI's models and take on "
+            "most of its staff.",
+            {("acquihire", "microsoft", "inflection-ai", "reported")},
+        ),
+    ],
+)
+def test_partners_and_hires(text: str, expected: set[tuple[str, str, str, str]]) -> None:
+    assert {d for d in found(text) if d[0] != "investment"} == expected
+
+
+def test_the_start_up_is_not_its_investors() -> None:
+    text = (
+        "Perplexity signed a $100 million partnership with Apple. The start-up, which counts "
+        "Microsoft, Nvidia and Amazon among its investors, also struck a content deal with "
+        "Salesforce."
+    )
+    investors = {d.investor for d in deals_of(text) if d.kind == "investment"}
+    assert investors == {"microsoft", "nvidia", "amazon"}
+    assert {d.target for d in deals_of(text) if d.kind == "investment"} == {"perplexity"}

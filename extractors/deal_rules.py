@@ -1288,11 +1288,35 @@ RULES: list[Rule] = [
                                     GAP, r"\bmodels\b", GAP, r"(?:such\s+as|including|like)\s+",
                                     L("tgt")),
          pairs("distribution", tail=False), ("offer access",)),
+    # "Bharti Airtel will give its 360 million subscribers a free year of Perplexity Pro",
+    # "SoftBank has offered Perplexity Pro to its subscribers", "Motorola preloads Perplexity
+    # on its phones": a carrier's or a device maker's customers get a lab's product
+    Rule("offer-subscribers", _pattern(rf"(?P<inv>{P})", GAP, r"\b(?:giv(?:e|es|ing)|gave|offer\w*|"
+                                       r"provid\w*|bundl\w*)\s+(?:its|their)\s+(?:[\w-]+\s+){0,4}?"
+                                       r"(?:subscribers|customers|users|members)\s+(?:(?:a|an)\s+)?"
+                                       r"(?:free\s+)?(?:(?:[\w-]+\s+)?(?:year|years|months?|trial|"
+                                       r"subscriptions?|access)\s+(?:of|to)\s+)?", rf"(?P<tgt>{P})"),
+         lambda m, ctx: [f for f in pairs("distribution", tail=False)(m, ctx)
+                         if ctx.kinds[f.target] in ("lab", "product")],
+         ("subscribers", "customers", "users", "members")),
+    Rule("offer-to-subscribers", _pattern(rf"(?P<inv>{P})", GAP, r"\b(?:offer\w*|bundl\w*|preload\w*|"
+                                          r"pre-?install\w*|giv(?:e|es|ing)|gave)\s+",
+                                          rf"(?P<tgt>{P})", r"(?:\s+[\w-]+){0,2}?\s+(?:to|for|on|with)\s+"
+                                          r"(?:its|their)\s+(?:[\w-]+\s+){0,3}?(?:subscribers|"
+                                          r"customers|users|phones|handsets|devices|smartphones)\b"),
+         lambda m, ctx: [f for f in pairs("distribution", tail=False)(m, ctx)
+                         if ctx.kinds[f.target] in ("lab", "product")],
+         ("subscribers", "customers", "users", "phones", "handsets", "devices")),
+    # ("Mistral's models are also sold to corporate customers through Microsoft's Azure cloud")
     Rule("models-available", _pattern(rf"(?P<tgt>{P})", APOS, r"\s+(?:[\w-]+\s+){0,3}?models?\s+",
-                                      r"(?:are\s+|is\s+|will\s+be\s+)?(?:now\s+)?(?:available|"
-                                      r"offered|hosted)\s+(?:first\s+)?(?:on|via|through|in)\s+",
-                                      rf"(?P<inv>{P})"),
-         pairs("distribution", tail=False), ("available", "offered", "hosted")),
+                                      r"(?:(?:are|is|will\s+be|were|was|became|become|have\s+been|"
+                                      r"has\s+been)\s+)?(?:(?:now|also|first|already)\s+)*(?:available|"
+                                      r"offered|hosted|sold|resold|distributed)\s+(?:first\s+)?"
+                                      r"(?:to\s+(?:[\w-]+\s+){0,3}?(?:customers|clients|users|"
+                                      r"developers)\s+)?(?:on|via|through|in)\s+",
+                                      rf"(?:{P}['’]s\s+)?(?P<inv>{P})"),
+         pairs("distribution", tail=False), ("available", "offered", "hosted", " sold", "resold",
+                                             "distributed")),
     Rule("make-available", _pattern(rf"(?P<inv>{P})", GAP, r"\b(?:mak(?:e|es|ing)|made)\s+",
                                     rf"(?P<tgt>{P})(?:['’]s)?\s+(?:(?:{P}|[\w-]+)\s+){{0,3}}?",
                                     r"(?:available|accessible)\b(?:\s+(?:to|on|via|through|in|"
@@ -1301,14 +1325,17 @@ RULES: list[Rule] = [
     # ("Salesforce and Google announced a partnership that brings Google's Gemini models into
     # Agentforce": the partner that is not the models' maker offers them)
     Rule("host-models", _pattern(L("inv"), _CLAUSE_GAP, r"\b(?:host\w*|offer\w*|add\w*|bring\w*|"
-                                 r"integrat\w*|deploy\w*|distribut\w*)\s+(?:models\s+from\s+)?",
+                                 r"integrat\w*|deploy\w*|distribut\w*|sell(?:s|ing)?|resell\w*)\s+"
+                                 # ("will sell access to Google's Gemini models")
+                                 r"(?:access\s+to\s+)?(?:models\s+from\s+)?",
                                  # ("Grok 3", "xAI's Grok", "Meta's Llama models", "Mistral AI's
                                  # flagship Mistral Large 2 model")
                                  rf"(?P<tgt>{P})", _VERSION, r"(?:['’]s\s+(?:", rf"(?P<model>{P})", _VERSION,
                                  r"\s+)?(?:(?:[\w.-]+\s+){0,4}?models?\b)?|\s+(?:[\w-]+\s+)?models?\b)?",
                                  r"\s*(?:(?:on|in|to|into|via|through)\s+", rf"(?P<inv2>{P}))?"),
          lambda m, ctx: hosting(m, ctx, product=True), (" host", " offer", " add", " bring",
-                                                        "integrat", "deploy", "distribut")),
+                                                        "integrat", "deploy", "distribut", " sell",
+                                                        "resell")),
     # "X carries/hosts (the latest) models from A, B and C"
     Rule("models-from", _pattern(rf"(?P<inv>{P})", GAP, r"\b(?:host\w*|offer\w*|add\w*|bring\w*|"
                                  r"carr(?:y|ies|ied|ying)|list\w*|sell\w*|feature\w*)\s+"
@@ -1696,7 +1723,7 @@ RULES: list[Rule] = [
          lambda m, ctx: _among(m, ctx, "merger"), ("merge",)),
     # "Perplexity's Sonar model now runs on Cerebras hardware", "Microsoft will run Bing's
     # search on Oracle Cloud Infrastructure": what runs on a provider's systems buys compute
-    Rule("runs-on", _pattern(L("tgt", possessive="optional"), GAP, r"\b(?:run(?:s|ning)?|ran|"
+    Rule("runs-on", _pattern(L("tgt", possessive="optional"), GAP, r"\b(?P<verb>run(?:s|ning)?|ran|"
                              r"train(?:s|ed|ing)?|serv(?:e|es|ed|ing)|host(?:s|ed|ing)?|"
                              r"power(?:s|ed|ing)?)\b[^\ue000;]{0,60}?\b(?:on|in|using|atop)\s+",
                              L("inv", possessive="optional"),
@@ -1704,9 +1731,11 @@ RULES: list[Rule] = [
                              r"(?!\s+own\b)(?:\s+(?:[\w-]+\s+){0,2}?"
                              r"(?P<hw>hardware|chips?|GPUs?|TPUs?|accelerators?|systems|servers|"
                              r"clusters?|superchips?|supercomputers?|infrastructure|data\s+"
-                             r"cent(?:er|re)s?|wafers?))?\b"),
+                             # (the word boundary ends the hardware's name, not the party's:
+                             # "runs on AWS," had none and was never read)
+                             r"cent(?:er|re)s?|wafers?)\b)?"),
          lambda m, ctx: [f for f in pairs("compute")(m, ctx)
-                         if m.group("hw") or ctx.kinds[f.investor] == "cloud"],
+                         if m.group("hw") or (ctx.kinds[f.investor] == "cloud" and _runs_own(m))],
          (" run", " ran", " train", " serv", " host", " power")),
     # "Cohere is launching its new model first on Microsoft Azure": a platform offers it
     Rule("launch-on", _pattern(L("tgt"), GAP, r"\b(?:launch(?:es|ed|ing)?|releas(?:e|es|ed|ing)|"
@@ -2100,6 +2129,21 @@ def join_round_for(m: re.Match[str], ctx: Context) -> list[Found]:
     if target is None:
         return []
     return _round(ctx, m, target, [], members)
+
+
+# what runs on a cloud is the company's own: "Perplexity runs on AWS", "Perplexity's search
+# runs on", "Perplexity, whose answer engine runs on" (not "models that run on AWS", "the demo
+# app, built on Mistral's models, runs on AWS")
+_OWN_THING = re.compile(
+    r"(?:['’]s\s+(?:[\w-]+\s+){0,3}?|,\s+whose\s+(?:[\w-]+\s+){0,3}?|\s+)"
+    r"(?:(?:also|now|still|already|largely|mostly|will|would|has|have|had|been|is|are)\s+)*$",
+    re.IGNORECASE,
+)
+
+
+def _runs_own(m: re.Match[str]) -> bool:
+    between = m.string[m.end("tgt") : m.start("verb")]
+    return "model" not in between.lower() and _OWN_THING.match(between) is not None
 
 
 def hosting(m: re.Match[str], ctx: Context, product: bool = False) -> list[Found]:

@@ -352,3 +352,43 @@ def test_the_start_up_is_not_its_investors() -> None:
     investors = {d.investor for d in deals_of(text) if d.kind == "investment"}
     assert investors == {"microsoft", "nvidia", "amazon"}
     assert {d.target for d in deals_of(text) if d.kind == "investment"} == {"perplexity"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # what runs on a cloud is the company's own (the rule's last word boundary needed a
+        # word after the cloud's name, so "runs on AWS," was never read)
+        (
+            "Perplexity, whose answer engine runs on AWS, went down for several hours.",
+            {("compute", "aws", "perplexity", "background")},
+        ),
+        ("Perplexity runs on Google Cloud.", {("compute", "google-cloud", "perplexity", "reported")}),
+        # near-misses: models that run on clouds, an app built on another's models
+        ("OpenAI released two open-weight models that run on AWS and Azure.", set()),
+        ("The demo app, built on Mistral AI's open-weight models, runs on AWS.", set()),
+        # a lab's models sold through a platform, a carrier's subscribers given a product
+        (
+            "Mistral AI's models are also sold to corporate customers through Microsoft's Azure "
+            "cloud.",
+            {("distribution", "azure", "mistral-ai", "reported")},
+        ),
+        (
+            "Apple will give its 360 million subscribers a free year of Perplexity Pro.",
+            {("distribution", "apple", "perplexity", "reported")},
+        ),
+        (
+            "IBM has offered Perplexity Pro to its Japanese customers.",
+            {("distribution", "ibm", "perplexity", "reported")},
+        ),
+        (
+            "Oracle will sell access to Google's Gemini models to its cloud customers.",
+            {("distribution", "oracle", "google-deepmind", "reported")},
+        ),
+        # near-misses: a cloud's own customers, chips sold
+        ("Microsoft offers its customers access to Google Cloud.", set()),
+        ("Nvidia sells its chips to many customers.", set()),
+    ],
+)
+def test_platforms(text: str, expected: set[tuple[str, str, str, str]]) -> None:
+    assert found(text) == expected

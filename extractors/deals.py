@@ -385,12 +385,54 @@ def find_deals(
             ]
             plain = _settle(plain)
         found += plain
+    if " two " in text:
+        found += _the_two(text, spans, by_sentence, ancestors)
     if rounds or any(d.kind == "investment" and d.amount_usd is not None for d in found):
         found = _rounds_across(text, spans, by_sentence, rounds, found, ancestors, published)
     # an article's licence of a company's models and its hiring of the staff (in two
     # sentences) are one acqui-hire
     hired = any(d.kind == "acquihire" for d in found)
     return fold_deals(_settle(found) if hired else found, published)
+
+
+# "the two companies will jointly sell", "the two will develop": work done together
+_THE_TWO = re.compile(
+    r"\b[Tt]he\s+two(?:\s+(?:companies|firms|groups|partners|sides))?\s+(?P<aux>(?:(?:will|would|"
+    r"also|already|now|plan\s+to|plans\s+to|agreed\s+to|have\s+agreed\s+to|are\s+to|intend\s+to)"
+    r"\s+)*)(?:jointly\s+|together\s+)?(?:co-?develop|develop|build|sell|market|offer|work|"
+    r"collaborate|cooperate|co-operate|design|research|create|launch|operate)\w*\b"
+)
+
+
+def _the_two(
+    text: str,
+    spans: Sequence[tuple[int, int]],
+    by_sentence: dict[int, list[Mention]],
+    ancestors: Callable[[str], Sequence[str]] | None,
+) -> list[Deal]:
+    """A partnership of "the two" (companies) that work together: the two parties named
+    before it in its sentence, else the two the sentence before names (a company's cloud
+    counts as the company)."""
+
+    def two(names: Sequence[Mention]) -> list[str]:
+        ids = {m.entity for m in names if m.kind != "product"}
+        return sorted(e for e in ids if not (ancestors and set(ancestors(e)) & ids))
+
+    out: list[Deal] = []
+    for i, (start, end) in enumerate(spans):
+        m = _THE_TWO.search(text, start, end)
+        if m is None:
+            continue
+        here = two([x for x in by_sentence.get(i, []) if x.start < m.start()])
+        pair = here if here else two(by_sentence.get(i - 1, [])) if i > 0 else []
+        if len(pair) != 2:
+            continue
+        status = "background" if "already" in m.group("aux") else "reported"
+        sentence = text[start:end]
+        out.append(
+            Deal("partnership", pair[0], pair[1], None, None, "", None, sentence, start, status)
+        )
+    return out
 
 
 _ROUND_REACH = 4  # the sentences after a raise that may name its backers

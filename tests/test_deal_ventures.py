@@ -392,3 +392,43 @@ def test_the_start_up_is_not_its_investors() -> None:
 )
 def test_platforms(text: str, expected: set[tuple[str, str, str, str]]) -> None:
     assert found(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "the two" that work together: the sentence's two parties, else the sentence before's
+        (
+            "Nvidia agreed to take a $1 billion stake in Cohere. The cheque came wrapped in a "
+            "strategic partnership: the two will develop AI-native radio gear.",
+            {
+                ("investment", "nvidia", "cohere", "reported"),
+                ("partnership", "cohere", "nvidia", "reported"),
+            },
+        ),
+        (
+            "IBM will run its applications on Microsoft's Azure cloud, and the two companies "
+            "will jointly sell AI tools to governments.",
+            {
+                ("compute", "azure", "ibm", "reported"),
+                ("partnership", "ibm", "microsoft", "reported"),
+            },
+        ),
+        (
+            "Oracle will sell Google's Gemini models. The two companies already cooperate on "
+            "databases.",
+            {
+                ("distribution", "oracle", "google-deepmind", "reported"),
+                ("partnership", "google", "oracle", "background"),
+            },
+        ),
+        # near-misses: rivals that never worked together, three parties before "the two"
+        ("Microsoft and Google are rivals. The two have never worked together.", set()),
+        (
+            "Microsoft, Google and Amazon bid for the contract. The two will build it together.",
+            set(),
+        ),
+    ],
+)
+def test_the_two(text: str, expected: set[tuple[str, str, str, str]]) -> None:
+    assert found(text) == expected

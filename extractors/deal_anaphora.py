@@ -114,23 +114,24 @@ def _antecedent(
         )
 
     def subject(span: tuple[int, int] | None) -> str | None:
-        """A sentence's subject: its first party that fits (for "the start-up", not the
-        backers of a round: "a16z and Accel co-led Decagon's Series C")."""
+        """A sentence's subject: its first party that fits (for "the start-up", its first lab
+        if it names one, and not the backers of a round: "a16z and Accel co-led Decagon's
+        Series C")."""
         if span is None:
             return None
-        return next(
-            (
-                x.entity
-                for x in mentions
-                if span[0] <= x.start < span[1]
-                and fits(x.entity)
-                and not (
-                    noun in _YOUNG
-                    and (_BACKING_AFTER.match(text, x.end) or _BACKERS_TITLE.match(text, x.end))
-                )
-            ),
-            None,
-        )
+        fitting = [
+            x
+            for x in mentions
+            if span[0] <= x.start < span[1]
+            and fits(x.entity)
+            and not (
+                noun in _YOUNG
+                and (_BACKING_AFTER.match(text, x.end) or _BACKERS_TITLE.match(text, x.end))
+            )
+        ]
+        if noun in _YOUNG:
+            fitting = [x for x in fitting if x.kind == "lab"] or fitting
+        return fitting[0].entity if fitting else None
 
     # the lede, when it is an earlier sentence than the one before
     earlier = lede if lede and lede[1] <= (previous or (start, start))[0] else None
@@ -175,6 +176,14 @@ def _antecedent(
             continue  # "a round co-led by A and B, valuing the company": not a backer
         if noun in _YOUNG and _BACKERS_TITLE.match(text, x.end):
             continue  # "counts Microsoft and Nvidia among its investors. The start-up"
+        if noun in _YOUNG and (
+            _MODEL_AFTER.match(text, x.end)
+            or any(
+                y.kind == "product" and 0 < y.start - x.end <= 3 and text[x.end] in "'’"
+                for y in mentions
+            )
+        ):
+            continue  # "ahead of OpenAI's GPT-5.1": a maker named for its model
         if x.entity not in own and fits(x.entity) and x.kind != "product":
             return x.entity
     return topic(own)
@@ -192,6 +201,8 @@ _BACKING_AFTER = re.compile(
     r"(?:co-)?(?:led|leads|backed|backs|invested|invests|funded|participated)\b"
 )
 _YOUNG = ("start-up", "startup", "lab")
+# a model's name after its maker's: "OpenAI's GPT-5.1-Codex-Max", "Google's Gemini 3 Pro"
+_MODEL_AFTER = re.compile(r"['’]s\s+(?:[A-Z][\w.-]*\s+)?[A-Z][\w.-]*\d")
 # a list of a company's backers named as such ("counts A, B and C among its investors")
 _BACKERS_TITLE = re.compile(
     r"(?:\s*(?:,|,?\s+and|&)\s*[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*){0,2})*\s+(?:among|as)\s+"

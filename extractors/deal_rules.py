@@ -1086,7 +1086,10 @@ RULES: list[Rule] = [
           "are partnering", "together")),
     # (not across ", and": "invest $1 billion in Nokia to work on 6G, and unveiled
     # partnerships with Uber" is the subject's partnership, not Nokia's)
-    Rule("deal-with", _pattern(L("inv"), _CLAUSE_GAP, _DEAL_VERB, r"\s+(?:(?:a|an|the|its|their|two|"
+    # (not a list a title makes an object: "It counts A, B and C among its biggest customers
+    # and has signed contracts with B")
+    Rule("deal-with", _pattern(L("inv"), r"(?!\s+(?:among|as)\s+(?:its|their)\b)", _CLAUSE_GAP,
+                               _DEAL_VERB, r"\s+(?:(?:a|an|the|its|their|two|"
                                r"new|similar)\s+)?", _WORDS, "{0,6}?", _DEAL_NOUN,
                                # "a five-year deal worth $17.4 billion with Y"
                                rf"(?:\s+(?:worth|valued\s+at)\s+(?:[\w-]+\s+){{0,2}}?{A})?",

@@ -789,12 +789,17 @@ def _match(text: str, kinds: Sequence[str], rules: Sequence[R.Rule]) -> list[K.F
     return found
 
 
+_PRONOUN_SUBJECT = re.compile(r"\s*(?:It|He|She|They|We)\s")
+
+
 def _coordinated(text: str) -> list[str]:
     """ "X buys chips from Y and has previously agreed to buy … from Z": the clause after "and"
     again with its subject, the sentence's first party."""
     first = K.MARK.search(text)
     if first is None or (" and " not in text and " but " not in text):
         return []
+    if _PRONOUN_SUBJECT.match(text):
+        return []  # "It counts Microsoft … and has signed": the subject is not the first party
     return [
         first.group() + " " + text[m.end() :] for m in C.COORDINATED.finditer(text, first.end())
     ]

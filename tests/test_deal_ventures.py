@@ -432,3 +432,36 @@ def test_platforms(text: str, expected: set[tuple[str, str, str, str]]) -> None:
 )
 def test_the_two(text: str, expected: set[tuple[str, str, str, str]]) -> None:
     assert found(text) == expected
+
+
+def test_a_list_a_title_makes_an_object_is_no_subject() -> None:
+    # "It counts A, B and C among its customers and has signed contracts with B": neither
+    # the list nor its first name signed anything
+    text = (
+        "CoreWeave has been on a buying spree this year. It counts Microsoft, OpenAI and Meta "
+        "among its biggest customers and has signed contracts with OpenAI worth $22.4 billion."
+    )
+    assert not [d for d in deals_of(text) if d.kind == "partnership"]
+
+
+@pytest.mark.parametrize(
+    ("text", "investee"),
+    [
+        # "the start-up" is the sentence before's lab, not the company beside it
+        (
+            "Salesforce has signed a five-year partnership with Mistral AI. The deal was "
+            "announced by Salesforce's chairman, whose family already holds shares in Mistral AI. "
+            "The start-up, which counts Microsoft and Nvidia among its investors, is hiring.",
+            "mistral-ai",
+        ),
+        # ... nor a maker named for its model ("OpenAI's GPT-5.1")
+        (
+            "Anthropic released Claude Opus 4.5 on Monday. It arrives a week after Google's "
+            "Gemini 3 Pro and OpenAI's GPT-5.1-Codex-Max. Microsoft and Nvidia said last week "
+            "they would invest up to $5 billion and $10 billion respectively in the start-up.",
+            "anthropic",
+        ),
+    ],
+)
+def test_the_start_up(text: str, investee: str) -> None:
+    assert {d.target for d in deals_of(text) if d.kind == "investment"} == {investee}

@@ -114,9 +114,8 @@ def _antecedent(
         )
 
     def subject(span: tuple[int, int] | None) -> str | None:
-        """A sentence's subject: its first party that fits (for "the start-up", its first lab
-        if it names one, and not the backers of a round: "a16z and Accel co-led Decagon's
-        Series C")."""
+        """A sentence's subject: its first party that fits (for "the start-up", not the
+        backers of a round: "a16z and Accel co-led Decagon's Series C")."""
         if span is None:
             return None
         fitting = [
@@ -129,8 +128,6 @@ def _antecedent(
                 and (_BACKING_AFTER.match(text, x.end) or _BACKERS_TITLE.match(text, x.end))
             )
         ]
-        if noun in _YOUNG:
-            fitting = [x for x in fitting if x.kind == "lab"] or fitting
         return fitting[0].entity if fitting else None
 
     # the lede, when it is an earlier sentence than the one before

@@ -876,6 +876,8 @@ def _deal(
     status = _status(f, text[a:b] + _before_comma(tail) if s.cued else "", year, s.today)
     if status == "reported" and _AFTER_EARLIER.search(text, max(0, a - 40), a):
         status = "background"  # "two years after Google paid …": an earlier deal recalled
+    if status == "reported" and s.start > 0 and s.today is not None and _earlier(region, s.today):
+        status = "background"  # after the lede, "in October", "last month": recalled
     # A report's word is on the news, not on an earlier deal the sentence recalls.
     if s.sourced and _sourced(text, a, b, tail, whole=status != "background"):
         qualifier = f"{qualifier}, reportedly" if qualifier else "reportedly"
@@ -985,6 +987,32 @@ _ASIDE_WORDS = re.compile(r",\s+(?:which|who|whose)\b[^,;]*(?:,|$)", re.IGNORECA
 # A deal in a clause of time before the news: "Two years after Google paid $2.7 billion to
 # license …, the start-up is exploring a sale", "days after Google hired …"
 # (and a stake valued: "a $9.5 billion gain on Amazon's Anthropic stake")
+# a time before the article's month: "last month", "earlier this year", "two months ago",
+# "in October" (a month before the article's, with no year after it)
+_EARLIER_SPAN = re.compile(
+    r"\b(?:last\s+(?:month|week)|earlier\s+this\s+(?:month|year|week)|\w+\s+(?:weeks|months)\s+"
+    r"(?:ago|earlier))\b",
+    re.IGNORECASE,
+)
+_MONTH_NAMES = (
+    "january february march april may june july august september october november december"
+).split()
+_EARLIER_MONTH = re.compile(
+    r"\b(?:in|since|last|earlier\s+in|back\s+in)\s+(?P<month>" + "|".join(m.capitalize() for m in _MONTH_NAMES)
+    + r")\b(?!\s+\d)"
+)
+
+
+def _earlier(region: str, today: date) -> bool:
+    """Whether `region` dates its deal before the article's month."""
+    if _EARLIER_SPAN.search(region):
+        return True
+    return any(
+        _MONTH_NAMES.index(m.group("month").lower()) + 1 < today.month
+        for m in _EARLIER_MONTH.finditer(region)
+    )
+
+
 _AFTER_EARLIER = re.compile(
     r"\b(?:(?:days|weeks|months?|years?)\s+(?:after|since)|(?:gains?|loss(?:es)?|"
     r"write-?downs?)\s+on)\s+(?:(?:the|its|their)\s+)?$",

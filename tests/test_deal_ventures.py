@@ -458,3 +458,36 @@ def test_a_list_a_title_makes_an_object_is_no_subject() -> None:
 )
 def test_the_start_up(text: str, investee: str) -> None:
     assert {d.target for d in deals_of(text) if d.kind == "investment"} == {investee}
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        # after the lede, a deal dated before the article's month is recalled: background
+        (
+            "Nvidia reported record sales on Wednesday. The chipmaker agreed last month to "
+            "supply OpenAI with ten gigawatts of systems.",
+            "background",
+        ),
+        (
+            "Nvidia reported record sales on Wednesday. Nvidia agreed in March to supply OpenAI "
+            "with chips.",
+            "background",
+        ),
+        (
+            "Nvidia reported record sales on Wednesday. Nvidia agreed two months ago to supply "
+            "OpenAI with chips.",
+            "background",
+        ),
+        # the lede's own deal, a month still to come, a month with a later year: news
+        ("Nvidia agreed last month to supply OpenAI with chips.", "reported"),
+        (
+            "Nvidia reported record sales on Wednesday. Nvidia will supply OpenAI with chips "
+            "from September.",
+            "reported",
+        ),
+    ],
+)
+def test_recalled_by_its_date(text: str, status: str) -> None:
+    (deal,) = [d for d in deals_of(text) if d.kind == "compute"]
+    assert (deal.investor, deal.target, deal.status) == ("nvidia", "openai", status)

@@ -175,17 +175,19 @@ def pronouns(
     return out
 
 
-# "Nebius said Meta will rent GPU capacity from it": in reported speech, "it" as the object of
-# a preposition, in a clause with a subject of its own, is the speaker ("it" right after the
+# "Nebius said Meta will rent GPU capacity from it": in reported speech, "from it" or "with
+# it", in a clause with a subject of its own and no "it" before, is the speaker ("a stake in
+# it" is mostly something else: a fund, a campus) ("it" right after the
 # verb of saying is read by the rules as the speaker already, or by `IT_DOES`)
 _REPORTED = re.compile(
     r"\b(?:said|says|announced|disclosed|confirmed)(?:\s+on\s+\w+day)?(?:\s+that)?\s+", re.IGNORECASE
 )
 # (the test that a sentence may hold one: `deals._PRONOUN`)
 IT_REPORTED = re.compile(
-    r"\b(?:said|says|announced|disclosed|confirmed)\b[^.;]*?\b(?:from|with|in|into)\s+it\b"
+    r"\b(?:said|says|announced|disclosed|confirmed)\b[^.;]*?\b(?:from|with)\s+it\b"
 )
-_IT_OBJECT = re.compile(r"\b(?:from|with|in|into)\s+it\b(?!['’])")
+_IT_OBJECT = re.compile(r"\b(?:from|with)\s+it\b(?!['’])")
+_IT = re.compile(r"\bit\b")
 
 
 def _speaker_its(
@@ -203,7 +205,12 @@ def _speaker_its(
     (speaker,) = before
     if len(after - before) != 1:
         return []  # the reported clause's own subject, then "from it"
-    return [(speaker, m.end() - 2) for m in _IT_OBJECT.finditer(text, said.end(), end)]
+    out = []
+    for m in _IT_OBJECT.finditer(text, said.end(), end):
+        if _IT.search(text, said.end(), m.start()):
+            break  # "that it would invest … with it": which "it" is which, the text does not say
+        out.append((speaker, m.end() - 2))
+    return out
 
 
 def _owner(

@@ -422,7 +422,13 @@ _NEGATED = re.compile(r"\b(?:not|never|no\s+longer)\b|n['’]t\b", re.IGNORECASE
 _NOT_IN_NAMES = frozenset(
     "a an the its their it they he she we which who whose that said says say would will not "
     "never no is are was were be been has have had to of with from by for in on at as than "
-    "but or if when while after before".split()
+    "but or if when while after before including such like".split()
+)
+# a list of people, not of companies: "Former Google and OpenAI researchers", "Sequoia and
+# Accel partners", "Nvidia chief executive Jensen Huang"
+_PEOPLE_ITEM = re.compile(
+    r"\b(?:[Ff]ormer|[Ee]x|" + PEOPLE_OF_WORDS[3:-4] + r"|partners|chief|executives?|CEO|president|"
+    r"chairman|spokes(?:man|woman|person)|analysts?|lenders|banks|creditors)\b"
 )
 
 
@@ -438,6 +444,8 @@ def _listed(ctx: Context, text: str) -> list[int]:
             return []
         if any(w.lower() in _NOT_IN_NAMES for w in words[words[0].lower() in ("its", "the") :]):
             return []  # a clause, not a name: "Microsoft said it would not"
+        if _PEOPLE_ITEM.search(item):
+            return []  # people, not companies
         if not found and not any(w[:1].isupper() for w in words):
             return []
         out += found
@@ -465,7 +473,10 @@ def _object_list(ctx: Context, start: int) -> list[int]:
     """The parties of the list that starts at `start` ("with Oracle, Silver Lake and MGX")."""
     tail = ctx.text[start : start + 240]
     cut = _LIST_END.search(tail)
-    return _listed(ctx, tail[: cut.start()] if cut else tail)
+    items = _LIST_ITEMS.split((tail[: cut.start()] if cut else tail).strip())
+    # the list ends before a person ("with OpenAI, Nvidia chief executive Jensen Huang said")
+    kept = next((items[:i] for i, x in enumerate(items) if _PEOPLE_ITEM.search(x)), items)
+    return _listed(ctx, " and ".join(kept))
 
 
 def venture_listed(m: re.Match[str], ctx: Context) -> list[Found]:
@@ -475,7 +486,9 @@ def venture_listed(m: re.Match[str], ctx: Context) -> list[Found]:
     if m.groupdict().get("with"):
         partners += _object_list(ctx, m.end())
     partners = list(dict.fromkeys(partners))
-    return _venture(m, ctx, partners, background=False)
+    # the deal's words start with its subject: "A and B declined to set up" is denied
+    opened = _CLAUSE_OPEN.match(ctx.text, 0, m.start())
+    return _venture(m, ctx, partners, background=False, start=opened.end() if opened else 0)
 
 
 def venture_named(m: re.Match[str], ctx: Context) -> list[Found]:
@@ -488,15 +501,18 @@ def venture_named(m: re.Match[str], ctx: Context) -> list[Found]:
 _VENTURE_SIZE = re.compile(A + r"\s+(?:[\w-]+\s+){0,2}?(?:joint[ -])?venture", re.IGNORECASE)
 
 
-def _venture(m: re.Match[str], ctx: Context, partners: list[int], background: bool) -> list[Found]:
+def _venture(
+    m: re.Match[str], ctx: Context, partners: list[int], background: bool, start: int | None = None
+) -> list[Found]:
     if len(partners) < 2 or any(ctx.kinds[p] == "product" for p in partners):
         return []
     roles = tuple((p, "partner") for p in partners)
     size = _VENTURE_SIZE.search(ctx.text, max(0, m.start() - 40), m.end())
     amount = int(AMOUNT_MARK.findall(size.group())[0]) if size else None
     return [
-        Found("joint_venture", partners[0], partners[1], ctx.text, m.span(), roles,
-              amount=amount, background=background)
+        Found("joint_venture", partners[0], partners[1], ctx.text,
+              (m.start() if start is None else start, m.end()), roles, amount=amount,
+              background=background)
     ]
 
 
@@ -1068,7 +1084,10 @@ RULES: list[Rule] = [
                                # contractor Anduril")
                                r"(?:\s+(?:last|this|next|earlier\s+this)\s+(?:week|month|year)|"
                                r"\s+on\s+\w+day|\s+in\s+[A-Z][a-z]+)?"
-                               r"\s+with\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,3}?",
+                               # (a title of no function words: not "working with lawyers to
+                               # sue Anthropic", "with customers such as Salesforce")
+                               r"\s+with\s+(?:the\s+)?(?:(?!(?:to|such|as|including|like|for|in|on|"
+                               r"of|and|or|the|a|an|from|at|by)\b)[a-z][\w-]*\s+){0,3}?",
                                L("tgt"), r"(?!['’])"),
          pairs("partnership", tail=False), ("partner", "teamed", "teams", "forces", "teaming",
                                             " work", "collaborat")),
@@ -1178,7 +1197,8 @@ RULES: list[Rule] = [
                                  r"\d[\d,.]*(?:\s+(?:million|thousand))?\s+of|"
                                  r"(?:plac\w+|put\w*\s+in|sign\w*)\s+(?:(?:a|an|its)\s+)?"
                                  rf"(?:{A}\s+)?(?:[\w-]+\s+){{0,2}}?orders?\s+for)\s+",
-                                 rf"(?P<tgt>{P})['’]s\s+(?:[\w-]+\s+){{0,3}}?", _CHIPS, r"\b"),
+                                 rf"(?P<tgt>{P})['’]s\s+(?:[\w-]+\s+){{0,3}}?", _CHIPS,
+                                 r"\b(?!\s+(?:chip\s+)?(?:orders?|sales|shipments|revenue|demand)\b)"),
          pairs("compute", swap=True), (" of ", "order")),
     Rule("primary-provider", _pattern(rf"(?P<tgt>{P})", GAP, r"\b(?:mak(?:e|es|ing)|made|nam(?:e|es|ed|"
                                       r"ing)|select\w*|chos\w+|choos\w+|pick\w*|designat\w*)\s+",
@@ -1268,11 +1288,16 @@ RULES: list[Rule] = [
     Rule("venture-appositive", _pattern(r"\b(?:announc(?:e|es|ed)|form(?:s|ed)?|launch(?:es|ed)?|"
                                         r"set\s+up|creat(?:e|es|ed)|unveil(?:s|ed)|establish(?:es|ed))\s+"
                                         r"(?:[A-Z][\w.-]*\s+){0,3}[A-Z][\w.-]*,\s+(?:a|an|the)\s+"
-                                        r"(?:[\w$€£\ue002\ue003-]+\s+){0,3}?(?:joint[ -])?venture\b"),
+                                        r"(?:[\w$€£\ue002\ue003-]+\s+){0,3}?(?:joint[ -])?venture\b"
+                                        # (not "a venture-backed start-up", "a venture capital
+                                        # firm")
+                                        r"(?![-’']|\s+(?:capital|fund|firm|arm|debt|studio|"
+                                        r"builder|partner))"),
          venture_listed, ("venture",)),
     # "a consortium of France's Bpifrance, the UAE investment firm MGX, Nvidia and Mistral AI"
     Rule("consortium-of", _pattern(r"\bconsortium\s+(?:of|including|made\s+up\s+of|comprising|"
-                                   r"formed\s+by|led\s+by)\s+"),
+                                   r"formed\s+by|led\s+by)\s+(?!(?:[\w-]+\s+)?(?:lenders|banks|"
+                                   r"creditors|investors|bondholders)\b)"),
          lambda m, ctx: _venture(m, ctx, list(dict.fromkeys(_object_list(ctx, m.end()))), False),
          ("consortium",)),
     # "Stargate, the $500bn joint venture OpenAI, SoftBank and Oracle unveiled", "the joint
@@ -1581,6 +1606,14 @@ RULES: list[Rule] = [
                                        r"|that\s+was\s+)?", _FORMED, r"\s+(?:[\w-]+\s+){0,3}?by\s+",
                                        L("inv"), r"(?!['’])"),
          lambda m, ctx: _venture_of(m, ctx, []), ("venture", "consortium")),
+    # the same with partners the watchlist lacks ("formed last year by BlackRock, Global
+    # Infrastructure Partners, Microsoft and MGX")
+    Rule("venture-formed-by-listed", _pattern(r"\b(?:joint[ -])?(?:venture|consortium)s?,?\s+"
+                                              r"(?:which\s+was\s+|that\s+was\s+)?", _FORMED,
+                                              r"\s+(?:[\w-]+\s+){0,3}?by\s+"),
+         lambda m, ctx: [replace(f, background=True) for f in
+                         _venture(m, ctx, list(dict.fromkeys(_object_list(ctx, m.end()))), False)],
+         ("venture", "consortium")),
     # --- round 6: a party named inside the deal's noun phrase, as headlines and ledes name
     # it ("SoftBank leads $40 billion OpenAI round", "Amazon lands $38 billion OpenAI cloud
     # contract"), found missing by a grid of the plain forms of each kind
@@ -1659,9 +1692,10 @@ RULES: list[Rule] = [
                                     r"supercomputers?|campus(?:es)?|servers|capacity|"
                                     r"(?:AI|computing|compute)\s+(?:sites?|facilit(?:y|ies)|"
                                     r"infrastructure))\b[^\ue000;]{0,50}?\bfor\s+",
-                                    L("tgt", possessive="optional"), r"(?!\s+own\b)"),
-         pairs("compute"), (" build", " built", "develop", "construct", " host", "operat",
-                            " run", " ran")),
+                                    L("tgt", possessive="optional")),
+         # (not "for Nvidia's newest Blackwell chips": what it is for)
+         lambda m, ctx: [] if _FOR_CHIPS.match(ctx.text, m.end("tgt")) else pairs("compute")(m, ctx),
+         (" build", " built", "develop", "construct", " host", "operat", " run", " ran")),
     # "SpaceX and xAI are discussing a merger", "A and B weigh a combination"
     Rule("merger-talks", _pattern(L("inv"), r"\s+(?:are|were|have\s+been|had\s+been)?\s*(?:in\s+)?"
                                   r"(?:discuss\w*|weigh\w*|consider\w*|explor\w*|negotiat\w*|"
@@ -1763,7 +1797,10 @@ RULES: list[Rule] = [
                                       r"makers)\s*,?\s+(?:including|such\s+as|like)\s+)?",
                                       rf"(?P<tgt>{P}(?:\s*(?:,|,?\s+and|&)\s*{P})*)", r"(?:['’]s\s+", P,
                                       r")?"),
-         lambda m, ctx: [replace(f, background=True) for f in pairs("licensing", tail=False)(m, ctx)],
+         # (not "used models from OpenAI to train its R1", "from OpenAI and Google to
+         # benchmark its own")
+         lambda m, ctx: [] if _TO_TEST.match(ctx.text, m.end()) else [
+             replace(f, background=True) for f in pairs("licensing", tail=False)(m, ctx)],
          ("models from", "models by", "models made", "models built")),
     Rule("lean-on-model", _pattern(L("inv", possessive="optional"), GAP, r"\b(?:lean(?:s|ed|ing)?|"
                                    r"rel(?:y|ies|ied|ying)|draw(?:s|ing)?|drew)\s+on\s+",
@@ -2144,9 +2181,25 @@ _OWN_THING = re.compile(
 )
 
 
+_TO_TEST = re.compile(
+    rf"(?:\s*(?:,|,?\s+and|&)\s*{P})*\s+to\s+(?:train|benchmark|test|compare|evaluate|distil)",
+    re.IGNORECASE,
+)
+_FOR_CHIPS = re.compile(
+    r"['’]s?\s+(?:[\w-]+\s+){0,3}?(?:chips?|GPUs?|accelerators?|processors?|superchips?|servers|"
+    r"systems|hardware)\b",
+    re.IGNORECASE,
+)
+_OBJECT_OF = re.compile(r"\b(?:with|by|from|of|using|on|for|to)\s+$", re.IGNORECASE)
+
+
 def _runs_own(m: re.Match[str]) -> bool:
     between = m.string[m.end("tgt") : m.start("verb")]
-    return "model" not in between.lower() and _OWN_THING.match(between) is not None
+    if _OBJECT_OF.search(m.string, max(0, m.start("tgt") - 10), m.start("tgt")):
+        return False  # "apps built with OpenAI's tools run on Azure"
+    if "model" in between.lower() or "version" in between.lower() or re.search(r"\d", between):
+        return False  # what runs is a model ("DeepSeek's R1 that runs on AWS")
+    return _OWN_THING.match(between) is not None
 
 
 def hosting(m: re.Match[str], ctx: Context, product: bool = False) -> list[Found]:

@@ -404,6 +404,20 @@ _THE_TWO = re.compile(
 )
 
 
+_AGREED = re.compile(
+    r"\b(?:partnership|partners?|partnering|collaborat\w*|co-?operat\w*|co-?develop\w*|alliance|"
+    r"tie-?up|agreement|pact|joint(?:ly)?|together)\b",
+    re.IGNORECASE,
+)
+
+
+_ENDED = re.compile(
+    r"\b(?:ended|ending|terminat\w+|scrapp\w+|dissolv\w+|split|walked\s+away|pulled\s+out|"
+    r"broke\s+(?:off|up))\b",
+    re.IGNORECASE,
+)
+
+
 def _the_two(
     text: str,
     spans: Sequence[tuple[int, int]],
@@ -423,6 +437,11 @@ def _the_two(
         m = _THE_TWO.search(text, start, end)
         if m is None:
             continue
+        # only where an agreement or working together is told: not rivals, a buyer and what
+        # it bought, people
+        lo = spans[i - 1][0] if i > 0 else start
+        if not _AGREED.search(text, lo, end) or _ENDED.search(text, lo, end):
+            continue  # ("ended their partnership last year; the two now operate …")
         here = two([x for x in by_sentence.get(i, []) if x.start < m.start()])
         pair = here if here else two(by_sentence.get(i - 1, [])) if i > 0 else []
         if len(pair) != 2:
@@ -846,8 +865,9 @@ def _deal(
         investor = _narrow(investor, s.mentions, ancestors)
     if f.kind == "compute" and _kind_of(investor, s.mentions) != "cloud":
         # chips brought to a company's cloud go to that cloud ("Microsoft is bringing AMD's
-        # accelerators to Azure"): the buyer is narrowed as a provider is, to clouds only
-        target = _narrow(target, s.mentions, ancestors, ("cloud",))
+        # accelerators to Azure"): the cloud named right after them, before any other party
+        # (not "… for the next Xbox, while Azure keeps its Nvidia fleet")
+        target = _brought_to(f, target, s.mentions, ancestors)
     roles = tuple((s.mentions[i].entity, role) for i, role in f.roles)
     if f.kind in SYMMETRIC:
         investor, target = sorted((investor, target))
@@ -1057,6 +1077,31 @@ def _narrow(
         if m.kind in kinds and m.entity != entity and entity in ancestors(m.entity):
             return m.entity
     return entity
+
+
+_BROUGHT_TO = re.compile(r"\b(?:to|for|in|on|into|onto)\s+(?:its\s+)?$", re.IGNORECASE)
+
+
+def _brought_to(
+    f: K.Found,
+    target: str,
+    inside: Sequence[Mention],
+    ancestors: Callable[[str], Sequence[str]] | None,
+) -> str:
+    """The buyer's cloud, when the chips are brought to it right after the match."""
+    if ancestors is None:
+        return target
+    after = K.MARK.search(f.text, f.span[1])  # the first party after the match
+    if after is None or after.start() - f.span[1] > 80:
+        return target
+    m = inside[int(after.group(1))]
+    if (
+        m.kind == "cloud"
+        and target in ancestors(m.entity)
+        and _BROUGHT_TO.search(f.text, max(0, after.start() - 12), after.start())
+    ):
+        return m.entity
+    return target
 
 
 def _kind_of(entity: str, inside: Sequence[Mention]) -> str | None:

@@ -177,10 +177,11 @@ def pronouns(
 
 # "Nebius said Meta will rent GPU capacity from it": in reported speech, "from it" or "with
 # it", in a clause with a subject of its own and no "it" before, is the speaker ("a stake in
-# it" is mostly something else: a fund, a campus) ("it" right after the
-# verb of saying is read by the rules as the speaker already, or by `IT_DOES`)
+# it" is mostly something else: a fund, a campus; "it" right after the verb of saying is read
+# by the rules as the speaker already, or by `IT_DOES`)
 _REPORTED = re.compile(
-    r"\b(?:said|says|announced|disclosed|confirmed)(?:\s+on\s+\w+day)?(?:\s+that)?\s+", re.IGNORECASE
+    r"\b(?:said|says|announced|disclosed|confirmed)(?:\s+on\s+\w+day)?(?:\s+that)?\s+",
+    re.IGNORECASE,
 )
 # (the test that a sentence may hold one: `deals._PRONOUN`)
 IT_REPORTED = re.compile(

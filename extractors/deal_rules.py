@@ -22,13 +22,13 @@ from extractors.deal_skeleton import (
     APOS,
     GAP,
     ITEM,
+    MARK,
     OPEN,
     PEOPLE_OF_WORDS,
     A,
     Builder,
     Context,
     Found,
-    MARK,
     L,
     P,
     fill_ok,
@@ -510,9 +510,16 @@ def _venture(
     size = _VENTURE_SIZE.search(ctx.text, max(0, m.start() - 40), m.end())
     amount = int(AMOUNT_MARK.findall(size.group())[0]) if size else None
     return [
-        Found("joint_venture", partners[0], partners[1], ctx.text,
-              (m.start() if start is None else start, m.end()), roles, amount=amount,
-              background=background)
+        Found(
+            "joint_venture",
+            partners[0],
+            partners[1],
+            ctx.text,
+            (m.start() if start is None else start, m.end()),
+            roles,
+            amount=amount,
+            background=background,
+        )
     ]
 
 
@@ -762,6 +769,21 @@ _DESIGNATIONS = tuple(
               "inference", "hosting", "distribution")
     for t in ("provider", "partner", "supplier", "vendor", "host")
 )  # fmt: skip
+
+# what the rules' builders test after a match (defined before RULES, whose lambdas name them):
+# models used only to train or benchmark, a site built for a maker's chips, a name that is a
+# preposition's object
+_TO_TEST = re.compile(
+    rf"(?:\s*(?:,|,?\s+and|&)\s*{P})*\s+to\s+(?:train|benchmark|test|compare|evaluate|distil)",
+    re.IGNORECASE,
+)
+_FOR_CHIPS = re.compile(
+    r"['’]s?\s+(?:[\w-]+\s+){0,3}?(?:chips?|GPUs?|accelerators?|processors?|superchips?|servers|"
+    r"systems|hardware)\b",
+    re.IGNORECASE,
+)
+_OBJECT_OF = re.compile(r"\b(?:with|by|from|of|using|on|for|to)\s+$", re.IGNORECASE)
+
 
 RULES: list[Rule] = [
     # --- investments
@@ -2179,18 +2201,6 @@ _OWN_THING = re.compile(
     r"(?:(?:also|now|still|already|largely|mostly|will|would|has|have|had|been|is|are)\s+)*$",
     re.IGNORECASE,
 )
-
-
-_TO_TEST = re.compile(
-    rf"(?:\s*(?:,|,?\s+and|&)\s*{P})*\s+to\s+(?:train|benchmark|test|compare|evaluate|distil)",
-    re.IGNORECASE,
-)
-_FOR_CHIPS = re.compile(
-    r"['’]s?\s+(?:[\w-]+\s+){0,3}?(?:chips?|GPUs?|accelerators?|processors?|superchips?|servers|"
-    r"systems|hardware)\b",
-    re.IGNORECASE,
-)
-_OBJECT_OF = re.compile(r"\b(?:with|by|from|of|using|on|for|to)\s+$", re.IGNORECASE)
 
 
 def _runs_own(m: re.Match[str]) -> bool:

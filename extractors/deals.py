@@ -1018,7 +1018,8 @@ _MONTH_NAMES = (
     "january february march april may june july august september october november december"
 ).split()
 _EARLIER_MONTH = re.compile(
-    r"\b(?:in|since|last|earlier\s+in|back\s+in)\s+(?P<month>" + "|".join(m.capitalize() for m in _MONTH_NAMES)
+    r"\b(?:in|since|last|earlier\s+in|back\s+in)\s+(?P<month>"
+    + "|".join(m.capitalize() for m in _MONTH_NAMES)
     + r")\b(?!\s+\d)"
 )
 

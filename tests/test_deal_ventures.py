@@ -56,8 +56,7 @@ def partners(text: str) -> list[tuple[frozenset[str], str]]:
         ),
         # a company's suffix is part of its name
         (
-            "IBM Corp. and Oracle Corp. will set up a 50-50 joint venture to build data "
-            "centres.",
+            "IBM Corp. and Oracle Corp. will set up a 50-50 joint venture to build data centres.",
             [(frozenset({"ibm", "oracle"}), "reported")],
         ),
         (
@@ -363,7 +362,10 @@ def test_the_start_up_is_not_its_investors() -> None:
             "Perplexity, whose answer engine runs on AWS, went down for several hours.",
             {("compute", "aws", "perplexity", "background")},
         ),
-        ("Perplexity runs on Google Cloud.", {("compute", "google-cloud", "perplexity", "reported")}),
+        (
+            "Perplexity runs on Google Cloud.",
+            {("compute", "google-cloud", "perplexity", "reported")},
+        ),
         # near-misses: models that run on clouds, an app built on another's models
         ("OpenAI released two open-weight models that run on AWS and Azure.", set()),
         ("The demo app, built on Mistral AI's open-weight models, runs on AWS.", set()),

@@ -192,18 +192,20 @@ _ANOTHER_ONE = re.compile(
     r"chipmaker|maker|developer|group|rival)\b"
 )
 _PREPOSITION_BEFORE = re.compile(r"\b(?:in|into|of|for|to|from|on)\s+(?:the\s+)?$", re.IGNORECASE)
+# the rest of a list of names after its first ("…, Accel and Lux Capital")
+_MORE_NAMES = r"(?:\s*(?:,|,?\s+and|&)\s*[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*){0,2})*"
 # what a round's backers do, after their list ("A and Accel co-led", "A, B and C backed")
 _BACKING_AFTER = re.compile(
-    r"(?:\s*(?:,|,?\s+and|&)\s*[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*){0,2})*\s+(?:also\s+)?"
-    r"(?:co-)?(?:led|leads|backed|backs|invested|invests|funded|participated)\b"
+    _MORE_NAMES + r"\s+(?:also\s+)?(?:co-)?(?:led|leads|backed|backs|invested|invests|funded|"
+    r"participated)\b"
 )
 _YOUNG = ("start-up", "startup", "lab")
 # a model's name after its maker's: "OpenAI's GPT-5.1-Codex-Max", "Google's Gemini 3 Pro"
 _MODEL_AFTER = re.compile(r"['’]s\s+(?:[A-Z][\w.-]*\s+)?[A-Z][\w.-]*\d")
 # a list of a company's backers named as such ("counts A, B and C among its investors")
 _BACKERS_TITLE = re.compile(
-    r"(?:\s*(?:,|,?\s+and|&)\s*[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*){0,2})*\s+(?:among|as)\s+"
-    r"(?:its|their)\s+(?:[\w-]+\s+)?(?:investors|backers|shareholders|owners|funders)\b"
+    _MORE_NAMES + r"\s+(?:among|as)\s+(?:its|their)\s+(?:[\w-]+\s+)?(?:investors|backers|"
+    r"shareholders|owners|funders)\b"
 )
 # the backers a round is led by
 _AGENT_BEFORE = re.compile(r"\b(?:led|co-led|backed|funded)\s+by\s+$", re.IGNORECASE)

@@ -785,6 +785,16 @@ _FOR_CHIPS = re.compile(
 _OBJECT_OF = re.compile(r"\b(?:with|by|from|of|using|on|for|to)\s+$", re.IGNORECASE)
 
 
+def offered_product(m: re.Match[str], ctx: Context) -> list[Found]:
+    """A platform that gives its customers a lab's product distributes it (not another
+    company's or a cloud's)."""
+    return [
+        f
+        for f in pairs("distribution", tail=False)(m, ctx)
+        if ctx.kinds[f.target] in ("lab", "product")
+    ]
+
+
 RULES: list[Rule] = [
     # --- investments
     Rule("invest", _pattern(L("inv"), GAP, _INVEST_VERB, GAP,
@@ -1346,16 +1356,14 @@ RULES: list[Rule] = [
                                        r"(?:subscribers|customers|users|members)\s+(?:(?:a|an)\s+)?"
                                        r"(?:free\s+)?(?:(?:[\w-]+\s+)?(?:year|years|months?|trial|"
                                        r"subscriptions?|access)\s+(?:of|to)\s+)?", rf"(?P<tgt>{P})"),
-         lambda m, ctx: [f for f in pairs("distribution", tail=False)(m, ctx)
-                         if ctx.kinds[f.target] in ("lab", "product")],
+         offered_product,
          ("subscribers", "customers", "users", "members")),
     Rule("offer-to-subscribers", _pattern(rf"(?P<inv>{P})", GAP, r"\b(?:offer\w*|bundl\w*|preload\w*|"
                                           r"pre-?install\w*|giv(?:e|es|ing)|gave)\s+",
                                           rf"(?P<tgt>{P})", r"(?:\s+[\w-]+){0,2}?\s+(?:to|for|on|with)\s+"
                                           r"(?:its|their)\s+(?:[\w-]+\s+){0,3}?(?:subscribers|"
                                           r"customers|users|phones|handsets|devices|smartphones)\b"),
-         lambda m, ctx: [f for f in pairs("distribution", tail=False)(m, ctx)
-                         if ctx.kinds[f.target] in ("lab", "product")],
+         offered_product,
          ("subscribers", "customers", "users", "phones", "handsets", "devices")),
     # ("Mistral's models are also sold to corporate customers through Microsoft's Azure cloud")
     Rule("models-available", _pattern(rf"(?P<tgt>{P})", APOS, r"\s+(?:[\w-]+\s+){0,3}?models?\s+",
@@ -1633,8 +1641,7 @@ RULES: list[Rule] = [
     Rule("venture-formed-by-listed", _pattern(r"\b(?:joint[ -])?(?:venture|consortium)s?,?\s+"
                                               r"(?:which\s+was\s+|that\s+was\s+)?", _FORMED,
                                               r"\s+(?:[\w-]+\s+){0,3}?by\s+"),
-         lambda m, ctx: [replace(f, background=True) for f in
-                         _venture(m, ctx, list(dict.fromkeys(_object_list(ctx, m.end()))), False)],
+         lambda m, ctx: _venture(m, ctx, list(dict.fromkeys(_object_list(ctx, m.end()))), True),
          ("venture", "consortium")),
     # --- round 6: a party named inside the deal's noun phrase, as headlines and ledes name
     # it ("SoftBank leads $40 billion OpenAI round", "Amazon lands $38 billion OpenAI cloud
@@ -1803,7 +1810,6 @@ RULES: list[Rule] = [
                                r"(?:first\s+|exclusively\s+)?(?:on|via|through|in)\s+"
                                r"(?:[\w-]+\s+)?", L("inv")),
          pairs("distribution", tail=False), ("launch", "releas", "debut", "roll")),
-    # "Amazon's Alexa+ will lean on Anthropic's Claude": a model licensed for a product
     # "Harvey now also uses models from Anthropic and Google", "its agents run on a mix of
     # models from providers including OpenAI and Anthropic": a product built on another's
     # models licenses them (as it stands: background)
@@ -1824,6 +1830,7 @@ RULES: list[Rule] = [
          lambda m, ctx: [] if _TO_TEST.match(ctx.text, m.end()) else [
              replace(f, background=True) for f in pairs("licensing", tail=False)(m, ctx)],
          ("models from", "models by", "models made", "models built")),
+    # "Amazon's Alexa+ will lean on Anthropic's Claude": a model licensed for a product
     Rule("lean-on-model", _pattern(L("inv", possessive="optional"), GAP, r"\b(?:lean(?:s|ed|ing)?|"
                                    r"rel(?:y|ies|ied|ying)|draw(?:s|ing)?|drew)\s+on\s+",
                                    rf"(?P<tgt>{P})['’]s\s+(?P<model>{P})"),

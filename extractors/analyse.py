@@ -115,6 +115,16 @@ def _with_context(
     return out
 
 
+def tag_title_and_body(
+    tagger: Tagger, title: str, text: str
+) -> tuple[list[Mention], list[Mention]]:
+    """The mentions of an article's title and of its body, as the ingest tags them (the
+    evaluation of whole articles calls this too)."""
+    found = tagger.tag(text)
+    # The body vouches for ambiguous names in the title ("Claude" above a text on Anthropic).
+    return tagger.tag(title, anchors={m.entity for m in found}), found
+
+
 def tag_text(
     tagger: Tagger,
     title: str,
@@ -138,11 +148,10 @@ def tag_text(
     part = leading(text, budget.text_chars)
     if len(part) < len(text):
         notes.append(f"text analysed up to character {len(part):,} of {len(text):,}")
-    found, spans = tagger.tag(part), sentence_spans(part)
     head = leading(title, budget.text_chars)
+    title_found, found = tag_title_and_body(tagger, head, part)
+    spans = sentence_spans(part)
     width = budget.context_chars
-    # The body vouches for ambiguous names in the title ("Claude" above a text on Anthropic).
-    title_found = tagger.tag(head, anchors={m.entity for m in found})
     title_mentions = _with_context(head, title_found, True, width, sentence_spans(head))
     body_mentions = _with_context(part, found, False, width, spans)
     day = published.date() if published else None

@@ -624,6 +624,7 @@ def eval_tagging_gold(args: argparse.Namespace, settings: Settings) -> int:
     if args.format == "json":
         doc = {
             "sentences": score.sentences,
+            "articles": score.articles,
             "scores": [dict(zip(ev.SUMMARY_COLUMNS, r, strict=True)) for r in summary],
             "misses": [dict(zip(ev.MISS_COLUMNS, r, strict=True)) for r in misses],
         }
@@ -632,10 +633,9 @@ def eval_tagging_gold(args: argparse.Namespace, settings: Settings) -> int:
     sys.stdout.write(format_rows(ev.SUMMARY_COLUMNS, summary, args.format))
     if args.format == "table":
         n_fp = sum(1 for m in misses if m[0] == "fp")
-        print(
-            f"\n{score.sentences} sentences; {n_fp} false positives, {len(misses) - n_fp} "
-            "false negatives:"
-        )
+        kinds = ((score.sentences - score.articles, "sentences"), (score.articles, "articles"))
+        texts = ", ".join(f"{n} {what}" for n, what in kinds if n) or "0 sentences"
+        print(f"\n{texts}; {n_fp} false positives, {len(misses) - n_fp} false negatives:")
     sys.stdout.write(format_rows(ev.MISS_COLUMNS, misses, args.format))
     return 0
 

@@ -5,6 +5,11 @@ neighbouring sentences. The tagger runs over `before`, `text` and `after` joined
 (a space after a full stop, else a line break), as it would over the article, and only the
 mentions inside `text` are scored: a found mention is right
 when a marked one has the same entity and the same span.
+
+A record with a `title` is a whole article: its title and body (`text`) are tagged as the
+ingest tags them (extractors.analyse.tag_title_and_body: the body vouches for the title's
+names), and `title_mentions` are scored with `mentions`. A miss in an article shows its
+sentence, not the whole text.
 """
 
 from __future__ import annotations
@@ -15,9 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from extractors.analyse import tag_title_and_body
 from extractors.entities import Tagger
 from extractors.errors import GoldError
 from extractors.scoring import Counts
+from extractors.text import sentence_spans
 
 __all__ = ["GoldMiss", "GoldScore", "evaluate_gold", "load_gold"]
 
@@ -30,6 +37,8 @@ class GoldRecord:
     before: str
     after: str
     mentions: frozenset[tuple[str, int, int]]  # (entity, start, end) in text
+    title: str | None = None  # a whole article's headline; None for a sentence
+    title_mentions: frozenset[tuple[str, int, int]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -47,19 +56,17 @@ class GoldMiss:
 
 @dataclass
 class GoldScore:
-    sentences: int = 0
+    sentences: int = 0  # records: sentences, or whole articles (`articles` of them)
+    articles: int = 0
     overall: Counts = field(default_factory=Counts)
     by_split: dict[str, Counts] = field(default_factory=dict)
     by_entity: dict[str, Counts] = field(default_factory=dict)
     misses: list[GoldMiss] = field(default_factory=list)
 
 
-def _record(raw: Any, where: str) -> GoldRecord:
-    if not isinstance(raw, dict) or not isinstance(raw.get("text"), str):
-        raise GoldError(f"{where}: expected an object with a 'text'")
-    text = raw["text"]
+def _spans(marked: Any, text: str, where: str) -> frozenset[tuple[str, int, int]]:
     mentions = set()
-    for m in raw.get("mentions", []):
+    for m in marked:
         try:
             entity, start, end = str(m["entity"]), int(m["start"]), int(m["end"])
         except (KeyError, TypeError, ValueError) as exc:
@@ -67,13 +74,26 @@ def _record(raw: Any, where: str) -> GoldRecord:
         if not 0 <= start < end <= len(text) or ("text" in m and text[start:end] != m["text"]):
             raise GoldError(f"{where}: mention {m!r} does not match the text")
         mentions.add((entity, start, end))
+    return frozenset(mentions)
+
+
+def _record(raw: Any, where: str) -> GoldRecord:
+    if not isinstance(raw, dict) or not isinstance(raw.get("text"), str):
+        raise GoldError(f"{where}: expected an object with a 'text'")
+    title = raw.get("title")
+    if title is not None and not isinstance(title, str):
+        raise GoldError(f"{where}: 'title' must be a string")
+    if title is None and raw.get("title_mentions"):
+        raise GoldError(f"{where}: 'title_mentions' without a 'title'")
     return GoldRecord(
         id=str(raw.get("id", where)),
         split=str(raw.get("split", "")),
-        text=text,
+        text=raw["text"],
         before=str(raw.get("before", "")),
         after=str(raw.get("after", "")),
-        mentions=frozenset(mentions),
+        mentions=_spans(raw.get("mentions", []), raw["text"], where),
+        title=title,
+        title_mentions=_spans(raw.get("title_mentions", []), title or "", f"{where} (title)"),
     )
 
 
@@ -105,35 +125,57 @@ def _joint(sentence: str) -> str:
     return " " if sentence.rstrip()[-1:] in ".!?…\"'”’)" else "\n"
 
 
+def _found(r: GoldRecord, tagger: Tagger) -> list[tuple[str, str, set[tuple[str, int, int]]]]:
+    """(where, its text, the mentions found in it) for each scored part of a record."""
+    if r.title is not None:
+        in_title, in_body = tag_title_and_body(tagger, r.title, r.text)
+        return [
+            ("title", r.title, {(m.entity, m.start, m.end) for m in in_title}),
+            ("", r.text, {(m.entity, m.start, m.end) for m in in_body}),
+        ]
+    # Neighbours join as in the page: in one paragraph after a full stop, else on a line
+    # of their own (a heading, a list item).
+    prefix = r.before + _joint(r.before) if r.before else ""
+    passage = prefix + r.text + (_joint(r.text) + r.after if r.after else "")
+    lo, hi = len(prefix), len(prefix) + len(r.text)
+    found = {
+        (m.entity, m.start - lo, m.end - lo)
+        for m in tagger.tag(passage)
+        if lo <= m.start and m.end <= hi
+    }
+    return [("", r.text, found)]
+
+
+def _sentence_at(text: str, at: int, whole: bool) -> str:
+    """What a miss shows: a sentence record's text, or the article's sentence holding it."""
+    if whole:
+        return text
+    return next((text[a:b] for a, b in sentence_spans(text) if a <= at < b), text)
+
+
 def evaluate_gold(records: list[GoldRecord], tagger: Tagger) -> GoldScore:
-    result = GoldScore(sentences=len(records))
+    result = GoldScore(sentences=len(records), articles=sum(r.title is not None for r in records))
     totals: dict[str, Counts] = {}
     for r in records:
-        # Neighbours join as in the page: in one paragraph after a full stop, else on a line
-        # of their own (a heading, a list item).
-        prefix = r.before + _joint(r.before) if r.before else ""
-        passage = prefix + r.text + (_joint(r.text) + r.after if r.after else "")
-        lo, hi = len(prefix), len(prefix) + len(r.text)
-        found = {
-            (m.entity, m.start - lo, m.end - lo)
-            for m in tagger.tag(passage)
-            if lo <= m.start and m.end <= hi
-        }
-        for entity, start, end in sorted(found | r.mentions, key=lambda m: m[1]):
-            key = (entity, start, end)
-            hit, marked = key in found, key in r.mentions
-            kind = "tp" if hit and marked else "fp" if hit else "fn"
-            counts = {kind: 1}
-            for scores, name in (
-                (totals, ""),
-                (result.by_split, r.split),
-                (result.by_entity, entity),
-            ):
-                _add(scores, name, **counts)
-            if kind != "tp":
-                result.misses.append(
-                    GoldMiss(kind, r.id, r.split, entity, r.text[start:end], start, r.text)
-                )
+        for where, text, found in _found(r, tagger):
+            marked_all = r.title_mentions if where == "title" else r.mentions
+            for entity, start, end in sorted(found | marked_all, key=lambda m: m[1]):
+                key = (entity, start, end)
+                hit, marked = key in found, key in marked_all
+                kind = "tp" if hit and marked else "fp" if hit else "fn"
+                counts = {kind: 1}
+                for scores, name in (
+                    (totals, ""),
+                    (result.by_split, r.split),
+                    (result.by_entity, entity),
+                ):
+                    _add(scores, name, **counts)
+                if kind != "tp":
+                    shown = _sentence_at(text, start, r.title is None or where == "title")
+                    rid = f"{r.id} ({where})" if where else r.id
+                    result.misses.append(
+                        GoldMiss(kind, rid, r.split, entity, text[start:end], start, shown)
+                    )
     result.overall = totals.get("", Counts())
     return result
 

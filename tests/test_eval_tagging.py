@@ -151,3 +151,44 @@ def test_load_gold_names_the_line(tmp_path: Path) -> None:
         assert "g.jsonl:2" in str(exc)
     else:
         raise AssertionError("a broken line must be refused")
+
+
+# A whole article: the title's bare "Claude" is vouched for by the body's Anthropic (as the
+# ingest tags titles), a body miss shows its own sentence, and a title's false positive is
+# scored against `title_mentions`.
+ARTICLE = {
+    "id": "art:1",
+    "split": "check",
+    "title": "Claude gets a memory",
+    "text": "Anthropic said on Tuesday that its assistant now remembers past chats. "
+    "Antrhopcx shipped it to paying users first.",
+    "title_mentions": [{"entity": "claude", "start": 0, "end": 6, "text": "Claude"}],
+    "mentions": [
+        {"entity": "anthropic", "start": 0, "end": 9, "text": "Anthropic"},
+        {"entity": "anthropic", "start": 71, "end": 80, "text": "Antrhopcx"},
+    ],
+}
+
+
+def test_whole_articles_are_tagged_as_the_ingest_tags_them(tmp_path: Path) -> None:
+    tagger = Tagger(load_watchlist(SEEDS_DIR / "watchlist.toml"))
+    # Alone, the title's name is not sure enough: what scores it is the body's vouching.
+    assert tagger.tag(ARTICLE["title"]) == []  # type: ignore[arg-type]
+    gold = write(tmp_path / "art.jsonl", [ARTICLE])
+    score = evaluate_gold(load_gold(gold), tagger)
+    assert (score.overall.tp, score.overall.fp, score.overall.fn) == (2, 0, 1)
+    assert score.articles == 1 and score.by_entity["claude"].tp == 1
+    (miss,) = score.misses
+    assert (miss.id, miss.surface) == ("art:1", "Antrhopcx")
+    assert miss.sentence == "Antrhopcx shipped it to paying users first."
+    # The same title marked with nothing: its mention is a false positive of the title.
+    unmarked = write(tmp_path / "none.jsonl", [{**ARTICLE, "title_mentions": []}])
+    out = labwatch("eval", "tagging", "--gold", str(unmarked))
+    assert out.returncode == 0, out.stderr
+    assert "1 articles; 1 false positives, 1 false negatives" in out.stdout
+    assert "art:1 (title)" in out.stdout and "Claude gets a memory" in out.stdout
+    # Title mentions need a title, and must match it.
+    for bad in ({**ARTICLE, "title": None}, {**ARTICLE, "title": "Claude"[:3]}):
+        path = write(tmp_path / "bad.jsonl", [bad])
+        with pytest.raises(GoldError):
+            load_gold(path)

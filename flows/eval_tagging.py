@@ -58,6 +58,9 @@ class GoldMiss:
 class GoldScore:
     sentences: int = 0  # records: sentences, or whole articles (`articles` of them)
     articles: int = 0
+    # Whole articles: each (article, entity) named in it, found or marked; what the digest's
+    # article counts and pairs rest on, where one wrong sense counts once however often named.
+    presence: Counts = field(default_factory=Counts)
     overall: Counts = field(default_factory=Counts)
     by_split: dict[str, Counts] = field(default_factory=dict)
     by_entity: dict[str, Counts] = field(default_factory=dict)
@@ -157,7 +160,17 @@ def evaluate_gold(records: list[GoldRecord], tagger: Tagger) -> GoldScore:
     result = GoldScore(sentences=len(records), articles=sum(r.title is not None for r in records))
     totals: dict[str, Counts] = {}
     for r in records:
-        for where, text, found in _found(r, tagger):
+        parts = _found(r, tagger)
+        if r.title is not None:
+            named = {m[0] for _, _, found in parts for m in found}
+            marked_ids = {m[0] for m in r.mentions | r.title_mentions}
+            p = result.presence
+            result.presence = Counts(
+                p.tp + len(named & marked_ids),
+                p.fp + len(named - marked_ids),
+                p.fn + len(marked_ids - named),
+            )
+        for where, text, found in parts:
             marked_all = r.title_mentions if where == "title" else r.mentions
             for entity, start, end in sorted(found | marked_all, key=lambda m: m[1]):
                 key = (entity, start, end)
@@ -187,6 +200,8 @@ def summary_rows(score: GoldScore) -> list[list[Any]]:
         return [scope, s.tp, s.fp, s.fn, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}"]
 
     rows = [row("overall", score.overall)]
+    if score.articles:
+        rows.append(row("entities named in an article", score.presence))
     rows += [row(f"split {name}", s) for name, s in sorted(score.by_split.items()) if name]
     ranked = sorted(score.by_entity.items(), key=lambda kv: (-(kv[1].tp + kv[1].fn), kv[0]))
     rows += [row(entity, s) for entity, s in ranked]

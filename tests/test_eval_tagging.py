@@ -178,6 +178,8 @@ def test_whole_articles_are_tagged_as_the_ingest_tags_them(tmp_path: Path) -> No
     score = evaluate_gold(load_gold(gold), tagger)
     assert (score.overall.tp, score.overall.fp, score.overall.fn) == (2, 0, 1)
     assert score.articles == 1 and score.by_entity["claude"].tp == 1
+    # Per article, each entity once: Anthropic is named (once of its two marks) and so is Claude.
+    assert (score.presence.tp, score.presence.fp, score.presence.fn) == (2, 0, 0)
     (miss,) = score.misses
     assert (miss.id, miss.surface) == ("art:1", "Antrhopcx")
     assert miss.sentence == "Antrhopcx shipped it to paying users first."
@@ -187,6 +189,9 @@ def test_whole_articles_are_tagged_as_the_ingest_tags_them(tmp_path: Path) -> No
     assert out.returncode == 0, out.stderr
     assert "1 articles; 1 false positives, 1 false negatives" in out.stdout
     assert "art:1 (title)" in out.stdout and "Claude gets a memory" in out.stdout
+    # Claude is named though the article's marks say it is not: one entity too many.
+    presence = next(line for line in out.stdout.splitlines() if line.startswith("entities"))
+    assert presence.split()[5:8] == ["1", "1", "0"]
     # Title mentions need a title, and must match it.
     for bad in ({**ARTICLE, "title": None}, {**ARTICLE, "title": "Claude"[:3]}):
         path = write(tmp_path / "bad.jsonl", [bad])

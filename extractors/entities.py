@@ -330,8 +330,19 @@ class Tagger:
         mentions, dropped, entities, hows = _LOOPS.mentions(
             text, low, starts, ends, targets, case_exceptions(text), _in_code
         )
+        excluded: list[tuple[str, int, int]] = []
         if dropped:
             gone = set(dropped)
+            # Ambiguous names inside an `exclude` match ("Bing Crosby"): the resolver reads a
+            # text's first spelling of a name as what the text calls it (URLs are not).
+            n = len(text)
+            excluded = [
+                (entities[i], starts[i], ends[i])
+                for i in dropped
+                if hows[i] == 1
+                and not (starts[i] and text[starts[i] - 1] in "./@:")
+                and not (ends[i] < n and text[ends[i]] in "./@:")
+            ]
             keep = [i not in gone for i in range(len(starts))]
             starts = list(compress(starts, keep))
             ends = list(compress(ends, keep))
@@ -346,6 +357,7 @@ class Tagger:
                 hows,
                 anchors,
                 senses if self._sense_words else None,
+                excluded,
             )
             mentions = list(compress(mentions, keep))
         return mentions

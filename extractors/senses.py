@@ -66,7 +66,16 @@ SENSE_CLASSES: dict[str, frozenset[str]] = {
     ),
     "space": _words(
         """nasa, spacecraft, capsule, astronaut, astronauts, rocket, rockets, orbit, orbital,
-        spacewalk, apollo, lunar, spacex, canaveral, booster, launch pad, liftoff, crewed"""
+        spacewalk, apollo, lunar, spacex, canaveral, booster, launch pad, liftoff, crewed,
+        telescope, telescopes, observatory, observatories, astronomer, astronomers,
+        astronomy, spectrograph, spectrographs, mauna kea"""
+    ),
+    # Ships and what goes under the sea ("the submersible Titan", "the assault ship Mistral").
+    "sea": _words(
+        """submersible, submersibles, submarine, vessel, vessels, shipwreck, wreck,
+        titanic, hull, implosion, imploded, oceangate, seabed, seafloor, coast guard,
+        deep-sea, ocean floor, warship, warships, navy, naval, frigate, assault ship,
+        aircraft carrier, moored, harbour, harbor"""
     ),
     "weather": _words(
         """wind, winds, breeze, gust, gusts, storm, storms, weather, blew, blows, blowing,
@@ -177,7 +186,8 @@ ORGANISATIONS = frozenset(
     Motors, Automotive, Airlines, Airways, Aviation, Shipping, Freight, Hotel, Hotels,
     Resorts, Casino, Apparel, Fashion, Cosmetics, Beauty, Legal, Law, Academy, College,
     Observatory, Theatre, Theater, Gallery, Museum, Church, Society, Club, City, Town,
-    Street, Avenue, Road, Square, Island, Islands, Lake, Valley, County, Bay, Beach""".replace(
+    Street, Avenue, Road, Square, Island, Islands, Lake, Valley, County, Bay, Beach, Corps,
+    Records, Commission, Council, Association, Federation, Growers, Festival""".replace(
         ",", " "
     ).split()
 )

@@ -89,7 +89,7 @@ _OWNED = re.compile(
 )
 # Words that directly before a place name say it is the place ("western Amazon").
 _PLACE_BEFORE = frozenset(
-    "western eastern northern southern central upper lower peruvian brazilian bolivian "
+    "western eastern northern southern central upper lower surrounding peruvian brazilian bolivian "
     "colombian ecuadorian venezuelan".split()
 )
 _CAPITALISED = re.compile(r"[A-Z][a-z]+")
@@ -126,6 +126,30 @@ _DEAL_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _POSSESSIVE = re.compile(r"['’]s?$")
+# Verbs of a reporting clause after a name ("Perplexity, a spokesperson said").
+_REPORTING = frozenset(
+    "said says told tells added adds noted wrote writes confirmed reported reports announced "
+    "argued warned explained according".split()
+)
+# Words before a name that _rare_before reads, and what a possessive looks like.
+_RARE_BEFORE = frozenset(("the", "of", "named", "called"))
+_POSSESSIVES = ("'s", "’s")
+_POSSESSIVE_AFTER = frozenset(a + "s" + b for a in "'’" for b in " \u00a0")
+# People given a name: "girls named Alexa", "a boy called Claude".
+_PERSON_NAMED = re.compile(
+    r"\b(?:girls?|boys?|babies|baby|daughters?|sons?|children|child|kids?|women|woman|men|man|"
+    r"people|twins|newborns?|players?|students?|pupils?)[ \u00a0]+(?:named|called)[ \u00a0]+$",
+    re.IGNORECASE,
+)
+# Places a name can be: "residents of Azure, a farming town of 1,140 people", "the Wisconsin
+# town of Azure".
+_PLACE_NOUNS = frozenset(
+    "town towns city village hamlet county township suburb borough parish province district "
+    "municipality valley island lake river".split()
+)
+_PLACE_OF = re.compile(
+    r"\b(?:" + "|".join(sorted(_PLACE_NOUNS)) + r")[ \u00a0]+of[ \u00a0]+$", re.IGNORECASE
+)
 # Capitalised words that start names without being one: "La Sportiva", "Van Halen".
 _PARTICLES = frozenset("La Le Les De Del Der Den Van Von Al El Di Da Du The".split())
 
@@ -158,6 +182,18 @@ _APPOSITIVE = re.compile(
     r"|(?P<verb>[A-Za-z]+(?:['’]s)?)\b)"
 )
 _WORDS = re.compile(r"[a-z][a-z'-]*")
+# An appositive that says what a name is: "Claude, the chatbot made by …", "Azure, its cloud".
+_DEFINING = re.compile(
+    r",[ \u00a0]+(?:an?|the|its|their)[ \u00a0]+(?P<phrase>[^,;.:!?()\n—–]{1,80})"
+)
+# A work's title in quotes opened right before the name: three to eight words, capitalised
+# but for small words, one of which is there ("“Alphabet of Small Rooms”", "“Amazon Women on
+# the Moon”"); products are quoted without them ("“Alexa Plus”").
+_QUOTED_TITLE = re.compile(r"(?:[-'’\w]+[ \u00a0]+){1,7}?[-'’\w]+[,.!?]?[\"”’']")
+_TITLE_SMALL = frozenset("of the and in on a an to for at with from by".split())
+_OPEN_QUOTES = frozenset("\"“‘'")
+# "Alexa, 11, is a sixth grader": an age after a name is a person's.
+_AGE = re.compile(r",[ \u00a0]+\d{1,3},[ \u00a0]")
 _NONE: frozenset[str] = frozenset()
 
 
@@ -474,13 +510,16 @@ class Resolver:
         hows: Sequence[int],
         anchors: frozenset[str] = frozenset(),
         other: list[tuple[int, str, str]] | None = None,
+        excluded: Sequence[tuple[str, int, int]] = (),
     ) -> list[bool]:
         """Whether each mention counts, given as parallel lists in order of start: entity,
         start, end, how sure its alias is (0 plain, 1 ambiguous, 2 a misspelling or a plain
         alias in another case). Plain aliases always count; `anchors` are entities named
         elsewhere in the same article (its title and body are tagged apart); `other`, the
         other senses' words of the text as (start, key, text) when the tagger found them
-        already (where they stand as words, in the normalised, lowercased text)."""
+        already (where they stand as words, in the normalised, lowercased text);
+        `excluded`, ambiguous names the watchlist's `exclude` patterns took out, as (entity,
+        start, end): what the text calls them first counts (_first_reference)."""
         # Lists built by C loops (map, compress), not comprehensions: a text has some fifty
         # mentions and these run once per text or more.
         state = list(map(_STATES.__getitem__, hows))
@@ -489,6 +528,7 @@ class Resolver:
         senses = self.senses
         # The entities whose other senses' words the text has at all (most texts: none).
         doubted = seen.doubted(self._doubts) if seen is not None else set()
+        local: dict[int, int] = {}  # what the words right next to each name said
         for i in pending:
             assert seen is not None
             entity = entities[i]
@@ -496,7 +536,7 @@ class Resolver:
             # Its kind of thing (_kind_of_thing) can only confirm it: not asked of a name
             # that counts unless said otherwise when no other sense's word is in the text.
             kinds = sense.sure != "always" or entity in doubted
-            verdict = self._collocation(text, sense, starts[i], ends[i], seen, kinds)
+            verdict = local[i] = self._collocation(text, sense, starts[i], ends[i], seen, kinds)
             # A name that is the entity unless said otherwise, with no other sense's word
             # anywhere near, is decided here (its neighbourhood could only agree).
             if (
@@ -509,6 +549,11 @@ class Resolver:
             ):
                 verdict = ACCEPT
             state[i] = verdict
+        # Most texts have no name that the words next to it made something else: no doubt.
+        if seen is not None and (excluded or (len(pending) > 1 and REJECT in local.values())):
+            self._first_reference(
+                seen, pending, local, entities, starts, ends, state, excluded, anchors
+            )
         if 2 in hows:  # a misspelling counts when the entity or a relative is named right
             named = set(anchors)
             named.update(compress(entities, map(_ACCEPTED, state)))
@@ -545,6 +590,105 @@ class Resolver:
             for i in todo:
                 keep[i] = senses[entities[i]].sure == "context" and entities[i] in counted
         return keep
+
+    def _first_reference(
+        self,
+        seen: _Text,
+        pending: list[int],
+        local: dict[int, int],
+        entities: Sequence[str],
+        starts: Sequence[int],
+        ends: Sequence[int],
+        state: list[int],
+        excluded: Sequence[tuple[str, int, int]] = (),
+        anchors: frozenset[str] = frozenset(),
+    ) -> None:
+        """News introduces a name in full the first time and uses it bare after: when the
+        first time a text spells an ambiguous name the words next to it say it is something
+        else ("Alexa Brandt", "the submersible Titan") and no spelling of it is ever the
+        entity by its own words, the later ones are that other thing too, unless their own
+        sentence names the entity's family or its context words ("an Amazon Echo speaker, and
+        Alexa announces"). Rejects only: what the words next to a name said stands. Not for
+        names that are the entity unless said otherwise (`sure = "always"`)."""
+        text = seen.text
+        # The first spelling of each name: a pending one's index, or -1 for one inside an
+        # `exclude` match ("Bing Crosby's radio shows"), which says it is something else.
+        firsts: dict[tuple[str, str], tuple[int, int]] = {}
+        for at, i in sorted(
+            [(starts[i], i) for i in pending]
+            + [(a, -1 - k) for k, (_, a, _) in enumerate(excluded)]
+        ):
+            entity, end = (
+                (entities[i], ends[i]) if i >= 0 else (excluded[-1 - i][0], excluded[-1 - i][2])
+            )
+            firsts.setdefault((entity, text[at:end]), (at, i))
+        # Not for a name that is the entity unless said otherwise: "in the surrounding Amazon"
+        # and then "Amazon said it would not sell advertising" in one story is common.
+        doubted = {
+            key
+            for key, (_, i) in firsts.items()
+            if (i < 0 or local[i] == REJECT)
+            and self.senses[key[0]].sure != "always"
+            and key[0] not in anchors  # a title, whose article's body named the entity
+        }
+        if not doubted:
+            return
+        for i in pending:
+            if local[i] == ACCEPT or (
+                local[i] == UNDECIDED and self._defined(seen, i, entities, starts, ends, state)
+            ):
+                doubted.discard((entities[i], text[starts[i] : ends[i]]))
+        for i in pending:
+            key = (entities[i], text[starts[i] : ends[i]])
+            if key not in doubted or local[i] != UNDECIDED:
+                continue
+            sense = self.senses[key[0]]
+            _lo, _hi, slo, shi = seen.window(starts[i], ends[i])
+            backed = any(
+                entities[j] in sense.family
+                and state[j] == ACCEPT
+                and (entities[j], text[starts[j] : ends[j]]) != key
+                for j in range(bisect_left(starts, slo), bisect_left(starts, shi))
+            ) or bool(sense.context.hits(seen.words("context", slo, shi)))
+            if not backed:
+                state[i] = REJECT
+
+    def _defined(
+        self,
+        seen: _Text,
+        i: int,
+        entities: Sequence[str],
+        starts: Sequence[int],
+        ends: Sequence[int],
+        state: Sequence[int],
+    ) -> bool:
+        """Whether the name is introduced as the entity: owned by its family ("Anthropic's
+        Claude"), or in the industry's words, by what it is called right before it
+        ("Microsoft's search engine Bing", "the chatbot Claude") or by an appositive ("Claude,
+        the chatbot made by the San Francisco company Anthropic", "to expand Azure, its cloud
+        computing platform")."""
+        j = i - 1
+        if (
+            j >= 0
+            and state[j] == ACCEPT
+            and entities[j] in self.senses[entities[i]].family
+            and seen.text[ends[j] : starts[i]] in ("'s ", "’s ", "'s\u00a0", "’s\u00a0")
+        ):
+            return True
+        before = seen.text[max(0, starts[i] - 24) : starts[i]]
+        if before[-1:] in _SPACES and _TECH.hits(
+            seen.words("tech", starts[i] - len(before), starts[i])
+        ):
+            called = before.rstrip().lower()
+            if any(
+                called.endswith(t) and not called[-len(t) - 1 : -len(t)].isalnum()
+                for t in _TECH.folded
+            ):
+                return True
+        m = _DEFINING.match(seen.text, ends[i])
+        if m is None:
+            return False
+        return bool(_TECH.hits(seen.words("tech", m.start("phrase"), m.end("phrase"))))
 
     def _family(self, entity: str) -> frozenset[str]:
         sense = self.senses.get(entity)
@@ -591,14 +735,21 @@ class Resolver:
             )
         ):
             return ACCEPT
+        before = text[start - 1] if start else ""
+        if before in _OPEN_QUOTES and _quoted_title(text, start):
+            return REJECT
+        if after == "," and not sense.organisation and _AGE.match(text, end):
+            return REJECT
         pword = ""
-        if start and text[start - 1] in _SPACES:
+        if before in _SPACES:
             pword = _previous_word(text[max(0, start - 40) : start])
             if pword:
                 low = pword.lower()
                 if low in sense.other_words or (sense.place and low in _PLACE_BEFORE):
                     return REJECT
                 if low in _ARTICLES and sense.organisation and _ends_phrase(text, end, word, low):
+                    return REJECT
+                if low in _RARE_BEFORE and self._rare_before(text, sense, start, end, low):
                     return REJECT
                 # "a deal with Inflection", "a stake in Mistral": a party to a deal is a company
                 if (
@@ -608,7 +759,9 @@ class Resolver:
                 ):
                     return ACCEPT
                 if pword[0].isupper() and (
-                    self._given_name(pword) or self._other_name(text, start - len(pword) - 1, pword)
+                    self._given_name(pword)
+                    or self._other_name(text, start - len(pword) - 1, pword)
+                    or (pword[-2:] in _POSSESSIVES and self._other_owner(pword, sense, seen, start))
                 ):
                     return REJECT
         if (
@@ -664,6 +817,8 @@ class Resolver:
         if m.group("verb"):
             opens = not head or head[-1] in ".!?:\n"
             verb = m.group("verb").lower()
+            if verb == "who" and not sense.organisation:
+                return REJECT  # a person: "Bing, who recorded the song in 1942"
             return (
                 ACCEPT
                 if "<command>" in sense.kinds and opens and verb in COMMAND_VERBS
@@ -672,6 +827,9 @@ class Resolver:
         # "SSI, the start-up said", "Thinking Machines, the start-up founded by former OpenAI
         # executives": a company's name called a company, with the industry's words near.
         lo, hi = m.start("phrase"), m.end("phrase")
+        # "Azure, a farming town of 1,140 people": the appositive's noun makes it a place.
+        if any(w in _PLACE_NOUNS for w in _WORDS.findall(text[lo:hi].lower())[:4]):
+            return REJECT
         if (
             sense.organisation
             and _ORG_HEAD.match(text, lo)
@@ -680,16 +838,19 @@ class Resolver:
             return ACCEPT
         # The subject it defines: at the head of a sentence, or after "the" ("The Oracle, a
         # fortune-teller…"); not a name ending a list or a clause ("from Google, Apple, and
-        # Amazon, the bar is higher").
+        # Amazon, the bar is higher"). "A"/"an" opens no clause: anywhere, what follows it
+        # describes the name ("done by Gemini, a 12-year-old gelded llama").
         if (
             head
             and head[-1] not in ".!?:;(\n"
             and text[max(0, start - 4) : start - 1].lower() != "the"
+            and m.group(0)[2:].lstrip(" \u00a0")[:2].lower() not in ("a ", "an")
         ):
             return UNDECIDED
         lo, hi = m.start("phrase"), m.end("phrase")
         phrase = text[lo:hi].lower()
-        if any(w in APPOSITIVE_OWN for w in _WORDS.findall(phrase)):
+        # "Perplexity, a spokesperson said": a reporting clause, not an appositive.
+        if any(w in APPOSITIVE_OWN or w in _REPORTING for w in _WORDS.findall(phrase)):
             return UNDECIDED
         if sense.context.hits(seen.words("context", lo, hi)) or _TECH.hits(
             seen.words("tech", lo, hi)
@@ -722,6 +883,28 @@ class Resolver:
             return False
         last = head.split()[-1] if head.split() else ""
         return not (last[:1].isupper() and last not in _PARTICLES)
+
+    def _rare_before(self, text: str, sense: _Sense, start: int, end: int, low: str) -> bool:
+        """Whether a word before the name that is seldom there (_RARE_BEFORE) makes it
+        another thing: "the Amazon's vanishing forests" (a company's possessive takes no
+        article), "the town of Azure", "girls named Alexa"."""
+        if low == "the":
+            return sense.organisation and text[end : end + 3] in _POSSESSIVE_AFTER
+        if low == "of":
+            return _PLACE_OF.search(text, max(0, start - 20), start) is not None
+        return _PERSON_NAMED.search(text, max(0, start - 40), start) is not None
+
+    def _other_owner(self, pword: str, sense: _Sense, seen: _Text, start: int) -> bool:
+        """Whether a possessive before the name makes it another maker's thing: a name the
+        watchlist does not know and no dictionary word, with a word of another sense in the
+        sentence ("SpaceX's Falcon 9 rocket", "OceanGate's Titan … its hull"). A place owns
+        the entity's things too ("Abu Dhabi's Falcon models"): the other sense's words
+        decide."""
+        owner = pword[:-2]
+        if owner in self.names or owner.lower() in english_words():
+            return False
+        _lo, _hi, slo, shi = seen.window(start, start)
+        return bool(sense.other.hits(seen.other(slo, shi)))
 
     def _surname(self, alias: str, word: str, sense: _Sense) -> bool:
         """Whether `alias word` is a person: a given name, then a surname ("Claude Monet")."""
@@ -782,6 +965,16 @@ class Resolver:
         if near or confirmed & sense.family:
             return ACCEPT
         return ACCEPT if _TECH.hits(seen.words("tech", lo, hi)) else UNDECIDED
+
+
+def _quoted_title(text: str, start: int) -> bool:
+    """Whether the name opens a quoted title of a work (see _QUOTED_TITLE)."""
+    m = _QUOTED_TITLE.match(text, start)
+    if m is None:
+        return False
+    words = m.group().rstrip("\"”’',.!?").split()
+    small = [w for w in words if w in _TITLE_SMALL]
+    return bool(small) and len(words) >= 3 and all(w[:1].isupper() for w in words if w not in small)
 
 
 def _ends_phrase(text: str, end: int, word: str, article: str = "the") -> bool:

@@ -985,8 +985,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--gold",
         type=Path,
         metavar="FILE",
-        help="a gold set (JSONL, see tests/data/README.md): print precision, recall and F1 "
-        "overall, per split and per entity, then every false positive and false negative",
+        help="a gold set (JSONL, see tests/data/README.md) of sentences or of whole articles "
+        "(records with a title): print precision, recall and F1 overall, per split and per "
+        "entity (for articles, also of each entity named in an article), then every false "
+        "positive and false negative",
     )
     add_format(a)
     a = what.add_parser(

@@ -154,6 +154,10 @@ _PLACE_OF = re.compile(
 _PARTICLES = frozenset("La Le Les De Del Der Den Van Von Al El Di Da Du The".split())
 
 ACCEPT, REJECT, UNDECIDED = 1, -1, 0
+# _collocation's answer for a name the words next to it make something else only there (a
+# quoted title, ", who", an age, another maker's possessive): rejected, but no first
+# reference of the other thing for the rest of the text (_first_reference).
+ASIDE = -2
 # How sure an alias is (Tagger): plain, ambiguous, a misspelling; and each one's first state.
 _AMBIGUOUS, _MISSPELT = 1, 2
 _STATES = (ACCEPT, UNDECIDED, UNDECIDED)
@@ -193,7 +197,7 @@ _QUOTED_TITLE = re.compile(r"(?:[-'’\w]+[ \u00a0]+){1,7}?[-'’\w]+[,.!?]?[\"�
 _TITLE_SMALL = frozenset("of the and in on a an to for at with from by".split())
 _OPEN_QUOTES = frozenset("\"“‘'")
 # "Alexa, 11, is a sixth grader": an age after a name is a person's.
-_AGE = re.compile(r",[ \u00a0]+\d{1,3},[ \u00a0]")
+_AGE = re.compile(r",[ \u00a0]+\d{1,3},[ \u00a0]+[a-z]")  # not "Gemini, 41, Claude, 38"
 _NONE: frozenset[str] = frozenset()
 
 
@@ -537,6 +541,8 @@ class Resolver:
             # that counts unless said otherwise when no other sense's word is in the text.
             kinds = sense.sure != "always" or entity in doubted
             verdict = local[i] = self._collocation(text, sense, starts[i], ends[i], seen, kinds)
+            if verdict == ASIDE:
+                verdict = REJECT
             # A name that is the entity unless said otherwise, with no other sense's word
             # anywhere near, is decided here (its neighbourhood could only agree).
             if (
@@ -605,11 +611,11 @@ class Resolver:
     ) -> None:
         """News introduces a name in full the first time and uses it bare after: when the
         first time a text spells an ambiguous name the words next to it say it is something
-        else ("Alexa Brandt", "the submersible Titan") and no spelling of it is ever the
-        entity by its own words, the later ones are that other thing too, unless their own
-        sentence names the entity's family or its context words ("an Amazon Echo speaker, and
-        Alexa announces"). Rejects only: what the words next to a name said stands. Not for
-        names that are the entity unless said otherwise (`sure = "always"`)."""
+        else ("Alexa Brandt", "the submersible Titan", "Bing Crosby") and no spelling of it
+        is tied to the entity (_tied: introduced as it, or in a sentence that names its
+        family or its context words), the later bare ones are that other thing too. Rejects
+        only: what the words next to a name said stands. Not for names that are the entity
+        unless said otherwise (`sure = "always"`), nor after an aside (ASIDE)."""
         text = seen.text
         # The first spelling of each name: a pending one's index, or -1 for one inside an
         # `exclude` match ("Bing Crosby's radio shows"), which says it is something else.
@@ -633,25 +639,45 @@ class Resolver:
         }
         if not doubted:
             return
-        for i in pending:
-            if local[i] == ACCEPT or (
-                local[i] == UNDECIDED and self._defined(seen, i, entities, starts, ends, state)
-            ):
-                doubted.discard((entities[i], text[starts[i] : ends[i]]))
+        bare: list[int] = []
         for i in pending:
             key = (entities[i], text[starts[i] : ends[i]])
-            if key not in doubted or local[i] != UNDECIDED:
+            if key not in doubted:
                 continue
-            sense = self.senses[key[0]]
-            _lo, _hi, slo, shi = seen.window(starts[i], ends[i])
-            backed = any(
-                entities[j] in sense.family
-                and state[j] == ACCEPT
-                and (entities[j], text[starts[j] : ends[j]]) != key
-                for j in range(bisect_left(starts, slo), bisect_left(starts, shi))
-            ) or bool(sense.context.hits(seen.words("context", slo, shi)))
-            if not backed:
+            if local[i] == ACCEPT or (
+                local[i] == UNDECIDED and self._tied(seen, i, key, entities, starts, ends, state)
+            ):
+                doubted.discard(key)
+            elif local[i] == UNDECIDED:
+                bare.append(i)
+        for i in bare:
+            if (entities[i], text[starts[i] : ends[i]]) in doubted:
                 state[i] = REJECT
+
+    def _tied(
+        self,
+        seen: _Text,
+        i: int,
+        key: tuple[str, str],
+        entities: Sequence[str],
+        starts: Sequence[int],
+        ends: Sequence[int],
+        state: Sequence[int],
+    ) -> bool:
+        """Whether a spelling of the name is tied to the entity: introduced as it
+        (_defined), or in a sentence that names the entity's family otherwise or its
+        `context` words ("Amazon said on Tuesday that the upgraded Alexa …")."""
+        if self._defined(seen, i, entities, starts, ends, state):
+            return True
+        sense = self.senses[key[0]]
+        text = seen.text
+        _lo, _hi, slo, shi = seen.window(starts[i], ends[i])
+        return any(
+            entities[j] in sense.family
+            and state[j] == ACCEPT
+            and (entities[j], text[starts[j] : ends[j]]) != key
+            for j in range(bisect_left(starts, slo), bisect_left(starts, shi))
+        ) or bool(sense.context.hits(seen.words("context", slo, shi)))
 
     def _defined(
         self,
@@ -737,9 +763,9 @@ class Resolver:
             return ACCEPT
         before = text[start - 1] if start else ""
         if before in _OPEN_QUOTES and _quoted_title(text, start):
-            return REJECT
+            return ASIDE
         if after == "," and not sense.organisation and _AGE.match(text, end):
-            return REJECT
+            return ASIDE
         pword = ""
         if before in _SPACES:
             pword = _previous_word(text[max(0, start - 40) : start])
@@ -758,12 +784,13 @@ class Resolver:
                     and _DEAL_BEFORE.search(text, max(0, start - 40), start)
                 ):
                     return ACCEPT
-                if pword[0].isupper() and (
-                    self._given_name(pword)
-                    or self._other_name(text, start - len(pword) - 1, pword)
-                    or (pword[-2:] in _POSSESSIVES and self._other_owner(pword, sense, seen, start))
-                ):
-                    return REJECT
+                if pword[0].isupper():
+                    if self._given_name(pword) or self._other_name(
+                        text, start - len(pword) - 1, pword
+                    ):
+                        return REJECT
+                    if pword[-2:] in _POSSESSIVES and self._other_owner(pword, sense, seen, start):
+                        return ASIDE
         if (
             sense.organisation
             and bare.lower() in _CORPORATE_VERBS
@@ -818,7 +845,7 @@ class Resolver:
             opens = not head or head[-1] in ".!?:\n"
             verb = m.group("verb").lower()
             if verb == "who" and not sense.organisation:
-                return REJECT  # a person: "Bing, who recorded the song in 1942"
+                return ASIDE  # a person: "Bing, who recorded the song in 1942"
             return (
                 ACCEPT
                 if "<command>" in sense.kinds and opens and verb in COMMAND_VERBS
@@ -838,13 +865,14 @@ class Resolver:
             return ACCEPT
         # The subject it defines: at the head of a sentence, or after "the" ("The Oracle, a
         # fortune-teller…"); not a name ending a list or a clause ("from Google, Apple, and
-        # Amazon, the bar is higher"). "A"/"an" opens no clause: anywhere, what follows it
-        # describes the name ("done by Gemini, a 12-year-old gelded llama").
+        # Amazon, the bar is higher"). An age describes a being, wherever the name stands
+        # ("done by Gemini, a 12-year-old gelded llama"; not "moved to Azure, a shift that
+        # took four years").
         if (
             head
             and head[-1] not in ".!?:;(\n"
             and text[max(0, start - 4) : start - 1].lower() != "the"
-            and m.group(0)[2:].lstrip(" \u00a0")[:2].lower() not in ("a ", "an")
+            and "-year-old" not in m.group("phrase")
         ):
             return UNDECIDED
         lo, hi = m.start("phrase"), m.end("phrase")
@@ -973,6 +1001,8 @@ def _quoted_title(text: str, start: int) -> bool:
     if m is None:
         return False
     words = m.group().rstrip("\"”’',.!?").split()
+    if words[1] == "for":  # a product line: "“Claude for Financial Services”"
+        return False
     small = [w for w in words if w in _TITLE_SMALL]
     return bool(small) and len(words) >= 3 and all(w[:1].isupper() for w in words if w not in small)
 

@@ -28,12 +28,12 @@ def named(text: str, surface: str) -> list[bool]:
     return out
 
 
-# A girl named Alexa, and the assistant in one sentence that names Amazon's speaker.
+# A girl named Alexa, in a story that names Amazon elsewhere.
 GIRL = (
     "Alexa Okafor, a seventh grader in Dayton, won the county science fair on Friday. "
     "Her rain gauge texts her father when the gutter overflows. "
     "Alexa spent the summer on the wiring. "
-    "It also talks to an Amazon Echo in the kitchen, and Alexa reads the level aloud. "
+    "The fair's prizes were paid for by Amazon and two local banks. "
     "Alexa hopes to enter the state fair next spring."
 )
 
@@ -49,9 +49,9 @@ SINGER = (
 @pytest.mark.parametrize(
     ("text", "surface", "expected"),
     [
-        # introduced as a person (a surname), then bare: the person, unless the sentence
-        # names the entity's family ("an Amazon Echo … Alexa reads")
-        (GIRL, "Alexa", [False, False, True, False]),
+        # introduced as a person (a surname), then bare, never in a sentence with the
+        # entity's family: the person
+        (GIRL, "Alexa", [False, False, False]),
         # introduced inside an `exclude` match (the watchlist's "Bing Crosby")
         (SINGER, "Bing", [False, False, False]),
         # introduced as another thing by the words before it ("the submersible Titan"),
@@ -95,6 +95,26 @@ def test_the_first_reference_says_what_a_bare_name_is(
             "said on Monday. Searches on Bing rose 40% in December.",
             "Bing",
             [False, True, True],
+        ),
+        # tied to the entity in a sentence that names its maker: the article is about it
+        (
+            "Alexa Boyd, a nurse in Leeds, was the first caller. Amazon said on Tuesday that "
+            "the upgraded Alexa can book appointments. Alexa now answers in 12 languages.",
+            "Alexa",
+            [False, True, True],
+        ),
+        # a name made something else only where it stands (an age, a quoted title, ", who")
+        # says nothing of the rest of the text; a product line in quotes is no title
+        (
+            "Alexa, 11, now runs on a new model, Amazon said. Alexa can book appointments.",
+            "Alexa",
+            [False, True],
+        ),
+        (
+            'Anthropic launched "Claude for Financial Services" on Tuesday. Claude now '
+            "reads filings.",
+            "Claude",
+            [True, True],
         ),
         # a name that is the entity unless said otherwise keeps that: the company and the
         # region are both in most such stories
@@ -145,9 +165,14 @@ def test_a_title_follows_its_body() -> None:
         ("A data centre plan divides the small Wisconsin town of Azure.", []),
         ("Residents of Azure, a farming town, voted on Microsoft's data centre.", ["microsoft"]),
         ("The cost of Azure rose for Microsoft customers this year.", ["azure", "microsoft"]),
-        # given names; an appositive opening with "a" anywhere, not a reporting clause
+        # given names; an age in an appositive anywhere (a being), not an event or a reporting
+        # clause
         ("Girls named Alexa are tired of Amazon's speaker.", ["amazon"]),
-        ("Most of the lifting is done by Gemini, a gelded llama, on Google's trail.", ["google"]),
+        ("The lifting is done by Gemini, a 12-year-old llama, on Google's trail.", ["google"]),
+        (
+            "The code moved to Azure, a shift that took Microsoft four years.",
+            ["azure", "microsoft"],
+        ),
         ("Meta has no plans to acquire Perplexity, a spokesperson said.", ["meta", "perplexity"]),
         # another maker's possessive, with the other sense's words; a place's is left alone
         (

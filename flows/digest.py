@@ -22,6 +22,7 @@ from typing import Any
 
 from flows.connection import open_db
 from flows.digest_render import headline, render_html, render_index, render_markdown
+from flows.held_signals import ignore_ctrl_c_if_served
 from flows.oneoff import flow_run_id, prefect_flows, run_logger
 from flows.prefect_env import quiet_interrupts
 from flows.progress import log
@@ -184,6 +185,7 @@ def open_in_browser(path: Path) -> bool:
 def run_digest(week: str | None = None, home: str | None = None) -> DigestResult:
     """Write the digest of an ISO week (default: the last complete week)."""
     quiet_interrupts()
+    ignore_ctrl_c_if_served()  # serve ends its runs itself (flows/held_signals.py)
     settings = load_settings(home)
     # A home with no warehouse yet: say how to make one, not an empty warehouse and digest.
     require_warehouse(settings.warehouse)

@@ -1,4 +1,4 @@
-"""Hold Ctrl-C and SIGTERM while a run records how it ended.
+"""Hold Ctrl-C and SIGTERM while a run records how it ended; ignore Ctrl-C in a served run.
 
 A run stopped from outside can be sent two signals. Under `labwatch serve` a flow run does
 not always keep serve's blocked SIGINT (seen in /proc: some runs' main threads have it
@@ -6,17 +6,52 @@ unblocked), so a terminal's Ctrl-C reaches the run and serve's SIGTERM follows a
 later; a user may also press Ctrl-C twice. The second one, landing while the run wrote its
 `interrupted` row, aborted the write and left the run `running` in the warehouse (in CI,
 and once in 29 stops here under load). Held here, it waits until the row is written and is
-raised then, so the run still stops.
+raised then, so the run still stops. A run serve started ignores Ctrl-C altogether
+(`ignore_ctrl_c_if_served`): serve ends it with SIGTERM.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 _STOPS = {signal.SIGINT, signal.SIGTERM}
+# Set by `labwatch serve` for the processes it starts; Prefect's runner sets the other in
+# each flow run's process.
+SERVED = "LABWATCH_SERVED"
+_FLOW_RUN = "PREFECT__FLOW_RUN_ID"
+
+
+def stopped_from_outside(exc: BaseException | None) -> bool:
+    """Whether an exception ending a run is its stop (Ctrl-C, a SIGTERM as Prefect's
+    TerminationSignal: exceptions that are not `Exception`s), or what a stop caused where it
+    landed: DuckDB ends a statement it interrupts with RuntimeError("Query interrupted")
+    raised from the signal's exception, and a rollback then may raise another. Such a run
+    is `interrupted`, not `failed`."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if not isinstance(exc, Exception):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def ignore_ctrl_c_if_served() -> bool:
+    """In a flow run's process under `labwatch serve`, ignore SIGINT: a terminal's Ctrl-C
+    reaches serve's whole process group, and serve ends its runs itself (SIGTERM, then the
+    run records how it ended). Serve blocks SIGINT for the processes it starts, but a run's
+    main thread does not always keep the block, and a Ctrl-C that reached one interrupted its
+    store mid-statement ("Query interrupted", a traceback in serve's log). Whether it did."""
+    if os.environ.get(SERVED) != "1" or not os.environ.get(_FLOW_RUN):
+        return False
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return True
 
 
 @contextmanager

@@ -35,7 +35,7 @@ from flows.analysis_pool import Analyser, Pending
 from flows.connection import open_db
 from flows.feed_lease import FeedLease, feed_lease
 from flows.fetch_ahead import PageFetcher, PendingPages
-from flows.held_signals import held_signals
+from flows.held_signals import held_signals, ignore_ctrl_c_if_served, stopped_from_outside
 from flows.oneoff import flow_run_id, prefect_flows, quote, step
 from flows.page_retry import (
     RetryCounts,
@@ -560,6 +560,7 @@ def run_ingest(
     is `{"skipped": reason}`.
     """
     quiet_interrupts()
+    ignore_ctrl_c_if_served()  # serve ends its runs itself (flows/held_signals.py)
     memory.limit_heaps()  # before the run starts its threads (flows/memory.py)
     settings = load_settings(home, **(overrides or {}))
     try:
@@ -683,7 +684,7 @@ def _ingest(
         finish_task(settings, quote(fetches), quote(feed_links), changed)
     except BaseException as exc:
         # Stopped from outside (serve stopping: SIGTERM, Ctrl-C) is not a failure of the run.
-        status = "failed" if isinstance(exc, Exception) else "interrupted"
+        status = "interrupted" if stopped_from_outside(exc) else "failed"
         # Workers started while the feeds were read, when the run stopped before the batches.
         analyser.close(abandon=True)
         with held_signals():  # a second Ctrl-C or SIGTERM waits until the row is written
@@ -726,7 +727,7 @@ def run_refetch(
             except BaseException as exc:
                 error = f"{type(exc).__name__}: {exc}"
                 # Stopped from outside (Ctrl-C, SIGTERM) is not a failure, as for ingest.
-                status = "failed" if isinstance(exc, Exception) else "interrupted"
+                status = "interrupted" if stopped_from_outside(exc) else "failed"
                 with held_signals():
                     write_run(settings, summary.run_row(status, started, error, flow="refetch"))
                 raise

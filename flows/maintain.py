@@ -17,6 +17,7 @@ from typing import Any
 
 from extractors.urls import redact_text
 from flows.connection import open_db
+from flows.held_signals import ignore_ctrl_c_if_served
 from flows.oneoff import flow_run_id, prefect_flows, run_logger
 from flows.prefect_env import quiet_interrupts
 from flows.settings import Settings, load_settings
@@ -32,6 +33,7 @@ def run_maintain(home: str | None = None, keep_days: float | None = None) -> dic
     `maintain_keep_days` setting); return the figures (files and snapshots before and after,
     files deleted), or `{"skipped": why}` for a DuckDB file."""
     quiet_interrupts()
+    ignore_ctrl_c_if_served()  # serve ends its runs itself (flows/held_signals.py)
     settings = load_settings(home, maintain_keep_days=keep_days)
     if not isinstance(settings.warehouse, DuckLakeWarehouse):
         run_logger().info("maintenance: %s", NOTHING_TO_DO)

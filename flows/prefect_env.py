@@ -169,12 +169,18 @@ def quiet_project_errors(errors: tuple[type[BaseException], ...]) -> None:
 
 def _is_interrupt(exc: BaseException | None) -> bool:
     """Ctrl-C or a SIGTERM (Prefect's TerminationSignal), alone or in an exception group
-    (raised inside an asyncio task group, as while fetching)."""
+    (raised inside an asyncio task group, as while fetching), or what one caused where it
+    landed: DuckDB ends a statement it interrupts with RuntimeError("Query interrupted")
+    raised from the signal's exception, and a rollback then may raise another."""
     from prefect.exceptions import TerminationSignal
+
+    from flows.held_signals import stopped_from_outside
 
     if isinstance(exc, BaseExceptionGroup):
         return all(_is_interrupt(e) for e in exc.exceptions)
-    return isinstance(exc, KeyboardInterrupt | TerminationSignal)
+    if isinstance(exc, KeyboardInterrupt | TerminationSignal):
+        return True
+    return isinstance(exc, Exception) and stopped_from_outside(exc)
 
 
 class _NoInterruptTracebacks(logging.Filter):

@@ -33,6 +33,7 @@ from typing import Any
 
 from extractors.errors import ServeError
 from flows.deployments import Plan, plans, to_deployment
+from flows.held_signals import SERVED
 from flows.prefect_env import record_server
 from flows.settings import Settings
 
@@ -285,6 +286,8 @@ def serve_deployments(settings: Settings, port: int, say: Callable[[str], None])
 
     # Until the runner takes over, SIGTERM stops us like Ctrl-C (the server is stopped too).
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    served = os.environ.get(SERVED)
+    os.environ[SERVED] = "1"  # our flow runs ignore Ctrl-C: we end them (flows/held_signals.py)
     try:
         with (
             sigint_as_one_signal(),
@@ -310,5 +313,9 @@ def serve_deployments(settings: Settings, port: int, say: Callable[[str], None])
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if served is None:
+            os.environ.pop(SERVED, None)
+        else:
+            os.environ[SERVED] = served
     record_runs_left_running(settings)
     say("labwatch serve: stopped")

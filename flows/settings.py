@@ -222,7 +222,8 @@ class SettingsSources(BaseSettings, Settings):
 
 # LABWATCH_* variables that are not settings: the home itself, and the checkout folder that
 # prefect.yaml's pull step sends a worker to (a worker's flow runs inherit its environment).
-NOT_SETTINGS = frozenset({"LABWATCH_HOME", "LABWATCH_CHECKOUT"})
+# LABWATCH_SERVED: what `labwatch serve` tells the flow runs it starts (flows/held_signals.py).
+NOT_SETTINGS = frozenset({"LABWATCH_HOME", "LABWATCH_CHECKOUT", "LABWATCH_SERVED"})
 
 # Every name a setting is given by, in the file or (upper-cased, after the prefix) the
 # environment: its field's name and its aliases.

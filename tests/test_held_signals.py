@@ -3,9 +3,11 @@ record (flows/held_signals.py). Real processes and real signals."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,79 @@ def test_a_second_stop_waits_until_the_record_is_written(
     assert done.returncode == 3, done.stderr
     assert done.stdout.strip() == ("stopped after" if recorded else "stopped before")
     assert record.exists() == recorded
+
+
+# A flow starting in a process, as Prefect's runner starts a served run (its flow run id in
+# the environment), then Ctrl-C to the process. tests/test_serve_signals.py checks the real
+# served run's process.
+START = textwrap.dedent("""
+    import os, signal, time
+    from flows.held_signals import ignore_ctrl_c_if_served
+
+    ignore_ctrl_c_if_served()  # what each flow calls as it starts
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(0.2)
+    print("still running", flush=True)
+""")
+
+
+@pytest.mark.parametrize(
+    ("env", "survives"),
+    [
+        ({"LABWATCH_SERVED": "1", "PREFECT__FLOW_RUN_ID": "0f6d"}, True),  # a served run
+        ({"PREFECT__FLOW_RUN_ID": "0f6d"}, False),  # a run outside serve: Ctrl-C stops it
+        ({"LABWATCH_SERVED": "1"}, False),  # serve's own process: it routes Ctrl-C itself
+    ],
+)
+def test_a_served_run_ignores_ctrl_c(env: dict[str, str], survives: bool) -> None:
+    base = {
+        k: v for k, v in os.environ.items() if k not in ("LABWATCH_SERVED", "PREFECT__FLOW_RUN_ID")
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", START],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**base, **env, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+    )
+    if survives:
+        assert done.returncode == 0 and "still running" in done.stdout, done.stderr
+    else:
+        assert done.returncode != 0 and "KeyboardInterrupt" in done.stderr
+
+
+def _raised(make: Callable[[], object]) -> BaseException:
+    try:
+        make()
+    except BaseException as exc:  # the exception is the value under test
+        return exc
+    raise AssertionError("nothing raised")
+
+
+def test_what_an_interrupt_caused_where_it_landed_is_an_interrupt() -> None:
+    """Serve's log keeps a stopped run's one-line report without the traceback of wherever
+    the signal landed: a statement DuckDB interrupted raises RuntimeError from it."""
+    from prefect.exceptions import TerminationSignal
+
+    from flows.prefect_env import _is_interrupt
+
+    def from_(cause: BaseException) -> None:
+        raise RuntimeError("Query interrupted") from cause
+
+    def during(first: BaseException) -> None:
+        try:
+            raise first
+        except BaseException:
+            raise RuntimeError("Query interrupted")  # noqa: B904 - as the rollback raises it
+
+    assert _is_interrupt(_raised(lambda: from_(KeyboardInterrupt())))
+    assert _is_interrupt(_raised(lambda: during(TerminationSignal(signal=15))))
+    assert _is_interrupt(_raised(lambda: from_(_raised(lambda: during(KeyboardInterrupt())))))
+    assert not _is_interrupt(_raised(lambda: from_(ValueError("a real bug"))))
+    assert not _is_interrupt(RuntimeError("Query interrupted"))
+    # The run's row says the same: interrupted, not failed (flows/ingest.py).
+    from flows.held_signals import stopped_from_outside
+
+    assert stopped_from_outside(_raised(lambda: from_(TerminationSignal(signal=15))))
+    assert stopped_from_outside(KeyboardInterrupt())
+    assert not stopped_from_outside(_raised(lambda: during(ValueError("a real bug"))))

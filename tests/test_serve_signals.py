@@ -23,6 +23,29 @@ from tests.test_schedule import free_port, prefect_env, query
 pytestmark = pytest.mark.slow  # each test starts a real Prefect server
 
 
+def ignores_sigint(pid: int) -> bool:
+    """Whether process `pid` ignores SIGINT (its SigIgn mask in /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigIgn:"):
+            return bool(int(line.split()[1], 16) & (1 << (signal.SIGINT - 1)))
+    return False
+
+
+def flow_runs(pids: list[int]) -> list[int]:
+    """Those of `pids` that are flow runs' own processes: Prefect's runner starts each as
+    `python -m prefect.engine` (its helpers, such as the analysis pool's workers, are
+    started by the run and ignore SIGINT themselves)."""
+    found = []
+    for pid in pids:
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"prefect.engine" in command:
+            found.append(pid)
+    return found
+
+
 def group_members(pgid: int) -> list[int]:
     members = []
     for entry in Path("/proc").iterdir():
@@ -60,6 +83,11 @@ def test_ctrl_c_stops_serve_in_order_like_sigterm(
         assert "batch 1/" in log_path.read_text(), log_path.read_text()
         running = descendants(proc.pid)
         assert running  # the flow run's process and its helpers, in serve's group
+        # The run ignores Ctrl-C itself (flows/held_signals.py): serve ends it.
+        # (the run in flight has started its analysis pool; another run may be starting,
+        # and ignores it only once its flow starts)
+        runs = [pid for pid in flow_runs(running) if descendants(pid)]
+        assert runs and all(ignores_sigint(pid) for pid in runs)
         before = len(log_path.read_text())
         started = time.monotonic()
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does

@@ -619,7 +619,7 @@ class Resolver:
         text = seen.text
         # The first spelling of each name: a pending one's index, or -1 for one inside an
         # `exclude` match ("Bing Crosby's radio shows"), which says it is something else.
-        firsts: dict[tuple[str, str], tuple[int, int]] = {}
+        firsts: dict[tuple[str, str], int] = {}
         for at, i in sorted(
             [(starts[i], i) for i in pending]
             + [(a, -1 - k) for k, (_, a, _) in enumerate(excluded)]
@@ -627,12 +627,12 @@ class Resolver:
             entity, end = (
                 (entities[i], ends[i]) if i >= 0 else (excluded[-1 - i][0], excluded[-1 - i][2])
             )
-            firsts.setdefault((entity, text[at:end]), (at, i))
+            firsts.setdefault((entity, text[at:end]), i)
         # Not for a name that is the entity unless said otherwise: "in the surrounding Amazon"
         # and then "Amazon said it would not sell advertising" in one story is common.
         doubted = {
             key
-            for key, (_, i) in firsts.items()
+            for key, i in firsts.items()
             if (i < 0 or local[i] == REJECT)
             and self.senses[key[0]].sure != "always"
             and key[0] not in anchors  # a title, whose article's body named the entity
@@ -698,7 +698,7 @@ class Resolver:
             j >= 0
             and state[j] == ACCEPT
             and entities[j] in self.senses[entities[i]].family
-            and seen.text[ends[j] : starts[i]] in ("'s ", "’s ", "'s\u00a0", "’s\u00a0")
+            and seen.text[ends[j] : starts[i]] in _POSSESSIVE_AFTER
         ):
             return True
         before = seen.text[max(0, starts[i] - 24) : starts[i]]

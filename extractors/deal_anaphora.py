@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from extractors.deal_skeleton import LIST_JOIN, PEOPLE_OF_WORDS
+from extractors.deal_skeleton import LIST_JOIN, OWNER_BEFORE, PEOPLE_OF_WORDS
 from extractors.records import Mention
 
 _DESCRIPTION = re.compile(
@@ -207,8 +207,10 @@ _BACKERS_TITLE = re.compile(
     _MORE_NAMES + r"\s+(?:among|as)\s+(?:its|their)\s+(?:[\w-]+\s+)?(?:investors|backers|"
     r"shareholders|owners|funders)\b"
 )
-# the backers a round is led by
-_AGENT_BEFORE = re.compile(r"\b(?:led|co-led|backed|funded)\s+by\s+$", re.IGNORECASE)
+# the backers a round is led by ("co-led by Norway's Aker")
+_AGENT_BEFORE = re.compile(rf"(?i:\b(?:led|co-led|backed|funded)\s+by)\s+(?:{OWNER_BEFORE})?$")
+# what joins two backers of one list ("A and Norway's B")
+_BACKER_JOIN = re.compile(rf"{LIST_JOIN.pattern}(?:{OWNER_BEFORE})?")
 
 
 def _backer(text: str, mentions: Sequence[Mention], start: int, x: Mention) -> bool:
@@ -218,7 +220,7 @@ def _backer(text: str, mentions: Sequence[Mention], start: int, x: Mention) -> b
         if (
             y.end <= first.start
             and y.start >= start
-            and LIST_JOIN.fullmatch(text, y.end, first.start)
+            and _BACKER_JOIN.fullmatch(text, y.end, first.start)
         ):
             first = y
     return _AGENT_BEFORE.search(text, start, first.start) is not None

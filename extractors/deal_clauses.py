@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from extractors.deal_skeleton import CLOSE, ITEM, MARK, OPEN, A, Found, P, fill_ok
+from extractors.deal_skeleton import AOPEN, CLOSE, ITEM, MARK, OPEN, A, Found, P, fill_ok
 
 # --- reducing the skeleton: pre-modifiers and asides
 
@@ -107,6 +107,7 @@ class Reduced:
 
 
 _TITLE_WORD = re.compile(rf"(?:{_TITLE})", re.IGNORECASE)
+_HOLDS = re.compile(f"[{OPEN}{AOPEN}]")  # a party or an amount
 
 
 def _titled(skeleton: str) -> bool:
@@ -172,6 +173,11 @@ def reduce(skeleton: str, kinds: Sequence[str], two_parties: bool = False) -> Re
                 # "X invested in Y in 2024", so the year and status after it are the deal's
                 end = m.end() + 1 if skeleton.startswith(",", m.end()) else m.end()
                 cuts.append((m.end("head"), end))
+            elif skeleton.startswith(",", m.end()) and not _HOLDS.search(m.group("aside")):
+                # an aside that only describes its party ("Google, a company based in
+                # London,") leaves the main clause all the same (not one with an amount,
+                # which may be the deal's: "ZT Systems, which it agreed to buy for $4.9bn,")
+                cuts.append((m.end("head"), m.end() + 1))
     if "-" in skeleton and _HAS_HYPHEN.search(skeleton):
         for m in [*HYPHENATED.finditer(skeleton), *HYPHENATED_ASIDE.finditer(skeleton)]:
             mod = int(MARK.findall(m.group("mod"))[0])

@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from extractors.deal_skeleton import MARK, A, P
+from extractors.deal_skeleton import LEGAL_FORM, MARK, OWNER_BEFORE, TICKER_AFTER, A, P
 from extractors.records import Mention
 
 # --- the announcement, on the plain sentence after the company's name
@@ -88,6 +88,10 @@ _OBJECT_BEFORE = re.compile(
     r"(?:\b(?:in|of|from|for|to|with|by|into|than|like|and|or)|['’]s)\s*$",
     re.IGNORECASE,
 )
+# "Norway's Aker", "Elon Musk's xAI": a place's or a person's possessive, no owner that is
+# a party (a name the watchlist holds is a mention, checked apart)
+_PLACE_OWNER = re.compile(rf"(?:^|(?<=[\s,;:(—–-])){OWNER_BEFORE}$")
+_POSSESSIVE_ENDS = ("'s", "’s")
 # an announcement that recalls an earlier raise: its round is background
 _EARLIER = re.compile(
     r"\b(?:last|previously|to\s+date|in\s+total|so\s+far|since\s+(?:its\s+)?(?:founding|launch|"
@@ -154,9 +158,17 @@ def announcement(
     for m in inside:
         if m.kind == "product":
             continue
-        if _OBJECT_BEFORE.search(text, max(start, m.start - 12), m.start):
+        obj = _OBJECT_BEFORE.search(text, max(start, m.start - 12), m.start)
+        if obj and not (
+            obj.group().rstrip()[-2:] in _POSSESSIVE_ENDS  # (a preposition: the common case)
+            and _PLACE_OWNER.search(text, max(start, m.start - 40), m.start)
+            and not any(m.start - 40 < o.end <= m.start for o in inside)
+        ):
             continue
-        r = _raise_at(text, m.end, end)
+        # past the name's legal form and listing: "Cohere Inc. (XYZ.O) said it had raised"
+        at = legal.end() if (legal := LEGAL_FORM.match(text, m.end, end)) else m.end
+        at = listed.end() if (listed := TICKER_AFTER.match(text, at, end)) else at
+        r = _raise_at(text, at, end)
         if r is None:
             continue
         verb = _verb_start(r)

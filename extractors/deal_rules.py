@@ -48,6 +48,12 @@ COMPUTE_WORDS = re.compile(
 )
 # bought from a chipmaker: "spend $3 billion on Nvidia hardware"
 _HARDWARE = re.compile(r"\b(?:hardware|systems|racks?)\b", re.IGNORECASE)
+# what one company supplies another: chips, servers, capacity on them, a cloud
+_MACHINES = re.compile(
+    r"\b(?:GPUs?|TPUs?|chips?|superchips?|servers?|accelerators?|supercomputers?|processors?|"
+    r"hardware|racks?|capacity|compute|cloud|Trainium|Blackwell)\b",
+    re.IGNORECASE,
+)
 LICENSE_WORDS = re.compile(r"\blicen[cs](?:e|es|ed|ing)\b", re.IGNORECASE)
 HIRE_WORDS = re.compile(
     r"\b(?:hire[sd]?|hiring|rehire[sd]?|poach(?:es|ed|ing)?|bring\s+over|brought\s+over|"
@@ -257,9 +263,13 @@ def generic(m: re.Match[str], ctx: Context) -> list[Found]:
                 # "Mistral AI's distribution agreement with Microsoft": the platform (the
                 # cloud or company, by kind) offers the lab's models
                 found.append(Found("distribution", t, i, ctx.text, m.span(), by_kind=True))
-            elif COMPUTE_WORDS.search(words) or ("cloud" in kinds and kinds != {"cloud"}):
+            elif ("cloud" in kinds and kinds != {"cloud"}) or (
+                COMPUTE_WORDS.search(words) and (kinds != {"company"} or _MACHINES.search(words))
+            ):
                 found.append(Found("compute", t, i, ctx.text, m.span(), by_kind=True))
             else:
+                # (two companies and no machines named: "Nvidia has struck a partnership with
+                # Tata Group to develop AI infrastructure" is no supply of one to the other)
                 found.append(Found("partnership", i, t, ctx.text, m.span(), tail=False))
     return found
 
@@ -579,10 +589,12 @@ _FROM = re.compile(
 def _joined(ctx: Context, at: int, known: set[int]) -> list[int]:
     """Parties said to take part right after a clause that ends at `at` ("alongside Z",
     "with participation from Z", "joined by Z"), in the same clause: not those in `known`."""
-    clause = re.split(r"[;.]\s", ctx.text[at:], maxsplit=1)[0]
+    # (matched in the skeleton itself, not a slice of it: `Context.group` reads what follows
+    # a list at the match's offsets)
+    end = at + len(re.split(r"[;.]\s", ctx.text[at:], maxsplit=1)[0])
     out: list[int] = []
-    for pm in _PARTICIPANTS.finditer(clause):
-        if pm.start() > 40:  # a list further on belongs to something else
+    for pm in _PARTICIPANTS.finditer(ctx.text, at, end):
+        if pm.start() - at > 40:  # a list further on belongs to something else
             break
         for p in ctx.group(pm, "part") or ctx.group(pm, "part2"):
             if p not in known and p not in out:
@@ -595,8 +607,7 @@ def _round(
 ) -> list[Found]:
     """The round's deal: the first lead (or backer) as investor, every member with its role;
     its amount is the round's first amount after `m`'s verb, belonging to the round."""
-    scope = ctx.text[m.start() :]
-    for lm in _LEAD.finditer(scope):
+    for lm in _LEAD.finditer(ctx.text, m.start()):
         leads += (
             ctx.group(lm, "lead")
             or ctx.group(lm, "lead2")
@@ -605,11 +616,11 @@ def _round(
         )
     # Backers in the order the sentence names them: "from A, alongside B" has A first.
     named: list[tuple[int, int]] = [(-1, p) for p in participants]
-    for pm in _PARTICIPANTS.finditer(scope):
+    for pm in _PARTICIPANTS.finditer(ctx.text, m.start()):
         named += [(pm.start(), p) for p in ctx.group(pm, "part") or ctx.group(pm, "part2")]
     takers = [p for _, p in named]
     sources: list[int] = []
-    for fm in _FROM.finditer(scope):
+    for fm in _FROM.finditer(ctx.text, m.start()):
         sources += ctx.group(fm, "src")
         named += [(fm.start(), p) for p in ctx.group(fm, "src")]
     members: list[tuple[int, str]] = []

@@ -30,6 +30,47 @@ ITEM = (
 )
 
 
+# What only says where or whose a party is, right before its name: a possessive ("Norway's",
+# "the UAE's", "Saudi Arabia's", "Elon Musk's": one to three capitalised words; not a
+# sentence's first word such as "In" or "After", nor "It's") or a place it is based in
+# ("London-based", "San Francisco-headquartered"). A name the watchlist holds is a party, so
+# "Microsoft's OpenAI stake" is never read this way where parties are markers.
+_CAPITALISED = (
+    r"(?!(?:In|On|At|By|For|From|With|After|Before|As|If|When|While|Since|Under|And|But|Or|"
+    r"To|Of|Into|Like|Unlike|Including|Both|Neither|Either|Also|Then|Meanwhile|Its|His|Her|"
+    r"Their|Our|This|That|These|Those|A|An)\s)[A-Z][\w.&-]*\s+"
+)
+OWNER_BEFORE = (
+    rf"(?:[Tt]he\s+)?(?:{_CAPITALISED}){{0,2}}(?:"
+    r"(?!(?:It|Today|Yesterday|Year|Week|Month|Company|Group)['’])[A-Z][\w.&-]*['’]s"
+    r"|[A-Z][\w.&]*-(?:based|headquartered))\s+"
+)
+# What a party is, right before its name: "venture firm Andreessen Horowitz", "the AI
+# start-up Anthropic", "cloud provider CoreWeave", "US chipmaker Nvidia": a title that names no
+# tie to another party (not "rival", "backer", "partner", "customer", which rules read)
+TITLE_NOUNS = frozenset(
+    """firm company group giant start-up startup lab provider maker chipmaker developer
+    platform operator specialist outfit upstart unicorn conglomerate fund bank carrier retailer
+    insurer designer manufacturer powerhouse heavyweight newcomer player pioneer titan""".split()
+)
+
+
+# a company's legal form after its name: "Microsoft Corp.", "Apple Inc.", "Meta Platforms, Inc."
+LEGAL_FORM = re.compile(
+    r",?\s+(?:Inc|Corp|Corporation|Ltd|Limited|Co|Plc|PLC|plc|LLC|AG|SE|N\.V|S\.A)\b\.?"
+    r"(?=[\s,;:)]|$)"
+)
+
+# A listing after a party's name, as press releases and wires give it: "Snowflake (NYSE:
+# SNOW)", "Microsoft (MSFT.O)", "SoftBank Group (9984.T)"
+TICKER_AFTER = re.compile(
+    r"\s*\((?:(?:NYSE|NASDAQ|Nasdaq|NYSE\s+American|LSE|TSX|TSE|HKEX|SGX|ASX|Euronext|OTC|"
+    r"OTCQX|KRX|Xetra|SIX)\s*:\s*[A-Z][A-Z0-9.]{0,7}"
+    r"(?:\s*[;,]\s*[A-Za-z ]+:\s*[A-Z][A-Z0-9.]{0,7})*"  # "(NASDAQ: NVDA; NYSE: X)"
+    r"|[A-Z0-9]{1,6}\.[A-Z]{1,2})\)"
+)
+
+
 # a company's people, not the company: "two former Google researchers", "Meta veterans"
 PEOPLE_OF_WORDS = (
     r"(?:researchers?|employees?|engineers?|executives?|veterans?|alumni|alums?|staff(?:ers)?|"
@@ -108,6 +149,9 @@ _AND_AFTER = re.compile(r",?\s+(?:and|&)\s", re.IGNORECASE)
 # the list goes on with a name the watchlist does not hold: "A, B, DST Global and GIC"
 _UNWATCHED_NEXT = re.compile(r"\s*,\s*[A-Z][^,;\ue000\ue002]{0,60}?(?:,|\s+(?:and|&)\s)")
 _LAST_ITEMS = re.compile(rf"{P}(?:\s+\w+)?(?:\s+(?:[Aa]nd|&)\s+{P}(?:\s+\w+)?)?$")
+# the same, for items that carry two words of a fund's name ("Nvidia Capital Partners") or
+# its arm ("Nvidia's venture arm"), which the pattern above cannot end on
+_LAST_FUNDS = re.compile(rf"{ITEM}(?:\s+(?:[Aa]nd|&)\s+{ITEM})?$", re.IGNORECASE)
 
 
 @dataclass
@@ -148,7 +192,9 @@ class Context:
                     cut = seps[ands[-2]]
                     text = text[: cut.start()] if m.end(name) == m.end() else text[cut.end() :]
                 else:
-                    text = _LAST_ITEMS.search(text).group()  # type: ignore[union-attr]
+                    tail = _LAST_ITEMS.search(text) or _LAST_FUNDS.search(text)
+                    # (neither: the list's last item, as the separators cut it)
+                    text = tail.group() if tail else text[seps[-1].end() :]
         return [int(i) for i in MARK.findall(text)]
 
     def amounts(self, text: str) -> list[int]:

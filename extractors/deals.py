@@ -279,6 +279,9 @@ class _Sentence:
     # What the whole sentence can hold, tested once: its deals need not test again.
     sourced: bool = True  # may say "reportedly", "according to people familiar" ...
     cued: bool = True  # may hold a status cue ("in talks", "denied", "already" ...)
+    # parties (mention indices) a "reportedly" follows, a word the skeleton has lost
+    # (`_ADVERB_AFTER`): "X reportedly agreed to buy Y" is told on a report's word
+    hedged: frozenset[int] = frozenset()
 
 
 def find_deals(
@@ -725,6 +728,9 @@ def _sentence_deals(
         sentence, start, inside, kept, _valuations(skeleton), today,
         sourced=_SOURCED.search(low) is not None,
         cued=bool(_CUE_FINDER.find_matches_as_indexes(low)),
+        hedged=frozenset(
+            i for i, m in enumerate(inside) if _HEDGED.match(sentence, m.end - start)
+        ) if "reportedly" in low or "allegedly" in low else frozenset(),
     )  # fmt: skip
     kinds = [m.kind for m in inside]
     parties = {m.entity for m in inside if m.kind != "product"}
@@ -749,14 +755,34 @@ def _sentence_deals(
     )
     deals = [d for f in found if (d := _deal(f, s, ancestors)) is not None]
     deals += _tranches_after(found, s, ancestors)
-    return _settle(deals)
+    return _settle(deals, ancestors)
+
+
+# What only says where or whose a party is, right before it (`K.OWNER_BEFORE`)
+_OWNER_BEFORE = re.compile(rf"(?:^|(?<=\s)){K.OWNER_BEFORE}$")
+
+
+# An adverb between a party and its verb ("OpenAI quietly approached", "Alphabet has
+# formally agreed to buy"): no rule's business, so the skeleton leaves it out. "Reportedly"
+# goes too; the sentence keeps it as its report's word (`_Sentence.hedged`).
+_ADVERB_AFTER = re.compile(
+    r"^(\s+(?:(?:has|have|had|will|would|is|are|was|were|did|does|do)\s+)?)"
+    r"(?:reportedly|allegedly|quietly|formally|officially|finally|jointly|publicly|privately|"
+    r"separately|eventually|subsequently|initially|ultimately|secretly|swiftly|quickly|"
+    r"successfully|independently|effectively|recently)\s+(?=[a-z])"
+)
+_HEDGED = re.compile(
+    r"\s+(?:(?:has|have|had|will|would|is|are|was|were|did|does|do)\s+)?(?:reportedly|allegedly)\s"
+)
 
 
 def _skeleton(
     sentence: str, offset: int, mentions: Sequence[Mention], amounts: Sequence[Amount]
 ) -> tuple[str, list[Amount]]:
     """The sentence with entity i as "\ue000i\ue001" and amount k as "\ue002k\ue003"; amounts
-    overlapping an entity are dropped."""
+    overlapping an entity are dropped, and so is what only dresses a party's name: before it
+    (`_bare`: "Norway's", "London-based", "venture firm") and after it (`_after_party`:
+    "Corp.", "(NYSE: CRM)", "quietly")."""
     spans = [(m.start - offset, m.end - offset, K.OPEN, K.CLOSE, i) for i, m in enumerate(mentions)]
     kept: list[Amount] = []
     for a in amounts:
@@ -768,12 +794,100 @@ def _skeleton(
     for s, e, opening, closing, i in sorted(spans):
         if s < cursor:
             continue
-        parts += [sentence[cursor:s], f"{opening}{i}{closing}"]
+        before = sentence[cursor:s]
+        if parts and parts[-1].startswith(K.OPEN):
+            before = _after_party(before)
+        if opening == K.OPEN and before.endswith(" "):
+            before = _bare(before, not parts, bool(parts) and parts[-1].startswith(K.OPEN))
+        parts += [before, f"{opening}{i}{closing}"]
         if opening == K.OPEN and sentence[s:e] in ("its", "Its"):
             parts.append("’s")  # a pronoun read as its party (deal_pronouns.pronouns)
         cursor = e
-    parts.append(sentence[cursor:])
+    rest = sentence[cursor:]
+    if parts and parts[-1].startswith(K.OPEN):
+        rest = _after_party(rest)
+    parts.append(rest)
     return "".join(parts), kept
+
+
+def _bare(text: str, opens: bool, after_party: bool) -> str:
+    """`text`, which a party follows, without what only says where, whose or what the party is
+    ("Norway's", "London-based", "venture firm", "the AI start-up"), so that the rules read
+    "led by P" whatever the press puts before a name. `opens`: the text starts the sentence;
+    `after_party`: a party comes right before it. A title that a party or a possessive owns
+    stays ("ChatGPT maker OpenAI", "Apple device management firm Jamf", "its largest investor
+    Microsoft"), and so does an appositive's ("Statsig, the start-up OpenAI paid $1.1 billion
+    for"): the rules read those."""
+    if text.endswith(_OWNER_ENDS):
+        text = _OWNER_BEFORE.sub("", text)
+    last = text[text.rstrip().rfind(" ") + 1 :].rstrip().lower()
+    if last not in K.TITLE_NOUNS:
+        return text  # (most text before a name: the common case, no words split)
+    words = [(w.start(), w.group()) for w in _WORD.finditer(text)]
+    n = len(words) - 1  # the title's first word
+    while n > 0 and len(words) - n < 5 and _TITLE_WORD.fullmatch(words[n - 1][1]):
+        n -= 1
+    article = n > 0 and words[n - 1][1].lower() in ("the", "a", "an")
+    if article:
+        n -= 1
+    if n == 0 and not opens:
+        return text  # right after a party, or an appositive's head
+    before = words[n - 1][1] if n > 0 else ""
+    if before.endswith(("'s", "’s", "'", "’")) or before.lower() in _KEEPS_TITLE:
+        return text
+    if article and before.endswith(","):
+        return text  # "Statsig, the product-testing start-up OpenAI paid … for"
+    if after_party and _owns_title(text[: words[n][0]]):
+        return text  # the party's own title ("Apple device management and security firm")
+    return text[: words[n][0]]
+
+
+def _owns_title(head: str) -> bool:
+    """Whether `head`, between a party and a title, makes the title the party's own: words of
+    one phrase ("device management and security"), not a list going on ("and", ", ",
+    "Ventures and") nor a clause ("agreed to pay")."""
+    words = head.replace(",", " , ").split()
+    if words and words[0].lower() in _FUND_WORDS:
+        words = words[1:]  # "Salesforce Ventures and …": the name's own word
+    if not words or words[0] in (",", "and", "&", "or"):
+        return False
+    return K.fill_ok(" ".join(words))
+
+
+_FUND_WORDS = frozenset("ventures venture capital partners group fund holdings".split())
+_OWNER_ENDS = ("'s ", "’s ", "based ", "headquartered ")
+_WORD = re.compile(r"\S+")
+# a word of a title before its noun: a name or a capitalised word ("US", "AI", "French"), a
+# compound ("Paris-based", "chip-equipment") or a word of what a company does; not a word that
+# starts another phrase, nor a verb ("to acquire chip designer Arm")
+_TITLE_WORD = re.compile(
+    r"(?!(?:And|Or|The|An?|In|On|At|By|For|From|With|To|Of|Into|As|After|Before)$)"
+    r"(?:[A-Z][\w.&]*|[\w.&]+-[\w.&-]+|tech|technology|cloud|chip|software|equity|private|"
+    r"venture|state|sovereign|wealth|investment|semiconductor|data|search|robotics|defen[cs]e|"
+    r"coding|legal|health|media|telecoms?|internet|social|gaming|energy|hedge|pension|asset|"
+    r"management|capital|consulting|networking|security|cybersecurity|memory|storage|"
+    r"infrastructure|model|research|industrial|payments|fintech|retail|online|public|listed|"
+    r"smaller|larger|young|new|major|drug|biotech|automotive|electronics|mobile|phone|device|"
+    r"design|equipment|services?|analytics|advertising|e-commerce|logistics|financial|games?|"
+    r"industry|investment|buyout|growth)"
+)
+# words after which a title is the phrase's own
+_KEEPS_TITLE = frozenset("its their his her our whose which that".split())
+_LOWER_NEXT = re.compile(r"\s+[a-z(]")
+
+
+def _after_party(text: str) -> str:
+    """What follows a party in the skeleton, without its legal form, its listing or an adverb
+    before its verb ("Microsoft Corp. (MSFT.O) quietly agreed")."""
+    if (text[1:2].isupper() or text[:2] == ", ") and (legal := K.LEGAL_FORM.match(text)):
+        text = text[legal.end() :] or ("." if legal.group().endswith(".") else "")
+    elif text.startswith(". ") and _LOWER_NEXT.match(text, 1):
+        text = text[1:]  # a name's own "Corp." ("Oracle Corp. its primary cloud provider")
+    if text.startswith(" (") and (listed := K.TICKER_AFTER.match(text)):
+        text = text[listed.end() :]
+    if text.startswith(" ") and "ly " in text:
+        text = _ADVERB_AFTER.sub(r"\1", text, count=1)
+    return text
 
 
 def _valuations(skeleton: str) -> frozenset[int]:
@@ -899,7 +1013,9 @@ def _deal(
     if status == "reported" and s.start > 0 and s.today is not None and _earlier(region, s.today):
         status = "background"  # after the lede, "in October", "last month": recalled
     # A report's word is on the news, not on an earlier deal the sentence recalls.
-    if s.sourced and _sourced(text, a, b, tail, whole=status != "background"):
+    if (status != "background" and not s.hedged.isdisjoint((f.investor, f.target))) or (
+        s.sourced and _sourced(text, a, b, tail, whole=status != "background")
+    ):
         qualifier = f"{qualifier}, reportedly" if qualifier else "reportedly"
     tranche = (
         f.tranche
@@ -1157,12 +1273,31 @@ def _add(
     out.append(d)
 
 
-def _settle(deals: list[Deal]) -> list[Deal]:
+_PARTNERED = re.compile(
+    r"\b(?:partner|alliance|collaborat|team(?:s|ed|ing)?\s+(?:up|with))", re.IGNORECASE
+)
+
+
+def _settle(
+    deals: list[Deal], ancestors: Callable[[str], Sequence[str]] | None = None
+) -> list[Deal]:
     """One sentence's deals without repeats: a joint venture is not also a partnership of its
     partners, an acqui-hire not also a licence, an acquisition or a partnership (it takes their
     amount), and the same deal found by two rules is one; an acquisition is not also a stake
-    without an amount in the same company ("acquiring all of the outstanding shares of Y")."""
+    without an amount in the same company ("acquiring all of the outstanding shares of Y"); a
+    pair's distribution, compute or licence deal is not also a partnership unless the
+    sentence calls it one ("a deal with Microsoft to bring Grok to Azure")."""
     ventures = {frozenset(e for e, _ in d.roles) for d in deals if d.kind == "joint_venture"}
+    # a pair's deal of a kind: a "deal" between them is that deal, not also a partnership
+    # (unless the sentence calls it one: "an expanded partnership that brings Gemini into
+    # Agentforce" is both)
+    kinded = {
+        frozenset((a, b))
+        for d in deals
+        if d.kind in ("distribution", "compute", "licensing")
+        for a in (d.investor, *(ancestors(d.investor) if ancestors else ()))
+        for b in (d.target, *(ancestors(d.target) if ancestors else ()))
+    }  # (a cloud's deal is its company's: "a deal with Microsoft to bring Grok to Azure")
     hires = {(d.investor, d.target) for d in deals if d.kind == "acquihire"}
     bought = {(d.investor, d.target, d.status) for d in deals if d.kind == "acquisition"}
     paid = {
@@ -1174,6 +1309,12 @@ def _settle(deals: list[Deal]) -> list[Deal]:
     buckets: dict[tuple[str, str, str], list[int]] = {}
     for d in deals:
         if d.kind == "partnership" and any({d.investor, d.target} <= v for v in ventures):
+            continue
+        if (
+            d.kind == "partnership"
+            and frozenset((d.investor, d.target)) in kinded
+            and not _PARTNERED.search(d.evidence)
+        ):
             continue
         if d.kind == "joint_venture" and any(
             frozenset(e for e, _ in d.roles) < v for v in ventures

@@ -150,8 +150,8 @@ ORG_NOUNS = _words(
     cofounder, co-founder, cofounders, co-founders, founder, founders, researchers,
     scientists, headquarters, hq, campus, offices, stock, shares, earnings, revenue, profits,
     valuation, lawyers, attorneys, lobbyists, recruiters, insiders, veterans, alumni,
-    management, leadership, spokesperson's"""
-)
+    management, leadership, spokesperson's, inc, corp, corporation, ltd, llc, plc, gmbh"""
+)  # (and a legal form: "Perplexity Inc.", "Apple Inc.")
 
 # "<model>": a word for a model of its own right after the name makes it the product
 # ("Llama models", "Mistral weights", "the Gemini model").

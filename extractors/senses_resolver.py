@@ -904,6 +904,8 @@ class Resolver:
         "Smart Platform Compatability Alexa")."""
         if not _CAPITALISED.fullmatch(word.replace("-", "")) or word in self.names:
             return False
+        if "-" in word and _OWNED.search(word):
+            return False  # "Paris-based Mistral", "Nvidia-backed Perplexity": a modifier
         if word.lower() in english_words():
             return False
         head = text[max(0, at - 30) : at]

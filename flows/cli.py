@@ -17,7 +17,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from extractors.entities import Tagger, load_watchlist
 from extractors.errors import FeedListError, InputError, LabwatchError, UsageError
@@ -26,6 +26,10 @@ from flows.connection import open_db
 from flows.report import format_rows, ingest_report, write_rows
 from flows.settings import Settings, load_settings
 from warehouse.errors import WarehouseError
+
+if TYPE_CHECKING:
+    from extractors.records import Deal, Mention
+    from flows.eval_deals import GoldSentence
 
 DESCRIPTION = """\
 labwatch watches AI-industry news: it fetches RSS/Atom feeds, extracts the articles, tags
@@ -591,6 +595,8 @@ def eval_deals(args: argparse.Namespace, settings: Settings) -> int:
 
     watchlist = load_watchlist(settings.watchlist, args.watchlist_extra or settings.watchlist_extra)
     gold = ev.load_gold(args.gold)
+    if args.edits:
+        return _eval_deal_edits(args, gold, Tagger(watchlist))
     find = ev.default_finder(Tagger(watchlist))
     splits = [*sorted({s.split for s in gold if s.split}, key=lambda x: (x != "tune", x)), "all"]
     results = {
@@ -610,6 +616,33 @@ def eval_deals(args: argparse.Namespace, settings: Settings) -> int:
     if not args.quiet:
         for e in results["all"].errors:
             print(f"{e.sentence} ({e.split}) {e.what}: {e.detail}\n    {e.text}")
+    return 0
+
+
+def _eval_deal_edits(args: argparse.Namespace, gold: list[GoldSentence], tagger: Tagger) -> int:
+    from extractors.deals import find_deals
+    from flows import deal_edits as de
+
+    def find(text: str, mentions: Sequence[Mention], day: date | None) -> list[Deal]:
+        return find_deals(text, mentions, tagger.watchlist.ancestors, day)
+
+    scores = de.evaluate_edits(gold, tagger, find)
+    if args.format == "json":
+        print(json.dumps({
+            "edits": {r[0]: dict(zip(de.EDIT_COLUMNS[1:], r[1:], strict=True))
+                      for r in de.edit_rows(scores)},
+            "losses": [{"id": x.sentence, "edit": x.edit, "lost": [" ".join(t) for t in x.lost],
+                        "added": [" ".join(t) for t in x.added], "text": x.text}
+                       for x in scores.losses],
+        }, indent=1))  # fmt: skip
+        return 0
+    print(f"{len(gold)} texts")
+    sys.stdout.write(format_rows(de.EDIT_COLUMNS, de.edit_rows(scores), args.format))
+    if not args.quiet:
+        for x in scores.losses:
+            lost = "; ".join(" ".join(t) for t in x.lost) or "-"
+            added = "; ".join(" ".join(t) for t in x.added) or "-"
+            print(f"{x.sentence} {x.edit}: lost {lost}; added {added}\n    {x.text}")
     return 0
 
 
@@ -1015,6 +1048,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="each gold text is a whole article: a kind of deal between two parties counts "
         "once per text, however many of its sentences state it (tests/data/deals_articles.jsonl)",
+    )
+    a.add_argument(
+        "--edits",
+        action="store_true",
+        help="instead, rewrite each text the way other outlets would (a place, a title, a "
+        "listing or a legal form around a party's name, an adverb, a dateline ...: "
+        "flows/deal_edits.py) and print, per edit, the share of the deals found right "
+        "before it that are still found after it, and the deals it adds",
     )
     add_format(a)
     p.set_defaults(func=cmd_eval)

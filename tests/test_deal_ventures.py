@@ -268,9 +268,14 @@ def test_compute_built_for(text: str, expected: set[tuple[str, str, str, str]]) 
                 ("distribution", "amazon", "meta", "reported"),
             },
         ),
-        # the place named after the models is the platform
+        # the place named after the models is the platform; the "deal" is that distribution,
+        # not also a partnership, which the text does not call it (round 11)
         (
             "Microsoft and OpenAI announced a deal that brings OpenAI's models to Azure.",
+            {("distribution", "azure", "openai", "reported")},
+        ),
+        (
+            "Microsoft and OpenAI announced a partnership that brings OpenAI's models to Azure.",
             {
                 ("distribution", "azure", "openai", "reported"),
                 ("partnership", "microsoft", "openai", "reported"),

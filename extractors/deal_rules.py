@@ -51,7 +51,7 @@ _HARDWARE = re.compile(r"\b(?:hardware|systems|racks?)\b", re.IGNORECASE)
 # what one company supplies another: chips, servers, capacity on them, a cloud
 _MACHINES = re.compile(
     r"\b(?:GPUs?|TPUs?|chips?|superchips?|servers?|accelerators?|supercomputers?|processors?|"
-    r"hardware|racks?|capacity|compute|cloud|Trainium|Blackwell)\b",
+    r"hardware|racks?|capacity|compute|cloud|Trainium|Blackwell|AI\s+factor(?:y|ies))\b",
     re.IGNORECASE,
 )
 LICENSE_WORDS = re.compile(r"\blicen[cs](?:e|es|ed|ing)\b", re.IGNORECASE)
@@ -264,7 +264,8 @@ def generic(m: re.Match[str], ctx: Context) -> list[Found]:
                 # cloud or company, by kind) offers the lab's models
                 found.append(Found("distribution", t, i, ctx.text, m.span(), by_kind=True))
             elif ("cloud" in kinds and kinds != {"cloud"}) or (
-                COMPUTE_WORDS.search(words) and (kinds != {"company"} or _MACHINES.search(words))
+                COMPUTE_WORDS.search(words)
+                and (kinds != {"company"} or _MACHINES.search(ctx.text, m.start(), m.end() + 160))
             ):
                 found.append(Found("compute", t, i, ctx.text, m.span(), by_kind=True))
             else:

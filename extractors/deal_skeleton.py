@@ -46,12 +46,15 @@ OWNER_BEFORE = (
     r"|[A-Z][\w.&]*-(?:based|headquartered))\s+"
 )
 # What a party is, right before its name: "venture firm Andreessen Horowitz", "the AI
-# start-up Anthropic", "cloud provider CoreWeave", "US chipmaker Nvidia": a title that names no
-# tie to another party (not "rival", "backer", "partner", "customer", which rules read)
+# start-up Anthropic", "cloud provider CoreWeave", "US chipmaker Nvidia", "Facebook parent
+# Meta", "longtime partner Nvidia"; a title a party or a possessive owns ("OpenAI backer
+# Microsoft", "its partner Nvidia") is left to the rules that read it (extractors/deals.py
+# `_bare`)
 TITLE_NOUNS = frozenset(
     """firm company group giant start-up startup lab provider maker chipmaker developer
     platform operator specialist outfit upstart unicorn conglomerate fund bank carrier retailer
-    insurer designer manufacturer powerhouse heavyweight newcomer player pioneer titan""".split()
+    insurer designer manufacturer powerhouse heavyweight newcomer player pioneer titan
+    investor parent owner partner""".split()
 )
 
 

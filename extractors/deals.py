@@ -869,7 +869,7 @@ _TITLE_WORD = re.compile(
     r"infrastructure|model|research|industrial|payments|fintech|retail|online|public|listed|"
     r"smaller|larger|young|new|major|drug|biotech|automotive|electronics|mobile|phone|device|"
     r"design|equipment|services?|analytics|advertising|e-commerce|logistics|financial|games?|"
-    r"industry|investment|buyout|growth)"
+    r"industry|investment|buyout|growth|longtime|long-time|existing|key|strategic)"
 )
 # words after which a title is the phrase's own
 _KEEPS_TITLE = frozenset("its their his her our whose which that".split())

@@ -307,5 +307,6 @@ def edit_rows(scores: EditScores) -> list[list[str]]:
     """The table of `labwatch eval deals --edits`: one row per edit and one for all."""
     rows = []
     for name, c in [*scores.edits.items(), ("all", scores.overall)]:
-        rows.append([name, str(c.texts), str(c.deals), str(c.kept), f"{c.share:.3f}", str(c.added)])
+        share = f"{c.share:.3f}" if c.deals else "-"  # (no deal the edit could touch)
+        rows.append([name, str(c.texts), str(c.deals), str(c.kept), share, str(c.added)])
     return rows

@@ -86,6 +86,17 @@ def found(text: str) -> set[tuple[str, str, str]]:
             "cannot sell.",
             {("compute", "coreweave", "nvidia")},
         ),
+        # a brand's parent, a longtime partner (the review's forms, round 11)
+        (
+            "Oracle will supply Facebook parent Meta with cloud capacity under a $20 billion "
+            "contract.",
+            {("compute", "oracle", "meta")},
+        ),
+        (
+            "Salesforce said it would widen its partnership with longtime partner Google to "
+            "bring Gemini into Slack.",
+            {("partnership", "google", "salesforce")},
+        ),
         # a legal form and a stock listing after a name
         (
             "Perplexity Inc. has closed a $500 million funding round. Nvidia led the round.",
@@ -200,9 +211,12 @@ def test_two_companies_and_no_machines_are_partners_not_supplier_and_buyer() -> 
         "Nvidia has struck a partnership with IBM to develop artificial intelligence "
         "infrastructure in India."
     ) == {("partnership", "ibm", "nvidia")}
-    # machines named: a supply
+    # machines named: a supply, even where they come after the other party's name
     assert found(
         "IBM signed a deal with Nvidia to deploy thousands of GPUs in its data centres."
+    ) == {("compute", "nvidia", "ibm")}
+    assert found(
+        "IBM signed a deal with Nvidia to build an AI factory running on 20,000 Nvidia chips."
     ) == {("compute", "nvidia", "ibm")}
     # a cloud deal between two companies is still one
     assert ("compute", "google", "apple") in found("Apple, Google in talks over cloud deal.")

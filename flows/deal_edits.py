@@ -147,28 +147,25 @@ def appositive(
     return f"{text[: m.end]}{_APPOSITIVE}{text[m.end :]}"
 
 
-def adverb(
-    text: str, mentions: Sequence[Mention], parties: frozenset[str], rng: random.Random
-) -> str | None:
-    """ "Aker quietly led …", "Aker has formally agreed …": between a party and its verb."""
-    for m in _first_mentions(mentions, parties):
-        v = _VERB.match(text, m.end)
-        if v and v.group(1) not in _NOUN_AFTER and v.group(1) not in ("is", "was", "has", "its"):
-            at = v.start(1)
-            return f"{text[:at]}{rng.choice(_ADVERBS)} {text[at:]}"
-    return None
+def _before_verb(words: Sequence[str]) -> Edit:
+    """ "Aker quietly led …", "Aker has formally agreed …": a word between a party and its
+    verb."""
 
+    def edit(
+        text: str, mentions: Sequence[Mention], parties: frozenset[str], rng: random.Random
+    ) -> str | None:
+        for m in _first_mentions(mentions, parties):
+            v = _VERB.match(text, m.end)
+            if (
+                v
+                and v.group(1) not in _NOUN_AFTER
+                and v.group(1) not in ("is", "was", "has", "its")
+            ):
+                at = v.start(1)
+                return f"{text[:at]}{rng.choice(words)} {text[at:]}"
+        return None
 
-def reportedly(
-    text: str, mentions: Sequence[Mention], parties: frozenset[str], rng: random.Random
-) -> str | None:
-    """ "Aker reportedly led …": the report's word where an adverb goes."""
-    for m in _first_mentions(mentions, parties):
-        v = _VERB.match(text, m.end)
-        if v and v.group(1) not in _NOUN_AFTER and v.group(1) not in ("is", "was", "has", "its"):
-            at = v.start(1)
-            return f"{text[:at]}reportedly {text[at:]}"
-    return None
+    return edit
 
 
 def dateline(
@@ -214,8 +211,8 @@ EDITS: dict[str, Edit] = {
     "appositive": appositive,
     "legal form": _after_name(_LEGAL),
     "listing": _after_name(_TICKERS),
-    "adverb": adverb,
-    "reportedly": reportedly,
+    "adverb": _before_verb(_ADVERBS),
+    "reportedly": _before_verb(("reportedly",)),
     "dateline": dateline,
     "news before": news_before,
     "news after": news_after,

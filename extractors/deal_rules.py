@@ -1295,8 +1295,11 @@ RULES: list[Rule] = [
                                      rf"(?P<tgt>{P})(?!['’])"),
          lambda m, ctx: [f for f in pairs("licensing")(m, ctx) if ctx.kinds[f.target] == "product"],
          ("licen",)),
-    Rule("license-to", _pattern(rf"(?P<tgt>{P})", GAP, r"\blicen[cs](?:e|es|ed|ing)\s+(?:its|their)"
-                                r"\s+(?:[\w-]+\s+){0,3}?to\s+", rf"(?P<inv>{P})"),
+    # "Reddit licenses its posts to Google and OpenAI", "Disney agreed to license more than
+    # 200 of its characters to OpenAI": the licensor's own things, to each licensee
+    Rule("license-to", _pattern(rf"(?P<tgt>{P})", GAP, r"\blicen[cs](?:e|es|ed|ing)\s+"
+                                r"(?:(?:[\w-]+\s+){1,4}?of\s+)?(?:its|their)"
+                                r"\s+(?:[\w-]+\s+){0,3}?to\s+", L("inv")),
          pairs("licensing"), ("licen",)),
     Rule("hire-staff", _pattern(rf"(?P<inv>{P})", GAP, r"\b(?:hire[sd]?|hiring|rehire[sd]?|"
                                 r"poach\w*|acquir(?:e|es|ed|ing)|brought\s+on|took\s+on|"

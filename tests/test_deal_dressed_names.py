@@ -281,3 +281,31 @@ def test_a_capitalised_word_before_an_ambiguous_name_still_makes_another_name() 
 )
 def test_a_list_ending_in_a_funds_two_words_is_read(text: str, backer: str) -> None:
     assert ("investment", backer, "cohere") in found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a licensor's own things licensed to each of a list, and a share of them
+        (
+            "Reddit, which licenses its posts to Google and OpenAI for AI training, has sued "
+            "Perplexity.",
+            {("licensing", "google", "reddit"), ("licensing", "openai", "reddit")},
+        ),
+        (
+            "Disney agreed to license more than 200 of its characters to OpenAI.",
+            {("licensing", "openai", "disney")},
+        ),
+    ],
+)
+def test_a_licence_to_each_licensee(text: str, expected: set[tuple[str, str, str]]) -> None:
+    watchlist = load_watchlist(
+        SEEDS_DIR / "watchlist.toml",
+        SEEDS_DIR.parent / "tests" / "data" / "deals_fresh_watchlist.toml",
+    )
+    tagger = Tagger(watchlist)
+    got = {
+        (d.kind, d.investor, d.target)
+        for d in find_deals(text, tagger.tag(text), watchlist.ancestors, date(2025, 6, 1))
+    }
+    assert expected <= got

@@ -1102,6 +1102,8 @@ def _amount(f: K.Found, text: str, tail: str, s: _Sentence) -> Amount | None:
     if f.amount is not None:
         return s.amounts[f.amount]
     a, b = f.span
+    if f.tail and (verb := _ANOTHER_VERB.search(tail)):
+        tail = tail[: verb.start()]  # "license its characters to OpenAI and to invest $1bn"
     for where in (text[a:b], tail if f.tail else ""):
         for k in K.AMOUNT_MARK.findall(where):
             if int(k) not in s.valuations:
@@ -1115,6 +1117,12 @@ def _amount(f: K.Found, text: str, tail: str, s: _Sentence) -> Amount | None:
 
 
 _PRICED = re.compile(r",\s+(?:valued|priced)\s+at\s+$")
+# after a deal, a verb of another one: what follows is that deal's money
+_ANOTHER_VERB = re.compile(
+    r"\band\s+(?:(?:to|will|would|has|have|also|then|later)\s+)*(?:invest|buy|acquire|pay|"
+    r"spend|put|take|raise|commit|pour)\w*\b",
+    re.IGNORECASE,
+)
 
 
 _ASIDE_WORDS = re.compile(r",\s+(?:which|who|whose)\b[^,;]*(?:,|$)", re.IGNORECASE)

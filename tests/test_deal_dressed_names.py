@@ -309,3 +309,19 @@ def test_a_licence_to_each_licensee(text: str, expected: set[tuple[str, str, str
         for d in find_deals(text, tagger.tag(text), watchlist.ancestors, date(2025, 6, 1))
     }
     assert expected <= got
+
+
+def test_money_after_another_deals_verb_is_that_deals() -> None:
+    watchlist = load_watchlist(
+        SEEDS_DIR / "watchlist.toml",
+        SEEDS_DIR.parent / "tests" / "data" / "deals_fresh_watchlist.toml",
+    )
+    tagger = Tagger(watchlist)
+    text = (
+        "Disney agreed to license more than 200 of its characters to OpenAI and to invest "
+        "$1 billion in the company."
+    )
+    deals = {
+        d.kind: d for d in find_deals(text, tagger.tag(text), watchlist.ancestors, date(2025, 6, 1))
+    }
+    assert deals["licensing"].amount_usd is None  # (the $1 billion is the investment's)

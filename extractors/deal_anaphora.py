@@ -39,6 +39,12 @@ _TITLE_AFTER = re.compile(r"(?:['’]s)?\s+(?:of|behind|that\s+makes|called|name
 _CLAUSE = re.compile(r"[,;]\s|\s(?:while|whereas|but)\s")
 _SPEAKER = re.compile(r"\b(?:said|says|added|noted|told\s+\w+)\s+(?:that\s+)?$")
 _KINDS = {"chipmaker": ("company",)}
+# the name of a product right before "maker" or "developer" ("the iPhone maker", "the Cursor
+# developer"), not a nationality ("the French AI developer") nor an acronym ("the AI maker")
+_NAMED_PRODUCT = re.compile(
+    r"(?:^|\s)(?![A-Z][a-z]*(?:an|ese|ish|ch|i)\s+$|[A-Z]{1,4}\s+$)"
+    r"(?:[A-Za-z]+[A-Z][\w.-]*|[A-Z][a-z][\w.-]+)\s+$"
+)
 # a name that only says whose people they are ("former Google researchers"; not "Adept's
 # co-founders", where the company is named)
 _PEOPLE_OF = re.compile(r"\s+" + PEOPLE_OF_WORDS)
@@ -70,6 +76,8 @@ def describe(
         if "," in before and any(x.end in range(a - 3, a) for x in mentions):
             continue  # "Anthropic, the start-up," is an aside about the name
         entity = _maker(m, mentions, ancestors) if noun in ("maker", "developer") else None
+        if entity is None and noun in ("maker", "developer") and _NAMED_PRODUCT.search(m["fill"]):
+            continue  # "the iPhone maker": a product the watchlist lacks, its maker unknown
         if entity is None and _SPEAKER.search(text, max(start, a - 40), a):
             # "Microsoft said the company will …": the speaker
             entity = next((x.entity for x in reversed(mentions) if start <= x.end <= a), None)

@@ -656,6 +656,39 @@ def leading(m: re.Match[str], ctx: Context) -> list[Found]:
     return _round(ctx, m, targets[-1], leads, part)
 
 
+# A product and its owner ("Amazon's new Alexa+", "Perplexity's answer engine"), and a
+# model and its maker ("Anthropic's Claude"), for the rules of a model that powers a product
+_USER = (
+    rf"(?:(?P<owner>{P})['’]s\s+(?:[\w+.-]+\s+){{0,3}}?(?:(?P<user>{P})\S*\s+)?"
+    rf"|(?P<user2>{P})\S*\s+(?:[\w-]+\s+){{0,2}}?)"
+)
+_MODEL = rf"(?:(?P<maker>{P})['’]s\s+(?:[\w.-]+\s+){{0,2}}?)?(?P<model>{P})"
+
+
+def model_licensed(m: re.Match[str], ctx: Context) -> list[Found]:
+    """A model that powers a product: the product's owner (the possessive before it, else
+    the product, whose maker is the party) licenses the model's maker (the possessive before
+    the model, else the model, whose maker is the party). Not a company's chips or a cloud
+    ("powered by Nvidia chips", "runs on AWS": compute), nor a company's own model."""
+    groups = m.groupdict()
+    users = (
+        ctx.parties(groups.get("owner"))
+        or ctx.parties(groups.get("user"))
+        or ctx.parties(groups.get("user2"))
+    )
+    models = ctx.parties(groups.get("model"))
+    makers = ctx.parties(groups.get("maker"))
+    if not users or not (models or makers):
+        return []
+    if models and ctx.kinds[models[0]] not in ("product", "lab"):
+        return []
+    target = makers[0] if makers else models[0]
+    user = users[0]
+    if ctx.kinds[user] == "cloud" or user == target:
+        return []
+    return [Found("licensing", user, target, ctx.text, m.span(), tail=False)]
+
+
 # --- the rules
 
 _INVEST_VERB = (
@@ -1845,6 +1878,29 @@ RULES: list[Rule] = [
          lambda m, ctx: [] if _TO_TEST.match(ctx.text, m.end()) else [
              replace(f, background=True) for f in pairs("licensing", tail=False)(m, ctx)],
          ("models from", "models by", "models made", "models built")),
+    # "Amazon's new Alexa+ is partly powered by Anthropic's Claude", "Perplexity's answer
+    # engine runs on Meta's Llama": a product licenses the model that powers it (round 11)
+    Rule("powered-by", _pattern(_USER, r"(?:(?:is|are|was|were|will\s+be|would\s+be|has\s+been|"
+                                r"have\s+been|be)\s+)?(?:(?:partly|partially|mostly|largely|"
+                                r"primarily|now|also|still|increasingly|already|in\s+part)\s+)?"
+                                r"(?:powered|driven)\s+by\s+", _MODEL),
+         model_licensed, ("powered by", "driven by")),
+    # "Anthropic's Claude will power many of the requests handled by Amazon's Alexa+"
+    Rule("powers", _pattern(_MODEL, r"(?:\s+(?:models?|technology))?\s+(?:(?:will|would|now|"
+                            r"also|already|could|to)\s+)?power(?:s|ed|ing)?\b", GAP,
+                            r"(?:(?P<owner>", P, r")['’]s\s+(?:[\w+.-]+\s+){0,2}?)?(?P<user>", P,
+                            r")"),
+         model_licensed, ("power",)),
+    # "Apple is paying Google about $1 billion a year for a custom Gemini model"
+    Rule("pays-for-model", _pattern(rf"(?P<owner>{P})\s+(?:(?:is|are|was|were|has|have|had|"
+                                    r"will|would|now|also|already|still|reportedly)\s+){0,3}"
+                                    r"(?:pay|pays|paid|paying)\s+",
+                                    rf"(?P<maker>{P})\s+(?:(?:about|roughly|around|some|nearly|"
+                                    rf"more\s+than|up\s+to)\s+)?(?:{A}\s+)?(?:(?:a|per|each)\s+"
+                                    r"(?:year|month)\s+)?(?:for|to\s+use|to\s+license)\s+"
+                                    r"(?:(?:a|an|its|their|the)\s+)?(?:[\w-]+\s+){0,2}?"
+                                    rf"(?:(?P<model>{P})|models?\b|technology\b)"),
+         model_licensed, (" pay", " paid")),
     # "Amazon's Alexa+ will lean on Anthropic's Claude": a model licensed for a product
     Rule("lean-on-model", _pattern(L("inv", possessive="optional"), GAP, r"\b(?:lean(?:s|ed|ing)?|"
                                    r"rel(?:y|ies|ied|ying)|draw(?:s|ing)?|drew)\s+on\s+",

@@ -967,6 +967,8 @@ def _deal(
     if maker is None and tgt.kind == "product" and f.kind in ("distribution", "licensing"):
         maker = next(iter(ancestors(tgt.entity)), None) if ancestors else None  # Meta's Llama
     inv_maker = _named_maker(inv, s, ancestors)
+    if inv_maker is None and inv.kind == "product" and f.kind == "licensing" and ancestors:
+        inv_maker = next(iter(ancestors(inv.entity)), None)  # "Alexa+ is powered by Claude"
     if (tgt.kind == "product" and maker is None) or (
         inv.kind == "product" and f.kind != "distribution" and inv_maker is None
     ):

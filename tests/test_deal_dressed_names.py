@@ -325,3 +325,52 @@ def test_money_after_another_deals_verb_is_that_deals() -> None:
         d.kind: d for d in find_deals(text, tagger.tag(text), watchlist.ancestors, date(2025, 6, 1))
     }
     assert deals["licensing"].amount_usd is None  # (the $1 billion is the investment's)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "absent"),
+    [
+        # a model that powers a product: the product's owner licenses the model's maker
+        (
+            "Amazon's new Alexa+ is partly powered by Anthropic's Claude.",
+            {("licensing", "amazon", "anthropic")},
+            set(),
+        ),
+        (
+            "Perplexity's answer engine is powered by Meta's Llama models.",
+            {("licensing", "perplexity", "meta")},
+            set(),
+        ),
+        (
+            "Anthropic's Claude models will power many of the requests handled by Amazon's "
+            "Alexa+.",
+            {("licensing", "amazon", "anthropic")},
+            set(),
+        ),
+        (
+            "Apple is paying Google about $1 billion a year for a custom Gemini model to power "
+            "Siri.",
+            {("licensing", "apple", "google")},
+            set(),
+        ),
+        # near-misses: chips are no model, a maker's own model, money for something else,
+        # and "the iPhone maker" (a product the watchlist lacks) is not the party named before
+        ("Microsoft's data centres are powered by Nvidia chips.", set(),
+         {("licensing", "microsoft", "nvidia")}),
+        ("OpenAI's GPT-4 powers ChatGPT.", set(), {("licensing", "openai", "openai")}),
+        ("Apple pays Google $20 billion a year to be the default search engine.", set(),
+         {("licensing", "apple", "google")}),
+        (
+            "How Siri talks with Anthropic fell apart, and why the iPhone maker is now paying "
+            "Google roughly $1B a year for Gemini instead.",
+            set(),
+            {("licensing", "anthropic", "google")},
+        ),
+    ],
+)  # fmt: skip
+def test_a_model_that_powers_a_product_is_licensed(
+    text: str, expected: set[tuple[str, str, str]], absent: set[tuple[str, str, str]]
+) -> None:
+    got = found(text)
+    assert expected <= got
+    assert not absent & got

@@ -1225,6 +1225,16 @@ RULES: list[Rule] = [
                                r"deliver\w*|sell(?:s|ing)?|sold|rent(?:s|ed|ing)?|leas\w*)\s+",
                                r"[^\ue000;]{0,80}?\bto\s+", L("tgt")),
          supplying, ("suppl", "provid", "deliver", "sell", "sold", "rent", "leas")),
+    # "Nvidia would sell Humain up to 600,000 chips": the buyer as the verb's first object
+    # (round 11; not "rent" or "lease", which a buyer does too: "rent Nvidia capacity from")
+    Rule("sell-buyer-chips", _pattern(rf"(?P<inv>{P})", GAP, r"\b(?:suppl(?:y|ies|ied|ying)|"
+                                      r"sell(?:s|ing)?|sold|ship(?:s|ped|ping)?)\s+", L("tgt"),
+                                      r"\s+(?:(?:up\s+to|about|roughly|some|nearly|more\s+than|"
+                                      r"as\s+many\s+as|another|an\s+additional)\s+)?"
+                                      rf"(?:{A}\s+(?:(?:worth\s+)?of\s+)?|[\d,.]+\s+(?:million\s+)?)?"
+                                      r"(?:of\s+)?(?:(?:its|their|the)\s+)?(?:[\w-]+\s+){0,3}?",
+                                      _CHIPS, r"\b"),
+         pairs("compute"), ("suppl", "sell", "sold", "ship")),
     Rule("give-capacity", _pattern(rf"(?P<inv>{P})", GAP, r"\bto\s+give\s+", rf"(?P<tgt>{P})",
                                    r"\s+(?:[\w-]+\s+){0,3}?(?:capacity|compute|computing|access)"),
          pairs("compute"), (" give",)),

@@ -374,3 +374,25 @@ def test_a_model_that_powers_a_product_is_licensed(
     got = found(text)
     assert expected <= got
     assert not absent & got
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "absent"),
+    [
+        # the buyer as the first object of a verb of selling or supplying
+        ("Nvidia would sell Oracle up to 600,000 chips over three years.",
+         {("compute", "nvidia", "oracle")}, set()),
+        ("Nvidia will ship Microsoft 50,000 Blackwell accelerators next year.",
+         {("compute", "nvidia", "microsoft")}, set()),
+        # near-misses: shares are no chips; "rent Nvidia capacity from" is the renter's deal
+        ("Nvidia sold Microsoft shares last year.", set(), {("compute", "nvidia", "microsoft")}),
+        ("Cohere will rent Nvidia capacity from Oracle to train its models.", set(),
+         {("compute", "cohere", "nvidia"), ("compute", "nvidia", "cohere")}),
+    ],
+)  # fmt: skip
+def test_a_buyer_as_the_first_object(
+    text: str, expected: set[tuple[str, str, str]], absent: set[tuple[str, str, str]]
+) -> None:
+    got = found(text)
+    assert expected <= got
+    assert not absent & got

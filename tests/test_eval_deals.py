@@ -368,6 +368,9 @@ ARTICLES4_WATCHLIST = DATA / "deals_articles4_watchlist.toml"
         ("articles19", 0.88, 0.32),
         ("articles20", 0.80, 0.32),
         ("articles21", 0.89, 0.33),
+        # heavy in licences, written and scored the same way after the round's licence rules
+        # (before them: 0.817 / 0.299; after: 0.839 / 0.317)
+        ("articles22", 0.82, 0.30),
     ],
 )
 def test_articles4_floors(split: str, precision: float, recall: float) -> None:
@@ -380,13 +383,13 @@ def test_articles4_floors(split: str, precision: float, recall: float) -> None:
 
 
 def test_articles4_set_is_well_formed() -> None:
-    # articles3's parties, and the 11 these sets add
+    # articles3's parties, and the 25 these sets add
     assert_well_formed(
         ARTICLES4,
         ARTICLES4_WATCHLIST,
         ARTICLES3_WATCHLIST,
-        90,
-        {"articles19", "articles20", "articles21"},
+        120,
+        {"articles19", "articles20", "articles21", "articles22"},
     )
 
 

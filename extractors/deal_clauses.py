@@ -40,6 +40,12 @@ HYPHENATED = re.compile(
     rf"(?P<mod>{P})-(?P<how>backed|funded|supported|owned|controlled)\s+(?:[\w-]+\s+){{0,3}}?(?P<head>{P})",
     re.IGNORECASE,
 )
+# "Amazon- and Google-backed Anthropic": the first name's hyphen suspended until the second's
+SUSPENDED = re.compile(
+    rf"(?P<mod>{P})-\s+(?:and|&)\s+{P}-(?P<how>backed|funded|supported|owned|controlled)\s+"
+    rf"(?:[\w-]+\s+){{0,3}}?(?P<head>{P})",
+    re.IGNORECASE,
+)
 # "CoreWeave, the Nvidia-backed cloud provider,": the aside's head is backed
 HYPHENATED_ASIDE = re.compile(
     rf"(?P<head>{P}),\s+(?:the|an?)\s+(?P<mod>{P})-(?P<how>backed|funded|supported|owned|controlled)\b",
@@ -179,13 +185,17 @@ def reduce(skeleton: str, kinds: Sequence[str], two_parties: bool = False) -> Re
                 # which may be the deal's: "ZT Systems, which it agreed to buy for $4.9bn,")
                 cuts.append((m.end("head"), m.end() + 1))
     if "-" in skeleton and _HAS_HYPHEN.search(skeleton):
-        for m in [*HYPHENATED.finditer(skeleton), *HYPHENATED_ASIDE.finditer(skeleton)]:
+        for m in [
+            *HYPHENATED.finditer(skeleton),
+            *HYPHENATED_ASIDE.finditer(skeleton),
+            *SUSPENDED.finditer(skeleton),
+        ]:
             mod = int(MARK.findall(m.group("mod"))[0])
             head = int(MARK.findall(m.group("head"))[0])
             how = m.group("how").lower()
             kind = "acquisition" if how in ("owned", "controlled") else "investment"
             out.found.append(Found(kind, mod, head, skeleton, m.span(), background=True))
-            if m.re is HYPHENATED:
+            if m.re is HYPHENATED or m.re is SUSPENDED:
                 cuts.append((m.start(), m.start("head")))
     if _titled(skeleton):
         for m in PREMODIFIER.finditer(skeleton):

@@ -396,3 +396,20 @@ def test_a_buyer_as_the_first_object(
     got = found(text)
     assert expected <= got
     assert not absent & got
+
+
+def test_a_suspended_hyphen_backs_with_both_names() -> None:
+    # "Amazon- and Google-backed Anthropic": both back it, and neither is the subject of what
+    # Anthropic does next
+    got = {
+        (d.kind, d.investor, d.target, d.status)
+        for d in deals_of(
+            "Amazon- and Google-backed Anthropic signed a deal with Salesforce to bring Claude "
+            "to its customers."
+        )
+    }
+    assert {
+        ("investment", "amazon", "anthropic", "background"),
+        ("investment", "google", "anthropic", "background"),
+    } <= got
+    assert not {t for t in got if t[1] in ("amazon", "google") and t[2] == "salesforce"}

@@ -4,8 +4,8 @@ written the way another outlet would write it?
 A gold set says which deals a text states. An edit changes how the text says it and not what
 it says: a party's name dressed as the press dresses names ("Norway's Aker", "London-based
 Aker", "venture firm Aker", "Aker Corp.", "Aker (NASDAQ: AKR)", "Aker, a company based in
-London,"), an adverb before the verb ("quietly", "reportedly"), a wire's dateline, an
-attribution, a sentence of other news before or after, an amount written another way. For
+London,"), an adverb before the verb ("quietly", "reportedly"), a wire's dateline, a
+sentence of other news before or after, an amount written another way. For
 every deal the finder gets right in the original text, an edit should leave it found, and
 should add no deal. The share kept is a measure of how well the rules generalise that needs
 no new labels: a rule written for one phrasing that breaks on the same news told with a

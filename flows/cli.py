@@ -28,7 +28,6 @@ from flows.settings import Settings, load_settings
 from warehouse.errors import WarehouseError
 
 if TYPE_CHECKING:
-    from extractors.records import Deal, Mention
     from flows.eval_deals import GoldSentence
 
 DESCRIPTION = """\
@@ -620,21 +619,11 @@ def eval_deals(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _eval_deal_edits(args: argparse.Namespace, gold: list[GoldSentence], tagger: Tagger) -> int:
-    from extractors.deals import find_deals
     from flows import deal_edits as de
 
-    def find(text: str, mentions: Sequence[Mention], day: date | None) -> list[Deal]:
-        return find_deals(text, mentions, tagger.watchlist.ancestors, day)
-
-    scores = de.evaluate_edits(gold, tagger, find)
+    scores = de.evaluate_edits(gold, tagger)
     if args.format == "json":
-        print(json.dumps({
-            "edits": {r[0]: dict(zip(de.EDIT_COLUMNS[1:], r[1:], strict=True))
-                      for r in de.edit_rows(scores)},
-            "losses": [{"id": x.sentence, "edit": x.edit, "lost": [" ".join(t) for t in x.lost],
-                        "added": [" ".join(t) for t in x.added], "text": x.text}
-                       for x in scores.losses],
-        }, indent=1))  # fmt: skip
+        print(json.dumps(de.as_json(scores), indent=1))
         return 0
     print(f"{len(gold)} texts")
     sys.stdout.write(format_rows(de.EDIT_COLUMNS, de.edit_rows(scores), args.format))

@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from extractors.deals import find_deals
 from extractors.entities import Tagger
 from extractors.records import Deal, Mention
 from flows.eval_deals import GoldSentence, Triple, triples
@@ -266,11 +267,18 @@ def _found(deals: Sequence[Deal]) -> set[Triple]:
 def evaluate_edits(
     gold: Sequence[GoldSentence],
     tagger: Tagger,
-    find: Callable[[str, Sequence[Mention], date | None], list[Deal]],
+    find: Callable[[str, Sequence[Mention], date | None], list[Deal]] | None = None,
     edits: dict[str, Edit] | None = None,
 ) -> EditScores:
     """For every gold text and edit: the deals found right before it, and how many of them
-    are found after it (`find` is given the text, its mentions and its date)."""
+    are found after it (`find` is given the text, its mentions and its date; by default the
+    deal finder with the tagger's watchlist)."""
+    if find is None:
+        ancestors = tagger.watchlist.ancestors
+
+        def find(text: str, mentions: Sequence[Mention], day: date | None) -> list[Deal]:
+            return find_deals(text, mentions, ancestors, day)
+
     scores = EditScores()
     for name in edits or EDITS:
         scores.edits[name] = EditCount()
@@ -298,6 +306,18 @@ def evaluate_edits(
                     EditLoss(s.id, name, tuple(sorted(right - after)), tuple(sorted(added)), edited)
                 )
     return scores
+
+
+def as_json(scores: EditScores) -> dict[str, object]:
+    """The scores as plain data, for `--format json`."""
+    return {
+        "edits": {r[0]: dict(zip(EDIT_COLUMNS[1:], r[1:], strict=True)) for r in edit_rows(scores)},
+        "losses": [
+            {"id": x.sentence, "edit": x.edit, "lost": [" ".join(t) for t in x.lost],
+             "added": [" ".join(t) for t in x.added], "text": x.text}
+            for x in scores.losses
+        ],
+    }  # fmt: skip
 
 
 def edit_rows(scores: EditScores) -> list[list[str]]:

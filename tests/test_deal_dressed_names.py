@@ -25,6 +25,18 @@ def deals_of(text: str) -> list[Deal]:
     return find_deals(text, TAGGER.tag(text), TAGGER.watchlist.ancestors, date(2025, 6, 1))
 
 
+# the parties of tests/data/deals_fresh.jsonl too (Reddit, Disney …)
+FRESH = load_watchlist(
+    SEEDS_DIR / "watchlist.toml", SEEDS_DIR.parent / "tests" / "data" / "deals_fresh_watchlist.toml"
+)
+FRESH_TAGGER = Tagger(FRESH)
+
+
+def fresh_deals(text: str) -> list[Deal]:
+    """The deals of `text` with the fresh set's watchlist, as an article of 1 June 2025."""
+    return find_deals(text, FRESH_TAGGER.tag(text), FRESH.ancestors, date(2025, 6, 1))
+
+
 def found(text: str) -> set[tuple[str, str, str]]:
     """(kind, investor, target) of every deal found, a round's backers each."""
     out = set()
@@ -299,31 +311,15 @@ def test_a_list_ending_in_a_funds_two_words_is_read(text: str, backer: str) -> N
     ],
 )
 def test_a_licence_to_each_licensee(text: str, expected: set[tuple[str, str, str]]) -> None:
-    watchlist = load_watchlist(
-        SEEDS_DIR / "watchlist.toml",
-        SEEDS_DIR.parent / "tests" / "data" / "deals_fresh_watchlist.toml",
-    )
-    tagger = Tagger(watchlist)
-    got = {
-        (d.kind, d.investor, d.target)
-        for d in find_deals(text, tagger.tag(text), watchlist.ancestors, date(2025, 6, 1))
-    }
-    assert expected <= got
+    assert expected <= {(d.kind, d.investor, d.target) for d in fresh_deals(text)}
 
 
 def test_money_after_another_deals_verb_is_that_deals() -> None:
-    watchlist = load_watchlist(
-        SEEDS_DIR / "watchlist.toml",
-        SEEDS_DIR.parent / "tests" / "data" / "deals_fresh_watchlist.toml",
-    )
-    tagger = Tagger(watchlist)
     text = (
         "Disney agreed to license more than 200 of its characters to OpenAI and to invest "
         "$1 billion in the company."
     )
-    deals = {
-        d.kind: d for d in find_deals(text, tagger.tag(text), watchlist.ancestors, date(2025, 6, 1))
-    }
+    deals = {d.kind: d for d in fresh_deals(text)}
     assert deals["licensing"].amount_usd is None  # (the $1 billion is the investment's)
 
 

@@ -108,11 +108,7 @@ def test_a_finder_that_reads_only_bare_names_loses_the_dressed_ones() -> None:
 def gold_scores() -> de.EditScores:
     watchlist = load_watchlist(SEEDS_DIR / "watchlist.toml", DATA / "deals_gold_watchlist.toml")
     tagger = Tagger(watchlist)
-    return de.evaluate_edits(
-        load_gold(DATA / "deals_gold.jsonl"),
-        tagger,
-        lambda text, mentions, day: find_deals(text, mentions, watchlist.ancestors, day),
-    )
+    return de.evaluate_edits(load_gold(DATA / "deals_gold.jsonl"), tagger)
 
 
 @pytest.mark.parametrize("name", list(de.EDITS))

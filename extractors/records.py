@@ -126,6 +126,7 @@ class Entity:
     senses: tuple[str, ...] = ()
     sense_words: tuple[str, ...] = ()
     follow: tuple[str, ...] = ()
+    since: int = 0  # the year the entity came to be (its maker's founding, a product's launch)
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ from itertools import compress
 
 import ahocorasick_rs
 
+from extractors.dated import latest_year
 from extractors.fuzzy import english_words
 from extractors.records import Entity, Watchlist
 from extractors.senses import (
@@ -199,6 +200,17 @@ _OPEN_QUOTES = frozenset("\"“‘'")
 # "Alexa, 11, is a sixth grader": an age after a name is a person's.
 _AGE = re.compile(r",[ \u00a0]+\d{1,3},[ \u00a0]+[a-z]")  # not "Gemini, 41, Claude, 38"
 _NONE: frozenset[str] = frozenset()
+# A sentence set this many years before an entity came to be is about something else (a
+# name's story starts a little before it: founders' earlier work, a product's research).
+_TIME_SLACK = 5
+# A sentence that compares the entity with an older namesake: "Gemini, named after NASA's
+# 1960s programme", "no relation to the 1980s supercomputer maker".
+_NAMESAKE = re.compile(
+    r"\b(?:named (?:after|for)|namesakes?|no relation|not to be confused|unlike|"
+    r"shares? (?:its|a|the) name|(?:borrows|borrowed|takes|took) (?:its|the|their) name|"
+    r"inspired by|a nod to|homage)\b",
+    re.IGNORECASE,
+)
 
 
 class _Terms:
@@ -240,6 +252,7 @@ class _Sense:
         self.prices = "<price>" in entity.follow
         # The kinds of thing the words next to the name may say it is (_kind_of_thing).
         self.kinds = frozenset(w for w in entity.follow if w in _KINDS)
+        self.since = entity.since
 
 
 # Kinds of entity that stand in one list: labs and their models ("OpenAI, Mistral and
@@ -555,6 +568,27 @@ class Resolver:
             ):
                 verdict = ACCEPT
             state[i] = verdict
+        # A name in a sentence set before the entity came to be, once the words next to each
+        # name have said what they can (a product named plainly in the sentence is the
+        # entity's family: "… with Apple over … on Apple TV+").
+        # What a sentence's time says outweighs what kind of thing the words next to a name
+        # say it is ("Thinking Machines filed for bankruptcy in 1994": a company, another
+        # one; "Gemini 4 … in June 1965": a version, of another thing), not the entity's own
+        # words after it ("Claude Code").
+        for i in pending:
+            assert seen is not None
+            if (
+                senses[entities[i]].since
+                and (
+                    local[i] == UNDECIDED
+                    or (
+                        local[i] == ACCEPT
+                        and not self._followed(text, senses[entities[i]], ends[i])
+                    )
+                )
+                and self._before_its_time(seen, i, entities, starts, ends, state, local)
+            ):
+                state[i] = local[i] = REJECT  # and what the text calls it first (below)
         # Most texts have no name that the words next to it made something else: no doubt.
         if seen is not None and (excluded or (len(pending) > 1 and REJECT in local.values())):
             self._first_reference(
@@ -715,6 +749,56 @@ class Resolver:
         if m is None:
             return False
         return bool(_TECH.hits(seen.words("tech", m.start("phrase"), m.end("phrase"))))
+
+    def _followed(self, text: str, sense: _Sense, end: int) -> bool:
+        """Whether one of the entity's `follow` words, or "-owned" and the like, is right
+        after the name."""
+        if text[end : end + 1] == "-":
+            return _OWNED.match(text, end) is not None
+        nxt = _NEXT_WORD.match(text, end)
+        if nxt is None:
+            return False
+        bare = nxt.group(1).rstrip(".’'")
+        return bare in sense.follow or (bare.isupper() and bare.lower() in sense.follow_folded)
+
+    def _before_its_time(
+        self,
+        seen: _Text,
+        i: int,
+        entities: Sequence[str],
+        starts: Sequence[int],
+        ends: Sequence[int],
+        state: Sequence[int],
+        local: dict[int, int],
+    ) -> bool:
+        """Whether the name's sentence is set decades before the entity came to be (its
+        `since`) and says nothing of the entity: "Thinking Machines filed for bankruptcy in
+        1994", "Gemini 4 carried Ed White on America's first spacewalk in June 1965", a
+        letter of Claude's "written in the spring of 1910". Not with the entity's family or
+        its `context` words in the sentence ("DeepMind, founded in 2010, built Gemini"), nor
+        beside an older namesake ("Gemini, named after NASA's 1960s programme")."""
+        sense = self.senses[entities[i]]
+        text = seen.text
+        _lo, _hi, slo, shi = seen.window(starts[i], ends[i])
+        year = latest_year(text, slo, shi)
+        if year is None or year >= sense.since - _TIME_SLACK:
+            return False
+        if _NAMESAKE.search(text, slo, shi):
+            return False
+        # The family named in the sentence: plainly, or by a name the words next to it
+        # confirmed (not one that counts only for want of another sense's words near it).
+        if any(
+            entities[j] in sense.family
+            and state[j] == ACCEPT
+            and local.get(j, ACCEPT) == ACCEPT
+            and j != i
+            for j in range(bisect_left(starts, slo), bisect_left(starts, shi))
+        ):
+            return False
+        # Its context's names ("Murati"), not its words: "funding" or "round" were there for
+        # the older company too.
+        names = sense.context.hits(seen.words("context", slo, shi)) - sense.context.folded
+        return not names
 
     def _family(self, entity: str) -> frozenset[str]:
         sense = self.senses.get(entity)

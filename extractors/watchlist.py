@@ -21,7 +21,10 @@ Each `[[entity]]` has an `id`, `name`, `kind` and optional `parent`, plus:
 - `exclude`: regular expressions; a mention inside a match ("Amazon rainforest",
   "Meta-analysis") does not count;
 - `fuzzy`: whether a one-edit misspelling of its long names (7 letters or more) counts
-  (default true).
+  (default true);
+- `since`: the year the entity came to be (a company's founding, a product's launch): a
+  bare ambiguous alias in a sentence dated decades before it ("Thinking Machines filed for
+  bankruptcy in 1994", "Gemini 4 flew in June 1965") is another thing.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ ENTITY_KINDS = ("lab", "cloud", "company", "product")
 SURENESS = ("always", "context", "anchor")
 _FIELDS = {
     "id", "name", "kind", "parent", "aliases", "aliases_ignore_case", "ambiguous", "context",
-    "exclude", "fuzzy", "sure", "senses", "sense_words", "follow",
+    "exclude", "fuzzy", "sure", "senses", "sense_words", "follow", "since",
 }  # fmt: skip
 
 
@@ -80,6 +83,10 @@ def _entity(raw: dict[str, Any], where: str) -> Entity:
     sure = raw.get("sure", "context")
     if sure not in SURENESS:
         raise WatchlistError(f"{where}: 'sure' must be one of {', '.join(SURENESS)}")
+    since = raw.get("since", 0)
+    # (bool is an int to Python; a year written true is a mistake)
+    if not isinstance(since, int) or isinstance(since, bool) or not 0 <= since <= 2100:
+        raise WatchlistError(f"{where}: 'since' must be a year (an integer up to 2100)")
     senses = _strings(raw, "senses", where)
     unknown_senses = set(senses) - set(SENSE_CLASSES)
     if unknown_senses:
@@ -102,6 +109,7 @@ def _entity(raw: dict[str, Any], where: str) -> Entity:
         senses=senses,
         sense_words=_strings(raw, "sense_words", where),
         follow=_strings(raw, "follow", where),
+        since=since,
     )
 
 

@@ -17,6 +17,7 @@ from extractors.dates import sane_date as sane_date  # where callers have always
 from extractors.entities import Tagger
 from extractors.page_kind import ARTICLE
 from extractors.records import Mention, PageInput
+from extractors.roundups import headline_items, is_roundup, items
 from extractors.text import sentence_spans
 from extractors.urls import canonical_url, same_site, url_key
 
@@ -120,9 +121,73 @@ def tag_title_and_body(
 ) -> tuple[list[Mention], list[Mention]]:
     """The mentions of an article's title and of its body, as the ingest tags them (the
     evaluation of whole articles calls this too)."""
-    found = tagger.tag(text)
-    # The body vouches for ambiguous names in the title ("Claude" above a text on Anthropic).
-    return tagger.tag(title, anchors={m.entity for m in found}), found
+    roundup = is_roundup(title)
+    found = _tag_items(tagger, text) if roundup else tagger.tag(text)
+    # The body vouches for ambiguous names in the title ("Claude" above a text on Anthropic);
+    # a roundup's title lists its items, each read alone ("Mistral eyes fresh funds; wind
+    # shuts Marseille port").
+    named = {m.entity for m in found}
+    if roundup:
+        titled = [
+            Mention(m.entity, m.kind, m.text, m.start + lo, m.end + lo)
+            for lo, hi in headline_items(title)
+            for m in tagger.tag(title[lo:hi], anchors=named)
+        ]
+    else:
+        titled = tagger.tag(title, anchors=named)
+    return _as_the_body_reads(tagger, titled, text, found), found
+
+
+def _tag_items(tagger: Tagger, text: str) -> list[Mention]:
+    """A roundup's mentions, each of its items (paragraphs) read as a text of its own: what
+    one item names or calls a name says nothing of the next. (Vouching across items, as the
+    body does for a title, was tried: it gave back more names of the other sense than it
+    kept of the entity's, docs/tagging.md.)"""
+    found: list[Mention] = []
+    for lo, hi in items(text):
+        found.extend(
+            Mention(m.entity, m.kind, m.text, m.start + lo, m.end + lo)
+            for m in tagger.tag(text[lo:hi])
+        )
+    return found
+
+
+def _as_the_body_reads(
+    tagger: Tagger, titled: list[Mention], text: str, found: list[Mention]
+) -> list[Mention]:
+    """The title's mentions, less the ambiguous names that the body spells the same way and
+    never as the entity: above "outside Azure, a community of about 300 people … Residents
+    of Azure …", the title's "near Azure" is the town, though the body names Microsoft Azure
+    too. A title is too short to say which thing it means; the text under it says."""
+    ambiguous = [m for m in titled if m.text in tagger.watchlist.get(m.entity).ambiguous]
+    if not ambiguous:
+        return titled
+    kept = {(m.entity, m.text) for m in found}
+    spans = [(m.start, m.end) for m in found]
+    dropped = set()
+    for m in ambiguous:
+        if (m.entity, m.text) in kept:
+            continue
+        # Spelled bare in the body (not inside a longer name it counted: "Microsoft Azure").
+        for at in _spelled(text, m.text):
+            if not any(lo <= at < hi for lo, hi in spans):
+                dropped.add((m.entity, m.text))
+                break
+    return [m for m in titled if (m.entity, m.text) not in dropped]
+
+
+def _spelled(text: str, name: str) -> list[int]:
+    """Where `name` stands as a word of its own in text."""
+    out = []
+    at = text.find(name)
+    while at >= 0:
+        end = at + len(name)
+        if (at == 0 or not text[at - 1].isalnum()) and (
+            end == len(text) or not text[end].isalnum()
+        ):
+            out.append(at)
+        at = text.find(name, at + 1)
+    return out
 
 
 def tag_text(

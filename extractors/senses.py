@@ -31,7 +31,8 @@ __all__ = [
 
 
 def _words(text: str) -> frozenset[str]:
-    return frozenset(w.strip() for w in text.split(",") if w.strip())
+    # A phrase broken over two lines of the source is one phrase ("the crypto exchange").
+    return frozenset(" ".join(w.split()) for w in text.split(",") if w.strip())
 
 
 SENSE_CLASSES: dict[str, frozenset[str]] = {
@@ -43,7 +44,11 @@ SENSE_CLASSES: dict[str, frozenset[str]] = {
         peruvian, colombia, colombian, ecuador, bolivia, venezuela, manaus, iquitos, andes,
         expedition, canoe, kayak, riverboat, wildlife, species, biodiversity, drought,
         dolphins, piranha, jaguar, malta, gozo, island, islands, coastline, cliff, cliffs,
-        arch, limestone, geology, landmark"""
+        arch, limestone, geology, landmark,
+        amazonas, amazonian, floodplain, floodplains, watershed, headwaters, rainfall,
+        savanna, wetland, wetlands, mangrove, mangroves, tree cover, carbon sink, ecologist,
+        ecologists, conservationists, hectares, yanomami, belem, para state, mato grosso,
+        rondonia, orinoco, xingu, tapajos, villagers, riverside, fishermen, cop30"""
     ),
     # Fruit and what is made of it.
     "food": _words(
@@ -52,34 +57,49 @@ SENSE_CLASSES: dict[str, frozenset[str]] = {
         cereal, breakfast, brunch, milk, menu, recipe, recipes, cinnamon, caramel, candy,
         cherry, cherries, pear, pears, peach, snack, dessert, jam, jelly,
         salad, cocktail, punch, flavor, flavors, flavour, flavours, chardonnay, wine,
-        harvest, ripe"""
+        harvest, ripe,
+        apples, frost, crop, crops, bushel, bushels, farmers market, pectin,
+        granny smith, honeycrisp, mcintosh apples, growers"""
     ),
     "crypto": _words(
         """crypto, cryptocurrency, cryptocurrencies, bitcoin, ethereum, coinbase, crypto.com,
         winklevoss, stablecoin, blockchain, binance, kraken, crypto exchange, the crypto
-        exchange, ^exchange"""
+        exchange, ^exchange,
+        defi, decentralized finance, decentralised finance, smart contract, smart
+        contracts, liquidation, liquidations, on-chain, onchain, stablecoins, solana,
+        chainlink, wallet, wallets, altcoin, altcoins, memecoin, nft, nfts, staking,
+        validators, web3, price feed, price feeds, crypto firm, digital assets"""
     ),
     "astrology": _words(
         """zodiac, horoscope, horoscopes, astrology, astrological, star sign, sun sign, twins,
         constellation, sagittarius, taurus, aries, virgo, libra, scorpio, capricorn,
-        aquarius, pisces"""
+        aquarius, pisces,
+        astrologer, astrologers, tarot, retrograde, mercury retrograde, moon sign,
+        rising sign, born under"""
     ),
     "space": _words(
         """nasa, spacecraft, capsule, astronaut, astronauts, rocket, rockets, orbit, orbital,
         spacewalk, apollo, lunar, spacex, canaveral, booster, launch pad, liftoff, crewed,
         telescope, telescopes, observatory, observatories, astronomer, astronomers,
-        astronomy, spectrograph, spectrographs, mauna kea"""
+        astronomy, spectrograph, spectrographs, mauna kea,
+        saturn, jupiter, planet, planets, planetary, moon, moons, solar system,
+        cassini, huygens, methane, splashdown, rendezvous, cosmonaut, cosmonauts,
+        astrophysicist, astrophysicists, space agency, space station, supernova, supernovae,
+        novae, stellar, galaxy, galaxies, white dwarf, lander, rover, launch vehicle"""
     ),
     # Ships and what goes under the sea ("the submersible Titan", "the assault ship Mistral").
     "sea": _words(
         """submersible, submersibles, submarine, vessel, vessels, shipwreck, wreck,
         titanic, hull, implosion, imploded, oceangate, seabed, seafloor, coast guard,
         deep-sea, ocean floor, warship, warships, navy, naval, frigate, assault ship,
-        aircraft carrier, moored, harbour, harbor"""
+        aircraft carrier, moored, harbour, harbor,
+        dive, dives, diving, divers, depths, deep ocean, amphibious, shipyard"""
     ),
     "weather": _words(
         """wind, winds, breeze, gust, gusts, storm, storms, weather, blew, blows, blowing,
-        rhone, provence, marseille, mediterranean, chill, gale"""
+        rhone, provence, marseille, mediterranean, chill, gale,
+        gusting, gusted, gusty, firefighters, northerly, camargue, toulon,
+        languedoc, corsica, sailors, regatta"""
     ),
     "apparel": _words(
         """shoe, shoes, boot, boots, sneaker, sneakers, trainers, jacket, climbing, outsole,
@@ -87,16 +107,22 @@ SENSE_CLASSES: dict[str, frozenset[str]] = {
     ),
     "aviation": _words(
         """pilot, pilots, captain, cockpit, crash, crashed, airline, airlines, aircraft,
-        plane, planes, runway, ntsb, faa, takeoff, air traffic, flight crew"""
+        plane, planes, runway, ntsb, faa, takeoff, air traffic, flight crew,
+        drone, drones, jet, jets, helicopter, helicopters, hangar, avionics,
+        autopilot, first officer, flight deck"""
     ),
     "animal": _words(
         """farm, farms, animal, animals, alpaca, alpacas, wool, herd, fleece, pasture, mascot,
-        zoo, ranch, graze, grazing, camelid, breeder, petting"""
+        zoo, ranch, graze, grazing, camelid, breeder, petting,
+        llamas, bird, birds, raptor, raptors, falconer, falconry, peregrine, prey,
+        nest, nesting, feathers, livestock, veterinarian, shearing, camel, camels"""
     ),
     "antiquity": _words(
         """delphi, prophecy, prophecies, prophet, oracles, temple, gods, goddess, greek,
         ancient, divination, bone, bones, shang, dynasty, inscriptions, myth, mythology,
-        seer, priestess, legend"""
+        seer, priestess, legend,
+        pythia, sanctuary, pilgrims, pilgrimage, athenians, croesus, sibyl,
+        soothsayer, fortune-teller, fortune teller"""
     ),
     "coffee": _words(
         """espresso, coffee, boiler, grinder, grind, dose, portafilter, barista, latte,
@@ -107,16 +133,33 @@ SENSE_CLASSES: dict[str, frozenset[str]] = {
     ),
     "letter": _words(
         """alpha, beta, gamma, epsilon, kappa, sigma, omega, theta, fraternity, sorority,
-        honor society, calculus, golden ratio"""
+        honor society, calculus, golden ratio,
+        greek life, pledges, inductees, initiates, wavelength, eigenvalue,
+        coefficient, equation, equations, mathematician, mathematicians, theorem"""
     ),
     # HTML <meta> elements: only right next to the name ("Meta descriptions").
     "web": _words(
         """^description, ^descriptions, ^tag, ^tags, ^title, ^titles, ^keywords, ^data,
         ^information, ^robots, ^element, ^elements, ^attribute, ^attributes"""
     ),
+    # Team sports: the Atlanta Falcons, the Tennessee Titans, a midfielder called "the Oracle".
+    "sport": _words(
+        """nfl, quarterback, quarterbacks, touchdown, touchdowns, linebacker, wide receiver,
+        playoff, playoffs, super bowl, head coach, kickoff, roster, draft pick, nba, mlb,
+        nhl, rugby, footballer, goalkeeper, midfielder, striker, innings, wicket, stadium"""
+    ),
+    # Rock and what is dug into it ("granite bedrock", "the Flintstones' town of Bedrock").
+    "geology": _words(
+        """granite, basalt, sandstone, shale, sediment, sediments, soil, soils, geologist,
+        geologists, geological, quarry, quarries, excavation, boreholes, aquifer,
+        groundwater, earthquake, seismic, tectonic, flintstones, flintstone"""
+    ),
     "person": _words(
         """actress, actor, singer, songwriter, painter, novelist, sculptor, photographer,
-        premiere, married"""
+        premiere, married,
+        widow, widower, husband, wife, obituary, funeral, survived by, grandson,
+        granddaughter, nephew, niece, poet, composer, pianist, violinist, playwright,
+        ballerina, dancer, skier, impressionist, impressionism, giverny, canvases, crooner"""
     ),
 }
 
@@ -187,9 +230,9 @@ ORGANISATIONS = frozenset(
     Resorts, Casino, Apparel, Fashion, Cosmetics, Beauty, Legal, Law, Academy, College,
     Observatory, Theatre, Theater, Gallery, Museum, Church, Society, Club, City, Town,
     Street, Avenue, Road, Square, Island, Islands, Lake, Valley, County, Bay, Beach, Corps,
-    Records, Commission, Council, Association, Federation, Growers, Festival""".replace(
-        ",", " "
-    ).split()
+    Records, Commission, Council, Association, Federation, Growers, Festival, Company,
+    Entertainment, Media, Studios, Productions, Publishing, Radio, Television,
+    Broadcasting""".replace(",", " ").split()
 )
 
 # In an appositive right after a name ("Mistral, the Paris-based start-up, …"), words that

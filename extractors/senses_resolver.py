@@ -45,7 +45,7 @@ from itertools import compress
 
 import ahocorasick_rs
 
-from extractors.dated import latest_year
+from extractors.dated import NOW, TIME_KEYS, time_at
 from extractors.fuzzy import english_words
 from extractors.records import Entity, Watchlist
 from extractors.senses import (
@@ -146,10 +146,24 @@ _PERSON_NAMED = re.compile(
 # town of Azure".
 _PLACE_NOUNS = frozenset(
     "town towns city village hamlet county township suburb borough parish province district "
-    "municipality valley island lake river".split()
+    "municipality valley island lake river community settlement neighbourhood neighborhood "
+    "ranch".split()
 )
 _PLACE_OF = re.compile(
     r"\b(?:" + "|".join(sorted(_PLACE_NOUNS)) + r")[ \u00a0]+of[ \u00a0]+$", re.IGNORECASE
+)
+# An appositive after a name, capitalised words and all: "Copilot, a Scottsdale start-up".
+_CALLED = re.compile(r",[ \u00a0]+(?:an?|the)[ \u00a0]+([^,;.:!?()\n—–]{1,60})")
+# Words that give a thing its name: "a drone called Falcon", "its drone, dubbed the Falcon".
+_NAMING = frozenset("called named dubbed nicknamed christened".split())
+_NAMED_THE = re.compile(r"\b(?:called|named|dubbed|nicknamed|christened)[ \u00a0]+the[ \u00a0]+$")
+_NAMED_THING = re.compile(
+    r"\b([A-Za-z-]+),?[ \u00a0]+(?:called|named|dubbed|nicknamed|christened)[ \u00a0]+"
+    r"(?:the[ \u00a0]+)?$"
+)
+# What a product is not: an appositive calling its name one of these names a company.
+_COMPANY_NOUNS = frozenset(
+    "start-up startup company firm chain retailer network agency studio charity".split()
 )
 # Capitalised words that start names without being one: "La Sportiva", "Van Halen".
 _PARTICLES = frozenset("La Le Les De Del Der Den Van Von Al El Di Da Du The".split())
@@ -203,6 +217,13 @@ _NONE: frozenset[str] = frozenset()
 # A sentence set this many years before an entity came to be is about something else (a
 # name's story starts a little before it: founders' earlier work, a product's research).
 _TIME_SLACK = 5
+# A sentence that says the name is not the entity: "Copilot, the London budgeting app (no
+# relation to the Microsoft assistant)".
+_DISOWNED = frozenset(
+    """no relation to, not to be confused with, unrelated to, not affiliated with, no
+    connection to, no connection with, no affiliation to, no affiliation with, no link to,
+    no link with, not related to, no relation of""".replace("\n    ", " ").split(", ")
+)
 # A sentence that compares the entity with an older namesake: "Gemini, named after NASA's
 # 1960s programme", "no relation to the 1980s supercomputer maker".
 _NAMESAKE = re.compile(
@@ -349,6 +370,7 @@ class _Text:
         text: str,
         lexicons: dict[str, _Lexicon],
         other: list[tuple[int, str, str]] | None = None,
+        late: int = 2100,
     ) -> None:
         self.text = text
         self._lexicons = lexicons
@@ -357,6 +379,8 @@ class _Text:
         self._other = _sorted(other)
         self._stops: list[int] | None = None
         self._windows = 0
+        self._times: tuple[list[int], list[int]] | None = None
+        self._late = late
 
     def other(self, lo: int, hi: int) -> list[tuple[str, str]]:
         """Other senses' words within lo:hi."""
@@ -369,6 +393,42 @@ class _Text:
         for key in {key for key, _ in self._other[1]}:
             out |= doubts.get(key, _NONE)
         return out
+
+    def times_near(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The times the text gives (extractors/dated.py) within WINDOW characters of
+        start:end, as (offset, year)."""
+        at, years = self._dated()
+        lo, hi = bisect_left(at, start - WINDOW), bisect_left(at, end + WINDOW)
+        return list(zip(at[lo:hi], years[lo:hi], strict=True))
+
+    def earliest(self) -> int:
+        """The earliest time the text gives, NOW when it gives none."""
+        return min(self._dated()[1], default=NOW)
+
+    def _dated(self) -> tuple[list[int], list[int]]:
+        """The text's times, read where the lexicon pass found their numbers and words."""
+        if self._times is None:
+            starts, words = self._other
+            at, years = [], []
+            for start, (key, surface) in zip(starts, words, strict=True):
+                if key in TIME_KEYS:
+                    year = time_at(self.text, start, start + len(surface), self._late)
+                    if year is not None:
+                        at.append(start)
+                        years.append(year)
+            self._times = (at, years)
+        return self._times
+
+    def disowned(self, lo: int, hi: int) -> bool:
+        """Whether the text says within lo:hi that a name is not what it might be ("no
+        relation to")."""
+        starts, words = self._other
+        i = bisect_left(starts, lo)
+        while i < len(starts) and starts[i] < hi:
+            if words[i][0] in _DISOWNED:
+                return True
+            i += 1
+        return False
 
     def any_other_near(self, start: int, end: int, span: int, terms: _Terms) -> bool:
         """Whether one of `terms` (an entity's other senses' words) is within `span`
@@ -486,6 +546,9 @@ class Resolver:
             if e.ambiguous
         }
         self._families: dict[str, frozenset[str]] = {}
+        # From this year on, a time in a text is no earlier than any entity's start less the
+        # slack (_before_its_time): such numbers are taken as they stand (dated.times).
+        self._late = max((s.since - _TIME_SLACK for s in self.senses.values()), default=0)
         self._list_kinds = {e.id: _LIST_KINDS.get(e.kind, e.kind) for e in watchlist.entities}
         # For each other sense's word, the entities it casts doubt on.
         doubts: dict[str, set[str]] = {}
@@ -500,8 +563,17 @@ class Resolver:
         # The words the neighbourhoods look for, by kind: other senses' (rare, looked for
         # first: the words that count only right next to a name are not among them), the
         # entities' own and the industry's (frequent, looked for when needed).
+        # The times a sentence gives (extractors/dated.py) and what disowns a name ride along
+        # with the other senses' words: found in the tagger's own pass (see other_keys).
         self._lexicons = {
-            "other": _Lexicon({k for sense in self.senses.values() for k in sense.other.keys}),
+            "other": _Lexicon(
+                {k for sense in self.senses.values() for k in sense.other.keys}
+                | (
+                    TIME_KEYS | _DISOWNED
+                    if any(s.since for s in self.senses.values())
+                    else _DISOWNED
+                )
+            ),
             "context": _Lexicon({k for sense in self.senses.values() for k in sense.context.keys}),
             "tech": _Lexicon(set(_TECH.keys)),
         }
@@ -541,7 +613,7 @@ class Resolver:
         # mentions and these run once per text or more.
         state = list(map(_STATES.__getitem__, hows))
         pending = list(compress(range(len(hows)), map(_AMBIGUOUS.__eq__, hows)))
-        seen = _Text(text, self._lexicons, other) if pending else None
+        seen = _Text(text, self._lexicons, other, self._late) if pending else None
         senses = self.senses
         # The entities whose other senses' words the text has at all (most texts: none).
         doubted = seen.doubted(self._doubts) if seen is not None else set()
@@ -568,27 +640,29 @@ class Resolver:
             ):
                 verdict = ACCEPT
             state[i] = verdict
-        # A name in a sentence set before the entity came to be, once the words next to each
-        # name have said what they can (a product named plainly in the sentence is the
-        # entity's family: "… with Apple over … on Apple TV+").
-        # What a sentence's time says outweighs what kind of thing the words next to a name
-        # say it is ("Thinking Machines filed for bankruptcy in 1994": a company, another
-        # one; "Gemini 4 … in June 1965": a version, of another thing), not the entity's own
-        # words after it ("Claude Code").
-        for i in pending:
-            assert seen is not None
-            if (
-                senses[entities[i]].since
-                and (
-                    local[i] == UNDECIDED
-                    or (
-                        local[i] == ACCEPT
-                        and not self._followed(text, senses[entities[i]], ends[i])
-                    )
-                )
-                and self._before_its_time(seen, i, entities, starts, ends, state, local)
-            ):
-                state[i] = local[i] = REJECT  # and what the text calls it first (below)
+        # What the name's sentence says of it, once the words next to each name have said
+        # what they can (a product named plainly in the sentence is the entity's family: "…
+        # with Apple over … on Apple TV+"). It outweighs what kind of thing the words next to
+        # a name say it is ("Thinking Machines filed for bankruptcy in 1994": a company,
+        # another one; "Gemini 4 … in June 1965": a version, of another thing), not the
+        # entity's own words after it ("Claude Code").
+        if seen is not None:
+            # Most texts hold no early time and disown nothing: two looks decide most names.
+            earliest, disowned = seen.earliest(), seen.disowned(0, len(text))
+            for i in pending:
+                sense = senses[entities[i]]
+                verdict = local[i]
+                if verdict not in (UNDECIDED, ACCEPT):
+                    continue
+                early = bool(sense.since) and earliest < sense.since - _TIME_SLACK
+                if not (disowned or early) and (
+                    verdict == UNDECIDED or not _has_digit(text[ends[i] : ends[i] + 3])
+                ):
+                    continue
+                if verdict == ACCEPT and self._followed(text, sense, ends[i]):
+                    continue
+                if self._said_otherwise(seen, i, entities, starts, ends, state, local):
+                    state[i] = local[i] = REJECT  # and what the text calls it first (below)
         # Most texts have no name that the words next to it made something else: no doubt.
         if seen is not None and (excluded or (len(pending) > 1 and REJECT in local.values())):
             self._first_reference(
@@ -673,19 +747,24 @@ class Resolver:
         }
         if not doubted:
             return
-        bare: list[int] = []
-        for i in pending:
+        # In text order, the bare spellings after the first reference are that other thing
+        # until one is tied to the entity: an article may tell of both ("the Denver company's
+        # drone, called the Falcon … The Falcon also talks … a small version of Falcon, the
+        # open-weight language model"), and what comes first is what a reader takes a bare
+        # name for until told otherwise. Once tied, the neighbourhoods decide (below).
+        other: dict[tuple[str, str], bool] = dict.fromkeys(doubted, True)
+        for i in sorted(pending, key=starts.__getitem__):
             key = (entities[i], text[starts[i] : ends[i]])
-            if key not in doubted:
+            if not other.get(key) or local[i] == REJECT:
                 continue
-            if local[i] == ACCEPT or (
-                local[i] == UNDECIDED and self._tied(seen, i, key, entities, starts, ends, state)
-            ):
-                doubted.discard(key)
-            elif local[i] == UNDECIDED:
-                bare.append(i)
-        for i in bare:
-            if (entities[i], text[starts[i] : ends[i]]) in doubted:
+            if (
+                local[i] == ACCEPT and self._followed(text, self.senses[key[0]], ends[i])
+            ) or self._tied(seen, i, key, entities, starts, ends, state):
+                other[key] = False
+            else:
+                # undecided, or only said to be the kind of thing the entity is ("Gemini's
+                # chief technology officer", "Gemini 7"), with nothing of the entity's
+                # around it: the other thing, still
                 state[i] = REJECT
 
     def _tied(
@@ -712,6 +791,32 @@ class Resolver:
             and (entities[j], text[starts[j] : ends[j]]) != key
             for j in range(bisect_left(starts, slo), bisect_left(starts, shi))
         ) or bool(sense.context.hits(seen.words("context", slo, shi)))
+
+    def _vouched(
+        self,
+        seen: _Text,
+        i: int,
+        key: tuple[str, str],
+        entities: Sequence[str],
+        starts: Sequence[int],
+        ends: Sequence[int],
+        state: Sequence[int],
+    ) -> bool:
+        """Whether the sentences either side of a bare spelling name the entity's family or
+        its `context` words, with no word of another sense in its own sentence ("… the
+        museum's chatbot, built on Anthropic's models. Visitors can put questions to Claude
+        at a terminal")."""
+        sense = self.senses[key[0]]
+        text = seen.text
+        lo, hi, slo, shi = seen.window(starts[i], ends[i])
+        if sense.other.hits(seen.other(slo, shi)):
+            return False
+        return any(
+            entities[j] in sense.family
+            and state[j] == ACCEPT
+            and (entities[j], text[starts[j] : ends[j]]) != key
+            for j in range(bisect_left(starts, lo), bisect_left(starts, hi))
+        ) or bool(sense.context.hits(seen.words("context", lo, hi)))
 
     def _defined(
         self,
@@ -751,15 +856,81 @@ class Resolver:
         return bool(_TECH.hits(seen.words("tech", m.start("phrase"), m.end("phrase"))))
 
     def _followed(self, text: str, sense: _Sense, end: int) -> bool:
-        """Whether one of the entity's `follow` words, or "-owned" and the like, is right
-        after the name."""
+        """Whether one of the entity's `follow` words, "-owned" and the like, or a tier's
+        "+" is right after the name."""
         if text[end : end + 1] == "-":
             return _OWNED.match(text, end) is not None
+        if text[end : end + 1] == "+":
+            return not text[end + 1 : end + 2].isalnum()
         nxt = _NEXT_WORD.match(text, end)
         if nxt is None:
             return False
         bare = nxt.group(1).rstrip(".’'")
         return bare in sense.follow or (bare.isupper() and bare.lower() in sense.follow_folded)
+
+    def _said_otherwise(
+        self,
+        seen: _Text,
+        i: int,
+        entities: Sequence[str],
+        starts: Sequence[int],
+        ends: Sequence[int],
+        state: Sequence[int],
+        local: dict[int, int],
+    ) -> bool:
+        """Whether the name's own sentence says it is not the entity: disowns it ("Copilot,
+        the London budgeting app (no relation to the Microsoft assistant)"), is set before
+        the entity came to be (_before_its_time), or, for a name only a version after it
+        confirmed, is told in two or more of another sense's words and none of the
+        industry's, with nothing of the entity's ("Gemini 6A and Gemini 7 had achieved the
+        first crewed rendezvous")."""
+        sense = self.senses[entities[i]]
+        text = seen.text
+        if seen.disowned(ends[i], ends[i] + WINDOW) and seen.disowned(
+            ends[i], seen.window(starts[i], ends[i])[3]
+        ):
+            return True
+        if sense.since and self._before_its_time(seen, i, entities, starts, ends, state, local):
+            return True
+        # Of what the words next to a name say, a number after it says least: "Gemini 7" is
+        # a version of anything.
+        if local[i] != ACCEPT or not _has_digit(text[ends[i] : ends[i] + 3]):
+            return False
+        if len(sense.other.hits(seen.other(starts[i] - WINDOW, ends[i] + WINDOW))) < 2:
+            return False  # (not even near it: its sentence is not found)
+        _lo, _hi, slo, shi = seen.window(starts[i], ends[i])
+        if len(sense.other.hits(seen.other(slo, shi))) < 2 or _TECH.hits(
+            seen.words("tech", slo, shi)
+        ):
+            return False
+        return not self._family_in(seen, i, entities, starts, ends, state, local, slo, shi)
+
+    def _family_in(
+        self,
+        seen: _Text,
+        i: int,
+        entities: Sequence[str],
+        starts: Sequence[int],
+        ends: Sequence[int],
+        state: Sequence[int],
+        local: dict[int, int],
+        lo: int,
+        hi: int,
+    ) -> bool:
+        """Whether text[lo:hi] names the entity's family (plainly, or by a name the words next
+        to it confirmed: not one that counts only for want of another sense's words near it)
+        or its context's names ("Murati"; not its words: "funding" or "round" were there for
+        an older company too)."""
+        sense = self.senses[entities[i]]
+        if any(
+            entities[j] in sense.family
+            and state[j] == ACCEPT
+            and local.get(j, ACCEPT) == ACCEPT
+            and j != i
+            for j in range(bisect_left(starts, lo), bisect_left(starts, hi))
+        ):
+            return True
+        return bool(sense.context.hits(seen.words("context", lo, hi)) - sense.context.folded)
 
     def _before_its_time(
         self,
@@ -779,26 +950,26 @@ class Resolver:
         beside an older namesake ("Gemini, named after NASA's 1960s programme")."""
         sense = self.senses[entities[i]]
         text = seen.text
+        # Most names have no time anywhere near: asked before their sentence is found.
+        near = seen.times_near(starts[i], ends[i])
+        before = sense.since - _TIME_SLACK
+        if all(year >= before for _, year in near):
+            return False  # (no time near, or none early enough: its sentence is not found)
+        # Nor when each early time is in another sentence: a sentence's end between it and
+        # the name (looked for over the gap alone).
+        if not any(
+            year < before
+            and next(_boundaries(text, min(at, starts[i]), max(at, ends[i])), None) is None
+            for at, year in near
+        ):
+            return False
         _lo, _hi, slo, shi = seen.window(starts[i], ends[i])
-        year = latest_year(text, slo, shi)
-        if year is None or year >= sense.since - _TIME_SLACK:
+        years = [year for at, year in near if slo <= at < shi]
+        if not years or max(years) >= before:
             return False
         if _NAMESAKE.search(text, slo, shi):
             return False
-        # The family named in the sentence: plainly, or by a name the words next to it
-        # confirmed (not one that counts only for want of another sense's words near it).
-        if any(
-            entities[j] in sense.family
-            and state[j] == ACCEPT
-            and local.get(j, ACCEPT) == ACCEPT
-            and j != i
-            for j in range(bisect_left(starts, slo), bisect_left(starts, shi))
-        ):
-            return False
-        # Its context's names ("Murati"), not its words: "funding" or "round" were there for
-        # the older company too.
-        names = sense.context.hits(seen.words("context", slo, shi)) - sense.context.folded
-        return not names
+        return not self._family_in(seen, i, entities, starts, ends, state, local, slo, shi)
 
     def _family(self, entity: str) -> frozenset[str]:
         sense = self.senses.get(entity)
@@ -818,6 +989,9 @@ class Resolver:
         last test, which can only confirm it."""
         after = text[end : end + 1]
         if after == "-" and _OWNED.match(text, end):
+            return ACCEPT
+        # A product's tier glued to its name: "Alexa+", "Copilot+" (not "Phi+1").
+        if after == "+" and not text[end + 1 : end + 2].isalnum():
             return ACCEPT
         word = bare = ""
         if after in _SPACES:
@@ -857,6 +1031,11 @@ class Resolver:
                 low = pword.lower()
                 if low in sense.other_words or (sense.place and low in _PLACE_BEFORE):
                     return REJECT
+                # "The drone, called the Falcon": a thing of another sense given the name.
+                if low in _NAMING or (low == "the" and _NAMED_THE.search(text, 0, start)):
+                    named = _NAMED_THING.search(text, max(0, start - 60), start)
+                    if named and named.group(1).lower() in sense.other_words:
+                        return REJECT
                 if low in _ARTICLES and sense.organisation and _ends_phrase(text, end, word, low):
                     return REJECT
                 if low in _RARE_BEFORE and self._rare_before(text, sense, start, end, low):
@@ -919,6 +1098,14 @@ class Resolver:
         the news"), an assistant ("<command>"); followed by an appositive of lower-case words
         that says nothing of the entity's kind of thing ("The Oracle, a fortune-teller in the
         film, …", "Nova, a six-year-old border collie"), another sense."""
+        # "Copilot, a Scottsdale start-up that makes dashboard cameras": a product's name
+        # called a company is another company's.
+        if not sense.organisation:
+            called = _CALLED.match(text, end)
+            if called and any(
+                w in _COMPANY_NOUNS for w in _WORDS.findall(called.group(1).lower())[:4]
+            ):
+                return REJECT
         m = _APPOSITIVE.match(text, end)
         if m is None:
             return UNDECIDED

@@ -122,7 +122,9 @@ def tag_title_and_body(
     """The mentions of an article's title and of its body, as the ingest tags them (the
     evaluation of whole articles calls this too)."""
     roundup = is_roundup(title)
-    found = _tag_items(tagger, text) if roundup else tagger.tag(text)
+    # (each item read under the roundup's label: "The week in AI" says what each is about)
+    label = title[slice(*headline_items(title)[0])] if roundup else ""
+    found = _tag_items(tagger, text, label) if roundup else tagger.tag(text)
     # The body vouches for ambiguous names in the title ("Claude" above a text on Anthropic);
     # a roundup's title lists its items, each read alone ("Mistral eyes fresh funds; wind
     # shuts Marseille port").
@@ -138,16 +140,20 @@ def tag_title_and_body(
     return _as_the_body_reads(tagger, titled, text, found), found
 
 
-def _tag_items(tagger: Tagger, text: str) -> list[Mention]:
-    """A roundup's mentions, each of its items (paragraphs) read as a text of its own: what
-    one item names or calls a name says nothing of the next. (Vouching across items, as the
-    body does for a title, was tried: it gave back more names of the other sense than it
-    kept of the entity's, docs/tagging.md.)"""
+def _tag_items(tagger: Tagger, text: str, label: str = "") -> list[Mention]:
+    """A roundup's mentions, each of its items (paragraphs) read as a text of its own, under
+    the roundup's `label` (the headline's part before its items: "The week in AI" says what
+    each item is about): what one item names or calls a name says nothing of the next.
+    (Vouching across items, as the body does for a title, was tried: it gave back more names
+    of the other sense than it kept of the entity's, docs/tagging.md.)"""
     found: list[Mention] = []
+    head = label + "\n" if label else ""
     for lo, hi in items(text):
+        shift = lo - len(head)
         found.extend(
-            Mention(m.entity, m.kind, m.text, m.start + lo, m.end + lo)
-            for m in tagger.tag(text[lo:hi])
+            Mention(m.entity, m.kind, m.text, m.start + shift, m.end + shift)
+            for m in tagger.tag(head + text[lo:hi])
+            if m.start >= len(head)
         )
     return found
 

@@ -145,3 +145,15 @@ def test_a_roundups_items_are_read_apart() -> None:
         "Amazon cuts jobs",
         "drought grips the Amazon basin",
     ]
+
+
+def test_a_roundups_label_says_what_its_items_are_about() -> None:
+    body = (
+        "Our pick of the week.\n\n"
+        "Perplexity will share its revenue with four magazine publishers.\n\n"
+        "Frost cut the apple harvest in Kent by a third."
+    )
+    _, found = tag_title_and_body(TAGGER, "The week in AI: publishers and frost", body)
+    assert [m.entity for m in found] == ["perplexity"]
+    _, found = tag_title_and_body(TAGGER, "Morning Briefing: publishers and frost", body)
+    assert found == []

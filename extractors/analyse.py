@@ -162,23 +162,27 @@ def _as_the_body_reads(
     tagger: Tagger, titled: list[Mention], text: str, found: list[Mention]
 ) -> list[Mention]:
     """The title's mentions, less the ambiguous names that the body spells the same way and
-    never as the entity: above "outside Azure, a community of about 300 people … Residents
-    of Azure …", the title's "near Azure" is the town, though the body names Microsoft Azure
-    too. A title is too short to say which thing it means; the text under it says."""
+    never as the entity, where the body tells the other thing: above "outside Azure, a
+    community of about 300 people … Residents of Azure …", the title's "near Azure" is the
+    town, though the body names Microsoft Azure too. A title is too short to say which thing
+    it means; the text under it says. The body tells it when it names the entity otherwise
+    (the bare name is kept for the other thing) or spells the bare name more than once; one
+    bare spelling it could not confirm says nothing ("Perplexity will answer questions
+    using articles …" under "Perplexity signs deal with newspaper archive")."""
     ambiguous = [m for m in titled if m.text in tagger.watchlist.get(m.entity).ambiguous]
     if not ambiguous:
         return titled
     kept = {(m.entity, m.text) for m in found}
+    named = {m.entity for m in found}
     spans = [(m.start, m.end) for m in found]
     dropped = set()
     for m in ambiguous:
         if (m.entity, m.text) in kept:
             continue
         # Spelled bare in the body (not inside a longer name it counted: "Microsoft Azure").
-        for at in _spelled(text, m.text):
-            if not any(lo <= at < hi for lo, hi in spans):
-                dropped.add((m.entity, m.text))
-                break
+        bare = [at for at in _spelled(text, m.text) if not any(lo <= at < hi for lo, hi in spans)]
+        if bare and (m.entity in named or len(bare) > 1):
+            dropped.add((m.entity, m.text))
     return [m for m in titled if (m.entity, m.text) not in dropped]
 
 

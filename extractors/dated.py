@@ -23,8 +23,8 @@ _MONTHS = (
 )
 # Words after which a four-digit number is a year: prepositions of time, seasons, "born".
 _CUES = (
-    "in|In|by|By|until|till|from|From|during|During|circa|c\\.|around|early|"
-    "late|mid|spring|summer|autumn|fall|winter|Spring|Summer|Autumn|Winter|born|died|"
+    "in|In|by|By|until|till|during|During|circa|c\\.|around|early|"
+    "late|mid|spring|summer|autumn|fall|winter|Spring|Summer|Autumn|Winter|"
     "founded|established|before|after|Before|After|through|year|between"
 )
 _YEAR = r"(?P<y>1\d{3}|20\d\d)"
@@ -38,6 +38,13 @@ _NOT_BEFORE = (
 _CUE_WORDS = frozenset(w.replace("\\", "") for w in _CUES.split("|"))
 _MONTH_WORDS = frozenset(_MONTHS.split("|"))
 _PART_WORDS = frozenset(("early", "late", "mid", "the"))
+# A time that dates a thing the sentence names, not what the sentence tells: "letters
+# written during the 1860s", "a cookbook first published in 1962", "census records from
+# 1950", "born in 1931". Not read as the sentence's time.
+_MADE = frozenset(
+    """written published printed taken built made recorded painted composed drawn shot filmed
+    produced dating dated collected issued minted manufactured designed born died from""".split()
+)
 _OF_WORDS = frozenset(
     "spring summer autumn fall winter year class end start beginning middle turn".split()
 ) | frozenset(m.lower() for m in _MONTHS.split("|"))
@@ -75,7 +82,8 @@ NOW = 9999
 def _cue(text: str, at: int) -> str:
     """What the words right before a number at `at` make of it: "since" (a time from then
     to now), "year" (a year: "in 1994", "June 1965", "on 3 May 1937", "by early 1942", "the
-    mid-1960s", "from 1914 to 1918"), or "" (a number)."""
+    mid-1960s", "from 1914 to 1918"), or "" (a number, or a thing's time: "published in
+    1962", "records from 1950", "born in 1931")."""
     if at and text[at - 1] == "-":  # "mid-1960s", "early-1990s"
         head = text[max(0, at - 7) : at - 1].split()
         words = text[max(0, at - 48) : at - 1].split()
@@ -84,6 +92,19 @@ def _cue(text: str, at: int) -> str:
     elif at and text[at - 1].isspace():
         words = text[max(0, at - 48) : at].split()
     else:
+        return ""
+    # "from 1914 to 1918": the end of a range whose start is a year after "from"
+    if (
+        len(words) >= 3
+        and words[-1] in ("to", "and", "until")
+        and words[-3].lower() in ("from", "between")
+        and len(words[-2]) == 4
+        and words[-2].isdigit()
+        and words[-2][0] in "12"
+    ):
+        return "" if len(words) >= 4 and words[-4].lower() in _MADE else "year"
+    # A thing's time: a word of making within the three words before ("written during the").
+    if any(w.lower().rstrip(",") in _MADE for w in words[-4:]):
         return ""
     # Back over a day, a month, "the", "early": the word before them is the cue.
     i = len(words) - 1
@@ -105,11 +126,6 @@ def _cue(text: str, at: int) -> str:
         return "year" if i and words[i - 1].lower().rstrip(",") in _OF_WORDS else ""
     if word in _CUE_WORDS or word.lower() in _CUE_WORDS:
         return "year"
-    # "from 1914 to 1918": the end of a range whose start is a year after "from"
-    if word in ("to", "and", "until") and i >= 2 and words[i - 2].lower() in ("from", "between"):
-        start = words[i - 1]
-        if len(start) == 4 and start.isdigit() and start[0] in "12":
-            return "year"
     return ""
 
 
@@ -133,8 +149,11 @@ def time_at(text: str, at: int, end: int, late: int = 2100) -> int | None:
         cue = _cue(text, at)
         if cue == "since":
             return NOW  # a time from then to now dates nothing before now
-        if len(word) == 5:  # "the 1980s"
-            return year + 9 if year % 10 == 0 else None
+        if len(word) == 5:  # "the 1980s" (not "letters written in the 1860s")
+            made = any(
+                w.lower().rstrip(",") in _MADE for w in text[max(0, at - 40) : at].split()[-3:]
+            )
+            return year + 9 if year % 10 == 0 and not made else None
         if text.startswith(("BC", " BC", "B.C.", " B.C."), end):
             return -year
         if _NOT_A_YEAR_AFTER.match(text, end):

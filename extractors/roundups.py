@@ -69,4 +69,18 @@ def headline_items(title: str) -> list[tuple[int, int]]:
         at = m.end()
     if title[at:].strip():
         spans.append((at, len(title)))
-    return spans
+    # A list of names is one item: "Episode 214: Claude, Copilot and the end of the search
+    # box" reads "Claude, Copilot" together (a name listed beside one that counts counts).
+    merged: list[tuple[int, int]] = []
+    for lo, hi in spans:
+        if len(merged) > 1 and _bare_name(title[lo:hi]) and _bare_name(title[slice(*merged[-1])]):
+            merged[-1] = (merged[-1][0], hi)
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+def _bare_name(part: str) -> bool:
+    """Whether a headline's item is a name alone ("Mistral", "Thinking Machines")."""
+    words = part.split()
+    return 0 < len(words) <= 2 and all(w[:1].isupper() for w in words)

@@ -157,8 +157,7 @@ SENSE_CLASSES: dict[str, frozenset[str]] = {
     "person": _words(
         """actress, actor, singer, songwriter, painter, novelist, sculptor, photographer,
         premiere, married,
-        widow, widower, husband, wife, obituary, funeral, survived by, grandson,
-        granddaughter, nephew, niece, poet, composer, pianist, violinist, playwright,
+        obituary, funeral, survived by, poet, composer, pianist, violinist, playwright,
         ballerina, dancer, skier, impressionist, impressionism, giverny, canvases, crooner"""
     ),
 }

@@ -20,7 +20,14 @@ The rules, in order, for each mention by an ambiguous alias (the watchlist's `am
      the start-up said") confirm it;
    - a `follow` word, a version number or a model size right after it confirms it ("Claude
      Code", "Gemini 2.5", "Phi-3", "Falcon 180B"), and so does "-owned", "-backed" and the
-     like ("Meta-owned").
+     like ("Meta-owned"), and a tier's "+" ("Alexa+").
+   Then what the name's own sentence says of it outweighs what kind of thing those words
+   said it is (not its `follow` words): a sentence set decades before the entity came to be
+   (the watchlist's `since`: "Thinking Machines filed for bankruptcy in 1994"), one that
+   disowns it ("no relation to the Microsoft assistant"), or a version told in another
+   sense's words alone ("Gemini 6A and Gemini 7 achieved the first crewed rendezvous").
+   When the text's first spelling of a name is so made something else, its later bare
+   spellings are that thing until one is tied to the entity (_first_reference).
 2. The neighbourhood: the mention's sentence and its neighbours. Strong evidence for the
    entity: one of its `context` words, or a mention of the entity or a relative (its parent,
    its products). Weak evidence: the industry's words (senses.TECH) or another watchlist
@@ -224,6 +231,24 @@ _DISOWNED = frozenset(
     connection to, no connection with, no affiliation to, no affiliation with, no link to,
     no link with, not related to, no relation of""".replace("\n    ", " ").split(", ")
 )
+# A name that does something in the past: its verb in the simple past, after a version,
+# adverbs or "had" ("Gemini 4 carried", "Thinking Machines eventually filed").
+_PAST_VERBS = (
+    "went|became|began|built|bought|brought|broke|came|chose|did|drew|drove|fell|flew|fought|"
+    "found|gave|got|grew|had|held|hit|kept|knew|laid|led|left|lost|made|meant|met|paid|put|"
+    "ran|rose|sank|saw|said|sang|sent|set|shook|shot|shut|sold|spent|spoke|stood|struck|"
+    "swam|took|taught|threw|told|tore|won|wore|wrote"
+)
+_PAST_AFTER = re.compile(
+    r"(?:['’]s)?(?:[ \u00a0]+[-v]?\d[\w.]*)?"
+    r"(?:[ \u00a0]+(?:[a-z]+ly|also|then|later|first|once|never|still|had|was|were|soon))*"
+    rf"[ \u00a0]+(?:[a-z]{{2,}}ed|{_PAST_VERBS})\b"
+)
+# A sentence told now: "the agency said on Thursday", "is one of its descendants".
+_NOW = re.compile(
+    r"\b(?:is|are|has|have|will|can|now|today|currently|this (?:week|month|year)|yesterday|"
+    r"on (?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))\b"
+)
 # A sentence that compares the entity with an older namesake: "Gemini, named after NASA's
 # 1960s programme", "no relation to the 1980s supercomputer maker".
 _NAMESAKE = re.compile(
@@ -422,13 +447,18 @@ class _Text:
     def disowned(self, lo: int, hi: int) -> bool:
         """Whether the text says within lo:hi that a name is not what it might be ("no
         relation to")."""
+        return bool(self.disowning(lo, hi))
+
+    def disowning(self, lo: int, hi: int) -> list[int]:
+        """Where the phrases that say so end, within lo:hi."""
         starts, words = self._other
         i = bisect_left(starts, lo)
+        out = []
         while i < len(starts) and starts[i] < hi:
             if words[i][0] in _DISOWNED:
-                return True
+                out.append(starts[i] + len(words[i][1]))
             i += 1
-        return False
+        return out
 
     def any_other_near(self, start: int, end: int, span: int, terms: _Terms) -> bool:
         """Whether one of `terms` (an entity's other senses' words) is within `span`
@@ -850,7 +880,9 @@ class Resolver:
                 for t in _TECH.folded
             ):
                 return True
-        m = _DEFINING.match(seen.text, ends[i])
+        end = ends[i]
+        version = _VERSION.match(seen.text, end)  # "Gemini 2.5, the chatbot model"
+        m = _DEFINING.match(seen.text, version.end() if version else end)
         if m is None:
             return False
         return bool(_TECH.hits(seen.words("tech", m.start("phrase"), m.end("phrase"))))
@@ -886,10 +918,16 @@ class Resolver:
         first crewed rendezvous")."""
         sense = self.senses[entities[i]]
         text = seen.text
-        if seen.disowned(ends[i], ends[i] + WINDOW) and seen.disowned(
-            ends[i], seen.window(starts[i], ends[i])[3]
-        ):
-            return True
+        if seen.disowned(ends[i], ends[i] + WINDOW):
+            shi = seen.window(starts[i], ends[i])[3]
+            # What it is said to be no relation to is the entity's ("the Microsoft
+            # assistant"), not another thing ("unrelated to the SpaceX rocket").
+            for at in seen.disowning(ends[i], shi):
+                if any(
+                    entities[j] in sense.family and state[j] == ACCEPT
+                    for j in range(bisect_left(starts, at), bisect_left(starts, min(shi, at + 80)))
+                ):
+                    return True
         if sense.since and self._before_its_time(seen, i, entities, starts, ends, state, local):
             return True
         # Of what the words next to a name say, a number after it says least: "Gemini 7" is
@@ -963,11 +1001,16 @@ class Resolver:
             for at, year in near
         ):
             return False
+        # What the name does is told in the past ("Thinking Machines filed for bankruptcy
+        # in 1994", "Gemini 4 carried Ed White"): a name that only stands in a sentence with
+        # an old time ("asked Alexa to play the records she danced to in 1950") is no older.
+        if _PAST_AFTER.match(text, ends[i]) is None:
+            return False
         _lo, _hi, slo, shi = seen.window(starts[i], ends[i])
         years = [year for at, year in near if slo <= at < shi]
         if not years or max(years) >= before:
             return False
-        if _NAMESAKE.search(text, slo, shi):
+        if _NAMESAKE.search(text, slo, shi) or _NOW.search(text, slo, shi):
             return False
         return not self._family_in(seen, i, entities, starts, ends, state, local, slo, shi)
 

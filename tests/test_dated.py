@@ -13,7 +13,7 @@ from extractors.dated import NOW, latest_year
     [
         ("The company filed for bankruptcy in 1994, undone by the end of the Cold War.", 1994),
         ("The capsule splashed down in June 1965 off Bermuda.", 1965),
-        ("He was born on 12 April 1946 in Dayton, Ohio.", 1946),
+        ("He retired on 12 April 1996 in Dayton, Ohio.", 1996),
         ("Sales peaked by early 1987.", 1987),
         ("A letter written in the wet spring of 1910.", 1910),
         ("Jazz of the 1930s, and of the late '40s.", 1949),
@@ -42,6 +42,11 @@ def test_a_time_the_sentence_gives(text: str, year: int) -> None:
         "Room 1912 is on the nineteenth floor.",
         "A 1200 MW plant and a 1500 km pipeline, both due in 1999.5 units.",
         "Nothing here dates anything.",
+        # a thing's time, not the sentence's
+        "Archivists transcribed letters written during the 1860s.",
+        "It sells a cookbook first published in 1962.",
+        "It won a contract to scan census records from 1950.",
+        "Ruth Adler, born in 1931, asks for Sinatra.",
     ],
 )
 def test_numbers_that_are_no_time(text: str) -> None:

@@ -95,6 +95,7 @@ SETS = [
     "tagging_ambiguity",
     "tagging_ambiguity2",
     "tagging_articles",
+    "tagging_articles2",
 ]
 
 
@@ -102,8 +103,8 @@ SETS = [
 def test_the_repository_gold_sets_are_well_formed(name: str) -> None:
     path = GOLD.with_name(f"{name}.jsonl")
     records = load_gold(path)
-    articles = name == "tagging_articles"  # whole articles: fewer records, each long
-    assert len(records) >= (128 if articles else 190)
+    articles = name.startswith("tagging_articles")  # whole articles: fewer, each long
+    assert len(records) >= (120 if articles else 190)
     assert all((r.title is not None) == articles for r in records)
     assert {r.split for r in records} == {"tune", "check"}
     ids = [r.id for r in records]
@@ -133,6 +134,7 @@ def test_the_tagger_meets_its_targets_on_the_gold_set() -> None:
         ("tagging_ambiguity", 0.92, 0.82),
         ("tagging_ambiguity2", 0.93, 0.89),
         ("tagging_articles", 0.97, 0.97),
+        ("tagging_articles2", 0.92, 0.96),
     ],
 )
 def test_the_tagger_holds_its_figures_on_the_blind_sets(
@@ -144,11 +146,17 @@ def test_the_tagger_holds_its_figures_on_the_blind_sets(
     )
     assert score.overall.precision >= precision
     assert score.overall.recall >= recall
-    if score.articles:
+    if name == "tagging_articles":
         # The part written last and never read (docs/tagging.md, "Whole articles"), and what
         # the digest's article counts rest on: each entity named in an article.
         assert score.by_split["check"].precision >= 0.97
         assert score.presence.precision >= 0.985 and score.presence.recall >= 0.985
+    if name == "tagging_articles2":
+        # Names in two senses in one text (docs/tagging.md): the parts written blind and not
+        # read (G, H), where the tagger of the round's start had 0.834 precision.
+        assert score.by_split["check"].precision >= 0.90
+        assert score.by_split["check"].recall >= 0.96
+        assert score.presence.precision >= 0.98 and score.presence.recall >= 0.97
 
 
 def test_load_gold_names_the_line(tmp_path: Path) -> None:

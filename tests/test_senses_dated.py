@@ -25,7 +25,7 @@ def entities(text: str) -> list[str]:
         # a version number says a version: of NASA's capsule
         "Gemini 4 carried Ed White on the first American spacewalk in June 1965.",
         # a name that counts unless said otherwise
-        "The Beatles set up Apple in 1968 to run their business affairs.",
+        "Apple released the Beatles' single in August 1968, on its own label.",
         # the industry's words near it, with the other sense's (rejected before the rule too)
         "Nova, the company's first 16-bit computer, shipped to software houses in 1969.",
         "Perplexity, a measure of how well a language model predicts text, was proposed in 1977.",
@@ -62,6 +62,23 @@ def test_a_sentence_set_before_the_entity(text: str) -> None:
         ),
         # a number that is no time
         ("Copilot now runs in 1500 stores of the chain, Microsoft said.", ["copilot", "microsoft"]),
+        # a time of a thing the sentence names, or of someone in it, not of what it tells
+        (
+            "Archivists used the Gemini chatbot to read letters written during the 1860s.",
+            ["gemini"],
+        ),
+        ("Oracle won a contract to scan census records from 1950, the agency said.", ["oracle"]),
+        ("Amazon has started selling a cookbook first published in 1962.", ["amazon"]),
+        (
+            "Ruth Adler, born in 1931, spends her evenings asking Alexa to play the songs she "
+            "danced to in 1950.",
+            ["alexa"],
+        ),
+        # told now, with an old time in it
+        (
+            "In 1956 a workshop named the field, and Claude is one of its ablest AI models.",
+            ["claude"],
+        ),
     ],
 )
 def test_the_entity_in_a_sentence_with_a_time(text: str, expected: list[str]) -> None:

@@ -43,9 +43,14 @@ def is_roundup(title: str) -> bool:
 
 def items(text: str) -> list[tuple[int, int]]:
     """The paragraphs of text, as (start, end) offsets, blank ones left out."""
+    return _parts(text, _BREAK)
+
+
+def _parts(text: str, joints: re.Pattern[str]) -> list[tuple[int, int]]:
+    """The parts of text between matches of `joints`, as (start, end), blank ones left out."""
     spans = []
     at = 0
-    for m in _BREAK.finditer(text):
+    for m in joints.finditer(text):
         if text[at : m.start()].strip():
             spans.append((at, m.start()))
         at = m.end()
@@ -61,14 +66,7 @@ _HEADLINE_JOINTS = re.compile(r"\s*(?:[:;,|•]|\s[-–—]\s)\s*(?:and\s+)?|\s+
 
 def headline_items(title: str) -> list[tuple[int, int]]:
     """A roundup headline's label and items, as (start, end) offsets."""
-    spans = []
-    at = 0
-    for m in _HEADLINE_JOINTS.finditer(title):
-        if title[at : m.start()].strip():
-            spans.append((at, m.start()))
-        at = m.end()
-    if title[at:].strip():
-        spans.append((at, len(title)))
+    spans = _parts(title, _HEADLINE_JOINTS)
     # A list of names is one item: "Episode 214: Claude, Copilot and the end of the search
     # box" reads "Claude, Copilot" together (a name listed beside one that counts counts).
     merged: list[tuple[int, int]] = []

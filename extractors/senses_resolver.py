@@ -793,8 +793,7 @@ class Resolver:
                 other[key] = False
             else:
                 # undecided, or only said to be the kind of thing the entity is ("Gemini's
-                # chief technology officer", "Gemini 7"), with nothing of the entity's
-                # around it: the other thing, still
+                # chief technology officer", "Gemini 7"): the other thing, still
                 state[i] = REJECT
 
     def _tied(
@@ -821,32 +820,6 @@ class Resolver:
             and (entities[j], text[starts[j] : ends[j]]) != key
             for j in range(bisect_left(starts, slo), bisect_left(starts, shi))
         ) or bool(sense.context.hits(seen.words("context", slo, shi)))
-
-    def _vouched(
-        self,
-        seen: _Text,
-        i: int,
-        key: tuple[str, str],
-        entities: Sequence[str],
-        starts: Sequence[int],
-        ends: Sequence[int],
-        state: Sequence[int],
-    ) -> bool:
-        """Whether the sentences either side of a bare spelling name the entity's family or
-        its `context` words, with no word of another sense in its own sentence ("… the
-        museum's chatbot, built on Anthropic's models. Visitors can put questions to Claude
-        at a terminal")."""
-        sense = self.senses[key[0]]
-        text = seen.text
-        lo, hi, slo, shi = seen.window(starts[i], ends[i])
-        if sense.other.hits(seen.other(slo, shi)):
-            return False
-        return any(
-            entities[j] in sense.family
-            and state[j] == ACCEPT
-            and (entities[j], text[starts[j] : ends[j]]) != key
-            for j in range(bisect_left(starts, lo), bisect_left(starts, hi))
-        ) or bool(sense.context.hits(seen.words("context", lo, hi)))
 
     def _defined(
         self,
@@ -980,12 +953,13 @@ class Resolver:
         state: Sequence[int],
         local: dict[int, int],
     ) -> bool:
-        """Whether the name's sentence is set decades before the entity came to be (its
-        `since`) and says nothing of the entity: "Thinking Machines filed for bankruptcy in
-        1994", "Gemini 4 carried Ed White on America's first spacewalk in June 1965", a
-        letter of Claude's "written in the spring of 1910". Not with the entity's family or
-        its `context` words in the sentence ("DeepMind, founded in 2010, built Gemini"), nor
-        beside an older namesake ("Gemini, named after NASA's 1960s programme")."""
+        """Whether the name acts in the past in a sentence set decades before the entity
+        came to be (its `since`) that says nothing of the entity: "Thinking Machines filed
+        for bankruptcy in 1994", "Gemini 4 carried Ed White on America's first spacewalk in
+        June 1965". Not in a sentence told now ("… and Claude is one of its descendants"),
+        nor with the entity's family or its `context` names in it ("DeepMind, founded in
+        2010, built Gemini"), nor beside an older namesake ("Gemini, named after NASA's
+        1960s programme"); a time of a thing the sentence names is none (dated.time_at)."""
         sense = self.senses[entities[i]]
         text = seen.text
         # Most names have no time anywhere near: asked before their sentence is found.

@@ -121,22 +121,23 @@ def tag_title_and_body(
 ) -> tuple[list[Mention], list[Mention]]:
     """The mentions of an article's title and of its body, as the ingest tags them (the
     evaluation of whole articles calls this too)."""
-    roundup = is_roundup(title)
-    # (each item read under the roundup's label: "The week in AI" says what each is about)
-    label = title[slice(*headline_items(title)[0])] if roundup else ""
-    found = _tag_items(tagger, text, label) if roundup else tagger.tag(text)
-    # The body vouches for ambiguous names in the title ("Claude" above a text on Anthropic);
-    # a roundup's title lists its items, each read alone ("Mistral eyes fresh funds; wind
-    # shuts Marseille port").
+    if not is_roundup(title):
+        found = tagger.tag(text)
+        # The body vouches for ambiguous names in the title ("Claude" above a text on
+        # Anthropic).
+        titled = tagger.tag(title, anchors={m.entity for m in found})
+        return _as_the_body_reads(tagger, titled, text, found), found
+    # A roundup: each item read under its label ("The week in AI" says what each is about),
+    # and its title's items each read alone ("Mistral eyes fresh funds; wind shuts Marseille
+    # port"), the body vouching for them.
+    parts = headline_items(title)
+    found = _tag_items(tagger, text, title[slice(*parts[0])])
     named = {m.entity for m in found}
-    if roundup:
-        titled = [
-            Mention(m.entity, m.kind, m.text, m.start + lo, m.end + lo)
-            for lo, hi in headline_items(title)
-            for m in tagger.tag(title[lo:hi], anchors=named)
-        ]
-    else:
-        titled = tagger.tag(title, anchors=named)
+    titled = [
+        Mention(m.entity, m.kind, m.text, m.start + lo, m.end + lo)
+        for lo, hi in parts
+        for m in tagger.tag(title[lo:hi], anchors=named)
+    ]
     return _as_the_body_reads(tagger, titled, text, found), found
 
 

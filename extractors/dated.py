@@ -1,16 +1,18 @@
-"""The latest time a stretch of text dates itself to: "in 1994", "the 1960s", "June 1965",
-"the 19th century", "480 BC".
+"""The times a text gives: "in 1994", "the 1960s", "June 1965", "the 19th century", "480
+BC".
 
 A name that is also something older ("Thinking Machines", the 1980s supercomputer maker;
-"Gemini 4", NASA's 1965 flight; "Claude", a painter's letter of 1910) is told from the
-entity by when its sentence happens: an entity named in a sentence set decades before it
-existed is another thing (extractors/senses_resolver.py reads `latest_year` for the
-watchlist's `since`).
+"Gemini 4", NASA's 1965 flight) is told from the entity by when its sentence happens: a name
+acting in a sentence set decades before its entity existed is another thing
+(extractors/senses_resolver.py reads `time_at` where the tagger's pass found a year, against
+the watchlist's `since`).
 
-Only years a reader takes for a time count: a year after a word that introduces one ("in",
-"since", "by", a month, "born" ...), a decade ("the 1980s", "the '60s"), a century, a year
-before Christ. A bare four-digit number is not a year here ("1500 stores", "a 1080p
-screen", "2000 GPUs"): a number read as a year would date a sentence it does not date.
+Only times a reader takes for the sentence's count: a year after a word that introduces one
+("in", "by", "until", a month, "founded" ...), a decade ("the 1980s", "the '60s"), a century,
+a year before Christ; "since 1968" runs to now. A bare four-digit number is not a year here
+("1500 stores", "a 1080p screen", "2000 GPUs"), nor the time of a thing or a person the
+sentence names ("letters written during the 1860s", "records from 1950", "born in 1931"): a
+number read as a year would date a sentence it does not date.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ _MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December|"
     "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 )
-# Words after which a four-digit number is a year: prepositions of time, seasons, "born".
+# Words after which a four-digit number is a year: prepositions of time, seasons, "founded".
 _CUES = (
     "in|In|by|By|until|till|during|During|circa|c\\.|around|early|"
     "late|mid|spring|summer|autumn|fall|winter|Spring|Summer|Autumn|Winter|"

@@ -577,7 +577,7 @@ class Resolver:
         }
         self._families: dict[str, frozenset[str]] = {}
         # From this year on, a time in a text is no earlier than any entity's start less the
-        # slack (_before_its_time): such numbers are taken as they stand (dated.times).
+        # slack (_before_its_time): such numbers are taken as they stand (dated.time_at).
         self._late = max((s.since - _TIME_SLACK for s in self.senses.values()), default=0)
         self._list_kinds = {e.id: _LIST_KINDS.get(e.kind, e.kind) for e in watchlist.entities}
         # For each other sense's word, the entities it casts doubt on.
@@ -783,7 +783,7 @@ class Resolver:
         # open-weight language model"), and what comes first is what a reader takes a bare
         # name for until told otherwise. Once tied, the neighbourhoods decide (below).
         other: dict[tuple[str, str], bool] = dict.fromkeys(doubted, True)
-        for i in sorted(pending, key=starts.__getitem__):
+        for i in pending:  # (in order of start, as the mentions come)
             key = (entities[i], text[starts[i] : ends[i]])
             if not other.get(key) or local[i] == REJECT:
                 continue

@@ -231,7 +231,9 @@ def tag_text(
     title_mentions = _with_context(head, title_found, True, width, sentence_spans(head))
     body_mentions = _with_context(part, found, False, width, spans)
     day = published.date() if published else None
-    deals, reached = deals_within(part, found, spans, tagger.watchlist.ancestors, clock, day)
+    deals, reached = deals_within(
+        part, found, spans, tagger.watchlist.ancestors, clock, day, budget.deal_model
+    )
     if reached < len(part):
         done = f"deals sought up to character {reached:,}" if reached else "deal finding skipped"
         notes.append(f"{clock.cut}: {done}")

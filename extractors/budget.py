@@ -48,6 +48,8 @@ class Budget:
     context_chars: int = CONTEXT_CHARS
     seconds: float = ANALYSIS_SECONDS  # CPU seconds of the analysing thread
     wall_seconds: float = WALL_SECONDS
+    # also the deal model's deals (extractors/deal_model.py; the setting `deal_model`)
+    deal_model: bool = False
 
 
 DEFAULT_BUDGET = Budget()
@@ -139,10 +141,12 @@ def deals_within(
     ancestors: Callable[[str], Sequence[str]] | None,
     clock: Clock | None,
     published: date | None = None,
+    learned: bool = False,
 ) -> tuple[list[Deal], int]:
     """The deals `find_deals` finds in `text`, sought run by run of sentences until `clock`
     is over its budget (never without a clock); with how far the search got (len(text) when
-    done). `published` is the article's day (see `find_deals`)."""
+    done). `published` is the article's day, `learned` adds the model's deals (see
+    `find_deals`)."""
     starts = [m.start for m in mentions]
     span_starts = [s for s, _ in spans]
     found: list[Deal] = []
@@ -157,7 +161,7 @@ def deals_within(
         local = [(s - cs, e - cs) for s, e in spans[a:b]]
         if cs:
             inside = [replace(m, start=m.start - cs, end=m.end - cs) for m in inside]
-        for deal in find_deals(text[cs:ce], inside, ancestors, published, local):
+        for deal in find_deals(text[cs:ce], inside, ancestors, published, local, learned):
             found.append(replace(deal, start=deal.start + cs) if cs else deal)
     # One deal per article across runs too, as find_deals does within one.
     return fold_deals(found, published), len(text)

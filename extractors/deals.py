@@ -46,6 +46,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
 from itertools import pairwise
 from operator import attrgetter, itemgetter
 
@@ -53,6 +54,7 @@ import ahocorasick_rs
 
 from extractors import deal_anaphora as Y
 from extractors import deal_clauses as C
+from extractors import deal_model as M
 from extractors import deal_pronouns as Q
 from extractors import deal_rounds as D
 from extractors import deal_rules as R
@@ -290,23 +292,22 @@ def find_deals(
     ancestors: Callable[[str], Sequence[str]] | None = None,
     published: date | None = None,
     spans: Sequence[tuple[int, int]] | None = None,
+    learned: bool = False,
 ) -> list[Deal]:
     """Deals stated in `text`, given its mentions (from `Tagger.tag` on the same text).
 
     `ancestors(entity_id)` lets a provider named as a company be narrowed to its cloud or
     product named in the same sentence; `published` (the article's date) dates "last year"
     and tells an earlier deal (background) from news; `spans` are the text's sentences when
-    the caller has them already (`sentence_spans(text)`)."""
+    the caller has them already (`sentence_spans(text)`); `learned` adds the model's deals
+    for pairs the rules read nothing between (extractors/deal_model.py; the setting
+    `deal_model`)."""
     ordered = sorted(mentions, key=_START)
     if not _near_pair(ordered):
         return []  # most articles: no two entities close enough to share a sentence
     ancestors = _memo(ancestors) if ancestors else None
     spans = sentence_spans(text) if spans is None else spans
-    by_sentence: dict[int, list[Mention]] = {}
-    for m in ordered:
-        i = bisect_right(spans, m.start, key=_FIRST) - 1  # (no list of starts to build)
-        if i >= 0 and m.end <= spans[i][1]:
-            by_sentence.setdefault(i, []).append(m)
+    by_sentence = M.by_sentence(ordered, spans)
     # sentences with two parties; and those right after them, which may name a party by
     # a description ("The company is also hiring the start-up's staff")
     pairs = [i for i, inside in by_sentence.items() if len({m.entity for m in inside}) > 1]
@@ -392,6 +393,14 @@ def find_deals(
         found += _the_two(text, spans, by_sentence, ancestors)
     if rounds or any(d.kind == "investment" and d.amount_usd is not None for d in found):
         found = _rounds_across(text, spans, by_sentence, rounds, found, ancestors, published)
+    if learned and pairs:
+        # what the rules read nothing in: the model's deals (extractors/deal_model.py)
+        ruled = {frozenset(p) for d in found for p in _pairs_of(d)}
+        describe = _model_deal(published)
+        cue = partial(sentence_status, published=published)
+        found += M.model_deals(
+            text, spans, by_sentence, ruled, ancestors, describe, cue, _plausible
+        )
     # an article's licence of a company's models and its hiring of the staff (in two
     # sentences) are one acqui-hire
     hired = any(d.kind == "acquihire" for d in found)
@@ -1350,6 +1359,35 @@ def _settle(
                         qualifier=p.qualifier)  # fmt: skip
         _add(out, buckets, d, 0.0)
     return out
+
+
+def _pairs_of(d: Deal) -> list[tuple[str, str]]:
+    """The pairs of parties a deal joins: its two, and each of a round's or a venture's."""
+    parties = [d.investor, *(e for e, _ in d.roles)]
+    if d.kind in SYMMETRIC:
+        parties.append(d.target)
+        return [(a, b) for i, a in enumerate(parties) for b in parties[i + 1 :] if a != b]
+    return [(a, d.target) for a in parties if a != d.target]
+
+
+def _plausible(sentence: str, inside: Sequence[Mention], a: int, b: int) -> bool:
+    """Whether the stretch between two parties can tell a deal: not negated or supposed."""
+    return not _unreal(sentence, a, b)
+
+
+def _model_deal(published: date | None) -> Callable[[str, str, int, str, str, str], Deal]:
+    def describe(
+        kind: str, sentence: str, start: int, investor: str, target: str, status: str
+    ) -> Deal:
+        year = find_year(sentence, published)
+        return Deal(kind, investor, target, None, None, "", year, sentence, start, status)
+
+    return describe
+
+
+def sentence_status(sentence: str, published: date | None) -> str:
+    """The status a sentence's cues and year give a deal it states, all else unknown."""
+    return _cue_status(sentence, find_year(sentence, published), published)
 
 
 def fold_deals(deals: list[Deal], today: date | None = None) -> list[Deal]:

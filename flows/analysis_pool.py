@@ -32,6 +32,7 @@ from flows.analysed import Analysed, with_rows
 from flows.pool_context import LeanSpawn
 
 if TYPE_CHECKING:
+    from extractors.budget import Budget
     from flows.retag_rows import Retagged, StoredArticle
 
 # Below this many pages, starting worker processes costs more than it saves.
@@ -39,6 +40,7 @@ POOL_THRESHOLD = 8
 
 _worker_tagger: Tagger | None = None
 _worker_version = ""  # the watchlist's version, which the mention rows carry
+_worker_budget: Budget | None = None  # None: extractors.budget's default
 
 
 def _exit_with_parent() -> None:
@@ -60,8 +62,8 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-def _init_worker(watchlist: Watchlist) -> None:
-    global _worker_tagger, _worker_version
+def _init_worker(watchlist: Watchlist, deal_model: bool = False) -> None:
+    global _worker_tagger, _worker_version, _worker_budget
     # Ctrl-C in a terminal reaches the whole process group: the parent decides what happens
     # (it closes the pool, or ends and `_exit_with_parent` ends us), so a worker waiting for
     # work does not print a KeyboardInterrupt traceback of its own.
@@ -77,8 +79,19 @@ def _init_worker(watchlist: Watchlist) -> None:
 
     _worker_tagger = Tagger(watchlist)
     _worker_version = watchlist.version
+    _worker_budget = _budget(deal_model)
     memory.trim()  # building the tagger's tables left freed heap behind
     atexit.register(_exit_at_once)
+
+
+def _budget(deal_model: bool) -> Budget | None:
+    """The analysis's budget: the default, with the deal model when asked (the ingest's own
+    process does not import extractors.budget, which brings the deal rules)."""
+    if not deal_model:
+        return None
+    from extractors.budget import Budget
+
+    return Budget(deal_model=True)
 
 
 def _exit_at_once() -> None:
@@ -102,8 +115,8 @@ def _analyse_chunk(pages: Sequence[PageInput]) -> list[Analysed]:
         # Pages come as fetched (bytes): decoding here, not in the ingest, keeps it off the
         # one process whose CPU is not spread over the cores; so do the mentions and deals
         # sent back as rows (flows/analysed.py).
-        tagger, version = _worker_tagger, _worker_version
-        return [with_rows(analyse(decoded(page), tagger), version) for page in pages]
+        tagger, version, budget = _worker_tagger, _worker_version, _worker_budget
+        return [with_rows(analyse(decoded(page), tagger, budget), version) for page in pages]
     finally:
         memory.trim()  # the pages' parse trees, freed: a worker stays at its working size
 
@@ -113,7 +126,7 @@ def _retag_chunk(articles: Sequence[StoredArticle]) -> Retagged:
 
     assert _worker_tagger is not None
     try:
-        return retag_rows(articles, _worker_tagger, _worker_version)
+        return retag_rows(articles, _worker_tagger, _worker_version, _worker_budget)
     finally:
         memory.trim()
 
@@ -150,9 +163,11 @@ class Pending:
 class Analyser:
     """Analyses batches of pages; use as a context manager so the pool is shut down."""
 
-    def __init__(self, watchlist: Watchlist, workers: int) -> None:
+    def __init__(self, watchlist: Watchlist, workers: int, deal_model: bool = False) -> None:
         self.watchlist = watchlist
         self.workers = max(1, workers)
+        self.deal_model = deal_model  # the setting: the deal model's deals besides the rules'
+        self.budget = _budget(deal_model)
         self._tagger: Tagger | None = None
         self._pool: ProcessPoolExecutor | None = None
 
@@ -174,7 +189,9 @@ class Analyser:
         if self.workers == 1 or (self._pool is None and len(pages) < POOL_THRESHOLD):
             version = self.watchlist.version  # the tagger built only for pages to tag
             return Pending(
-                done=[with_rows(analyse(decoded(p), self.tagger), version) for p in pages]
+                done=[
+                    with_rows(analyse(decoded(p), self.tagger, self.budget), version) for p in pages
+                ]
             )
         chunk = max(1, len(pages) // (self.workers * 4))
         chunks = [pages[i : i + chunk] for i in range(0, len(pages), chunk)]
@@ -186,7 +203,7 @@ class Analyser:
             from flows.retag_rows import retag_rows
 
             done: Future[Retagged] = Future()
-            done.set_result(retag_rows(articles, self.tagger, self.watchlist.version))
+            done.set_result(retag_rows(articles, self.tagger, self.watchlist.version, self.budget))
             return done
         return self._executor().submit(_retag_chunk, articles)
 
@@ -217,7 +234,7 @@ class Analyser:
                 max_workers=self.workers,
                 mp_context=LeanSpawn(),
                 initializer=_init_worker,
-                initargs=(self.watchlist,),
+                initargs=(self.watchlist, self.deal_model),
             )
         return self._pool
 

@@ -596,7 +596,7 @@ def eval_deals(args: argparse.Namespace, settings: Settings) -> int:
     gold = ev.load_gold(args.gold)
     if args.edits:
         return _eval_deal_edits(args, gold, Tagger(watchlist))
-    find = ev.default_finder(Tagger(watchlist))
+    find = ev.default_finder(Tagger(watchlist), learned=args.deal_model)
     splits = [*sorted({s.split for s in gold if s.split}, key=lambda x: (x != "tune", x)), "all"]
     results = {
         split: ev.evaluate_deals(
@@ -1037,6 +1037,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="each gold text is a whole article: a kind of deal between two parties counts "
         "once per text, however many of its sentences state it (tests/data/deals_articles.jsonl)",
+    )
+    a.add_argument(
+        "--deal-model",
+        action="store_true",
+        help="score the rules with the deal model's deals added, as the setting deal_model "
+        "does (extractors/deal_model.py); without it, the rules alone",
     )
     a.add_argument(
         "--edits",

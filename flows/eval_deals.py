@@ -213,9 +213,13 @@ def _pair_up(found: list[Deal], gold: Sequence[GoldDeal]) -> list[tuple[Deal, Go
     return out
 
 
-def default_finder(tagger: Tagger) -> Callable[[str, date | None], list[Deal]]:
+def default_finder(
+    tagger: Tagger, learned: bool = False
+) -> Callable[[str, date | None], list[Deal]]:
+    """The deal finder on each text, with the deal model's deals when `learned`."""
+
     def find(text: str, day: date | None) -> list[Deal]:
-        return find_deals(text, tagger.tag(text), tagger.watchlist.ancestors, day)
+        return find_deals(text, tagger.tag(text), tagger.watchlist.ancestors, day, learned=learned)
 
     return find
 

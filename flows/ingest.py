@@ -589,7 +589,7 @@ def _ingest(
     if lease is not None:  # a lake: the run beats, so that a killed one is told from a live one
         lease.beat_for(summary.run_id)
     write_run(settings, summary.run_row("running", started))
-    analyser = Analyser(watchlist, settings.workers)
+    analyser = Analyser(watchlist, settings.workers, settings.deal_model)
     try:
         feeds, summary.feeds_skipped = prepare_task(
             settings, feed_urls, feeds_file, watchlist, force, save
@@ -718,7 +718,7 @@ def run_refetch(
             write_run(settings, summary.run_row("running", started, flow="refetch"))
             try:
                 watchlist = settings.load_watchlist()
-                with Analyser(watchlist, settings.workers) as analyser:
+                with Analyser(watchlist, settings.workers, settings.deal_model) as analyser:
                     retry_pages(
                         settings, summary, analyser, watchlist.version,
                         force=True, since=since, feed_id=feed_id,

@@ -88,7 +88,10 @@ def retag(
                      total, watchlist.version, workers)  # fmt: skip
             counter = Progress("articles", total)
             last_report = time.monotonic()
-            with staging_attached(con, staging), Analyser(watchlist, workers) as analyser:
+            with (
+                staging_attached(con, staging),
+                Analyser(watchlist, workers, settings.deal_model) as analyser,
+            ):
                 for tagged in _in_order(analyser, article_texts(con), chunk, workers * AHEAD):
                     _stage(con, tagged)
                     stories += tagged.stories

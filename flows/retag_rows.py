@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from extractors.analyse import tag_article
+from extractors.budget import Budget
 from extractors.entities import Tagger
 from extractors.fingerprint import as_bigint, simhash
 from flows import rows
@@ -35,12 +36,14 @@ class Retagged:
     stories: list[Row] = field(default_factory=list)
 
 
-def retag_rows(articles: Sequence[StoredArticle], tagger: Tagger, version: str) -> Retagged:
+def retag_rows(
+    articles: Sequence[StoredArticle], tagger: Tagger, version: str, budget: Budget | None = None
+) -> Retagged:
     out = Retagged(articles=len(articles), article_ids=[a[0] for a in articles])
     mentions: list[Row] = []
     deals: list[Row] = []
     for article_id, title, text, fingerprint, published, signature in articles:
-        found, deal_list = tag_article(tagger, title, text, published=published)
+        found, deal_list = tag_article(tagger, title, text, budget, published=published)
         mentions += rows.mention_rows(article_id, found, version)
         deals += rows.deal_rows(article_id, deal_list)
         if fingerprint is None and text:

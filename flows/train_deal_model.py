@@ -55,10 +55,13 @@ SETS = (
     ("deals_articles2.jsonl", "deals_articles2_watchlist.toml"),
     ("deals_articles3.jsonl", "deals_articles3_watchlist.toml"),
 )
-# parts written blind and never read: kept out of training, the model's measure
+# parts written blind and never read: kept out of training, the model's measure (articles23
+# and articles24, tests/data/deals_articles5.jsonl, were written after the model was built;
+# the review's texts, deals_review_model.jsonl, to trap it)
 HELD_OUT = frozenset(
-    {"articles16", "articles18", "articles19", "articles20", "articles21", "articles22"}
-)
+    {"articles16", "articles18", "articles19", "articles20", "articles21", "articles22",
+     "articles23", "articles24", "review"}
+)  # fmt: skip
 THRESHOLD = 0.7  # chosen on articles17, check9 and check12 with a model trained without them
 EPOCHS, RATE, L2, SEED = 8, 0.2, 1e-5, 1
 MIN_COUNT = 2  # a feature seen in fewer training examples is left out

@@ -137,12 +137,34 @@ def test_the_shipped_model_is_what_training_makes(tmp_path: Path) -> None:
     assert out.read_bytes() == MODEL_PATH.read_bytes()
 
 
-def test_training_never_sees_the_parts_nobody_read() -> None:
-    gold = DATA / "deals_articles4.jsonl"
-    extra = DATA / "deals_articles4_watchlist.toml"
-    assert T.examples(gold, extra) == []  # all four of its parts are held out
-    assert all(s.split in T.HELD_OUT for s in load_gold(gold))
-    assert "deals_articles4.jsonl" not in {g for g, _ in T.SETS}
+@pytest.mark.parametrize(
+    ("gold", "extra"),
+    [
+        ("deals_articles4.jsonl", "deals_articles4_watchlist.toml"),
+        ("deals_articles5.jsonl", "deals_articles5_watchlist.toml"),
+        ("deals_review_model.jsonl", "deals_review_model_watchlist.toml"),
+    ],
+)
+def test_training_never_sees_the_parts_nobody_read(gold: str, extra: str) -> None:
+    assert T.examples(DATA / gold, DATA / extra) == []  # all its parts are held out
+    assert all(s.split in T.HELD_OUT for s in load_gold(DATA / gold))
+    assert gold not in {g for g, _ in T.SETS}
+
+
+def test_on_texts_written_to_trap_it_the_model_still_gains() -> None:
+    """tests/data/deals_review_model.jsonl: 100 texts written to break a word-based reader
+    (customers, rivals, negations, direction traps, lists, famous pairs), scored per text:
+    the rules 45 / 5 / 70, with the model 70 / 9 / 45."""
+    tagger = Tagger(
+        load_watchlist(
+            ROOT / "seeds" / "watchlist.toml", DATA / "deals_review_model_watchlist.toml"
+        )
+    )
+    gold = load_gold(DATA / "deals_review_model.jsonl")
+    rules = evaluate_deals(gold, default_finder(tagger, False)).overall
+    model = evaluate_deals(gold, default_finder(tagger, True)).overall
+    assert model.recall >= 0.59 and model.precision >= 0.87, (model, rules)
+    assert model.tp - rules.tp >= 3 * (model.fp - rules.fp), (model, rules)
 
 
 # The parts written blind and never read (tests/data/README.md), with their watchlists.
@@ -151,12 +173,14 @@ NEVER_READ = [
     ("deals_articles3.jsonl", "deals_articles3_watchlist.toml", {"articles18"}),
     ("deals_articles4.jsonl", "deals_articles4_watchlist.toml",
      {"articles19", "articles20", "articles21", "articles22"}),
+    # written after the model was built, scored once
+    ("deals_articles5.jsonl", "deals_articles5_watchlist.toml", {"articles23", "articles24"}),
 ]  # fmt: skip
 
 
 def test_on_the_parts_nobody_read_the_model_finds_more_and_stays_precise() -> None:
-    """docs/deals.md, "A model beside the rules": rules 332 / 46 / 647 (P 0.878, R 0.339),
-    with the model 457 / 88 / 522 (P 0.839, R 0.467)."""
+    """docs/deals.md, "A model beside the rules": rules 414 / 61 / 861 (P 0.872, R 0.325),
+    with the model 576 / 120 / 699 (P 0.828, R 0.452)."""
     totals = {False: [0, 0, 0], True: [0, 0, 0]}
     for gold_file, extra, parts in NEVER_READ:
         tagger = Tagger(load_watchlist(ROOT / "seeds" / "watchlist.toml", DATA / extra))
@@ -170,8 +194,8 @@ def test_on_the_parts_nobody_read_the_model_finds_more_and_stays_precise() -> No
     (rtp, rfp, rfn), (mtp, mfp, mfn) = totals[False], totals[True]
     assert rtp + rfn == mtp + mfn  # the same gold deals
     recall, precision = mtp / (mtp + mfn), mtp / (mtp + mfp)
-    assert recall >= 0.46 and precision >= 0.83, totals
-    assert recall >= rtp / (rtp + rfn) + 0.12, totals
+    assert recall >= 0.44 and precision >= 0.82, totals
+    assert recall >= rtp / (rtp + rfn) + 0.11, totals
     # each deal the model adds is right more often than not by a margin
     assert (mtp - rtp) >= 2.5 * (mfp - rfp), totals
 

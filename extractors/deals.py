@@ -37,6 +37,9 @@ A deal the sentence negates ("has not invested in") or only supposes ("whether X
 stake in Y") is none.
 Within one article, reports of one deal (same kind and parties, amounts within 10 %) fold
 into one; money "on top" of an earlier deal ("an additional $4 billion") is a `tranche`.
+
+With `learned` (the setting `deal_model`), a model reads the pairs of parties the rules
+found nothing between (extractors/deal_model.py): deals with a status and no amount.
 """
 
 from __future__ import annotations

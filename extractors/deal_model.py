@@ -32,7 +32,6 @@ from pathlib import Path
 from extractors.records import Deal, Mention
 
 MODEL_PATH = Path(__file__).with_name("deal_model.json.gz")
-SYMMETRIC = frozenset({"partnership", "merger", "joint_venture"})
 MAX_SENTENCE = 1500  # as extractors/deals.py: longer "sentences" are lists or debris
 
 # words, money signs, numbers (as one token) and the punctuation that separates clauses
@@ -194,15 +193,14 @@ def model_deals(
     ancestors: Callable[[str], Sequence[str]] | None,
     describe: Callable[[str, str, int, str, str, str], Deal],
     cue: Callable[[str], str],
-    plausible: Callable[[str, Sequence[Mention], int, int], bool] = lambda *_: True,
-    model: DealModel | None = None,
+    plausible: Callable[[str, int, int], bool],
 ) -> list[Deal]:
     """The deals the model reads between pairs the rules found nothing between (`ruled`:
     the pairs of the rules' deals), each with the status its status head reads beside
     `cue(sentence)` (the status the sentence's cues give). `describe(kind, sentence, start,
-    investor, target, status)` makes the record. `plausible(sentence, mentions, a, b)`: whether
+    investor, target, status)` makes the record. `plausible(sentence, a, b)`: whether
     the stretch from one party's start to the other's end can tell a deal at all."""
-    model = model or load_model()
+    model = load_model()
 
     def line(e: str) -> set[str]:
         return {e, *ancestors(e)} if ancestors else {e}
@@ -224,18 +222,15 @@ def model_deals(
             continue
         start, end = spans[pair.sentence]
         sentence = text[start:end]
-        inside = by_sentence[pair.sentence]
-        if not plausible(sentence, inside, pair.x.start - start, pair.y.end - start):
+        if not plausible(sentence, pair.x.start - start, pair.y.end - start):
             continue
         scores = model.scores([*pair.features, status_feature(cue(sentence))])
         status = ""
         for label, p in zip(model.labels, scores, strict=True):
             if p <= model.threshold or label[0] == STATUS:
                 continue
-            kind, way = label[:-1], label[-1]
-            investor, target = (y, x) if way == "<" else (x, y)
-            if kind in SYMMETRIC:
-                investor, target = sorted((x, y))
+            kind, way = label[:-1], label[-1]  # way "=": a symmetric kind, ids in order
+            investor, target = (y, x) if way == "<" else sorted((x, y)) if way == "=" else (x, y)
             status = status or model.status(scores)
             out.append(describe(kind, sentence, start, investor, target, status))
     return out

@@ -1373,7 +1373,7 @@ def _pairs_of(d: Deal) -> list[tuple[str, str]]:
     return [(a, d.target) for a in parties if a != d.target]
 
 
-def _plausible(sentence: str, inside: Sequence[Mention], a: int, b: int) -> bool:
+def _plausible(sentence: str, a: int, b: int) -> bool:
     """Whether the stretch between two parties can tell a deal: not negated or supposed."""
     return not _unreal(sentence, a, b)
 

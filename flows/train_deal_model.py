@@ -30,13 +30,12 @@ from pathlib import Path
 from extractors.deal_model import (
     MODEL_PATH,
     STATUS,
-    SYMMETRIC,
     DealModel,
     by_sentence,
     sentence_pairs,
     status_feature,
 )
-from extractors.deals import sentence_status
+from extractors.deals import SYMMETRIC, sentence_status
 from extractors.entities import Tagger
 from extractors.text import sentence_spans
 from extractors.watchlist import load_watchlist

@@ -1383,7 +1383,10 @@ def _model_deal(published: date | None) -> Callable[[str, str, int, str, str, st
         kind: str, sentence: str, start: int, investor: str, target: str, status: str
     ) -> Deal:
         year = find_year(sentence, published)
-        return Deal(kind, investor, target, None, None, "", year, sentence, start, status)
+        return Deal(
+            kind, investor, target, None, None, "", year, sentence, start, status,
+            found_by="model",
+        )  # fmt: skip
 
     return describe
 

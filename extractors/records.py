@@ -202,3 +202,4 @@ class Deal:
     amount: float | None = None  # as written, in `currency`
     amount_max: float | None = None
     tranche: bool = False  # money on top of an earlier deal of the same parties
+    found_by: str = "rules"  # "model": read by extractors/deal_model.py, not by a rule

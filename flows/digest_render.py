@@ -93,6 +93,12 @@ def deal_status(status: str) -> str:
     return "" if status == "reported" else status.replace("_", " ")
 
 
+def deal_reader(found_by: str) -> str:
+    """The mark of a deal only the deal model read (the setting `deal_model`): its deals
+    are right less often than the rules' (docs/deals.md), so the reader is told."""
+    return "read by the model" if found_by == "model" else ""
+
+
 def plural(n: int, one: str, many: str = "") -> str:
     return one if n == 1 else (many or one + "s")
 
@@ -526,7 +532,8 @@ def render_markdown(data: DigestData) -> str:
                 f", {d.sources_total} in all" if d.sources_total != d.sources_week else ""
             )
             # Blank lines between the parts: a line after a quote would join the quote.
-            status = f" *({md(deal_status(d.deal_status))})*" if deal_status(d.deal_status) else ""
+            marks = [m for m in (deal_status(d.deal_status), deal_reader(d.found_by)) if m]
+            status = f" *({md('; '.join(marks))})*" if marks else ""
             roles = deal_roles(d.roles)
             out += [
                 f"- **{md(d.kind.capitalize())}**{status}: {md(d.investor_name)} "
@@ -630,6 +637,7 @@ def _context(data: DigestData) -> dict[str, Any]:
         "plural": plural,
         "deal_roles": deal_roles,
         "deal_status": deal_status,
+        "deal_reader": deal_reader,
         "deal_link": deal_link,
         "safe_url": safe_url,
         "heat": heat,

@@ -150,6 +150,7 @@ def deal_rows(article_id: str, deals: Iterable[Deal]) -> list[NewRow]:
                 "amount": d.amount if written else d.amount_usd,
                 "amount_max": d.amount_max if written else d.amount_max_usd,
                 "tranche": d.tranche,
+                "found_by": d.found_by,
             }
         )
     return rows

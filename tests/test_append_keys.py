@@ -137,6 +137,15 @@ def warehouse_at(path: Path, version: int) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def found_by_stand_in(con: duckdb.DuckDBPyConnection) -> None:
+    """Migration 0023's `found_by` on a warehouse at an earlier version, so that today's
+    writers (which give every deal row it) can write there; 0023 keeps the column."""
+    for table in ("deals", "deal_rows_pending", "deal_ledger"):
+        con.execute(
+            f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS found_by VARCHAR DEFAULT 'rules'"
+        )
+
+
 def relations(con: duckdb.DuckDBPyConnection) -> list[str]:
     tables = con.execute(
         "SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE NOT internal"
@@ -182,6 +191,7 @@ def test_a_warehouse_migrated_from_0013_keeps_every_row(tmp_path: Path) -> None:
     con.execute(
         "CREATE TEMP TABLE deal_rows_pending AS SELECT *, NULL::TIMESTAMPTZ AS t FROM deals LIMIT 0"
     )
+    found_by_stand_in(con)  # and 0023's column
     con.execute("CREATE TEMP TABLE url_hashes (url_hash UBIGINT)")
     con.execute("CREATE TEMP TABLE article_hashes (article_hash UBIGINT)")  # and 0021's
     # And migration 0017's day counts, which they keep with article_entities.
@@ -261,13 +271,14 @@ def test_appends_store_each_key_once(tmp_path: Path) -> None:
 
 def test_migration_runs_again_on_a_migrated_warehouse(tmp_path: Path) -> None:
     """0014 rebuilds the tables from themselves: run again (as tests that undo a migration
-    do), it keeps every row."""
+    do), it keeps every row. (It rebuilds `deals` with the columns of its time, so 0023,
+    which adds `found_by`, runs again after it.)"""
     path = tmp_path / "w.duckdb"
     with open_warehouse(path) as con:
         record_watchlist(con, rows.entity_rows(WATCHLIST))
         store(con)
         before = snapshot(con)
-        con.execute("DELETE FROM schema_migrations WHERE version = 14")
+        con.execute("DELETE FROM schema_migrations WHERE version IN (14, 23)")
         assert migrate(con) == migrations()[-1][0]
         assert snapshot(con) == before
 

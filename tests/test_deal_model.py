@@ -236,13 +236,75 @@ def fill_with_the_sentence(home: Path, n: int) -> None:
 
 
 def model_deals_stored(home: Path) -> list[tuple[object, ...]]:
+    """The stored reports of the deal only the model reads, and (migration 0023) that every
+    deal is marked with who found it: the model's that one, the rules' every other."""
     from warehouse.database import open_warehouse
 
     with open_warehouse(home / "labwatch.duckdb", read_only=True) as con:
+        marks = con.execute(
+            "SELECT (kind, investor_id, target_id) = ('compute', 'coreweave', 'mistral-ai')"
+            " AS ours, list(DISTINCT found_by ORDER BY found_by) FROM deals GROUP BY ours"
+        ).fetchall()
+        assert dict(marks).get(False) == ["rules"]  # the seed articles' deals
+        assert dict(marks).get(True, ["model"]) == ["model"]
+        ledger = con.execute(
+            "SELECT (kind, investor, target) = ('compute', 'coreweave', 'mistral-ai') AS ours,"
+            " list(DISTINCT found_by ORDER BY found_by) FROM v_deals GROUP BY ours"
+        ).fetchall()
+        assert dict(ledger) == {k: v for k, v in marks}
         return con.execute(
             "SELECT amount_usd, status, evidence LIKE '%Mistral AI has tapped CoreWeave%' FROM deals"
             " WHERE (kind, investor_id, target_id) = ('compute', 'coreweave', 'mistral-ai')"
         ).fetchall()
+
+
+def test_a_deal_the_rules_also_report_is_the_rules_in_the_ledger(tmp_path: Path) -> None:
+    """A deal of the ledger is the model's only when no report of it is the rules': a deal
+    the model read in one article and the rules in another is the rules'. The weekly digest
+    and the web mark the model's deals and no other, in Markdown and in HTML."""
+    from extractors.records import Deal
+    from flows import rows
+    from flows.digest_render import render_html, render_markdown
+    from tests.test_warehouse import NOW, article
+    from warehouse.append import record_watchlist
+    from warehouse.articles import append_batch
+    from warehouse.database import open_warehouse
+    from warehouse.digest_queries import digest_data
+    from warehouse.web_queries import article_deals, deals
+
+    def deal(kind: str, investor: str, target: str, by: str, words: str) -> Deal:
+        return Deal(kind, investor, target, None, None, "", None, words, 0, found_by=by)
+
+    both = "Mistral AI has tapped CoreWeave for GPUs."
+    only = "Cohere leans on Oracle <b>for</b> its compute."
+    stored = [
+        ("a", [deal("compute", "coreweave", "mistral-ai", "model", both)]),
+        ("b", [deal("compute", "coreweave", "mistral-ai", "rules", both),
+               deal("compute", "oracle", "cohere", "model", only)]),
+    ]  # fmt: skip
+    with open_warehouse(tmp_path / "w.duckdb") as con:
+        record_watchlist(con, rows.entity_rows(TAGGER.watchlist))
+        for name, found in stored:
+            append_batch(con, [article(name)], [], [], rows.deal_rows(name, found))
+        ledger = con.execute("SELECT investor, found_by FROM v_deals ORDER BY 1").fetchall()
+        assert ledger == [("coreweave", "rules"), ("oracle", "model")]
+        reports = con.execute("SELECT article_id, investor_id, found_by FROM deals ORDER BY 1, 2")
+        assert reports.fetchall() == [
+            ("a", "coreweave", "model"), ("b", "coreweave", "rules"), ("b", "oracle", "model")
+        ]  # fmt: skip
+        assert [d["found_by"] for d in article_deals(con, "b")] == ["rules", "model"]
+        assert {d["investor"]: d["found_by"] for d in deals(con)[1]} == {
+            "coreweave": "rules", "oracle": "model"
+        }  # fmt: skip
+        data = digest_data(con, NOW.strftime("%G-W%V"), NOW)
+    assert {d.investor: d.found_by for d in data.deals} == {"coreweave": "rules", "oracle": "model"}
+    md = render_markdown(data)
+    assert md.count("read by the model") == 1
+    marked = next(line for line in md.splitlines() if "read by the model" in line)
+    assert "Oracle" in marked and "CoreWeave" not in marked
+    html = render_html(data)
+    assert html.count("read by the model") == 1
+    assert "&lt;b&gt;for&lt;/b&gt;" in html and "<b>for</b>" not in html  # evidence escaped
 
 
 def test_retag_with_the_setting_stores_the_model_deals_and_without_it_takes_them_out(

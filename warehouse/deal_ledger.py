@@ -29,9 +29,9 @@ _PENDING = ("deal_groups_pending", "deal_times_pending", "deal_rows_pending")
 _KEYS = "article_id, deal_no, deal_id, t, kind, investor_id, target_id"
 # The pending groups' reports with their times (new, else kept): what 0016's
 # v_pending_deal_reports and v_pending_deals read. Only these groups' kept keys are joined:
-# a join with every kept key cost more than the rest.
+# a join with every kept key cost more than the rest. By name: 0023 added `found_by` after `t`.
 _PENDING_ROWS = """
-    INSERT INTO deal_rows_pending
+    INSERT INTO deal_rows_pending BY NAME
     SELECT d.*, coalesce(n.t, k.t) AS t
     FROM deals d
     SEMI JOIN deal_groups_pending USING (kind, investor_id, target_id)
@@ -144,7 +144,7 @@ def _compute_pending(con: duckdb.DuckDBPyConnection, *, in_time_order: bool = Fa
         "DELETE FROM deal_ledger " + _IN_PENDING.format(t="deal_ledger", i="investor", g="target")
     )
     con.execute(
-        "INSERT INTO deal_ledger SELECT * FROM v_pending_deals"
+        "INSERT INTO deal_ledger BY NAME SELECT * FROM v_pending_deals"
         + (" ORDER BY first_reported" if in_time_order else "")
     )
     for table in _PENDING:

@@ -110,6 +110,8 @@ class DealReport:
     # backers of a round or partners of a venture as (entity id, name, role).
     deal_status: str = "reported"
     roles: tuple[tuple[str, str, str], ...] = ()
+    # "model": no rule read the deal, only the deal model (the setting `deal_model`)
+    found_by: str = "rules"
 
 
 @dataclass(frozen=True)
@@ -432,7 +434,8 @@ def deals_of_week(
             r AS (
                 SELECT v.deal_id, v.kind, v.investor, v.target, v.amount_usd, v.amount_max_usd,
                        v.qualifier, v.year, v.evidence AS ledger_evidence, v.sources,
-                       v.first_reported, v.status AS deal_status, v.roles, d.evidence,
+                       v.first_reported, v.status AS deal_status, v.roles, v.found_by,
+                       d.evidence,
                        d.amount_usd AS reported_amount, a.title, a.canonical_url AS url,
                        coalesce(nullif(a.site_name, ''), split_part(a.url, '/', 3)) AS site,
                        k.t
@@ -449,6 +452,7 @@ def deals_of_week(
                    count(*) AS sources_week,
                    any_value(r.deal_status) AS deal_status,
                    any_value(r.roles) AS roles,
+                   any_value(r.found_by) AS found_by,
                    -- This week's words for it, preferring a report that states the amount.
                    coalesce(arg_min(r.evidence, r.t) FILTER (WHERE r.reported_amount IS NOT NULL),
                             arg_min(r.evidence, r.t), any_value(r.ledger_evidence)) AS evidence,
@@ -487,6 +491,7 @@ def deals_of_week(
                 for x in r["links"][:DEAL_SOURCES]
             ],
             deal_status=r["deal_status"] or "reported",
+            found_by=r["found_by"] or "rules",
             roles=tuple(
                 (x["entity_id"], names.get(x["entity_id"], x["entity_id"]), x["role"])
                 for x in r["roles"] or []

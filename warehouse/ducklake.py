@@ -300,7 +300,8 @@ def _dependency_order(tables: list[str], views: list[str]) -> list[str]:
 
 def _pending_sql(sql: str) -> str:
     """A DuckDB migration rewritten for DuckLake: no keys, indexes or sequences; a column
-    added with a default is added bare and its existing rows set to the default."""
+    added with a default is added bare and its existing rows without a value set to the
+    default (a migration run again keeps the values written since)."""
     sql = re.sub(r"(?im)^\s*CREATE\s+(UNIQUE\s+)?INDEX[^;]*;", "", sql)
     sql = re.sub(r"(?im)^\s*CREATE\s+SEQUENCE[^;]*;", "", sql)
     sql = re.sub(r"(?i)\s+DEFAULT\s+nextval\('[^']*'\)", "", sql)
@@ -309,14 +310,16 @@ def _pending_sql(sql: str) -> str:
     sql = re.sub(r"(?i),\s*UNIQUE\s*\([^)]*\)", "", sql)
 
     def added(m: re.Match[str]) -> str:
-        table, column, kind, default = m.group(1), m.group(2), m.group(3), m.group(4)
+        table, new, column, kind, default = m.group(1, 2, 3, 4, 5)
+        if_new = "IF NOT EXISTS " if new else ""
         return (
-            f"ALTER TABLE {table} ADD COLUMN {column} {kind};\n"
-            f"UPDATE {table} SET {column} = {default};"
+            f"ALTER TABLE {table} ADD COLUMN {if_new}{column} {kind};\n"
+            f"UPDATE {table} SET {column} = {default} WHERE {column} IS NULL;"
         )
 
     return re.sub(
-        r"(?i)ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(\w+)\s+([\w\[\]]+)\s+DEFAULT\s+([^;]+?)\s*;",
+        r"(?i)ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(IF\s+NOT\s+EXISTS\s+)?(\w+)\s+"
+        r"([\w\[\]]+)\s+DEFAULT\s+([^;]+?)\s*;",
         added,
         sql,
     )

@@ -97,14 +97,15 @@ def newest_article_week(con: duckdb.DuckDBPyConnection) -> str | None:
 
 def deals_ledger(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple[Any, ...]]]:
     """The deals ledger (`v_deals`), largest amounts first: one row per deal with its status,
-    the roles of a round's backers ("lead:iconiq, participant:nvidia") and the amount as
-    written when it was not in dollars."""
+    the roles of a round's backers ("lead:iconiq, participant:nvidia"), the amount as
+    written when it was not in dollars and who found it (`rules`, or `model`: the deal model
+    alone)."""
     cursor = con.execute(
         "SELECT kind, investor, target, amount_usd, amount_max_usd, qualifier, year, status,"
         " array_to_string(list_transform(roles, r -> r.role || ':' || r.entity_id), ', ')"
         " AS roles,"
         " CASE WHEN currency <> 'USD' THEN currency || ' ' || amount::VARCHAR END AS written,"
-        " tranche, sources, first_reported, evidence FROM v_deals"
+        " tranche, sources, first_reported, found_by, evidence FROM v_deals"
         " ORDER BY amount_usd DESC NULLS LAST, sources DESC, kind, investor, target"
     )
     return [d[0] for d in cursor.description or []], cursor.fetchall()

@@ -376,7 +376,7 @@ def entity_articles(
 _DEAL_COLUMNS = (
     "d.deal_id, d.kind, d.investor, i.name AS investor_name, d.target, t.name AS target_name,"
     " d.amount_usd, d.amount_max_usd, d.qualifier, d.year, d.status, d.evidence,"
-    " d.article_id, d.sources, d.first_reported"
+    " d.article_id, d.sources, d.first_reported, d.found_by"
 )
 
 
@@ -500,7 +500,7 @@ def article_deals(con: duckdb.DuckDBPyConnection, article_id: str) -> list[dict[
             """
             SELECT d.kind, d.investor_id AS investor, i.name AS investor_name,
                    d.target_id AS target, t.name AS target_name, d.amount_usd,
-                   d.amount_max_usd, d.qualifier, d.year, d.status, d.evidence
+                   d.amount_max_usd, d.qualifier, d.year, d.status, d.evidence, d.found_by
             FROM deals d
             LEFT JOIN v_entities i ON i.entity_id = d.investor_id
             LEFT JOIN v_entities t ON t.entity_id = d.target_id

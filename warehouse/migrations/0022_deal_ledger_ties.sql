@@ -7,7 +7,8 @@
 -- Ties are now broken by article_id, then deal_no (the report key); clusters of one first
 -- time by tranche, then cluster; roles of one first time and position by entity_id.
 -- Otherwise 0016's views unchanged. Then the ledger is computed again under these rules, as
--- warehouse/deal_ledger.py `rebuild` does.
+-- warehouse/deal_ledger.py `rebuild` does. (Its inserts are by name, so that it can run
+-- again once 0023 has added a column.)
 
 CREATE OR REPLACE VIEW v_pending_deal_reports AS
 WITH d AS (SELECT * FROM deal_rows_pending),
@@ -119,12 +120,12 @@ INSERT INTO deal_groups_pending SELECT DISTINCT kind, investor_id, target_id FRO
 INSERT INTO deal_times_pending
 SELECT a.article_id, coalesce(a.published_at, a.fetched_at)
 FROM articles a SEMI JOIN deals USING (article_id);
-INSERT INTO deal_rows_pending
+INSERT INTO deal_rows_pending BY NAME
 SELECT d.*, n.t FROM deals d LEFT JOIN deal_times_pending n USING (article_id);
 INSERT INTO deal_report_keys (article_id, deal_no, deal_id, t, kind, investor_id, target_id)
 SELECT article_id, deal_no, deal_id, t, kind, investor_id, target_id
 FROM v_pending_deal_reports ORDER BY t;
-INSERT INTO deal_ledger SELECT * FROM v_pending_deals ORDER BY first_reported;
+INSERT INTO deal_ledger BY NAME SELECT * FROM v_pending_deals ORDER BY first_reported;
 DELETE FROM deal_groups_pending;
 DELETE FROM deal_times_pending;
 DELETE FROM deal_rows_pending;

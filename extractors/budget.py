@@ -48,8 +48,9 @@ class Budget:
     context_chars: int = CONTEXT_CHARS
     seconds: float = ANALYSIS_SECONDS  # CPU seconds of the analysing thread
     wall_seconds: float = WALL_SECONDS
-    # also the deal model's deals (extractors/deal_model.py; the setting `deal_model`)
-    deal_model: bool = False
+    # also the deal model's deals (extractors/deal_model.py; the setting `deal_model`, on by
+    # default)
+    deal_model: bool = True
 
 
 DEFAULT_BUDGET = Budget()

@@ -62,7 +62,7 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-def _init_worker(watchlist: Watchlist, deal_model: bool = False) -> None:
+def _init_worker(watchlist: Watchlist, deal_model: bool = True) -> None:
     global _worker_tagger, _worker_version, _worker_budget
     # Ctrl-C in a terminal reaches the whole process group: the parent decides what happens
     # (it closes the pool, or ends and `_exit_with_parent` ends us), so a worker waiting for
@@ -85,13 +85,14 @@ def _init_worker(watchlist: Watchlist, deal_model: bool = False) -> None:
 
 
 def _budget(deal_model: bool) -> Budget | None:
-    """The analysis's budget: the default, with the deal model when asked (the ingest's own
-    process does not import extractors.budget, which brings the deal rules)."""
-    if not deal_model:
+    """The analysis's budget: the default (with the deal model), or without the model when
+    the setting is off (the ingest's own process imports extractors.budget, which brings the
+    deal rules, only then)."""
+    if deal_model:
         return None
     from extractors.budget import Budget
 
-    return Budget(deal_model=True)
+    return Budget(deal_model=False)
 
 
 def _exit_at_once() -> None:
@@ -163,7 +164,7 @@ class Pending:
 class Analyser:
     """Analyses batches of pages; use as a context manager so the pool is shut down."""
 
-    def __init__(self, watchlist: Watchlist, workers: int, deal_model: bool = False) -> None:
+    def __init__(self, watchlist: Watchlist, workers: int, deal_model: bool = True) -> None:
         self.watchlist = watchlist
         self.workers = max(1, workers)
         self.deal_model = deal_model  # the setting: the deal model's deals besides the rules'

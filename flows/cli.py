@@ -1041,8 +1041,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument(
         "--deal-model",
         action="store_true",
-        help="score the rules with the deal model's deals added, as the setting deal_model "
-        "does (extractors/deal_model.py); without it, the rules alone",
+        help="score the rules with the deal model's deals added, as the pipeline does by "
+        "default (the setting deal_model; extractors/deal_model.py); without it, the rules alone",
     )
     a.add_argument(
         "--edits",

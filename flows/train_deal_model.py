@@ -56,10 +56,11 @@ SETS = (
 )
 # parts written blind and never read: kept out of training, the model's measure (articles23
 # and articles24, tests/data/deals_articles5.jsonl, were written after the model was built;
-# the review's texts, deals_review_model.jsonl, to trap it)
+# articles25 and articles26, deals_articles6.jsonl, to decide its default; the review's
+# texts, deals_review_model.jsonl, to trap it)
 HELD_OUT = frozenset(
     {"articles16", "articles18", "articles19", "articles20", "articles21", "articles22",
-     "articles23", "articles24", "review"}
+     "articles23", "articles24", "articles25", "articles26", "review"}
 )  # fmt: skip
 THRESHOLD = 0.7  # chosen on articles17, check9 and check12 with a model trained without them
 EPOCHS, RATE, L2, SEED = 8, 0.2, 1e-5, 1

@@ -21,6 +21,7 @@ import duckdb
 
 from benchmarks.textgen import TextGenerator
 from extractors.analyse import AnalysedArticle, analyse
+from extractors.budget import Budget
 from extractors.entities import Tagger, load_watchlist
 from extractors.records import FeedEntry, PageInput
 from extractors.urls import url_key
@@ -52,10 +53,13 @@ KEYS = {
 
 Batch = tuple[list[Row], list[Row], list[Row], list[Row]]
 
+RULES_ALONE = Budget(deal_model=False)
+
 
 def generated(n: int, seed: int = 3, first: int = 0) -> list[AnalysedArticle]:
     """`n` analysed articles from feed text, half of them dated by their feed entry only;
-    numbered (URL and hour) from `first`."""
+    numbered (URL and hour) from `first`. Their deals are the rules' alone, as every
+    warehouse before migration 0023 (`found_by`) held them: the migrations are run on them."""
     gen = TextGenerator(WATCHLIST, random.Random(seed))
     out = []
     for k in range(first, first + n):
@@ -63,7 +67,7 @@ def generated(n: int, seed: int = 3, first: int = 0) -> list[AnalysedArticle]:
         url = f"https://site{k % 3}.example/news/{k}"
         when = WHEN + timedelta(hours=k)
         entry = FeedEntry(url, g.title, f"g{k}", when, g.author, "", g.text)
-        out.append(analyse(PageInput(entry), TAGGER))
+        out.append(analyse(PageInput(entry), TAGGER, RULES_ALONE))
     return out
 
 

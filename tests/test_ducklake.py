@@ -91,6 +91,43 @@ def columns(con: duckdb.DuckDBPyConnection, catalog_name: str) -> set[tuple[str,
     return {(str(t), str(c), str(k)) for t, c, k in rows}
 
 
+def test_a_lake_from_before_0023_gets_found_by_and_keeps_its_deals(
+    tmp_path: Path, catalog: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lake made at 0022 is migrated by 0023 rewritten for DuckLake (a bare column, its old
+    rows set to 'rules'): its deals and ledger keep their rows, and the column then reads
+    as a new lake's."""
+    import warehouse.database as database
+    from tests.test_warehouse import article
+    from warehouse.articles import append_batch
+
+    every = database.migrations()
+    assert every[-1][1] == "deal_found_by"
+    monkeypatch.setattr(database, "migrations", lambda: every[:-1])
+    lake = DuckLakeWarehouse(catalog, f"{tmp_path}/data/")
+    with open_warehouse(lake) as con:
+        made = {c for t, c, _ in columns(con, "lake") if t == "deals"}
+        assert "tranche" in made and "found_by" not in made
+        row = {"article_id": "a", "deal_no": 0, "kind": "investment", "investor_id": "amazon",
+               "target_id": "anthropic", "amount_usd": 4e9, "amount_max_usd": 4e9,
+               "qualifier": "", "year": None, "evidence": "Amazon invested.", "status": "reported",
+               "roles": [], "currency": "USD", "amount": 4e9, "amount_max": 4e9,
+               "tranche": False}  # fmt: skip
+        append_batch(con, [article("a")], [], [], [row])
+        before = con.execute("SELECT kind, investor, target, sources FROM v_deals").fetchall()
+    monkeypatch.setattr(database, "migrations", lambda: every)
+    with open_warehouse(lake) as con:
+        assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (23,)
+        assert con.execute("SELECT found_by FROM deals").fetchall() == [("rules",)]
+        ledger = con.execute("SELECT kind, investor, target, sources, found_by FROM v_deals")
+        assert ledger.fetchall() == [(*before[0], "rules")]
+        append_batch(con, [article("b")], [], [], [{**row, "article_id": "b", "found_by": "model"}])
+        assert con.execute("SELECT sources, found_by FROM v_deals").fetchall() == [(2, "rules")]
+        in_lake = {c for c in columns(con, "lake") if c[0] not in LAKE_ONLY}
+    with open_warehouse(tmp_path / "w.duckdb") as con:
+        assert in_lake == columns(con, "w")  # the column as a new lake has it, views too
+
+
 def test_a_new_lake_has_the_schema_of_a_duckdb_warehouse(tmp_path: Path, catalog: str) -> None:
     lake = DuckLakeWarehouse(catalog, f"{tmp_path}/data/")
     assert not lake.exists()

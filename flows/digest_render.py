@@ -200,13 +200,17 @@ def briefing(data: DigestData) -> str:
         out.append(text + ".")
     new_deals = [d for d in data.deals if d.status == "new"]
     if new_deals:
-        big = max(new_deals, key=lambda d: (d.amount_usd or 0, d.sources_week))
+        # A deal a rule read before one only the deal model read, however large.
+        big = max(
+            new_deals, key=lambda d: (d.found_by != "model", d.amount_usd or 0, d.sources_week)
+        )
         amount = money(big.amount_usd, big.amount_max_usd, big.qualifier)
         what = "The largest new deal" if len(new_deals) > 1 else "The one new deal"
+        reader = f", {deal_reader(big.found_by)}" if deal_reader(big.found_by) else ""
         out.append(
             f"{what}: {big.investor_name} {deal_link(big.kind)} {big.target_name}, {big.kind}, "
             f"{amount} "
-            f"({big.sources_week} {plural(big.sources_week, 'source')})."
+            f"({big.sources_week} {plural(big.sources_week, 'source')}{reader})."
         )
     risers = sorted(
         (e for e in rows if e.mentions > e.last_mentions and e is not lead),

@@ -289,6 +289,8 @@ def test_a_deal_the_rules_also_report_is_the_rules_in_the_ledger(tmp_path: Path)
     """A deal of the ledger is the model's only when no report of it is the rules': a deal
     the model read in one article and the rules in another is the rules'. The weekly digest
     and the web mark the model's deals and no other, in Markdown and in HTML."""
+    from dataclasses import replace
+
     from extractors.records import Deal
     from flows import rows
     from flows.digest_render import render_html, render_markdown
@@ -332,6 +334,15 @@ def test_a_deal_the_rules_also_report_is_the_rules_in_the_ledger(tmp_path: Path)
     html = render_html(data)
     assert html.count("read by the model") == 1
     assert "&lt;b&gt;for&lt;/b&gt;" in html and "<b>for</b>" not in html  # evidence escaped
+    # The week's summary names a rules' deal as its largest new one, and a model deal only
+    # with its mark.
+    assert "The largest new deal: CoreWeave → Mistral AI" in " ".join(md.split())
+    alone = render_markdown(replace(data, deals=[d for d in data.deals if d.found_by == "model"]))
+    alone = " ".join(alone.replace("\\", "").split())  # wrapped lines, escaped brackets
+    assert (
+        "The one new deal: Oracle → Cohere, compute, undisclosed (1 source, read by the model)."
+        in alone
+    )
 
 
 def test_retag_with_the_setting_stores_the_model_deals_and_without_it_takes_them_out(

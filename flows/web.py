@@ -526,34 +526,39 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
         party: str = "",
         year: str = "",
         status: str = "",
+        found_by: str = "",
         page_no: int = Query(1, alias="page"),
     ) -> HTMLResponse:
         with reader(settings) as con:
             result = deal_data(
                 con, kind, party, year, status, page_no, PER_PAGE, sources=True,
-                first=SOURCES_LISTED,
+                first=SOURCES_LISTED, found_by=found_by,
             )  # fmt: skip
             everyone = q.entity_choices(con)
         return page(
             "deals.html.j2", kind=kind, party=party, year=year, status=status, result=result,
             kinds=q.DEAL_KINDS, statuses=q.DEAL_STATUSES, entities=everyone,
-            query_string=request.url.query,
+            query_string=request.url.query, found_by=found_by, readers=q.DEAL_READERS,
         )  # fmt: skip
 
     def deal_data(
         con: duckdb.DuckDBPyConnection, kind: str, party: str, year: str, status: str,
         page_no: int, per_page: int, *, sources: bool, first: int | None = None,
+        found_by: str = "",
     ) -> dict[str, Any]:  # fmt: skip
         """`sources`: each deal's reports with their articles; `first`: only the first so
-        many, and their number (`report_count`)."""
+        many, and their number (`report_count`); `found_by`: the rules' deals or the deal
+        model's alone."""
         _choice(kind, q.DEAL_KINDS, "kind")
         _choice(status, q.DEAL_STATUSES, "status")
+        _choice(found_by, q.DEAL_READERS, "found_by")
         if year and not re.fullmatch(r"\d{4}", year):
             raise HTTPException(400, f"year must be four digits, not {year!r}")
         page_no, per_page = _page(page_no), _per_page(per_page)
         total, rows = q.deals(
             con, kind=kind or None, party=party or None, year=int(year) if year else None,
-            status=status or None, limit=per_page, offset=(page_no - 1) * per_page,
+            status=status or None, found_by=found_by or None, limit=per_page,
+            offset=(page_no - 1) * per_page,
         )  # fmt: skip
         if sources and first:
             firsts = q.deal_first_sources(con, [r["deal_id"] for r in rows], first)
@@ -692,14 +697,16 @@ def create_app(settings: Settings, token: str = "", host: str = DEFAULT_HOST) ->
         party: str = "",
         year: str = "",
         status: str = "",
+        found_by: str = "",
         page: int = 1,
         per_page: int = 50,
         format: str = "json",
     ) -> Response:
-        """The deals ledger, largest first; each deal with the articles reporting it."""
+        """The deals ledger, largest first; each deal with the articles reporting it.
+        `found_by`: `rules` (a rule read the deal) or `model` (only the deal model did)."""
         with reader(settings) as con:
             data = deal_data(con, kind, party, year, status, page, per_page,
-                             sources=format == "json")  # fmt: skip
+                             sources=format == "json", found_by=found_by)  # fmt: skip
         return out(data, format, "deals")
 
     @app.get("/api/feeds", tags=["feeds"])

@@ -367,6 +367,48 @@ def test_retag_with_the_setting_stores_the_model_deals_and_without_it_takes_them
         assert model_deals_stored(home) == []
 
 
+def test_the_web_filters_the_ledger_by_who_found_a_deal(tmp_path: Path) -> None:
+    """`labwatch web`'s deals page and `/api/deals` take `found_by` (rules or model); the
+    page marks the model's deal and offers the filter; another value is refused."""
+    import json
+
+    from extractors.records import Deal
+    from flows import rows
+    from tests.test_warehouse import article
+    from tests.test_web import get, text_of, web_process
+    from warehouse.append import record_watchlist
+    from warehouse.articles import append_batch
+    from warehouse.database import open_warehouse
+
+    def deal(kind: str, investor: str, target: str, by: str) -> Deal:
+        return Deal(kind, investor, target, None, None, "", None, "Words.", 0, found_by=by)
+
+    home = tmp_path / "home"
+    home.mkdir()
+    with open_warehouse(home / "labwatch.duckdb") as con:
+        record_watchlist(con, rows.entity_rows(TAGGER.watchlist))
+        found = [deal("compute", "coreweave", "mistral-ai", "rules"),
+                 deal("compute", "oracle", "cohere", "model")]  # fmt: skip
+        append_batch(con, [article("a")], [], [], rows.deal_rows("a", found))
+    with web_process(home) as (base, _):
+        shown = {  # the page below its filters (whose lists name every entity)
+            by: text_of(get(f"{base}/deals?found_by={by}")[2]).split(" Filter ", 1)[1]
+            for by in ("", "rules", "model")
+        }
+        assert "CoreWeave" in shown[""] and "Oracle" in shown[""] and "(model)" in shown[""]
+        assert "CoreWeave" in shown["rules"] and "Oracle" not in shown["rules"]
+        assert "Oracle" in shown["model"] and "CoreWeave" not in shown["model"]
+        assert 'name="found_by"' in get(f"{base}/deals")[2]
+        status, _, data = get(f"{base}/api/deals?found_by=model")
+        listed = json.loads(data)["items"]
+        assert status == 200 and [(d["investor"], d["found_by"]) for d in listed] == [
+            ("oracle", "model")
+        ]
+        status, _, csv_text = get(f"{base}/api/deals?found_by=rules&format=csv")
+        assert status == 200 and "coreweave" in csv_text and "oracle" not in csv_text
+        assert get(f"{base}/deals?found_by=guess")[0] == 400
+
+
 @pytest.mark.flow
 @pytest.mark.timeout(600)
 def test_an_ingest_with_the_setting_stores_the_model_deals(tmp_path: Path, httpserver) -> None:  # type: ignore[no-untyped-def]

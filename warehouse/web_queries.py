@@ -30,6 +30,7 @@ DEAL_KINDS = (
     "licensing", "acquihire", "joint_venture",
 )  # fmt: skip
 DEAL_STATUSES = ("reported", "in_talks", "background", "denied")
+DEAL_READERS = ("rules", "model")  # v_deals.found_by (migration 0023)
 
 
 def dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -387,11 +388,13 @@ def deals(
     party: str | None = None,
     year: int | None = None,
     status: str | None = None,
+    found_by: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[int, list[dict[str, Any]]]:
     """(number of deals matching, one page of the ledger), largest amounts first. `party`:
-    investor, target or a backer in its roles, or a descendant of one."""
+    investor, target or a backer in its roles, or a descendant of one; `found_by`: `rules`
+    (a rule read it) or `model` (only the deal model did)."""
     filters: list[str] = ["true"]
     params: dict[str, Any] = {"limit": limit, "offset": offset}
     if kind:
@@ -412,6 +415,9 @@ def deals(
     if status:
         filters.append("d.status = $status")
         params["status"] = status
+    if found_by:
+        filters.append("d.found_by = $found_by")
+        params["found_by"] = found_by
     rows = dicts(
         con.execute(
             f"""

@@ -206,7 +206,8 @@ def briefing(data: DigestData) -> str:
         )
         amount = money(big.amount_usd, big.amount_max_usd, big.qualifier)
         what = "The largest new deal" if len(new_deals) > 1 else "The one new deal"
-        reader = f", {deal_reader(big.found_by)}" if deal_reader(big.found_by) else ""
+        mark = deal_reader(big.found_by)
+        reader = f", {mark}" if mark else ""
         out.append(
             f"{what}: {big.investor_name} {deal_link(big.kind)} {big.target_name}, {big.kind}, "
             f"{amount} "

@@ -96,8 +96,8 @@ CREATE TABLE deals_0014 (
     amount_max      DOUBLE,
     tranche         BOOLEAN NOT NULL DEFAULT false
 );
--- (By name: a column a later migration adds is not one of these; 0023 adds it back when
--- this migration is run again by hand.)
+-- (Its columns named: a column a later migration adds is not one of these; 0023 adds it
+-- back when this migration is run again by hand.)
 INSERT INTO deals_0014
 SELECT article_id, kind, investor_id, target_id, amount_usd, amount_max_usd, qualifier, year,
        evidence, deal_no, status, roles, currency, amount, amount_max, tranche

@@ -17,6 +17,9 @@ own; two texts whose names agree at least `NAMES_JACCARD` are the same story too
 below any match of shingles. Another outlet's own report of the event shares too few of
 either; what it shares is its lead, the figure and the names it opens with: a third part,
 extractors/story_leads.py, links reports published within days whose leads share both.
+When its lead gives no figure, it still shares the event's rare words: a fourth part,
+extractors/story_terms.py, links reports published within a day and a half whose words,
+weighted by how rare they are in English, agree (cosine).
 
 LSH makes matching incremental: a signature is cut into bands, each band hashed to one
 64-bit key; articles sharing a key are candidates, and only candidates are compared. The
@@ -47,6 +50,14 @@ from extractors.story_leads import (
     split_lead,
 )
 from extractors.story_names import names
+from extractors.story_terms import (
+    TERMS_HOURS,
+    Terms,
+    split_terms,
+    terms,
+    terms_band_keys,
+    terms_part,
+)
 
 SHINGLE = 3  # words per shingle, as for SimHash
 PERMUTATIONS = 128
@@ -91,6 +102,10 @@ _SIZES = (_SHINGLE_BYTES, _SHINGLE_BYTES + _NAMES_BYTES)  # a signature before i
 # A lead match's score: below any match of names (NAMES_JACCARD times NAMES_SCALE and up).
 LEAD_SCORE = NAMES_JACCARD * NAMES_SCALE / 2
 _LEAD_SECONDS = LEAD_WINDOW.total_seconds()
+# A terms match's score (extractors/story_terms.py): below any other part's match.
+TERMS_SCORE = LEAD_SCORE / 2
+TERMS_WINDOW = timedelta(hours=TERMS_HOURS)
+_TERMS_SECONDS = TERMS_WINDOW.total_seconds()
 
 _WORD = re.compile(r"\w+")
 _PRIME = (1 << 61) - 1
@@ -122,7 +137,8 @@ class StoryKey:
     # PERMUTATIONS unsigned 32-bit minima of the shingles, little-endian, then
     # NAME_PERMUTATIONS of the names when the text has MIN_NAMES of them, then the lead part
     # when its lead gives a name and a figure or a headline's kind of happening
-    # (extractors/story_leads.py `lead_part`)
+    # (extractors/story_leads.py `lead_part`), then the terms part when the text has
+    # MIN_TERMS weighted words (extractors/story_terms.py `terms_part`)
     signature: bytes
     shingles: int  # distinct shingles in the text
     bands: tuple[int, ...]  # LSH band keys as signed 64-bit ints (DuckDB BIGINT)
@@ -209,7 +225,12 @@ def story_key(text: str, common: frozenset[str] = frozenset(), title: str = "") 
     # The lead reads a word at a sentence's start as a name when the text names it elsewhere,
     # or when it is the watchlist's (`common`, left out of the names part).
     lead = lead_of_text(title, text, frozenset(named) | common)
-    return StoryKey(key + lead_part(lead), len(shingles), bands + lead_band_keys(lead))
+    words = terms(title, text, common)
+    return StoryKey(
+        key + lead_part(lead) + terms_part(words),
+        len(shingles),
+        bands + lead_band_keys(lead) + terms_band_keys(words),
+    )
 
 
 def band_keys(signature: npt.NDArray[np.uint32]) -> tuple[int, ...]:
@@ -241,7 +262,7 @@ def jaccard(a: bytes, b: bytes) -> float:
 def names_part(signature: bytes) -> bytes | None:
     """The names minima of a signature, or None when it has none (too few names, or a key
     stored before there were names parts)."""
-    rest, _ = split_lead(signature, _SIZES)
+    rest, _ = split_lead(split_terms(signature)[0], _SIZES)
     return rest[_SHINGLE_BYTES:] if len(rest) > _SHINGLE_BYTES else None
 
 
@@ -257,7 +278,50 @@ def names_jaccard(a: bytes, b: bytes) -> float | None:
 
 def lead_of(signature: bytes) -> Lead:
     """The lead part of a signature (NO_LEAD without one)."""
-    return split_lead(signature, _SIZES)[1]
+    return split_lead(split_terms(signature)[0], _SIZES)[1]
+
+
+def terms_of(signature: bytes) -> Terms:
+    """The terms part of a signature (NO_TERMS without one: a short text, or a key stored
+    before there were terms parts)."""
+    return split_terms(signature)[1]
+
+
+def _same_terms(a: Terms, b: Terms, a_t: float | None, b_t: float | None) -> bool:
+    """Two texts' terms tell one story: published at most TERMS_HOURS apart (both times
+    known), sharing a terms band, their cosine at least TERMS_COSINE and their leads sharing
+    the event (`Terms.same_story`)."""
+    if not len(a) or not len(b) or set(terms_band_keys(a)).isdisjoint(terms_band_keys(b)):
+        return False
+    return _terms_agree(a, b, a_t, b_t)
+
+
+def _terms_agree(a: Terms, b: Terms, a_t: float | None, b_t: float | None) -> bool:
+    """`_same_terms` of two texts known to share a terms band."""
+    if a_t is None or b_t is None or abs(a_t - b_t) > _TERMS_SECONDS:
+        return False
+    return a.same_story(b)
+
+
+def near_bands(key: Signed) -> tuple[int, ...]:
+    """The key's terms bands: they find candidates only within TERMS_HOURS (the warehouse's
+    `StoryRule.near`), as the terms part matches nothing further apart."""
+    return terms_band_keys(terms_of(key.signature))
+
+
+def same_terms_of_texts(
+    a: tuple[str, str, datetime], b: tuple[str, str, datetime], common: frozenset[str]
+) -> bool:
+    """Whether two texts (headline, body, time) tell one story by their terms alone, as their
+    keys' terms parts would say (`labwatch eval clusters`' `terms` row)."""
+    return _same_terms(
+        terms(a[0], a[1], common), terms(b[0], b[1], common), a[2].timestamp(), b[2].timestamp()
+    )
+
+
+def same_terms(a: Signed, b: Signed) -> bool:
+    """Whether two keys' terms tell one story (`_same_terms`)."""
+    return _same_terms(terms_of(a.signature), terms_of(b.signature), a.t, b.t)
 
 
 def same_lead(a: Signed, b: Signed) -> bool:
@@ -311,7 +375,8 @@ def matches(a: Signed, b: Signed) -> float:
     """The verification step for two LSH candidates: their containment when they are the
     same story by their shingles; else, when their names agree at least NAMES_JACCARD, that
     agreement scaled below any match of shingles (times NAMES_SCALE); else LEAD_SCORE when
-    their leads say the same (`same_lead`); else 0."""
+    their leads say the same (`same_lead`); else TERMS_SCORE when their terms do
+    (`same_terms`); else 0."""
     if jaccard(a.signature, b.signature) >= MIN_JACCARD:
         c = containment(a, b)
         if c >= CONTAINMENT:
@@ -319,7 +384,9 @@ def matches(a: Signed, b: Signed) -> float:
     j = names_jaccard(a.signature, b.signature)
     if j is not None and j >= NAMES_JACCARD:
         return j * NAMES_SCALE
-    return LEAD_SCORE if same_lead(a, b) else 0.0
+    if same_lead(a, b):
+        return LEAD_SCORE
+    return TERMS_SCORE if same_terms(a, b) else 0.0
 
 
 def _equal_minima(
@@ -375,6 +442,7 @@ def match_scores(keys: Sequence[Signed], others: Sequence[Signed]) -> npt.NDArra
             (part == 0.0) & (agree >= NAMES_JACCARD), agree * NAMES_SCALE, part
         )
     _lead_scores(keys, others, found)
+    _terms_scores(keys, others, found)
     return found
 
 
@@ -405,3 +473,26 @@ def _lead_scores(
                 and mine.same(leads[n], timedelta(seconds=abs(a.t - t)))
             ):
                 found[r, n] = LEAD_SCORE
+
+
+def _terms_scores(
+    keys: Sequence[Signed], others: Sequence[Signed], found: npt.NDArray[np.float64]
+) -> None:
+    """TERMS_SCORE where `same_terms` and nothing else matched: only pairs sharing a terms
+    band are compared, looked up by band."""
+    theirs: dict[int, Terms] = {}
+    holders: dict[int, list[int]] = {}
+    for n, o in enumerate(others):
+        if o.t is not None and len(t := terms_of(o.signature)):
+            theirs[n] = t
+            for band in terms_band_keys(t):
+                holders.setdefault(band, []).append(n)
+    if not holders:
+        return
+    for r, a in enumerate(keys):
+        if a.t is None or not len(mine := terms_of(a.signature)):
+            continue
+        met = {n for band in terms_band_keys(mine) for n in holders.get(band, ())}
+        for n in met:
+            if found[r, n] == 0.0 and _terms_agree(mine, theirs[n], a.t, others[n].t):
+                found[r, n] = TERMS_SCORE

@@ -981,7 +981,7 @@ def build_parser() -> argparse.ArgumentParser:
         "clusters",
         parents=[common],
         help="pair precision and recall of story clustering on a labelled pair file, "
-        "before (SimHash), after, and by the lead part alone, per split (tune, check)",
+        "before (SimHash), after, and by the lead and terms parts alone, per split (tune, check)",
     )
     a.add_argument(
         "file",

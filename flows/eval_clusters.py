@@ -24,7 +24,7 @@ from typing import Any
 from extractors.analyse import content_hash
 from extractors.errors import InputError
 from extractors.fingerprint import NEAR_DUPLICATE_BITS, distance, simhash
-from extractors.stories import StoryFacts, same_story, story_key
+from extractors.stories import StoryFacts, same_story, same_terms_of_texts, story_key
 from extractors.story_leads import Lead, lead_of_text
 from extractors.story_names import name_words, names
 from extractors.text import html_to_text
@@ -371,10 +371,19 @@ def lead_rule(a: Text, b: Text) -> bool:
     return lead(a).same(lead(b), abs(a.published - b.published))
 
 
+def terms_rule(a: Text, b: Text) -> bool:
+    """The terms part alone (extractors/story_terms.py, with its time window and bands), read
+    as `story_key` reads it: what it adds to the other parts."""
+    common = _default_name_words()
+    sides = ((a.title, a.body, a.published), (b.title, b.body, b.published))
+    return same_terms_of_texts(*sides, common)
+
+
 RULES: dict[str, Callable[[Text, Text], bool]] = {
     "simhash": simhash_rule,
     "stories": story_rule,
     "leads": lead_rule,
+    "terms": terms_rule,
 }
 
 

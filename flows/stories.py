@@ -6,10 +6,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from extractors.stories import WINDOW, StoryKey, match_scores, matches, story_key
+from extractors.stories import (
+    TERMS_WINDOW,
+    WINDOW,
+    StoryKey,
+    match_scores,
+    matches,
+    near_bands,
+    story_key,
+)
 from warehouse.stories import StoryRule
 
-STORY_RULE = StoryRule(match=matches, window=WINDOW, scores=match_scores)
+STORY_RULE = StoryRule(
+    match=matches,
+    window=WINDOW,
+    scores=match_scores,
+    near=near_bands,
+    near_window=TERMS_WINDOW,
+)
 
 
 def story_fields(key: StoryKey | None) -> dict[str, Any]:

@@ -256,3 +256,21 @@ def web_in_thread(home: Path) -> Iterator[tuple[str, Any]]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+def placed_stories(
+    path: Path, batches: Sequence[Sequence[dict[str, Any]]], rule: Any
+) -> dict[str, str]:
+    """Each batch of article rows stored in turn into a new warehouse at `path` with the
+    story rule `rule`: article id -> its story (its cluster, or itself)."""
+    from warehouse.articles import append_batch
+    from warehouse.database import open_warehouse
+
+    with open_warehouse(path) as con:
+        for batch in batches:
+            append_batch(con, list(batch), [], [], [], stories=rule)
+        return dict(
+            con.execute(
+                "SELECT article_id, coalesce(cluster_id, article_id) FROM articles"
+            ).fetchall()
+        )

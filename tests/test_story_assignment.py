@@ -15,10 +15,12 @@ from extractors.entities import Tagger, load_watchlist
 from extractors.fingerprint import as_bigint, simhash
 from extractors.stories import (
     CONTAINMENT,
+    TERMS_WINDOW,
     StoryKey,
     containment,
     match_scores,
     matches,
+    near_bands,
     story_key,
 )
 from flows.eval_clusters import REPO_STORIES, _project_stories, rewrite
@@ -45,12 +47,21 @@ def article(
     } | story_fields(key)  # fmt: skip
 
 
+def stories() -> dict[str, dict[str, Any]]:
+    """The project's written stories but the two report parts of session 39 (`s6`, `s7`,
+    scored in tests/test_story_terms.py): with them the pair-by-pair reference below takes
+    longer than a test may."""
+    return {
+        k: v for k, v in _project_stories(REPO_STORIES).items() if not k.startswith(("s6-", "s7-"))
+    }
+
+
 def world(copies: int, seed: int) -> list[dict[str, Any]]:
     """Article rows: each project story and `copies` rewrites of it (random wire-desk edits),
     at random hours over six weeks (so some copies fall outside the story window), shuffled."""
     rng = random.Random(seed)
     rows = []
-    for slug, s in sorted(_project_stories(REPO_STORIES).items()):
+    for slug, s in sorted(stories().items()):
         title, body = s["title"], s["text"].strip()
         for n in range(copies + 1):
             if n:
@@ -70,7 +81,8 @@ def world(copies: int, seed: int) -> list[dict[str, Any]]:
 def reference(rows: list[dict[str, Any]], batch: int) -> dict[str, str]:
     """Each article, in order, joins the story of the candidate `matches` scores best (the
     first of equals: stored ones in time order, then earlier ones of its batch); candidates
-    share an LSH band and lie within the window; no match above 0: a story of its own."""
+    share an LSH band and lie within the window (a terms band: within TERMS_WINDOW); no
+    match above 0: a story of its own."""
     window = STORY_RULE.window
     stored: list[tuple[str, datetime, StoryKey, str]] = []  # (id, time, key, story)
     for start in range(0, len(rows), batch):
@@ -80,10 +92,16 @@ def reference(rows: list[dict[str, Any]], batch: int) -> dict[str, str]:
             assert key is not None
             t = a["published_at"]
             key = replace(key, t=t.timestamp())  # its time, as the warehouse gives each key
+            # A terms band (the rule's near bands) finds only articles within its window.
+            near = set(near_bands(key))
             options = [
                 (cluster, k)
                 for aid, when, k, cluster in sorted(stored, key=lambda s: (s[1], s[0]))
-                if abs(when - t) <= window and set(k.bands) & set(key.bands)
+                if abs(when - t) <= window
+                and (
+                    (set(k.bands) & set(key.bands)) - near
+                    or (set(k.bands) & near and abs(when - t) <= TERMS_WINDOW)
+                )
             ]
             # Earlier articles of the batch, one per story: its last one on a shared band.
             near: dict[str, StoryKey] = {}
@@ -127,12 +145,17 @@ def test_story_assignment_is_the_rule_applied_pair_by_pair(tmp_path: Path) -> No
     expected = reference(rows, BATCH)
     assert STORY_RULE.scores is not None  # the ingest's rule scores at once
     assert stored_clusters(tmp_path / "at-once.duckdb", rows, STORY_RULE) == expected
-    one_at_a_time = StoryRule(match=STORY_RULE.match, window=STORY_RULE.window)
+    one_at_a_time = StoryRule(
+        match=STORY_RULE.match,
+        window=STORY_RULE.window,
+        near=STORY_RULE.near,
+        near_window=STORY_RULE.near_window,
+    )
     assert stored_clusters(tmp_path / "pairwise.duckdb", rows, one_at_a_time) == expected
     # The world is one that tests the choice: copies joined stories, and not all into one;
     # some joined a story through an article of their own batch, some through a stored one.
-    stories = set(expected.values())
-    assert len(rows) > len(stories) > len(_project_stories(REPO_STORIES))
+    found = set(expected.values())
+    assert len(rows) > len(found) > len(stories())
     batch_of = {r["article_id"]: n // BATCH for n, r in enumerate(rows)}
     joined = [(a, c) for a, c in expected.items() if c != a]
     assert any(batch_of[a] == batch_of[c] for a, c in joined)

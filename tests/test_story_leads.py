@@ -20,14 +20,14 @@ from extractors.stories import (
     matches,
     names_jaccard,
     names_part,
+    near_bands,
     story_key,
 )
 from extractors.story_events import headline_events
 from extractors.story_leads import LEAD_WINDOW, figures, lead_names, lead_of_text, lead_text
 from flows.eval_clusters import REPO_STORIES
 from flows.stories import STORY_RULE, story_fields
-from warehouse.articles import append_batch
-from warehouse.database import open_warehouse
+from tests.helpers import placed_stories
 
 WHEN = datetime(2026, 3, 9, 14, tzinfo=UTC)
 
@@ -118,8 +118,9 @@ def test_the_lead_part_leaves_the_other_parts_as_they_read() -> None:
     assert len(lead_of(with_title.signature)) > len(lead_of(plain.signature)) > 0
     assert names_part(with_title.signature) == names_part(plain.signature)
     assert names_jaccard(with_title.signature, plain.signature) == 1.0
-    # Lead bands come after the others: a key's shingles and names bands are unchanged.
-    others = len(plain.bands) - len(lead_of(plain.signature))
+    # Lead and terms bands come after the others: a key's shingles and names bands are
+    # unchanged.
+    others = len(plain.bands) - len(lead_of(plain.signature)) - len(near_bands(plain))
     assert others > 0 and with_title.bands[:others] == plain.bands[:others]
     few_names = story_key(
         "The deal was small by the standards of the industry and drew little notice at the"
@@ -260,14 +261,7 @@ def test_the_warehouse_places_another_outlets_report_in_the_events_story(tmp_pat
         [row("other", "Northwind to supply picking arms to Brightcart", OTHER, 30)],
         [row("late", "Northwind Robotics' $640 million round, four days on", THIRD, 100)],
     ]
-    with open_warehouse(tmp_path / "leads.duckdb") as con:
-        for batch in batches:
-            append_batch(con, batch, [], [], [], stories=STORY_RULE)
-        found = dict(
-            con.execute(
-                "SELECT article_id, coalesce(cluster_id, article_id) FROM articles"
-            ).fetchall()
-        )
+    found = placed_stories(tmp_path / "leads.duckdb", batches, STORY_RULE)
     assert found["second"] == "first"
     assert found["other"] == "other"
     assert found["late"] == "late"  # 80 hours after the second report: past LEAD_WINDOW

@@ -15,7 +15,7 @@ places the articles again, in time order, moving along any story an article head
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -55,6 +55,11 @@ class StoryRule:
     match: Callable[[StoredKey, StoredKey], float]
     window: timedelta
     scores: Callable[[Sequence[StoredKey], Sequence[StoredKey]], npt.ArrayLike] | None = None
+    # The bands of a key that find stored candidates only within `near_window` of its
+    # article (a part of the key that matches nothing further apart): fetching the others'
+    # keys for the whole `window` would only have them scored 0.
+    near: Callable[[StoredKey], Collection[int]] | None = None
+    near_window: timedelta = timedelta(0)
 
     def table(
         self, keys: Sequence[StoredKey], others: Sequence[StoredKey]
@@ -102,7 +107,7 @@ def _stored_candidates(
     con: duckdb.DuckDBPyConnection,
     new: Sequence[Row],
     chunk: Sequence[tuple[int, StoredKey]],
-    window: timedelta,
+    rule: StoryRule,
 ) -> _Candidates | None:
     """The candidates of `chunk` (index in `new`, key with bands). SQL turns the chunk's
     bands into the articles holding each distinct band, as bits (`_ub`, 64 articles a
@@ -111,10 +116,18 @@ def _stored_candidates(
     stored article: the OR of its bands' bits, its time. The window and the article itself
     are then checked pair by pair. A join of each new article's bands with story_bands made
     a row per shared band (1.5M for 256 wire copies against 4,600 stored ones), for SQL to
-    make distinct and Python to read."""
+    make distinct and Python to read. The rule's near bands (`StoryRule.near`) count only
+    within its `near_window`: their bits come back apart, and rows they alone find
+    further from every article of the chunk are not read."""
+    window = rule.window
     words = -(-len(chunk) // 64)
     masks = [f"m{w}" for w in range(words)]
-    ids = [{"r": r, "t": new[i]["t"], "bands": list(k.bands)} for r, (i, k) in enumerate(chunk)]
+    nears = [f"n{w}" for w in range(words)]
+    ids = []
+    for r, (i, k) in enumerate(chunk):
+        near = set(rule.near(k)) if rule.near is not None else set()
+        bands = list(k.bands)
+        ids.append({"r": r, "t": new[i]["t"], "bands": bands, "near": [b in near for b in bands]})
     # Bit r % 64 of mask r // 64: new article r holds the band.
     holders = ", ".join(
         f"bit_or(CASE WHEN r // 64 = {w} THEN CAST(1::UBIGINT << (r % 64) AS UBIGINT)"
@@ -124,8 +137,10 @@ def _stored_candidates(
     try:
         with register_rows(con, "_ni", ids):
             con.execute(
-                f"CREATE OR REPLACE TEMP TABLE _ub AS SELECT band, {holders}"
-                " FROM (SELECT r, unnest(bands) AS band FROM _ni) GROUP BY band"
+                f"CREATE OR REPLACE TEMP TABLE _ub AS SELECT band, {holders},"
+                " bool_or(near) AS near"
+                " FROM (SELECT r, unnest(bands) AS band, unnest(near) AS near FROM _ni)"
+                " GROUP BY band"
             )
             # Each article's window as a join on the column (TIMESTAMPTZ) compares it.
             span = con.execute(
@@ -137,12 +152,24 @@ def _stored_candidates(
             # A day's slack: this filter only narrows the scan; each pair is checked below.
             first = _EPOCH + timedelta(microseconds=int(low.min())) - timedelta(days=1)
             last = _EPOCH + timedelta(microseconds=int(high.max())) + timedelta(days=1)
-            held = ", ".join(f"bit_or(u.{m}) AS {m}" for m in masks)
+            # The near bands' span: every article's time, give or take the near window.
+            mid = (low + high) // 2
+            near_us = int(rule.near_window / timedelta(microseconds=1))
+            near_low, near_high = mid - near_us, mid + near_us
+            near_first = _EPOCH + timedelta(microseconds=int(near_low.min()))
+            near_last = _EPOCH + timedelta(microseconds=int(near_high.max()))
+            held = ", ".join(
+                f"bit_or(CASE WHEN u.near THEN 0::UBIGINT ELSE u.{m} END) AS {m},"
+                f" bit_or(CASE WHEN u.near THEN u.{m} ELSE 0::UBIGINT END) AS {n}"
+                for m, n in zip(masks, nears, strict=True)
+            )
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE _met AS SELECT b.article_id, b.t, {held}"
                 " FROM story_bands b JOIN _ub u ON u.band = b.band"
-                " WHERE b.t >= $first AND b.t <= $last GROUP BY b.article_id, b.t",
-                {"first": first, "last": last},
+                " WHERE b.t >= $first AND b.t <= $last"
+                " AND (NOT u.near OR (b.t >= $near_first AND b.t <= $near_last))"
+                " GROUP BY b.article_id, b.t",
+                {"first": first, "last": last, "near_first": near_first, "near_last": near_last},
             )
             con.execute(
                 """
@@ -159,7 +186,7 @@ def _stored_candidates(
                 "SELECT article_id, cluster, signature, shingles, t FROM _olds ORDER BY j"
             ).fetchall()
             met = con.execute(
-                f"SELECT o.j, epoch_us(m.t) AS t, {', '.join(f'm.{m}' for m in masks)}"
+                f"SELECT o.j, epoch_us(m.t) AS t, {', '.join(f'm.{m}' for m in masks + nears)}"
                 " FROM _met m JOIN _olds o USING (article_id) ORDER BY o.j"
             ).fetchnumpy()
     finally:
@@ -169,11 +196,10 @@ def _stored_candidates(
         return None
     j = np.asarray(met["j"], dtype=np.int64)
     at = np.asarray(met["t"], dtype=np.int64)[:, None]
-    held_bits = np.stack([np.asarray(met[m], dtype="<u8") for m in masks], axis=1)
-    sharing = np.unpackbits(
-        held_bits.view(np.uint8), axis=1, count=len(chunk), bitorder="little"
-    ).astype(bool)
-    sharing &= (at >= low[None, :]) & (at <= high[None, :])
+    sharing = _bits(met, masks, len(chunk)) & (at >= low[None, :]) & (at <= high[None, :])
+    sharing |= (
+        _bits(met, nears, len(chunk)) & (at >= near_low[None, :]) & (at <= near_high[None, :])
+    )
     # A stored article with bands of several times (not as stored today) has a row each.
     allowed = np.logical_or.reduceat(sharing, np.flatnonzero(np.r_[True, j[1:] != j[:-1]]))
     allowed = np.ascontiguousarray(allowed.T)
@@ -192,6 +218,12 @@ def _stored_candidates(
     )
 
 
+def _bits(met: dict[str, Any], columns: Sequence[str], n: int) -> npt.NDArray[np.bool_]:
+    """The columns' 64-bit masks as a row of n booleans per stored article."""
+    held = np.stack([np.asarray(met[c], dtype="<u8") for c in columns], axis=1)
+    return np.unpackbits(held.view(np.uint8), axis=1, count=n, bitorder="little").astype(bool)
+
+
 def _stored_best(
     con: duckdb.DuckDBPyConnection,
     new: Sequence[Row],
@@ -207,7 +239,7 @@ def _stored_best(
     found: dict[str, tuple[float, str]] = {}
     for c in range(0, len(with_bands), STORED_CHUNK):
         chunk = with_bands[c : c + STORED_CHUNK]
-        met = _stored_candidates(con, new, chunk, rule.window)
+        met = _stored_candidates(con, new, chunk, rule)
         if met is None:
             continue
         rows = np.flatnonzero(met.allowed.any(axis=1))

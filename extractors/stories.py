@@ -218,18 +218,19 @@ def story_key(text: str, common: frozenset[str] = frozenset(), title: str = "") 
     if len(named) >= MIN_NAMES:
         minima = _minima(_word_hashes(sorted(named)), _NAME_A, _NAME_B)
         key += minima.tobytes()
-        # The names bands first: where a story is met on several of an article's bands, the
-        # warehouse offers the story's last article on the last of them (warehouse/stories.py
-        # `_by_key`), which should be one that shares the text when one does.
         bands = name_band_keys(minima) + bands
     # The lead reads a word at a sentence's start as a name when the text names it elsewhere,
     # or when it is the watchlist's (`common`, left out of the names part).
     lead = lead_of_text(title, text, frozenset(named) | common)
     words = terms(title, text, common)
+    # Bands in the order of their parts' scores, the shingles' last: where a story is met on
+    # several of an article's bands, the warehouse offers the story's last article on the
+    # last of them (warehouse/stories.py `_by_key`), which should be one that shares the
+    # text when one does.
     return StoryKey(
         key + lead_part(lead) + terms_part(words),
         len(shingles),
-        bands + lead_band_keys(lead) + terms_band_keys(words),
+        terms_band_keys(words) + lead_band_keys(lead) + bands,
     )
 
 

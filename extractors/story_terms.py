@@ -54,14 +54,16 @@ LEAD_SHARED = 0.03
 # Only a text's first characters are read: reports tell their event up front, and what
 # follows (background, reactions) costs a word lookup each (docs/benchmarks.md).
 TERMS_CHARS = 2000
+TITLE_CHARS = 600  # a headline past this is no headline (hostile input), as for the lead
 MARK = 0x4D524554  # "TERM": a signature ends with this when it has a terms part
 _MARK_BYTES = MARK.to_bytes(4, "little")
 _WEIGHT_SCALE = 32767  # a normalised weight (at most 1) in 15 bits; the 16th: in the lead
 _IN_LEAD = 0x8000
 _FOLD = (0x8EBC6AF09C88C6E3, 0x589965CC75374CC3)  # a terms band is no other part's band
 
-# Lowercased words, numbers as written ("1,200", "9.5"); an apostrophe's "s" is cut below.
-_WORD = re.compile(r"[a-z][a-z'’-]*[a-z]|\d[\d,.]*\d|\d")
+# Lowercased words of any alphabet ("zürich", "o'brien", "data-centre"), numbers as written
+# ("1,200", "9.5"); an apostrophe's "s" is cut below.
+_WORD = re.compile(r"[^\W\d_][\w'’-]*[^\W\d_]|\d[\d,.]*\d|\d")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _POSSESSIVE = re.compile(r"['’]s$")
 _STEMMER = Stemmer.Stemmer("english")  # Snowball's English stemmer, in C
@@ -173,7 +175,10 @@ def terms(title: str, text: str, common: frozenset[str] = frozenset()) -> Terms:
     weigh nothing: every story of a warehouse names some of them, so they say which company
     a story is about, not which of its stories."""
     # Each distinct token once (a text repeats most of its words), as arrays.
-    tokens = Counter(_WORD.findall(f"{title}\n{text[:TERMS_CHARS]}".lower()))
+    title = title[:TITLE_CHARS]
+    if len(text) > TERMS_CHARS:  # not into a word, which would read as a rare one
+        text = text[:TERMS_CHARS].rsplit(None, 1)[0]
+    tokens = Counter(_WORD.findall(f"{title}\n{text}".lower()))
     words, hashes, weights = zip(*_terms_of(list(tokens)), strict=True) if tokens else ((),) * 3
     w = np.fromiter(weights, dtype=np.float64, count=len(weights))
     keep = w > 0.0
@@ -197,7 +202,10 @@ def terms(title: str, text: str, common: frozenset[str] = frozenset()) -> Terms:
     head = " ".join(f"{title}\n{text[: 20 * LEAD_WORDS]}".split()[:LEAD_WORDS]).lower()
     led = np.fromiter((term for _, term, _ in _terms_of(_WORD.findall(head))), np.uint32)
     kept = found[top]
-    return Terms(kept, vector[top] / np.sqrt(np.dot(vector, vector)), np.isin(kept, led))
+    # Weights as the key stores them (15 bits), so that its bands and every reader of the
+    # key see the same six heaviest terms.
+    weights = np.round(vector[top] / np.sqrt(np.dot(vector, vector)) * _WEIGHT_SCALE)
+    return Terms(kept, weights / _WEIGHT_SCALE, np.isin(kept, led))
 
 
 def terms_part(t: Terms) -> bytes:

@@ -118,10 +118,10 @@ def test_the_lead_part_leaves_the_other_parts_as_they_read() -> None:
     assert len(lead_of(with_title.signature)) > len(lead_of(plain.signature)) > 0
     assert names_part(with_title.signature) == names_part(plain.signature)
     assert names_jaccard(with_title.signature, plain.signature) == 1.0
-    # Lead and terms bands come after the others: a key's shingles and names bands are
-    # unchanged.
+    # Terms and lead bands come before the others: a key's names and shingles bands, last,
+    # are unchanged.
     others = len(plain.bands) - len(lead_of(plain.signature)) - len(near_bands(plain))
-    assert others > 0 and with_title.bands[:others] == plain.bands[:others]
+    assert others > 0 and with_title.bands[-others:] == plain.bands[-others:]
     few_names = story_key(
         "The deal was small by the standards of the industry and drew little notice at the"
         " time, but Acme paid $3 million to Zenith for the plant on Tuesday morning."

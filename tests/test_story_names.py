@@ -49,16 +49,18 @@ def test_a_names_part_only_for_texts_naming_enough() -> None:
     assert len(short_key.bands) - len(near_bands(short_key)) == BANDS
     assert len(long_sig) > 4 * PERMUTATIONS
     assert len(long_key.bands) - len(near_bands(long_key)) == BANDS + NAME_BANDS
-    # Names bands are never shingle bands, and without both parts there is no agreement.
-    assert not set(long_key.bands[:NAME_BANDS]) & set(long_key.bands[NAME_BANDS:])
-    # The names part comes first among the bands (the warehouse offers a story's article
-    # met on the last of them), after the shingles in the signature; the shingles' part is
-    # the key the text has without names.
+    # The shingles' bands come last, the names' just before them (the warehouse offers a
+    # story's article met on the last of an article's bands: one that shares the text when
+    # one does); names bands are never shingle bands, and without both parts there is no
+    # agreement. In the signature the names follow the shingles; the shingles' part is the
+    # key the text has without names.
+    shingle_bands = long_key.bands[-BANDS:]
+    name_bands = long_key.bands[-(BANDS + NAME_BANDS) : -BANDS]
+    assert not set(name_bands) & set(shingle_bands)
     bare = story_key(many, frozenset(names(many)))
     assert bare is not None and len(split_terms(bare.signature)[0]) == 4 * PERMUTATIONS
-    # (Its terms differ: the names left out of its names weigh nothing in its terms either.)
-    long_terms, bare_terms = len(near_bands(long_key)), len(near_bands(bare))
-    assert long_key.bands[NAME_BANDS:-long_terms] == bare.bands[:-bare_terms]
+    assert bare.bands[-BANDS:] == shingle_bands
+    assert not set(name_bands) & set(bare.bands)
     assert long_key.signature[: 4 * PERMUTATIONS] == split_terms(bare.signature)[0]
     assert names_jaccard(short_key.signature, long_key.signature) is None
     assert names_jaccard(long_key.signature, long_key.signature) == 1.0

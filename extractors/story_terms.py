@@ -40,7 +40,7 @@ TERMS = 64  # a text's heaviest terms kept in its key; cosine is estimated over 
 BAND_TERMS = 6  # two texts are candidates when they share a pair of their heaviest six
 MIN_TERMS = 40  # texts with fewer weighted words (a summary, a two-line brief) are not compared
 # Same story when the cosine of two texts' weighted words reaches this and they were
-# published within TERMS_WINDOW of each other (measured on tests/data/clusters; the figures
+# published within TERMS_HOURS of each other (measured on tests/data/clusters; the figures
 # and the choice in docs/extraction.md).
 TERMS_COSINE = 0.4
 TERMS_HOURS = 36.0
@@ -174,10 +174,10 @@ def terms(title: str, text: str, common: frozenset[str] = frozenset()) -> Terms:
     its words weigh anything. The words of `common` (the watchlist's names, `name_words`)
     weigh nothing: every story of a warehouse names some of them, so they say which company
     a story is about, not which of its stories."""
-    # Each distinct token once (a text repeats most of its words), as arrays.
     title = title[:TITLE_CHARS]
     if len(text) > TERMS_CHARS:  # not into a word, which would read as a rare one
         text = text[:TERMS_CHARS].rsplit(None, 1)[0]
+    # Each distinct token once (a text repeats most of its words), as arrays.
     tokens = Counter(_WORD.findall(f"{title}\n{text}".lower()))
     words, hashes, weights = zip(*_terms_of(list(tokens)), strict=True) if tokens else ((),) * 3
     w = np.fromiter(weights, dtype=np.float64, count=len(weights))
@@ -210,7 +210,8 @@ def terms(title: str, text: str, common: frozenset[str] = frozenset()) -> Terms:
 
 def terms_part(t: Terms) -> bytes:
     """The bytes a signature ends with for its terms (none for NO_TERMS): the hashes, the
-    weights as 16-bit fractions, their count, the mark."""
+    weights as 15-bit fractions with the lead's flag as the 16th bit, their count, the
+    mark."""
     if not len(t):
         return b""
     weights = np.round(t.weights * _WEIGHT_SCALE).astype("<u2") | np.where(t.lead, _IN_LEAD, 0)

@@ -29,7 +29,6 @@ from extractors.stories import (
 from extractors.story_terms import (
     MIN_TERMS,
     NO_TERMS,
-    RARE_ZIPF,
     TERMS,
     TERMS_COSINE,
     TERMS_HOURS,
@@ -73,7 +72,6 @@ def test_a_word_weighs_by_how_rare_it_is_in_english() -> None:
     assert one.hashes.tolist() == two.hashes.tolist() and len(one) == 3
     by_weight = np.sort(one.weights)
     assert by_weight[0] < by_weight[1] < by_weight[2]  # funding < outage < lumora
-    assert RARE_ZIPF == 6.0
 
 
 def test_a_text_reads_the_same_whatever_the_process_read_before() -> None:

@@ -19,13 +19,13 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Reinstall when the project's metadata changes, or extractors/hitloop.py, which setup.py compiles;
-# the install is editable, so other code edits need none.
-$(STAMP_RUN): pyproject.toml setup.py extractors/hitloop.py | $(BIN)/python
+# Reinstall when the project's metadata changes, or extractors/hitloop.py or story_scan.pyx, which
+# setup.py compiles; the install is editable, so other code edits need none.
+$(STAMP_RUN): pyproject.toml setup.py extractors/hitloop.py extractors/story_scan.pyx | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
 
-$(STAMP_DEV): pyproject.toml setup.py extractors/hitloop.py | $(BIN)/python
+$(STAMP_DEV): pyproject.toml setup.py extractors/hitloop.py extractors/story_scan.pyx | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@ $(STAMP_RUN)
 

@@ -1,9 +1,11 @@
-"""The project's metadata is in pyproject.toml; this adds the one compiled module.
+"""The project's metadata is in pyproject.toml; this adds the compiled modules.
 
 extractors/hitloop.py, the tagger's per-hit loops, is compiled with Cython into
-extractors._hitloop (an editable install puts it next to the source). It is optional: where
-no C compiler or no Python headers are found, the install goes on without it and the tagger
-runs the same file as Python, slower, with the same results (extractors/entities.py).
+extractors._hitloop, and extractors/story_scan.pyx, a story key's per-word loops, into
+extractors._story_scan (an editable install puts them next to the source). They are
+optional: where no C compiler or no Python headers are found, the install goes on without
+them and the same results come from Python, slower (extractors/entities.py,
+extractors/story_kernels.py).
 """
 
 import sys
@@ -22,8 +24,8 @@ class OptionalBuildExt(build_ext):
             super().run()
         except Exception as error:  # no compiler, no headers: any failure of the build
             print(
-                f"warning: extractors._hitloop not compiled ({error}); "
-                "the tagger runs extractors/hitloop.py as Python, slower",
+                f"warning: extractors._hitloop and _story_scan not compiled ({error}); "
+                "the tagger and story keys run as Python, slower",
                 file=sys.stderr,
             )
             self.extensions = []
@@ -31,7 +33,10 @@ class OptionalBuildExt(build_ext):
 
 setup(
     ext_modules=cythonize(
-        [Extension("extractors._hitloop", ["extractors/hitloop.py"])],
+        [
+            Extension("extractors._hitloop", ["extractors/hitloop.py"]),
+            Extension("extractors._story_scan", ["extractors/story_scan.pyx"]),
+        ],
         build_dir="build",  # the generated C stays out of the source tree
         compiler_directives={"language_level": 3},
         quiet=True,

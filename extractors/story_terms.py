@@ -22,11 +22,12 @@ from __future__ import annotations
 import gzip
 import importlib.resources
 import itertools
+import operator
 import re
 import zlib
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property, lru_cache
 
 import msgpack
 import numpy as np
@@ -65,8 +66,9 @@ _FOLD = (0x8EBC6AF09C88C6E3, 0x589965CC75374CC3)  # a terms band is no other par
 # ("1,200", "9.5"); an apostrophe's "s" is cut below.
 _WORD = re.compile(r"[^\W\d_][\w'’-]*[^\W\d_]|\d[\d,.]*\d|\d")
 _YEAR = re.compile(r"(?:19|20)\d\d")
-_POSSESSIVE = re.compile(r"['’]s$")
+_POSSESSIVE = ("'s", "’s")  # cut from a word's end
 _STEMMER = Stemmer.Stemmer("english")  # Snowball's English stemmer, in C
+_TERM = operator.itemgetter(1)  # of `_terms_of`'s (word, term, weight)
 
 
 def _word_lists() -> list[list[str]]:
@@ -107,25 +109,26 @@ def _terms_of(tokens: list[str]) -> list[tuple[str, int, float]]:
     """Each token's word (without an apostrophe's "s" or a number's commas), its term (the
     CRC-32 of its stem: "outages" and "outage" are one) and its weight (0 for a year). The
     tokens not met before are looked up together: one search of the table, one call of the
-    stemmer (a text's rare words are mostly new to the process)."""
+    stemmer (a text's rare words are mostly new to the process). The loops are `map`s over
+    C functions: a story key's largest Python cost was these per-token steps (issue 19)."""
     if len(_CACHE) + len(tokens) > _CACHE_SIZE:  # the older half goes (insertion order)
         for token in list(itertools.islice(_CACHE, len(_CACHE) // 2 + len(tokens))):
             del _CACHE[token]
-    new = [t for t in tokens if t not in _CACHE]
+    new = list(itertools.filterfalse(_CACHE.__contains__, tokens))
     if new:
-        words = [_POSSESSIVE.sub("", t).replace(",", "") for t in new]
+        words = [(t[:-2] if t.endswith(_POSSESSIVE) else t).replace(",", "") for t in new]
         hashes, zipf = _zipf_table()
-        mine = np.fromiter((zlib.crc32(w.encode()) for w in words), np.uint32, len(words))
+        mine = np.fromiter(map(zlib.crc32, map(str.encode, words)), np.uint32, len(words))
         at = np.minimum(np.searchsorted(hashes, mine), len(hashes) - 1)
         z = np.where(hashes[at] == mine, zipf[at], 0.0)
         weights = np.maximum(0.0, RARE_ZIPF - z).tolist()
-        stems = _STEMMER.stemWords(words)
+        stems = map(zlib.crc32, map(str.encode, _STEMMER.stemWords(words)))
         for token, word, stem, w in zip(new, words, stems, weights, strict=True):
-            if _YEAR.fullmatch(word):  # every story of a year names it
+            if len(word) == 4 and _YEAR.fullmatch(word):  # every story of a year names it
                 _CACHE[token] = (word, 0, 0.0)
             else:
-                _CACHE[token] = (word, zlib.crc32(stem.encode()), w)
-    return [_CACHE[t] for t in tokens]
+                _CACHE[token] = (word, stem, w)
+    return list(map(_CACHE.__getitem__, tokens))
 
 
 def rarity(word: str) -> float:
@@ -145,6 +148,11 @@ class Terms:
 
     def __len__(self) -> int:
         return len(self.hashes)
+
+    @cached_property
+    def bands(self) -> tuple[int, ...]:
+        """`terms_band_keys`: read once a text (a store looks each candidate's up)."""
+        return _band_keys(self)
 
     def _shared(self, other: Terms) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
         """The products of the terms both keep, and whether both leads use each."""
@@ -169,6 +177,17 @@ _EMPTY = np.empty(0, dtype=np.uint32)
 NO_TERMS = Terms(_EMPTY, np.empty(0), np.empty(0, dtype=bool))
 
 
+def _unique(x: npt.NDArray[np.uint32]) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.intp]]:
+    """np.unique(x, return_inverse=True) by a stable sort: the same arrays, without the hash
+    table numpy 2 builds first (most of the call's time for a text's few hundred terms)."""
+    order = np.argsort(x, kind="stable")
+    ordered = x[order]
+    first = np.concatenate(([True], ordered[1:] != ordered[:-1]))
+    at = np.empty(len(x), dtype=np.intp)
+    at[order] = np.cumsum(first) - 1
+    return ordered[first], at
+
+
 def terms(title: str, text: str, common: frozenset[str] = frozenset()) -> Terms:
     """The text's terms (its headline and body), or NO_TERMS when fewer than MIN_TERMS of
     its words weigh anything. The words of `common` (the watchlist's names, `name_words`)
@@ -183,11 +202,11 @@ def terms(title: str, text: str, common: frozenset[str] = frozenset()) -> Terms:
     w = np.fromiter(weights, dtype=np.float64, count=len(weights))
     keep = w > 0.0
     if common:
-        keep &= np.fromiter((x not in common for x in words), dtype=bool, count=len(words))
+        keep &= ~np.fromiter(map(common.__contains__, words), dtype=bool, count=len(words))
     uses = np.fromiter(tokens.values(), dtype=np.float64, count=len(tokens))[keep]
     if uses.sum() < MIN_TERMS:
         return NO_TERMS
-    found, at = np.unique(np.fromiter(hashes, np.uint32, len(hashes))[keep], return_inverse=True)
+    found, at = _unique(np.fromiter(hashes, np.uint32, len(hashes))[keep])
     counts = np.bincount(at, weights=uses)
     weight = np.zeros(len(found))
     weight[at] = w[keep]  # a term's forms may weigh differently: the last form met counts
@@ -200,12 +219,13 @@ def terms(title: str, text: str, common: frozenset[str] = frozenset()) -> Terms:
     # The lead: the headline and the text's first words (a long first token can only
     # shorten it: the text is cut before it is split).
     head = " ".join(f"{title}\n{text[: 20 * LEAD_WORDS]}".split()[:LEAD_WORDS]).lower()
-    led = np.fromiter((term for _, term, _ in _terms_of(_WORD.findall(head))), np.uint32)
+    led = set(map(_TERM, _terms_of(_WORD.findall(head))))
     kept = found[top]
     # Weights as the key stores them (15 bits), so that its bands and every reader of the
     # key see the same six heaviest terms.
     weights = np.round(vector[top] / np.sqrt(np.dot(vector, vector)) * _WEIGHT_SCALE)
-    return Terms(kept, weights / _WEIGHT_SCALE, np.isin(kept, led))
+    in_lead = np.fromiter(map(led.__contains__, kept.tolist()), dtype=bool, count=len(kept))
+    return Terms(kept, weights / _WEIGHT_SCALE, in_lead)
 
 
 def terms_part(t: Terms) -> bytes:
@@ -226,29 +246,58 @@ def terms_part(t: Terms) -> bytes:
     )
 
 
+def _terms_size(signature: bytes) -> int:
+    """The length of the signature's terms part (0 without one)."""
+    if len(signature) < 8 or signature[-4:] != _MARK_BYTES:
+        return 0
+    n = int.from_bytes(signature[-8:-4], "little")
+    size = 8 + 4 * n + 2 * n + (2 if n % 2 else 0)
+    return size if 0 < n <= TERMS and size <= len(signature) else 0
+
+
+def without_terms(signature: bytes) -> bytes:
+    """A signature without its terms part (`split_terms`'s first half, nothing parsed)."""
+    size = _terms_size(signature)
+    return signature[: len(signature) - size] if size else signature
+
+
+@lru_cache(maxsize=4096)
+def _read_part(part: bytes) -> Terms:
+    # A store scores each candidate's key against a chunk's keys, and a batch's keys against
+    # each other: the same few thousand parts read again and again (about 1 MB held here).
+    n = int.from_bytes(part[-8:-4], "little")
+    hashes = np.frombuffer(part, dtype="<u4", count=n).astype(np.uint32)
+    weights = np.frombuffer(part, dtype="<u2", count=n, offset=4 * n)
+    scaled = (weights & ~np.uint16(_IN_LEAD)).astype(np.float64) / _WEIGHT_SCALE
+    return Terms(hashes, scaled, (weights & _IN_LEAD) != 0)
+
+
 def split_terms(signature: bytes) -> tuple[bytes, Terms]:
     """A signature without its terms part, and its terms (NO_TERMS without one)."""
-    if len(signature) < 8 or signature[-4:] != _MARK_BYTES:
+    size = _terms_size(signature)
+    if not size:
         return signature, NO_TERMS
-    n = int.from_bytes(signature[-8:-4], "little")
-    size = 4 * n + 2 * n + (2 if n % 2 else 0)
-    start = len(signature) - 8 - size
-    if n == 0 or n > TERMS or start < 0:
-        return signature, NO_TERMS
-    hashes = np.frombuffer(signature, dtype="<u4", count=n, offset=start).astype(np.uint32)
-    weights = np.frombuffer(signature, dtype="<u2", count=n, offset=start + 4 * n)
-    scaled = (weights & ~np.uint16(_IN_LEAD)).astype(np.float64) / _WEIGHT_SCALE
-    return signature[:start], Terms(hashes, scaled, (weights & _IN_LEAD) != 0)
+    start = len(signature) - size
+    return signature[:start], _read_part(signature[start:])
 
 
 def terms_band_keys(t: Terms) -> tuple[int, ...]:
     """One LSH band per pair of the text's BAND_TERMS heaviest terms: reports of one event
     share two of their rarest words far more often than two stories of one company."""
+    return t.bands
+
+
+# The pairs (i < j) of BAND_TERMS indices, for the bands.
+_PAIRS = np.triu_indices(BAND_TERMS, k=1)
+
+
+def _band_keys(t: Terms) -> tuple[int, ...]:
     if len(t) < 2:
         return ()
     heaviest = np.sort(t.hashes[np.argsort(-t.weights, kind="stable")[:BAND_TERMS]])
-    i, j = np.triu_indices(len(heaviest), k=1)
+    k = len(heaviest)
+    i, j = _PAIRS if k == BAND_TERMS else np.triu_indices(k, k=1)
     with np.errstate(over="ignore"):
         folded = heaviest[i].astype(np.uint64) * np.uint64(_FOLD[0]) + heaviest[j].astype(np.uint64)
         folded = folded * np.uint64(_FOLD[1])
-    return tuple(int(v) for v in folded.view(np.int64))
+    return tuple(folded.view(np.int64).tolist())

@@ -261,10 +261,11 @@ def without_terms(signature: bytes) -> bytes:
     return signature[: len(signature) - size] if size else signature
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _read_part(part: bytes) -> Terms:
-    # A store scores each candidate's key against a chunk's keys, and a batch's keys against
-    # each other: the same few thousand parts read again and again (about 1 MB held here).
+    # A store reads each of its batch's keys three times (their near bands, against the
+    # stored candidates, against each other) and its candidates' once or twice: parts read
+    # again come from here, their bands with them (2.5 MB at most).
     n = int.from_bytes(part[-8:-4], "little")
     hashes = np.frombuffer(part, dtype="<u4", count=n).astype(np.uint32)
     weights = np.frombuffer(part, dtype="<u2", count=n, offset=4 * n)

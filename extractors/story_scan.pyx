@@ -109,6 +109,8 @@ def minima(const uint64_t[::1] hashes, const uint64_t[::1] a, const uint64_t[::1
     cdef uint64_t v, best, ak, bk
     if n == 0:
         raise ValueError("the minima of no hashes")
+    if b.shape[0] != a.shape[0]:  # b[k] is read for each a[k], unchecked
+        raise ValueError("a permutation's a and b differ in number")
     out = np.empty(a.shape[0], dtype="<u4")
     cdef uint32_t[::1] o = out
     for k in range(a.shape[0]):

@@ -180,6 +180,8 @@ NO_TERMS = Terms(_EMPTY, np.empty(0), np.empty(0, dtype=bool))
 def _unique(x: npt.NDArray[np.uint32]) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.intp]]:
     """np.unique(x, return_inverse=True) by a stable sort: the same arrays, without the hash
     table numpy 2 builds first (most of the call's time for a text's few hundred terms)."""
+    if not len(x):
+        return x[:0], np.empty(0, dtype=np.intp)
     order = np.argsort(x, kind="stable")
     ordered = x[order]
     first = np.concatenate(([True], ordered[1:] != ordered[:-1]))

@@ -109,6 +109,8 @@ TERMS_SCORE = LEAD_SCORE / 2
 TERMS_WINDOW = timedelta(hours=TERMS_HOURS)
 _TERMS_SECONDS = TERMS_WINDOW.total_seconds()
 
+# A word of the shingles. extractors/story_scan.pyx `word_hashes` reads words the same way
+# in C: an edit here goes there too (tests/test_story_scan.py fails until it does).
 _WORD = re.compile(r"\w+")
 _PRIME = (1 << 61) - 1
 _PRIME_U = np.uint64(_PRIME)

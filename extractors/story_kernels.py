@@ -2,7 +2,9 @@
 when a C compiler is there): a story key's word hashes, MinHash minima and name tokens in C,
 or None where it is missing or older than its source (an edit since the install:
 `pip install -e .` or `make test` builds it again). Its callers keep the Python that defines
-each value and run it when this is None; tests/test_story_scan.py holds the two equal."""
+each value and run it when this is None; tests/test_story_scan.py holds the two equal. (Only
+the .pyx's own edits are noticed here: an edit of the rules it copies, the shingles' words
+and the names' tokens, is caught by those tests.)"""
 
 from __future__ import annotations
 

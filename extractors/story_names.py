@@ -15,7 +15,9 @@ CALENDAR = frozenset(
     " may june july august september october november december".split()
 )
 # A name or figure: a token starting with a letter or digit, with the letters, digits and
-# joiners names and figures carry ("F-150", "16-inch", "1.5", "O'Brien").
+# joiners names and figures carry ("F-150", "16-inch", "1.5", "O'Brien"). This and the
+# sentence starts below are read in C too (extractors/story_scan.pyx `name_tokens`): an edit
+# here goes there as well (tests/test_story_scan.py fails until it does).
 _TOKEN = re.compile(r"[^\W_][\w'’.-]*")
 # A sentence's first token: after the text's start (_HEAD_TOKEN) or a sentence break (white
 # space after . ! ?, or a new line: _FIRST_TOKEN), past what starts no token. The break is

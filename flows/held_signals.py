@@ -56,14 +56,24 @@ def ignore_ctrl_c_if_served() -> bool:
 
 @contextmanager
 def held_signals() -> Iterator[None]:
-    """Block SIGINT and SIGTERM in this thread for the block; those that arrived meanwhile are
-    delivered (and their handlers run) when it ends. Python runs handlers in the main thread
-    only, so elsewhere nothing needs holding."""
+    """Hold SIGINT and SIGTERM for the block: those that arrive meanwhile are only noted, and
+    raised again in this process when it ends, so their own handlers run then. The handlers
+    are swapped, not the signals blocked: a run has other threads (DuckDB's, the page
+    fetcher's, Prefect's), the kernel hands a signal to one that does not block it, and
+    Python runs the handler in the main thread all the same. Python runs handlers in the
+    main thread only, so elsewhere nothing needs holding."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    arrived: list[int] = []
+    previous = {s: signal.getsignal(s) for s in sorted(_STOPS)}
+    held = {s: h for s, h in previous.items() if h is not None}  # None: set outside Python
+    for s in held:
+        signal.signal(s, lambda signum, frame: arrived.append(signum))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for s, handler in held.items():
+            signal.signal(s, handler)
+        for signum in dict.fromkeys(arrived):  # each once, in the order they came
+            signal.raise_signal(signum)

@@ -685,9 +685,11 @@ def _ingest(
     except BaseException as exc:
         # Stopped from outside (serve stopping: SIGTERM, Ctrl-C) is not a failure of the run.
         status = "interrupted" if stopped_from_outside(exc) else "failed"
-        # Workers started while the feeds were read, when the run stopped before the batches.
-        analyser.close(abandon=True)
-        with held_signals():  # a second Ctrl-C or SIGTERM waits until the row is written
+        # A second Ctrl-C or SIGTERM (serve sends another to a run that outlives the first)
+        # waits until the pool is closed and the row is written.
+        with held_signals():
+            # Workers started while the feeds were read, when the run stopped before the batches.
+            analyser.close(abandon=True)
             write_run(settings, summary.run_row(status, started, f"{type(exc).__name__}: {exc}"))
         raise
     finally:

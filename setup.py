@@ -5,7 +5,7 @@ extractors._hitloop, and extractors/story_scan.pyx, a story key's per-word loops
 extractors._story_scan (an editable install puts them next to the source). They are
 optional: where no C compiler or no Python headers are found, the install goes on without
 them and the same results come from Python, slower (extractors/entities.py,
-extractors/story_kernels.py).
+extractors/compiled.py).
 """
 
 import sys

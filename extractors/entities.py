@@ -31,20 +31,20 @@ ambiguous mentions are decided only where they occur (extractors/senses_resolver
 
 from __future__ import annotations
 
-import importlib
-import os
 import re
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from functools import cached_property
 from itertools import compress
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import ahocorasick_rs
 
 from extractors import fuzzy, hitloop
+from extractors.compiled import fresh_build
 from extractors.disambiguation import Exclusion, case_exceptions
 from extractors.fuzzy import misspellings
 from extractors.hitloop import ANY_CASE as _ANY_CASE
@@ -68,18 +68,9 @@ __all__ = ["Tagger", "load_watchlist", "parse_watchlist"]
 
 
 def _loops() -> ModuleType:
-    """extractors/hitloop.py compiled (extractors._hitloop, built by setup.py at install when
-    a C compiler is there), or as it is when that is missing or older than the source (an
-    edit since the install: `pip install -e .` or `make test` builds it again)."""
-    try:
-        built = importlib.import_module("extractors._hitloop")
-    except ImportError:
-        return hitloop
-    # A few seconds' grace: a wheel's install writes both files at about the same time, in
-    # either order.
-    if os.path.getmtime(str(built.__file__)) + 5 < os.path.getmtime(str(hitloop.__file__)):
-        return hitloop
-    return built
+    """extractors/hitloop.py compiled (extractors._hitloop), or as it is when that is missing
+    or older than the source (extractors/compiled.py)."""
+    return fresh_build("extractors._hitloop", Path(hitloop.__file__)) or hitloop
 
 
 if TYPE_CHECKING:  # the compiled module is this source's

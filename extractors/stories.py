@@ -41,7 +41,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from extractors import story_kernels
+from extractors import compiled
 from extractors.story_leads import (
     LEAD_WINDOW,
     Lead,
@@ -175,7 +175,7 @@ def _word_hashes(words: list[str]) -> npt.NDArray[np.uint64]:
 
 def _text_word_hashes(text: str) -> npt.NDArray[np.uint64]:
     """`_word_hashes(_words(text))`, in C where it is built (extractors/story_scan.pyx)."""
-    if (scan := story_kernels.SCAN) is not None:
+    if (scan := compiled.SCAN) is not None:
         return np.asarray(scan.word_hashes(text.lower(), _VARIANTS), dtype=np.uint64)
     return _word_hashes(_words(text))
 
@@ -199,7 +199,7 @@ def _minima(
 ) -> npt.NDArray[np.uint32]:
     """For each permutation (a[k], b[k]), the least (a[k] * x + b[k] mod 2^61 - 1) of the
     hashes x, kept to 32 bits; in C where it is built (extractors/story_scan.pyx)."""
-    if (scan := story_kernels.SCAN) is not None:
+    if (scan := compiled.SCAN) is not None:
         return np.asarray(scan.minima(np.ascontiguousarray(hashes), a, b), dtype="<u4")
     return _py_minima(hashes, a, b)
 

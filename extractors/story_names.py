@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from extractors import story_kernels
+from extractors import compiled
 from extractors.records import Watchlist
 
 CALENDAR = frozenset(
@@ -57,7 +57,7 @@ def names(text: str, common: frozenset[str] = frozenset()) -> set[str]:
     (people, companies, places, products) and the numbers other than years; not days,
     months, nor the words of `common` (`name_words` of the watchlist)."""
     # A capitalised word counts when it stands somewhere other than a sentence's start.
-    if (scan := story_kernels.SCAN) is not None:  # the same tokens from C (story_scan.pyx)
+    if (scan := compiled.SCAN) is not None:  # the same tokens from C (story_scan.pyx)
         found, first = scan.name_tokens(text)
         starts = Counter(t for t, f in zip(found, first, strict=True) if f)
     else:

@@ -4,7 +4,7 @@ CRC-32 hashes for its shingles, the MinHash minima, and the tokens its names par
 
 setup.py compiles this file into extractors._story_scan when a C compiler is there. The
 Python the keys were defined with stays the reference and runs where it is not built or is
-older than this file (extractors/story_kernels.py chooses); both give the same values,
+older than this file (extractors/compiled.py chooses); both give the same values,
 tests/test_story_scan.py checks them against each other on real and random text. Each loop
 here did its work one Python object at a time: a word's string, its bytes, its hash; a
 shingle's 128 products in numpy passes; every token of a text as a string, though the

@@ -19,7 +19,7 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-from extractors import stories, story_kernels, story_names
+from extractors import compiled, stories, story_names
 from extractors.stories import _A, _B, _VARIANTS, _py_minima, _word_hashes, _words, story_key
 from tests.helpers import SEED_SLUGS, seed_text
 
@@ -47,8 +47,8 @@ KEYS_DIGEST = "f668cadae506a9f7ca71a55d4d35881566b8e39040e9d904a21de78a9b76fc10"
 
 @pytest.fixture(scope="module")
 def scan() -> ModuleType:
-    """The compiled loops as the keys use them (`story_kernels.compiled`: built and fresh)."""
-    built = story_kernels.compiled()
+    """The compiled loops as the keys use them (`compiled.compiled`: built and fresh)."""
+    built = compiled.compiled()
     if built is None:
         if REQUIRED:
             pytest.fail("extractors._story_scan is not built or older than its source")
@@ -119,9 +119,9 @@ def test_story_keys_either_way(
     joined = [" ".join(rng.choices(texts[-20_000:], k=rng.randint(40, 400))) for _ in range(300)]
     long_texts = [t for t in texts if len(t) > 200] + joined
     common = frozenset({"anthropic", "amazon"})
-    monkeypatch.setattr(story_kernels, "SCAN", scan)
+    monkeypatch.setattr(compiled, "SCAN", scan)
     built = [story_key(t, common, t[:80]) for t in long_texts]
-    monkeypatch.setattr(story_kernels, "SCAN", None)
+    monkeypatch.setattr(compiled, "SCAN", None)
     python = [story_key(t, common, t[:80]) for t in long_texts]
     assert sum(k is not None for k in built) > 100
     assert built == python
@@ -134,14 +134,14 @@ def test_compiled_only_when_fresh(
     an install's few seconds)."""
     source = tmp_path / "story_scan.pyx"
     source.write_text("")
-    monkeypatch.setattr(story_kernels, "SOURCE", source)
+    monkeypatch.setattr(compiled, "SOURCE", source)
     built = Path(str(scan.__file__)).stat().st_mtime
     os.utime(source, (built + 60, built + 60))  # edited after the build
-    assert story_kernels.compiled() is None
+    assert compiled.compiled() is None
     os.utime(source, (built + 2, built + 2))  # written with it, by an install
-    assert story_kernels.compiled() is scan
+    assert compiled.compiled() is scan
     os.utime(source, (built - 60, built - 60))
-    assert story_kernels.compiled() is scan
+    assert compiled.compiled() is scan
 
 
 def test_built_where_required() -> None:
@@ -171,16 +171,16 @@ def _keys_digest() -> tuple[int, str]:
     return keyed, digest.hexdigest()
 
 
-@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "python"])
-def test_keys_as_stored_before(compiled: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("in_c", [True, False], ids=["compiled", "python"])
+def test_keys_as_stored_before(in_c: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     """The keys are the bytes earlier versions stored, with the compiled loops and without."""
-    if compiled:
-        built = story_kernels.compiled()
+    if in_c:
+        built = compiled.compiled()
         if built is None:
             pytest.skip("extractors._story_scan is not built here, or is stale")
-        monkeypatch.setattr(story_kernels, "SCAN", built)
+        monkeypatch.setattr(compiled, "SCAN", built)
     else:
-        monkeypatch.setattr(story_kernels, "SCAN", None)
+        monkeypatch.setattr(compiled, "SCAN", None)
     keyed, digest = _keys_digest()
     assert keyed > 400
     assert digest == KEYS_DIGEST

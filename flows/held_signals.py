@@ -7,16 +7,20 @@ later; a user may also press Ctrl-C twice. The second one, landing while the run
 `interrupted` row, aborted the write and left the run `running` in the warehouse (in CI,
 and once in 29 stops here under load). Held here, it waits until the row is written and is
 raised then, so the run still stops. A run serve started ignores Ctrl-C altogether
-(`ignore_ctrl_c_if_served`): serve ends it with SIGTERM.
+(`ignore_ctrl_c_if_served`): serve ends it with SIGTERM. And a stop can be lost: Python
+drops the exception a handler raises inside a finalizer, so such a stop is sent again
+(`stops_survive_finalizers`; serve also sends another to a run that outlives its first).
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 _STOPS = {signal.SIGINT, signal.SIGTERM}
 # Set by `labwatch serve` for the processes it starts; Prefect's runner sets the other in
@@ -57,23 +61,67 @@ def ignore_ctrl_c_if_served() -> bool:
 @contextmanager
 def held_signals() -> Iterator[None]:
     """Hold SIGINT and SIGTERM for the block: those that arrive meanwhile are only noted, and
-    raised again in this process when it ends, so their own handlers run then. The handlers
-    are swapped, not the signals blocked: a run has other threads (DuckDB's, the page
-    fetcher's, Prefect's), the kernel hands a signal to one that does not block it, and
-    Python runs the handler in the main thread all the same. Python runs handlers in the
-    main thread only, so elsewhere nothing needs holding."""
+    raised again in this process when it ends, so their own handlers run then (SIGTERM
+    first, what serve and Prefect act on; once a handler raises, the rest are dropped: the
+    run is stopping). The handlers are swapped, not the signals blocked: a run has other
+    threads (DuckDB's, the page fetcher's, Prefect's), the kernel hands a signal to one that
+    does not block it, and Python runs the handler in the main thread all the same. Python
+    runs handlers in the main thread only, so elsewhere nothing needs holding. (Prefect
+    does not see its SIGTERM handler during the block: a cancel from its UI then is
+    reported as a crash.)"""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     arrived: list[int] = []
-    previous = {s: signal.getsignal(s) for s in sorted(_STOPS)}
-    held = {s: h for s, h in previous.items() if h is not None}  # None: set outside Python
-    for s in held:
-        signal.signal(s, lambda signum, frame: arrived.append(signum))
+    swapped: list[tuple[int, Any]] = []
+
+    def note(signum: int, frame: object) -> None:
+        arrived.append(signum)
+
     try:
+        for stop in (signal.SIGTERM, signal.SIGINT):
+            handler = signal.getsignal(stop)
+            # None: set outside Python, not ours to swap; SIG_IGN: nothing to hold.
+            if handler is not None and handler is not signal.SIG_IGN:
+                swapped.append((stop, handler))  # before the swap: put back whatever follows
+                signal.signal(stop, note)
         yield
     finally:
-        for s, handler in held.items():
-            signal.signal(s, handler)
-        for signum in dict.fromkeys(arrived):  # each once, in the order they came
-            signal.raise_signal(signum)
+        _put_back(swapped)
+        for stop in (signal.SIGTERM, signal.SIGINT):
+            if stop in arrived:
+                signal.raise_signal(stop)
+
+
+def _put_back(swapped: list[tuple[int, Any]]) -> None:
+    """Each handler back, even if one put back first runs and raises in between."""
+    if swapped:
+        (stop, handler), rest = swapped[0], swapped[1:]
+        try:
+            signal.signal(stop, handler)
+        finally:
+            _put_back(rest)
+
+
+def stops_survive_finalizers() -> None:
+    """Send a stop again when Python dropped it: a signal handler's exception (Prefect's
+    TerminationSignal, KeyboardInterrupt) raised while a finalizer (`__del__`, a weakref
+    callback) runs is printed as "Exception ignored" and the run goes on, its stop lost.
+    Python reports such exceptions to `sys.unraisablehook`; the signal is sent again from a
+    thread a moment later, so that its handler runs after the finalizer, in the run's own
+    code. Called as a flow starts; once a process."""
+    if getattr(sys.unraisablehook, "_labwatch_stops", False):
+        return
+    report = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        report(unraisable)
+        exc = unraisable.exc_value
+        signum = signal.SIGINT if isinstance(exc, KeyboardInterrupt) else getattr(exc, "signal", 0)
+        if signum in _STOPS and not isinstance(exc, Exception):
+            again = threading.Timer(0.05, os.kill, (os.getpid(), signum))
+            again.daemon = True
+            again.start()
+
+    hook._labwatch_stops = True  # type: ignore[attr-defined]
+    sys.unraisablehook = hook

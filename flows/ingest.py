@@ -35,7 +35,12 @@ from flows.analysis_pool import Analyser, Pending
 from flows.connection import open_db
 from flows.feed_lease import FeedLease, feed_lease
 from flows.fetch_ahead import PageFetcher, PendingPages
-from flows.held_signals import held_signals, ignore_ctrl_c_if_served, stopped_from_outside
+from flows.held_signals import (
+    held_signals,
+    ignore_ctrl_c_if_served,
+    stopped_from_outside,
+    stops_survive_finalizers,
+)
 from flows.oneoff import flow_run_id, prefect_flows, quote, step
 from flows.page_retry import (
     RetryCounts,
@@ -561,6 +566,7 @@ def run_ingest(
     """
     quiet_interrupts()
     ignore_ctrl_c_if_served()  # serve ends its runs itself (flows/held_signals.py)
+    stops_survive_finalizers()
     memory.limit_heaps()  # before the run starts its threads (flows/memory.py)
     settings = load_settings(home, **(overrides or {}))
     try:
@@ -686,9 +692,10 @@ def _ingest(
         # Stopped from outside (serve stopping: SIGTERM, Ctrl-C) is not a failure of the run.
         status = "interrupted" if stopped_from_outside(exc) else "failed"
         # A second Ctrl-C or SIGTERM (serve sends another to a run that outlives the first)
-        # waits until the pool is closed and the row is written.
+        # waits until the row is written.
         with held_signals():
-            # Workers started while the feeds were read, when the run stopped before the batches.
+            # Workers started while the feeds were read, when the run stopped before the
+            # batches (the batches' pool was closed on the way here).
             analyser.close(abandon=True)
             write_run(settings, summary.run_row(status, started, f"{type(exc).__name__}: {exc}"))
         raise
@@ -712,6 +719,7 @@ def run_refetch(
     """Fetch every failed page again (articles published since `since`, carried by the feed
     `feed_id`), whatever its schedule; upgrade the articles whose page arrives. Recorded in
     `runs` as flow "refetch"; skipped while an ingest runs."""
+    stops_survive_finalizers()
     settings = load_settings(home, **(overrides or {}))
     summary = IngestSummary(run_id=uuid.uuid4().hex[:16])
     started = datetime.now(UTC)

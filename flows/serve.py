@@ -40,7 +40,7 @@ from flows.settings import Settings
 DEFAULT_PORT = 4200  # Prefect's own default: the UI where users expect it
 STARTUP_TIMEOUT = 180.0  # seconds; a fresh Prefect database takes ~20 s to create here
 RUN_GRACE = 30.0  # seconds a run in flight has to end after SIGTERM (Prefect's grace too)
-SIGNAL_AGAIN = 10.0  # seconds before a run that outlives its SIGTERM is sent another
+SIGNAL_AGAIN = 15.0  # seconds before a run that outlives its SIGTERM is sent another
 
 
 def _healthy(api_url: str) -> bool:
@@ -195,16 +195,18 @@ async def _end_runs_in_flight(grace: float = RUN_GRACE, again: float = SIGNAL_AG
     back its batch and records itself as interrupted; the runner reaps it. A run the runner
     was still starting when we stopped appears while we wait: it is sent SIGTERM too. A run
     still alive `again` seconds after its last signal is sent another: a run can lose one
-    (Python drops the exception a handler raises while a finalizer, `__del__`, runs), and a
-    run whose stop was lost went on to the end of its batches (once in CI, once in 26 stops
-    here under load). A run handling the first signal holds the next until it has closed its
-    pool and recorded how it ended (flows/held_signals.py)."""
+    (Python drops the exception a handler raises while a finalizer, `__del__`, runs; the run
+    sends itself such a stop again, flows/held_signals.py), and a run whose stop was lost
+    went on to the end of its batches (once in CI, once in 26 stops here under load). A
+    stopping run holds the next signal while it records how it ended; one that lands later,
+    in a teardown longer than `again` (a page fetch finishing), ends the run sooner."""
     signalled: dict[int, float] = {}  # pid -> when it was last sent SIGTERM
     deadline = time.monotonic() + grace
     while (now := time.monotonic()) < deadline:
         runs = _runs_in_flight()
         if not runs:
             return
+        signalled = {pid: at for pid, at in signalled.items() if pid in runs}  # a pid reused
         for pid in runs:
             if pid not in signalled or now - signalled[pid] >= again:
                 with suppress(ProcessLookupError):

@@ -139,3 +139,85 @@ def test_what_an_interrupt_caused_where_it_landed_is_an_interrupt() -> None:
     assert stopped_from_outside(_raised(lambda: from_(TerminationSignal(signal=15))))
     assert stopped_from_outside(KeyboardInterrupt())
     assert not stopped_from_outside(_raised(lambda: during(ValueError("a real bug"))))
+
+
+# Both stops held at once, and what the block leaves behind: the handlers as they were (one
+# ignored left ignored), SIGTERM raised first.
+BOTH = textwrap.dedent("""
+    import signal, sys
+    from flows.held_signals import held_signals
+
+    class Stop(BaseException):
+        pass
+
+    def stop(signum, frame):
+        raise Stop(signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, signal.SIG_IGN if sys.argv[1] == "ignored" else stop)
+    before = (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT))
+    try:
+        with held_signals():
+            held = signal.getsignal(signal.SIGINT)
+            signal.raise_signal(signal.SIGINT)
+            signal.raise_signal(signal.SIGTERM)
+            print("held", held is signal.SIG_IGN, flush=True)
+    except Stop as exc:
+        print("raised", int(exc.args[0]), flush=True)
+    after = (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT))
+    print("restored", after == before, flush=True)
+""")
+
+
+@pytest.mark.parametrize(("sigint", "ignored"), [("handled", False), ("ignored", True)])
+def test_held_stops_come_back_sigterm_first(sigint: str, ignored: bool) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", BOTH, sigint],
+        capture_output=True, text=True, timeout=60, cwd=Path(__file__).parents[1],
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    # An ignored Ctrl-C stays ignored inside the block (nothing to hold).
+    assert done.stdout.split("\n")[:3] == [f"held {ignored}", "raised 15", "restored True"]
+
+
+# A stop whose exception Python dropped, raised inside a finalizer ("Exception ignored in"):
+# sent again, it stops the run after the finalizer.
+FINALIZER = textwrap.dedent("""
+    import os, signal, sys, time
+    from prefect.exceptions import TerminationSignal
+    from flows.held_signals import stops_survive_finalizers
+
+    def stop(signum, frame):
+        raise TerminationSignal(signal=signum)  # Prefect's SIGTERM handler in a flow run
+
+    signal.signal(signal.SIGTERM, stop)
+    if sys.argv[1] == "resent":
+        stops_survive_finalizers()
+
+    class Slow:
+        def __del__(self):  # the stop arrives while a finalizer runs
+            os.kill(os.getpid(), signal.SIGTERM)
+            started = time.monotonic()
+            while time.monotonic() - started < 0.1:
+                pass
+
+    try:
+        Slow()
+        time.sleep(1)
+        print("went on", flush=True)
+    except TerminationSignal:
+        print("stopped", flush=True)
+""")
+
+
+@pytest.mark.parametrize(
+    ("mode", "outcome"), [("resent", "stopped"), ("as python does", "went on")]
+)
+def test_a_stop_lost_in_a_finalizer_is_sent_again(mode: str, outcome: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", FINALIZER, mode],
+        capture_output=True, text=True, timeout=120, cwd=Path(__file__).parents[1],
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "TerminationSignal" in done.stderr  # Python's "Exception ignored in" report
+    assert done.stdout.strip() == outcome

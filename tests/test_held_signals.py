@@ -12,6 +12,15 @@ from pathlib import Path
 
 import pytest
 
+
+def run_child(script: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """`script` run by this Python in a process of its own, from the repository's root."""
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True, text=True, timeout=timeout, cwd=Path(__file__).parents[1],
+    )  # fmt: skip
+
+
 CHILD = textwrap.dedent("""
     import contextlib, os, signal, sys, threading, time
     from flows.held_signals import held_signals
@@ -54,10 +63,7 @@ def test_a_second_stop_waits_until_the_record_is_written(
     # there), and Python runs the handler in the main thread all the same: blocking the
     # signal in the main thread alone held nothing.
     record = tmp_path / "record"
-    done = subprocess.run(
-        [sys.executable, "-c", CHILD.replace("HOLD", hold), str(record), threads],
-        capture_output=True, text=True, timeout=60, cwd=Path(__file__).parents[1],
-    )  # fmt: skip
+    done = run_child(CHILD.replace("HOLD", hold), str(record), threads)
     # The second signal still stops it, with its own handler, but only once the record is
     # written; without holding it (the control case) the record is lost.
     assert done.returncode == 3, done.stderr
@@ -171,10 +177,7 @@ BOTH = textwrap.dedent("""
 
 @pytest.mark.parametrize(("sigint", "ignored"), [("handled", False), ("ignored", True)])
 def test_held_stops_come_back_sigterm_first(sigint: str, ignored: bool) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", BOTH, sigint],
-        capture_output=True, text=True, timeout=60, cwd=Path(__file__).parents[1],
-    )  # fmt: skip
+    done = run_child(BOTH, sigint)
     assert done.returncode == 0, done.stderr
     # An ignored Ctrl-C stays ignored inside the block (nothing to hold).
     assert done.stdout.split("\n")[:3] == [f"held {ignored}", "raised 15", "restored True"]
@@ -214,10 +217,7 @@ FINALIZER = textwrap.dedent("""
     ("mode", "outcome"), [("resent", "stopped"), ("as python does", "went on")]
 )
 def test_a_stop_lost_in_a_finalizer_is_sent_again(mode: str, outcome: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", FINALIZER, mode],
-        capture_output=True, text=True, timeout=120, cwd=Path(__file__).parents[1],
-    )  # fmt: skip
+    done = run_child(FINALIZER, mode, timeout=120)  # it imports Prefect
     assert done.returncode == 0, done.stderr
     assert "TerminationSignal" in done.stderr  # Python's "Exception ignored in" report
     assert done.stdout.strip() == outcome

@@ -229,9 +229,39 @@ def connect(
         # process with this opening's settings, and the run's closing row then could not
         # open it with others ("a different configuration").
         if not ready:
-            with suppress(duckdb.Error):
-                con.close()
+            close_after_failure(con)
     return con
+
+
+# Statements `close_after_failure` tries before giving up on clearing an interrupted one: a
+# stop landing in each (Ctrl-C, then serve's SIGTERM) interrupts it in turn.
+_CLEARING_TRIES = 3
+
+
+def close_after_failure(con: duckdb.DuckDBPyConnection) -> None:
+    """Close `con` after its block failed, a statement first. DuckDB 1.5 leaves a connection
+    whose write a signal interrupted ("Query interrupted": the handler raised while DuckDB
+    ran it) such that closing it never lets its database go: the next opening of the same
+    file in this process then spins for ever in DuckDB's instance cache, waiting for that
+    database to finish shutting down (a stopped run's `interrupted` row was never written;
+    tests/test_interrupted_write.py). Any statement run on the connection before it is
+    closed clears that; ROLLBACK also ends whatever the block left open, as closing would.
+    A stop landing in that statement interrupts it as well: it is tried again, and the stop
+    raised once the connection is closed."""
+    stop: BaseException | None = None
+    for _ in range(_CLEARING_TRIES):
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass  # nothing open to roll back (or closed already): the statement still ran
+        except BaseException as exc:  # a stop, or DuckDB's RuntimeError from one
+            stop = stop or exc
+            continue
+        break
+    with suppress(duckdb.Error):
+        con.close()
+    if stop is not None:
+        raise stop
 
 
 @contextmanager
@@ -251,8 +281,7 @@ def open_warehouse(
     try:
         yield con
     except BaseException as exc:
-        with suppress(duckdb.Error):
-            con.close()  # after a failed write (a full disk) this may fail again
+        close_after_failure(con)  # after a failed write (a full disk) closing may fail again
         named = warehouse_error(exc, path) if isinstance(exc, Exception) else None
         if named:
             raise named from exc

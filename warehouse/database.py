@@ -12,11 +12,14 @@ committed before stays intact, and the message says so.
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -171,6 +174,22 @@ def _holder(exc: duckdb.Error) -> str:
     return f"process {m.group(1)}" if m else "another process"
 
 
+@cache
+def say_pandas_is_absent() -> bool:
+    """Where pandas is not installed, record that in `sys.modules` (None: what Python puts
+    there for a module known absent), once a process; whether it did. DuckDB tries
+    `import pandas` twice at every statement with parameters, and each try runs Python's
+    import machinery, where a stop's signal handler can run: DuckDB takes the exception it
+    raises for "no pandas" and drops it, and the stop is lost (a run went on to the end of
+    its batches). With None there, the import fails at once in C, running no handler; an
+    `import pandas` still raises ModuleNotFoundError, and importlib.util.find_spec still
+    answers None (tests/test_lost_stops.py)."""
+    if "pandas" in sys.modules or importlib.util.find_spec("pandas") is not None:
+        return False
+    sys.modules["pandas"] = None  # type: ignore[assignment]
+    return True
+
+
 def connect(
     path: Location,
     *,
@@ -185,6 +204,7 @@ def connect(
     Writers get the schema migrated; readers get a clear error if the file does not exist.
     A DuckLake has no file lock to wait for: its writers commit concurrently.
     """
+    say_pandas_is_absent()  # before any statement: no stop lost in DuckDB's import of it
     if isinstance(path, DuckLakeWarehouse):  # one connection, which also says if it is missing
         return connect_lake(path, read_only=read_only)
     if read_only:
@@ -246,20 +266,26 @@ def close_after_failure(con: duckdb.DuckDBPyConnection) -> None:
     database to finish shutting down (a stopped run's `interrupted` row was never written;
     tests/test_interrupted_write.py). Any statement run on the connection before it is
     closed clears that; ROLLBACK also ends whatever the block left open, as closing would.
-    A stop landing in that statement interrupts it as well: it is tried again, and the stop
-    raised once the connection is closed."""
+    The interrupted statement's tasks are interrupted first: on DuckDB's other threads they
+    ran on, and the ROLLBACK waited for them (seconds, a whole scan). A stop landing in the
+    ROLLBACK interrupts it as well: it is tried again, and the stop raised after the close;
+    the connection is closed whatever arrives meanwhile."""
     stop: BaseException | None = None
-    for _ in range(_CLEARING_TRIES):
-        try:
-            con.execute("ROLLBACK")
-        except duckdb.Error:
-            pass  # nothing open to roll back (or closed already): the statement still ran
-        except BaseException as exc:  # a stop, or DuckDB's RuntimeError from one
-            stop = stop or exc
-            continue
-        break
-    with suppress(duckdb.Error):
-        con.close()
+    try:
+        with suppress(duckdb.Error):
+            con.interrupt()
+        for _ in range(_CLEARING_TRIES):
+            try:
+                con.execute("ROLLBACK")
+            except duckdb.Error:
+                pass  # nothing open to roll back (or closed already): the statement still ran
+            except BaseException as exc:  # a stop, or DuckDB's RuntimeError from one
+                stop = stop or exc
+                continue
+            break
+    finally:
+        with suppress(duckdb.Error):
+            con.close()
     if stop is not None:
         raise stop
 

@@ -38,6 +38,7 @@ from flows.fetch_ahead import PageFetcher, PendingPages
 from flows.held_signals import (
     held_signals,
     ignore_ctrl_c_if_served,
+    pandas_known_absent,
     stopped_from_outside,
     stops_survive_finalizers,
 )
@@ -570,7 +571,8 @@ def run_ingest(
     memory.limit_heaps()  # before the run starts its threads (flows/memory.py)
     settings = load_settings(home, **(overrides or {}))
     try:
-        with ingest_lock(settings.warehouse), feed_lease(settings) as lease:
+        # No stop lost in DuckDB's import of pandas (flows/held_signals.py).
+        with pandas_known_absent(), ingest_lock(settings.warehouse), feed_lease(settings) as lease:
             return _ingest(settings, feed_urls, feeds_file, force, save, lease)
     except IngestRunningError as exc:
         # Not a failure: the run that holds the lock does the work. Say so, record it, stop.
@@ -724,7 +726,7 @@ def run_refetch(
     summary = IngestSummary(run_id=uuid.uuid4().hex[:16])
     started = datetime.now(UTC)
     try:
-        with ingest_lock(settings.warehouse, holder="refetch"):
+        with pandas_known_absent(), ingest_lock(settings.warehouse, holder="refetch"):
             write_run(settings, summary.run_row("running", started, flow="refetch"))
             try:
                 watchlist = settings.load_watchlist()

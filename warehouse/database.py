@@ -12,14 +12,11 @@ committed before stays intact, and the message says so.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
-from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -174,22 +171,6 @@ def _holder(exc: duckdb.Error) -> str:
     return f"process {m.group(1)}" if m else "another process"
 
 
-@cache
-def say_pandas_is_absent() -> bool:
-    """Where pandas is not installed, record that in `sys.modules` (None: what Python puts
-    there for a module known absent), once a process; whether it did. DuckDB tries
-    `import pandas` twice at every statement with parameters, and each try runs Python's
-    import machinery, where a stop's signal handler can run: DuckDB takes the exception it
-    raises for "no pandas" and drops it, and the stop is lost (a run went on to the end of
-    its batches). With None there, the import fails at once in C, running no handler; an
-    `import pandas` still raises ModuleNotFoundError, and importlib.util.find_spec still
-    answers None (tests/test_lost_stops.py)."""
-    if "pandas" in sys.modules or importlib.util.find_spec("pandas") is not None:
-        return False
-    sys.modules["pandas"] = None  # type: ignore[assignment]
-    return True
-
-
 def connect(
     path: Location,
     *,
@@ -204,7 +185,6 @@ def connect(
     Writers get the schema migrated; readers get a clear error if the file does not exist.
     A DuckLake has no file lock to wait for: its writers commit concurrently.
     """
-    say_pandas_is_absent()  # before any statement: no stop lost in DuckDB's import of it
     if isinstance(path, DuckLakeWarehouse):  # one connection, which also says if it is missing
         return connect_lake(path, read_only=read_only)
     if read_only:

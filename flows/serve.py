@@ -195,8 +195,9 @@ async def _end_runs_in_flight(grace: float = RUN_GRACE, again: float = SIGNAL_AG
     back its batch and records itself as interrupted; the runner reaps it. A run the runner
     was still starting when we stopped appears while we wait: it is sent SIGTERM too. A run
     still alive `again` seconds after its last signal is sent another: a run can lose one
-    (Python drops the exception a handler raises while a finalizer, `__del__`, runs; the run
-    sends itself such a stop again, flows/held_signals.py), and a run whose stop was lost
+    (Python drops the exception a handler raises while a finalizer, `__del__`, runs, and
+    DuckDB one raised while it checks a statement's parameters; flows/held_signals.py
+    prevents most of both), and a run whose stop was lost
     went on to the end of its batches (once in CI, once in 26 stops here under load). A
     stopping run holds the next signal while it records how it ended; one that lands later,
     in a teardown longer than `again` (a page fetch finishing), ends the run sooner."""

@@ -88,3 +88,30 @@ def test_simhash_fallback_is_the_rule_applied_article_by_article(tmp_path: Path)
         # The world exercises each way: joined a stored story, a batch's, and its own.
         joined = sum(1 for a, c in expected.items() if c != a)
         assert 30 < joined < len(rows) - 30
+
+
+def test_copies_differing_in_the_sign_bit_join_within_a_batch(tmp_path: Path) -> None:
+    """A fingerprint is stored as a signed BIGINT, its top bit the sign: copies that differ
+    in that bit and one other are 2 bits apart, and two unrelated texts whose XOR is a small
+    negative number are about 60 bits apart, whether they meet in one batch or across two."""
+    base = 0x5A5A_1234_0F0F_7777
+    copy = base ^ (1 << 63) ^ (1 << 5)  # 2 bits from base, across the sign
+    far = 0xFFFF_FFFF_FFFF_FFF0 ^ 0x5  # XOR with `near_far` is -8 as a BIGINT: 61 bits
+    near_far = 0x0000_0000_0000_000D
+    fps = {"b": base, "c": copy, "f": far, "g": near_far}
+    assert distance(base, copy) == 2 and distance(far, near_far) == 61
+
+    rows = [
+        article(k, fingerprint=as_bigint(fp), published_at=NOW + timedelta(minutes=n))
+        for n, (k, fp) in enumerate(fps.items())
+    ]
+    with open_warehouse(tmp_path / "one.duckdb") as con:
+        append_batch(con, rows, [], [], [])  # all in one batch
+        in_one = dict(con.execute("SELECT article_id, cluster_id FROM articles").fetchall())
+    with open_warehouse(tmp_path / "apart.duckdb") as con:
+        for r in rows:
+            append_batch(con, [r], [], [], [])  # each in a batch of its own
+        apart = dict(con.execute("SELECT article_id, cluster_id FROM articles").fetchall())
+    expected = {"b": "b", "c": "b", "f": "f", "g": "g"}
+    assert in_one == expected
+    assert apart == expected

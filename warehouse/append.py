@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from warehouse.ducklake_lease import retried
-from warehouse.relations import rows_relation
+from warehouse.relations import rows_query, rows_relation
 from warehouse.table_keys import KEYS, on_key
 
 Row = Mapping[str, Any]
@@ -42,8 +42,8 @@ def insert_rows(
         return 0
     if skip_existing and table in KEYS:  # the others keep no key (migration 0014)
         return len(insert_new(con, table, rows, KEYS[table]))
-    with register_rows(con, "_rows", rows):
-        result = con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows").fetchone()
+    query, params = rows_query(rows)  # read once: no temporary table
+    result = con.execute(f"INSERT INTO {table} BY NAME {query}", params).fetchone()
     return int(result[0]) if result else 0
 
 
@@ -77,8 +77,8 @@ def insert_new(
     new = [r for k, r in first.items() if k in fresh]  # in the order given
     if not new:
         return []
-    with register_rows(con, "_rows", new):
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
+    query, params = rows_query(new)
+    con.execute(f"INSERT INTO {table} BY NAME {query}", params)
     return [r.get(returning) for r in new] if returning else [None] * len(new)
 
 

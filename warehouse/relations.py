@@ -37,75 +37,92 @@ _NONE = '"NULL"'  # no value to type a column or element by: Arrow's null type, 
 def rows_relation(con: duckdb.DuckDBPyConnection, name: str, rows: Sequence[Row]) -> Iterator[None]:
     """`rows` visible to SQL as the relation `name` (columns from every row's keys, in the
     order met; a key missing from a row is NULL) until the block ends."""
-    columns, values = _columns(rows)
-    types = {c: _type_of(values[c]) for c in columns}
+    columns, types, select, params = _unnested(rows)
     # JSON cannot be read as NULL's type: such parts are read as VARCHAR, then cast, so that
     # they take the type of whatever they meet (coalesce(x, col)), as Arrow's null type does.
     # Bytes travel as hex, read as VARCHAR and unhexed.
     untyped = [c for c in columns if _NONE in types[c] or types[c] == "BLOB"]
     table = f"{name}_rows" if untyped else name
-    if columns:
-        # One JSON array per column (a list of objects took twice as long to write and read),
-        # all in one object parameter (DuckDB converts each parameter apart, trying to import
-        # pandas every time), unnested side by side: the arrays are as long as the rows. The
-        # parameter is read from a subquery: `from_json($j)` is a constant, which DuckDB folds
-        # into one value of an object per element before unnesting it, ten times slower.
-        arrays = {
-            n: "VARCHAR" if types[c] == "BLOB" else types[c].replace(_NONE, "VARCHAR")
-            for n, c in enumerate(columns)
-        }
-        ready = {n: _json_ready(values[c], types[c]) for n, c in enumerate(columns)}
-        coded = {
-            n: d
-            for n, c in enumerate(columns)
-            if types[c] in _TEXT and (d := dictionary(ready[n])) is not None
-        }
-        shape: dict[str, list[str]] = {}
-        parts = []
-        for n, kind in arrays.items():
-            if n in coded:
-                uniques, codes = coded[n]
-                shape[f"d{n}"], shape[f"c{n}"] = [kind], ["UINTEGER"]
-                parts += [f'"d{n}":{_dumps(uniques)}', f'"c{n}":{json.dumps(codes)}']
-            else:
-                shape[f"c{n}"] = [kind]
-                parts.append(f'"c{n}":{_dumps(ready[n])}')
-        typed = _quoted(json.dumps(shape))
-        source = f"(SELECT from_json(j, '{typed}') AS s FROM (SELECT $j AS j))"
-        if coded:
-            # A column of repeated values (a batch's mentions: its article ids, sentences,
-            # watchlist version) travels as its distinct values and one number a row, each
-            # value looked up after the unnest: less JSON to write and parse (a bench
-            # batch's mentions 4.1 -> 0.85 MB; 42 -> 33 ms of CPU at 1M articles).
-            inner = [f"unnest(s.c{n}) AS k{n}" for n in arrays]
-            inner += [f"s.d{n} AS d{n}" for n in coded]
-            selected = ", ".join(
-                (f"d{n}[k{n} + 1]" if n in coded else f"k{n}") + f" AS {_ident(c)}"
-                for n, c in enumerate(columns)
-            )
-            source = f"(SELECT {', '.join(inner)} FROM {source})"
-        else:
-            selected = ", ".join(f"unnest(s.c{n}) AS {_ident(c)}" for n, c in enumerate(columns))
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {selected} FROM {source}",
-            {"j": "{" + ",".join(parts) + "}"},
-        )
-    else:  # rows without keys: only their number
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT NULL AS _ FROM range($n)",
-            {"n": len(rows)},
-        )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {select}", params)
     if untyped:
-        selected = ", ".join(
-            _read_back(c, types[c]) if c in untyped else _ident(c) for c in columns
-        )
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {selected} FROM {table}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {_typed(columns, types, table)}")
     try:
         yield
     finally:
         if untyped:
             con.execute(f"DROP VIEW IF EXISTS temp.{name}")
         con.execute(f"DROP TABLE IF EXISTS temp.{table}")
+
+
+def rows_query(rows: Sequence[Row]) -> tuple[str, dict[str, object]]:
+    """A query giving `rows` as `rows_relation` shows them, and its parameters: for a
+    statement that reads the rows once (an INSERT), which then reads them from the JSON
+    as it goes rather than from a temporary table written first (a store's 130k mentions:
+    one copy of them fewer)."""
+    columns, types, select, params = _unnested(rows)
+    return _typed(columns, types, f"({select})"), params
+
+
+def _typed(columns: list[str], types: dict[str, str], source: str) -> str:
+    """The columns of `source` (as `_unnested` reads them) with their own types again."""
+    untyped = {c for c in columns if _NONE in types[c] or types[c] == "BLOB"}
+    if not untyped:
+        return f"SELECT * FROM {source}"
+    selected = ", ".join(_read_back(c, types[c]) if c in untyped else _ident(c) for c in columns)
+    return f"SELECT {selected} FROM {source}"
+
+
+def _unnested(
+    rows: Sequence[Row],
+) -> tuple[list[str], dict[str, str], str, dict[str, object]]:
+    """(the rows' columns, their SQL types, a SELECT of the rows as JSON carried them (the
+    NULL type's and bytes' columns as VARCHAR), its parameters)."""
+    columns, values = _columns(rows)
+    types = {c: _type_of(values[c]) for c in columns}
+    if not columns:  # rows without keys: only their number
+        return columns, types, "SELECT NULL AS _ FROM range($n)", {"n": len(rows)}
+    # One JSON array per column (a list of objects took twice as long to write and read),
+    # all in one object parameter (DuckDB converts each parameter apart, trying to import
+    # pandas every time), unnested side by side: the arrays are as long as the rows. The
+    # parameter is read from a subquery: `from_json($j)` is a constant, which DuckDB folds
+    # into one value of an object per element before unnesting it, ten times slower.
+    arrays = {
+        n: "VARCHAR" if types[c] == "BLOB" else types[c].replace(_NONE, "VARCHAR")
+        for n, c in enumerate(columns)
+    }
+    ready = {n: _json_ready(values[c], types[c]) for n, c in enumerate(columns)}
+    coded = {
+        n: d
+        for n, c in enumerate(columns)
+        if types[c] in _TEXT and (d := dictionary(ready[n])) is not None
+    }
+    shape: dict[str, list[str]] = {}
+    parts = []
+    for n, kind in arrays.items():
+        if n in coded:
+            uniques, codes = coded[n]
+            shape[f"d{n}"], shape[f"c{n}"] = [kind], ["UINTEGER"]
+            parts += [f'"d{n}":{_dumps(uniques)}', f'"c{n}":{json.dumps(codes)}']
+        else:
+            shape[f"c{n}"] = [kind]
+            parts.append(f'"c{n}":{_dumps(ready[n])}')
+    typed = _quoted(json.dumps(shape))
+    source = f"(SELECT from_json(j, '{typed}') AS s FROM (SELECT $j AS j))"
+    if coded:
+        # A column of repeated values (a batch's mentions: its article ids, sentences,
+        # watchlist version) travels as its distinct values and one number a row, each
+        # value looked up after the unnest: less JSON to write and parse (a bench
+        # batch's mentions 4.1 -> 0.85 MB; 42 -> 33 ms of CPU at 1M articles).
+        inner = [f"unnest(s.c{n}) AS k{n}" for n in arrays]
+        inner += [f"s.d{n} AS d{n}" for n in coded]
+        selected = ", ".join(
+            (f"d{n}[k{n} + 1]" if n in coded else f"k{n}") + f" AS {_ident(c)}"
+            for n, c in enumerate(columns)
+        )
+        source = f"(SELECT {', '.join(inner)} FROM {source})"
+    else:
+        selected = ", ".join(f"unnest(s.c{n}) AS {_ident(c)}" for n, c in enumerate(columns))
+    return columns, types, f"SELECT {selected} FROM {source}", {"j": "{" + ",".join(parts) + "}"}
 
 
 def _columns(rows: Sequence[Row]) -> tuple[list[str], dict[str, list[Any]]]:

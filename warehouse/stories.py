@@ -341,7 +341,7 @@ def _nearest_stored(
     # Per new article: its candidates' row ids, nearest first, then in stored order.
     ranked: list[list[int]] = []
     for a, lo in zip(with_fp, low.tolist(), strict=True):
-        bits = _bits_set(fps ^ np.uint64(int(a["fingerprint"]) & (2**64 - 1)))
+        bits = _bits_set(fps ^ np.uint64(int(a["fingerprint"]) & _WORD))
         near = np.flatnonzero((bits <= near_bits) & (times >= lo))
         order = np.lexsort((near, bits[near]))
         ranked.append(rowids[near[order]].tolist())
@@ -386,18 +386,28 @@ def _near(
     ]
     nearest = _nearest_stored(con, with_fp, near_bits, window, placing) if with_fp else {}
     clusters: dict[str, str] = {}
-    placed: list[tuple[int, str]] = []  # (fingerprint, cluster) of `new`'s articles so far
+    # The fingerprints of `new`'s articles placed so far, as 64-bit words (a BIGINT's sign
+    # is its top bit: Python's bit_count of a negative XOR counted the bits of its
+    # magnitude, and missed copies differing in that bit), and their clusters.
+    placed = np.empty(len(with_fp), dtype=np.uint64)
+    placed_clusters: list[str] = []
     for a in new:
         fp = a.get("fingerprint")
         cluster = nearest.get(a["article_id"])
-        if cluster is None and fp is not None:
-            near = [(int(fp ^ f).bit_count(), c) for f, c in placed]
-            within = [x for x in near if x[0] <= near_bits]
-            cluster = min(within)[1] if within else None
+        if cluster is None and fp is not None and placed_clusters:
+            bits = _bits_set(placed[: len(placed_clusters)] ^ np.uint64(int(fp) & _WORD))
+            within = np.flatnonzero(bits <= near_bits)
+            if within.size:  # the nearest; of those as near, the least cluster id
+                closest = within[bits[within] == bits[within].min()]
+                cluster = min(placed_clusters[i] for i in closest.tolist())
         clusters[a["article_id"]] = cluster or a["article_id"]
         if fp is not None:
-            placed.append((fp, clusters[a["article_id"]]))
+            placed[len(placed_clusters)] = int(fp) & _WORD
+            placed_clusters.append(clusters[a["article_id"]])
     return clusters
+
+
+_WORD = 2**64 - 1
 
 
 def assign_stories(

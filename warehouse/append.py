@@ -42,8 +42,8 @@ def insert_rows(
         return 0
     if skip_existing and table in KEYS:  # the others keep no key (migration 0014)
         return len(insert_new(con, table, rows, KEYS[table]))
-    query, params = rows_query(rows)  # read once: no temporary table
-    result = con.execute(f"INSERT INTO {table} BY NAME {query}", params).fetchone()
+    with rows_query(con, rows) as (query, params):  # read once: no temporary table
+        result = con.execute(f"INSERT INTO {table} BY NAME {query}", params).fetchone()
     return int(result[0]) if result else 0
 
 
@@ -77,8 +77,8 @@ def insert_new(
     new = [r for k, r in first.items() if k in fresh]  # in the order given
     if not new:
         return []
-    query, params = rows_query(new)
-    con.execute(f"INSERT INTO {table} BY NAME {query}", params)
+    with rows_query(con, new) as (query, params):
+        con.execute(f"INSERT INTO {table} BY NAME {query}", params)
     return [r.get(returning) for r in new] if returning else [None] * len(new)
 
 

@@ -5,8 +5,9 @@ first scan, DuckDB's Arrow scan imported pyarrow.dataset with its file systems (
 Here each column travels as one JSON array, the arrays in one object in one string
 parameter (a list parameter is converted value by value, 1.7 s for a batch's mentions), and
 DuckDB's `from_json` reads the arrays, unnested side by side, into a temporary table of the
-connection, with the column types Arrow infers from the same Python values. It costs more
-CPU than Arrow's conversion and imports nothing: 3,700 mentions copied into a table took
+connection (or straight into the INSERT that reads them once: `rows_query`), with the
+column types Arrow infers from the same Python values. It costs more CPU than Arrow's
+conversion and imports nothing: 3,700 mentions copied into a table took
 8 ms against Arrow's 4.4 ms (13 ms with the arrays as constants, before the subquery form
 below; a list of row objects took twice as long as arrays per column). A store's 16,300
 mentions, with their repeated text sent once (`dictionary`): 31-35 ms against Arrow's
@@ -54,13 +55,18 @@ def rows_relation(con: duckdb.DuckDBPyConnection, name: str, rows: Sequence[Row]
         con.execute(f"DROP TABLE IF EXISTS temp.{table}")
 
 
-def rows_query(rows: Sequence[Row]) -> tuple[str, dict[str, object]]:
-    """A query giving `rows` as `rows_relation` shows them, and its parameters: for a
-    statement that reads the rows once (an INSERT), which then reads them from the JSON
-    as it goes rather than from a temporary table written first (a store's 130k mentions:
-    one copy of them fewer)."""
+@contextmanager
+def rows_query(
+    con: duckdb.DuckDBPyConnection, rows: Sequence[Row]
+) -> Iterator[tuple[str, dict[str, object]]]:
+    """A query giving `rows` as `rows_relation` shows them, and its parameters, for a
+    statement on `con` within the block that reads the rows once (an INSERT): it reads them
+    from the JSON as it goes rather than from a temporary table written first (a store's
+    130k mentions: one copy of them fewer). A block, as `rows_relation` is, so that another
+    way of handing rows over (the tests' Arrow reference) can register them on `con`."""
+    del con  # the JSON travels as the query's parameter: nothing to register
     columns, types, select, params = _unnested(rows)
-    return _typed(columns, types, f"({select})"), params
+    yield _typed(columns, types, f"({select})"), params
 
 
 def _typed(columns: list[str], types: dict[str, str], source: str) -> str:

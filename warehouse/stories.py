@@ -6,7 +6,7 @@ story (`articles.cluster_id`) each article is placed in.
 Whether two candidates tell the same story is not decided here: the caller hands in a
 `StoryRule` (flows/stories.py passes extractors/stories.py's), so the warehouse stores keys
 and runs joins but holds no text-similarity logic of its own. Texts too short for a key fall
-back to SimHash within `near_bits` bits, a plain SQL distance.
+back to SimHash within `near_bits` bits (64-bit words compared in numpy).
 
 Keys are refreshed when an article's text changes (its page replaced the feed's teaser) or
 when it has none (stored before keys existed): `refresh_stories` stores the new keys and
@@ -28,6 +28,7 @@ from warehouse.append import Row, insert_new, insert_rows, register_rows
 from warehouse.list_param import json_list
 
 DEFAULT_NEAR_BITS = 12
+_WORD = 2**64 - 1  # a fingerprint's 64 bits, its sign the top one
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SIMHASH_WINDOW = timedelta(days=30)  # the SimHash fallback's window when no rule is given
 
@@ -298,7 +299,9 @@ def _bits_set(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint8]:
     """The number of bits set in each of `x`."""
     if hasattr(np, "bitwise_count"):  # numpy 2
         return np.asarray(np.bitwise_count(x), dtype=np.uint8)
-    by_byte: npt.NDArray[np.uint8] = _BYTE_BITS[x.view(np.uint8)].reshape(-1, 8)
+    by_byte: npt.NDArray[np.uint8] = _BYTE_BITS[np.ascontiguousarray(x).view(np.uint8)].reshape(
+        -1, 8
+    )
     return np.asarray(by_byte.sum(axis=1), dtype=np.uint8)
 
 
@@ -405,9 +408,6 @@ def _near(
             placed[len(placed_clusters)] = int(fp) & _WORD
             placed_clusters.append(clusters[a["article_id"]])
     return clusters
-
-
-_WORD = 2**64 - 1
 
 
 def assign_stories(

@@ -299,9 +299,8 @@ def _bits_set(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint8]:
     """The number of bits set in each of `x`."""
     if hasattr(np, "bitwise_count"):  # numpy 2
         return np.asarray(np.bitwise_count(x), dtype=np.uint8)
-    by_byte: npt.NDArray[np.uint8] = _BYTE_BITS[np.ascontiguousarray(x).view(np.uint8)].reshape(
-        -1, 8
-    )
+    words = np.ascontiguousarray(x)  # a slice's bytes are viewed as its words' only if packed
+    by_byte: npt.NDArray[np.uint8] = _BYTE_BITS[words.view(np.uint8)].reshape(-1, 8)
     return np.asarray(by_byte.sum(axis=1), dtype=np.uint8)
 
 

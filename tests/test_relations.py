@@ -69,8 +69,8 @@ def as_sql_sees(
 
 
 def both_ways(rows: Sequence[Row]) -> tuple[Any, Any]:
-    """(what SQL sees of `rows` as rows_relation and as rows_query hand them over, the same
-    of the Arrow reference); the test compares the first with the second."""
+    """(what SQL sees of `rows` as rows_relation hands them over, the same of the Arrow
+    reference), once rows_query (the inserts' way) is seen to hand over the same."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")  # as open_warehouse sets it
     with rows_relation(con, "_ours", rows):

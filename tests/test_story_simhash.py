@@ -92,8 +92,8 @@ def test_simhash_fallback_is_the_rule_applied_article_by_article(tmp_path: Path)
 
 def test_copies_differing_in_the_sign_bit_join_within_a_batch(tmp_path: Path) -> None:
     """A fingerprint is stored as a signed BIGINT, its top bit the sign: copies that differ
-    in that bit and one other are 2 bits apart, and two unrelated texts whose XOR is a small
-    negative number are about 60 bits apart, whether they meet in one batch or across two."""
+    in that bit and one other (2 bits apart) join, and two texts whose XOR is a small
+    negative number (61 bits apart) stay apart, whether they meet in one batch or in two."""
     base = 0x5A5A_1234_0F0F_7777
     copy = base ^ (1 << 63) ^ (1 << 5)  # 2 bits from base, across the sign
     far = 0xFFFF_FFFF_FFFF_FFF0 ^ 0x5  # XOR with `near_far` is -8 as a BIGINT: 61 bits

@@ -20,7 +20,8 @@ import duckdb
 import pytest
 
 from tests.test_append_keys import batch, generated, history, snapshot, store
-from warehouse.append import Row, register_rows
+from warehouse import relations
+from warehouse.append import Row, insert_rows, insert_unnested, register_rows
 from warehouse.database import open_warehouse
 from warehouse.relations import dictionary, rows_query, rows_relation
 
@@ -229,6 +230,70 @@ def test_an_ingests_history_stores_the_rows_arrow_stored(
     assert ours == reference
     assert sum(len(rows) for rows in ours.values()) > 1000
     assert history()  # the same history both times (generated from fixed seeds)
+
+
+# Values the standard library's JSON writes and orjson refuses (warehouse/relations.py
+# `_dumps` then falls back): a lone surrogate, which DuckDB's JSON reader refuses too, and
+# ints beyond 64 bits, read as NULL (in a list too).
+REFUSED: list[list[dict[str, Any]]] = [
+    [{"s": "a\ud800b", "i": 1}],
+    [{"i": 2**64, "s": "x"}],
+    [{"l": [2**64, 1]}],
+]
+
+
+def as_relation_gives(rows: Sequence[Row]) -> tuple[Any, ...]:
+    con = duckdb.connect()
+    try:
+        with rows_relation(con, "_r", rows):
+            return ("rows", as_sql_sees(con, "_r"))
+    except duckdb.Error as e:
+        return ("error", type(e).__name__)
+
+
+@pytest.mark.parametrize("rows", EDGES + REFUSED + [REPEATED], ids=range(len(EDGES) + 4))
+def test_rows_read_the_same_whichever_json_writer_wrote_them(
+    rows: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast = as_relation_gives(rows)
+    monkeypatch.setattr(relations, "_FLAT", frozenset())  # every column by the json module
+    assert repr(fast) == repr(as_relation_gives(rows))
+
+
+def test_rows_refused_by_orjson_keep_what_the_json_module_made_of_them() -> None:
+    assert as_relation_gives(REFUSED[0]) == ("error", "InvalidInputException")
+    assert as_relation_gives(REFUSED[1])[1][1] == [(None, "x")]
+    assert as_relation_gives(REFUSED[2])[1][1] == [([None, 1],)]
+
+
+def test_a_row_for_each_element_of_a_list_is_the_rows_given_one_by_one() -> None:
+    t = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
+    rows = [
+        {"article_id": "a", "t": t, "bands": [3, -(2**63), 2**63 - 1, 3]},
+        {"article_id": "b", "t": t, "bands": []},
+        {"article_id": "c", "t": None, "bands": None},
+        {"article_id": 'q"uote', "t": SHARED, "bands": [7]},
+    ]
+    expanded = [
+        {"band": b, "article_id": r["article_id"], "t": r["t"]}
+        for r in rows
+        for b in r["bands"] or ()
+    ]
+    stored = []
+    for insert in (
+        lambda con: insert_unnested(con, "b", rows, "bands", "band"),
+        lambda con: insert_rows(con, "b", expanded, skip_existing=False),
+    ):
+        con = duckdb.connect()
+        con.execute("CREATE TABLE b (band BIGINT, article_id VARCHAR, t TIMESTAMPTZ)")
+        assert insert(con) == 5
+        stored.append(con.execute("SELECT * FROM b ORDER BY rowid").fetchall())
+    assert stored[0] == stored[1]
+    assert [r[0] for r in stored[0]] == [3, -(2**63), 2**63 - 1, 3, 7]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE b (band BIGINT, article_id VARCHAR, t TIMESTAMPTZ)")
+    assert insert_unnested(con, "b", [], "bands", "band") == 0
+    assert insert_unnested(con, "b", rows[1:3], "bands", "band") == 0
 
 
 def test_a_relation_is_gone_after_its_block_even_after_an_error() -> None:

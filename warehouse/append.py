@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
+from itertools import chain
 from typing import Any
 
 import duckdb
 
 from warehouse.ducklake_lease import retried
-from warehouse.relations import rows_query, rows_relation
+from warehouse.relations import rows_query, rows_relation, sql_name
 from warehouse.table_keys import KEYS, on_key
 
 Row = Mapping[str, Any]
@@ -44,6 +45,26 @@ def insert_rows(
         return len(insert_new(con, table, rows, KEYS[table]))
     with rows_query(con, rows) as (query, params):  # read once: no temporary table
         result = con.execute(f"INSERT INTO {table} BY NAME {query}", params).fetchone()
+    return int(result[0]) if result else 0
+
+
+def insert_unnested(
+    con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Row], lists: str, as_column: str
+) -> int:
+    """Insert a row into `table` for each element of each row's list `lists`, the element
+    as the column `as_column` beside the row's other columns; return how many. For rows
+    that share all but one value (a story's bands): each row crosses to SQL once, not once
+    for each element."""
+    if not rows:
+        return 0
+    with rows_query(con, rows) as (query, params):
+        others = [c for c in dict.fromkeys(chain.from_iterable(rows)) if c != lists]
+        selected = ", ".join(
+            [f"unnest({sql_name(lists)}) AS {sql_name(as_column)}", *map(sql_name, others)]
+        )
+        result = con.execute(
+            f"INSERT INTO {table} BY NAME SELECT {selected} FROM ({query})", params
+        ).fetchone()
     return int(result[0]) if result else 0
 
 

@@ -24,7 +24,7 @@ import duckdb
 import numpy as np
 import numpy.typing as npt
 
-from warehouse.append import Row, insert_new, insert_rows, register_rows
+from warehouse.append import Row, insert_new, insert_rows, insert_unnested, register_rows
 from warehouse.list_param import json_list
 
 DEFAULT_NEAR_BITS = 12
@@ -433,7 +433,7 @@ def store_keys(con: duckdb.DuckDBPyConnection, new: Sequence[Row], *, fresh: boo
     `fresh`: the articles were added in this transaction, so none has a stored key to skip
     (no anti-join: a scan of every stored key)."""
     keys: list[Row] = []
-    bands: list[Row] = []
+    bands: list[Row] = []  # an article's bands as one list, a row each in SQL
     for a in new:
         if a.get("story_signature"):
             aid, t = a["article_id"], a["t"]
@@ -441,12 +441,15 @@ def store_keys(con: duckdb.DuckDBPyConnection, new: Sequence[Row], *, fresh: boo
                 {"article_id": aid, "t": t, "shingles": a["story_shingles"],
                  "signature": a["story_signature"]}
             )  # fmt: skip
-            bands += [{"band": b, "article_id": aid, "t": t} for b in a["story_bands"]]
+            if a["story_bands"]:
+                bands.append({"article_id": aid, "t": t, "bands": list(a["story_bands"])})
     if fresh:
         insert_rows(con, "story_keys", keys, skip_existing=False)
     else:
         insert_new(con, "story_keys", keys, ("article_id",))  # no key index (migration 0014)
-    insert_rows(con, "story_bands", bands, skip_existing=False)
+    # A row an article, its bands unnested by SQL: a store's 16k band rows were 16k dicts
+    # for Python to build and take apart again, each with its article's id and time.
+    insert_unnested(con, "story_bands", bands, "bands", "band")
 
 
 def _follow(moved: dict[str, str], cluster: str) -> str:

@@ -118,6 +118,9 @@ EDGES: list[list[dict[str, Any]]] = [
     [{"roles": [{"entity_id": "openai", "role": "lead"}], "bands": [1, -2**62]},
      {"roles": [], "bands": []}, {"roles": None, "bands": None}],
     [{"roles": [], "only_empty": []}],
+    # NaN and infinities inside a list and a struct (written by the json module: orjson
+    # would write them as null)
+    [{"fl": [0.5, float("nan"), float("inf")], "st": {"x": float("nan")}}],
     [{"column with space": 1, 'q"uote': "v"}],
     # subclasses of the types (an enum of strings, another library's datetime)
     [{"s": Kind.PAGE, "t": Moment(2026, 3, 4, 5, 6, tzinfo=UTC), "i": Level.HIGH}],

@@ -30,7 +30,7 @@ from tests.test_story_assignment import article
 from warehouse.articles import append_batch
 from warehouse.backend import DuckLakeWarehouse
 from warehouse.database import open_warehouse
-from warehouse.stories import StoryRule
+from warehouse.stories import StoryRule, store_keys
 
 WHEN = datetime(2025, 5, 12, 9, tzinfo=UTC)
 PAIRWISE = StoryRule(match=STORY_RULE.match, window=STORY_RULE.window)
@@ -249,3 +249,28 @@ def test_scores_at_once_are_the_rule_with_names_parts() -> None:
         if 0 < matches(a, b) < 0.4 and (names_jaccard(a.signature, b.signature) or 0) >= 0.45
     ]
     assert by_names
+
+
+def test_story_bands_are_each_articles_bands_as_given(tmp_path: Path) -> None:
+    # store_keys sends an article's bands as one list, unnested by SQL: every band of every
+    # article with a key, repeats kept, in the order given, nothing for a text without one.
+    t = datetime(2026, 3, 1, tzinfo=UTC)
+
+    def keyed(aid: str, bands: list[int] | None) -> dict[str, Any]:
+        return {"article_id": aid, "t": t, "story_signature": b"\x01" if bands else None,
+                "story_shingles": 5 if bands else None, "story_bands": bands}  # fmt: skip
+
+    with open_warehouse(tmp_path / "w.duckdb") as con:
+        store_keys(con, [keyed("a", [7, 7, -(2**63), 2**63 - 1]), keyed("b", None),
+                         keyed("c", [3, 1, 2])], fresh=True)  # fmt: skip
+        store_keys(con, [keyed("d", [9]), keyed("e", None)])
+        stored = con.execute("SELECT band, article_id, t FROM story_bands ORDER BY rowid")
+        assert stored.fetchall() == [
+            (7, "a", t), (7, "a", t), (-(2**63), "a", t), (2**63 - 1, "a", t),
+            (3, "c", t), (1, "c", t), (2, "c", t), (9, "d", t),
+        ]  # fmt: skip
+        assert con.execute("SELECT article_id FROM story_keys ORDER BY rowid").fetchall() == [
+            ("a",),
+            ("c",),
+            ("d",),
+        ]

@@ -55,7 +55,7 @@ def insert_unnested(
     as the column `as_column` beside the row's other columns; return how many. For rows
     that share all but one value (a story's bands): each row crosses to SQL once, not once
     for each element."""
-    if not rows:
+    if not any(r.get(lists) for r in rows):  # no element: no row (and maybe no such column)
         return 0
     with rows_query(con, rows) as (query, params):
         others = [c for c in dict.fromkeys(chain.from_iterable(rows)) if c != lists]

@@ -7,9 +7,10 @@ parameter (a list parameter is converted value by value, 1.7 s for a batch's men
 DuckDB's `from_json` reads the arrays, unnested side by side, into a temporary table of the
 connection (or straight into the INSERT that reads them once: `rows_query`), with the
 column types Arrow infers from the same Python values. It costs more CPU than Arrow's
-conversion and imports nothing: 3,700 mentions copied into a table took
-8 ms against Arrow's 4.4 ms (13 ms with the arrays as constants, before the subquery form
-below; a list of row objects took twice as long as arrays per column). A store's 16,300
+conversion and imports little (orjson, a 0.24 MB module Prefect loads anyway): 3,700
+mentions copied into a table took 8 ms against Arrow's 4.4 ms (13 ms with the arrays as
+constants, before the subquery form below; a list of row objects took twice as long as
+arrays per column). A store's 16,300
 mentions, with their repeated text sent once (`dictionary`): 31-35 ms against Arrow's
 26-31 ms, and 44-46 ms without the dictionary (session 16). Flat columns written by orjson
 rather than the json module (`_dumps`): 36-41 ms against 42-46 ms (session 44)."""
@@ -201,8 +202,9 @@ def _json_ready(values: list[Any], kind: str) -> list[Any]:
 
 
 # Columns of these types, as `_json_ready` leaves them, are written by orjson: a store's
-# JSON in a fifth of the json module's time, text as UTF-8 rather than escaped (DuckDB reads
-# it as fast). Nested types keep the json module (orjson writes a NaN in them as null).
+# mentions' JSON in a seventh of the json module's time (articles' long texts in half), text
+# as UTF-8 rather than escaped (DuckDB reads it as fast). Other lists and structs keep the
+# json module: orjson writes a NaN in them as null (a list of ints holds none).
 _FLAT = {
     "VARCHAR", "BOOLEAN", "BIGINT", "DOUBLE", "UINTEGER", "TIMESTAMP", "TIMESTAMPTZ", "DATE",
     "BIGINT[]",
@@ -214,7 +216,7 @@ def _dumps(values: list[Any], kind: str) -> str:
     if kind in _FLAT:
         try:
             return orjson.dumps(values).decode()
-        except TypeError:  # a lone surrogate, an int beyond 64 bits: as the json module had it
+        except TypeError:  # a lone surrogate, an int beyond 64 bits, a float subclass
             pass
     return json.dumps(values, default=_iso)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta, timezone
 from enum import IntEnum, StrEnum
@@ -271,7 +271,7 @@ def test_rows_refused_by_orjson_keep_what_the_json_module_made_of_them() -> None
 
 def test_a_row_for_each_element_of_a_list_is_the_rows_given_one_by_one() -> None:
     t = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"article_id": "a", "t": t, "bands": [3, -(2**63), 2**63 - 1, 3]},
         {"article_id": "b", "t": t, "bands": []},
         {"article_id": "c", "t": None, "bands": None},
@@ -283,10 +283,11 @@ def test_a_row_for_each_element_of_a_list_is_the_rows_given_one_by_one() -> None
         for b in r["bands"] or ()
     ]
     stored = []
-    for insert in (
+    inserts: list[Callable[[duckdb.DuckDBPyConnection], int]] = [
         lambda con: insert_unnested(con, "b", rows, "bands", "band"),
         lambda con: insert_rows(con, "b", expanded, skip_existing=False),
-    ):
+    ]
+    for insert in inserts:
         con = duckdb.connect()
         con.execute("CREATE TABLE b (band BIGINT, article_id VARCHAR, t TIMESTAMPTZ)")
         assert insert(con) == 5
